@@ -1,0 +1,216 @@
+// Observation: typed events describing everything a viewer, a trace or a metric needs to know about a run.
+//
+// Producers call `if (bus.wants(EventType::kX)) bus.publish(...)`, so building an event costs nothing when nobody
+// listens for its type. Subscribers are called synchronously, in subscription order, on the producer's thread; they
+// must not block and must not publish. Not thread-safe: one bus per simulation or per node process.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <ringlab/engine/message.h>
+#include <ringlab/engine/ring.h>
+#include <ringlab/engine/status.h>
+#include <ringlab/engine/types.h>
+#include <ringlab/engine/version.h>
+
+namespace ringlab {
+
+enum class Operation : std::uint8_t { kGet, kPut, kDelete };
+std::string_view operationName(Operation op);  // "get", "put", "delete"
+
+// What a fiber does; every fiber has one, and the fiber-scheduling view colours by it.
+enum class FiberRole : std::uint8_t {
+  kCoordinator,  // coordinates one client request
+  kReplica,      // serves requests addressed to this node as a replica
+  kGossip,
+  kDetector,     // failure detector
+  kHints,        // hinted-handoff replay
+  kRepair,       // read repair
+  kAntiEntropy,
+  kClient,       // workload client
+  kSystem,       // anything else (timers, administration)
+};
+inline constexpr std::size_t kFiberRoleCount = 9;
+std::string_view fiberRoleName(FiberRole role);
+
+enum class DropReason : std::uint8_t {
+  kLoss,         // random loss on the link
+  kPartition,    // the link is cut
+  kNodeDown,     // the destination (or the sender) is not running
+};
+std::string_view dropReasonName(DropReason reason);
+
+enum class NodeState : std::uint8_t { kUp, kDown, kSuspect, kJoining, kLeaving };
+std::string_view nodeStateName(NodeState state);
+
+struct MessageSent {
+  TimePoint time;
+  std::uint64_t messageId = 0;  // unique per run; a duplicated message has a new id
+  NodeId from = 0;
+  NodeId to = 0;
+  MessageKind kind{};
+  std::uint64_t requestId = 0;
+  std::uint32_t bytes = 0;
+  TimePoint deliverAt;          // when it will arrive if not dropped (the simulation knows; real nodes: == time)
+};
+
+struct MessageDelivered {
+  TimePoint time;
+  std::uint64_t messageId = 0;
+  NodeId from = 0;
+  NodeId to = 0;
+  MessageKind kind{};
+  std::uint64_t requestId = 0;
+};
+
+struct MessageDropped {
+  TimePoint time;
+  std::uint64_t messageId = 0;
+  NodeId from = 0;
+  NodeId to = 0;
+  MessageKind kind{};
+  std::uint64_t requestId = 0;
+  DropReason reason{};
+};
+
+struct RequestBegun {
+  TimePoint time;
+  NodeId coordinator = 0;
+  std::uint64_t requestId = 0;
+  Operation op{};
+  Key key;
+  NodeList replicas;  // the preference list the request is sent to
+};
+
+struct RequestCompleted {
+  TimePoint time;
+  NodeId coordinator = 0;
+  std::uint64_t requestId = 0;
+  Operation op{};
+  Key key;
+  ErrorCode result = ErrorCode::kOk;
+  Duration latency{};
+  Version version;            // written (put/delete) or read (get; null when not found)
+  std::uint32_t answers = 0;  // replica answers received by completion
+};
+
+// A replica's answer reaching the coordinator, including those after the request completed.
+struct ReplicaAnswered {
+  TimePoint time;
+  NodeId coordinator = 0;
+  NodeId replica = 0;
+  std::uint64_t requestId = 0;
+  Operation op{};
+  Version version;           // the version the replica stored or returned (null: none)
+  bool afterCompletion = false;
+};
+
+enum class FiberState : std::uint8_t { kRunning, kReady, kBlocked };
+std::string_view fiberStateName(FiberState state);
+
+// A period in one fiber's life: running on a core, ready and waiting for a core, or blocked (waiting for a message,
+// a timer or a lock).
+struct FiberSlice {
+  NodeId node = 0;
+  std::uint64_t fiberId = 0;
+  FiberRole role{};
+  FiberState state{};
+  TimePoint start;
+  TimePoint end;
+};
+
+struct FiberStarted {
+  TimePoint time;
+  NodeId node = 0;
+  std::uint64_t fiberId = 0;
+  FiberRole role{};
+  std::string name;
+};
+
+struct FiberEnded {
+  TimePoint time;
+  NodeId node = 0;
+  std::uint64_t fiberId = 0;
+  bool cancelled = false;  // ended because its node crashed or stopped
+};
+
+struct NodeStateChanged {
+  TimePoint time;
+  NodeId node = 0;
+  NodeState state{};
+  std::string reason;  // "crashed", "restarted", "restarted with wiped storage", ...
+};
+
+struct StorageWritten {
+  TimePoint time;
+  NodeId node = 0;
+  Key key;
+  Version version;
+  bool applied = false;  // false: an equal or newer version was already stored
+  bool tombstone = false;
+};
+
+// A change applied by the simulation's fault injector or an operator: partitions, link settings, quorum changes.
+struct ClusterChanged {
+  TimePoint time;
+  std::string description;
+};
+
+using Event = std::variant<MessageSent, MessageDelivered, MessageDropped, RequestBegun, RequestCompleted,
+                           ReplicaAnswered, FiberSlice, FiberStarted, FiberEnded, NodeStateChanged, StorageWritten,
+                           ClusterChanged>;
+
+// Index of each alternative of Event, for subscription masks.
+enum class EventType : std::uint8_t {
+  kMessageSent,
+  kMessageDelivered,
+  kMessageDropped,
+  kRequestBegun,
+  kRequestCompleted,
+  kReplicaAnswered,
+  kFiberSlice,
+  kFiberStarted,
+  kFiberEnded,
+  kNodeStateChanged,
+  kStorageWritten,
+  kClusterChanged,
+};
+inline constexpr std::size_t kEventTypeCount = std::variant_size_v<Event>;
+std::string_view eventTypeName(EventType type);
+inline EventType eventType(const Event& e) { return static_cast<EventType>(e.index()); }
+
+using EventMask = std::uint32_t;
+inline constexpr EventMask kAllEvents = (1u << kEventTypeCount) - 1;
+constexpr EventMask maskOf(EventType t) { return 1u << static_cast<unsigned>(t); }
+
+class EventBus {
+ public:
+  using Handler = std::function<void(const Event&)>;
+  using SubscriptionId = std::uint64_t;
+
+  // Handler is called for every published event whose type is in `mask`. Returns an id for unsubscribe().
+  SubscriptionId subscribe(EventMask mask, Handler handler);
+  void unsubscribe(SubscriptionId id);
+
+  bool wants(EventType type) const { return (m_mask & maskOf(type)) != 0; }
+  void publish(const Event& event);
+
+ private:
+  struct Subscriber {
+    SubscriptionId id;
+    EventMask mask;
+    Handler handler;
+  };
+  void recomputeMask();
+
+  std::vector<Subscriber> m_subscribers;
+  EventMask m_mask = 0;
+  SubscriptionId m_nextId = 1;
+};
+
+}  // namespace ringlab

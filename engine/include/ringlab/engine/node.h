@@ -1,0 +1,149 @@
+// A storage node's protocol: it coordinates client GET/PUT/DELETE for any key, and serves as a replica for the keys
+// the ring places on it. Written as plain sequential fiber code against the Runtime, so the same code runs in the
+// simulation and on real nodes.
+//
+// Coordination (Dynamo): the coordinator sends the request to all N replicas of the key's preference list. A write
+// succeeds after W acknowledgements, a read after R replies (the newest version wins; every reply is recorded). Too
+// few answers give kUnavailable (enough replicas refused or failed that the quorum cannot be met) or kTimeout (the
+// request timeout passed first). Answers that arrive after completion are still recorded until the deadline.
+//
+// Threading: a Node is used from its runtime's thread only. Client calls (get/put/remove) block the calling fiber;
+// onMessage/onUnreachable are called by the runtime outside fibers and never block.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <boost/fiber/condition_variable.hpp>
+#include <boost/fiber/mutex.hpp>
+
+#include <ringlab/engine/events.h>
+#include <ringlab/engine/message.h>
+#include <ringlab/engine/ring.h>
+#include <ringlab/engine/runtime.h>
+#include <ringlab/engine/status.h>
+#include <ringlab/engine/storage.h>
+#include <ringlab/engine/version.h>
+
+namespace ringlab {
+
+struct QuorumConfig {
+  std::size_t n = 3;  // replicas per key
+  std::size_t r = 2;  // replies a read waits for
+  std::size_t w = 2;  // acknowledgements a write waits for
+  // kInvalidArgument when r or w is 0 or larger than n, or n is 0.
+  Status validate() const;
+  friend bool operator==(const QuorumConfig&, const QuorumConfig&) = default;
+};
+
+struct NodeConfig {
+  NodeId id = 0;
+  QuorumConfig quorum;
+  Duration requestTimeout = std::chrono::milliseconds(500);
+};
+
+// One replica's answer to a coordinated request.
+struct ReplicaAnswer {
+  NodeId replica = 0;
+  ErrorCode result = ErrorCode::kOk;  // kUnavailable: the replica refused the connection
+  std::optional<Record> record;       // reads: what the replica holds (nullopt: nothing)
+  TimePoint at;
+};
+
+struct OperationResult {
+  Operation op{};
+  Key key;
+  Status status;             // ok, or why the operation failed
+  bool found = false;        // get: a live value was read (not missing, not a tombstone)
+  Value value;               // get: the value when found
+  Version version;           // put/delete: the version written; get: the version read (null when nothing)
+  std::vector<ReplicaAnswer> answers;  // answers received by completion, in arrival order
+  TimePoint begun;
+  TimePoint completed;
+  std::uint64_t requestId = 0;
+};
+
+struct NodeStats {
+  std::uint64_t coordinated = 0;   // client requests coordinated
+  std::uint64_t replicaWrites = 0; // write requests served as a replica
+  std::uint64_t replicaReads = 0;
+  std::uint64_t lateAnswers = 0;   // answers recorded after their request completed
+  std::uint64_t strayAnswers = 0;  // answers for requests no longer pending (after the deadline, or unknown)
+};
+
+class Node {
+ public:
+  Node(NodeConfig config, Runtime& runtime, Storage& storage, std::shared_ptr<const Ring> ring);
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();
+
+  // Starts serving: spawns the replica fibers. The node must not be running.
+  void start();
+  // Stops at once, as a crash would: every request in progress is abandoned and every fiber of this node waiting
+  // inside it is woken (the runtime makes them unwind). Volatile state (pending requests, queued messages) is lost;
+  // storage is untouched.
+  void stop();
+  bool running() const { return m_running; }
+
+  // Fiber only. Coordinate a client operation and return when it completes or fails. A value larger than the
+  // storage limit fails at once with kTooLarge.
+  OperationResult get(const Key& key);
+  OperationResult put(const Key& key, Value value);
+  OperationResult remove(const Key& key);
+  OperationResult execute(Operation op, const Key& key, Value value);
+
+  // Called by the runtime when a message for this node arrives.
+  void onMessage(Message message);
+  // Called by the runtime when a message this node sent could not be delivered because the destination refused it.
+  void onUnreachable(NodeId to, MessageKind kind, std::uint64_t requestId);
+
+  void setRing(std::shared_ptr<const Ring> ring) { m_ring = std::move(ring); }
+  const Ring& ring() const { return *m_ring; }
+  void setQuorum(const QuorumConfig& quorum) { m_config.quorum = quorum; }
+  void setRequestTimeout(Duration timeout) { m_config.requestTimeout = timeout; }
+  const NodeConfig& config() const { return m_config; }
+  NodeId id() const { return m_config.id; }
+  Storage& storage() { return m_storage; }
+  const Storage& storage() const { return m_storage; }
+  const NodeStats& stats() const { return m_stats; }
+  std::size_t pendingRequests() const { return m_pending.size(); }
+  std::size_t queuedMessages() const { return m_inbox.size(); }
+
+ private:
+  struct PendingRequest;
+
+  OperationResult coordinate(Operation op, const Key& key, Value value);
+  // Blocks until the pending request can complete; returns its status. Charges CPU for each answer processed.
+  Status awaitQuorum(PendingRequest& pending);
+  void finish(PendingRequest& pending);
+  void onDeadline(std::uint64_t requestId);
+  void recordAnswer(PendingRequest& pending, ReplicaAnswer answer);
+  void serveReplicaRequests();
+  void handleReplicaRequest(Message& message);
+  // Applies a record locally as a replica; returns the ack code.
+  ErrorCode applyLocally(const Key& key, const Record& record);
+  std::uint64_t nextRequestId() { return (static_cast<std::uint64_t>(m_config.id) << 40) | ++m_requestCounter; }
+
+  NodeConfig m_config;
+  Runtime& m_rt;
+  Storage& m_storage;
+  std::shared_ptr<const Ring> m_ring;
+  HybridLogicalClock m_hlc;
+  bool m_running = false;
+  std::uint64_t m_requestCounter = 0;
+  NodeStats m_stats;
+
+  std::map<std::uint64_t, std::shared_ptr<PendingRequest>> m_pending;  // ordered: deterministic iteration
+
+  std::deque<Message> m_inbox;  // replica requests waiting for a replica fiber
+  boost::fibers::mutex m_inboxMutex;
+  boost::fibers::condition_variable m_inboxReady;
+};
+
+}  // namespace ringlab

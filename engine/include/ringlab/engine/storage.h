@@ -1,0 +1,55 @@
+// Where a replica keeps its records. Storage applies records by version (a write only lands if it supersedes what is
+// there), answers reads, and iterates a token range in token order for streaming and anti-entropy.
+// Implementations are used from one thread (a node's fibers); not thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <ringlab/engine/ring.h>
+#include <ringlab/engine/status.h>
+#include <ringlab/engine/version.h>
+
+namespace ringlab {
+
+struct StorageLimits {
+  std::size_t maxKeyBytes = 64u << 10;
+  std::size_t maxValueBytes = 1u << 20;
+};
+
+enum class ApplyOutcome : std::uint8_t {
+  kApplied,     // the record is now stored
+  kSuperseded,  // an equal or newer version is already stored; nothing changed
+};
+
+struct StorageStats {
+  std::size_t records = 0;     // live values and tombstones
+  std::size_t tombstones = 0;
+  std::size_t bytes = 0;       // keys plus record footprints
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Stores `record` under `key` if it supersedes the stored one. Errors: kTooLarge when the key or value exceeds the
+  // limits (nothing is stored), kInvalidArgument for an empty key.
+  virtual Result<ApplyOutcome> apply(std::string_view key, const Record& record) = 0;
+  // The stored record (tombstones included), or nullopt.
+  virtual std::optional<Record> get(std::string_view key) const = 0;
+  // Calls `visit` for every record whose key's token lies in `range`, in token order (ties by key). Stops early when
+  // `visit` returns false.
+  virtual void scan(const TokenRange& range,
+                    const std::function<bool(Token, std::string_view, const Record&)>& visit) const = 0;
+  virtual StorageStats stats() const = 0;
+  // Removes everything (a wiped disk).
+  virtual void clear() = 0;
+  virtual const StorageLimits& limits() const = 0;
+};
+
+std::unique_ptr<Storage> makeMemoryStorage(StorageLimits limits = {});
+
+}  // namespace ringlab

@@ -1,0 +1,388 @@
+#include <ringlab/engine/codec.h>
+#include <xxhash.h>
+
+#include <bit>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace ringlab {
+namespace {
+
+constexpr std::size_t kLengthFieldBytes = 4;
+constexpr std::size_t kFormatVersionOffset = 4;
+constexpr std::size_t kKindOffset = 5;
+constexpr std::size_t kFlagsOffset = 6;
+constexpr std::size_t kFromOffset = 8;
+constexpr std::size_t kToOffset = 12;
+constexpr std::size_t kRequestIdOffset = 16;
+constexpr std::size_t kStringLengthBytes = 4;
+constexpr std::size_t kVersionBytes = 16;  // i64 physicalMicros, u32 logical, u32 node
+constexpr std::size_t kFlagBytes = 1;      // tombstone, present, result
+constexpr std::uint8_t kHighestErrorCode = static_cast<std::uint8_t>(ErrorCode::kInternal);
+
+static_assert(kRequestIdOffset + 8 == kFrameHeaderBytes);
+
+template <typename T>
+void storeLe(std::uint8_t* out, T value) {
+  static_assert(std::is_unsigned_v<T>);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(out, &value, sizeof value);
+  } else {
+    for (std::size_t i = 0; i < sizeof value; ++i) out[i] = static_cast<std::uint8_t>(value >> (8 * i));
+  }
+}
+
+template <typename T>
+T loadLe(const std::uint8_t* in) {
+  static_assert(std::is_unsigned_v<T>);
+  T value = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&value, in, sizeof value);
+  } else {
+    for (std::size_t i = 0; i < sizeof value; ++i) value |= static_cast<T>(static_cast<T>(in[i]) << (8 * i));
+  }
+  return value;
+}
+
+std::uint32_t frameChecksum(const std::uint8_t* frame, std::size_t frameSize) {
+  return XXH32(frame + kLengthFieldBytes, frameSize - kLengthFieldBytes - kFrameTrailerBytes, 0);
+}
+
+// Joins text and numbers into an error message. Only called on error paths.
+template <typename... Parts>
+std::string describe(const Parts&... parts) {
+  std::string out;
+  auto append = [&out](const auto& part) {
+    if constexpr (std::is_integral_v<std::decay_t<decltype(part)>>) {
+      out += std::to_string(part);
+    } else {
+      out += part;
+    }
+  };
+  (append(parts), ...);
+  return out;
+}
+
+std::string hex(std::uint32_t value, int digits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%0*x", digits, static_cast<unsigned>(value));
+  return buf;
+}
+
+// ---- Encoding --------------------------------------------------------------------------------------------------
+
+std::size_t stringSize(const std::string& text) { return kStringLengthBytes + text.size(); }
+std::size_t recordSize(const Record& record) { return kVersionBytes + kFlagBytes + stringSize(record.value); }
+
+struct PayloadSize {
+  std::size_t operator()(const WriteRequest& m) const { return stringSize(m.key) + recordSize(m.record); }
+  std::size_t operator()(const WriteAck& m) const { return stringSize(m.key) + kVersionBytes + kFlagBytes; }
+  std::size_t operator()(const ReadRequest& m) const { return stringSize(m.key); }
+  std::size_t operator()(const ReadReply& m) const {
+    return stringSize(m.key) + kFlagBytes + (m.record ? recordSize(*m.record) : 0);
+  }
+};
+
+// Writes fields into a buffer that the caller has already sized with encodedSize(); it does no bounds checks.
+class ByteWriter {
+ public:
+  explicit ByteWriter(std::uint8_t* out) : m_out(out) {}
+
+  std::uint8_t* position() const { return m_out; }
+
+  void u8(std::uint8_t value) { *m_out++ = value; }
+  void u16(std::uint16_t value) { put(value); }
+  void u32(std::uint32_t value) { put(value); }
+  void u64(std::uint64_t value) { put(value); }
+
+  void string(const std::string& text) {
+    u32(static_cast<std::uint32_t>(text.size()));
+    if (!text.empty()) std::memcpy(m_out, text.data(), text.size());
+    m_out += text.size();
+  }
+
+  void version(const Version& version) {
+    u64(static_cast<std::uint64_t>(version.physicalMicros));
+    u32(version.logical);
+    u32(version.node);
+  }
+
+  void record(const Record& record) {
+    version(record.version);
+    u8(record.tombstone ? 1 : 0);
+    string(record.value);
+  }
+
+  void operator()(const WriteRequest& m) {
+    string(m.key);
+    record(m.record);
+  }
+  void operator()(const WriteAck& m) {
+    string(m.key);
+    version(m.version);
+    u8(static_cast<std::uint8_t>(m.result));
+  }
+  void operator()(const ReadRequest& m) { string(m.key); }
+  void operator()(const ReadReply& m) {
+    string(m.key);
+    u8(m.record ? 1 : 0);
+    if (m.record) record(*m.record);
+  }
+
+ private:
+  template <typename T>
+  void put(T value) {
+    storeLe(m_out, value);
+    m_out += sizeof value;
+  }
+
+  std::uint8_t* m_out;
+};
+
+// ---- Decoding --------------------------------------------------------------------------------------------------
+
+// Reads fields from frame[position, end), where end is the start of the checksum. Every read checks the bytes
+// remaining first; error messages give the field and its byte offset within the frame.
+class ByteReader {
+ public:
+  ByteReader(std::span<const std::uint8_t> frame, std::size_t begin, std::size_t end)
+      : m_frame(frame), m_position(begin), m_end(end) {}
+
+  std::size_t position() const { return m_position; }
+  std::size_t remaining() const { return m_end - m_position; }
+
+  Status u8(std::uint8_t& value, std::string_view what) { return get(value, what); }
+
+  // A byte that must be 0 or 1.
+  Status flag(bool& value, std::string_view what) {
+    const std::size_t at = m_position;
+    std::uint8_t byte = 0;
+    if (Status status = u8(byte, what); !status) return status;
+    if (byte > 1) {
+      return Status(ErrorCode::kCorrupt, describe(what, " ", byte, " at byte ", at, " is neither 0 nor 1"));
+    }
+    value = byte == 1;
+    return Status::ok();
+  }
+
+  // A u32 length and that many bytes. The length is checked against `limit` and the bytes present before anything
+  // is allocated.
+  Status string(std::string& text, std::string_view what, std::size_t limit) {
+    const std::size_t at = m_position;
+    if (remaining() < kStringLengthBytes) {
+      return Status(ErrorCode::kTruncated,
+                    describe("frame ends inside the ", what, " length at byte ", at, ": it needs ", kStringLengthBytes,
+                             " bytes, ", remaining(), " remain before the checksum"));
+    }
+    const auto length = take<std::uint32_t>();
+    if (length > limit) {
+      return Status(ErrorCode::kTooLarge,
+                    describe(what, " length ", length, " at byte ", at, " exceeds the ", limit, "-byte limit"));
+    }
+    if (length > remaining()) {
+      return Status(ErrorCode::kTruncated, describe(what, " length ", length, " at byte ", at, " runs past the ",
+                                                    remaining(), " bytes that remain before the checksum"));
+    }
+    const auto* bytes = reinterpret_cast<const char*>(m_frame.data() + m_position);
+    text.assign(bytes, length);
+    m_position += length;
+    return Status::ok();
+  }
+
+  Status version(Version& version, std::string_view what) {
+    if (Status status = need(kVersionBytes, what); !status) return status;
+    version.physicalMicros = static_cast<std::int64_t>(take<std::uint64_t>());
+    version.logical = take<std::uint32_t>();
+    version.node = take<std::uint32_t>();
+    return Status::ok();
+  }
+
+ private:
+  Status need(std::size_t bytes, std::string_view what) const {
+    if (remaining() >= bytes) return Status::ok();
+    return Status(ErrorCode::kTruncated,
+                  describe("frame ends inside the ", what, " at byte ", m_position, ": it needs ", bytes, " bytes, ",
+                           remaining(), " remain before the checksum"));
+  }
+
+  // Callers have checked with need() that the bytes are there.
+  template <typename T>
+  T take() {
+    const T value = loadLe<T>(m_frame.data() + m_position);
+    m_position += sizeof value;
+    return value;
+  }
+
+  template <typename T>
+  Status get(T& value, std::string_view what) {
+    if (Status status = need(sizeof value, what); !status) return status;
+    value = take<T>();
+    return Status::ok();
+  }
+
+  std::span<const std::uint8_t> m_frame;
+  std::size_t m_position;
+  std::size_t m_end;
+};
+
+Status readRecord(ByteReader& reader, const CodecLimits& limits, Record& record) {
+  if (Status status = reader.version(record.version, "record version"); !status) return status;
+  if (Status status = reader.flag(record.tombstone, "tombstone flag"); !status) return status;
+  return reader.string(record.value, "value", limits.maxValueBytes);
+}
+
+Status readPayload(MessageKind kind, ByteReader& reader, const CodecLimits& limits, Payload& payload) {
+  switch (kind) {
+    case MessageKind::kWriteRequest: {
+      auto& body = payload.emplace<WriteRequest>();
+      if (Status status = reader.string(body.key, "key", limits.maxKeyBytes); !status) return status;
+      return readRecord(reader, limits, body.record);
+    }
+    case MessageKind::kWriteAck: {
+      auto& body = payload.emplace<WriteAck>();
+      if (Status status = reader.string(body.key, "key", limits.maxKeyBytes); !status) return status;
+      if (Status status = reader.version(body.version, "acknowledged version"); !status) return status;
+      const std::size_t at = reader.position();
+      std::uint8_t result = 0;
+      if (Status status = reader.u8(result, "result code"); !status) return status;
+      if (result > kHighestErrorCode) {
+        return Status(ErrorCode::kCorrupt, describe("result code ", result, " at byte ", at,
+                                                    " is not an error code (the highest is ", kHighestErrorCode, ")"));
+      }
+      body.result = static_cast<ErrorCode>(result);
+      return Status::ok();
+    }
+    case MessageKind::kReadRequest: {
+      auto& body = payload.emplace<ReadRequest>();
+      return reader.string(body.key, "key", limits.maxKeyBytes);
+    }
+    case MessageKind::kReadReply: {
+      auto& body = payload.emplace<ReadReply>();
+      if (Status status = reader.string(body.key, "key", limits.maxKeyBytes); !status) return status;
+      bool present = false;
+      if (Status status = reader.flag(present, "record-present flag"); !status) return status;
+      if (!present) return Status::ok();
+      return readRecord(reader, limits, body.record.emplace());
+    }
+  }
+  return Status(ErrorCode::kInternal, "readPayload called with an unknown kind");  // callers check the kind first
+}
+
+// The frame size a length field announces, checked against the limit and the minimum.
+Result<std::size_t> announcedFrameSize(std::span<const std::uint8_t> frame, const CodecLimits& limits) {
+  const std::uint64_t announced = std::uint64_t{loadLe<std::uint32_t>(frame.data())} + kLengthFieldBytes;
+  if (announced > limits.maxFrameBytes) {
+    return {ErrorCode::kTooLarge,
+            describe("frame announces ", announced, " bytes, beyond the ", limits.maxFrameBytes, "-byte limit")};
+  }
+  if (announced < kMinFrameBytes) {
+    return {ErrorCode::kCorrupt, describe("frame announces ", announced, " bytes, fewer than the ", kMinFrameBytes,
+                                          "-byte minimum (header and checksum)")};
+  }
+  return static_cast<std::size_t>(announced);
+}
+
+}  // namespace
+
+std::size_t encodedSize(const Message& message) {
+  return kFrameHeaderBytes + std::visit(PayloadSize{}, message.payload) + kFrameTrailerBytes;
+}
+
+void encodeMessage(const Message& message, std::vector<std::uint8_t>& out) {
+  const std::size_t size = encodedSize(message);
+  // Each string length must fit its u32 field; the whole frame bounds them all.
+  if (size - kLengthFieldBytes > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::length_error("encodeMessage: a " + std::to_string(size) + "-byte frame does not fit the u32 length");
+  }
+  const std::size_t start = out.size();
+  out.resize(start + size);
+  std::uint8_t* frame = out.data() + start;
+
+  ByteWriter writer(frame);
+  writer.u32(static_cast<std::uint32_t>(size - kLengthFieldBytes));
+  writer.u8(kWireFormatVersion);
+  writer.u8(static_cast<std::uint8_t>(message.kind()));
+  writer.u16(0);  // flags
+  writer.u32(message.from);
+  writer.u32(message.to);
+  writer.u64(message.requestId);
+  std::visit(writer, message.payload);
+  writer.u32(frameChecksum(frame, size));
+}
+
+std::vector<std::uint8_t> encodeMessage(const Message& message) {
+  std::vector<std::uint8_t> out;
+  encodeMessage(message, out);
+  return out;
+}
+
+Result<Message> decodeMessage(std::span<const std::uint8_t> frame, const CodecLimits& limits) {
+  if (frame.size() < kLengthFieldBytes) {
+    return {ErrorCode::kTruncated,
+            describe("frame has ", frame.size(), " bytes; its length field alone needs ", kLengthFieldBytes)};
+  }
+  const Result<std::size_t> announced = announcedFrameSize(frame, limits);
+  if (!announced) return announced.status();
+  if (frame.size() > limits.maxFrameBytes) {
+    return {ErrorCode::kTooLarge,
+            describe("frame of ", frame.size(), " bytes exceeds the ", limits.maxFrameBytes, "-byte limit")};
+  }
+  if (*announced > frame.size()) {
+    return {ErrorCode::kTruncated,
+            describe("frame announces ", *announced, " bytes but ", frame.size(), " are present")};
+  }
+  if (*announced < frame.size()) {
+    return {ErrorCode::kCorrupt,
+            describe("frame announces ", *announced, " bytes but ", frame.size(), " are present: trailing bytes")};
+  }
+
+  // The format version decides the rest of the layout, the checksum included, so it is checked first.
+  const std::uint8_t formatVersion = frame[kFormatVersionOffset];
+  if (formatVersion != kWireFormatVersion) {
+    return {ErrorCode::kUnsupported, describe("format version ", formatVersion, " at byte ", kFormatVersionOffset,
+                                              "; this build reads version ", kWireFormatVersion)};
+  }
+  const std::size_t checksumAt = frame.size() - kFrameTrailerBytes;
+  const std::uint32_t carried = loadLe<std::uint32_t>(frame.data() + checksumAt);
+  const std::uint32_t computed = frameChecksum(frame.data(), frame.size());
+  if (carried != computed) {
+    return {ErrorCode::kCorrupt,
+            describe("checksum ", hex(carried, 8), " at byte ", checksumAt, " does not match ", hex(computed, 8),
+                     " computed over bytes ", kLengthFieldBytes, "..", checksumAt)};
+  }
+  const auto flags = loadLe<std::uint16_t>(frame.data() + kFlagsOffset);
+  if (flags != 0) {
+    return {ErrorCode::kUnsupported,
+            describe("flags ", hex(flags, 4), " at byte ", kFlagsOffset, "; this build knows no flags")};
+  }
+  const std::uint8_t wireKind = frame[kKindOffset];
+  if (!isKnownMessageKind(wireKind)) {
+    return {ErrorCode::kUnsupported, describe("message kind ", wireKind, " at byte ", kKindOffset, " is unknown")};
+  }
+  const auto kind = static_cast<MessageKind>(wireKind);
+
+  Message message;
+  message.from = loadLe<std::uint32_t>(frame.data() + kFromOffset);
+  message.to = loadLe<std::uint32_t>(frame.data() + kToOffset);
+  message.requestId = loadLe<std::uint64_t>(frame.data() + kRequestIdOffset);
+  ByteReader reader(frame, kFrameHeaderBytes, checksumAt);
+  if (Status status = readPayload(kind, reader, limits, message.payload); !status) return status;
+  if (reader.remaining() != 0) {
+    return {ErrorCode::kCorrupt,
+            describe(messageKindName(kind), " payload ends at byte ", reader.position(), " but ", reader.remaining(),
+                     " bytes remain before the checksum at byte ", checksumAt)};
+  }
+  return message;
+}
+
+Result<std::size_t> nextFrameSize(std::span<const std::uint8_t> prefix, const CodecLimits& limits) {
+  if (prefix.size() < kLengthFieldBytes) return std::size_t{0};
+  return announcedFrameSize(prefix, limits);
+}
+
+}  // namespace ringlab

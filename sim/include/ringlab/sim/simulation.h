@@ -1,0 +1,199 @@
+// The deterministic in-process cluster: N engine nodes on a virtual-time runtime, a simulated network, node CPU
+// models, client workloads and metrics. The app, the headless runner and the tests all drive a cluster through
+// this class.
+//
+// Everything runs on the calling thread: fibers are scheduled by the DeterministicScheduler, time is virtual and
+// advances only when every fiber is blocked, and every random draw comes from streams split off the seed. The same
+// configuration and seed give the same run, event for event; traceHash() proves it.
+//
+// Not thread-safe: create, drive and destroy a Simulation on one thread (a different thread per simulation is fine).
+// Several simulations may live on one thread; drive one at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include <boost/fiber/fixedsize_stack.hpp>
+#include <boost/fiber/pooled_fixedsize_stack.hpp>
+#include <boost/fiber/waker.hpp>
+
+#include <ringlab/engine/events.h>
+#include <ringlab/engine/node.h>
+#include <ringlab/engine/random.h>
+#include <ringlab/engine/ring.h>
+#include <ringlab/engine/status.h>
+#include <ringlab/engine/storage.h>
+#include <ringlab/sim/metrics.h>
+#include <ringlab/sim/network.h>
+#include <ringlab/sim/scheduler.h>
+#include <ringlab/sim/workload.h>
+
+namespace ringlab {
+
+struct SimulationConfig {
+  std::uint64_t seed = 1;
+  std::size_t nodes = 5;
+  RingConfig ring;
+  QuorumConfig quorum;
+  Duration requestTimeout = std::chrono::milliseconds(500);
+  std::size_t coresPerNode = 2;
+  Duration cpuCostPerMessage = std::chrono::microseconds(20);  // per handled message or client request
+  StorageLimits storage;
+  NetworkConfig network;
+
+  // kInvalidArgument naming the field: no nodes, N larger than the node count, invalid quorum, no cores, negative
+  // costs or timeouts, invalid latency distributions or probabilities.
+  Status validate() const;
+};
+
+// A finished client operation as the client saw it.
+struct ClientOperation {
+  std::uint64_t id = 0;          // sequence number of the operation in this run
+  NodeId coordinator = kNoNode;  // kNoNode when no node was running to take it
+  OperationResult result;        // result.begun / result.completed are the client's invoke and completion times
+};
+
+class Simulation final : private FiberObserver {
+ public:
+  // Builds the cluster and starts every node. Check config.validate() first: an invalid configuration throws
+  // std::invalid_argument.
+  explicit Simulation(SimulationConfig config);
+  ~Simulation() override;
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  // --- time
+  TimePoint now() const { return m_now; }
+  // Runs every event up to and including `until`, then sets the clock to `until`.
+  void runUntil(TimePoint until);
+  void runFor(Duration d) { runUntil(m_now + d); }
+  // Processes the next event (and every fiber it makes ready). Returns false when nothing is queued.
+  bool step();
+  // Virtual time of the next queued event, if any.
+  std::optional<TimePoint> nextEventTime() const;
+
+  // --- faults and changes (take effect at now())
+  void crash(NodeId node);
+  // Restarts a crashed node; its storage survives unless `wipe`.
+  void restart(NodeId node, bool wipe = false);
+  // Cuts every link between nodes of different groups, both ways.
+  void partition(const std::vector<std::vector<NodeId>>& groups);
+  // Cuts the link from `from` to `to` only (a one-way partition).
+  void cutLink(NodeId from, NodeId to);
+  // Restores every link.
+  void heal();
+  // Multiplies a node's CPU cost per message (2.0: half as fast). 1.0 restores it.
+  void setCpuFactor(NodeId node, double factor);
+  void setQuorum(const QuorumConfig& quorum);
+  NetworkModel& network() { return m_network; }
+
+  // --- clients
+  // Adds a workload; returns its index. It starts at max(now, config.start).
+  std::size_t addWorkload(WorkloadConfig config);
+  // Open loop: changes the arrival rate; closed loop: ignored. Rate 0 pauses the workload.
+  void setWorkloadRate(std::size_t workload, double ratePerSecond);
+  void stopWorkloads();
+  // Sends one operation to `coordinator` now; `done` is called with the outcome when it completes (also when the
+  // coordinator crashes first: kCancelled). `done` runs inside a fiber and must not block.
+  void submit(NodeId coordinator, Operation op, Key key, Value value,
+              std::function<void(const ClientOperation&)> done = {});
+  // Called for every finished client operation (workloads and submit alike), in completion order.
+  void onOperationCompleted(std::function<void(const ClientOperation&)> observer);
+
+  // --- inspection
+  std::size_t nodeCount() const;
+  bool isRunning(NodeId node) const;
+  // The node object (valid for the simulation's lifetime; throws std::out_of_range for an unknown id).
+  Node& node(NodeId id);
+  const Node& node(NodeId id) const;
+  const Ring& ring() const { return *m_ring; }
+  const SimulationConfig& config() const { return m_config; }
+  const Metrics& metrics() const { return m_metrics; }
+  EventBus& events() { return m_events; }
+  // A hash of everything observable that happened so far (deliveries, drops, completions, faults).
+  std::uint64_t traceHash() const { return m_traceHash; }
+  std::uint64_t eventsProcessed() const { return m_eventsProcessed; }
+  std::uint64_t fibersStarted() const { return m_fibersStarted; }
+  std::size_t liveFibers() const { return m_liveFibers; }
+  std::size_t queuedEvents() const { return m_queue.size(); }
+  std::uint64_t operationsInFlight() const { return m_operationsStarted - m_operationsFinished; }
+
+ private:
+  class NodeRuntime;
+  struct NodeSlot;
+  struct Workload;
+  struct Timer;
+  struct InFlight;
+  enum class EventKind : std::uint8_t { kTimer, kDeliver, kRefused };
+  struct QueuedEvent {
+    std::int64_t at;
+    std::uint64_t seq;
+    EventKind kind;
+    std::uint32_t slot;
+    std::uint32_t generation;
+    bool operator>(const QueuedEvent& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+
+  // Runtime services, per node.
+  void spawnFiber(NodeId node, FiberRole role, std::string name, std::function<void()> body);
+  void sleepFiber(Duration d);
+  void chargeCpu(NodeId node);
+  void checkAlive();
+  TimerId startTimer(NodeId node, Duration delay, std::function<void()> callback, bool wake);
+  void cancelTimer(TimerId id);
+  void send(NodeId from, Message message);
+
+  void push(std::int64_t at, EventKind kind, std::uint32_t slot, std::uint32_t generation);
+  void dispatch(const QueuedEvent& event);
+  void deliver(std::uint32_t slot);
+  void drop(const InFlight& flight, DropReason reason);
+  void hash(std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0, std::uint64_t d = 0);
+
+  void scheduleArrival(std::size_t workload);
+  void issueOperation(std::size_t workload, std::function<void(const ClientOperation&)> done);
+  void runClosedLoopClient(std::size_t workload);
+  void finishOperation(ClientOperation& op, const std::function<void(const ClientOperation&)>& done);
+
+  void fiberBlocked(FiberProps& fiber) override;
+  void fiberReady(FiberProps& fiber) override;
+
+  SimulationConfig m_config;
+  DeterministicScheduler& m_scheduler;
+  Rng m_rng;
+  Rng m_networkRng;
+  TimePoint m_now;
+  EventBus m_events;
+  Metrics m_metrics;
+  NetworkModel m_network;
+  std::shared_ptr<const Ring> m_ring;
+  std::vector<NodeSlot> m_nodes;
+  std::vector<std::unique_ptr<Workload>> m_workloads;
+  std::vector<std::function<void(const ClientOperation&)>> m_completionObservers;
+
+  std::priority_queue<QueuedEvent, std::vector<QueuedEvent>, std::greater<>> m_queue;
+  std::uint64_t m_nextSeq = 0;
+  std::vector<Timer> m_timers;
+  std::vector<std::uint32_t> m_freeTimers;
+  std::vector<InFlight> m_inflight;
+  std::vector<std::uint32_t> m_freeInflight;
+
+  boost::fibers::pooled_fixedsize_stack m_stacks;
+  std::uint64_t m_nextFiberId = 0;
+  std::uint64_t m_fibersStarted = 0;
+  std::size_t m_liveFibers = 0;
+  std::uint64_t m_nextMessageId = 0;
+  std::uint64_t m_nextOperationId = 0;
+  std::uint64_t m_operationsStarted = 0;
+  std::uint64_t m_operationsFinished = 0;
+  std::uint64_t m_eventsProcessed = 0;
+  std::uint64_t m_traceHash = 0x52696e674c6162ull;
+  bool m_stopping = false;
+};
+
+}  // namespace ringlab

@@ -1,0 +1,41 @@
+// Client workloads for the simulation: who sends which operations, how often, on which keys.
+//
+// Open loop: requests arrive as a Poisson process at `ratePerSecond` whatever the cluster does (latency grows without
+// bound under overload, as in production). Closed loop: `clients` clients each keep one request in flight and wait
+// `thinkTime` between a reply and their next request (throughput adapts to latency). Each request goes to a
+// coordinator chosen uniformly among the running nodes. Plain value.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include <ringlab/engine/status.h>
+#include <ringlab/engine/types.h>
+#include <ringlab/sim/key_distribution.h>
+
+namespace ringlab {
+
+enum class LoadModel : std::uint8_t { kOpenLoop, kClosedLoop };
+
+struct WorkloadConfig {
+  LoadModel model = LoadModel::kOpenLoop;
+  double ratePerSecond = 1000;   // open loop
+  std::size_t clients = 8;       // closed loop
+  Duration thinkTime{0};         // closed loop
+  double readRatio = 0.8;        // share of gets
+  double deleteRatio = 0.0;      // share of deletes; puts are the rest
+  KeyDistribution keys = KeyDistribution::uniform(1000);
+  std::size_t valueBytesMin = 100;
+  std::size_t valueBytesMax = 100;
+  TimePoint start;                 // first request no earlier than this
+  std::optional<TimePoint> stop;   // no request at or after this
+
+  // kInvalidArgument naming the field for a negative rate, ratios outside [0, 1] or summing above 1, no clients in
+  // closed loop, min value size above max, or an invalid key distribution.
+  Status validate() const;
+  // "open loop, 2000/s, 80% get / 20% put, zipfian(10000 keys, theta 0.99), 100-byte values"
+  std::string describe() const;
+};
+
+}  // namespace ringlab

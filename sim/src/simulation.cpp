@@ -1,0 +1,747 @@
+#include <ringlab/sim/simulation.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <boost/fiber/fiber.hpp>
+#include <boost/fiber/operations.hpp>
+
+#include <ringlab/engine/codec.h>
+
+namespace ringlab {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr std::size_t kFiberStackBytes = 512 * 1024;
+#else
+constexpr std::size_t kFiberStackBytes = 64 * 1024;
+#endif
+
+std::int64_t micros(TimePoint t) { return t.nanos() / 1000; }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+// Configuration
+
+Status SimulationConfig::validate() const {
+  auto bad = [](std::string message) { return Status(ErrorCode::kInvalidArgument, std::move(message)); };
+  if (nodes == 0) return bad("cluster.nodes must be at least 1");
+  if (nodes > 1000) return bad("cluster.nodes must be at most 1000 (got " + std::to_string(nodes) + ")");
+  if (Status s = quorum.validate(); !s.isOk()) return s;
+  if (quorum.n > nodes) {
+    return bad("N (" + std::to_string(quorum.n) + ") is larger than the node count (" + std::to_string(nodes) + ")");
+  }
+  if (ring.strategy == PlacementStrategy::kVnodes && (ring.vnodesPerNode == 0 || ring.vnodesPerNode > 4096)) {
+    return bad("ring.vnodes must be between 1 and 4096");
+  }
+  if (ring.strategy == PlacementStrategy::kPartitions && (ring.partitions == 0 || ring.partitions > (1u << 20))) {
+    return bad("ring.partitions must be between 1 and 1048576");
+  }
+  if (requestTimeout <= Duration{0}) return bad("the request timeout must be positive");
+  if (coresPerNode == 0 || coresPerNode > 256) return bad("cores per node must be between 1 and 256");
+  if (cpuCostPerMessage < Duration{0}) return bad("the CPU cost per message must not be negative");
+  if (Status s = network.latency.validate(); !s.isOk()) return bad("network latency: " + s.message());
+  for (std::size_t k = 0; k < network.latencyByKind.size(); ++k) {
+    if (!network.latencyByKind[k]) continue;
+    if (Status s = network.latencyByKind[k]->validate(); !s.isOk()) {
+      return bad("latency for " + std::string(messageKindName(static_cast<MessageKind>(k))) + ": " + s.message());
+    }
+  }
+  if (network.loss < 0 || network.loss > 1) return bad("network loss must be between 0 and 1");
+  if (network.duplication < 0 || network.duplication > 1) return bad("network duplication must be between 0 and 1");
+  return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Internal structures
+
+struct Simulation::Timer {
+  std::function<void()> callback;
+  std::uint32_t generation = 0;
+  NodeId node = kNoNode;
+  std::uint64_t incarnation = 0;
+  bool armed = false;
+  bool wake = false;  // wakes a blocked fiber: always fires, even for a crashed node (the fiber then unwinds)
+};
+
+struct Simulation::InFlight {
+  Message message;
+  std::uint64_t messageId = 0;
+  std::uint64_t senderIncarnation = 0;
+  MessageKind kind{};
+  bool used = false;
+};
+
+class Simulation::NodeRuntime final : public Runtime {
+ public:
+  NodeRuntime(Simulation& sim, NodeId id) : m_sim(sim), m_id(id) {}
+
+  NodeId self() const override { return m_id; }
+  TimePoint now() const override { return m_sim.m_now; }
+  std::int64_t wallClockMicros() const override { return micros(m_sim.m_now); }
+  void spawn(FiberRole role, std::string name, std::function<void()> body) override {
+    m_sim.spawnFiber(m_id, role, std::move(name), std::move(body));
+  }
+  void sleepFor(Duration d) override { m_sim.sleepFiber(d); }
+  void chargeCpu() override { m_sim.chargeCpu(m_id); }
+  void checkAlive() override { m_sim.checkAlive(); }
+  std::size_t concurrency() const override { return m_sim.m_config.coresPerNode; }
+  TimerId startTimer(Duration delay, std::function<void()> callback) override {
+    return m_sim.startTimer(m_id, delay, std::move(callback), false);
+  }
+  void cancelTimer(TimerId id) override { m_sim.cancelTimer(id); }
+  void send(Message message) override { m_sim.send(m_id, std::move(message)); }
+  Rng& rng() override { return m_rng; }
+  EventBus& events() override { return m_sim.m_events; }
+
+  Rng m_rng;
+
+ private:
+  Simulation& m_sim;
+  NodeId m_id;
+};
+
+struct Simulation::NodeSlot {
+  std::unique_ptr<Storage> storage;
+  std::unique_ptr<NodeRuntime> runtime;
+  std::unique_ptr<Node> node;
+  bool running = false;
+  std::uint64_t incarnation = 1;
+  std::vector<TimePoint> coreFreeAt;
+  double cpuFactor = 1.0;
+};
+
+struct Simulation::Workload {
+  WorkloadConfig config;
+  Rng rng;
+  bool stopped = false;
+  bool arrivalScheduled = false;
+  std::uint64_t issued = 0;
+};
+
+std::size_t Simulation::nodeCount() const { return m_nodes.size(); }
+bool Simulation::isRunning(NodeId node) const { return node < m_nodes.size() && m_nodes[node].running; }
+Node& Simulation::node(NodeId id) { return *m_nodes.at(id).node; }
+const Node& Simulation::node(NodeId id) const { return *m_nodes.at(id).node; }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Construction and teardown
+
+Simulation::Simulation(SimulationConfig config)
+    : m_config(std::move(config)),
+      m_scheduler(installDeterministicScheduler()),
+      m_rng(m_config.seed),
+      m_networkRng(m_rng.split("network")),
+      m_network(m_config.network, m_config.nodes),
+      m_stacks(kFiberStackBytes) {
+  if (Status s = m_config.validate(); !s.isOk()) throw std::invalid_argument(s.toString());
+  Rng ringRng = m_rng.split("ring");
+  m_ring = std::make_shared<const Ring>(Ring::build(m_config.ring, m_config.nodes, ringRng));
+  m_nodes.resize(m_config.nodes);
+  for (NodeId id = 0; id < m_config.nodes; ++id) {
+    NodeSlot& slot = m_nodes[id];
+    slot.storage = makeMemoryStorage(m_config.storage);
+    slot.runtime = std::make_unique<NodeRuntime>(*this, id);
+    slot.runtime->m_rng = m_rng.split(0x6e6f6465'00000000ull + id);
+    NodeConfig nodeConfig;
+    nodeConfig.id = id;
+    nodeConfig.quorum = m_config.quorum;
+    nodeConfig.requestTimeout = m_config.requestTimeout;
+    slot.node = std::make_unique<Node>(nodeConfig, *slot.runtime, *slot.storage, m_ring);
+    slot.coreFreeAt.assign(m_config.coresPerNode, TimePoint{});
+  }
+  for (NodeId id = 0; id < m_config.nodes; ++id) {
+    m_nodes[id].running = true;
+    m_nodes[id].node->start();
+  }
+}
+
+Simulation::~Simulation() {
+  // Every fiber must unwind before the nodes and stacks go away: stop the nodes (their waiting fibers wake and
+  // unwind), wake every sleeper, and let them all run to their end.
+  m_stopping = true;
+  for (auto& slot : m_nodes) {
+    if (slot.running) {
+      slot.running = false;
+      ++slot.incarnation;
+      slot.node->stop();
+    }
+  }
+  for (int round = 0; round < 1000 && m_liveFibers > 0; ++round) {
+    for (auto& timer : m_timers) {
+      if (timer.armed && timer.wake) {
+        timer.armed = false;
+        auto callback = std::move(timer.callback);
+        callback();
+      }
+    }
+    runReadyFibers();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Event loop
+
+void Simulation::push(std::int64_t at, EventKind kind, std::uint32_t slot, std::uint32_t generation) {
+  m_queue.push(QueuedEvent{at, m_nextSeq++, kind, slot, generation});
+}
+
+std::optional<TimePoint> Simulation::nextEventTime() const {
+  if (m_queue.empty()) return std::nullopt;
+  return TimePoint{Duration(m_queue.top().at)};
+}
+
+bool Simulation::step() {
+  runReadyFibers();
+  if (m_queue.empty()) return false;
+  const QueuedEvent event = m_queue.top();
+  m_queue.pop();
+  m_now = TimePoint{Duration(event.at)};
+  dispatch(event);
+  runReadyFibers();
+  return true;
+}
+
+void Simulation::runUntil(TimePoint until) {
+  runReadyFibers();
+  while (!m_queue.empty() && m_queue.top().at <= until.nanos()) {
+    const QueuedEvent event = m_queue.top();
+    m_queue.pop();
+    m_now = TimePoint{Duration(event.at)};
+    dispatch(event);
+    runReadyFibers();
+  }
+  if (m_now < until) m_now = until;
+}
+
+void Simulation::dispatch(const QueuedEvent& event) {
+  ++m_eventsProcessed;
+  switch (event.kind) {
+    case EventKind::kTimer: {
+      Timer& timer = m_timers[event.slot];
+      if (!timer.armed || timer.generation != event.generation) return;  // cancelled
+      timer.armed = false;
+      auto callback = std::move(timer.callback);
+      timer.callback = nullptr;
+      const bool fire = timer.wake || timer.node == kNoNode ||
+                        (m_nodes[timer.node].running && m_nodes[timer.node].incarnation == timer.incarnation);
+      m_freeTimers.push_back(event.slot);
+      if (fire) callback();
+      return;
+    }
+    case EventKind::kDeliver:
+      deliver(event.slot);
+      return;
+    case EventKind::kRefused: {
+      InFlight& flight = m_inflight[event.slot];
+      const NodeId sender = flight.message.from;
+      NodeSlot& slot = m_nodes[sender];
+      if (slot.running && slot.incarnation == flight.senderIncarnation) {
+        slot.node->onUnreachable(flight.message.to, flight.kind, flight.message.requestId);
+      }
+      flight.used = false;
+      flight.message = Message{};
+      m_freeInflight.push_back(event.slot);
+      return;
+    }
+  }
+}
+
+void Simulation::hash(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {
+  m_traceHash = mix64(m_traceHash ^ a);
+  m_traceHash = mix64(m_traceHash ^ b);
+  m_traceHash = mix64(m_traceHash ^ c);
+  m_traceHash = mix64(m_traceHash ^ d);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fibers
+
+void Simulation::spawnFiber(NodeId node, FiberRole role, std::string name, std::function<void()> body) {
+  if (m_stopping) return;
+  const std::uint64_t fiberId = ++m_nextFiberId;
+  ++m_fibersStarted;
+  ++m_liveFibers;
+  if (m_events.wants(EventType::kFiberStarted)) {
+    m_events.publish(FiberStarted{m_now, node, fiberId, role, std::move(name)});
+  }
+  boost::fibers::fiber fiber(std::allocator_arg, m_stacks, [this, node, fiberId, body = std::move(body)]() mutable {
+    bool cancelled = false;
+    try {
+      checkAlive();
+      body();
+    } catch (const FiberCancelled&) {
+      cancelled = true;
+    }
+    body = nullptr;  // release captures while the simulation is certainly alive
+    --m_liveFibers;
+    if (m_events.wants(EventType::kFiberEnded)) m_events.publish(FiberEnded{m_now, node, fiberId, cancelled});
+  });
+  auto& props = fiber.properties<FiberProps>();
+  props.owner = this;
+  props.node = node;
+  props.role = role;
+  props.fiberId = fiberId;
+  props.incarnation = node == kNoNode ? 0 : m_nodes[node].incarnation;
+  fiber.detach();
+}
+
+void Simulation::checkAlive() {
+  if (m_stopping) throw FiberCancelled{};
+  auto& props = boost::this_fiber::properties<FiberProps>();
+  if (props.node == kNoNode) return;
+  const NodeSlot& slot = m_nodes[props.node];
+  if (!slot.running || slot.incarnation != props.incarnation) throw FiberCancelled{};
+}
+
+void Simulation::sleepFiber(Duration d) {
+  if (d < Duration{0}) d = Duration{0};
+  boost::fibers::context* self = boost::fibers::context::active();
+  boost::fibers::waker waker = self->create_waker();
+  startTimer(kNoNode, d, [waker]() { waker.wake(); }, true);
+  self->suspend();
+  checkAlive();
+}
+
+void Simulation::chargeCpu(NodeId node) {
+  NodeSlot& slot = m_nodes[node];
+  const Duration cost = Duration(static_cast<std::int64_t>(
+      static_cast<double>(m_config.cpuCostPerMessage.count()) * slot.cpuFactor));
+  if (cost <= Duration{0}) {
+    checkAlive();
+    return;
+  }
+  auto core = std::min_element(slot.coreFreeAt.begin(), slot.coreFreeAt.end());
+  const TimePoint start = std::max(m_now, *core);
+  const TimePoint end = start + cost;
+  *core = end;
+  auto& props = boost::this_fiber::properties<FiberProps>();
+  if (m_events.wants(EventType::kFiberSlice)) {
+    if (start > m_now) {
+      m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kReady, m_now, start});
+    }
+    m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kRunning, start, end});
+  }
+  props.inCpu = true;
+  sleepFiber(end - m_now);
+  props.inCpu = false;
+}
+
+void Simulation::fiberBlocked(FiberProps& fiber) {
+  if (!fiber.inCpu) fiber.blockedSinceNanos = m_now.nanos();
+}
+
+void Simulation::fiberReady(FiberProps& fiber) {
+  if (fiber.blockedSinceNanos < 0) return;
+  const TimePoint since{Duration(fiber.blockedSinceNanos)};
+  fiber.blockedSinceNanos = -1;
+  if (m_events.wants(EventType::kFiberSlice) && m_now > since) {
+    m_events.publish(FiberSlice{fiber.node, fiber.fiberId, fiber.role, FiberState::kBlocked, since, m_now});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Timers
+
+TimerId Simulation::startTimer(NodeId node, Duration delay, std::function<void()> callback, bool wake) {
+  std::uint32_t slot;
+  if (!m_freeTimers.empty()) {
+    slot = m_freeTimers.back();
+    m_freeTimers.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(m_timers.size());
+    m_timers.emplace_back();
+  }
+  Timer& timer = m_timers[slot];
+  timer.callback = std::move(callback);
+  timer.generation++;
+  timer.node = node;
+  timer.incarnation = node == kNoNode ? 0 : m_nodes[node].incarnation;
+  timer.armed = true;
+  timer.wake = wake;
+  push((m_now + std::max(delay, Duration{0})).nanos(), EventKind::kTimer, slot, timer.generation);
+  return (static_cast<TimerId>(timer.generation) << 32) | slot;
+}
+
+void Simulation::cancelTimer(TimerId id) {
+  const auto slot = static_cast<std::uint32_t>(id & 0xffffffffu);
+  const auto generation = static_cast<std::uint32_t>(id >> 32);
+  if (slot >= m_timers.size()) return;
+  Timer& timer = m_timers[slot];
+  if (!timer.armed || timer.generation != generation || timer.wake) return;
+  timer.armed = false;
+  timer.callback = nullptr;
+  // The slot is freed when its queue entry comes up (the generation check skips it).
+  m_freeTimers.push_back(slot);
+  timer.generation++;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Network
+
+void Simulation::send(NodeId from, Message message) {
+  NodeSlot& sender = m_nodes[from];
+  if (!sender.running) return;
+  message.from = from;
+  const MessageKind kind = message.kind();
+  const auto kindIndex = static_cast<std::size_t>(kind);
+  const auto bytes = static_cast<std::uint32_t>(encodedSize(message));
+  MessageMetrics& counters = m_metrics.messages[kindIndex];
+  counters.sent++;
+  counters.bytes += bytes;
+
+  std::uint32_t slot;
+  if (!m_freeInflight.empty()) {
+    slot = m_freeInflight.back();
+    m_freeInflight.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(m_inflight.size());
+    m_inflight.emplace_back();
+  }
+  InFlight& flight = m_inflight[slot];
+  flight.messageId = ++m_nextMessageId;
+  flight.senderIncarnation = sender.incarnation;
+  flight.kind = kind;
+  flight.used = true;
+
+  const NodeId to = message.to;
+  const Transmission t = to < m_nodes.size() ? m_network.transmit(from, to, kind, m_networkRng)
+                                             : Transmission{.lost = true};
+  if (m_events.wants(EventType::kMessageSent)) {
+    m_events.publish(MessageSent{m_now, flight.messageId, from, to, kind, message.requestId, bytes, m_now + t.latency});
+  }
+  flight.message = std::move(message);
+  if (t.cut || t.lost) {
+    drop(flight, t.cut ? DropReason::kPartition : DropReason::kLoss);
+    flight.used = false;
+    flight.message = Message{};
+    m_freeInflight.push_back(slot);
+    return;
+  }
+  if (!m_nodes[to].running) {
+    // Connection refused: the sender learns it after a round trip's worth of latency.
+    m_metrics.refusedConnections++;
+    drop(flight, DropReason::kNodeDown);
+    push((m_now + t.latency).nanos(), EventKind::kRefused, slot, 0);
+    return;
+  }
+  if (t.duplicate) {
+    std::uint32_t copySlot;
+    if (!m_freeInflight.empty()) {
+      copySlot = m_freeInflight.back();
+      m_freeInflight.pop_back();
+    } else {
+      copySlot = static_cast<std::uint32_t>(m_inflight.size());
+      m_inflight.emplace_back();
+    }
+    InFlight& copy = m_inflight[copySlot];  // may have moved m_inflight: re-fetch the original below
+    copy.message = m_inflight[slot].message;
+    copy.messageId = ++m_nextMessageId;
+    copy.senderIncarnation = sender.incarnation;
+    copy.kind = kind;
+    copy.used = true;
+    counters.sent++;
+    counters.bytes += bytes;
+    if (m_events.wants(EventType::kMessageSent)) {
+      m_events.publish(MessageSent{m_now, copy.messageId, from, to, kind, copy.message.requestId, bytes,
+                                   m_now + t.duplicateLatency});
+    }
+    push((m_now + t.duplicateLatency).nanos(), EventKind::kDeliver, copySlot, 0);
+  }
+  push((m_now + t.latency).nanos(), EventKind::kDeliver, slot, 0);
+}
+
+void Simulation::drop(const InFlight& flight, DropReason reason) {
+  m_metrics.messages[static_cast<std::size_t>(flight.kind)].dropped++;
+  hash(0xd409, static_cast<std::uint64_t>(m_now.nanos()), flight.messageId, static_cast<std::uint64_t>(reason));
+  if (m_events.wants(EventType::kMessageDropped)) {
+    m_events.publish(MessageDropped{m_now, flight.messageId, flight.message.from, flight.message.to, flight.kind,
+                                    flight.message.requestId, reason});
+  }
+}
+
+void Simulation::deliver(std::uint32_t slot) {
+  InFlight& flight = m_inflight[slot];
+  const NodeId to = flight.message.to;
+  const NodeId from = flight.message.from;
+  if (!m_nodes[to].running) {
+    drop(flight, DropReason::kNodeDown);
+  } else if (m_network.linkCut(from, to)) {
+    drop(flight, DropReason::kPartition);
+  } else {
+    m_metrics.messages[static_cast<std::size_t>(flight.kind)].delivered++;
+    hash(0xde11, static_cast<std::uint64_t>(m_now.nanos()), flight.messageId,
+         (static_cast<std::uint64_t>(from) << 32) | to);
+    if (m_events.wants(EventType::kMessageDelivered)) {
+      m_events.publish(MessageDelivered{m_now, flight.messageId, from, to, flight.kind, flight.message.requestId});
+    }
+    Message message = std::move(flight.message);
+    flight.used = false;
+    flight.message = Message{};
+    m_freeInflight.push_back(slot);
+    m_nodes[to].node->onMessage(std::move(message));
+    return;
+  }
+  flight.used = false;
+  flight.message = Message{};
+  m_freeInflight.push_back(slot);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Faults
+
+void Simulation::crash(NodeId id) {
+  if (id >= m_nodes.size() || !m_nodes[id].running) return;
+  NodeSlot& slot = m_nodes[id];
+  slot.running = false;
+  ++slot.incarnation;
+  slot.node->stop();
+  std::fill(slot.coreFreeAt.begin(), slot.coreFreeAt.end(), m_now);
+  hash(0xc4a5, static_cast<std::uint64_t>(m_now.nanos()), id);
+  if (m_events.wants(EventType::kNodeStateChanged)) {
+    m_events.publish(NodeStateChanged{m_now, id, NodeState::kDown, "crashed"});
+  }
+}
+
+void Simulation::restart(NodeId id, bool wipe) {
+  if (id >= m_nodes.size() || m_nodes[id].running) return;
+  NodeSlot& slot = m_nodes[id];
+  if (wipe) slot.storage->clear();
+  slot.running = true;
+  ++slot.incarnation;
+  std::fill(slot.coreFreeAt.begin(), slot.coreFreeAt.end(), m_now);
+  slot.node->start();
+  hash(0x5747, static_cast<std::uint64_t>(m_now.nanos()), id, wipe);
+  if (m_events.wants(EventType::kNodeStateChanged)) {
+    m_events.publish(NodeStateChanged{m_now, id, NodeState::kUp, wipe ? "restarted with wiped storage" : "restarted"});
+  }
+}
+
+void Simulation::partition(const std::vector<std::vector<NodeId>>& groups) {
+  m_network.partition(groups);
+  std::string description = "partition";
+  for (const auto& group : groups) {
+    description += " [";
+    for (std::size_t i = 0; i < group.size(); ++i) description += (i ? " " : "") + nodeName(group[i]);
+    description += "]";
+    for (NodeId n : group) hash(0x9a47, static_cast<std::uint64_t>(m_now.nanos()), n, groups.size());
+  }
+  if (m_events.wants(EventType::kClusterChanged)) m_events.publish(ClusterChanged{m_now, description});
+}
+
+void Simulation::cutLink(NodeId from, NodeId to) {
+  m_network.cutLink(from, to);
+  hash(0xc07, static_cast<std::uint64_t>(m_now.nanos()), from, to);
+  if (m_events.wants(EventType::kClusterChanged)) {
+    m_events.publish(ClusterChanged{m_now, "link " + nodeName(from) + " -> " + nodeName(to) + " cut"});
+  }
+}
+
+void Simulation::heal() {
+  m_network.heal();
+  hash(0x4ea1, static_cast<std::uint64_t>(m_now.nanos()));
+  if (m_events.wants(EventType::kClusterChanged)) m_events.publish(ClusterChanged{m_now, "all links healed"});
+}
+
+void Simulation::setCpuFactor(NodeId id, double factor) {
+  if (id >= m_nodes.size() || !(factor > 0)) return;
+  m_nodes[id].cpuFactor = factor;
+  hash(0xcf, static_cast<std::uint64_t>(m_now.nanos()), id, static_cast<std::uint64_t>(factor * 1e6));
+}
+
+void Simulation::setQuorum(const QuorumConfig& quorum) {
+  m_config.quorum = quorum;
+  for (auto& slot : m_nodes) slot.node->setQuorum(quorum);
+  hash(0x9b0, quorum.n, quorum.r, quorum.w);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clients
+
+void Simulation::onOperationCompleted(std::function<void(const ClientOperation&)> observer) {
+  m_completionObservers.push_back(std::move(observer));
+}
+
+void Simulation::finishOperation(ClientOperation& op, const std::function<void(const ClientOperation&)>& done) {
+  ++m_operationsFinished;
+  OperationMetrics& metrics = m_metrics.of(op.result.op);
+  const ErrorCode code = op.result.status.code();
+  if (code == ErrorCode::kOk) {
+    metrics.ok++;
+    metrics.latency.record(op.result.completed - op.result.begun);
+    if (op.result.op == Operation::kGet && !op.result.found) m_metrics.notFoundReads++;
+  } else {
+    metrics.errors[static_cast<std::size_t>(code)]++;
+  }
+  hash(0x0b5, static_cast<std::uint64_t>(m_now.nanos()), op.id,
+       (static_cast<std::uint64_t>(code) << 32) | op.coordinator);
+  hash(static_cast<std::uint64_t>(op.result.version.physicalMicros), op.result.version.logical,
+       op.result.version.node, op.result.found);
+  for (const auto& observer : m_completionObservers) observer(op);
+  if (done) done(op);
+}
+
+void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
+                        std::function<void(const ClientOperation&)> done) {
+  const std::uint64_t id = ++m_nextOperationId;
+  ++m_operationsStarted;
+  if (coordinator >= m_nodes.size() || !m_nodes[coordinator].running) {
+    ClientOperation failed;
+    failed.id = id;
+    failed.coordinator = coordinator < m_nodes.size() ? coordinator : kNoNode;
+    failed.result.op = op;
+    failed.result.key = std::move(key);
+    failed.result.begun = failed.result.completed = m_now;
+    failed.result.status = Status(ErrorCode::kUnavailable, coordinator < m_nodes.size()
+                                                               ? "coordinator " + nodeName(coordinator) + " is down"
+                                                               : "no node is running");
+    finishOperation(failed, done);
+    return;
+  }
+  struct Pending {
+    ClientOperation op;
+    bool finished = false;
+    std::function<void(const ClientOperation&)> done;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->op.id = id;
+  pending->op.coordinator = coordinator;
+  pending->op.result.op = op;
+  pending->op.result.key = key;
+  pending->op.result.begun = m_now;
+  pending->done = std::move(done);
+  // If the coordinator crashes, the fiber unwinds without a result: report the operation as cancelled then.
+  struct Guard {
+    Simulation* sim;
+    std::shared_ptr<Pending> pending;
+    ~Guard() {
+      if (pending->finished) return;
+      pending->finished = true;
+      pending->op.result.status = Status(ErrorCode::kCancelled, "coordinator " +
+                                                                    nodeName(pending->op.coordinator) + " crashed");
+      pending->op.result.completed = sim->m_now;
+      sim->finishOperation(pending->op, pending->done);
+    }
+  };
+  const TimePoint begun = m_now;
+  spawnFiber(coordinator, FiberRole::kCoordinator, std::string(operationName(op)),
+             [this, coordinator, pending, begun, key = std::move(key), value = std::move(value)]() mutable {
+               Guard guard{this, pending};
+               OperationResult result = m_nodes[coordinator].node->execute(pending->op.result.op, key,
+                                                                           std::move(value));
+               result.begun = begun;
+               result.completed = m_now;
+               pending->op.result = std::move(result);
+               pending->finished = true;
+               finishOperation(pending->op, pending->done);
+             });
+}
+
+std::size_t Simulation::addWorkload(WorkloadConfig config) {
+  if (Status s = config.validate(); !s.isOk()) throw std::invalid_argument("workload: " + s.toString());
+  const std::size_t index = m_workloads.size();
+  auto workload = std::make_unique<Workload>();
+  workload->config = std::move(config);
+  workload->rng = m_rng.split(0x776f726b'00000000ull + index);
+  m_workloads.push_back(std::move(workload));
+  Workload& w = *m_workloads.back();
+  if (w.config.model == LoadModel::kOpenLoop) {
+    scheduleArrival(index);
+  } else {
+    for (std::size_t c = 0; c < w.config.clients; ++c) {
+      spawnFiber(kNoNode, FiberRole::kClient, "client-" + std::to_string(c + 1),
+                 [this, index] { runClosedLoopClient(index); });
+    }
+  }
+  return index;
+}
+
+void Simulation::scheduleArrival(std::size_t index) {
+  Workload& w = *m_workloads[index];
+  if (w.stopped || w.arrivalScheduled || w.config.ratePerSecond <= 0) return;
+  TimePoint at = std::max(m_now, w.config.start) + Duration(static_cast<std::int64_t>(
+                                                       w.rng.exponential(1e9 / w.config.ratePerSecond)));
+  if (w.config.stop && at >= *w.config.stop) return;
+  w.arrivalScheduled = true;
+  startTimer(kNoNode, at - m_now, [this, index] {
+    Workload& workload = *m_workloads[index];
+    workload.arrivalScheduled = false;
+    if (workload.stopped || workload.config.ratePerSecond <= 0) return;
+    issueOperation(index, {});
+    scheduleArrival(index);
+  }, false);
+}
+
+void Simulation::issueOperation(std::size_t index, std::function<void(const ClientOperation&)> done) {
+  Workload& w = *m_workloads[index];
+  const WorkloadConfig& c = w.config;
+  w.issued++;
+  const double draw = w.rng.uniform01();
+  const Operation op = draw < c.readRatio                   ? Operation::kGet
+                       : draw < c.readRatio + c.deleteRatio ? Operation::kDelete
+                                                            : Operation::kPut;
+  Key key = keyName(c.keys.next(w.rng));
+  Value value;
+  if (op == Operation::kPut) {
+    const std::size_t size = c.valueBytesMin + (c.valueBytesMax > c.valueBytesMin
+                                                    ? w.rng.below(c.valueBytesMax - c.valueBytesMin + 1)
+                                                    : 0);
+    value.assign(size, static_cast<char>('a' + w.issued % 26));
+  }
+  // A coordinator among the running nodes, as a load balancer with health checks would choose.
+  std::size_t running = 0;
+  for (const auto& slot : m_nodes) running += slot.running;
+  NodeId coordinator = kNoNode;
+  if (running > 0) {
+    std::uint64_t pick = w.rng.below(running);
+    for (NodeId id = 0; id < m_nodes.size(); ++id) {
+      if (m_nodes[id].running && pick-- == 0) {
+        coordinator = id;
+        break;
+      }
+    }
+  }
+  submit(coordinator, op, std::move(key), std::move(value), std::move(done));
+}
+
+void Simulation::runClosedLoopClient(std::size_t index) {
+  for (;;) {
+    Workload& w = *m_workloads[index];
+    if (w.stopped) return;
+    if (m_now < w.config.start) {
+      sleepFiber(w.config.start - m_now);
+      continue;
+    }
+    if (w.config.stop && m_now >= *w.config.stop) return;
+    bool finished = false;
+    boost::fibers::context* self = boost::fibers::context::active();
+    boost::fibers::waker waker = self->create_waker();
+    bool waiting = false;
+    issueOperation(index, [&finished, &waiting, waker](const ClientOperation&) {
+      finished = true;
+      if (waiting) waker.wake();
+    });
+    if (!finished) {
+      waiting = true;
+      self->suspend();
+      waiting = false;
+    }
+    checkAlive();
+    if (w.config.thinkTime > Duration{0}) sleepFiber(w.config.thinkTime);
+  }
+}
+
+void Simulation::setWorkloadRate(std::size_t index, double ratePerSecond) {
+  if (index >= m_workloads.size()) return;
+  Workload& w = *m_workloads[index];
+  w.config.ratePerSecond = ratePerSecond;
+  hash(0x4a7e, index, static_cast<std::uint64_t>(ratePerSecond * 1000));
+  if (w.config.model == LoadModel::kOpenLoop) scheduleArrival(index);
+}
+
+void Simulation::stopWorkloads() {
+  for (auto& w : m_workloads) w->stopped = true;
+}
+
+}  // namespace ringlab
