@@ -134,7 +134,7 @@ int runRing(const std::vector<std::string>& args) {
   const Ring ring = Ring::build(config, nodes, rng);
   RingReportOptions report;
   report.nodes = nodes;
-  report.vnodes = config.strategy == PlacementStrategy::kVnodes ? vnodes : 0;
+  report.vnodesPerNode = config.strategy == PlacementStrategy::kVnodes ? vnodes : 0;
   report.partitions = config.strategy == PlacementStrategy::kPartitions ? partitions : 0;
   report.seed = seed;
   std::fputs(formatRingReport(ring, replicas, report).c_str(), stdout);

@@ -125,3 +125,207 @@ TEST(SimulationTest, WritesFailUnavailableWithinTimeoutWithTwoOfThreeReplicasCra
 
 }  // namespace
 }  // namespace ringlab
+
+namespace ringlab {
+namespace {
+
+// Counts delivered messages per directed link.
+struct LinkCounter {
+  std::map<std::pair<NodeId, NodeId>, int> delivered;
+  std::map<std::pair<NodeId, NodeId>, int> cutDrops;
+  explicit LinkCounter(Simulation& sim) {
+    sim.events().subscribe(maskOf(EventType::kMessageDelivered) | maskOf(EventType::kMessageDropped),
+                           [this](const Event& e) {
+                             if (auto* d = std::get_if<MessageDelivered>(&e)) delivered[{d->from, d->to}]++;
+                             if (auto* d = std::get_if<MessageDropped>(&e)) {
+                               if (d->reason == DropReason::kPartition) cutDrops[{d->from, d->to}]++;
+                             }
+                           });
+  }
+};
+
+TEST(SimulationTest, PartitionStopsExactlyTheTrafficBetweenGroups) {
+  Simulation sim(smallCluster(7));
+  sim.addWorkload(steadyLoad(3000));
+  sim.runUntil(TimePoint{100ms});
+  sim.partition({{0, 1, 2}, {3, 4}});
+  // Let messages sent before the cut drain, then count.
+  sim.runUntil(TimePoint{150ms});
+  LinkCounter counter(sim);
+  sim.runUntil(TimePoint{600ms});
+  auto sameSide = [](NodeId a, NodeId b) { return (a < 3) == (b < 3); };
+  for (NodeId a = 0; a < 5; ++a) {
+    for (NodeId b = 0; b < 5; ++b) {
+      if (a == b) continue;
+      const int delivered = counter.delivered[std::make_pair(a, b)];
+      if (sameSide(a, b)) {
+        EXPECT_GT(delivered, 0) << nodeName(a) << " -> " << nodeName(b) << " should still carry traffic";
+        EXPECT_EQ((counter.cutDrops[{a, b}]), 0);
+      } else {
+        EXPECT_EQ(delivered, 0) << nodeName(a) << " -> " << nodeName(b) << " crosses the partition";
+        EXPECT_GT((counter.cutDrops[{a, b}]), 0) << nodeName(a) << " -> " << nodeName(b);
+      }
+    }
+  }
+  sim.heal();
+  LinkCounter after(sim);
+  sim.runUntil(TimePoint{900ms});
+  EXPECT_GT((after.delivered[{0, 4}] + after.delivered[{4, 0}]), 0) << "healing restores cross traffic";
+}
+
+TEST(SimulationTest, OneWayCutStopsOneDirectionOnly) {
+  Simulation sim(smallCluster(8));
+  sim.addWorkload(steadyLoad(3000));
+  sim.cutLink(0, 1);
+  LinkCounter counter(sim);
+  sim.runUntil(TimePoint{500ms});
+  EXPECT_EQ((counter.delivered[{0, 1}]), 0);
+  EXPECT_GT((counter.cutDrops[{0, 1}]), 0);
+  EXPECT_GT((counter.delivered[{1, 0}]), 0);
+}
+
+TEST(SimulationTest, MinoritySideOfPartitionTimesOutWhileMajoritySucceeds) {
+  SimulationConfig config = smallCluster(9);
+  config.nodes = 3;
+  Simulation sim(config);
+  sim.partition({{0, 1}, {2}});
+  std::vector<ClientOperation> majority, minority;
+  for (int i = 0; i < 10; ++i) {
+    sim.submit(0, Operation::kPut, "k" + std::to_string(i), "v", [&](auto& op) { majority.push_back(op); });
+    sim.submit(2, Operation::kPut, "m" + std::to_string(i), "v", [&](auto& op) { minority.push_back(op); });
+  }
+  sim.runFor(1s);
+  ASSERT_EQ(majority.size(), 10u);
+  ASSERT_EQ(minority.size(), 10u);
+  for (auto& op : majority) EXPECT_TRUE(op.result.status.isOk()) << op.result.status.toString();
+  for (auto& op : minority) {
+    EXPECT_EQ(op.result.status.code(), ErrorCode::kTimeout) << op.result.status.toString();
+    EXPECT_GE(op.result.completed - op.result.begun, config.requestTimeout);
+  }
+}
+
+TEST(SimulationTest, ReadReturnsTheLatestAcknowledgedWrite) {
+  Simulation sim(smallCluster(10));
+  std::vector<ClientOperation> results;
+  auto record = [&](const ClientOperation& op) { results.push_back(op); };
+  sim.submit(0, Operation::kPut, "alpha", "one", record);
+  sim.runFor(100ms);
+  sim.submit(3, Operation::kPut, "alpha", "two", record);
+  sim.runFor(100ms);
+  sim.submit(4, Operation::kGet, "alpha", "", record);
+  sim.runFor(100ms);
+  sim.submit(1, Operation::kDelete, "alpha", "", record);
+  sim.runFor(100ms);
+  sim.submit(2, Operation::kGet, "alpha", "", record);
+  sim.runFor(100ms);
+  ASSERT_EQ(results.size(), 5u);
+  for (auto& op : results) ASSERT_TRUE(op.result.status.isOk()) << op.result.status.toString();
+  EXPECT_TRUE(results[2].result.found);
+  EXPECT_EQ(results[2].result.value, "two");
+  EXPECT_EQ(results[2].result.version, results[1].result.version);
+  EXPECT_LT(results[0].result.version, results[1].result.version);
+  EXPECT_FALSE(results[4].result.found) << "a delete leaves a tombstone that reads as not found";
+  EXPECT_EQ(results[4].result.version, results[3].result.version);
+  // Every replica converged on the tombstone.
+  for (NodeId n : sim.ring().preferenceList(tokenForKey("alpha"), 3).replicas) {
+    auto stored = sim.node(n).storage().get("alpha");
+    ASSERT_TRUE(stored.has_value()) << nodeName(n);
+    EXPECT_TRUE(stored->tombstone) << nodeName(n);
+  }
+}
+
+TEST(SimulationTest, GetRecordsEveryReplicaAnswer) {
+  Simulation sim(smallCluster(11));
+  std::vector<ClientOperation> results;
+  std::vector<ReplicaAnswered> answers;
+  sim.events().subscribe(maskOf(EventType::kReplicaAnswered),
+                         [&](const Event& e) { answers.push_back(std::get<ReplicaAnswered>(e)); });
+  sim.submit(0, Operation::kPut, "beta", "x", [&](auto& op) { results.push_back(op); });
+  sim.runFor(100ms);
+  answers.clear();
+  sim.submit(0, Operation::kGet, "beta", "", [&](auto& op) { results.push_back(op); });
+  sim.runFor(600ms);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_GE(results[1].result.answers.size(), 2u) << "R = 2 answers by completion";
+  EXPECT_EQ(answers.size(), 3u) << "all N = 3 answers are recorded, late ones too";
+}
+
+TEST(SimulationTest, ValueOverTheLimitIsRefused) {
+  SimulationConfig config = smallCluster(12);
+  config.storage.maxValueBytes = 1000;
+  Simulation sim(config);
+  std::vector<ClientOperation> results;
+  sim.submit(0, Operation::kPut, "big", std::string(1001, 'x'), [&](auto& op) { results.push_back(op); });
+  sim.submit(0, Operation::kPut, "fits", std::string(1000, 'x'), [&](auto& op) { results.push_back(op); });
+  sim.runFor(100ms);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].result.status.code(), ErrorCode::kTooLarge);
+  EXPECT_TRUE(results[1].result.status.isOk());
+}
+
+double p99Millis(std::uint64_t seed, double cpuFactorForNode0) {
+  SimulationConfig config = smallCluster(seed);
+  config.cpuCostPerMessage = std::chrono::microseconds(100);
+  config.coresPerNode = 1;
+  Simulation sim(config);
+  sim.setCpuFactor(0, cpuFactorForNode0);
+  WorkloadConfig w = steadyLoad(4000);
+  sim.addWorkload(w);
+  sim.runUntil(TimePoint{1s});
+  return static_cast<double>(sim.metrics().of(Operation::kGet).latency.percentile(0.99).count()) / 1e6;
+}
+
+TEST(SimulationTest, SlowNodeQueuesWorkAndRaisesTailLatency) {
+  const double normal = p99Millis(13, 1.0);
+  const double slow = p99Millis(13, 8.0);
+  EXPECT_GT(slow, normal * 2) << "p99 " << normal << "ms -> " << slow << "ms";
+}
+
+TEST(SimulationTest, ClosedLoopClientsKeepOneRequestInFlightEach) {
+  Simulation sim(smallCluster(14));
+  WorkloadConfig w;
+  w.model = LoadModel::kClosedLoop;
+  w.clients = 4;
+  w.thinkTime = std::chrono::milliseconds(1);
+  sim.addWorkload(w);
+  std::uint64_t maxInFlight = 0;
+  for (int i = 0; i < 200; ++i) {
+    sim.runFor(std::chrono::milliseconds(1));
+    maxInFlight = std::max(maxInFlight, sim.operationsInFlight());
+  }
+  EXPECT_LE(maxInFlight, 4u);
+  EXPECT_GT(sim.metrics().of(Operation::kGet).ok + sim.metrics().of(Operation::kPut).ok, 100u);
+}
+
+TEST(SimulationTest, LossAndDuplicationAreCountedAndToleratedByQuorums) {
+  SimulationConfig config = smallCluster(15);
+  config.network.loss = 0.05;
+  config.network.duplication = 0.05;
+  Simulation sim(config);
+  sim.addWorkload(steadyLoad(2000));
+  sim.runUntil(TimePoint{1s});
+  const MessageMetrics total = sim.metrics().totalMessages();
+  const double dropRate = static_cast<double>(total.dropped) / static_cast<double>(total.sent);
+  EXPECT_NEAR(dropRate, 0.05 / 1.05 * 1.0, 0.015);
+  const auto& puts = sim.metrics().of(Operation::kPut);
+  EXPECT_GT(static_cast<double>(puts.ok) / static_cast<double>(puts.total()), 0.97);
+}
+
+TEST(SimulationTest, CrashedNodeFibersEndAndRestartServesAgain) {
+  Simulation sim(smallCluster(16));
+  sim.addWorkload(steadyLoad(2000));
+  sim.runUntil(TimePoint{200ms});
+  const std::size_t before = sim.liveFibers();
+  sim.crash(1);
+  sim.runUntil(TimePoint{400ms});
+  EXPECT_FALSE(sim.isRunning(1));
+  EXPECT_EQ(sim.node(1).pendingRequests(), 0u);
+  sim.restart(1);
+  sim.runUntil(TimePoint{600ms});
+  EXPECT_TRUE(sim.isRunning(1));
+  EXPECT_GT(sim.node(1).stats().replicaWrites, 0u);
+  EXPECT_LT(sim.liveFibers(), before + 200) << "fibers of the crashed incarnation ended";
+}
+
+}  // namespace
+}  // namespace ringlab
