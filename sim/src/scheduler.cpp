@@ -12,9 +12,15 @@ thread_local DeterministicScheduler* t_scheduler = nullptr;
 
 bool isWorker(boost::fibers::context* ctx) { return ctx->is_context(boost::fibers::type::worker_context); }
 
+constexpr std::size_t kDispatcherInterval = 64;
+
 }  // namespace
 
 void DeterministicScheduler::awakened(boost::fibers::context* ctx, FiberProps& props) noexcept {
+  if (ctx->is_context(boost::fibers::type::dispatcher_context)) {
+    m_dispatcher = ctx;
+    return;
+  }
   ctx->ready_link(m_ready);
   if (isWorker(ctx)) {
     ++m_readyWorkers;
@@ -28,6 +34,15 @@ boost::fibers::context* DeterministicScheduler::pick_next() noexcept {
   if (previous && isWorker(previous) && !previous->ready_is_linked() && !previous->terminated_is_linked()) {
     auto* props = static_cast<FiberProps*>(previous->get_properties());
     if (props && props->owner) props->owner->fiberBlocked(*props);
+  }
+  const bool onlyMainReady = m_readyWorkers == 0;
+  if (m_dispatcher && (m_ready.empty() || ++m_picksSinceDispatcher >= kDispatcherInterval ||
+                       (onlyMainReady && m_picksSinceDispatcher >= kDispatcherInterval / 4))) {
+    boost::fibers::context* dispatcher = m_dispatcher;
+    m_dispatcher = nullptr;
+    m_picksSinceDispatcher = 0;
+    m_running = dispatcher;
+    return dispatcher;
   }
   if (m_ready.empty()) {
     m_running = nullptr;
@@ -43,7 +58,7 @@ boost::fibers::context* DeterministicScheduler::pick_next() noexcept {
   return next;
 }
 
-bool DeterministicScheduler::has_ready_fibers() const noexcept { return !m_ready.empty(); }
+bool DeterministicScheduler::has_ready_fibers() const noexcept { return !m_ready.empty() || m_dispatcher; }
 
 void DeterministicScheduler::suspend_until(std::chrono::steady_clock::time_point const&) noexcept {
   // The main context is always ready while the simulation runs, so the dispatcher never runs out of work. Getting

@@ -61,6 +61,10 @@ class DeterministicScheduler final : public boost::fibers::algo::algorithm_with_
 
  private:
   boost::fibers::scheduler::ready_queue_type m_ready;
+  // The dispatcher (which frees finished fibers and polls Boost.Fiber's own clock-based sleep queue, unused here)
+  // waits aside and runs once every kDispatcherInterval picks, or when nothing but the main context is ready.
+  boost::fibers::context* m_dispatcher = nullptr;
+  std::size_t m_picksSinceDispatcher = 0;
   std::size_t m_readyWorkers = 0;
   boost::fibers::context* m_running = nullptr;
   std::uint64_t m_switches = 0;

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -121,7 +122,7 @@ class Simulation final : private FiberObserver {
   std::uint64_t eventsProcessed() const { return m_eventsProcessed; }
   std::uint64_t fibersStarted() const { return m_fibersStarted; }
   std::size_t liveFibers() const { return m_liveFibers; }
-  std::size_t queuedEvents() const { return m_queue.size(); }
+  std::size_t queuedEvents() const { return m_queue.size() + m_farCount; }
   std::uint64_t operationsInFlight() const { return m_operationsStarted - m_operationsFinished; }
 
  private:
@@ -150,6 +151,9 @@ class Simulation final : private FiberObserver {
   void send(NodeId from, Message message);
 
   void push(std::int64_t at, EventKind kind, std::uint32_t slot, std::uint32_t generation);
+  // Moves far-future events whose bucket may hold the next event into the heap; returns the heap (maybe empty).
+  void migrateFarEvents();
+  bool isCancelled(const QueuedEvent& event) const;
   void dispatch(const QueuedEvent& event);
   void deliver(std::uint32_t slot);
   void drop(const InFlight& flight, DropReason reason);
@@ -176,7 +180,13 @@ class Simulation final : private FiberObserver {
   std::vector<std::unique_ptr<Workload>> m_workloads;
   std::vector<std::function<void(const ClientOperation&)>> m_completionObservers;
 
+  // Events are ordered by (time, sequence). Near events live in a heap; events more than a horizon ahead (mostly
+  // request deadlines, nearly all cancelled before they fire) wait in coarse time buckets and enter the heap only
+  // when their bucket comes up, so cancelled ones never cost a heap operation. The order is exactly the same.
   std::priority_queue<QueuedEvent, std::vector<QueuedEvent>, std::greater<>> m_queue;
+  std::map<std::int64_t, std::vector<QueuedEvent>> m_far;  // by bucket number
+  std::int64_t m_migratedUntil = 0;                        // every far event before this is in the heap
+  std::size_t m_farCount = 0;
   std::uint64_t m_nextSeq = 0;
   std::vector<Timer> m_timers;
   std::vector<std::uint32_t> m_freeTimers;
