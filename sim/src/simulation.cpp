@@ -4,6 +4,9 @@
 #include <stdexcept>
 
 #include <boost/fiber/fiber.hpp>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 #include <boost/fiber/operations.hpp>
 
 #include <ringlab/engine/codec.h>
@@ -18,6 +21,7 @@ constexpr std::size_t kFiberStackBytes = 64 * 1024;
 #endif
 
 std::int64_t micros(TimePoint t) { return t.nanos() / 1000; }
+
 
 // The running fiber's properties. Every fiber the simulation spawns has FiberProps (the scheduler creates them), so
 // a static cast is safe and avoids boost::this_fiber::properties' dynamic_cast on this hot path.
@@ -127,6 +131,22 @@ struct Simulation::Workload {
 };
 
 std::size_t Simulation::nodeCount() const { return m_nodes.size(); }
+boost::context::stack_context Simulation::FiberStacks::allocate() {
+  boost::context::stack_context stack = m_pool.allocate();
+  *m_last = stack;
+#if defined(__SANITIZE_ADDRESS__)
+  ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
+#endif
+  return stack;
+}
+
+void Simulation::FiberStacks::deallocate(boost::context::stack_context& stack) noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+  ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
+#endif
+  m_pool.deallocate(stack);
+}
+
 bool Simulation::isRunning(NodeId node) const { return node < m_nodes.size() && m_nodes[node].running; }
 Node& Simulation::node(NodeId id) { return *m_nodes.at(id).node; }
 const Node& Simulation::node(NodeId id) const { return *m_nodes.at(id).node; }
@@ -330,15 +350,33 @@ void Simulation::spawnFiber(NodeId node, FiberRole role, std::string name, std::
   props.role = role;
   props.fiberId = fiberId;
   props.incarnation = node == kNoNode ? 0 : m_nodes[node].incarnation;
+  const boost::context::stack_context& stack = m_stacks.lastAllocated();
+  props.stackBottom = static_cast<const char*>(stack.sp) - stack.size;
+  props.stackSize = stack.size;
   fiber.detach();
 }
 
+namespace {
+[[noreturn]] void cancelFiber() {
+#if defined(__SANITIZE_ADDRESS__)
+  // Boost.Context's switches are not annotated for ASan, so it believes we are on the thread's stack and, while the
+  // exception unwinds, cannot clear the redzones of unwound frames. Tell it which stack this fiber runs on.
+  const FiberProps& props = currentFiber();
+  if (props.stackBottom) {
+    __sanitizer_start_switch_fiber(nullptr, props.stackBottom, props.stackSize);
+    __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
+  }
+#endif
+  throw FiberCancelled{};
+}
+}  // namespace
+
 void Simulation::checkAlive() {
-  if (m_stopping) throw FiberCancelled{};
+  if (m_stopping) cancelFiber();
   FiberProps& props = currentFiber();
   if (props.node == kNoNode) return;
   const NodeSlot& slot = m_nodes[props.node];
-  if (!slot.running || slot.incarnation != props.incarnation) throw FiberCancelled{};
+  if (!slot.running || slot.incarnation != props.incarnation) cancelFiber();
 }
 
 void Simulation::sleepFiber(Duration d) {
