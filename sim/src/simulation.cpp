@@ -60,6 +60,10 @@ Status SimulationConfig::validate() const {
   }
   if (network.loss < 0 || network.loss > 1) return bad("network loss must be between 0 and 1");
   if (network.duplication < 0 || network.duplication > 1) return bad("network duplication must be between 0 and 1");
+  if (clockSkew.size() > nodes) return bad("clock skew is given for more nodes than the cluster has");
+  for (Duration skew : clockSkew) {
+    if (skew > std::chrono::hours(1) || skew < -std::chrono::hours(1)) return bad("clock skew must be within 1h");
+  }
   return Status::ok();
 }
 
@@ -89,7 +93,10 @@ class Simulation::NodeRuntime final : public Runtime {
 
   NodeId self() const override { return m_id; }
   TimePoint now() const override { return m_sim.m_now; }
-  std::int64_t wallClockMicros() const override { return micros(m_sim.m_now); }
+  std::int64_t wallClockMicros() const override {
+    const auto& skew = m_sim.m_config.clockSkew;
+    return micros(m_sim.m_now + (m_id < skew.size() ? skew[m_id] : Duration{0}));
+  }
   void spawn(FiberRole role, std::string name, std::function<void()> body) override {
     m_sim.spawnFiber(m_id, role, std::move(name), std::move(body));
   }

@@ -329,3 +329,27 @@ TEST(SimulationTest, CrashedNodeFibersEndAndRestartServesAgain) {
 
 }  // namespace
 }  // namespace ringlab
+
+namespace ringlab {
+namespace {
+
+TEST(SimulationTest, ClockSkewMakesALaterWriteLoseUnderLastWriteWins) {
+  SimulationConfig config = smallCluster(17);
+  config.clockSkew = {Duration{0}, -std::chrono::duration_cast<Duration>(std::chrono::milliseconds(200))};
+  Simulation sim(config);
+  std::vector<ClientOperation> results;
+  auto record = [&](const ClientOperation& op) { results.push_back(op); };
+  sim.submit(0, Operation::kPut, "skewed", "first", record);  // n1's clock is right
+  sim.runFor(std::chrono::milliseconds(50));
+  sim.submit(1, Operation::kPut, "skewed", "second", record);  // n2's clock is 200ms behind
+  sim.runFor(std::chrono::milliseconds(50));
+  sim.submit(2, Operation::kGet, "skewed", "", record);
+  sim.runFor(std::chrono::milliseconds(50));
+  ASSERT_EQ(results.size(), 3u);
+  for (auto& op : results) ASSERT_TRUE(op.result.status.isOk());
+  EXPECT_LT(results[1].result.version, results[0].result.version) << "the later write got the older timestamp";
+  EXPECT_EQ(results[2].result.value, "first") << "so last-write-wins kept the earlier value";
+}
+
+}  // namespace
+}  // namespace ringlab

@@ -47,6 +47,7 @@ struct SimulationConfig {
   Duration cpuCostPerMessage = std::chrono::microseconds(20);  // per handled message or client request
   StorageLimits storage;
   NetworkConfig network;
+  std::vector<Duration> clockSkew;  // per node (index = node id); missing entries are 0
 
   // kInvalidArgument naming the field: no nodes, N larger than the node count, invalid quorum, no cores, negative
   // costs or timeouts, invalid latency distributions or probabilities.
@@ -193,7 +194,22 @@ class Simulation final : private FiberObserver {
   std::vector<InFlight> m_inflight;
   std::vector<std::uint32_t> m_freeInflight;
 
-  boost::fibers::pooled_fixedsize_stack m_stacks;
+  // Fiber stacks come from a pool. Under AddressSanitizer the pool's stacks are unpoisoned when handed out and
+  // returned: Boost.Context's switches are not annotated for ASan, so a reused stack would otherwise keep the stale
+  // redzones of the fiber that used it before.
+  class FiberStacks {
+   public:
+    explicit FiberStacks(std::size_t bytes) : m_pool(bytes) {}
+    boost::context::stack_context allocate();
+    void deallocate(boost::context::stack_context& stack) noexcept;
+    const boost::context::stack_context& lastAllocated() const { return *m_last; }
+
+   private:
+    boost::fibers::pooled_fixedsize_stack m_pool;
+    // Shared by the copies Boost.Fiber makes of the allocator, so the original sees what a copy allocated.
+    std::shared_ptr<boost::context::stack_context> m_last = std::make_shared<boost::context::stack_context>();
+  };
+  FiberStacks m_stacks;
   std::uint64_t m_nextFiberId = 0;
   std::uint64_t m_fibersStarted = 0;
   std::size_t m_liveFibers = 0;
