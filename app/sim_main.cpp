@@ -1,7 +1,12 @@
 // ringlab-sim: the headless tool. Runs the in-process cluster without a GUI and prints what happened, and shows
 // how a ring places data.
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -11,8 +16,12 @@
 
 #include <ringlab/engine/ring.h>
 #include <ringlab/sim/ring_report.h>
+#include <ringlab/sim/scenario.h>
+#include <ringlab/sim/scenario_runner.h>
 #include <ringlab/sim/simulation.h>
 #include <ringlab/sim/summary.h>
+#include <ringlab/sim/timeseries.h>
+#include <ringlab/sim/trace_export.h>
 
 namespace po = boost::program_options;
 using namespace ringlab;
@@ -20,14 +29,22 @@ using namespace ringlab;
 namespace {
 
 constexpr int kExitOk = 0;
+constexpr int kExitExpectationFailed = 1;
 constexpr int kExitUsage = 2;
+namespace fs = std::filesystem;
 
 const char* kUsage =
     "Usage: ringlab-sim [COMMAND] [OPTIONS]\n"
     "\n"
     "Commands:\n"
-    "  demo     run the default 5-node cluster under a mixed workload and print a summary (the default)\n"
-    "  ring     show how a ring places data: each node's ownership and the balance statistics\n"
+    "  run FILE     run a scenario headless; prints narration, a summary and whether expectations hold\n"
+    "  check FILE   validate a scenario file without running it\n"
+    "  list         list the shipped scenarios with their titles\n"
+    "  demo         run the default 5-node cluster under a mixed workload and print a summary (the default)\n"
+    "  ring         show how a ring places data: each node's ownership and the balance statistics\n"
+    "\n"
+    "FILE is a path, or the name of a shipped scenario (see 'list').\n"
+    "Exit status: 0 when every expectation holds, 1 when one fails, 2 for usage or input errors.\n"
     "\n"
     "Run 'ringlab-sim COMMAND --help' for a command's options.\n"
     "  --help       show this help\n"
@@ -141,6 +158,267 @@ int runRing(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// Where shipped scenarios live: next to the executable (installed or in the build tree), or in the source tree.
+std::vector<fs::path> scenarioDirectories() {
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const fs::path& candidate : {exe.parent_path() / "scenarios", exe.parent_path() / "../share/ringlab/scenarios",
+                                      exe.parent_path() / "../../scenarios"}) {
+      if (fs::is_directory(candidate, ec)) dirs.push_back(fs::weakly_canonical(candidate, ec));
+    }
+  }
+  if (fs::is_directory(RINGLAB_SCENARIO_DIR, ec)) dirs.push_back(fs::weakly_canonical(RINGLAB_SCENARIO_DIR, ec));
+  std::sort(dirs.begin(), dirs.end());
+  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+  return dirs;
+}
+
+std::vector<fs::path> shippedScenarios() {
+  std::vector<fs::path> files;
+  std::vector<std::string> seen;
+  for (const fs::path& dir : scenarioDirectories()) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.path().extension() != ".yaml") continue;
+      const std::string name = entry.path().stem().string();
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+      seen.push_back(name);
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) { return a.stem() < b.stem(); });
+  return files;
+}
+
+// A path as given, or the shipped scenario of that name.
+std::string resolveScenario(const std::string& given) {
+  std::error_code ec;
+  if (fs::exists(given, ec)) return given;
+  for (const fs::path& file : shippedScenarios()) {
+    if (file.stem() == given || file.filename() == given) return file.string();
+  }
+  return given;  // loading reports that it cannot be read
+}
+
+std::vector<std::string> positionalArgs(po::variables_map& vm, const char* name) {
+  return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
+int runList(const std::vector<std::string>& args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << "Usage: ringlab-sim list\n\nLists the shipped scenarios (name, duration, title).\n";
+    return kExitOk;
+  }
+  if (!args.empty()) return usageError("list: unexpected argument '" + args[0] + "'");
+  const auto files = shippedScenarios();
+  if (files.empty()) {
+    std::printf("No shipped scenarios found (looked next to the executable and in %s).\n", RINGLAB_SCENARIO_DIR);
+    return kExitOk;
+  }
+  std::printf("%-24s %9s  %s\n", "scenario", "duration", "title");
+  for (const fs::path& file : files) {
+    auto spec = loadScenarioFile(file.string());
+    if (!spec) {
+      std::printf("%-24s %9s  (invalid: %s)\n", file.stem().c_str(), "-", spec.status().message().c_str());
+      continue;
+    }
+    std::printf("%-24s %9s  %s\n", file.stem().c_str(), formatDuration(spec->duration).c_str(), spec->name.c_str());
+  }
+  std::printf("\nRun one with: ringlab-sim run NAME\n");
+  return kExitOk;
+}
+
+int runCheck(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  } catch (const po::error& e) {
+    return usageError(std::string("check: ") + e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: ringlab-sim check FILE...\n\nValidates scenario files without running them.\n\n" << options;
+    return kExitOk;
+  }
+  const auto files = positionalArgs(vm, "file");
+  if (files.empty()) return usageError("check: expected a scenario FILE");
+  int exitCode = kExitOk;
+  for (const std::string& given : files) {
+    const std::string path = resolveScenario(given);
+    auto spec = loadScenarioFile(path);
+    if (!spec) {
+      std::fprintf(stderr, "%s\n", spec.status().message().c_str());
+      exitCode = kExitUsage;
+      continue;
+    }
+    std::printf("%s: ok: \"%s\", %zu nodes, %s, %zu timeline entries, %zu expectations\n", path.c_str(),
+                spec->name.c_str(), spec->cluster.nodes, formatDuration(spec->duration).c_str(),
+                spec->timeline.size(), spec->expectations.size());
+  }
+  return exitCode;
+}
+
+// A one-line progress bar on stderr, redrawn at most every 100 ms of wall time.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : m_enabled(enabled) {}
+  ~ProgressBar() { clear(); }
+  void update(double fraction, bool quiescing, TimePoint now) {
+    if (!m_enabled) return;
+    const auto wall = std::chrono::steady_clock::now();
+    if (wall - m_last < std::chrono::milliseconds(100) && fraction < 1.0) return;
+    m_last = wall;
+    const int width = 30;
+    const int filled = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * width);
+    std::fprintf(stderr, "\r[%s%s] %3.0f%% %s  %-10s", std::string(filled, '#').c_str(),
+                 std::string(width - filled, ' ').c_str(), 100 * std::clamp(fraction, 0.0, 1.0),
+                 quiescing ? "quiescing" : "running  ", formatDuration(now.sinceStart).c_str());
+    std::fflush(stderr);
+    m_drawn = true;
+  }
+  void clear() {
+    if (!m_drawn) return;
+    std::fprintf(stderr, "\r%70s\r", "");
+    std::fflush(stderr);
+    m_drawn = false;
+  }
+
+ private:
+  bool m_enabled;
+  bool m_drawn = false;
+  std::chrono::steady_clock::time_point m_last{};
+};
+
+int runScenario(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  std::uint64_t seed = 0;
+  std::string duration, reportPath, tracePath, csvPath;
+  options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
+      "duration", po::value(&duration), "override the scenario's duration (e.g. 5s); later timeline entries are skipped")(
+      "report", po::value(&reportPath), "write the full report as JSON to this file")(
+      "trace", po::value(&tracePath), "write a Chrome trace-event JSON file (open it in ui.perfetto.dev)")(
+      "csv", po::value(&csvPath), "write the metric time series (one row per virtual second) as CSV")(
+      "quiet,q", "print only the summary (no narration, no progress bar)");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return usageError(std::string("run: ") + e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: ringlab-sim run FILE [OPTIONS]\n\nRuns a scenario headless.\n\n" << options;
+    return kExitOk;
+  }
+  const auto files = positionalArgs(vm, "file");
+  if (files.size() != 1) return usageError("run: expected exactly one scenario FILE");
+  const std::string path = resolveScenario(files[0]);
+  auto spec = loadScenarioFile(path);
+  if (!spec) {
+    std::fprintf(stderr, "%s\n", spec.status().message().c_str());
+    return kExitUsage;
+  }
+  ScenarioRunOptions runOptions;
+  if (vm.count("seed")) runOptions.seed = seed;
+  if (vm.count("duration")) {
+    auto parsed = parseDuration(duration);
+    if (!parsed || *parsed <= Duration{0}) {
+      return usageError("run: --duration: expected a positive duration such as 5s or 500ms, got '" + duration + "'");
+    }
+    runOptions.duration = *parsed;
+  }
+  const bool quiet = vm.count("quiet") > 0;
+  ProgressBar progress(!quiet && isatty(STDERR_FILENO));
+  ScenarioRunner* runnerPtr = nullptr;
+  std::unique_ptr<ChromeTraceRecorder> trace;
+  runOptions.onNarration = [&](const TimelineEntry& entry) {
+    if (trace && !entry.say.empty()) trace->addNarration(entry.at, entry.say);
+    if (quiet) return;
+    progress.clear();
+    std::string actions;
+    for (const auto& action : entry.actions) actions += (actions.empty() ? "" : ", ") + describeAction(action);
+    std::printf("%9.3fs  %s%s%s%s\n", static_cast<double>(entry.at.nanos()) / 1e9, actions.c_str(),
+                actions.empty() || entry.say.empty() ? "" : ": ", entry.say.c_str(), entry.pause ? "  [pause]" : "");
+    std::fflush(stdout);
+  };
+  runOptions.onProgress = [&](double fraction, bool quiescing) {
+    if (runnerPtr) progress.update(fraction, quiescing, runnerPtr->simulation().now());
+  };
+
+  if (!quiet) {
+    std::printf("%s\n", spec->name.c_str());
+    std::string description = spec->description;
+    while (!description.empty() && description.back() == '\n') description.pop_back();
+    if (!description.empty()) std::printf("%s\n", description.c_str());
+    std::printf("\n");
+  }
+  const auto wallStart = std::chrono::steady_clock::now();
+  ScenarioRunner runner(std::move(*spec), runOptions);
+  runnerPtr = &runner;
+  if (!tracePath.empty()) {
+    trace = std::make_unique<ChromeTraceRecorder>(runner.simulation().events());
+    trace->declareNodes(runner.simulation().nodeCount());
+  }
+  MetricsTimeSeries series;
+  if (!csvPath.empty()) series.attach(runner.simulation());
+  ScenarioReport report = runner.run();
+  series.detach();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+  progress.clear();
+
+  std::printf("%s%s", quiet ? "" : "\n", formatScenarioSummary(report, RunSpeed{wall}).c_str());
+  int exitCode = report.passed ? kExitOk : kExitExpectationFailed;
+  auto writeFile = [&](const std::string& target, const std::string& content, const char* what) {
+    std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "ringlab-sim: cannot write the %s to '%s'\n", what, target.c_str());
+      exitCode = kExitUsage;
+    }
+  };
+  if (!reportPath.empty()) writeFile(reportPath, formatScenarioJson(report, RunSpeed{wall}), "report");
+  if (trace) {
+    if (Status s = trace->writeTo(tracePath); !s.isOk()) {
+      std::fprintf(stderr, "ringlab-sim: %s\n", s.toString().c_str());
+      exitCode = kExitUsage;
+    } else if (trace->truncated()) {
+      std::fprintf(stderr, "ringlab-sim: the trace was cut at %zu events; shorten the run for a complete trace\n",
+                   trace->recordedEvents());
+    }
+  }
+  if (!csvPath.empty()) {
+    if (Status s = series.writeCsv(csvPath); !s.isOk()) {
+      std::fprintf(stderr, "ringlab-sim: %s\n", s.toString().c_str());
+      exitCode = kExitUsage;
+    }
+  }
+  if (!report.passed) {
+    std::fprintf(stderr, "\n%s: %zu expectation(s) failed:\n", report.name.c_str(),
+                 static_cast<std::size_t>(std::count_if(report.expectations.begin(), report.expectations.end(),
+                                                        [](const auto& e) { return !e.passed; })));
+    for (const auto& e : report.expectations) {
+      if (!e.passed) std::fprintf(stderr, "  %s\n", e.text.c_str());
+    }
+  }
+  return exitCode;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -162,11 +440,14 @@ int main(int argc, char** argv) {
     }
   }
   try {
+    if (command == "run") return runScenario(args);
+    if (command == "check") return runCheck(args);
+    if (command == "list") return runList(args);
     if (command == "demo") return runDemo(args);
     if (command == "ring") return runRing(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ringlab-sim: %s\n", e.what());
     return 1;
   }
-  return usageError("unknown command '" + command + "' (expected demo or ring)");
+  return usageError("unknown command '" + command + "' (expected run, check, list, demo or ring)");
 }

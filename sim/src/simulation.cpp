@@ -831,6 +831,16 @@ void Simulation::setWorkloadRate(std::size_t index, double ratePerSecond) {
   if (w.config.model == LoadModel::kOpenLoop) scheduleArrival(index);
 }
 
+void Simulation::setWorkloadMix(std::size_t index, double readRatio, double deleteRatio) {
+  if (index >= m_workloads.size()) return;
+  WorkloadConfig& config = m_workloads[index]->config;
+  config.readRatio = std::clamp(readRatio, 0.0, 1.0);
+  config.deleteRatio = std::clamp(deleteRatio, 0.0, 1.0 - config.readRatio);
+  hash(0x3147, index, static_cast<std::uint64_t>(readRatio * 1e6), static_cast<std::uint64_t>(deleteRatio * 1e6));
+}
+
+const WorkloadConfig& Simulation::workload(std::size_t index) const { return m_workloads.at(index)->config; }
+
 void Simulation::stopWorkloads() {
   for (auto& w : m_workloads) w->stopped = true;
 }

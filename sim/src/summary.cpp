@@ -1,6 +1,10 @@
 #include <ringlab/sim/summary.h>
 
+#include <cmath>
+
 #include <fmt/format.h>
+
+#include <ringlab/sim/scenario_runner.h>
 
 namespace ringlab {
 namespace {
@@ -14,22 +18,20 @@ std::string humanCount(double value) {
   return fmt::format("{:.0f}", value);
 }
 
+std::string bandLabel(const StalenessBand& band) {
+  auto label = [](Duration d) {
+    if (d >= std::chrono::seconds(1)) return fmt::format("{}s", d.count() / 1'000'000'000);
+    return fmt::format("{}ms", d.count() / 1'000'000);
+  };
+  if (band.to == Duration::max()) return label(band.from) + "+";
+  return label(band.from) + "-" + label(band.to);
+}
+
 }  // namespace
 
-std::string formatRunSummary(const Simulation& sim, const RunSpeed& speed) {
-  const Metrics& m = sim.metrics();
-  const double seconds = static_cast<double>(sim.now().nanos()) / 1e9;
-  std::string out;
-  const auto& c = sim.config();
-  out += fmt::format("Cluster: {} nodes, N={} R={} W={}, {}, seed {}\n", c.nodes, c.quorum.n, c.quorum.r, c.quorum.w,
-                     c.ring.strategy == PlacementStrategy::kVnodes
-                         ? fmt::format("{} vnodes per node", c.ring.vnodesPerNode)
-                         : fmt::format("{} partitions", c.ring.partitions),
-                     c.seed);
-  out += fmt::format("Virtual time: {:.3f}s\n\n", seconds);
-
-  out += fmt::format("{:<8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "op", "ok", "failed", "ops/s",
-                     "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms");
+std::string formatOperationTable(const Metrics& m, double seconds) {
+  std::string out = fmt::format("{:<8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "op", "ok", "failed",
+                                "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms");
   for (Operation op : {Operation::kGet, Operation::kPut, Operation::kDelete}) {
     const OperationMetrics& o = m.of(op);
     if (o.total() == 0) continue;
@@ -49,8 +51,12 @@ std::string formatRunSummary(const Simulation& sim, const RunSpeed& speed) {
   }
   out += errors.empty() ? "Errors: none\n" : "Errors:\n" + errors;
   if (m.notFoundReads) out += fmt::format("Reads that found no value: {}\n", m.notFoundReads);
+  return out;
+}
 
-  out += fmt::format("\n{:<12} {:>10} {:>10} {:>9} {:>10}\n", "message", "sent", "delivered", "dropped", "bytes");
+std::string formatMessageTable(const Metrics& m) {
+  std::string out = fmt::format("{:<12} {:>10} {:>10} {:>9} {:>10}\n", "message", "sent", "delivered", "dropped",
+                                "bytes");
   for (std::size_t k = 0; k < m.messages.size(); ++k) {
     const MessageMetrics& mm = m.messages[k];
     if (mm.sent == 0) continue;
@@ -60,15 +66,73 @@ std::string formatRunSummary(const Simulation& sim, const RunSpeed& speed) {
   const MessageMetrics total = m.totalMessages();
   out += fmt::format("{:<12} {:>10} {:>10} {:>9} {:>10}\n", "total", total.sent, total.delivered, total.dropped,
                      humanCount(static_cast<double>(total.bytes)));
+  return out;
+}
 
-  out += "\n";
-  if (speed.wallSeconds > 0) {
-    out += fmt::format("Simulation speed: {} events/s, {} messages/s, {:.1f}x real time ({:.2f}s wall)\n",
-                       humanCount(static_cast<double>(sim.eventsProcessed()) / speed.wallSeconds),
-                       humanCount(static_cast<double>(total.delivered) / speed.wallSeconds),
-                       seconds / speed.wallSeconds, speed.wallSeconds);
-  }
+std::string formatSpeed(std::uint64_t events, std::uint64_t messages, double virtualSeconds, double wallSeconds) {
+  if (wallSeconds <= 0) return {};
+  return fmt::format("Simulation speed: {} events/s, {} messages/s, {:.1f}x real time ({:.2f}s wall)\n",
+                     humanCount(static_cast<double>(events) / wallSeconds),
+                     humanCount(static_cast<double>(messages) / wallSeconds), virtualSeconds / wallSeconds,
+                     wallSeconds);
+}
+
+std::string formatRunSummary(const Simulation& sim, const RunSpeed& speed) {
+  const Metrics& m = sim.metrics();
+  const double seconds = static_cast<double>(sim.now().nanos()) / 1e9;
+  const auto& c = sim.config();
+  std::string out;
+  out += fmt::format("Cluster: {} nodes, N={} R={} W={}, {}, seed {}\n", c.nodes, c.quorum.n, c.quorum.r, c.quorum.w,
+                     c.ring.strategy == PlacementStrategy::kVnodes
+                         ? fmt::format("{} vnodes per node", c.ring.vnodesPerNode)
+                         : fmt::format("{} partitions", c.ring.partitions),
+                     c.seed);
+  out += fmt::format("Virtual time: {:.3f}s\n\n", seconds);
+  out += formatOperationTable(m, seconds);
+  out += "\n" + formatMessageTable(m) + "\n";
+  out += formatSpeed(sim.eventsProcessed(), m.totalMessages().delivered, seconds, speed.wallSeconds);
   out += fmt::format("Trace hash: {:016x}\n", sim.traceHash());
+  return out;
+}
+
+std::string formatScenarioSummary(const ScenarioReport& r, const RunSpeed& speed) {
+  const double seconds = static_cast<double>(r.duration.count()) / 1e9;
+  std::string out;
+  out += fmt::format("Scenario: {}  (seed {}, {} + {} quiesce)\n\n", r.name, r.seed, formatDuration(r.duration),
+                     formatDuration(r.quiesceTime));
+  out += formatOperationTable(r.metrics, seconds);
+  const HistoryReport& h = r.history;
+  out += "\nConsistency\n";
+  out += fmt::format("  availability            {:.4f}\n", r.availability());
+  out += fmt::format("  stale reads             {} of {} successful reads ({:.3f}%)\n", h.staleReads,
+                     h.successfulReads, 100 * h.staleReadRate());
+  out += fmt::format("  lost acknowledged writes {} of {}\n", h.lostWrites, h.acknowledgedWrites);
+  out += fmt::format("  lost updates (LWW)      {}\n", h.lostUpdates);
+  out += fmt::format("  divergent keys at end   {} of {} written keys\n", r.divergentKeys, r.keysChecked);
+  out += fmt::format("  convergence time        {}\n",
+                     r.convergenceTime ? formatDuration(*r.convergenceTime) + " after the clients stopped"
+                                       : "not converged within " + formatDuration(r.quiesceTime));
+  bool anyBand = false;
+  for (const auto& band : h.staleness) anyBand = anyBand || band.reads > 0;
+  if (anyBand) {
+    out += "\nStaleness: P(read returns the latest acknowledged write) by time since that write was acknowledged\n";
+    out += fmt::format("  {:<12} {:>9} {:>9}\n", "since ack", "reads", "P(fresh)");
+    for (const auto& band : h.staleness) {
+      if (band.reads == 0) continue;
+      out += fmt::format("  {:<12} {:>9} {:>9.4f}\n", bandLabel(band), band.reads, band.freshProbability());
+    }
+  }
+  out += "\n" + formatMessageTable(r.metrics) + "\n";
+  out += formatSpeed(r.eventsProcessed, r.messagesDelivered, seconds + static_cast<double>(r.quiesceTime.count()) / 1e9,
+                     speed.wallSeconds);
+  out += fmt::format("Trace hash: {:016x}\n", r.traceHash);
+  if (r.timelineEntriesSkipped) {
+    out += fmt::format("Timeline entries skipped (after the shortened duration): {}\n", r.timelineEntriesSkipped);
+  }
+  if (!r.expectations.empty()) {
+    out += "\nExpectations\n";
+    for (const auto& e : r.expectations) out += fmt::format("  {}  {}\n", e.passed ? "PASS" : "FAIL", e.text);
+  }
   return out;
 }
 

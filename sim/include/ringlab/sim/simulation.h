@@ -100,6 +100,10 @@ class Simulation final : private FiberObserver {
   std::size_t addWorkload(WorkloadConfig config);
   // Open loop: changes the arrival rate; closed loop: ignored. Rate 0 pauses the workload.
   void setWorkloadRate(std::size_t workload, double ratePerSecond);
+  // Changes the operation mix of a workload (shares of gets and deletes; puts are the rest).
+  void setWorkloadMix(std::size_t workload, double readRatio, double deleteRatio);
+  std::size_t workloadCount() const { return m_workloads.size(); }
+  const WorkloadConfig& workload(std::size_t index) const;
   void stopWorkloads();
   // Sends one operation to `coordinator` now; `done` is called with the outcome when it completes (also when the
   // coordinator crashes first: kCancelled). `done` runs inside a fiber and must not block.

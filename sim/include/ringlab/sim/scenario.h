@@ -1,0 +1,164 @@
+// Scenarios: a cluster, a network, a client workload, a timeline of faults and changes with narration, and
+// expectations. A scenario is a lesson and a test at once. This header is the parsed, validated form; the YAML file
+// format is documented key by key in docs/SCENARIOS.md.
+//
+// Parsing never runs anything: an invalid file is rejected with file:line:column, the key and what was expected,
+// before a simulation is built. Plain values; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <ringlab/engine/status.h>
+#include <ringlab/engine/types.h>
+#include <ringlab/sim/distribution.h>
+#include <ringlab/sim/simulation.h>
+#include <ringlab/sim/workload.h>
+
+namespace ringlab {
+
+// Where a value came from in the scenario file (1-based; 0 when unknown).
+struct SourceLocation {
+  int line = 0;
+  int column = 0;
+};
+
+// --- timeline actions -------------------------------------------------------------------------------------------
+
+struct CrashAction {
+  NodeId node = 0;
+};
+struct RestartAction {
+  NodeId node = 0;
+  bool wipe = false;  // restart with empty storage
+};
+// Wipes a running node's storage in place (a lost disk): crash, wipe, restart at the same instant.
+struct WipeAction {
+  NodeId node = 0;
+};
+// Two-way partition: links between different groups are cut. Nodes in no group keep their links.
+struct PartitionAction {
+  std::vector<std::vector<NodeId>> groups;
+};
+// One-way cut: messages from `from` to `to` are lost, the other direction works.
+struct CutLinkAction {
+  NodeId from = 0;
+  NodeId to = 0;
+};
+struct HealAction {};
+// Latency and/or loss of one directed link (both directions when `bothWays`).
+struct LinkAction {
+  NodeId from = 0;
+  NodeId to = 0;
+  bool bothWays = true;
+  std::optional<LatencyDistribution> latency;
+  std::optional<double> loss;
+};
+// Network-wide default latency and/or loss.
+struct NetworkAction {
+  std::optional<LatencyDistribution> latency;
+  std::optional<double> loss;
+};
+// Multiplies a node's CPU cost per message (grey failure); 1.0 restores it.
+struct SlowNodeAction {
+  NodeId node = 0;
+  double factor = 1.0;
+};
+// Changes the workload (every workload of the scenario): rate and/or mix.
+struct WorkloadAction {
+  std::optional<double> ratePerSecond;
+  std::optional<double> readRatio;
+  std::optional<double> deleteRatio;
+};
+// Changes R and/or W on every node (N stays).
+struct QuorumAction {
+  std::optional<std::size_t> r;
+  std::optional<std::size_t> w;
+};
+
+using ScenarioAction = std::variant<CrashAction, RestartAction, WipeAction, PartitionAction, CutLinkAction,
+                                    HealAction, LinkAction, NetworkAction, SlowNodeAction, WorkloadAction,
+                                    QuorumAction>;
+
+// "crash n3", "partition [n1 n2] [n3]", ... for narration and logs.
+std::string describeAction(const ScenarioAction& action);
+
+// One timeline entry: everything that happens at one instant, with optional narration and a pause point.
+struct TimelineEntry {
+  TimePoint at;
+  std::vector<ScenarioAction> actions;  // applied in file order
+  std::string say;                      // narration shown by the app and printed headless (may be empty)
+  bool pause = false;                   // the app stops here for the class; headless runs pass through
+  SourceLocation where;
+};
+
+// --- expectations -----------------------------------------------------------------------------------------------
+
+// A measured figure a scenario can make claims about. See docs/SCENARIOS.md for each one's definition.
+enum class ExpectMetric : std::uint8_t {
+  kLostWrites,        // acknowledged writes absent from every replica after quiesce (count)
+  kLostUpdates,       // acknowledged writes discarded by last-write-wins although they began after a newer-versioned
+                      // write was acknowledged (count)
+  kStaleReads,        // reads that returned a version older than one acknowledged before they began (count)
+  kStaleReadRate,     // stale reads / successful reads
+  kAvailability,      // successful operations / all operations
+  kGetAvailability,
+  kPutAvailability,
+  kConvergenceTime,   // from the last heal to all replicas agreeing (duration; unbounded if never)
+  kDivergentKeys,     // keys whose replicas still disagree when the run ends (count)
+  kGetP50, kGetP99, kGetP999,
+  kPutP50, kPutP99, kPutP999,
+  kThroughput,        // successful operations per virtual second during the scenario's duration
+  kTimeouts,          // operations that failed with timeout (count)
+  kUnavailable,       // operations that failed with unavailable (count)
+};
+std::string_view expectMetricName(ExpectMetric metric);  // the YAML key, e.g. "lost_writes"
+std::optional<ExpectMetric> parseExpectMetric(std::string_view name);
+// True when the metric's values are durations (written "20ms" in files, compared in nanoseconds).
+bool isDurationMetric(ExpectMetric metric);
+
+struct Expectation {
+  ExpectMetric metric{};
+  std::optional<double> min;  // inclusive; durations in nanoseconds
+  std::optional<double> max;  // inclusive
+  SourceLocation where;
+};
+
+// --- the scenario -----------------------------------------------------------------------------------------------
+
+struct QuiesceConfig {
+  Duration limit = std::chrono::seconds(30);  // how long to wait for convergence after the duration
+  Duration checkEvery = std::chrono::milliseconds(100);
+};
+
+struct ScenarioSpec {
+  std::string name;
+  std::string description;
+  std::string sourceName;  // the file it came from (for messages)
+  Duration duration{};
+  SimulationConfig cluster;  // cluster.seed is the scenario's seed
+  std::vector<WorkloadConfig> workloads;
+  std::vector<TimelineEntry> timeline;  // sorted by time (stable: file order within an instant)
+  std::vector<Expectation> expectations;
+  QuiesceConfig quiesce;
+};
+
+// Parses and validates a scenario. `sourceName` names the input in error messages ("scenarios/partition.yaml").
+// Errors are kInvalidArgument with a message of the form
+//   "<sourceName>:<line>:<column>: <key path>: <what was expected>, got <what was found>".
+Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view sourceName);
+// Reads and parses a file. A file that cannot be read is kNotFound with the path and the reason.
+Result<ScenarioSpec> loadScenarioFile(const std::string& path);
+
+// Parses "250ms", "10s", "1.5s", "2m", "500us", "100ns" (a number followed by a unit). nullopt when malformed.
+std::optional<Duration> parseDuration(std::string_view text);
+// Parses "2000/s", "120/m", "5/ms", or a bare number (per second). nullopt when malformed.
+std::optional<double> parseRate(std::string_view text);
+// Parses "64KiB", "1MiB", "100B", "100", "1MB" (decimal) into bytes. nullopt when malformed or above 2^62.
+std::optional<std::uint64_t> parseSize(std::string_view text);
+
+}  // namespace ringlab

@@ -1,0 +1,114 @@
+// Runs a scenario: builds the cluster, starts the workloads, applies the timeline as virtual time passes (with
+// narration), then quiesces (clients stop, faults heal, the run goes on until the replicas converge or a limit
+// passes), reads every replica directly, checks the clients' history and evaluates the expectations.
+//
+// The runner can be driven in steps (runUntil, nextTimelineTime) for the desktop app, or all at once (run) for the
+// headless runner and the tests. Not thread-safe: use it from the thread that owns its simulation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ringlab/sim/history.h>
+#include <ringlab/sim/metrics.h>
+#include <ringlab/sim/scenario.h>
+#include <ringlab/sim/simulation.h>
+
+namespace ringlab {
+
+struct ScenarioRunOptions {
+  std::optional<std::uint64_t> seed;    // overrides the scenario's seed
+  std::optional<Duration> duration;     // overrides the scenario's duration (timeline entries after it are skipped)
+  // Called when a timeline entry with narration or a pause is reached (after its actions are applied).
+  std::function<void(const TimelineEntry&)> onNarration;
+  // Called now and then with the fraction of the main phase done (0..1) and whether the run is quiescing.
+  std::function<void(double fraction, bool quiescing)> onProgress;
+};
+
+struct ExpectationResult {
+  Expectation expectation;
+  double measured = 0;    // durations in nanoseconds; +infinity when a duration never ended (no convergence)
+  bool passed = false;
+  std::string text;       // "lost_writes = 0 (expected <= 0)"
+};
+
+struct ScenarioReport {
+  std::string name;
+  std::string sourceName;
+  std::uint64_t seed = 0;
+  Duration duration{};         // the main phase
+  Duration quiesceTime{};      // how long the quiesce phase ran
+  Metrics metrics;             // whole run (workloads stop when the main phase ends)
+  HistoryReport history;
+  std::uint64_t keysChecked = 0;      // keys written during the run whose replicas were read at the end
+  std::uint64_t divergentKeys = 0;    // at the end of the run
+  // From the start of the quiesce phase (clients stopped, remaining faults healed) to every replica of every written
+  // key agreeing; nullopt if that never happened within the quiesce limit.
+  std::optional<Duration> convergenceTime;
+  TimePoint lastHeal;                 // when the last fault was healed (by the timeline or by the quiesce phase)
+  std::vector<ExpectationResult> expectations;
+  bool passed = true;                 // every expectation holds
+  std::uint64_t traceHash = 0;
+  std::uint64_t eventsProcessed = 0;
+  std::uint64_t messagesDelivered = 0;
+  std::size_t timelineEntriesApplied = 0;
+  std::size_t timelineEntriesSkipped = 0;   // beyond a shortened duration
+
+  double availability() const;  // successful operations / all operations (1 when none)
+};
+
+class ScenarioRunner {
+ public:
+  // Builds the simulation (throws std::invalid_argument if the spec's cluster is invalid, which parseScenario
+  // prevents) and starts the workloads.
+  ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options = {});
+  ~ScenarioRunner();
+  ScenarioRunner(const ScenarioRunner&) = delete;
+  ScenarioRunner& operator=(const ScenarioRunner&) = delete;
+
+  // Advances the main phase to `until` (capped at the duration), applying timeline entries on the way.
+  void runUntil(TimePoint until);
+  // Time of the next timeline entry not yet applied, if any within the duration.
+  std::optional<TimePoint> nextTimelineTime() const;
+  bool mainPhaseDone() const { return m_sim->now() >= end(); }
+  TimePoint end() const { return TimePoint{m_spec.duration}; }
+
+  // Runs whatever is left of the main phase, then quiesces and checks. Call once.
+  ScenarioReport finish();
+  // runUntil(end()) then finish().
+  ScenarioReport run();
+
+  Simulation& simulation() { return *m_sim; }
+  const ScenarioSpec& spec() const { return m_spec; }
+  const std::vector<HistoryEntry>& history() const { return m_history; }
+
+  // Applies one action now (the timeline uses this; the app uses it for manual actions).
+  void apply(const ScenarioAction& action);
+
+  // What every replica of every key written so far holds now.
+  FinalReplicaState readReplicas() const;
+
+ private:
+  void applyEntry(const TimelineEntry& entry);
+  void healEverything();
+  void evaluate(ScenarioReport& report) const;
+
+  ScenarioSpec m_spec;
+  ScenarioRunOptions m_options;
+  std::unique_ptr<Simulation> m_sim;
+  std::vector<HistoryEntry> m_history;
+  std::size_t m_nextEntry = 0;
+  TimePoint m_lastHeal;
+  bool m_finished = false;
+  std::vector<NodeId> m_crashed;  // crashed and not restarted, for the quiesce phase
+  std::vector<double> m_cpuFactors;
+};
+
+// The measured value of an expectation metric in a report (durations in nanoseconds).
+double measureExpectation(ExpectMetric metric, const ScenarioReport& report);
+
+}  // namespace ringlab

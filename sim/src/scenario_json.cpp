@@ -1,0 +1,132 @@
+// The JSON form of a scenario report, built with Boost.JSON.
+#include <cmath>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <ringlab/sim/scenario_runner.h>
+#include <ringlab/sim/summary.h>
+
+namespace ringlab {
+namespace {
+
+namespace json = boost::json;
+
+double ms(Duration d) { return static_cast<double>(d.count()) / 1e6; }
+
+json::value versionJson(const Version& v) {
+  if (v.isNull()) return nullptr;
+  return json::value(v.toString());
+}
+
+json::object latencyJson(const LatencyHistogram& h) {
+  return json::object{{"count", h.count()},
+                      {"mean_ms", ms(h.mean())},
+                      {"p50_ms", ms(h.percentile(0.5))},
+                      {"p90_ms", ms(h.percentile(0.9))},
+                      {"p99_ms", ms(h.percentile(0.99))},
+                      {"p999_ms", ms(h.percentile(0.999))},
+                      {"max_ms", ms(h.max())}};
+}
+
+}  // namespace
+
+std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
+  const double seconds = static_cast<double>(r.duration.count()) / 1e9;
+  json::object operations;
+  for (Operation op : {Operation::kGet, Operation::kPut, Operation::kDelete}) {
+    const OperationMetrics& o = r.metrics.of(op);
+    json::object errors;
+    for (std::size_t code = 1; code < o.errors.size(); ++code) {
+      if (o.errors[code]) errors[std::string(errorCodeName(static_cast<ErrorCode>(code)))] = o.errors[code];
+    }
+    operations[std::string(operationName(op))] = json::object{
+        {"ok", o.ok},
+        {"failed", o.failed()},
+        {"throughput_per_s", seconds > 0 ? static_cast<double>(o.ok) / seconds : 0.0},
+        {"errors", std::move(errors)},
+        {"latency", latencyJson(o.latency)}};
+  }
+  json::object messages;
+  for (std::size_t k = 0; k < r.metrics.messages.size(); ++k) {
+    const MessageMetrics& m = r.metrics.messages[k];
+    if (m.sent == 0) continue;
+    messages[std::string(messageKindName(static_cast<MessageKind>(k)))] =
+        json::object{{"sent", m.sent}, {"delivered", m.delivered}, {"dropped", m.dropped}, {"bytes", m.bytes}};
+  }
+  const HistoryReport& h = r.history;
+  json::array staleness;
+  for (const StalenessBand& band : h.staleness) {
+    json::object b{{"from_ms", ms(band.from)}, {"reads", band.reads}, {"fresh", band.fresh},
+                   {"p_fresh", band.freshProbability()}};
+    b["to_ms"] = band.to == Duration::max() ? json::value(nullptr) : json::value(ms(band.to));
+    staleness.push_back(std::move(b));
+  }
+  json::array staleExamples, lostExamples, updateExamples;
+  for (const StaleRead& s : h.staleReadExamples) {
+    staleExamples.push_back(json::object{{"read", s.readId},
+                                         {"key", s.key},
+                                         {"returned", versionJson(s.returned)},
+                                         {"latest_acknowledged", versionJson(s.latestAcknowledged)},
+                                         {"since_acknowledged_ms", ms(s.sinceAcknowledged)}});
+  }
+  for (const LostWrite& w : h.lostWriteExamples) {
+    lostExamples.push_back(json::object{{"write", w.writeId},
+                                        {"key", w.key},
+                                        {"version", versionJson(w.version)},
+                                        {"acknowledged_ms", ms(w.acknowledged.sinceStart)}});
+  }
+  for (const LostUpdate& u : h.lostUpdateExamples) {
+    updateExamples.push_back(json::object{{"write", u.writeId},
+                                          {"superseded_by", u.supersededBy},
+                                          {"key", u.key},
+                                          {"version", versionJson(u.version)},
+                                          {"winning_version", versionJson(u.winningVersion)}});
+  }
+  json::array expectations;
+  for (const ExpectationResult& e : r.expectations) {
+    json::object x{{"metric", std::string(expectMetricName(e.expectation.metric))},
+                   {"passed", e.passed},
+                   {"text", e.text}};
+    x["measured"] = std::isfinite(e.measured) ? json::value(e.measured) : json::value(nullptr);
+    if (e.expectation.min) x["min"] = *e.expectation.min;
+    if (e.expectation.max) x["max"] = *e.expectation.max;
+    expectations.push_back(std::move(x));
+  }
+  json::object root{
+      {"scenario", r.name},
+      {"source", r.sourceName},
+      {"seed", r.seed},
+      {"duration_s", seconds},
+      {"quiesce_s", static_cast<double>(r.quiesceTime.count()) / 1e9},
+      {"passed", r.passed},
+      {"trace_hash", fmt::format("{:016x}", r.traceHash)},
+      {"availability", r.availability()},
+      {"operations", std::move(operations)},
+      {"messages", std::move(messages)},
+      {"consistency",
+       json::object{{"successful_reads", h.successfulReads},
+                    {"stale_reads", h.staleReads},
+                    {"stale_read_rate", h.staleReadRate()},
+                    {"acknowledged_writes", h.acknowledgedWrites},
+                    {"lost_writes", h.lostWrites},
+                    {"lost_updates", h.lostUpdates},
+                    {"keys_checked", r.keysChecked},
+                    {"divergent_keys", r.divergentKeys},
+                    {"convergence_time_ms",
+                     r.convergenceTime ? json::value(ms(*r.convergenceTime)) : json::value(nullptr)},
+                    {"staleness", std::move(staleness)},
+                    {"stale_read_examples", std::move(staleExamples)},
+                    {"lost_write_examples", std::move(lostExamples)},
+                    {"lost_update_examples", std::move(updateExamples)}}},
+      {"expectations", std::move(expectations)},
+      {"simulation",
+       json::object{{"events", r.eventsProcessed},
+                    {"messages_delivered", r.messagesDelivered},
+                    {"wall_s", speed.wallSeconds},
+                    {"timeline_entries_applied", r.timelineEntriesApplied},
+                    {"timeline_entries_skipped", r.timelineEntriesSkipped}}}};
+  return json::serialize(root) + "\n";
+}
+
+}  // namespace ringlab

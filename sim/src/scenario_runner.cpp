@@ -1,0 +1,333 @@
+#include <ringlab/sim/scenario_runner.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include <ringlab/engine/hash.h>
+
+namespace ringlab {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string formatMeasure(ExpectMetric metric, double value) {
+  if (isDurationMetric(metric)) {
+    if (!std::isfinite(value)) return "never";
+    return formatDuration(Duration(static_cast<std::int64_t>(value)));
+  }
+  if (metric == ExpectMetric::kStaleReadRate || metric == ExpectMetric::kAvailability ||
+      metric == ExpectMetric::kGetAvailability || metric == ExpectMetric::kPutAvailability) {
+    return fmt::format("{:.4f}", value);
+  }
+  if (metric == ExpectMetric::kThroughput) return fmt::format("{:.0f}/s", value);
+  return fmt::format("{:.0f}", value);
+}
+
+double opAvailability(const OperationMetrics& m) {
+  return m.total() ? static_cast<double>(m.ok) / static_cast<double>(m.total()) : 1.0;
+}
+
+double nanos(Duration d) { return static_cast<double>(d.count()); }
+
+}  // namespace
+
+double ScenarioReport::availability() const {
+  std::uint64_t ok = 0, total = 0;
+  for (const auto& op : metrics.operations) {
+    ok += op.ok;
+    total += op.total();
+  }
+  return total ? static_cast<double>(ok) / static_cast<double>(total) : 1.0;
+}
+
+double measureExpectation(ExpectMetric metric, const ScenarioReport& report) {
+  const Metrics& m = report.metrics;
+  auto errors = [&](ErrorCode code) {
+    double sum = 0;
+    for (const auto& op : m.operations) sum += static_cast<double>(op.errors[static_cast<std::size_t>(code)]);
+    return sum;
+  };
+  switch (metric) {
+    case ExpectMetric::kLostWrites: return static_cast<double>(report.history.lostWrites);
+    case ExpectMetric::kLostUpdates: return static_cast<double>(report.history.lostUpdates);
+    case ExpectMetric::kStaleReads: return static_cast<double>(report.history.staleReads);
+    case ExpectMetric::kStaleReadRate: return report.history.staleReadRate();
+    case ExpectMetric::kAvailability: return report.availability();
+    case ExpectMetric::kGetAvailability: return opAvailability(m.of(Operation::kGet));
+    case ExpectMetric::kPutAvailability: return opAvailability(m.of(Operation::kPut));
+    case ExpectMetric::kConvergenceTime:
+      return report.convergenceTime ? nanos(*report.convergenceTime) : std::numeric_limits<double>::infinity();
+    case ExpectMetric::kDivergentKeys: return static_cast<double>(report.divergentKeys);
+    case ExpectMetric::kGetP50: return nanos(m.of(Operation::kGet).latency.percentile(0.5));
+    case ExpectMetric::kGetP99: return nanos(m.of(Operation::kGet).latency.percentile(0.99));
+    case ExpectMetric::kGetP999: return nanos(m.of(Operation::kGet).latency.percentile(0.999));
+    case ExpectMetric::kPutP50: return nanos(m.of(Operation::kPut).latency.percentile(0.5));
+    case ExpectMetric::kPutP99: return nanos(m.of(Operation::kPut).latency.percentile(0.99));
+    case ExpectMetric::kPutP999: return nanos(m.of(Operation::kPut).latency.percentile(0.999));
+    case ExpectMetric::kThroughput: {
+      double ok = 0;
+      for (const auto& op : m.operations) ok += static_cast<double>(op.ok);
+      const double seconds = nanos(report.duration) / 1e9;
+      return seconds > 0 ? ok / seconds : 0.0;
+    }
+    case ExpectMetric::kTimeouts: return errors(ErrorCode::kTimeout);
+    case ExpectMetric::kUnavailable: return errors(ErrorCode::kUnavailable);
+  }
+  return 0;
+}
+
+ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
+    : m_spec(std::move(spec)), m_options(std::move(options)) {
+  if (m_options.seed) m_spec.cluster.seed = *m_options.seed;
+  if (m_options.duration) m_spec.duration = *m_options.duration;
+  m_sim = std::make_unique<Simulation>(m_spec.cluster);
+  m_cpuFactors.assign(m_spec.cluster.nodes, 1.0);
+  m_sim->onOperationCompleted([this](const ClientOperation& op) {
+    HistoryEntry entry;
+    entry.id = op.id;
+    entry.op = op.result.op;
+    entry.key = op.result.key;
+    entry.invoked = op.result.begun;
+    entry.completed = op.result.completed;
+    entry.result = op.result.status.code();
+    entry.version = op.result.version;
+    entry.found = op.result.found;
+    m_history.push_back(std::move(entry));
+  });
+  for (WorkloadConfig workload : m_spec.workloads) {
+    if (!workload.stop || *workload.stop > end()) workload.stop = end();
+    if (workload.start >= end()) continue;
+    m_sim->addWorkload(std::move(workload));
+  }
+}
+
+ScenarioRunner::~ScenarioRunner() = default;
+
+std::optional<TimePoint> ScenarioRunner::nextTimelineTime() const {
+  if (m_nextEntry >= m_spec.timeline.size()) return std::nullopt;
+  const TimePoint at = m_spec.timeline[m_nextEntry].at;
+  if (at > end()) return std::nullopt;
+  return at;
+}
+
+void ScenarioRunner::runUntil(TimePoint until) {
+  until = std::min(until, end());
+  while (m_nextEntry < m_spec.timeline.size() && m_spec.timeline[m_nextEntry].at <= until) {
+    const TimelineEntry& entry = m_spec.timeline[m_nextEntry++];
+    m_sim->runUntil(entry.at);
+    applyEntry(entry);
+  }
+  m_sim->runUntil(until);
+}
+
+void ScenarioRunner::applyEntry(const TimelineEntry& entry) {
+  for (const ScenarioAction& action : entry.actions) apply(action);
+  if ((!entry.say.empty() || entry.pause) && m_options.onNarration) m_options.onNarration(entry);
+}
+
+void ScenarioRunner::apply(const ScenarioAction& action) {
+  Simulation& sim = *m_sim;
+  std::visit(
+      Overloaded{
+          [&](const CrashAction& a) {
+            sim.crash(a.node);
+            if (std::find(m_crashed.begin(), m_crashed.end(), a.node) == m_crashed.end()) m_crashed.push_back(a.node);
+          },
+          [&](const RestartAction& a) {
+            sim.restart(a.node, a.wipe);
+            std::erase(m_crashed, a.node);
+            m_lastHeal = sim.now();
+          },
+          [&](const WipeAction& a) {
+            sim.crash(a.node);
+            sim.restart(a.node, true);
+            std::erase(m_crashed, a.node);
+          },
+          [&](const PartitionAction& a) { sim.partition(a.groups); },
+          [&](const CutLinkAction& a) { sim.cutLink(a.from, a.to); },
+          [&](const HealAction&) {
+            sim.heal();
+            m_lastHeal = sim.now();
+          },
+          [&](const LinkAction& a) {
+            auto set = [&](NodeId from, NodeId to) {
+              if (a.latency) sim.network().setLinkLatency(from, to, *a.latency);
+              if (a.loss) sim.network().setLinkLoss(from, to, *a.loss);
+            };
+            set(a.from, a.to);
+            if (a.bothWays) set(a.to, a.from);
+          },
+          [&](const NetworkAction& a) {
+            if (a.latency) sim.network().setDefaultLatency(*a.latency);
+            if (a.loss) sim.network().setLoss(*a.loss);
+          },
+          [&](const SlowNodeAction& a) {
+            sim.setCpuFactor(a.node, a.factor);
+            if (a.node < m_cpuFactors.size()) m_cpuFactors[a.node] = a.factor;
+            if (a.factor == 1.0) m_lastHeal = sim.now();
+          },
+          [&](const WorkloadAction& a) {
+            for (std::size_t w = 0; w < sim.workloadCount(); ++w) {
+              if (a.ratePerSecond) sim.setWorkloadRate(w, *a.ratePerSecond);
+              if (a.readRatio || a.deleteRatio) {
+                const WorkloadConfig& current = sim.workload(w);
+                sim.setWorkloadMix(w, a.readRatio.value_or(current.readRatio),
+                                   a.deleteRatio.value_or(current.deleteRatio));
+              }
+            }
+          },
+          [&](const QuorumAction& a) {
+            QuorumConfig quorum = sim.config().quorum;
+            if (a.r) quorum.r = *a.r;
+            if (a.w) quorum.w = *a.w;
+            sim.setQuorum(quorum);
+          },
+      },
+      action);
+}
+
+void ScenarioRunner::healEverything() {
+  Simulation& sim = *m_sim;
+  bool healed = false;
+  if (sim.network().anyCut()) {
+    sim.heal();
+    healed = true;
+  }
+  for (NodeId node : m_crashed) {
+    sim.restart(node, false);
+    healed = true;
+  }
+  m_crashed.clear();
+  for (NodeId node = 0; node < m_cpuFactors.size(); ++node) {
+    if (m_cpuFactors[node] != 1.0) {
+      sim.setCpuFactor(node, 1.0);
+      m_cpuFactors[node] = 1.0;
+      healed = true;
+    }
+  }
+  if (sim.network().config().loss > 0) {
+    sim.network().setLoss(0);
+    healed = true;
+  }
+  for (const auto& [link, settings] : sim.network().config().links) {
+    if (settings.loss && *settings.loss > 0) {
+      sim.network().setLinkLoss(link.first, link.second, 0);
+      healed = true;
+    }
+  }
+  if (healed) m_lastHeal = sim.now();
+}
+
+FinalReplicaState ScenarioRunner::readReplicas() const {
+  FinalReplicaState state;
+  for (const HistoryEntry& entry : m_history) {
+    if (entry.op == Operation::kGet || state.count(entry.key)) continue;
+    ReplicaVersions versions;
+    PreferenceList list = m_sim->ring().preferenceList(tokenForKey(entry.key), m_sim->config().quorum.n);
+    for (NodeId replica : list.replicas) {
+      versions.replicas.push_back(replica);
+      auto record = m_sim->node(replica).storage().get(entry.key);
+      versions.versions.push_back(record ? std::optional<Version>(record->version) : std::nullopt);
+    }
+    state.emplace(entry.key, std::move(versions));
+  }
+  return state;
+}
+
+ScenarioReport ScenarioRunner::run() {
+  runUntil(end());
+  return finish();
+}
+
+ScenarioReport ScenarioRunner::finish() {
+  if (m_finished) throw std::logic_error("ScenarioRunner::finish called twice");
+  m_finished = true;
+  // Report progress through the main phase in steps so long runs show movement.
+  const Duration step = std::max<Duration>(m_spec.duration / 100, std::chrono::milliseconds(1));
+  while (!mainPhaseDone()) {
+    runUntil(std::min(end(), m_sim->now() + step));
+    if (m_options.onProgress) {
+      m_options.onProgress(static_cast<double>(m_sim->now().nanos()) / static_cast<double>(end().nanos()), false);
+    }
+  }
+  ScenarioReport report;
+  report.timelineEntriesApplied = m_nextEntry;
+  report.timelineEntriesSkipped = m_spec.timeline.size() - m_nextEntry;
+
+  // Quiesce: clients stop, faults heal, the run goes on until the replicas agree or the limit passes.
+  m_sim->stopWorkloads();
+  healEverything();
+  const TimePoint quiesceStart = m_sim->now();
+  const TimePoint limit = quiesceStart + m_spec.quiesce.limit;
+  std::uint64_t divergent = countDivergentKeys(readReplicas());
+  std::optional<TimePoint> convergedAt;
+  if (divergent == 0 && m_sim->operationsInFlight() == 0) convergedAt = m_sim->now();
+  while (!convergedAt && m_sim->now() < limit) {
+    m_sim->runUntil(std::min(limit, m_sim->now() + m_spec.quiesce.checkEvery));
+    divergent = countDivergentKeys(readReplicas());
+    if (divergent == 0 && m_sim->operationsInFlight() == 0) convergedAt = m_sim->now();
+    if (m_options.onProgress) {
+      m_options.onProgress(static_cast<double>((m_sim->now() - quiesceStart).count()) /
+                               static_cast<double>(m_spec.quiesce.limit.count()),
+                           true);
+    }
+  }
+  // Let requests still in flight finish so every client operation is in the history.
+  for (int i = 0; i < 1000 && m_sim->operationsInFlight() > 0; ++i) {
+    m_sim->runFor(m_spec.cluster.requestTimeout);
+  }
+
+  const FinalReplicaState finalState = readReplicas();
+  report.name = m_spec.name;
+  report.sourceName = m_spec.sourceName;
+  report.seed = m_spec.cluster.seed;
+  report.duration = m_spec.duration;
+  report.quiesceTime = m_sim->now() - quiesceStart;
+  report.metrics = m_sim->metrics();
+  report.history = checkHistory(m_history, finalState);
+  report.keysChecked = finalState.size();
+  report.divergentKeys = countDivergentKeys(finalState);
+  report.lastHeal = m_lastHeal;
+  // Under load replicas always differ by the writes in flight, so convergence is measured once the clients have
+  // stopped and every remaining fault has healed: from the start of the quiesce phase.
+  if (convergedAt) report.convergenceTime = *convergedAt - quiesceStart;
+  report.traceHash = m_sim->traceHash();
+  report.eventsProcessed = m_sim->eventsProcessed();
+  report.messagesDelivered = m_sim->metrics().totalMessages().delivered;
+  evaluate(report);
+  return report;
+}
+
+void ScenarioRunner::evaluate(ScenarioReport& report) const {
+  report.passed = true;
+  for (const Expectation& expectation : m_spec.expectations) {
+    ExpectationResult result;
+    result.expectation = expectation;
+    result.measured = measureExpectation(expectation.metric, report);
+    const double v = result.measured;
+    result.passed = (!expectation.min || v >= *expectation.min) && (!expectation.max || v <= *expectation.max);
+    std::string bound;
+    if (expectation.min && expectation.max) {
+      bound = fmt::format("between {} and {}", formatMeasure(expectation.metric, *expectation.min),
+                          formatMeasure(expectation.metric, *expectation.max));
+    } else if (expectation.min) {
+      bound = ">= " + formatMeasure(expectation.metric, *expectation.min);
+    } else if (expectation.max) {
+      bound = "<= " + formatMeasure(expectation.metric, *expectation.max);
+    }
+    result.text = fmt::format("{} = {} (expected {})", expectMetricName(expectation.metric),
+                              formatMeasure(expectation.metric, v), bound);
+    report.passed = report.passed && result.passed;
+    report.expectations.push_back(std::move(result));
+  }
+}
+
+}  // namespace ringlab
