@@ -100,6 +100,7 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
     entry.result = op.result.status.code();
     entry.version = op.result.version;
     entry.found = op.result.found;
+    if (entry.op != Operation::kGet) m_writtenKeys.insert(entry.key);
     m_history.push_back(std::move(entry));
   });
   for (WorkloadConfig workload : m_spec.workloads) {
@@ -228,16 +229,16 @@ void ScenarioRunner::healEverything() {
 
 FinalReplicaState ScenarioRunner::readReplicas() const {
   FinalReplicaState state;
-  for (const HistoryEntry& entry : m_history) {
-    if (entry.op == Operation::kGet || state.count(entry.key)) continue;
+  PreferenceList list;
+  for (const Key& key : m_writtenKeys) {
     ReplicaVersions versions;
-    PreferenceList list = m_sim->ring().preferenceList(tokenForKey(entry.key), m_sim->config().quorum.n);
+    m_sim->ring().preferenceList(tokenForKey(key), m_sim->config().quorum.n, 0, list);
     for (NodeId replica : list.replicas) {
       versions.replicas.push_back(replica);
-      auto record = m_sim->node(replica).storage().get(entry.key);
+      auto record = m_sim->node(replica).storage().get(key);
       versions.versions.push_back(record ? std::optional<Version>(record->version) : std::nullopt);
     }
-    state.emplace(entry.key, std::move(versions));
+    state.emplace_hint(state.end(), key, std::move(versions));
   }
   return state;
 }

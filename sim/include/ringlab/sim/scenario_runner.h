@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,7 @@ class ScenarioRunner {
   ScenarioRunOptions m_options;
   std::unique_ptr<Simulation> m_sim;
   std::vector<HistoryEntry> m_history;
+  std::set<Key> m_writtenKeys;  // every key a put or delete was attempted on (a failed write may still have landed)
   std::size_t m_nextEntry = 0;
   TimePoint m_lastHeal;
   bool m_finished = false;
