@@ -1005,10 +1005,12 @@ void ScenarioParser::parseTimeline(const Field& f, std::vector<TimelineEntry>& t
     pending.push_back(parseEntry(item));
   }
   std::vector<PendingEntry*> order;
+  order.reserve(pending.size());
   for (PendingEntry& p : pending) order.push_back(&p);
   std::stable_sort(order.begin(), order.end(),
                    [](const PendingEntry* a, const PendingEntry* b) { return a->entry.at < b->entry.at; });
   checkTimeline(order);
+  timeline.reserve(timeline.size() + order.size());
   for (PendingEntry* p : order) timeline.push_back(std::move(p->entry));
 }
 

@@ -154,7 +154,8 @@ Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view s
 // Reads and parses a file. A file that cannot be read is kNotFound with the path and the reason.
 Result<ScenarioSpec> loadScenarioFile(const std::string& path);
 
-// Parses "250ms", "10s", "1.5s", "2m", "500us", "100ns" (a number followed by a unit). nullopt when malformed.
+// Parses "250ms", "10s", "1.5s", "2m", "500us", "100ns" (a number followed by a unit; a bare "0" is zero; a leading
+// "-" gives a negative duration, which callers accept only where it makes sense). nullopt when malformed.
 std::optional<Duration> parseDuration(std::string_view text);
 // Parses "2000/s", "120/m", "5/ms", or a bare number (per second). nullopt when malformed.
 std::optional<double> parseRate(std::string_view text);
