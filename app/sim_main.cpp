@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <boost/program_options.hpp>
 
 #include <ringlab/engine/ring.h>
 #include <ringlab/sim/ring_report.h>
@@ -79,11 +79,11 @@ int runDemo(const std::vector<std::string>& args) {
   std::uint64_t seed = 1;
   std::size_t nodes = 5;
   double rate = 10000;
-  options.add_options()("help,h", "show this help")(
-      "seconds", po::value(&seconds)->default_value(5), "virtual seconds to run")(
+  options.add_options()("help,h", "show this help")("seconds", po::value(&seconds)->default_value(5),
+                                                    "virtual seconds to run")(
       "seed", po::value(&seed)->default_value(1), "random seed (the same seed gives the same run)")(
-      "nodes", po::value(&nodes)->default_value(5), "number of nodes")(
-      "rate", po::value(&rate)->default_value(10000), "client operations per second (open loop)")(
+      "nodes", po::value(&nodes)->default_value(5), "number of nodes")("rate", po::value(&rate)->default_value(10000),
+                                                                       "client operations per second (open loop)")(
       "crash", "crash n3 at 40% of the run and restart it at 70%, to show failures and recovery");
   po::variables_map vm;
   int exitCode = 0;
@@ -140,7 +140,8 @@ int runRing(const std::vector<std::string>& args) {
   if (replicas == 0 || replicas > 16) return usageError("ring: --replicas must be between 1 and 16");
   RingConfig config;
   if (vm.count("partitions")) {
-    if (partitions == 0 || partitions > (1u << 20)) return usageError("ring: --partitions must be between 1 and 1048576");
+    if (partitions == 0 || partitions > (1u << 20))
+      return usageError("ring: --partitions must be between 1 and 1048576");
     config.strategy = PlacementStrategy::kPartitions;
     config.partitions = partitions;
   } else {
@@ -261,8 +262,8 @@ int runCheck(const std::vector<std::string>& args) {
       continue;
     }
     std::printf("%s: ok: \"%s\", %zu nodes, %s, %zu timeline entries, %zu expectations\n", path.c_str(),
-                spec->name.c_str(), spec->cluster.nodes, formatDuration(spec->duration).c_str(),
-                spec->timeline.size(), spec->expectations.size());
+                spec->name.c_str(), spec->cluster.nodes, formatDuration(spec->duration).c_str(), spec->timeline.size(),
+                spec->expectations.size());
   }
   return exitCode;
 }
@@ -303,7 +304,8 @@ int runScenario(const std::vector<std::string>& args) {
   std::uint64_t seed = 0;
   std::string duration, reportPath, tracePath, csvPath;
   options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
-      "duration", po::value(&duration), "override the scenario's duration (e.g. 5s); later timeline entries are skipped")(
+      "duration", po::value(&duration),
+      "override the scenario's duration (e.g. 5s); later timeline entries are skipped")(
       "report", po::value(&reportPath), "write the full report as JSON to this file")(
       "trace", po::value(&tracePath), "write a Chrome trace-event JSON file (open it in ui.perfetto.dev)")(
       "csv", po::value(&csvPath), "write the metric time series (one row per virtual second) as CSV")(

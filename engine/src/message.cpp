@@ -6,14 +6,10 @@ namespace ringlab {
 
 std::string_view messageKindName(MessageKind kind) {
   switch (kind) {
-    case MessageKind::kWriteRequest:
-      return "write";
-    case MessageKind::kWriteAck:
-      return "write_ack";
-    case MessageKind::kReadRequest:
-      return "read";
-    case MessageKind::kReadReply:
-      return "read_reply";
+    case MessageKind::kWriteRequest: return "write";
+    case MessageKind::kWriteAck: return "write_ack";
+    case MessageKind::kReadRequest: return "read";
+    case MessageKind::kReadReply: return "read_reply";
   }
   return "unknown";
 }

@@ -25,14 +25,14 @@ struct Node::PendingRequest {
   std::uint64_t id = 0;
   Operation op{};
   Key key;
-  Record record;             // writes: what is being written
-  std::size_t asked = 0;     // replicas the request went to
-  std::size_t needed = 0;    // R or W
+  Record record;           // writes: what is being written
+  std::size_t asked = 0;   // replicas the request went to
+  std::size_t needed = 0;  // R or W
   std::vector<ReplicaAnswer> answers;
-  std::size_t processed = 0; // answers the coordinator fiber has charged CPU for and counted
+  std::size_t processed = 0;  // answers the coordinator fiber has charged CPU for and counted
   bool timedOut = false;
   bool cancelled = false;
-  bool completed = false;    // the client has its answer; later answers are late
+  bool completed = false;  // the client has its answer; later answers are late
   TimerId deadline = 0;
   TimePoint begun;
   boost::fibers::mutex mutex;
@@ -244,10 +244,10 @@ void Node::onDeadline(std::uint64_t requestId) {
 void Node::recordAnswer(PendingRequest& pending, ReplicaAnswer answer) {
   auto& bus = m_rt.events();
   if (bus.wants(EventType::kReplicaAnswered)) {
-    bus.publish(ReplicaAnswered{m_rt.now(), m_config.id, answer.replica, pending.id, pending.op,
-                                answer.record ? answer.record->version
-                                              : (pending.op == Operation::kGet ? Version{} : pending.record.version),
-                                pending.completed});
+    bus.publish(ReplicaAnswered{
+        m_rt.now(), m_config.id, answer.replica, pending.id, pending.op,
+        answer.record ? answer.record->version : (pending.op == Operation::kGet ? Version{} : pending.record.version),
+        pending.completed});
   }
   pending.answers.push_back(std::move(answer));
   if (pending.completed) {

@@ -1,8 +1,8 @@
 // The JSON form of a scenario report, built with Boost.JSON.
 #include <cmath>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <ringlab/sim/scenario_runner.h>
 #include <ringlab/sim/summary.h>
@@ -40,12 +40,12 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
     for (std::size_t code = 1; code < o.errors.size(); ++code) {
       if (o.errors[code]) errors[std::string(errorCodeName(static_cast<ErrorCode>(code)))] = o.errors[code];
     }
-    operations[std::string(operationName(op))] = json::object{
-        {"ok", o.ok},
-        {"failed", o.failed()},
-        {"throughput_per_s", seconds > 0 ? static_cast<double>(o.ok) / seconds : 0.0},
-        {"errors", std::move(errors)},
-        {"latency", latencyJson(o.latency)}};
+    operations[std::string(operationName(op))] =
+        json::object{{"ok", o.ok},
+                     {"failed", o.failed()},
+                     {"throughput_per_s", seconds > 0 ? static_cast<double>(o.ok) / seconds : 0.0},
+                     {"errors", std::move(errors)},
+                     {"latency", latencyJson(o.latency)}};
   }
   json::object messages;
   for (std::size_t k = 0; k < r.metrics.messages.size(); ++k) {
@@ -57,8 +57,8 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
   const HistoryReport& h = r.history;
   json::array staleness;
   for (const StalenessBand& band : h.staleness) {
-    json::object b{{"from_ms", ms(band.from)}, {"reads", band.reads}, {"fresh", band.fresh},
-                   {"p_fresh", band.freshProbability()}};
+    json::object b{
+        {"from_ms", ms(band.from)}, {"reads", band.reads}, {"fresh", band.fresh}, {"p_fresh", band.freshProbability()}};
     b["to_ms"] = band.to == Duration::max() ? json::value(nullptr) : json::value(ms(band.to));
     staleness.push_back(std::move(b));
   }
@@ -85,9 +85,8 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
   }
   json::array expectations;
   for (const ExpectationResult& e : r.expectations) {
-    json::object x{{"metric", std::string(expectMetricName(e.expectation.metric))},
-                   {"passed", e.passed},
-                   {"text", e.text}};
+    json::object x{
+        {"metric", std::string(expectMetricName(e.expectation.metric))}, {"passed", e.passed}, {"text", e.text}};
     x["measured"] = std::isfinite(e.measured) ? json::value(e.measured) : json::value(nullptr);
     if (e.expectation.min) x["min"] = *e.expectation.min;
     if (e.expectation.max) x["max"] = *e.expectation.max;
@@ -104,28 +103,26 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
       {"availability", r.availability()},
       {"operations", std::move(operations)},
       {"messages", std::move(messages)},
-      {"consistency",
-       json::object{{"successful_reads", h.successfulReads},
-                    {"stale_reads", h.staleReads},
-                    {"stale_read_rate", h.staleReadRate()},
-                    {"acknowledged_writes", h.acknowledgedWrites},
-                    {"lost_writes", h.lostWrites},
-                    {"lost_updates", h.lostUpdates},
-                    {"keys_checked", r.keysChecked},
-                    {"divergent_keys", r.divergentKeys},
-                    {"convergence_time_ms",
-                     r.convergenceTime ? json::value(ms(*r.convergenceTime)) : json::value(nullptr)},
-                    {"staleness", std::move(staleness)},
-                    {"stale_read_examples", std::move(staleExamples)},
-                    {"lost_write_examples", std::move(lostExamples)},
-                    {"lost_update_examples", std::move(updateExamples)}}},
+      {"consistency", json::object{{"successful_reads", h.successfulReads},
+                                   {"stale_reads", h.staleReads},
+                                   {"stale_read_rate", h.staleReadRate()},
+                                   {"acknowledged_writes", h.acknowledgedWrites},
+                                   {"lost_writes", h.lostWrites},
+                                   {"lost_updates", h.lostUpdates},
+                                   {"keys_checked", r.keysChecked},
+                                   {"divergent_keys", r.divergentKeys},
+                                   {"convergence_time_ms",
+                                    r.convergenceTime ? json::value(ms(*r.convergenceTime)) : json::value(nullptr)},
+                                   {"staleness", std::move(staleness)},
+                                   {"stale_read_examples", std::move(staleExamples)},
+                                   {"lost_write_examples", std::move(lostExamples)},
+                                   {"lost_update_examples", std::move(updateExamples)}}},
       {"expectations", std::move(expectations)},
-      {"simulation",
-       json::object{{"events", r.eventsProcessed},
-                    {"messages_delivered", r.messagesDelivered},
-                    {"wall_s", speed.wallSeconds},
-                    {"timeline_entries_applied", r.timelineEntriesApplied},
-                    {"timeline_entries_skipped", r.timelineEntriesSkipped}}}};
+      {"simulation", json::object{{"events", r.eventsProcessed},
+                                  {"messages_delivered", r.messagesDelivered},
+                                  {"wall_s", speed.wallSeconds},
+                                  {"timeline_entries_applied", r.timelineEntriesApplied},
+                                  {"timeline_entries_skipped", r.timelineEntriesSkipped}}}};
   return json::serialize(root) + "\n";
 }
 

@@ -136,63 +136,63 @@ void ScenarioRunner::applyEntry(const TimelineEntry& entry) {
 
 void ScenarioRunner::apply(const ScenarioAction& action) {
   Simulation& sim = *m_sim;
-  std::visit(
-      Overloaded{
-          [&](const CrashAction& a) {
-            sim.crash(a.node);
-            if (std::find(m_crashed.begin(), m_crashed.end(), a.node) == m_crashed.end()) m_crashed.push_back(a.node);
-          },
-          [&](const RestartAction& a) {
-            sim.restart(a.node, a.wipe);
-            std::erase(m_crashed, a.node);
-            m_lastHeal = sim.now();
-          },
-          [&](const WipeAction& a) {
-            sim.crash(a.node);
-            sim.restart(a.node, true);
-            std::erase(m_crashed, a.node);
-          },
-          [&](const PartitionAction& a) { sim.partition(a.groups); },
-          [&](const CutLinkAction& a) { sim.cutLink(a.from, a.to); },
-          [&](const HealAction&) {
-            sim.heal();
-            m_lastHeal = sim.now();
-          },
-          [&](const LinkAction& a) {
-            auto set = [&](NodeId from, NodeId to) {
-              if (a.latency) sim.network().setLinkLatency(from, to, *a.latency);
-              if (a.loss) sim.network().setLinkLoss(from, to, *a.loss);
-            };
-            set(a.from, a.to);
-            if (a.bothWays) set(a.to, a.from);
-          },
-          [&](const NetworkAction& a) {
-            if (a.latency) sim.network().setDefaultLatency(*a.latency);
-            if (a.loss) sim.network().setLoss(*a.loss);
-          },
-          [&](const SlowNodeAction& a) {
-            sim.setCpuFactor(a.node, a.factor);
-            if (a.node < m_cpuFactors.size()) m_cpuFactors[a.node] = a.factor;
-            if (a.factor == 1.0) m_lastHeal = sim.now();
-          },
-          [&](const WorkloadAction& a) {
-            for (std::size_t w = 0; w < sim.workloadCount(); ++w) {
-              if (a.ratePerSecond) sim.setWorkloadRate(w, *a.ratePerSecond);
-              if (a.readRatio || a.deleteRatio) {
-                const WorkloadConfig& current = sim.workload(w);
-                sim.setWorkloadMix(w, a.readRatio.value_or(current.readRatio),
-                                   a.deleteRatio.value_or(current.deleteRatio));
-              }
-            }
-          },
-          [&](const QuorumAction& a) {
-            QuorumConfig quorum = sim.config().quorum;
-            if (a.r) quorum.r = *a.r;
-            if (a.w) quorum.w = *a.w;
-            sim.setQuorum(quorum);
-          },
-      },
-      action);
+  std::visit(Overloaded{
+                 [&](const CrashAction& a) {
+                   sim.crash(a.node);
+                   if (std::find(m_crashed.begin(), m_crashed.end(), a.node) == m_crashed.end())
+                     m_crashed.push_back(a.node);
+                 },
+                 [&](const RestartAction& a) {
+                   sim.restart(a.node, a.wipe);
+                   std::erase(m_crashed, a.node);
+                   m_lastHeal = sim.now();
+                 },
+                 [&](const WipeAction& a) {
+                   sim.crash(a.node);
+                   sim.restart(a.node, true);
+                   std::erase(m_crashed, a.node);
+                 },
+                 [&](const PartitionAction& a) { sim.partition(a.groups); },
+                 [&](const CutLinkAction& a) { sim.cutLink(a.from, a.to); },
+                 [&](const HealAction&) {
+                   sim.heal();
+                   m_lastHeal = sim.now();
+                 },
+                 [&](const LinkAction& a) {
+                   auto set = [&](NodeId from, NodeId to) {
+                     if (a.latency) sim.network().setLinkLatency(from, to, *a.latency);
+                     if (a.loss) sim.network().setLinkLoss(from, to, *a.loss);
+                   };
+                   set(a.from, a.to);
+                   if (a.bothWays) set(a.to, a.from);
+                 },
+                 [&](const NetworkAction& a) {
+                   if (a.latency) sim.network().setDefaultLatency(*a.latency);
+                   if (a.loss) sim.network().setLoss(*a.loss);
+                 },
+                 [&](const SlowNodeAction& a) {
+                   sim.setCpuFactor(a.node, a.factor);
+                   if (a.node < m_cpuFactors.size()) m_cpuFactors[a.node] = a.factor;
+                   if (a.factor == 1.0) m_lastHeal = sim.now();
+                 },
+                 [&](const WorkloadAction& a) {
+                   for (std::size_t w = 0; w < sim.workloadCount(); ++w) {
+                     if (a.ratePerSecond) sim.setWorkloadRate(w, *a.ratePerSecond);
+                     if (a.readRatio || a.deleteRatio) {
+                       const WorkloadConfig& current = sim.workload(w);
+                       sim.setWorkloadMix(w, a.readRatio.value_or(current.readRatio),
+                                          a.deleteRatio.value_or(current.deleteRatio));
+                     }
+                   }
+                 },
+                 [&](const QuorumAction& a) {
+                   QuorumConfig quorum = sim.config().quorum;
+                   if (a.r) quorum.r = *a.r;
+                   if (a.w) quorum.w = *a.w;
+                   sim.setQuorum(quorum);
+                 },
+             },
+             action);
 }
 
 void ScenarioRunner::healEverything() {

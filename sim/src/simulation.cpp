@@ -22,12 +22,9 @@ constexpr std::size_t kFiberStackBytes = 64 * 1024;
 
 std::int64_t micros(TimePoint t) { return t.nanos() / 1000; }
 
-
 // The running fiber's properties. Every fiber the simulation spawns has FiberProps (the scheduler creates them), so
 // a static cast is safe and avoids boost::this_fiber::properties' dynamic_cast on this hot path.
-FiberProps& currentFiber() {
-  return *static_cast<FiberProps*>(boost::fibers::context::active()->get_properties());
-}
+FiberProps& currentFiber() { return *static_cast<FiberProps*>(boost::fibers::context::active()->get_properties()); }
 
 }  // namespace
 
@@ -304,9 +301,7 @@ void Simulation::dispatch(const QueuedEvent& event) {
       if (fire) callback();
       return;
     }
-    case EventKind::kDeliver:
-      deliver(event.slot);
-      return;
+    case EventKind::kDeliver: deliver(event.slot); return;
     case EventKind::kRefused: {
       InFlight& flight = m_inflight[event.slot];
       const NodeId sender = flight.message.from;
@@ -324,8 +319,8 @@ void Simulation::dispatch(const QueuedEvent& event) {
 
 void Simulation::hash(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {
   // Odd multipliers keep the fields distinguishable; one finalising mix per record keeps this cheap.
-  m_traceHash = mix64(m_traceHash ^ a ^ (b * 0x9e3779b97f4a7c15ull) ^ (c * 0xc2b2ae3d27d4eb4full) ^
-                      (d * 0x165667b19e3779f9ull));
+  m_traceHash =
+      mix64(m_traceHash ^ a ^ (b * 0x9e3779b97f4a7c15ull) ^ (c * 0xc2b2ae3d27d4eb4full) ^ (d * 0x165667b19e3779f9ull));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -390,15 +385,16 @@ void Simulation::sleepFiber(Duration d) {
   if (d < Duration{0}) d = Duration{0};
   boost::fibers::context* self = boost::fibers::context::active();
   boost::fibers::waker waker = self->create_waker();
-  startTimer(kNoNode, d, [waker]() { waker.wake(); }, true);
+  startTimer(
+      kNoNode, d, [waker]() { waker.wake(); }, true);
   self->suspend();
   checkAlive();
 }
 
 void Simulation::chargeCpu(NodeId node) {
   NodeSlot& slot = m_nodes[node];
-  const Duration cost = Duration(static_cast<std::int64_t>(
-      static_cast<double>(m_config.cpuCostPerMessage.count()) * slot.cpuFactor));
+  const Duration cost =
+      Duration(static_cast<std::int64_t>(static_cast<double>(m_config.cpuCostPerMessage.count()) * slot.cpuFactor));
   if (cost <= Duration{0}) {
     checkAlive();
     return;
@@ -497,8 +493,8 @@ void Simulation::send(NodeId from, Message message) {
   flight.used = true;
 
   const NodeId to = message.to;
-  const Transmission t = to < m_nodes.size() ? m_network.transmit(from, to, kind, m_networkRng)
-                                             : Transmission{.lost = true};
+  const Transmission t =
+      to < m_nodes.size() ? m_network.transmit(from, to, kind, m_networkRng) : Transmission{.lost = true};
   if (m_events.wants(EventType::kMessageSent)) {
     m_events.publish(MessageSent{m_now, flight.messageId, from, to, kind, message.requestId, bytes, m_now + t.latency});
   }
@@ -667,8 +663,8 @@ void Simulation::finishOperation(ClientOperation& op, const std::function<void(c
   }
   hash(0x0b5, static_cast<std::uint64_t>(m_now.nanos()), op.id,
        (static_cast<std::uint64_t>(code) << 32) | op.coordinator);
-  hash(static_cast<std::uint64_t>(op.result.version.physicalMicros), op.result.version.logical,
-       op.result.version.node, op.result.found);
+  hash(static_cast<std::uint64_t>(op.result.version.physicalMicros), op.result.version.logical, op.result.version.node,
+       op.result.found);
   for (const auto& observer : m_completionObservers) observer(op);
   if (done) done(op);
 }
@@ -709,8 +705,8 @@ void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
     ~Guard() {
       if (pending->finished) return;
       pending->finished = true;
-      pending->op.result.status = Status(ErrorCode::kCancelled, "coordinator " +
-                                                                    nodeName(pending->op.coordinator) + " crashed");
+      pending->op.result.status =
+          Status(ErrorCode::kCancelled, "coordinator " + nodeName(pending->op.coordinator) + " crashed");
       pending->op.result.completed = sim->m_now;
       sim->finishOperation(pending->op, pending->done);
     }
@@ -719,8 +715,8 @@ void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
   spawnFiber(coordinator, FiberRole::kCoordinator, std::string(operationName(op)),
              [this, coordinator, pending, begun, key = std::move(key), value = std::move(value)]() mutable {
                Guard guard{this, pending};
-               OperationResult result = m_nodes[coordinator].node->execute(pending->op.result.op, key,
-                                                                           std::move(value));
+               OperationResult result =
+                   m_nodes[coordinator].node->execute(pending->op.result.op, key, std::move(value));
                result.begun = begun;
                result.completed = m_now;
                pending->op.result = std::move(result);
@@ -751,17 +747,20 @@ std::size_t Simulation::addWorkload(WorkloadConfig config) {
 void Simulation::scheduleArrival(std::size_t index) {
   Workload& w = *m_workloads[index];
   if (w.stopped || w.arrivalScheduled || w.config.ratePerSecond <= 0) return;
-  TimePoint at = std::max(m_now, w.config.start) + Duration(static_cast<std::int64_t>(
-                                                       w.rng.exponential(1e9 / w.config.ratePerSecond)));
+  TimePoint at = std::max(m_now, w.config.start) +
+                 Duration(static_cast<std::int64_t>(w.rng.exponential(1e9 / w.config.ratePerSecond)));
   if (w.config.stop && at >= *w.config.stop) return;
   w.arrivalScheduled = true;
-  startTimer(kNoNode, at - m_now, [this, index] {
-    Workload& workload = *m_workloads[index];
-    workload.arrivalScheduled = false;
-    if (workload.stopped || workload.config.ratePerSecond <= 0) return;
-    issueOperation(index, {});
-    scheduleArrival(index);
-  }, false);
+  startTimer(
+      kNoNode, at - m_now,
+      [this, index] {
+        Workload& workload = *m_workloads[index];
+        workload.arrivalScheduled = false;
+        if (workload.stopped || workload.config.ratePerSecond <= 0) return;
+        issueOperation(index, {});
+        scheduleArrival(index);
+      },
+      false);
 }
 
 void Simulation::issueOperation(std::size_t index, std::function<void(const ClientOperation&)> done) {
@@ -775,9 +774,8 @@ void Simulation::issueOperation(std::size_t index, std::function<void(const Clie
   Key key = keyName(c.keys.next(w.rng));
   Value value;
   if (op == Operation::kPut) {
-    const std::size_t size = c.valueBytesMin + (c.valueBytesMax > c.valueBytesMin
-                                                    ? w.rng.below(c.valueBytesMax - c.valueBytesMin + 1)
-                                                    : 0);
+    const std::size_t size =
+        c.valueBytesMin + (c.valueBytesMax > c.valueBytesMin ? w.rng.below(c.valueBytesMax - c.valueBytesMin + 1) : 0);
     value.assign(size, static_cast<char>('a' + w.issued % 26));
   }
   // A coordinator among the running nodes, as a load balancer with health checks would choose.

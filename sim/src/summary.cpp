@@ -45,8 +45,8 @@ std::string formatOperationTable(const Metrics& m, double seconds) {
     const OperationMetrics& o = m.of(op);
     for (std::size_t code = 1; code < o.errors.size(); ++code) {
       if (o.errors[code] == 0) continue;
-      errors += fmt::format("  {} {}: {}\n", operationName(op), errorCodeName(static_cast<ErrorCode>(code)),
-                            o.errors[code]);
+      errors +=
+          fmt::format("  {} {}: {}\n", operationName(op), errorCodeName(static_cast<ErrorCode>(code)), o.errors[code]);
     }
   }
   out += errors.empty() ? "Errors: none\n" : "Errors:\n" + errors;
@@ -55,8 +55,8 @@ std::string formatOperationTable(const Metrics& m, double seconds) {
 }
 
 std::string formatMessageTable(const Metrics& m) {
-  std::string out = fmt::format("{:<12} {:>10} {:>10} {:>9} {:>10}\n", "message", "sent", "delivered", "dropped",
-                                "bytes");
+  std::string out =
+      fmt::format("{:<12} {:>10} {:>10} {:>9} {:>10}\n", "message", "sent", "delivered", "dropped", "bytes");
   for (std::size_t k = 0; k < m.messages.size(); ++k) {
     const MessageMetrics& mm = m.messages[k];
     if (mm.sent == 0) continue;
@@ -104,8 +104,8 @@ std::string formatScenarioSummary(const ScenarioReport& r, const RunSpeed& speed
   const HistoryReport& h = r.history;
   out += "\nConsistency\n";
   out += fmt::format("  availability            {:.4f}\n", r.availability());
-  out += fmt::format("  stale reads             {} of {} successful reads ({:.3f}%)\n", h.staleReads,
-                     h.successfulReads, 100 * h.staleReadRate());
+  out += fmt::format("  stale reads             {} of {} successful reads ({:.3f}%)\n", h.staleReads, h.successfulReads,
+                     100 * h.staleReadRate());
   out += fmt::format("  lost acknowledged writes {} of {}\n", h.lostWrites, h.acknowledgedWrites);
   out += fmt::format("  lost updates (LWW)      {}\n", h.lostUpdates);
   out += fmt::format("  divergent keys at end   {} of {} written keys\n", r.divergentKeys, r.keysChecked);

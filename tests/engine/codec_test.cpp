@@ -522,15 +522,11 @@ TEST(CodecTest, RandomPayloadsWithValidFramingNeverCrash) {
             payload.push_back(static_cast<std::uint8_t>(rng.next()));
           break;
         }
-        case 1:
-          payload.push_back(static_cast<std::uint8_t>(rng.below(3)));
-          break;
+        case 1: payload.push_back(static_cast<std::uint8_t>(rng.below(3))); break;
         case 2:
           for (int j = 0; j < 16; ++j) payload.push_back(static_cast<std::uint8_t>(rng.next()));
           break;
-        default:
-          payload.push_back(static_cast<std::uint8_t>(rng.below(12)));
-          break;
+        default: payload.push_back(static_cast<std::uint8_t>(rng.below(12))); break;
       }
     }
     const auto kind = static_cast<std::uint8_t>(rng.below(kMessageKindCount + 1));

@@ -59,9 +59,7 @@ TEST(SimulationTest, SameSeedGivesSameTraceHash) {
   EXPECT_GT(a.ok, 1500u) << "the workload should have completed most of ~2000 operations";
 }
 
-TEST(SimulationTest, DifferentSeedsGiveDifferentTraces) {
-  EXPECT_NE(runOnce(1).traceHash, runOnce(2).traceHash);
-}
+TEST(SimulationTest, DifferentSeedsGiveDifferentTraces) { EXPECT_NE(runOnce(1).traceHash, runOnce(2).traceHash); }
 
 // Finds a key whose preference list (N = 3) contains the given nodes as replicas.
 Key keyReplicatedOn(const Ring& ring, std::set<NodeId> wanted, std::set<NodeId> avoidAsFirst = {}) {

@@ -28,20 +28,20 @@ enum class FiberRole : std::uint8_t {
   kCoordinator,  // coordinates one client request
   kReplica,      // serves requests addressed to this node as a replica
   kGossip,
-  kDetector,     // failure detector
-  kHints,        // hinted-handoff replay
-  kRepair,       // read repair
+  kDetector,  // failure detector
+  kHints,     // hinted-handoff replay
+  kRepair,    // read repair
   kAntiEntropy,
-  kClient,       // workload client
-  kSystem,       // anything else (timers, administration)
+  kClient,  // workload client
+  kSystem,  // anything else (timers, administration)
 };
 inline constexpr std::size_t kFiberRoleCount = 9;
 std::string_view fiberRoleName(FiberRole role);
 
 enum class DropReason : std::uint8_t {
-  kLoss,         // random loss on the link
-  kPartition,    // the link is cut
-  kNodeDown,     // the destination (or the sender) is not running
+  kLoss,       // random loss on the link
+  kPartition,  // the link is cut
+  kNodeDown,   // the destination (or the sender) is not running
 };
 std::string_view dropReasonName(DropReason reason);
 
@@ -56,7 +56,7 @@ struct MessageSent {
   MessageKind kind{};
   std::uint64_t requestId = 0;
   std::uint32_t bytes = 0;
-  TimePoint deliverAt;          // when it will arrive if not dropped (the simulation knows; real nodes: == time)
+  TimePoint deliverAt;  // when it will arrive if not dropped (the simulation knows; real nodes: == time)
 };
 
 struct MessageDelivered {
@@ -106,7 +106,7 @@ struct ReplicaAnswered {
   NodeId replica = 0;
   std::uint64_t requestId = 0;
   Operation op{};
-  Version version;           // the version the replica stored or returned (null: none)
+  Version version;  // the version the replica stored or returned (null: none)
   bool afterCompletion = false;
 };
 
@@ -161,9 +161,9 @@ struct ClusterChanged {
   std::string description;
 };
 
-using Event = std::variant<MessageSent, MessageDelivered, MessageDropped, RequestBegun, RequestCompleted,
-                           ReplicaAnswered, FiberSlice, FiberStarted, FiberEnded, NodeStateChanged, StorageWritten,
-                           ClusterChanged>;
+using Event =
+    std::variant<MessageSent, MessageDelivered, MessageDropped, RequestBegun, RequestCompleted, ReplicaAnswered,
+                 FiberSlice, FiberStarted, FiberEnded, NodeStateChanged, StorageWritten, ClusterChanged>;
 
 // Index of each alternative of Event, for subscription masks.
 enum class EventType : std::uint8_t {

@@ -38,8 +38,8 @@ struct WriteRequest {
 
 struct WriteAck {
   Key key;
-  Version version;                     // the version the coordinator asked to store
-  ErrorCode result = ErrorCode::kOk;   // kOk when stored or already superseded; kTooLarge when refused
+  Version version;                    // the version the coordinator asked to store
+  ErrorCode result = ErrorCode::kOk;  // kOk when stored or already superseded; kTooLarge when refused
   friend bool operator==(const WriteAck&, const WriteAck&) = default;
 };
 

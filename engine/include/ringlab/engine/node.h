@@ -58,10 +58,10 @@ struct ReplicaAnswer {
 struct OperationResult {
   Operation op{};
   Key key;
-  Status status;             // ok, or why the operation failed
-  bool found = false;        // get: a live value was read (not missing, not a tombstone)
-  Value value;               // get: the value when found
-  Version version;           // put/delete: the version written; get: the version read (null when nothing)
+  Status status;                       // ok, or why the operation failed
+  bool found = false;                  // get: a live value was read (not missing, not a tombstone)
+  Value value;                         // get: the value when found
+  Version version;                     // put/delete: the version written; get: the version read (null when nothing)
   std::vector<ReplicaAnswer> answers;  // answers received by completion, in arrival order
   TimePoint begun;
   TimePoint completed;
@@ -69,8 +69,8 @@ struct OperationResult {
 };
 
 struct NodeStats {
-  std::uint64_t coordinated = 0;   // client requests coordinated
-  std::uint64_t replicaWrites = 0; // write requests served as a replica
+  std::uint64_t coordinated = 0;    // client requests coordinated
+  std::uint64_t replicaWrites = 0;  // write requests served as a replica
   std::uint64_t replicaReads = 0;
   std::uint64_t lateAnswers = 0;   // answers recorded after their request completed
   std::uint64_t strayAnswers = 0;  // answers for requests no longer pending (after the deadline, or unknown)

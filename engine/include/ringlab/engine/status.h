@@ -52,7 +52,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : m_state(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : m_state(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : m_state(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(m_state).isOk() && "a Result built from a Status must carry an error");
   }

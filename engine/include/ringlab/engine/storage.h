@@ -26,9 +26,9 @@ enum class ApplyOutcome : std::uint8_t {
 };
 
 struct StorageStats {
-  std::size_t records = 0;     // live values and tombstones
+  std::size_t records = 0;  // live values and tombstones
   std::size_t tombstones = 0;
-  std::size_t bytes = 0;       // keys plus record footprints
+  std::size_t bytes = 0;  // keys plus record footprints
 };
 
 class Storage {

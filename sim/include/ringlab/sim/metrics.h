@@ -49,7 +49,7 @@ inline constexpr std::size_t kOperationCount = 3;
 struct OperationMetrics {
   std::uint64_t ok = 0;
   std::array<std::uint64_t, kErrorCodeCount> errors{};  // by ErrorCode
-  LatencyHistogram latency;                            // successful operations only
+  LatencyHistogram latency;                             // successful operations only
 
   std::uint64_t failed() const;
   std::uint64_t total() const { return ok + failed(); }

@@ -27,8 +27,8 @@ struct LinkSettings {
 };
 
 struct NetworkConfig {
-  LatencyDistribution latency = LatencyDistribution::exponential(std::chrono::microseconds(500))
-                                    .plus(std::chrono::microseconds(100));
+  LatencyDistribution latency =
+      LatencyDistribution::exponential(std::chrono::microseconds(500)).plus(std::chrono::microseconds(100));
   std::array<std::optional<LatencyDistribution>, kMessageKindCount> latencyByKind{};
   double loss = 0.0;         // probability a message is lost
   double duplication = 0.0;  // probability a delivered message is delivered a second time
@@ -38,7 +38,7 @@ struct NetworkConfig {
 // What happens to one message.
 struct Transmission {
   bool lost = false;
-  bool cut = false;        // dropped because the link is partitioned
+  bool cut = false;  // dropped because the link is partitioned
   Duration latency{};
   bool duplicate = false;  // deliver a second copy
   Duration duplicateLatency{};

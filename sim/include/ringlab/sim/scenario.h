@@ -80,9 +80,8 @@ struct QuorumAction {
   std::optional<std::size_t> w;
 };
 
-using ScenarioAction = std::variant<CrashAction, RestartAction, WipeAction, PartitionAction, CutLinkAction,
-                                    HealAction, LinkAction, NetworkAction, SlowNodeAction, WorkloadAction,
-                                    QuorumAction>;
+using ScenarioAction = std::variant<CrashAction, RestartAction, WipeAction, PartitionAction, CutLinkAction, HealAction,
+                                    LinkAction, NetworkAction, SlowNodeAction, WorkloadAction, QuorumAction>;
 
 // "crash n3", "partition [n1 n2] [n3]", ... for narration and logs.
 std::string describeAction(const ScenarioAction& action);
@@ -100,21 +99,25 @@ struct TimelineEntry {
 
 // A measured figure a scenario can make claims about. See docs/SCENARIOS.md for each one's definition.
 enum class ExpectMetric : std::uint8_t {
-  kLostWrites,        // acknowledged writes absent from every replica after quiesce (count)
-  kLostUpdates,       // acknowledged writes discarded by last-write-wins although they began after a newer-versioned
-                      // write was acknowledged (count)
-  kStaleReads,        // reads that returned a version older than one acknowledged before they began (count)
-  kStaleReadRate,     // stale reads / successful reads
-  kAvailability,      // successful operations / all operations
+  kLostWrites,     // acknowledged writes absent from every replica after quiesce (count)
+  kLostUpdates,    // acknowledged writes discarded by last-write-wins although they began after a newer-versioned
+                   // write was acknowledged (count)
+  kStaleReads,     // reads that returned a version older than one acknowledged before they began (count)
+  kStaleReadRate,  // stale reads / successful reads
+  kAvailability,   // successful operations / all operations
   kGetAvailability,
   kPutAvailability,
-  kConvergenceTime,   // from the last heal to all replicas agreeing (duration; unbounded if never)
-  kDivergentKeys,     // keys whose replicas still disagree when the run ends (count)
-  kGetP50, kGetP99, kGetP999,
-  kPutP50, kPutP99, kPutP999,
-  kThroughput,        // successful operations per virtual second during the scenario's duration
-  kTimeouts,          // operations that failed with timeout (count)
-  kUnavailable,       // operations that failed with unavailable (count)
+  kConvergenceTime,  // from the last heal to all replicas agreeing (duration; unbounded if never)
+  kDivergentKeys,    // keys whose replicas still disagree when the run ends (count)
+  kGetP50,
+  kGetP99,
+  kGetP999,
+  kPutP50,
+  kPutP99,
+  kPutP999,
+  kThroughput,   // successful operations per virtual second during the scenario's duration
+  kTimeouts,     // operations that failed with timeout (count)
+  kUnavailable,  // operations that failed with unavailable (count)
 };
 std::string_view expectMetricName(ExpectMetric metric);  // the YAML key, e.g. "lost_writes"
 std::optional<ExpectMetric> parseExpectMetric(std::string_view name);

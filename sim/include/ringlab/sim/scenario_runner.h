@@ -22,8 +22,8 @@
 namespace ringlab {
 
 struct ScenarioRunOptions {
-  std::optional<std::uint64_t> seed;    // overrides the scenario's seed
-  std::optional<Duration> duration;     // overrides the scenario's duration (timeline entries after it are skipped)
+  std::optional<std::uint64_t> seed;  // overrides the scenario's seed
+  std::optional<Duration> duration;   // overrides the scenario's duration (timeline entries after it are skipped)
   // Called when a timeline entry with narration or a pause is reached (after its actions are applied).
   std::function<void(const TimelineEntry&)> onNarration;
   // Called now and then with the fraction of the main phase done (0..1) and whether the run is quiescing.
@@ -32,32 +32,32 @@ struct ScenarioRunOptions {
 
 struct ExpectationResult {
   Expectation expectation;
-  double measured = 0;    // durations in nanoseconds; +infinity when a duration never ended (no convergence)
+  double measured = 0;  // durations in nanoseconds; +infinity when a duration never ended (no convergence)
   bool passed = false;
-  std::string text;       // "lost_writes = 0 (expected <= 0)"
+  std::string text;  // "lost_writes = 0 (expected <= 0)"
 };
 
 struct ScenarioReport {
   std::string name;
   std::string sourceName;
   std::uint64_t seed = 0;
-  Duration duration{};         // the main phase
-  Duration quiesceTime{};      // how long the quiesce phase ran
-  Metrics metrics;             // whole run (workloads stop when the main phase ends)
+  Duration duration{};     // the main phase
+  Duration quiesceTime{};  // how long the quiesce phase ran
+  Metrics metrics;         // whole run (workloads stop when the main phase ends)
   HistoryReport history;
-  std::uint64_t keysChecked = 0;      // keys written during the run whose replicas were read at the end
-  std::uint64_t divergentKeys = 0;    // at the end of the run
+  std::uint64_t keysChecked = 0;    // keys written during the run whose replicas were read at the end
+  std::uint64_t divergentKeys = 0;  // at the end of the run
   // From the start of the quiesce phase (clients stopped, remaining faults healed) to every replica of every written
   // key agreeing; nullopt if that never happened within the quiesce limit.
   std::optional<Duration> convergenceTime;
-  TimePoint lastHeal;                 // when the last fault was healed (by the timeline or by the quiesce phase)
+  TimePoint lastHeal;  // when the last fault was healed (by the timeline or by the quiesce phase)
   std::vector<ExpectationResult> expectations;
-  bool passed = true;                 // every expectation holds
+  bool passed = true;  // every expectation holds
   std::uint64_t traceHash = 0;
   std::uint64_t eventsProcessed = 0;
   std::uint64_t messagesDelivered = 0;
   std::size_t timelineEntriesApplied = 0;
-  std::size_t timelineEntriesSkipped = 0;   // beyond a shortened duration
+  std::size_t timelineEntriesSkipped = 0;  // beyond a shortened duration
 
   double availability() const;  // successful operations / all operations (1 when none)
 };

@@ -31,10 +31,10 @@ struct FiberProps : boost::fibers::fiber_properties {
   NodeId node = kNoNode;           // kNoNode for clients outside any node
   FiberRole role = FiberRole::kSystem;
   std::uint64_t fiberId = 0;
-  std::uint64_t incarnation = 0;   // the node incarnation the fiber belongs to
+  std::uint64_t incarnation = 0;        // the node incarnation the fiber belongs to
   std::int64_t blockedSinceNanos = -1;  // set while blocked, for the blocked slice
-  bool inCpu = false;              // blocked inside the CPU model: recorded as ready/running, not blocked
-  const void* stackBottom = nullptr;  // the fiber's stack (for sanitizer annotations)
+  bool inCpu = false;                   // blocked inside the CPU model: recorded as ready/running, not blocked
+  const void* stackBottom = nullptr;    // the fiber's stack (for sanitizer annotations)
   std::size_t stackSize = 0;
 };
 

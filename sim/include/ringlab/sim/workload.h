@@ -20,16 +20,16 @@ enum class LoadModel : std::uint8_t { kOpenLoop, kClosedLoop };
 
 struct WorkloadConfig {
   LoadModel model = LoadModel::kOpenLoop;
-  double ratePerSecond = 1000;   // open loop
-  std::size_t clients = 8;       // closed loop
-  Duration thinkTime{0};         // closed loop
-  double readRatio = 0.8;        // share of gets
-  double deleteRatio = 0.0;      // share of deletes; puts are the rest
+  double ratePerSecond = 1000;  // open loop
+  std::size_t clients = 8;      // closed loop
+  Duration thinkTime{0};        // closed loop
+  double readRatio = 0.8;       // share of gets
+  double deleteRatio = 0.0;     // share of deletes; puts are the rest
   KeyDistribution keys = KeyDistribution::uniform(1000);
   std::size_t valueBytesMin = 100;
   std::size_t valueBytesMax = 100;
-  TimePoint start;                 // first request no earlier than this
-  std::optional<TimePoint> stop;   // no request at or after this
+  TimePoint start;                // first request no earlier than this
+  std::optional<TimePoint> stop;  // no request at or after this
 
   // kInvalidArgument naming the field for a negative rate, ratios outside [0, 1] or summing above 1, no clients in
   // closed loop, min value size above max, or an invalid key distribution.
