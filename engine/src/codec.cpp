@@ -24,6 +24,19 @@ constexpr std::size_t kStringLengthBytes = 4;
 constexpr std::size_t kVersionBytes = 16;  // i64 physicalMicros, u32 logical, u32 node
 constexpr std::size_t kFlagBytes = 1;      // tombstone, present, result
 constexpr std::uint8_t kHighestErrorCode = static_cast<std::uint8_t>(ErrorCode::kInternal);
+constexpr std::uint8_t kHighestMemberStatus = static_cast<std::uint8_t>(MemberStatus::kLeft);
+constexpr std::size_t kCountBytes = 4;         // u32 element count in front of every list
+constexpr std::size_t kRangeBytes = 16;        // u64 start, u64 end
+constexpr std::size_t kGossipEntryBytes = 21;  // u32 node, u64 generation, u64 heartbeat, u8 status
+constexpr std::size_t kLeafHashBytes = 8;      // u64 per Merkle leaf
+constexpr std::size_t kLeafIndexBytes = 4;     // u32 per differing leaf
+constexpr std::size_t kDepthBytes = 1;         // u8 Merkle tree depth
+constexpr std::size_t kNodeIdBytes = 4;        // u32 node id
+constexpr std::size_t kMinStringBytes = kStringLengthBytes;
+constexpr std::size_t kMinRecordBytes = kVersionBytes + kFlagBytes + kStringLengthBytes;
+constexpr std::uint8_t kMaxTreeDepth = 16;
+constexpr std::uint32_t kMaxGossipMembers = 65536;
+constexpr std::uint32_t kMaxListCount = 1'000'000;
 
 static_assert(kRequestIdOffset + 8 == kFrameHeaderBytes);
 
@@ -79,12 +92,35 @@ std::string hex(std::uint32_t value, int digits) {
 std::size_t stringSize(const std::string& text) { return kStringLengthBytes + text.size(); }
 std::size_t recordSize(const Record& record) { return kVersionBytes + kFlagBytes + stringSize(record.value); }
 
+// Exact payload sizes. Fixed-size lists cost O(1); lists of strings add up their lengths and allocate nothing.
 struct PayloadSize {
   std::size_t operator()(const WriteRequest& m) const { return stringSize(m.key) + recordSize(m.record); }
   std::size_t operator()(const WriteAck& m) const { return stringSize(m.key) + kVersionBytes + kFlagBytes; }
   std::size_t operator()(const ReadRequest& m) const { return stringSize(m.key); }
   std::size_t operator()(const ReadReply& m) const {
     return stringSize(m.key) + kFlagBytes + (m.record ? recordSize(*m.record) : 0);
+  }
+  std::size_t operator()(const Gossip& m) const { return kCountBytes + m.members.size() * kGossipEntryBytes; }
+  std::size_t operator()(const HintedWrite& m) const { return stringSize(m.key) + recordSize(m.record) + kNodeIdBytes; }
+  std::size_t operator()(const HintReplay& m) const { return stringSize(m.key) + recordSize(m.record); }
+  std::size_t operator()(const ReadRepair& m) const { return stringSize(m.key) + recordSize(m.record); }
+  std::size_t operator()(const AeTree& m) const {
+    return kRangeBytes + kDepthBytes + kCountBytes + m.leaves.size() * kLeafHashBytes;
+  }
+  std::size_t operator()(const AeDiff& m) const {
+    std::size_t size = kRangeBytes + kDepthBytes + kCountBytes + m.leaves.size() * kLeafIndexBytes + kCountBytes;
+    for (const KeyVersion& entry : m.entries) size += stringSize(entry.key) + kVersionBytes;
+    return size;
+  }
+  std::size_t operator()(const AeFetch& m) const {
+    std::size_t size = kCountBytes;
+    for (const Key& key : m.keys) size += stringSize(key);
+    return size;
+  }
+  std::size_t operator()(const AeRecords& m) const {
+    std::size_t size = kCountBytes;
+    for (const KeyRecord& entry : m.records) size += stringSize(entry.key) + recordSize(entry.record);
+    return size;
   }
 };
 
@@ -118,6 +154,14 @@ class ByteWriter {
     string(record.value);
   }
 
+  void range(const TokenRange& range) {
+    u64(range.start);
+    u64(range.end);
+  }
+
+  // Every element takes at least 4 bytes, so the u32 frame length bounds every count.
+  void count(std::size_t elements) { u32(static_cast<std::uint32_t>(elements)); }
+
   void operator()(const WriteRequest& m) {
     string(m.key);
     record(m.record);
@@ -132,6 +176,56 @@ class ByteWriter {
     string(m.key);
     u8(m.record ? 1 : 0);
     if (m.record) record(*m.record);
+  }
+  void operator()(const Gossip& m) {
+    count(m.members.size());
+    for (const GossipEntry& entry : m.members) {
+      u32(entry.node);
+      u64(entry.generation);
+      u64(entry.heartbeat);
+      u8(static_cast<std::uint8_t>(entry.status));
+    }
+  }
+  void operator()(const HintedWrite& m) {
+    string(m.key);
+    record(m.record);
+    u32(m.intendedOwner);
+  }
+  void operator()(const HintReplay& m) {
+    string(m.key);
+    record(m.record);
+  }
+  void operator()(const ReadRepair& m) {
+    string(m.key);
+    record(m.record);
+  }
+  void operator()(const AeTree& m) {
+    range(m.range);
+    u8(m.depth);
+    count(m.leaves.size());
+    for (const std::uint64_t leaf : m.leaves) u64(leaf);
+  }
+  void operator()(const AeDiff& m) {
+    range(m.range);
+    u8(m.depth);
+    count(m.leaves.size());
+    for (const std::uint32_t leaf : m.leaves) u32(leaf);
+    count(m.entries.size());
+    for (const KeyVersion& entry : m.entries) {
+      string(entry.key);
+      version(entry.version);
+    }
+  }
+  void operator()(const AeFetch& m) {
+    count(m.keys.size());
+    for (const Key& key : m.keys) string(key);
+  }
+  void operator()(const AeRecords& m) {
+    count(m.records.size());
+    for (const KeyRecord& entry : m.records) {
+      string(entry.key);
+      record(entry.record);
+    }
   }
 
  private:
@@ -157,6 +251,36 @@ class ByteReader {
   std::size_t remaining() const { return m_end - m_position; }
 
   Status u8(std::uint8_t& value, std::string_view what) { return get(value, what); }
+  Status u32(std::uint32_t& value, std::string_view what) { return get(value, what); }
+  Status u64(std::uint64_t& value, std::string_view what) { return get(value, what); }
+
+  // A u32 element count, checked against `limit` (kTooLarge) and against the bytes present, at `minElementBytes`
+  // per element (kTruncated), so that a caller may allocate `count` elements without trusting the input.
+  Status count(std::uint32_t& count, std::string_view what, std::uint32_t limit, std::size_t minElementBytes) {
+    const std::size_t at = m_position;
+    if (Status status = get(count, what); !status) return status;
+    if (count > limit) {
+      return Status(ErrorCode::kTooLarge,
+                    describe(what, " ", count, " at byte ", at, " exceeds the limit of ", limit, " elements"));
+    }
+    return fits(count, minElementBytes, what, at);
+  }
+
+  // Whether `count` elements of at least `minElementBytes` each can fit in the bytes that remain; kTruncated if not.
+  // `at` is the offset of the count field, for the message.
+  Status fits(std::uint32_t count, std::size_t minElementBytes, std::string_view what, std::size_t at) const {
+    const std::size_t needed = std::size_t{count} * minElementBytes;
+    if (needed <= remaining()) return Status::ok();
+    return Status(ErrorCode::kTruncated, describe(what, " ", count, " at byte ", at, " needs at least ", needed,
+                                                  " bytes, but ", remaining(), " remain before the checksum"));
+  }
+
+  Status range(TokenRange& range, std::string_view what) {
+    if (Status status = need(kRangeBytes, what); !status) return status;
+    range.start = take<std::uint64_t>();
+    range.end = take<std::uint64_t>();
+    return Status::ok();
+  }
 
   // A byte that must be 0 or 1.
   Status flag(bool& value, std::string_view what) {
@@ -236,6 +360,119 @@ Status readRecord(ByteReader& reader, const CodecLimits& limits, Record& record)
   return reader.string(record.value, "value", limits.maxValueBytes);
 }
 
+Status readKeyedRecord(ByteReader& reader, const CodecLimits& limits, Key& key, Record& record) {
+  if (Status status = reader.string(key, "key", limits.maxKeyBytes); !status) return status;
+  return readRecord(reader, limits, record);
+}
+
+// A Merkle tree depth, at most kMaxTreeDepth.
+Status readDepth(ByteReader& reader, std::uint8_t& depth) {
+  const std::size_t at = reader.position();
+  if (Status status = reader.u8(depth, "tree depth"); !status) return status;
+  if (depth > kMaxTreeDepth) {
+    return Status(ErrorCode::kCorrupt,
+                  describe("tree depth ", depth, " at byte ", at, " exceeds the maximum of ", kMaxTreeDepth));
+  }
+  return Status::ok();
+}
+
+Status readGossip(ByteReader& reader, Gossip& body) {
+  std::uint32_t count = 0;
+  if (Status status = reader.count(count, "gossip member count", kMaxGossipMembers, kGossipEntryBytes); !status) {
+    return status;
+  }
+  body.members.resize(count);
+  for (GossipEntry& entry : body.members) {
+    if (Status status = reader.u32(entry.node, "gossip node id"); !status) return status;
+    if (Status status = reader.u64(entry.generation, "gossip generation"); !status) return status;
+    if (Status status = reader.u64(entry.heartbeat, "gossip heartbeat"); !status) return status;
+    const std::size_t at = reader.position();
+    std::uint8_t memberStatus = 0;
+    if (Status status = reader.u8(memberStatus, "member status"); !status) return status;
+    if (memberStatus > kHighestMemberStatus) {
+      return Status(ErrorCode::kCorrupt,
+                    describe("member status ", memberStatus, " at byte ", at,
+                             " is not a member status (the highest is ", kHighestMemberStatus, ")"));
+    }
+    entry.status = static_cast<MemberStatus>(memberStatus);
+  }
+  return Status::ok();
+}
+
+Status readAeTree(ByteReader& reader, AeTree& body) {
+  if (Status status = reader.range(body.range, "token range"); !status) return status;
+  if (Status status = readDepth(reader, body.depth); !status) return status;
+  const std::size_t at = reader.position();
+  const std::uint32_t leafCount = std::uint32_t{1} << body.depth;
+  std::uint32_t count = 0;
+  if (Status status = reader.u32(count, "leaf count"); !status) return status;
+  if (count != leafCount) {
+    return Status(ErrorCode::kCorrupt, describe("leaf count ", count, " at byte ", at, " does not match the ",
+                                                leafCount, " leaves of a depth-", body.depth, " tree"));
+  }
+  if (Status status = reader.fits(count, kLeafHashBytes, "leaf count", at); !status) return status;
+  body.leaves.resize(count);
+  for (std::uint64_t& leaf : body.leaves) {
+    if (Status status = reader.u64(leaf, "leaf hash"); !status) return status;
+  }
+  return Status::ok();
+}
+
+Status readAeDiff(ByteReader& reader, const CodecLimits& limits, AeDiff& body) {
+  if (Status status = reader.range(body.range, "token range"); !status) return status;
+  if (Status status = readDepth(reader, body.depth); !status) return status;
+  const std::uint32_t leafCount = std::uint32_t{1} << body.depth;
+  const std::size_t at = reader.position();
+  std::uint32_t count = 0;
+  if (Status status = reader.u32(count, "differing leaf count"); !status) return status;
+  if (count > leafCount) {
+    return Status(ErrorCode::kCorrupt, describe("differing leaf count ", count, " at byte ", at, " exceeds the ",
+                                                leafCount, " leaves of a depth-", body.depth, " tree"));
+  }
+  if (Status status = reader.fits(count, kLeafIndexBytes, "differing leaf count", at); !status) return status;
+  body.leaves.resize(count);
+  for (std::uint32_t& leaf : body.leaves) {
+    const std::size_t leafAt = reader.position();
+    if (Status status = reader.u32(leaf, "leaf index"); !status) return status;
+    if (leaf >= leafCount) {
+      return Status(ErrorCode::kCorrupt, describe("leaf index ", leaf, " at byte ", leafAt, " is beyond the ",
+                                                  leafCount, " leaves of a depth-", body.depth, " tree"));
+    }
+  }
+  if (Status status = reader.count(count, "key-version count", kMaxListCount, kMinStringBytes + kVersionBytes);
+      !status) {
+    return status;
+  }
+  body.entries.resize(count);
+  for (KeyVersion& entry : body.entries) {
+    if (Status status = reader.string(entry.key, "key", limits.maxKeyBytes); !status) return status;
+    if (Status status = reader.version(entry.version, "key version"); !status) return status;
+  }
+  return Status::ok();
+}
+
+Status readAeFetch(ByteReader& reader, const CodecLimits& limits, AeFetch& body) {
+  std::uint32_t count = 0;
+  if (Status status = reader.count(count, "key count", kMaxListCount, kMinStringBytes); !status) return status;
+  body.keys.resize(count);
+  for (Key& key : body.keys) {
+    if (Status status = reader.string(key, "key", limits.maxKeyBytes); !status) return status;
+  }
+  return Status::ok();
+}
+
+Status readAeRecords(ByteReader& reader, const CodecLimits& limits, AeRecords& body) {
+  std::uint32_t count = 0;
+  if (Status status = reader.count(count, "record count", kMaxListCount, kMinStringBytes + kMinRecordBytes); !status) {
+    return status;
+  }
+  body.records.resize(count);
+  for (KeyRecord& entry : body.records) {
+    if (Status status = readKeyedRecord(reader, limits, entry.key, entry.record); !status) return status;
+  }
+  return Status::ok();
+}
+
 Status readPayload(MessageKind kind, ByteReader& reader, const CodecLimits& limits, Payload& payload) {
   switch (kind) {
     case MessageKind::kWriteRequest: {
@@ -269,6 +506,24 @@ Status readPayload(MessageKind kind, ByteReader& reader, const CodecLimits& limi
       if (!present) return Status::ok();
       return readRecord(reader, limits, body.record.emplace());
     }
+    case MessageKind::kGossip: return readGossip(reader, payload.emplace<Gossip>());
+    case MessageKind::kHintedWrite: {
+      auto& body = payload.emplace<HintedWrite>();
+      if (Status status = readKeyedRecord(reader, limits, body.key, body.record); !status) return status;
+      return reader.u32(body.intendedOwner, "intended owner");
+    }
+    case MessageKind::kHintReplay: {
+      auto& body = payload.emplace<HintReplay>();
+      return readKeyedRecord(reader, limits, body.key, body.record);
+    }
+    case MessageKind::kReadRepair: {
+      auto& body = payload.emplace<ReadRepair>();
+      return readKeyedRecord(reader, limits, body.key, body.record);
+    }
+    case MessageKind::kAeTree: return readAeTree(reader, payload.emplace<AeTree>());
+    case MessageKind::kAeDiff: return readAeDiff(reader, limits, payload.emplace<AeDiff>());
+    case MessageKind::kAeFetch: return readAeFetch(reader, limits, payload.emplace<AeFetch>());
+    case MessageKind::kAeRecords: return readAeRecords(reader, limits, payload.emplace<AeRecords>());
   }
   return Status(ErrorCode::kInternal, "readPayload called with an unknown kind");  // callers check the kind first
 }

@@ -28,6 +28,15 @@ std::string_view fiberRoleName(FiberRole role) {
   return "unknown";
 }
 
+std::string_view hintActionName(HintAction action) {
+  switch (action) {
+    case HintAction::kStored: return "stored";
+    case HintAction::kReplayed: return "replayed";
+    case HintAction::kDropped: return "dropped";
+  }
+  return "unknown";
+}
+
 std::string_view dropReasonName(DropReason reason) {
   switch (reason) {
     case DropReason::kLoss: return "loss";
@@ -71,6 +80,10 @@ std::string_view eventTypeName(EventType type) {
     case EventType::kNodeStateChanged: return "node_state_changed";
     case EventType::kStorageWritten: return "storage_written";
     case EventType::kClusterChanged: return "cluster_changed";
+    case EventType::kPeerStateChanged: return "peer_state_changed";
+    case EventType::kHintEvent: return "hint";
+    case EventType::kReadRepaired: return "read_repaired";
+    case EventType::kAntiEntropyExchanged: return "anti_entropy_exchanged";
   }
   return "unknown";
 }

@@ -1,48 +1,35 @@
 #include <ringlab/engine/message.h>
 
-#include <type_traits>
+#include <array>
 
 namespace ringlab {
+namespace {
+
+// Indexed by wire number.
+constexpr std::array<std::string_view, kMessageKindCount> kKindNames = {
+    "unknown",     "write",       "write_ack",   "read",    "read_reply", "gossip",     "hinted_write",
+    "hint_replay", "read_repair", "ae_tree",     "ae_diff", "ae_fetch",   "ae_records",
+};
+
+static_assert(std::variant_size_v<Payload> == kMessageKindCount - 1,
+              "Payload alternatives are listed in wire-number order, one per kind");
+
+}  // namespace
 
 std::string_view messageKindName(MessageKind kind) {
-  switch (kind) {
-    case MessageKind::kWriteRequest: return "write";
-    case MessageKind::kWriteAck: return "write_ack";
-    case MessageKind::kReadRequest: return "read";
-    case MessageKind::kReadReply: return "read_reply";
-  }
-  return "unknown";
+  const auto wire = static_cast<std::size_t>(kind);
+  return wire < kKindNames.size() ? kKindNames[wire] : "unknown";
 }
 
 std::optional<MessageKind> parseMessageKind(std::string_view name) {
-  for (const auto kind :
-       {MessageKind::kWriteRequest, MessageKind::kWriteAck, MessageKind::kReadRequest, MessageKind::kReadReply}) {
-    if (messageKindName(kind) == name) return kind;
+  for (std::size_t wire = 1; wire < kKindNames.size(); ++wire) {
+    if (kKindNames[wire] == name) return static_cast<MessageKind>(wire);
   }
   return std::nullopt;
 }
 
-bool isKnownMessageKind(std::uint8_t wire) {
-  return wire >= static_cast<std::uint8_t>(MessageKind::kWriteRequest) &&
-         wire <= static_cast<std::uint8_t>(MessageKind::kReadReply);
-}
+bool isKnownMessageKind(std::uint8_t wire) { return wire >= 1 && wire < kMessageKindCount; }
 
-MessageKind Message::kind() const {
-  return std::visit(
-      [](const auto& body) {
-        using Body = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<Body, WriteRequest>) {
-          return MessageKind::kWriteRequest;
-        } else if constexpr (std::is_same_v<Body, WriteAck>) {
-          return MessageKind::kWriteAck;
-        } else if constexpr (std::is_same_v<Body, ReadRequest>) {
-          return MessageKind::kReadRequest;
-        } else {
-          static_assert(std::is_same_v<Body, ReadReply>, "every payload alternative needs a wire kind");
-          return MessageKind::kReadReply;
-        }
-      },
-      payload);
-}
+MessageKind Message::kind() const { return static_cast<MessageKind>(payload.index() + 1); }
 
 }  // namespace ringlab

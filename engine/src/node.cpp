@@ -34,7 +34,12 @@ struct Node::PendingRequest {
   bool cancelled = false;
   bool completed = false;  // the client has its answer; later answers are late
   TimerId deadline = 0;
+  TimerId hintTimer = 0;
   TimePoint begun;
+  std::vector<NodeId> replicas;     // the preference list's N replicas
+  std::vector<NodeId> fallbacks;    // further nodes, in ring order, that may stand in for failed replicas
+  std::vector<NodeId> hintedOwners; // replicas a hinted copy was sent for
+  std::vector<NodeId> usedFallbacks;
   boost::fibers::mutex mutex;
   boost::fibers::condition_variable changed;
 
@@ -46,17 +51,38 @@ struct Node::PendingRequest {
 };
 
 Node::Node(NodeConfig config, Runtime& runtime, Storage& storage, std::shared_ptr<const Ring> ring)
-    : m_config(config), m_rt(runtime), m_storage(storage), m_ring(std::move(ring)), m_hlc(config.id) {}
+    : m_config(config),
+      m_rt(runtime),
+      m_storage(storage),
+      m_ring(std::move(ring)),
+      m_hlc(config.id),
+      m_membership(config.id, 0),
+      m_detector(config.mechanisms.detector),
+      m_hints(config.mechanisms.maxHints) {}
 
 Node::~Node() = default;
 
-void Node::start() {
+void Node::start(std::uint64_t generation) {
   if (m_running) return;
   m_running = true;
+  const MechanismConfig& mechanisms = m_config.mechanisms;
+  m_membership = MembershipView(m_config.id, generation);
+  for (NodeId node : m_ring->nodes()) {
+    if (node != m_config.id) m_membership.addSeed(node);
+  }
+  m_detector = PhiAccrualDetector(mechanisms.detector);
+  m_peerStates.clear();
+  m_hintReplays.clear();
   const std::size_t workers = std::max<std::size_t>(1, m_rt.concurrency());
   for (std::size_t i = 0; i < workers; ++i) {
     m_rt.spawn(FiberRole::kReplica, "replica-" + std::to_string(i + 1), [this] { serveReplicaRequests(); });
   }
+  if (mechanisms.gossip) m_rt.spawn(FiberRole::kGossip, "gossip", [this] { runGossip(); });
+  if (mechanisms.gossip && mechanisms.failureDetector) {
+    m_rt.spawn(FiberRole::kDetector, "failure-detector", [this] { runDetector(); });
+  }
+  if (mechanisms.hintedHandoff) m_rt.spawn(FiberRole::kHints, "hint-replay", [this] { runHintReplay(); });
+  if (mechanisms.antiEntropy) m_rt.spawn(FiberRole::kAntiEntropy, "anti-entropy", [this] { runAntiEntropy(); });
 }
 
 void Node::stop() {
@@ -65,8 +91,10 @@ void Node::stop() {
   for (auto& [id, pending] : m_pending) {
     pending->cancelled = true;
     m_rt.cancelTimer(pending->deadline);
+    m_rt.cancelTimer(pending->hintTimer);
     pending->changed.notify_all();
   }
+  m_hintReplays.clear();
   m_pending.clear();
   m_inbox.clear();
   m_inboxReady.notify_all();
@@ -103,17 +131,20 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value) {
   m_rt.chargeCpu();
   m_stats.coordinated++;
   const QuorumConfig quorum = m_config.quorum;
+  const MechanismConfig& mechanisms = m_config.mechanisms;
   PreferenceList preference;
-  m_ring->preferenceList(tokenForKey(key), quorum.n, 0, preference);
+  m_ring->preferenceList(tokenForKey(key), quorum.n, mechanisms.hintedHandoff ? m_ring->nodes().size() : 0,
+                         preference);
   const std::size_t needed = op == Operation::kGet ? quorum.r : quorum.w;
 
   auto pending = std::make_shared<PendingRequest>();
   pending->id = nextRequestId();
   pending->op = op;
   pending->key = key;
-  pending->asked = preference.replicas.size();
   pending->needed = needed;
   pending->begun = result.begun;
+  pending->replicas.assign(preference.replicas.begin(), preference.replicas.end());
+  pending->fallbacks.assign(preference.fallbacks.begin(), preference.fallbacks.end());
   result.requestId = pending->id;
 
   auto& bus = m_rt.events();
@@ -132,12 +163,23 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value) {
     m_pending.emplace(pending->id, pending);
     const std::uint64_t id = pending->id;
     pending->deadline = m_rt.startTimer(m_config.requestTimeout, [this, id] { onDeadline(id); });
+    // Replicas the failure detector believes down get no request: a write goes to a fallback with a hint instead
+    // (sloppy quorum), a read counts them as failed at once.
+    const bool sloppy = op != Operation::kGet && mechanisms.hintedHandoff;
     bool local = false;
+    std::vector<NodeId> down;
+    pending->asked = 0;
     for (NodeId replica : preference.replicas) {
       if (replica == m_config.id) {
         local = true;
+        pending->asked++;
         continue;
       }
+      if (!isUp(replica) && (sloppy || op == Operation::kGet)) {
+        down.push_back(replica);
+        continue;
+      }
+      pending->asked++;
       Message message;
       message.to = replica;
       message.requestId = pending->id;
@@ -147,6 +189,15 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value) {
         message.payload = WriteRequest{key, pending->record};
       }
       m_rt.send(std::move(message));
+    }
+    if (sloppy) {
+      sendHints(*pending, down);
+      pending->hintTimer = m_rt.startTimer(mechanisms.hintAfter, [this, id] { onHintDeadline(id); });
+    } else {
+      for (NodeId replica : down) {
+        pending->asked++;
+        recordAnswer(*pending, ReplicaAnswer{replica, ErrorCode::kUnavailable, std::nullopt, m_rt.now()});
+      }
     }
     if (local) {
       // The coordinator is one of the replicas: serve its own share without a network hop.
@@ -222,11 +273,18 @@ Status Node::awaitQuorum(PendingRequest& pending) {
 
 void Node::finish(PendingRequest& pending) {
   pending.completed = true;
-  if (pending.answers.size() >= pending.asked || pending.timedOut) {
-    m_rt.cancelTimer(pending.deadline);
-    m_pending.erase(pending.id);
-  }
+  if (pending.answers.size() >= pending.asked || pending.timedOut) retire(pending);
   // Otherwise the request stays registered until the deadline so late answers are recorded.
+}
+
+void Node::retire(PendingRequest& pending) {
+  m_rt.cancelTimer(pending.deadline);
+  m_rt.cancelTimer(pending.hintTimer);
+  auto keepAlive = m_pending.find(pending.id);
+  if (keepAlive == m_pending.end()) return;
+  auto owner = keepAlive->second;
+  m_pending.erase(keepAlive);
+  if (pending.op == Operation::kGet) maybeReadRepair(pending);
 }
 
 void Node::onDeadline(std::uint64_t requestId) {
@@ -235,7 +293,7 @@ void Node::onDeadline(std::uint64_t requestId) {
   auto pending = it->second;
   pending->timedOut = true;
   if (pending->completed) {
-    m_pending.erase(it);
+    retire(*pending);
   } else {
     pending->changed.notify_all();
   }
@@ -249,13 +307,15 @@ void Node::recordAnswer(PendingRequest& pending, ReplicaAnswer answer) {
         answer.record ? answer.record->version : (pending.op == Operation::kGet ? Version{} : pending.record.version),
         pending.completed});
   }
+  // A replica that refused a write gets a hinted copy on a fallback, so the write can still reach W.
+  if (answer.result == ErrorCode::kUnavailable && pending.op != Operation::kGet && !pending.completed &&
+      m_config.mechanisms.hintedHandoff) {
+    sendHints(pending, {answer.replica});
+  }
   pending.answers.push_back(std::move(answer));
   if (pending.completed) {
     m_stats.lateAnswers++;
-    if (pending.answers.size() >= pending.asked) {
-      m_rt.cancelTimer(pending.deadline);
-      m_pending.erase(pending.id);
-    }
+    if (pending.answers.size() >= pending.asked) retire(pending);
     return;
   }
   pending.changed.notify_all();
@@ -264,12 +324,22 @@ void Node::recordAnswer(PendingRequest& pending, ReplicaAnswer answer) {
 void Node::onMessage(Message message) {
   if (!m_running) return;
   switch (message.kind()) {
-    case MessageKind::kWriteRequest:
-    case MessageKind::kReadRequest:
-      m_inbox.push_back(std::move(message));
-      m_inboxReady.notify_one();
-      return;
-    case MessageKind::kWriteAck:
+    case MessageKind::kWriteAck: {
+      if (auto replay = m_hintReplays.find(message.requestId); replay != m_hintReplays.end()) {
+        const auto& ack = std::get<WriteAck>(message.payload);
+        if (ack.result == ErrorCode::kOk) {
+          m_hints.acknowledge(replay->second.owner, replay->second.key, replay->second.version);
+          auto& bus = m_rt.events();
+          if (bus.wants(EventType::kHintEvent)) {
+            bus.publish(HintEvent{m_rt.now(), m_config.id, replay->second.owner, HintAction::kReplayed,
+                                  replay->second.key, m_hints.pending()});
+          }
+        }
+        m_hintReplays.erase(replay);
+        return;
+      }
+      [[fallthrough]];
+    }
     case MessageKind::kReadReply: {
       auto it = m_pending.find(message.requestId);
       if (it == m_pending.end()) {
@@ -287,12 +357,19 @@ void Node::onMessage(Message message) {
       recordAnswer(*pending, std::move(answer));
       return;
     }
+    default:
+      // Everything else is work for this node's replica fibers, which charge CPU for it.
+      m_inbox.push_back(std::move(message));
+      m_inboxReady.notify_one();
+      return;
   }
 }
 
 void Node::onUnreachable(NodeId to, MessageKind kind, std::uint64_t requestId) {
   if (!m_running) return;
-  if (kind != MessageKind::kWriteRequest && kind != MessageKind::kReadRequest) return;
+  if (kind != MessageKind::kWriteRequest && kind != MessageKind::kReadRequest && kind != MessageKind::kHintedWrite) {
+    return;
+  }
   auto it = m_pending.find(requestId);
   if (it == m_pending.end()) return;
   auto pending = it->second;
@@ -326,6 +403,31 @@ void Node::handleReplicaRequest(Message& message) {
   } else if (auto* read = std::get_if<ReadRequest>(&message.payload)) {
     m_stats.replicaReads++;
     reply.payload = ReadReply{read->key, m_storage.get(read->key)};
+  } else if (auto* hinted = std::get_if<HintedWrite>(&message.payload)) {
+    m_hlc.observe(hinted->record.version, m_rt.wallClockMicros());
+    storeHint(hinted->intendedOwner, hinted->key, hinted->record);
+    reply.payload = WriteAck{hinted->key, hinted->record.version, ErrorCode::kOk};
+  } else if (auto* replay = std::get_if<HintReplay>(&message.payload)) {
+    m_hlc.observe(replay->record.version, m_rt.wallClockMicros());
+    reply.payload = WriteAck{replay->key, replay->record.version, applyLocally(replay->key, replay->record)};
+  } else if (auto* repair = std::get_if<ReadRepair>(&message.payload)) {
+    applyLocally(repair->key, repair->record);
+    return;
+  } else if (std::holds_alternative<Gossip>(message.payload)) {
+    onGossip(message);
+    return;
+  } else if (std::holds_alternative<AeTree>(message.payload)) {
+    onAeTree(message);
+    return;
+  } else if (std::holds_alternative<AeDiff>(message.payload)) {
+    onAeDiff(message);
+    return;
+  } else if (std::holds_alternative<AeFetch>(message.payload)) {
+    onAeFetch(message);
+    return;
+  } else if (auto* records = std::get_if<AeRecords>(&message.payload)) {
+    applyRecords(*records);
+    return;
   } else {
     return;
   }
@@ -341,6 +443,97 @@ ErrorCode Node::applyLocally(const Key& key, const Record& record) {
                                outcome.isOk() && *outcome == ApplyOutcome::kApplied, record.tombstone});
   }
   return outcome.isOk() ? ErrorCode::kOk : outcome.status().code();
+}
+
+}  // namespace ringlab
+
+namespace ringlab {
+
+bool Node::isUp(NodeId peer) const {
+  if (peer == m_config.id) return true;
+  return peerState(peer) != NodeState::kDown;
+}
+
+void Node::sendHints(PendingRequest& pending, const std::vector<NodeId>& owners) {
+  for (NodeId owner : owners) {
+    if (std::find(pending.hintedOwners.begin(), pending.hintedOwners.end(), owner) != pending.hintedOwners.end()) {
+      continue;
+    }
+    // The next fallback in ring order that is up and not already used for this request.
+    NodeId fallback = kNoNode;
+    for (NodeId candidate : pending.fallbacks) {
+      if (candidate == m_config.id || !isUp(candidate)) continue;
+      if (std::find(pending.usedFallbacks.begin(), pending.usedFallbacks.end(), candidate) !=
+          pending.usedFallbacks.end()) {
+        continue;
+      }
+      fallback = candidate;
+      break;
+    }
+    if (fallback == kNoNode) continue;
+    pending.hintedOwners.push_back(owner);
+    pending.usedFallbacks.push_back(fallback);
+    pending.asked++;
+    m_stats.hintedWritesSent++;
+    Message message;
+    message.to = fallback;
+    message.requestId = pending.id;
+    message.payload = HintedWrite{pending.key, pending.record, owner};
+    m_rt.send(std::move(message));
+  }
+}
+
+void Node::onHintDeadline(std::uint64_t requestId) {
+  auto it = m_pending.find(requestId);
+  if (it == m_pending.end()) return;
+  auto pending = it->second;
+  pending->hintTimer = 0;
+  if (pending->completed) return;
+  // Replicas that have not answered yet are slow or gone: give their copy to fallbacks too.
+  std::vector<NodeId> silent;
+  for (NodeId replica : pending->replicas) {
+    if (replica == m_config.id) continue;
+    const bool answered = std::any_of(pending->answers.begin(), pending->answers.end(),
+                                      [replica](const ReplicaAnswer& a) { return a.replica == replica; });
+    if (!answered) silent.push_back(replica);
+  }
+  const std::size_t before = pending->asked;
+  sendHints(*pending, silent);
+  if (pending->asked != before) pending->changed.notify_all();
+}
+
+void Node::maybeReadRepair(const PendingRequest& pending) {
+  const MechanismConfig& mechanisms = m_config.mechanisms;
+  if (!mechanisms.readRepair || !m_running) return;
+  std::vector<std::optional<Record>> records;
+  for (const auto& answer : pending.answers) {
+    if (answer.result == ErrorCode::kOk) records.push_back(answer.record);
+  }
+  const std::optional<Record> newest = reconcile(records);
+  if (!newest) return;
+  bool drawn = false;
+  for (const auto& answer : pending.answers) {
+    if (answer.result != ErrorCode::kOk) continue;
+    if (answer.record && !(answer.record->version < newest->version)) continue;
+    if (!drawn) {
+      // One draw per read decides whether this read repairs at all.
+      if (!m_rt.rng().chance(mechanisms.readRepairProbability)) return;
+      drawn = true;
+    }
+    m_stats.readRepairsSent++;
+    auto& bus = m_rt.events();
+    if (bus.wants(EventType::kReadRepaired)) {
+      bus.publish(ReadRepaired{m_rt.now(), m_config.id, answer.replica, pending.key, newest->version});
+    }
+    if (answer.replica == m_config.id) {
+      applyLocally(pending.key, *newest);
+      continue;
+    }
+    Message message;
+    message.to = answer.replica;
+    message.payload = ReadRepair{pending.key, *newest};
+    m_rt.send(std::move(message));
+  }
 }
 
 }  // namespace ringlab

@@ -279,14 +279,24 @@ std::string suggestion(std::string_view key, std::span<const std::string_view> a
 
 constexpr std::array<std::string_view, 10> kTopKeys = {"name",    "description", "seed",     "duration", "cluster",
                                                        "network", "workload",    "timeline", "expect",   "quiesce"};
-constexpr std::array<std::string_view, 9> kClusterKeys = {"nodes",           "ring",         "replication",
-                                                          "request_timeout", "cores",        "cpu_per_message",
-                                                          "max_value_size",  "max_key_size", "clock_skew"};
+constexpr std::array<std::string_view, 10> kClusterKeys = {
+    "nodes",           "ring",           "replication",  "request_timeout", "cores",
+    "cpu_per_message", "max_value_size", "max_key_size", "clock_skew",      "mechanisms"};
+constexpr std::array<std::string_view, 5> kMechanismKeys = {"gossip", "failure_detector", "hinted_handoff",
+                                                            "read_repair", "anti_entropy"};
+constexpr std::array<std::string_view, 2> kGossipKeys = {"enabled", "interval"};
+constexpr std::array<std::string_view, 4> kDetectorKeys = {"enabled", "threshold", "suspect_threshold", "interval"};
+constexpr std::array<std::string_view, 5> kHintKeys = {"enabled", "hint_after", "replay_interval", "max_hints",
+                                                       "replay_batch"};
+constexpr std::array<std::string_view, 2> kReadRepairKeys = {"enabled", "probability"};
+constexpr std::array<std::string_view, 3> kAntiEntropyKeys = {"enabled", "interval", "depth"};
 constexpr std::array<std::string_view, 3> kRingKeys = {"strategy", "vnodes", "partitions"};
 constexpr std::array<std::string_view, 3> kReplicationKeys = {"n", "r", "w"};
 constexpr std::array<std::string_view, 5> kNetworkKeys = {"latency", "latency_by_kind", "links", "loss", "duplication"};
 constexpr std::array<std::string_view, 5> kLinkKeys = {"from", "to", "latency", "loss", "both_ways"};
-constexpr std::array<std::string_view, 4> kMessageKindNames = {"write", "write_ack", "read", "read_reply"};
+constexpr std::array<std::string_view, 12> kMessageKindNames = {
+    "write",       "write_ack",   "read",    "read_reply", "gossip",   "hinted_write",
+    "hint_replay", "read_repair", "ae_tree", "ae_diff",    "ae_fetch", "ae_records"};
 constexpr std::array<std::string_view, 10> kWorkloadKeys = {
     "model", "rate", "clients", "think_time", "read_ratio", "delete_ratio", "keys", "value_size", "start", "stop"};
 constexpr std::array<std::string_view, 6> kKeysKeys = {"count",     "distribution", "theta",
@@ -416,6 +426,7 @@ class ScenarioParser {
 
   // Sections.
   void parseCluster(const Field& f, SimulationConfig& config);
+  void parseMechanisms(const Field& f, MechanismConfig& mechanisms);
   void parseNetwork(const Field& f, NetworkConfig& network);
   LatencyDistribution latency(const Field& f, int depth = 0, double* weight = nullptr);
   void parseWorkloads(const Field& f, std::vector<WorkloadConfig>& workloads);
@@ -699,6 +710,7 @@ void ScenarioParser::parseCluster(const Field& f, SimulationConfig& config) {
   }
   if (const Field* s = m.find("max_value_size")) config.storage.maxValueBytes = size(*s, 1, std::uint64_t{1} << 30);
   if (const Field* s = m.find("max_key_size")) config.storage.maxKeyBytes = size(*s, 1, std::uint64_t{16} << 20);
+  if (const Field* mech = m.find("mechanisms")) parseMechanisms(*mech, config.mechanisms);
   if (const Field* skew = m.find("clock_skew")) {
     const MapView skews = anyKeyMapping(*skew, "a mapping from node names to clock offsets, such as {n2: 50ms}");
     config.clockSkew.assign(config.nodes, Duration{0});
@@ -706,6 +718,57 @@ void ScenarioParser::parseCluster(const Field& f, SimulationConfig& config) {
       const NodeId id = node(Field{entry.value.path, YAML::Node(entry.key), entry.keyAt});
       config.clockSkew[id] = duration(entry.value, -kOneHour, kOneHour);
     }
+  }
+}
+
+// Each mechanism is `true`/`false`, or a mapping with `enabled` and its settings.
+void ScenarioParser::parseMechanisms(const Field& f, MechanismConfig& mech) {
+  const MapView m = mapping(f, kMechanismKeys, "a mapping of mechanisms, such as {read_repair: false}");
+  const auto section = [&](const char* name, const auto& keys, bool& enabled, const char* example) -> MapView {
+    const Field* field = m.find(name);
+    if (field == nullptr) return {};
+    if (field->node.IsScalar()) {
+      enabled = boolean(*field);
+      return {};
+    }
+    MapView view = mapping(*field, keys, example);
+    if (const Field* e = view.find("enabled")) enabled = boolean(*e);
+    return view;
+  };
+  const Duration kMinute = std::chrono::minutes(1);
+  {
+    const MapView g = section("gossip", kGossipKeys, mech.gossip, "true, false, or {enabled: true, interval: 1s}");
+    if (const Field* i = g.find("interval")) mech.gossipInterval = duration(*i, Duration{0}, kMinute, true);
+  }
+  {
+    const MapView d = section("failure_detector", kDetectorKeys, mech.failureDetector,
+                              "true, false, or {threshold: 8, suspect_threshold: 4, interval: 250ms}");
+    if (const Field* t = d.find("threshold")) mech.detector.threshold = number(*t, 0, 1000, true);
+    if (const Field* t = d.find("suspect_threshold")) mech.detector.suspectThreshold = number(*t, 0, 1000, true);
+    if (const Field* i = d.find("interval")) mech.detectorInterval = duration(*i, Duration{0}, kMinute, true);
+    if (mech.detector.suspectThreshold > mech.detector.threshold) {
+      const Field* t = d.find("suspect_threshold");
+      if (t == nullptr) t = d.find("threshold");
+      fail(t->at, t->path, "suspect_threshold must not be above threshold");
+    }
+  }
+  {
+    const MapView h = section("hinted_handoff", kHintKeys, mech.hintedHandoff,
+                              "true, false, or {hint_after: 100ms, replay_interval: 1s, max_hints: 10000}");
+    if (const Field* a = h.find("hint_after")) mech.hintAfter = duration(*a, Duration{0}, kMinute, true);
+    if (const Field* r = h.find("replay_interval")) mech.hintReplayInterval = duration(*r, Duration{0}, kMinute, true);
+    if (const Field* n = h.find("max_hints")) mech.maxHints = integer(*n, 1, 100'000'000);
+    if (const Field* b = h.find("replay_batch")) mech.hintReplayBatch = integer(*b, 1, 1'000'000);
+  }
+  {
+    const MapView r = section("read_repair", kReadRepairKeys, mech.readRepair, "true, false, or {probability: 0.1}");
+    if (const Field* p = r.find("probability")) mech.readRepairProbability = number(*p, 0, 1);
+  }
+  {
+    const MapView a = section("anti_entropy", kAntiEntropyKeys, mech.antiEntropy,
+                              "true, false, or {interval: 250ms, depth: 8}");
+    if (const Field* i = a.find("interval")) mech.antiEntropyInterval = duration(*i, Duration{0}, kMinute, true);
+    if (const Field* d = a.find("depth")) mech.merkleDepth = static_cast<unsigned>(integer(*d, 0, 16));
   }
 }
 

@@ -178,13 +178,47 @@ Simulation::Simulation(SimulationConfig config)
     nodeConfig.id = id;
     nodeConfig.quorum = m_config.quorum;
     nodeConfig.requestTimeout = m_config.requestTimeout;
+    nodeConfig.mechanisms = m_config.mechanisms;
     slot.node = std::make_unique<Node>(nodeConfig, *slot.runtime, *slot.storage, m_ring);
     slot.coreFreeAt.assign(m_config.coresPerNode, TimePoint{});
   }
   for (NodeId id = 0; id < m_config.nodes; ++id) {
     m_nodes[id].running = true;
-    m_nodes[id].node->start();
+    m_nodes[id].node->start(m_nodes[id].incarnation);
   }
+  // The simulation knows the truth, so it can tell which "down" verdicts were wrong.
+  m_detectorWatch = m_events.subscribe(maskOf(EventType::kPeerStateChanged), [this](const Event& event) {
+    const auto& change = std::get<PeerStateChanged>(event);
+    if (change.state != NodeState::kDown) return;
+    ++m_downVerdicts;
+    if (isRunning(change.peer) && !m_network.linkCut(change.peer, change.observer)) ++m_falseSuspicions;
+  });
+}
+
+NodeStats Simulation::totalNodeStats() const {
+  NodeStats total;
+  for (const auto& slot : m_nodes) {
+    const NodeStats& s = slot.node->stats();
+    total.coordinated += s.coordinated;
+    total.replicaWrites += s.replicaWrites;
+    total.replicaReads += s.replicaReads;
+    total.lateAnswers += s.lateAnswers;
+    total.strayAnswers += s.strayAnswers;
+    total.hintedWritesSent += s.hintedWritesSent;
+    total.readRepairsSent += s.readRepairsSent;
+    total.antiEntropyExchanges += s.antiEntropyExchanges;
+    total.antiEntropyKeysRepaired += s.antiEntropyKeysRepaired;
+    total.antiEntropyBytesRepaired += s.antiEntropyBytesRepaired;
+    total.antiEntropyBytesSent += s.antiEntropyBytesSent;
+    total.gossipRounds += s.gossipRounds;
+  }
+  return total;
+}
+
+std::size_t Simulation::hintsPending() const {
+  std::size_t pending = 0;
+  for (const auto& slot : m_nodes) pending += slot.node->hints().pending();
+  return pending;
 }
 
 Simulation::~Simulation() {
@@ -594,11 +628,14 @@ void Simulation::crash(NodeId id) {
 void Simulation::restart(NodeId id, bool wipe) {
   if (id >= m_nodes.size() || m_nodes[id].running) return;
   NodeSlot& slot = m_nodes[id];
-  if (wipe) slot.storage->clear();
+  if (wipe) {
+    slot.storage->clear();
+    slot.node->clearHints();
+  }
   slot.running = true;
   ++slot.incarnation;
   std::fill(slot.coreFreeAt.begin(), slot.coreFreeAt.end(), m_now);
-  slot.node->start();
+  slot.node->start(slot.incarnation);
   hash(0x5747, static_cast<std::uint64_t>(m_now.nanos()), id, wipe);
   if (m_events.wants(EventType::kNodeStateChanged)) {
     m_events.publish(NodeStateChanged{m_now, id, NodeState::kUp, wipe ? "restarted with wiped storage" : "restarted"});

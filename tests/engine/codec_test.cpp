@@ -99,6 +99,31 @@ std::vector<Message> sampleMessages() {
       makeMessage(ReadReply{"user:42", std::nullopt}),
       makeMessage(ReadReply{"", makeRecord("", true)}),
       makeMessage(ReadReply{std::string("a\0b", 3), makeRecord(binaryString())}),
+      makeMessage(Gossip{}),
+      makeMessage(Gossip{{GossipEntry{0, 1, 2, MemberStatus::kNormal}, GossipEntry{1, 7, 0, MemberStatus::kJoining},
+                          GossipEntry{2, 0, 0, MemberStatus::kLeaving},
+                          GossipEntry{0xffffffffu, std::numeric_limits<std::uint64_t>::max(),
+                                      std::numeric_limits<std::uint64_t>::max(), MemberStatus::kLeft}}}),
+      makeMessage(HintedWrite{"user:42", makeRecord("hello"), 3}),
+      makeMessage(HintedWrite{"", makeRecord("", true), 0xffffffffu}),
+      makeMessage(HintReplay{"user:42", makeRecord("hello")}),
+      makeMessage(HintReplay{"gone", makeRecord("", true)}),
+      makeMessage(ReadRepair{binaryString(), makeRecord(binaryString())}),
+      makeMessage(ReadRepair{"gone", makeRecord("", true)}),
+      makeMessage(AeTree{TokenRange{0, 0}, 0, {0}}),
+      makeMessage(AeTree{
+          TokenRange{std::numeric_limits<std::uint64_t>::max(), 5}, 3, {1, 2, 3, 4, 5, 6, 7, 0xfedcba9876543210ull}}),
+      makeMessage(AeDiff{}),
+      makeMessage(AeDiff{TokenRange{10, 20}, 4, {0, 15, 7}, {}}),
+      makeMessage(AeDiff{TokenRange{10, 20},
+                         2,
+                         {3},
+                         {KeyVersion{"a", Version{1, 2, 3}}, KeyVersion{"", Version{-1, 0xffffffffu, 0}}}}),
+      makeMessage(AeFetch{}),
+      makeMessage(AeFetch{{"a", "", binaryString()}}),
+      makeMessage(AeRecords{}),
+      makeMessage(AeRecords{{KeyRecord{"a", makeRecord("value")}, KeyRecord{"gone", makeRecord("", true)},
+                             KeyRecord{"", makeRecord("")}}}),
   };
 }
 
@@ -109,6 +134,19 @@ void putU32(Bytes& out, std::size_t at, std::uint32_t value) {
 void appendU32(Bytes& out, std::uint32_t value) {
   out.resize(out.size() + 4);
   putU32(out, out.size() - 4, value);
+}
+
+void appendU64(Bytes& out, std::uint64_t value) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+}
+
+// A token range (start 1, end 2) and a depth: the prefix of AeTree and AeDiff payloads.
+Bytes treePrefix(std::uint8_t depth) {
+  Bytes payload;
+  appendU64(payload, 1);
+  appendU64(payload, 2);
+  payload.push_back(depth);
+  return payload;
 }
 
 // Rewrites the length field and the checksum so that a frame edited by a test passes both.
@@ -128,6 +166,10 @@ Bytes rawFrame(std::uint8_t kind, const Bytes& payload, std::uint8_t formatVersi
   std::copy(payload.begin(), payload.end(), frame.begin() + kFrameHeaderBytes);
   reseal(frame);
   return frame;
+}
+
+Result<Message> decodeRaw(MessageKind kind, const Bytes& payload, const CodecLimits& limits = {}) {
+  return decodeMessage(rawFrame(static_cast<std::uint8_t>(kind), payload), limits);
 }
 
 Bytes withBytes(Bytes out, std::string_view text) {
@@ -303,7 +345,12 @@ TEST(CodecTest, ValueLargerThanTheLimitIsTooLarge) {
   limits.maxValueBytes = 100;
   EXPECT_TRUE(decodeMessage(encodeMessage(makeMessage(WriteRequest{"k", makeRecord(std::string(100, 'v'))})), limits));
   for (const Message& message : {makeMessage(WriteRequest{"k", makeRecord(std::string(101, 'v'))}),
-                                 makeMessage(ReadReply{"k", makeRecord(std::string(101, 'v'))})}) {
+                                 makeMessage(ReadReply{"k", makeRecord(std::string(101, 'v'))}),
+                                 makeMessage(HintedWrite{"k", makeRecord(std::string(101, 'v')), 2}),
+                                 makeMessage(HintReplay{"k", makeRecord(std::string(101, 'v'))}),
+                                 makeMessage(ReadRepair{"k", makeRecord(std::string(101, 'v'))}),
+                                 makeMessage(AeRecords{{KeyRecord{"a", makeRecord("ok")},
+                                                        KeyRecord{"k", makeRecord(std::string(101, 'v'))}}})}) {
     const Result<Message> decoded = decodeMessage(encodeMessage(message), limits);
     ASSERT_FALSE(decoded);
     EXPECT_EQ(decoded.status().code(), ErrorCode::kTooLarge);
@@ -324,7 +371,9 @@ TEST(CodecTest, KeyLargerThanTheLimitIsTooLarge) {
   limits.maxKeyBytes = 8;
   for (const Message& message :
        {makeMessage(WriteRequest{"123456789", makeRecord("v")}), makeMessage(WriteAck{"123456789", Version{}}),
-        makeMessage(ReadRequest{"123456789"}), makeMessage(ReadReply{"123456789", std::nullopt})}) {
+        makeMessage(ReadRequest{"123456789"}), makeMessage(ReadReply{"123456789", std::nullopt}),
+        makeMessage(HintedWrite{"123456789", makeRecord("v"), 1}),
+        makeMessage(HintReplay{"123456789", makeRecord("v")}), makeMessage(ReadRepair{"123456789", makeRecord("v")})}) {
     const Result<Message> decoded = decodeMessage(encodeMessage(message), limits);
     ASSERT_FALSE(decoded);
     EXPECT_EQ(decoded.status().code(), ErrorCode::kTooLarge) << decoded.status().toString();
@@ -396,7 +445,7 @@ TEST(CodecTest, UnknownFormatVersionIsUnsupported) {
 }
 
 TEST(CodecTest, UnknownMessageKindIsUnsupported) {
-  for (std::uint8_t kind : {0, 5, 6, 255}) {
+  for (std::uint8_t kind : {std::uint8_t{0}, static_cast<std::uint8_t>(kMessageKindCount), std::uint8_t{255}}) {
     Bytes frame = encodeMessage(makeMessage(ReadRequest{"k"}));
     frame[5] = kind;
     reseal(frame);
@@ -605,26 +654,205 @@ TEST(CodecTest, NextFrameSizeRejectsSizesBeyondTheLimitAsTooLarge) {
   EXPECT_EQ(beyond.status().code(), ErrorCode::kTooLarge);
 }
 
-TEST(MessageTest, KindNamesRoundTrip) {
-  for (const auto kind :
-       {MessageKind::kWriteRequest, MessageKind::kWriteAck, MessageKind::kReadRequest, MessageKind::kReadReply}) {
-    EXPECT_EQ(parseMessageKind(messageKindName(kind)), kind);
-    EXPECT_TRUE(isKnownMessageKind(static_cast<std::uint8_t>(kind)));
+TEST(CodecTest, RoundTripsAMaximumDepthTree) {
+  AeTree tree{TokenRange{3, 2}, 16, {}};
+  tree.leaves.resize(std::size_t{1} << 16);
+  for (std::size_t i = 0; i < tree.leaves.size(); ++i) tree.leaves[i] = i * 0x9e3779b97f4a7c15ull;
+  AeDiff diff{TokenRange{3, 2}, 16, {0, 1, 65535}, {KeyVersion{"k", Version{1, 2, 3}}}};
+  for (const Message& message : {makeMessage(std::move(tree)), makeMessage(std::move(diff))}) {
+    const Bytes frame = encodeMessage(message);
+    EXPECT_EQ(encodedSize(message), frame.size());
+    const Result<Message> decoded = decodeMessage(frame);
+    ASSERT_TRUE(decoded) << decoded.status().toString();
+    EXPECT_TRUE(*decoded == message);
   }
-  EXPECT_EQ(messageKindName(MessageKind::kReadReply), "read_reply");
-  EXPECT_EQ(messageKindName(static_cast<MessageKind>(9)), "unknown");
-  EXPECT_EQ(parseMessageKind("unknown"), std::nullopt);
-  EXPECT_EQ(parseMessageKind("Write"), std::nullopt);
-  EXPECT_FALSE(isKnownMessageKind(0));
-  EXPECT_FALSE(isKnownMessageKind(kMessageKindCount));
 }
 
-TEST(MessageTest, KindFollowsThePayload) {
-  EXPECT_EQ(makeMessage(WriteRequest{}).kind(), MessageKind::kWriteRequest);
-  EXPECT_EQ(makeMessage(WriteAck{}).kind(), MessageKind::kWriteAck);
-  EXPECT_EQ(makeMessage(ReadRequest{}).kind(), MessageKind::kReadRequest);
-  EXPECT_EQ(makeMessage(ReadReply{}).kind(), MessageKind::kReadReply);
+TEST(CodecTest, GossipAtTheMemberLimitRoundTripsAndOneMoreIsTooLarge) {
+  Gossip gossip;
+  gossip.members.resize(65536);
+  for (std::size_t i = 0; i < gossip.members.size(); ++i) gossip.members[i].node = static_cast<NodeId>(i);
+  const Message atLimit = makeMessage(gossip);
+  const Result<Message> decoded = decodeMessage(encodeMessage(atLimit));
+  ASSERT_TRUE(decoded) << decoded.status().toString();
+  EXPECT_TRUE(*decoded == atLimit);
+
+  gossip.members.emplace_back();
+  const Result<Message> beyond = decodeMessage(encodeMessage(makeMessage(std::move(gossip))));
+  ASSERT_FALSE(beyond);
+  EXPECT_EQ(beyond.status().code(), ErrorCode::kTooLarge);
+  EXPECT_EQ(beyond.status().message(), "gossip member count 65537 at byte 24 exceeds the limit of 65536 elements");
 }
 
+TEST(CodecTest, EncodedSizeMatchesTheEncodingForListsOfEveryLength) {
+  for (std::size_t n = 0; n < 5; ++n) {
+    Gossip gossip;
+    AeTree tree{TokenRange{}, static_cast<std::uint8_t>(n), std::vector<std::uint64_t>(std::size_t{1} << n, 7)};
+    AeDiff diff{TokenRange{}, 3, {}, {}};
+    AeFetch fetch;
+    AeRecords records;
+    for (std::size_t i = 0; i < n; ++i) {
+      gossip.members.push_back(GossipEntry{static_cast<NodeId>(i), i, i, MemberStatus::kNormal});
+      diff.leaves.push_back(static_cast<std::uint32_t>(i));
+      diff.entries.push_back(KeyVersion{std::string(i, 'k'), Version{}});
+      fetch.keys.push_back(std::string(i * 3, 'k'));
+      records.records.push_back(KeyRecord{std::string(i, 'k'), makeRecord(std::string(i * 5, 'v'), i % 2 == 1)});
+    }
+    for (const Message& message :
+         {makeMessage(gossip), makeMessage(tree), makeMessage(diff), makeMessage(fetch), makeMessage(records)}) {
+      const Bytes frame = encodeMessage(message);
+      EXPECT_EQ(encodedSize(message), frame.size()) << messageKindName(message.kind()) << " with " << n;
+      const Result<Message> decoded = decodeMessage(frame);
+      ASSERT_TRUE(decoded) << decoded.status().toString();
+      EXPECT_EQ(*decoded, message);
+    }
+  }
+}
+
+// Each list kind with a count field that promises far more elements than the frame holds: an error, and no
+// allocation sized by the count. The keys and values are unlimited so that only the count checks stand in the way.
+TEST(CodecTest, CountsBeyondTheRemainingBytesFailWithoutAllocating) {
+  CodecLimits unlimited;
+  unlimited.maxKeyBytes = std::numeric_limits<std::size_t>::max();
+  unlimited.maxValueBytes = std::numeric_limits<std::size_t>::max();
+  struct Case {
+    MessageKind kind;
+    Bytes prefix;  // the payload before the count
+  };
+  Bytes diffPrefix = treePrefix(2);
+  appendU32(diffPrefix, 0);  // no differing leaves; the entry count follows
+  const std::vector<Case> cases = {
+      {MessageKind::kGossip, {}},
+      {MessageKind::kAeDiff, diffPrefix},
+      {MessageKind::kAeFetch, {}},
+      {MessageKind::kAeRecords, {}},
+  };
+  for (const Case& c : cases) {
+    for (const std::uint32_t count : {1000u, 65536u, 999'999u, 1'000'000u, 1'000'001u, 0xffffffffu}) {
+      Bytes payload = c.prefix;
+      appendU32(payload, count);
+      payload.resize(payload.size() + 40, 0);
+      const Bytes frame = rawFrame(static_cast<std::uint8_t>(c.kind), payload);
+      AllocationWatch watch;
+      const Result<Message> decoded = decodeMessage(frame, unlimited);
+      EXPECT_LE(watch.largest(), kSmallAllocation) << messageKindName(c.kind) << " count " << count;
+      ASSERT_FALSE(decoded) << messageKindName(c.kind) << " count " << count;
+      const std::uint32_t limit = c.kind == MessageKind::kGossip ? 65536u : 1'000'000u;
+      EXPECT_EQ(decoded.status().code(), count > limit ? ErrorCode::kTooLarge : ErrorCode::kTruncated)
+          << decoded.status().toString();
+    }
+  }
+}
+
+TEST(CodecTest, LeafCountsBeyondTheRemainingBytesFailWithoutAllocating) {
+  Bytes tree = treePrefix(16);
+  appendU32(tree, 65536);
+  tree.resize(tree.size() + 100, 0);
+  Bytes diff = treePrefix(16);
+  appendU32(diff, 65536);
+  diff.resize(diff.size() + 100, 0);
+  for (const auto& [kind, payload] : {std::pair{MessageKind::kAeTree, tree}, std::pair{MessageKind::kAeDiff, diff}}) {
+    const Bytes frame = rawFrame(static_cast<std::uint8_t>(kind), payload);
+    AllocationWatch watch;
+    const Result<Message> decoded = decodeMessage(frame);
+    EXPECT_LE(watch.largest(), kSmallAllocation);
+    ASSERT_FALSE(decoded);
+    EXPECT_EQ(decoded.status().code(), ErrorCode::kTruncated) << decoded.status().toString();
+  }
+}
+
+TEST(CodecTest, TreeDepthBeyondSixteenIsCorrupt) {
+  for (const MessageKind kind : {MessageKind::kAeTree, MessageKind::kAeDiff}) {
+    for (const std::uint8_t depth : {17, 32, 255}) {
+      Bytes payload = treePrefix(depth);
+      appendU32(payload, 0);
+      appendU32(payload, 0);
+      const Result<Message> decoded = decodeRaw(kind, payload);
+      ASSERT_FALSE(decoded);
+      EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt) << decoded.status().toString();
+      EXPECT_EQ(decoded.status().message(),
+                "tree depth " + std::to_string(depth) + " at byte 40 exceeds the maximum of 16");
+    }
+  }
+}
+
+TEST(CodecTest, TreeLeafCountOtherThanTwoToTheDepthIsCorrupt) {
+  for (const std::uint32_t count : {0u, 3u, 5u, 8u, 0xffffffffu}) {
+    Bytes payload = treePrefix(2);
+    appendU32(payload, count);
+    for (std::uint32_t i = 0; i < std::min(count, 8u); ++i) appendU64(payload, i);
+    const Result<Message> decoded = decodeRaw(MessageKind::kAeTree, payload);
+    ASSERT_FALSE(decoded) << "count " << count;
+    EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt) << decoded.status().toString();
+  }
+  Bytes payload = treePrefix(2);
+  appendU32(payload, 4);
+  for (std::uint32_t i = 0; i < 4; ++i) appendU64(payload, i);
+  EXPECT_TRUE(decodeRaw(MessageKind::kAeTree, payload));
+  const Result<Message> mismatch = decodeMessage(encodeMessage(makeMessage(AeTree{TokenRange{}, 2, {1, 2, 3}})));
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(mismatch.status().message(), "leaf count 3 at byte 41 does not match the 4 leaves of a depth-2 tree");
+}
+
+TEST(CodecTest, DiffLeavesBeyondTheTreeAreCorrupt) {
+  // More differing leaves than a depth-2 tree has.
+  Bytes tooMany = treePrefix(2);
+  appendU32(tooMany, 5);
+  for (std::uint32_t i = 0; i < 5; ++i) appendU32(tooMany, i % 4);
+  appendU32(tooMany, 0);
+  // A leaf index past the last leaf.
+  Bytes pastEnd = treePrefix(2);
+  appendU32(pastEnd, 2);
+  appendU32(pastEnd, 3);
+  appendU32(pastEnd, 4);
+  appendU32(pastEnd, 0);
+  for (const Bytes& payload : {tooMany, pastEnd}) {
+    const Result<Message> decoded = decodeRaw(MessageKind::kAeDiff, payload);
+    ASSERT_FALSE(decoded);
+    EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt) << decoded.status().toString();
+  }
+  const Result<Message> pastEndDecoded = decodeRaw(MessageKind::kAeDiff, pastEnd);
+  EXPECT_EQ(pastEndDecoded.status().message(), "leaf index 4 at byte 49 is beyond the 4 leaves of a depth-2 tree");
+
+  Bytes atLimit = treePrefix(2);
+  appendU32(atLimit, 4);
+  for (std::uint32_t i = 0; i < 4; ++i) appendU32(atLimit, 3 - i);
+  appendU32(atLimit, 0);
+  EXPECT_TRUE(decodeRaw(MessageKind::kAeDiff, atLimit));
+}
+
+TEST(CodecTest, MemberStatusBeyondLeftIsCorrupt) {
+  Bytes frame = encodeMessage(makeMessage(Gossip{{GossipEntry{1, 2, 3, MemberStatus::kLeft}}}));
+  const std::size_t statusAt = frame.size() - kFrameTrailerBytes - 1;
+  frame[statusAt] = 4;
+  reseal(frame);
+  const Result<Message> decoded = decodeMessage(frame);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(decoded.status().message(), "member status 4 at byte 48 is not a member status (the highest is 3)");
+}
+
+TEST(CodecTest, KeysInListsObeyTheKeyLimit) {
+  CodecLimits limits;
+  limits.maxKeyBytes = 8;
+  for (const Message& message :
+       {makeMessage(AeFetch{{"ok", "123456789"}}), makeMessage(AeRecords{{KeyRecord{"123456789", makeRecord("v")}}}),
+        makeMessage(AeDiff{TokenRange{}, 0, {0}, {KeyVersion{"123456789", Version{}}}})}) {
+    const Result<Message> decoded = decodeMessage(encodeMessage(message), limits);
+    ASSERT_FALSE(decoded);
+    EXPECT_EQ(decoded.status().code(), ErrorCode::kTooLarge) << decoded.status().toString();
+    EXPECT_NE(decoded.status().message().find("key length 9"), std::string::npos) << decoded.status().message();
+  }
+}
+
+TEST(CodecTest, HintedWriteWithoutItsOwnerIsTruncated) {
+  Bytes frame = encodeMessage(makeMessage(HintedWrite{"k", makeRecord("v"), 7}));
+  frame.erase(frame.end() - kFrameTrailerBytes - 4, frame.end() - kFrameTrailerBytes);
+  reseal(frame);
+  const Result<Message> decoded = decodeMessage(frame);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.status().code(), ErrorCode::kTruncated) << decoded.status().toString();
+  EXPECT_NE(decoded.status().message().find("intended owner"), std::string::npos) << decoded.status().message();
+}
 }  // namespace
 }  // namespace ringlab

@@ -209,8 +209,12 @@ TEST(EventTypeTest, EventTypeMatchesTheVariantAlternative) {
   EXPECT_EQ(eventType(NodeStateChanged{}), EventType::kNodeStateChanged);
   EXPECT_EQ(eventType(StorageWritten{}), EventType::kStorageWritten);
   EXPECT_EQ(eventType(ClusterChanged{}), EventType::kClusterChanged);
+  EXPECT_EQ(eventType(PeerStateChanged{}), EventType::kPeerStateChanged);
+  EXPECT_EQ(eventType(HintEvent{}), EventType::kHintEvent);
+  EXPECT_EQ(eventType(ReadRepaired{}), EventType::kReadRepaired);
+  EXPECT_EQ(eventType(AntiEntropyExchanged{}), EventType::kAntiEntropyExchanged);
   // Every alternative is listed above: the enum has exactly one value per alternative.
-  EXPECT_EQ(static_cast<std::size_t>(EventType::kClusterChanged) + 1, kEventTypeCount);
+  EXPECT_EQ(static_cast<std::size_t>(EventType::kAntiEntropyExchanged) + 1, kEventTypeCount);
 }
 
 TEST(EventTypeTest, EveryEventTypeHasADistinctKnownName) {

@@ -465,9 +465,9 @@ TEST(ScenarioParseTest, RejectsABadDistribution) {
                        "x.yaml:4:36: network.latency.parts[0].weight: missing"));
   EXPECT_TRUE(rejected(withHead("network:\n  latency: {dist: constant, value: 1ms, weight: 1}\n"),
                        "x.yaml:4:41: network.latency.weight: unknown key"));
-  EXPECT_TRUE(rejected(withHead("network:\n  latency_by_kind: {gossip: 1ms}\n"),
-                       "x.yaml:4:21: network.latency_by_kind.gossip: unknown key",
-                       "expected one of write, write_ack, read, read_reply"));
+  EXPECT_TRUE(rejected(withHead("network:\n  latency_by_kind: {telepathy: 1ms}\n"),
+                       "x.yaml:4:21: network.latency_by_kind.telepathy: unknown key",
+                       "expected one of write, write_ack, read, read_reply, gossip"));
   EXPECT_TRUE(rejected(withHead("network:\n  latency: -1ms\n"), "x.yaml:4:12: network.latency: expected a duration"));
 }
 

@@ -61,6 +61,24 @@ TEST(SimulationTest, SameSeedGivesSameTraceHash) {
 
 TEST(SimulationTest, DifferentSeedsGiveDifferentTraces) { EXPECT_NE(runOnce(1).traceHash, runOnce(2).traceHash); }
 
+TEST(SimulationTest, SloppyQuorumWritesSucceedOnFallbacksWithTwoOfThreeReplicasCrashed) {
+  for (std::uint64_t seed : {1, 2, 3}) {
+    Simulation sim(smallCluster(seed));
+    const Key key = "sloppy";
+    auto list = sim.ring().preferenceList(tokenForKey(key), 3, 2);
+    sim.crash(list.replicas[0]);
+    sim.crash(list.replicas[2]);
+    std::vector<ClientOperation> results;
+    sim.submit(list.replicas[1], Operation::kPut, key, "v", [&](const ClientOperation& op) { results.push_back(op); });
+    sim.runFor(std::chrono::seconds(1));
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_TRUE(results[0].result.status.isOk()) << "seed " << seed << ": " << results[0].result.status.toString();
+    std::size_t hints = 0;
+    for (NodeId fallback : list.fallbacks) hints += sim.node(fallback).hints().pending();
+    EXPECT_GE(hints, 1u) << "a fallback holds the write for a crashed owner";
+  }
+}
+
 // Finds a key whose preference list (N = 3) contains the given nodes as replicas.
 Key keyReplicatedOn(const Ring& ring, std::set<NodeId> wanted, std::set<NodeId> avoidAsFirst = {}) {
   for (int i = 0; i < 100000; ++i) {
@@ -103,9 +121,11 @@ TEST(SimulationTest, WritesSucceedWithOneOfThreeReplicasCrashed) {
   }
 }
 
-TEST(SimulationTest, WritesFailUnavailableWithinTimeoutWithTwoOfThreeReplicasCrashed) {
+TEST(SimulationTest, StrictQuorumWritesFailUnavailableWithinTimeoutWithTwoOfThreeReplicasCrashed) {
   for (std::uint64_t seed : {1, 2, 3}) {
-    Simulation sim(smallCluster(seed));
+    SimulationConfig config = smallCluster(seed);
+    config.mechanisms.hintedHandoff = false;  // a strict quorum: only the preference list's replicas count
+    Simulation sim(config);
     const Key key = keyReplicatedOn(sim.ring(), {});
     auto replicas = sim.ring().preferenceList(tokenForKey(key), 3).replicas;
     sim.crash(replicas[0]);
@@ -185,6 +205,7 @@ TEST(SimulationTest, OneWayCutStopsOneDirectionOnly) {
 TEST(SimulationTest, MinoritySideOfPartitionTimesOutWhileMajoritySucceeds) {
   SimulationConfig config = smallCluster(9);
   config.nodes = 3;
+  config.mechanisms.hintedHandoff = false;
   Simulation sim(config);
   sim.partition({{0, 1}, {2}});
   std::vector<ClientOperation> majority, minority;

@@ -161,9 +161,54 @@ struct ClusterChanged {
   std::string description;
 };
 
-using Event =
-    std::variant<MessageSent, MessageDelivered, MessageDropped, RequestBegun, RequestCompleted, ReplicaAnswered,
-                 FiberSlice, FiberStarted, FiberEnded, NodeStateChanged, StorageWritten, ClusterChanged>;
+// One node's failure detector changed its opinion of a peer.
+struct PeerStateChanged {
+  TimePoint time;
+  NodeId observer = 0;
+  NodeId peer = 0;
+  NodeState state{};  // kUp, kSuspect or kDown
+  double phi = 0;
+};
+
+enum class HintAction : std::uint8_t {
+  kStored,    // a fallback took a write for an owner that is down or slow
+  kReplayed,  // the owner acknowledged the replayed hint; it is deleted
+  kDropped,   // the hint store was full: the oldest hint was dropped
+};
+std::string_view hintActionName(HintAction action);
+
+struct HintEvent {
+  TimePoint time;
+  NodeId holder = 0;  // the fallback node holding the hint
+  NodeId owner = 0;   // the replica the record belongs to
+  HintAction action{};
+  Key key;
+  std::size_t pending = 0;  // hints the holder has after this event
+};
+
+// A coordinator wrote the newest version back to a replica whose read reply was stale.
+struct ReadRepaired {
+  TimePoint time;
+  NodeId coordinator = 0;
+  NodeId replica = 0;
+  Key key;
+  Version version;
+};
+
+// One anti-entropy exchange found differences, seen from the initiating node.
+struct AntiEntropyExchanged {
+  TimePoint time;
+  NodeId node = 0;
+  NodeId peer = 0;
+  TokenRange range;
+  std::uint32_t differingLeaves = 0;
+  std::uint32_t keysPushed = 0;   // records this node sent to the peer
+  std::uint32_t keysFetched = 0;  // records this node asked the peer for
+};
+
+using Event = std::variant<MessageSent, MessageDelivered, MessageDropped, RequestBegun, RequestCompleted,
+                           ReplicaAnswered, FiberSlice, FiberStarted, FiberEnded, NodeStateChanged, StorageWritten,
+                           ClusterChanged, PeerStateChanged, HintEvent, ReadRepaired, AntiEntropyExchanged>;
 
 // Index of each alternative of Event, for subscription masks.
 enum class EventType : std::uint8_t {
@@ -179,6 +224,10 @@ enum class EventType : std::uint8_t {
   kNodeStateChanged,
   kStorageWritten,
   kClusterChanged,
+  kPeerStateChanged,
+  kHintEvent,
+  kReadRepaired,
+  kAntiEntropyExchanged,
 };
 inline constexpr std::size_t kEventTypeCount = std::variant_size_v<Event>;
 std::string_view eventTypeName(EventType type);

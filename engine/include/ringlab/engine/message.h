@@ -7,7 +7,9 @@
 #include <optional>
 #include <string_view>
 #include <variant>
+#include <vector>
 
+#include <ringlab/engine/ring.h>
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/types.h>
 #include <ringlab/engine/version.h>
@@ -20,10 +22,19 @@ enum class MessageKind : std::uint8_t {
   kWriteAck = 2,      // replica -> coordinator: stored (or refused, with a code)
   kReadRequest = 3,   // coordinator -> replica: what do you hold for this key?
   kReadReply = 4,     // replica -> coordinator: the record, or none
+  kGossip = 5,        // node -> random peer: my view of the membership (heartbeats, states)
+  kHintedWrite = 6,   // coordinator -> fallback: store this record for an owner that is down (sloppy quorum)
+  kHintReplay = 7,    // fallback -> owner: a hinted record, delivered now that the owner is back (acked)
+  kReadRepair = 8,    // coordinator -> stale replica: the newest record among a read's replies (not acked)
+  kAeTree = 9,        // anti-entropy: my Merkle leaf hashes for a token range
+  kAeDiff = 10,       // anti-entropy: the leaves that differ, with the keys and versions I hold in them
+  kAeFetch = 11,      // anti-entropy: send me your records for these keys
+  kAeRecords = 12,    // anti-entropy: records to apply (a push, or the answer to a fetch)
 };
-inline constexpr std::size_t kMessageKindCount = 5;  // highest wire number + 1, for per-kind tables
+inline constexpr std::size_t kMessageKindCount = 13;  // highest wire number + 1, for per-kind tables
 
-// "write", "write_ack", "read", "read_reply"; "unknown" for anything else.
+// "write", "write_ack", "read", "read_reply", "gossip", "hinted_write", "hint_replay", "read_repair", "ae_tree",
+// "ae_diff", "ae_fetch", "ae_records"; "unknown" for anything else.
 std::string_view messageKindName(MessageKind kind);
 // Inverse of messageKindName; nullopt for an unknown name.
 std::optional<MessageKind> parseMessageKind(std::string_view name);
@@ -54,7 +65,86 @@ struct ReadReply {
   friend bool operator==(const ReadReply&, const ReadReply&) = default;
 };
 
-using Payload = std::variant<WriteRequest, WriteAck, ReadRequest, ReadReply>;
+enum class MemberStatus : std::uint8_t {
+  kNormal = 0,   // serving its ranges
+  kJoining = 1,  // streaming in the ranges it will own
+  kLeaving = 2,  // streaming its ranges out before leaving
+  kLeft = 3,     // gone for good (decommissioned or removed)
+};
+
+// One member as a gossiping node sees it. A higher (generation, heartbeat) is newer information; generation changes
+// when the node restarts.
+struct GossipEntry {
+  NodeId node = 0;
+  std::uint64_t generation = 0;
+  std::uint64_t heartbeat = 0;
+  MemberStatus status = MemberStatus::kNormal;
+  friend bool operator==(const GossipEntry&, const GossipEntry&) = default;
+};
+
+struct Gossip {
+  std::vector<GossipEntry> members;  // sorted by node
+  friend bool operator==(const Gossip&, const Gossip&) = default;
+};
+
+struct HintedWrite {
+  Key key;
+  Record record;
+  NodeId intendedOwner = 0;  // the replica this record belongs to
+  friend bool operator==(const HintedWrite&, const HintedWrite&) = default;
+};
+
+struct HintReplay {
+  Key key;
+  Record record;
+  friend bool operator==(const HintReplay&, const HintReplay&) = default;
+};
+
+struct ReadRepair {
+  Key key;
+  Record record;
+  friend bool operator==(const ReadRepair&, const ReadRepair&) = default;
+};
+
+struct AeTree {
+  TokenRange range;
+  std::uint8_t depth = 0;
+  std::vector<std::uint64_t> leaves;  // 2^depth hashes, leaf i covering the i-th equal slice of the range
+  friend bool operator==(const AeTree&, const AeTree&) = default;
+};
+
+struct KeyVersion {
+  Key key;
+  Version version;
+  friend bool operator==(const KeyVersion&, const KeyVersion&) = default;
+};
+
+struct AeDiff {
+  TokenRange range;
+  std::uint8_t depth = 0;
+  std::vector<std::uint32_t> leaves;  // indices of the leaves whose hashes differ
+  std::vector<KeyVersion> entries;    // what the sender holds in those leaves
+  friend bool operator==(const AeDiff&, const AeDiff&) = default;
+};
+
+struct AeFetch {
+  std::vector<Key> keys;
+  friend bool operator==(const AeFetch&, const AeFetch&) = default;
+};
+
+struct KeyRecord {
+  Key key;
+  Record record;
+  friend bool operator==(const KeyRecord&, const KeyRecord&) = default;
+};
+
+struct AeRecords {
+  std::vector<KeyRecord> records;
+  friend bool operator==(const AeRecords&, const AeRecords&) = default;
+};
+
+using Payload = std::variant<WriteRequest, WriteAck, ReadRequest, ReadReply, Gossip, HintedWrite, HintReplay,
+                             ReadRepair, AeTree, AeDiff, AeFetch, AeRecords>;
 
 struct Message {
   NodeId from = 0;

@@ -23,6 +23,9 @@
 #include <boost/fiber/mutex.hpp>
 
 #include <ringlab/engine/events.h>
+#include <ringlab/engine/failure_detector.h>
+#include <ringlab/engine/hints.h>
+#include <ringlab/engine/membership.h>
 #include <ringlab/engine/message.h>
 #include <ringlab/engine/ring.h>
 #include <ringlab/engine/runtime.h>
@@ -41,10 +44,34 @@ struct QuorumConfig {
   friend bool operator==(const QuorumConfig&, const QuorumConfig&) = default;
 };
 
+// The mechanisms that keep a cluster available and convergent. Each can be switched off, so a class can see what
+// breaks without it.
+struct MechanismConfig {
+  bool gossip = true;                                    // membership and heartbeats by gossip
+  Duration gossipInterval = std::chrono::seconds(1);
+  bool failureDetector = true;                           // phi accrual over gossiped heartbeats
+  // Heartbeats arrive by gossip, second-hand and irregularly, so the detector tolerates more spread than it would
+  // for direct heartbeats: a floor of 500ms on the deviation and a 1s acceptable pause.
+  FailureDetectorConfig detector{.minStdDev = std::chrono::milliseconds(500),
+                                 .acceptablePause = std::chrono::seconds(1)};
+  Duration detectorInterval = std::chrono::milliseconds(250);
+  bool hintedHandoff = true;                             // sloppy quorum: fallbacks take writes for failed replicas
+  Duration hintAfter = std::chrono::milliseconds(100);   // a replica silent this long gets a hinted copy elsewhere
+  Duration hintReplayInterval = std::chrono::seconds(1);
+  std::size_t maxHints = 10000;                          // per node; the oldest are dropped beyond it
+  std::size_t hintReplayBatch = 200;
+  bool readRepair = true;                                // write the newest version back to stale replicas
+  double readRepairProbability = 1.0;
+  bool antiEntropy = true;                               // Merkle-tree exchanges between replicas of each range
+  Duration antiEntropyInterval = std::chrono::milliseconds(250);
+  unsigned merkleDepth = 8;
+};
+
 struct NodeConfig {
   NodeId id = 0;
   QuorumConfig quorum;
   Duration requestTimeout = std::chrono::milliseconds(500);
+  MechanismConfig mechanisms;
 };
 
 // One replica's answer to a coordinated request.
@@ -74,6 +101,13 @@ struct NodeStats {
   std::uint64_t replicaReads = 0;
   std::uint64_t lateAnswers = 0;   // answers recorded after their request completed
   std::uint64_t strayAnswers = 0;  // answers for requests no longer pending (after the deadline, or unknown)
+  std::uint64_t hintedWritesSent = 0;          // writes sent to a fallback for a failed replica
+  std::uint64_t readRepairsSent = 0;
+  std::uint64_t antiEntropyExchanges = 0;      // exchanges this node started
+  std::uint64_t antiEntropyKeysRepaired = 0;   // records applied here from anti-entropy
+  std::uint64_t antiEntropyBytesRepaired = 0;
+  std::uint64_t antiEntropyBytesSent = 0;      // encoded bytes of the anti-entropy messages this node sent
+  std::uint64_t gossipRounds = 0;
 };
 
 class Node {
@@ -83,8 +117,9 @@ class Node {
   Node& operator=(const Node&) = delete;
   ~Node();
 
-  // Starts serving: spawns the replica fibers. The node must not be running.
-  void start();
+  // Starts serving: spawns the replica fibers and, when enabled, gossip, failure detection, hint replay and
+  // anti-entropy. `generation` distinguishes restarts (it must grow with every start). The node must not be running.
+  void start(std::uint64_t generation = 1);
   // Stops at once, as a crash would: every request in progress is abandoned and every fiber of this node waiting
   // inside it is woken (the runtime makes them unwind). Volatile state (pending requests, queued messages) is lost;
   // storage is untouched.
@@ -112,6 +147,15 @@ class Node {
   Storage& storage() { return m_storage; }
   const Storage& storage() const { return m_storage; }
   const NodeStats& stats() const { return m_stats; }
+  const HintStore& hints() const { return m_hints; }
+  const MembershipView& membership() const { return m_membership; }
+  // This node's current opinion of a peer: kUp, kSuspect or kDown (kUp when failure detection is off, and for self).
+  NodeState peerState(NodeId peer) const;
+  // The phi value this node's detector has for a peer now (0 when unknown or detection is off).
+  double peerPhi(NodeId peer) const;
+  void setMechanisms(const MechanismConfig& mechanisms) { m_config.mechanisms = mechanisms; }
+  // Forgets every hint (a wiped disk).
+  void clearHints() { m_hints.clear(); }
   std::size_t pendingRequests() const { return m_pending.size(); }
   std::size_t queuedMessages() const { return m_inbox.size(); }
 
@@ -122,10 +166,28 @@ class Node {
   // Blocks until the pending request can complete; returns its status. Charges CPU for each answer processed.
   Status awaitQuorum(PendingRequest& pending);
   void finish(PendingRequest& pending);
+  // Unregisters a finished request (late answers are no longer expected) and starts read repair for a get.
+  void retire(PendingRequest& pending);
   void onDeadline(std::uint64_t requestId);
   void recordAnswer(PendingRequest& pending, ReplicaAnswer answer);
   void serveReplicaRequests();
   void handleReplicaRequest(Message& message);
+  bool isUp(NodeId peer) const;
+  // Sends hinted copies of a write to fallbacks standing in for `owners` (replicas that failed or are down).
+  void sendHints(PendingRequest& pending, const std::vector<NodeId>& owners);
+  void onHintDeadline(std::uint64_t requestId);
+  void maybeReadRepair(const PendingRequest& pending);
+  void runGossip();
+  void runDetector();
+  void runHintReplay();
+  void runAntiEntropy();
+  void onGossip(const Message& message);
+  void onAeTree(const Message& message);
+  void onAeDiff(const Message& message);
+  void onAeFetch(const Message& message);
+  void applyRecords(const AeRecords& records);
+  void storeHint(NodeId owner, const Key& key, const Record& record);
+  void sendMaintenance(NodeId to, Payload payload);
   // Applies a record locally as a replica; returns the ack code.
   ErrorCode applyLocally(const Key& key, const Record& record);
   std::uint64_t nextRequestId() { return (static_cast<std::uint64_t>(m_config.id) << 40) | ++m_requestCounter; }
@@ -140,6 +202,18 @@ class Node {
   NodeStats m_stats;
 
   std::map<std::uint64_t, std::shared_ptr<PendingRequest>> m_pending;  // ordered: deterministic iteration
+
+  MembershipView m_membership;
+  PhiAccrualDetector m_detector;
+  std::map<NodeId, NodeState> m_peerStates;  // last verdict published per peer
+  HintStore m_hints;
+  struct ReplayedHint {
+    NodeId owner;
+    Key key;
+    Version version;
+  };
+  std::map<std::uint64_t, ReplayedHint> m_hintReplays;  // by request id, until acknowledged
+  std::size_t m_aeCursor = 0;                           // next ring range to reconcile
 
   std::deque<Message> m_inbox;  // replica requests waiting for a replica fiber
   boost::fibers::mutex m_inboxMutex;

@@ -48,6 +48,7 @@ struct SimulationConfig {
   StorageLimits storage;
   NetworkConfig network;
   std::vector<Duration> clockSkew;  // per node (index = node id); missing entries are 0
+  MechanismConfig mechanisms;       // gossip, failure detection, hinted handoff, read repair, anti-entropy
 
   // kInvalidArgument naming the field: no nodes, N larger than the node count, invalid quorum, no cores, negative
   // costs or timeouts, invalid latency distributions or probabilities.
@@ -129,6 +130,14 @@ class Simulation final : private FiberObserver {
   std::size_t liveFibers() const { return m_liveFibers; }
   std::size_t queuedEvents() const { return m_queue.size() + m_farCount; }
   std::uint64_t operationsInFlight() const { return m_operationsStarted - m_operationsFinished; }
+
+  // Failure detection quality: every time a node's detector declares a peer down, and how many of those were false
+  // (the peer was running and the link from it to the observer was not cut).
+  std::uint64_t downVerdicts() const { return m_downVerdicts; }
+  std::uint64_t falseSuspicions() const { return m_falseSuspicions; }
+  // Sums over the nodes' counters.
+  NodeStats totalNodeStats() const;
+  std::size_t hintsPending() const;
 
  private:
   class NodeRuntime;
@@ -224,6 +233,9 @@ class Simulation final : private FiberObserver {
   std::uint64_t m_eventsProcessed = 0;
   std::uint64_t m_traceHash = 0x52696e674c6162ull;
   bool m_stopping = false;
+  std::uint64_t m_downVerdicts = 0;
+  std::uint64_t m_falseSuspicions = 0;
+  EventBus::SubscriptionId m_detectorWatch = 0;
 };
 
 }  // namespace ringlab

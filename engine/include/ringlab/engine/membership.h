@@ -1,0 +1,83 @@
+// A node's view of the cluster membership, spread by gossip (as in Dynamo and Cassandra).
+//
+// Each member has an entry (generation, heartbeat, status). A node bumps its own heartbeat every gossip round and
+// picks a new, higher generation when it restarts; (generation, heartbeat) compared lexicographically orders the
+// information about a member, and the status travels with it. Nodes periodically exchange digests with a random peer
+// and merge them, keeping the newer entry for each member; rumours reach every node in O(log N) rounds.
+//
+// A node's own entry is authoritative: remote information about self is never taken.
+//
+// Pure: no clock and no random source of its own (merge() takes the time, pickPeer() a random value). Iteration is
+// in node order, so the view evolves identically for identical inputs. Thread-compatible: const calls may run
+// concurrently, anything else needs external synchronisation.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include <ringlab/engine/message.h>
+#include <ringlab/engine/types.h>
+
+namespace ringlab {
+
+struct MemberInfo {
+  std::uint64_t generation = 0;
+  std::uint64_t heartbeat = 0;
+  MemberStatus status = MemberStatus::kNormal;
+  // When this view last took newer information about the member from gossip; the zero TimePoint if it never has
+  // (self, or a seed not heard from yet).
+  TimePoint lastChange;
+  friend bool operator==(const MemberInfo&, const MemberInfo&) = default;
+};
+
+class MembershipView {
+ public:
+  // A view holding only `self`, at heartbeat 0 of `generation`.
+  explicit MembershipView(NodeId self, std::uint64_t generation);
+
+  NodeId self() const { return m_self; }
+
+  // Own heartbeat += 1. Called once per gossip round.
+  void beat();
+
+  // Sets the own status. A change also bumps the own heartbeat, so that peers holding the previous heartbeat take
+  // it.
+  void setOwnStatus(MemberStatus status);
+
+  // Records `node` as a known member from which nothing has been heard yet (generation 0, heartbeat 0, kNormal).
+  // No effect for self or a member already known.
+  void addSeed(NodeId node);
+
+  // Every entry, own included, sorted by node.
+  Gossip digest() const;
+
+  struct MergeResult {
+    std::vector<NodeId> advanced;       // members whose (generation, heartbeat) increased; feed to the detector
+    std::vector<NodeId> restarted;      // of those, the ones whose generation increased over one already heard of
+    std::vector<NodeId> statusChanged;  // members whose status differs from before the merge
+  };
+
+  // Merges a peer's digest: for each entry the newer of (generation, heartbeat) wins, and its status with it.
+  // A member not known before is added, as if it had been a seed (generation 0, heartbeat 0, kNormal) before the
+  // merge: it is reported as advanced unless the remote entry is itself at (0, 0), and as status-changed when its
+  // status is not kNormal. Entries about self are ignored. Every list is sorted and excludes self.
+  MergeResult merge(const Gossip& remote, TimePoint now);
+
+  // nullopt for a node this view has never heard of.
+  std::optional<MemberInfo> member(NodeId node) const;
+
+  // Every known node, sorted, including self and members that have left.
+  std::vector<NodeId> members() const;
+
+  // The gossip target: a uniformly random known member other than self that has not left, chosen with `random`
+  // (uniform over [0, 2^64), drawn by the caller from its Rng). nullopt when there is none.
+  std::optional<NodeId> pickPeer(std::uint64_t random) const;
+
+ private:
+  NodeId m_self;
+  std::map<NodeId, MemberInfo> m_members;  // includes self
+};
+
+}  // namespace ringlab

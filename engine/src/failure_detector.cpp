@@ -1,0 +1,153 @@
+#include <ringlab/engine/failure_detector.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace ringlab {
+namespace {
+
+// log(1 + exp(z)) without overflow for large z or loss of precision for very negative z.
+double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
+
+}  // namespace
+
+void PhiAccrualDetector::IntervalHistory::add(std::int64_t interval) {
+  const std::size_t capacity = m_samples.size();
+  if (m_count == capacity) {
+    const double evicted = static_cast<double>(m_samples[m_next]);
+    m_sum -= evicted;
+    m_sumOfSquares -= evicted * evicted;
+  } else {
+    ++m_count;
+  }
+  m_samples[m_next] = interval;
+  m_next = m_next + 1 == capacity ? 0 : m_next + 1;
+  const double added = static_cast<double>(interval);
+  m_sum += added;
+  m_sumOfSquares += added * added;
+  // Subtracting evicted samples leaves rounding residue in the running sums; rebuilding them once per rotation of
+  // the buffer keeps it from accumulating over a long run.
+  if (++m_addsSinceRecompute >= capacity) recomputeSums();
+}
+
+void PhiAccrualDetector::IntervalHistory::recomputeSums() {
+  m_sum = 0;
+  m_sumOfSquares = 0;
+  for (std::size_t i = 0; i < m_count; ++i) {
+    const double sample = static_cast<double>(m_samples[i]);
+    m_sum += sample;
+    m_sumOfSquares += sample * sample;
+  }
+  m_addsSinceRecompute = 0;
+}
+
+double PhiAccrualDetector::IntervalHistory::mean() const {
+  return m_count == 0 ? 0.0 : m_sum / static_cast<double>(m_count);
+}
+
+double PhiAccrualDetector::IntervalHistory::stdDev() const {
+  if (m_count == 0) return 0.0;
+  const double mu = mean();
+  const double variance = m_sumOfSquares / static_cast<double>(m_count) - mu * mu;
+  return variance > 0 ? std::sqrt(variance) : 0.0;
+}
+
+PhiAccrualDetector::PhiAccrualDetector(FailureDetectorConfig config) : m_config(config) {
+  m_config.window = std::max<std::size_t>(m_config.window, 1);
+}
+
+PhiAccrualDetector::IntervalHistory PhiAccrualDetector::seededHistory() const {
+  IntervalHistory history(m_config.window);
+  const std::int64_t mean = m_config.firstHeartbeatEstimate.count();
+  const std::int64_t stdDev = mean / 4;
+  history.add(mean - stdDev);
+  history.add(mean + stdDev);
+  return history;
+}
+
+double PhiAccrualDetector::effectiveStdDev(const IntervalHistory& history) const {
+  // At least one nanosecond, so that a perfectly regular history with a zero floor cannot divide by zero.
+  const double floor = std::max<double>(static_cast<double>(m_config.minStdDev.count()), 1.0);
+  return std::max(history.stdDev(), floor);
+}
+
+double PhiAccrualDetector::phiOf(Duration elapsed, double mean, double stdDev) const {
+  const double y = (static_cast<double>(elapsed.count()) - mean) / stdDev;
+  const double z = y * (1.5976 + 0.070566 * y * y);
+  // -log10(e / (1 + e)) with e = exp(-z) is log10(1 + exp(z)): the same value as Akka's two-branch form, computed
+  // so that neither tail overflows.
+  const double phi = softplus(z) / std::numbers::ln10;
+  return std::clamp(phi, 0.0, kMaxPhi);
+}
+
+void PhiAccrualDetector::heartbeat(NodeId peer, TimePoint now) {
+  const auto it = m_peers.find(peer);
+  if (it == m_peers.end()) {
+    m_peers.emplace(peer, PeerState{seededHistory(), now});
+    return;
+  }
+  PeerState& state = it->second;
+  if (now < state.lastHeartbeat) return;
+  const Duration interval = now - state.lastHeartbeat;
+  const double meanWithPause = state.history.mean() + static_cast<double>(m_config.acceptablePause.count());
+  if (phiOf(interval, meanWithPause, effectiveStdDev(state.history)) < m_config.threshold) {
+    state.history.add(interval.count());
+  }
+  state.lastHeartbeat = now;
+}
+
+double PhiAccrualDetector::phi(NodeId peer, TimePoint now) const {
+  const auto it = m_peers.find(peer);
+  if (it == m_peers.end()) return 0.0;
+  const PeerState& state = it->second;
+  const double meanWithPause = state.history.mean() + static_cast<double>(m_config.acceptablePause.count());
+  return phiOf(now - state.lastHeartbeat, meanWithPause, effectiveStdDev(state.history));
+}
+
+PhiAccrualDetector::Verdict PhiAccrualDetector::verdict(NodeId peer, TimePoint now) const {
+  if (!m_peers.contains(peer)) return Verdict::kUnknown;
+  const double level = phi(peer, now);
+  if (level >= m_config.threshold) return Verdict::kDown;
+  if (level >= m_config.suspectThreshold) return Verdict::kSuspect;
+  return Verdict::kUp;
+}
+
+void PhiAccrualDetector::forget(NodeId peer) { m_peers.erase(peer); }
+
+Duration PhiAccrualDetector::timeToDown(NodeId peer) const {
+  const auto it = m_peers.find(peer);
+  if (it == m_peers.end()) return timeToDownFor(seededHistory());
+  return timeToDownFor(it->second.history);
+}
+
+Duration PhiAccrualDetector::timeToDownFor(const IntervalHistory& history) const {
+  const double threshold = m_config.threshold;
+  const double mean = history.mean() + static_cast<double>(m_config.acceptablePause.count());
+  const double stdDev = effectiveStdDev(history);
+  const auto reaches = [&](std::int64_t nanos) { return phiOf(Duration(nanos), mean, stdDev) >= threshold; };
+
+  // Search the smallest whole number of nanoseconds at which phi reaches the threshold, using phiOf itself so the
+  // answer agrees exactly with verdict(). phi is non-decreasing in the elapsed time.
+  if (reaches(0)) return Duration::zero();
+  constexpr std::int64_t kMaxNanos = std::numeric_limits<std::int64_t>::max();
+  std::int64_t below = 0;  // phi below the threshold here
+  std::int64_t above = std::max<std::int64_t>(static_cast<std::int64_t>(std::min(mean + stdDev, 1e18)), 1);
+  while (!reaches(above)) {
+    below = above;
+    if (above > kMaxNanos / 2) {
+      if (!reaches(kMaxNanos)) return Duration::max();
+      above = kMaxNanos;
+      break;
+    }
+    above *= 2;
+  }
+  while (above - below > 1) {
+    const std::int64_t middle = below + (above - below) / 2;
+    (reaches(middle) ? above : below) = middle;
+  }
+  return Duration(above);
+}
+
+}  // namespace ringlab

@@ -1,0 +1,236 @@
+// The background mechanisms of a node: gossip, failure detection, hint storage and replay, and anti-entropy.
+#include <algorithm>
+#include <set>
+
+#include <ringlab/engine/codec.h>
+#include <ringlab/engine/hash.h>
+#include <ringlab/engine/merkle.h>
+#include <ringlab/engine/node.h>
+
+namespace ringlab {
+namespace {
+
+// A period with +-20% jitter, so nodes do not act in lockstep.
+Duration jittered(Duration period, Rng& rng) {
+  return Duration(static_cast<std::int64_t>(static_cast<double>(period.count()) * rng.uniform(0.8, 1.2)));
+}
+
+}  // namespace
+
+NodeState Node::peerState(NodeId peer) const {
+  if (peer == m_config.id || !m_config.mechanisms.gossip || !m_config.mechanisms.failureDetector) {
+    return NodeState::kUp;
+  }
+  auto it = m_peerStates.find(peer);
+  return it == m_peerStates.end() ? NodeState::kUp : it->second;
+}
+
+double Node::peerPhi(NodeId peer) const {
+  if (peer == m_config.id || !m_config.mechanisms.failureDetector) return 0;
+  return m_detector.phi(peer, m_rt.now());
+}
+
+void Node::sendMaintenance(NodeId to, Payload payload) {
+  Message message;
+  message.to = to;
+  message.payload = std::move(payload);
+  const MessageKind kind = message.kind();
+  if (kind >= MessageKind::kAeTree && kind <= MessageKind::kAeRecords) {
+    m_stats.antiEntropyBytesSent += encodedSize(message);
+  }
+  m_rt.send(std::move(message));
+}
+
+// --- gossip and failure detection ---------------------------------------------------------------------------------
+
+void Node::runGossip() {
+  for (;;) {
+    m_rt.sleepFor(jittered(m_config.mechanisms.gossipInterval, m_rt.rng()));
+    m_rt.chargeCpu();
+    m_membership.beat();
+    m_stats.gossipRounds++;
+    // Push-pull: the peer answers with its own digest (a request carries a request id, an answer none).
+    if (auto peer = m_membership.pickPeer(m_rt.rng().next())) {
+      Message message;
+      message.to = *peer;
+      message.requestId = nextRequestId();
+      message.payload = m_membership.digest();
+      m_rt.send(std::move(message));
+    }
+  }
+}
+
+void Node::onGossip(const Message& message) {
+  const auto& gossip = std::get<Gossip>(message.payload);
+  const TimePoint now = m_rt.now();
+  const MembershipView::MergeResult merged = m_membership.merge(gossip, now);
+  for (NodeId restarted : merged.restarted) m_detector.forget(restarted);
+  for (NodeId advanced : merged.advanced) m_detector.heartbeat(advanced, now);
+  if (message.requestId != 0) sendMaintenance(message.from, m_membership.digest());
+}
+
+void Node::runDetector() {
+  for (;;) {
+    m_rt.sleepFor(m_config.mechanisms.detectorInterval);
+    const TimePoint now = m_rt.now();
+    for (NodeId peer : m_membership.members()) {
+      if (peer == m_config.id) continue;
+      const auto info = m_membership.member(peer);
+      if (!info || info->status == MemberStatus::kLeft) continue;
+      NodeState state = NodeState::kUp;
+      switch (m_detector.verdict(peer, now)) {
+        case PhiAccrualDetector::Verdict::kDown: state = NodeState::kDown; break;
+        case PhiAccrualDetector::Verdict::kSuspect: state = NodeState::kSuspect; break;
+        default: state = NodeState::kUp; break;
+      }
+      auto [it, inserted] = m_peerStates.try_emplace(peer, NodeState::kUp);
+      if (it->second == state) continue;
+      it->second = state;
+      auto& bus = m_rt.events();
+      if (bus.wants(EventType::kPeerStateChanged)) {
+        bus.publish(PeerStateChanged{now, m_config.id, peer, state, m_detector.phi(peer, now)});
+      }
+    }
+  }
+}
+
+// --- hinted handoff -----------------------------------------------------------------------------------------------
+
+void Node::storeHint(NodeId owner, const Key& key, const Record& record) {
+  const std::uint64_t droppedBefore = m_hints.stats().dropped;
+  m_hints.store(owner, key, record, m_rt.now());
+  auto& bus = m_rt.events();
+  if (bus.wants(EventType::kHintEvent)) {
+    bus.publish(HintEvent{m_rt.now(), m_config.id, owner, HintAction::kStored, key, m_hints.pending()});
+    for (std::uint64_t d = droppedBefore; d < m_hints.stats().dropped; ++d) {
+      bus.publish(HintEvent{m_rt.now(), m_config.id, owner, HintAction::kDropped, {}, m_hints.pending()});
+    }
+  }
+}
+
+void Node::runHintReplay() {
+  for (;;) {
+    m_rt.sleepFor(jittered(m_config.mechanisms.hintReplayInterval, m_rt.rng()));
+    // Acks of the previous round that never came are given up on; those hints are still stored and go again.
+    m_hintReplays.clear();
+    for (NodeId owner : m_hints.owners()) {
+      if (!isUp(owner)) continue;
+      for (const Hint& hint : m_hints.pendingFor(owner, m_config.mechanisms.hintReplayBatch)) {
+        m_rt.chargeCpu();
+        const std::uint64_t id = nextRequestId();
+        m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record.version});
+        Message message;
+        message.to = owner;
+        message.requestId = id;
+        message.payload = HintReplay{hint.key, hint.record};
+        m_rt.send(std::move(message));
+      }
+    }
+  }
+}
+
+// --- anti-entropy -------------------------------------------------------------------------------------------------
+
+void Node::runAntiEntropy() {
+  for (;;) {
+    m_rt.sleepFor(jittered(m_config.mechanisms.antiEntropyInterval, m_rt.rng()));
+    const Ring& ring = *m_ring;
+    const std::size_t ranges = ring.entries().size();
+    if (ranges == 0) continue;
+    // The next range (in ring order) this node replicates, and another replica of it that is up.
+    PreferenceList list;
+    for (std::size_t step = 0; step < ranges; ++step) {
+      const std::size_t index = (m_aeCursor + step) % ranges;
+      ring.preferenceList(ring.entries()[index].token, m_config.quorum.n, 0, list);
+      if (std::find(list.replicas.begin(), list.replicas.end(), m_config.id) == list.replicas.end()) continue;
+      m_aeCursor = index + 1;
+      std::vector<NodeId> peers;
+      for (NodeId replica : list.replicas) {
+        if (replica != m_config.id && isUp(replica)) peers.push_back(replica);
+      }
+      if (peers.empty()) break;
+      const NodeId peer = peers[m_rt.rng().below(peers.size())];
+      m_rt.chargeCpu();
+      const MerkleTree tree = MerkleTree::fromStorage(m_storage, ring.rangeOf(index), m_config.mechanisms.merkleDepth);
+      m_stats.antiEntropyExchanges++;
+      sendMaintenance(peer, AeTree{tree.range(), static_cast<std::uint8_t>(tree.depth()), tree.leaves()});
+      break;
+    }
+  }
+}
+
+void Node::onAeTree(const Message& message) {
+  const auto& request = std::get<AeTree>(message.payload);
+  const MerkleTree mine = MerkleTree::fromStorage(m_storage, request.range, request.depth);
+  const std::vector<std::uint32_t> differing = mine.differingLeaves(request.leaves);
+  if (differing.empty()) return;
+  AeDiff diff{request.range, request.depth, differing, {}};
+  for (std::uint32_t leaf : differing) {
+    m_storage.scan(mine.leafRange(leaf), [&](Token, std::string_view key, const Record& record) {
+      diff.entries.push_back(KeyVersion{Key(key), record.version});
+      return true;
+    });
+  }
+  sendMaintenance(message.from, std::move(diff));
+}
+
+void Node::onAeDiff(const Message& message) {
+  const auto& diff = std::get<AeDiff>(message.payload);
+  const MerkleTree shape(diff.range, diff.depth);
+  std::map<std::string_view, Version> theirs;
+  for (const KeyVersion& entry : diff.entries) theirs.emplace(entry.key, entry.version);
+  AeRecords push;
+  AeFetch fetch;
+  std::set<std::string, std::less<>> mine;
+  for (std::uint32_t leaf : diff.leaves) {
+    m_storage.scan(shape.leafRange(leaf), [&](Token, std::string_view key, const Record& record) {
+      mine.emplace(key);
+      auto it = theirs.find(key);
+      if (it == theirs.end() || it->second < record.version) {
+        push.records.push_back(KeyRecord{Key(key), record});
+      } else if (record.version < it->second) {
+        fetch.keys.emplace_back(key);
+      }
+      return true;
+    });
+  }
+  for (const KeyVersion& entry : diff.entries) {
+    if (!mine.count(entry.key)) fetch.keys.push_back(entry.key);
+  }
+  auto& bus = m_rt.events();
+  if (bus.wants(EventType::kAntiEntropyExchanged)) {
+    bus.publish(AntiEntropyExchanged{m_rt.now(), m_config.id, message.from, diff.range,
+                                     static_cast<std::uint32_t>(diff.leaves.size()),
+                                     static_cast<std::uint32_t>(push.records.size()),
+                                     static_cast<std::uint32_t>(fetch.keys.size())});
+  }
+  if (!push.records.empty()) sendMaintenance(message.from, std::move(push));
+  if (!fetch.keys.empty()) sendMaintenance(message.from, std::move(fetch));
+}
+
+void Node::onAeFetch(const Message& message) {
+  const auto& fetch = std::get<AeFetch>(message.payload);
+  AeRecords records;
+  for (const Key& key : fetch.keys) {
+    if (auto record = m_storage.get(key)) records.records.push_back(KeyRecord{key, std::move(*record)});
+  }
+  if (!records.records.empty()) sendMaintenance(message.from, std::move(records));
+}
+
+void Node::applyRecords(const AeRecords& records) {
+  for (const KeyRecord& entry : records.records) {
+    m_hlc.observe(entry.record.version, m_rt.wallClockMicros());
+    auto outcome = m_storage.apply(entry.key, entry.record);
+    if (outcome.isOk() && *outcome == ApplyOutcome::kApplied) {
+      m_stats.antiEntropyKeysRepaired++;
+      m_stats.antiEntropyBytesRepaired += entry.key.size() + entry.record.footprint();
+      auto& bus = m_rt.events();
+      if (bus.wants(EventType::kStorageWritten)) {
+        bus.publish(StorageWritten{m_rt.now(), m_config.id, entry.key, entry.record.version, true,
+                                   entry.record.tombstone});
+      }
+    }
+  }
+}
+
+}  // namespace ringlab
