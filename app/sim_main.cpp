@@ -418,6 +418,7 @@ int runScenario(const std::vector<std::string>& args) {
       if (!e.passed) std::fprintf(stderr, "  %s\n", e.text.c_str());
     }
   }
+  trace.reset();  // it is subscribed to the runner's event bus, which goes first otherwise
   return exitCode;
 }
 

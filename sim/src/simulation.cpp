@@ -337,15 +337,18 @@ void Simulation::dispatch(const QueuedEvent& event) {
     }
     case EventKind::kDeliver: deliver(event.slot); return;
     case EventKind::kRefused: {
+      // Copy what is needed and free the slot first: the sender may send again (a hint), which can grow m_inflight.
       InFlight& flight = m_inflight[event.slot];
       const NodeId sender = flight.message.from;
-      NodeSlot& slot = m_nodes[sender];
-      if (slot.running && slot.incarnation == flight.senderIncarnation) {
-        slot.node->onUnreachable(flight.message.to, flight.kind, flight.message.requestId);
-      }
+      const NodeId to = flight.message.to;
+      const MessageKind kind = flight.kind;
+      const std::uint64_t requestId = flight.message.requestId;
+      const std::uint64_t incarnation = flight.senderIncarnation;
       flight.used = false;
       flight.message = Message{};
       m_freeInflight.push_back(event.slot);
+      NodeSlot& slot = m_nodes[sender];
+      if (slot.running && slot.incarnation == incarnation) slot.node->onUnreachable(to, kind, requestId);
       return;
     }
   }
