@@ -51,7 +51,12 @@ void BM_ConvergeAfterPartition(benchmark::State& state) {
   state.counters["divergent_keys_at_heal"] = divergentAtHeal;
   state.counters["virtual_s_to_converge"] = convergedSeconds;
 }
-BENCHMARK(BM_ConvergeAfterPartition)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_ConvergeAfterPartition)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 void BM_AntiEntropyBytes(benchmark::State& state) {
   const auto divergent = static_cast<std::uint64_t>(state.range(0));

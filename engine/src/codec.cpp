@@ -122,6 +122,12 @@ struct PayloadSize {
     for (const KeyRecord& entry : m.records) size += stringSize(entry.key) + recordSize(entry.record);
     return size;
   }
+  std::size_t operator()(const StreamRequest&) const { return kRangeBytes + kCountBytes; }
+  std::size_t operator()(const StreamBatch& m) const {
+    std::size_t size = kRangeBytes + kCountBytes + 8 + kFlagBytes;
+    for (const KeyRecord& entry : m.records) size += stringSize(entry.key) + recordSize(entry.record);
+    return size;
+  }
 };
 
 // Writes fields into a buffer that the caller has already sized with encodedSize(); it does no bounds checks.
@@ -226,6 +232,20 @@ class ByteWriter {
       string(entry.key);
       record(entry.record);
     }
+  }
+  void operator()(const StreamRequest& m) {
+    range(m.range);
+    u32(m.maxRecords);
+  }
+  void operator()(const StreamBatch& m) {
+    range(m.range);
+    count(m.records.size());
+    for (const KeyRecord& entry : m.records) {
+      string(entry.key);
+      record(entry.record);
+    }
+    u64(m.lastToken);
+    u8(m.done ? 1 : 0);
   }
 
  private:
@@ -461,6 +481,31 @@ Status readAeFetch(ByteReader& reader, const CodecLimits& limits, AeFetch& body)
   return Status::ok();
 }
 
+Status readStreamRequest(ByteReader& reader, StreamRequest& body) {
+  if (Status status = reader.range(body.range, "token range"); !status) return status;
+  return reader.u32(body.maxRecords, "record limit");
+}
+
+Status readStreamBatch(ByteReader& reader, const CodecLimits& limits, StreamBatch& body) {
+  if (Status status = reader.range(body.range, "token range"); !status) return status;
+  std::uint32_t count = 0;
+  if (Status status = reader.count(count, "record count", kMaxListCount, kMinStringBytes + kMinRecordBytes); !status) {
+    return status;
+  }
+  body.records.resize(count);
+  for (KeyRecord& entry : body.records) {
+    if (Status status = readKeyedRecord(reader, limits, entry.key, entry.record); !status) return status;
+  }
+  if (Status status = reader.u64(body.lastToken, "last token"); !status) return status;
+  const std::size_t at = reader.position();
+  std::uint8_t done = 0;
+  if (Status status = reader.u8(done, "done flag"); !status) return status;
+  if (done > 1)
+    return Status(ErrorCode::kCorrupt, describe("done flag ", int(done), " at byte ", at, " is not 0 or 1"));
+  body.done = done == 1;
+  return Status::ok();
+}
+
 Status readAeRecords(ByteReader& reader, const CodecLimits& limits, AeRecords& body) {
   std::uint32_t count = 0;
   if (Status status = reader.count(count, "record count", kMaxListCount, kMinStringBytes + kMinRecordBytes); !status) {
@@ -524,6 +569,8 @@ Status readPayload(MessageKind kind, ByteReader& reader, const CodecLimits& limi
     case MessageKind::kAeDiff: return readAeDiff(reader, limits, payload.emplace<AeDiff>());
     case MessageKind::kAeFetch: return readAeFetch(reader, limits, payload.emplace<AeFetch>());
     case MessageKind::kAeRecords: return readAeRecords(reader, limits, payload.emplace<AeRecords>());
+    case MessageKind::kStreamRequest: return readStreamRequest(reader, payload.emplace<StreamRequest>());
+    case MessageKind::kStreamBatch: return readStreamBatch(reader, limits, payload.emplace<StreamBatch>());
   }
   return Status(ErrorCode::kInternal, "readPayload called with an unknown kind");  // callers check the kind first
 }

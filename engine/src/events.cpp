@@ -84,6 +84,7 @@ std::string_view eventTypeName(EventType type) {
     case EventType::kHintEvent: return "hint";
     case EventType::kReadRepaired: return "read_repaired";
     case EventType::kAntiEntropyExchanged: return "anti_entropy_exchanged";
+    case EventType::kRangeStreamed: return "range_streamed";
   }
   return "unknown";
 }

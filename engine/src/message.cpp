@@ -7,8 +7,8 @@ namespace {
 
 // Indexed by wire number.
 constexpr std::array<std::string_view, kMessageKindCount> kKindNames = {
-    "unknown",     "write",       "write_ack",   "read",    "read_reply", "gossip",     "hinted_write",
-    "hint_replay", "read_repair", "ae_tree",     "ae_diff", "ae_fetch",   "ae_records",
+    "unknown",     "write",   "write_ack", "read",     "read_reply", "gossip",         "hinted_write", "hint_replay",
+    "read_repair", "ae_tree", "ae_diff",   "ae_fetch", "ae_records", "stream_request", "stream_batch",
 };
 
 static_assert(std::variant_size_v<Payload> == kMessageKindCount - 1,

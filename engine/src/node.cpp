@@ -36,9 +36,9 @@ struct Node::PendingRequest {
   TimerId deadline = 0;
   TimerId hintTimer = 0;
   TimePoint begun;
-  std::vector<NodeId> replicas;     // the preference list's N replicas
-  std::vector<NodeId> fallbacks;    // further nodes, in ring order, that may stand in for failed replicas
-  std::vector<NodeId> hintedOwners; // replicas a hinted copy was sent for
+  std::vector<NodeId> replicas;      // the preference list's N replicas
+  std::vector<NodeId> fallbacks;     // further nodes, in ring order, that may stand in for failed replicas
+  std::vector<NodeId> hintedOwners;  // replicas a hinted copy was sent for
   std::vector<NodeId> usedFallbacks;
   boost::fibers::mutex mutex;
   boost::fibers::condition_variable changed;
@@ -96,6 +96,11 @@ void Node::stop() {
   }
   m_hintReplays.clear();
   m_pending.clear();
+  for (auto& [id, wait] : m_streams) {
+    wait->timedOut = true;
+    wait->changed.notify_all();
+  }
+  m_streams.clear();
   m_inbox.clear();
   m_inboxReady.notify_all();
 }
@@ -133,8 +138,7 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value) {
   const QuorumConfig quorum = m_config.quorum;
   const MechanismConfig& mechanisms = m_config.mechanisms;
   PreferenceList preference;
-  m_ring->preferenceList(tokenForKey(key), quorum.n, mechanisms.hintedHandoff ? m_ring->nodes().size() : 0,
-                         preference);
+  m_ring->preferenceList(tokenForKey(key), quorum.n, mechanisms.hintedHandoff ? m_ring->nodes().size() : 0, preference);
   const std::size_t needed = op == Operation::kGet ? quorum.r : quorum.w;
 
   auto pending = std::make_shared<PendingRequest>();
@@ -357,6 +361,13 @@ void Node::onMessage(Message message) {
       recordAnswer(*pending, std::move(answer));
       return;
     }
+    case MessageKind::kStreamBatch: {
+      auto it = m_streams.find(message.requestId);
+      if (it == m_streams.end()) return;
+      it->second->batch = std::move(std::get<StreamBatch>(message.payload));
+      it->second->changed.notify_all();
+      return;
+    }
     default:
       // Everything else is work for this node's replica fibers, which charge CPU for it.
       m_inbox.push_back(std::move(message));
@@ -427,6 +438,9 @@ void Node::handleReplicaRequest(Message& message) {
     return;
   } else if (auto* records = std::get_if<AeRecords>(&message.payload)) {
     applyRecords(*records);
+    return;
+  } else if (std::holds_alternative<StreamRequest>(message.payload)) {
+    onStreamRequest(message);
     return;
   } else {
     return;

@@ -199,10 +199,9 @@ void Node::onAeDiff(const Message& message) {
   }
   auto& bus = m_rt.events();
   if (bus.wants(EventType::kAntiEntropyExchanged)) {
-    bus.publish(AntiEntropyExchanged{m_rt.now(), m_config.id, message.from, diff.range,
-                                     static_cast<std::uint32_t>(diff.leaves.size()),
-                                     static_cast<std::uint32_t>(push.records.size()),
-                                     static_cast<std::uint32_t>(fetch.keys.size())});
+    bus.publish(AntiEntropyExchanged{
+        m_rt.now(), m_config.id, message.from, diff.range, static_cast<std::uint32_t>(diff.leaves.size()),
+        static_cast<std::uint32_t>(push.records.size()), static_cast<std::uint32_t>(fetch.keys.size())});
   }
   if (!push.records.empty()) sendMaintenance(message.from, std::move(push));
   if (!fetch.keys.empty()) sendMaintenance(message.from, std::move(fetch));
@@ -226,11 +225,114 @@ void Node::applyRecords(const AeRecords& records) {
       m_stats.antiEntropyBytesRepaired += entry.key.size() + entry.record.footprint();
       auto& bus = m_rt.events();
       if (bus.wants(EventType::kStorageWritten)) {
-        bus.publish(StorageWritten{m_rt.now(), m_config.id, entry.key, entry.record.version, true,
-                                   entry.record.tombstone});
+        bus.publish(
+            StorageWritten{m_rt.now(), m_config.id, entry.key, entry.record.version, true, entry.record.tombstone});
       }
     }
   }
+}
+
+}  // namespace ringlab
+
+namespace ringlab {
+
+// --- membership changes: streaming ranges -------------------------------------------------------------------------
+
+namespace {
+constexpr std::uint32_t kStreamBatchRecords = 500;
+}  // namespace
+
+void Node::onStreamRequest(const Message& message) {
+  const auto& request = std::get<StreamRequest>(message.payload);
+  StreamBatch batch;
+  batch.range = request.range;
+  batch.done = true;
+  const std::uint32_t limit = std::max<std::uint32_t>(1, request.maxRecords);
+  m_storage.scan(request.range, [&](Token token, std::string_view key, const Record& record) {
+    if (batch.records.size() >= limit && token != batch.lastToken) {
+      batch.done = false;  // more to come; records sharing the last token all went in this batch
+      return false;
+    }
+    batch.records.push_back(KeyRecord{Key(key), record});
+    batch.lastToken = token;
+    return true;
+  });
+  Message reply;
+  reply.to = message.from;
+  reply.requestId = message.requestId;
+  reply.payload = std::move(batch);
+  m_rt.send(std::move(reply));
+}
+
+Node::StreamOutcome Node::streamIn(const std::vector<StreamTask>& tasks) {
+  StreamOutcome outcome;
+  const Duration timeout = m_config.requestTimeout * 4;
+  std::size_t index = 0;
+  for (const StreamTask& task : tasks) {
+    ++index;
+    NodeId usedSource = kNoNode;
+    std::uint64_t records = 0;
+    bool complete = false;
+    for (NodeId source : task.sources) {
+      TokenRange remaining = task.range;
+      bool sourceFailed = false;
+      while (!complete && !sourceFailed) {
+        auto wait = std::make_shared<StreamWait>();
+        const std::uint64_t id = nextRequestId();
+        m_streams.emplace(id, wait);
+        const TimerId timer = m_rt.startTimer(timeout, [this, id] {
+          auto it = m_streams.find(id);
+          if (it == m_streams.end()) return;
+          it->second->timedOut = true;
+          it->second->changed.notify_all();
+        });
+        Message message;
+        message.to = source;
+        message.requestId = id;
+        message.payload = StreamRequest{remaining, kStreamBatchRecords};
+        m_rt.send(std::move(message));
+        {
+          std::unique_lock lock(wait->mutex);
+          while (!wait->batch && !wait->timedOut) {
+            wait->changed.wait(lock);
+            m_rt.checkAlive();
+          }
+        }
+        m_rt.cancelTimer(timer);
+        m_streams.erase(id);
+        if (!wait->batch) {
+          sourceFailed = true;
+          break;
+        }
+        m_rt.chargeCpu();
+        const StreamBatch& batch = *wait->batch;
+        for (const KeyRecord& entry : batch.records) {
+          m_hlc.observe(entry.record.version, m_rt.wallClockMicros());
+          (void)m_storage.apply(entry.key, entry.record);
+        }
+        records += batch.records.size();
+        usedSource = source;
+        if (batch.done || batch.lastToken == remaining.end) {
+          complete = true;
+        } else {
+          remaining.start = batch.lastToken;
+        }
+      }
+      if (complete) break;
+    }
+    if (complete) {
+      outcome.rangesDone++;
+    } else {
+      outcome.rangesFailed++;
+      usedSource = kNoNode;
+    }
+    outcome.records += records;
+    auto& bus = m_rt.events();
+    if (bus.wants(EventType::kRangeStreamed)) {
+      bus.publish(RangeStreamed{m_rt.now(), m_config.id, usedSource, task.range, records, index, tasks.size()});
+    }
+  }
+  return outcome;
 }
 
 }  // namespace ringlab

@@ -294,19 +294,20 @@ constexpr std::array<std::string_view, 3> kRingKeys = {"strategy", "vnodes", "pa
 constexpr std::array<std::string_view, 3> kReplicationKeys = {"n", "r", "w"};
 constexpr std::array<std::string_view, 5> kNetworkKeys = {"latency", "latency_by_kind", "links", "loss", "duplication"};
 constexpr std::array<std::string_view, 5> kLinkKeys = {"from", "to", "latency", "loss", "both_ways"};
-constexpr std::array<std::string_view, 12> kMessageKindNames = {
-    "write",       "write_ack",   "read",    "read_reply", "gossip",   "hinted_write",
-    "hint_replay", "read_repair", "ae_tree", "ae_diff",    "ae_fetch", "ae_records"};
+constexpr std::array<std::string_view, 14> kMessageKindNames = {
+    "write",       "write_ack", "read",    "read_reply", "gossip",     "hinted_write",   "hint_replay",
+    "read_repair", "ae_tree",   "ae_diff", "ae_fetch",   "ae_records", "stream_request", "stream_batch"};
 constexpr std::array<std::string_view, 10> kWorkloadKeys = {
     "model", "rate", "clients", "think_time", "read_ratio", "delete_ratio", "keys", "value_size", "start", "stop"};
 constexpr std::array<std::string_view, 6> kKeysKeys = {"count",     "distribution", "theta",
                                                        "scrambled", "hot_keys",     "hot_ops"};
 constexpr std::array<std::string_view, 2> kMinMaxKeys = {"min", "max"};
-constexpr std::array<std::string_view, 14> kTimelineKeys = {"at",      "say",       "pause",    "crash", "restart",
-                                                            "wipe",    "partition", "cut",      "heal",  "link",
-                                                            "network", "slow",      "workload", "quorum"};
-constexpr std::array<std::string_view, 11> kActionKeys = {"crash", "restart", "wipe", "partition", "cut",   "heal",
-                                                          "link",  "network", "slow", "workload",  "quorum"};
+constexpr std::array<std::string_view, 17> kTimelineKeys = {
+    "at",   "say",     "pause", "crash",    "restart", "wipe",     "partition",    "cut",        "heal",
+    "link", "network", "slow",  "workload", "quorum",  "add_node", "decommission", "remove_node"};
+constexpr std::array<std::string_view, 14> kActionKeys = {
+    "crash",   "restart", "wipe",     "partition", "cut",      "heal",         "link",
+    "network", "slow",    "workload", "quorum",    "add_node", "decommission", "remove_node"};
 constexpr std::array<std::string_view, 2> kRestartKeys = {"node", "wipe"};
 constexpr std::array<std::string_view, 2> kCutKeys = {"from", "to"};
 constexpr std::array<std::string_view, 2> kNetworkActionKeys = {"latency", "loss"};
@@ -442,6 +443,7 @@ class ScenarioParser {
   std::string_view m_source;
   std::size_t m_visits = 0;
   std::size_t m_nodeCount = 5;
+  std::size_t m_initialNodeCount = 5;  // before any add_node of the timeline
   std::size_t m_replicas = 3;
   std::size_t m_workloadCount = 0;
   std::vector<std::pair<double, double>> m_workloadMix;  // (read, delete) ratio of each workload at the start
@@ -765,8 +767,8 @@ void ScenarioParser::parseMechanisms(const Field& f, MechanismConfig& mech) {
     if (const Field* p = r.find("probability")) mech.readRepairProbability = number(*p, 0, 1);
   }
   {
-    const MapView a = section("anti_entropy", kAntiEntropyKeys, mech.antiEntropy,
-                              "true, false, or {interval: 250ms, depth: 8}");
+    const MapView a =
+        section("anti_entropy", kAntiEntropyKeys, mech.antiEntropy, "true, false, or {interval: 250ms, depth: 8}");
     if (const Field* i = a.find("interval")) mech.antiEntropyInterval = duration(*i, Duration{0}, kMinute, true);
     if (const Field* d = a.find("depth")) mech.merkleDepth = static_cast<unsigned>(integer(*d, 0, 16));
   }
@@ -1063,6 +1065,14 @@ KeyDistribution ScenarioParser::parseKeys(const Field& f) {
 // --- timeline ---------------------------------------------------------------------------------------------------
 
 void ScenarioParser::parseTimeline(const Field& f, std::vector<TimelineEntry>& timeline) {
+  // Nodes added by the timeline may be named in it: accept their names here; checkTimeline then verifies, in time
+  // order, that a node exists (was added before) wherever it is named.
+  m_initialNodeCount = m_nodeCount;
+  if (f.node.IsSequence()) {
+    for (const auto& item : f.node) {
+      if (item.IsMap() && item["add_node"]) ++m_nodeCount;
+    }
+  }
   std::vector<PendingEntry> pending;
   for (const Field& item : list(f, "a list of timeline entries such as {at: 10s, crash: n3}")) {
     pending.push_back(parseEntry(item));
@@ -1109,6 +1119,12 @@ PendingEntry ScenarioParser::parseEntry(const Field& f) {
 }
 
 ScenarioAction ScenarioParser::parseAction(std::string_view key, const Field& f) {
+  if (key == "add_node") {
+    if (!boolean(f)) failExpected(f, "true (add_node: true adds the next node)");
+    return AddNodeAction{};
+  }
+  if (key == "decommission") return DecommissionAction{node(f)};
+  if (key == "remove_node") return RemoveNodeAction{node(f)};
   if (key == "crash") return CrashAction{node(f)};
   if (key == "wipe") return WipeAction{node(f)};
   if (key == "restart") {
@@ -1227,12 +1243,63 @@ ScenarioAction ScenarioParser::parseAction(std::string_view key, const Field& f)
 // ones, and keep every workload's read_ratio + delete_ratio at most 1.
 void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
   std::vector<bool> running(m_nodeCount, true);
+  std::size_t existing = m_initialNodeCount;   // nodes n1..n<existing> exist at the current point in time
+  std::vector<bool> gone(m_nodeCount, false);  // decommissioned or removed
+  const auto nodesNamed = [](const ScenarioAction& action) {
+    std::vector<NodeId> named;
+    std::visit(
+        [&](const auto& a) {
+          using A = std::decay_t<decltype(a)>;
+          if constexpr (requires { a.node; }) named.push_back(a.node);
+          if constexpr (std::is_same_v<A, CutLinkAction> || std::is_same_v<A, LinkAction>) {
+            named.push_back(a.from);
+            named.push_back(a.to);
+          }
+          if constexpr (std::is_same_v<A, PartitionAction>) {
+            for (const auto& group : a.groups) named.insert(named.end(), group.begin(), group.end());
+          }
+        },
+        action);
+    return named;
+  };
   std::vector<std::pair<double, double>> mix = m_workloadMix;
   for (const PendingEntry* p : entries) {
     const std::string at = formatDurationLimit(p->entry.at.sinceStart);
     for (std::size_t i = 0; i < p->entry.actions.size(); ++i) {
       const Field& f = p->actionFields[i];
       const ScenarioAction& action = p->entry.actions[i];
+      for (NodeId named : nodesNamed(action)) {
+        if (named >= existing) {
+          fail(f.at, f.path,
+               fmt::format("{} does not exist yet at {} (only n1..n{}; add_node adds the next one)", nodeName(named),
+                           at, existing));
+        }
+        if (gone[named]) fail(f.at, f.path, fmt::format("{} has left the cluster before {}", nodeName(named), at));
+      }
+      if (std::holds_alternative<AddNodeAction>(action)) {
+        ++existing;
+        continue;
+      }
+      if (const auto* leave = std::get_if<DecommissionAction>(&action)) {
+        if (!running[leave->node]) {
+          fail(f.at, f.path,
+               fmt::format("expected a running node, but {} is down at {} (take a crashed node out with "
+                           "'remove_node: {}')",
+                           nodeName(leave->node), at, nodeName(leave->node)));
+        }
+        gone[leave->node] = true;
+        continue;
+      }
+      if (const auto* remove = std::get_if<RemoveNodeAction>(&action)) {
+        if (running[remove->node]) {
+          fail(f.at, f.path,
+               fmt::format("expected a crashed node, but {} is running at {} (decommission a running node with "
+                           "'decommission: {}')",
+                           nodeName(remove->node), at, nodeName(remove->node)));
+        }
+        gone[remove->node] = true;
+        continue;
+      }
       if (const auto* crash = std::get_if<CrashAction>(&action)) {
         if (!running[crash->node]) {
           fail(f.at, f.path,
@@ -1492,6 +1559,9 @@ std::string describeAction(const ScenarioAction& action) {
             if (a.w) parts.push_back(fmt::format("W={}", *a.w));
             return fmt::format("quorum {}", fmt::join(parts, " "));
           },
+          [](const AddNodeAction&) { return std::string("add a node"); },
+          [](const DecommissionAction& a) { return "decommission " + nodeName(a.node); },
+          [](const RemoveNodeAction& a) { return "remove " + nodeName(a.node); },
       },
       action);
 }

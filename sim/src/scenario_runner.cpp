@@ -191,6 +191,14 @@ void ScenarioRunner::apply(const ScenarioAction& action) {
                    if (a.w) quorum.w = *a.w;
                    sim.setQuorum(quorum);
                  },
+                 [&](const AddNodeAction&) {
+                   sim.addNode();
+                   m_cpuFactors.resize(sim.nodeCount(), 1.0);
+                 },
+                 [&](const DecommissionAction& a) { (void)sim.decommission(a.node); },
+                 [&](const RemoveNodeAction& a) {
+                   if (sim.removeNode(a.node).isOk()) std::erase(m_crashed, a.node);
+                 },
              },
              action);
 }
@@ -270,11 +278,14 @@ ScenarioReport ScenarioRunner::finish() {
   const TimePoint limit = quiesceStart + m_spec.quiesce.limit;
   std::uint64_t divergent = countDivergentKeys(readReplicas());
   std::optional<TimePoint> convergedAt;
-  if (divergent == 0 && m_sim->operationsInFlight() == 0) convergedAt = m_sim->now();
+  const auto settled = [&] {
+    return divergent == 0 && m_sim->operationsInFlight() == 0 && !m_sim->membershipChangeInProgress();
+  };
+  if (settled()) convergedAt = m_sim->now();
   while (!convergedAt && m_sim->now() < limit) {
     m_sim->runUntil(std::min(limit, m_sim->now() + m_spec.quiesce.checkEvery));
     divergent = countDivergentKeys(readReplicas());
-    if (divergent == 0 && m_sim->operationsInFlight() == 0) convergedAt = m_sim->now();
+    if (settled()) convergedAt = m_sim->now();
     if (m_options.onProgress) {
       m_options.onProgress(static_cast<double>((m_sim->now() - quiesceStart).count()) /
                                static_cast<double>(m_spec.quiesce.limit.count()),

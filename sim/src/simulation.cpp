@@ -9,6 +9,8 @@
 #endif
 #include <boost/fiber/operations.hpp>
 
+#include <fmt/format.h>
+
 #include <ringlab/engine/codec.h>
 
 namespace ringlab {
@@ -124,6 +126,8 @@ struct Simulation::NodeSlot {
   std::uint64_t incarnation = 1;
   std::vector<TimePoint> coreFreeAt;
   double cpuFactor = 1.0;
+  bool leaving = false;  // decommissioning: still running to stream its data out, no longer in the ring
+  bool left = false;     // gone for good
 };
 
 struct Simulation::Workload {
@@ -166,22 +170,10 @@ Simulation::Simulation(SimulationConfig config)
       m_network(m_config.network, m_config.nodes),
       m_stacks(kFiberStackBytes) {
   if (Status s = m_config.validate(); !s.isOk()) throw std::invalid_argument(s.toString());
-  Rng ringRng = m_rng.split("ring");
-  m_ring = std::make_shared<const Ring>(Ring::build(m_config.ring, m_config.nodes, ringRng));
-  m_nodes.resize(m_config.nodes);
-  for (NodeId id = 0; id < m_config.nodes; ++id) {
-    NodeSlot& slot = m_nodes[id];
-    slot.storage = makeMemoryStorage(m_config.storage);
-    slot.runtime = std::make_unique<NodeRuntime>(*this, id);
-    slot.runtime->m_rng = m_rng.split(0x6e6f6465'00000000ull + id);
-    NodeConfig nodeConfig;
-    nodeConfig.id = id;
-    nodeConfig.quorum = m_config.quorum;
-    nodeConfig.requestTimeout = m_config.requestTimeout;
-    nodeConfig.mechanisms = m_config.mechanisms;
-    slot.node = std::make_unique<Node>(nodeConfig, *slot.runtime, *slot.storage, m_ring);
-    slot.coreFreeAt.assign(m_config.coresPerNode, TimePoint{});
-  }
+  m_ringRng = m_rng.split("ring");
+  m_ring = std::make_shared<const Ring>(Ring::build(m_config.ring, m_config.nodes, m_ringRng));
+  m_nodes.reserve(m_config.nodes);
+  for (NodeId id = 0; id < m_config.nodes; ++id) addSlot(id);
   for (NodeId id = 0; id < m_config.nodes; ++id) {
     m_nodes[id].running = true;
     m_nodes[id].node->start(m_nodes[id].incarnation);
@@ -193,6 +185,21 @@ Simulation::Simulation(SimulationConfig config)
     ++m_downVerdicts;
     if (isRunning(change.peer) && !m_network.linkCut(change.peer, change.observer)) ++m_falseSuspicions;
   });
+}
+
+void Simulation::addSlot(NodeId id) {
+  m_nodes.emplace_back();
+  NodeSlot& slot = m_nodes.back();
+  slot.storage = makeMemoryStorage(m_config.storage);
+  slot.runtime = std::make_unique<NodeRuntime>(*this, id);
+  slot.runtime->m_rng = m_rng.split(0x6e6f6465'00000000ull + id);
+  NodeConfig nodeConfig;
+  nodeConfig.id = id;
+  nodeConfig.quorum = m_config.quorum;
+  nodeConfig.requestTimeout = m_config.requestTimeout;
+  nodeConfig.mechanisms = m_config.mechanisms;
+  slot.node = std::make_unique<Node>(nodeConfig, *slot.runtime, *slot.storage, m_ring);
+  slot.coreFreeAt.assign(m_config.coresPerNode, m_now);
 }
 
 NodeStats Simulation::totalNodeStats() const {
@@ -629,7 +636,7 @@ void Simulation::crash(NodeId id) {
 }
 
 void Simulation::restart(NodeId id, bool wipe) {
-  if (id >= m_nodes.size() || m_nodes[id].running) return;
+  if (id >= m_nodes.size() || m_nodes[id].running || m_nodes[id].left) return;
   NodeSlot& slot = m_nodes[id];
   if (wipe) {
     slot.storage->clear();
@@ -820,12 +827,13 @@ void Simulation::issueOperation(std::size_t index, std::function<void(const Clie
   }
   // A coordinator among the running nodes, as a load balancer with health checks would choose.
   std::size_t running = 0;
-  for (const auto& slot : m_nodes) running += slot.running;
+  auto serving = [](const NodeSlot& slot) { return slot.running && !slot.leaving; };
+  for (const auto& slot : m_nodes) running += serving(slot);
   NodeId coordinator = kNoNode;
   if (running > 0) {
     std::uint64_t pick = w.rng.below(running);
     for (NodeId id = 0; id < m_nodes.size(); ++id) {
-      if (m_nodes[id].running && pick-- == 0) {
+      if (serving(m_nodes[id]) && pick-- == 0) {
         coordinator = id;
         break;
       }
@@ -881,6 +889,160 @@ const WorkloadConfig& Simulation::workload(std::size_t index) const { return m_w
 
 void Simulation::stopWorkloads() {
   for (auto& w : m_workloads) w->stopped = true;
+}
+
+}  // namespace ringlab
+
+namespace ringlab {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Membership changes
+
+bool Simulation::hasLeft(NodeId node) const { return node < m_nodes.size() && m_nodes[node].left; }
+
+bool Simulation::membershipChangeInProgress() const {
+  return std::any_of(m_changes.begin(), m_changes.end(), [](const MembershipChange& c) { return !c.finished; });
+}
+
+void Simulation::switchRing(Ring ring) {
+  m_ring = std::make_shared<const Ring>(std::move(ring));
+  for (auto& slot : m_nodes) slot.node->setRing(m_ring);
+  hash(0x4149, static_cast<std::uint64_t>(m_now.nanos()), m_ring->entries().size());
+}
+
+void Simulation::startStreaming(std::size_t changeIndex, const Ring& before) {
+  MembershipChange& change = m_changes[changeIndex];
+  // Group the ranges by receiving node; each receiver tries the previous holder first, then the other replicas the
+  // range had before the change.
+  std::map<NodeId, std::vector<Node::StreamTask>> byReceiver;
+  PreferenceList previous;
+  for (const RangeTransfer& transfer : change.transfers) {
+    Node::StreamTask task;
+    task.range = transfer.range;
+    before.preferenceList(transfer.range.end, m_config.quorum.n, 0, previous);
+    if (transfer.from != change.node || change.kind != MembershipChange::Kind::kRemove) {
+      task.sources.push_back(transfer.from);
+    }
+    for (NodeId replica : previous.replicas) {
+      if (replica != transfer.to && replica != change.node &&
+          std::find(task.sources.begin(), task.sources.end(), replica) == task.sources.end()) {
+        task.sources.push_back(replica);
+      }
+    }
+    byReceiver[transfer.to].push_back(std::move(task));
+  }
+  change.receivers = byReceiver.size();
+  auto finishIfDone = [this, changeIndex] {
+    MembershipChange& c = m_changes[changeIndex];
+    if (c.receiversDone < c.receivers || c.finished) return;
+    c.finished = m_now;
+    NodeSlot& slot = m_nodes[c.node];
+    if (c.kind == MembershipChange::Kind::kAdd) {
+      slot.node->setMemberStatus(MemberStatus::kNormal);
+    } else {
+      slot.node->setMemberStatus(MemberStatus::kLeft);
+      if (slot.running) {
+        slot.running = false;
+        ++slot.incarnation;
+        slot.node->stop();
+      }
+      slot.leaving = false;
+      slot.left = true;
+    }
+    hash(0xd0e, static_cast<std::uint64_t>(m_now.nanos()), c.node, c.recordsStreamed);
+    if (m_events.wants(EventType::kClusterChanged)) {
+      m_events.publish(ClusterChanged{m_now, fmt::format("{} {}: {} records streamed in {} ranges", nodeName(c.node),
+                                                         c.kind == MembershipChange::Kind::kAdd ? "joined" : "left",
+                                                         c.recordsStreamed, c.transfers.size())});
+    }
+  };
+  for (auto& [receiver, tasks] : byReceiver) {
+    spawnFiber(receiver, FiberRole::kSystem, "stream-in",
+               [this, receiver = receiver, tasks = std::move(tasks), changeIndex, finishIfDone] {
+                 const Node::StreamOutcome outcome = m_nodes[receiver].node->streamIn(tasks);
+                 MembershipChange& c = m_changes[changeIndex];
+                 c.recordsStreamed += outcome.records;
+                 c.rangesFailed += outcome.rangesFailed;
+                 c.receiversDone++;
+                 finishIfDone();
+               });
+  }
+  finishIfDone();
+}
+
+NodeId Simulation::addNode() {
+  const NodeId id = static_cast<NodeId>(m_nodes.size());
+  const Ring before = *m_ring;
+  m_config.nodes = m_nodes.size() + 1;
+  m_network.resize(m_config.nodes);
+  addSlot(id);
+  switchRing(before.withNode(id, m_ringRng));
+  NodeSlot& slot = m_nodes[id];
+  slot.running = true;
+  slot.node->start(slot.incarnation);
+  slot.node->setMemberStatus(MemberStatus::kJoining);
+  MembershipChange change;
+  change.kind = MembershipChange::Kind::kAdd;
+  change.node = id;
+  change.begun = m_now;
+  change.transfers = Ring::diff(before, *m_ring, m_config.quorum.n);
+  m_changes.push_back(std::move(change));
+  if (m_events.wants(EventType::kNodeStateChanged)) {
+    m_events.publish(NodeStateChanged{m_now, id, NodeState::kJoining, "added to the ring"});
+  }
+  startStreaming(m_changes.size() - 1, before);
+  return id;
+}
+
+Status Simulation::decommission(NodeId id) {
+  if (id >= m_nodes.size() || !m_nodes[id].running || m_nodes[id].leaving || m_nodes[id].left) {
+    return Status(ErrorCode::kInvalidArgument, nodeName(id) + " is not a running member of the ring");
+  }
+  const Ring before = *m_ring;
+  if (before.nodes().size() <= m_config.quorum.n) {
+    return Status(ErrorCode::kInvalidArgument, "decommissioning " + nodeName(id) + " would leave fewer than N = " +
+                                                   std::to_string(m_config.quorum.n) + " nodes");
+  }
+  m_nodes[id].leaving = true;
+  m_nodes[id].node->setMemberStatus(MemberStatus::kLeaving);
+  switchRing(before.withoutNode(id));
+  MembershipChange change;
+  change.kind = MembershipChange::Kind::kDecommission;
+  change.node = id;
+  change.begun = m_now;
+  change.transfers = Ring::diff(before, *m_ring, m_config.quorum.n);
+  m_changes.push_back(std::move(change));
+  if (m_events.wants(EventType::kNodeStateChanged)) {
+    m_events.publish(NodeStateChanged{m_now, id, NodeState::kLeaving, "decommissioning"});
+  }
+  startStreaming(m_changes.size() - 1, before);
+  return Status::ok();
+}
+
+Status Simulation::removeNode(NodeId id) {
+  if (id >= m_nodes.size() || m_nodes[id].running || m_nodes[id].left) {
+    return Status(ErrorCode::kInvalidArgument,
+                  nodeName(id) + " is not a crashed member of the ring (decommission a running node instead)");
+  }
+  const Ring before = *m_ring;
+  if (before.nodes().size() <= m_config.quorum.n) {
+    return Status(ErrorCode::kInvalidArgument, "removing " + nodeName(id) + " would leave fewer than N = " +
+                                                   std::to_string(m_config.quorum.n) + " nodes");
+  }
+  m_nodes[id].left = true;
+  m_nodes[id].node->clearHints();
+  switchRing(before.withoutNode(id));
+  MembershipChange change;
+  change.kind = MembershipChange::Kind::kRemove;
+  change.node = id;
+  change.begun = m_now;
+  change.transfers = Ring::diff(before, *m_ring, m_config.quorum.n);
+  m_changes.push_back(std::move(change));
+  if (m_events.wants(EventType::kNodeStateChanged)) {
+    m_events.publish(NodeStateChanged{m_now, id, NodeState::kDown, "removed from the ring"});
+  }
+  startStreaming(m_changes.size() - 1, before);
+  return Status::ok();
 }
 
 }  // namespace ringlab

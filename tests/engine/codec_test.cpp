@@ -124,6 +124,13 @@ std::vector<Message> sampleMessages() {
       makeMessage(AeRecords{}),
       makeMessage(AeRecords{{KeyRecord{"a", makeRecord("value")}, KeyRecord{"gone", makeRecord("", true)},
                              KeyRecord{"", makeRecord("")}}}),
+      makeMessage(StreamRequest{TokenRange{5, 5}, 500}),
+      makeMessage(StreamRequest{TokenRange{std::numeric_limits<Token>::max(), 3}, 0}),
+      makeMessage(StreamBatch{TokenRange{1, 2}, {}, 0, true}),
+      makeMessage(StreamBatch{TokenRange{10, 900},
+                              {KeyRecord{"a", makeRecord("value")}, KeyRecord{"gone", makeRecord("", true)}},
+                              777,
+                              false}),
   };
 }
 

@@ -213,8 +213,9 @@ TEST(EventTypeTest, EventTypeMatchesTheVariantAlternative) {
   EXPECT_EQ(eventType(HintEvent{}), EventType::kHintEvent);
   EXPECT_EQ(eventType(ReadRepaired{}), EventType::kReadRepaired);
   EXPECT_EQ(eventType(AntiEntropyExchanged{}), EventType::kAntiEntropyExchanged);
+  EXPECT_EQ(eventType(RangeStreamed{}), EventType::kRangeStreamed);
   // Every alternative is listed above: the enum has exactly one value per alternative.
-  EXPECT_EQ(static_cast<std::size_t>(EventType::kAntiEntropyExchanged) + 1, kEventTypeCount);
+  EXPECT_EQ(static_cast<std::size_t>(EventType::kRangeStreamed) + 1, kEventTypeCount);
 }
 
 TEST(EventTypeTest, EveryEventTypeHasADistinctKnownName) {

@@ -9,12 +9,20 @@ namespace ringlab {
 namespace {
 
 constexpr std::pair<MessageKind, std::string_view> kKinds[] = {
-    {MessageKind::kWriteRequest, "write"},     {MessageKind::kWriteAck, "write_ack"},
-    {MessageKind::kReadRequest, "read"},       {MessageKind::kReadReply, "read_reply"},
-    {MessageKind::kGossip, "gossip"},          {MessageKind::kHintedWrite, "hinted_write"},
-    {MessageKind::kHintReplay, "hint_replay"}, {MessageKind::kReadRepair, "read_repair"},
-    {MessageKind::kAeTree, "ae_tree"},         {MessageKind::kAeDiff, "ae_diff"},
-    {MessageKind::kAeFetch, "ae_fetch"},       {MessageKind::kAeRecords, "ae_records"},
+    {MessageKind::kWriteRequest, "write"},
+    {MessageKind::kWriteAck, "write_ack"},
+    {MessageKind::kReadRequest, "read"},
+    {MessageKind::kReadReply, "read_reply"},
+    {MessageKind::kGossip, "gossip"},
+    {MessageKind::kHintedWrite, "hinted_write"},
+    {MessageKind::kHintReplay, "hint_replay"},
+    {MessageKind::kReadRepair, "read_repair"},
+    {MessageKind::kAeTree, "ae_tree"},
+    {MessageKind::kAeDiff, "ae_diff"},
+    {MessageKind::kAeFetch, "ae_fetch"},
+    {MessageKind::kAeRecords, "ae_records"},
+    {MessageKind::kStreamRequest, "stream_request"},
+    {MessageKind::kStreamBatch, "stream_batch"},
 };
 
 TEST(MessageTest, EveryKindHasANameThatParsesBack) {
@@ -29,16 +37,16 @@ TEST(MessageTest, EveryKindHasANameThatParsesBack) {
 
 TEST(MessageTest, WireNumbersOutsideTheTableAreUnknown) {
   EXPECT_EQ(messageKindName(static_cast<MessageKind>(0)), "unknown");
-  EXPECT_EQ(messageKindName(static_cast<MessageKind>(13)), "unknown");
+  EXPECT_EQ(messageKindName(static_cast<MessageKind>(15)), "unknown");
   EXPECT_EQ(messageKindName(static_cast<MessageKind>(255)), "unknown");
   EXPECT_EQ(parseMessageKind("unknown"), std::nullopt);
   EXPECT_EQ(parseMessageKind("Write"), std::nullopt);
   EXPECT_EQ(parseMessageKind(""), std::nullopt);
 }
 
-TEST(MessageTest, OnlyWireNumbersOneToTwelveAreKnown) {
+TEST(MessageTest, OnlyWireNumbersOneToFourteenAreKnown) {
   for (int wire = 0; wire < 256; ++wire) {
-    EXPECT_EQ(isKnownMessageKind(static_cast<std::uint8_t>(wire)), wire >= 1 && wire <= 12) << "wire " << wire;
+    EXPECT_EQ(isKnownMessageKind(static_cast<std::uint8_t>(wire)), wire >= 1 && wire <= 14) << "wire " << wire;
   }
   EXPECT_FALSE(isKnownMessageKind(kMessageKindCount));
 }
@@ -57,6 +65,8 @@ TEST(MessageTest, KindFollowsThePayload) {
       {AeDiff{}, MessageKind::kAeDiff},
       {AeFetch{}, MessageKind::kAeFetch},
       {AeRecords{}, MessageKind::kAeRecords},
+      {StreamRequest{}, MessageKind::kStreamRequest},
+      {StreamBatch{}, MessageKind::kStreamBatch},
   };
   for (const auto& [payload, kind] : cases) {
     Message message;

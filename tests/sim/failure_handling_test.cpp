@@ -193,8 +193,8 @@ ScenarioSpec campaignSpec(std::uint64_t seed) {
       case 4: spec.timeline.push_back(at(t, NetworkAction{std::nullopt, rng.uniform(0, 0.1)})); break;
       case 5:
         spec.timeline.push_back(at(t, LinkAction{node, static_cast<NodeId>((node + 1) % 5), true,
-                                                 LatencyDistribution::constant(std::chrono::milliseconds(
-                                                     static_cast<int>(rng.uniform(5, 200)))),
+                                                 LatencyDistribution::constant(
+                                                     std::chrono::milliseconds(static_cast<int>(rng.uniform(5, 200)))),
                                                  std::nullopt}));
         break;
     }

@@ -55,7 +55,8 @@ std::vector<std::string> csvLines(const MetricsTimeSeries& series) {
 const char* const kHeader =
     "time_s,get_ops_s,put_ops_s,delete_ops_s,get_p50_ms,get_p99_ms,get_p999_ms,put_p50_ms,put_p99_ms,put_p999_ms,"
     "errors_s,msg_write_s,msg_write_ack_s,msg_read_s,msg_read_reply_s,msg_gossip_s,msg_hinted_write_s,"
-    "msg_hint_replay_s,msg_read_repair_s,msg_ae_tree_s,msg_ae_diff_s,msg_ae_fetch_s,msg_ae_records_s,dropped_s";
+    "msg_hint_replay_s,msg_read_repair_s,msg_ae_tree_s,msg_ae_diff_s,msg_ae_fetch_s,msg_ae_records_s,"
+    "msg_stream_request_s,msg_stream_batch_s,dropped_s";
 
 TEST(MetricsTimeSeriesTest, EmptySeriesHasOnlyTheHeader) {
   MetricsTimeSeries series;
@@ -147,9 +148,12 @@ TEST(MetricsTimeSeriesTest, CsvLinesAreExact) {
   series.record(dropped(1200ms, MessageKind::kReadReply));
   const std::vector<std::string> expected = {
       kHeader,
-      "0.000,4.000,2.000,0.000,1.000,1.000,1.000,2.500,2.500,2.500,2.000,2.000,2.000,2.000,2.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000",
-      "0.500,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000",
-      "1.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,2.000",
+      "0.000,4.000,2.000,0.000,1.000,1.000,1.000,2.500,2.500,2.500,2.000,2.000,2.000,2.000,2.000,0.000,0.000,0.000,0."
+      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000",
+      "0.500,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0."
+      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000",
+      "1.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0."
+      "000,0.000,0.000,0.000,0.000,0.000,0.000,2.000",
   };
   EXPECT_EQ(csvLines(series), expected);
 }

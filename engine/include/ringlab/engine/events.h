@@ -206,9 +206,21 @@ struct AntiEntropyExchanged {
   std::uint32_t keysFetched = 0;  // records this node asked the peer for
 };
 
-using Event = std::variant<MessageSent, MessageDelivered, MessageDropped, RequestBegun, RequestCompleted,
-                           ReplicaAnswered, FiberSlice, FiberStarted, FiberEnded, NodeStateChanged, StorageWritten,
-                           ClusterChanged, PeerStateChanged, HintEvent, ReadRepaired, AntiEntropyExchanged>;
+// Progress of a membership change on a node receiving ranges: one event per streamed range.
+struct RangeStreamed {
+  TimePoint time;
+  NodeId node = 0;    // the receiving node
+  NodeId source = 0;  // where the range came from (kNoNode when no source could be reached)
+  TokenRange range;
+  std::uint64_t records = 0;
+  std::size_t rangesDone = 0;
+  std::size_t rangesTotal = 0;
+};
+
+using Event =
+    std::variant<MessageSent, MessageDelivered, MessageDropped, RequestBegun, RequestCompleted, ReplicaAnswered,
+                 FiberSlice, FiberStarted, FiberEnded, NodeStateChanged, StorageWritten, ClusterChanged,
+                 PeerStateChanged, HintEvent, ReadRepaired, AntiEntropyExchanged, RangeStreamed>;
 
 // Index of each alternative of Event, for subscription masks.
 enum class EventType : std::uint8_t {
@@ -228,6 +240,7 @@ enum class EventType : std::uint8_t {
   kHintEvent,
   kReadRepaired,
   kAntiEntropyExchanged,
+  kRangeStreamed,
 };
 inline constexpr std::size_t kEventTypeCount = std::variant_size_v<Event>;
 std::string_view eventTypeName(EventType type);

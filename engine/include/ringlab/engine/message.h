@@ -18,23 +18,25 @@ namespace ringlab {
 
 // Wire numbers are part of the format: never reuse or renumber one.
 enum class MessageKind : std::uint8_t {
-  kWriteRequest = 1,  // coordinator -> replica: store this record
-  kWriteAck = 2,      // replica -> coordinator: stored (or refused, with a code)
-  kReadRequest = 3,   // coordinator -> replica: what do you hold for this key?
-  kReadReply = 4,     // replica -> coordinator: the record, or none
-  kGossip = 5,        // node -> random peer: my view of the membership (heartbeats, states)
-  kHintedWrite = 6,   // coordinator -> fallback: store this record for an owner that is down (sloppy quorum)
-  kHintReplay = 7,    // fallback -> owner: a hinted record, delivered now that the owner is back (acked)
-  kReadRepair = 8,    // coordinator -> stale replica: the newest record among a read's replies (not acked)
-  kAeTree = 9,        // anti-entropy: my Merkle leaf hashes for a token range
-  kAeDiff = 10,       // anti-entropy: the leaves that differ, with the keys and versions I hold in them
-  kAeFetch = 11,      // anti-entropy: send me your records for these keys
-  kAeRecords = 12,    // anti-entropy: records to apply (a push, or the answer to a fetch)
+  kWriteRequest = 1,    // coordinator -> replica: store this record
+  kWriteAck = 2,        // replica -> coordinator: stored (or refused, with a code)
+  kReadRequest = 3,     // coordinator -> replica: what do you hold for this key?
+  kReadReply = 4,       // replica -> coordinator: the record, or none
+  kGossip = 5,          // node -> random peer: my view of the membership (heartbeats, states)
+  kHintedWrite = 6,     // coordinator -> fallback: store this record for an owner that is down (sloppy quorum)
+  kHintReplay = 7,      // fallback -> owner: a hinted record, delivered now that the owner is back (acked)
+  kReadRepair = 8,      // coordinator -> stale replica: the newest record among a read's replies (not acked)
+  kAeTree = 9,          // anti-entropy: my Merkle leaf hashes for a token range
+  kAeDiff = 10,         // anti-entropy: the leaves that differ, with the keys and versions I hold in them
+  kAeFetch = 11,        // anti-entropy: send me your records for these keys
+  kAeRecords = 12,      // anti-entropy: records to apply (a push, or the answer to a fetch)
+  kStreamRequest = 13,  // membership change: send me your records in this token range (a batch at a time)
+  kStreamBatch = 14,    // membership change: a batch of records of the requested range
 };
-inline constexpr std::size_t kMessageKindCount = 13;  // highest wire number + 1, for per-kind tables
+inline constexpr std::size_t kMessageKindCount = 15;  // highest wire number + 1, for per-kind tables
 
 // "write", "write_ack", "read", "read_reply", "gossip", "hinted_write", "hint_replay", "read_repair", "ae_tree",
-// "ae_diff", "ae_fetch", "ae_records"; "unknown" for anything else.
+// "ae_diff", "ae_fetch", "ae_records", "stream_request", "stream_batch"; "unknown" for anything else.
 std::string_view messageKindName(MessageKind kind);
 // Inverse of messageKindName; nullopt for an unknown name.
 std::optional<MessageKind> parseMessageKind(std::string_view name);
@@ -143,8 +145,25 @@ struct AeRecords {
   friend bool operator==(const AeRecords&, const AeRecords&) = default;
 };
 
+// Asks for up to `maxRecords` records whose tokens lie in `range`, in token order.
+struct StreamRequest {
+  TokenRange range;
+  std::uint32_t maxRecords = 0;
+  friend bool operator==(const StreamRequest&, const StreamRequest&) = default;
+};
+
+// The answer: records of the requested range in token order. When `done` is false, ask again for
+// (lastToken, range.end] to continue.
+struct StreamBatch {
+  TokenRange range;
+  std::vector<KeyRecord> records;
+  Token lastToken = 0;
+  bool done = false;
+  friend bool operator==(const StreamBatch&, const StreamBatch&) = default;
+};
+
 using Payload = std::variant<WriteRequest, WriteAck, ReadRequest, ReadReply, Gossip, HintedWrite, HintReplay,
-                             ReadRepair, AeTree, AeDiff, AeFetch, AeRecords>;
+                             ReadRepair, AeTree, AeDiff, AeFetch, AeRecords, StreamRequest, StreamBatch>;
 
 struct Message {
   NodeId from = 0;

@@ -47,22 +47,22 @@ struct QuorumConfig {
 // The mechanisms that keep a cluster available and convergent. Each can be switched off, so a class can see what
 // breaks without it.
 struct MechanismConfig {
-  bool gossip = true;                                    // membership and heartbeats by gossip
+  bool gossip = true;  // membership and heartbeats by gossip
   Duration gossipInterval = std::chrono::seconds(1);
-  bool failureDetector = true;                           // phi accrual over gossiped heartbeats
+  bool failureDetector = true;  // phi accrual over gossiped heartbeats
   // Heartbeats arrive by gossip, second-hand and irregularly, so the detector tolerates more spread than it would
   // for direct heartbeats: a floor of 500ms on the deviation and a 1s acceptable pause.
   FailureDetectorConfig detector{.minStdDev = std::chrono::milliseconds(500),
                                  .acceptablePause = std::chrono::seconds(1)};
   Duration detectorInterval = std::chrono::milliseconds(250);
-  bool hintedHandoff = true;                             // sloppy quorum: fallbacks take writes for failed replicas
-  Duration hintAfter = std::chrono::milliseconds(100);   // a replica silent this long gets a hinted copy elsewhere
+  bool hintedHandoff = true;                            // sloppy quorum: fallbacks take writes for failed replicas
+  Duration hintAfter = std::chrono::milliseconds(100);  // a replica silent this long gets a hinted copy elsewhere
   Duration hintReplayInterval = std::chrono::seconds(1);
-  std::size_t maxHints = 10000;                          // per node; the oldest are dropped beyond it
+  std::size_t maxHints = 10000;  // per node; the oldest are dropped beyond it
   std::size_t hintReplayBatch = 200;
-  bool readRepair = true;                                // write the newest version back to stale replicas
+  bool readRepair = true;  // write the newest version back to stale replicas
   double readRepairProbability = 1.0;
-  bool antiEntropy = true;                               // Merkle-tree exchanges between replicas of each range
+  bool antiEntropy = true;  // Merkle-tree exchanges between replicas of each range
   Duration antiEntropyInterval = std::chrono::milliseconds(250);
   unsigned merkleDepth = 8;
 };
@@ -99,14 +99,14 @@ struct NodeStats {
   std::uint64_t coordinated = 0;    // client requests coordinated
   std::uint64_t replicaWrites = 0;  // write requests served as a replica
   std::uint64_t replicaReads = 0;
-  std::uint64_t lateAnswers = 0;   // answers recorded after their request completed
-  std::uint64_t strayAnswers = 0;  // answers for requests no longer pending (after the deadline, or unknown)
-  std::uint64_t hintedWritesSent = 0;          // writes sent to a fallback for a failed replica
+  std::uint64_t lateAnswers = 0;       // answers recorded after their request completed
+  std::uint64_t strayAnswers = 0;      // answers for requests no longer pending (after the deadline, or unknown)
+  std::uint64_t hintedWritesSent = 0;  // writes sent to a fallback for a failed replica
   std::uint64_t readRepairsSent = 0;
-  std::uint64_t antiEntropyExchanges = 0;      // exchanges this node started
-  std::uint64_t antiEntropyKeysRepaired = 0;   // records applied here from anti-entropy
+  std::uint64_t antiEntropyExchanges = 0;     // exchanges this node started
+  std::uint64_t antiEntropyKeysRepaired = 0;  // records applied here from anti-entropy
   std::uint64_t antiEntropyBytesRepaired = 0;
-  std::uint64_t antiEntropyBytesSent = 0;      // encoded bytes of the anti-entropy messages this node sent
+  std::uint64_t antiEntropyBytesSent = 0;  // encoded bytes of the anti-entropy messages this node sent
   std::uint64_t gossipRounds = 0;
 };
 
@@ -156,6 +156,21 @@ class Node {
   void setMechanisms(const MechanismConfig& mechanisms) { m_config.mechanisms = mechanisms; }
   // Forgets every hint (a wiped disk).
   void clearHints() { m_hints.clear(); }
+
+  // Membership changes. A range to take over: where to fetch it from, and who else holds it if that fails.
+  struct StreamTask {
+    TokenRange range;
+    std::vector<NodeId> sources;  // tried in order
+  };
+  struct StreamOutcome {
+    std::size_t rangesDone = 0;
+    std::size_t rangesFailed = 0;  // no source answered; anti-entropy will fill these in
+    std::uint64_t records = 0;
+  };
+  // Fiber only. Fetches every task's range in batches and applies the records. Blocks until done.
+  StreamOutcome streamIn(const std::vector<StreamTask>& tasks);
+  // Sets this node's membership status (joining, normal, leaving, left); gossip spreads it.
+  void setMemberStatus(MemberStatus status) { m_membership.setOwnStatus(status); }
   std::size_t pendingRequests() const { return m_pending.size(); }
   std::size_t queuedMessages() const { return m_inbox.size(); }
 
@@ -187,6 +202,7 @@ class Node {
   void onAeFetch(const Message& message);
   void applyRecords(const AeRecords& records);
   void storeHint(NodeId owner, const Key& key, const Record& record);
+  void onStreamRequest(const Message& message);
   void sendMaintenance(NodeId to, Payload payload);
   // Applies a record locally as a replica; returns the ack code.
   ErrorCode applyLocally(const Key& key, const Record& record);
@@ -214,6 +230,13 @@ class Node {
   };
   std::map<std::uint64_t, ReplayedHint> m_hintReplays;  // by request id, until acknowledged
   std::size_t m_aeCursor = 0;                           // next ring range to reconcile
+  struct StreamWait {
+    std::optional<StreamBatch> batch;
+    bool timedOut = false;
+    boost::fibers::mutex mutex;
+    boost::fibers::condition_variable changed;
+  };
+  std::map<std::uint64_t, std::shared_ptr<StreamWait>> m_streams;  // by request id
 
   std::deque<Message> m_inbox;  // replica requests waiting for a replica fiber
   boost::fibers::mutex m_inboxMutex;

@@ -80,8 +80,20 @@ struct QuorumAction {
   std::optional<std::size_t> w;
 };
 
+// Adds a node (the next id after every node so far); it streams in the ranges it takes over.
+struct AddNodeAction {};
+// A running node hands its ranges to their new owners, then leaves.
+struct DecommissionAction {
+  NodeId node = 0;
+};
+// A crashed node is taken out of the ring for good; the survivors stream its ranges among themselves.
+struct RemoveNodeAction {
+  NodeId node = 0;
+};
+
 using ScenarioAction = std::variant<CrashAction, RestartAction, WipeAction, PartitionAction, CutLinkAction, HealAction,
-                                    LinkAction, NetworkAction, SlowNodeAction, WorkloadAction, QuorumAction>;
+                                    LinkAction, NetworkAction, SlowNodeAction, WorkloadAction, QuorumAction,
+                                    AddNodeAction, DecommissionAction, RemoveNodeAction>;
 
 // "crash n3", "partition [n1 n2] [n3]", ... for narration and logs.
 std::string describeAction(const ScenarioAction& action);

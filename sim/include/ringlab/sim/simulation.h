@@ -94,6 +94,32 @@ class Simulation final : private FiberObserver {
   // Multiplies a node's CPU cost per message (2.0: half as fast). 1.0 restores it.
   void setCpuFactor(NodeId node, double factor);
   void setQuorum(const QuorumConfig& quorum);
+
+  // --- membership changes (the ring changes at once; data follows by streaming in the background)
+  // Adds a node (the next id: n6 after n1..n5). It takes tokens (or claims partitions), then streams in the ranges
+  // it now owns, in batches, from their previous holders. Returns its id.
+  NodeId addNode();
+  // Decommissions a running node: its ranges go to their new owners, which stream them from it; then it leaves.
+  // kInvalidArgument when the node is not running, already leaving, or the ring would have fewer than N nodes.
+  Status decommission(NodeId node);
+  // Removes a node that is down for good: the new owners stream its ranges from the surviving replicas.
+  Status removeNode(NodeId node);
+  // One membership change and its progress.
+  struct MembershipChange {
+    enum class Kind : std::uint8_t { kAdd, kDecommission, kRemove } kind{};
+    NodeId node = 0;
+    std::vector<RangeTransfer> transfers;  // the ring diff
+    std::size_t receivers = 0;             // nodes streaming ranges in
+    std::size_t receiversDone = 0;
+    std::uint64_t recordsStreamed = 0;
+    std::size_t rangesFailed = 0;
+    TimePoint begun;
+    std::optional<TimePoint> finished;
+  };
+  const std::vector<MembershipChange>& membershipChanges() const { return m_changes; }
+  bool membershipChangeInProgress() const;
+  // True for a node that has left the cluster (decommissioned or removed); it cannot be restarted.
+  bool hasLeft(NodeId node) const;
   NetworkModel& network() { return m_network; }
 
   // --- clients
@@ -233,6 +259,11 @@ class Simulation final : private FiberObserver {
   std::uint64_t m_eventsProcessed = 0;
   std::uint64_t m_traceHash = 0x52696e674c6162ull;
   bool m_stopping = false;
+  Rng m_ringRng;
+  std::vector<MembershipChange> m_changes;
+  void switchRing(Ring ring);
+  void startStreaming(std::size_t change, const Ring& before);
+  void addSlot(NodeId id);
   std::uint64_t m_downVerdicts = 0;
   std::uint64_t m_falseSuspicions = 0;
   EventBus::SubscriptionId m_detectorWatch = 0;

@@ -1,0 +1,102 @@
+// Membership changes under load: nodes join and leave, ranges stream to their new owners, nothing is lost.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include <ringlab/sim/scenario_runner.h>
+
+namespace ringlab {
+namespace {
+
+using namespace std::chrono_literals;
+
+TimelineEntry at(Duration when, ScenarioAction action) {
+  TimelineEntry entry;
+  entry.at = TimePoint{when};
+  entry.actions.push_back(std::move(action));
+  return entry;
+}
+
+ScenarioSpec loadedCluster(std::uint64_t seed, std::size_t nodes, Duration duration) {
+  ScenarioSpec spec;
+  spec.name = "membership";
+  spec.duration = duration;
+  spec.cluster.seed = seed;
+  spec.cluster.nodes = nodes;
+  spec.cluster.quorum = {3, 2, 2};
+  spec.quiesce.limit = 60s;
+  WorkloadConfig workload;
+  workload.ratePerSecond = 1500;
+  workload.readRatio = 0.5;
+  workload.keys = KeyDistribution::uniform(5000);
+  spec.workloads.push_back(workload);
+  return spec;
+}
+
+TEST(MembershipTest, ScaleOutFromThreeToSixAndDecommissionToFourLosesNothing) {
+  for (std::uint64_t seed : {1, 2}) {
+    ScenarioSpec spec = loadedCluster(seed, 3, 30s);
+    spec.timeline = {at(3s, AddNodeAction{}), at(6s, AddNodeAction{}), at(9s, AddNodeAction{}),
+                     at(15s, DecommissionAction{1}), at(20s, DecommissionAction{4})};
+    ScenarioRunner runner(spec);
+    std::map<NodeId, std::multiset<std::pair<Token, Token>>> streamed;  // receiver -> ranges it streamed in
+    runner.simulation().events().subscribe(maskOf(EventType::kRangeStreamed), [&](const Event& e) {
+      const auto& s = std::get<RangeStreamed>(e);
+      streamed[s.node].insert({s.range.start, s.range.end});
+    });
+    const ScenarioReport report = runner.run();
+    const Simulation& sim = runner.simulation();
+
+    EXPECT_EQ(report.history.lostWrites, 0u) << "seed " << seed;
+    EXPECT_EQ(report.divergentKeys, 0u) << "seed " << seed;
+    EXPECT_GE(report.availability(), 0.99) << "seed " << seed << ": reads and writes keep working";
+    EXPECT_EQ(sim.ring().nodes(), (std::vector<NodeId>{0, 2, 3, 5})) << "seed " << seed;
+    EXPECT_TRUE(sim.hasLeft(1));
+    EXPECT_TRUE(sim.hasLeft(4));
+
+    // Every change finished, and each receiver streamed exactly the ranges the ring diff gave it.
+    std::map<NodeId, std::multiset<std::pair<Token, Token>>> expected;
+    ASSERT_EQ(sim.membershipChanges().size(), 5u);
+    for (const auto& change : sim.membershipChanges()) {
+      EXPECT_TRUE(change.finished.has_value()) << "seed " << seed << ": change of " << nodeName(change.node);
+      EXPECT_EQ(change.rangesFailed, 0u);
+      EXPECT_FALSE(change.transfers.empty());
+      for (const RangeTransfer& t : change.transfers) expected[t.to].insert({t.range.start, t.range.end});
+    }
+    EXPECT_EQ(streamed, expected) << "seed " << seed;
+
+    // Ownership ends balanced: within twice the coefficient of variation random tokens give on average.
+    const OwnershipStats stats = sim.ring().ownership(3);
+    EXPECT_LT(stats.coefficientOfVariation, 2 * expectedVnodeOwnershipCv(4, sim.config().ring.vnodesPerNode))
+        << "seed " << seed;
+  }
+}
+
+TEST(MembershipTest, RemovingADeadNodeStreamsItsRangesFromTheSurvivors) {
+  ScenarioSpec spec = loadedCluster(3, 5, 20s);
+  spec.timeline = {at(5s, CrashAction{2}), at(8s, RemoveNodeAction{2})};
+  ScenarioRunner runner(spec);
+  const ScenarioReport report = runner.run();
+  const Simulation& sim = runner.simulation();
+  EXPECT_EQ(report.history.lostWrites, 0u);
+  EXPECT_EQ(report.divergentKeys, 0u);
+  EXPECT_FALSE(sim.ring().contains(2));
+  ASSERT_EQ(sim.membershipChanges().size(), 1u);
+  const auto& change = sim.membershipChanges()[0];
+  EXPECT_TRUE(change.finished.has_value());
+  EXPECT_EQ(change.rangesFailed, 0u) << "every range had a surviving replica to stream from";
+  EXPECT_GT(change.recordsStreamed, 0u);
+}
+
+TEST(MembershipTest, DecommissionRefusesToShrinkBelowN) {
+  SimulationConfig config;
+  config.nodes = 3;
+  config.quorum = {3, 2, 2};
+  Simulation sim(config);
+  const Status s = sim.decommission(0);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("fewer than N"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace ringlab
