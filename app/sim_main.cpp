@@ -15,6 +15,7 @@
 #include <boost/program_options.hpp>
 
 #include <ringlab/engine/ring.h>
+#include <ringlab/sim/file_output.h>
 #include <ringlab/sim/ring_report.h>
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
@@ -385,16 +386,13 @@ int runScenario(const std::vector<std::string>& args) {
 
   std::printf("%s%s", quiet ? "" : "\n", formatScenarioSummary(report, RunSpeed{wall}).c_str());
   int exitCode = report.passed ? kExitOk : kExitExpectationFailed;
-  auto writeFile = [&](const std::string& target, const std::string& content, const char* what) {
-    std::ofstream out(target, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.close();
-    if (!out) {
-      std::fprintf(stderr, "ringlab-sim: cannot write the %s to '%s'\n", what, target.c_str());
+  if (!reportPath.empty()) {
+    const std::string json = formatScenarioJson(report, RunSpeed{wall});
+    if (Status s = writeFileAtomically(reportPath, "report", [&](std::ostream& out) { out << json; }); !s.isOk()) {
+      std::fprintf(stderr, "ringlab-sim: %s\n", s.message().c_str());
       exitCode = kExitUsage;
     }
-  };
-  if (!reportPath.empty()) writeFile(reportPath, formatScenarioJson(report, RunSpeed{wall}), "report");
+  }
   if (trace) {
     if (Status s = trace->writeTo(tracePath); !s.isOk()) {
       std::fprintf(stderr, "ringlab-sim: %s\n", s.toString().c_str());

@@ -994,29 +994,42 @@ NodeId Simulation::addNode() {
   return id;
 }
 
-Status Simulation::decommission(NodeId id) {
-  if (id >= m_nodes.size() || !m_nodes[id].running || m_nodes[id].leaving || m_nodes[id].left) {
-    return Status(ErrorCode::kInvalidArgument, nodeName(id) + " is not a running member of the ring");
-  }
+Status Simulation::leaveRing(NodeId id, MembershipChange::Kind kind) {
+  const bool decommission = kind == MembershipChange::Kind::kDecommission;
+  NodeSlot& slot = m_nodes[id];
   const Ring before = *m_ring;
   if (before.nodes().size() <= m_config.quorum.n) {
-    return Status(ErrorCode::kInvalidArgument, "decommissioning " + nodeName(id) + " would leave fewer than N = " +
+    return Status(ErrorCode::kInvalidArgument, std::string(decommission ? "decommissioning " : "removing ") +
+                                                   nodeName(id) + " would leave fewer than N = " +
                                                    std::to_string(m_config.quorum.n) + " nodes");
   }
-  m_nodes[id].leaving = true;
-  m_nodes[id].node->setMemberStatus(MemberStatus::kLeaving);
+  if (decommission) {
+    slot.leaving = true;  // it keeps running until its ranges have streamed out
+    slot.node->setMemberStatus(MemberStatus::kLeaving);
+  } else {
+    slot.left = true;
+    slot.node->clearHints();
+  }
   switchRing(before.withoutNode(id));
   MembershipChange change;
-  change.kind = MembershipChange::Kind::kDecommission;
+  change.kind = kind;
   change.node = id;
   change.begun = m_now;
   change.transfers = Ring::diff(before, *m_ring, m_config.quorum.n);
   m_changes.push_back(std::move(change));
   if (m_events.wants(EventType::kNodeStateChanged)) {
-    m_events.publish(NodeStateChanged{m_now, id, NodeState::kLeaving, "decommissioning"});
+    m_events.publish(NodeStateChanged{m_now, id, decommission ? NodeState::kLeaving : NodeState::kDown,
+                                      decommission ? "decommissioning" : "removed from the ring"});
   }
   startStreaming(m_changes.size() - 1, before);
   return Status::ok();
+}
+
+Status Simulation::decommission(NodeId id) {
+  if (id >= m_nodes.size() || !m_nodes[id].running || m_nodes[id].leaving || m_nodes[id].left) {
+    return Status(ErrorCode::kInvalidArgument, nodeName(id) + " is not a running member of the ring");
+  }
+  return leaveRing(id, MembershipChange::Kind::kDecommission);
 }
 
 Status Simulation::removeNode(NodeId id) {
@@ -1024,25 +1037,7 @@ Status Simulation::removeNode(NodeId id) {
     return Status(ErrorCode::kInvalidArgument,
                   nodeName(id) + " is not a crashed member of the ring (decommission a running node instead)");
   }
-  const Ring before = *m_ring;
-  if (before.nodes().size() <= m_config.quorum.n) {
-    return Status(ErrorCode::kInvalidArgument, "removing " + nodeName(id) + " would leave fewer than N = " +
-                                                   std::to_string(m_config.quorum.n) + " nodes");
-  }
-  m_nodes[id].left = true;
-  m_nodes[id].node->clearHints();
-  switchRing(before.withoutNode(id));
-  MembershipChange change;
-  change.kind = MembershipChange::Kind::kRemove;
-  change.node = id;
-  change.begun = m_now;
-  change.transfers = Ring::diff(before, *m_ring, m_config.quorum.n);
-  m_changes.push_back(std::move(change));
-  if (m_events.wants(EventType::kNodeStateChanged)) {
-    m_events.publish(NodeStateChanged{m_now, id, NodeState::kDown, "removed from the ring"});
-  }
-  startStreaming(m_changes.size() - 1, before);
-  return Status::ok();
+  return leaveRing(id, MembershipChange::Kind::kRemove);
 }
 
 }  // namespace ringlab

@@ -190,7 +190,12 @@ ScenarioSpec campaignSpec(std::uint64_t seed) {
         break;
       }
       case 3: spec.timeline.push_back(at(t, HealAction{})); break;
-      case 4: spec.timeline.push_back(at(t, NetworkAction{std::nullopt, rng.uniform(0, 0.1)})); break;
+      case 4: {
+        NetworkAction lossy;
+        lossy.loss = rng.uniform(0, 0.1);
+        spec.timeline.push_back(at(t, lossy));
+        break;
+      }
       case 5:
         spec.timeline.push_back(at(t, LinkAction{node, static_cast<NodeId>((node + 1) % 5), true,
                                                  LatencyDistribution::constant(

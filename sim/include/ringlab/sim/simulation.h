@@ -263,6 +263,7 @@ class Simulation final : private FiberObserver {
   std::vector<MembershipChange> m_changes;
   void switchRing(Ring ring);
   void startStreaming(std::size_t change, const Ring& before);
+  Status leaveRing(NodeId node, MembershipChange::Kind kind);
   void addSlot(NodeId id);
   std::uint64_t m_downVerdicts = 0;
   std::uint64_t m_falseSuspicions = 0;
