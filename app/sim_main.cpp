@@ -15,6 +15,7 @@
 #include <boost/program_options.hpp>
 
 #include <ringlab/engine/ring.h>
+#include <ringlab/sim/campaign.h>
 #include <ringlab/sim/file_output.h>
 #include <ringlab/sim/ring_report.h>
 #include <ringlab/sim/scenario.h>
@@ -39,6 +40,7 @@ const char* kUsage =
     "\n"
     "Commands:\n"
     "  run FILE     run a scenario headless; prints narration, a summary and whether expectations hold\n"
+    "  campaign     replay one seed of the randomized fault campaign: campaign --seed N\n"
     "  check FILE   validate a scenario file without running it\n"
     "  list         list the shipped scenarios with their titles\n"
     "  demo         run the default 5-node cluster under a mixed workload and print a summary (the default)\n"
@@ -300,7 +302,7 @@ class ProgressBar {
   std::chrono::steady_clock::time_point m_last{};
 };
 
-int runScenario(const std::vector<std::string>& args) {
+int runScenario(const std::vector<std::string>& args, bool campaign) {
   po::options_description options("Options");
   std::uint64_t seed = 0;
   std::string duration, reportPath, tracePath, csvPath;
@@ -325,19 +327,32 @@ int runScenario(const std::vector<std::string>& args) {
     return usageError(std::string("run: ") + e.what());
   }
   if (vm.count("help")) {
-    std::cout << "Usage: ringlab-sim run FILE [OPTIONS]\n\nRuns a scenario headless.\n\n" << options;
+    if (campaign) {
+      std::cout << "Usage: ringlab-sim campaign --seed N [OPTIONS]\n\nRuns the randomized fault campaign of seed N "
+                   "(crashes, restarts, partitions, loss, latency spikes, a membership change), as the test suite "
+                   "does, to replay a failing seed.\n\n"
+                << options;
+    } else {
+      std::cout << "Usage: ringlab-sim run FILE [OPTIONS]\n\nRuns a scenario headless.\n\n" << options;
+    }
     return kExitOk;
   }
   const auto files = positionalArgs(vm, "file");
-  if (files.size() != 1) return usageError("run: expected exactly one scenario FILE");
-  const std::string path = resolveScenario(files[0]);
-  auto spec = loadScenarioFile(path);
-  if (!spec) {
-    std::fprintf(stderr, "%s\n", spec.status().message().c_str());
-    return kExitUsage;
-  }
+  Result<ScenarioSpec> spec = Status(ErrorCode::kInvalidArgument, "no scenario");
   ScenarioRunOptions runOptions;
-  if (vm.count("seed")) runOptions.seed = seed;
+  if (campaign) {
+    if (!files.empty()) return usageError("campaign: unexpected argument '" + files[0] + "'");
+    if (!vm.count("seed")) return usageError("campaign: expected --seed N");
+    spec = faultCampaignScenario(seed);
+  } else {
+    if (files.size() != 1) return usageError("run: expected exactly one scenario FILE");
+    spec = loadScenarioFile(resolveScenario(files[0]));
+    if (!spec) {
+      std::fprintf(stderr, "%s\n", spec.status().message().c_str());
+      return kExitUsage;
+    }
+    if (vm.count("seed")) runOptions.seed = seed;
+  }
   if (vm.count("duration")) {
     auto parsed = parseDuration(duration);
     if (!parsed || *parsed <= Duration{0}) {
@@ -441,7 +456,8 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    if (command == "run") return runScenario(args);
+    if (command == "run") return runScenario(args, false);
+    if (command == "campaign") return runScenario(args, true);
     if (command == "check") return runCheck(args);
     if (command == "list") return runList(args);
     if (command == "demo") return runDemo(args);
@@ -450,5 +466,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ringlab-sim: %s\n", e.what());
     return 1;
   }
-  return usageError("unknown command '" + command + "' (expected run, check, list, demo or ring)");
+  return usageError("unknown command '" + command + "' (expected run, campaign, check, list, demo or ring)");
 }

@@ -956,10 +956,34 @@ void Simulation::startStreaming(std::size_t changeIndex, const Ring& before) {
                                                          c.recordsStreamed, c.transfers.size())});
     }
   };
+  // If a receiver is down, or crashes before or while streaming, its remaining ranges count as failed: anti-entropy
+  // fills them in once it is back. Either way the change completes: the completion runs when the fiber's body is
+  // released, however the fiber ended.
+  struct Completion {
+    Completion(Simulation* s, std::size_t c, std::size_t r, std::function<void()> f)
+        : sim(s), change(c), ranges(r), finish(std::move(f)) {}
+    Completion(const Completion&) = delete;
+    Completion& operator=(const Completion&) = delete;
+    Simulation* sim;
+    std::size_t change;
+    std::size_t ranges;
+    std::function<void()> finish;
+    bool counted = false;
+    ~Completion() {
+      if (counted) return;
+      MembershipChange& c = sim->m_changes[change];
+      c.rangesFailed += ranges;
+      c.receiversDone++;
+      finish();
+    }
+  };
   for (auto& [receiver, tasks] : byReceiver) {
+    auto completion = std::make_shared<Completion>(this, changeIndex, tasks.size(), finishIfDone);
+    if (!m_nodes[receiver].running) continue;  // `completion` counts it as failed right here
     spawnFiber(receiver, FiberRole::kSystem, "stream-in",
-               [this, receiver = receiver, tasks = std::move(tasks), changeIndex, finishIfDone] {
+               [this, receiver = receiver, tasks = std::move(tasks), changeIndex, finishIfDone, completion] {
                  const Node::StreamOutcome outcome = m_nodes[receiver].node->streamIn(tasks);
+                 completion->counted = true;
                  MembershipChange& c = m_changes[changeIndex];
                  c.recordsStreamed += outcome.records;
                  c.rangesFailed += outcome.rangesFailed;
@@ -999,9 +1023,9 @@ Status Simulation::leaveRing(NodeId id, MembershipChange::Kind kind) {
   NodeSlot& slot = m_nodes[id];
   const Ring before = *m_ring;
   if (before.nodes().size() <= m_config.quorum.n) {
-    return Status(ErrorCode::kInvalidArgument, std::string(decommission ? "decommissioning " : "removing ") +
-                                                   nodeName(id) + " would leave fewer than N = " +
-                                                   std::to_string(m_config.quorum.n) + " nodes");
+    return Status(ErrorCode::kInvalidArgument,
+                  std::string(decommission ? "decommissioning " : "removing ") + nodeName(id) +
+                      " would leave fewer than N = " + std::to_string(m_config.quorum.n) + " nodes");
   }
   if (decommission) {
     slot.leaving = true;  // it keeps running until its ranges have streamed out

@@ -15,8 +15,8 @@
 
 #include <fmt/format.h>
 
-#include <ringlab/sim/simulation.h>
 #include <ringlab/sim/file_output.h>
+#include <ringlab/sim/simulation.h>
 
 namespace ringlab {
 namespace {
@@ -34,7 +34,6 @@ std::vector<MessageKind> csvMessageKinds() {
 }
 
 double millis(Duration d) { return static_cast<double>(d.count()) / 1e6; }
-
 
 }  // namespace
 

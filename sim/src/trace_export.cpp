@@ -1,5 +1,5 @@
-#include <ringlab/sim/trace_export.h>
 #include <ringlab/sim/file_output.h>
+#include <ringlab/sim/trace_export.h>
 
 #include <unistd.h>
 
@@ -298,7 +298,6 @@ std::string replicaList(const NodeList& replicas) {
   }
   return out;
 }
-
 
 }  // namespace
 

@@ -32,6 +32,8 @@ check "version" 0 "ringlab-sim" "$sim" --version
 check "unknown command" 2 "unknown command 'frobnicate'" "$sim" frobnicate
 check "run without file" 2 "expected exactly one scenario FILE" "$sim" run
 check "list" 0 "steady-state" "$sim" list
+check "campaign replay" 0 "PASS  lost_writes = 0" "$sim" campaign --seed 3 --quiet
+check "campaign needs a seed" 2 "expected --seed N" "$sim" campaign
 check "missing file" 2 "cannot read" "$sim" run "$work/nope.yaml"
 
 scenario empty.yaml ""

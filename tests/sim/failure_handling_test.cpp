@@ -6,6 +6,7 @@
 #include <set>
 
 #include <ringlab/engine/hash.h>
+#include <ringlab/sim/campaign.h>
 #include <ringlab/sim/scenario_runner.h>
 
 namespace ringlab {
@@ -147,75 +148,20 @@ TEST(FailureDetectorTest, FalseSuspicionsStayRareUnderFivePercentLoss) {
   EXPECT_LE(sim.falseSuspicions(), 3u);
 }
 
-// A randomized campaign: crashes, restarts, partitions, loss and latency spikes, then quiesce. One writer per key
-// (keys are partitioned among sequential writers) so every acknowledged write must survive.
-ScenarioSpec campaignSpec(std::uint64_t seed) {
-  Rng rng(seed * 7919 + 13);
-  ScenarioSpec spec;
-  spec.name = "campaign";
-  spec.duration = 12s;
-  spec.cluster.seed = seed;
-  spec.cluster.nodes = 5;
-  spec.cluster.quorum = {3, 2, 2};
-  spec.cluster.requestTimeout = 300ms;
-  spec.quiesce.limit = 60s;
-  spec.quiesce.checkEvery = 250ms;
-  WorkloadConfig workload;
-  workload.model = LoadModel::kClosedLoop;
-  workload.clients = 4;
-  workload.thinkTime = 2ms;
-  workload.readRatio = 0.4;
-  workload.keys = KeyDistribution::uniform(200);
-  spec.workloads.push_back(workload);
-  std::set<NodeId> down;
-  for (Duration t = 1s; t < 10s; t += Duration(static_cast<std::int64_t>(rng.uniform(0.4e9, 1.6e9)))) {
-    const auto node = static_cast<NodeId>(rng.below(5));
-    switch (rng.below(6)) {
-      case 0:
-        if (!down.count(node) && down.size() < 2) {
-          spec.timeline.push_back(at(t, CrashAction{node}));
-          down.insert(node);
-        }
-        break;
-      case 1:
-        if (down.count(node)) {
-          spec.timeline.push_back(at(t, RestartAction{node, false}));
-          down.erase(node);
-        }
-        break;
-      case 2: {
-        std::vector<NodeId> a, b;
-        for (NodeId n = 0; n < 5; ++n) (rng.chance(0.5) ? a : b).push_back(n);
-        if (!a.empty() && !b.empty()) spec.timeline.push_back(at(t, PartitionAction{{a, b}}));
-        break;
-      }
-      case 3: spec.timeline.push_back(at(t, HealAction{})); break;
-      case 4: {
-        NetworkAction lossy;
-        lossy.loss = rng.uniform(0, 0.1);
-        spec.timeline.push_back(at(t, lossy));
-        break;
-      }
-      case 5:
-        spec.timeline.push_back(at(t, LinkAction{node, static_cast<NodeId>((node + 1) % 5), true,
-                                                 LatencyDistribution::constant(
-                                                     std::chrono::milliseconds(static_cast<int>(rng.uniform(5, 200)))),
-                                                 std::nullopt}));
-        break;
-    }
-  }
-  return spec;
-}
-
+// The randomized campaign (sim/campaign.h): crashes, restarts, partitions, loss, latency spikes and a membership
+// change, then quiesce. Every acknowledged write must survive, replicas must converge, and runs must be
+// deterministic. A failing seed is replayed with `ringlab-sim campaign --seed N`.
 class FaultCampaignTest : public ::testing::TestWithParam<std::uint64_t> {};
 
 TEST_P(FaultCampaignTest, NoAcknowledgedWriteIsLostAndReplicasConverge) {
   const std::uint64_t seed = GetParam();
-  const ScenarioReport first = ScenarioRunner(campaignSpec(seed)).run();
-  EXPECT_EQ(first.history.lostWrites, 0u) << "seed " << seed;
-  EXPECT_EQ(first.divergentKeys, 0u) << "seed " << seed << ": replicas did not converge within the quiesce limit";
-  EXPECT_TRUE(first.convergenceTime.has_value()) << "seed " << seed;
-  const ScenarioReport second = ScenarioRunner(campaignSpec(seed)).run();
+  const ScenarioReport first = ScenarioRunner(faultCampaignScenario(seed)).run();
+  const std::string replay = " (replay: ringlab-sim campaign --seed " + std::to_string(seed) + ")";
+  EXPECT_EQ(first.history.lostWrites, 0u) << "seed " << seed << replay;
+  EXPECT_EQ(first.divergentKeys, 0u) << "seed " << seed << ": replicas did not converge" << replay;
+  EXPECT_TRUE(first.convergenceTime.has_value()) << "seed " << seed << replay;
+  EXPECT_TRUE(first.passed) << replay;
+  const ScenarioReport second = ScenarioRunner(faultCampaignScenario(seed)).run();
   EXPECT_EQ(first.traceHash, second.traceHash) << "seed " << seed << " is not deterministic";
 }
 
