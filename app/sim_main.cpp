@@ -206,8 +206,25 @@ std::string resolveScenario(const std::string& given) {
   return given;  // loading reports that it cannot be read
 }
 
-std::vector<std::string> positionalArgs(po::variables_map& vm, const char* name) {
-  return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>{};
+// Parses `args` against `options` plus any number of positional FILE arguments (returned in `files`). Returns
+// false after printing a usage error (exitCode is set).
+bool parseWithFiles(const std::vector<std::string>& args, const po::options_description& options, po::variables_map& vm,
+                    std::vector<std::string>& files, const char* command, int& exitCode) {
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    exitCode = usageError(std::string(command) + ": " + e.what());
+    return false;
+  }
+  if (vm.count("file")) files = vm["file"].as<std::vector<std::string>>();
+  return true;
 }
 
 int runList(const std::vector<std::string>& args) {
@@ -237,23 +254,13 @@ int runList(const std::vector<std::string>& args) {
 int runCheck(const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  } catch (const po::error& e) {
-    return usageError(std::string("check: ") + e.what());
-  }
+  std::vector<std::string> files;
+  if (int exitCode = 0; !parseWithFiles(args, options, vm, files, "check", exitCode)) return exitCode;
   if (vm.count("help")) {
     std::cout << "Usage: ringlab-sim check FILE...\n\nValidates scenario files without running them.\n\n" << options;
     return kExitOk;
   }
-  const auto files = positionalArgs(vm, "file");
   if (files.empty()) return usageError("check: expected a scenario FILE");
   int exitCode = kExitOk;
   for (const std::string& given : files) {
@@ -313,18 +320,10 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       "trace", po::value(&tracePath), "write a Chrome trace-event JSON file (open it in ui.perfetto.dev)")(
       "csv", po::value(&csvPath), "write the metric time series (one row per virtual second) as CSV")(
       "quiet,q", "print only the summary (no narration, no progress bar)");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return usageError(std::string("run: ") + e.what());
+  std::vector<std::string> files;
+  if (int exitCode = 0; !parseWithFiles(args, options, vm, files, campaign ? "campaign" : "run", exitCode)) {
+    return exitCode;
   }
   if (vm.count("help")) {
     if (campaign) {
@@ -337,7 +336,6 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     }
     return kExitOk;
   }
-  const auto files = positionalArgs(vm, "file");
   Result<ScenarioSpec> spec = Status(ErrorCode::kInvalidArgument, "no scenario");
   ScenarioRunOptions runOptions;
   if (campaign) {

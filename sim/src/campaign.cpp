@@ -7,13 +7,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TimelineEntry at(Duration when, ScenarioAction action) {
-  TimelineEntry entry;
-  entry.at = TimePoint{when};
-  entry.actions.push_back(std::move(action));
-  return entry;
-}
-
 }  // namespace
 
 ScenarioSpec faultCampaignScenario(std::uint64_t seed) {
@@ -46,13 +39,13 @@ ScenarioSpec faultCampaignScenario(std::uint64_t seed) {
     switch (rng.below(8)) {
       case 0:
         if (!down.count(node) && down.size() < 2) {
-          spec.timeline.push_back(at(t, CrashAction{node}));
+          spec.timeline.push_back(timelineEntry(t, CrashAction{node}));
           down.insert(node);
         }
         break;
       case 1:
         if (down.count(node)) {
-          spec.timeline.push_back(at(t, RestartAction{node, false}));
+          spec.timeline.push_back(timelineEntry(t, RestartAction{node, false}));
           down.erase(node);
         }
         break;
@@ -61,14 +54,14 @@ ScenarioSpec faultCampaignScenario(std::uint64_t seed) {
         for (NodeId n = 0; n < nodes; ++n) {
           if (!gone.count(n)) (rng.chance(0.5) ? a : b).push_back(n);
         }
-        if (!a.empty() && !b.empty()) spec.timeline.push_back(at(t, PartitionAction{{a, b}}));
+        if (!a.empty() && !b.empty()) spec.timeline.push_back(timelineEntry(t, PartitionAction{{a, b}}));
         break;
       }
-      case 3: spec.timeline.push_back(at(t, HealAction{})); break;
+      case 3: spec.timeline.push_back(timelineEntry(t, HealAction{})); break;
       case 4: {
         NetworkAction lossy;
         lossy.loss = rng.uniform(0, 0.1);
-        spec.timeline.push_back(at(t, lossy));
+        spec.timeline.push_back(timelineEntry(t, lossy));
         break;
       }
       case 5: {
@@ -78,7 +71,7 @@ ScenarioSpec faultCampaignScenario(std::uint64_t seed) {
         spike.from = node;
         spike.to = peer;
         spike.latency = LatencyDistribution::constant(std::chrono::milliseconds(static_cast<int>(rng.uniform(5, 200))));
-        spec.timeline.push_back(at(t, spike));
+        spec.timeline.push_back(timelineEntry(t, spike));
         break;
       }
       case 6:
@@ -86,10 +79,10 @@ ScenarioSpec faultCampaignScenario(std::uint64_t seed) {
         if (membershipChanged) break;
         membershipChanged = true;
         if (rng.chance(0.5)) {
-          spec.timeline.push_back(at(t, AddNodeAction{}));
+          spec.timeline.push_back(timelineEntry(t, AddNodeAction{}));
           ++nodes;
         } else if (!down.count(node) && members() > 4) {
-          spec.timeline.push_back(at(t, DecommissionAction{node}));
+          spec.timeline.push_back(timelineEntry(t, DecommissionAction{node}));
           gone.insert(node);
         }
         break;

@@ -1,3 +1,4 @@
+#include <ringlab/engine/overloaded.h>
 #include <ringlab/sim/distribution.h>
 
 #include <algorithm>
@@ -35,13 +36,6 @@ Status checkNonNegative(Duration d, const char* what) {
   if (d.count() >= 0) return Status::ok();
   return invalid(std::string(what) + " must be >= 0, got " + formatDuration(d));
 }
-
-template <typename... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 

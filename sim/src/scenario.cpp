@@ -5,6 +5,7 @@
 // the tree that checks every key against the list the format allows, converts every scalar itself (durations, sizes,
 // rates, node names) and stops at the first problem. Inside the walk a problem is a ScenarioError exception carrying
 // the finished message; parseScenario catches it (and every yaml-cpp or standard exception) and returns a Status.
+#include <ringlab/engine/overloaded.h>
 #include <ringlab/sim/scenario.h>
 
 #include <algorithm>
@@ -1389,13 +1390,6 @@ void ScenarioParser::parseQuiesce(const Field& f, QuiesceConfig& quiesce) {
   if (const Field* c = m.find("check_every")) quiesce.checkEvery = duration(*c, Duration{0}, kOneHour, true);
 }
 
-template <typename... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
 }  // namespace
 
 // --- public functions -------------------------------------------------------------------------------------------
@@ -1509,6 +1503,13 @@ std::optional<ExpectMetric> parseExpectMetric(std::string_view name) {
 }
 
 bool isDurationMetric(ExpectMetric metric) { return metricInfo(metric).duration; }
+
+TimelineEntry timelineEntry(Duration at, ScenarioAction action) {
+  TimelineEntry entry;
+  entry.at = TimePoint{at};
+  entry.actions.push_back(std::move(action));
+  return entry;
+}
 
 std::string describeAction(const ScenarioAction& action) {
   return std::visit(

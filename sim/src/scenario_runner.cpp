@@ -1,3 +1,4 @@
+#include <ringlab/engine/overloaded.h>
 #include <ringlab/sim/scenario_runner.h>
 
 #include <algorithm>
@@ -10,13 +11,6 @@
 
 namespace ringlab {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string formatMeasure(ExpectMetric metric, double value) {
   if (isDurationMetric(metric)) {

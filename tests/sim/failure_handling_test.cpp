@@ -31,18 +31,11 @@ ScenarioSpec baseSpec(std::uint64_t seed, Duration duration) {
   return spec;
 }
 
-TimelineEntry at(Duration when, ScenarioAction action) {
-  TimelineEntry entry;
-  entry.at = TimePoint{when};
-  entry.actions.push_back(std::move(action));
-  return entry;
-}
-
 TEST(HintedHandoffTest, WritesSucceedWhileOneNodeIsDownAndHintsAreReplayedAfterRestart) {
   for (std::uint64_t seed : {1, 2}) {
     ScenarioSpec spec = baseSpec(seed, 12s);
-    spec.timeline.push_back(at(2s, CrashAction{2}));
-    spec.timeline.push_back(at(8s, RestartAction{2, false}));
+    spec.timeline.push_back(timelineEntry(2s, CrashAction{2}));
+    spec.timeline.push_back(timelineEntry(8s, RestartAction{2, false}));
     ScenarioRunner runner(spec);
     runner.runUntil(TimePoint{7s});
     EXPECT_GT(runner.simulation().hintsPending(), 50u) << "seed " << seed << ": fallbacks hold hints for n3";
@@ -66,8 +59,8 @@ ScenarioReport partitionRun(std::uint64_t seed, bool repairs) {
   spec.cluster.mechanisms.readRepair = repairs;
   spec.cluster.mechanisms.hintedHandoff = repairs;
   spec.quiesce.limit = 20s;
-  spec.timeline.push_back(at(2s, PartitionAction{{{0, 1, 2}, {3, 4}}}));
-  spec.timeline.push_back(at(6s, HealAction{}));
+  spec.timeline.push_back(timelineEntry(2s, PartitionAction{{{0, 1, 2}, {3, 4}}}));
+  spec.timeline.push_back(timelineEntry(6s, HealAction{}));
   return ScenarioRunner(spec).run();
 }
 

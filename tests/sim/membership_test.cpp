@@ -10,13 +10,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TimelineEntry at(Duration when, ScenarioAction action) {
-  TimelineEntry entry;
-  entry.at = TimePoint{when};
-  entry.actions.push_back(std::move(action));
-  return entry;
-}
-
 ScenarioSpec loadedCluster(std::uint64_t seed, std::size_t nodes, Duration duration) {
   ScenarioSpec spec;
   spec.name = "membership";
@@ -36,8 +29,9 @@ ScenarioSpec loadedCluster(std::uint64_t seed, std::size_t nodes, Duration durat
 TEST(MembershipTest, ScaleOutFromThreeToSixAndDecommissionToFourLosesNothing) {
   for (std::uint64_t seed : {1, 2}) {
     ScenarioSpec spec = loadedCluster(seed, 3, 30s);
-    spec.timeline = {at(3s, AddNodeAction{}), at(6s, AddNodeAction{}), at(9s, AddNodeAction{}),
-                     at(15s, DecommissionAction{1}), at(20s, DecommissionAction{4})};
+    spec.timeline = {timelineEntry(3s, AddNodeAction{}), timelineEntry(6s, AddNodeAction{}),
+                     timelineEntry(9s, AddNodeAction{}), timelineEntry(15s, DecommissionAction{1}),
+                     timelineEntry(20s, DecommissionAction{4})};
     ScenarioRunner runner(spec);
     std::map<NodeId, std::multiset<std::pair<Token, Token>>> streamed;  // receiver -> ranges it streamed in
     runner.simulation().events().subscribe(maskOf(EventType::kRangeStreamed), [&](const Event& e) {
@@ -74,7 +68,7 @@ TEST(MembershipTest, ScaleOutFromThreeToSixAndDecommissionToFourLosesNothing) {
 
 TEST(MembershipTest, RemovingADeadNodeStreamsItsRangesFromTheSurvivors) {
   ScenarioSpec spec = loadedCluster(3, 5, 20s);
-  spec.timeline = {at(5s, CrashAction{2}), at(8s, RemoveNodeAction{2})};
+  spec.timeline = {timelineEntry(5s, CrashAction{2}), timelineEntry(8s, RemoveNodeAction{2})};
   ScenarioRunner runner(spec);
   const ScenarioReport report = runner.run();
   const Simulation& sim = runner.simulation();

@@ -107,6 +107,9 @@ struct TimelineEntry {
   SourceLocation where;
 };
 
+// One entry holding one action at `at` (for scenarios built in code: tests, campaigns, benchmarks).
+TimelineEntry timelineEntry(Duration at, ScenarioAction action);
+
 // --- expectations -----------------------------------------------------------------------------------------------
 
 // A measured figure a scenario can make claims about. See docs/SCENARIOS.md for each one's definition.
