@@ -104,7 +104,9 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
   }
 }
 
-ScenarioRunner::~ScenarioRunner() = default;
+// The simulation goes first: destroying it unwinds the fibers of operations still in flight (a run stopped before
+// finish), whose completions are recorded into m_history and m_writtenKeys, so those must still exist.
+ScenarioRunner::~ScenarioRunner() { m_sim.reset(); }
 
 std::optional<TimePoint> ScenarioRunner::nextTimelineTime() const {
   if (m_nextEntry >= m_spec.timeline.size()) return std::nullopt;
