@@ -90,6 +90,16 @@ LatencyDistribution LatencyDistribution::mixture(std::vector<std::pair<double, L
   return LatencyDistribution(Mixture{std::move(table)});
 }
 
+std::vector<std::pair<double, LatencyDistribution>> LatencyDistribution::mixtureParts() const {
+  std::vector<std::pair<double, LatencyDistribution>> parts;
+  if (const auto* m = std::get_if<Mixture>(&m_params)) {
+    parts.reserve(m->table->parts.size());
+    for (std::size_t i = 0; i < m->table->parts.size(); ++i)
+      parts.emplace_back(m->table->weights[i], m->table->parts[i]);
+  }
+  return parts;
+}
+
 LatencyDistribution LatencyDistribution::plus(Duration offset) const {
   LatencyDistribution shifted = *this;
   shifted.m_offset += offset;

@@ -146,6 +146,26 @@ std::uint64_t KeyDistribution::scramble(const Zipfian& z, std::uint64_t rank) co
   return x;
 }
 
+double KeyDistribution::theta() const {
+  const auto* z = std::get_if<Zipfian>(&m_params);
+  return z ? z->theta : 0.0;
+}
+
+bool KeyDistribution::scrambled() const {
+  const auto* z = std::get_if<Zipfian>(&m_params);
+  return z ? z->scrambled : false;
+}
+
+double KeyDistribution::hotKeyFraction() const {
+  const auto* h = std::get_if<Hotspot>(&m_params);
+  return h ? h->hotKeyFraction : 0.0;
+}
+
+double KeyDistribution::hotOpFraction() const {
+  const auto* h = std::get_if<Hotspot>(&m_params);
+  return h ? h->hotOpFraction : 0.0;
+}
+
 std::string KeyDistribution::describe() const {
   const std::string keys = std::to_string(m_count) + (m_count == 1 ? " key" : " keys");
   if (const auto* z = std::get_if<Zipfian>(&m_params)) {

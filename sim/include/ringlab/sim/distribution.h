@@ -60,7 +60,8 @@ class LatencyDistribution {
   // lo > hi, a shape, sigma or weight that is not a finite number > 0, or an empty mixture; OK otherwise.
   Status validate() const;
 
- private:
+  // What a distribution is, for code that writes it back out (the scenario writer): the parameters exactly as given
+  // to the factory that built it.
   struct Constant {
     Duration value;
   };
@@ -89,6 +90,13 @@ class LatencyDistribution {
   };
   using Params = std::variant<Constant, Uniform, Normal, Exponential, Pareto, Lognormal, Mixture>;
 
+  const Params& params() const { return m_params; }
+  // The accumulated shift of plus() (0 when none).
+  Duration shift() const { return m_offset; }
+  // A mixture's parts with their weights as given to mixture(); empty for any other distribution.
+  std::vector<std::pair<double, LatencyDistribution>> mixtureParts() const;
+
+ private:
   explicit LatencyDistribution(Params params) : m_params(std::move(params)) {}
 
   // A draw as a double in [0, kMaxSample] nanoseconds, shift included.

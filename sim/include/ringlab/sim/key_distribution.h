@@ -39,6 +39,14 @@ class KeyDistribution {
 
   std::uint64_t count() const { return m_count; }
 
+  // The parameters as given to the factory, for code that writes a distribution back out (the scenario writer).
+  enum class Shape : std::uint8_t { kUniform, kZipfian, kHotspot };
+  Shape shape() const { return static_cast<Shape>(m_params.index()); }
+  double theta() const;           // zipfian; 0 otherwise
+  bool scrambled() const;         // zipfian; false otherwise
+  double hotKeyFraction() const;  // hotspot; 0 otherwise
+  double hotOpFraction() const;   // hotspot; 0 otherwise
+
   // For people: "uniform(1000 keys)", "zipfian(1000 keys, theta 0.99, scrambled)",
   // "hotspot(1000 keys, 80% of ops to the first 200 keys)".
   std::string describe() const;
