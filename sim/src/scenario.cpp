@@ -123,8 +123,9 @@ std::optional<Decimal> readDecimal(std::string_view text, bool allowSign) {
   return d;
 }
 
-// "250ms" for a limit that is a whole number of some unit; the largest such unit is used.
-std::string formatDurationLimit(Duration d) {
+}  // namespace
+
+std::string formatScenarioDuration(Duration d) {
   const std::int64_t ns = d.count();
   const std::int64_t magnitude = ns < 0 ? -ns : ns;
   if (ns == 0) return "0s";
@@ -135,13 +136,15 @@ std::string formatDurationLimit(Duration d) {
   return fmt::format("{}ns", ns);
 }
 
-std::string formatSizeLimit(std::uint64_t bytes) {
+std::string formatScenarioSize(std::uint64_t bytes) {
   for (std::string_view unit : {"GiB", "MiB", "KiB"}) {
     const auto scale = static_cast<std::uint64_t>(*findUnit(kSizeUnits, unit));
     if (bytes != 0 && bytes % scale == 0) return fmt::format("{}{}", bytes / scale, unit);
   }
   return fmt::format("{}B", bytes);
 }
+
+namespace {
 
 std::string formatNumber(double x) { return fmt::format("{:g}", x); }
 
@@ -313,8 +316,8 @@ constexpr std::array<std::string_view, 2> kRestartKeys = {"node", "wipe"};
 constexpr std::array<std::string_view, 2> kCutKeys = {"from", "to"};
 constexpr std::array<std::string_view, 2> kNetworkActionKeys = {"latency", "loss"};
 constexpr std::array<std::string_view, 2> kSlowKeys = {"node", "factor"};
-constexpr std::array<std::string_view, 3> kWorkloadActionKeys = {"rate", "read_ratio", "delete_ratio"};
-constexpr std::array<std::string_view, 2> kQuorumKeys = {"r", "w"};
+constexpr std::array<std::string_view, 4> kWorkloadActionKeys = {"rate", "read_ratio", "delete_ratio", "keys"};
+constexpr std::array<std::string_view, 3> kQuorumKeys = {"n", "r", "w"};
 constexpr std::array<std::string_view, 2> kQuiesceKeys = {"limit", "check_every"};
 constexpr std::array<std::string_view, 7> kDistNames = {"constant", "uniform",   "normal", "exponential",
                                                         "pareto",   "lognormal", "mixture"};
@@ -438,6 +441,8 @@ class ScenarioParser {
   PendingEntry parseEntry(const Field& f);
   ScenarioAction parseAction(std::string_view key, const Field& f);
   void checkTimeline(const std::vector<PendingEntry*>& entries);
+  void checkQuorumAction(const QuorumAction& action, const Field& f, std::string_view at, std::size_t running,
+                         QuorumConfig& quorum);
   void parseExpectations(const Field& f, std::vector<Expectation>& expectations);
   void parseQuiesce(const Field& f, QuiesceConfig& quiesce);
 
@@ -445,7 +450,7 @@ class ScenarioParser {
   std::size_t m_visits = 0;
   std::size_t m_nodeCount = 5;
   std::size_t m_initialNodeCount = 5;  // before any add_node of the timeline
-  std::size_t m_replicas = 3;
+  QuorumConfig m_quorum;               // the cluster's, before the timeline changes it
   std::size_t m_workloadCount = 0;
   std::vector<std::pair<double, double>> m_workloadMix;  // (read, delete) ratio of each workload at the start
   Duration m_duration{};
@@ -558,10 +563,10 @@ Duration ScenarioParser::duration(const Field& f, Duration lo, Duration hi, bool
   const std::optional<Duration> d = parseDuration(s);
   if (!d) failExpected(f, kShape);
   if (*d > hi || (loExclusive ? *d <= lo : *d < lo)) {
-    failExpected(f, loExclusive
-                        ? fmt::format("a duration greater than {} and at most {}", formatDurationLimit(lo),
-                                      formatDurationLimit(hi))
-                        : fmt::format("a duration from {} to {}", formatDurationLimit(lo), formatDurationLimit(hi)));
+    failExpected(f, loExclusive ? fmt::format("a duration greater than {} and at most {}", formatScenarioDuration(lo),
+                                              formatScenarioDuration(hi))
+                                : fmt::format("a duration from {} to {}", formatScenarioDuration(lo),
+                                              formatScenarioDuration(hi)));
   }
   return *d;
 }
@@ -572,8 +577,9 @@ std::uint64_t ScenarioParser::size(const Field& f, std::uint64_t lo, std::uint64
   const std::optional<std::uint64_t> bytes = parseSize(s);
   if (!bytes) failExpected(f, kShape);
   if (*bytes < lo || *bytes > hi) {
-    failExpected(f, rangeText.empty() ? fmt::format("a size from {} to {}", formatSizeLimit(lo), formatSizeLimit(hi))
-                                      : std::string(rangeText));
+    failExpected(f, rangeText.empty()
+                        ? fmt::format("a size from {} to {}", formatScenarioSize(lo), formatScenarioSize(hi))
+                        : std::string(rangeText));
   }
   return *bytes;
 }
@@ -623,7 +629,7 @@ ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
 
   if (const Field* f = top.find("cluster")) parseCluster(*f, spec.cluster);
   m_nodeCount = spec.cluster.nodes;
-  m_replicas = spec.cluster.quorum.n;
+  m_quorum = spec.cluster.quorum;
   if (const Field* f = top.find("network")) parseNetwork(*f, spec.cluster.network);
   if (const Field* f = top.find("workload")) parseWorkloads(*f, spec.workloads);
   m_workloadCount = spec.workloads.size();
@@ -981,7 +987,7 @@ WorkloadConfig ScenarioParser::parseWorkload(const Field& f) {
   if (const Field* k = m.find("keys")) w.keys = parseKeys(*k);
   if (const Field* v = m.find("value_size")) {
     const std::string limit = fmt::format("a value size of at most {} (the largest value a workload writes)",
-                                          formatSizeLimit(kMaxWorkloadValueBytes));
+                                          formatScenarioSize(kMaxWorkloadValueBytes));
     if (v->node.IsMap()) {
       const MapView sizes = mapping(*v, kMinMaxKeys, "a mapping such as {min: 100B, max: 1KiB}");
       const Field& minField = require(sizes, "min", "the smallest value size, as in 'min: 100B'");
@@ -1016,7 +1022,7 @@ WorkloadConfig ScenarioParser::parseWorkload(const Field& f) {
       if (startField != nullptr && isAfter(startField->at, stopField->at)) {
         failExpected(*startField, fmt::format("a start before stop ({})", stopField->node.Scalar()));
       }
-      failExpected(*stopField, fmt::format("a time after start ({})", formatDurationLimit(w.start.sinceStart)));
+      failExpected(*stopField, fmt::format("a time after start ({})", formatScenarioDuration(w.start.sinceStart)));
     }
     w.stop = TimePoint{stop};
   }
@@ -1218,30 +1224,25 @@ ScenarioAction ScenarioParser::parseAction(std::string_view key, const Field& f)
     if (const Field* r = m.find("rate")) action.ratePerSecond = rate(*r);
     if (const Field* r = m.find("read_ratio")) action.readRatio = number(*r, 0, 1);
     if (const Field* d = m.find("delete_ratio")) action.deleteRatio = number(*d, 0, 1);
-    if (!action.ratePerSecond && !action.readRatio && !action.deleteRatio) {
-      fail(f.at, f.path, "expected at least one of rate, read_ratio or delete_ratio, got none");
+    if (const Field* k = m.find("keys")) action.keys = parseKeys(*k);
+    if (!action.ratePerSecond && !action.readRatio && !action.deleteRatio && !action.keys) {
+      fail(f.at, f.path, "expected at least one of rate, read_ratio, delete_ratio or keys, got none");
     }
     return action;
   }
-  // The only key left is quorum (every action key is handled above; mapping() rejected the rest).
-  const MapView m = mapping(f, kQuorumKeys, "a mapping such as {r: 1, w: 1}");
+  // The only key left is quorum (every action key is handled above; mapping() rejected the rest). The values are
+  // checked against N and the running nodes in checkTimeline, which knows both at the entry's time.
+  const MapView m = mapping(f, kQuorumKeys, "a mapping such as {r: 1, w: 1} or {n: 5, r: 3, w: 3}");
   QuorumAction action;
-  for (const char name : {'r', 'w'}) {
-    const Field* field = m.find(std::string(1, name));
-    if (field == nullptr) continue;
-    const std::uint64_t value = integer(*field);
-    if (value < 1 || value > m_replicas) {
-      fail(field->at, field->path,
-           fmt::format("{} ({}) must be between 1 and N ({})", static_cast<char>(name - 'a' + 'A'), value, m_replicas));
-    }
-    (name == 'r' ? action.r : action.w) = value;
-  }
-  if (!action.r && !action.w) fail(f.at, f.path, "expected at least one of r or w, got neither");
+  if (const Field* n = m.find("n")) action.n = integer(*n);
+  if (const Field* r = m.find("r")) action.r = integer(*r);
+  if (const Field* w = m.find("w")) action.w = integer(*w);
+  if (!action.r && !action.w && !action.n) fail(f.at, f.path, "expected at least one of n, r or w, got none");
   return action;
 }
 
 // Walks the sorted timeline checking what depends on earlier entries: crash only running nodes, restart only crashed
-// ones, and keep every workload's read_ratio + delete_ratio at most 1.
+// ones, keep every workload's read_ratio + delete_ratio at most 1, and keep 1 <= R, W <= N <= running nodes.
 void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
   std::vector<bool> running(m_nodeCount, true);
   std::size_t existing = m_initialNodeCount;   // nodes n1..n<existing> exist at the current point in time
@@ -1264,8 +1265,14 @@ void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
     return named;
   };
   std::vector<std::pair<double, double>> mix = m_workloadMix;
+  QuorumConfig quorum = m_quorum;
+  const auto runningCount = [&] {
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < existing; ++i) count += running[i] && !gone[i] ? 1 : 0;
+    return count;
+  };
   for (const PendingEntry* p : entries) {
-    const std::string at = formatDurationLimit(p->entry.at.sinceStart);
+    const std::string at = formatScenarioDuration(p->entry.at.sinceStart);
     for (std::size_t i = 0; i < p->entry.actions.size(); ++i) {
       const Field& f = p->actionFields[i];
       const ScenarioAction& action = p->entry.actions[i];
@@ -1322,6 +1329,8 @@ void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
                            "'restart: {{node: {}, wipe: true}}')",
                            nodeName(wipe->node), at, nodeName(wipe->node)));
         }
+      } else if (const auto* q = std::get_if<QuorumAction>(&action)) {
+        checkQuorumAction(*q, f, at, runningCount(), quorum);
       } else if (const auto* change = std::get_if<WorkloadAction>(&action)) {
         for (std::size_t w = 0; w < mix.size(); ++w) {
           if (change->readRatio) mix[w].first = *change->readRatio;
@@ -1336,6 +1345,43 @@ void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
       }
     }
   }
+}
+
+// Checks a quorum change against N (the new one, or the one in force) and the nodes running at `at`, then applies it
+// to `quorum`.
+void ScenarioParser::checkQuorumAction(const QuorumAction& action, const Field& f, std::string_view at,
+                                       std::size_t running, QuorumConfig& quorum) {
+  const auto sub = [&](std::string_view key) {
+    const YAML::Node& map = f.node;
+    const YAML::Node value = map[std::string(key)];
+    return Field{child(f.path, key), value, locationOf(value, f.at)};
+  };
+  QuorumConfig next = quorum;
+  if (action.n) {
+    next.n = *action.n;
+    if (next.n < 1 || next.n > running) {
+      const Field n = sub("n");
+      fail(n.at, n.path,
+           fmt::format("N ({}) must be between 1 and the number of nodes running at {} ({})", next.n, at, running));
+    }
+  }
+  for (const char name : {'r', 'w'}) {
+    const std::optional<std::size_t>& given = name == 'r' ? action.r : action.w;
+    const char upper = static_cast<char>(name - 'a' + 'A');
+    if (given) {
+      if (*given < 1 || *given > next.n) {
+        const Field field = sub(std::string(1, name));
+        fail(field.at, field.path, fmt::format("{} ({}) must be between 1 and N ({})", upper, *given, next.n));
+      }
+      (name == 'r' ? next.r : next.w) = *given;
+    } else if ((name == 'r' ? next.r : next.w) > next.n) {
+      const Field n = sub("n");
+      fail(n.at, n.path,
+           fmt::format("N ({}) is smaller than {} ({}), which is in force at {}; set {} as well", next.n, upper,
+                       name == 'r' ? next.r : next.w, at, name));
+    }
+  }
+  quorum = next;
 }
 
 // --- expectations and quiesce -----------------------------------------------------------------------------------
@@ -1504,6 +1550,8 @@ std::optional<ExpectMetric> parseExpectMetric(std::string_view name) {
 
 bool isDurationMetric(ExpectMetric metric) { return metricInfo(metric).duration; }
 
+bool isHigherBetter(ExpectMetric metric) { return metricInfo(metric).higherIsBetter; }
+
 TimelineEntry timelineEntry(Duration at, ScenarioAction action) {
   TimelineEntry entry;
   entry.at = TimePoint{at};
@@ -1552,10 +1600,12 @@ std::string describeAction(const ScenarioAction& action) {
             if (a.ratePerSecond) parts.push_back(fmt::format("rate {}/s", formatNumber(*a.ratePerSecond)));
             if (a.readRatio) parts.push_back("read_ratio " + formatNumber(*a.readRatio));
             if (a.deleteRatio) parts.push_back("delete_ratio " + formatNumber(*a.deleteRatio));
+            if (a.keys) parts.push_back("keys " + a.keys->describe());
             return fmt::format("workload: {}", fmt::join(parts, ", "));
           },
           [](const QuorumAction& a) {
             std::vector<std::string> parts;
+            if (a.n) parts.push_back(fmt::format("N={}", *a.n));
             if (a.r) parts.push_back(fmt::format("R={}", *a.r));
             if (a.w) parts.push_back(fmt::format("W={}", *a.w));
             return fmt::format("quorum {}", fmt::join(parts, " "));

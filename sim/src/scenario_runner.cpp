@@ -174,6 +174,7 @@ void ScenarioRunner::apply(const ScenarioAction& action) {
                  [&](const WorkloadAction& a) {
                    for (std::size_t w = 0; w < sim.workloadCount(); ++w) {
                      if (a.ratePerSecond) sim.setWorkloadRate(w, *a.ratePerSecond);
+                     if (a.keys) sim.setWorkloadKeys(w, *a.keys);
                      if (a.readRatio || a.deleteRatio) {
                        const WorkloadConfig& current = sim.workload(w);
                        sim.setWorkloadMix(w, a.readRatio.value_or(current.readRatio),
@@ -183,6 +184,7 @@ void ScenarioRunner::apply(const ScenarioAction& action) {
                  },
                  [&](const QuorumAction& a) {
                    QuorumConfig quorum = sim.config().quorum;
+                   if (a.n) quorum.n = *a.n;
                    if (a.r) quorum.r = *a.r;
                    if (a.w) quorum.w = *a.w;
                    sim.setQuorum(quorum);

@@ -684,6 +684,8 @@ void Simulation::setCpuFactor(NodeId id, double factor) {
   hash(0xcf, static_cast<std::uint64_t>(m_now.nanos()), id, static_cast<std::uint64_t>(factor * 1e6));
 }
 
+double Simulation::cpuFactor(NodeId id) const { return id < m_nodes.size() ? m_nodes[id].cpuFactor : 1.0; }
+
 void Simulation::setQuorum(const QuorumConfig& quorum) {
   m_config.quorum = quorum;
   for (auto& slot : m_nodes) slot.node->setQuorum(quorum);
@@ -883,6 +885,12 @@ void Simulation::setWorkloadMix(std::size_t index, double readRatio, double dele
   config.readRatio = std::clamp(readRatio, 0.0, 1.0);
   config.deleteRatio = std::clamp(deleteRatio, 0.0, 1.0 - config.readRatio);
   hash(0x3147, index, static_cast<std::uint64_t>(readRatio * 1e6), static_cast<std::uint64_t>(deleteRatio * 1e6));
+}
+
+void Simulation::setWorkloadKeys(std::size_t index, KeyDistribution keys) {
+  if (index >= m_workloads.size()) return;
+  hash(0x6b65, index, keys.count(), static_cast<std::uint64_t>(keys.shape()));
+  m_workloads[index]->config.keys = std::move(keys);
 }
 
 const WorkloadConfig& Simulation::workload(std::size_t index) const { return m_workloads.at(index)->config; }

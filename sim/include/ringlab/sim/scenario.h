@@ -16,6 +16,7 @@
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/types.h>
 #include <ringlab/sim/distribution.h>
+#include <ringlab/sim/key_distribution.h>
 #include <ringlab/sim/simulation.h>
 #include <ringlab/sim/workload.h>
 
@@ -68,16 +69,18 @@ struct SlowNodeAction {
   NodeId node = 0;
   double factor = 1.0;
 };
-// Changes the workload (every workload of the scenario): rate and/or mix.
+// Changes the workload (every workload of the scenario): rate, mix and/or which keys it touches.
 struct WorkloadAction {
   std::optional<double> ratePerSecond;
   std::optional<double> readRatio;
   std::optional<double> deleteRatio;
+  std::optional<KeyDistribution> keys{};  // replaces the whole key distribution
 };
-// Changes R and/or W on every node (N stays).
+// Changes R, W and/or N on every node. Unset values stay; 1 <= R, W <= N <= the nodes running at that time.
 struct QuorumAction {
   std::optional<std::size_t> r;
   std::optional<std::size_t> w;
+  std::optional<std::size_t> n{};
 };
 
 // Adds a node (the next id after every node so far); it streams in the ranges it takes over.
@@ -136,6 +139,8 @@ enum class ExpectMetric : std::uint8_t {
 };
 std::string_view expectMetricName(ExpectMetric metric);  // the YAML key, e.g. "lost_writes"
 std::optional<ExpectMetric> parseExpectMetric(std::string_view name);
+// True when a bare bound in a file is a minimum (availability, throughput), false when it is a maximum.
+bool isHigherBetter(ExpectMetric metric);
 // True when the metric's values are durations (written "20ms" in files, compared in nanoseconds).
 bool isDurationMetric(ExpectMetric metric);
 
@@ -175,6 +180,12 @@ Result<ScenarioSpec> loadScenarioFile(const std::string& path);
 // Parses "250ms", "10s", "1.5s", "2m", "500us", "100ns" (a number followed by a unit; a bare "0" is zero; a leading
 // "-" gives a negative duration, which callers accept only where it makes sense). nullopt when malformed.
 std::optional<Duration> parseDuration(std::string_view text);
+// "250ms", "1500us", "2m", "-50ms": a whole number of the largest unit that holds `d` exactly, which parseDuration
+// reads back to the same value; "0s" for zero.
+std::string formatScenarioDuration(Duration d);
+// "64KiB", "1MiB", "1000B": a whole number of the largest binary unit that holds `bytes` exactly; parseSize reads it
+// back to the same value.
+std::string formatScenarioSize(std::uint64_t bytes);
 // Parses "2000/s", "120/m", "5/ms", or a bare number (per second). nullopt when malformed.
 std::optional<double> parseRate(std::string_view text);
 // Parses "64KiB", "1MiB", "100B", "100", "1MB" (decimal) into bytes. nullopt when malformed or above 2^62.

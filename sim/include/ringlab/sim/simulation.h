@@ -93,6 +93,8 @@ class Simulation final : private FiberObserver {
   void heal();
   // Multiplies a node's CPU cost per message (2.0: half as fast). 1.0 restores it.
   void setCpuFactor(NodeId node, double factor);
+  // The factor set by setCpuFactor (1.0 unless changed, or for an unknown node).
+  double cpuFactor(NodeId node) const;
   void setQuorum(const QuorumConfig& quorum);
 
   // --- membership changes (the ring changes at once; data follows by streaming in the background)
@@ -129,6 +131,9 @@ class Simulation final : private FiberObserver {
   void setWorkloadRate(std::size_t workload, double ratePerSecond);
   // Changes the operation mix of a workload (shares of gets and deletes; puts are the rest).
   void setWorkloadMix(std::size_t workload, double readRatio, double deleteRatio);
+  // Changes which keys a workload's later operations touch; draws continue from the workload's own random stream.
+  // Ignored for an unknown workload index.
+  void setWorkloadKeys(std::size_t workload, KeyDistribution keys);
   std::size_t workloadCount() const { return m_workloads.size(); }
   const WorkloadConfig& workload(std::size_t index) const;
   void stopWorkloads();
