@@ -19,6 +19,7 @@
 #include <ringlab/sim/file_output.h>
 #include <ringlab/sim/ring_report.h>
 #include <ringlab/sim/scenario.h>
+#include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/sim/scenario_runner.h>
 #include <ringlab/sim/simulation.h>
 #include <ringlab/sim/summary.h>
@@ -162,49 +163,10 @@ int runRing(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-// Where shipped scenarios live: next to the executable (installed or in the build tree), or in the source tree.
-std::vector<fs::path> scenarioDirectories() {
-  std::vector<fs::path> dirs;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& candidate : {exe.parent_path() / "scenarios", exe.parent_path() / "../share/ringlab/scenarios",
-                                      exe.parent_path() / "../../scenarios"}) {
-      if (fs::is_directory(candidate, ec)) dirs.push_back(fs::weakly_canonical(candidate, ec));
-    }
-  }
-  if (fs::is_directory(RINGLAB_SCENARIO_DIR, ec)) dirs.push_back(fs::weakly_canonical(RINGLAB_SCENARIO_DIR, ec));
-  std::sort(dirs.begin(), dirs.end());
-  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
-  return dirs;
-}
-
-std::vector<fs::path> shippedScenarios() {
-  std::vector<fs::path> files;
-  std::vector<std::string> seen;
-  for (const fs::path& dir : scenarioDirectories()) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      if (entry.path().extension() != ".yaml") continue;
-      const std::string name = entry.path().stem().string();
-      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
-      seen.push_back(name);
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) { return a.stem() < b.stem(); });
-  return files;
-}
-
+std::vector<fs::path> shippedScenarios() { return ringlab::shippedScenarios(RINGLAB_SCENARIO_DIR); }
+std::vector<fs::path> scenarioDirectories() { return ringlab::scenarioDirectories(RINGLAB_SCENARIO_DIR); }
 // A path as given, or the shipped scenario of that name.
-std::string resolveScenario(const std::string& given) {
-  std::error_code ec;
-  if (fs::exists(given, ec)) return given;
-  for (const fs::path& file : shippedScenarios()) {
-    if (file.stem() == given || file.filename() == given) return file.string();
-  }
-  return given;  // loading reports that it cannot be read
-}
+std::string resolveScenario(const std::string& given) { return ringlab::resolveScenario(given, RINGLAB_SCENARIO_DIR); }
 
 // Parses `args` against `options` plus any number of positional FILE arguments (returned in `files`). Returns
 // false after printing a usage error (exitCode is set).

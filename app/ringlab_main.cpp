@@ -1,0 +1,178 @@
+// ringlab: the desktop app. Opens the default (or last) scenario in the embedded cluster and plays it; with
+// --screenshot it runs a scenario to a virtual time without showing a window, saves the window or one view as PNG
+// and exits.
+#include <cstdio>
+#include <optional>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QSettings>
+#include <QTimer>
+
+#include <ringlab/sim/scenario.h>
+#include <ringlab/sim/scenario_catalog.h>
+#include <ringlab/ui/main_window.h>
+#include <ringlab/ui/simulation_feed.h>
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr const char* kDefaultScenario = "crash-hinted-handoff";
+
+int usageError(const QString& message) {
+  std::fprintf(stderr, "ringlab: %s\nTry 'ringlab --help'.\n", qPrintable(message));
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QStringLiteral("ringlab"));
+  QApplication::setOrganizationName(QStringLiteral("RingLab"));
+  QApplication::setApplicationVersion(QStringLiteral(RINGLAB_VERSION));
+  QApplication::setApplicationDisplayName(QStringLiteral("RingLab"));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      QStringLiteral("RingLab: watch a Dynamo-style replicated key-value store work and fail.\n\n"
+                     "Without options the app opens the last scenario (first time: %1) and plays it.\n"
+                     "Views for --view: %2.")
+          .arg(QLatin1String(kDefaultScenario), ringlab::MainWindow::viewNames().join(QStringLiteral(", "))));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  const QCommandLineOption scenarioOpt(QStringLiteral("scenario"),
+                                       QStringLiteral("Scenario file, or the name of a shipped scenario."),
+                                       QStringLiteral("FILE"));
+  const QCommandLineOption seedOpt(QStringLiteral("seed"), QStringLiteral("Seed of the run (default: the scenario's)."),
+                                   QStringLiteral("N"));
+  const QCommandLineOption runToOpt(QStringLiteral("run-to"),
+                                    QStringLiteral("Run to this virtual time first, e.g. 20s or 1500ms."),
+                                    QStringLiteral("TIME"));
+  const QCommandLineOption screenshotOpt(
+      QStringLiteral("screenshot"),
+      QStringLiteral("Save a PNG of the window (or --view) at --run-to without showing a window, then exit."),
+      QStringLiteral("PNG"));
+  const QCommandLineOption viewOpt(QStringLiteral("view"),
+                                   QStringLiteral("What --screenshot saves: %1 (default window).")
+                                       .arg(ringlab::MainWindow::viewNames().join(QStringLiteral(", "))),
+                                   QStringLiteral("NAME"), QStringLiteral("window"));
+  const QCommandLineOption sizeOpt(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (WxH)."),
+                                   QStringLiteral("WxH"), QStringLiteral("1600x1000"));
+  const QCommandLineOption themeOpt(QStringLiteral("theme"), QStringLiteral("light or dark."), QStringLiteral("THEME"));
+  const QCommandLineOption presentOpt(QStringLiteral("presentation"),
+                                      QStringLiteral("Start in presentation mode (full screen, large fonts)."));
+  const QCommandLineOption pausedOpt(QStringLiteral("paused"), QStringLiteral("Open paused instead of playing."));
+  const QCommandLineOption keyOpt(QStringLiteral("key"), QStringLiteral("Show where this key lives on the ring."),
+                                  QStringLiteral("KEY"));
+  parser.addOptions(
+      {scenarioOpt, seedOpt, runToOpt, screenshotOpt, viewOpt, sizeOpt, themeOpt, presentOpt, pausedOpt, keyOpt});
+  parser.process(app);
+  if (!parser.positionalArguments().isEmpty()) {
+    return usageError(QStringLiteral("unexpected argument '%1' (a scenario is given with --scenario FILE)")
+                          .arg(parser.positionalArguments().first()));
+  }
+
+  std::optional<std::uint64_t> seed;
+  if (parser.isSet(seedOpt)) {
+    bool ok = false;
+    const qulonglong value = parser.value(seedOpt).toULongLong(&ok);
+    if (!ok)
+      return usageError(QStringLiteral("--seed: expected a non-negative integer, got '%1'").arg(parser.value(seedOpt)));
+    seed = value;
+  }
+  std::optional<ringlab::Duration> runTo;
+  if (parser.isSet(runToOpt)) {
+    runTo = ringlab::parseDuration(parser.value(runToOpt).toStdString());
+    if (!runTo || runTo->count() < 0) {
+      return usageError(
+          QStringLiteral("--run-to: expected a duration such as 20s or 1500ms, got '%1'").arg(parser.value(runToOpt)));
+    }
+  }
+  const QString view = parser.value(viewOpt);
+  if (!ringlab::MainWindow::viewNames().contains(view)) {
+    return usageError(QStringLiteral("--view: unknown view '%1' (expected one of: %2)")
+                          .arg(view, ringlab::MainWindow::viewNames().join(QStringLiteral(", "))));
+  }
+  QSize size;
+  {
+    const QStringList parts = parser.value(sizeOpt).split(QLatin1Char('x'));
+    bool okW = false;
+    bool okH = false;
+    if (parts.size() == 2) size = QSize(parts[0].toInt(&okW), parts[1].toInt(&okH));
+    if (!okW || !okH || size.width() < 320 || size.height() < 240 || size.width() > 8000 || size.height() > 8000) {
+      return usageError(QStringLiteral("--size: expected WIDTHxHEIGHT between 320x240 and 8000x8000, got '%1'")
+                            .arg(parser.value(sizeOpt)));
+    }
+  }
+  std::optional<ringlab::ThemeKind> theme;
+  if (parser.isSet(themeOpt)) {
+    const QString t = parser.value(themeOpt);
+    if (t == QLatin1String("light"))
+      theme = ringlab::ThemeKind::kLight;
+    else if (t == QLatin1String("dark"))
+      theme = ringlab::ThemeKind::kDark;
+    else
+      return usageError(QStringLiteral("--theme: expected light or dark, got '%1'").arg(t));
+  }
+
+  const bool screenshot = parser.isSet(screenshotOpt);
+  QString scenario = parser.value(scenarioOpt);
+  if (scenario.isEmpty() && !screenshot) {
+    scenario = QSettings().value(QStringLiteral("run/lastScenario")).toString();
+    if (!scenario.isEmpty() && !QFileInfo::exists(scenario)) scenario.clear();
+  }
+  if (scenario.isEmpty()) scenario = QLatin1String(kDefaultScenario);
+  const QString path = QString::fromStdString(ringlab::resolveScenario(scenario.toStdString(), RINGLAB_SCENARIO_DIR));
+
+  ringlab::MainWindow window(/*restoreSettings=*/!screenshot);
+  if (theme) window.setTheme(*theme);
+  if (parser.isSet(keyOpt)) window.setLookupKey(parser.value(keyOpt));
+
+  if (screenshot) {
+    auto spec = ringlab::loadScenarioFile(path.toStdString());
+    if (!spec.isOk()) {
+      std::fprintf(stderr, "ringlab: %s\n", spec.status().message().c_str());
+      return kExitUsage;
+    }
+    window.openScenario(std::move(spec).value(), path, /*play=*/false, seed);
+    window.setAttribute(Qt::WA_DontShowOnScreen);
+    window.resize(size);
+    window.show();
+    if (parser.isSet(presentOpt)) window.setPresentationMode(true), window.resize(size);
+    window.feed().runToBlocking(ringlab::TimePoint{runTo.value_or(ringlab::Duration{0})});
+    // Let the queued snapshot reach the views and the layout settle.
+    QElapsedTimer wait;
+    wait.start();
+    while (wait.elapsed() < 400) {
+      QApplication::processEvents(QEventLoop::AllEvents, 50);
+    }
+    const QPixmap image = window.grabView(view);
+    const QString out = parser.value(screenshotOpt);
+    if (image.isNull() || !image.save(out, "PNG")) {
+      std::fprintf(stderr, "ringlab: cannot write the screenshot to '%s'\n", qPrintable(out));
+      return kExitFailed;
+    }
+    std::printf("Saved %s (%dx%d, view %s, t = %s, seed %llu)\n", qPrintable(out), image.width(), image.height(),
+                qPrintable(view),
+                qPrintable(QString::number(static_cast<double>(window.lastSnapshot().nowNs) / 1e9, 'f', 3) + " s"),
+                static_cast<unsigned long long>(window.lastSnapshot().seed));
+    return kExitOk;
+  }
+
+  const QString error = window.openScenarioFile(path, /*play=*/false, seed, /*quiet=*/true);
+  if (!error.isEmpty()) {
+    std::fprintf(stderr, "ringlab: %s\n", qPrintable(error));
+    if (parser.isSet(scenarioOpt)) return kExitUsage;
+  }
+  window.show();
+  if (parser.isSet(presentOpt)) window.setPresentationMode(true);
+  if (runTo) window.feed().runToBlocking(ringlab::TimePoint{*runTo});
+  if (!parser.isSet(pausedOpt) && error.isEmpty()) window.feed().play();
+  return QApplication::exec();
+}

@@ -1,0 +1,119 @@
+// What the desktop app's views draw: plain value snapshots of a cluster, made by a ClusterFeed on its own thread and
+// handed to the UI thread through queued signals. Nothing here points into a running simulation; the ring is an
+// immutable copy shared between snapshots until it changes.
+//
+// Thread-safety: values; a snapshot may be copied and read from any thread once it has been emitted.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <QMetaType>
+#include <QString>
+
+#include <ringlab/engine/events.h>
+#include <ringlab/engine/message.h>
+#include <ringlab/engine/node.h>
+#include <ringlab/engine/ring.h>
+#include <ringlab/sim/workload.h>
+
+namespace ringlab {
+
+// The eight traffic categories the views colour by; every MessageKind falls into one.
+enum class TrafficClass : std::uint8_t { kWrite, kRead, kAck, kReply, kGossip, kHint, kRepair, kAntiEntropy };
+inline constexpr std::size_t kTrafficClassCount = 8;
+TrafficClass trafficClassOf(MessageKind kind);
+QString trafficClassName(TrafficClass c);  // "write", "read", "ack", ...
+
+// How a node looks from outside: its real state plus what its peers believe.
+enum class NodeDisplayState : std::uint8_t { kUp, kSuspect, kDown, kJoining, kLeaving, kLeft };
+inline constexpr std::size_t kNodeDisplayStateCount = 6;
+QString nodeDisplayStateName(NodeDisplayState state);  // "up", "suspect", ...
+
+struct NodeInfo {
+  NodeId id = 0;
+  NodeDisplayState state = NodeDisplayState::kUp;
+  bool running = true;
+  double cpuFactor = 1.0;      // 1: normal speed; 4: four times slower
+  double primaryShare = 0;     // fraction of the token space this node is primary for
+  double replicatedShare = 0;  // fraction it holds a replica of
+  std::size_t tokens = 0;      // vnodes or partitions it holds
+  std::uint64_t keys = 0;      // records in its storage (tombstones included)
+  std::uint64_t bytes = 0;
+  std::size_t hintsHeld = 0;    // hints this node keeps for others
+  std::size_t suspectedBy = 0;  // running peers whose detector thinks it suspect or down
+};
+
+// One message on the wire: drawn as a dot moving from `from` to `to` between `sent` and `arrives`.
+struct MessageDot {
+  std::uint64_t id = 0;
+  NodeId from = 0;
+  NodeId to = 0;
+  MessageKind kind{};
+  std::int64_t sentNs = 0;
+  std::int64_t arrivesNs = 0;
+};
+
+// A message the network lost, shown as a short flash where it died.
+struct DropFlash {
+  NodeId from = 0;
+  NodeId to = 0;
+  MessageKind kind{};
+  DropReason reason{};
+  std::int64_t atNs = 0;
+};
+
+// Figures of one sampling interval of virtual time, for the live charts.
+struct MetricsSample {
+  double timeSeconds = 0;                // end of the interval
+  std::array<double, 3> opsPerSecond{};  // completed (ok + failed), by Operation
+  std::array<double, 3> p50Ms{};         // successful operations, by Operation (0 when none)
+  std::array<double, 3> p99Ms{};
+  std::array<double, 3> p999Ms{};
+  double errorsPerSecond = 0;
+  std::array<double, kTrafficClassCount> messagesPerSecond{};  // sent, by TrafficClass
+  double droppedPerSecond = 0;
+  double staleReadRate = 0;     // stale reads / successful reads in the interval
+  double hintsOutstanding = 0;  // at the end of the interval, all nodes
+};
+
+// A narration point of the scenario's timeline.
+struct NarrationPoint {
+  std::int64_t atNs = 0;
+  QString text;     // the narration (may be empty when only `pause` is set)
+  QString actions;  // "crash n3; partition [n1 n2] [n3 n4 n5]"
+  bool pause = false;
+};
+
+struct FeedSnapshot {
+  std::int64_t nowNs = 0;
+  std::int64_t endNs = 0;  // the scenario's duration
+  std::uint64_t seed = 0;
+  bool playing = false;
+  bool finished = false;     // the scenario reached its end (the report follows)
+  double speed = 1.0;        // requested: virtual seconds per wall second; 0 = as fast as possible
+  double achievedSpeed = 0;  // measured over the last second
+  QuorumConfig quorum;
+  std::optional<WorkloadConfig> workload;           // the first workload, when there is one
+  std::vector<NodeInfo> nodes;                      // by node id, including nodes that left
+  std::shared_ptr<const Ring> ring;                 // shared with earlier snapshots until the ring changes
+  std::uint64_t ringVersion = 0;                    // increments with every ring change
+  std::vector<MessageDot> inFlight;                 // possibly a sample (see inFlightTotal)
+  std::size_t inFlightTotal = 0;                    // messages actually in flight
+  std::vector<DropFlash> drops;                     // recent drops (last ~300 ms of virtual time)
+  std::vector<std::pair<NodeId, NodeId>> cutLinks;  // directed (from, to)
+  std::vector<MetricsSample> newSamples;            // intervals completed since the previous snapshot
+  std::uint64_t operationsCompleted = 0;
+  std::uint64_t operationsFailed = 0;
+  std::uint64_t messagesDelivered = 0;
+  std::uint64_t traceHash = 0;
+};
+
+}  // namespace ringlab
+
+Q_DECLARE_METATYPE(ringlab::FeedSnapshot)
+Q_DECLARE_METATYPE(ringlab::NarrationPoint)

@@ -1,0 +1,165 @@
+// The desktop app's main window: the ring and traffic views side by side under a narration banner, live charts, the
+// scenario browser, the node table, live controls (quorum, workload, membership, partitions) and the action log in
+// dockable panels, a toolbar for time (play, pause, step, next narration, speed, restart), presentation mode, and
+// light and dark palettes. Window layout and settings persist in QSettings.
+//
+// Thread-safety: a widget; UI thread only. It drives a ClusterFeed it owns and reads only its snapshots.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <QMainWindow>
+#include <QPixmap>
+#include <QStringList>
+
+#include <ringlab/sim/scenario.h>
+#include <ringlab/ui/feed_snapshot.h>
+#include <ringlab/ui/theme.h>
+
+QT_BEGIN_NAMESPACE
+class QAction;
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QPlainTextEdit;
+class QSpinBox;
+class QDoubleSpinBox;
+class QTableView;
+class QProgressBar;
+QT_END_NAMESPACE
+
+namespace ringlab {
+
+class ActionLogModel;
+class ChartsView;
+class NodeTableModel;
+class RingView;
+class ScenarioListModel;
+class SimulationFeed;
+class TrafficView;
+
+class MainWindow final : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  // `restoreSettings`: read and write QSettings (geometry, docks, theme, speed); off for screenshots and tests.
+  explicit MainWindow(bool restoreSettings = true, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Opens a scenario file; on a parse error shows the message (file:line:column) in a dialog unless `quiet`, and
+  // changes nothing. Returns the error message, empty on success.
+  QString openScenarioFile(const QString& path, bool play, std::optional<std::uint64_t> seed = std::nullopt,
+                           bool quiet = false);
+  void openScenario(ScenarioSpec spec, const QString& path, bool play,
+                    std::optional<std::uint64_t> seed = std::nullopt);
+
+  SimulationFeed& feed() { return *m_feed; }
+  const FeedSnapshot& lastSnapshot() const { return m_snapshot; }
+  RingView& ringView() { return *m_ringView; }
+  TrafficView& trafficView() { return *m_trafficView; }
+  ChartsView& chartsView() { return *m_chartsView; }
+  NodeTableModel& nodeModel() { return *m_nodeModel; }
+  ActionLogModel& actionLog() { return *m_actionLog; }
+  ScenarioListModel& scenarioList() { return *m_scenarioList; }
+
+  // The views --screenshot can save, and a grab of one ("window" for the whole window). Null pixmap for an
+  // unknown name.
+  static QStringList viewNames();
+  QPixmap grabView(const QString& name);
+
+  // Shows where `key` lives on the ring (fills the lookup field).
+  void setLookupKey(const QString& key);
+  void setTheme(ThemeKind kind);
+  void setPresentationMode(bool on);
+  bool presentationMode() const { return m_presentation; }
+  // Node context menu actions, also used by tests: applies the action through the feed.
+  void applyAction(const ScenarioAction& action);
+  // Saves the scenario plus the manual actions as a scenario file; returns an error message, empty on success.
+  QString saveRunAsScenario(const QString& path);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void buildActions();
+  void buildToolBar();
+  void buildDocks();
+  void buildMenus();
+  void onSnapshot(const FeedSnapshot& snapshot);
+  void onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, const QVector<NarrationPoint>& timeline);
+  void onNarration(const NarrationPoint& point);
+  void showNodeMenu(NodeId node, const QPoint& globalPos);
+  void showPartitionDialog();
+  void applyQuorum();
+  void applyWorkload();
+  void updateTimeControls();
+  void stepSpeed(int delta);
+  void openScenarioDialog();
+  void saveRunDialog();
+  void exportViewDialog();
+  void showShortcuts();
+  void showAbout();
+  void restart(bool newSeed);
+  void setNarrationText(const QString& html);
+
+  bool m_useSettings;
+  std::unique_ptr<SimulationFeed> m_feed;
+  FeedSnapshot m_snapshot;
+  std::shared_ptr<const ScenarioSpec> m_spec;
+  QString m_scenarioPath;
+  QVector<NarrationPoint> m_timeline;
+  Theme m_theme;
+  bool m_presentation = false;
+  bool m_wasMaximized = false;
+  QFont m_normalFont;
+
+  RingView* m_ringView = nullptr;
+  TrafficView* m_trafficView = nullptr;
+  ChartsView* m_chartsView = nullptr;
+  QLabel* m_narration = nullptr;
+  QLineEdit* m_keyLookup = nullptr;
+  NodeTableModel* m_nodeModel = nullptr;
+  ActionLogModel* m_actionLog = nullptr;
+  ScenarioListModel* m_scenarioList = nullptr;
+  QListView* m_scenarioView = nullptr;
+  QLabel* m_scenarioTitle = nullptr;
+  QLabel* m_scenarioDescription = nullptr;
+  QPlainTextEdit* m_report = nullptr;
+  QTableView* m_nodeTable = nullptr;
+  QDockWidget* m_scenarioDock = nullptr;
+  QDockWidget* m_nodesDock = nullptr;
+  QDockWidget* m_controlsDock = nullptr;
+  QDockWidget* m_chartsDock = nullptr;
+  QDockWidget* m_logDock = nullptr;
+
+  QAction* m_playAction = nullptr;
+  QAction* m_stepAction = nullptr;
+  QAction* m_nextAction = nullptr;
+  QAction* m_restartAction = nullptr;
+  QAction* m_newSeedAction = nullptr;
+  QAction* m_healAction = nullptr;
+  QAction* m_partitionAction = nullptr;
+  QAction* m_addNodeAction = nullptr;
+  QAction* m_presentationAction = nullptr;
+  QAction* m_darkAction = nullptr;
+  QAction* m_fasterAction = nullptr;
+  QAction* m_slowerAction = nullptr;
+  QComboBox* m_speed = nullptr;
+  QLabel* m_timeLabel = nullptr;
+  QProgressBar* m_progress = nullptr;
+  QLabel* m_seedLabel = nullptr;
+  QLabel* m_statusStats = nullptr;
+  QSpinBox* m_n = nullptr;
+  QSpinBox* m_r = nullptr;
+  QSpinBox* m_w = nullptr;
+  QDoubleSpinBox* m_rate = nullptr;
+  QSpinBox* m_readPercent = nullptr;
+  QComboBox* m_keyDistribution = nullptr;
+  QSpinBox* m_keyCount = nullptr;
+  bool m_controlsSynced = false;  // the control panel shows the running values (reset on a new run)
+};
+
+}  // namespace ringlab

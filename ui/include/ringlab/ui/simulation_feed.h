@@ -1,0 +1,59 @@
+// The embedded cluster: a scenario running in the deterministic simulation on a worker thread, paced against the
+// wall clock (0.01x to 100x real time, or as fast as possible), delivering snapshots to the UI thread at most 60
+// times a second. The UI thread never waits on the simulation except in the explicitly blocking calls below, which
+// are for the command line (--screenshot) and tests.
+//
+// Thread-safety: call every method from the thread that created the feed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <QThread>
+
+#include <ringlab/sim/scenario.h>
+#include <ringlab/sim/scenario_runner.h>
+#include <ringlab/ui/cluster_feed.h>
+
+namespace ringlab {
+
+class SimulationWorker;
+
+class SimulationFeed final : public ClusterFeed {
+  Q_OBJECT
+
+ public:
+  explicit SimulationFeed(QObject* parent = nullptr);
+  ~SimulationFeed() override;  // stops the worker thread (an unfinished step is abandoned)
+
+  // Starts `spec` from time zero, paused unless `play`. The spec's own seed is used unless `seed` is given.
+  void load(ScenarioSpec spec, bool play, std::optional<std::uint64_t> seed = std::nullopt);
+  // Starts the current scenario again from time zero, with the same seed or `seed`. Keeps the play state.
+  void restart(std::optional<std::uint64_t> seed = std::nullopt);
+
+  QString sourceDescription() const override { return tr("embedded simulation"); }
+  bool controlsTime() const override { return true; }
+  void play() override;
+  void pause() override;
+  void step(std::chrono::nanoseconds amount) override;
+  void runToNextNarration() override;
+  void setSpeed(double speed) override;
+  void apply(const ScenarioAction& action) override;
+
+  // --- blocking calls (command line and tests)
+  // Runs the current scenario to virtual time `t` (capped at its end), paused, and waits until the snapshot of
+  // that moment has been emitted.
+  void runToBlocking(TimePoint t);
+  // Runs `fn` on the worker thread with the runner (null when nothing is loaded) and waits for it. For inspection
+  // only: `fn` must not keep references past its return.
+  void inspectBlocking(const std::function<void(ScenarioRunner*)>& fn);
+
+ private:
+  QThread m_thread;
+  SimulationWorker* m_worker = nullptr;  // lives on m_thread; deleted when the thread finishes
+};
+
+}  // namespace ringlab

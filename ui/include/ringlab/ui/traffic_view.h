@@ -1,0 +1,64 @@
+// Replication traffic: node markers on a circle with their state, messages in flight as dots moving from sender to
+// receiver (coloured by traffic class), dropped messages flashing where they died, cut links drawn as red dashed
+// lines, and a legend. Above kMaxDots messages it draws a sample and says so.
+//
+// Thread-safety: a widget; UI thread only. It keeps copies of snapshot values only.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <QElapsedTimer>
+#include <QTimer>
+#include <QWidget>
+
+#include <ringlab/ui/feed_snapshot.h>
+#include <ringlab/ui/theme.h>
+
+namespace ringlab {
+
+class TrafficView final : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit TrafficView(QWidget* parent = nullptr);
+
+  void setSnapshot(const FeedSnapshot& snapshot);
+  void setTheme(const Theme& theme);
+
+  // Where node `id` is drawn (its marker's centre), for hit testing and tests. nullopt for a node not drawn.
+  std::optional<QPointF> nodePosition(NodeId id) const;
+  double markerRadius() const;
+  // Dots drawn in the last paint (a sample when there were too many).
+  std::size_t dotsDrawn() const { return m_dotsDrawn; }
+
+  QSize sizeHint() const override { return {640, 480}; }
+  QSize minimumSizeHint() const override { return {320, 240}; }
+
+ signals:
+  void nodeContextMenuRequested(ringlab::NodeId node, const QPoint& globalPos);
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+  void contextMenuEvent(QContextMenuEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+
+ private:
+  struct Flash {
+    DropFlash drop;
+    qint64 shownAtMs = 0;
+  };
+  std::optional<NodeId> nodeAt(const QPointF& pos) const;
+  QPointF along(NodeId from, NodeId to, double t) const;  // position on the (slightly bent) path from -> to
+  QRectF plotArea() const;
+
+  Theme m_theme = Theme::make(ThemeKind::kLight, false);
+  FeedSnapshot m_snapshot;
+  std::vector<NodeId> m_drawn;  // nodes on the circle, in order
+  std::vector<Flash> m_flashes;
+  QElapsedTimer m_clock;
+  QTimer m_flashTimer;
+  std::size_t m_dotsDrawn = 0;
+};
+
+}  // namespace ringlab

@@ -1,0 +1,850 @@
+#include <ringlab/ui/main_window.h>
+
+#include <algorithm>
+#include <fstream>
+#include <ostream>
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include <ringlab/sim/file_output.h>
+#include <ringlab/sim/scenario_catalog.h>
+#include <ringlab/sim/scenario_writer.h>
+#include <ringlab/ui/charts_view.h>
+#include <ringlab/ui/models.h>
+#include <ringlab/ui/ring_view.h>
+#include <ringlab/ui/simulation_feed.h>
+#include <ringlab/ui/traffic_view.h>
+
+#ifndef RINGLAB_SCENARIO_DIR
+#define RINGLAB_SCENARIO_DIR ""
+#endif
+
+namespace ringlab {
+
+namespace {
+
+struct SpeedPreset {
+  const char* label;
+  double speed;  // 0: as fast as possible
+};
+constexpr SpeedPreset kSpeeds[] = {{"0.01x", 0.01}, {"0.05x", 0.05}, {"0.1x", 0.1},   {"0.25x", 0.25},
+                                   {"0.5x", 0.5},   {"1x", 1.0},     {"2x", 2.0},     {"5x", 5.0},
+                                   {"10x", 10.0},   {"25x", 25.0},   {"100x", 100.0}, {"max", 0.0}};
+constexpr int kDefaultSpeedIndex = 5;
+constexpr std::chrono::milliseconds kStepAmount{10};
+
+QString nodeLabel(NodeId n) { return QString::fromStdString(nodeName(n)); }
+
+}  // namespace
+
+MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
+    : QMainWindow(parent), m_useSettings(restoreSettings), m_feed(std::make_unique<SimulationFeed>()) {
+  setWindowTitle(tr("RingLab"));
+  setObjectName(QStringLiteral("MainWindow"));
+  m_normalFont = QApplication::font();
+  m_theme = Theme::make(ThemeKind::kLight, false);
+
+  auto* central = new QWidget(this);
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(4, 4, 4, 0);
+  layout->setSpacing(4);
+  m_narration = new QLabel(central);
+  m_narration->setObjectName(QStringLiteral("narration"));
+  m_narration->setWordWrap(true);
+  m_narration->setTextFormat(Qt::RichText);
+  m_narration->setMinimumHeight(44);
+  m_narration->setMargin(8);
+  m_narration->setAutoFillBackground(true);
+  layout->addWidget(m_narration);
+
+  auto* lookupRow = new QHBoxLayout();
+  auto* lookupLabel = new QLabel(tr("Find a key:"), central);
+  m_keyLookup = new QLineEdit(central);
+  m_keyLookup->setPlaceholderText(
+      tr("type a key, e.g. user:42 — its token, coordinator, replicas and fallbacks "
+         "appear on the ring"));
+  m_keyLookup->setClearButtonEnabled(true);
+  lookupLabel->setBuddy(m_keyLookup);
+  lookupRow->addWidget(lookupLabel);
+  lookupRow->addWidget(m_keyLookup, 1);
+  layout->addLayout(lookupRow);
+
+  auto* splitter = new QSplitter(Qt::Horizontal, central);
+  m_ringView = new RingView(splitter);
+  m_trafficView = new TrafficView(splitter);
+  splitter->addWidget(m_ringView);
+  splitter->addWidget(m_trafficView);
+  splitter->setStretchFactor(0, 1);
+  splitter->setStretchFactor(1, 1);
+  layout->addWidget(splitter, 1);
+  setCentralWidget(central);
+  connect(m_keyLookup, &QLineEdit::textChanged, m_ringView, &RingView::setLookupKey);
+
+  m_nodeModel = new NodeTableModel(this);
+  m_actionLog = new ActionLogModel(this);
+  m_scenarioList = new ScenarioListModel(this);
+  m_scenarioList->setFiles(shippedScenarios(RINGLAB_SCENARIO_DIR));
+
+  buildActions();
+  buildToolBar();
+  buildDocks();
+  buildMenus();
+
+  connect(m_ringView, &RingView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
+  connect(m_trafficView, &TrafficView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
+  connect(m_feed.get(), &ClusterFeed::snapshotReady, this, &MainWindow::onSnapshot);
+  connect(m_feed.get(), &ClusterFeed::scenarioStarted, this, &MainWindow::onScenarioStarted);
+  connect(m_feed.get(), &ClusterFeed::narrationReached, this, &MainWindow::onNarration);
+  connect(m_feed.get(), &ClusterFeed::actionLogged, this, [this](const LoggedAction& a) {
+    m_actionLog->append(a);
+    statusBar()->showMessage(tr("%1 at %2").arg(a.description, formatVirtualTime(a.atNs)), 4000);
+  });
+  connect(m_feed.get(), &ClusterFeed::problem, this, [this](const QString& message) {
+    statusBar()->showMessage(message, 8000);
+    if (isVisible()) QMessageBox::warning(this, tr("RingLab"), message);
+  });
+  connect(m_feed.get(), &ClusterFeed::runFinished, this, [this](const QString& report, bool passed) {
+    m_report->setPlainText(report);
+    m_scenarioDock->raise();
+    setNarrationText(passed ? tr("<b>The scenario has ended.</b> Every expectation holds — the report is in the "
+                                 "Scenario panel. Restart (Ctrl+R) to watch again, or with a new seed (Ctrl+Shift+R).")
+                            : tr("<b>The scenario has ended.</b> <span style='color:#e03131'>Some expectations "
+                                 "failed</span> — see the report in the Scenario panel."));
+  });
+
+  resize(1500, 920);
+  if (m_useSettings) {
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    const int speed = settings.value(QStringLiteral("run/speedIndex"), kDefaultSpeedIndex).toInt();
+    if (speed >= 0 && speed < m_speed->count()) m_speed->setCurrentIndex(speed);
+    setTheme(settings.value(QStringLiteral("view/dark"), false).toBool() ? ThemeKind::kDark : ThemeKind::kLight);
+  } else {
+    setTheme(ThemeKind::kLight);
+  }
+  setNarrationText(tr("Open a scenario from the Scenario panel or with File ▸ Open (Ctrl+O)."));
+  updateTimeControls();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions() {
+  m_playAction = new QAction(tr("Play"), this);
+  m_playAction->setShortcuts({QKeySequence(Qt::Key_Space), QKeySequence(Qt::Key_MediaTogglePlayPause)});
+  m_playAction->setToolTip(tr("Play or pause the run (Space)"));
+  connect(m_playAction, &QAction::triggered, this, [this] {
+    if (m_snapshot.playing)
+      m_feed->pause();
+    else
+      m_feed->play();
+  });
+  m_stepAction = new QAction(tr("Step"), this);
+  m_stepAction->setShortcuts({QKeySequence(Qt::Key_Right), QKeySequence(Qt::Key_S)});
+  m_stepAction->setToolTip(tr("Advance 10 ms of virtual time and pause (→ or S)"));
+  connect(m_stepAction, &QAction::triggered, this, [this] { m_feed->step(kStepAmount); });
+  m_nextAction = new QAction(tr("Next narration"), this);
+  m_nextAction->setShortcuts({QKeySequence(Qt::Key_N), QKeySequence(Qt::Key_PageDown)});
+  m_nextAction->setToolTip(tr("Run to the next narration point of the scenario and pause there (N or Page Down)"));
+  connect(m_nextAction, &QAction::triggered, this, [this] { m_feed->runToNextNarration(); });
+  m_restartAction = new QAction(tr("Restart"), this);
+  m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  m_restartAction->setToolTip(tr("Start the scenario again with the same seed (Ctrl+R)"));
+  connect(m_restartAction, &QAction::triggered, this, [this] { restart(false); });
+  m_newSeedAction = new QAction(tr("New seed"), this);
+  m_newSeedAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+  m_newSeedAction->setToolTip(tr("Start the scenario again with a new random seed (Ctrl+Shift+R)"));
+  connect(m_newSeedAction, &QAction::triggered, this, [this] { restart(true); });
+  m_healAction = new QAction(tr("Heal network"), this);
+  m_healAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
+  m_healAction->setToolTip(tr("Restore every cut link (Ctrl+H)"));
+  connect(m_healAction, &QAction::triggered, this, [this] { applyAction(HealAction{}); });
+  m_partitionAction = new QAction(tr("Partition…"), this);
+  m_partitionAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+  m_partitionAction->setToolTip(tr("Split the nodes into groups that cannot reach each other (Ctrl+P)"));
+  connect(m_partitionAction, &QAction::triggered, this, &MainWindow::showPartitionDialog);
+  m_addNodeAction = new QAction(tr("Add node"), this);
+  m_addNodeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
+  m_addNodeAction->setToolTip(tr("Add a node: it takes tokens and streams in its ranges (Ctrl+J)"));
+  connect(m_addNodeAction, &QAction::triggered, this, [this] { applyAction(AddNodeAction{}); });
+  m_presentationAction = new QAction(tr("Presentation mode"), this);
+  m_presentationAction->setCheckable(true);
+  m_presentationAction->setShortcuts({QKeySequence(Qt::Key_F11), QKeySequence(Qt::Key_F5)});
+  m_presentationAction->setToolTip(tr("Full screen, large fonts, high contrast (F11 or F5)"));
+  connect(m_presentationAction, &QAction::toggled, this, &MainWindow::setPresentationMode);
+  m_darkAction = new QAction(tr("Dark palette"), this);
+  m_darkAction->setCheckable(true);
+  m_darkAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+  connect(m_darkAction, &QAction::toggled, this,
+          [this](bool dark) { setTheme(dark ? ThemeKind::kDark : ThemeKind::kLight); });
+  m_fasterAction = new QAction(tr("Faster"), this);
+  m_fasterAction->setShortcuts({QKeySequence(Qt::Key_Plus), QKeySequence(Qt::Key_Equal), QKeySequence(Qt::Key_Up)});
+  connect(m_fasterAction, &QAction::triggered, this, [this] { stepSpeed(+1); });
+  m_slowerAction = new QAction(tr("Slower"), this);
+  m_slowerAction->setShortcuts({QKeySequence(Qt::Key_Minus), QKeySequence(Qt::Key_Down)});
+  connect(m_slowerAction, &QAction::triggered, this, [this] { stepSpeed(-1); });
+  for (QAction* a : {m_playAction, m_stepAction, m_nextAction, m_fasterAction, m_slowerAction}) {
+    a->setShortcutContext(Qt::ApplicationShortcut);
+  }
+}
+
+void MainWindow::buildToolBar() {
+  QToolBar* bar = addToolBar(tr("Time"));
+  bar->setObjectName(QStringLiteral("timeToolBar"));
+  bar->setMovable(true);
+  bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  bar->addAction(m_playAction);
+  bar->addAction(m_stepAction);
+  bar->addAction(m_nextAction);
+  bar->addSeparator();
+  bar->addWidget(new QLabel(tr(" Speed "), bar));
+  m_speed = new QComboBox(bar);
+  for (const SpeedPreset& p : kSpeeds) m_speed->addItem(QString::fromLatin1(p.label), p.speed);
+  m_speed->setItemText(static_cast<int>(std::size(kSpeeds)) - 1, tr("as fast as possible"));
+  m_speed->setCurrentIndex(kDefaultSpeedIndex);
+  m_speed->setToolTip(tr("Virtual time per second of real time (+ and − change it)"));
+  connect(m_speed, &QComboBox::currentIndexChanged, this, [this](int i) {
+    m_feed->setSpeed(m_speed->itemData(i).toDouble());
+    if (m_useSettings) QSettings().setValue(QStringLiteral("run/speedIndex"), i);
+  });
+  bar->addWidget(m_speed);
+  bar->addSeparator();
+  m_timeLabel = new QLabel(bar);
+  m_timeLabel->setObjectName(QStringLiteral("virtualTime"));
+  m_timeLabel->setMinimumWidth(170);
+  m_timeLabel->setToolTip(tr("Virtual time of the run / the scenario's duration"));
+  bar->addWidget(m_timeLabel);
+  m_progress = new QProgressBar(bar);
+  m_progress->setRange(0, 1000);
+  m_progress->setTextVisible(false);
+  m_progress->setMaximumWidth(140);
+  m_progress->setMaximumHeight(10);
+  bar->addWidget(m_progress);
+  m_seedLabel = new QLabel(bar);
+  m_seedLabel->setToolTip(tr("The run's seed: the same seed gives the same run"));
+  bar->addWidget(m_seedLabel);
+  bar->addSeparator();
+  bar->addAction(m_restartAction);
+  bar->addAction(m_newSeedAction);
+
+  QToolBar* cluster = addToolBar(tr("Cluster"));
+  cluster->setObjectName(QStringLiteral("clusterToolBar"));
+  cluster->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  cluster->addAction(m_partitionAction);
+  cluster->addAction(m_healAction);
+  cluster->addAction(m_addNodeAction);
+
+  m_statusStats = new QLabel(this);
+  statusBar()->addPermanentWidget(m_statusStats);
+}
+
+void MainWindow::buildDocks() {
+  setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
+
+  // Scenario browser, description, narration list and report.
+  m_scenarioDock = new QDockWidget(tr("Scenario"), this);
+  m_scenarioDock->setObjectName(QStringLiteral("scenarioDock"));
+  auto* scenarioPanel = new QWidget(m_scenarioDock);
+  auto* sl = new QVBoxLayout(scenarioPanel);
+  m_scenarioView = new QListView(scenarioPanel);
+  m_scenarioView->setModel(m_scenarioList);
+  m_scenarioView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_scenarioView->setToolTip(tr("Shipped scenarios: double-click or press Enter to open one"));
+  connect(m_scenarioView, &QListView::activated, this, [this](const QModelIndex& index) {
+    openScenarioFile(index.data(ScenarioListModel::kPathRole).toString(), false);
+  });
+  auto* open = new QPushButton(tr("Open file…"), scenarioPanel);
+  connect(open, &QPushButton::clicked, this, &MainWindow::openScenarioDialog);
+  m_scenarioTitle = new QLabel(scenarioPanel);
+  m_scenarioTitle->setWordWrap(true);
+  QFont titleFont = m_scenarioTitle->font();
+  titleFont.setBold(true);
+  titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
+  m_scenarioTitle->setFont(titleFont);
+  m_scenarioDescription = new QLabel(scenarioPanel);
+  m_scenarioDescription->setWordWrap(true);
+  m_scenarioDescription->setTextFormat(Qt::RichText);
+  m_scenarioDescription->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  m_report = new QPlainTextEdit(scenarioPanel);
+  m_report->setReadOnly(true);
+  m_report->setPlaceholderText(
+      tr("The report appears here when the scenario ends: expectations, availability, "
+         "stale reads, lost writes, convergence."));
+  QFont mono(QStringLiteral("DejaVu Sans Mono"));
+  mono.setStyleHint(QFont::Monospace);
+  mono.setPointSizeF(m_report->font().pointSizeF() * 0.9);
+  m_report->setFont(mono);
+  sl->addWidget(new QLabel(tr("Scenarios"), scenarioPanel));
+  sl->addWidget(m_scenarioView, 2);
+  sl->addWidget(open);
+  sl->addWidget(m_scenarioTitle);
+  sl->addWidget(m_scenarioDescription, 2);
+  sl->addWidget(m_report, 3);
+  m_scenarioDock->setWidget(scenarioPanel);
+  addDockWidget(Qt::LeftDockWidgetArea, m_scenarioDock);
+
+  // Action log.
+  m_logDock = new QDockWidget(tr("Action log"), this);
+  m_logDock->setObjectName(QStringLiteral("logDock"));
+  auto* logPanel = new QWidget(m_logDock);
+  auto* ll = new QVBoxLayout(logPanel);
+  auto* logView = new QTableView(logPanel);
+  logView->setModel(m_actionLog);
+  logView->horizontalHeader()->setStretchLastSection(true);
+  logView->verticalHeader()->hide();
+  auto* save = new QPushButton(tr("Save run as scenario…"), logPanel);
+  save->setToolTip(tr("The scenario with its seed and every manual action, to replay the lesson (Ctrl+S)"));
+  connect(save, &QPushButton::clicked, this, &MainWindow::saveRunDialog);
+  ll->addWidget(logView);
+  ll->addWidget(save);
+  m_logDock->setWidget(logPanel);
+  addDockWidget(Qt::LeftDockWidgetArea, m_logDock);
+  tabifyDockWidget(m_scenarioDock, m_logDock);
+  m_scenarioDock->raise();
+
+  // Nodes.
+  m_nodesDock = new QDockWidget(tr("Nodes"), this);
+  m_nodesDock->setObjectName(QStringLiteral("nodesDock"));
+  m_nodeTable = new QTableView(m_nodesDock);
+  m_nodeTable->setModel(m_nodeModel);
+  m_nodeTable->verticalHeader()->hide();
+  m_nodeTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+  m_nodeTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  m_nodeTable->setContextMenuPolicy(Qt::CustomContextMenu);
+  m_nodeTable->setToolTip(tr("Right-click a node to crash, restart, wipe, slow down or decommission it"));
+  connect(m_nodeTable, &QTableView::customContextMenuRequested, this, [this](const QPoint& pos) {
+    const QModelIndex index = m_nodeTable->indexAt(pos);
+    if (!index.isValid()) return;
+    showNodeMenu(static_cast<NodeId>(index.data(NodeTableModel::kNodeIdRole).toUInt()),
+                 m_nodeTable->viewport()->mapToGlobal(pos));
+  });
+  m_nodesDock->setWidget(m_nodeTable);
+  addDockWidget(Qt::RightDockWidgetArea, m_nodesDock);
+
+  // Live controls.
+  m_controlsDock = new QDockWidget(tr("Controls"), this);
+  m_controlsDock->setObjectName(QStringLiteral("controlsDock"));
+  auto* controls = new QWidget(m_controlsDock);
+  auto* cl = new QVBoxLayout(controls);
+  auto* quorum = new QGroupBox(tr("Replication"), controls);
+  auto* ql = new QFormLayout(quorum);
+  m_n = new QSpinBox(quorum);
+  m_r = new QSpinBox(quorum);
+  m_w = new QSpinBox(quorum);
+  for (QSpinBox* box : {m_n, m_r, m_w}) box->setRange(1, 9);
+  m_n->setToolTip(tr("Replicas per key"));
+  m_r->setToolTip(tr("Replies a read waits for"));
+  m_w->setToolTip(tr("Acknowledgements a write waits for"));
+  ql->addRow(tr("N (replicas)"), m_n);
+  ql->addRow(tr("R (read quorum)"), m_r);
+  ql->addRow(tr("W (write quorum)"), m_w);
+  auto* applyQuorumButton = new QPushButton(tr("Apply N/R/W"), quorum);
+  connect(applyQuorumButton, &QPushButton::clicked, this, &MainWindow::applyQuorum);
+  ql->addRow(applyQuorumButton);
+  auto* workload = new QGroupBox(tr("Workload"), controls);
+  auto* wl = new QFormLayout(workload);
+  m_rate = new QDoubleSpinBox(workload);
+  m_rate->setRange(0, 1'000'000);
+  m_rate->setDecimals(0);
+  m_rate->setSingleStep(100);
+  m_rate->setSuffix(tr(" ops/s"));
+  m_rate->setToolTip(tr("Arrival rate of the open-loop workload (0 pauses the clients)"));
+  m_readPercent = new QSpinBox(workload);
+  m_readPercent->setRange(0, 100);
+  m_readPercent->setSuffix(QStringLiteral(" %"));
+  m_keyDistribution = new QComboBox(workload);
+  m_keyDistribution->addItem(tr("uniform"));
+  m_keyDistribution->addItem(tr("zipfian (θ 0.99)"));
+  m_keyDistribution->addItem(tr("hot spot (80% → 1%)"));
+  m_keyCount = new QSpinBox(workload);
+  m_keyCount->setRange(1, 10'000'000);
+  m_keyCount->setSingleStep(1000);
+  wl->addRow(tr("Rate"), m_rate);
+  wl->addRow(tr("Reads"), m_readPercent);
+  wl->addRow(tr("Keys"), m_keyDistribution);
+  wl->addRow(tr("Key count"), m_keyCount);
+  auto* applyWorkloadButton = new QPushButton(tr("Apply workload"), workload);
+  connect(applyWorkloadButton, &QPushButton::clicked, this, &MainWindow::applyWorkload);
+  wl->addRow(applyWorkloadButton);
+  auto* membership = new QGroupBox(tr("Cluster"), controls);
+  auto* ml = new QVBoxLayout(membership);
+  for (QAction* a : {m_partitionAction, m_healAction, m_addNodeAction}) {
+    auto* b = new QPushButton(a->text(), membership);
+    b->setToolTip(a->toolTip());
+    connect(b, &QPushButton::clicked, a, &QAction::trigger);
+    ml->addWidget(b);
+  }
+  ml->addWidget(new QLabel(tr("Right-click a node (ring legend, traffic view or table) for crash, restart, wipe, "
+                              "slow-down and decommission."),
+                           membership));
+  static_cast<QLabel*>(ml->itemAt(ml->count() - 1)->widget())->setWordWrap(true);
+  cl->addWidget(quorum);
+  cl->addWidget(workload);
+  cl->addWidget(membership);
+  cl->addStretch(1);
+  m_controlsDock->setWidget(controls);
+  addDockWidget(Qt::RightDockWidgetArea, m_controlsDock);
+
+  // Charts.
+  m_chartsDock = new QDockWidget(tr("Live charts"), this);
+  m_chartsDock->setObjectName(QStringLiteral("chartsDock"));
+  m_chartsView = new ChartsView(m_chartsDock);
+  m_chartsDock->setWidget(m_chartsView);
+  addDockWidget(Qt::BottomDockWidgetArea, m_chartsDock);
+  resizeDocks({m_chartsDock}, {330}, Qt::Vertical);
+  resizeDocks({m_scenarioDock, m_nodesDock}, {300, 330}, Qt::Horizontal);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open scenario…"), this, &MainWindow::openScenarioDialog);
+  open->setShortcut(QKeySequence::Open);
+  QAction* save = file->addAction(tr("&Save run as scenario…"), this, &MainWindow::saveRunDialog);
+  save->setShortcut(QKeySequence::Save);
+  QAction* exportView = file->addAction(tr("&Export view as PNG…"), this, &MainWindow::exportViewDialog);
+  exportView->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  run->addAction(m_playAction);
+  run->addAction(m_stepAction);
+  run->addAction(m_nextAction);
+  run->addSeparator();
+  run->addAction(m_fasterAction);
+  run->addAction(m_slowerAction);
+  run->addSeparator();
+  run->addAction(m_restartAction);
+  run->addAction(m_newSeedAction);
+
+  QMenu* cluster = menuBar()->addMenu(tr("&Cluster"));
+  cluster->addAction(m_partitionAction);
+  cluster->addAction(m_healAction);
+  cluster->addAction(m_addNodeAction);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(m_presentationAction);
+  view->addAction(m_darkAction);
+  view->addSeparator();
+  for (QDockWidget* dock : {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock, m_chartsDock}) {
+    view->addAction(dock->toggleViewAction());
+  }
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  QAction* keys = help->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts);
+  keys->setShortcut(QKeySequence(Qt::Key_F1));
+  help->addAction(tr("&About RingLab"), this, &MainWindow::showAbout);
+}
+
+QString MainWindow::openScenarioFile(const QString& path, bool play, std::optional<std::uint64_t> seed, bool quiet) {
+  auto spec = loadScenarioFile(path.toStdString());
+  if (!spec.isOk()) {
+    const QString message = QString::fromStdString(spec.status().message());
+    if (!quiet) {
+      QMessageBox box(QMessageBox::Critical, tr("Cannot open scenario"),
+                      tr("The scenario was not opened; the current run is unchanged."), QMessageBox::Ok, this);
+      box.setInformativeText(message);
+      box.exec();
+    }
+    return message;
+  }
+  openScenario(std::move(spec).value(), path, play, seed);
+  return {};
+}
+
+void MainWindow::openScenario(ScenarioSpec spec, const QString& path, bool play, std::optional<std::uint64_t> seed) {
+  m_scenarioPath = path;
+  m_actionLog->clear();
+  m_chartsView->clear();
+  m_report->clear();
+  m_controlsSynced = false;
+  const int row = m_scenarioList->rowOf(QFileInfo(path).completeBaseName());
+  if (row >= 0) m_scenarioView->setCurrentIndex(m_scenarioList->index(row));
+  if (m_useSettings) QSettings().setValue(QStringLiteral("run/lastScenario"), path);
+  m_feed->load(std::move(spec), play, seed);
+}
+
+void MainWindow::onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, const QVector<NarrationPoint>& timeline) {
+  m_spec = std::move(spec);
+  m_timeline = timeline;
+  m_actionLog->clear();
+  m_chartsView->clear();
+  m_report->clear();
+  m_controlsSynced = false;
+  setWindowTitle(tr("RingLab — %1").arg(QString::fromStdString(m_spec->name)));
+  m_scenarioTitle->setText(QString::fromStdString(m_spec->name));
+  QString html =
+      QString::fromStdString(m_spec->description).toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+  if (!timeline.isEmpty()) {
+    html += tr("<p><b>Timeline</b></p><table cellspacing='2'>");
+    for (const NarrationPoint& p : timeline) {
+      html += QStringLiteral("<tr><td valign='top' style='padding-right:6px'>%1</td><td>%2%3</td></tr>")
+                  .arg(formatVirtualTime(p.atNs).toHtmlEscaped())
+                  .arg(p.actions.isEmpty() ? QString() : QStringLiteral("<i>%1</i><br>").arg(p.actions.toHtmlEscaped()))
+                  .arg(p.text.toHtmlEscaped());
+    }
+    html += QStringLiteral("</table>");
+  }
+  m_scenarioDescription->setText(html);
+  setNarrationText(tr("<b>%1</b> — press Space to play, N to run to the next narration point.")
+                       .arg(QString::fromStdString(m_spec->name).toHtmlEscaped()));
+}
+
+void MainWindow::onNarration(const NarrationPoint& point) {
+  QString html = QStringLiteral("<b>%1</b>&nbsp;&nbsp;").arg(formatVirtualTime(point.atNs));
+  if (!point.actions.isEmpty()) html += QStringLiteral("<i>%1</i>&nbsp;&nbsp;").arg(point.actions.toHtmlEscaped());
+  html += point.text.toHtmlEscaped();
+  if (point.pause) html += tr("&nbsp;&nbsp;<span style='color:gray'>(paused — Space to continue)</span>");
+  setNarrationText(html);
+}
+
+void MainWindow::setNarrationText(const QString& html) { m_narration->setText(html); }
+
+void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
+  m_snapshot = snapshot;
+  m_ringView->setSnapshot(snapshot);
+  m_trafficView->setSnapshot(snapshot);
+  m_chartsView->setSnapshot(snapshot);
+  m_nodeModel->update(snapshot.nodes);
+  if (!m_controlsSynced) {
+    m_controlsSynced = true;
+    m_n->setValue(static_cast<int>(snapshot.quorum.n));
+    m_r->setValue(static_cast<int>(snapshot.quorum.r));
+    m_w->setValue(static_cast<int>(snapshot.quorum.w));
+    if (snapshot.workload) {
+      m_rate->setValue(snapshot.workload->ratePerSecond);
+      m_readPercent->setValue(static_cast<int>(std::lround(snapshot.workload->readRatio * 100)));
+      m_keyDistribution->setCurrentIndex(static_cast<int>(snapshot.workload->keys.shape()));
+      m_keyCount->setValue(static_cast<int>(std::min<std::uint64_t>(snapshot.workload->keys.count(), 10'000'000)));
+    }
+  }
+  updateTimeControls();
+}
+
+void MainWindow::updateTimeControls() {
+  const bool loaded = m_spec != nullptr;
+  m_playAction->setText(m_snapshot.playing ? tr("Pause") : tr("Play"));
+  for (QAction* a : {m_playAction, m_stepAction, m_nextAction, m_partitionAction, m_healAction, m_addNodeAction}) {
+    a->setEnabled(loaded && !m_snapshot.finished);
+  }
+  m_restartAction->setEnabled(loaded);
+  m_newSeedAction->setEnabled(loaded);
+  m_timeLabel->setText(tr("t = %1 / %2").arg(formatVirtualTime(m_snapshot.nowNs), formatVirtualTime(m_snapshot.endNs)));
+  m_progress->setValue(m_snapshot.endNs > 0 ? static_cast<int>(1000 * m_snapshot.nowNs / m_snapshot.endNs) : 0);
+  m_seedLabel->setText(tr("  seed %1  ").arg(m_snapshot.seed));
+  QString speed;
+  if (m_snapshot.playing) {
+    speed = tr("running at %1x real time").arg(m_snapshot.achievedSpeed, 0, 'f', m_snapshot.achievedSpeed < 1 ? 2 : 1);
+  } else {
+    speed = m_snapshot.finished ? tr("ended") : tr("paused");
+  }
+  m_statusStats->setText(tr("%1  ·  %2 ops done, %3 failed  ·  %4 messages in flight  ·  trace %5")
+                             .arg(speed)
+                             .arg(m_snapshot.operationsCompleted)
+                             .arg(m_snapshot.operationsFailed)
+                             .arg(m_snapshot.inFlightTotal)
+                             .arg(m_snapshot.traceHash, 16, 16, QLatin1Char('0')));
+}
+
+void MainWindow::stepSpeed(int delta) {
+  const int i = std::clamp(m_speed->currentIndex() + delta, 0, m_speed->count() - 1);
+  m_speed->setCurrentIndex(i);
+  statusBar()->showMessage(tr("Speed: %1").arg(m_speed->currentText()), 2000);
+}
+
+void MainWindow::restart(bool newSeed) {
+  if (!m_spec) return;
+  std::optional<std::uint64_t> seed;
+  if (newSeed) seed = QRandomGenerator::global()->bounded(1, 1'000'000);
+  m_actionLog->clear();
+  m_chartsView->clear();
+  m_report->clear();
+  m_controlsSynced = false;
+  m_feed->restart(seed);
+}
+
+void MainWindow::applyAction(const ScenarioAction& action) { m_feed->apply(action); }
+
+void MainWindow::applyQuorum() {
+  QuorumAction q;
+  q.n = static_cast<std::size_t>(m_n->value());
+  q.r = static_cast<std::size_t>(m_r->value());
+  q.w = static_cast<std::size_t>(m_w->value());
+  if (q.r > q.n || q.w > q.n) {
+    QMessageBox::warning(this, tr("Replication"), tr("R and W cannot be larger than N."));
+    return;
+  }
+  applyAction(q);
+}
+
+void MainWindow::applyWorkload() {
+  WorkloadAction w;
+  w.ratePerSecond = m_rate->value();
+  w.readRatio = m_readPercent->value() / 100.0;
+  if (m_snapshot.workload && w.readRatio.value() + m_snapshot.workload->deleteRatio > 1.0) {
+    w.deleteRatio = 1.0 - *w.readRatio;
+  }
+  const auto count = static_cast<std::uint64_t>(m_keyCount->value());
+  switch (m_keyDistribution->currentIndex()) {
+    case 1: w.keys = KeyDistribution::zipfian(count, 0.99); break;
+    case 2: w.keys = KeyDistribution::hotspot(count, 0.01, 0.8); break;
+    default: w.keys = KeyDistribution::uniform(count); break;
+  }
+  applyAction(w);
+}
+
+void MainWindow::showNodeMenu(NodeId node, const QPoint& globalPos) {
+  if (!m_spec || node >= m_snapshot.nodes.size()) return;
+  const NodeInfo& info = m_snapshot.nodes[node];
+  QMenu menu(this);
+  menu.addSection(tr("%1 (%2)").arg(nodeLabel(node), nodeDisplayStateName(info.state)));
+  const bool member = info.state != NodeDisplayState::kLeft;
+  auto add = [&](const QString& text, ScenarioAction action, bool enabled) {
+    QAction* a = menu.addAction(text, this, [this, action] { applyAction(action); });
+    a->setEnabled(enabled && member && !m_snapshot.finished);
+  };
+  add(tr("Crash"), CrashAction{node}, info.running);
+  add(tr("Restart"), RestartAction{node, false}, !info.running);
+  add(tr("Restart with a wiped disk"), RestartAction{node, true}, !info.running);
+  add(tr("Wipe its disk (crash, wipe, restart)"), WipeAction{node}, info.running);
+  menu.addSeparator();
+  QMenu* slow = menu.addMenu(tr("Slow down"));
+  for (double factor : {2.0, 4.0, 10.0, 50.0}) {
+    QAction* a = slow->addAction(tr("%1x slower CPU").arg(factor), this, [this, node, factor] {
+      applyAction(SlowNodeAction{node, factor});
+    });
+    a->setEnabled(member && info.running);
+  }
+  add(tr("Normal speed"), SlowNodeAction{node, 1.0}, info.cpuFactor != 1.0);
+  menu.addSeparator();
+  {
+    PartitionAction isolate;
+    isolate.groups.push_back({node});
+    std::vector<NodeId> rest;
+    for (const NodeInfo& n : m_snapshot.nodes)
+      if (n.id != node && n.state != NodeDisplayState::kLeft) rest.push_back(n.id);
+    isolate.groups.push_back(rest);
+    add(tr("Isolate from the others"), isolate, true);
+  }
+  menu.addSeparator();
+  add(tr("Decommission (hand its ranges over, then leave)"), DecommissionAction{node}, info.running);
+  add(tr("Remove (down for good; survivors re-replicate)"), RemoveNodeAction{node}, !info.running);
+  menu.exec(globalPos);
+}
+
+void MainWindow::showPartitionDialog() {
+  if (!m_spec) return;
+  QDialog dialog(this);
+  dialog.setWindowTitle(tr("Partition the network"));
+  auto* layout = new QVBoxLayout(&dialog);
+  layout->addWidget(new QLabel(tr("Put each node on a side. Links between sides are cut both ways; links inside a "
+                                  "side keep working. Heal restores everything."),
+                               &dialog));
+  static_cast<QLabel*>(layout->itemAt(0)->widget())->setWordWrap(true);
+  auto* form = new QFormLayout();
+  std::vector<std::pair<NodeId, QComboBox*>> choices;
+  std::vector<NodeId> members;
+  for (const NodeInfo& n : m_snapshot.nodes)
+    if (n.state != NodeDisplayState::kLeft) members.push_back(n.id);
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    auto* side = new QComboBox(&dialog);
+    side->addItems({tr("side A"), tr("side B"), tr("side C")});
+    side->setCurrentIndex(i < (members.size() + 1) / 2 ? 0 : 1);
+    form->addRow(nodeLabel(members[i]), side);
+    choices.emplace_back(members[i], side);
+  }
+  layout->addLayout(form);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+  buttons->button(QDialogButtonBox::Ok)->setText(tr("Partition"));
+  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  layout->addWidget(buttons);
+  if (dialog.exec() != QDialog::Accepted) return;
+  PartitionAction action;
+  action.groups.resize(3);
+  for (const auto& [node, box] : choices) action.groups[static_cast<std::size_t>(box->currentIndex())].push_back(node);
+  std::erase_if(action.groups, [](const std::vector<NodeId>& g) { return g.empty(); });
+  if (action.groups.size() < 2) {
+    QMessageBox::information(this, tr("Partition"), tr("Every node is on the same side: nothing to cut."));
+    return;
+  }
+  applyAction(action);
+}
+
+QString MainWindow::saveRunAsScenario(const QString& path) {
+  if (!m_spec) return tr("No scenario is open.");
+  const ScenarioSpec spec = scenarioWithActions(*m_spec, m_actionLog->actions(), m_snapshot.seed);
+  const std::string yaml = writeScenario(spec);
+  const Status status =
+      writeFileAtomically(path.toStdString(), "scenario", [&yaml](std::ostream& out) { out << yaml; });
+  return status.isOk() ? QString() : QString::fromStdString(status.message());
+}
+
+void MainWindow::saveRunDialog() {
+  if (!m_spec) return;
+  const QString suggested = QFileInfo(m_scenarioPath).completeBaseName() + QStringLiteral("-replay.yaml");
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Save run as scenario"), suggested, tr("Scenario files (*.yaml *.yml)"));
+  if (path.isEmpty()) return;
+  const QString error = saveRunAsScenario(path);
+  if (!error.isEmpty())
+    QMessageBox::critical(this, tr("Save run"), error);
+  else
+    statusBar()->showMessage(tr("Saved %1 with %2 manual action(s)").arg(path).arg(m_actionLog->actions().size()),
+                             5000);
+}
+
+void MainWindow::openScenarioDialog() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open scenario"), QString(),
+                                                    tr("Scenario files (*.yaml *.yml);;All files (*)"));
+  if (!path.isEmpty()) openScenarioFile(path, false);
+}
+
+QStringList MainWindow::viewNames() {
+  return {QStringLiteral("window"), QStringLiteral("ring"),     QStringLiteral("traffic"), QStringLiteral("charts"),
+          QStringLiteral("nodes"),  QStringLiteral("scenario"), QStringLiteral("controls")};
+}
+
+QPixmap MainWindow::grabView(const QString& name) {
+  m_chartsView->refresh();
+  if (name == QLatin1String("window")) return grab();
+  if (name == QLatin1String("ring")) return m_ringView->grab();
+  if (name == QLatin1String("traffic")) return m_trafficView->grab();
+  if (name == QLatin1String("charts")) return m_chartsView->grab();
+  if (name == QLatin1String("nodes")) return m_nodesDock->widget()->grab();
+  if (name == QLatin1String("scenario")) return m_scenarioDock->widget()->grab();
+  if (name == QLatin1String("controls")) return m_controlsDock->widget()->grab();
+  return {};
+}
+
+void MainWindow::exportViewDialog() {
+  bool ok = false;
+  const QString name =
+      QInputDialog::getItem(this, tr("Export view"), tr("View to save as PNG:"), viewNames(), 1, false, &ok);
+  if (!ok) return;
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export view as PNG"), QStringLiteral("ringlab-%1.png").arg(name), tr("PNG images (*.png)"));
+  if (path.isEmpty()) return;
+  if (!grabView(name).save(path, "PNG")) {
+    QMessageBox::critical(this, tr("Export view"), tr("Could not write %1.").arg(path));
+  } else {
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+  }
+}
+
+void MainWindow::setLookupKey(const QString& key) { m_keyLookup->setText(key); }
+
+void MainWindow::setTheme(ThemeKind kind) {
+  m_theme = Theme::make(kind, m_presentation);
+  QApplication::setPalette(m_theme.palette());
+  m_ringView->setTheme(m_theme);
+  m_trafficView->setTheme(m_theme);
+  m_chartsView->setTheme(m_theme);
+  QPalette banner = m_narration->palette();
+  banner.setColor(QPalette::Window, kind == ThemeKind::kDark ? QColor(0x2b, 0x30, 0x3b) : QColor(0xe7, 0xf0, 0xfb));
+  banner.setColor(QPalette::WindowText, m_theme.text);
+  m_narration->setPalette(banner);
+  if (m_darkAction->isChecked() != (kind == ThemeKind::kDark)) {
+    const QSignalBlocker block(m_darkAction);
+    m_darkAction->setChecked(kind == ThemeKind::kDark);
+  }
+  if (m_useSettings) QSettings().setValue(QStringLiteral("view/dark"), kind == ThemeKind::kDark);
+}
+
+void MainWindow::setPresentationMode(bool on) {
+  if (m_presentation == on) return;
+  m_presentation = on;
+  if (m_presentationAction->isChecked() != on) {
+    const QSignalBlocker block(m_presentationAction);
+    m_presentationAction->setChecked(on);
+  }
+  QFont font = m_normalFont;
+  if (on) font.setPointSizeF(m_normalFont.pointSizeF() * 1.5);
+  QApplication::setFont(font);
+  QFont narration = font;
+  narration.setPointSizeF(font.pointSizeF() * (on ? 1.3 : 1.1));
+  m_narration->setFont(narration);
+  setTheme(m_theme.kind);
+  if (on) {
+    m_wasMaximized = isMaximized();
+    m_logDock->hide();
+    m_controlsDock->hide();
+    showFullScreen();
+  } else {
+    m_logDock->show();
+    m_controlsDock->show();
+    if (m_wasMaximized)
+      showMaximized();
+    else
+      showNormal();
+  }
+}
+
+void MainWindow::showShortcuts() {
+  QMessageBox::information(
+      this, tr("Keyboard shortcuts"),
+      tr("<table cellspacing='4'>"
+         "<tr><td><b>Space</b></td><td>play / pause</td></tr>"
+         "<tr><td><b>→</b> or <b>S</b></td><td>step 10 ms of virtual time</td></tr>"
+         "<tr><td><b>N</b> or <b>Page Down</b></td><td>run to the next narration point</td></tr>"
+         "<tr><td><b>+</b> / <b>−</b></td><td>faster / slower</td></tr>"
+         "<tr><td><b>Ctrl+R</b></td><td>restart with the same seed</td></tr>"
+         "<tr><td><b>Ctrl+Shift+R</b></td><td>restart with a new seed</td></tr>"
+         "<tr><td><b>Ctrl+P</b> / <b>Ctrl+H</b></td><td>partition / heal the network</td></tr>"
+         "<tr><td><b>Ctrl+J</b></td><td>add a node</td></tr>"
+         "<tr><td><b>F11</b> or <b>F5</b></td><td>presentation mode</td></tr>"
+         "<tr><td><b>Ctrl+Shift+D</b></td><td>dark palette</td></tr>"
+         "<tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>open a scenario / save the run as a scenario</td></tr>"
+         "<tr><td><b>Ctrl+E</b></td><td>export a view as PNG</td></tr>"
+         "</table>"));
+}
+
+void MainWindow::showAbout() {
+  QMessageBox::about(this, tr("About RingLab"),
+                     tr("<b>RingLab %1</b><p>A Dynamo-style replicated key-value store that you can watch: "
+                        "consistent hashing with virtual nodes, N/R/W quorums, hinted handoff, read repair, Merkle "
+                        "anti-entropy, gossip and failure detection, in a deterministic simulation.</p>")
+                         .arg(QApplication::applicationVersion()));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (m_useSettings) {
+    if (m_presentation) setPresentationMode(false);
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+  }
+  event->accept();
+}
+
+}  // namespace ringlab

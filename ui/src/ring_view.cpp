@@ -1,0 +1,446 @@
+#include <ringlab/ui/ring_view.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include <QContextMenuEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QToolTip>
+
+#include <ringlab/engine/hash.h>
+
+namespace ringlab {
+
+namespace {
+
+constexpr int kAnimationMs = 900;
+constexpr std::size_t kFallbacksShown = 2;
+
+// The annulus sector between two angles (degrees clockwise from 12 o'clock), added to `path`.
+void addSector(QPainterPath& path, const QPointF& c, double inner, double outer, double from, double to) {
+  const QRectF outerRect(c.x() - outer, c.y() - outer, 2 * outer, 2 * outer);
+  const QRectF innerRect(c.x() - inner, c.y() - inner, 2 * inner, 2 * inner);
+  const double start = 90.0 - from;  // Qt: counter-clockwise from 3 o'clock
+  const double span = -(to - from);
+  path.arcMoveTo(outerRect, start);
+  path.arcTo(outerRect, start, span);
+  path.arcTo(innerRect, start + span, -span);
+  path.closeSubpath();
+}
+
+QPointF pointAt(const QPointF& c, double radius, double angleDeg) {
+  const double rad = (angleDeg - 90.0) * std::numbers::pi / 180.0;
+  return {c.x() + radius * std::cos(rad), c.y() + radius * std::sin(rad)};
+}
+
+QString tokenText(Token t) { return QStringLiteral("0x%1").arg(t, 16, 16, QLatin1Char('0')); }
+
+}  // namespace
+
+RingView::RingView(QWidget* parent) : QWidget(parent) {
+  setMouseTracking(true);
+  setAttribute(Qt::WA_OpaquePaintEvent);
+  m_animationTimer.setInterval(16);
+  connect(&m_animationTimer, &QTimer::timeout, this, [this] {
+    if (!m_animation.isValid() || m_animation.elapsed() > kAnimationMs) {
+      m_animationTimer.stop();
+      m_previousRing.reset();
+      m_moving.clear();
+    }
+    update();
+  });
+}
+
+double RingView::angleOf(Token token) { return static_cast<double>(token) / 18446744073709551616.0 * 360.0; }
+
+void RingView::setTheme(const Theme& theme) {
+  m_theme = theme;
+  m_bandDirty = true;
+  update();
+}
+
+void RingView::setSnapshot(const FeedSnapshot& snapshot) {
+  m_nodes = snapshot.nodes;
+  if (m_replicas != snapshot.quorum.n) {
+    m_replicas = snapshot.quorum.n;
+    computeLookup();
+  }
+  if (snapshot.ring && snapshot.ringVersion != m_ringVersion) {
+    const bool animate = m_ring && !m_ring->empty() && isVisible();
+    if (animate) {
+      m_previousRing = m_ring;
+      m_moving = Ring::diff(*m_ring, *snapshot.ring, 1);
+      m_animation.start();
+      m_animationTimer.start();
+    }
+    m_ring = snapshot.ring;
+    m_ringVersion = snapshot.ringVersion;
+    m_bandDirty = true;
+    computeLookup();
+  }
+  std::vector<NodeDisplayState> states;
+  states.reserve(m_nodes.size());
+  for (const NodeInfo& n : m_nodes) states.push_back(n.state);
+  if (states != m_bandStates) {
+    m_bandStates = std::move(states);
+    m_bandDirty = true;
+  }
+  update();
+}
+
+void RingView::setLookupKey(const QString& key) {
+  m_lookupKey = key;
+  computeLookup();
+  update();
+}
+
+void RingView::computeLookup() {
+  m_lookup.reset();
+  if (m_lookupKey.isEmpty() || !m_ring || m_ring->empty()) return;
+  Lookup l;
+  l.key = m_lookupKey;
+  const QByteArray bytes = m_lookupKey.toUtf8();
+  l.token = tokenForKey(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())));
+  const PreferenceList pref = m_ring->preferenceList(l.token, m_replicas, kFallbacksShown);
+  l.replicas.assign(pref.replicas.begin(), pref.replicas.end());
+  l.fallbacks.assign(pref.fallbacks.begin(), pref.fallbacks.end());
+  // The ring entry that makes each node a replica or fallback: the first of its entries walking clockwise.
+  const auto& entries = m_ring->entries();
+  const std::size_t start = m_ring->ownerIndex(l.token);
+  auto tokenOfFirst = [&](NodeId node) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const RingEntry& e = entries[(start + i) % entries.size()];
+      if (e.node == node) return e.token;
+    }
+    return l.token;
+  };
+  for (NodeId n : l.replicas) l.replicaTokens.push_back(tokenOfFirst(n));
+  for (NodeId n : l.fallbacks) l.fallbackTokens.push_back(tokenOfFirst(n));
+  m_lookup = std::move(l);
+}
+
+QRectF RingView::legendRect() const {
+  const double w = std::min(260.0 * m_theme.scale(), width() * 0.38);
+  return QRectF(width() - w - 8, 8, w, height() - 16);
+}
+
+QPointF RingView::ringCenter() const {
+  const QRectF legend = legendRect();
+  return QPointF(legend.left() / 2.0, height() / 2.0);
+}
+
+double RingView::ringOuterRadius() const {
+  const QRectF legend = legendRect();
+  return std::max(20.0, std::min(legend.left(), static_cast<double>(height())) / 2.0 - 44.0 * m_theme.scale());
+}
+
+double RingView::ringInnerRadius() const { return ringOuterRadius() * 0.80; }
+
+void RingView::resizeEvent(QResizeEvent*) { m_bandDirty = true; }
+
+void RingView::renderBand() {
+  const qreal dpr = devicePixelRatioF();
+  m_band = QPixmap(size() * dpr);
+  m_band.setDevicePixelRatio(dpr);
+  m_band.fill(Qt::transparent);
+  m_bandDirty = false;
+  if (!m_ring || m_ring->empty()) return;
+  QPainter p(&m_band);
+  p.setRenderHint(QPainter::Antialiasing);
+  const QPointF c = ringCenter();
+  const double outer = ringOuterRadius();
+  const double inner = ringInnerRadius();
+  const auto& entries = m_ring->entries();
+  // One path per node; consecutive entries of the same node merge into one sector.
+  std::vector<QPainterPath> paths(m_nodes.size() + 1);
+  auto pathOf = [&](NodeId n) -> QPainterPath& {
+    if (n >= paths.size()) paths.resize(n + 1);
+    return paths[n];
+  };
+  const std::size_t count = entries.size();
+  std::size_t i = 0;
+  while (i < count) {
+    std::size_t j = i;
+    while (j + 1 < count && entries[j + 1].node == entries[i].node) ++j;
+    // Entries i..j belong to one node: the sector from the token before i to token j.
+    const Token startToken = entries[(i + count - 1) % count].token;
+    double from = angleOf(startToken);
+    double to = angleOf(entries[j].token);
+    if (i == 0) from -= 360.0;  // the first range wraps past 0
+    if (count == 1) {
+      from = 0;
+      to = 360;
+    }
+    addSector(pathOf(entries[i].node), c, inner, outer, from, to);
+    i = j + 1;
+  }
+  for (NodeId n = 0; n < paths.size(); ++n) {
+    if (paths[n].isEmpty()) continue;
+    QColor color = nodeColor(n);
+    const bool down = n < m_nodes.size() &&
+                      (m_nodes[n].state == NodeDisplayState::kDown || m_nodes[n].state == NodeDisplayState::kLeft);
+    if (down) color.setAlpha(70);
+    p.fillPath(paths[n], color);
+    if (down) {
+      QBrush hatch(nodeStateColor(NodeDisplayState::kDown, m_theme), Qt::BDiagPattern);
+      p.fillPath(paths[n], hatch);
+    }
+  }
+}
+
+void RingView::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  p.fillRect(rect(), m_theme.surface);
+  p.setRenderHint(QPainter::Antialiasing);
+  QFont font = this->font();
+  font.setPointSizeF(font.pointSizeF() * m_theme.scale());
+  p.setFont(font);
+
+  if (!m_ring || m_ring->empty()) {
+    p.setPen(m_theme.mutedText);
+    p.drawText(rect(), Qt::AlignCenter, tr("No ring yet: open a scenario."));
+    return;
+  }
+  if (m_bandDirty || m_band.size() != size() * devicePixelRatioF()) renderBand();
+  p.drawPixmap(0, 0, m_band);
+
+  const QPointF c = ringCenter();
+  const double outer = ringOuterRadius();
+  const double inner = ringInnerRadius();
+
+  // Ranges moving to a new owner sweep in their new colour.
+  if (!m_moving.empty() && m_animation.isValid()) {
+    const double progress = std::clamp(m_animation.elapsed() / static_cast<double>(kAnimationMs), 0.0, 1.0);
+    for (const RangeTransfer& t : m_moving) {
+      double from = angleOf(t.range.start);
+      double to = angleOf(t.range.end);
+      if (to < from) to += 360.0;
+      QPainterPath path;
+      addSector(path, c, inner - 4, outer + 4, from, from + (to - from) * progress);
+      QColor color = nodeColor(t.to);
+      color.setAlpha(static_cast<int>(255 * (1.0 - 0.5 * progress)));
+      p.fillPath(path, color);
+    }
+  }
+
+  // Quarter ticks of the token space.
+  p.setPen(QPen(m_theme.mutedText, 1));
+  QFont small = font;
+  small.setPointSizeF(font.pointSizeF() * 0.85);
+  p.setFont(small);
+  const QStringList quarterLabels = {QStringLiteral("0"), QStringLiteral("2⁶²"), QStringLiteral("2⁶³"),
+                                     QStringLiteral("3·2⁶²")};
+  for (int q = 0; q < 4; ++q) {
+    const double a = q * 90.0;
+    p.drawLine(pointAt(c, outer + 3, a), pointAt(c, outer + 10, a));
+    const QPointF at = pointAt(c, outer + 22 * m_theme.scale(), a);
+    p.drawText(QRectF(at.x() - 40, at.y() - 10 * m_theme.scale(), 80, 20 * m_theme.scale()), Qt::AlignCenter,
+               quarterLabels[q]);
+  }
+
+  // Centre text: what this ring is.
+  p.setFont(font);
+  p.setPen(m_theme.text);
+  const RingConfig& config = m_ring->config();
+  const QString strategy = config.strategy == PlacementStrategy::kVnodes
+                               ? tr("%1 virtual nodes per node").arg(config.vnodesPerNode)
+                               : tr("%1 partitions").arg(config.partitions);
+  const std::size_t members = m_ring->nodes().size();
+  const QRectF centre(c.x() - inner * 0.75, c.y() - inner * 0.45, inner * 1.5, inner * 0.9);
+  p.drawText(centre, Qt::AlignCenter | Qt::TextWordWrap,
+             tr("%1 nodes · N = %2\n%3\n%4 ring entries")
+                 .arg(members)
+                 .arg(m_replicas)
+                 .arg(strategy)
+                 .arg(m_ring->entries().size()));
+
+  paintLookup(p);
+  paintLegend(p);
+}
+
+void RingView::paintLookup(QPainter& p) {
+  if (!m_lookup) return;
+  const Lookup& l = *m_lookup;
+  const QPointF c = ringCenter();
+  const double outer = ringOuterRadius();
+  const double inner = ringInnerRadius();
+  const double s = m_theme.scale();
+  const double keyAngle = angleOf(l.token);
+
+  // The key's token: a needle across the band.
+  p.setPen(QPen(m_theme.text, 2.5 * s));
+  p.drawLine(pointAt(c, inner - 6, keyAngle), pointAt(c, outer + 12 * s, keyAngle));
+  p.setBrush(m_theme.text);
+  p.drawEllipse(pointAt(c, outer + 12 * s, keyAngle), 4 * s, 4 * s);
+
+  auto drawWalk = [&](std::size_t index, NodeId node, Token target, bool fallback, const QString& label) {
+    const double radius = inner - (14.0 + 13.0 * static_cast<double>(index)) * s;
+    if (radius < 10) return;
+    double to = angleOf(target);
+    if (to < keyAngle) to += 360.0;
+    QPen pen(nodeColor(node), 3 * s);
+    pen.setCapStyle(Qt::RoundCap);
+    if (fallback) pen.setStyle(Qt::DashLine);
+    p.setPen(pen);
+    p.setBrush(Qt::NoBrush);
+    const QRectF r(c.x() - radius, c.y() - radius, 2 * radius, 2 * radius);
+    QPainterPath path;
+    path.arcMoveTo(r, 90.0 - keyAngle);
+    path.arcTo(r, 90.0 - keyAngle, -(to - keyAngle));
+    p.drawPath(path);
+    const QPointF end = pointAt(c, radius, to);
+    p.setBrush(nodeColor(node));
+    p.setPen(QPen(m_theme.surface, 1.5));
+    p.drawEllipse(end, 5 * s, 5 * s);
+    // The entry that claims the key, marked on the band.
+    p.setPen(QPen(nodeColor(node).darker(130), 2 * s));
+    p.drawLine(pointAt(c, inner, to), pointAt(c, outer, to));
+    Q_UNUSED(label);
+  };
+  for (std::size_t i = 0; i < l.replicas.size(); ++i) drawWalk(i, l.replicas[i], l.replicaTokens[i], false, QString());
+  for (std::size_t i = 0; i < l.fallbacks.size(); ++i)
+    drawWalk(l.replicas.size() + i, l.fallbacks[i], l.fallbackTokens[i], true, QString());
+
+  // A caption box in the top-left corner.
+  QStringList lines;
+  lines << tr("key \"%1\"").arg(l.key) << tr("token %1").arg(tokenText(l.token));
+  QStringList replicaNames;
+  for (std::size_t i = 0; i < l.replicas.size(); ++i) {
+    replicaNames << QString::fromStdString(nodeName(l.replicas[i])) + (i == 0 ? tr(" (coordinator)") : QString());
+  }
+  lines << tr("replicas: %1").arg(replicaNames.join(QStringLiteral(", ")));
+  QStringList fallbackNames;
+  for (NodeId n : l.fallbacks) fallbackNames << QString::fromStdString(nodeName(n));
+  lines << tr("fallbacks: %1").arg(fallbackNames.isEmpty() ? tr("none") : fallbackNames.join(QStringLiteral(", ")));
+  const QFontMetricsF fm(p.font());
+  double w = 0;
+  for (const QString& line : lines) w = std::max(w, fm.horizontalAdvance(line));
+  const QRectF box(10, 10, w + 20, fm.height() * lines.size() + 14);
+  p.setPen(QPen(m_theme.grid, 1));
+  QColor bg = m_theme.surface;
+  bg.setAlpha(235);
+  p.setBrush(bg);
+  p.drawRoundedRect(box, 6, 6);
+  p.setPen(m_theme.text);
+  for (int i = 0; i < lines.size(); ++i) {
+    p.drawText(QPointF(box.left() + 10, box.top() + 7 + fm.ascent() + i * fm.height()), lines[i]);
+  }
+}
+
+void RingView::paintLegend(QPainter& p) {
+  const QRectF area = legendRect();
+  const double s = m_theme.scale();
+  const QFontMetricsF fm(p.font());
+  const double rowH = std::max(fm.height() + 8, 22.0 * s);
+  p.setPen(m_theme.text);
+  QFont bold = p.font();
+  bold.setBold(true);
+  p.setFont(bold);
+  p.drawText(QRectF(area.left(), area.top(), area.width(), rowH), Qt::AlignLeft | Qt::AlignVCenter,
+             tr("Node · state · primary share"));
+  p.setFont(QFont(p.font().family(), -1));
+  QFont normal = font();
+  normal.setPointSizeF(normal.pointSizeF() * s);
+  p.setFont(normal);
+  double maxShare = 0;
+  for (const NodeInfo& n : m_nodes) maxShare = std::max(maxShare, n.primaryShare);
+  if (maxShare <= 0) maxShare = 1;
+  const std::size_t maxRows = static_cast<std::size_t>(std::max(1.0, (area.height() - rowH) / rowH));
+  std::size_t row = 0;
+  for (const NodeInfo& n : m_nodes) {
+    if (n.state == NodeDisplayState::kLeft) continue;
+    if (row >= maxRows) {
+      p.setPen(m_theme.mutedText);
+      p.drawText(QPointF(area.left(), area.top() + rowH * (row + 1) + fm.ascent()),
+                 tr("… %1 more").arg(m_nodes.size() - row));
+      break;
+    }
+    const double y = area.top() + rowH * static_cast<double>(row + 1);
+    const QRectF swatch(area.left(), y + (rowH - 12 * s) / 2, 12 * s, 12 * s);
+    p.setPen(Qt::NoPen);
+    p.setBrush(nodeColor(n.id));
+    p.drawRoundedRect(swatch, 2, 2);
+    p.setPen(m_theme.text);
+    const double nameW = fm.horizontalAdvance(QStringLiteral("n00")) + 6;
+    p.drawText(QRectF(swatch.right() + 6, y, nameW, rowH), Qt::AlignVCenter | Qt::AlignLeft,
+               QString::fromStdString(nodeName(n.id)));
+    const double stateX = swatch.right() + 6 + nameW;
+    const double stateW = fm.horizontalAdvance(QStringLiteral("suspect ")) + 8;
+    const QColor stateColor = nodeStateColor(n.state, m_theme);
+    const QRectF pill(stateX, y + 3, stateW, rowH - 6);
+    p.setPen(Qt::NoPen);
+    QColor pillBg = stateColor;
+    pillBg.setAlpha(40);
+    p.setBrush(pillBg);
+    p.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2);
+    p.setPen(stateColor.darker(m_theme.kind == ThemeKind::kDark ? 70 : 120));
+    p.drawText(pill, Qt::AlignCenter, nodeDisplayStateName(n.state));
+    const double pctW = fm.horizontalAdvance(QStringLiteral("100.0 %"));
+    const double barX = pill.right() + 6;
+    const double barW = std::max(10.0, area.right() - pctW - 6 - barX);
+    p.setPen(Qt::NoPen);
+    p.setBrush(m_theme.grid);
+    p.drawRect(QRectF(barX, y + rowH / 2 - 3 * s, barW, 6 * s));
+    p.setBrush(nodeColor(n.id));
+    p.drawRect(QRectF(barX, y + rowH / 2 - 3 * s, barW * n.primaryShare / maxShare, 6 * s));
+    p.setPen(m_theme.text);
+    p.drawText(QRectF(area.right() - pctW, y, pctW, rowH), Qt::AlignVCenter | Qt::AlignRight,
+               QStringLiteral("%1 %").arg(n.primaryShare * 100.0, 0, 'f', 1));
+    ++row;
+  }
+}
+
+std::optional<NodeId> RingView::nodeAtLegend(const QPointF& pos) const {
+  const QRectF area = legendRect();
+  if (!area.contains(pos)) return std::nullopt;
+  QFont f = font();
+  f.setPointSizeF(f.pointSizeF() * m_theme.scale());
+  const QFontMetricsF fm(f);
+  const double rowH = std::max(fm.height() + 8, 22.0 * m_theme.scale());
+  const auto row = static_cast<long>((pos.y() - area.top()) / rowH) - 1;
+  if (row < 0) return std::nullopt;
+  long i = 0;
+  for (const NodeInfo& n : m_nodes) {
+    if (n.state == NodeDisplayState::kLeft) continue;
+    if (i++ == row) return n.id;
+  }
+  return std::nullopt;
+}
+
+std::optional<NodeId> RingView::ownerAt(const QPointF& pos) const {
+  if (!m_ring || m_ring->empty()) return std::nullopt;
+  const QPointF d = pos - ringCenter();
+  const double r = std::hypot(d.x(), d.y());
+  if (r < ringInnerRadius() || r > ringOuterRadius()) return std::nullopt;
+  double angle = std::atan2(d.y(), d.x()) * 180.0 / std::numbers::pi + 90.0;
+  if (angle < 0) angle += 360.0;
+  const auto token = static_cast<Token>(angle / 360.0 * 18446744073709551615.0);
+  return m_ring->entries()[m_ring->ownerIndex(token)].node;
+}
+
+void RingView::contextMenuEvent(QContextMenuEvent* event) {
+  std::optional<NodeId> node = nodeAtLegend(event->pos());
+  if (!node) node = ownerAt(event->pos());
+  if (node) emit nodeContextMenuRequested(*node, event->globalPos());
+}
+
+void RingView::mouseMoveEvent(QMouseEvent* event) {
+  const QPointF pos = event->position();
+  if (auto owner = ownerAt(pos)) {
+    const NodeId n = *owner;
+    QString text = tr("%1 owns this range").arg(QString::fromStdString(nodeName(n)));
+    if (n < m_nodes.size()) {
+      text += tr("\n%1 · %2 % of the ring · %3 keys")
+                  .arg(nodeDisplayStateName(m_nodes[n].state))
+                  .arg(m_nodes[n].primaryShare * 100.0, 0, 'f', 1)
+                  .arg(m_nodes[n].keys);
+    }
+    QToolTip::showText(event->globalPosition().toPoint(), text, this);
+  } else {
+    QToolTip::hideText();
+  }
+}
+
+}  // namespace ringlab

@@ -1,0 +1,586 @@
+#include <ringlab/ui/simulation_feed.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include <ringlab/engine/overloaded.h>
+#include <ringlab/sim/summary.h>
+#include <ringlab/sim/timeseries.h>
+
+namespace ringlab {
+
+namespace {
+
+constexpr Duration kSampleInterval = std::chrono::milliseconds(250);  // metrics sampling, virtual time
+constexpr int kTickMs = 16;                                           // at most ~60 snapshots a second
+constexpr qint64 kWorkBudgetNs = 12'000'000;                          // simulation work per tick, wall clock
+constexpr std::size_t kMaxDots = 2000;                                // message dots per snapshot
+constexpr std::size_t kMaxDropsPerSnapshot = 400;
+
+NarrationPoint narrationOf(const TimelineEntry& entry) {
+  NarrationPoint point;
+  point.atNs = entry.at.nanos();
+  point.text = QString::fromStdString(entry.say);
+  QStringList actions;
+  for (const ScenarioAction& action : entry.actions) actions << QString::fromStdString(describeAction(action));
+  point.actions = actions.join(QStringLiteral("; "));
+  point.pause = entry.pause;
+  return point;
+}
+
+}  // namespace
+
+// Everything the feed does on the worker thread.
+class SimulationWorker final : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit SimulationWorker(SimulationFeed* feed) : m_feed(feed) {}
+  ~SimulationWorker() override { reset(); }
+
+  void start() {
+    m_timer = new QTimer(this);
+    m_timer->setTimerType(Qt::PreciseTimer);
+    connect(m_timer, &QTimer::timeout, this, &SimulationWorker::tick);
+    m_timer->start(kTickMs);
+    m_wall.start();
+  }
+
+  void load(ScenarioSpec spec, bool play, std::optional<std::uint64_t> seed) {
+    m_baseSpec = std::move(spec);
+    m_playing = play;
+    rebuild(seed.value_or(m_baseSpec.cluster.seed));
+  }
+
+  void restart(std::optional<std::uint64_t> seed) {
+    if (!m_runner) return;
+    rebuild(seed.value_or(m_seed));
+  }
+
+  void play() {
+    if (!m_runner || m_finished) return;
+    m_playing = true;
+    m_stopAt.reset();
+    m_lastWallNs = m_wall.nsecsElapsed();
+    m_dirty = true;
+  }
+
+  void pause() {
+    m_playing = false;
+    m_stopAt.reset();
+    m_dirty = true;
+  }
+
+  void step(std::chrono::nanoseconds amount) {
+    if (!m_runner || m_finished) return;
+    m_playing = false;
+    m_stopAt.reset();
+    advanceTo(m_runner->simulation().now() + amount, std::numeric_limits<qint64>::max());
+    afterAdvance();
+    emitSnapshot();
+  }
+
+  void runToNextNarration() {
+    if (!m_runner || m_finished) return;
+    const TimePoint now = m_runner->simulation().now();
+    std::optional<TimePoint> target;
+    for (const TimelineEntry& entry : m_spec->timeline) {
+      if (entry.at > now && (!entry.say.empty() || entry.pause) && entry.at <= m_runner->end()) {
+        target = entry.at;
+        break;
+      }
+    }
+    m_stopAt = target.value_or(m_runner->end());
+    m_playing = true;
+    m_lastWallNs = m_wall.nsecsElapsed();
+  }
+
+  void setSpeed(double speed) {
+    m_speed = std::max(0.0, speed);
+    m_lastWallNs = m_wall.nsecsElapsed();
+    m_dirty = true;
+  }
+
+  void apply(const ScenarioAction& action) {
+    if (!m_runner || m_finished) {
+      emit m_feed->problem(tr("The scenario has ended; restart it to change the cluster."));
+      return;
+    }
+    if (const QString refusal = checkAction(action); !refusal.isEmpty()) {
+      emit m_feed->problem(refusal);
+      return;
+    }
+    m_runner->apply(action);
+    LoggedAction logged;
+    logged.atNs = m_runner->simulation().now().nanos();
+    logged.action = action;
+    logged.description = QString::fromStdString(describeAction(action));
+    emit m_feed->actionLogged(logged);
+    m_dirty = true;
+    emitSnapshot();
+  }
+
+  void runToBlocking(TimePoint t) {
+    if (!m_runner) return;
+    m_playing = false;
+    m_stopAt.reset();
+    if (t > m_runner->simulation().now()) advanceTo(t, std::numeric_limits<qint64>::max());
+    afterAdvance();
+    emitSnapshot();
+  }
+
+  void inspect(const std::function<void(ScenarioRunner*)>& fn) { fn(m_runner.get()); }
+
+ private:
+  // Per-run observation state, fed by the simulation's events and completions.
+  struct Observed {
+    std::unordered_map<std::uint64_t, MessageDot> inFlight;
+    std::vector<DropFlash> drops;                                    // since the last snapshot
+    std::map<Key, std::pair<Version, std::int64_t>> lastAckedWrite;  // key -> (version, completion time)
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> reads;      // per sample interval: (successful reads, stale)
+    std::uint64_t completed = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t delivered = 0;
+  };
+
+  void reset() {
+    m_series.reset();  // detaches from the simulation's bus before the simulation goes
+    m_runner.reset();
+    m_observed.reset();
+  }
+
+  void rebuild(std::uint64_t seed) {
+    reset();
+    m_seed = seed;
+    auto spec = std::make_shared<ScenarioSpec>(m_baseSpec);
+    spec->cluster.seed = seed;
+    m_spec = spec;
+    m_finished = false;
+    m_stopAt.reset();
+    m_samplesEmitted = 0;
+    m_ringVersion = 0;
+    m_ring.reset();
+    m_speedWindow.clear();
+
+    m_observed = std::make_shared<Observed>();
+    ScenarioRunOptions options;
+    options.onNarration = [this](const TimelineEntry& entry) {
+      if (entry.pause) m_playing = false;
+      emit m_feed->narrationReached(narrationOf(entry));
+    };
+    try {
+      m_runner = std::make_unique<ScenarioRunner>(*spec, options);
+    } catch (const std::exception& e) {
+      m_runner.reset();
+      emit m_feed->problem(tr("The scenario cannot start: %1").arg(QString::fromUtf8(e.what())));
+      return;
+    }
+    Simulation& sim = m_runner->simulation();
+    m_series = std::make_unique<MetricsTimeSeries>(kSampleInterval);
+    m_series->attach(sim);
+
+    std::weak_ptr<Observed> weak = m_observed;
+    sim.events().subscribe(
+        maskOf(EventType::kMessageSent) | maskOf(EventType::kMessageDelivered) | maskOf(EventType::kMessageDropped),
+        [weak](const Event& event) {
+          auto observed = weak.lock();
+          if (!observed) return;
+          std::visit(Overloaded{
+                         [&](const MessageSent& m) {
+                           observed->inFlight[m.messageId] =
+                               MessageDot{m.messageId, m.from, m.to, m.kind, m.time.nanos(), m.deliverAt.nanos()};
+                         },
+                         [&](const MessageDelivered& m) {
+                           observed->inFlight.erase(m.messageId);
+                           ++observed->delivered;
+                         },
+                         [&](const MessageDropped& m) {
+                           observed->inFlight.erase(m.messageId);
+                           if (observed->drops.size() < kMaxDropsPerSnapshot) {
+                             observed->drops.push_back(DropFlash{m.from, m.to, m.kind, m.reason, m.time.nanos()});
+                           }
+                         },
+                         [](const auto&) {},
+                     },
+                     event);
+        });
+    sim.onOperationCompleted([weak](const ClientOperation& op) {
+      auto observed = weak.lock();
+      if (!observed) return;
+      const OperationResult& r = op.result;
+      if (!r.status.isOk()) {
+        ++observed->failed;
+        return;
+      }
+      ++observed->completed;
+      if (r.op == Operation::kGet) {
+        const auto bucket = static_cast<std::size_t>(r.completed.nanos() / kSampleInterval.count());
+        if (observed->reads.size() <= bucket) observed->reads.resize(bucket + 1);
+        ++observed->reads[bucket].first;
+        auto it = observed->lastAckedWrite.find(r.key);
+        if (it != observed->lastAckedWrite.end() && it->second.second < r.begun.nanos() &&
+            r.version < it->second.first) {
+          ++observed->reads[bucket].second;
+        }
+      } else {
+        auto& last = observed->lastAckedWrite[r.key];
+        if (last.first < r.version) last = {r.version, r.completed.nanos()};
+      }
+    });
+
+    QVector<NarrationPoint> timeline;
+    for (const TimelineEntry& entry : spec->timeline) {
+      if (!entry.say.empty() || entry.pause || !entry.actions.empty()) timeline.push_back(narrationOf(entry));
+    }
+    emit m_feed->scenarioStarted(spec, timeline);
+    m_lastWallNs = m_wall.nsecsElapsed();
+    m_dirty = true;
+    emitSnapshot();
+  }
+
+  // Advances the simulation towards `target` in small slices, stopping early when a pause is requested or the wall
+  // clock budget is spent. Returns the time reached.
+  void advanceTo(TimePoint target, qint64 budgetNs) {
+    Simulation& sim = m_runner->simulation();
+    target = std::min(target, m_runner->end());
+    const qint64 started = m_wall.nsecsElapsed();
+    const bool wasPlaying = m_playing;
+    constexpr Duration kSlice = std::chrono::milliseconds(2);
+    while (sim.now() < target) {
+      TimePoint next = std::min(target, sim.now() + kSlice);
+      m_runner->runUntil(next);
+      if (wasPlaying && !m_playing) break;  // a pause point of the timeline
+      if (m_wall.nsecsElapsed() - started > budgetNs) break;
+    }
+  }
+
+  void afterAdvance() {
+    if (m_runner && !m_finished && m_runner->mainPhaseDone()) finishRun();
+  }
+
+  void finishRun() {
+    m_finished = true;
+    m_playing = false;
+    emitSnapshot();  // the last moment of the main phase
+    QElapsedTimer timer;
+    timer.start();
+    const ScenarioReport report = m_runner->finish();
+    RunSpeed speed;
+    speed.wallSeconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    emit m_feed->runFinished(QString::fromStdString(formatScenarioSummary(report, speed)), report.passed);
+  }
+
+  void tick() {
+    if (!m_runner) return;
+    const qint64 wallNow = m_wall.nsecsElapsed();
+    const qint64 elapsed = std::min<qint64>(wallNow - m_lastWallNs, 100'000'000);  // no catching up after a stall
+    m_lastWallNs = wallNow;
+    if (m_playing && !m_finished) {
+      Simulation& sim = m_runner->simulation();
+      const TimePoint before = sim.now();
+      TimePoint target;
+      if (m_stopAt || m_speed <= 0) {
+        target = m_stopAt.value_or(m_runner->end());
+      } else {
+        m_carryNs += m_speed * static_cast<double>(elapsed);
+        const auto whole = static_cast<std::int64_t>(m_carryNs);
+        m_carryNs -= static_cast<double>(whole);
+        target = before + Duration(whole);
+      }
+      advanceTo(target, kWorkBudgetNs);
+      if (m_stopAt && sim.now() >= *m_stopAt) {
+        m_stopAt.reset();
+        m_playing = false;
+      }
+      m_speedWindow.push_back({wallNow, sim.now().nanos()});
+      while (m_speedWindow.size() > 2 && wallNow - m_speedWindow.front().first > 1'000'000'000)
+        m_speedWindow.pop_front();
+      afterAdvance();
+      m_dirty = true;
+    }
+    if (m_dirty) emitSnapshot();
+  }
+
+  QString checkAction(const ScenarioAction& action) const {
+    const Simulation& sim = m_runner->simulation();
+    auto known = [&](NodeId n) { return n < sim.nodeCount() && !sim.hasLeft(n); };
+    auto name = [](NodeId n) { return QString::fromStdString(nodeName(n)); };
+    return std::visit(Overloaded{
+                          [&](const CrashAction& a) -> QString {
+                            if (!known(a.node)) return tr("%1 is not a member of the cluster.").arg(name(a.node));
+                            return sim.isRunning(a.node) ? QString() : tr("%1 is already down.").arg(name(a.node));
+                          },
+                          [&](const RestartAction& a) -> QString {
+                            if (!known(a.node)) return tr("%1 is not a member of the cluster.").arg(name(a.node));
+                            return sim.isRunning(a.node) ? tr("%1 is already running.").arg(name(a.node)) : QString();
+                          },
+                          [&](const WipeAction& a) -> QString {
+                            if (!known(a.node)) return tr("%1 is not a member of the cluster.").arg(name(a.node));
+                            return sim.isRunning(a.node)
+                                       ? QString()
+                                       : tr("%1 is down; restart it with a wiped disk instead.").arg(name(a.node));
+                          },
+                          [&](const SlowNodeAction& a) -> QString {
+                            if (!known(a.node)) return tr("%1 is not a member of the cluster.").arg(name(a.node));
+                            return a.factor > 0 ? QString() : tr("The slow-down factor must be positive.");
+                          },
+                          [&](const DecommissionAction& a) -> QString {
+                            if (!known(a.node)) return tr("%1 is not a member of the cluster.").arg(name(a.node));
+                            if (!sim.isRunning(a.node))
+                              return tr("%1 is down: remove it instead of decommissioning it.").arg(name(a.node));
+                            if (sim.ring().nodes().size() <= sim.config().quorum.n)
+                              return tr("Decommissioning %1 would leave fewer nodes than N = %2.")
+                                  .arg(name(a.node))
+                                  .arg(sim.config().quorum.n);
+                            return QString();
+                          },
+                          [&](const RemoveNodeAction& a) -> QString {
+                            if (!known(a.node)) return tr("%1 is not a member of the cluster.").arg(name(a.node));
+                            if (sim.isRunning(a.node))
+                              return tr("%1 is running: decommission it, or crash it first.").arg(name(a.node));
+                            if (sim.ring().nodes().size() <= sim.config().quorum.n)
+                              return tr("Removing %1 would leave fewer nodes than N = %2.")
+                                  .arg(name(a.node))
+                                  .arg(sim.config().quorum.n);
+                            return QString();
+                          },
+                          [&](const QuorumAction& a) -> QString {
+                            QuorumConfig q = sim.config().quorum;
+                            if (a.r) q.r = *a.r;
+                            if (a.w) q.w = *a.w;
+                            if (!q.validate().isOk()) return tr("R and W must be between 1 and N = %1.").arg(q.n);
+                            return QString();
+                          },
+                          [&](const PartitionAction& a) -> QString {
+                            for (const auto& group : a.groups)
+                              for (NodeId n : group)
+                                if (n >= sim.nodeCount()) return tr("%1 is not a member of the cluster.").arg(name(n));
+                            return QString();
+                          },
+                          [&](const AddNodeAction&) -> QString {
+                            return sim.membershipChangeInProgress()
+                                       ? tr("Wait until the current membership change has finished.")
+                                       : QString();
+                          },
+                          [&](const auto&) -> QString { return QString(); },
+                      },
+                      action);
+  }
+
+  void emitSnapshot() {
+    m_dirty = false;
+    if (!m_runner) return;
+    Simulation& sim = m_runner->simulation();
+    FeedSnapshot s;
+    s.nowNs = sim.now().nanos();
+    s.endNs = m_runner->end().nanos();
+    s.seed = m_seed;
+    s.playing = m_playing;
+    s.finished = m_finished;
+    s.speed = m_speed;
+    if (m_speedWindow.size() >= 2) {
+      const auto& a = m_speedWindow.front();
+      const auto& b = m_speedWindow.back();
+      if (b.first > a.first)
+        s.achievedSpeed = static_cast<double>(b.second - a.second) / static_cast<double>(b.first - a.first);
+    }
+    s.quorum = sim.config().quorum;
+    if (sim.workloadCount() > 0) s.workload = sim.workload(0);
+
+    // The ring: copied only when it changed.
+    const Ring& ring = sim.ring();
+    if (!m_ring || m_ring->entries() != ring.entries()) {
+      m_ring = std::make_shared<const Ring>(ring);
+      ++m_ringVersion;
+      m_ownership = m_ring->ownership(s.quorum.n);
+      m_ownershipN = s.quorum.n;
+    } else if (m_ownershipN != s.quorum.n) {
+      m_ownership = m_ring->ownership(s.quorum.n);
+      m_ownershipN = s.quorum.n;
+    }
+    s.ring = m_ring;
+    s.ringVersion = m_ringVersion;
+
+    const std::size_t count = sim.nodeCount();
+    s.nodes.resize(count);
+    for (NodeId id = 0; id < count; ++id) {
+      NodeInfo& info = s.nodes[id];
+      info.id = id;
+      info.running = sim.isRunning(id);
+      info.cpuFactor = sim.cpuFactor(id);
+      const Node& node = sim.node(id);
+      const StorageStats storage = node.storage().stats();
+      info.keys = storage.records;
+      info.bytes = storage.bytes;
+      info.hintsHeld = node.hints().pending();
+      if (id < m_ownership.nodes.size() && m_ring->contains(id)) {
+        info.primaryShare = m_ownership.nodes[id].primaryShare;
+        info.replicatedShare = m_ownership.nodes[id].replicatedShare;
+        info.tokens = m_ownership.nodes[id].tokens;
+      }
+      for (NodeId peer = 0; peer < count; ++peer) {
+        if (peer == id || !sim.isRunning(peer)) continue;
+        const NodeState verdict = sim.node(peer).peerState(id);
+        if (verdict == NodeState::kSuspect || verdict == NodeState::kDown) ++info.suspectedBy;
+      }
+      const auto self = node.membership().member(id);
+      const MemberStatus status = self ? self->status : MemberStatus::kNormal;
+      if (sim.hasLeft(id)) {
+        info.state = NodeDisplayState::kLeft;
+      } else if (!info.running) {
+        info.state = NodeDisplayState::kDown;
+      } else if (status == MemberStatus::kJoining) {
+        info.state = NodeDisplayState::kJoining;
+      } else if (status == MemberStatus::kLeaving) {
+        info.state = NodeDisplayState::kLeaving;
+      } else if (info.suspectedBy > 0) {
+        info.state = NodeDisplayState::kSuspect;
+      } else {
+        info.state = NodeDisplayState::kUp;
+      }
+    }
+    for (NodeId from = 0; from < count; ++from)
+      for (NodeId to = 0; to < count; ++to)
+        if (from != to && sim.network().linkCut(from, to)) s.cutLinks.emplace_back(from, to);
+
+    Observed& observed = *m_observed;
+    s.inFlightTotal = observed.inFlight.size();
+    const std::size_t stride = s.inFlightTotal > kMaxDots ? (s.inFlightTotal + kMaxDots - 1) / kMaxDots : 1;
+    s.inFlight.reserve(std::min(s.inFlightTotal, kMaxDots));
+    std::size_t i = 0;
+    for (const auto& [id, dot] : observed.inFlight) {
+      if (i++ % stride == 0) s.inFlight.push_back(dot);
+    }
+    s.drops = std::move(observed.drops);
+    observed.drops.clear();
+    s.operationsCompleted = observed.completed;
+    s.operationsFailed = observed.failed;
+    s.messagesDelivered = observed.delivered;
+    s.traceHash = sim.traceHash();
+
+    // Metrics intervals completed since the last snapshot.
+    const std::int64_t interval = kSampleInterval.count();
+    const auto complete = static_cast<std::size_t>(sim.now().nanos() / interval);
+    std::size_t hints = 0;
+    for (NodeId id = 0; id < count; ++id) hints += s.nodes[id].hintsHeld;
+    for (; m_samplesEmitted < complete; ++m_samplesEmitted) {
+      MetricsSample sample;
+      sample.timeSeconds = static_cast<double>((m_samplesEmitted + 1) * interval) / 1e9;
+      if (m_samplesEmitted < m_series->buckets()) {
+        const MetricsTimeSeries::Row row = m_series->row(m_samplesEmitted);
+        sample.opsPerSecond = row.opsPerSecond;
+        sample.p50Ms = row.p50Ms;
+        sample.p99Ms = row.p99Ms;
+        sample.p999Ms = row.p999Ms;
+        sample.errorsPerSecond = row.errorsPerSecond;
+        sample.droppedPerSecond = row.droppedPerSecond;
+        for (std::size_t k = 1; k < kMessageKindCount; ++k) {
+          sample.messagesPerSecond[static_cast<std::size_t>(trafficClassOf(static_cast<MessageKind>(k)))] +=
+              row.messagesPerSecond[k];
+        }
+      }
+      if (m_samplesEmitted < observed.reads.size()) {
+        const auto [reads, stale] = observed.reads[m_samplesEmitted];
+        sample.staleReadRate = reads ? static_cast<double>(stale) / static_cast<double>(reads) : 0.0;
+      }
+      sample.hintsOutstanding = static_cast<double>(hints);
+      s.newSamples.push_back(sample);
+    }
+    emit m_feed->snapshotReady(s);
+  }
+
+  SimulationFeed* m_feed;
+  QTimer* m_timer = nullptr;
+  QElapsedTimer m_wall;
+  ScenarioSpec m_baseSpec;
+  std::shared_ptr<const ScenarioSpec> m_spec;
+  std::uint64_t m_seed = 0;
+  std::shared_ptr<Observed> m_observed;  // declared before the runner: outlives the simulation's callbacks
+  std::unique_ptr<ScenarioRunner> m_runner;
+  std::unique_ptr<MetricsTimeSeries> m_series;
+  bool m_playing = false;
+  bool m_finished = false;
+  bool m_dirty = false;
+  double m_speed = 1.0;
+  double m_carryNs = 0;
+  qint64 m_lastWallNs = 0;
+  std::optional<TimePoint> m_stopAt;
+  std::deque<std::pair<qint64, std::int64_t>> m_speedWindow;  // (wall ns, virtual ns)
+  std::size_t m_samplesEmitted = 0;
+  std::shared_ptr<const Ring> m_ring;
+  std::uint64_t m_ringVersion = 0;
+  OwnershipStats m_ownership;
+  std::size_t m_ownershipN = 0;
+};
+
+SimulationFeed::SimulationFeed(QObject* parent) : ClusterFeed(parent) {
+  qRegisterMetaType<FeedSnapshot>();
+  qRegisterMetaType<NarrationPoint>();
+  qRegisterMetaType<LoggedAction>();
+  qRegisterMetaType<std::shared_ptr<const ScenarioSpec>>();
+  m_thread.setObjectName(QStringLiteral("simulation"));
+  m_worker = new SimulationWorker(this);
+  m_worker->moveToThread(&m_thread);
+  connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+  m_thread.start();
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker] { w->start(); }, Qt::QueuedConnection);
+}
+
+SimulationFeed::~SimulationFeed() {
+  m_thread.quit();
+  m_thread.wait();
+}
+
+void SimulationFeed::load(ScenarioSpec spec, bool play, std::optional<std::uint64_t> seed) {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, spec = std::move(spec), play, seed]() mutable { w->load(std::move(spec), play, seed); },
+      Qt::QueuedConnection);
+}
+
+void SimulationFeed::restart(std::optional<std::uint64_t> seed) {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, seed] { w->restart(seed); }, Qt::QueuedConnection);
+}
+
+void SimulationFeed::play() {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker] { w->play(); }, Qt::QueuedConnection);
+}
+void SimulationFeed::pause() {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker] { w->pause(); }, Qt::QueuedConnection);
+}
+void SimulationFeed::step(std::chrono::nanoseconds amount) {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, amount] { w->step(amount); }, Qt::QueuedConnection);
+}
+void SimulationFeed::runToNextNarration() {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker] { w->runToNextNarration(); }, Qt::QueuedConnection);
+}
+void SimulationFeed::setSpeed(double speed) {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, speed] { w->setSpeed(speed); }, Qt::QueuedConnection);
+}
+void SimulationFeed::apply(const ScenarioAction& action) {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, action] { w->apply(action); }, Qt::QueuedConnection);
+}
+void SimulationFeed::runToBlocking(TimePoint t) {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, t] { w->runToBlocking(t); }, Qt::BlockingQueuedConnection);
+}
+void SimulationFeed::inspectBlocking(const std::function<void(ScenarioRunner*)>& fn) {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, &fn] { w->inspect(fn); }, Qt::BlockingQueuedConnection);
+}
+
+}  // namespace ringlab
+
+#include "simulation_feed.moc"

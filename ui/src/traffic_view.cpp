@@ -1,0 +1,257 @@
+#include <ringlab/ui/traffic_view.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+
+#include <QContextMenuEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QToolTip>
+
+namespace ringlab {
+
+namespace {
+constexpr qint64 kFlashMs = 700;
+constexpr std::size_t kMaxFlashes = 200;
+}  // namespace
+
+TrafficView::TrafficView(QWidget* parent) : QWidget(parent) {
+  setMouseTracking(true);
+  setAttribute(Qt::WA_OpaquePaintEvent);
+  m_clock.start();
+  m_flashTimer.setInterval(33);
+  connect(&m_flashTimer, &QTimer::timeout, this, [this] {
+    const qint64 now = m_clock.elapsed();
+    std::erase_if(m_flashes, [now](const Flash& f) { return now - f.shownAtMs > kFlashMs; });
+    if (m_flashes.empty()) m_flashTimer.stop();
+    update();
+  });
+}
+
+void TrafficView::setTheme(const Theme& theme) {
+  m_theme = theme;
+  update();
+}
+
+void TrafficView::setSnapshot(const FeedSnapshot& snapshot) {
+  m_snapshot = snapshot;
+  m_drawn.clear();
+  for (const NodeInfo& n : snapshot.nodes)
+    if (n.state != NodeDisplayState::kLeft) m_drawn.push_back(n.id);
+  const qint64 now = m_clock.elapsed();
+  for (const DropFlash& d : snapshot.drops) {
+    if (m_flashes.size() >= kMaxFlashes) m_flashes.erase(m_flashes.begin());
+    m_flashes.push_back({d, now});
+  }
+  if (!m_flashes.empty() && !m_flashTimer.isActive()) m_flashTimer.start();
+  update();
+}
+
+QRectF TrafficView::plotArea() const {
+  const double legendW = 200.0 * m_theme.scale();
+  return QRectF(0, 0, std::max(100.0, width() - legendW), height());
+}
+
+double TrafficView::markerRadius() const {
+  const QRectF area = plotArea();
+  const double base = std::min(area.width(), area.height());
+  const double byCount = m_drawn.size() > 12 ? 12.0 / static_cast<double>(m_drawn.size()) : 1.0;
+  return std::clamp(base * 0.06 * byCount, 9.0, 34.0) * (m_theme.presentation ? 1.2 : 1.0);
+}
+
+std::optional<QPointF> TrafficView::nodePosition(NodeId id) const {
+  const auto it = std::find(m_drawn.begin(), m_drawn.end(), id);
+  if (it == m_drawn.end()) return std::nullopt;
+  const QRectF area = plotArea();
+  const QPointF c = area.center();
+  const double radius = std::min(area.width(), area.height()) / 2.0 - markerRadius() - 28.0 * m_theme.scale();
+  const double angle =
+      2.0 * std::numbers::pi * static_cast<double>(it - m_drawn.begin()) / static_cast<double>(m_drawn.size()) -
+      std::numbers::pi / 2;
+  return QPointF(c.x() + radius * std::cos(angle), c.y() + radius * std::sin(angle));
+}
+
+QPointF TrafficView::along(NodeId from, NodeId to, double t) const {
+  const auto a = nodePosition(from);
+  const auto b = nodePosition(to);
+  if (!a || !b) return {};
+  // Bend each direction slightly to its own side, so requests and replies do not overlap.
+  const QPointF d = *b - *a;
+  const double len = std::hypot(d.x(), d.y());
+  if (len < 1) return *a;
+  const QPointF normal(-d.y() / len, d.x() / len);
+  const double bend = std::min(24.0, len * 0.08) * 4.0 * t * (1.0 - t);
+  return *a + d * t + normal * bend;
+}
+
+void TrafficView::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  p.fillRect(rect(), m_theme.surface);
+  p.setRenderHint(QPainter::Antialiasing);
+  QFont font = this->font();
+  font.setPointSizeF(font.pointSizeF() * m_theme.scale());
+  p.setFont(font);
+  const double s = m_theme.scale();
+  m_dotsDrawn = 0;
+
+  if (m_drawn.empty()) {
+    p.setPen(m_theme.mutedText);
+    p.drawText(rect(), Qt::AlignCenter, tr("No cluster yet: open a scenario."));
+    return;
+  }
+
+  // Faint links between every pair, cut links in red.
+  QPen linkPen(m_theme.grid, 1);
+  p.setPen(linkPen);
+  for (std::size_t i = 0; i < m_drawn.size(); ++i)
+    for (std::size_t j = i + 1; j < m_drawn.size(); ++j)
+      p.drawLine(*nodePosition(m_drawn[i]), *nodePosition(m_drawn[j]));
+  QPen cutPen(nodeStateColor(NodeDisplayState::kDown, m_theme), 2.5 * s, Qt::DashLine);
+  for (const auto& [from, to] : m_snapshot.cutLinks) {
+    const auto a = nodePosition(from);
+    const auto b = nodePosition(to);
+    if (!a || !b) continue;
+    p.setPen(cutPen);
+    p.drawLine(*a, *b);
+    // A cross at the middle marks the cut.
+    const QPointF mid = (*a + *b) / 2;
+    p.setPen(QPen(cutPen.color(), 3 * s));
+    const double k = 6 * s;
+    p.drawLine(mid + QPointF(-k, -k), mid + QPointF(k, k));
+    p.drawLine(mid + QPointF(-k, k), mid + QPointF(k, -k));
+  }
+
+  // Messages in flight, grouped by class and drawn as round points (fast for thousands).
+  const std::int64_t now = m_snapshot.nowNs;
+  std::array<std::vector<QPointF>, kTrafficClassCount> points;
+  for (const MessageDot& m : m_snapshot.inFlight) {
+    const double span = static_cast<double>(std::max<std::int64_t>(1, m.arrivesNs - m.sentNs));
+    const double t = std::clamp(static_cast<double>(now - m.sentNs) / span, 0.0, 1.0);
+    points[static_cast<std::size_t>(trafficClassOf(m.kind))].push_back(along(m.from, m.to, t));
+  }
+  for (std::size_t c = 0; c < kTrafficClassCount; ++c) {
+    if (points[c].empty()) continue;
+    QPen pen(trafficColor(static_cast<TrafficClass>(c)), 7.0 * s);
+    pen.setCapStyle(Qt::RoundCap);
+    p.setPen(pen);
+    p.drawPoints(points[c].data(), static_cast<int>(points[c].size()));
+    m_dotsDrawn += points[c].size();
+  }
+
+  // Drops flash as a red ring two thirds of the way along their link.
+  const qint64 wallNow = m_clock.elapsed();
+  for (const Flash& f : m_flashes) {
+    const double age = static_cast<double>(wallNow - f.shownAtMs) / kFlashMs;
+    if (age > 1) continue;
+    const QPointF at = along(f.drop.from, f.drop.to, 0.5);
+    QColor color = nodeStateColor(NodeDisplayState::kDown, m_theme);
+    color.setAlphaF(static_cast<float>(1.0 - age));
+    p.setPen(QPen(color, 2 * s));
+    p.setBrush(Qt::NoBrush);
+    const double r = (4 + 10 * age) * s;
+    p.drawEllipse(at, r, r);
+  }
+
+  // Node markers.
+  const double r = markerRadius();
+  for (NodeId id : m_drawn) {
+    const NodeInfo& n = m_snapshot.nodes[id];
+    const QPointF c = *nodePosition(id);
+    const QColor state = nodeStateColor(n.state, m_theme);
+    p.setPen(QPen(state, 4 * s));
+    QColor fill = nodeColor(id);
+    if (!n.running) fill = m_theme.grid;
+    p.setBrush(fill);
+    p.drawEllipse(c, r, r);
+    p.setPen(n.running ? QColor(Qt::white) : m_theme.text);
+    QFont bold = font;
+    bold.setBold(true);
+    bold.setPointSizeF(std::max(7.0, std::min(font.pointSizeF(), r * 0.7)));
+    p.setFont(bold);
+    p.drawText(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r), Qt::AlignCenter, QString::fromStdString(nodeName(id)));
+    p.setFont(font);
+    // State and load under the marker.
+    QString caption = nodeDisplayStateName(n.state);
+    if (n.cpuFactor != 1.0) caption += tr(" · %1x slow").arg(n.cpuFactor);
+    if (n.hintsHeld > 0) caption += tr(" · %1 hints").arg(n.hintsHeld);
+    p.setPen(state.darker(m_theme.kind == ThemeKind::kDark ? 60 : 115));
+    const QFontMetricsF fm(font);
+    const double w = fm.horizontalAdvance(caption) + 8;
+    p.drawText(QRectF(c.x() - w / 2, c.y() + r + 2, w, fm.height()), Qt::AlignCenter, caption);
+  }
+
+  // Legend and counts.
+  const QRectF legend(plotArea().right() + 4, 8, width() - plotArea().right() - 12, height() - 16);
+  const QFontMetricsF fm(font);
+  const double rowH = fm.height() + 6;
+  std::array<std::size_t, kTrafficClassCount> counts{};
+  for (const MessageDot& m : m_snapshot.inFlight) ++counts[static_cast<std::size_t>(trafficClassOf(m.kind))];
+  QFont bold = font;
+  bold.setBold(true);
+  p.setFont(bold);
+  p.setPen(m_theme.text);
+  p.drawText(QRectF(legend.left(), legend.top(), legend.width(), rowH), Qt::AlignLeft | Qt::AlignVCenter,
+             tr("Messages in flight"));
+  p.setFont(font);
+  for (std::size_t c = 0; c < kTrafficClassCount; ++c) {
+    const double y = legend.top() + rowH * static_cast<double>(c + 1);
+    p.setPen(Qt::NoPen);
+    p.setBrush(trafficColor(static_cast<TrafficClass>(c)));
+    p.drawEllipse(QPointF(legend.left() + 6 * s, y + rowH / 2), 5 * s, 5 * s);
+    p.setPen(m_theme.text);
+    p.drawText(QRectF(legend.left() + 16 * s, y, legend.width() - 16 * s, rowH), Qt::AlignVCenter | Qt::AlignLeft,
+               trafficClassName(static_cast<TrafficClass>(c)));
+    p.drawText(QRectF(legend.left(), y, legend.width(), rowH), Qt::AlignVCenter | Qt::AlignRight,
+               QString::number(counts[c]));
+  }
+  double y = legend.top() + rowH * (kTrafficClassCount + 1) + 6;
+  p.setPen(QPen(nodeStateColor(NodeDisplayState::kDown, m_theme), 2 * s));
+  p.setBrush(Qt::NoBrush);
+  p.drawEllipse(QPointF(legend.left() + 6 * s, y + rowH / 2), 5 * s, 5 * s);
+  p.setPen(m_theme.text);
+  p.drawText(QRectF(legend.left() + 16 * s, y, legend.width(), rowH), Qt::AlignVCenter, tr("dropped"));
+  y += rowH;
+  p.setPen(QPen(nodeStateColor(NodeDisplayState::kDown, m_theme), 2 * s, Qt::DashLine));
+  p.drawLine(QPointF(legend.left(), y + rowH / 2), QPointF(legend.left() + 12 * s, y + rowH / 2));
+  p.setPen(m_theme.text);
+  p.drawText(QRectF(legend.left() + 16 * s, y, legend.width(), rowH), Qt::AlignVCenter, tr("cut link"));
+  y += rowH * 1.5;
+  p.setPen(m_theme.mutedText);
+  QString total = tr("%1 in flight").arg(m_snapshot.inFlightTotal);
+  if (m_snapshot.inFlightTotal > m_snapshot.inFlight.size()) {
+    total = tr("%1 in flight;\nshowing a sample of %2").arg(m_snapshot.inFlightTotal).arg(m_snapshot.inFlight.size());
+  }
+  p.drawText(QRectF(legend.left(), y, legend.width(), rowH * 3), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
+             total);
+}
+
+std::optional<NodeId> TrafficView::nodeAt(const QPointF& pos) const {
+  const double r = markerRadius();
+  for (NodeId id : m_drawn) {
+    const QPointF d = pos - *nodePosition(id);
+    if (std::hypot(d.x(), d.y()) <= r + 4) return id;
+  }
+  return std::nullopt;
+}
+
+void TrafficView::contextMenuEvent(QContextMenuEvent* event) {
+  if (auto node = nodeAt(event->pos())) emit nodeContextMenuRequested(*node, event->globalPos());
+}
+
+void TrafficView::mouseMoveEvent(QMouseEvent* event) {
+  if (auto node = nodeAt(event->position())) {
+    const NodeInfo& n = m_snapshot.nodes[*node];
+    QToolTip::showText(event->globalPosition().toPoint(),
+                       tr("%1: %2\n%3 keys · %4 hints held\nright-click for actions")
+                           .arg(QString::fromStdString(nodeName(n.id)), nodeDisplayStateName(n.state))
+                           .arg(n.keys)
+                           .arg(n.hintsHeld),
+                       this);
+  } else {
+    QToolTip::hideText();
+  }
+}
+
+}  // namespace ringlab
