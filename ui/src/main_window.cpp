@@ -279,6 +279,7 @@ void MainWindow::buildDocks() {
   m_scenarioView = new QListView(scenarioPanel);
   m_scenarioView->setModel(m_scenarioList);
   m_scenarioView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_scenarioView->setMinimumHeight(120);
   m_scenarioView->setToolTip(tr("Shipped scenarios: double-click or press Enter to open one"));
   connect(m_scenarioView, &QListView::activated, this, [this](const QModelIndex& index) {
     openScenarioFile(index.data(ScenarioListModel::kPathRole).toString(), false);
@@ -348,6 +349,7 @@ void MainWindow::buildDocks() {
     showNodeMenu(static_cast<NodeId>(index.data(NodeTableModel::kNodeIdRole).toUInt()),
                  m_nodeTable->viewport()->mapToGlobal(pos));
   });
+  m_nodeTable->setMinimumHeight(170);
   m_nodesDock->setWidget(m_nodeTable);
   addDockWidget(Qt::RightDockWidgetArea, m_nodesDock);
 
@@ -422,7 +424,8 @@ void MainWindow::buildDocks() {
   m_chartsDock->setWidget(m_chartsView);
   addDockWidget(Qt::BottomDockWidgetArea, m_chartsDock);
   resizeDocks({m_chartsDock}, {330}, Qt::Vertical);
-  resizeDocks({m_scenarioDock, m_nodesDock}, {300, 330}, Qt::Horizontal);
+  resizeDocks({m_scenarioDock, m_nodesDock}, {300, 360}, Qt::Horizontal);
+  resizeDocks({m_nodesDock, m_controlsDock}, {300, 420}, Qt::Vertical);
 }
 
 void MainWindow::buildMenus() {

@@ -121,19 +121,39 @@ void RingView::computeLookup() {
   m_lookup = std::move(l);
 }
 
-QRectF RingView::legendRect() const {
-  const double w = std::min(260.0 * m_theme.scale(), width() * 0.38);
-  return QRectF(width() - w - 8, 8, w, height() - 16);
+RingView::LegendLayout RingView::legendLayout() const {
+  LegendLayout l;
+  const double s = m_theme.scale();
+  QFont f = font();
+  f.setPointSizeF(f.pointSizeF() * s);
+  const QFontMetricsF fm(f);
+  l.rowH = std::max(fm.height() + 8, 22.0 * s);
+  std::size_t shown = 0;
+  for (const NodeInfo& n : m_nodes) shown += n.state != NodeDisplayState::kLeft ? 1 : 0;
+  shown = std::max<std::size_t>(shown, 1);
+  const double columnWidth = 240.0 * s;
+  if (width() >= height() * 1.15) {  // legend beside the ring
+    const double w = std::min(columnWidth, width() * 0.4);
+    l.area = QRectF(width() - w - 8, 8, w, height() - 16);
+    l.columns = 1;
+    l.ring = QRectF(0, 0, l.area.left() - 4, height());
+  } else {  // legend under the ring, in as many columns as fit
+    l.columns = std::clamp(static_cast<int>((width() - 16) / columnWidth), 1, static_cast<int>(shown));
+    const auto rows =
+        static_cast<double>((shown + static_cast<std::size_t>(l.columns) - 1) / static_cast<std::size_t>(l.columns));
+    const double h = std::min((rows + 1) * l.rowH, height() * 0.4);
+    l.area = QRectF(8, height() - h - 4, width() - 16, h);
+    l.ring = QRectF(0, 0, width(), l.area.top());
+  }
+  l.rowsPerColumn = std::max(1, static_cast<int>((l.area.height() - l.rowH) / l.rowH));
+  return l;
 }
 
-QPointF RingView::ringCenter() const {
-  const QRectF legend = legendRect();
-  return QPointF(legend.left() / 2.0, height() / 2.0);
-}
+QPointF RingView::ringCenter() const { return legendLayout().ring.center(); }
 
 double RingView::ringOuterRadius() const {
-  const QRectF legend = legendRect();
-  return std::max(20.0, std::min(legend.left(), static_cast<double>(height())) / 2.0 - 44.0 * m_theme.scale());
+  const QRectF r = legendLayout().ring;
+  return std::max(20.0, std::min(r.width(), r.height()) / 2.0 - 34.0 * m_theme.scale());
 }
 
 double RingView::ringInnerRadius() const { return ringOuterRadius() * 0.80; }
@@ -249,14 +269,16 @@ void RingView::paintEvent(QPaintEvent*) {
                                : tr("%1 partitions").arg(config.partitions);
   const std::size_t members = m_ring->nodes().size();
   const QRectF centre(c.x() - inner * 0.75, c.y() - inner * 0.45, inner * 1.5, inner * 0.9);
-  p.drawText(centre, Qt::AlignCenter | Qt::TextWordWrap,
-             tr("%1 nodes · N = %2\n%3\n%4 ring entries")
-                 .arg(members)
-                 .arg(m_replicas)
-                 .arg(strategy)
-                 .arg(m_ring->entries().size()));
+  if (!m_lookup)
+    p.drawText(centre, Qt::AlignCenter | Qt::TextWordWrap,
+               tr("%1 nodes · N = %2\n%3\n%4 ring entries")
+                   .arg(members)
+                   .arg(m_replicas)
+                   .arg(strategy)
+                   .arg(m_ring->entries().size()));
 
   paintLookup(p);
+  p.setFont(font);
   paintLegend(p);
 }
 
@@ -297,68 +319,79 @@ void RingView::paintLookup(QPainter& p) {
     // The entry that claims the key, marked on the band.
     p.setPen(QPen(nodeColor(node).darker(130), 2 * s));
     p.drawLine(pointAt(c, inner, to), pointAt(c, outer, to));
-    Q_UNUSED(label);
+    // The node's name beside the end of its walk, towards the centre.
+    const QPointF labelAt = pointAt(c, radius - 14 * s, to);
+    p.setPen(m_theme.text);
+    const QFontMetricsF lfm(p.font());
+    const double lw = lfm.horizontalAdvance(label) + 4;
+    p.drawText(QRectF(labelAt.x() - lw / 2, labelAt.y() - lfm.height() / 2, lw, lfm.height()), Qt::AlignCenter, label);
   };
-  for (std::size_t i = 0; i < l.replicas.size(); ++i) drawWalk(i, l.replicas[i], l.replicaTokens[i], false, QString());
+  for (std::size_t i = 0; i < l.replicas.size(); ++i)
+    drawWalk(i, l.replicas[i], l.replicaTokens[i], false, QString::fromStdString(nodeName(l.replicas[i])));
   for (std::size_t i = 0; i < l.fallbacks.size(); ++i)
-    drawWalk(l.replicas.size() + i, l.fallbacks[i], l.fallbackTokens[i], true, QString());
+    drawWalk(l.replicas.size() + i, l.fallbacks[i], l.fallbackTokens[i], true,
+             QString::fromStdString(nodeName(l.fallbacks[i])));
 
-  // A caption box in the top-left corner.
+  // The lookup's caption, in the middle of the ring.
   QStringList lines;
-  lines << tr("key \"%1\"").arg(l.key) << tr("token %1").arg(tokenText(l.token));
+  lines << tr("key \"%1\"").arg(l.key) << tokenText(l.token);
   QStringList replicaNames;
-  for (std::size_t i = 0; i < l.replicas.size(); ++i) {
-    replicaNames << QString::fromStdString(nodeName(l.replicas[i])) + (i == 0 ? tr(" (coordinator)") : QString());
-  }
-  lines << tr("replicas: %1").arg(replicaNames.join(QStringLiteral(", ")));
+  for (NodeId n : l.replicas) replicaNames << QString::fromStdString(nodeName(n));
+  lines << tr("coordinator %1").arg(replicaNames.isEmpty() ? tr("none") : replicaNames.first());
+  lines << tr("replicas %1").arg(replicaNames.join(QStringLiteral(", ")));
   QStringList fallbackNames;
   for (NodeId n : l.fallbacks) fallbackNames << QString::fromStdString(nodeName(n));
-  lines << tr("fallbacks: %1").arg(fallbackNames.isEmpty() ? tr("none") : fallbackNames.join(QStringLiteral(", ")));
-  const QFontMetricsF fm(p.font());
-  double w = 0;
-  for (const QString& line : lines) w = std::max(w, fm.horizontalAdvance(line));
-  const QRectF box(10, 10, w + 20, fm.height() * lines.size() + 14);
-  p.setPen(QPen(m_theme.grid, 1));
-  QColor bg = m_theme.surface;
-  bg.setAlpha(235);
-  p.setBrush(bg);
-  p.drawRoundedRect(box, 6, 6);
-  p.setPen(m_theme.text);
-  for (int i = 0; i < lines.size(); ++i) {
-    p.drawText(QPointF(box.left() + 10, box.top() + 7 + fm.ascent() + i * fm.height()), lines[i]);
+  lines << tr("fallbacks %1").arg(fallbackNames.isEmpty() ? tr("none") : fallbackNames.join(QStringLiteral(", ")));
+  const double box =
+      ringInnerRadius() - (14.0 + 13.0 * static_cast<double>(l.replicas.size() + l.fallbacks.size())) * s;
+  const QRectF caption(c.x() - box * 0.72, c.y() - box * 0.6, box * 1.44, box * 1.2);
+  QFont f = p.font();
+  const QFontMetricsF fm(f);
+  if (fm.height() * lines.size() > caption.height()) {
+    f.setPointSizeF(f.pointSizeF() * caption.height() / (fm.height() * lines.size()));
+    p.setFont(f);
   }
+  p.setPen(m_theme.text);
+  p.drawText(caption, Qt::AlignCenter, lines.join(QLatin1Char('\n')));
 }
 
 void RingView::paintLegend(QPainter& p) {
-  const QRectF area = legendRect();
+  const LegendLayout layout = legendLayout();
+  const QRectF area = layout.area;
   const double s = m_theme.scale();
+  const double rowH = layout.rowH;
   const QFontMetricsF fm(p.font());
-  const double rowH = std::max(fm.height() + 8, 22.0 * s);
-  p.setPen(m_theme.text);
+  const double columnW = area.width() / layout.columns;
   QFont bold = p.font();
   bold.setBold(true);
+  const QFont normal = p.font();
   p.setFont(bold);
+  p.setPen(m_theme.text);
   p.drawText(QRectF(area.left(), area.top(), area.width(), rowH), Qt::AlignLeft | Qt::AlignVCenter,
-             tr("Node · state · primary share"));
-  p.setFont(QFont(p.font().family(), -1));
-  QFont normal = font();
-  normal.setPointSizeF(normal.pointSizeF() * s);
+             tr("Nodes · state · share of the ring they own"));
   p.setFont(normal);
   double maxShare = 0;
   for (const NodeInfo& n : m_nodes) maxShare = std::max(maxShare, n.primaryShare);
   if (maxShare <= 0) maxShare = 1;
-  const std::size_t maxRows = static_cast<std::size_t>(std::max(1.0, (area.height() - rowH) / rowH));
-  std::size_t row = 0;
+  const std::size_t capacity = static_cast<std::size_t>(layout.rowsPerColumn * layout.columns);
+  std::size_t shown = 0;
+  std::size_t total = 0;
+  for (const NodeInfo& n : m_nodes) total += n.state != NodeDisplayState::kLeft ? 1 : 0;
   for (const NodeInfo& n : m_nodes) {
     if (n.state == NodeDisplayState::kLeft) continue;
-    if (row >= maxRows) {
+    if (shown + 1 == capacity && total > capacity) {
       p.setPen(m_theme.mutedText);
-      p.drawText(QPointF(area.left(), area.top() + rowH * (row + 1) + fm.ascent()),
-                 tr("… %1 more").arg(m_nodes.size() - row));
+      const double x = area.left() + columnW * (layout.columns - 1);
+      p.drawText(QRectF(x, area.top() + rowH * layout.rowsPerColumn, columnW, rowH), Qt::AlignVCenter,
+                 tr("… and %1 more (see the Nodes panel)").arg(total - shown));
       break;
     }
-    const double y = area.top() + rowH * static_cast<double>(row + 1);
-    const QRectF swatch(area.left(), y + (rowH - 12 * s) / 2, 12 * s, 12 * s);
+    const auto column = static_cast<double>(shown / static_cast<std::size_t>(layout.rowsPerColumn));
+    const auto row = static_cast<double>(shown % static_cast<std::size_t>(layout.rowsPerColumn));
+    const double x0 = area.left() + column * columnW;
+    const double x1 = x0 + columnW - (layout.columns > 1 ? 16 : 0);
+    const double y = area.top() + rowH * (row + 1);
+    const QRectF swatch(x0, y + (rowH - 12 * s) / 2, 12 * s, 12 * s);
     p.setPen(Qt::NoPen);
     p.setBrush(nodeColor(n.id));
     p.drawRoundedRect(swatch, 2, 2);
@@ -366,45 +399,42 @@ void RingView::paintLegend(QPainter& p) {
     const double nameW = fm.horizontalAdvance(QStringLiteral("n00")) + 6;
     p.drawText(QRectF(swatch.right() + 6, y, nameW, rowH), Qt::AlignVCenter | Qt::AlignLeft,
                QString::fromStdString(nodeName(n.id)));
-    const double stateX = swatch.right() + 6 + nameW;
-    const double stateW = fm.horizontalAdvance(QStringLiteral("suspect ")) + 8;
+    const double stateW = fm.horizontalAdvance(QStringLiteral("suspect")) + 14;
     const QColor stateColor = nodeStateColor(n.state, m_theme);
-    const QRectF pill(stateX, y + 3, stateW, rowH - 6);
+    const QRectF pill(swatch.right() + 6 + nameW, y + 3, stateW, rowH - 6);
     p.setPen(Qt::NoPen);
     QColor pillBg = stateColor;
-    pillBg.setAlpha(40);
+    pillBg.setAlpha(m_theme.presentation ? 70 : 40);
     p.setBrush(pillBg);
     p.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2);
-    p.setPen(stateColor.darker(m_theme.kind == ThemeKind::kDark ? 70 : 120));
+    p.setPen(m_theme.kind == ThemeKind::kDark ? stateColor.lighter(130) : stateColor.darker(130));
     p.drawText(pill, Qt::AlignCenter, nodeDisplayStateName(n.state));
     const double pctW = fm.horizontalAdvance(QStringLiteral("100.0 %"));
     const double barX = pill.right() + 6;
-    const double barW = std::max(10.0, area.right() - pctW - 6 - barX);
+    const double barW = std::max(10.0, x1 - pctW - 6 - barX);
     p.setPen(Qt::NoPen);
     p.setBrush(m_theme.grid);
     p.drawRect(QRectF(barX, y + rowH / 2 - 3 * s, barW, 6 * s));
     p.setBrush(nodeColor(n.id));
     p.drawRect(QRectF(barX, y + rowH / 2 - 3 * s, barW * n.primaryShare / maxShare, 6 * s));
     p.setPen(m_theme.text);
-    p.drawText(QRectF(area.right() - pctW, y, pctW, rowH), Qt::AlignVCenter | Qt::AlignRight,
+    p.drawText(QRectF(x1 - pctW, y, pctW, rowH), Qt::AlignVCenter | Qt::AlignRight,
                QStringLiteral("%1 %").arg(n.primaryShare * 100.0, 0, 'f', 1));
-    ++row;
+    ++shown;
   }
 }
 
 std::optional<NodeId> RingView::nodeAtLegend(const QPointF& pos) const {
-  const QRectF area = legendRect();
-  if (!area.contains(pos)) return std::nullopt;
-  QFont f = font();
-  f.setPointSizeF(f.pointSizeF() * m_theme.scale());
-  const QFontMetricsF fm(f);
-  const double rowH = std::max(fm.height() + 8, 22.0 * m_theme.scale());
-  const auto row = static_cast<long>((pos.y() - area.top()) / rowH) - 1;
-  if (row < 0) return std::nullopt;
+  const LegendLayout layout = legendLayout();
+  if (!layout.area.contains(pos)) return std::nullopt;
+  const auto row = static_cast<long>((pos.y() - layout.area.top()) / layout.rowH) - 1;
+  const auto column = static_cast<long>((pos.x() - layout.area.left()) / (layout.area.width() / layout.columns));
+  if (row < 0 || row >= layout.rowsPerColumn) return std::nullopt;
+  const long wanted = column * layout.rowsPerColumn + row;
   long i = 0;
   for (const NodeInfo& n : m_nodes) {
     if (n.state == NodeDisplayState::kLeft) continue;
-    if (i++ == row) return n.id;
+    if (i++ == wanted) return n.id;
   }
   return std::nullopt;
 }

@@ -163,6 +163,7 @@ class SimulationWorker final : public QObject {
     m_finished = false;
     m_stopAt.reset();
     m_samplesEmitted = 0;
+    m_hintsAt.clear();
     m_ringVersion = 0;
     m_ring.reset();
     m_speedWindow.clear();
@@ -254,9 +255,18 @@ class SimulationWorker final : public QObject {
     while (sim.now() < target) {
       TimePoint next = std::min(target, sim.now() + kSlice);
       m_runner->runUntil(next);
+      recordHints();
       if (wasPlaying && !m_playing) break;  // a pause point of the timeline
       if (m_wall.nsecsElapsed() - started > budgetNs) break;
     }
+  }
+
+  // Hints outstanding at each sampling boundary passed so far (sampled at slice ends, 2 ms apart at most).
+  void recordHints() {
+    const auto boundary = static_cast<std::size_t>(m_runner->simulation().now().nanos() / kSampleInterval.count());
+    if (m_hintsAt.size() >= boundary) return;
+    const auto pending = static_cast<double>(m_runner->simulation().hintsPending());
+    m_hintsAt.resize(boundary, pending);
   }
 
   void afterAdvance() {
@@ -488,7 +498,8 @@ class SimulationWorker final : public QObject {
         const auto [reads, stale] = observed.reads[m_samplesEmitted];
         sample.staleReadRate = reads ? static_cast<double>(stale) / static_cast<double>(reads) : 0.0;
       }
-      sample.hintsOutstanding = static_cast<double>(hints);
+      sample.hintsOutstanding =
+          m_samplesEmitted < m_hintsAt.size() ? m_hintsAt[m_samplesEmitted] : static_cast<double>(hints);
       s.newSamples.push_back(sample);
     }
     emit m_feed->snapshotReady(s);
@@ -512,6 +523,7 @@ class SimulationWorker final : public QObject {
   std::optional<TimePoint> m_stopAt;
   std::deque<std::pair<qint64, std::int64_t>> m_speedWindow;  // (wall ns, virtual ns)
   std::size_t m_samplesEmitted = 0;
+  std::vector<double> m_hintsAt;  // by sampling interval
   std::shared_ptr<const Ring> m_ring;
   std::uint64_t m_ringVersion = 0;
   OwnershipStats m_ownership;

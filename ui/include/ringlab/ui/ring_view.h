@@ -64,7 +64,14 @@ class RingView final : public QWidget {
   void renderBand();
   void paintLegend(QPainter& p);
   void paintLookup(QPainter& p);
-  QRectF legendRect() const;
+  struct LegendLayout {
+    QRectF area;  // the legend
+    QRectF ring;  // the rest, where the ring is drawn
+    int columns = 1;
+    int rowsPerColumn = 1;
+    double rowH = 20;
+  };
+  LegendLayout legendLayout() const;
   std::optional<NodeId> nodeAtLegend(const QPointF& pos) const;
   std::optional<NodeId> ownerAt(const QPointF& pos) const;
 

@@ -1,0 +1,114 @@
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <QPixmap>
+
+#include <ringlab/sim/scenario.h>
+#include <ringlab/ui/charts_view.h>
+#include <ringlab/ui/main_window.h>
+#include <ringlab/ui/models.h>
+#include <ringlab/ui/simulation_feed.h>
+
+#include "qt_test_support.h"
+
+namespace ringlab {
+namespace {
+
+const QString kCrashScenario = QStringLiteral(RINGLAB_SOURCE_DIR "/scenarios/crash-hinted-handoff.yaml");
+
+void runTo(MainWindow& window, Duration t) {
+  window.feed().runToBlocking(TimePoint{t});
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().nowNs == t.count(); }));
+}
+
+TEST(MainWindowTest, OpensAScenarioRunsItAndSavesAScreenshot) {
+  testing::app();
+  MainWindow window(/*restoreSettings=*/false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1400, 900);
+  window.show();
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(12));  // past the crash of n3 at 10 s
+  EXPECT_EQ(window.lastSnapshot().nodes.at(2).state, NodeDisplayState::kDown);
+  EXPECT_EQ(window.nodeModel().rowCount(), 5);
+  EXPECT_EQ(window.nodeModel().data(window.nodeModel().index(2, NodeTableModel::kState), Qt::DisplayRole).toString(),
+            "down");
+  EXPECT_GT(window.chartsView().sampleCount(), 40u);
+  for (const QString& view : MainWindow::viewNames()) {
+    const QPixmap pixmap = window.grabView(view);
+    EXPECT_FALSE(pixmap.isNull()) << view.toStdString();
+    EXPECT_GT(pixmap.width(), 100) << view.toStdString();
+  }
+  const auto path = std::filesystem::temp_directory_path() / "ringlab-main-window-test.png";
+  ASSERT_TRUE(window.grabView("window").save(QString::fromStdString(path.string()), "PNG"));
+  QImage saved(QString::fromStdString(path.string()));
+  EXPECT_EQ(saved.size(), window.size());
+  std::filesystem::remove(path);
+  EXPECT_TRUE(window.grabView("no-such-view").isNull());
+}
+
+TEST(MainWindowTest, ABrokenScenarioFileChangesNothing) {
+  testing::app();
+  MainWindow window(false);
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(1));
+  const auto path = std::filesystem::temp_directory_path() / "ringlab-broken.yaml";
+  std::ofstream(path) << "name: Broken\nduration: 10s\ncluster:\n  nodes: five\n";
+  const QString error = window.openScenarioFile(QString::fromStdString(path.string()), false, std::nullopt, true);
+  EXPECT_TRUE(error.contains("ringlab-broken.yaml:4:")) << error.toStdString();
+  testing::waitFor([] { return false; }, 100);
+  EXPECT_EQ(window.lastSnapshot().nowNs, std::chrono::nanoseconds(std::chrono::seconds(1)).count());
+  EXPECT_EQ(window.windowTitle(), "RingLab — Node crash and hinted handoff");
+  std::filesystem::remove(path);
+}
+
+TEST(MainWindowTest, NodeActionsFromTheWindowReachTheEngineAndCanBeSavedAsAScenario) {
+  testing::app();
+  MainWindow window(false);
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(2));
+  window.applyAction(CrashAction{0});
+  window.applyAction(SlowNodeAction{1, 4.0});
+  runTo(window, std::chrono::seconds(3));
+  bool n1Running = true;
+  double n2Factor = 1;
+  window.feed().inspectBlocking([&](ScenarioRunner* runner) {
+    n1Running = runner->simulation().isRunning(0);
+    n2Factor = runner->simulation().cpuFactor(1);
+  });
+  EXPECT_FALSE(n1Running);
+  EXPECT_DOUBLE_EQ(n2Factor, 4.0);
+  ASSERT_TRUE(testing::waitFor([&] { return window.actionLog().rowCount() == 2; }));
+  EXPECT_DOUBLE_EQ(window.lastSnapshot().nodes[1].cpuFactor, 4.0);
+
+  const auto path = std::filesystem::temp_directory_path() / "ringlab-saved-run.yaml";
+  ASSERT_TRUE(window.saveRunAsScenario(QString::fromStdString(path.string())).isEmpty());
+  auto spec = loadScenarioFile(path.string());
+  ASSERT_TRUE(spec.isOk()) << spec.status().message();
+  EXPECT_EQ(spec->cluster.seed, 42u);
+  bool hasManualCrash = false;
+  for (const TimelineEntry& e : spec->timeline) {
+    for (const ScenarioAction& a : e.actions) {
+      if (const auto* crash = std::get_if<CrashAction>(&a); crash && crash->node == 0) {
+        hasManualCrash = e.at == TimePoint{std::chrono::seconds(2)};
+      }
+    }
+  }
+  EXPECT_TRUE(hasManualCrash);
+  std::filesystem::remove(path);
+}
+
+TEST(MainWindowTest, PresentationModeEnlargesTheFontAndComesBack) {
+  testing::app();
+  MainWindow window(false);
+  const double before = QApplication::font().pointSizeF();
+  window.setPresentationMode(true);
+  EXPECT_TRUE(window.presentationMode());
+  EXPECT_GT(QApplication::font().pointSizeF(), before * 1.3);
+  window.setPresentationMode(false);
+  EXPECT_DOUBLE_EQ(QApplication::font().pointSizeF(), before);
+}
+
+}  // namespace
+}  // namespace ringlab

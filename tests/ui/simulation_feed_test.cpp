@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+#include <QSignalSpy>
+
+#include <ringlab/sim/scenario.h>
+#include <ringlab/sim/scenario_runner.h>
+#include <ringlab/sim/scenario_writer.h>
+#include <ringlab/ui/models.h>
+#include <ringlab/ui/simulation_feed.h>
+
+#include "qt_test_support.h"
+
+namespace ringlab {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+ScenarioSpec shipped(const std::string& name) {
+  auto spec = loadScenarioFile(RINGLAB_SOURCE_DIR "/scenarios/" + name + ".yaml");
+  EXPECT_TRUE(spec.isOk()) << spec.status().message();
+  return std::move(spec).value();
+}
+
+// Collects the feed's snapshots and logged actions.
+struct FeedRecorder {
+  explicit FeedRecorder(SimulationFeed& feed) {
+    QObject::connect(&feed, &ClusterFeed::snapshotReady, [this](const FeedSnapshot& s) {
+      last = s;
+      ++snapshots;
+      samples += s.newSamples.size();
+    });
+    QObject::connect(&feed, &ClusterFeed::actionLogged, [this](const LoggedAction& a) { actions.push_back(a); });
+    QObject::connect(&feed, &ClusterFeed::problem, [this](const QString& m) { problems << m; });
+    QObject::connect(&feed, &ClusterFeed::scenarioStarted,
+                     [this](std::shared_ptr<const ScenarioSpec> s, const QVector<NarrationPoint>& t) {
+                       spec = std::move(s);
+                       timeline = t;
+                       samples = 0;
+                     });
+  }
+  // Runs the feed to `t` and waits until the snapshot of that moment arrived.
+  void runTo(SimulationFeed& feed, Duration t) {
+    feed.runToBlocking(TimePoint{t});
+    ASSERT_TRUE(testing::waitFor([&] { return last.nowNs == t.count(); })) << "no snapshot at " << t.count();
+  }
+  FeedSnapshot last;
+  int snapshots = 0;
+  std::size_t samples = 0;
+  std::vector<LoggedAction> actions;
+  QStringList problems;
+  std::shared_ptr<const ScenarioSpec> spec;
+  QVector<NarrationPoint> timeline;
+};
+
+TEST(SimulationFeedTest, RunsToATimeAndDescribesTheCluster) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  feed.load(shipped("crash-hinted-handoff"), /*play=*/false);
+  rec.runTo(feed, seconds(2));
+  ASSERT_NE(rec.spec, nullptr);
+  EXPECT_EQ(rec.spec->name, "Node crash and hinted handoff");
+  EXPECT_FALSE(rec.timeline.isEmpty());
+  const FeedSnapshot& s = rec.last;
+  EXPECT_EQ(s.nodes.size(), 5u);
+  ASSERT_NE(s.ring, nullptr);
+  EXPECT_EQ(s.ring->entries().size(), 5u * 16u);
+  EXPECT_EQ(s.seed, 42u);
+  EXPECT_FALSE(s.playing);
+  EXPECT_GT(s.operationsCompleted, 1000u);
+  EXPECT_EQ(rec.samples, 8u);  // 2 s of 250 ms intervals
+  double share = 0;
+  for (const NodeInfo& n : s.nodes) {
+    EXPECT_EQ(n.state, NodeDisplayState::kUp);
+    share += n.primaryShare;
+  }
+  EXPECT_NEAR(share, 1.0, 1e-9);
+}
+
+TEST(SimulationFeedTest, ACrashFromTheUiReachesTheEngineAndIsLogged) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  feed.load(shipped("steady-state"), false);
+  rec.runTo(feed, seconds(1));
+  feed.apply(CrashAction{1});
+  rec.runTo(feed, seconds(6));
+  bool running = true;
+  feed.inspectBlocking([&](ScenarioRunner* runner) { running = runner->simulation().isRunning(1); });
+  EXPECT_FALSE(running);
+  EXPECT_EQ(rec.last.nodes[1].state, NodeDisplayState::kDown);
+  EXPECT_EQ(rec.last.nodes[1].suspectedBy, 4u);  // every running peer's detector noticed
+  ASSERT_EQ(rec.actions.size(), 1u);
+  EXPECT_EQ(rec.actions[0].description, "crash n2");
+  EXPECT_EQ(rec.actions[0].atNs, std::chrono::nanoseconds(seconds(1)).count());
+
+  feed.apply(CrashAction{1});  // refused: already down
+  ASSERT_TRUE(testing::waitFor([&] { return !rec.problems.isEmpty(); }));
+  EXPECT_TRUE(rec.problems.first().contains("already down"));
+  EXPECT_EQ(rec.actions.size(), 1u);
+}
+
+TEST(SimulationFeedTest, RestartingWithTheSameSeedReproducesTheRun) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  feed.load(shipped("steady-state"), false);
+  rec.runTo(feed, milliseconds(1500));
+  const std::uint64_t first = rec.last.traceHash;
+  feed.restart();
+  ASSERT_TRUE(testing::waitFor([&] { return rec.last.nowNs == 0; }));
+  rec.runTo(feed, milliseconds(1500));
+  EXPECT_EQ(rec.last.traceHash, first);
+  feed.restart(std::uint64_t{1234});
+  ASSERT_TRUE(testing::waitFor([&] { return rec.last.seed == 1234; }));
+  rec.runTo(feed, milliseconds(1500));
+  EXPECT_NE(rec.last.traceHash, first);
+}
+
+TEST(SimulationFeedTest, ASavedRunReplaysTheManualActionsExactly) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  const ScenarioSpec original = shipped("steady-state");
+  feed.load(original, false, std::uint64_t{5});
+  rec.runTo(feed, milliseconds(800));
+  feed.apply(CrashAction{2});
+  rec.runTo(feed, milliseconds(1700));
+  PartitionAction split;
+  split.groups = {{0, 1}, {3, 4}};
+  feed.apply(split);
+  rec.runTo(feed, milliseconds(2300));
+  feed.apply(RestartAction{2, false});
+  feed.apply(HealAction{});
+  rec.runTo(feed, seconds(3));
+  ASSERT_EQ(rec.actions.size(), 4u);
+
+  // Written out and read back as a scenario file, the run is the same run.
+  const ScenarioSpec withActions = scenarioWithActions(*rec.spec, rec.actions, rec.last.seed);
+  auto reparsed = parseScenario(writeScenario(withActions), "replay.yaml");
+  ASSERT_TRUE(reparsed.isOk()) << reparsed.status().message();
+  ScenarioRunner replay(std::move(reparsed).value());
+  replay.runUntil(TimePoint{seconds(3)});
+  EXPECT_EQ(replay.simulation().traceHash(), rec.last.traceHash);
+}
+
+TEST(SimulationFeedTest, PlayingAdvancesVirtualTimeAndPauseStopsIt) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  feed.load(shipped("steady-state"), false);
+  ASSERT_TRUE(testing::waitFor([&] { return rec.spec != nullptr; }));
+  feed.setSpeed(0);  // as fast as possible
+  feed.play();
+  ASSERT_TRUE(testing::waitFor([&] { return rec.last.playing && rec.last.nowNs > milliseconds(300).count(); }));
+  feed.pause();
+  ASSERT_TRUE(testing::waitFor([&] { return !rec.last.playing; }));
+  const std::int64_t stopped = rec.last.nowNs;
+  testing::waitFor([] { return false; }, 200);
+  EXPECT_EQ(rec.last.nowNs, stopped);
+}
+
+}  // namespace
+}  // namespace ringlab

@@ -1,0 +1,214 @@
+// The views render offscreen and the pictures are checked for meaning: colours where the data says they belong.
+#include <cmath>
+#include <numbers>
+
+#include <gtest/gtest.h>
+#include <QImage>
+#include <QLineSeries>
+
+#include <ringlab/engine/hash.h>
+#include <ringlab/ui/charts_view.h>
+#include <ringlab/ui/ring_view.h>
+#include <ringlab/ui/traffic_view.h>
+
+#include "qt_test_support.h"
+
+namespace ringlab {
+namespace {
+
+FeedSnapshot snapshotOf(std::size_t nodes, std::size_t vnodes, std::uint64_t seed) {
+  FeedSnapshot s;
+  RingConfig config;
+  config.vnodesPerNode = vnodes;
+  Rng rng(seed);
+  auto ring = std::make_shared<const Ring>(Ring::build(config, nodes, rng));
+  const OwnershipStats ownership = ring->ownership(3);
+  s.ring = ring;
+  s.ringVersion = 1;
+  s.quorum = {3, 2, 2};
+  for (NodeId id = 0; id < nodes; ++id) {
+    NodeInfo n;
+    n.id = id;
+    n.primaryShare = ownership.nodes[id].primaryShare;
+    n.tokens = ownership.nodes[id].tokens;
+    s.nodes.push_back(n);
+  }
+  return s;
+}
+
+// The node whose colour is closest to `c`, if it is close enough to be that colour.
+std::optional<NodeId> nodeOfColor(QColor c, std::size_t nodes) {
+  int best = 1 << 30;
+  NodeId which = 0;
+  for (NodeId id = 0; id < nodes; ++id) {
+    const QColor n = nodeColor(id);
+    const int d = std::abs(n.red() - c.red()) + std::abs(n.green() - c.green()) + std::abs(n.blue() - c.blue());
+    if (d < best) {
+      best = d;
+      which = id;
+    }
+  }
+  if (best > 30) return std::nullopt;
+  return which;
+}
+
+QPointF pointAt(QPointF c, double r, double angleDeg) {
+  const double rad = (angleDeg - 90.0) * std::numbers::pi / 180.0;
+  return {c.x() + r * std::cos(rad), c.y() + r * std::sin(rad)};
+}
+
+TEST(RingViewTest, EachNodesColourCoversItsShareOfTheRing) {
+  testing::app();
+  constexpr std::size_t kNodes = 6;
+  const FeedSnapshot s = snapshotOf(kNodes, 32, 11);
+  RingView view;
+  view.resize(900, 700);
+  view.setSnapshot(s);
+  const QImage image = view.grab().toImage();
+  const QPointF c = view.ringCenter();
+  const double r = (view.ringOuterRadius() + view.ringInnerRadius()) / 2;
+  constexpr int kSamples = 7200;
+  std::vector<int> hits(kNodes, 0);
+  int classified = 0;
+  for (int i = 0; i < kSamples; ++i) {
+    const QPoint p = pointAt(c, r, (i + 0.5) * 360.0 / kSamples).toPoint();
+    if (auto node = nodeOfColor(image.pixelColor(p), kNodes)) {
+      ++hits[*node];
+      ++classified;
+    }
+  }
+  // Only the antialiased seams between ranges are unclassified.
+  EXPECT_GT(classified, kSamples * 85 / 100) << "most of the band should be node colours";
+  for (NodeId id = 0; id < kNodes; ++id) {
+    const double drawn = static_cast<double>(hits[id]) / classified;
+    EXPECT_NEAR(drawn, s.nodes[id].primaryShare, 0.01) << nodeName(id);
+  }
+}
+
+TEST(RingViewTest, AKeyLookupFindsTheRingsPreferenceList) {
+  testing::app();
+  const FeedSnapshot s = snapshotOf(5, 16, 3);
+  RingView view;
+  view.resize(800, 600);
+  view.setSnapshot(s);
+  view.setLookupKey("user:42");
+  ASSERT_TRUE(view.lookup().has_value());
+  const RingView::Lookup& l = *view.lookup();
+  const PreferenceList expected = s.ring->preferenceList(tokenForKey("user:42"), 3, 2);
+  EXPECT_EQ(l.token, tokenForKey("user:42"));
+  ASSERT_EQ(l.replicas.size(), 3u);
+  ASSERT_EQ(l.fallbacks.size(), 2u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(l.replicas[i], expected.replicas[i]);
+  for (std::size_t i = 0; i < 2; ++i) EXPECT_EQ(l.fallbacks[i], expected.fallbacks[i]);
+  // The coordinator's entry is the first one clockwise from the key.
+  EXPECT_EQ(l.replicaTokens[0], s.ring->entries()[s.ring->ownerIndex(l.token)].token);
+  view.setLookupKey("");
+  EXPECT_FALSE(view.lookup().has_value());
+}
+
+TEST(RingViewTest, ADownNodesRangesAreDimmed) {
+  testing::app();
+  FeedSnapshot s = snapshotOf(4, 8, 5);
+  RingView view;
+  view.resize(800, 600);
+  view.setSnapshot(s);
+  const QImage before = view.grab().toImage();
+  s.nodes[2].state = NodeDisplayState::kDown;
+  s.nodes[2].running = false;
+  view.setSnapshot(s);
+  const QImage after = view.grab().toImage();
+  const QPointF c = view.ringCenter();
+  const double r = (view.ringOuterRadius() + view.ringInnerRadius()) / 2;
+  int node2Before = 0;
+  int node2After = 0;
+  for (int i = 0; i < 3600; ++i) {
+    const QPoint p = pointAt(c, r, (i + 0.5) / 10.0).toPoint();
+    node2Before += nodeOfColor(before.pixelColor(p), 4) == NodeId{2} ? 1 : 0;
+    node2After += nodeOfColor(after.pixelColor(p), 4) == NodeId{2} ? 1 : 0;
+  }
+  EXPECT_GT(node2Before, 300);
+  EXPECT_LT(node2After, node2Before / 10);
+}
+
+TEST(TrafficViewTest, DrawsEveryMessageInFlightBetweenItsNodes) {
+  testing::app();
+  FeedSnapshot s = snapshotOf(5, 8, 1);
+  s.nowNs = 500;
+  for (std::uint64_t i = 0; i < 40; ++i) {
+    s.inFlight.push_back(
+        {i, static_cast<NodeId>(i % 5), static_cast<NodeId>((i + 1) % 5), MessageKind::kWriteRequest, 0, 1000});
+  }
+  s.inFlightTotal = s.inFlight.size();
+  TrafficView view;
+  view.resize(800, 600);
+  view.setSnapshot(s);
+  const QImage image = view.grab().toImage();
+  EXPECT_EQ(view.dotsDrawn(), 40u);
+  // Halfway along n1 -> n2 there is a write-coloured dot (slightly to one side: paths bend).
+  const QPointF a = *view.nodePosition(0);
+  const QPointF b = *view.nodePosition(1);
+  const QColor write = trafficColor(TrafficClass::kWrite);
+  bool found = false;
+  for (int dx = -16; dx <= 16 && !found; ++dx) {
+    for (int dy = -16; dy <= 16 && !found; ++dy) {
+      const QColor px = image.pixelColor(((a + b) / 2).toPoint() + QPoint(dx, dy));
+      found =
+          std::abs(px.red() - write.red()) + std::abs(px.green() - write.green()) + std::abs(px.blue() - write.blue()) <
+          40;
+    }
+  }
+  EXPECT_TRUE(found);
+  // Node markers are apart from each other.
+  for (NodeId i = 0; i < 5; ++i)
+    for (NodeId j = i + 1; j < 5; ++j) {
+      const QPointF d = *view.nodePosition(i) - *view.nodePosition(j);
+      EXPECT_GT(std::hypot(d.x(), d.y()), 2 * view.markerRadius());
+    }
+}
+
+TEST(TrafficViewTest, ADownNodeIsDrawnGreyInsteadOfItsColour) {
+  testing::app();
+  FeedSnapshot s = snapshotOf(3, 8, 1);
+  s.nodes[1].state = NodeDisplayState::kDown;
+  s.nodes[1].running = false;
+  TrafficView view;
+  view.resize(600, 500);
+  view.setSnapshot(s);
+  const QImage image = view.grab().toImage();
+  const double r = view.markerRadius();
+  auto sample = [&](NodeId n) { return image.pixelColor((*view.nodePosition(n) + QPointF(0, r * 0.6)).toPoint()); };
+  EXPECT_EQ(nodeOfColor(sample(0), 3), NodeId{0});
+  EXPECT_FALSE(nodeOfColor(sample(1), 3).has_value());
+}
+
+TEST(ChartsViewTest, ShowsARollingWindowThatFollowsVirtualTime) {
+  testing::app();
+  ChartsView charts;
+  charts.resize(900, 500);
+  charts.setWindowSeconds(10);
+  FeedSnapshot s;
+  for (int i = 1; i <= 80; ++i) {  // 20 s of 250 ms samples
+    MetricsSample m;
+    m.timeSeconds = i * 0.25;
+    m.opsPerSecond = {1000.0 + i, 500.0, 0.0};
+    s.newSamples.push_back(m);
+  }
+  s.nowNs = 20'000'000'000;
+  charts.setSnapshot(s);
+  charts.refresh();
+  const auto throughput = charts.seriesOf("Throughput");
+  ASSERT_EQ(throughput.size(), 3u);
+  const QList<QPointF> points = throughput[0]->points();
+  ASSERT_FALSE(points.isEmpty());
+  EXPECT_GE(points.front().x(), 10.0);
+  EXPECT_DOUBLE_EQ(points.back().x(), 20.0);
+  EXPECT_DOUBLE_EQ(points.back().y(), 1080.0);
+  EXPECT_EQ(points.size(), 41);  // 10 s window, both ends included
+  EXPECT_EQ(charts.sampleCount(), 80u);
+  charts.clear();
+  charts.refresh();
+  EXPECT_TRUE(charts.seriesOf("Throughput")[0]->points().isEmpty());
+}
+
+}  // namespace
+}  // namespace ringlab
