@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <QApplication>
 #include <QChart>
 #include <QChartView>
 #include <QGridLayout>
@@ -154,12 +155,12 @@ void ChartsView::setTheme(const Theme& theme) {
     c.chart->setTheme(theme.kind == ThemeKind::kDark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
     c.chart->setBackgroundBrush(theme.surface);
     c.chart->setTitleBrush(theme.text);
-    QFont title = font();
+    QFont title = QApplication::font();
     title.setBold(true);
-    title.setPointSizeF(title.pointSizeF() * theme.scale());
+    title.setPointSizeF(title.pointSizeF() * 1.05);
     c.chart->setTitleFont(title);
-    QFont labels = font();
-    labels.setPointSizeF(labels.pointSizeF() * 0.85 * theme.scale());
+    QFont labels = QApplication::font();
+    labels.setPointSizeF(labels.pointSizeF() * 0.85);
     c.chart->legend()->setFont(labels);
     c.chart->legend()->setLabelColor(theme.text);
     for (QValueAxis* axis : {c.x, c.y, c.y2}) {

@@ -1,6 +1,7 @@
 #include <ringlab/ui/main_window.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <ostream>
 
@@ -798,14 +799,20 @@ void MainWindow::setPresentationMode(bool on) {
   narration.setPointSizeF(font.pointSizeF() * (on ? 1.3 : 1.1));
   m_narration->setFont(narration);
   setTheme(m_theme.kind);
+  // For a projector: only the narration, the ring, the traffic and the charts; the panels come back after.
+  const std::array<QDockWidget*, 4> panels = {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock};
   if (on) {
     m_wasMaximized = isMaximized();
-    m_logDock->hide();
-    m_controlsDock->hide();
+    m_panelsVisible.clear();
+    for (QDockWidget* dock : panels) {
+      m_panelsVisible.push_back(dock->isVisible());
+      dock->hide();
+    }
     showFullScreen();
   } else {
-    m_logDock->show();
-    m_controlsDock->show();
+    for (std::size_t i = 0; i < panels.size() && i < m_panelsVisible.size(); ++i) {
+      if (m_panelsVisible[i]) panels[i]->show();
+    }
     if (m_wasMaximized)
       showMaximized();
     else

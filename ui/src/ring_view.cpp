@@ -125,15 +125,14 @@ RingView::LegendLayout RingView::legendLayout() const {
   LegendLayout l;
   const double s = m_theme.scale();
   QFont f = font();
-  f.setPointSizeF(f.pointSizeF() * s);
   const QFontMetricsF fm(f);
   l.rowH = std::max(fm.height() + 8, 22.0 * s);
   std::size_t shown = 0;
   for (const NodeInfo& n : m_nodes) shown += n.state != NodeDisplayState::kLeft ? 1 : 0;
   shown = std::max<std::size_t>(shown, 1);
-  const double columnWidth = 240.0 * s;
-  if (width() >= height() * 1.15) {  // legend beside the ring
-    const double w = std::min(columnWidth, width() * 0.4);
+  const double columnWidth = QFontMetricsF(f).horizontalAdvance(QStringLiteral("n00 suspect 100.0 %")) + 110.0 * s;
+  if (width() >= height() * 1.15 && width() * 0.42 >= columnWidth) {  // legend beside the ring
+    const double w = columnWidth;
     l.area = QRectF(width() - w - 8, 8, w, height() - 16);
     l.columns = 1;
     l.ring = QRectF(0, 0, l.area.left() - 4, height());
@@ -215,7 +214,6 @@ void RingView::paintEvent(QPaintEvent*) {
   p.fillRect(rect(), m_theme.surface);
   p.setRenderHint(QPainter::Antialiasing);
   QFont font = this->font();
-  font.setPointSizeF(font.pointSizeF() * m_theme.scale());
   p.setFont(font);
 
   if (!m_ring || m_ring->empty()) {
@@ -269,13 +267,22 @@ void RingView::paintEvent(QPaintEvent*) {
                                : tr("%1 partitions").arg(config.partitions);
   const std::size_t members = m_ring->nodes().size();
   const QRectF centre(c.x() - inner * 0.75, c.y() - inner * 0.45, inner * 1.5, inner * 0.9);
-  if (!m_lookup)
-    p.drawText(centre, Qt::AlignCenter | Qt::TextWordWrap,
-               tr("%1 nodes · N = %2\n%3\n%4 ring entries")
-                   .arg(members)
-                   .arg(m_replicas)
-                   .arg(strategy)
-                   .arg(m_ring->entries().size()));
+  if (!m_lookup) {
+    const QString text = tr("%1 nodes · N = %2\n%3\n%4 ring entries")
+                             .arg(members)
+                             .arg(m_replicas)
+                             .arg(strategy)
+                             .arg(m_ring->entries().size());
+    QFont fit = font;
+    for (int i = 0; i < 8; ++i) {  // shrink until it fits inside the ring
+      const QRectF need = QFontMetricsF(fit).boundingRect(centre, Qt::AlignCenter | Qt::TextWordWrap, text);
+      if (need.width() <= centre.width() && need.height() <= centre.height()) break;
+      fit.setPointSizeF(fit.pointSizeF() * 0.85);
+    }
+    p.setFont(fit);
+    p.drawText(centre, Qt::AlignCenter | Qt::TextWordWrap, text);
+    p.setFont(font);
+  }
 
   paintLookup(p);
   p.setFont(font);
@@ -368,7 +375,7 @@ void RingView::paintLegend(QPainter& p) {
   p.setFont(bold);
   p.setPen(m_theme.text);
   p.drawText(QRectF(area.left(), area.top(), area.width(), rowH), Qt::AlignLeft | Qt::AlignVCenter,
-             tr("Nodes · state · share of the ring they own"));
+             tr("Nodes · share of the ring they own"));
   p.setFont(normal);
   double maxShare = 0;
   for (const NodeInfo& n : m_nodes) maxShare = std::max(maxShare, n.primaryShare);

@@ -49,10 +49,40 @@ void TrafficView::setSnapshot(const FeedSnapshot& snapshot) {
   update();
 }
 
-QRectF TrafficView::plotArea() const {
-  const double legendW = 200.0 * m_theme.scale();
-  return QRectF(0, 0, std::max(100.0, width() - legendW), height());
+// The legend is a strip along the bottom: one entry per traffic class (with its count in flight), the drop and
+// cut-link markers, then a line saying how many messages are in flight and whether the dots are a sample.
+std::vector<TrafficView::LegendItem> TrafficView::legendItems() const {
+  std::array<std::size_t, kTrafficClassCount> counts{};
+  for (const MessageDot& m : m_snapshot.inFlight) ++counts[static_cast<std::size_t>(trafficClassOf(m.kind))];
+  std::vector<LegendItem> items;
+  for (std::size_t c = 0; c < kTrafficClassCount; ++c) {
+    const auto cls = static_cast<TrafficClass>(c);
+    items.push_back(
+        {QStringLiteral("%1 %2").arg(trafficClassName(cls)).arg(counts[c]), trafficColor(cls), LegendItem::kDot});
+  }
+  const QColor red = nodeStateColor(NodeDisplayState::kDown, m_theme);
+  items.push_back({tr("dropped"), red, LegendItem::kRing});
+  items.push_back({tr("cut link"), red, LegendItem::kDash});
+  return items;
 }
+
+double TrafficView::legendHeight() const {
+  const QFontMetricsF fm(font());
+  const double rowH = fm.height() + 6;
+  double x = 8;
+  int lines = 1;
+  for (const LegendItem& item : legendItems()) {
+    const double w = 18 * m_theme.scale() + fm.horizontalAdvance(item.text) + 14;
+    if (x + w > width() - 8 && x > 8) {
+      ++lines;
+      x = 8;
+    }
+    x += w;
+  }
+  return (lines + 1) * rowH + 8;
+}
+
+QRectF TrafficView::plotArea() const { return QRectF(0, 0, width(), std::max(60.0, height() - legendHeight())); }
 
 double TrafficView::markerRadius() const {
   const QRectF area = plotArea();
@@ -66,7 +96,8 @@ std::optional<QPointF> TrafficView::nodePosition(NodeId id) const {
   if (it == m_drawn.end()) return std::nullopt;
   const QRectF area = plotArea();
   const QPointF c = area.center();
-  const double radius = std::min(area.width(), area.height()) / 2.0 - markerRadius() - 28.0 * m_theme.scale();
+  const double radius =
+      std::max(10.0, std::min(area.width(), area.height()) / 2.0 - markerRadius() - 28.0 * m_theme.scale());
   const double angle =
       2.0 * std::numbers::pi * static_cast<double>(it - m_drawn.begin()) / static_cast<double>(m_drawn.size()) -
       std::numbers::pi / 2;
@@ -91,7 +122,6 @@ void TrafficView::paintEvent(QPaintEvent*) {
   p.fillRect(rect(), m_theme.surface);
   p.setRenderHint(QPainter::Antialiasing);
   QFont font = this->font();
-  font.setPointSizeF(font.pointSizeF() * m_theme.scale());
   p.setFont(font);
   const double s = m_theme.scale();
   m_dotsDrawn = 0;
@@ -172,59 +202,66 @@ void TrafficView::paintEvent(QPaintEvent*) {
     p.setFont(bold);
     p.drawText(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r), Qt::AlignCenter, QString::fromStdString(nodeName(id)));
     p.setFont(font);
-    // State and load under the marker.
+    // State and load beside the marker, on the side away from the centre of the circle.
     QString caption = nodeDisplayStateName(n.state);
     if (n.cpuFactor != 1.0) caption += tr(" · %1x slow").arg(n.cpuFactor);
     if (n.hintsHeld > 0) caption += tr(" · %1 hints").arg(n.hintsHeld);
-    p.setPen(state.darker(m_theme.kind == ThemeKind::kDark ? 60 : 115));
+    p.setPen(m_theme.kind == ThemeKind::kDark ? state.lighter(120) : state.darker(125));
     const QFontMetricsF fm(font);
     const double w = fm.horizontalAdvance(caption) + 8;
-    p.drawText(QRectF(c.x() - w / 2, c.y() + r + 2, w, fm.height()), Qt::AlignCenter, caption);
+    const QPointF out = c - plotArea().center();
+    const double len = std::max(1.0, std::hypot(out.x(), out.y()));
+    const QPointF dir(out.x() / len, out.y() / len);
+    QRectF box(0, 0, w, fm.height());
+    if (std::abs(dir.y()) > 0.7) {  // above or below
+      box.moveCenter(c + QPointF(0, dir.y() * (r + fm.height() / 2 + 2)));
+    } else {  // left or right
+      box.moveCenter(c + QPointF(dir.x() * (r + w / 2 + 4), 0));
+    }
+    p.drawText(box, Qt::AlignCenter, caption);
   }
 
-  // Legend and counts.
-  const QRectF legend(plotArea().right() + 4, 8, width() - plotArea().right() - 12, height() - 16);
+  // Legend and counts along the bottom.
   const QFontMetricsF fm(font);
   const double rowH = fm.height() + 6;
-  std::array<std::size_t, kTrafficClassCount> counts{};
-  for (const MessageDot& m : m_snapshot.inFlight) ++counts[static_cast<std::size_t>(trafficClassOf(m.kind))];
-  QFont bold = font;
-  bold.setBold(true);
-  p.setFont(bold);
-  p.setPen(m_theme.text);
-  p.drawText(QRectF(legend.left(), legend.top(), legend.width(), rowH), Qt::AlignLeft | Qt::AlignVCenter,
-             tr("Messages in flight"));
-  p.setFont(font);
-  for (std::size_t c = 0; c < kTrafficClassCount; ++c) {
-    const double y = legend.top() + rowH * static_cast<double>(c + 1);
-    p.setPen(Qt::NoPen);
-    p.setBrush(trafficColor(static_cast<TrafficClass>(c)));
-    p.drawEllipse(QPointF(legend.left() + 6 * s, y + rowH / 2), 5 * s, 5 * s);
+  double x = 8;
+  double y = plotArea().bottom() + 4;
+  for (const LegendItem& item : legendItems()) {
+    const double w = 18 * s + fm.horizontalAdvance(item.text) + 14;
+    if (x + w > width() - 8 && x > 8) {
+      x = 8;
+      y += rowH;
+    }
+    const QPointF mark(x + 6 * s, y + rowH / 2);
+    switch (item.mark) {
+      case LegendItem::kDot:
+        p.setPen(Qt::NoPen);
+        p.setBrush(item.color);
+        p.drawEllipse(mark, 5 * s, 5 * s);
+        break;
+      case LegendItem::kRing:
+        p.setPen(QPen(item.color, 2 * s));
+        p.setBrush(Qt::NoBrush);
+        p.drawEllipse(mark, 5 * s, 5 * s);
+        break;
+      case LegendItem::kDash:
+        p.setPen(QPen(item.color, 2 * s, Qt::DashLine));
+        p.drawLine(mark - QPointF(6 * s, 0), mark + QPointF(6 * s, 0));
+        break;
+    }
     p.setPen(m_theme.text);
-    p.drawText(QRectF(legend.left() + 16 * s, y, legend.width() - 16 * s, rowH), Qt::AlignVCenter | Qt::AlignLeft,
-               trafficClassName(static_cast<TrafficClass>(c)));
-    p.drawText(QRectF(legend.left(), y, legend.width(), rowH), Qt::AlignVCenter | Qt::AlignRight,
-               QString::number(counts[c]));
+    p.drawText(QRectF(x + 16 * s, y, w, rowH), Qt::AlignVCenter | Qt::AlignLeft, item.text);
+    x += w;
   }
-  double y = legend.top() + rowH * (kTrafficClassCount + 1) + 6;
-  p.setPen(QPen(nodeStateColor(NodeDisplayState::kDown, m_theme), 2 * s));
-  p.setBrush(Qt::NoBrush);
-  p.drawEllipse(QPointF(legend.left() + 6 * s, y + rowH / 2), 5 * s, 5 * s);
-  p.setPen(m_theme.text);
-  p.drawText(QRectF(legend.left() + 16 * s, y, legend.width(), rowH), Qt::AlignVCenter, tr("dropped"));
   y += rowH;
-  p.setPen(QPen(nodeStateColor(NodeDisplayState::kDown, m_theme), 2 * s, Qt::DashLine));
-  p.drawLine(QPointF(legend.left(), y + rowH / 2), QPointF(legend.left() + 12 * s, y + rowH / 2));
-  p.setPen(m_theme.text);
-  p.drawText(QRectF(legend.left() + 16 * s, y, legend.width(), rowH), Qt::AlignVCenter, tr("cut link"));
-  y += rowH * 1.5;
   p.setPen(m_theme.mutedText);
-  QString total = tr("%1 in flight").arg(m_snapshot.inFlightTotal);
+  QString total = tr("%1 messages in flight").arg(m_snapshot.inFlightTotal);
   if (m_snapshot.inFlightTotal > m_snapshot.inFlight.size()) {
-    total = tr("%1 in flight;\nshowing a sample of %2").arg(m_snapshot.inFlightTotal).arg(m_snapshot.inFlight.size());
+    total = tr("%1 messages in flight: too many to draw, showing a sample of %2")
+                .arg(m_snapshot.inFlightTotal)
+                .arg(m_snapshot.inFlight.size());
   }
-  p.drawText(QRectF(legend.left(), y, legend.width(), rowH * 3), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
-             total);
+  p.drawText(QRectF(8, y, width() - 16, rowH), Qt::AlignLeft | Qt::AlignVCenter, total);
 }
 
 std::optional<NodeId> TrafficView::nodeAt(const QPointF& pos) const {

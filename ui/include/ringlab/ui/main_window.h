@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <QMainWindow>
 #include <QPixmap>
@@ -114,6 +115,7 @@ class MainWindow final : public QMainWindow {
   Theme m_theme;
   bool m_presentation = false;
   bool m_wasMaximized = false;
+  std::vector<bool> m_panelsVisible;  // which panels presentation mode hid
   QFont m_normalFont;
 
   RingView* m_ringView = nullptr;

@@ -51,6 +51,13 @@ class TrafficView final : public QWidget {
   std::optional<NodeId> nodeAt(const QPointF& pos) const;
   QPointF along(NodeId from, NodeId to, double t) const;  // position on the (slightly bent) path from -> to
   QRectF plotArea() const;
+  struct LegendItem {
+    QString text;
+    QColor color;
+    enum Mark { kDot, kRing, kDash } mark = kDot;
+  };
+  std::vector<LegendItem> legendItems() const;
+  double legendHeight() const;
 
   Theme m_theme = Theme::make(ThemeKind::kLight, false);
   FeedSnapshot m_snapshot;
