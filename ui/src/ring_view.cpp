@@ -159,54 +159,90 @@ double RingView::ringInnerRadius() const { return ringOuterRadius() * 0.80; }
 
 void RingView::resizeEvent(QResizeEvent*) { m_bandDirty = true; }
 
+// The band is drawn pixel by pixel: each pixel of the annulus takes the colour of the node owning the token at its
+// angle, through a table of angular bins. That costs the same for 80 or 80,000 ring entries, and a range narrower
+// than a pixel takes exactly the pixels it owns. The edges are smoothed by antialiased circles afterwards.
 void RingView::renderBand() {
   const qreal dpr = devicePixelRatioF();
-  m_band = QPixmap(size() * dpr);
-  m_band.setDevicePixelRatio(dpr);
-  m_band.fill(Qt::transparent);
+  QImage image(size() * dpr, QImage::Format_ARGB32_Premultiplied);
+  image.fill(Qt::transparent);
   m_bandDirty = false;
-  if (!m_ring || m_ring->empty()) return;
-  QPainter p(&m_band);
-  p.setRenderHint(QPainter::Antialiasing);
-  const QPointF c = ringCenter();
-  const double outer = ringOuterRadius();
-  const double inner = ringInnerRadius();
-  const auto& entries = m_ring->entries();
-  // One path per node; consecutive entries of the same node merge into one sector.
-  std::vector<QPainterPath> paths(m_nodes.size() + 1);
-  auto pathOf = [&](NodeId n) -> QPainterPath& {
-    if (n >= paths.size()) paths.resize(n + 1);
-    return paths[n];
-  };
-  const std::size_t count = entries.size();
-  std::size_t i = 0;
-  while (i < count) {
-    std::size_t j = i;
-    while (j + 1 < count && entries[j + 1].node == entries[i].node) ++j;
-    // Entries i..j belong to one node: the sector from the token before i to token j.
-    const Token startToken = entries[(i + count - 1) % count].token;
-    double from = angleOf(startToken);
-    double to = angleOf(entries[j].token);
-    if (i == 0) from -= 360.0;  // the first range wraps past 0
-    if (count == 1) {
-      from = 0;
-      to = 360;
-    }
-    addSector(pathOf(entries[i].node), c, inner, outer, from, to);
-    i = j + 1;
+  if (!m_ring || m_ring->empty()) {
+    m_band = QPixmap::fromImage(image);
+    m_band.setDevicePixelRatio(dpr);
+    return;
   }
-  for (NodeId n = 0; n < paths.size(); ++n) {
-    if (paths[n].isEmpty()) continue;
+  const QPointF c = ringCenter() * dpr;
+  const double outer = ringOuterRadius() * dpr;
+  const double inner = ringInnerRadius() * dpr;
+
+  // Colour of every node (dimmed and striped when down or gone).
+  const auto members = m_ring->nodes();
+  const NodeId maxNode = members.empty() ? 0 : *std::max_element(members.begin(), members.end());
+  std::vector<QRgb> plain(maxNode + 1);
+  std::vector<QRgb> stripe(maxNode + 1);
+  const QColor red = nodeStateColor(NodeDisplayState::kDown, m_theme);
+  for (NodeId n = 0; n <= maxNode; ++n) {
     QColor color = nodeColor(n);
     const bool down = n < m_nodes.size() &&
                       (m_nodes[n].state == NodeDisplayState::kDown || m_nodes[n].state == NodeDisplayState::kLeft);
-    if (down) color.setAlpha(70);
-    p.fillPath(paths[n], color);
     if (down) {
-      QBrush hatch(nodeStateColor(NodeDisplayState::kDown, m_theme), Qt::BDiagPattern);
-      p.fillPath(paths[n], hatch);
+      QColor faded = color;
+      faded.setAlpha(60);
+      plain[n] = qPremultiply(faded.rgba());
+      QColor line = red;
+      line.setAlpha(150);
+      stripe[n] = qPremultiply(line.rgba());
+    } else {
+      plain[n] = stripe[n] = color.rgba();
     }
   }
+
+  // Owner of the middle of each angular bin; enough bins that a bin is well under a pixel of the circumference.
+  const auto bins = static_cast<std::size_t>(std::clamp(2.0 * std::numbers::pi * outer * 4.0, 1024.0, 65536.0));
+  std::vector<NodeId> owner(bins);
+  const auto& entries = m_ring->entries();
+  for (std::size_t b = 0; b < bins; ++b) {
+    const auto token =
+        static_cast<Token>((static_cast<double>(b) + 0.5) / static_cast<double>(bins) * 18446744073709551615.0);
+    owner[b] = entries[m_ring->ownerIndex(token)].node;
+  }
+
+  const double inner2 = inner * inner;
+  const double outer2 = outer * outer;
+  const int y0 = std::max(0, static_cast<int>(c.y() - outer) - 1);
+  const int y1 = std::min(image.height() - 1, static_cast<int>(c.y() + outer) + 1);
+  const double binsPerRadian = static_cast<double>(bins) / (2.0 * std::numbers::pi);
+  for (int y = y0; y <= y1; ++y) {
+    auto* line = reinterpret_cast<QRgb*>(image.scanLine(y));
+    const double dy = y + 0.5 - c.y();
+    const double dy2 = dy * dy;
+    if (dy2 > outer2) continue;
+    const double halfOuter = std::sqrt(outer2 - dy2);
+    const int x0 = std::max(0, static_cast<int>(c.x() - halfOuter));
+    const int x1 = std::min(image.width() - 1, static_cast<int>(c.x() + halfOuter) + 1);
+    for (int x = x0; x <= x1; ++x) {
+      const double dx = x + 0.5 - c.x();
+      const double r2 = dx * dx + dy2;
+      if (r2 < inner2 || r2 > outer2) continue;
+      double angle = std::atan2(dx, -dy);  // clockwise from 12 o'clock
+      if (angle < 0) angle += 2.0 * std::numbers::pi;
+      const auto bin = std::min(bins - 1, static_cast<std::size_t>(angle * binsPerRadian));
+      const NodeId n = owner[bin];
+      line[x] = ((x + y) % 9) < 2 ? stripe[n] : plain[n];
+    }
+  }
+
+  // Smooth the jagged inner and outer edges.
+  QPainter p(&image);
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(QPen(m_theme.surface, 1.6));
+  p.setBrush(Qt::NoBrush);
+  p.drawEllipse(c, outer + 0.6, outer + 0.6);
+  p.drawEllipse(c, inner - 0.6, inner - 0.6);
+  p.end();
+  m_band = QPixmap::fromImage(std::move(image));
+  m_band.setDevicePixelRatio(dpr);
 }
 
 void RingView::paintEvent(QPaintEvent*) {

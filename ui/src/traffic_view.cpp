@@ -32,6 +32,7 @@ TrafficView::TrafficView(QWidget* parent) : QWidget(parent) {
 
 void TrafficView::setTheme(const Theme& theme) {
   m_theme = theme;
+  m_layoutSize = QSize();
   update();
 }
 
@@ -46,6 +47,7 @@ void TrafficView::setSnapshot(const FeedSnapshot& snapshot) {
     m_flashes.push_back({d, now});
   }
   if (!m_flashes.empty() && !m_flashTimer.isActive()) m_flashTimer.start();
+  m_layoutSize = QSize();  // recomputed on first use
   update();
 }
 
@@ -82,26 +84,38 @@ double TrafficView::legendHeight() const {
   return (lines + 1) * rowH + 8;
 }
 
-QRectF TrafficView::plotArea() const { return QRectF(0, 0, width(), std::max(60.0, height() - legendHeight())); }
+QRectF TrafficView::plotArea() const {
+  if (m_layoutSize != size()) relayout();
+  return m_plot;
+}
 
 double TrafficView::markerRadius() const {
-  const QRectF area = plotArea();
-  const double base = std::min(area.width(), area.height());
+  if (m_layoutSize != size()) relayout();
+  return m_markerRadius;
+}
+
+// Node positions depend on the size, the nodes drawn and the legend: computed once per change, not per dot.
+void TrafficView::relayout() const {
+  m_layoutSize = size();
+  m_plot = QRectF(0, 0, width(), std::max(60.0, height() - legendHeight()));
+  const double base = std::min(m_plot.width(), m_plot.height());
   const double byCount = m_drawn.size() > 12 ? 12.0 / static_cast<double>(m_drawn.size()) : 1.0;
-  return std::clamp(base * 0.06 * byCount, 9.0, 34.0) * (m_theme.presentation ? 1.2 : 1.0);
+  m_markerRadius = std::clamp(base * 0.06 * byCount, 9.0, 34.0) * (m_theme.presentation ? 1.2 : 1.0);
+  const QPointF c = m_plot.center();
+  const double radius = std::max(10.0, base / 2.0 - m_markerRadius - 28.0 * m_theme.scale());
+  m_positions.assign(m_snapshot.nodes.size(), std::nullopt);
+  for (std::size_t i = 0; i < m_drawn.size(); ++i) {
+    const double angle =
+        2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(m_drawn.size()) - std::numbers::pi / 2;
+    if (m_drawn[i] < m_positions.size()) {
+      m_positions[m_drawn[i]] = QPointF(c.x() + radius * std::cos(angle), c.y() + radius * std::sin(angle));
+    }
+  }
 }
 
 std::optional<QPointF> TrafficView::nodePosition(NodeId id) const {
-  const auto it = std::find(m_drawn.begin(), m_drawn.end(), id);
-  if (it == m_drawn.end()) return std::nullopt;
-  const QRectF area = plotArea();
-  const QPointF c = area.center();
-  const double radius =
-      std::max(10.0, std::min(area.width(), area.height()) / 2.0 - markerRadius() - 28.0 * m_theme.scale());
-  const double angle =
-      2.0 * std::numbers::pi * static_cast<double>(it - m_drawn.begin()) / static_cast<double>(m_drawn.size()) -
-      std::numbers::pi / 2;
-  return QPointF(c.x() + radius * std::cos(angle), c.y() + radius * std::sin(angle));
+  if (m_layoutSize != size()) relayout();
+  return id < m_positions.size() ? m_positions[id] : std::nullopt;
 }
 
 QPointF TrafficView::along(NodeId from, NodeId to, double t) const {
@@ -161,12 +175,29 @@ void TrafficView::paintEvent(QPaintEvent*) {
     const double t = std::clamp(static_cast<double>(now - m.sentNs) / span, 0.0, 1.0);
     points[static_cast<std::size_t>(trafficClassOf(m.kind))].push_back(along(m.from, m.to, t));
   }
+  // Each dot is a pre-rendered antialiased sprite: blitting 2,000 of them is far cheaper than stroking them.
+  const qreal dpr = devicePixelRatioF();
+  const double dotRadius = 3.5 * s;
+  if (m_spriteRadius != dotRadius || m_spriteDpr != dpr) {
+    const int side = static_cast<int>(std::ceil((2 * dotRadius + 2) * dpr));
+    for (std::size_t c = 0; c < kTrafficClassCount; ++c) {
+      QPixmap sprite(side, side);
+      sprite.fill(Qt::transparent);
+      QPainter sp(&sprite);
+      sp.setRenderHint(QPainter::Antialiasing);
+      sp.setPen(Qt::NoPen);
+      sp.setBrush(trafficColor(static_cast<TrafficClass>(c)));
+      sp.drawEllipse(QPointF(side / 2.0, side / 2.0), dotRadius * dpr, dotRadius * dpr);
+      sp.end();
+      sprite.setDevicePixelRatio(dpr);
+      m_sprites[c] = sprite;
+    }
+    m_spriteRadius = dotRadius;
+    m_spriteDpr = dpr;
+  }
+  const double half = m_sprites[0].width() / dpr / 2.0;
   for (std::size_t c = 0; c < kTrafficClassCount; ++c) {
-    if (points[c].empty()) continue;
-    QPen pen(trafficColor(static_cast<TrafficClass>(c)), 7.0 * s);
-    pen.setCapStyle(Qt::RoundCap);
-    p.setPen(pen);
-    p.drawPoints(points[c].data(), static_cast<int>(points[c].size()));
+    for (const QPointF& at : points[c]) p.drawPixmap(at - QPointF(half, half), m_sprites[c]);
     m_dotsDrawn += points[c].size();
   }
 

@@ -5,10 +5,12 @@
 // Thread-safety: a widget; UI thread only. It keeps copies of snapshot values only.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <vector>
 
 #include <QElapsedTimer>
+#include <QPixmap>
 #include <QTimer>
 #include <QWidget>
 
@@ -51,6 +53,7 @@ class TrafficView final : public QWidget {
   std::optional<NodeId> nodeAt(const QPointF& pos) const;
   QPointF along(NodeId from, NodeId to, double t) const;  // position on the (slightly bent) path from -> to
   QRectF plotArea() const;
+  void relayout() const;
   struct LegendItem {
     QString text;
     QColor color;
@@ -66,6 +69,14 @@ class TrafficView final : public QWidget {
   QElapsedTimer m_clock;
   QTimer m_flashTimer;
   std::size_t m_dotsDrawn = 0;
+  // Layout cache (see relayout()); an invalid size means stale.
+  mutable QSize m_layoutSize;
+  mutable QRectF m_plot;
+  mutable double m_markerRadius = 10;
+  mutable std::vector<std::optional<QPointF>> m_positions;  // by node id
+  std::array<QPixmap, kTrafficClassCount> m_sprites;        // one dot per traffic class
+  double m_spriteRadius = 0;
+  qreal m_spriteDpr = 0;
 };
 
 }  // namespace ringlab

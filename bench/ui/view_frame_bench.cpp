@@ -1,0 +1,138 @@
+// Frame time of the desktop app's ring and traffic views, rendered offscreen into an image the size of a large
+// window pane: 32 nodes x 256 virtual nodes on the ring, 2,000 messages in flight in the traffic view.
+//
+//   build/release/bench/view_frame_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <QApplication>
+#include <QImage>
+#include <QPainter>
+
+#include <ringlab/ui/ring_view.h>
+#include <ringlab/ui/traffic_view.h>
+
+namespace ringlab {
+namespace {
+
+constexpr std::size_t kNodes = 32;
+constexpr std::size_t kVnodes = 256;
+constexpr std::size_t kMessages = 2000;
+const QSize kPane(960, 720);
+
+QApplication& app() {
+  static int argc = 1;
+  static char name[] = "view_frame_bench";
+  static char* argv[] = {name, nullptr};
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  static auto* instance = new QApplication(argc, argv);
+  return *instance;
+}
+
+FeedSnapshot bigSnapshot(std::uint64_t seed) {
+  FeedSnapshot s;
+  RingConfig config;
+  config.vnodesPerNode = kVnodes;
+  Rng rng(seed);
+  auto ring = std::make_shared<const Ring>(Ring::build(config, kNodes, rng));
+  const OwnershipStats ownership = ring->ownership(3);
+  s.ring = ring;
+  s.ringVersion = seed;
+  s.quorum = {3, 2, 2};
+  for (NodeId id = 0; id < kNodes; ++id) {
+    NodeInfo n;
+    n.id = id;
+    n.primaryShare = ownership.nodes[id].primaryShare;
+    n.tokens = ownership.nodes[id].tokens;
+    n.hintsHeld = id % 3 == 0 ? 12 : 0;
+    n.state = id == 5 ? NodeDisplayState::kDown : NodeDisplayState::kUp;
+    n.running = id != 5;
+    s.nodes.push_back(n);
+  }
+  Rng traffic(seed + 1);
+  s.nowNs = 1'000'000;
+  for (std::uint64_t i = 0; i < kMessages; ++i) {
+    const auto from = static_cast<NodeId>(traffic.below(kNodes));
+    auto to = static_cast<NodeId>(traffic.below(kNodes));
+    if (to == from) to = (to + 1) % kNodes;
+    const auto sent = static_cast<std::int64_t>(traffic.below(1'000'000));
+    s.inFlight.push_back({i, from, to, static_cast<MessageKind>(1 + traffic.below(14)), sent, sent + 1'500'000});
+  }
+  s.inFlightTotal = kMessages;
+  for (NodeId n = 0; n < 6; ++n)
+    s.drops.push_back({n, static_cast<NodeId>(n + 6), MessageKind::kGossip, DropReason::kLoss, 0});
+  s.cutLinks = {{0, 1}, {1, 0}, {2, 3}};
+  return s;
+}
+
+template <typename View>
+void renderFrames(benchmark::State& state, View& view) {
+  QImage image(kPane, QImage::Format_ARGB32_Premultiplied);
+  for (auto _ : state) {
+    QPainter painter(&image);
+    view.render(&painter);
+    painter.end();
+    benchmark::DoNotOptimize(image.constBits());
+  }
+  state.counters["fps"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// A frame of the ring view as the run goes on: node states change, the ring band is reused.
+void BM_RingViewFrame(benchmark::State& state) {
+  app();
+  RingView view;
+  view.resize(kPane);
+  view.setSnapshot(bigSnapshot(1));
+  view.setLookupKey("user:42");
+  renderFrames(state, view);
+}
+BENCHMARK(BM_RingViewFrame)->Unit(benchmark::kMillisecond);
+
+// A frame right after the ring changed (a node joined or left): the band of 8,192 ranges is redrawn.
+void BM_RingViewFrameAfterRingChange(benchmark::State& state) {
+  app();
+  RingView view;
+  view.resize(kPane);
+  const FeedSnapshot a = bigSnapshot(1);
+  const FeedSnapshot b = bigSnapshot(2);
+  QImage image(kPane, QImage::Format_ARGB32_Premultiplied);
+  bool flip = false;
+  for (auto _ : state) {
+    view.setSnapshot(flip ? a : b);
+    flip = !flip;
+    QPainter painter(&image);
+    view.render(&painter);
+    painter.end();
+    benchmark::DoNotOptimize(image.constBits());
+  }
+}
+BENCHMARK(BM_RingViewFrameAfterRingChange)->Unit(benchmark::kMillisecond);
+
+// A frame of the traffic view with 2,000 messages in flight, drops flashing and cut links.
+void BM_TrafficViewFrame(benchmark::State& state) {
+  app();
+  TrafficView view;
+  view.resize(kPane);
+  view.setSnapshot(bigSnapshot(1));
+  renderFrames(state, view);
+}
+BENCHMARK(BM_TrafficViewFrame)->Unit(benchmark::kMillisecond);
+
+// Taking a new snapshot and drawing it, as the app does up to 60 times a second.
+void BM_TrafficViewSnapshotAndFrame(benchmark::State& state) {
+  app();
+  TrafficView view;
+  view.resize(kPane);
+  const FeedSnapshot s = bigSnapshot(1);
+  QImage image(kPane, QImage::Format_ARGB32_Premultiplied);
+  for (auto _ : state) {
+    view.setSnapshot(s);
+    QPainter painter(&image);
+    view.render(&painter);
+    painter.end();
+    benchmark::DoNotOptimize(image.constBits());
+  }
+}
+BENCHMARK(BM_TrafficViewSnapshotAndFrame)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace ringlab
