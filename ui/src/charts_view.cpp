@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
+#include <QGraphicsLayout>
 #include <QGridLayout>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -89,7 +90,9 @@ ChartsView::Chart& ChartsView::addChart(const QString& title, const QString& uni
   Chart c;
   c.chart = new QChart();
   c.chart->setTitle(title);
-  c.chart->setMargins(QMargins(2, 2, 2, 2));
+  c.chart->setMargins(QMargins(2, 0, 2, 0));
+  c.chart->layout()->setContentsMargins(0, 0, 0, 0);
+  c.chart->setBackgroundRoundness(0);
   c.chart->legend()->setAlignment(Qt::AlignBottom);
   c.chart->setAnimationOptions(QChart::NoAnimation);
   c.x = new QValueAxis();
@@ -98,12 +101,12 @@ ChartsView::Chart& ChartsView::addChart(const QString& title, const QString& uni
   c.y = new QValueAxis();
   c.y->setLabelFormat(QStringLiteral("%.4g"));
   c.y->setTitleText(unit);
-  c.y->setTickCount(5);
+  c.y->setTickCount(3);
   c.chart->addAxis(c.x, Qt::AlignBottom);
   c.chart->addAxis(c.y, Qt::AlignLeft);
   c.view = new QChartView(c.chart, this);
   c.view->setRenderHint(QPainter::Antialiasing);
-  c.view->setMinimumSize(220, 160);
+  c.view->setMinimumSize(200, 120);
   c.unit = unit;
   static_cast<QGridLayout*>(layout())->addWidget(c.view, row, column);
   m_charts.push_back(c);
@@ -125,7 +128,7 @@ QLineSeries* ChartsView::addSeries(Chart& chart, const QString& name, const QCol
       chart.y2 = new QValueAxis();
       chart.y2->setLabelFormat(QStringLiteral("%.0f"));
       chart.y2->setTitleText(tr("hints"));
-      chart.y2->setTickCount(5);
+      chart.y2->setTickCount(3);
       chart.chart->addAxis(chart.y2, Qt::AlignRight);
     }
     series->attachAxis(chart.y2);

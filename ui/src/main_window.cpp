@@ -29,11 +29,13 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRandomGenerator>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTextBrowser>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -280,7 +282,7 @@ void MainWindow::buildDocks() {
   m_scenarioView = new QListView(scenarioPanel);
   m_scenarioView->setModel(m_scenarioList);
   m_scenarioView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  m_scenarioView->setMinimumHeight(120);
+  m_scenarioView->setMinimumHeight(100);
   m_scenarioView->setToolTip(tr("Shipped scenarios: double-click or press Enter to open one"));
   connect(m_scenarioView, &QListView::activated, this, [this](const QModelIndex& index) {
     openScenarioFile(index.data(ScenarioListModel::kPathRole).toString(), false);
@@ -293,12 +295,13 @@ void MainWindow::buildDocks() {
   titleFont.setBold(true);
   titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
   m_scenarioTitle->setFont(titleFont);
-  m_scenarioDescription = new QLabel(scenarioPanel);
-  m_scenarioDescription->setWordWrap(true);
-  m_scenarioDescription->setTextFormat(Qt::RichText);
-  m_scenarioDescription->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  m_scenarioDescription = new QTextBrowser(scenarioPanel);
+  m_scenarioDescription->setFrameShape(QFrame::NoFrame);
+  m_scenarioDescription->setMinimumHeight(80);
+  m_scenarioDescription->viewport()->setAutoFillBackground(false);
   m_report = new QPlainTextEdit(scenarioPanel);
   m_report->setReadOnly(true);
+  m_report->setMinimumHeight(60);
   m_report->setPlaceholderText(
       tr("The report appears here when the scenario ends: expectations, availability, "
          "stale reads, lost writes, convergence."));
@@ -415,7 +418,12 @@ void MainWindow::buildDocks() {
   cl->addWidget(workload);
   cl->addWidget(membership);
   cl->addStretch(1);
-  m_controlsDock->setWidget(controls);
+  auto* scroll = new QScrollArea(m_controlsDock);
+  scroll->setWidget(controls);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  m_controlsDock->setWidget(scroll);
   addDockWidget(Qt::RightDockWidgetArea, m_controlsDock);
 
   // Charts.
@@ -424,9 +432,6 @@ void MainWindow::buildDocks() {
   m_chartsView = new ChartsView(m_chartsDock);
   m_chartsDock->setWidget(m_chartsView);
   addDockWidget(Qt::BottomDockWidgetArea, m_chartsDock);
-  resizeDocks({m_chartsDock}, {330}, Qt::Vertical);
-  resizeDocks({m_scenarioDock, m_nodesDock}, {300, 360}, Qt::Horizontal);
-  resizeDocks({m_nodesDock, m_controlsDock}, {300, 420}, Qt::Vertical);
 }
 
 void MainWindow::buildMenus() {
@@ -519,7 +524,7 @@ void MainWindow::onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, con
     }
     html += QStringLiteral("</table>");
   }
-  m_scenarioDescription->setText(html);
+  m_scenarioDescription->setHtml(html);
   setNarrationText(tr("<b>%1</b> — press Space to play, N to run to the next narration point.")
                        .arg(QString::fromStdString(m_spec->name).toHtmlEscaped()));
 }
@@ -845,6 +850,16 @@ void MainWindow::showAbout() {
                         "consistent hashing with virtual nodes, N/R/W quorums, hinted handoff, read repair, Merkle "
                         "anti-entropy, gossip and failure detection, in a deterministic simulation.</p>")
                          .arg(QApplication::applicationVersion()));
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+  QMainWindow::showEvent(event);
+  if (m_initialLayoutDone) return;
+  m_initialLayoutDone = true;
+  if (m_useSettings && QSettings().contains(QStringLiteral("window/state"))) return;  // the user's layout
+  resizeDocks({m_chartsDock}, {std::max(300, height() * 32 / 100)}, Qt::Vertical);
+  resizeDocks({m_scenarioDock, m_nodesDock}, {300, 380}, Qt::Horizontal);
+  resizeDocks({m_nodesDock, m_controlsDock}, {230, 400}, Qt::Vertical);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

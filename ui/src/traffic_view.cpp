@@ -95,6 +95,13 @@ double TrafficView::markerRadius() const {
 }
 
 // Node positions depend on the size, the nodes drawn and the legend: computed once per change, not per dot.
+QString TrafficView::captionOf(const NodeInfo& n) const {
+  QString caption = nodeDisplayStateName(n.state);
+  if (n.cpuFactor != 1.0) caption += tr(" · %1x slow").arg(n.cpuFactor);
+  if (n.hintsHeld > 0) caption += tr(" · %1 hints").arg(n.hintsHeld);
+  return caption;
+}
+
 void TrafficView::relayout() const {
   m_layoutSize = size();
   m_plot = QRectF(0, 0, width(), std::max(60.0, height() - legendHeight()));
@@ -102,7 +109,15 @@ void TrafficView::relayout() const {
   const double byCount = m_drawn.size() > 12 ? 12.0 / static_cast<double>(m_drawn.size()) : 1.0;
   m_markerRadius = std::clamp(base * 0.06 * byCount, 9.0, 34.0) * (m_theme.presentation ? 1.2 : 1.0);
   const QPointF c = m_plot.center();
-  const double radius = std::max(10.0, base / 2.0 - m_markerRadius - 28.0 * m_theme.scale());
+  // Leave room for the captions beside the markers (left and right) and above or below them, but keep the circle
+  // at least half as large as it could be.
+  const QFontMetricsF fm(font());
+  double captionW = 0;
+  for (NodeId id : m_drawn) captionW = std::max(captionW, fm.horizontalAdvance(captionOf(m_snapshot.nodes[id])));
+  const double largest = base / 2.0 - m_markerRadius - 6.0;
+  const double radius = std::max({10.0, largest * 0.55,
+                                  std::min(m_plot.height() / 2.0 - m_markerRadius - fm.height() - 6.0,
+                                           m_plot.width() / 2.0 - m_markerRadius - captionW - 8.0)});
   m_positions.assign(m_snapshot.nodes.size(), std::nullopt);
   for (std::size_t i = 0; i < m_drawn.size(); ++i) {
     const double angle =
@@ -234,9 +249,7 @@ void TrafficView::paintEvent(QPaintEvent*) {
     p.drawText(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r), Qt::AlignCenter, QString::fromStdString(nodeName(id)));
     p.setFont(font);
     // State and load beside the marker, on the side away from the centre of the circle.
-    QString caption = nodeDisplayStateName(n.state);
-    if (n.cpuFactor != 1.0) caption += tr(" · %1x slow").arg(n.cpuFactor);
-    if (n.hintsHeld > 0) caption += tr(" · %1 hints").arg(n.hintsHeld);
+    const QString caption = captionOf(n);
     p.setPen(m_theme.kind == ThemeKind::kDark ? state.lighter(120) : state.darker(125));
     const QFontMetricsF fm(font);
     const double w = fm.horizontalAdvance(caption) + 8;

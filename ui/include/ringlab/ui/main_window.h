@@ -29,6 +29,7 @@ class QPlainTextEdit;
 class QSpinBox;
 class QDoubleSpinBox;
 class QTableView;
+class QTextBrowser;
 class QProgressBar;
 QT_END_NAMESPACE
 
@@ -82,6 +83,7 @@ class MainWindow final : public QMainWindow {
   QString saveRunAsScenario(const QString& path);
 
  protected:
+  void showEvent(QShowEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
 
  private:
@@ -115,6 +117,7 @@ class MainWindow final : public QMainWindow {
   Theme m_theme;
   bool m_presentation = false;
   bool m_wasMaximized = false;
+  bool m_initialLayoutDone = false;
   std::vector<bool> m_panelsVisible;  // which panels presentation mode hid
   QFont m_normalFont;
 
@@ -128,7 +131,7 @@ class MainWindow final : public QMainWindow {
   ScenarioListModel* m_scenarioList = nullptr;
   QListView* m_scenarioView = nullptr;
   QLabel* m_scenarioTitle = nullptr;
-  QLabel* m_scenarioDescription = nullptr;
+  QTextBrowser* m_scenarioDescription = nullptr;
   QPlainTextEdit* m_report = nullptr;
   QTableView* m_nodeTable = nullptr;
   QDockWidget* m_scenarioDock = nullptr;

@@ -54,6 +54,7 @@ class TrafficView final : public QWidget {
   QPointF along(NodeId from, NodeId to, double t) const;  // position on the (slightly bent) path from -> to
   QRectF plotArea() const;
   void relayout() const;
+  QString captionOf(const NodeInfo& node) const;  // "up · 12 hints"
   struct LegendItem {
     QString text;
     QColor color;
