@@ -15,6 +15,7 @@
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/ui/main_window.h>
+#include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
 
 namespace {
@@ -140,6 +141,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ringlab: %s\n", spec.status().message().c_str());
       return kExitUsage;
     }
+    window.ringView().setAnimated(false);  // the picture shows the ring as it is, not mid-sweep
     window.openScenario(std::move(spec).value(), path, /*play=*/false, seed);
     window.setAttribute(Qt::WA_DontShowOnScreen);
     window.resize(size);

@@ -68,7 +68,7 @@ void RingView::setSnapshot(const FeedSnapshot& snapshot) {
     computeLookup();
   }
   if (snapshot.ring && snapshot.ringVersion != m_ringVersion) {
-    const bool animate = m_ring && !m_ring->empty() && isVisible();
+    const bool animate = m_animated && m_ring && !m_ring->empty() && isVisible();
     if (animate) {
       m_previousRing = m_ring;
       m_moving = Ring::diff(*m_ring, *snapshot.ring, 1);

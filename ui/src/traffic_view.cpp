@@ -257,10 +257,10 @@ void TrafficView::paintEvent(QPaintEvent*) {
     const double len = std::max(1.0, std::hypot(out.x(), out.y()));
     const QPointF dir(out.x() / len, out.y() / len);
     QRectF box(0, 0, w, fm.height());
-    if (std::abs(dir.y()) > 0.7) {  // above or below
-      box.moveCenter(c + QPointF(0, dir.y() * (r + fm.height() / 2 + 2)));
+    if (std::abs(dir.y()) > 0.92) {  // above or below
+      box.moveCenter(c + QPointF(0, (dir.y() < 0 ? -1 : 1) * (r + fm.height() / 2 + 2)));
     } else {  // left or right
-      box.moveCenter(c + QPointF(dir.x() * (r + w / 2 + 4), 0));
+      box.moveCenter(c + QPointF((dir.x() < 0 ? -1 : 1) * (r + w / 2 + 4), 0));
     }
     p.drawText(box, Qt::AlignCenter, caption);
   }

@@ -29,6 +29,8 @@ class RingView final : public QWidget {
   void setTheme(const Theme& theme);
   // Shows where `key` lives (empty: no lookup). The result is also returned by lookup().
   void setLookupKey(const QString& key);
+  // Whether ring changes sweep in over a second (on by default; off for screenshots).
+  void setAnimated(bool animated) { m_animated = animated; }
 
   struct Lookup {
     QString key;
@@ -89,6 +91,7 @@ class RingView final : public QWidget {
   QElapsedTimer m_animation;
   std::vector<RangeTransfer> m_moving;  // primary ranges that changed owner in the last ring change
   QTimer m_animationTimer;
+  bool m_animated = true;
 };
 
 }  // namespace ringlab
