@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <QPixmap>
+#include <QTest>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/ui/charts_view.h>
@@ -97,6 +98,32 @@ TEST(MainWindowTest, NodeActionsFromTheWindowReachTheEngineAndCanBeSavedAsAScena
   }
   EXPECT_TRUE(hasManualCrash);
   std::filesystem::remove(path);
+}
+
+TEST(MainWindowTest, KeyboardShortcutsDriveTime) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.show();
+  QApplication::setActiveWindow(&window);
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().endNs > 0; }));
+  // N runs to the first narration point (5 s) and pauses exactly there.
+  QTest::keyClick(&window, Qt::Key_N);
+  ASSERT_TRUE(testing::waitFor([&] {
+    return window.lastSnapshot().nowNs == 5'000'000'000 && !window.lastSnapshot().playing;
+  })) << window.lastSnapshot().nowNs;
+  // Right steps 10 ms.
+  QTest::keyClick(&window, Qt::Key_Right);
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().nowNs == 5'010'000'000; }));
+  // Space plays, Space again pauses.
+  QTest::keyClick(&window, Qt::Key_Space);
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().playing; }));
+  QTest::keyClick(&window, Qt::Key_Space);
+  ASSERT_TRUE(testing::waitFor([&] { return !window.lastSnapshot().playing; }));
+  // Faster: + moves the speed up one step (1x -> 2x).
+  QTest::keyClick(&window, Qt::Key_Plus);
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().speed == 2.0; }));
 }
 
 TEST(MainWindowTest, PresentationModeEnlargesTheFontAndComesBack) {

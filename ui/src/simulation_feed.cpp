@@ -254,6 +254,8 @@ class SimulationWorker final : public QObject {
     constexpr Duration kSlice = std::chrono::milliseconds(2);
     while (sim.now() < target) {
       TimePoint next = std::min(target, sim.now() + kSlice);
+      // Stop exactly at timeline entries, so that a pause point pauses at its own time.
+      if (const auto entry = m_runner->nextTimelineTime(); entry && *entry > sim.now()) next = std::min(next, *entry);
       m_runner->runUntil(next);
       recordHints();
       if (wasPlaying && !m_playing) break;  // a pause point of the timeline
