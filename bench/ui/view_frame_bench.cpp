@@ -9,6 +9,7 @@
 #include <QPainter>
 
 #include <ringlab/ui/ring_view.h>
+#include <ringlab/ui/spacetime_view.h>
 #include <ringlab/ui/traffic_view.h>
 
 namespace ringlab {
@@ -66,7 +67,7 @@ FeedSnapshot bigSnapshot(std::uint64_t seed) {
 
 template <typename View>
 void renderFrames(benchmark::State& state, View& view) {
-  QImage image(kPane, QImage::Format_ARGB32_Premultiplied);
+  QImage image(view.size(), QImage::Format_ARGB32_Premultiplied);
   for (auto _ : state) {
     QPainter painter(&image);
     view.render(&painter);
@@ -133,6 +134,33 @@ void BM_TrafficViewSnapshotAndFrame(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_TrafficViewSnapshotAndFrame)->Unit(benchmark::kMillisecond);
+
+// The space-time diagram with 100,000 messages and 12,500 requests recorded over 10 s, 32 node lanes; the window
+// shows all of it (level of detail: an even sample of 6,000 arrows) or one second of it.
+void BM_SpaceTimeFrame(benchmark::State& state) {
+  app();
+  FeedSnapshot s = bigSnapshot(1);
+  s.inFlight.clear();
+  s.nowNs = 10'000'000'000;
+  Rng rng(3);
+  for (std::uint64_t i = 0; i < 100'000; ++i) {
+    const auto from = static_cast<NodeId>(rng.below(kNodes));
+    const auto to = static_cast<NodeId>((from + 1 + rng.below(kNodes - 1)) % kNodes);
+    const auto sent = static_cast<std::int64_t>(i * 100'000);
+    s.newMessages.push_back({i + 1, from, to, static_cast<MessageKind>(1 + rng.below(14)), i / 8, 150, sent,
+                             sent + 1'000'000 + static_cast<std::int64_t>(rng.below(2'000'000)), rng.below(100) == 0});
+    if (i % 8 == 0)
+      s.newRequests.push_back({i / 8, from, Operation::kPut, "k", sent, sent + 3'000'000, ErrorCode::kOk});
+  }
+  SpaceTimeView view;
+  view.resize(QSize(1400, 600));
+  view.setSnapshot(s);
+  const std::int64_t span = state.range(0) == 0 ? 10'000'000'000 : 1'000'000'000;
+  view.setWindow(s.nowNs - span, s.nowNs);
+  renderFrames(state, view);
+  state.counters["arrows"] = static_cast<double>(view.arrowsDrawn());
+}
+BENCHMARK(BM_SpaceTimeFrame)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace ringlab

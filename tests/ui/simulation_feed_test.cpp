@@ -26,6 +26,8 @@ struct FeedRecorder {
   explicit FeedRecorder(SimulationFeed& feed) {
     QObject::connect(&feed, &ClusterFeed::snapshotReady, [this](const FeedSnapshot& s) {
       last = s;
+      for (const TimeMark& m : s.newMarks) marks << m.text;
+      messages += s.newMessages.size();
       ++snapshots;
       samples += s.newSamples.size();
     });
@@ -46,6 +48,8 @@ struct FeedRecorder {
   FeedSnapshot last;
   int snapshots = 0;
   std::size_t samples = 0;
+  std::size_t messages = 0;
+  QStringList marks;
   std::vector<LoggedAction> actions;
   QStringList problems;
   std::shared_ptr<const ScenarioSpec> spec;
@@ -92,6 +96,8 @@ TEST(SimulationFeedTest, ACrashFromTheUiReachesTheEngineAndIsLogged) {
   EXPECT_EQ(rec.last.nodes[1].suspectedBy, 4u);  // every running peer's detector noticed
   ASSERT_EQ(rec.actions.size(), 1u);
   EXPECT_EQ(rec.actions[0].description, "crash n2");
+  EXPECT_TRUE(rec.marks.contains("n2 crashed")) << rec.marks.join(" | ").toStdString();
+  EXPECT_GT(rec.messages, 1000u);
   EXPECT_EQ(rec.actions[0].atNs, std::chrono::nanoseconds(seconds(1)).count());
 
   feed.apply(CrashAction{1});  // refused: already down

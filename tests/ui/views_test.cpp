@@ -9,6 +9,7 @@
 #include <ringlab/engine/hash.h>
 #include <ringlab/ui/charts_view.h>
 #include <ringlab/ui/ring_view.h>
+#include <ringlab/ui/spacetime_view.h>
 #include <ringlab/ui/traffic_view.h>
 
 #include "qt_test_support.h"
@@ -208,6 +209,81 @@ TEST(ChartsViewTest, ShowsARollingWindowThatFollowsVirtualTime) {
   charts.clear();
   charts.refresh();
   EXPECT_TRUE(charts.seriesOf("Throughput")[0]->points().isEmpty());
+}
+
+}  // namespace
+}  // namespace ringlab
+
+namespace ringlab {
+namespace {
+
+FeedSnapshot spacetimeSnapshot(std::size_t messages) {
+  FeedSnapshot s;
+  for (NodeId id = 0; id < 3; ++id) {
+    NodeInfo n;
+    n.id = id;
+    s.nodes.push_back(n);
+  }
+  s.nowNs = 1'000'000'000;
+  for (std::uint64_t i = 0; i < messages; ++i) {
+    const auto sent = static_cast<std::int64_t>(900'000'000 + (i * 97'000'000 / std::max<std::size_t>(1, messages)));
+    s.newMessages.push_back({i + 1, static_cast<NodeId>(i % 3), static_cast<NodeId>((i + 1) % 3),
+                             MessageKind::kWriteRequest, i % 10 == 0 ? 77u : 0u, 120, sent, sent + 2'000'000, false});
+  }
+  s.newRequests.push_back({77, 0, Operation::kPut, "k", 900'000'000, 990'000'000, ErrorCode::kOk});
+  s.newMarks.push_back({950'000'000, "n2 crashed", false});
+  return s;
+}
+
+TEST(SpaceTimeViewTest, DrawsEveryMessageInTheWindowAsAnArrow) {
+  testing::app();
+  SpaceTimeView view;
+  view.resize(900, 300);
+  view.setSnapshot(spacetimeSnapshot(500));
+  view.setWindow(890'000'000, 1'000'000'000);
+  const QImage image = view.grab().toImage();
+  EXPECT_EQ(view.arrowsDrawn(), 500u);
+  EXPECT_FALSE(view.sampled());
+  EXPECT_EQ(view.store().messages().size(), 500u);
+  EXPECT_FALSE(view.following());
+  // Lanes are in node order, top to bottom, inside the widget.
+  EXPECT_LT(view.laneY(0), view.laneY(1));
+  EXPECT_LT(view.laneY(2), 300.0);
+  EXPECT_LT(view.xOf(900'000'000), view.xOf(950'000'000));
+}
+
+TEST(SpaceTimeViewTest, SamplesWhenThereAreTooManyArrowsAndKeepsTheSelectedRequestWhole) {
+  testing::app();
+  SpaceTimeView view;
+  view.resize(900, 300);
+  view.setSnapshot(spacetimeSnapshot(60'000));
+  view.setWindow(890'000'000, 1'000'000'000);
+  view.selectRequest(77);
+  (void)view.grab();
+  EXPECT_TRUE(view.sampled());
+  EXPECT_LT(view.arrowsDrawn(), 60'000u / 4);
+  EXPECT_EQ(view.store().messagesOfRequest(77).size(), 6'000u);
+  EXPECT_GE(view.arrowsDrawn(), 6'000u);  // every message of the selected request, plus the sample
+  ASSERT_NE(view.store().request(77), nullptr);
+  EXPECT_EQ(view.store().request(77)->key, "k");
+}
+
+TEST(SpaceTimeViewTest, FollowsVirtualTimeUntilTheUserMovesTheWindow) {
+  testing::app();
+  SpaceTimeView view;
+  view.resize(900, 300);
+  FeedSnapshot s = spacetimeSnapshot(10);
+  view.setSnapshot(s);
+  EXPECT_TRUE(view.following());
+  EXPECT_EQ(view.windowEndNs(), s.nowNs);
+  view.setWindow(100, 200);
+  s.nowNs += 1'000'000;
+  s.newMessages.clear();
+  view.setSnapshot(s);
+  EXPECT_EQ(view.windowEndNs(), 200);
+  view.follow();
+  EXPECT_EQ(view.windowEndNs(), s.nowNs);
+  EXPECT_EQ(view.windowEndNs() - view.windowStartNs(), 100);
 }
 
 }  // namespace

@@ -46,6 +46,7 @@
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
+#include <ringlab/ui/spacetime_view.h>
 #include <ringlab/ui/traffic_view.h>
 
 #ifndef RINGLAB_SCENARIO_DIR
@@ -432,6 +433,16 @@ void MainWindow::buildDocks() {
   m_chartsView = new ChartsView(m_chartsDock);
   m_chartsDock->setWidget(m_chartsView);
   addDockWidget(Qt::BottomDockWidgetArea, m_chartsDock);
+
+  // Space-time diagram, tabbed with the charts.
+  m_spacetimeDock = new QDockWidget(tr("Space-time diagram"), this);
+  m_spacetimeDock->setObjectName(QStringLiteral("spacetimeDock"));
+  m_spacetimeView = new SpaceTimeView(m_spacetimeDock);
+  m_spacetimeView->setToolTip(QString());
+  m_spacetimeDock->setWidget(m_spacetimeView);
+  addDockWidget(Qt::BottomDockWidgetArea, m_spacetimeDock);
+  tabifyDockWidget(m_chartsDock, m_spacetimeDock);
+  m_chartsDock->raise();
 }
 
 void MainWindow::buildMenus() {
@@ -466,7 +477,7 @@ void MainWindow::buildMenus() {
   view->addAction(m_presentationAction);
   view->addAction(m_darkAction);
   view->addSeparator();
-  for (QDockWidget* dock : {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock, m_chartsDock}) {
+  for (QDockWidget* dock : {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock, m_chartsDock, m_spacetimeDock}) {
     view->addAction(dock->toggleViewAction());
   }
   QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -544,6 +555,7 @@ void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
   m_ringView->setSnapshot(snapshot);
   m_trafficView->setSnapshot(snapshot);
   m_chartsView->setSnapshot(snapshot);
+  m_spacetimeView->setSnapshot(snapshot);
   m_nodeModel->update(snapshot.nodes);
   if (!m_controlsSynced) {
     m_controlsSynced = true;
@@ -740,8 +752,9 @@ void MainWindow::openScenarioDialog() {
 }
 
 QStringList MainWindow::viewNames() {
-  return {QStringLiteral("window"), QStringLiteral("ring"),     QStringLiteral("traffic"), QStringLiteral("charts"),
-          QStringLiteral("nodes"),  QStringLiteral("scenario"), QStringLiteral("controls")};
+  return {QStringLiteral("window"),   QStringLiteral("ring"),     QStringLiteral("traffic"),
+          QStringLiteral("charts"),   QStringLiteral("nodes"),    QStringLiteral("scenario"),
+          QStringLiteral("controls"), QStringLiteral("spacetime")};
 }
 
 QPixmap MainWindow::grabView(const QString& name) {
@@ -749,7 +762,14 @@ QPixmap MainWindow::grabView(const QString& name) {
   if (name == QLatin1String("window")) return grab();
   if (name == QLatin1String("ring")) return m_ringView->grab();
   if (name == QLatin1String("traffic")) return m_trafficView->grab();
-  if (name == QLatin1String("charts")) return m_chartsView->grab();
+  // A view in a tabbed panel is brought to the front first, so that it has its real size.
+  if (name == QLatin1String("charts") || name == QLatin1String("spacetime")) {
+    QDockWidget* dock = name == QLatin1String("charts") ? m_chartsDock : m_spacetimeDock;
+    dock->show();
+    dock->raise();
+    QApplication::processEvents();
+    return dock->widget()->grab();
+  }
   if (name == QLatin1String("nodes")) return m_nodesDock->widget()->grab();
   if (name == QLatin1String("scenario")) return m_scenarioDock->widget()->grab();
   if (name == QLatin1String("controls")) return m_controlsDock->widget()->grab();
@@ -779,6 +799,7 @@ void MainWindow::setTheme(ThemeKind kind) {
   m_ringView->setTheme(m_theme);
   m_trafficView->setTheme(m_theme);
   m_chartsView->setTheme(m_theme);
+  m_spacetimeView->setTheme(m_theme);
   QPalette banner = m_narration->palette();
   banner.setColor(QPalette::Window, kind == ThemeKind::kDark ? QColor(0x2b, 0x30, 0x3b) : QColor(0xe7, 0xf0, 0xfb));
   banner.setColor(QPalette::WindowText, m_theme.text);

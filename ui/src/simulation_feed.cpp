@@ -21,6 +21,7 @@ constexpr int kTickMs = 16;                                           // at most
 constexpr qint64 kWorkBudgetNs = 12'000'000;                          // simulation work per tick, wall clock
 constexpr std::size_t kMaxDots = 2000;                                // message dots per snapshot
 constexpr std::size_t kMaxDropsPerSnapshot = 400;
+constexpr std::size_t kMaxRecordsPerSnapshot = 50'000;  // finished messages or requests per snapshot
 
 NarrationPoint narrationOf(const TimelineEntry& entry) {
   NarrationPoint point;
@@ -146,6 +147,24 @@ class SimulationWorker final : public QObject {
     std::uint64_t completed = 0;
     std::uint64_t failed = 0;
     std::uint64_t delivered = 0;
+    std::deque<MessageRecord> messages;  // finished since the last snapshot (the newest, at most the limit)
+    std::unordered_map<std::uint64_t, RequestRecord> openRequests;
+    std::deque<RequestRecord> requests;  // finished since the last snapshot (the newest, at most the limit)
+    std::vector<TimeMark> marks;         // since the last snapshot
+    bool truncated = false;
+
+    // A message arrived or was lost: it leaves the traffic view and enters the space-time record.
+    void finish(std::uint64_t id, std::int64_t at, bool wasDropped) {
+      auto it = inFlight.find(id);
+      if (it == inFlight.end()) return;
+      const MessageDot& d = it->second;
+      messages.push_back(MessageRecord{d.id, d.from, d.to, d.kind, d.requestId, d.bytes, d.sentNs, at, wasDropped});
+      if (messages.size() > kMaxRecordsPerSnapshot) {  // keep the newest
+        messages.pop_front();
+        truncated = true;
+      }
+      inFlight.erase(it);
+    }
   };
 
   void reset() {
@@ -172,6 +191,9 @@ class SimulationWorker final : public QObject {
     ScenarioRunOptions options;
     options.onNarration = [this](const TimelineEntry& entry) {
       if (entry.pause) m_playing = false;
+      if (m_observed && !entry.say.empty()) {
+        m_observed->marks.push_back(TimeMark{entry.at.nanos(), QString::fromStdString(entry.say), true});
+      }
       emit m_feed->narrationReached(narrationOf(entry));
     };
     try {
@@ -187,28 +209,57 @@ class SimulationWorker final : public QObject {
 
     std::weak_ptr<Observed> weak = m_observed;
     sim.events().subscribe(
-        maskOf(EventType::kMessageSent) | maskOf(EventType::kMessageDelivered) | maskOf(EventType::kMessageDropped),
+        maskOf(EventType::kMessageSent) | maskOf(EventType::kMessageDelivered) | maskOf(EventType::kMessageDropped) |
+            maskOf(EventType::kRequestBegun) | maskOf(EventType::kRequestCompleted) |
+            maskOf(EventType::kNodeStateChanged) | maskOf(EventType::kClusterChanged),
         [weak](const Event& event) {
           auto observed = weak.lock();
           if (!observed) return;
-          std::visit(Overloaded{
-                         [&](const MessageSent& m) {
-                           observed->inFlight[m.messageId] =
-                               MessageDot{m.messageId, m.from, m.to, m.kind, m.time.nanos(), m.deliverAt.nanos()};
-                         },
-                         [&](const MessageDelivered& m) {
-                           observed->inFlight.erase(m.messageId);
-                           ++observed->delivered;
-                         },
-                         [&](const MessageDropped& m) {
-                           observed->inFlight.erase(m.messageId);
-                           if (observed->drops.size() < kMaxDropsPerSnapshot) {
-                             observed->drops.push_back(DropFlash{m.from, m.to, m.kind, m.reason, m.time.nanos()});
-                           }
-                         },
-                         [](const auto&) {},
-                     },
-                     event);
+          std::visit(
+              Overloaded{
+                  [&](const MessageSent& m) {
+                    observed->inFlight[m.messageId] = MessageDot{
+                        m.messageId, m.from, m.to, m.kind, m.time.nanos(), m.deliverAt.nanos(), m.requestId, m.bytes};
+                  },
+                  [&](const MessageDelivered& m) {
+                    observed->finish(m.messageId, m.time.nanos(), false);
+                    ++observed->delivered;
+                  },
+                  [&](const MessageDropped& m) {
+                    observed->finish(m.messageId, m.time.nanos(), true);
+                    if (observed->drops.size() < kMaxDropsPerSnapshot) {
+                      observed->drops.push_back(DropFlash{m.from, m.to, m.kind, m.reason, m.time.nanos()});
+                    }
+                  },
+                  [&](const RequestBegun& r) {
+                    observed->openRequests[r.requestId] =
+                        RequestRecord{r.requestId, r.coordinator, r.op, r.key, r.time.nanos(), 0, ErrorCode::kOk};
+                  },
+                  [&](const RequestCompleted& r) {
+                    auto it = observed->openRequests.find(r.requestId);
+                    if (it == observed->openRequests.end()) return;
+                    it->second.endNs = r.time.nanos();
+                    it->second.result = r.result;
+                    observed->requests.push_back(std::move(it->second));
+                    if (observed->requests.size() > kMaxRecordsPerSnapshot) {
+                      observed->requests.pop_front();
+                      observed->truncated = true;
+                    }
+                    observed->openRequests.erase(it);
+                  },
+                  [&](const NodeStateChanged& c) {
+                    observed->marks.push_back(
+                        TimeMark{c.time.nanos(),
+                                 QStringLiteral("%1 %2").arg(QString::fromStdString(nodeName(c.node)),
+                                                             QString::fromStdString(c.reason)),
+                                 false});
+                  },
+                  [&](const ClusterChanged& c) {
+                    observed->marks.push_back(TimeMark{c.time.nanos(), QString::fromStdString(c.description), false});
+                  },
+                  [](const auto&) {},
+              },
+              event);
         });
     sim.onOperationCompleted([weak](const ClientOperation& op) {
       auto observed = weak.lock();
@@ -470,6 +521,14 @@ class SimulationWorker final : public QObject {
     }
     s.drops = std::move(observed.drops);
     observed.drops.clear();
+    s.newMessages.assign(observed.messages.begin(), observed.messages.end());
+    observed.messages.clear();
+    s.newRequests.assign(observed.requests.begin(), observed.requests.end());
+    observed.requests.clear();
+    s.newMarks = std::move(observed.marks);
+    observed.marks.clear();
+    s.recordingTruncated = observed.truncated;
+    observed.truncated = false;
     s.operationsCompleted = observed.completed;
     s.operationsFailed = observed.failed;
     s.messagesDelivered = observed.delivered;

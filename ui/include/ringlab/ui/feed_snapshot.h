@@ -56,6 +56,39 @@ struct MessageDot {
   MessageKind kind{};
   std::int64_t sentNs = 0;
   std::int64_t arrivesNs = 0;
+  std::uint64_t requestId = 0;
+  std::uint32_t bytes = 0;
+};
+
+// A message that arrived or was lost, for the space-time diagram: an arrow from (from, sent) to (to, ended).
+struct MessageRecord {
+  std::uint64_t id = 0;
+  NodeId from = 0;
+  NodeId to = 0;
+  MessageKind kind{};
+  std::uint64_t requestId = 0;  // the client request it serves (0: none, e.g. gossip)
+  std::uint32_t bytes = 0;
+  std::int64_t sentNs = 0;
+  std::int64_t endedNs = 0;  // delivered or dropped
+  bool dropped = false;
+};
+
+// A client request as its coordinator saw it.
+struct RequestRecord {
+  std::uint64_t requestId = 0;
+  NodeId coordinator = 0;
+  Operation op{};
+  std::string key;
+  std::int64_t beginNs = 0;
+  std::int64_t endNs = 0;
+  ErrorCode result = ErrorCode::kOk;
+};
+
+// Something that happened to the cluster at one instant: a fault, a change, a narration point.
+struct TimeMark {
+  std::int64_t atNs = 0;
+  QString text;
+  bool narration = false;
 };
 
 // A message the network lost, shown as a short flash where it died.
@@ -107,6 +140,10 @@ struct FeedSnapshot {
   std::vector<DropFlash> drops;                     // recent drops (last ~300 ms of virtual time)
   std::vector<std::pair<NodeId, NodeId>> cutLinks;  // directed (from, to)
   std::vector<MetricsSample> newSamples;            // intervals completed since the previous snapshot
+  std::vector<MessageRecord> newMessages;           // messages delivered or dropped since the previous snapshot
+  std::vector<RequestRecord> newRequests;           // requests completed since the previous snapshot
+  std::vector<TimeMark> newMarks;                   // faults, changes and narration since the previous snapshot
+  bool recordingTruncated = false;  // more happened than a snapshot carries: only the newest records are here
   std::uint64_t operationsCompleted = 0;
   std::uint64_t operationsFailed = 0;
   std::uint64_t messagesDelivered = 0;

@@ -41,6 +41,7 @@ class NodeTableModel;
 class RingView;
 class ScenarioListModel;
 class SimulationFeed;
+class SpaceTimeView;
 class TrafficView;
 
 class MainWindow final : public QMainWindow {
@@ -63,6 +64,7 @@ class MainWindow final : public QMainWindow {
   RingView& ringView() { return *m_ringView; }
   TrafficView& trafficView() { return *m_trafficView; }
   ChartsView& chartsView() { return *m_chartsView; }
+  SpaceTimeView& spacetimeView() { return *m_spacetimeView; }
   NodeTableModel& nodeModel() { return *m_nodeModel; }
   ActionLogModel& actionLog() { return *m_actionLog; }
   ScenarioListModel& scenarioList() { return *m_scenarioList; }
@@ -124,6 +126,7 @@ class MainWindow final : public QMainWindow {
   RingView* m_ringView = nullptr;
   TrafficView* m_trafficView = nullptr;
   ChartsView* m_chartsView = nullptr;
+  SpaceTimeView* m_spacetimeView = nullptr;
   QLabel* m_narration = nullptr;
   QLineEdit* m_keyLookup = nullptr;
   NodeTableModel* m_nodeModel = nullptr;
@@ -138,6 +141,7 @@ class MainWindow final : public QMainWindow {
   QDockWidget* m_nodesDock = nullptr;
   QDockWidget* m_controlsDock = nullptr;
   QDockWidget* m_chartsDock = nullptr;
+  QDockWidget* m_spacetimeDock = nullptr;
   QDockWidget* m_logDock = nullptr;
 
   QAction* m_playAction = nullptr;

@@ -1,0 +1,86 @@
+// The space-time diagram: one lane per node, time running left to right, every message as an arrow from its send
+// time on the sender's lane to its arrival (or loss) on the receiver's; client requests as bars on their
+// coordinator's lane; faults, changes and narration as marks on the time axis. It follows virtual time until the
+// user zooms (wheel) or pans (drag); F or a double-click follows again. Hovering an arrow describes the message;
+// clicking a request (or one of its messages) highlights its whole fan-out. With more arrows in view than it can
+// draw smoothly it draws an even sample and says so.
+//
+// Thread-safety: a widget; UI thread only. It keeps copies of snapshot values only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <QWidget>
+
+#include <ringlab/ui/theme.h>
+#include <ringlab/ui/timeline_store.h>
+
+namespace ringlab {
+
+class SpaceTimeView final : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit SpaceTimeView(QWidget* parent = nullptr);
+
+  void setSnapshot(const FeedSnapshot& snapshot);
+  void setTheme(const Theme& theme);
+  void clear();
+
+  // The visible time window; setting it stops following virtual time.
+  void setWindow(std::int64_t startNs, std::int64_t endNs);
+  std::int64_t windowStartNs() const { return m_startNs; }
+  std::int64_t windowEndNs() const { return m_endNs; }
+  // Follows virtual time again, keeping the current window width.
+  void follow();
+  bool following() const { return m_follow; }
+
+  void selectRequest(std::uint64_t requestId);  // 0 clears
+  std::uint64_t selectedRequest() const { return m_selected; }
+
+  const TimelineStore& store() const { return m_store; }
+  // Of the last paint: arrows drawn, and whether they were a sample of more.
+  std::size_t arrowsDrawn() const { return m_arrowsDrawn; }
+  bool sampled() const { return m_sampled; }
+  // Widget x of a virtual time and y of a node's lane (for tests and hit testing).
+  double xOf(std::int64_t ns) const;
+  double laneY(NodeId node) const;
+
+  QSize sizeHint() const override { return {900, 360}; }
+
+ signals:
+  void requestSelected(std::uint64_t requestId);
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+
+ private:
+  QRectF plot() const;
+  std::int64_t timeAt(double x) const;
+  const MessageRecord* messageAt(const QPointF& pos) const;
+  const RequestRecord* requestAt(const QPointF& pos) const;
+
+  Theme m_theme = Theme::make(ThemeKind::kLight, false);
+  TimelineStore m_store;
+  std::size_t m_lanes = 0;
+  std::vector<NodeDisplayState> m_states;
+  std::int64_t m_nowNs = 0;
+  std::int64_t m_startNs = 0;
+  std::int64_t m_endNs = 60'000'000;  // 60 ms: a few requests' worth at a thousand a second
+  bool m_follow = true;
+  std::uint64_t m_selected = 0;
+  std::optional<QPointF> m_dragFrom;
+  std::int64_t m_dragStartNs = 0;
+  bool m_dragged = false;
+  std::size_t m_arrowsDrawn = 0;
+  bool m_sampled = false;
+};
+
+}  // namespace ringlab

@@ -1,0 +1,406 @@
+#include <ringlab/ui/spacetime_view.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+#include <QWheelEvent>
+
+namespace ringlab {
+
+namespace {
+
+constexpr std::size_t kMaxArrows = 6000;       // more than this in view: draw an even sample
+constexpr std::size_t kMaxRequestBars = 2000;  // likewise for request bars
+constexpr double kLeft = 44;
+constexpr double kTop = 30;
+constexpr double kBottom = 22;
+
+QString timeLabel(std::int64_t ns, std::int64_t step) {
+  if (step >= 1'000'000'000) return QStringLiteral("%1 s").arg(static_cast<double>(ns) / 1e9, 0, 'f', 0);
+  if (step >= 1'000'000) return QStringLiteral("%1 s").arg(static_cast<double>(ns) / 1e9, 0, 'f', 3);
+  return QStringLiteral("%1 ms").arg(static_cast<double>(ns) / 1e6, 0, 'f', 3);
+}
+
+QColor opColor(Operation op) {
+  switch (op) {
+    case Operation::kGet: return trafficColor(TrafficClass::kRead);
+    case Operation::kPut: return trafficColor(TrafficClass::kWrite);
+    case Operation::kDelete: return QColor(0x86, 0x3b, 0xa8);
+  }
+  return Qt::gray;
+}
+
+double distanceToSegment(const QPointF& p, const QPointF& a, const QPointF& b) {
+  const QPointF d = b - a;
+  const double len2 = d.x() * d.x() + d.y() * d.y();
+  double t = len2 > 0 ? ((p.x() - a.x()) * d.x() + (p.y() - a.y()) * d.y()) / len2 : 0;
+  t = std::clamp(t, 0.0, 1.0);
+  const QPointF q = a + d * t;
+  return std::hypot(p.x() - q.x(), p.y() - q.y());
+}
+
+}  // namespace
+
+SpaceTimeView::SpaceTimeView(QWidget* parent) : QWidget(parent) {
+  setMouseTracking(true);
+  setFocusPolicy(Qt::ClickFocus);
+  setAttribute(Qt::WA_OpaquePaintEvent);
+}
+
+void SpaceTimeView::setTheme(const Theme& theme) {
+  m_theme = theme;
+  update();
+}
+
+void SpaceTimeView::clear() {
+  m_store.clear();
+  m_selected = 0;
+  m_nowNs = 0;
+  m_follow = true;
+  m_endNs = m_endNs - m_startNs;
+  m_startNs = 0;
+  update();
+}
+
+void SpaceTimeView::setSnapshot(const FeedSnapshot& snapshot) {
+  if (snapshot.nowNs < m_nowNs) clear();
+  m_store.append(snapshot);
+  m_nowNs = snapshot.nowNs;
+  m_lanes = snapshot.nodes.size();
+  m_states.clear();
+  for (const NodeInfo& n : snapshot.nodes) m_states.push_back(n.state);
+  if (m_follow) {
+    const std::int64_t width = m_endNs - m_startNs;
+    m_endNs = std::max(width, m_nowNs);
+    m_startNs = m_endNs - width;
+  }
+  update();
+}
+
+void SpaceTimeView::setWindow(std::int64_t startNs, std::int64_t endNs) {
+  if (endNs <= startNs) return;
+  m_startNs = startNs;
+  m_endNs = endNs;
+  m_follow = false;
+  update();
+}
+
+void SpaceTimeView::follow() {
+  m_follow = true;
+  const std::int64_t width = m_endNs - m_startNs;
+  m_endNs = std::max(width, m_nowNs);
+  m_startNs = m_endNs - width;
+  update();
+}
+
+void SpaceTimeView::selectRequest(std::uint64_t requestId) {
+  m_selected = requestId;
+  emit requestSelected(requestId);
+  update();
+}
+
+QRectF SpaceTimeView::plot() const {
+  return QRectF(kLeft * m_theme.scale(), kTop * m_theme.scale(), width() - kLeft * m_theme.scale() - 8,
+                height() - (kTop + kBottom) * m_theme.scale());
+}
+
+double SpaceTimeView::xOf(std::int64_t ns) const {
+  const QRectF p = plot();
+  return p.left() + p.width() * static_cast<double>(ns - m_startNs) / static_cast<double>(m_endNs - m_startNs);
+}
+
+std::int64_t SpaceTimeView::timeAt(double x) const {
+  const QRectF p = plot();
+  return m_startNs + static_cast<std::int64_t>((x - p.left()) / p.width() * static_cast<double>(m_endNs - m_startNs));
+}
+
+double SpaceTimeView::laneY(NodeId node) const {
+  const QRectF p = plot();
+  const double laneH = p.height() / static_cast<double>(std::max<std::size_t>(1, m_lanes));
+  return p.top() + laneH * (static_cast<double>(node) + 0.5);
+}
+
+void SpaceTimeView::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  p.fillRect(rect(), m_theme.surface);
+  p.setRenderHint(QPainter::Antialiasing);
+  const QRectF area = plot();
+  const double s = m_theme.scale();
+  const QFontMetricsF fm(font());
+  m_arrowsDrawn = 0;
+  m_sampled = false;
+  if (m_lanes == 0) {
+    p.setPen(m_theme.mutedText);
+    p.drawText(rect(), Qt::AlignCenter, tr("No run yet: open a scenario."));
+    return;
+  }
+
+  // Lanes.
+  const double laneH = area.height() / static_cast<double>(m_lanes);
+  for (NodeId n = 0; n < m_lanes; ++n) {
+    const double y = laneY(n);
+    QColor band = nodeColor(n);
+    band.setAlpha(m_states.size() > n && m_states[n] == NodeDisplayState::kDown ? 10 : 22);
+    p.fillRect(QRectF(area.left(), y - laneH / 2, area.width(), laneH), band);
+    p.setPen(QPen(m_theme.grid, 1));
+    p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
+    p.setPen(nodeColor(n));
+    QFont bold = font();
+    bold.setBold(true);
+    p.setFont(bold);
+    p.drawText(QRectF(0, y - laneH / 2, area.left() - 6, laneH), Qt::AlignRight | Qt::AlignVCenter,
+               QString::fromStdString(nodeName(n)));
+    p.setFont(font());
+  }
+
+  // Time axis: about one tick per 110 pixels, at 1, 2 or 5 times a power of ten.
+  const double span = static_cast<double>(m_endNs - m_startNs);
+  const double raw = span / std::max(1.0, area.width() / (110.0 * s));
+  const double mag = std::pow(10.0, std::floor(std::log10(std::max(raw, 1.0))));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (raw <= m * mag) {
+      step = m * mag;
+      break;
+    }
+  const auto stepNs = static_cast<std::int64_t>(step);
+  p.setPen(m_theme.mutedText);
+  for (std::int64_t t = (m_startNs / stepNs) * stepNs; t <= m_endNs; t += stepNs) {
+    if (t < m_startNs) continue;
+    const double x = xOf(t);
+    p.setPen(QPen(m_theme.grid, 1, Qt::DotLine));
+    p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
+    p.setPen(m_theme.mutedText);
+    p.drawText(QRectF(x - 60, area.bottom() + 2, 120, kBottom * s), Qt::AlignHCenter | Qt::AlignTop,
+               timeLabel(t, stepNs));
+  }
+
+  // Requests: a bar on the coordinator's lane, in the operation's colour (red when it failed).
+  const double barH = std::max(3.0, laneH * 0.16);
+  std::size_t visibleRequests = 0;
+  for (const RequestRecord& r : m_store.requests())
+    if (r.endNs >= m_startNs && r.beginNs <= m_endNs && r.coordinator < m_lanes) ++visibleRequests;
+  const std::size_t requestStride =
+      visibleRequests > kMaxRequestBars ? (visibleRequests + kMaxRequestBars - 1) / kMaxRequestBars : 1;
+  std::size_t requestIndex = 0;
+  p.setRenderHint(QPainter::Antialiasing, false);  // bars are axis-aligned
+  for (const RequestRecord& r : m_store.requests()) {
+    if (r.endNs < m_startNs || r.beginNs > m_endNs || r.coordinator >= m_lanes) continue;
+    if (r.requestId != m_selected && requestIndex++ % requestStride != 0) continue;
+    const double y = laneY(r.coordinator) - laneH * 0.32;
+    QColor c = r.result == ErrorCode::kOk ? opColor(r.op) : nodeStateColor(NodeDisplayState::kDown, m_theme);
+    if (m_selected != 0 && r.requestId != m_selected) c.setAlpha(50);
+    const double x0 = xOf(r.beginNs);
+    const double x1 = std::max(x0 + 1.5, xOf(r.endNs));
+    p.fillRect(QRectF(x0, y - barH / 2, x1 - x0, barH), c);
+  }
+
+  // Messages: visible ones, sampled evenly above kMaxArrows, drawn in batches per traffic class.
+  std::size_t visible = 0;
+  for (const MessageRecord& m : m_store.messages())
+    if (m.endedNs >= m_startNs && m.sentNs <= m_endNs && m.from < m_lanes && m.to < m_lanes) ++visible;
+  const std::size_t stride = visible > kMaxArrows ? (visible + kMaxArrows - 1) / kMaxArrows : 1;
+  m_sampled = stride > 1 || requestStride > 1;
+  // Antialiasing only while the arrows are few enough for it to stay cheap.
+  p.setRenderHint(QPainter::Antialiasing, visible <= kMaxArrows / 3);
+  std::array<QVector<QLineF>, kTrafficClassCount> lines;
+  QVector<QLineF> dropped;
+  QVector<QLineF> highlighted;
+  std::size_t index = 0;
+  for (const MessageRecord& m : m_store.messages()) {
+    if (m.endedNs < m_startNs || m.sentNs > m_endNs || m.from >= m_lanes || m.to >= m_lanes) continue;
+    const bool selected = m_selected != 0 && m.requestId == m_selected;
+    if (!selected && index++ % stride != 0) continue;
+    const QLineF line(QPointF(xOf(m.sentNs), laneY(m.from)), QPointF(xOf(m.endedNs), laneY(m.to)));
+    if (selected)
+      highlighted.push_back(line);
+    else if (m.dropped)
+      dropped.push_back(QLineF(line.p1(), line.pointAt(0.5)));
+    else
+      lines[static_cast<std::size_t>(trafficClassOf(m.kind))].push_back(line);
+  }
+  const bool dim = m_selected != 0;
+  for (std::size_t c = 0; c < kTrafficClassCount; ++c) {
+    if (lines[c].isEmpty()) continue;
+    QColor color = trafficColor(static_cast<TrafficClass>(c));
+    if (dim) color.setAlpha(40);
+    p.setPen(QPen(color, 1.2 * s));
+    p.drawLines(lines[c]);
+    m_arrowsDrawn += static_cast<std::size_t>(lines[c].size());
+    if (!m_sampled && lines[c].size() < 1500) {  // arrowheads while there are few
+      p.setBrush(color);
+      for (const QLineF& l : lines[c]) {
+        const QLineF back = QLineF(l.p2(), l.p1()).unitVector();
+        const QPointF u = (back.p2() - back.p1()) * 6 * s;
+        const QPointF n(-u.y() * 0.45, u.x() * 0.45);
+        const QPointF tip = l.p2();
+        p.drawPolygon(QPolygonF({tip, tip + u + n, tip + u - n}));
+      }
+    }
+  }
+  if (!dropped.isEmpty()) {
+    const QColor red = nodeStateColor(NodeDisplayState::kDown, m_theme);
+    p.setPen(QPen(red, 1.2 * s, Qt::DashLine));
+    p.drawLines(dropped);
+    p.setPen(QPen(red, 1.5 * s));
+    for (const QLineF& l : dropped) {
+      const QPointF c = l.p2();
+      p.drawLine(c + QPointF(-3 * s, -3 * s), c + QPointF(3 * s, 3 * s));
+      p.drawLine(c + QPointF(-3 * s, 3 * s), c + QPointF(3 * s, -3 * s));
+    }
+    m_arrowsDrawn += static_cast<std::size_t>(dropped.size());
+  }
+  if (!highlighted.isEmpty()) {
+    p.setPen(QPen(m_theme.text, 2.4 * s));
+    p.drawLines(highlighted);
+    m_arrowsDrawn += static_cast<std::size_t>(highlighted.size());
+  }
+
+  p.setRenderHint(QPainter::Antialiasing);
+  // Marks on the time axis: faults and changes in red, narration in the accent colour.
+  std::array<double, 2> rowEnd = {-1e9, -1e9};  // labels take the first of two rows where they fit
+  for (const TimeMark& mark : m_store.marks()) {
+    if (mark.atNs < m_startNs || mark.atNs > m_endNs) continue;
+    const double x = xOf(mark.atNs);
+    const QColor c = mark.narration ? m_theme.accent : nodeStateColor(NodeDisplayState::kDown, m_theme);
+    p.setPen(QPen(c, 1.5 * s, Qt::DashLine));
+    p.drawLine(QPointF(x, area.top() - 4), QPointF(x, area.bottom()));
+    p.setPen(c);
+    const QString text = fm.elidedText(mark.text, Qt::ElideRight, 220 * s);
+    const int row = x > rowEnd[0] ? 0 : (x > rowEnd[1] ? 1 : 0);
+    const double rowH = (kTop * s - 2) / 2;
+    p.drawText(QRectF(x + 3, 1 + row * rowH, 230 * s, rowH), Qt::AlignLeft | Qt::AlignVCenter, text);
+    rowEnd[static_cast<std::size_t>(row)] = x + 3 + fm.horizontalAdvance(text) + 8;
+  }
+
+  // Now, and where the record starts.
+  if (m_nowNs >= m_startNs && m_nowNs <= m_endNs) {
+    p.setPen(QPen(m_theme.text, 1.5 * s));
+    p.drawLine(QPointF(xOf(m_nowNs), area.top()), QPointF(xOf(m_nowNs), area.bottom()));
+  }
+  if (m_store.completeFromNs() > m_startNs) {
+    QColor veil = m_theme.surface;
+    veil.setAlpha(170);
+    p.fillRect(QRectF(area.left(), area.top(), xOf(m_store.completeFromNs()) - area.left(), area.height()), veil);
+  }
+
+  // Status line.
+  p.setPen(m_theme.mutedText);
+  QString status = m_follow ? tr("following virtual time") : tr("paused view — F or double-click to follow");
+  if (m_sampled) status += tr(" · %1 messages in view, showing 1 in %2").arg(visible).arg(stride);
+  if (m_selected != 0) status += tr(" · request %1 highlighted (click empty space to clear)").arg(m_selected);
+  p.drawText(QRectF(area.left(), height() - kBottom * s + 4, area.width(), kBottom * s),
+             Qt::AlignRight | Qt::AlignVCenter, status);
+}
+
+const MessageRecord* SpaceTimeView::messageAt(const QPointF& pos) const {
+  const MessageRecord* best = nullptr;
+  double bestD = 5.0 * m_theme.scale();
+  const std::int64_t t = timeAt(pos.x());
+  const std::int64_t slack = (m_endNs - m_startNs) / 100;
+  for (const MessageRecord& m : m_store.messages()) {
+    if (m.endedNs < t - slack || m.sentNs > t + slack || m.from >= m_lanes || m.to >= m_lanes) continue;
+    const double d =
+        distanceToSegment(pos, QPointF(xOf(m.sentNs), laneY(m.from)), QPointF(xOf(m.endedNs), laneY(m.to)));
+    if (d < bestD) {
+      bestD = d;
+      best = &m;
+    }
+  }
+  return best;
+}
+
+const RequestRecord* SpaceTimeView::requestAt(const QPointF& pos) const {
+  if (m_lanes == 0) return nullptr;
+  const double laneH = plot().height() / static_cast<double>(m_lanes);
+  const std::int64_t t = timeAt(pos.x());
+  const std::int64_t slack = (m_endNs - m_startNs) / 400;
+  for (const RequestRecord& r : m_store.requests()) {
+    if (r.coordinator >= m_lanes || t < r.beginNs - slack || t > r.endNs + slack) continue;
+    const double y = laneY(r.coordinator) - laneH * 0.32;
+    if (std::abs(pos.y() - y) <= std::max(4.0, laneH * 0.1)) return &r;
+  }
+  return nullptr;
+}
+
+void SpaceTimeView::wheelEvent(QWheelEvent* event) {
+  const double factor = std::pow(0.85, event->angleDelta().y() / 120.0);
+  const std::int64_t pivot = timeAt(event->position().x());
+  const auto span = static_cast<double>(m_endNs - m_startNs);
+  const double newSpan = std::clamp(span * factor, 1e4, 3.6e12);
+  const double left = static_cast<double>(pivot - m_startNs) / span;
+  const auto start = pivot - static_cast<std::int64_t>(left * newSpan);
+  setWindow(start, start + static_cast<std::int64_t>(newSpan));
+  event->accept();
+}
+
+void SpaceTimeView::mousePressEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton) return;
+  m_dragFrom = event->position();
+  m_dragStartNs = m_startNs;
+  m_dragged = false;
+}
+
+void SpaceTimeView::mouseMoveEvent(QMouseEvent* event) {
+  if (m_dragFrom && (event->buttons() & Qt::LeftButton)) {
+    const double dx = event->position().x() - m_dragFrom->x();
+    if (std::abs(dx) > 3) m_dragged = true;
+    if (m_dragged) {
+      const auto shift = static_cast<std::int64_t>(dx / plot().width() * static_cast<double>(m_endNs - m_startNs));
+      const std::int64_t width = m_endNs - m_startNs;
+      setWindow(m_dragStartNs - shift, m_dragStartNs - shift + width);
+    }
+    return;
+  }
+  if (const MessageRecord* m = messageAt(event->position())) {
+    QString text = tr("%1 %2 → %3\nsent %4, %5 after %6\n%7 bytes")
+                       .arg(QString::fromStdString(std::string(messageKindName(m->kind))),
+                            QString::fromStdString(nodeName(m->from)), QString::fromStdString(nodeName(m->to)))
+                       .arg(timeLabel(m->sentNs, 1))
+                       .arg(m->dropped ? tr("lost") : tr("arrived"))
+                       .arg(QString::fromStdString(formatDuration(Duration(m->endedNs - m->sentNs))))
+                       .arg(m->bytes);
+    if (m->requestId != 0) text += tr("\nrequest %1 (click to highlight its fan-out)").arg(m->requestId);
+    QToolTip::showText(event->globalPosition().toPoint(), text, this);
+  } else if (const RequestRecord* r = requestAt(event->position())) {
+    QToolTip::showText(event->globalPosition().toPoint(),
+                       tr("%1 \"%2\" coordinated by %3\n%4 in %5\nclick to highlight its fan-out")
+                           .arg(QString::fromStdString(std::string(operationName(r->op))),
+                                QString::fromStdString(r->key), QString::fromStdString(nodeName(r->coordinator)))
+                           .arg(r->result == ErrorCode::kOk ? tr("succeeded") : tr("failed"))
+                           .arg(QString::fromStdString(formatDuration(Duration(r->endNs - r->beginNs)))),
+                       this);
+  } else {
+    QToolTip::hideText();
+  }
+}
+
+void SpaceTimeView::mouseReleaseEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton || !m_dragFrom) return;
+  m_dragFrom.reset();
+  if (m_dragged) return;
+  if (const RequestRecord* r = requestAt(event->position())) {
+    selectRequest(r->requestId);
+  } else if (const MessageRecord* m = messageAt(event->position()); m && m->requestId != 0) {
+    selectRequest(m->requestId);
+  } else {
+    selectRequest(0);
+  }
+}
+
+void SpaceTimeView::mouseDoubleClickEvent(QMouseEvent*) { follow(); }
+
+void SpaceTimeView::keyPressEvent(QKeyEvent* event) {
+  if (event->key() == Qt::Key_F) {
+    follow();
+    return;
+  }
+  QWidget::keyPressEvent(event);
+}
+
+}  // namespace ringlab
