@@ -21,19 +21,20 @@ ScenarioSpec shipped(const std::string& name) {
   return std::move(spec).value();
 }
 
-// Collects the feed's snapshots and logged actions.
+// Collects the feed's snapshots and logged actions. Every connection names the feed as its context, so the
+// handlers run on the test's thread (queued), not on the simulation thread that emits.
 struct FeedRecorder {
   explicit FeedRecorder(SimulationFeed& feed) {
-    QObject::connect(&feed, &ClusterFeed::snapshotReady, [this](const FeedSnapshot& s) {
+    QObject::connect(&feed, &ClusterFeed::snapshotReady, &feed, [this](const FeedSnapshot& s) {
       last = s;
       for (const TimeMark& m : s.newMarks) marks << m.text;
       messages += s.newMessages.size();
       ++snapshots;
       samples += s.newSamples.size();
     });
-    QObject::connect(&feed, &ClusterFeed::actionLogged, [this](const LoggedAction& a) { actions.push_back(a); });
-    QObject::connect(&feed, &ClusterFeed::problem, [this](const QString& m) { problems << m; });
-    QObject::connect(&feed, &ClusterFeed::scenarioStarted,
+    QObject::connect(&feed, &ClusterFeed::actionLogged, &feed, [this](const LoggedAction& a) { actions.push_back(a); });
+    QObject::connect(&feed, &ClusterFeed::problem, &feed, [this](const QString& m) { problems << m; });
+    QObject::connect(&feed, &ClusterFeed::scenarioStarted, &feed,
                      [this](std::shared_ptr<const ScenarioSpec> s, const QVector<NarrationPoint>& t) {
                        spec = std::move(s);
                        timeline = t;
@@ -148,6 +149,47 @@ TEST(SimulationFeedTest, ASavedRunReplaysTheManualActionsExactly) {
   ScenarioRunner replay(std::move(reparsed).value());
   replay.runUntil(TimePoint{seconds(3)});
   EXPECT_EQ(replay.simulation().traceHash(), rec.last.traceHash);
+}
+
+TEST(SimulationFeedTest, TravellingBackReplaysTheSameStateAndActingThereForksTheRun) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  std::vector<std::pair<qint64, int>> rewinds;
+  QObject::connect(&feed, &ClusterFeed::rewound, &feed,
+                   [&](qint64 at, const QVector<LoggedAction>& kept) { rewinds.emplace_back(at, kept.size()); });
+  feed.load(shipped("steady-state"), false, std::uint64_t{5});
+  rec.runTo(feed, seconds(1));
+  feed.apply(CrashAction{2});
+  rec.runTo(feed, seconds(2));
+  const std::uint64_t at2 = rec.last.traceHash;
+  rec.runTo(feed, seconds(3));
+  const std::uint64_t at3 = rec.last.traceHash;
+  feed.apply(RestartAction{2, false});
+  rec.runTo(feed, seconds(4));
+
+  // Back to 2 s: the same state as the first time there; the restart at 3 s is forgotten.
+  feed.seek(TimePoint{seconds(2)});
+  ASSERT_TRUE(
+      testing::waitFor([&] { return !rewinds.empty() && rec.last.nowNs == seconds(2).count() * 1'000'000'000; }));
+  EXPECT_EQ(rewinds.back(), std::make_pair(qint64{2'000'000'000}, 1));
+  EXPECT_EQ(rec.last.traceHash, at2);
+  EXPECT_EQ(rec.last.nodes[2].state, NodeDisplayState::kDown);
+  // Forward again to 3 s: the same state again.
+  feed.seek(TimePoint{seconds(3)});
+  ASSERT_TRUE(testing::waitFor([&] { return rec.last.nowNs == 3'000'000'000; }));
+  EXPECT_EQ(rec.last.traceHash, at3);
+  // A different action from here forks the run: n3 stays down and n1 goes down too.
+  feed.apply(CrashAction{0});
+  rec.runTo(feed, seconds(4));
+  bool n1Running = true;
+  bool n3Running = true;
+  feed.inspectBlocking([&](ScenarioRunner* runner) {
+    n1Running = runner->simulation().isRunning(0);
+    n3Running = runner->simulation().isRunning(2);
+  });
+  EXPECT_FALSE(n1Running);
+  EXPECT_FALSE(n3Running);
 }
 
 TEST(SimulationFeedTest, PlayingAdvancesVirtualTimeAndPauseStopsIt) {

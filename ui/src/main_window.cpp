@@ -31,6 +31,7 @@
 #include <QRandomGenerator>
 #include <QScrollArea>
 #include <QSettings>
+#include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
@@ -133,6 +134,21 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
     m_actionLog->append(a);
     statusBar()->showMessage(tr("%1 at %2").arg(a.description, formatVirtualTime(a.atNs)), 4000);
   });
+  connect(m_feed.get(), &ClusterFeed::rewound, this, [this](qint64 atNs, const QVector<LoggedAction>& kept) {
+    m_actionLog->clear();
+    for (const LoggedAction& a : kept) m_actionLog->append(a);
+    m_chartsView->clear();
+    m_report->clear();
+    setNarrationText(tr("<b>Back at %1.</b> The run was replayed from its seed with your earlier actions; act "
+                        "differently from here to fork it.")
+                         .arg(formatVirtualTime(atNs)));
+  });
+  connect(m_feed.get(), &ClusterFeed::progress, this, [this](const QString& what, double fraction) {
+    if (what.isEmpty())
+      statusBar()->clearMessage();
+    else
+      statusBar()->showMessage(QStringLiteral("%1 … %2 %").arg(what).arg(static_cast<int>(fraction * 100)));
+  });
   connect(m_feed.get(), &ClusterFeed::problem, this, [this](const QString& message) {
     statusBar()->showMessage(message, 8000);
     if (isVisible()) QMessageBox::warning(this, tr("RingLab"), message);
@@ -181,6 +197,16 @@ void MainWindow::buildActions() {
   m_nextAction->setShortcuts({QKeySequence(Qt::Key_N), QKeySequence(Qt::Key_PageDown)});
   m_nextAction->setToolTip(tr("Run to the next narration point of the scenario and pause there (N or Page Down)"));
   connect(m_nextAction, &QAction::triggered, this, [this] { m_feed->runToNextNarration(); });
+  m_backAction = new QAction(tr("Back 1 s"), this);
+  m_backAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Left));
+  m_backAction->setToolTip(tr("Travel one second back in virtual time (Ctrl+←)"));
+  connect(m_backAction, &QAction::triggered, this,
+          [this] { m_feed->seek(TimePoint{Duration(std::max<std::int64_t>(0, m_snapshot.nowNs - 1'000'000'000))}); });
+  m_forwardAction = new QAction(tr("Forward 1 s"), this);
+  m_forwardAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Right));
+  m_forwardAction->setToolTip(tr("Run one second forward and pause (Ctrl+→)"));
+  connect(m_forwardAction, &QAction::triggered, this,
+          [this] { m_feed->seek(TimePoint{Duration(m_snapshot.nowNs + 1'000'000'000)}); });
   m_restartAction = new QAction(tr("Restart"), this);
   m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
   m_restartAction->setToolTip(tr("Start the scenario again with the same seed (Ctrl+R)"));
@@ -248,12 +274,20 @@ void MainWindow::buildToolBar() {
   m_timeLabel->setMinimumWidth(170);
   m_timeLabel->setToolTip(tr("Virtual time of the run / the scenario's duration"));
   bar->addWidget(m_timeLabel);
-  m_progress = new QProgressBar(bar);
-  m_progress->setRange(0, 1000);
-  m_progress->setTextVisible(false);
-  m_progress->setMaximumWidth(140);
-  m_progress->setMaximumHeight(10);
-  bar->addWidget(m_progress);
+  m_scrubber = new QSlider(Qt::Horizontal, bar);
+  m_scrubber->setObjectName(QStringLiteral("scrubber"));
+  m_scrubber->setRange(0, 1000);
+  m_scrubber->setMinimumWidth(160);
+  m_scrubber->setMaximumWidth(260);
+  m_scrubber->setToolTip(
+      tr("Where the run is. Drag back to travel to an earlier moment (the run is replayed from its "
+         "seed, with your actions up to then); act differently from there to fork it. "
+         "Ctrl+← and Ctrl+→ move one second."));
+  connect(m_scrubber, &QSlider::sliderReleased, this, [this] {
+    if (m_snapshot.endNs <= 0) return;
+    m_feed->seek(TimePoint{Duration(m_snapshot.endNs / 1000 * m_scrubber->value())});
+  });
+  bar->addWidget(m_scrubber);
   m_seedLabel = new QLabel(bar);
   m_seedLabel->setToolTip(tr("The run's seed: the same seed gives the same run"));
   bar->addWidget(m_seedLabel);
@@ -461,6 +495,8 @@ void MainWindow::buildMenus() {
   run->addAction(m_playAction);
   run->addAction(m_stepAction);
   run->addAction(m_nextAction);
+  run->addAction(m_backAction);
+  run->addAction(m_forwardAction);
   run->addSeparator();
   run->addAction(m_fasterAction);
   run->addAction(m_slowerAction);
@@ -575,13 +611,19 @@ void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
 void MainWindow::updateTimeControls() {
   const bool loaded = m_spec != nullptr;
   m_playAction->setText(m_snapshot.playing ? tr("Pause") : tr("Play"));
-  for (QAction* a : {m_playAction, m_stepAction, m_nextAction, m_partitionAction, m_healAction, m_addNodeAction}) {
+  for (QAction* a :
+       {m_playAction, m_stepAction, m_nextAction, m_partitionAction, m_healAction, m_addNodeAction, m_forwardAction}) {
     a->setEnabled(loaded && !m_snapshot.finished);
   }
+  m_backAction->setEnabled(loaded);
+  m_scrubber->setEnabled(loaded);
   m_restartAction->setEnabled(loaded);
   m_newSeedAction->setEnabled(loaded);
   m_timeLabel->setText(tr("t = %1 / %2").arg(formatVirtualTime(m_snapshot.nowNs), formatVirtualTime(m_snapshot.endNs)));
-  m_progress->setValue(m_snapshot.endNs > 0 ? static_cast<int>(1000 * m_snapshot.nowNs / m_snapshot.endNs) : 0);
+  if (!m_scrubber->isSliderDown()) {
+    const QSignalBlocker block(m_scrubber);
+    m_scrubber->setValue(m_snapshot.endNs > 0 ? static_cast<int>(1000 * m_snapshot.nowNs / m_snapshot.endNs) : 0);
+  }
   m_seedLabel->setText(tr("  seed %1  ").arg(m_snapshot.seed));
   QString speed;
   if (m_snapshot.playing) {
@@ -853,6 +895,7 @@ void MainWindow::showShortcuts() {
          "<tr><td><b>Space</b></td><td>play / pause</td></tr>"
          "<tr><td><b>→</b> or <b>S</b></td><td>step 10 ms of virtual time</td></tr>"
          "<tr><td><b>N</b> or <b>Page Down</b></td><td>run to the next narration point</td></tr>"
+         "<tr><td><b>Ctrl+←</b> / <b>Ctrl+→</b></td><td>travel one second back / forward</td></tr>"
          "<tr><td><b>+</b> / <b>−</b></td><td>faster / slower</td></tr>"
          "<tr><td><b>Ctrl+R</b></td><td>restart with the same seed</td></tr>"
          "<tr><td><b>Ctrl+Shift+R</b></td><td>restart with a new seed</td></tr>"

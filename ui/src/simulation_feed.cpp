@@ -1,7 +1,10 @@
 #include <ringlab/ui/simulation_feed.h>
 
+#include <ringlab/ui/models.h>
+
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -121,6 +124,7 @@ class SimulationWorker final : public QObject {
     logged.atNs = m_runner->simulation().now().nanos();
     logged.action = action;
     logged.description = QString::fromStdString(describeAction(action));
+    m_logged.push_back(logged);
     emit m_feed->actionLogged(logged);
     m_dirty = true;
     emitSnapshot();
@@ -136,6 +140,40 @@ class SimulationWorker final : public QObject {
   }
 
   void inspect(const std::function<void(ScenarioRunner*)>& fn) { fn(m_runner.get()); }
+
+  // Moves the run to virtual time `t`: forward by running on, backward by replaying from the seed with the manual
+  // actions taken before `t` (the later ones are forgotten: the run forks there). Pauses. Reports progress.
+  void seek(TimePoint t) {
+    if (!m_runner) return;
+    t = std::clamp(t, TimePoint{}, m_runner->end());
+    m_playing = false;
+    m_stopAt.reset();
+    if (t < m_runner->simulation().now() || m_finished) {
+      std::vector<LoggedAction> keep;
+      for (const LoggedAction& a : m_logged)
+        if (a.atNs <= t.nanos()) keep.push_back(a);
+      rebuild(m_seed, keep, /*announce=*/false);
+      if (!m_runner) return;
+      emit m_feed->rewound(t.nanos(), QVector<LoggedAction>(keep.begin(), keep.end()));
+    }
+    Simulation& sim = m_runner->simulation();
+    const TimePoint from = sim.now();
+    QElapsedTimer reported;
+    reported.start();
+    while (sim.now() < t) {
+      advanceTo(std::min(t, sim.now() + std::chrono::milliseconds(250)), std::numeric_limits<qint64>::max());
+      if (reported.elapsed() > 100) {
+        reported.restart();
+        emit m_feed->progress(
+            tr("Replaying the run to %1").arg(QString::number(t.nanos() / 1e9, 'f', 3) + " s"),
+            static_cast<double>((sim.now() - from).count()) / static_cast<double>((t - from).count()));
+      }
+    }
+    emit m_feed->progress(QString(), 1.0);
+    if (t >= m_runner->end()) afterAdvance();
+    m_dirty = true;
+    emitSnapshot();
+  }
 
  private:
   // Per-run observation state, fed by the simulation's events and completions.
@@ -173,10 +211,13 @@ class SimulationWorker final : public QObject {
     m_observed.reset();
   }
 
-  void rebuild(std::uint64_t seed) {
+  // Starts the run again from time zero with `seed`; `keep` are manual actions to replay at their times (a seek
+  // back). A fresh start (`announce`) tells the UI about the scenario; a seek does not.
+  void rebuild(std::uint64_t seed, const std::vector<LoggedAction>& keep = {}, bool announce = true) {
     reset();
     m_seed = seed;
-    auto spec = std::make_shared<ScenarioSpec>(m_baseSpec);
+    m_logged = keep;
+    auto spec = std::make_shared<ScenarioSpec>(keep.empty() ? m_baseSpec : scenarioWithActions(m_baseSpec, keep, seed));
     spec->cluster.seed = seed;
     m_spec = spec;
     m_finished = false;
@@ -285,11 +326,13 @@ class SimulationWorker final : public QObject {
       }
     });
 
-    QVector<NarrationPoint> timeline;
-    for (const TimelineEntry& entry : spec->timeline) {
-      if (!entry.say.empty() || entry.pause || !entry.actions.empty()) timeline.push_back(narrationOf(entry));
+    if (announce) {
+      QVector<NarrationPoint> timeline;
+      for (const TimelineEntry& entry : spec->timeline) {
+        if (!entry.say.empty() || entry.pause || !entry.actions.empty()) timeline.push_back(narrationOf(entry));
+      }
+      emit m_feed->scenarioStarted(spec, timeline);
     }
-    emit m_feed->scenarioStarted(spec, timeline);
     m_lastWallNs = m_wall.nsecsElapsed();
     m_dirty = true;
     emitSnapshot();
@@ -584,7 +627,8 @@ class SimulationWorker final : public QObject {
   std::optional<TimePoint> m_stopAt;
   std::deque<std::pair<qint64, std::int64_t>> m_speedWindow;  // (wall ns, virtual ns)
   std::size_t m_samplesEmitted = 0;
-  std::vector<double> m_hintsAt;  // by sampling interval
+  std::vector<double> m_hintsAt;       // by sampling interval
+  std::vector<LoggedAction> m_logged;  // manual actions of this run, in order
   std::shared_ptr<const Ring> m_ring;
   std::uint64_t m_ringVersion = 0;
   OwnershipStats m_ownership;
@@ -648,6 +692,10 @@ void SimulationFeed::apply(const ScenarioAction& action) {
 void SimulationFeed::runToBlocking(TimePoint t) {
   QMetaObject::invokeMethod(
       m_worker, [w = m_worker, t] { w->runToBlocking(t); }, Qt::BlockingQueuedConnection);
+}
+void SimulationFeed::seek(TimePoint t) {
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, t] { w->seek(t); }, Qt::QueuedConnection);
 }
 void SimulationFeed::inspectBlocking(const std::function<void(ScenarioRunner*)>& fn) {
   QMetaObject::invokeMethod(

@@ -30,7 +30,7 @@ class QSpinBox;
 class QDoubleSpinBox;
 class QTableView;
 class QTextBrowser;
-class QProgressBar;
+class QSlider;
 QT_END_NAMESPACE
 
 namespace ringlab {
@@ -148,6 +148,8 @@ class MainWindow final : public QMainWindow {
   QAction* m_stepAction = nullptr;
   QAction* m_nextAction = nullptr;
   QAction* m_restartAction = nullptr;
+  QAction* m_backAction = nullptr;
+  QAction* m_forwardAction = nullptr;
   QAction* m_newSeedAction = nullptr;
   QAction* m_healAction = nullptr;
   QAction* m_partitionAction = nullptr;
@@ -158,7 +160,7 @@ class MainWindow final : public QMainWindow {
   QAction* m_slowerAction = nullptr;
   QComboBox* m_speed = nullptr;
   QLabel* m_timeLabel = nullptr;
-  QProgressBar* m_progress = nullptr;
+  QSlider* m_scrubber = nullptr;
   QLabel* m_seedLabel = nullptr;
   QLabel* m_statusStats = nullptr;
   QSpinBox* m_n = nullptr;

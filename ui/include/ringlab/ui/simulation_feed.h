@@ -42,6 +42,10 @@ class SimulationFeed final : public ClusterFeed {
   void runToNextNarration() override;
   void setSpeed(double speed) override;
   void apply(const ScenarioAction& action) override;
+  // Time travel: moves the run to virtual time `t` and pauses. Backwards it replays the run from its seed with the
+  // manual actions taken before `t` (emitting rewound()); the same seed and actions give the same state, so going
+  // back and forth again reproduces it. A manual action after a seek back forks the run.
+  void seek(TimePoint t);
 
   // --- blocking calls (command line and tests)
   // Runs the current scenario to virtual time `t` (capped at its end), paused, and waits until the snapshot of
