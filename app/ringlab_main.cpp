@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
                                     QStringLiteral("TIME"));
   const QCommandLineOption screenshotOpt(
       QStringLiteral("screenshot"),
-      QStringLiteral("Save a PNG of the window (or --view) at --run-to without showing a window, then exit."),
+      QStringLiteral("Save a PNG (or SVG, for a .svg name) of the window or --view at --run-to without showing a "
+                     "window, then exit."),
       QStringLiteral("PNG"));
   const QCommandLineOption viewOpt(QStringLiteral("view"),
                                    QStringLiteral("What --screenshot saves: %1 (default window).")
@@ -154,12 +155,12 @@ int main(int argc, char** argv) {
     while (wait.elapsed() < 400) {
       QApplication::processEvents(QEventLoop::AllEvents, 50);
     }
-    const QPixmap image = window.grabView(view);
     const QString out = parser.value(screenshotOpt);
-    if (image.isNull() || !image.save(out, "PNG")) {
-      std::fprintf(stderr, "ringlab: cannot write the screenshot to '%s'\n", qPrintable(out));
+    if (const QString error = window.saveView(view, out); !error.isEmpty()) {
+      std::fprintf(stderr, "ringlab: cannot write the screenshot: %s\n", qPrintable(error));
       return kExitFailed;
     }
+    const QPixmap image = window.grabView(view);
     std::printf("Saved %s (%dx%d, view %s, t = %s, seed %llu)\n", qPrintable(out), image.width(), image.height(),
                 qPrintable(view),
                 qPrintable(QString::number(static_cast<double>(window.lastSnapshot().nowNs) / 1e9, 'f', 3) + " s"),

@@ -2,11 +2,16 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPixmap>
 #include <QTest>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/ui/charts_view.h>
+#include <ringlab/ui/export.h>
 #include <ringlab/ui/main_window.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -124,6 +129,48 @@ TEST(MainWindowTest, KeyboardShortcutsDriveTime) {
   // Faster: + moves the speed up one step (1x -> 2x).
   QTest::keyClick(&window, Qt::Key_Plus);
   ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().speed == 2.0; }));
+}
+
+TEST(MainWindowTest, ExportsViewsAsSvgMetricsAsCsvAndTheTraceAsJson) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1400, 900);
+  window.show();
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(3));
+  const auto dir = std::filesystem::temp_directory_path();
+  const QString svg = QString::fromStdString((dir / "ringlab-export-test.svg").string());
+  ASSERT_TRUE(window.saveView("traffic", svg).isEmpty());
+  QFile svgFile(svg);
+  ASSERT_TRUE(svgFile.open(QIODevice::ReadOnly));
+  const QByteArray svgText = svgFile.readAll();
+  EXPECT_TRUE(svgText.contains("<svg"));
+  EXPECT_TRUE(svgText.contains(">n1<")) << "node labels are text in the drawing";
+  EXPECT_FALSE(window.saveView("traffic", "/no/such/folder/x.svg").isEmpty());
+
+  const QString csv = QString::fromStdString((dir / "ringlab-export-test.csv").string());
+  ASSERT_TRUE(window.feed().exportMetricsCsv(csv).isEmpty());
+  QFile csvFile(csv);
+  ASSERT_TRUE(csvFile.open(QIODevice::ReadOnly));
+  const QList<QByteArray> lines = csvFile.readAll().split('\n');
+  EXPECT_TRUE(lines.front().startsWith("time_s,get_ops_s"));
+  EXPECT_GE(lines.size(), 12);  // header + 12 intervals of 250 ms
+
+  ScenarioSpec spec = loadScenarioFile(kCrashScenario.toStdString()).value();
+  const std::string json = (dir / "ringlab-export-test.json").string();
+  double lastProgress = 0;
+  ASSERT_TRUE(
+      exportTraceByReplay(spec, TimePoint{std::chrono::seconds(1)}, json, [&](double f) { lastProgress = f; }).isOk());
+  EXPECT_DOUBLE_EQ(lastProgress, 1.0);
+  QFile jsonFile(QString::fromStdString(json));
+  ASSERT_TRUE(jsonFile.open(QIODevice::ReadOnly));
+  const QJsonDocument doc = QJsonDocument::fromJson(jsonFile.readAll());
+  ASSERT_TRUE(doc.isObject());
+  EXPECT_GT(doc.object().value("traceEvents").toArray().size(), 1000);
+  std::filesystem::remove(svg.toStdString());
+  std::filesystem::remove(csv.toStdString());
+  std::filesystem::remove(json);
 }
 
 TEST(MainWindowTest, PresentationModeEnlargesTheFontAndComesBack) {

@@ -27,6 +27,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QRandomGenerator>
 #include <QScrollArea>
@@ -37,6 +38,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QTextBrowser>
+#include <QThread>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -44,6 +46,7 @@
 #include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/sim/scenario_writer.h>
 #include <ringlab/ui/charts_view.h>
+#include <ringlab/ui/export.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -485,8 +488,12 @@ void MainWindow::buildMenus() {
   open->setShortcut(QKeySequence::Open);
   QAction* save = file->addAction(tr("&Save run as scenario…"), this, &MainWindow::saveRunDialog);
   save->setShortcut(QKeySequence::Save);
-  QAction* exportView = file->addAction(tr("&Export view as PNG…"), this, &MainWindow::exportViewDialog);
+  QMenu* exportMenu = file->addMenu(tr("&Export"));
+  QAction* exportView = exportMenu->addAction(tr("&View as PNG or SVG…"), this, &MainWindow::exportViewDialog);
   exportView->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  exportMenu->addAction(tr("&Metrics as CSV…"), this, &MainWindow::exportMetricsDialog);
+  exportMenu->addAction(tr("&Trace as Chrome/Perfetto JSON…"), this, &MainWindow::exportTraceDialog);
+  exportMenu->addAction(tr("&Run as scenario…"), this, &MainWindow::saveRunDialog);
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
@@ -799,38 +806,96 @@ QStringList MainWindow::viewNames() {
           QStringLiteral("controls"), QStringLiteral("spacetime")};
 }
 
-QPixmap MainWindow::grabView(const QString& name) {
+QWidget* MainWindow::viewWidget(const QString& name) {
   m_chartsView->refresh();
-  if (name == QLatin1String("window")) return grab();
-  if (name == QLatin1String("ring")) return m_ringView->grab();
-  if (name == QLatin1String("traffic")) return m_trafficView->grab();
+  if (name == QLatin1String("window")) return this;
+  if (name == QLatin1String("ring")) return m_ringView;
+  if (name == QLatin1String("traffic")) return m_trafficView;
   // A view in a tabbed panel is brought to the front first, so that it has its real size.
   if (name == QLatin1String("charts") || name == QLatin1String("spacetime")) {
     QDockWidget* dock = name == QLatin1String("charts") ? m_chartsDock : m_spacetimeDock;
     dock->show();
     dock->raise();
     QApplication::processEvents();
-    return dock->widget()->grab();
+    return dock->widget();
   }
-  if (name == QLatin1String("nodes")) return m_nodesDock->widget()->grab();
-  if (name == QLatin1String("scenario")) return m_scenarioDock->widget()->grab();
-  if (name == QLatin1String("controls")) return m_controlsDock->widget()->grab();
+  if (name == QLatin1String("nodes")) return m_nodesDock->widget();
+  if (name == QLatin1String("scenario")) return m_scenarioDock->widget();
+  if (name == QLatin1String("controls")) return m_controlsDock->widget();
+  return nullptr;
+}
+
+QPixmap MainWindow::grabView(const QString& name) {
+  QWidget* widget = viewWidget(name);
+  return widget ? widget->grab() : QPixmap();
+}
+
+QString MainWindow::saveView(const QString& name, const QString& path) {
+  QWidget* widget = viewWidget(name);
+  if (!widget) return tr("Unknown view '%1' (expected one of: %2).").arg(name, viewNames().join(QStringLiteral(", ")));
+  if (path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)) {
+    return saveWidgetSvg(*widget, path, tr("RingLab — %1").arg(name));
+  }
+  if (!widget->grab().save(path, "PNG")) return tr("Could not write %1.").arg(path);
   return {};
 }
 
 void MainWindow::exportViewDialog() {
   bool ok = false;
-  const QString name =
-      QInputDialog::getItem(this, tr("Export view"), tr("View to save as PNG:"), viewNames(), 1, false, &ok);
+  const QString name = QInputDialog::getItem(this, tr("Export view"), tr("View to save:"), viewNames(), 1, false, &ok);
   if (!ok) return;
-  const QString path = QFileDialog::getSaveFileName(
-      this, tr("Export view as PNG"), QStringLiteral("ringlab-%1.png").arg(name), tr("PNG images (*.png)"));
+  QString filter;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), QStringLiteral("ringlab-%1.png").arg(name),
+                                                    tr("PNG image (*.png);;SVG drawing (*.svg)"), &filter);
   if (path.isEmpty()) return;
-  if (!grabView(name).save(path, "PNG")) {
-    QMessageBox::critical(this, tr("Export view"), tr("Could not write %1.").arg(path));
-  } else {
+  const QString error = saveView(name, path);
+  if (!error.isEmpty())
+    QMessageBox::critical(this, tr("Export view"), error);
+  else
     statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
-  }
+}
+
+void MainWindow::exportMetricsDialog() {
+  if (!m_spec) return;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"), QStringLiteral("ringlab-metrics.csv"),
+                                                    tr("CSV files (*.csv)"));
+  if (path.isEmpty()) return;
+  const QString error = m_feed->exportMetricsCsv(path);
+  if (!error.isEmpty())
+    QMessageBox::critical(this, tr("Export metrics"), error);
+  else
+    statusBar()->showMessage(tr("Saved %1 (one line per 250 ms of virtual time)").arg(path), 5000);
+}
+
+void MainWindow::exportTraceDialog() {
+  if (!m_spec) return;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export trace"), QStringLiteral("ringlab-trace.json"),
+                                                    tr("Chrome / Perfetto trace (*.json)"));
+  if (path.isEmpty()) return;
+  // The trace is recorded by replaying the run (same seed, same actions) on a thread of its own.
+  const ScenarioSpec spec = scenarioWithActions(*m_spec, m_actionLog->actions(), m_snapshot.seed);
+  const TimePoint until{Duration(m_snapshot.nowNs)};
+  auto* dialog =
+      new QProgressDialog(tr("Recording the trace of the run up to %1…").arg(formatVirtualTime(m_snapshot.nowNs)),
+                          QString(), 0, 1000, this);
+  dialog->setWindowModality(Qt::WindowModal);
+  dialog->setMinimumDuration(300);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  QThread* thread = QThread::create([this, spec, until, path, dialog] {
+    const Status status = exportTraceByReplay(spec, until, path.toStdString(), [dialog](double f) {
+      QMetaObject::invokeMethod(dialog, [dialog, f] { dialog->setValue(static_cast<int>(f * 1000)); });
+    });
+    const QString error = status.isOk() ? QString() : QString::fromStdString(status.message());
+    QMetaObject::invokeMethod(this, [this, dialog, error, path] {
+      dialog->close();
+      if (!error.isEmpty())
+        QMessageBox::critical(this, tr("Export trace"), error);
+      else
+        statusBar()->showMessage(tr("Saved %1: open it in ui.perfetto.dev").arg(path), 8000);
+    });
+  });
+  connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+  thread->start();
 }
 
 void MainWindow::setLookupKey(const QString& key) { m_keyLookup->setText(key); }

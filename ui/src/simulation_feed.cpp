@@ -141,6 +141,12 @@ class SimulationWorker final : public QObject {
 
   void inspect(const std::function<void(ScenarioRunner*)>& fn) { fn(m_runner.get()); }
 
+  QString exportMetricsCsv(const QString& path) const {
+    if (!m_series) return tr("No run to export.");
+    const Status status = m_series->writeCsv(path.toStdString());
+    return status.isOk() ? QString() : QString::fromStdString(status.message());
+  }
+
   // Moves the run to virtual time `t`: forward by running on, backward by replaying from the seed with the manual
   // actions taken before `t` (the later ones are forgotten: the run forks there). Pauses. Reports progress.
   void seek(TimePoint t) {
@@ -696,6 +702,12 @@ void SimulationFeed::runToBlocking(TimePoint t) {
 void SimulationFeed::seek(TimePoint t) {
   QMetaObject::invokeMethod(
       m_worker, [w = m_worker, t] { w->seek(t); }, Qt::QueuedConnection);
+}
+QString SimulationFeed::exportMetricsCsv(const QString& path) {
+  QString error;
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, &path, &error] { error = w->exportMetricsCsv(path); }, Qt::BlockingQueuedConnection);
+  return error;
 }
 void SimulationFeed::inspectBlocking(const std::function<void(ScenarioRunner*)>& fn) {
   QMetaObject::invokeMethod(

@@ -73,6 +73,8 @@ class MainWindow final : public QMainWindow {
   // unknown name.
   static QStringList viewNames();
   QPixmap grabView(const QString& name);
+  // Saves a view as PNG, or SVG when `path` ends in .svg. Returns an error message, empty on success.
+  QString saveView(const QString& name, const QString& path);
 
   // Shows where `key` lives on the ring (fills the lookup field).
   void setLookupKey(const QString& key);
@@ -105,6 +107,9 @@ class MainWindow final : public QMainWindow {
   void openScenarioDialog();
   void saveRunDialog();
   void exportViewDialog();
+  void exportMetricsDialog();
+  void exportTraceDialog();
+  QWidget* viewWidget(const QString& name);
   void showShortcuts();
   void showAbout();
   void restart(bool newSeed);

@@ -54,6 +54,9 @@ class SimulationFeed final : public ClusterFeed {
   // Runs `fn` on the worker thread with the runner (null when nothing is loaded) and waits for it. For inspection
   // only: `fn` must not keep references past its return.
   void inspectBlocking(const std::function<void(ScenarioRunner*)>& fn);
+  // Writes the run's metrics so far (250 ms intervals of virtual time) as CSV; waits. Returns an error message
+  // naming the file, empty on success.
+  QString exportMetricsCsv(const QString& path);
 
  private:
   QThread m_thread;
