@@ -8,6 +8,7 @@
 
 #include <ringlab/engine/hash.h>
 #include <ringlab/ui/charts_view.h>
+#include <ringlab/ui/fiber_view.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/spacetime_view.h>
 #include <ringlab/ui/traffic_view.h>
@@ -284,6 +285,54 @@ TEST(SpaceTimeViewTest, FollowsVirtualTimeUntilTheUserMovesTheWindow) {
   view.follow();
   EXPECT_EQ(view.windowEndNs(), s.nowNs);
   EXPECT_EQ(view.windowEndNs() - view.windowStartNs(), 100);
+}
+
+}  // namespace
+}  // namespace ringlab
+
+namespace ringlab {
+namespace {
+
+TEST(FiberViewTest, SummarizesAFibersLifeAndMeasuresTheRunQueue) {
+  testing::app();
+  FeedSnapshot s;
+  for (NodeId id = 0; id < 2; ++id) {
+    NodeInfo n;
+    n.id = id;
+    s.nodes.push_back(n);
+  }
+  s.nowNs = 10'000'000;
+  s.newFibers.push_back({7, 0, FiberRole::kCoordinator, "coordinate put k", 1'000'000, -1, false});
+  s.newFibers.push_back({8, 0, FiberRole::kCoordinator, "coordinate get k", 1'500'000, -1, false});
+  s.newSlices = {{7, 0, FiberRole::kCoordinator, FiberState::kReady, 1'000'000, 1'200'000},
+                 {7, 0, FiberRole::kCoordinator, FiberState::kRunning, 1'200'000, 1'300'000},
+                 {7, 0, FiberRole::kCoordinator, FiberState::kBlocked, 1'300'000, 4'300'000},
+                 {8, 0, FiberRole::kCoordinator, FiberState::kReady, 1'100'000, 1'400'000},
+                 {7, 0, FiberRole::kCoordinator, FiberState::kRunning, 4'300'000, 4'350'000},
+                 // a fiber that started before recording began: known from its slices
+                 {9, 0, FiberRole::kGossip, FiberState::kRunning, 2'000'000, 2'100'000},
+                 {10, 1, FiberRole::kReplica, FiberState::kRunning, 2'000'000, 2'100'000}};
+  s.newFibers.push_back({7, 0, FiberRole::kSystem, {}, -1, 4'350'000, false});
+  FiberView view;
+  view.resize(900, 360);
+  view.setSnapshot(s);
+  view.setWindow(0, 10'000'000);
+  (void)view.grab();
+  EXPECT_EQ(view.slicesDrawn(), 6u);  // node n1's slices only
+  EXPECT_EQ(view.maxRunQueue(), 2u);  // fibers 7 and 8 were ready at once
+  EXPECT_EQ(view.fibersKnown(), 4u);
+  const auto summary = view.summarize(7);
+  ASSERT_TRUE(summary.has_value());
+  EXPECT_EQ(summary->fiber.name, "coordinate put k");
+  EXPECT_EQ(summary->fiber.endNs, 4'350'000);
+  EXPECT_EQ(summary->runningNs, 150'000);
+  EXPECT_EQ(summary->readyNs, 200'000);
+  EXPECT_EQ(summary->blockedNs, 3'000'000);
+  EXPECT_EQ(summary->waits, 1u);
+  EXPECT_EQ(view.summarize(9)->fiber.role, FiberRole::kGossip);
+  view.setNode(1);
+  (void)view.grab();
+  EXPECT_EQ(view.slicesDrawn(), 1u);
 }
 
 }  // namespace

@@ -47,6 +47,7 @@
 #include <ringlab/sim/scenario_writer.h>
 #include <ringlab/ui/charts_view.h>
 #include <ringlab/ui/export.h>
+#include <ringlab/ui/fiber_view.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -479,6 +480,14 @@ void MainWindow::buildDocks() {
   m_spacetimeDock->setWidget(m_spacetimeView);
   addDockWidget(Qt::BottomDockWidgetArea, m_spacetimeDock);
   tabifyDockWidget(m_chartsDock, m_spacetimeDock);
+
+  // Fiber scheduling, tabbed with them too.
+  m_fibersDock = new QDockWidget(tr("Fiber scheduling"), this);
+  m_fibersDock->setObjectName(QStringLiteral("fibersDock"));
+  m_fiberView = new FiberView(m_fibersDock);
+  m_fibersDock->setWidget(m_fiberView);
+  addDockWidget(Qt::BottomDockWidgetArea, m_fibersDock);
+  tabifyDockWidget(m_spacetimeDock, m_fibersDock);
   m_chartsDock->raise();
 }
 
@@ -520,7 +529,8 @@ void MainWindow::buildMenus() {
   view->addAction(m_presentationAction);
   view->addAction(m_darkAction);
   view->addSeparator();
-  for (QDockWidget* dock : {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock, m_chartsDock, m_spacetimeDock}) {
+  for (QDockWidget* dock :
+       {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock, m_chartsDock, m_spacetimeDock, m_fibersDock}) {
     view->addAction(dock->toggleViewAction());
   }
   QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -599,6 +609,7 @@ void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
   m_trafficView->setSnapshot(snapshot);
   m_chartsView->setSnapshot(snapshot);
   m_spacetimeView->setSnapshot(snapshot);
+  m_fiberView->setSnapshot(snapshot);
   m_nodeModel->update(snapshot.nodes);
   if (!m_controlsSynced) {
     m_controlsSynced = true;
@@ -801,9 +812,9 @@ void MainWindow::openScenarioDialog() {
 }
 
 QStringList MainWindow::viewNames() {
-  return {QStringLiteral("window"),   QStringLiteral("ring"),     QStringLiteral("traffic"),
-          QStringLiteral("charts"),   QStringLiteral("nodes"),    QStringLiteral("scenario"),
-          QStringLiteral("controls"), QStringLiteral("spacetime")};
+  return {QStringLiteral("window"),   QStringLiteral("ring"),      QStringLiteral("traffic"),
+          QStringLiteral("charts"),   QStringLiteral("nodes"),     QStringLiteral("scenario"),
+          QStringLiteral("controls"), QStringLiteral("spacetime"), QStringLiteral("fibers")};
 }
 
 QWidget* MainWindow::viewWidget(const QString& name) {
@@ -812,8 +823,10 @@ QWidget* MainWindow::viewWidget(const QString& name) {
   if (name == QLatin1String("ring")) return m_ringView;
   if (name == QLatin1String("traffic")) return m_trafficView;
   // A view in a tabbed panel is brought to the front first, so that it has its real size.
-  if (name == QLatin1String("charts") || name == QLatin1String("spacetime")) {
-    QDockWidget* dock = name == QLatin1String("charts") ? m_chartsDock : m_spacetimeDock;
+  if (name == QLatin1String("charts") || name == QLatin1String("spacetime") || name == QLatin1String("fibers")) {
+    QDockWidget* dock = name == QLatin1String("charts")      ? m_chartsDock
+                        : name == QLatin1String("spacetime") ? m_spacetimeDock
+                                                             : m_fibersDock;
     dock->show();
     dock->raise();
     QApplication::processEvents();
@@ -907,6 +920,7 @@ void MainWindow::setTheme(ThemeKind kind) {
   m_trafficView->setTheme(m_theme);
   m_chartsView->setTheme(m_theme);
   m_spacetimeView->setTheme(m_theme);
+  m_fiberView->setTheme(m_theme);
   QPalette banner = m_narration->palette();
   banner.setColor(QPalette::Window, kind == ThemeKind::kDark ? QColor(0x2b, 0x30, 0x3b) : QColor(0xe7, 0xf0, 0xfb));
   banner.setColor(QPalette::WindowText, m_theme.text);

@@ -193,8 +193,10 @@ class SimulationWorker final : public QObject {
     std::uint64_t delivered = 0;
     std::deque<MessageRecord> messages;  // finished since the last snapshot (the newest, at most the limit)
     std::unordered_map<std::uint64_t, RequestRecord> openRequests;
-    std::deque<RequestRecord> requests;  // finished since the last snapshot (the newest, at most the limit)
-    std::vector<TimeMark> marks;         // since the last snapshot
+    std::deque<RequestRecord> requests;   // finished since the last snapshot (the newest, at most the limit)
+    std::vector<TimeMark> marks;          // since the last snapshot
+    std::vector<FiberRecord> fibers;      // started or ended since the last snapshot
+    std::deque<FiberSliceRecord> slices;  // since the last snapshot (the newest, at most the limit)
     bool truncated = false;
 
     // A message arrived or was lost: it leaves the traffic view and enters the space-time record.
@@ -258,7 +260,8 @@ class SimulationWorker final : public QObject {
     sim.events().subscribe(
         maskOf(EventType::kMessageSent) | maskOf(EventType::kMessageDelivered) | maskOf(EventType::kMessageDropped) |
             maskOf(EventType::kRequestBegun) | maskOf(EventType::kRequestCompleted) |
-            maskOf(EventType::kNodeStateChanged) | maskOf(EventType::kClusterChanged),
+            maskOf(EventType::kNodeStateChanged) | maskOf(EventType::kClusterChanged) |
+            maskOf(EventType::kFiberStarted) | maskOf(EventType::kFiberEnded) | maskOf(EventType::kFiberSlice),
         [weak](const Event& event) {
           auto observed = weak.lock();
           if (!observed) return;
@@ -293,6 +296,22 @@ class SimulationWorker final : public QObject {
                       observed->truncated = true;
                     }
                     observed->openRequests.erase(it);
+                  },
+                  [&](const FiberStarted& f) {
+                    observed->fibers.push_back(
+                        FiberRecord{f.fiberId, f.node, f.role, f.name, f.time.nanos(), -1, false});
+                  },
+                  [&](const FiberEnded& f) {
+                    observed->fibers.push_back(
+                        FiberRecord{f.fiberId, f.node, FiberRole::kSystem, {}, -1, f.time.nanos(), f.cancelled});
+                  },
+                  [&](const FiberSlice& f) {
+                    observed->slices.push_back(
+                        FiberSliceRecord{f.fiberId, f.node, f.role, f.state, f.start.nanos(), f.end.nanos()});
+                    if (observed->slices.size() > kMaxRecordsPerSnapshot) {
+                      observed->slices.pop_front();
+                      observed->truncated = true;
+                    }
                   },
                   [&](const NodeStateChanged& c) {
                     observed->marks.push_back(
@@ -576,6 +595,10 @@ class SimulationWorker final : public QObject {
     observed.requests.clear();
     s.newMarks = std::move(observed.marks);
     observed.marks.clear();
+    s.newFibers = std::move(observed.fibers);
+    observed.fibers.clear();
+    s.newSlices.assign(observed.slices.begin(), observed.slices.end());
+    observed.slices.clear();
     s.recordingTruncated = observed.truncated;
     observed.truncated = false;
     s.operationsCompleted = observed.completed;

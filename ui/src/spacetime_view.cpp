@@ -20,12 +20,6 @@ constexpr double kLeft = 44;
 constexpr double kTop = 30;
 constexpr double kBottom = 22;
 
-QString timeLabel(std::int64_t ns, std::int64_t step) {
-  if (step >= 1'000'000'000) return QStringLiteral("%1 s").arg(static_cast<double>(ns) / 1e9, 0, 'f', 0);
-  if (step >= 1'000'000) return QStringLiteral("%1 s").arg(static_cast<double>(ns) / 1e9, 0, 'f', 3);
-  return QStringLiteral("%1 ms").arg(static_cast<double>(ns) / 1e6, 0, 'f', 3);
-}
-
 QColor opColor(Operation op) {
   switch (op) {
     case Operation::kGet: return trafficColor(TrafficClass::kRead);
@@ -61,9 +55,7 @@ void SpaceTimeView::clear() {
   m_store.clear();
   m_selected = 0;
   m_nowNs = 0;
-  m_follow = true;
-  m_endNs = m_endNs - m_startNs;
-  m_startNs = 0;
+  m_axis.follow(0);
   update();
 }
 
@@ -74,27 +66,17 @@ void SpaceTimeView::setSnapshot(const FeedSnapshot& snapshot) {
   m_lanes = snapshot.nodes.size();
   m_states.clear();
   for (const NodeInfo& n : snapshot.nodes) m_states.push_back(n.state);
-  if (m_follow) {
-    const std::int64_t width = m_endNs - m_startNs;
-    m_endNs = std::max(width, m_nowNs);
-    m_startNs = m_endNs - width;
-  }
+  m_axis.advance(m_nowNs);
   update();
 }
 
 void SpaceTimeView::setWindow(std::int64_t startNs, std::int64_t endNs) {
-  if (endNs <= startNs) return;
-  m_startNs = startNs;
-  m_endNs = endNs;
-  m_follow = false;
+  m_axis.set(startNs, endNs);
   update();
 }
 
 void SpaceTimeView::follow() {
-  m_follow = true;
-  const std::int64_t width = m_endNs - m_startNs;
-  m_endNs = std::max(width, m_nowNs);
-  m_startNs = m_endNs - width;
+  m_axis.follow(m_nowNs);
   update();
 }
 
@@ -109,15 +91,7 @@ QRectF SpaceTimeView::plot() const {
                 height() - (kTop + kBottom) * m_theme.scale());
 }
 
-double SpaceTimeView::xOf(std::int64_t ns) const {
-  const QRectF p = plot();
-  return p.left() + p.width() * static_cast<double>(ns - m_startNs) / static_cast<double>(m_endNs - m_startNs);
-}
-
-std::int64_t SpaceTimeView::timeAt(double x) const {
-  const QRectF p = plot();
-  return m_startNs + static_cast<std::int64_t>((x - p.left()) / p.width() * static_cast<double>(m_endNs - m_startNs));
-}
+double SpaceTimeView::xOf(std::int64_t ns) const { return m_axis.xOf(ns, plot()); }
 
 double SpaceTimeView::laneY(NodeId node) const {
   const QRectF p = plot();
@@ -158,39 +132,19 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
     p.setFont(font());
   }
 
-  // Time axis: about one tick per 110 pixels, at 1, 2 or 5 times a power of ten.
-  const double span = static_cast<double>(m_endNs - m_startNs);
-  const double raw = span / std::max(1.0, area.width() / (110.0 * s));
-  const double mag = std::pow(10.0, std::floor(std::log10(std::max(raw, 1.0))));
-  double step = mag;
-  for (double m : {1.0, 2.0, 5.0, 10.0})
-    if (raw <= m * mag) {
-      step = m * mag;
-      break;
-    }
-  const auto stepNs = static_cast<std::int64_t>(step);
-  p.setPen(m_theme.mutedText);
-  for (std::int64_t t = (m_startNs / stepNs) * stepNs; t <= m_endNs; t += stepNs) {
-    if (t < m_startNs) continue;
-    const double x = xOf(t);
-    p.setPen(QPen(m_theme.grid, 1, Qt::DotLine));
-    p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
-    p.setPen(m_theme.mutedText);
-    p.drawText(QRectF(x - 60, area.bottom() + 2, 120, kBottom * s), Qt::AlignHCenter | Qt::AlignTop,
-               timeLabel(t, stepNs));
-  }
+  m_axis.paint(p, area, m_theme, kBottom * s);
 
   // Requests: a bar on the coordinator's lane, in the operation's colour (red when it failed).
   const double barH = std::max(3.0, laneH * 0.16);
   std::size_t visibleRequests = 0;
   for (const RequestRecord& r : m_store.requests())
-    if (r.endNs >= m_startNs && r.beginNs <= m_endNs && r.coordinator < m_lanes) ++visibleRequests;
+    if (r.endNs >= m_axis.startNs() && r.beginNs <= m_axis.endNs() && r.coordinator < m_lanes) ++visibleRequests;
   const std::size_t requestStride =
       visibleRequests > kMaxRequestBars ? (visibleRequests + kMaxRequestBars - 1) / kMaxRequestBars : 1;
   std::size_t requestIndex = 0;
   p.setRenderHint(QPainter::Antialiasing, false);  // bars are axis-aligned
   for (const RequestRecord& r : m_store.requests()) {
-    if (r.endNs < m_startNs || r.beginNs > m_endNs || r.coordinator >= m_lanes) continue;
+    if (r.endNs < m_axis.startNs() || r.beginNs > m_axis.endNs() || r.coordinator >= m_lanes) continue;
     if (r.requestId != m_selected && requestIndex++ % requestStride != 0) continue;
     const double y = laneY(r.coordinator) - laneH * 0.32;
     QColor c = r.result == ErrorCode::kOk ? opColor(r.op) : nodeStateColor(NodeDisplayState::kDown, m_theme);
@@ -203,7 +157,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   // Messages: visible ones, sampled evenly above kMaxArrows, drawn in batches per traffic class.
   std::size_t visible = 0;
   for (const MessageRecord& m : m_store.messages())
-    if (m.endedNs >= m_startNs && m.sentNs <= m_endNs && m.from < m_lanes && m.to < m_lanes) ++visible;
+    if (m.endedNs >= m_axis.startNs() && m.sentNs <= m_axis.endNs() && m.from < m_lanes && m.to < m_lanes) ++visible;
   const std::size_t stride = visible > kMaxArrows ? (visible + kMaxArrows - 1) / kMaxArrows : 1;
   m_sampled = stride > 1 || requestStride > 1;
   // Antialiasing only while the arrows are few enough for it to stay cheap.
@@ -213,7 +167,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   QVector<QLineF> highlighted;
   std::size_t index = 0;
   for (const MessageRecord& m : m_store.messages()) {
-    if (m.endedNs < m_startNs || m.sentNs > m_endNs || m.from >= m_lanes || m.to >= m_lanes) continue;
+    if (m.endedNs < m_axis.startNs() || m.sentNs > m_axis.endNs() || m.from >= m_lanes || m.to >= m_lanes) continue;
     const bool selected = m_selected != 0 && m.requestId == m_selected;
     if (!selected && index++ % stride != 0) continue;
     const QLineF line(QPointF(xOf(m.sentNs), laneY(m.from)), QPointF(xOf(m.endedNs), laneY(m.to)));
@@ -265,7 +219,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   // Marks on the time axis: faults and changes in red, narration in the accent colour.
   std::array<double, 2> rowEnd = {-1e9, -1e9};  // labels take the first of two rows where they fit
   for (const TimeMark& mark : m_store.marks()) {
-    if (mark.atNs < m_startNs || mark.atNs > m_endNs) continue;
+    if (mark.atNs < m_axis.startNs() || mark.atNs > m_axis.endNs()) continue;
     const double x = xOf(mark.atNs);
     const QColor c = mark.narration ? m_theme.accent : nodeStateColor(NodeDisplayState::kDown, m_theme);
     p.setPen(QPen(c, 1.5 * s, Qt::DashLine));
@@ -279,11 +233,11 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   }
 
   // Now, and where the record starts.
-  if (m_nowNs >= m_startNs && m_nowNs <= m_endNs) {
+  if (m_nowNs >= m_axis.startNs() && m_nowNs <= m_axis.endNs()) {
     p.setPen(QPen(m_theme.text, 1.5 * s));
     p.drawLine(QPointF(xOf(m_nowNs), area.top()), QPointF(xOf(m_nowNs), area.bottom()));
   }
-  if (m_store.completeFromNs() > m_startNs) {
+  if (m_store.completeFromNs() > m_axis.startNs()) {
     QColor veil = m_theme.surface;
     veil.setAlpha(170);
     p.fillRect(QRectF(area.left(), area.top(), xOf(m_store.completeFromNs()) - area.left(), area.height()), veil);
@@ -291,7 +245,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
 
   // Status line.
   p.setPen(m_theme.mutedText);
-  QString status = m_follow ? tr("following virtual time") : tr("paused view — F or double-click to follow");
+  QString status = m_axis.following() ? tr("following virtual time") : tr("paused view — F or double-click to follow");
   if (m_sampled) status += tr(" · %1 messages in view, showing 1 in %2").arg(visible).arg(stride);
   if (m_selected != 0) status += tr(" · request %1 highlighted (click empty space to clear)").arg(m_selected);
   p.drawText(QRectF(area.left(), height() - kBottom * s + 4, area.width(), kBottom * s),
@@ -302,7 +256,7 @@ const MessageRecord* SpaceTimeView::messageAt(const QPointF& pos) const {
   const MessageRecord* best = nullptr;
   double bestD = 5.0 * m_theme.scale();
   const std::int64_t t = timeAt(pos.x());
-  const std::int64_t slack = (m_endNs - m_startNs) / 100;
+  const std::int64_t slack = (m_axis.endNs() - m_axis.startNs()) / 100;
   for (const MessageRecord& m : m_store.messages()) {
     if (m.endedNs < t - slack || m.sentNs > t + slack || m.from >= m_lanes || m.to >= m_lanes) continue;
     const double d =
@@ -319,7 +273,7 @@ const RequestRecord* SpaceTimeView::requestAt(const QPointF& pos) const {
   if (m_lanes == 0) return nullptr;
   const double laneH = plot().height() / static_cast<double>(m_lanes);
   const std::int64_t t = timeAt(pos.x());
-  const std::int64_t slack = (m_endNs - m_startNs) / 400;
+  const std::int64_t slack = (m_axis.endNs() - m_axis.startNs()) / 400;
   for (const RequestRecord& r : m_store.requests()) {
     if (r.coordinator >= m_lanes || t < r.beginNs - slack || t > r.endNs + slack) continue;
     const double y = laneY(r.coordinator) - laneH * 0.32;
@@ -329,20 +283,15 @@ const RequestRecord* SpaceTimeView::requestAt(const QPointF& pos) const {
 }
 
 void SpaceTimeView::wheelEvent(QWheelEvent* event) {
-  const double factor = std::pow(0.85, event->angleDelta().y() / 120.0);
-  const std::int64_t pivot = timeAt(event->position().x());
-  const auto span = static_cast<double>(m_endNs - m_startNs);
-  const double newSpan = std::clamp(span * factor, 1e4, 3.6e12);
-  const double left = static_cast<double>(pivot - m_startNs) / span;
-  const auto start = pivot - static_cast<std::int64_t>(left * newSpan);
-  setWindow(start, start + static_cast<std::int64_t>(newSpan));
+  m_axis.zoom(timeAt(event->position().x()), std::pow(0.85, event->angleDelta().y() / 120.0));
+  update();
   event->accept();
 }
 
 void SpaceTimeView::mousePressEvent(QMouseEvent* event) {
   if (event->button() != Qt::LeftButton) return;
   m_dragFrom = event->position();
-  m_dragStartNs = m_startNs;
+  m_dragStartNs = m_axis.startNs();
   m_dragged = false;
 }
 
@@ -351,8 +300,8 @@ void SpaceTimeView::mouseMoveEvent(QMouseEvent* event) {
     const double dx = event->position().x() - m_dragFrom->x();
     if (std::abs(dx) > 3) m_dragged = true;
     if (m_dragged) {
-      const auto shift = static_cast<std::int64_t>(dx / plot().width() * static_cast<double>(m_endNs - m_startNs));
-      const std::int64_t width = m_endNs - m_startNs;
+      const std::int64_t width = m_axis.widthNs();
+      const auto shift = static_cast<std::int64_t>(dx / plot().width() * static_cast<double>(width));
       setWindow(m_dragStartNs - shift, m_dragStartNs - shift + width);
     }
     return;
@@ -361,7 +310,7 @@ void SpaceTimeView::mouseMoveEvent(QMouseEvent* event) {
     QString text = tr("%1 %2 → %3\nsent %4, %5 after %6\n%7 bytes")
                        .arg(QString::fromStdString(std::string(messageKindName(m->kind))),
                             QString::fromStdString(nodeName(m->from)), QString::fromStdString(nodeName(m->to)))
-                       .arg(timeLabel(m->sentNs, 1))
+                       .arg(QStringLiteral("%1 ms").arg(static_cast<double>(m->sentNs) / 1e6, 0, 'f', 3))
                        .arg(m->dropped ? tr("lost") : tr("arrived"))
                        .arg(QString::fromStdString(formatDuration(Duration(m->endedNs - m->sentNs))))
                        .arg(m->bytes);

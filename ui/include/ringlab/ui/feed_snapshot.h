@@ -84,6 +84,27 @@ struct RequestRecord {
   ErrorCode result = ErrorCode::kOk;
 };
 
+// A fiber's life, for the fiber-scheduling view.
+struct FiberRecord {
+  std::uint64_t fiberId = 0;
+  NodeId node = 0;
+  FiberRole role{};
+  std::string name;
+  std::int64_t startNs = 0;
+  std::int64_t endNs = -1;  // -1 while it lives
+  bool cancelled = false;   // ended because its node crashed or stopped
+};
+
+// One period of a fiber: running on a core, ready and waiting for one, or blocked.
+struct FiberSliceRecord {
+  std::uint64_t fiberId = 0;
+  NodeId node = 0;
+  FiberRole role{};
+  FiberState state{};
+  std::int64_t startNs = 0;
+  std::int64_t endNs = 0;
+};
+
 // Something that happened to the cluster at one instant: a fault, a change, a narration point.
 struct TimeMark {
   std::int64_t atNs = 0;
@@ -142,6 +163,8 @@ struct FeedSnapshot {
   std::vector<MetricsSample> newSamples;            // intervals completed since the previous snapshot
   std::vector<MessageRecord> newMessages;           // messages delivered or dropped since the previous snapshot
   std::vector<RequestRecord> newRequests;           // requests completed since the previous snapshot
+  std::vector<FiberRecord> newFibers;               // fibers started or ended since the previous snapshot
+  std::vector<FiberSliceRecord> newSlices;          // fiber slices finished since the previous snapshot
   std::vector<TimeMark> newMarks;                   // faults, changes and narration since the previous snapshot
   bool recordingTruncated = false;  // more happened than a snapshot carries: only the newest records are here
   std::uint64_t operationsCompleted = 0;

@@ -42,6 +42,7 @@ class RingView;
 class ScenarioListModel;
 class SimulationFeed;
 class SpaceTimeView;
+class FiberView;
 class TrafficView;
 
 class MainWindow final : public QMainWindow {
@@ -65,6 +66,7 @@ class MainWindow final : public QMainWindow {
   TrafficView& trafficView() { return *m_trafficView; }
   ChartsView& chartsView() { return *m_chartsView; }
   SpaceTimeView& spacetimeView() { return *m_spacetimeView; }
+  FiberView& fiberView() { return *m_fiberView; }
   NodeTableModel& nodeModel() { return *m_nodeModel; }
   ActionLogModel& actionLog() { return *m_actionLog; }
   ScenarioListModel& scenarioList() { return *m_scenarioList; }
@@ -132,6 +134,7 @@ class MainWindow final : public QMainWindow {
   TrafficView* m_trafficView = nullptr;
   ChartsView* m_chartsView = nullptr;
   SpaceTimeView* m_spacetimeView = nullptr;
+  FiberView* m_fiberView = nullptr;
   QLabel* m_narration = nullptr;
   QLineEdit* m_keyLookup = nullptr;
   NodeTableModel* m_nodeModel = nullptr;
@@ -147,6 +150,7 @@ class MainWindow final : public QMainWindow {
   QDockWidget* m_controlsDock = nullptr;
   QDockWidget* m_chartsDock = nullptr;
   QDockWidget* m_spacetimeDock = nullptr;
+  QDockWidget* m_fibersDock = nullptr;
   QDockWidget* m_logDock = nullptr;
 
   QAction* m_playAction = nullptr;

@@ -14,6 +14,7 @@
 #include <QWidget>
 
 #include <ringlab/ui/theme.h>
+#include <ringlab/ui/time_axis.h>
 #include <ringlab/ui/timeline_store.h>
 
 namespace ringlab {
@@ -30,11 +31,11 @@ class SpaceTimeView final : public QWidget {
 
   // The visible time window; setting it stops following virtual time.
   void setWindow(std::int64_t startNs, std::int64_t endNs);
-  std::int64_t windowStartNs() const { return m_startNs; }
-  std::int64_t windowEndNs() const { return m_endNs; }
+  std::int64_t windowStartNs() const { return m_axis.startNs(); }
+  std::int64_t windowEndNs() const { return m_axis.endNs(); }
   // Follows virtual time again, keeping the current window width.
   void follow();
-  bool following() const { return m_follow; }
+  bool following() const { return m_axis.following(); }
 
   void selectRequest(std::uint64_t requestId);  // 0 clears
   std::uint64_t selectedRequest() const { return m_selected; }
@@ -63,7 +64,7 @@ class SpaceTimeView final : public QWidget {
 
  private:
   QRectF plot() const;
-  std::int64_t timeAt(double x) const;
+  std::int64_t timeAt(double x) const { return m_axis.timeAt(x, plot()); }
   const MessageRecord* messageAt(const QPointF& pos) const;
   const RequestRecord* requestAt(const QPointF& pos) const;
 
@@ -72,9 +73,7 @@ class SpaceTimeView final : public QWidget {
   std::size_t m_lanes = 0;
   std::vector<NodeDisplayState> m_states;
   std::int64_t m_nowNs = 0;
-  std::int64_t m_startNs = 0;
-  std::int64_t m_endNs = 60'000'000;  // 60 ms: a few requests' worth at a thousand a second
-  bool m_follow = true;
+  TimeAxis m_axis{60'000'000};  // 60 ms: a few requests' worth at a thousand a second
   std::uint64_t m_selected = 0;
   std::optional<QPointF> m_dragFrom;
   std::int64_t m_dragStartNs = 0;

@@ -1,0 +1,103 @@
+// Fiber scheduling on one node: each fiber (coordinator, replica, gossip, failure detector, hint replay, read
+// repair, anti-entropy, clients) as a lane of slices coloured by role — running solid, ready (waiting for a core)
+// light, blocked (waiting for a message, a timer or a lock) as a thin line — with short-lived fibers of a role
+// packed into shared lanes, and the node's run-queue length (fibers ready but not running) over time below.
+// Clicking a slice shows that fiber's lifetime and waits. Time follows the run until zoomed (wheel) or panned
+// (drag); F or a double-click follows again.
+//
+// Thread-safety: a widget; UI thread only. It keeps copies of snapshot values only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+
+#include <QWidget>
+
+#include <ringlab/ui/feed_snapshot.h>
+#include <ringlab/ui/theme.h>
+#include <ringlab/ui/time_axis.h>
+
+QT_BEGIN_NAMESPACE
+class QComboBox;
+QT_END_NAMESPACE
+
+namespace ringlab {
+
+QColor fiberRoleColor(FiberRole role);
+
+class FiberView final : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit FiberView(QWidget* parent = nullptr);
+
+  void setSnapshot(const FeedSnapshot& snapshot);
+  void setTheme(const Theme& theme);
+  void clear();
+  void setNode(NodeId node);
+  NodeId node() const { return m_node; }
+  void setWindow(std::int64_t startNs, std::int64_t endNs);
+  void follow();
+
+  // What a fiber did, from the recorded slices.
+  struct FiberSummary {
+    FiberRecord fiber;
+    std::int64_t runningNs = 0;
+    std::int64_t readyNs = 0;
+    std::int64_t blockedNs = 0;
+    std::size_t waits = 0;  // blocked periods
+    std::int64_t longestWaitNs = 0;
+  };
+  std::optional<FiberSummary> summarize(std::uint64_t fiberId) const;
+  void selectFiber(std::uint64_t fiberId);  // 0 clears
+  std::uint64_t selectedFiber() const { return m_selected; }
+
+  // Of the last paint: slices drawn and the largest run-queue length in view.
+  std::size_t slicesDrawn() const { return m_slicesDrawn; }
+  std::size_t maxRunQueue() const { return m_maxRunQueue; }
+  std::size_t fibersKnown() const { return m_fibers.size(); }
+
+  QSize sizeHint() const override { return {900, 360}; }
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+
+ private:
+  QRectF lanesArea() const;
+  QRectF queueArea() const;
+  void layoutLanes();  // assigns visible fibers of the node to lanes
+  std::optional<std::uint64_t> fiberAt(const QPointF& pos) const;
+
+  Theme m_theme = Theme::make(ThemeKind::kLight, false);
+  QComboBox* m_nodeBox = nullptr;
+  NodeId m_node = 0;
+  std::size_t m_nodeCount = 0;
+  std::unordered_map<std::uint64_t, FiberRecord> m_fibers;
+  std::deque<FiberSliceRecord> m_slices;
+  std::int64_t m_nowNs = 0;
+  TimeAxis m_axis{20'000'000};  // 20 ms
+  std::uint64_t m_selected = 0;
+  std::optional<QPointF> m_dragFrom;
+  std::int64_t m_dragStartNs = 0;
+  bool m_dragged = false;
+  // Layout of the last paint.
+  struct Lane {
+    FiberRole role{};
+    QString label;
+  };
+  std::vector<Lane> m_lanes;
+  std::unordered_map<std::uint64_t, std::size_t> m_laneOf;
+  std::size_t m_hiddenFibers = 0;
+  std::size_t m_slicesDrawn = 0;
+  std::size_t m_maxRunQueue = 0;
+};
+
+}  // namespace ringlab

@@ -1,0 +1,417 @@
+#include <ringlab/ui/fiber_view.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include <QComboBox>
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+#include <QWheelEvent>
+
+namespace ringlab {
+
+namespace {
+
+constexpr std::size_t kMaxSlices = 300'000;
+constexpr std::size_t kMaxFibers = 200'000;
+constexpr double kLeft = 96;
+constexpr double kTop = 34;
+constexpr double kAxis = 20;
+constexpr double kQueueHeight = 64;
+constexpr std::array<FiberRole, kFiberRoleCount> kRoleOrder = {
+    FiberRole::kClient, FiberRole::kCoordinator, FiberRole::kReplica,     FiberRole::kRepair, FiberRole::kHints,
+    FiberRole::kGossip, FiberRole::kDetector,    FiberRole::kAntiEntropy, FiberRole::kSystem};
+
+std::size_t maxLanesFor(FiberRole role) {
+  switch (role) {
+    case FiberRole::kCoordinator:
+    case FiberRole::kReplica:
+    case FiberRole::kClient: return 6;
+    default: return 3;
+  }
+}
+
+QString ms(std::int64_t ns) { return QString::fromStdString(formatDuration(Duration(ns))); }
+
+}  // namespace
+
+QColor fiberRoleColor(FiberRole role) {
+  switch (role) {
+    case FiberRole::kCoordinator: return QColor(0x1f, 0x78, 0xd1);
+    case FiberRole::kReplica: return QColor(0xe6, 0x55, 0x0d);
+    case FiberRole::kGossip: return QColor(0x86, 0x8e, 0x96);
+    case FiberRole::kDetector: return QColor(0x5c, 0x5f, 0x66);
+    case FiberRole::kHints: return QColor(0xae, 0x3e, 0xc9);
+    case FiberRole::kRepair: return QColor(0x2f, 0x9e, 0x44);
+    case FiberRole::kAntiEntropy: return QColor(0x66, 0xa8, 0x0f);
+    case FiberRole::kClient: return QColor(0x0c, 0xa6, 0x78);
+    case FiberRole::kSystem: return QColor(0x99, 0x7a, 0x5c);
+  }
+  return Qt::gray;
+}
+
+FiberView::FiberView(QWidget* parent) : QWidget(parent) {
+  setMouseTracking(true);
+  setFocusPolicy(Qt::ClickFocus);
+  setAttribute(Qt::WA_OpaquePaintEvent);
+  m_nodeBox = new QComboBox(this);
+  m_nodeBox->setToolTip(tr("The node whose fibers are shown"));
+  m_nodeBox->move(6, 4);
+  connect(m_nodeBox, &QComboBox::currentIndexChanged, this, [this](int i) {
+    if (i >= 0) setNode(static_cast<NodeId>(i));
+  });
+}
+
+void FiberView::setTheme(const Theme& theme) {
+  m_theme = theme;
+  update();
+}
+
+void FiberView::clear() {
+  m_fibers.clear();
+  m_slices.clear();
+  m_selected = 0;
+  m_nowNs = 0;
+  m_axis.follow(0);
+  update();
+}
+
+void FiberView::setNode(NodeId node) {
+  m_node = node;
+  m_selected = 0;
+  if (m_nodeBox->currentIndex() != static_cast<int>(node) && static_cast<int>(node) < m_nodeBox->count()) {
+    const QSignalBlocker block(m_nodeBox);
+    m_nodeBox->setCurrentIndex(static_cast<int>(node));
+  }
+  update();
+}
+
+void FiberView::setWindow(std::int64_t startNs, std::int64_t endNs) {
+  m_axis.set(startNs, endNs);
+  update();
+}
+
+void FiberView::follow() {
+  m_axis.follow(m_nowNs);
+  update();
+}
+
+void FiberView::setSnapshot(const FeedSnapshot& s) {
+  if (s.nowNs < m_nowNs) clear();
+  m_nowNs = s.nowNs;
+  if (s.nodes.size() != m_nodeCount) {
+    m_nodeCount = s.nodes.size();
+    const QSignalBlocker block(m_nodeBox);
+    m_nodeBox->clear();
+    for (const NodeInfo& n : s.nodes) m_nodeBox->addItem(QString::fromStdString(nodeName(n.id)));
+    m_nodeBox->setCurrentIndex(static_cast<int>(std::min<std::size_t>(m_node, m_nodeCount - 1)));
+    m_nodeBox->adjustSize();
+  }
+  for (const FiberRecord& f : s.newFibers) {
+    if (f.startNs >= 0) {
+      m_fibers[f.fiberId] = f;
+    } else if (auto it = m_fibers.find(f.fiberId); it != m_fibers.end()) {
+      it->second.endNs = f.endNs;
+      it->second.cancelled = f.cancelled;
+    }
+  }
+  for (const FiberSliceRecord& slice : s.newSlices) {
+    // Fibers started before recording began (a node's long-lived fibers start with it) are known by their slices.
+    if (!m_fibers.contains(slice.fiberId)) {
+      m_fibers[slice.fiberId] = FiberRecord{
+          slice.fiberId, slice.node, slice.role, std::string(fiberRoleName(slice.role)), slice.startNs, -1, false};
+    }
+  }
+  m_slices.insert(m_slices.end(), s.newSlices.begin(), s.newSlices.end());
+  while (m_slices.size() > kMaxSlices) m_slices.pop_front();
+  if (m_fibers.size() > kMaxFibers && !m_slices.empty()) {
+    const std::int64_t oldest = m_slices.front().startNs;
+    std::erase_if(m_fibers,
+                  [oldest](const auto& entry) { return entry.second.endNs >= 0 && entry.second.endNs < oldest; });
+  }
+  m_axis.advance(m_nowNs);
+  update();
+}
+
+QRectF FiberView::lanesArea() const {
+  const double s = m_theme.scale();
+  return QRectF(kLeft * s, kTop * s, width() - kLeft * s - 8, height() - (kTop + kAxis + kQueueHeight + 8) * s);
+}
+
+QRectF FiberView::queueArea() const {
+  const double s = m_theme.scale();
+  const QRectF lanes = lanesArea();
+  return QRectF(lanes.left(), lanes.bottom() + (kAxis + 4) * s, lanes.width(), kQueueHeight * s);
+}
+
+void FiberView::layoutLanes() {
+  m_lanes.clear();
+  m_laneOf.clear();
+  m_hiddenFibers = 0;
+  std::vector<const FiberRecord*> visible;
+  for (const auto& [id, f] : m_fibers) {
+    if (f.node != m_node || f.startNs > m_axis.endNs()) continue;
+    if (f.endNs >= 0 && f.endNs < m_axis.startNs()) continue;
+    visible.push_back(&f);
+  }
+  std::sort(visible.begin(), visible.end(), [](const FiberRecord* a, const FiberRecord* b) {
+    return a->startNs != b->startNs ? a->startNs < b->startNs : a->fiberId < b->fiberId;
+  });
+  for (FiberRole role : kRoleOrder) {
+    std::vector<std::int64_t> laneEnd;  // per lane of this role, when its last fiber ended
+    std::vector<std::size_t> laneIndex;
+    for (const FiberRecord* f : visible) {
+      if (f->role != role) continue;
+      const std::int64_t end = f->endNs >= 0 ? f->endNs : m_nowNs;
+      std::size_t lane = laneEnd.size();
+      for (std::size_t i = 0; i < laneEnd.size(); ++i) {
+        if (laneEnd[i] < f->startNs) {
+          lane = i;
+          break;
+        }
+      }
+      if (lane == laneEnd.size()) {
+        if (laneEnd.size() >= maxLanesFor(role)) {
+          ++m_hiddenFibers;
+          continue;
+        }
+        laneEnd.push_back(end);
+        laneIndex.push_back(m_lanes.size());
+        const QString name = QString::fromStdString(std::string(fiberRoleName(role)));
+        m_lanes.push_back({role, laneEnd.size() == 1 ? name : QString()});
+      }
+      laneEnd[lane] = end;
+      m_laneOf[f->fiberId] = laneIndex[lane];
+    }
+  }
+}
+
+void FiberView::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  p.fillRect(rect(), m_theme.surface);
+  const double s = m_theme.scale();
+  const QRectF area = lanesArea();
+  m_slicesDrawn = 0;
+  m_maxRunQueue = 0;
+  layoutLanes();
+  const QFontMetricsF fm(font());
+
+  // Header: what this is, beside the node selector.
+  p.setPen(m_theme.text);
+  const double headerX = m_nodeBox->geometry().right() + 10;
+  p.drawText(QRectF(headerX, 0, width() - headerX - 8, kTop * s), Qt::AlignVCenter | Qt::AlignLeft,
+             tr("fibers: running ▮ solid · ready (waiting for a core) ▮ light · blocked — line"));
+
+  if (m_lanes.empty()) {
+    p.setPen(m_theme.mutedText);
+    p.drawText(area, Qt::AlignCenter,
+               m_nodeCount == 0 ? tr("No run yet: open a scenario.") : tr("No fiber of this node ran in this window."));
+    return;
+  }
+  const double laneH = std::clamp(area.height() / static_cast<double>(m_lanes.size()), 6.0, 30.0 * s);
+  for (std::size_t i = 0; i < m_lanes.size(); ++i) {
+    const double y = area.top() + laneH * static_cast<double>(i);
+    if (i % 2 == 0) p.fillRect(QRectF(area.left(), y, area.width(), laneH), m_theme.background);
+    if (!m_lanes[i].label.isEmpty()) {
+      p.setPen(fiberRoleColor(m_lanes[i].role));
+      p.drawText(QRectF(0, y, area.left() - 6, std::max(laneH, fm.height())), Qt::AlignRight | Qt::AlignTop,
+                 m_lanes[i].label);
+    }
+  }
+
+  // Slices, and the run queue from the ready ones.
+  std::vector<std::pair<std::int64_t, int>> queueSteps;
+  const QColor blockedColor = m_theme.mutedText;
+  for (const FiberSliceRecord& slice : m_slices) {
+    if (slice.node != m_node || slice.endNs < m_axis.startNs() || slice.startNs > m_axis.endNs()) continue;
+    if (slice.state == FiberState::kReady) {
+      queueSteps.emplace_back(slice.startNs, +1);
+      queueSteps.emplace_back(slice.endNs, -1);
+    }
+    const auto lane = m_laneOf.find(slice.fiberId);
+    if (lane == m_laneOf.end()) continue;
+    const auto fiber = m_fibers.find(slice.fiberId);
+    const FiberRole role = fiber != m_fibers.end() ? fiber->second.role : FiberRole::kSystem;
+    const double x0 = m_axis.xOf(slice.startNs, area);
+    const double x1 = std::max(x0 + 1.0, m_axis.xOf(slice.endNs, area));
+    const double y = area.top() + laneH * static_cast<double>(lane->second);
+    const bool selected = slice.fiberId == m_selected;
+    QColor c = fiberRoleColor(role);
+    switch (slice.state) {
+      case FiberState::kRunning: p.fillRect(QRectF(x0, y + 1, x1 - x0, laneH - 2), c); break;
+      case FiberState::kReady:
+        c.setAlpha(90);
+        p.fillRect(QRectF(x0, y + laneH * 0.2, x1 - x0, laneH * 0.6), c);
+        break;
+      case FiberState::kBlocked: p.fillRect(QRectF(x0, y + laneH / 2 - 0.75, x1 - x0, 1.5), blockedColor); break;
+    }
+    if (selected) {
+      p.setPen(QPen(m_theme.text, 1.5));
+      p.setBrush(Qt::NoBrush);
+      p.drawRect(QRectF(x0, y, x1 - x0, laneH));
+    }
+    ++m_slicesDrawn;
+  }
+  m_axis.paint(p, QRectF(area.left(), area.top(), area.width(), area.height()), m_theme, kAxis * s);
+
+  // Run-queue length over time.
+  const QRectF q = queueArea();
+  p.setPen(m_theme.mutedText);
+  p.drawText(QRectF(0, q.top(), q.left() - 6, q.height()), Qt::AlignRight | Qt::AlignVCenter, tr("run queue"));
+  std::sort(queueSteps.begin(), queueSteps.end());
+  int depth = 0;
+  int maxDepth = 1;
+  for (const auto& [t, d] : queueSteps) {
+    depth += d;
+    maxDepth = std::max(maxDepth, depth);
+  }
+  QPolygonF area2;
+  area2 << QPointF(q.left(), q.bottom());
+  depth = 0;
+  for (const auto& [t, d] : queueSteps) {
+    const double x = std::clamp(m_axis.xOf(t, q), q.left(), q.right());
+    area2 << QPointF(x, q.bottom() - q.height() * depth / maxDepth);
+    depth += d;
+    area2 << QPointF(x, q.bottom() - q.height() * depth / maxDepth);
+  }
+  area2 << QPointF(q.right(), q.bottom() - q.height() * depth / maxDepth) << QPointF(q.right(), q.bottom());
+  QColor fill = m_theme.accent;
+  fill.setAlpha(110);
+  p.setPen(Qt::NoPen);
+  p.setBrush(fill);
+  p.drawPolygon(area2);
+  p.setPen(QPen(m_theme.grid, 1));
+  p.setBrush(Qt::NoBrush);
+  p.drawRect(q);
+  p.setPen(m_theme.mutedText);
+  p.drawText(q.adjusted(4, 2, -4, -2), Qt::AlignTop | Qt::AlignLeft, tr("max %1 ready").arg(maxDepth));
+  m_maxRunQueue = queueSteps.empty() ? 0 : static_cast<std::size_t>(maxDepth);
+
+  // Status and the selected fiber's summary.
+  QStringList status;
+  status << (m_axis.following() ? tr("following virtual time") : tr("F or double-click to follow"));
+  if (m_hiddenFibers > 0) status << tr("%1 more fibers not shown (too many at once)").arg(m_hiddenFibers);
+  p.drawText(QRectF(q.left(), height() - fm.height() - 2, q.width(), fm.height()), Qt::AlignRight | Qt::AlignVCenter,
+             status.join(QStringLiteral(" · ")));
+  if (const auto summary = summarize(m_selected)) {
+    const FiberRecord& f = summary->fiber;
+    const QString text =
+        tr("%1 (%2) on %3\nstarted %4 %5\nrunning %6 · ready %7 · blocked %8\nwaited %9 times, longest %10")
+            .arg(QString::fromStdString(f.name), QString::fromStdString(std::string(fiberRoleName(f.role))),
+                 QString::fromStdString(nodeName(f.node)))
+            .arg(ms(f.startNs))
+            .arg(f.endNs < 0 ? tr("· still alive")
+                             : tr("· %1 %2").arg(f.cancelled ? tr("cancelled at") : tr("ended at"), ms(f.endNs)))
+            .arg(ms(summary->runningNs), ms(summary->readyNs), ms(summary->blockedNs))
+            .arg(summary->waits)
+            .arg(ms(summary->longestWaitNs));
+    const QRectF box = fm.boundingRect(QRectF(0, 0, 520 * s, 200 * s), Qt::TextWordWrap, text).adjusted(-8, -6, 8, 6);
+    const QRectF placed(area.right() - box.width() - 6, area.top() + 6, box.width(), box.height());
+    QColor bg = m_theme.surface;
+    bg.setAlpha(235);
+    p.setPen(QPen(m_theme.grid, 1));
+    p.setBrush(bg);
+    p.drawRoundedRect(placed, 6, 6);
+    p.setPen(m_theme.text);
+    p.drawText(placed.adjusted(8, 6, -8, -6), Qt::TextWordWrap, text);
+  }
+}
+
+std::optional<FiberView::FiberSummary> FiberView::summarize(std::uint64_t fiberId) const {
+  const auto it = m_fibers.find(fiberId);
+  if (fiberId == 0 || it == m_fibers.end()) return std::nullopt;
+  FiberSummary summary;
+  summary.fiber = it->second;
+  for (const FiberSliceRecord& slice : m_slices) {
+    if (slice.fiberId != fiberId) continue;
+    const std::int64_t d = slice.endNs - slice.startNs;
+    switch (slice.state) {
+      case FiberState::kRunning: summary.runningNs += d; break;
+      case FiberState::kReady: summary.readyNs += d; break;
+      case FiberState::kBlocked:
+        summary.blockedNs += d;
+        ++summary.waits;
+        summary.longestWaitNs = std::max(summary.longestWaitNs, d);
+        break;
+    }
+  }
+  return summary;
+}
+
+void FiberView::selectFiber(std::uint64_t fiberId) {
+  m_selected = fiberId;
+  update();
+}
+
+std::optional<std::uint64_t> FiberView::fiberAt(const QPointF& pos) const {
+  const QRectF area = lanesArea();
+  if (!area.contains(pos) || m_lanes.empty()) return std::nullopt;
+  const double laneH = std::clamp(area.height() / static_cast<double>(m_lanes.size()), 6.0, 30.0 * m_theme.scale());
+  const auto lane = static_cast<std::size_t>((pos.y() - area.top()) / laneH);
+  const std::int64_t t = m_axis.timeAt(pos.x(), area);
+  const std::int64_t slack = m_axis.widthNs() / 300;
+  for (const FiberSliceRecord& slice : m_slices) {
+    if (slice.node != m_node || slice.endNs < t - slack || slice.startNs > t + slack) continue;
+    const auto it = m_laneOf.find(slice.fiberId);
+    if (it != m_laneOf.end() && it->second == lane) return slice.fiberId;
+  }
+  return std::nullopt;
+}
+
+void FiberView::wheelEvent(QWheelEvent* event) {
+  m_axis.zoom(m_axis.timeAt(event->position().x(), lanesArea()), std::pow(0.85, event->angleDelta().y() / 120.0));
+  update();
+  event->accept();
+}
+
+void FiberView::mousePressEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton) return;
+  m_dragFrom = event->position();
+  m_dragStartNs = m_axis.startNs();
+  m_dragged = false;
+}
+
+void FiberView::mouseMoveEvent(QMouseEvent* event) {
+  if (m_dragFrom && (event->buttons() & Qt::LeftButton)) {
+    const double dx = event->position().x() - m_dragFrom->x();
+    if (std::abs(dx) > 3) m_dragged = true;
+    if (m_dragged) {
+      const std::int64_t width = m_axis.widthNs();
+      const auto shift = static_cast<std::int64_t>(dx / lanesArea().width() * static_cast<double>(width));
+      setWindow(m_dragStartNs - shift, m_dragStartNs - shift + width);
+    }
+    return;
+  }
+  if (const auto id = fiberAt(event->position())) {
+    const FiberRecord& f = m_fibers.at(*id);
+    QToolTip::showText(
+        event->globalPosition().toPoint(),
+        tr("%1 (%2)\nclick for its lifetime and waits")
+            .arg(QString::fromStdString(f.name), QString::fromStdString(std::string(fiberRoleName(f.role)))),
+        this);
+  } else {
+    QToolTip::hideText();
+  }
+}
+
+void FiberView::mouseReleaseEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton || !m_dragFrom) return;
+  m_dragFrom.reset();
+  if (m_dragged) return;
+  selectFiber(fiberAt(event->position()).value_or(0));
+}
+
+void FiberView::mouseDoubleClickEvent(QMouseEvent*) { follow(); }
+
+void FiberView::keyPressEvent(QKeyEvent* event) {
+  if (event->key() == Qt::Key_F) {
+    follow();
+    return;
+  }
+  QWidget::keyPressEvent(event);
+}
+
+}  // namespace ringlab
