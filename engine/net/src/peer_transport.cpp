@@ -135,6 +135,10 @@ void PeerTransport::spawnFiber(std::string name, std::function<void()> body) {
 void PeerTransport::start() {
   if (m_acceptor) spawnFiber("peer-accept", [this] { acceptLoop(); });
   for (const HostPort& seed : m_config.seeds) {
+    const bool self = seed.port == m_config.self.peerPort &&
+                      (seed.host == m_config.self.host || seed.host == m_config.bindHost ||
+                       (seed.host == "localhost" && m_config.bindHost == "127.0.0.1"));
+    if (self) continue;  // a shared seed list may name this node too
     spawnFiber("seed " + seed.toString(), [this, seed] { dialSeed(seed); });
   }
 }
@@ -351,15 +355,14 @@ Result<std::shared_ptr<PeerTransport::Socket>> PeerTransport::connectAndHandshak
   if (!challenge) return Status(challenge.status().code(), where + ": " + challenge.status().message());
   if (!challenge->accepted) {
     m_stats.handshakesRefused++;
-    spdlog::error("peer at {} refused this node: {}", where, challenge->reason);
     return Status(ErrorCode::kInvalidArgument, where + " refused the handshake: " + challenge->reason);
   }
   const Proof expected = computeProof(m_config.secret, "acceptor", m_config.cluster, challenge->nonce, hello.nonce,
                                       challenge->self.node, m_config.self.node);
   if (!proofsEqual(expected, challenge->proof)) {
     m_stats.handshakesRefused++;
-    spdlog::error("peer at {} does not know the cluster secret of '{}'; not connecting", where, m_config.cluster);
-    return Status(ErrorCode::kInvalidArgument, where + " failed to prove the cluster secret");
+    return Status(ErrorCode::kInvalidArgument,
+                  where + " failed to prove the secret of cluster '" + m_config.cluster + "'; not connecting");
   }
   if (challenge->self.node == m_config.self.node) {
     return Status(ErrorCode::kInvalidArgument, where + " is this node itself");
@@ -374,7 +377,6 @@ Result<std::shared_ptr<PeerTransport::Socket>> PeerTransport::connectAndHandshak
   if (!welcome) return Status(welcome.status().code(), where + ": " + welcome.status().message());
   if (!welcome->accepted) {
     m_stats.handshakesRefused++;
-    spdlog::error("peer at {} refused this node: {}", where, welcome->reason);
     return Status(ErrorCode::kInvalidArgument, where + " refused the handshake: " + welcome->reason);
   }
   peer = challenge->self;
@@ -388,6 +390,7 @@ Result<std::shared_ptr<PeerTransport::Socket>> PeerTransport::connectAndHandshak
 
 void PeerTransport::dialSeed(HostPort seed) {
   Duration backoff = kInitialBackoff;
+  std::string lastError;
   while (!m_stopping) {
     MemberAddress peer;
     auto connected = connectAndHandshake(seed, peer);
@@ -404,8 +407,17 @@ void PeerTransport::dialSeed(HostPort seed) {
       spdlog::info("seed {} is {}", seed.toString(), nodeName(peer.node));
       return;
     }
-    if (connected.status().message().find("is this node itself") != std::string::npos) return;
-    spdlog::debug("seed {}: {}", seed.toString(), connected.status().message());
+    const std::string error = connected.status().message();
+    if (error.find("is this node itself") != std::string::npos || error.find("own id") != std::string::npos) return;
+    if (error != lastError) {
+      // Refusals are worth an operator's attention; a seed that is not up yet is not.
+      if (connected.status().code() == ErrorCode::kInvalidArgument) {
+        spdlog::error("seed {}: {}", seed.toString(), error);
+      } else {
+        spdlog::info("seed {} not reachable yet: {}", seed.toString(), error);
+      }
+      lastError = error;
+    }
     boost::asio::steady_timer timer(m_rt.loop().io());
     timer.expires_after(backoff);
     awaitHandler<ErrorCodeT>([&](auto handler) { timer.async_wait(std::move(handler)); });
