@@ -28,7 +28,7 @@ TEST(RespParserTest, ParsesMultibulkAndInlineCommandsInOrder) {
 
 TEST(RespParserTest, WaitsForMoreBytesAtEveryPossibleSplit) {
   using namespace std::string_literals;
-  const std::string full = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$10\r\nbinary\0\r\nxy\r\n"s;
+  const std::string full = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$11\r\nbinary\0\r\nxy\r\n"s;
   for (std::size_t split = 0; split <= full.size(); ++split) {
     RespParser parser;
     Args args;
