@@ -325,6 +325,7 @@ void Daemon::acceptClients() {
     }
     ErrorCodeT ignored;
     socket->set_option(tcp::no_delay(true), ignored);
+    socket->non_blocking(true, ignored);
     m_clients.erase(std::remove_if(m_clients.begin(), m_clients.end(), [](auto& w) { return w.expired(); }),
                     m_clients.end());
     m_clients.push_back(socket);
@@ -378,10 +379,22 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
       appendError(out, "ERR " + parser.error());
     }
     if (!out.empty()) {
-      OperationDeadline deadline(*m_io, *socket, kClientWriteTimeout);
-      auto [wec, written] = awaitHandler<ErrorCodeT, std::size_t>(
-          [&](auto handler) { boost::asio::async_write(*socket, boost::asio::buffer(out), std::move(handler)); });
+      // Most replies fit the socket buffer: write them at once, and wait (with a deadline) only for the rest.
+      ErrorCodeT wec;
+      std::size_t written = socket->write_some(boost::asio::buffer(out), wec);
+      if (wec == boost::asio::error::would_block || wec == boost::asio::error::try_again) {
+        wec = {};
+        written = 0;
+      }
       if (wec) break;
+      if (written < out.size()) {
+        OperationDeadline deadline(*m_io, *socket, kClientWriteTimeout);
+        auto [aec, rest] = awaitHandler<ErrorCodeT, std::size_t>([&](auto handler) {
+          boost::asio::async_write(*socket, boost::asio::buffer(out.data() + written, out.size() - written),
+                                   std::move(handler));
+        });
+        if (aec) break;
+      }
     }
     if (failed || client.quit) break;
   }
@@ -410,6 +423,12 @@ void Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
     if (j - i <= 1) {
       executeOne(client, batch[i], replies[i]);
       ++i;
+      continue;
+    }
+    if (m_config.quorum.n == 1) {
+      // Every operation is served locally without waiting for a peer: concurrency would only add fiber switches.
+      for (std::size_t k = i; k < j; ++k) executeOne(client, batch[k], replies[k]);
+      i = j;
       continue;
     }
     struct Latch {

@@ -5,7 +5,11 @@
 namespace ringlab::net {
 
 RealRuntime::RealRuntime(FiberLoop& loop, NodeId self, std::size_t concurrency, std::uint64_t seed)
-    : m_loop(loop), m_self(self), m_concurrency(concurrency == 0 ? 1 : concurrency), m_rng(seed) {}
+    : m_loop(loop),
+      m_self(self),
+      m_concurrency(concurrency == 0 ? 1 : concurrency),
+      m_rng(seed),
+      m_wheel(loop.io()) {}
 
 RealRuntime::~RealRuntime() { stop(); }
 
@@ -47,24 +51,50 @@ void RealRuntime::checkAlive() {
 TimerId RealRuntime::startTimer(Duration delay, std::function<void()> callback) {
   const TimerId id = ++m_nextTimer;
   if (m_stopped) return id;
-  auto timer = std::make_shared<boost::asio::steady_timer>(m_loop.io());
-  timer->expires_after(delay);
-  m_timers.emplace(id, timer);
-  timer->async_wait([this, id, timer, callback = std::move(callback)](const boost::system::error_code& ec) {
-    if (ec) return;
-    auto it = m_timers.find(id);
-    if (it == m_timers.end() || it->second != timer) return;
-    m_timers.erase(it);
-    if (!m_stopped) callback();
-  });
+  const auto due = std::chrono::steady_clock::now() + delay;
+  m_timers.emplace(id, PendingTimer{due, std::move(callback)});
+  m_timerQueue.emplace(std::make_pair(due, id), id);
+  if (!m_armedFor || due < *m_armedFor) armTimer();
   return id;
 }
 
 void RealRuntime::cancelTimer(TimerId id) {
   auto it = m_timers.find(id);
   if (it == m_timers.end()) return;
-  it->second->cancel();
+  m_timerQueue.erase(std::make_pair(it->second.due, id));
   m_timers.erase(it);
+  // The Asio timer stays armed; when it fires early it re-arms for what is due then.
+}
+
+void RealRuntime::armTimer() {
+  if (m_timerQueue.empty() || m_stopped) {
+    m_armedFor.reset();
+    return;
+  }
+  const auto due = m_timerQueue.begin()->first.first;
+  m_armedFor = due;
+  m_wheel.expires_at(due);
+  m_wheel.async_wait([this, due](const boost::system::error_code& ec) {
+    if (ec || m_stopped || m_armedFor != due) return;  // re-armed for an earlier deadline meanwhile
+    m_armedFor.reset();
+    fireTimers();
+  });
+}
+
+void RealRuntime::fireTimers() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!m_timerQueue.empty() && !m_stopped) {
+    auto first = m_timerQueue.begin();
+    if (first->first.first > now) break;
+    const TimerId id = first->second;
+    m_timerQueue.erase(first);
+    auto it = m_timers.find(id);
+    if (it == m_timers.end()) continue;
+    std::function<void()> callback = std::move(it->second.callback);
+    m_timers.erase(it);
+    callback();
+  }
+  armTimer();
 }
 
 void RealRuntime::send(Message message) {
@@ -75,8 +105,10 @@ void RealRuntime::send(Message message) {
 
 void RealRuntime::stop() {
   m_stopped = true;
-  for (auto& [id, timer] : m_timers) timer->cancel();
   m_timers.clear();
+  m_timerQueue.clear();
+  m_wheel.cancel();
+  m_armedFor.reset();
   for (auto* timer : m_sleeps) timer->cancel();
 }
 

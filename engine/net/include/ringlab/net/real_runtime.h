@@ -12,6 +12,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <set>
 #include <string>
 
@@ -63,8 +65,19 @@ class RealRuntime final : public Runtime {
   EventBus m_events;
   MessageTransport* m_transport = nullptr;
   bool m_stopped = false;
+  // Timers live in one ordered queue served by a single Asio timer armed for the earliest deadline: starting and
+  // cancelling one (two per coordinated request) costs a map insertion and erasure, not an Asio timer each.
+  void armTimer();
+  void fireTimers();
+  struct PendingTimer {
+    std::chrono::steady_clock::time_point due;
+    std::function<void()> callback;
+  };
   TimerId m_nextTimer = 0;
-  std::map<TimerId, std::shared_ptr<boost::asio::steady_timer>> m_timers;
+  std::map<TimerId, PendingTimer> m_timers;
+  std::map<std::pair<std::chrono::steady_clock::time_point, TimerId>, TimerId> m_timerQueue;
+  boost::asio::steady_timer m_wheel;
+  std::optional<std::chrono::steady_clock::time_point> m_armedFor;
   std::set<boost::asio::steady_timer*> m_sleeps;
 };
 
