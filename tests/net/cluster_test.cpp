@@ -28,7 +28,10 @@ struct Cluster {
     }
     return eventually([&] {
       for (auto& node : nodes) {
-        if (node->info("ring_members") != "3" || node->info("ring_members_up") != "3") return false;
+        if (node->info("ring_members") != "3" || node->info("ring_members_up") != "3" ||
+            node->info("ring_members_heard") != "3") {
+          return false;
+        }
       }
       return true;
     });

@@ -815,6 +815,12 @@ std::string Daemon::infoText(std::string_view section) {
     line("ring_version", std::to_string(m_ringVersion));
     line("ring_members", std::to_string(members.size()));
     line("ring_members_up", std::to_string(up));
+    std::size_t heard = 0;  // members this node has had gossip from (itself included), not just heard named
+    for (NodeId member : members) {
+      const auto info = m_node->membership().member(member);
+      heard += member == m_nodeId || (info && info->generation != 0);
+    }
+    line("ring_members_heard", std::to_string(heard));
     line("ring_nodes", names);
     line("ring_vnodes_per_node", std::to_string(m_config.vnodes));
     line("replication_n", std::to_string(m_config.quorum.n));
