@@ -99,6 +99,7 @@ class RespClient {
   RespClient& operator=(const RespClient&) = delete;
 
   bool connected() const { return m_connected; }
+  int fd() const { return m_fd; }
 
   bool sendRaw(std::string_view bytes) {
     std::size_t sent = 0;

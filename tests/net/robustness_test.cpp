@@ -165,6 +165,32 @@ TEST_F(RobustnessTest, TheAdminEndpointRequiresItsToken) {
   EXPECT_EQ(shell(base + "/metrics -H 'Authorization: Bearer tok3n'"), "200");
 }
 
+TEST_F(RobustnessTest, EventsStreamNewlineDelimitedJsonOfWhatHappens) {
+  RespClient events(node->adminPort());
+  ASSERT_TRUE(events.sendRaw("GET /events?types=request_completed,fiber_slice&rate=1000 HTTP/1.1\r\n"
+                             "Host: x\r\nAuthorization: Bearer tok3n\r\n\r\n"));
+  // Requests happen after the stream is open (the hello line proves it is).
+  std::string received;
+  auto readUntil = [&](const std::string& needle) {
+    char buffer[4096];
+    while (received.find(needle) == std::string::npos) {
+      const ssize_t n = ::recv(events.fd(), buffer, sizeof buffer, 0);
+      if (n <= 0) return false;
+      received.append(buffer, static_cast<std::size_t>(n));
+    }
+    return true;
+  };
+  ASSERT_TRUE(readUntil("\"type\":\"hello\""));
+  RespClient client(node->clientPort());
+  ASSERT_EQ(client.command({"SET", "watched", "1"}).text, "OK");
+  ASSERT_TRUE(readUntil("\"key\":\"watched\""));
+  EXPECT_NE(received.find("200 OK"), std::string::npos);
+  EXPECT_NE(received.find("application/x-ndjson"), std::string::npos);
+  EXPECT_NE(received.find("{\"type\":\"request_completed\""), std::string::npos);
+  EXPECT_NE(received.find("\"result\":\"ok\""), std::string::npos) << received;
+  ASSERT_TRUE(readUntil("\"type\":\"fiber_slice\""));
+}
+
 TEST(CommandLineTest, BadInputGivesAClearErrorAndNoCrash) {
   TempDir dir("ringlabd-flags");
   const std::string bin = RINGLABD_PATH;

@@ -235,6 +235,7 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
     double rate = 0;
     TimePoint refilled;
     std::uint64_t dropped = 0;
+    bool reportDue = false;  // set once a second: time to say how many events were left out
     bool closed = false;
     boost::fibers::mutex mutex;
     boost::fibers::condition_variable wake;
@@ -292,6 +293,7 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
     ticker->expires_after(std::chrono::seconds(1));
     ticker->async_wait([stream, tickAlive, &tick](const ErrorCodeT& e) {
       if (e || !*tickAlive) return;
+      stream->reportDue = true;
       if (stream->dropped > 0) stream->wake.notify_one();
       tick();
     });
@@ -310,13 +312,16 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
   while (!m_stopping) {
     {
       std::unique_lock lock(stream->mutex);
-      while (!stream->closed && !m_stopping && stream->lines.empty() && stream->dropped == 0) stream->wake.wait(lock);
+      while (!stream->closed && !m_stopping && stream->lines.empty() && !(stream->reportDue && stream->dropped > 0)) {
+        stream->wake.wait(lock);
+      }
     }
     if (stream->closed || m_stopping) return;
     out.clear();
-    if (stream->dropped > 0) {
+    if (stream->reportDue && stream->dropped > 0) {
       out += boost::json::serialize(boost::json::object{{"type", "sampled"}, {"dropped", stream->dropped}}) + "\n";
       stream->dropped = 0;
+      stream->reportDue = false;
     }
     while (!stream->lines.empty()) {
       out += stream->lines.front();
