@@ -52,15 +52,16 @@ void loadYaml(const std::string& path, const po::options_description& options, p
     if (item.second.IsSequence()) {
       std::string joined;
       for (const auto& v : item.second) joined += (joined.empty() ? "" : ",") + v.as<std::string>();
-      args.push_back("--" + key + "=" + joined);
+      if (!joined.empty()) args.push_back("--" + key + "=" + joined);
     } else if (item.second.IsScalar()) {
       const std::string value = item.second.as<std::string>();
+      if (value.empty()) continue;  // an empty value keeps the default
       if (value == "true" && options.find(key, false).semantic()->max_tokens() == 0) {
         args.push_back("--" + key);
       } else if (value != "false" || options.find(key, false).semantic()->max_tokens() != 0) {
         args.push_back("--" + key + "=" + value);
       }
-    } else {
+    } else if (!item.second.IsNull()) {
       throw Fail{where + ": '" + key + "' must be a single value or a list"};
     }
   }

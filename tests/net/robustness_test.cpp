@@ -191,6 +191,21 @@ TEST_F(RobustnessTest, EventsStreamNewlineDelimitedJsonOfWhatHappens) {
   ASSERT_TRUE(readUntil("\"type\":\"fiber_slice\""));
 }
 
+TEST(CommandLineTest, AYamlConfigSetsOptionsAndFlagsWin) {
+  TempDir dir("ringlabd-yaml");
+  const std::string yaml = dir.sub("node.yaml");
+  shell("printf 'storage: memory\\nn: 1\\nr: 1\\nw: 1\\nnode-id: n7\\nseeds: []\\n' > " + yaml);
+  // The harness passes --node-id n2 on the command line: it wins over the file's n7.
+  NodeProcess node("n2", dir.sub("n2"), {"--config", yaml});
+  node.start();
+  ASSERT_TRUE(node.waitServing());
+  EXPECT_EQ(node.info("node_id"), "n2");
+  EXPECT_EQ(node.info("replication_n"), "1");
+  EXPECT_EQ(node.info("storage"), "memory");
+  RespClient client(node.clientPort());
+  EXPECT_EQ(client.command({"SET", "k", "v"}).text, "OK");
+}
+
 TEST(CommandLineTest, BadInputGivesAClearErrorAndNoCrash) {
   TempDir dir("ringlabd-flags");
   const std::string bin = RINGLABD_PATH;
