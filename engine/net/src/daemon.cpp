@@ -439,19 +439,27 @@ void Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
     auto latch = std::make_shared<Latch>();
     latch->left = j - i;
     for (std::size_t k = i; k < j; ++k) {
-      m_runtime->spawn(FiberRole::kCoordinator, lower(names[k]), [this, &client, &batch, &replies, k, latch] {
+      if (m_runtime->stopped()) {
+        // Shutting down: spawn() would refuse. Count the commands not started as done; wait for the others, which
+        // hold references into this batch.
+        latch->left -= j - k;
+        break;
+      }
+      // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
+      // must happen whatever becomes of the command.
+      m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(names[k]), [this, &client, &batch, &replies, k, latch] {
         struct CountDown {
           Latch& latch;
           ~CountDown() {
             if (--latch.left == 0) latch.done.notify_all();
           }
         } countDown{*latch};
-        executeOne(client, batch[k], replies[k]);
+        try {
+          executeOne(client, batch[k], replies[k]);
+        } catch (const FiberCancelled&) {
+          // The node stopped while the command waited; the connection is closing anyway.
+        }
       });
-    }
-    if (m_runtime->stopped()) {
-      // spawn() refused: nothing will count down.
-      return;
     }
     std::unique_lock lock(latch->mutex);
     while (latch->left > 0) latch->done.wait(lock);
