@@ -132,6 +132,10 @@ FiberLoop::FiberLoop(boost::asio::io_context& io) : m_io(io), m_epoch(std::chron
   boost::fibers::context::active()->get_scheduler()->set_algo(m_scheduler);
 }
 
+FiberLoop::~FiberLoop() {
+  if (t_io == &m_io) t_io = nullptr;
+}
+
 std::uint64_t FiberLoop::spawn(NodeId node, FiberRole role, std::string name, std::function<void()> body) {
   static FiberStacks stacks(kFiberStackBytes);
   const std::uint64_t id = ++m_nextFiberId;

@@ -43,7 +43,7 @@ constexpr std::size_t kMaxGroup = 1024;
 std::string storedKey(Token token, std::string_view key) {
   std::string out(8 + key.size(), '\0');
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(token >> (56 - 8 * i));
-  std::memcpy(out.data() + 8, key.data(), key.size());
+  if (!key.empty()) std::memcpy(out.data() + 8, key.data(), key.size());
   return out;
 }
 

@@ -80,6 +80,8 @@ class FiberLoop {
  public:
   // Installs the LoopScheduler on the calling thread; at most one FiberLoop per thread, created before any fiber.
   explicit FiberLoop(boost::asio::io_context& io);
+  // The scheduler stays installed (Boost.Fiber owns it until the thread ends) but no longer touches the io_context.
+  ~FiberLoop();
   FiberLoop(const FiberLoop&) = delete;
   FiberLoop& operator=(const FiberLoop&) = delete;
 
