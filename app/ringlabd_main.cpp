@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include <boost/program_options.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
+#include <boost/program_options.hpp>
 
 #include <ringlab/net/daemon.h>
 
@@ -165,8 +165,9 @@ int main(int argc, char** argv) {
       config.clusterSecret = env;
     }
     if (config.clusterSecret.empty()) {
-      spdlog::warn("no cluster secret set (--cluster-secret or RINGLAB_CLUSTER_SECRET): any peer that knows the "
-                   "cluster name can join");
+      spdlog::warn(
+          "no cluster secret set (--cluster-secret or RINGLAB_CLUSTER_SECRET): any peer that knows the "
+          "cluster name can join");
     }
     config.bindHost = vm["bind"].as<std::string>();
     if (vm.count("advertise")) config.advertiseHost = vm["advertise"].as<std::string>();

@@ -53,7 +53,8 @@ TEST(ClusterTest, RedisCliSetOnOneNodeIsReadOnTheOthers) {
   EXPECT_EQ(redisCli(cluster.nodes[2]->clientPort(), "INCR counter"), "1");
   EXPECT_EQ(redisCli(cluster.nodes[1]->clientPort(), "INCR counter"), "2");
   EXPECT_EQ(redisCli(cluster.nodes[0]->clientPort(), "MSET a 1 b 2"), "OK");
-  EXPECT_EQ(redisCli(cluster.nodes[1]->clientPort(), "MGET a b missing"), "1\n2");  // the trailing nil prints as an empty line
+  EXPECT_EQ(redisCli(cluster.nodes[1]->clientPort(), "MGET a b missing"),
+            "1\n2");  // the trailing nil prints as an empty line
   EXPECT_EQ(redisCli(cluster.nodes[2]->clientPort(), "DEL a missing"), "1");
   EXPECT_EQ(redisCli(cluster.nodes[0]->clientPort(), "EXISTS a b"), "1");
   // Every node replicates every key with N = 3.
@@ -155,8 +156,8 @@ TEST(ClusterTest, KillNineUnderLoadKeepsWritesSucceedingAndTheNodeCatchesUp) {
   }();
   // Hinted handoff and anti-entropy bring n3 every write it missed: all replicas hold every acknowledged key.
   for (auto& node : cluster.nodes) {
-    EXPECT_TRUE(eventually([&] { return node->localKeys() >= static_cast<long long>(acked.size()); },
-                           std::chrono::seconds(60)))
+    EXPECT_TRUE(
+        eventually([&] { return node->localKeys() >= static_cast<long long>(acked.size()); }, std::chrono::seconds(60)))
         << node->name() << " holds " << node->localKeys() << " of " << acked.size();
   }
   RespClient n3(cluster.nodes[2]->clientPort());
@@ -172,7 +173,8 @@ TEST(ClusterTest, SyncAlwaysLosesNoAcknowledgedWriteAcrossKillNine) {
   node.start();
   ASSERT_TRUE(node.waitServing());
   std::vector<std::unique_ptr<Writer>> writers;
-  for (int i = 0; i < 4; ++i) writers.push_back(std::make_unique<Writer>(node.clientPort(), "w" + std::to_string(i) + ":"));
+  for (int i = 0; i < 4; ++i)
+    writers.push_back(std::make_unique<Writer>(node.clientPort(), "w" + std::to_string(i) + ":"));
   ASSERT_TRUE(eventually([&] { return writers[3]->acknowledged() > 200; }));
   node.kill9();
   std::map<std::string, std::string> acked;

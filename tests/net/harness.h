@@ -71,7 +71,7 @@ inline std::string shell(const std::string& command) {
 class RespClient {
  public:
   struct Reply {
-    char type = 0;  // '+', '-', ':', '$', '*'; 0 when the connection failed
+    char type = 0;     // '+', '-', ':', '$', '*'; 0 when the connection failed
     std::string text;  // simple, error or bulk text
     long long integer = 0;
     bool null = false;
@@ -221,11 +221,16 @@ class NodeProcess {
 
   void start() {
     std::vector<std::string> args = {RINGLABD_PATH,
-                                     "--node-id", m_name,
-                                     "--client-port", std::to_string(m_clientPort),
-                                     "--peer-port", std::to_string(m_peerPort),
-                                     "--admin-port", std::to_string(m_adminPort),
-                                     "--data-dir", m_dataDir};
+                                     "--node-id",
+                                     m_name,
+                                     "--client-port",
+                                     std::to_string(m_clientPort),
+                                     "--peer-port",
+                                     std::to_string(m_peerPort),
+                                     "--admin-port",
+                                     std::to_string(m_adminPort),
+                                     "--data-dir",
+                                     m_dataDir};
     if (std::find(m_extra.begin(), m_extra.end(), "--cluster-secret") == m_extra.end()) {
       args.push_back("--cluster-secret");
       args.push_back("test-secret");

@@ -56,12 +56,9 @@ TEST(RespParserTest, BinaryValuesKeepEveryByte) {
 
 TEST(RespParserTest, RejectsMalformedInputWithRedisErrors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"*2\r\n:1\r\n", "expected '$', got ':'"},
-      {"*1\r\n$-1\r\n", "invalid bulk length"},
-      {"*1\r\n$abc\r\n", "invalid bulk length"},
-      {"*zz\r\n", "invalid multibulk length"},
-      {"*1\r\n$3\r\nGETXX", "not terminated by CRLF"},
-      {"SET a \"unclosed\r\n", "unbalanced quotes"},
+      {"*2\r\n:1\r\n", "expected '$', got ':'"},       {"*1\r\n$-1\r\n", "invalid bulk length"},
+      {"*1\r\n$abc\r\n", "invalid bulk length"},       {"*zz\r\n", "invalid multibulk length"},
+      {"*1\r\n$3\r\nGETXX", "not terminated by CRLF"}, {"SET a \"unclosed\r\n", "unbalanced quotes"},
   };
   for (const auto& [input, expected] : cases) {
     RespParser parser;

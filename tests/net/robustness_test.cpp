@@ -28,9 +28,9 @@ class RobustnessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir = std::make_unique<TempDir>("ringlabd-robust");
-    node = std::make_unique<NodeProcess>("n1", dir->sub("n1"),
-                                         std::vector<std::string>{"--storage", "memory", "--n", "1", "--r", "1",
-                                                                  "--w", "1", "--admin-token", "tok3n"});
+    node = std::make_unique<NodeProcess>(
+        "n1", dir->sub("n1"),
+        std::vector<std::string>{"--storage", "memory", "--n", "1", "--r", "1", "--w", "1", "--admin-token", "tok3n"});
     node->start();
     ASSERT_TRUE(node->waitServing());
   }
@@ -52,8 +52,8 @@ TEST_F(RobustnessTest, RandomBytesOnTheClientPortCloseThatConnectionOnly) {
 }
 
 TEST_F(RobustnessTest, MalformedRespGetsAnErrorAndTheConnectionCloses) {
-  for (const std::string bad : {"*2\r\n$3\r\nGET\r\n:12\r\n", "*1\r\n$-5\r\n", "*x\r\n", "*1\r\n$3\r\nGETX\r\n",
-                                "*9999999999\r\n"}) {
+  for (const std::string bad :
+       {"*2\r\n$3\r\nGET\r\n:12\r\n", "*1\r\n$-5\r\n", "*x\r\n", "*1\r\n$3\r\nGETX\r\n", "*9999999999\r\n"}) {
     RespClient client(node->clientPort());
     client.sendRaw(bad);
     const auto reply = client.readReply();
@@ -146,7 +146,8 @@ TEST_F(RobustnessTest, APeerWithTheWrongSecretIsRefused) {
 }
 
 TEST_F(RobustnessTest, TheAdminEndpointRequiresItsToken) {
-  const std::string base = "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(node->adminPort());
+  const std::string base =
+      "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(node->adminPort());
   EXPECT_EQ(shell(base + "/cluster"), "401");
   EXPECT_EQ(shell(base + "/cluster -H 'Authorization: Bearer wrong'"), "401");
   EXPECT_EQ(shell(base + "/cluster -H 'Authorization: Bearer tok3n'"), "200");
@@ -167,8 +168,9 @@ TEST_F(RobustnessTest, TheAdminEndpointRequiresItsToken) {
 
 TEST_F(RobustnessTest, EventsStreamNewlineDelimitedJsonOfWhatHappens) {
   RespClient events(node->adminPort());
-  ASSERT_TRUE(events.sendRaw("GET /events?types=request_completed,fiber_slice&rate=1000 HTTP/1.1\r\n"
-                             "Host: x\r\nAuthorization: Bearer tok3n\r\n\r\n"));
+  ASSERT_TRUE(
+      events.sendRaw("GET /events?types=request_completed,fiber_slice&rate=1000 HTTP/1.1\r\n"
+                     "Host: x\r\nAuthorization: Bearer tok3n\r\n\r\n"));
   // Requests happen after the stream is open (the hello line proves it is).
   std::string received;
   auto readUntil = [&](const std::string& needle) {

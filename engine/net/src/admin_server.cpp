@@ -3,14 +3,14 @@
 #include <charconv>
 #include <deque>
 
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <openssl/crypto.h>
-#include <spdlog/spdlog.h>
 
 #include <ringlab/net/daemon.h>
 #include <ringlab/net/event_json.h>
@@ -41,7 +41,8 @@ std::string queryParam(std::string_view target, std::string_view name) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     query = query.substr(amp + 1);
   }
@@ -152,8 +153,8 @@ void AdminServer::serve(std::shared_ptr<Socket> socket) {
       if (value.starts_with("Bearer ")) given = std::string(value.substr(7));
     }
     if (!token.empty() && !tokenMatches(given, token)) {
-      json(http::status::unauthorized,
-           {{"api_version", kAdminApiVersion}, {"error", "missing or wrong admin token (send Authorization: Bearer ...)"}});
+      json(http::status::unauthorized, {{"api_version", kAdminApiVersion},
+                                        {"error", "missing or wrong admin token (send Authorization: Bearer ...)"}});
       response.set(http::field::www_authenticate, "Bearer");
     } else if (request.method() != http::verb::get) {
       json(http::status::method_not_allowed, {{"api_version", kAdminApiVersion}, {"error", "only GET is supported"}});
@@ -220,7 +221,8 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
   if (!error.empty()) {
     http::response<http::string_body> response(http::status::bad_request, httpVersion);
     response.set(http::field::content_type, "application/json");
-    response.body() = boost::json::serialize(boost::json::object{{"api_version", kAdminApiVersion}, {"error", error}}) + "\n";
+    response.body() =
+        boost::json::serialize(boost::json::object{{"api_version", kAdminApiVersion}, {"error", error}}) + "\n";
     response.keep_alive(false);
     response.prepare_payload();
     OperationDeadline deadline(io, *socket, kWriteTimeout);
@@ -247,8 +249,8 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
   auto& runtime = m_daemon.runtime();
   const auto subscription = bus.subscribe(mask, [stream, &runtime](const Event& event) {
     const TimePoint now = runtime.now();
-    stream->tokens = std::min(stream->rate, stream->tokens + stream->rate * std::chrono::duration<double>(
-                                                                               now - stream->refilled).count());
+    stream->tokens = std::min(
+        stream->rate, stream->tokens + stream->rate * std::chrono::duration<double>(now - stream->refilled).count());
     stream->refilled = now;
     if (stream->tokens < 1 || stream->lines.size() >= kMaxQueuedLines) {
       stream->dropped++;
@@ -265,13 +267,13 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
   } unsubscribe{bus, subscription};
 
   // The header: the body is the stream, ended by closing the connection.
-  std::string header = "HTTP/1.1 200 OK\r\nServer: ringlabd\r\nContent-Type: application/x-ndjson\r\n"
-                       "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
-  header += boost::json::serialize(boost::json::object{{"type", "hello"},
-                                                       {"api_version", kAdminApiVersion},
-                                                       {"node", m_daemon.config().nodeName},
-                                                       {"rate", rate}}) +
-            "\n";
+  std::string header =
+      "HTTP/1.1 200 OK\r\nServer: ringlabd\r\nContent-Type: application/x-ndjson\r\n"
+      "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
+  header +=
+      boost::json::serialize(boost::json::object{
+          {"type", "hello"}, {"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}, {"rate", rate}}) +
+      "\n";
   ErrorCodeT ec;
   {
     OperationDeadline deadline(io, *socket, kWriteTimeout);
@@ -387,10 +389,10 @@ std::string AdminServer::metricsText() {
     sample("ringlab_operation_duration_seconds_sum", opLabel, h.sum);
     sample("ringlab_operation_duration_seconds_count", opLabel, static_cast<double>(h.total));
   }
-  help("ringlab_operation_errors_total", "counter", "Coordinated operations that failed (timeout, unavailable), by op.");
+  help("ringlab_operation_errors_total", "counter",
+       "Coordinated operations that failed (timeout, unavailable), by op.");
   for (std::size_t op = 0; op < metrics.opErrors.size(); ++op) {
-    sample("ringlab_operation_errors_total",
-           "op=\"" + std::string(operationName(static_cast<Operation>(op))) + "\"",
+    sample("ringlab_operation_errors_total", "op=\"" + std::string(operationName(static_cast<Operation>(op))) + "\"",
            static_cast<double>(metrics.opErrors[op]));
   }
   const PeerTransportStats& peers = m_daemon.transport().stats();

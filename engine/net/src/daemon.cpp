@@ -12,11 +12,11 @@
 #include <limits>
 #include <set>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include <ringlab/engine/hash.h>
 #include <ringlab/net/admin_server.h>
@@ -163,8 +163,8 @@ Status Daemon::open() {
   PeerTransportConfig peerConfig;
   peerConfig.cluster = m_config.cluster;
   peerConfig.secret = m_config.clusterSecret;
-  peerConfig.self = MemberAddress{m_nodeId, m_config.advertiseHost, m_config.peerPort, m_config.clientPort,
-                                  m_config.adminPort};
+  peerConfig.self =
+      MemberAddress{m_nodeId, m_config.advertiseHost, m_config.peerPort, m_config.clientPort, m_config.adminPort};
   peerConfig.bindHost = m_config.bindHost;
   peerConfig.seeds = m_config.seeds;
   PeerTransport::Callbacks callbacks;
@@ -501,12 +501,8 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
   m_metrics.commandsProcessed++;
   m_metrics.commandCounts[lower(name)]++;
   const std::size_t argc = args.size();
-  auto wrongArity = [&] {
-    appendError(out, "ERR wrong number of arguments for '" + lower(name) + "' command");
-  };
-  auto opFailed = [&](const OperationResult& result) {
-    appendError(out, "ERR " + result.status.toString());
-  };
+  auto wrongArity = [&] { appendError(out, "ERR wrong number of arguments for '" + lower(name) + "' command"); };
+  auto opFailed = [&](const OperationResult& result) { appendError(out, "ERR " + result.status.toString()); };
 
   if (!client.authenticated && name != "AUTH" && name != "HELLO" && name != "QUIT") {
     appendError(out, "NOAUTH Authentication required.");
@@ -590,8 +586,8 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
       OperationResult result = m_node->put(args[i], std::move(args[i + 1]));
       recordOp(Operation::kPut, result);
       if (!result.status.isOk()) {
-        appendError(out, "ERR MSET stopped at key '" + args[i] + "' (earlier keys were written): " +
-                             result.status.toString());
+        appendError(
+            out, "ERR MSET stopped at key '" + args[i] + "' (earlier keys were written): " + result.status.toString());
         return;
       }
     }
@@ -630,7 +626,8 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
           {"port", std::to_string(m_config.clientPort)},
           {"bind", m_config.bindHost},
           {"maxclients", std::to_string(m_config.maxClients)},
-          {"timeout", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientIdleTimeout).count())},
+          {"timeout",
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientIdleTimeout).count())},
           {"proto-max-bulk-len", std::to_string(m_config.resp.maxBulkBytes)},
           {"maxmemory", "0"},
           {"dir", durable ? m_config.dataDir : ""},
@@ -683,8 +680,9 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
   if (name == "AUTH") {
     if (argc < 2 || argc > 3) return wrongArity();
     if (m_config.password.empty()) {
-      return appendError(out, "ERR AUTH <password> called without any password configured for the default user. "
-                              "Are you sure your configuration is correct?");
+      return appendError(out,
+                         "ERR AUTH <password> called without any password configured for the default user. "
+                         "Are you sure your configuration is correct?");
     }
     const std::string& given = args[argc - 1];
     const bool userOk = argc == 2 || args[1] == "default";
@@ -717,8 +715,10 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
         return appendError(out, "ERR Syntax error in HELLO option '" + args[i] + "'");
       }
     }
-    if (!client.authenticated) return appendError(out, "NOAUTH HELLO must be called with the client already authenticated, "
-                                                       "otherwise the HELLO AUTH <user> <pass> option can be used");
+    if (!client.authenticated)
+      return appendError(out,
+                         "NOAUTH HELLO must be called with the client already authenticated, "
+                         "otherwise the HELLO AUTH <user> <pass> option can be used");
     appendArrayHeader(out, 14);
     appendBulk(out, "server");
     appendBulk(out, "ringlabd");
@@ -744,8 +744,9 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
     const StorageStats stats = m_storage->stats();
     return appendInteger(out, static_cast<long long>(stats.records - stats.tombstones));
   }
-  appendError(out, "ERR unknown command '" + args[0] + "' (ringlabd supports GET SET DEL EXISTS MGET MSET INCR PING "
-                   "ECHO INFO CONFIG GET COMMAND CLIENT SELECT AUTH HELLO DBSIZE QUIT)");
+  appendError(out, "ERR unknown command '" + args[0] +
+                       "' (ringlabd supports GET SET DEL EXISTS MGET MSET INCR PING "
+                       "ECHO INFO CONFIG GET COMMAND CLIENT SELECT AUTH HELLO DBSIZE QUIT)");
 }
 
 std::string Daemon::infoText(std::string_view section) {
@@ -842,10 +843,10 @@ std::string Daemon::infoText(std::string_view section) {
     }
     for (const MemberAddress& address : m_transport->addressBook()) {
       if (address.node == m_nodeId) continue;
-      line("member_" + nodeName(address.node),
-           "state=" + std::string(nodeStateName(m_node->peerState(address.node))) +
-               ",phi=" + std::to_string(m_node->peerPhi(address.node)) + ",peer=" + address.host + ":" +
-               std::to_string(address.peerPort) + ",client=" + std::to_string(address.clientPort));
+      line("member_" + nodeName(address.node), "state=" + std::string(nodeStateName(m_node->peerState(address.node))) +
+                                                   ",phi=" + std::to_string(m_node->peerPhi(address.node)) +
+                                                   ",peer=" + address.host + ":" + std::to_string(address.peerPort) +
+                                                   ",client=" + std::to_string(address.clientPort));
     }
     out += "\r\n";
   }

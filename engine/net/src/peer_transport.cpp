@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
-#include <spdlog/spdlog.h>
 
 namespace ringlab::net {
 namespace {
@@ -135,9 +135,9 @@ void PeerTransport::spawnFiber(std::string name, std::function<void()> body) {
 void PeerTransport::start() {
   if (m_acceptor) spawnFiber("peer-accept", [this] { acceptLoop(); });
   for (const HostPort& seed : m_config.seeds) {
-    const bool self = seed.port == m_config.self.peerPort &&
-                      (seed.host == m_config.self.host || seed.host == m_config.bindHost ||
-                       (seed.host == "localhost" && m_config.bindHost == "127.0.0.1"));
+    const bool self =
+        seed.port == m_config.self.peerPort && (seed.host == m_config.self.host || seed.host == m_config.bindHost ||
+                                                (seed.host == "localhost" && m_config.bindHost == "127.0.0.1"));
     if (self) continue;  // a shared seed list may name this node too
     spawnFiber("seed " + seed.toString(), [this, seed] { dialSeed(seed); });
   }
@@ -165,8 +165,7 @@ std::vector<MemberAddress> PeerTransport::addressBook() const {
 }
 
 bool PeerTransport::learn(const MemberAddress& address) {
-  if (address.node == kNoNode || address.node == m_config.self.node || address.peerPort == 0 ||
-      address.host.empty()) {
+  if (address.node == kNoNode || address.node == m_config.self.node || address.peerPort == 0 || address.host.empty()) {
     return false;
   }
   auto [it, inserted] = m_addresses.try_emplace(address.node, address);
@@ -266,8 +265,8 @@ void PeerTransport::runLink(std::shared_ptr<Link> link) {
         const HostPort target{address->second.host, address->second.peerPort};
         connected = connectAndHandshake(target, peer);
         if (connected && peer.node != link->node) {
-          connected = Status(ErrorCode::kInvalidArgument, target.toString() + " is " + nodeName(peer.node) +
-                                                              ", not " + nodeName(link->node));
+          connected = Status(ErrorCode::kInvalidArgument,
+                             target.toString() + " is " + nodeName(peer.node) + ", not " + nodeName(link->node));
         }
       }
       if (m_stopping) break;
@@ -336,9 +335,8 @@ Result<std::shared_ptr<PeerTransport::Socket>> PeerTransport::connectAndHandshak
   {
     tcp::resolver resolver(io);
     OperationDeadline resolveDeadline(io, resolver, m_config.connectTimeout);
-    auto [ec, endpoints] = awaitHandler<ErrorCodeT, tcp::resolver::results_type>([&](auto handler) {
-      resolver.async_resolve(to.host, std::to_string(to.port), std::move(handler));
-    });
+    auto [ec, endpoints] = awaitHandler<ErrorCodeT, tcp::resolver::results_type>(
+        [&](auto handler) { resolver.async_resolve(to.host, std::to_string(to.port), std::move(handler)); });
     if (ec) return Status(ErrorCode::kUnavailable, "cannot resolve " + where + ": " + ec.message());
     OperationDeadline deadline(io, *socket, m_config.connectTimeout);
     auto [ec2, endpoint] = awaitHandler<ErrorCodeT, tcp::endpoint>(
@@ -580,8 +578,7 @@ void PeerTransport::serveInbound(std::shared_ptr<Socket> socket) {
     });
     if (ec) {
       if (ec != boost::asio::error::eof && !m_stopping) {
-        spdlog::debug("peer {} at {}: {}", nodeName(peer), remote,
-                      deadline.expired() ? "idle timeout" : ec.message());
+        spdlog::debug("peer {} at {}: {}", nodeName(peer), remote, deadline.expired() ? "idle timeout" : ec.message());
       }
       socket->close(ignored);
       return;

@@ -5,11 +5,7 @@
 namespace ringlab::net {
 
 RealRuntime::RealRuntime(FiberLoop& loop, NodeId self, std::size_t concurrency, std::uint64_t seed)
-    : m_loop(loop),
-      m_self(self),
-      m_concurrency(concurrency == 0 ? 1 : concurrency),
-      m_rng(seed),
-      m_wheel(loop.io()) {}
+    : m_loop(loop), m_self(self), m_concurrency(concurrency == 0 ? 1 : concurrency), m_rng(seed), m_wheel(loop.io()) {}
 
 RealRuntime::~RealRuntime() { stop(); }
 

@@ -7,13 +7,13 @@
 #include <mutex>
 #include <thread>
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/mutex.hpp>
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-#include <spdlog/spdlog.h>
 
 #include <ringlab/engine/hash.h>
 
@@ -32,7 +32,8 @@ Result<SyncPolicy> parseSyncPolicy(std::string_view text) {
   if (text == "always") return SyncPolicy::kAlways;
   if (text == "everysec") return SyncPolicy::kEverySec;
   if (text == "no") return SyncPolicy::kNo;
-  return Status(ErrorCode::kInvalidArgument, "sync policy '" + std::string(text) + "' (expected always, everysec or no)");
+  return Status(ErrorCode::kInvalidArgument,
+                "sync policy '" + std::string(text) + "' (expected always, everysec or no)");
 }
 
 namespace {
@@ -288,7 +289,8 @@ class RocksDbStorageImpl final : public RocksDbStorage {
         bytesDelta += static_cast<std::int64_t>(op->key.size() + op->record.footprint());
         if (op->record.tombstone) delta.tombstones++;
       } else {
-        bytesDelta += static_cast<std::int64_t>(op->record.footprint()) - static_cast<std::int64_t>(current->footprint());
+        bytesDelta +=
+            static_cast<std::int64_t>(op->record.footprint()) - static_cast<std::int64_t>(current->footprint());
         if (current->tombstone && !op->record.tombstone) delta.tombstones--;
         if (!current->tombstone && op->record.tombstone) delta.tombstones++;
       }

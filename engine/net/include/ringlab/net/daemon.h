@@ -49,7 +49,7 @@ struct DaemonConfig {
   bool allowFaultInjection = false;
   RespLimits resp;
   std::size_t maxClients = 10000;
-  Duration clientIdleTimeout{0};  // 0: clients may stay idle forever (Redis's default)
+  Duration clientIdleTimeout{0};       // 0: clients may stay idle forever (Redis's default)
   std::size_t eventsPerSecond = 2000;  // default sampling rate of /events
   std::size_t replicaFibers = 4;
 };
@@ -57,7 +57,7 @@ struct DaemonConfig {
 // Latency histogram with fixed bucket bounds (seconds), Prometheus style.
 struct LatencyHistogram {
   static constexpr std::array<double, 14> kBounds{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                  0.01,    0.025,  0.05,    0.1,    0.25,   0.5,    1.0};
+                                                  0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
   std::array<std::uint64_t, kBounds.size() + 1> counts{};  // last: +Inf
   double sum = 0;
   std::uint64_t total = 0;
@@ -71,7 +71,7 @@ struct DaemonMetrics {
   std::uint64_t commandsProcessed = 0;
   std::size_t connectedClients = 0;
   std::map<std::string, std::uint64_t> commandCounts;  // by lower-case command name
-  std::array<LatencyHistogram, 3> opLatency;            // by Operation
+  std::array<LatencyHistogram, 3> opLatency;           // by Operation
   std::array<std::uint64_t, 3> opErrors{};
 };
 

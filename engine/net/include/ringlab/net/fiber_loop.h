@@ -142,7 +142,7 @@ class OperationDeadline {
     m_timer.async_wait([alive = m_alive, expired = m_expired, &object](const boost::system::error_code& ec) {
       if (ec || !*alive) return;
       *expired = true;
-      if constexpr (requires(boost::system::error_code& e) { object.cancel(e); }) {
+      if constexpr (requires(boost::system::error_code & e) { object.cancel(e); }) {
         boost::system::error_code ignored;
         object.cancel(ignored);
       } else {

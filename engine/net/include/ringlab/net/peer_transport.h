@@ -45,7 +45,7 @@ Result<HostPort> parseHostPort(std::string_view text);
 struct PeerTransportConfig {
   std::string cluster = "ringlab";
   std::string secret;
-  MemberAddress self;            // own id, advertised host and ports
+  MemberAddress self;  // own id, advertised host and ports
   std::string bindHost = "127.0.0.1";
   std::vector<HostPort> seeds;
   CodecLimits limits;
@@ -53,7 +53,7 @@ struct PeerTransportConfig {
   Duration handshakeTimeout = std::chrono::seconds(2);
   Duration writeTimeout = std::chrono::seconds(5);
   Duration idleTimeout = std::chrono::seconds(60);  // an inbound connection silent this long is closed
-  std::size_t maxQueuedFrames = 100000;              // per peer; beyond it messages are dropped
+  std::size_t maxQueuedFrames = 100000;             // per peer; beyond it messages are dropped
 };
 
 struct PeerTransportStats {
@@ -61,9 +61,9 @@ struct PeerTransportStats {
   std::array<std::uint64_t, kMessageKindCount> receivedByKind{};
   std::uint64_t bytesSent = 0;
   std::uint64_t bytesReceived = 0;
-  std::uint64_t dropped = 0;               // messages not sent: peer unreachable, unknown or queue full
-  std::uint64_t handshakesRefused = 0;     // inbound or outbound handshakes that failed authentication or naming
-  std::uint64_t framesRejected = 0;        // inbound frames that failed the codec (their connection was closed)
+  std::uint64_t dropped = 0;            // messages not sent: peer unreachable, unknown or queue full
+  std::uint64_t handshakesRefused = 0;  // inbound or outbound handshakes that failed authentication or naming
+  std::uint64_t framesRejected = 0;     // inbound frames that failed the codec (their connection was closed)
   std::uint64_t connectionsAccepted = 0;
   std::uint64_t connectFailures = 0;
 };

@@ -13,9 +13,9 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <set>
 #include <string>
+#include <utility>
 
 #include <boost/asio/steady_timer.hpp>
 

@@ -17,7 +17,7 @@
 namespace ringlab::net {
 
 struct RespLimits {
-  std::size_t maxBulkBytes = 512u << 20;     // one argument
+  std::size_t maxBulkBytes = 512u << 20;      // one argument
   std::size_t maxMultibulkLength = 1u << 20;  // arguments in one command
   std::size_t maxInlineBytes = 64u << 10;     // one inline command line
 };
@@ -57,11 +57,11 @@ class RespParser {
 };
 
 // Reply encoders: append one RESP2 value to `out`.
-void appendSimple(std::string& out, std::string_view text);  // +text
-void appendError(std::string& out, std::string_view text);   // -text (newlines are replaced by spaces)
-void appendInteger(std::string& out, long long value);       // :value
-void appendBulk(std::string& out, std::string_view bytes);   // $len bytes
-void appendNull(std::string& out);                           // $-1
+void appendSimple(std::string& out, std::string_view text);   // +text
+void appendError(std::string& out, std::string_view text);    // -text (newlines are replaced by spaces)
+void appendInteger(std::string& out, long long value);        // :value
+void appendBulk(std::string& out, std::string_view bytes);    // $len bytes
+void appendNull(std::string& out);                            // $-1
 void appendArrayHeader(std::string& out, std::size_t count);  // *count
 
 }  // namespace ringlab::net
