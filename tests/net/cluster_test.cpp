@@ -16,6 +16,8 @@ namespace {
 // Three nodes seeded from the first, all seeing a ring of three members that are up.
 struct Cluster {
   explicit Cluster(const TempDir& dir, std::vector<std::string> extra = {}) {
+    // A generous request deadline: the assertions are about failures, not speed, and CI machines stall.
+    extra.insert(extra.end(), {"--request-timeout-ms", "3000"});
     for (int i = 1; i <= 3; ++i) {
       nodes.push_back(std::make_unique<NodeProcess>("n" + std::to_string(i), dir.sub("n" + std::to_string(i)), extra));
     }
