@@ -20,6 +20,8 @@ packages=(
   libboost1.81-dev libboost-fiber1.81-dev libboost-context1.81-dev libboost-json1.81-dev
   libboost-program-options1.81-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libxxhash-dev
+  libboost-system1.81-dev libssl-dev librocksdb-dev
+  redis-tools redis-server curl iproute2 clang-14 libclang-rt-14-dev
 )
 if [ "$want_gui" = 1 ]; then
   packages+=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6-dev libgl-dev libglx-dev xvfb xauth fonts-dejavu-core)

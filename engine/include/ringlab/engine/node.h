@@ -169,6 +169,11 @@ class Node {
   };
   // Fiber only. Fetches every task's range in batches and applies the records. Blocks until done.
   StreamOutcome streamIn(const std::vector<StreamTask>& tasks);
+  // Records `peer` as a member heard of but not heard from yet (a seed), so that gossip reaches it. Real nodes call this
+  // when they learn a peer's address; the simulation gives every node the ring instead. Call after start().
+  void addPeer(NodeId peer) {
+    if (peer != m_config.id) m_membership.addSeed(peer);
+  }
   // Sets this node's membership status (joining, normal, leaving, left); gossip spreads it.
   void setMemberStatus(MemberStatus status) { m_membership.setOwnStatus(status); }
   std::size_t pendingRequests() const { return m_pending.size(); }

@@ -1,0 +1,242 @@
+// ringlabd: a real RingLab node. Parses flags (or a YAML file with the same keys), sets up logging, and runs a Daemon.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
+#include <boost/program_options.hpp>
+
+#include <ringlab/net/daemon.h>
+
+namespace po = boost::program_options;
+using namespace ringlab;
+using namespace ringlab::net;
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: ringlabd [options]\n"
+    "A RingLab storage node: clients speak the Redis protocol (redis-cli, redis-benchmark), peers speak RingLab's\n"
+    "binary protocol, and an HTTP admin endpoint serves /metrics, /cluster and /events.\n\n"
+    "Example, three nodes on one machine:\n"
+    "  ringlabd --node-id n1 --client-port 6380 --peer-port 7380 --admin-port 8380 --data-dir /tmp/n1\n"
+    "  ringlabd --node-id n2 --client-port 6381 --peer-port 7381 --admin-port 8381 --data-dir /tmp/n2 "
+    "--seeds 127.0.0.1:7380\n\n"
+    "Options (a YAML file given with --config may set any of them by the same name; flags win):\n";
+
+struct Fail {
+  std::string message;
+};
+
+void loadYaml(const std::string& path, const po::options_description& options, po::variables_map& vm) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw Fail{"--config: cannot read '" + path + "'"};
+  } catch (const YAML::Exception& e) {
+    throw Fail{path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg};
+  }
+  if (!root.IsMap()) throw Fail{path + ": expected a mapping of option names to values"};
+  std::vector<std::string> args{"ringlabd"};
+  for (const auto& item : root) {
+    const std::string key = item.first.as<std::string>();
+    const auto where = path + ":" + std::to_string(item.first.Mark().line + 1);
+    if (key == "config") throw Fail{where + ": 'config' cannot be set inside a config file"};
+    if (!options.find_nothrow(key, false)) throw Fail{where + ": unknown option '" + key + "'"};
+    if (item.second.IsSequence()) {
+      std::string joined;
+      for (const auto& v : item.second) joined += (joined.empty() ? "" : ",") + v.as<std::string>();
+      if (!joined.empty()) args.push_back("--" + key + "=" + joined);
+    } else if (item.second.IsScalar()) {
+      const std::string value = item.second.as<std::string>();
+      if (value.empty()) continue;  // an empty value keeps the default
+      if (value == "true" && options.find(key, false).semantic()->max_tokens() == 0) {
+        args.push_back("--" + key);
+      } else if (value != "false" || options.find(key, false).semantic()->max_tokens() != 0) {
+        args.push_back("--" + key + "=" + value);
+      }
+    } else if (!item.second.IsNull()) {
+      throw Fail{where + ": '" + key + "' must be a single value or a list"};
+    }
+  }
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  po::store(po::parse_command_line(static_cast<int>(argv.size()), argv.data(), options), vm);
+}
+
+std::uint16_t port(const po::variables_map& vm, const char* name, bool allowZero) {
+  const int value = vm[name].as<int>();
+  if (value < (allowZero ? 0 : 1) || value > 65535) {
+    throw Fail{std::string("--") + name + ": " + std::to_string(value) + " is not a port (1-65535" +
+               (allowZero ? ", or 0 to disable" : "") + ")"};
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+std::size_t count(const po::variables_map& vm, const char* name, long long min, long long max) {
+  const long long value = vm[name].as<long long>();
+  if (value < min || value > max) {
+    throw Fail{std::string("--") + name + ": " + std::to_string(value) + " is outside " + std::to_string(min) + ".." +
+               std::to_string(max)};
+  }
+  return static_cast<std::size_t>(value);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description options(kUsage);
+  // clang-format off
+  options.add_options()
+    ("help,h", "print this help and exit")
+    ("version", "print the version and exit")
+    ("config", po::value<std::string>(), "YAML file with options (keys are the long option names)")
+    ("node-id", po::value<std::string>()->default_value("n1"), "this node's name: n1, n2, ... (unique in the cluster)")
+    ("cluster", po::value<std::string>()->default_value("ringlab"), "cluster name; peers of other clusters are refused")
+    ("cluster-secret", po::value<std::string>(), "shared secret peers prove in the handshake (or RINGLAB_CLUSTER_SECRET)")
+    ("bind", po::value<std::string>()->default_value("127.0.0.1"), "address to listen on")
+    ("advertise", po::value<std::string>(), "address peers and tools should use for this node (default: --bind)")
+    ("client-port", po::value<int>()->default_value(6380), "RESP (Redis protocol) port")
+    ("peer-port", po::value<int>()->default_value(7380), "peer protocol port")
+    ("admin-port", po::value<int>()->default_value(8380), "admin HTTP port (0: no admin endpoint)")
+    ("seeds", po::value<std::string>()->default_value(""), "peers to join through, host:port of their peer ports, comma-separated")
+    ("storage", po::value<std::string>()->default_value("rocksdb"), "rocksdb or memory")
+    ("data-dir", po::value<std::string>(), "RocksDB directory (default: ./ringlabd-data/<node-id>)")
+    ("appendfsync", po::value<std::string>()->default_value("everysec"), "log sync policy: always, everysec or no")
+    ("n", po::value<long long>()->default_value(3), "replicas per key (N)")
+    ("r", po::value<long long>()->default_value(2), "replies a read waits for (R)")
+    ("w", po::value<long long>()->default_value(2), "acknowledgements a write waits for (W)")
+    ("vnodes", po::value<long long>()->default_value(16), "ring tokens per node")
+    ("request-timeout-ms", po::value<long long>()->default_value(500), "deadline of a coordinated request")
+    ("requirepass", po::value<std::string>()->default_value(""), "password clients must AUTH with (or RINGLAB_REQUIREPASS)")
+    ("admin-token", po::value<std::string>()->default_value(""), "bearer token the admin endpoint requires (or RINGLAB_ADMIN_TOKEN)")
+    ("allow-fault-injection", po::bool_switch(), "allow fault-injection admin requests (reserved for the desktop app)")
+    ("max-clients", po::value<long long>()->default_value(10000), "client connections at most")
+    ("timeout", po::value<long long>()->default_value(0), "close clients idle this many seconds (0: never)")
+    ("proto-max-bulk-len", po::value<long long>()->default_value(512ll << 20), "largest bulk string a client may send")
+    ("proto-max-multibulk-len", po::value<long long>()->default_value(1 << 20), "most arguments in one command")
+    ("events-rate", po::value<long long>()->default_value(2000), "default events per second of /events (sampling)")
+    ("log-level", po::value<std::string>(), "trace, debug, info, warn, error or off (or RINGLAB_LOG_LEVEL; default info)");
+  // clang-format on
+
+  try {
+    po::variables_map vm;
+    try {
+      po::store(po::parse_command_line(argc, argv, options), vm);
+      if (vm.count("config")) loadYaml(vm["config"].as<std::string>(), options, vm);
+      po::notify(vm);
+    } catch (const po::error& e) {
+      throw Fail{std::string(e.what()) + " (see ringlabd --help)"};
+    }
+    if (vm.count("help")) {
+      std::cout << options << "\n";
+      return 0;
+    }
+    if (vm.count("version")) {
+      std::cout << "ringlabd " << RINGLAB_VERSION << "\n";
+      return 0;
+    }
+
+    std::string level = vm.count("log-level") ? vm["log-level"].as<std::string>() : "";
+    if (level.empty()) {
+      if (const char* env = std::getenv("RINGLAB_LOG_LEVEL")) level = env;
+    }
+    if (level.empty()) level = "info";
+    const auto parsedLevel = spdlog::level::from_str(level);
+    if (parsedLevel == spdlog::level::off && level != "off") {
+      throw Fail{"--log-level: '" + level + "' (expected trace, debug, info, warn, error or off)"};
+    }
+    auto logger = spdlog::stderr_color_mt("ringlabd");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(parsedLevel);
+
+    DaemonConfig config;
+    config.nodeName = vm["node-id"].as<std::string>();
+    config.cluster = vm["cluster"].as<std::string>();
+    if (vm.count("cluster-secret")) {
+      config.clusterSecret = vm["cluster-secret"].as<std::string>();
+    } else if (const char* env = std::getenv("RINGLAB_CLUSTER_SECRET")) {
+      config.clusterSecret = env;
+    }
+    if (config.clusterSecret.empty()) {
+      spdlog::warn(
+          "no cluster secret set (--cluster-secret or RINGLAB_CLUSTER_SECRET): any peer that knows the "
+          "cluster name can join");
+    }
+    config.bindHost = vm["bind"].as<std::string>();
+    if (vm.count("advertise")) config.advertiseHost = vm["advertise"].as<std::string>();
+    config.clientPort = port(vm, "client-port", false);
+    config.peerPort = port(vm, "peer-port", false);
+    config.adminPort = port(vm, "admin-port", true);
+    {
+      std::set<int> used{config.clientPort, config.peerPort};
+      if (used.size() != 2 || (config.adminPort != 0 && used.count(config.adminPort))) {
+        throw Fail{"--client-port, --peer-port and --admin-port must differ"};
+      }
+    }
+    std::string seeds = vm["seeds"].as<std::string>();
+    std::size_t start = 0;
+    while (start < seeds.size()) {
+      const auto comma = seeds.find(',', start);
+      const std::string item = seeds.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!item.empty()) {
+        auto parsed = parseHostPort(item);
+        if (!parsed) throw Fail{"--seeds: " + parsed.status().message()};
+        config.seeds.push_back(*parsed);
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    const std::string storage = vm["storage"].as<std::string>();
+    if (storage == "memory") {
+      config.storage = StorageKind::kMemory;
+    } else if (storage == "rocksdb") {
+      config.storage = StorageKind::kRocksDb;
+    } else {
+      throw Fail{"--storage: '" + storage + "' (expected rocksdb or memory)"};
+    }
+    config.dataDir = vm.count("data-dir") ? vm["data-dir"].as<std::string>() : "ringlabd-data/" + config.nodeName;
+    auto sync = parseSyncPolicy(vm["appendfsync"].as<std::string>());
+    if (!sync) throw Fail{"--appendfsync: " + sync.status().message()};
+    config.sync = *sync;
+    config.quorum.n = count(vm, "n", 1, 64);
+    config.quorum.r = count(vm, "r", 1, 64);
+    config.quorum.w = count(vm, "w", 1, 64);
+    config.vnodes = count(vm, "vnodes", 1, 4096);
+    config.requestTimeout = std::chrono::milliseconds(count(vm, "request-timeout-ms", 1, 600000));
+    config.password = vm["requirepass"].as<std::string>();
+    if (config.password.empty()) {
+      if (const char* env = std::getenv("RINGLAB_REQUIREPASS")) config.password = env;
+    }
+    config.adminToken = vm["admin-token"].as<std::string>();
+    if (config.adminToken.empty()) {
+      if (const char* env = std::getenv("RINGLAB_ADMIN_TOKEN")) config.adminToken = env;
+    }
+    config.allowFaultInjection = vm["allow-fault-injection"].as<bool>();
+    config.maxClients = count(vm, "max-clients", 1, 1000000);
+    config.clientIdleTimeout = std::chrono::seconds(count(vm, "timeout", 0, 1000000));
+    config.resp.maxBulkBytes = count(vm, "proto-max-bulk-len", 1, 1ll << 32);
+    config.resp.maxMultibulkLength = count(vm, "proto-max-multibulk-len", 1, 1ll << 31);
+    config.eventsPerSecond = count(vm, "events-rate", 1, 100000);
+
+    Daemon daemon(config);
+    if (Status s = daemon.open(); !s.isOk()) {
+      spdlog::error("{}", s.message());
+      std::cerr << "ringlabd: " << s.message() << "\n";
+      return 1;
+    }
+    return daemon.run();
+  } catch (const Fail& fail) {
+    std::cerr << "ringlabd: " << fail.message << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "ringlabd: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,140 @@
+// ringlabd's node process: one engine Node on the real runtime, with its three endpoints: RESP2 for clients, the
+// peer transport, and the admin HTTP endpoint (admin_server.h).
+//
+// The ring is derived, not configured: every member's tokens are a function of its node name (XXH3 of "n3#0",
+// "n3#1", ...), so every node computes the same ring from the same member set, which it learns from seeds, peer
+// handshakes and gossip. A member that has left is removed from the ring.
+//
+// Threading: a Daemon lives on one thread, which run() turns into the event loop until SIGTERM/SIGINT or
+// requestStop(). Storage writes have their own thread (rocksdb_storage.h).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include <ringlab/engine/node.h>
+#include <ringlab/net/peer_transport.h>
+#include <ringlab/net/resp.h>
+#include <ringlab/net/rocksdb_storage.h>
+
+namespace ringlab::net {
+
+enum class StorageKind { kMemory, kRocksDb };
+
+struct DaemonConfig {
+  std::string nodeName = "n1";
+  std::string cluster = "ringlab";
+  std::string clusterSecret;
+  std::string bindHost = "127.0.0.1";
+  std::string advertiseHost;  // empty: the bind address (127.0.0.1 when binding to all addresses)
+  std::uint16_t clientPort = 6380;
+  std::uint16_t peerPort = 7380;
+  std::uint16_t adminPort = 8380;  // 0: no admin endpoint
+  std::vector<HostPort> seeds;
+  StorageKind storage = StorageKind::kRocksDb;
+  std::string dataDir;  // RocksDB directory (required for kRocksDb)
+  SyncPolicy sync = SyncPolicy::kEverySec;
+  QuorumConfig quorum;
+  Duration requestTimeout = std::chrono::milliseconds(500);
+  std::size_t vnodes = 16;
+  std::string password;    // AUTH; empty: none
+  std::string adminToken;  // empty: the admin endpoint is open (it binds to the bind address only)
+  bool allowFaultInjection = false;
+  RespLimits resp;
+  std::size_t maxClients = 10000;
+  Duration clientIdleTimeout{0};       // 0: clients may stay idle forever (Redis's default)
+  std::size_t eventsPerSecond = 2000;  // default sampling rate of /events
+  std::size_t replicaFibers = 4;
+};
+
+// Latency histogram with fixed bucket bounds (seconds), Prometheus style.
+struct LatencyHistogram {
+  static constexpr std::array<double, 14> kBounds{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                  0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
+  std::array<std::uint64_t, kBounds.size() + 1> counts{};  // last: +Inf
+  double sum = 0;
+  std::uint64_t total = 0;
+  void record(Duration d);
+};
+
+struct DaemonMetrics {
+  std::uint64_t connectionsReceived = 0;
+  std::uint64_t connectionsRejected = 0;
+  std::uint64_t protocolErrors = 0;
+  std::uint64_t commandsProcessed = 0;
+  std::size_t connectedClients = 0;
+  std::map<std::string, std::uint64_t> commandCounts;  // by lower-case command name
+  std::array<LatencyHistogram, 3> opLatency;           // by Operation
+  std::array<std::uint64_t, 3> opErrors{};
+};
+
+class AdminServer;
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonConfig config);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Opens storage and binds every endpoint. Errors say what and where (port in use, unwritable directory).
+  Status open();
+  // Serves until a stop signal; returns the process exit code.
+  int run();
+  void requestStop();
+
+  // For the admin endpoint and INFO: loop thread only.
+  const DaemonConfig& config() const { return m_config; }
+  NodeId nodeId() const { return m_nodeId; }
+  Node& node() { return *m_node; }
+  Storage& storage() { return *m_storage; }
+  RealRuntime& runtime() { return *m_runtime; }
+  PeerTransport& transport() { return *m_transport; }
+  const DaemonMetrics& metrics() const { return m_metrics; }
+  Duration uptime() const;
+  std::vector<MemberAddress> addressBook() const { return m_transport->addressBook(); }
+  std::uint64_t generation() const { return m_generation; }
+  std::uint64_t ringVersion() const { return m_ringVersion; }
+  std::uint64_t residentBytes() const;
+
+ private:
+  void acceptClients();
+  void serveClient(std::shared_ptr<boost::asio::ip::tcp::socket> socket, std::uint64_t id);
+  void incr(const std::string& key, std::string& out);
+  struct ClientState;
+  // Runs a batch of parsed commands, appending replies in order.
+  void execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out);
+  void executeOne(ClientState& client, std::vector<std::string>& args, std::string& out);
+  void refreshRing();
+  std::shared_ptr<const Ring> ringFor(const std::vector<NodeId>& members) const;
+  std::string infoText(std::string_view section);
+  void recordOp(Operation op, const OperationResult& result);
+
+  DaemonConfig m_config;
+  NodeId m_nodeId = 0;
+  std::uint64_t m_generation = 1;
+  std::uint64_t m_ringVersion = 0;
+  std::unique_ptr<boost::asio::io_context> m_io;
+  std::unique_ptr<FiberLoop> m_loop;
+  std::unique_ptr<RealRuntime> m_runtime;
+  std::unique_ptr<Storage> m_storage;
+  RocksDbStorage* m_rocks = nullptr;
+  std::unique_ptr<Node> m_node;
+  std::unique_ptr<PeerTransport> m_transport;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> m_clientAcceptor;
+  std::unique_ptr<AdminServer> m_admin;
+  std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> m_clients;
+  std::map<Key, std::shared_ptr<boost::fibers::mutex>> m_incrLocks;
+  DaemonMetrics m_metrics;
+  std::size_t m_serviceFibers = 0;
+  bool m_stopping = false;
+};
+
+}  // namespace ringlab::net

@@ -1,0 +1,134 @@
+// TCP transport between real nodes: the engine's codec frames over one outbound connection per peer, after the
+// authenticated handshake of handshake.h.
+//
+// Each direction of a peer pair has its own connection: a node writes its messages to a peer over the connection it
+// opened (reused for every message), and reads the peer's messages from the connection the peer opened. A writer
+// fiber per peer connects on demand with a deadline, reconnects with exponential backoff (50ms doubling to 2s) and
+// writes queued frames in batches, each write with a deadline. While a peer cannot be reached, requests addressed to
+// it are reported at once through the unreachable callback (so coordinators fail over to fallbacks) and other
+// messages are dropped. A reader fiber per inbound connection checks every frame against the size limits and the
+// codec; a frame that fails closes that connection only.
+//
+// Peers are learned from the seeds (dialled until they answer), from every handshake (both sides send the address
+// book they know), and from the node's own membership view.
+//
+// Threading: loop thread only; callbacks run on it (onMessage from a reader fiber, onUnreachable from a posted
+// handler, outside fibers).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <ringlab/engine/codec.h>
+#include <ringlab/engine/message.h>
+#include <ringlab/net/handshake.h>
+#include <ringlab/net/real_runtime.h>
+
+namespace ringlab::net {
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string toString() const { return host + ":" + std::to_string(port); }
+};
+
+// Parses "host:port"; kInvalidArgument with a reason otherwise.
+Result<HostPort> parseHostPort(std::string_view text);
+
+struct PeerTransportConfig {
+  std::string cluster = "ringlab";
+  std::string secret;
+  MemberAddress self;  // own id, advertised host and ports
+  std::string bindHost = "127.0.0.1";
+  std::vector<HostPort> seeds;
+  CodecLimits limits;
+  Duration connectTimeout = std::chrono::seconds(2);
+  Duration handshakeTimeout = std::chrono::seconds(2);
+  Duration writeTimeout = std::chrono::seconds(5);
+  Duration idleTimeout = std::chrono::seconds(60);  // an inbound connection silent this long is closed
+  std::size_t maxQueuedFrames = 100000;             // per peer; beyond it messages are dropped
+};
+
+struct PeerTransportStats {
+  std::array<std::uint64_t, kMessageKindCount> sentByKind{};
+  std::array<std::uint64_t, kMessageKindCount> receivedByKind{};
+  std::uint64_t bytesSent = 0;
+  std::uint64_t bytesReceived = 0;
+  std::uint64_t dropped = 0;            // messages not sent: peer unreachable, unknown or queue full
+  std::uint64_t handshakesRefused = 0;  // inbound or outbound handshakes that failed authentication or naming
+  std::uint64_t framesRejected = 0;     // inbound frames that failed the codec (their connection was closed)
+  std::uint64_t connectionsAccepted = 0;
+  std::uint64_t connectFailures = 0;
+};
+
+class PeerTransport final : public MessageTransport {
+ public:
+  struct Callbacks {
+    std::function<void(Message)> onMessage;
+    std::function<void(NodeId to, MessageKind kind, std::uint64_t requestId)> onUnreachable;
+    std::function<void(const MemberAddress&)> onPeerDiscovered;  // a member whose address is newly known
+  };
+
+  PeerTransport(RealRuntime& runtime, PeerTransportConfig config, Callbacks callbacks);
+  ~PeerTransport() override;
+
+  // Binds and listens on bindHost:self.peerPort. Errors name the address (port in use, address not available).
+  Status listen();
+  // Starts accepting and dialling the seeds.
+  void start();
+  // Closes every connection and the listener; fibers end on their own.
+  void stop();
+
+  void send(Message message) override;
+
+  // Every member address known, own included, by node.
+  std::vector<MemberAddress> addressBook() const;
+  // Records an address learned elsewhere; returns true when it was new.
+  bool learn(const MemberAddress& address);
+  const PeerTransportStats& stats() const { return m_stats; }
+  // Number of peers with an established outbound connection.
+  std::size_t connectedPeers() const;
+  std::size_t activeFibers() const { return m_fibers; }
+
+ private:
+  struct Link;
+  struct Outgoing {
+    std::vector<std::uint8_t> frame;
+    MessageKind kind{};
+    std::uint64_t requestId = 0;
+  };
+  using Socket = boost::asio::ip::tcp::socket;
+
+  void acceptLoop();
+  void serveInbound(std::shared_ptr<Socket> socket);
+  void runLink(std::shared_ptr<Link> link);
+  void dialSeed(HostPort seed);
+  // Connects to `to` and runs the connector side of the handshake. On success returns the socket and fills `peer`
+  // with the acceptor's address; errors say what failed.
+  Result<std::shared_ptr<Socket>> connectAndHandshake(const HostPort& to, MemberAddress& peer);
+  std::shared_ptr<Link> linkFor(NodeId node);
+  void reportUnreachable(NodeId to, MessageKind kind, std::uint64_t requestId);
+  void drop(const Message& message, DropReason reason);
+  void spawnFiber(std::string name, std::function<void()> body);
+
+  RealRuntime& m_rt;
+  PeerTransportConfig m_config;
+  Callbacks m_callbacks;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> m_acceptor;
+  std::map<NodeId, MemberAddress> m_addresses;
+  std::map<NodeId, std::shared_ptr<Link>> m_links;
+  std::vector<std::weak_ptr<Socket>> m_inbound;
+  PeerTransportStats m_stats;
+  std::uint64_t m_nextMessageId = 0;
+  std::size_t m_fibers = 0;
+  bool m_stopping = false;
+};
+
+}  // namespace ringlab::net

@@ -1,0 +1,84 @@
+// The real Runtime: a node's protocol code on the FiberLoop, with real time, real timers and TCP messages.
+//
+// Fibers are Boost.Fiber fibers on the loop thread, timers are Asio steady timers, send() hands the message to the
+// MessageTransport (the PeerTransport), and randomness comes from a generator seeded from the operating system.
+// chargeCpu() does nothing: the work a message costs is done for real. stop() cancels every timer and wakes every
+// sleeping fiber, which then unwinds with FiberCancelled.
+//
+// Threading: loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <ringlab/engine/runtime.h>
+#include <ringlab/net/fiber_loop.h>
+
+namespace ringlab::net {
+
+class MessageTransport {
+ public:
+  virtual ~MessageTransport() = default;
+  // Queues `message` for delivery; never blocks. Failures reach the node through Node::onUnreachable.
+  virtual void send(Message message) = 0;
+};
+
+class RealRuntime final : public Runtime {
+ public:
+  RealRuntime(FiberLoop& loop, NodeId self, std::size_t concurrency, std::uint64_t seed);
+  ~RealRuntime() override;
+
+  void setTransport(MessageTransport* transport) { m_transport = transport; }
+
+  NodeId self() const override { return m_self; }
+  TimePoint now() const override { return TimePoint{m_loop.sinceStart()}; }
+  std::int64_t wallClockMicros() const override;
+  void spawn(FiberRole role, std::string name, std::function<void()> body) override;
+  void sleepFor(Duration d) override;
+  void chargeCpu() override {}
+  void checkAlive() override;
+  std::size_t concurrency() const override { return m_concurrency; }
+  TimerId startTimer(Duration delay, std::function<void()> callback) override;
+  void cancelTimer(TimerId id) override;
+  void send(Message message) override;
+  Rng& rng() override { return m_rng; }
+  EventBus& events() override { return m_events; }
+
+  // Cancels every timer and sleep; fibers that wait in the runtime then throw FiberCancelled.
+  void stop();
+  bool stopped() const { return m_stopped; }
+  FiberLoop& loop() { return m_loop; }
+
+ private:
+  FiberLoop& m_loop;
+  NodeId m_self;
+  std::size_t m_concurrency;
+  Rng m_rng;
+  EventBus m_events;
+  MessageTransport* m_transport = nullptr;
+  bool m_stopped = false;
+  // Timers live in one ordered queue served by a single Asio timer armed for the earliest deadline: starting and
+  // cancelling one (two per coordinated request) costs a map insertion and erasure, not an Asio timer each.
+  void armTimer();
+  void fireTimers();
+  struct PendingTimer {
+    std::chrono::steady_clock::time_point due;
+    std::function<void()> callback;
+  };
+  TimerId m_nextTimer = 0;
+  std::map<TimerId, PendingTimer> m_timers;
+  std::map<std::pair<std::chrono::steady_clock::time_point, TimerId>, TimerId> m_timerQueue;
+  boost::asio::steady_timer m_wheel;
+  std::optional<std::chrono::steady_clock::time_point> m_armedFor;
+  std::set<boost::asio::steady_timer*> m_sleeps;
+};
+
+}  // namespace ringlab::net

@@ -1,0 +1,45 @@
+// Durable Storage on RocksDB, for real nodes.
+//
+// Records are stored under an 8-byte big-endian token followed by the key, so RocksDB's key order is ring order and
+// scan() is a range iteration. The value is the encoded Record (version, tombstone flag, value bytes).
+//
+// Writes never block the event loop: apply() hands the write to one writer thread, which reads the stored version,
+// applies the record if it supersedes it, and commits whole groups of writes in one RocksDB batch (group commit).
+// The calling fiber waits for its group; a caller outside any fiber (a timer callback) waits on the thread. The sync
+// policy follows Redis's appendfsync: kAlways syncs the write-ahead log before a write is acknowledged, kEverySec
+// syncs it once a second (syncLog(), driven by the daemon), kNo leaves it to the operating system. A process crash
+// loses nothing in any mode (the log is written before apply() returns); a machine crash may lose up to a second
+// (kEverySec) or more (kNo).
+//
+// Reads (get, scan, stats) run on the calling thread. Threading: call from the loop thread; the writer thread is
+// internal.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include <ringlab/engine/status.h>
+#include <ringlab/engine/storage.h>
+
+namespace ringlab::net {
+
+enum class SyncPolicy { kAlways, kEverySec, kNo };
+// "always", "everysec", "no"
+std::string_view syncPolicyName(SyncPolicy policy);
+Result<SyncPolicy> parseSyncPolicy(std::string_view text);
+
+class RocksDbStorage : public Storage {
+ public:
+  // Opens (creating if needed) the database in `path`. Errors name the path and what failed.
+  static Result<std::unique_ptr<RocksDbStorage>> open(boost::asio::io_context& io, const std::string& path,
+                                                      SyncPolicy sync, StorageLimits limits = {});
+  // Asks the writer thread to sync the write-ahead log; does not wait.
+  virtual void syncLog() = 0;
+  virtual SyncPolicy syncPolicy() const = 0;
+  // Approximate bytes of memory RocksDB uses (memtables, caches).
+  virtual std::uint64_t memoryBytes() const = 0;
+};
+
+}  // namespace ringlab::net

@@ -1,0 +1,507 @@
+#include <ringlab/net/admin_server.h>
+
+#include <charconv>
+#include <deque>
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <ringlab/net/daemon.h>
+#include <ringlab/net/event_json.h>
+
+namespace ringlab::net {
+namespace {
+
+namespace http = boost::beast::http;
+using boost::asio::ip::tcp;
+using ErrorCodeT = boost::system::error_code;
+
+constexpr Duration kRequestTimeout = std::chrono::seconds(10);
+constexpr Duration kWriteTimeout = std::chrono::seconds(10);
+constexpr std::size_t kMaxQueuedLines = 10000;
+constexpr std::size_t kMaxEventsPerSecond = 100000;
+
+bool tokenMatches(std::string_view given, std::string_view expected) {
+  if (given.size() != expected.size()) return false;
+  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+// Query parameter `name` of a target "/path?a=1&b=2"; empty when absent.
+std::string queryParam(std::string_view target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query = query.substr(amp + 1);
+  }
+  return {};
+}
+
+std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+std::string label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+AdminServer::AdminServer(Daemon& daemon) : m_daemon(daemon) {}
+AdminServer::~AdminServer() { stop(); }
+
+Status AdminServer::listen(const std::string& host, std::uint16_t port) {
+  ErrorCodeT ec;
+  const std::string where = host + ":" + std::to_string(port);
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) return Status(ErrorCode::kInvalidArgument, "admin address " + where + ": not an IP address");
+  auto acceptor = std::make_unique<tcp::acceptor>(m_daemon.runtime().loop().io());
+  const tcp::endpoint endpoint(address, port);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status(ErrorCode::kUnavailable, "cannot listen for admin requests on " + where + ": " + ec.message());
+  m_acceptor = std::move(acceptor);
+  return Status::ok();
+}
+
+void AdminServer::start() {
+  m_daemon.runtime().spawn(FiberRole::kSystem, "admin-accept", [this] { acceptLoop(); });
+}
+
+void AdminServer::stop() {
+  if (m_stopping) return;
+  m_stopping = true;
+  ErrorCodeT ec;
+  if (m_acceptor) m_acceptor->close(ec);
+  for (auto& weak : m_sessions) {
+    if (auto socket = weak.lock()) socket->close(ec);
+  }
+}
+
+void AdminServer::acceptLoop() {
+  while (!m_stopping) {
+    auto socket = std::make_shared<Socket>(m_daemon.runtime().loop().io());
+    auto [ec] = awaitHandler<ErrorCodeT>([&](auto handler) { m_acceptor->async_accept(*socket, std::move(handler)); });
+    if (m_stopping) break;
+    if (ec) continue;
+    m_sessions.erase(std::remove_if(m_sessions.begin(), m_sessions.end(), [](auto& w) { return w.expired(); }),
+                     m_sessions.end());
+    m_sessions.push_back(socket);
+    m_daemon.runtime().spawn(FiberRole::kSystem, "admin", [this, socket] {
+      try {
+        serve(socket);
+      } catch (const std::exception& e) {
+        spdlog::warn("admin session failed: {}", e.what());
+      }
+      ErrorCodeT ignored;
+      socket->close(ignored);
+    });
+  }
+}
+
+void AdminServer::serve(std::shared_ptr<Socket> socket) {
+  auto& io = m_daemon.runtime().loop().io();
+  boost::beast::flat_buffer buffer(64 * 1024);
+  while (!m_stopping) {
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(64 * 1024);
+    ErrorCodeT ec;
+    {
+      OperationDeadline deadline(io, *socket, kRequestTimeout);
+      std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
+          [&](auto handler) { http::async_read(*socket, buffer, parser, std::move(handler)); });
+    }
+    if (ec) return;
+    const auto& request = parser.get();
+    const std::string target(request.target());
+    const std::string_view path = pathOf(target);
+    http::response<http::string_body> response;
+    response.version(request.version());
+    response.keep_alive(request.keep_alive());
+    response.set(http::field::server, "ringlabd");
+    auto json = [&](http::status status, const boost::json::value& body) {
+      response.result(status);
+      response.set(http::field::content_type, "application/json");
+      response.body() = boost::json::serialize(body) + "\n";
+    };
+    const std::string& token = m_daemon.config().adminToken;
+    std::string given;
+    if (auto it = request.find(http::field::authorization); it != request.end()) {
+      std::string_view value = it->value();
+      if (value.starts_with("Bearer ")) given = std::string(value.substr(7));
+    }
+    if (!token.empty() && !tokenMatches(given, token)) {
+      json(http::status::unauthorized, {{"api_version", kAdminApiVersion},
+                                        {"error", "missing or wrong admin token (send Authorization: Bearer ...)"}});
+      response.set(http::field::www_authenticate, "Bearer");
+    } else if (request.method() != http::verb::get) {
+      json(http::status::method_not_allowed, {{"api_version", kAdminApiVersion}, {"error", "only GET is supported"}});
+    } else if (path == "/metrics") {
+      response.result(http::status::ok);
+      response.set(http::field::content_type, "text/plain; version=0.0.4");
+      response.body() = metricsText();
+    } else if (path == "/cluster") {
+      response.result(http::status::ok);
+      response.set(http::field::content_type, "application/json");
+      response.body() = clusterJson();
+    } else if (path == "/events") {
+      return streamEvents(socket, target, request.version());
+    } else if (path == "/") {
+      json(http::status::ok, {{"api_version", kAdminApiVersion},
+                              {"node", m_daemon.config().nodeName},
+                              {"endpoints", boost::json::array{"/metrics", "/cluster", "/events"}}});
+    } else {
+      json(http::status::not_found,
+           {{"api_version", kAdminApiVersion}, {"error", "no such endpoint: " + std::string(path)}});
+    }
+    response.prepare_payload();
+    {
+      OperationDeadline deadline(io, *socket, kWriteTimeout);
+      std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
+          [&](auto handler) { http::async_write(*socket, response, std::move(handler)); });
+    }
+    if (ec || !response.keep_alive()) return;
+  }
+}
+
+void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string& target, unsigned httpVersion) {
+  auto& io = m_daemon.runtime().loop().io();
+  auto& bus = m_daemon.runtime().events();
+  // Which event types, and how many per second at most.
+  EventMask mask = kAllEvents & ~maskOf(EventType::kFiberSlice);
+  const std::string types = queryParam(target, "types");
+  std::string error;
+  if (!types.empty()) {
+    mask = 0;
+    std::string_view rest = types;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      const std::string_view name = rest.substr(0, comma);
+      bool known = false;
+      for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+        if (eventTypeName(static_cast<EventType>(t)) == name) {
+          mask |= maskOf(static_cast<EventType>(t));
+          known = true;
+        }
+      }
+      if (!known) error = "unknown event type '" + std::string(name) + "'";
+      if (comma == std::string_view::npos) break;
+      rest = rest.substr(comma + 1);
+    }
+  }
+  std::size_t rate = m_daemon.config().eventsPerSecond;
+  if (const std::string text = queryParam(target, "rate"); !text.empty()) {
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), rate);
+    if (ec != std::errc() || ptr != text.data() + text.size() || rate == 0 || rate > kMaxEventsPerSecond) {
+      error = "rate must be a whole number between 1 and " + std::to_string(kMaxEventsPerSecond);
+    }
+  }
+  if (!error.empty()) {
+    http::response<http::string_body> response(http::status::bad_request, httpVersion);
+    response.set(http::field::content_type, "application/json");
+    response.body() =
+        boost::json::serialize(boost::json::object{{"api_version", kAdminApiVersion}, {"error", error}}) + "\n";
+    response.keep_alive(false);
+    response.prepare_payload();
+    OperationDeadline deadline(io, *socket, kWriteTimeout);
+    awaitHandler<ErrorCodeT, std::size_t>(
+        [&](auto handler) { http::async_write(*socket, response, std::move(handler)); });
+    return;
+  }
+
+  struct Stream {
+    std::deque<std::string> lines;
+    double tokens = 0;
+    double rate = 0;
+    TimePoint refilled;
+    std::uint64_t dropped = 0;
+    bool reportDue = false;  // set once a second: time to say how many events were left out
+    bool closed = false;
+    boost::fibers::mutex mutex;
+    boost::fibers::condition_variable wake;
+  };
+  auto stream = std::make_shared<Stream>();
+  stream->rate = static_cast<double>(rate);
+  stream->tokens = stream->rate;
+  stream->refilled = m_daemon.runtime().now();
+  auto& runtime = m_daemon.runtime();
+  const auto subscription = bus.subscribe(mask, [stream, &runtime](const Event& event) {
+    const TimePoint now = runtime.now();
+    stream->tokens = std::min(
+        stream->rate, stream->tokens + stream->rate * std::chrono::duration<double>(now - stream->refilled).count());
+    stream->refilled = now;
+    if (stream->tokens < 1 || stream->lines.size() >= kMaxQueuedLines) {
+      stream->dropped++;
+      return;
+    }
+    stream->tokens -= 1;
+    stream->lines.push_back(eventToJsonLine(event));
+    stream->wake.notify_one();
+  });
+  struct Unsubscribe {
+    EventBus& bus;
+    EventBus::SubscriptionId id;
+    ~Unsubscribe() { bus.unsubscribe(id); }
+  } unsubscribe{bus, subscription};
+
+  // The header: the body is the stream, ended by closing the connection.
+  std::string header =
+      "HTTP/1.1 200 OK\r\nServer: ringlabd\r\nContent-Type: application/x-ndjson\r\n"
+      "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
+  header +=
+      boost::json::serialize(boost::json::object{
+          {"type", "hello"}, {"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}, {"rate", rate}}) +
+      "\n";
+  ErrorCodeT ec;
+  {
+    OperationDeadline deadline(io, *socket, kWriteTimeout);
+    std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
+        [&](auto handler) { boost::asio::async_write(*socket, boost::asio::buffer(header), std::move(handler)); });
+  }
+  if (ec) return;
+  // Notice the client going away: any read completion means it closed (or sent what it should not).
+  auto scratch = std::make_shared<std::array<char, 256>>();
+  socket->async_read_some(boost::asio::buffer(*scratch), [stream, scratch](const ErrorCodeT&, std::size_t) {
+    stream->closed = true;
+    stream->wake.notify_one();
+  });
+  // Once a second, report how many events sampling left out.
+  auto ticker = std::make_shared<boost::asio::steady_timer>(io);
+  std::function<void()> tick;
+  auto tickAlive = std::make_shared<bool>(true);
+  tick = [ticker, stream, tickAlive, &tick] {
+    ticker->expires_after(std::chrono::seconds(1));
+    ticker->async_wait([stream, tickAlive, &tick](const ErrorCodeT& e) {
+      if (e || !*tickAlive) return;
+      stream->reportDue = true;
+      if (stream->dropped > 0) stream->wake.notify_one();
+      tick();
+    });
+  };
+  tick();
+  struct StopTicker {
+    std::shared_ptr<bool> alive;
+    std::shared_ptr<boost::asio::steady_timer> timer;
+    ~StopTicker() {
+      *alive = false;
+      timer->cancel();
+    }
+  } stopTicker{tickAlive, ticker};
+
+  std::string out;
+  while (!m_stopping) {
+    {
+      std::unique_lock lock(stream->mutex);
+      while (!stream->closed && !m_stopping && stream->lines.empty() && !(stream->reportDue && stream->dropped > 0)) {
+        stream->wake.wait(lock);
+      }
+    }
+    if (stream->closed || m_stopping) return;
+    out.clear();
+    if (stream->reportDue && stream->dropped > 0) {
+      out += boost::json::serialize(boost::json::object{{"type", "sampled"}, {"dropped", stream->dropped}}) + "\n";
+      stream->dropped = 0;
+      stream->reportDue = false;
+    }
+    while (!stream->lines.empty()) {
+      out += stream->lines.front();
+      out += '\n';
+      stream->lines.pop_front();
+    }
+    OperationDeadline deadline(io, *socket, kWriteTimeout);
+    std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
+        [&](auto handler) { boost::asio::async_write(*socket, boost::asio::buffer(out), std::move(handler)); });
+    if (ec) return;
+  }
+}
+
+std::string AdminServer::metricsText() {
+  Node& node = m_daemon.node();
+  const DaemonMetrics& metrics = m_daemon.metrics();
+  const std::string self = label(m_daemon.config().nodeName);
+  std::string out;
+  auto help = [&](const char* name, const char* type, const char* text) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += text;
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += type;
+    out += '\n';
+  };
+  auto sample = [&](const std::string& name, const std::string& labels, double value) {
+    out += name;
+    out += "{node=\"" + self + "\"";
+    if (!labels.empty()) out += "," + labels;
+    out += "} ";
+    char buffer[64];
+    auto [ptr, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, ptr);
+    out += '\n';
+  };
+  help("ringlab_up", "gauge", "1 while the node serves.");
+  sample("ringlab_up", "", 1);
+  help("ringlab_commands_total", "counter", "Client commands processed, by command.");
+  for (const auto& [command, count] : metrics.commandCounts) {
+    sample("ringlab_commands_total", "command=\"" + label(command) + "\"", static_cast<double>(count));
+  }
+  help("ringlab_connected_clients", "gauge", "Client connections open now.");
+  sample("ringlab_connected_clients", "", static_cast<double>(metrics.connectedClients));
+  help("ringlab_protocol_errors_total", "counter", "Client connections closed for protocol errors.");
+  sample("ringlab_protocol_errors_total", "", static_cast<double>(metrics.protocolErrors));
+  help("ringlab_operation_duration_seconds", "histogram", "Coordinated operations, from start to quorum, by op.");
+  for (std::size_t op = 0; op < metrics.opLatency.size(); ++op) {
+    const LatencyHistogram& h = metrics.opLatency[op];
+    const std::string opLabel = "op=\"" + std::string(operationName(static_cast<Operation>(op))) + "\"";
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < LatencyHistogram::kBounds.size(); ++b) {
+      cumulative += h.counts[b];
+      char le[32];
+      auto [ptr, ec] = std::to_chars(le, le + sizeof le, LatencyHistogram::kBounds[b]);
+      sample("ringlab_operation_duration_seconds_bucket", opLabel + ",le=\"" + std::string(le, ptr) + "\"",
+             static_cast<double>(cumulative));
+    }
+    sample("ringlab_operation_duration_seconds_bucket", opLabel + ",le=\"+Inf\"", static_cast<double>(h.total));
+    sample("ringlab_operation_duration_seconds_sum", opLabel, h.sum);
+    sample("ringlab_operation_duration_seconds_count", opLabel, static_cast<double>(h.total));
+  }
+  help("ringlab_operation_errors_total", "counter",
+       "Coordinated operations that failed (timeout, unavailable), by op.");
+  for (std::size_t op = 0; op < metrics.opErrors.size(); ++op) {
+    sample("ringlab_operation_errors_total", "op=\"" + std::string(operationName(static_cast<Operation>(op))) + "\"",
+           static_cast<double>(metrics.opErrors[op]));
+  }
+  const PeerTransportStats& peers = m_daemon.transport().stats();
+  help("ringlab_messages_sent_total", "counter", "Peer messages sent, by kind.");
+  for (std::size_t k = 1; k < kMessageKindCount; ++k) {
+    sample("ringlab_messages_sent_total", "kind=\"" + std::string(messageKindName(static_cast<MessageKind>(k))) + "\"",
+           static_cast<double>(peers.sentByKind[k]));
+  }
+  help("ringlab_messages_received_total", "counter", "Peer messages received, by kind.");
+  for (std::size_t k = 1; k < kMessageKindCount; ++k) {
+    sample("ringlab_messages_received_total",
+           "kind=\"" + std::string(messageKindName(static_cast<MessageKind>(k))) + "\"",
+           static_cast<double>(peers.receivedByKind[k]));
+  }
+  help("ringlab_messages_dropped_total", "counter", "Peer messages not sent (peer unreachable or queue full).");
+  sample("ringlab_messages_dropped_total", "", static_cast<double>(peers.dropped));
+  help("ringlab_peer_bytes_total", "counter", "Peer protocol bytes, by direction.");
+  sample("ringlab_peer_bytes_total", "direction=\"sent\"", static_cast<double>(peers.bytesSent));
+  sample("ringlab_peer_bytes_total", "direction=\"received\"", static_cast<double>(peers.bytesReceived));
+  help("ringlab_peer_handshakes_refused_total", "counter", "Peer handshakes refused (cluster name or secret).");
+  sample("ringlab_peer_handshakes_refused_total", "", static_cast<double>(peers.handshakesRefused));
+  help("ringlab_peer_frames_rejected_total", "counter", "Inbound peer frames that failed the codec.");
+  sample("ringlab_peer_frames_rejected_total", "", static_cast<double>(peers.framesRejected));
+  const HintStats& hints = node.hints().stats();
+  help("ringlab_hints_pending", "gauge", "Hinted writes held for other replicas.");
+  sample("ringlab_hints_pending", "", static_cast<double>(hints.pending));
+  help("ringlab_hints_total", "counter", "Hints by what happened to them.");
+  sample("ringlab_hints_total", "action=\"stored\"", static_cast<double>(hints.stored));
+  sample("ringlab_hints_total", "action=\"replayed\"", static_cast<double>(hints.replayed));
+  sample("ringlab_hints_total", "action=\"dropped\"", static_cast<double>(hints.dropped));
+  const NodeStats& stats = node.stats();
+  help("ringlab_read_repairs_total", "counter", "Read repairs sent.");
+  sample("ringlab_read_repairs_total", "", static_cast<double>(stats.readRepairsSent));
+  help("ringlab_anti_entropy_exchanges_total", "counter", "Merkle exchanges this node started.");
+  sample("ringlab_anti_entropy_exchanges_total", "", static_cast<double>(stats.antiEntropyExchanges));
+  help("ringlab_anti_entropy_keys_repaired_total", "counter", "Records applied here by anti-entropy.");
+  sample("ringlab_anti_entropy_keys_repaired_total", "", static_cast<double>(stats.antiEntropyKeysRepaired));
+  help("ringlab_replica_writes_total", "counter", "Writes served as a replica.");
+  sample("ringlab_replica_writes_total", "", static_cast<double>(stats.replicaWrites));
+  help("ringlab_replica_reads_total", "counter", "Reads served as a replica.");
+  sample("ringlab_replica_reads_total", "", static_cast<double>(stats.replicaReads));
+  const OwnershipStats ownership = node.ring().ownership(m_daemon.config().quorum.n);
+  help("ringlab_ring_ownership", "gauge", "Share of the token space each member replicates (N replicas).");
+  for (const NodeOwnership& owned : ownership.nodes) {
+    if (owned.tokens == 0) continue;
+    sample("ringlab_ring_ownership", "member=\"" + nodeName(owned.node) + "\"", owned.replicatedShare);
+  }
+  help("ringlab_ring_members", "gauge", "Members in this node's ring.");
+  sample("ringlab_ring_members", "", static_cast<double>(node.ring().nodes().size()));
+  help("ringlab_peer_phi", "gauge", "Phi-accrual suspicion of each peer.");
+  help("ringlab_peer_up", "gauge", "1 when the failure detector considers the peer up.");
+  for (NodeId peer : node.ring().nodes()) {
+    if (peer == m_daemon.nodeId()) continue;
+    sample("ringlab_peer_phi", "peer=\"" + nodeName(peer) + "\"", node.peerPhi(peer));
+    sample("ringlab_peer_up", "peer=\"" + nodeName(peer) + "\"", node.peerState(peer) == NodeState::kUp ? 1 : 0);
+  }
+  const StorageStats storage = m_daemon.storage().stats();
+  help("ringlab_storage_records", "gauge", "Records stored on this node (live and tombstones).");
+  sample("ringlab_storage_records", "", static_cast<double>(storage.records));
+  help("ringlab_storage_tombstones", "gauge", "Tombstones stored on this node.");
+  sample("ringlab_storage_tombstones", "", static_cast<double>(storage.tombstones));
+  help("ringlab_storage_bytes", "gauge", "Bytes of keys and records stored.");
+  sample("ringlab_storage_bytes", "", static_cast<double>(storage.bytes));
+  help("ringlab_process_resident_bytes", "gauge", "Resident memory of the process.");
+  sample("ringlab_process_resident_bytes", "", static_cast<double>(m_daemon.residentBytes()));
+  return out;
+}
+
+std::string AdminServer::clusterJson() {
+  Node& node = m_daemon.node();
+  const DaemonConfig& config = m_daemon.config();
+  boost::json::object root;
+  root["api_version"] = kAdminApiVersion;
+  root["cluster"] = config.cluster;
+  root["node"] = config.nodeName;
+  root["generation"] = m_daemon.generation();
+  root["ring_version"] = m_daemon.ringVersion();
+  root["quorum"] = {{"n", config.quorum.n}, {"r", config.quorum.r}, {"w", config.quorum.w}};
+  root["vnodes_per_node"] = config.vnodes;
+  root["fault_injection"] = config.allowFaultInjection;
+  std::map<NodeId, MemberAddress> addresses;
+  for (const MemberAddress& a : m_daemon.addressBook()) addresses[a.node] = a;
+  std::map<NodeId, boost::json::array> tokens;
+  for (const RingEntry& entry : node.ring().entries()) tokens[entry.node].emplace_back(std::to_string(entry.token));
+  boost::json::array members;
+  for (NodeId member : node.membership().members()) {
+    boost::json::object m;
+    m["id"] = nodeName(member);
+    const auto info = node.membership().member(member);
+    if (info) {
+      static constexpr const char* kStatus[] = {"normal", "joining", "leaving", "left"};
+      m["status"] = kStatus[static_cast<int>(info->status) & 3];
+      m["generation"] = info->generation;
+      m["heartbeat"] = info->heartbeat;
+    }
+    m["state"] = nodeStateName(node.peerState(member));
+    m["phi"] = node.peerPhi(member);
+    if (auto a = addresses.find(member); a != addresses.end()) {
+      m["host"] = a->second.host;
+      m["peer_port"] = a->second.peerPort;
+      m["client_port"] = a->second.clientPort;
+      m["admin_port"] = a->second.adminPort;
+    }
+    m["in_ring"] = node.ring().contains(member);
+    m["tokens"] = tokens.count(member) ? tokens[member] : boost::json::array{};
+    members.push_back(std::move(m));
+  }
+  root["members"] = std::move(members);
+  return boost::json::serialize(root) + "\n";
+}
+
+}  // namespace ringlab::net

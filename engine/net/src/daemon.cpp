@@ -1,0 +1,864 @@
+#include <ringlab/net/daemon.h>
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/write.hpp>
+
+#include <ringlab/engine/hash.h>
+#include <ringlab/net/admin_server.h>
+
+namespace ringlab::net {
+namespace {
+
+using boost::asio::ip::tcp;
+using ErrorCodeT = boost::system::error_code;
+
+constexpr std::size_t kClientReadChunk = 64 * 1024;
+constexpr Duration kClientWriteTimeout = std::chrono::seconds(30);
+constexpr Duration kMembershipInterval = std::chrono::milliseconds(200);
+constexpr const char* kRedisCompatVersion = "7.0.0";
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Commands that read or write keys, with the positions of their keys.
+bool isKeyCommand(const std::string& name) {
+  return name == "GET" || name == "SET" || name == "DEL" || name == "EXISTS" || name == "MGET" || name == "MSET" ||
+         name == "INCR" || name == "UNLINK";
+}
+
+std::vector<std::string_view> keysOf(const std::string& name, const std::vector<std::string>& args) {
+  std::vector<std::string_view> keys;
+  if (name == "MSET") {
+    for (std::size_t i = 1; i < args.size(); i += 2) keys.emplace_back(args[i]);
+  } else if (name == "DEL" || name == "EXISTS" || name == "MGET" || name == "UNLINK") {
+    for (std::size_t i = 1; i < args.size(); ++i) keys.emplace_back(args[i]);
+  } else if (args.size() > 1) {
+    keys.emplace_back(args[1]);
+  }
+  return keys;
+}
+
+Status checkWritableDirectory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status(ErrorCode::kUnavailable, "cannot create data directory '" + dir + "': " + ec.message());
+  const std::string probe = dir + "/.ringlabd-write-test";
+  {
+    std::ofstream out(probe);
+    if (!out || !(out << "ok") || !out.flush()) {
+      return Status(ErrorCode::kUnavailable, "data directory '" + dir + "' is not writable");
+    }
+  }
+  std::filesystem::remove(probe, ec);
+  return Status::ok();
+}
+
+std::string remoteOf(const tcp::socket& socket) {
+  ErrorCodeT ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+void LatencyHistogram::record(Duration d) {
+  const double seconds = std::chrono::duration<double>(d).count();
+  std::size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  counts[i]++;
+  sum += seconds;
+  total++;
+}
+
+struct Daemon::ClientState {
+  std::uint64_t id = 0;
+  std::string name;
+  std::string remote;
+  bool authenticated = false;
+  bool quit = false;
+};
+
+Daemon::Daemon(DaemonConfig config) : m_config(std::move(config)) {}
+
+Daemon::~Daemon() {
+  m_admin.reset();
+  m_transport.reset();
+  m_node.reset();
+  m_storage.reset();
+}
+
+Duration Daemon::uptime() const { return m_loop ? m_loop->sinceStart() : Duration{0}; }
+
+std::uint64_t Daemon::residentBytes() const {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+Status Daemon::open() {
+  m_nodeId = parseNodeName(m_config.nodeName);
+  if (m_nodeId == kNoNode) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "--node-id: '" + m_config.nodeName + "' is not a node name (expected n1, n2, n3, ...)");
+  }
+  if (Status s = m_config.quorum.validate(); !s.isOk()) return Status(ErrorCode::kInvalidArgument, s.message());
+  if (m_config.vnodes == 0 || m_config.vnodes > 4096) {
+    return Status(ErrorCode::kInvalidArgument, "--vnodes must be between 1 and 4096");
+  }
+  if (m_config.advertiseHost.empty()) {
+    m_config.advertiseHost =
+        (m_config.bindHost == "0.0.0.0" || m_config.bindHost == "::") ? "127.0.0.1" : m_config.bindHost;
+  }
+  m_io = std::make_unique<boost::asio::io_context>(1);
+  m_loop = std::make_unique<FiberLoop>(*m_io);
+  const std::uint64_t seed = (static_cast<std::uint64_t>(::getpid()) << 32) ^
+                             static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  m_runtime = std::make_unique<RealRuntime>(*m_loop, m_nodeId, m_config.replicaFibers, mix64(seed));
+
+  if (m_config.storage == StorageKind::kRocksDb) {
+    if (m_config.dataDir.empty()) return Status(ErrorCode::kInvalidArgument, "--data-dir is required with rocksdb");
+    if (Status s = checkWritableDirectory(m_config.dataDir); !s.isOk()) return s;
+    auto opened = RocksDbStorage::open(*m_io, m_config.dataDir, m_config.sync);
+    if (!opened) return opened.status();
+    m_rocks = opened->get();
+    m_storage = std::move(*opened);
+  } else {
+    m_storage = makeMemoryStorage();
+  }
+
+  // Generations must grow across restarts: the wall clock in milliseconds does.
+  m_generation = static_cast<std::uint64_t>(m_runtime->wallClockMicros() / 1000);
+  NodeConfig nodeConfig;
+  nodeConfig.id = m_nodeId;
+  nodeConfig.quorum = m_config.quorum;
+  nodeConfig.requestTimeout = m_config.requestTimeout;
+  m_node = std::make_unique<Node>(nodeConfig, *m_runtime, *m_storage, ringFor({m_nodeId}));
+
+  PeerTransportConfig peerConfig;
+  peerConfig.cluster = m_config.cluster;
+  peerConfig.secret = m_config.clusterSecret;
+  peerConfig.self =
+      MemberAddress{m_nodeId, m_config.advertiseHost, m_config.peerPort, m_config.clientPort, m_config.adminPort};
+  peerConfig.bindHost = m_config.bindHost;
+  peerConfig.seeds = m_config.seeds;
+  PeerTransport::Callbacks callbacks;
+  callbacks.onMessage = [this](Message message) { m_node->onMessage(std::move(message)); };
+  callbacks.onUnreachable = [this](NodeId to, MessageKind kind, std::uint64_t requestId) {
+    m_node->onUnreachable(to, kind, requestId);
+  };
+  callbacks.onPeerDiscovered = [this](const MemberAddress& address) {
+    spdlog::info("peer {} at {}:{} (clients {}, admin {})", nodeName(address.node), address.host, address.peerPort,
+                 address.clientPort, address.adminPort);
+    if (m_node->running()) m_node->addPeer(address.node);
+  };
+  m_transport = std::make_unique<PeerTransport>(*m_runtime, peerConfig, callbacks);
+  m_runtime->setTransport(m_transport.get());
+
+  // Bind every endpoint before serving any, so that a port in use stops the start cleanly.
+  if (Status s = m_transport->listen(); !s.isOk()) return s;
+  {
+    ErrorCodeT ec;
+    const auto address = boost::asio::ip::make_address(m_config.bindHost, ec);
+    const std::string where = m_config.bindHost + ":" + std::to_string(m_config.clientPort);
+    if (ec) return Status(ErrorCode::kInvalidArgument, "--bind: '" + m_config.bindHost + "' is not an IP address");
+    auto acceptor = std::make_unique<tcp::acceptor>(*m_io);
+    const tcp::endpoint endpoint(address, m_config.clientPort);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
+    if (ec) return Status(ErrorCode::kUnavailable, "cannot listen for clients on " + where + ": " + ec.message());
+    m_clientAcceptor = std::move(acceptor);
+  }
+  if (m_config.adminPort != 0) {
+    m_admin = std::make_unique<AdminServer>(*this);
+    if (Status s = m_admin->listen(m_config.bindHost, m_config.adminPort); !s.isOk()) return s;
+  }
+  return Status::ok();
+}
+
+std::shared_ptr<const Ring> Daemon::ringFor(const std::vector<NodeId>& members) const {
+  std::vector<RingEntry> entries;
+  entries.reserve(members.size() * m_config.vnodes);
+  for (NodeId member : members) {
+    const std::string base = nodeName(member) + "#";
+    for (std::size_t v = 0; v < m_config.vnodes; ++v) {
+      entries.push_back(RingEntry{tokenForKey(base + std::to_string(v)), member});
+    }
+  }
+  RingConfig ringConfig;
+  ringConfig.strategy = PlacementStrategy::kVnodes;
+  ringConfig.vnodesPerNode = m_config.vnodes;
+  return std::make_shared<const Ring>(Ring::fromEntries(std::move(entries), ringConfig));
+}
+
+void Daemon::refreshRing() {
+  std::vector<NodeId> members;
+  for (NodeId member : m_node->membership().members()) {
+    const auto info = m_node->membership().member(member);
+    if (member == m_nodeId || (info && info->status != MemberStatus::kLeft)) members.push_back(member);
+  }
+  if (members == m_node->ring().nodes()) return;
+  m_node->setRing(ringFor(members));
+  ++m_ringVersion;
+  std::string names;
+  for (NodeId member : members) names += (names.empty() ? "" : ",") + nodeName(member);
+  spdlog::info("ring version {}: members {}", m_ringVersion, names);
+  auto& bus = m_runtime->events();
+  if (bus.wants(EventType::kClusterChanged)) {
+    bus.publish(ClusterChanged{m_runtime->now(), "ring members " + names});
+  }
+}
+
+void Daemon::requestStop() {
+  if (m_stopping) return;
+  m_stopping = true;
+  spdlog::info("shutting down");
+  ErrorCodeT ec;
+  if (m_clientAcceptor) m_clientAcceptor->close(ec);
+  for (auto& weak : m_clients) {
+    if (auto socket = weak.lock()) socket->close(ec);
+  }
+  if (m_admin) m_admin->stop();
+  m_transport->stop();
+  m_node->stop();
+  m_runtime->stop();
+  m_loop->stop();
+}
+
+int Daemon::run() {
+  boost::asio::signal_set signals(*m_io, SIGTERM, SIGINT);
+  signals.async_wait([this](const ErrorCodeT& ec, int signal) {
+    if (!ec) {
+      spdlog::info("received signal {}", signal);
+      requestStop();
+    }
+  });
+  m_node->start(m_generation);
+  for (const MemberAddress& address : m_transport->addressBook()) m_node->addPeer(address.node);
+  m_transport->start();
+  m_runtime->spawn(FiberRole::kClient, "client-accept", [this] { acceptClients(); });
+  if (m_admin) m_admin->start();
+  m_runtime->spawn(FiberRole::kSystem, "membership", [this] {
+    for (;;) {
+      refreshRing();
+      m_loop->scheduler().setRecordSlices(m_runtime->events().wants(EventType::kFiberSlice));
+      m_runtime->sleepFor(kMembershipInterval);
+    }
+  });
+  if (m_rocks && m_rocks->syncPolicy() == SyncPolicy::kEverySec) {
+    m_runtime->spawn(FiberRole::kSystem, "log-sync", [this] {
+      for (;;) {
+        m_runtime->sleepFor(std::chrono::seconds(1));
+        m_rocks->syncLog();
+      }
+    });
+  }
+  spdlog::info("{} of cluster '{}' serving clients on {}:{}, peers on {}:{}{}", m_config.nodeName, m_config.cluster,
+               m_config.bindHost, m_config.clientPort, m_config.bindHost, m_config.peerPort,
+               m_admin ? ", admin on " + m_config.bindHost + ":" + std::to_string(m_config.adminPort) : "");
+  auto& bus = m_runtime->events();
+  m_loop->run([this] { return m_loop->liveFibers() == 0; }, std::chrono::seconds(3),
+              [&bus](std::vector<FiberSlice>& slices) {
+                if (!bus.wants(EventType::kFiberSlice)) return;
+                for (const FiberSlice& slice : slices) bus.publish(slice);
+              });
+  if (m_loop->liveFibers() != 0) {
+    // Some fiber did not unwind in time. Storage is closed properly; the rest goes with the process.
+    spdlog::warn("{} fibers still running at shutdown; exiting without waiting for them", m_loop->liveFibers());
+    m_storage.reset();
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  m_admin.reset();
+  m_transport.reset();
+  m_storage.reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+void Daemon::acceptClients() {
+  std::uint64_t nextClient = 0;
+  while (!m_stopping) {
+    auto socket = std::make_shared<tcp::socket>(*m_io);
+    auto [ec] =
+        awaitHandler<ErrorCodeT>([&](auto handler) { m_clientAcceptor->async_accept(*socket, std::move(handler)); });
+    if (m_stopping) break;
+    if (ec) {
+      spdlog::warn("accepting a client failed: {}", ec.message());
+      continue;
+    }
+    m_metrics.connectionsReceived++;
+    if (m_metrics.connectedClients >= m_config.maxClients) {
+      m_metrics.connectionsRejected++;
+      const std::string reply = "-ERR max number of clients reached\r\n";
+      ErrorCodeT ignored;
+      boost::asio::write(*socket, boost::asio::buffer(reply), ignored);
+      socket->close(ignored);
+      continue;
+    }
+    ErrorCodeT ignored;
+    socket->set_option(tcp::no_delay(true), ignored);
+    socket->non_blocking(true, ignored);
+    m_clients.erase(std::remove_if(m_clients.begin(), m_clients.end(), [](auto& w) { return w.expired(); }),
+                    m_clients.end());
+    m_clients.push_back(socket);
+    const std::uint64_t id = ++nextClient;
+    m_runtime->spawn(FiberRole::kClient, "client-" + std::to_string(id), [this, socket, id] {
+      m_metrics.connectedClients++;
+      struct Leave {
+        Daemon* d;
+        ~Leave() { d->m_metrics.connectedClients--; }
+      } leave{this};
+      serveClient(socket, id);
+    });
+  }
+}
+
+void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) {
+  ClientState client;
+  client.id = id;
+  client.remote = remoteOf(*socket);
+  client.authenticated = m_config.password.empty();
+  RespParser parser(m_config.resp);
+  std::vector<char> buffer(kClientReadChunk);
+  std::vector<std::vector<std::string>> batch;
+  std::string out;
+  ErrorCodeT ignored;
+  while (!m_stopping) {
+    std::optional<OperationDeadline> idle;
+    if (m_config.clientIdleTimeout > Duration{0}) idle.emplace(*m_io, *socket, m_config.clientIdleTimeout);
+    auto [ec, n] = awaitHandler<ErrorCodeT, std::size_t>(
+        [&](auto handler) { socket->async_read_some(boost::asio::buffer(buffer), std::move(handler)); });
+    idle.reset();
+    if (ec) break;
+    parser.feed(std::string_view(buffer.data(), n));
+    batch.clear();
+    bool failed = false;
+    for (;;) {
+      std::vector<std::string> args;
+      const auto outcome = parser.next(args);
+      if (outcome == RespParser::Outcome::kCommand) {
+        batch.push_back(std::move(args));
+      } else {
+        failed = outcome == RespParser::Outcome::kError;
+        break;
+      }
+    }
+    out.clear();
+    execute(client, batch, out);
+    if (failed && !client.quit) {
+      m_metrics.protocolErrors++;
+      spdlog::info("client {}: {}; closing the connection", client.remote, parser.error());
+      appendError(out, "ERR " + parser.error());
+    }
+    if (!out.empty()) {
+      // Most replies fit the socket buffer: write them at once, and wait (with a deadline) only for the rest.
+      ErrorCodeT wec;
+      std::size_t written = socket->write_some(boost::asio::buffer(out), wec);
+      if (wec == boost::asio::error::would_block || wec == boost::asio::error::try_again) {
+        wec = {};
+        written = 0;
+      }
+      if (wec) break;
+      if (written < out.size()) {
+        OperationDeadline deadline(*m_io, *socket, kClientWriteTimeout);
+        auto [aec, rest] = awaitHandler<ErrorCodeT, std::size_t>([&](auto handler) {
+          boost::asio::async_write(*socket, boost::asio::buffer(out.data() + written, out.size() - written),
+                                   std::move(handler));
+        });
+        if (aec) break;
+      }
+    }
+    if (failed || client.quit) break;
+  }
+  socket->shutdown(tcp::socket::shutdown_both, ignored);
+  socket->close(ignored);
+}
+
+void Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out) {
+  std::vector<std::string> replies(batch.size());
+  std::vector<std::string> names(batch.size());
+  for (std::size_t k = 0; k < batch.size(); ++k) names[k] = upper(batch[k][0]);
+  std::size_t i = 0;
+  while (i < batch.size() && !client.quit) {
+    // The longest run of key commands from i whose keys are all distinct runs concurrently, a fiber per command;
+    // anything else runs alone, in order. Either way replies go out in request order.
+    std::size_t j = i;
+    if (client.authenticated) {
+      std::set<std::string_view> keys;
+      while (j < batch.size() && isKeyCommand(names[j])) {
+        const auto commandKeys = keysOf(names[j], batch[j]);
+        if (std::any_of(commandKeys.begin(), commandKeys.end(), [&](auto k) { return keys.count(k) > 0; })) break;
+        keys.insert(commandKeys.begin(), commandKeys.end());
+        ++j;
+      }
+    }
+    if (j - i <= 1) {
+      executeOne(client, batch[i], replies[i]);
+      ++i;
+      continue;
+    }
+    if (m_config.quorum.n == 1) {
+      // Every operation is served locally without waiting for a peer: concurrency would only add fiber switches.
+      for (std::size_t k = i; k < j; ++k) executeOne(client, batch[k], replies[k]);
+      i = j;
+      continue;
+    }
+    struct Latch {
+      std::size_t left = 0;
+      boost::fibers::mutex mutex;
+      boost::fibers::condition_variable done;
+    };
+    auto latch = std::make_shared<Latch>();
+    latch->left = j - i;
+    for (std::size_t k = i; k < j; ++k) {
+      if (m_runtime->stopped()) {
+        // Shutting down: spawn() would refuse. Count the commands not started as done; wait for the others, which
+        // hold references into this batch.
+        latch->left -= j - k;
+        break;
+      }
+      // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
+      // must happen whatever becomes of the command.
+      m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(names[k]), [this, &client, &batch, &replies, k, latch] {
+        struct CountDown {
+          Latch& latch;
+          ~CountDown() {
+            if (--latch.left == 0) latch.done.notify_all();
+          }
+        } countDown{*latch};
+        try {
+          executeOne(client, batch[k], replies[k]);
+        } catch (const FiberCancelled&) {
+          // The node stopped while the command waited; the connection is closing anyway.
+        }
+      });
+    }
+    std::unique_lock lock(latch->mutex);
+    while (latch->left > 0) latch->done.wait(lock);
+    i = j;
+  }
+  for (const std::string& reply : replies) out += reply;
+}
+
+void Daemon::recordOp(Operation op, const OperationResult& result) {
+  auto index = static_cast<std::size_t>(op);
+  m_metrics.opLatency[index].record(result.completed - result.begun);
+  if (!result.status.isOk()) m_metrics.opErrors[index]++;
+}
+
+void Daemon::incr(const std::string& key, std::string& out) {
+  OperationResult read = m_node->get(key);
+  recordOp(Operation::kGet, read);
+  if (!read.status.isOk()) return appendError(out, "ERR " + read.status.toString());
+  long long value = 0;
+  if (read.found) {
+    const std::string& text = read.value;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+      return appendError(out, "ERR value is not an integer or out of range");
+    }
+  }
+  if (value == std::numeric_limits<long long>::max()) {
+    return appendError(out, "ERR increment or decrement would overflow");
+  }
+  ++value;
+  OperationResult result = m_node->put(key, std::to_string(value));
+  recordOp(Operation::kPut, result);
+  if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+  appendInteger(out, value);
+}
+
+void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std::string& out) {
+  const std::string name = upper(args[0]);
+  m_metrics.commandsProcessed++;
+  m_metrics.commandCounts[lower(name)]++;
+  const std::size_t argc = args.size();
+  auto wrongArity = [&] { appendError(out, "ERR wrong number of arguments for '" + lower(name) + "' command"); };
+  auto opFailed = [&](const OperationResult& result) { appendError(out, "ERR " + result.status.toString()); };
+
+  if (!client.authenticated && name != "AUTH" && name != "HELLO" && name != "QUIT") {
+    appendError(out, "NOAUTH Authentication required.");
+    return;
+  }
+  if (name == "PING") {
+    if (argc > 2) return wrongArity();
+    if (argc == 2) return appendBulk(out, args[1]);
+    return appendSimple(out, "PONG");
+  }
+  if (name == "ECHO") {
+    if (argc != 2) return wrongArity();
+    return appendBulk(out, args[1]);
+  }
+  if (name == "GET") {
+    if (argc != 2) return wrongArity();
+    OperationResult result = m_node->get(args[1]);
+    recordOp(Operation::kGet, result);
+    if (!result.status.isOk()) return opFailed(result);
+    if (!result.found) return appendNull(out);
+    return appendBulk(out, result.value);
+  }
+  if (name == "SET") {
+    if (argc < 3) return wrongArity();
+    if (argc > 3) {
+      appendError(out, "ERR SET option '" + args[3] +
+                           "' is not supported by ringlabd (no expiry and no conditional writes: SET key value only)");
+      return;
+    }
+    OperationResult result = m_node->put(args[1], std::move(args[2]));
+    recordOp(Operation::kPut, result);
+    if (!result.status.isOk()) return opFailed(result);
+    return appendSimple(out, "OK");
+  }
+  if (name == "DEL" || name == "UNLINK") {
+    if (argc < 2) return wrongArity();
+    long long removed = 0;
+    for (std::size_t i = 1; i < argc; ++i) {
+      OperationResult read = m_node->get(args[i]);
+      recordOp(Operation::kGet, read);
+      if (!read.status.isOk()) return opFailed(read);
+      if (!read.found) continue;
+      OperationResult result = m_node->remove(args[i]);
+      recordOp(Operation::kDelete, result);
+      if (!result.status.isOk()) return opFailed(result);
+      ++removed;
+    }
+    return appendInteger(out, removed);
+  }
+  if (name == "EXISTS") {
+    if (argc < 2) return wrongArity();
+    long long found = 0;
+    for (std::size_t i = 1; i < argc; ++i) {
+      OperationResult result = m_node->get(args[i]);
+      recordOp(Operation::kGet, result);
+      if (!result.status.isOk()) return opFailed(result);
+      found += result.found ? 1 : 0;
+    }
+    return appendInteger(out, found);
+  }
+  if (name == "MGET") {
+    if (argc < 2) return wrongArity();
+    std::string values;
+    for (std::size_t i = 1; i < argc; ++i) {
+      OperationResult result = m_node->get(args[i]);
+      recordOp(Operation::kGet, result);
+      if (!result.status.isOk()) return opFailed(result);
+      if (result.found) {
+        appendBulk(values, result.value);
+      } else {
+        appendNull(values);
+      }
+    }
+    appendArrayHeader(out, argc - 1);
+    out += values;
+    return;
+  }
+  if (name == "MSET") {
+    if (argc < 3 || argc % 2 == 0) return wrongArity();
+    for (std::size_t i = 1; i + 1 < argc; i += 2) {
+      OperationResult result = m_node->put(args[i], std::move(args[i + 1]));
+      recordOp(Operation::kPut, result);
+      if (!result.status.isOk()) {
+        appendError(
+            out, "ERR MSET stopped at key '" + args[i] + "' (earlier keys were written): " + result.status.toString());
+        return;
+      }
+    }
+    return appendSimple(out, "OK");
+  }
+  if (name == "INCR") {
+    if (argc != 2) return wrongArity();
+    // Increments coordinated by this node on one key take turns; see README.md ("INCR") for what holds across
+    // nodes.
+    auto& slot = m_incrLocks[args[1]];
+    if (!slot) slot = std::make_shared<boost::fibers::mutex>();
+    auto keyLock = slot;
+    const std::string key = args[1];
+    {
+      std::unique_lock lock(*keyLock);
+      incr(key, out);
+    }
+    if (auto it = m_incrLocks.find(key); it != m_incrLocks.end() && it->second.use_count() <= 2) {
+      m_incrLocks.erase(it);
+    }
+    return;
+  }
+  if (name == "INFO") {
+    if (argc > 2) return wrongArity();
+    return appendBulk(out, infoText(argc == 2 ? lower(args[1]) : "default"));
+  }
+  if (name == "CONFIG") {
+    if (argc >= 2 && upper(args[1]) == "GET") {
+      if (argc < 3) return wrongArity();
+      const bool durable = m_config.storage == StorageKind::kRocksDb;
+      const std::vector<std::pair<std::string, std::string>> parameters = {
+          {"save", ""},  // no snapshots: RocksDB's log is the persistence
+          {"appendonly", durable ? "yes" : "no"},
+          {"appendfsync", std::string(syncPolicyName(m_config.sync))},
+          {"databases", "1"},
+          {"port", std::to_string(m_config.clientPort)},
+          {"bind", m_config.bindHost},
+          {"maxclients", std::to_string(m_config.maxClients)},
+          {"timeout",
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientIdleTimeout).count())},
+          {"proto-max-bulk-len", std::to_string(m_config.resp.maxBulkBytes)},
+          {"maxmemory", "0"},
+          {"dir", durable ? m_config.dataDir : ""},
+      };
+      std::vector<std::pair<std::string, std::string>> matched;
+      for (const auto& [key, value] : parameters) {
+        for (std::size_t i = 2; i < argc; ++i) {
+          if (fnmatch(lower(args[i]).c_str(), key.c_str(), 0) == 0) {
+            matched.emplace_back(key, value);
+            break;
+          }
+        }
+      }
+      appendArrayHeader(out, matched.size() * 2);
+      for (const auto& [key, value] : matched) {
+        appendBulk(out, key);
+        appendBulk(out, value);
+      }
+      return;
+    }
+    return appendError(out, "ERR CONFIG " + (argc >= 2 ? upper(args[1]) : std::string()) +
+                                " is not supported by ringlabd (only CONFIG GET; settings come from flags)");
+  }
+  if (name == "COMMAND") {
+    if (argc == 1 || upper(args[1]) == "DOCS" || upper(args[1]) == "INFO") return appendArrayHeader(out, 0);
+    if (upper(args[1]) == "COUNT") return appendInteger(out, 21);
+    return appendError(out, "ERR COMMAND " + upper(args[1]) + " is not supported (try COMMAND DOCS or COMMAND COUNT)");
+  }
+  if (name == "CLIENT") {
+    if (argc >= 2) {
+      const std::string sub = upper(args[1]);
+      if (sub == "SETNAME" && argc == 3) {
+        if (args[2].find_first_of(" \n") != std::string::npos) {
+          return appendError(out, "ERR Client names cannot contain spaces, newlines or special characters.");
+        }
+        client.name = args[2];
+        return appendSimple(out, "OK");
+      }
+      if (sub == "GETNAME" && argc == 2) return client.name.empty() ? appendNull(out) : appendBulk(out, client.name);
+      if (sub == "ID" && argc == 2) return appendInteger(out, static_cast<long long>(client.id));
+      if (sub == "SETINFO" && argc == 4) return appendSimple(out, "OK");
+    }
+    return appendError(out, "ERR CLIENT supports SETNAME, GETNAME, ID and SETINFO only");
+  }
+  if (name == "SELECT") {
+    if (argc != 2) return wrongArity();
+    if (args[1] == "0") return appendSimple(out, "OK");
+    return appendError(out, "ERR DB index is out of range (ringlabd has database 0 only)");
+  }
+  if (name == "AUTH") {
+    if (argc < 2 || argc > 3) return wrongArity();
+    if (m_config.password.empty()) {
+      return appendError(out,
+                         "ERR AUTH <password> called without any password configured for the default user. "
+                         "Are you sure your configuration is correct?");
+    }
+    const std::string& given = args[argc - 1];
+    const bool userOk = argc == 2 || args[1] == "default";
+    if (userOk && given == m_config.password) {
+      client.authenticated = true;
+      return appendSimple(out, "OK");
+    }
+    return appendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+  }
+  if (name == "HELLO") {
+    std::size_t i = 1;
+    if (argc >= 2) {
+      if (args[1] != "2") {
+        if (args[1] == "3") return appendError(out, "NOPROTO sorry, this protocol version is not supported");
+        return appendError(out, "ERR Protocol version is not an integer or out of range");
+      }
+      i = 2;
+    }
+    for (; i < argc; ++i) {
+      const std::string option = upper(args[i]);
+      if (option == "AUTH" && i + 2 < argc) {
+        if (m_config.password.empty() || args[i + 2] != m_config.password || args[i + 1] != "default") {
+          return appendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+        }
+        client.authenticated = true;
+        i += 2;
+      } else if (option == "SETNAME" && i + 1 < argc) {
+        client.name = args[++i];
+      } else {
+        return appendError(out, "ERR Syntax error in HELLO option '" + args[i] + "'");
+      }
+    }
+    if (!client.authenticated)
+      return appendError(out,
+                         "NOAUTH HELLO must be called with the client already authenticated, "
+                         "otherwise the HELLO AUTH <user> <pass> option can be used");
+    appendArrayHeader(out, 14);
+    appendBulk(out, "server");
+    appendBulk(out, "ringlabd");
+    appendBulk(out, "version");
+    appendBulk(out, RINGLAB_NET_VERSION);
+    appendBulk(out, "proto");
+    appendInteger(out, 2);
+    appendBulk(out, "id");
+    appendInteger(out, static_cast<long long>(client.id));
+    appendBulk(out, "mode");
+    appendBulk(out, "standalone");
+    appendBulk(out, "role");
+    appendBulk(out, "master");
+    appendBulk(out, "modules");
+    appendArrayHeader(out, 0);
+    return;
+  }
+  if (name == "QUIT") {
+    client.quit = true;
+    return appendSimple(out, "OK");
+  }
+  if (name == "DBSIZE") {
+    const StorageStats stats = m_storage->stats();
+    return appendInteger(out, static_cast<long long>(stats.records - stats.tombstones));
+  }
+  appendError(out, "ERR unknown command '" + args[0] +
+                       "' (ringlabd supports GET SET DEL EXISTS MGET MSET INCR PING "
+                       "ECHO INFO CONFIG GET COMMAND CLIENT SELECT AUTH HELLO DBSIZE QUIT)");
+}
+
+std::string Daemon::infoText(std::string_view section) {
+  const bool all = section == "default" || section == "all" || section == "everything";
+  auto wants = [&](std::string_view name) { return all || section == name; };
+  std::string out;
+  auto line = [&](std::string_view key, const std::string& value) {
+    out += key;
+    out += ':';
+    out += value;
+    out += "\r\n";
+  };
+  if (wants("server")) {
+    out += "# Server\r\n";
+    line("redis_version", kRedisCompatVersion);
+    line("ringlab_version", RINGLAB_NET_VERSION);
+    line("redis_mode", "standalone");
+    line("os", "Linux");
+    line("process_id", std::to_string(::getpid()));
+    line("tcp_port", std::to_string(m_config.clientPort));
+    line("uptime_in_seconds", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(uptime()).count()));
+    line("node_id", m_config.nodeName);
+    line("cluster_name", m_config.cluster);
+    line("generation", std::to_string(m_generation));
+    out += "\r\n";
+  }
+  if (wants("clients")) {
+    out += "# Clients\r\n";
+    line("connected_clients", std::to_string(m_metrics.connectedClients));
+    line("maxclients", std::to_string(m_config.maxClients));
+    out += "\r\n";
+  }
+  if (wants("memory")) {
+    out += "# Memory\r\n";
+    line("used_memory_rss", std::to_string(residentBytes()));
+    line("storage_bytes", std::to_string(m_storage->stats().bytes));
+    out += "\r\n";
+  }
+  if (wants("persistence")) {
+    out += "# Persistence\r\n";
+    line("storage", m_config.storage == StorageKind::kRocksDb ? "rocksdb" : "memory");
+    line("aof_enabled", m_config.storage == StorageKind::kRocksDb ? "1" : "0");
+    line("appendfsync", std::string(syncPolicyName(m_config.sync)));
+    out += "\r\n";
+  }
+  if (wants("stats")) {
+    out += "# Stats\r\n";
+    line("total_connections_received", std::to_string(m_metrics.connectionsReceived));
+    line("total_commands_processed", std::to_string(m_metrics.commandsProcessed));
+    line("rejected_connections", std::to_string(m_metrics.connectionsRejected));
+    line("protocol_errors", std::to_string(m_metrics.protocolErrors));
+    const auto& peers = m_transport->stats();
+    line("peer_bytes_sent", std::to_string(peers.bytesSent));
+    line("peer_bytes_received", std::to_string(peers.bytesReceived));
+    line("peer_handshakes_refused", std::to_string(peers.handshakesRefused));
+    line("peer_frames_rejected", std::to_string(peers.framesRejected));
+    out += "\r\n";
+  }
+  if (wants("replication")) {
+    out += "# Replication\r\n";
+    line("role", "master");
+    line("connected_slaves", "0");
+    out += "\r\n";
+  }
+  if (wants("ring")) {
+    out += "# Ring\r\n";
+    const Ring& ring = m_node->ring();
+    const auto members = ring.nodes();
+    std::string names;
+    std::size_t up = 0;
+    for (NodeId member : members) {
+      names += (names.empty() ? "" : ",") + nodeName(member);
+      up += m_node->peerState(member) == NodeState::kUp;
+    }
+    line("ring_version", std::to_string(m_ringVersion));
+    line("ring_members", std::to_string(members.size()));
+    line("ring_members_up", std::to_string(up));
+    std::size_t heard = 0;  // members this node has had gossip from (itself included), not just heard named
+    for (NodeId member : members) {
+      const auto info = m_node->membership().member(member);
+      heard += member == m_nodeId || (info && info->generation != 0);
+    }
+    line("ring_members_heard", std::to_string(heard));
+    line("ring_nodes", names);
+    line("ring_vnodes_per_node", std::to_string(m_config.vnodes));
+    line("replication_n", std::to_string(m_config.quorum.n));
+    line("replication_r", std::to_string(m_config.quorum.r));
+    line("replication_w", std::to_string(m_config.quorum.w));
+    line("peers_connected", std::to_string(m_transport->connectedPeers()));
+    line("hints_pending", std::to_string(m_node->hints().pending()));
+    const OwnershipStats ownership = ring.ownership(m_config.quorum.n);
+    for (const NodeOwnership& owned : ownership.nodes) {
+      if (owned.node == m_nodeId) line("owned_share", std::to_string(owned.replicatedShare));
+    }
+    for (const MemberAddress& address : m_transport->addressBook()) {
+      if (address.node == m_nodeId) continue;
+      line("member_" + nodeName(address.node), "state=" + std::string(nodeStateName(m_node->peerState(address.node))) +
+                                                   ",phi=" + std::to_string(m_node->peerPhi(address.node)) +
+                                                   ",peer=" + address.host + ":" + std::to_string(address.peerPort) +
+                                                   ",client=" + std::to_string(address.clientPort));
+    }
+    out += "\r\n";
+  }
+  if (wants("keyspace")) {
+    out += "# Keyspace\r\n";
+    const StorageStats stats = m_storage->stats();
+    if (stats.records > stats.tombstones) {
+      line("db0", "keys=" + std::to_string(stats.records - stats.tombstones) + ",expires=0,avg_ttl=0");
+    }
+    out += "\r\n";
+  }
+  return out;
+}
+
+}  // namespace ringlab::net

@@ -1,0 +1,366 @@
+#include <ringlab/net/rocksdb_storage.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/fiber/condition_variable.hpp>
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/mutex.hpp>
+
+#include <ringlab/engine/hash.h>
+
+namespace ringlab::net {
+
+std::string_view syncPolicyName(SyncPolicy policy) {
+  switch (policy) {
+    case SyncPolicy::kAlways: return "always";
+    case SyncPolicy::kEverySec: return "everysec";
+    case SyncPolicy::kNo: return "no";
+  }
+  return "unknown";
+}
+
+Result<SyncPolicy> parseSyncPolicy(std::string_view text) {
+  if (text == "always") return SyncPolicy::kAlways;
+  if (text == "everysec") return SyncPolicy::kEverySec;
+  if (text == "no") return SyncPolicy::kNo;
+  return Status(ErrorCode::kInvalidArgument,
+                "sync policy '" + std::string(text) + "' (expected always, everysec or no)");
+}
+
+namespace {
+
+constexpr std::size_t kRecordHeader = 8 + 4 + 4 + 1;
+constexpr std::size_t kMaxGroup = 1024;
+
+std::string storedKey(Token token, std::string_view key) {
+  std::string out(8 + key.size(), '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(token >> (56 - 8 * i));
+  if (!key.empty()) std::memcpy(out.data() + 8, key.data(), key.size());
+  return out;
+}
+
+Token tokenOf(const rocksdb::Slice& stored) {
+  Token t = 0;
+  for (int i = 0; i < 8; ++i) t = (t << 8) | static_cast<unsigned char>(stored.data()[i]);
+  return t;
+}
+
+std::string encodeRecord(const Record& record) {
+  std::string out(kRecordHeader, '\0');
+  auto put = [&](std::size_t at, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out[at + i] = static_cast<char>(v >> (8 * i));
+  };
+  put(0, static_cast<std::uint64_t>(record.version.physicalMicros), 8);
+  put(8, record.version.logical, 4);
+  put(12, record.version.node, 4);
+  out[16] = record.tombstone ? 1 : 0;
+  out += record.value;
+  return out;
+}
+
+std::optional<Record> decodeRecord(std::string_view bytes) {
+  if (bytes.size() < kRecordHeader) return std::nullopt;
+  auto get = [&](std::size_t at, int n) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+    return v;
+  };
+  Record record;
+  record.version.physicalMicros = static_cast<std::int64_t>(get(0, 8));
+  record.version.logical = static_cast<std::uint32_t>(get(8, 4));
+  record.version.node = static_cast<NodeId>(get(12, 4));
+  record.tombstone = bytes[16] != 0;
+  record.value.assign(bytes.substr(kRecordHeader));
+  return record;
+}
+
+bool inFiber() {
+  auto* ctx = boost::fibers::context::active();
+  return ctx && ctx->is_context(boost::fibers::type::worker_context);
+}
+
+class RocksDbStorageImpl final : public RocksDbStorage {
+ public:
+  RocksDbStorageImpl(boost::asio::io_context& io, std::unique_ptr<rocksdb::DB> db, SyncPolicy sync,
+                     StorageLimits limits)
+      : m_io(io), m_db(std::move(db)), m_sync(sync), m_limits(limits) {
+    countRecords();
+    m_writer = std::thread([this] { writerLoop(); });
+  }
+
+  ~RocksDbStorageImpl() override {
+    {
+      std::lock_guard lock(m_mutex);
+      m_closing = true;
+    }
+    m_wake.notify_one();
+    m_writer.join();
+    if (m_sync != SyncPolicy::kNo) m_db->SyncWAL();
+    m_db->Close();
+  }
+
+  Result<ApplyOutcome> apply(std::string_view key, const Record& record) override {
+    if (key.empty()) return Status(ErrorCode::kInvalidArgument, "empty key");
+    if (key.size() > m_limits.maxKeyBytes) {
+      return Status(ErrorCode::kTooLarge, "key of " + std::to_string(key.size()) + " bytes exceeds the limit of " +
+                                              std::to_string(m_limits.maxKeyBytes) + " bytes");
+    }
+    if (record.value.size() > m_limits.maxValueBytes) {
+      return Status(ErrorCode::kTooLarge, "value of " + std::to_string(record.value.size()) +
+                                              " bytes exceeds the limit of " + std::to_string(m_limits.maxValueBytes) +
+                                              " bytes");
+    }
+    auto op = std::make_shared<WriteOp>();
+    op->key = std::string(key);
+    op->record = record;
+    op->fiber = inFiber();
+    {
+      std::lock_guard lock(m_mutex);
+      m_queue.push_back(op);
+    }
+    m_wake.notify_one();
+    if (op->fiber) {
+      std::unique_lock lock(op->fiberMutex);
+      while (!op->fiberDone) op->fiberReady.wait(lock);
+    } else {
+      std::unique_lock lock(m_mutex);
+      m_done.wait(lock, [&] { return op->done; });
+    }
+    if (!op->status.isOk()) return op->status;
+    return op->outcome;
+  }
+
+  std::optional<Record> get(std::string_view key) const override {
+    std::string value;
+    const rocksdb::Status s = m_db->Get(rocksdb::ReadOptions(), storedKey(tokenForKey(key), key), &value);
+    if (!s.ok()) {
+      if (!s.IsNotFound()) spdlog::error("RocksDB read failed: {}", s.ToString());
+      return std::nullopt;
+    }
+    return decodeRecord(value);
+  }
+
+  void scan(const TokenRange& range,
+            const std::function<bool(Token, std::string_view, const Record&)>& visit) const override {
+    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions()));
+    auto visitSpan = [&](Token lo, bool loInclusive, Token hi) -> bool {
+      it->Seek(storedKey(lo, {}));
+      for (; it->Valid(); it->Next()) {
+        const rocksdb::Slice k = it->key();
+        if (k.size() < 8) continue;
+        const Token t = tokenOf(k);
+        if (!loInclusive && t == lo) continue;
+        if (t > hi) break;
+        auto record = decodeRecord(std::string_view(it->value().data(), it->value().size()));
+        if (!record) continue;
+        if (!visit(t, std::string_view(k.data() + 8, k.size() - 8), *record)) return false;
+      }
+      return true;
+    };
+    if (range.start < range.end) {
+      visitSpan(range.start, false, range.end);
+    } else {
+      const bool more = range.start == UINT64_MAX ? true : visitSpan(range.start, false, UINT64_MAX);
+      if (more) visitSpan(0, true, range.end);
+    }
+  }
+
+  StorageStats stats() const override {
+    std::lock_guard lock(m_mutex);
+    return m_stats;
+  }
+
+  void clear() override {
+    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions()));
+    rocksdb::WriteBatch batch;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(it->key());
+    rocksdb::WriteOptions options;
+    options.sync = m_sync == SyncPolicy::kAlways;
+    m_db->Write(options, &batch);
+    std::lock_guard lock(m_mutex);
+    m_stats = {};
+  }
+
+  const StorageLimits& limits() const override { return m_limits; }
+
+  void syncLog() override {
+    {
+      std::lock_guard lock(m_mutex);
+      m_syncRequested = true;
+    }
+    m_wake.notify_one();
+  }
+
+  SyncPolicy syncPolicy() const override { return m_sync; }
+
+  std::uint64_t memoryBytes() const override {
+    std::uint64_t total = 0, v = 0;
+    if (m_db->GetIntProperty("rocksdb.cur-size-all-mem-tables", &v)) total += v;
+    if (m_db->GetIntProperty("rocksdb.estimate-table-readers-mem", &v)) total += v;
+    if (m_db->GetIntProperty("rocksdb.block-cache-usage", &v)) total += v;
+    return total;
+  }
+
+ private:
+  struct WriteOp {
+    std::string key;
+    Record record;
+    bool fiber = false;
+    Status status;
+    ApplyOutcome outcome = ApplyOutcome::kSuperseded;
+    bool done = false;  // guarded by m_mutex (waiters outside fibers)
+    bool fiberDone = false;
+    boost::fibers::mutex fiberMutex;
+    boost::fibers::condition_variable fiberReady;
+  };
+
+  void countRecords() {
+    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto record = decodeRecord(std::string_view(it->value().data(), it->value().size()));
+      if (!record) continue;
+      m_stats.records++;
+      if (record->tombstone) m_stats.tombstones++;
+      m_stats.bytes += it->key().size() - 8 + record->footprint();
+    }
+  }
+
+  void writerLoop() {
+    for (;;) {
+      std::vector<std::shared_ptr<WriteOp>> group;
+      bool sync = false;
+      {
+        std::unique_lock lock(m_mutex);
+        m_wake.wait(lock, [&] { return m_closing || !m_queue.empty() || m_syncRequested; });
+        if (m_queue.empty() && m_closing) return;
+        while (!m_queue.empty() && group.size() < kMaxGroup) {
+          group.push_back(std::move(m_queue.front()));
+          m_queue.pop_front();
+        }
+        sync = m_syncRequested;
+        m_syncRequested = false;
+      }
+      if (sync) {
+        const rocksdb::Status s = m_db->SyncWAL();
+        if (!s.ok()) spdlog::error("RocksDB log sync failed: {}", s.ToString());
+      }
+      if (group.empty()) continue;
+      commit(group);
+    }
+  }
+
+  void commit(std::vector<std::shared_ptr<WriteOp>>& group) {
+    rocksdb::WriteBatch batch;
+    std::map<std::string, Record> staged;  // records this group already wrote, by stored key
+    StorageStats delta;
+    std::int64_t bytesDelta = 0;
+    for (auto& op : group) {
+      const std::string stored = storedKey(tokenForKey(op->key), op->key);
+      std::optional<Record> current;
+      if (auto it = staged.find(stored); it != staged.end()) {
+        current = it->second;
+      } else {
+        std::string value;
+        const rocksdb::Status s = m_db->Get(rocksdb::ReadOptions(), stored, &value);
+        if (s.ok()) {
+          current = decodeRecord(value);
+        } else if (!s.IsNotFound()) {
+          op->status = Status(ErrorCode::kInternal, "RocksDB read failed: " + s.ToString());
+          continue;
+        }
+      }
+      if (current && !supersedes(op->record, *current)) {
+        op->outcome = ApplyOutcome::kSuperseded;
+        continue;
+      }
+      op->outcome = ApplyOutcome::kApplied;
+      batch.Put(stored, encodeRecord(op->record));
+      if (!current) {
+        delta.records++;
+        bytesDelta += static_cast<std::int64_t>(op->key.size() + op->record.footprint());
+        if (op->record.tombstone) delta.tombstones++;
+      } else {
+        bytesDelta +=
+            static_cast<std::int64_t>(op->record.footprint()) - static_cast<std::int64_t>(current->footprint());
+        if (current->tombstone && !op->record.tombstone) delta.tombstones--;
+        if (!current->tombstone && op->record.tombstone) delta.tombstones++;
+      }
+      staged[stored] = op->record;
+    }
+    if (batch.Count() > 0) {
+      rocksdb::WriteOptions options;
+      options.sync = m_sync == SyncPolicy::kAlways;
+      const rocksdb::Status s = m_db->Write(options, &batch);
+      if (!s.ok()) {
+        for (auto& op : group) {
+          if (op->status.isOk() && op->outcome == ApplyOutcome::kApplied) {
+            op->status = Status(ErrorCode::kInternal, "RocksDB write failed: " + s.ToString());
+          }
+        }
+        delta = {};
+        bytesDelta = 0;
+      }
+    }
+    bool anyFiber = false;
+    {
+      std::lock_guard lock(m_mutex);
+      m_stats.records += delta.records;
+      m_stats.tombstones += delta.tombstones;
+      m_stats.bytes = static_cast<std::size_t>(static_cast<std::int64_t>(m_stats.bytes) + bytesDelta);
+      for (auto& op : group) {
+        op->done = true;
+        anyFiber = anyFiber || op->fiber;
+      }
+    }
+    m_done.notify_all();
+    if (anyFiber) {
+      // Wake the waiting fibers on the loop thread.
+      boost::asio::post(m_io, [group = std::move(group)] {
+        for (auto& op : group) {
+          if (!op->fiber) continue;
+          op->fiberDone = true;
+          op->fiberReady.notify_one();
+        }
+      });
+    }
+  }
+
+  boost::asio::io_context& m_io;
+  std::unique_ptr<rocksdb::DB> m_db;
+  SyncPolicy m_sync;
+  StorageLimits m_limits;
+  mutable std::mutex m_mutex;
+  std::condition_variable m_wake;
+  std::condition_variable m_done;
+  std::deque<std::shared_ptr<WriteOp>> m_queue;
+  bool m_closing = false;
+  bool m_syncRequested = false;
+  StorageStats m_stats;
+  std::thread m_writer;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RocksDbStorage>> RocksDbStorage::open(boost::asio::io_context& io, const std::string& path,
+                                                             SyncPolicy sync, StorageLimits limits) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.max_open_files = 256;
+  options.keep_log_file_num = 4;
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  if (!s.ok()) return Status(ErrorCode::kUnavailable, "cannot open RocksDB in '" + path + "': " + s.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  return std::unique_ptr<RocksDbStorage>(new RocksDbStorageImpl(io, std::move(db), sync, limits));
+}
+
+}  // namespace ringlab::net

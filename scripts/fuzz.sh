@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in fuzz/ with clang (Debian's clang-14) and runs each for a while.
+#
+#   scripts/fuzz.sh [SECONDS]     build, then run every target SECONDS seconds (default 25) from its seed corpus
+#
+# Targets: resp_parser_fuzz (the RESP parser) and peer_codec_fuzz (peer frames and handshake messages). Builds go
+# to build/fuzz/; corpora grow in build/fuzz/corpus/<target>/ (seeded from fuzz/seeds/<target>/). A crash leaves
+# its input in build/fuzz/ and makes the script exit non-zero.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-25}"
+case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: SECONDS must be a whole number (got '$seconds')" >&2; exit 2 ;; esac
+
+cxx="$(command -v clang++-14 || command -v clang++ || true)"
+if [ -z "$cxx" ]; then echo "fuzz.sh: clang++ not found (install clang-14 and libclang-rt-14-dev)" >&2; exit 1; fi
+
+out=build/fuzz
+mkdir -p "$out"
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+       -Iengine/include -Iengine/net/include)
+engine_sources=(engine/src/codec.cpp engine/src/message.cpp engine/src/status.cpp engine/src/types.cpp
+                engine/src/version.cpp engine/src/ring.cpp engine/src/random.cpp engine/src/hash.cpp)
+
+build() {
+  local target="$1"; shift
+  if [ "$out/$target" -nt "fuzz/$target.cpp" ] && [ -z "$(find engine/src engine/net/src -newer "$out/$target" -name '*.cpp' | head -1)" ]; then
+    return
+  fi
+  echo "== building $target" >&2
+  "$cxx" "${flags[@]}" "fuzz/$target.cpp" "$@" -o "$out/$target"
+}
+build resp_parser_fuzz engine/net/src/resp.cpp
+build peer_codec_fuzz engine/net/src/handshake.cpp "${engine_sources[@]}" -lxxhash -lcrypto
+
+status=0
+for target in resp_parser_fuzz peer_codec_fuzz; do
+  corpus="$out/corpus/$target"
+  mkdir -p "$corpus"
+  echo "== $target for ${seconds}s" >&2
+  if ! (cd "$out" && "./$target" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 \
+          "corpus/$target" "../../fuzz/seeds/$target" 2>"$target.log"); then
+    echo "fuzz.sh: $target found a failure; see $out/$target.log and the crash-* input in $out" >&2
+    tail -30 "$out/$target.log" >&2
+    status=1
+  else
+    grep -E "stat::number_of_executed_units|cov:" "$out/$target.log" | tail -2 >&2 || true
+  fi
+done
+exit $status

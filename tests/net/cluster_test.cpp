@@ -1,0 +1,213 @@
+// Real ringlabd processes on loopback: replication through redis-cli, failures under load, durability, and
+// convergence after a restart.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "harness.h"
+
+namespace ringlab::testing {
+namespace {
+
+// Three nodes seeded from the first, all seeing a ring of three members that are up.
+struct Cluster {
+  explicit Cluster(const TempDir& dir, std::vector<std::string> extra = {}) {
+    // A generous request deadline: the assertions are about failures, not speed, and CI machines stall.
+    extra.insert(extra.end(), {"--request-timeout-ms", "3000"});
+    for (int i = 1; i <= 3; ++i) {
+      nodes.push_back(std::make_unique<NodeProcess>("n" + std::to_string(i), dir.sub("n" + std::to_string(i)), extra));
+    }
+    for (auto& node : nodes) node->setSeeds(nodes[0]->peerAddress());
+    for (auto& node : nodes) node->start();
+  }
+  bool formed() {
+    for (auto& node : nodes) {
+      if (!node->waitServing()) return false;
+    }
+    return eventually([&] {
+      for (auto& node : nodes) {
+        if (node->info("ring_members") != "3" || node->info("ring_members_up") != "3" ||
+            node->info("ring_members_heard") != "3") {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+  std::vector<std::unique_ptr<NodeProcess>> nodes;
+};
+
+std::string redisCli(int port, const std::string& args) {
+  return shell("redis-cli -p " + std::to_string(port) + " " + args + " 2>&1");
+}
+
+TEST(ClusterTest, RedisCliSetOnOneNodeIsReadOnTheOthers) {
+  TempDir dir("ringlabd-cluster");
+  Cluster cluster(dir, {"--storage", "memory"});
+  ASSERT_TRUE(cluster.formed());
+  EXPECT_EQ(redisCli(cluster.nodes[0]->clientPort(), "SET greeting hello"), "OK");
+  EXPECT_EQ(redisCli(cluster.nodes[1]->clientPort(), "GET greeting"), "hello");
+  EXPECT_EQ(redisCli(cluster.nodes[2]->clientPort(), "GET greeting"), "hello");
+  EXPECT_EQ(redisCli(cluster.nodes[2]->clientPort(), "INCR counter"), "1");
+  EXPECT_EQ(redisCli(cluster.nodes[1]->clientPort(), "INCR counter"), "2");
+  EXPECT_EQ(redisCli(cluster.nodes[0]->clientPort(), "MSET a 1 b 2"), "OK");
+  EXPECT_EQ(redisCli(cluster.nodes[1]->clientPort(), "MGET a b missing"),
+            "1\n2");  // the trailing nil prints as an empty line
+  EXPECT_EQ(redisCli(cluster.nodes[2]->clientPort(), "DEL a missing"), "1");
+  EXPECT_EQ(redisCli(cluster.nodes[0]->clientPort(), "EXISTS a b"), "1");
+  // Every node replicates every key with N = 3.
+  for (auto& node : cluster.nodes) EXPECT_TRUE(eventually([&] { return node->localKeys() == 3; }));
+}
+
+TEST(ClusterTest, RedisBenchmarkRunsUnchangedAgainstAClusterNode) {
+  TempDir dir("ringlabd-bench");
+  Cluster cluster(dir, {"--storage", "memory"});
+  ASSERT_TRUE(cluster.formed());
+  const std::string out = shell("redis-benchmark -p " + std::to_string(cluster.nodes[1]->clientPort()) +
+                                " -t set,get -n 2000 -c 10 -P 4 -q --csv 2>&1");
+  EXPECT_NE(out.find("\"SET\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"GET\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("ERR"), std::string::npos) << out;
+  EXPECT_EQ(cluster.nodes[1]->info("protocol_errors"), "0");
+}
+
+// Writes keys through n1 and n2 until stopped; remembers which writes were acknowledged.
+class Writer {
+ public:
+  Writer(int port, std::string prefix) : m_port(port), m_prefix(std::move(prefix)) {
+    m_thread = std::thread([this] { run(); });
+  }
+  ~Writer() { stop(); }
+  void stop() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+  }
+  std::size_t acknowledged() {
+    std::lock_guard lock(m_mutex);
+    return m_acked.size();
+  }
+  std::size_t failedAfter(std::size_t index) {
+    std::lock_guard lock(m_mutex);
+    std::size_t n = 0;
+    for (std::size_t f : m_failed) n += f >= index;
+    return n;
+  }
+  std::size_t attempts() { return m_next; }
+  std::map<std::string, std::string> acked() {
+    std::lock_guard lock(m_mutex);
+    return m_acked;
+  }
+
+ private:
+  void run() {
+    auto client = std::make_unique<RespClient>(m_port);
+    while (!m_stop) {
+      const std::size_t i = m_next;
+      const std::string key = m_prefix + std::to_string(i);
+      const std::string value = "v" + std::to_string(i * 7);
+      auto reply = client->command({"SET", key, value});
+      std::lock_guard lock(m_mutex);
+      if (reply.type == '+') {
+        m_acked[key] = value;
+      } else {
+        m_failed.push_back(i);
+        if (reply.type == 0) client = std::make_unique<RespClient>(m_port);
+      }
+      ++m_next;
+    }
+  }
+  int m_port;
+  std::string m_prefix;
+  std::atomic<bool> m_stop{false};
+  std::atomic<std::size_t> m_next{0};
+  std::mutex m_mutex;
+  std::map<std::string, std::string> m_acked;
+  std::vector<std::size_t> m_failed;
+  std::thread m_thread;
+};
+
+TEST(ClusterTest, KillNineUnderLoadKeepsWritesSucceedingAndTheNodeCatchesUp) {
+  TempDir dir("ringlabd-kill");
+  Cluster cluster(dir);
+  ASSERT_TRUE(cluster.formed());
+  Writer a(cluster.nodes[0]->clientPort(), "a:");
+  Writer b(cluster.nodes[1]->clientPort(), "b:");
+  ASSERT_TRUE(eventually([&] { return a.acknowledged() > 300 && b.acknowledged() > 300; }));
+
+  cluster.nodes[2]->kill9();
+  const std::size_t aAtKill = a.attempts(), bAtKill = b.attempts();
+  // With N=3 and W=2, the two live replicas acknowledge every write.
+  ASSERT_TRUE(eventually([&] { return a.attempts() > aAtKill + 500 && b.attempts() > bAtKill + 500; }));
+  EXPECT_EQ(a.failedAfter(aAtKill + 1), 0u);
+  EXPECT_EQ(b.failedAfter(bAtKill + 1), 0u);
+
+  cluster.nodes[2]->start();
+  ASSERT_TRUE(cluster.nodes[2]->waitServing());
+  ASSERT_TRUE(eventually([&] { return a.attempts() > aAtKill + 1000; }));
+  a.stop();
+  b.stop();
+  const auto acked = [&] {
+    auto all = a.acked();
+    auto more = b.acked();
+    all.insert(more.begin(), more.end());
+    return all;
+  }();
+  // Hinted handoff and anti-entropy bring n3 every write it missed: all replicas hold every acknowledged key.
+  for (auto& node : cluster.nodes) {
+    EXPECT_TRUE(
+        eventually([&] { return node->localKeys() >= static_cast<long long>(acked.size()); }, std::chrono::seconds(60)))
+        << node->name() << " holds " << node->localKeys() << " of " << acked.size();
+  }
+  RespClient n3(cluster.nodes[2]->clientPort());
+  for (const auto& [key, value] : acked) {
+    const auto reply = n3.command({"GET", key});
+    ASSERT_EQ(reply.text, value) << key;
+  }
+}
+
+TEST(ClusterTest, SyncAlwaysLosesNoAcknowledgedWriteAcrossKillNine) {
+  TempDir dir("ringlabd-durable");
+  NodeProcess node("n1", dir.sub("n1"), {"--n", "1", "--r", "1", "--w", "1", "--appendfsync", "always"});
+  node.start();
+  ASSERT_TRUE(node.waitServing());
+  std::vector<std::unique_ptr<Writer>> writers;
+  for (int i = 0; i < 4; ++i)
+    writers.push_back(std::make_unique<Writer>(node.clientPort(), "w" + std::to_string(i) + ":"));
+  ASSERT_TRUE(eventually([&] { return writers[3]->acknowledged() > 200; }));
+  node.kill9();
+  std::map<std::string, std::string> acked;
+  for (auto& writer : writers) {
+    writer->stop();
+    auto mine = writer->acked();
+    acked.insert(mine.begin(), mine.end());
+  }
+  ASSERT_GT(acked.size(), 800u);
+
+  node.start();
+  ASSERT_TRUE(node.waitServing());
+  RespClient client(node.clientPort());
+  std::size_t missing = 0;
+  for (const auto& [key, value] : acked) {
+    if (client.command({"GET", key}).text != value) ++missing;
+  }
+  EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged writes";
+}
+
+TEST(ClusterTest, SigtermShutsDownCleanlyAndDataSurvivesARestart) {
+  TempDir dir("ringlabd-term");
+  NodeProcess node("n1", dir.sub("n1"), {"--n", "1", "--r", "1", "--w", "1"});
+  node.start();
+  ASSERT_TRUE(node.waitServing());
+  EXPECT_EQ(redisCli(node.clientPort(), "SET kept value"), "OK");
+  EXPECT_EQ(node.terminate(), 0);
+  node.start();
+  ASSERT_TRUE(node.waitServing());
+  EXPECT_EQ(redisCli(node.clientPort(), "GET kept"), "value");
+}
+
+}  // namespace
+}  // namespace ringlab::testing

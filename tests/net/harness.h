@@ -1,0 +1,336 @@
+// Test harness for real ringlabd processes on loopback: free ports, starting, killing and restarting nodes, a small
+// blocking RESP client, and running redis-cli. Every node a test starts is killed when its NodeProcess goes away.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ringlab::testing {
+
+// A port nothing listens on now (the kernel's choice), never handed out twice by this process.
+inline int freePort() {
+  static std::set<int> handedOut;
+  for (;;) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    const int port = ntohs(addr.sin_port);
+    if (handedOut.insert(port).second) return port;
+  }
+}
+
+// Polls `condition` every 50ms until it holds; false when `limit` passes first (the test then fails on that).
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  const auto giveUp = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < giveUp) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+// Runs a shell command; returns its standard output (stderr goes to the test's log).
+inline std::string shell(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return out;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  ::pclose(pipe);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+// A blocking connection speaking RESP2.
+class RespClient {
+ public:
+  struct Reply {
+    char type = 0;     // '+', '-', ':', '$', '*'; 0 when the connection failed
+    std::string text;  // simple, error or bulk text
+    long long integer = 0;
+    bool null = false;
+    std::vector<Reply> elements;
+    bool ok() const { return type != 0 && type != '-'; }
+  };
+
+  explicit RespClient(int port, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+    ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(m_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    int one = 1;
+    ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    m_connected = ::connect(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RespClient() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  RespClient(const RespClient&) = delete;
+  RespClient& operator=(const RespClient&) = delete;
+
+  bool connected() const { return m_connected; }
+  int fd() const { return m_fd; }
+
+  bool sendRaw(std::string_view bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(m_fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  static std::string encode(const std::vector<std::string>& args) {
+    std::string out = "*" + std::to_string(args.size()) + "\r\n";
+    for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    return out;
+  }
+
+  Reply command(const std::vector<std::string>& args) {
+    if (!m_connected || !sendRaw(encode(args))) return {};
+    return readReply();
+  }
+
+  Reply readReply() {
+    Reply reply;
+    std::string line;
+    if (!readLine(line) || line.empty()) return {};
+    reply.type = line[0];
+    const std::string rest = line.substr(1);
+    switch (reply.type) {
+      case '+':
+      case '-': reply.text = rest; break;
+      case ':': reply.integer = std::stoll(rest); break;
+      case '$': {
+        const long long n = std::stoll(rest);
+        if (n < 0) {
+          reply.null = true;
+          break;
+        }
+        std::string data;
+        if (!readExactly(static_cast<std::size_t>(n) + 2, data)) return {};
+        reply.text = data.substr(0, static_cast<std::size_t>(n));
+        break;
+      }
+      case '*': {
+        const long long n = std::stoll(rest);
+        for (long long i = 0; i < n; ++i) reply.elements.push_back(readReply());
+        break;
+      }
+      default: return {};
+    }
+    return reply;
+  }
+
+  // True when the server closed the connection (a read returns end of stream or an error) within the timeout.
+  bool closedByServer() {
+    char c;
+    for (;;) {
+      const ssize_t n = ::recv(m_fd, &c, 1, 0);
+      if (n == 0) return true;
+      if (n < 0) return errno == ECONNRESET;
+    }
+  }
+
+ private:
+  bool fill() {
+    char buffer[4096];
+    const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return false;
+    m_buffer.append(buffer, static_cast<std::size_t>(n));
+    return true;
+  }
+  bool readLine(std::string& line) {
+    for (;;) {
+      const auto pos = m_buffer.find("\r\n");
+      if (pos != std::string::npos) {
+        line = m_buffer.substr(0, pos);
+        m_buffer.erase(0, pos + 2);
+        return true;
+      }
+      if (!fill()) return false;
+    }
+  }
+  bool readExactly(std::size_t n, std::string& out) {
+    while (m_buffer.size() < n) {
+      if (!fill()) return false;
+    }
+    out = m_buffer.substr(0, n);
+    m_buffer.erase(0, n);
+    return true;
+  }
+
+  int m_fd = -1;
+  bool m_connected = false;
+  std::string m_buffer;
+};
+
+// One ringlabd process.
+class NodeProcess {
+ public:
+  NodeProcess(std::string name, std::string dataDir, std::vector<std::string> extraArgs = {})
+      : m_name(std::move(name)),
+        m_dataDir(std::move(dataDir)),
+        m_extra(std::move(extraArgs)),
+        m_clientPort(freePort()),
+        m_peerPort(freePort()),
+        m_adminPort(freePort()) {}
+  ~NodeProcess() { kill9(); }
+  NodeProcess(const NodeProcess&) = delete;
+  NodeProcess& operator=(const NodeProcess&) = delete;
+
+  void setSeeds(std::string seeds) { m_seeds = std::move(seeds); }
+  std::string peerAddress() const { return "127.0.0.1:" + std::to_string(m_peerPort); }
+  int clientPort() const { return m_clientPort; }
+  int peerPort() const { return m_peerPort; }
+  int adminPort() const { return m_adminPort; }
+  const std::string& name() const { return m_name; }
+  std::string logPath() const { return m_dataDir + ".log"; }
+  bool running() const { return m_pid > 0; }
+
+  void start() {
+    std::vector<std::string> args = {RINGLABD_PATH,
+                                     "--node-id",
+                                     m_name,
+                                     "--client-port",
+                                     std::to_string(m_clientPort),
+                                     "--peer-port",
+                                     std::to_string(m_peerPort),
+                                     "--admin-port",
+                                     std::to_string(m_adminPort),
+                                     "--data-dir",
+                                     m_dataDir};
+    if (std::find(m_extra.begin(), m_extra.end(), "--cluster-secret") == m_extra.end()) {
+      args.push_back("--cluster-secret");
+      args.push_back("test-secret");
+    }
+    if (!m_seeds.empty()) {
+      args.push_back("--seeds");
+      args.push_back(m_seeds);
+    }
+    args.insert(args.end(), m_extra.begin(), m_extra.end());
+    const std::string log = logPath();
+    m_pid = ::fork();
+    if (m_pid == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+
+  // Waits until the node answers PING.
+  bool waitServing() {
+    return eventually([&] {
+      RespClient client(m_clientPort);
+      return client.connected() && client.command({"PING"}).text == "PONG";
+    });
+  }
+
+  void kill9() {
+    if (m_pid <= 0) return;
+    ::kill(m_pid, SIGKILL);
+    ::waitpid(m_pid, nullptr, 0);
+    m_pid = -1;
+  }
+
+  // SIGTERM; returns the exit status (or -1 when it did not exit by itself within 10s and had to be killed).
+  int terminate() {
+    if (m_pid <= 0) return -1;
+    ::kill(m_pid, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 200; ++i) {
+      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+        m_pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    kill9();
+    return -1;
+  }
+
+  // A field of INFO, or "" when absent.
+  std::string info(const std::string& field) {
+    RespClient client(m_clientPort);
+    const auto reply = client.command({"INFO", "everything"});
+    const std::string needle = field + ":";
+    const auto pos = reply.text.find(needle);
+    if (pos == std::string::npos) return {};
+    const auto end = reply.text.find("\r\n", pos);
+    return reply.text.substr(pos + needle.size(), end - pos - needle.size());
+  }
+
+  // Records stored locally (live keys), from INFO keyspace.
+  long long localKeys() {
+    const std::string db0 = info("db0");
+    if (db0.rfind("keys=", 0) != 0) return 0;
+    return std::stoll(db0.substr(5));
+  }
+
+ private:
+  std::string m_name;
+  std::string m_dataDir;
+  std::vector<std::string> m_extra;
+  std::string m_seeds;
+  int m_clientPort;
+  int m_peerPort;
+  int m_adminPort;
+  pid_t m_pid = -1;
+};
+
+// A fresh directory under the system's temporary directory, removed when the test ends.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    m_path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);
+  }
+  const std::string& path() const { return m_path; }
+  std::string sub(const std::string& name) const { return m_path + "/" + name; }
+
+ private:
+  std::string m_path;
+};
+
+}  // namespace ringlab::testing
