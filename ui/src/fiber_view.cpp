@@ -222,8 +222,9 @@ void FiberView::paintEvent(QPaintEvent*) {
     }
   }
 
-  // Slices, and the run queue from the ready ones.
+  // Slices, and the run queue from the ready ones; slices reaching outside the window are cut at its edges.
   std::vector<std::pair<std::int64_t, int>> queueSteps;
+  p.setClipRect(area);
   const QColor blockedColor = m_theme.mutedText;
   for (const FiberSliceRecord& slice : m_slices) {
     if (slice.node != m_node || slice.endNs < m_axis.startNs() || slice.startNs > m_axis.endNs()) continue;
@@ -255,7 +256,8 @@ void FiberView::paintEvent(QPaintEvent*) {
     }
     ++m_slicesDrawn;
   }
-  m_axis.paint(p, QRectF(area.left(), area.top(), area.width(), area.height()), m_theme, kAxis * s);
+  p.setClipping(false);
+  m_axis.paint(p, area, m_theme, kAxis * s);
 
   // Run-queue length over time.
   const QRectF q = queueArea();

@@ -134,6 +134,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
 
   m_axis.paint(p, area, m_theme, kBottom * s);
 
+  p.setClipRect(area.adjusted(0, -kTop * s, 0, 0));  // arrows and bars reaching outside the window are cut
   // Requests: a bar on the coordinator's lane, in the operation's colour (red when it failed).
   const double barH = std::max(3.0, laneH * 0.16);
   std::size_t visibleRequests = 0;
@@ -232,6 +233,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
     rowEnd[static_cast<std::size_t>(row)] = x + 3 + fm.horizontalAdvance(text) + 8;
   }
 
+  p.setClipping(false);
   // Now, and where the record starts.
   if (m_nowNs >= m_axis.startNs() && m_nowNs <= m_axis.endNs()) {
     p.setPen(QPen(m_theme.text, 1.5 * s));
