@@ -1,9 +1,12 @@
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <QSignalSpy>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
 #include <ringlab/sim/scenario_writer.h>
+#include <ringlab/ui/inspector.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/simulation_feed.h>
 
@@ -190,6 +193,43 @@ TEST(SimulationFeedTest, TravellingBackReplaysTheSameStateAndActingThereForksThe
   });
   EXPECT_FALSE(n1Running);
   EXPECT_FALSE(n3Running);
+}
+
+TEST(SimulationFeedTest, TheKeyInspectorShowsEachReplicasVersionAndTheKeysHistory) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  feed.load(shipped("steady-state"), false);
+  rec.runTo(feed, seconds(2));
+  std::optional<KeyInspection> inspection;
+  Version lastAcked;
+  feed.inspectBlocking([&](ScenarioRunner* runner) {
+    // The key of the last successful put so far.
+    const auto& history = runner->history();
+    auto put = std::find_if(history.rbegin(), history.rend(), [](const HistoryEntry& e) {
+      return e.op == Operation::kPut && e.result == ErrorCode::kOk;
+    });
+    ASSERT_NE(put, history.rend());
+    lastAcked = put->version;
+    inspection = inspectKey(*runner, put->key);
+  });
+  ASSERT_TRUE(inspection.has_value());
+  ASSERT_EQ(inspection->copies.size(), 5u);  // N = 3 replicas and 2 fallbacks
+  std::size_t holding = 0;
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_FALSE(inspection->copies[i].fallback);
+    if (inspection->copies[i].record) ++holding;
+  }
+  EXPECT_GE(holding, 2u);  // W = 2 acknowledged it
+  EXPECT_TRUE(inspection->copies[3].fallback);
+  bool newestIsTheWrite = false;
+  for (const auto& c : inspection->copies) {
+    if (c.newest) newestIsTheWrite = newestIsTheWrite || !(c.record->version < lastAcked);
+  }
+  EXPECT_TRUE(newestIsTheWrite);
+  EXPECT_GE(inspection->operations, 1u);
+  ASSERT_FALSE(inspection->recent.empty());
+  EXPECT_EQ(inspection->recent.back().key, inspection->key);
 }
 
 TEST(SimulationFeedTest, PlayingAdvancesVirtualTimeAndPauseStopsIt) {

@@ -48,6 +48,7 @@
 #include <ringlab/ui/charts_view.h>
 #include <ringlab/ui/export.h>
 #include <ringlab/ui/fiber_view.h>
+#include <ringlab/ui/inspector.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -465,6 +466,16 @@ void MainWindow::buildDocks() {
   m_controlsDock->setWidget(scroll);
   addDockWidget(Qt::RightDockWidgetArea, m_controlsDock);
 
+  // Inspectors, tabbed with the controls.
+  m_inspectorDock = new QDockWidget(tr("Inspector"), this);
+  m_inspectorDock->setObjectName(QStringLiteral("inspectorDock"));
+  m_inspector = new InspectorPanel(*m_feed, m_inspectorDock);
+  m_inspectorDock->setWidget(m_inspector);
+  addDockWidget(Qt::RightDockWidgetArea, m_inspectorDock);
+  tabifyDockWidget(m_controlsDock, m_inspectorDock);
+  m_controlsDock->raise();
+  connect(m_keyLookup, &QLineEdit::textChanged, m_inspector, &InspectorPanel::inspectKey);
+
   // Charts.
   m_chartsDock = new QDockWidget(tr("Live charts"), this);
   m_chartsDock->setObjectName(QStringLiteral("chartsDock"));
@@ -610,6 +621,7 @@ void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
   m_chartsView->setSnapshot(snapshot);
   m_spacetimeView->setSnapshot(snapshot);
   m_fiberView->setSnapshot(snapshot);
+  m_inspector->setSnapshot(snapshot);
   m_nodeModel->update(snapshot.nodes);
   if (!m_controlsSynced) {
     m_controlsSynced = true;
@@ -709,6 +721,17 @@ void MainWindow::showNodeMenu(NodeId node, const QPoint& globalPos) {
   const NodeInfo& info = m_snapshot.nodes[node];
   QMenu menu(this);
   menu.addSection(tr("%1 (%2)").arg(nodeLabel(node), nodeDisplayStateName(info.state)));
+  menu.addAction(tr("Inspect"), this, [this, node] {
+    m_inspectorDock->show();
+    m_inspectorDock->raise();
+    m_inspector->inspectNode(node);
+  });
+  menu.addAction(tr("Show its fibers"), this, [this, node] {
+    m_fibersDock->show();
+    m_fibersDock->raise();
+    m_fiberView->setNode(node);
+  });
+  menu.addSeparator();
   const bool member = info.state != NodeDisplayState::kLeft;
   auto add = [&](const QString& text, ScenarioAction action, bool enabled) {
     QAction* a = menu.addAction(text, this, [this, action] { applyAction(action); });
@@ -812,9 +835,9 @@ void MainWindow::openScenarioDialog() {
 }
 
 QStringList MainWindow::viewNames() {
-  return {QStringLiteral("window"),   QStringLiteral("ring"),      QStringLiteral("traffic"),
-          QStringLiteral("charts"),   QStringLiteral("nodes"),     QStringLiteral("scenario"),
-          QStringLiteral("controls"), QStringLiteral("spacetime"), QStringLiteral("fibers")};
+  return {QStringLiteral("window"), QStringLiteral("ring"),     QStringLiteral("traffic"),  QStringLiteral("charts"),
+          QStringLiteral("nodes"),  QStringLiteral("scenario"), QStringLiteral("controls"), QStringLiteral("spacetime"),
+          QStringLiteral("fibers"), QStringLiteral("inspector")};
 }
 
 QWidget* MainWindow::viewWidget(const QString& name) {
@@ -835,6 +858,12 @@ QWidget* MainWindow::viewWidget(const QString& name) {
   if (name == QLatin1String("nodes")) return m_nodesDock->widget();
   if (name == QLatin1String("scenario")) return m_scenarioDock->widget();
   if (name == QLatin1String("controls")) return m_controlsDock->widget();
+  if (name == QLatin1String("inspector")) {
+    m_inspectorDock->show();
+    m_inspectorDock->raise();
+    QApplication::processEvents();
+    return m_inspectorDock->widget();
+  }
   return nullptr;
 }
 

@@ -196,6 +196,7 @@ class SimulationWorker final : public QObject {
     std::deque<RequestRecord> requests;   // finished since the last snapshot (the newest, at most the limit)
     std::vector<TimeMark> marks;          // since the last snapshot
     std::vector<FiberRecord> fibers;      // started or ended since the last snapshot
+    std::vector<std::int64_t> busyNs;     // per node: running time of all its fibers so far
     std::deque<FiberSliceRecord> slices;  // since the last snapshot (the newest, at most the limit)
     bool truncated = false;
 
@@ -232,6 +233,7 @@ class SimulationWorker final : public QObject {
     m_stopAt.reset();
     m_samplesEmitted = 0;
     m_hintsAt.clear();
+    m_cpuUse.clear();
     m_ringVersion = 0;
     m_ring.reset();
     m_speedWindow.clear();
@@ -306,6 +308,10 @@ class SimulationWorker final : public QObject {
                         FiberRecord{f.fiberId, f.node, FiberRole::kSystem, {}, -1, f.time.nanos(), f.cancelled});
                   },
                   [&](const FiberSlice& f) {
+                    if (f.state == FiberState::kRunning) {
+                      if (observed->busyNs.size() <= f.node) observed->busyNs.resize(f.node + 1, 0);
+                      observed->busyNs[f.node] += (f.end - f.start).count();
+                    }
                     observed->slices.push_back(
                         FiberSliceRecord{f.fiberId, f.node, f.role, f.state, f.start.nanos(), f.end.nanos()});
                     if (observed->slices.size() > kMaxRecordsPerSnapshot) {
@@ -379,6 +385,23 @@ class SimulationWorker final : public QObject {
       recordHints();
       if (wasPlaying && !m_playing) break;  // a pause point of the timeline
       if (m_wall.nsecsElapsed() - started > budgetNs) break;
+    }
+  }
+
+  // CPU utilization per node: running time over core time, measured over at least a quarter second of virtual time.
+  void updateCpuUse(const Simulation& sim) {
+    const std::size_t count = sim.nodeCount();
+    if (m_cpuUse.size() < count) m_cpuUse.resize(count);
+    const std::int64_t now = sim.now().nanos();
+    const auto cores = static_cast<double>(std::max<std::size_t>(1, sim.config().coresPerNode));
+    for (NodeId id = 0; id < count; ++id) {
+      CpuUse& use = m_cpuUse[id];
+      const std::int64_t busy = id < m_observed->busyNs.size() ? m_observed->busyNs[id] : 0;
+      if (now - use.sinceNs < 250'000'000) continue;
+      use.utilization = std::clamp(
+          static_cast<double>(busy - use.busyAtSince) / (cores * static_cast<double>(now - use.sinceNs)), 0.0, 1.0);
+      use.sinceNs = now;
+      use.busyAtSince = busy;
     }
   }
 
@@ -538,6 +561,7 @@ class SimulationWorker final : public QObject {
     s.ringVersion = m_ringVersion;
 
     const std::size_t count = sim.nodeCount();
+    updateCpuUse(sim);
     s.nodes.resize(count);
     for (NodeId id = 0; id < count; ++id) {
       NodeInfo& info = s.nodes[id];
@@ -559,6 +583,13 @@ class SimulationWorker final : public QObject {
         const NodeState verdict = sim.node(peer).peerState(id);
         if (verdict == NodeState::kSuspect || verdict == NodeState::kDown) ++info.suspectedBy;
       }
+      info.phiToward.resize(count);
+      info.verdictToward.resize(count);
+      for (NodeId peer = 0; peer < count; ++peer) {
+        info.phiToward[peer] = peer == id ? 0.0 : node.peerPhi(peer);
+        info.verdictToward[peer] = peer == id ? NodeState::kUp : node.peerState(peer);
+      }
+      if (id < m_cpuUse.size()) info.cpuUtilization = m_cpuUse[id].utilization;
       const auto self = node.membership().member(id);
       const MemberStatus status = self ? self->status : MemberStatus::kNormal;
       if (sim.hasLeft(id)) {
@@ -658,6 +689,12 @@ class SimulationWorker final : public QObject {
   std::size_t m_samplesEmitted = 0;
   std::vector<double> m_hintsAt;       // by sampling interval
   std::vector<LoggedAction> m_logged;  // manual actions of this run, in order
+  struct CpuUse {
+    std::int64_t sinceNs = 0;
+    std::int64_t busyAtSince = 0;
+    double utilization = 0;
+  };
+  std::vector<CpuUse> m_cpuUse;  // by node
   std::shared_ptr<const Ring> m_ring;
   std::uint64_t m_ringVersion = 0;
   OwnershipStats m_ownership;

@@ -44,8 +44,11 @@ struct NodeInfo {
   std::size_t tokens = 0;      // vnodes or partitions it holds
   std::uint64_t keys = 0;      // records in its storage (tombstones included)
   std::uint64_t bytes = 0;
-  std::size_t hintsHeld = 0;    // hints this node keeps for others
-  std::size_t suspectedBy = 0;  // running peers whose detector thinks it suspect or down
+  std::size_t hintsHeld = 0;             // hints this node keeps for others
+  std::size_t suspectedBy = 0;           // running peers whose detector thinks it suspect or down
+  double cpuUtilization = 0;             // share of its cores busy over the last quarter second or more (0..1)
+  std::vector<double> phiToward;         // this node's failure-detector phi for each node (by id; 0 for itself)
+  std::vector<NodeState> verdictToward;  // this node's opinion of each node (by id)
 };
 
 // One message on the wire: drawn as a dot moving from `from` to `to` between `sent` and `arrives`.

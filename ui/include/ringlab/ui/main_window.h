@@ -43,6 +43,7 @@ class ScenarioListModel;
 class SimulationFeed;
 class SpaceTimeView;
 class FiberView;
+class InspectorPanel;
 class TrafficView;
 
 class MainWindow final : public QMainWindow {
@@ -67,6 +68,7 @@ class MainWindow final : public QMainWindow {
   ChartsView& chartsView() { return *m_chartsView; }
   SpaceTimeView& spacetimeView() { return *m_spacetimeView; }
   FiberView& fiberView() { return *m_fiberView; }
+  InspectorPanel& inspector() { return *m_inspector; }
   NodeTableModel& nodeModel() { return *m_nodeModel; }
   ActionLogModel& actionLog() { return *m_actionLog; }
   ScenarioListModel& scenarioList() { return *m_scenarioList; }
@@ -135,6 +137,7 @@ class MainWindow final : public QMainWindow {
   ChartsView* m_chartsView = nullptr;
   SpaceTimeView* m_spacetimeView = nullptr;
   FiberView* m_fiberView = nullptr;
+  InspectorPanel* m_inspector = nullptr;
   QLabel* m_narration = nullptr;
   QLineEdit* m_keyLookup = nullptr;
   NodeTableModel* m_nodeModel = nullptr;
@@ -151,6 +154,7 @@ class MainWindow final : public QMainWindow {
   QDockWidget* m_chartsDock = nullptr;
   QDockWidget* m_spacetimeDock = nullptr;
   QDockWidget* m_fibersDock = nullptr;
+  QDockWidget* m_inspectorDock = nullptr;
   QDockWidget* m_logDock = nullptr;
 
   QAction* m_playAction = nullptr;

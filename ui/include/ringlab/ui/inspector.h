@@ -1,0 +1,81 @@
+// Inspectors: what one node is doing (state, tokens, keys, bytes, hints held, CPU use, and its failure detector's
+// phi and verdict toward every peer) and where one key is (its version on each replica and fallback, and the
+// clients' recent operations on it).
+//
+// Thread-safety: inspectKey reads a simulation: call it on the simulation's thread (SimulationFeed::inspectBlocking).
+// InspectorPanel is a widget: UI thread only.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <QWidget>
+
+#include <ringlab/engine/version.h>
+#include <ringlab/sim/history.h>
+#include <ringlab/sim/scenario_runner.h>
+#include <ringlab/ui/feed_snapshot.h>
+
+QT_BEGIN_NAMESPACE
+class QComboBox;
+class QLabel;
+class QTableWidget;
+class QTabWidget;
+class QTimer;
+QT_END_NAMESPACE
+
+namespace ringlab {
+
+class SimulationFeed;
+
+struct KeyInspection {
+  Key key;
+  Token token = 0;
+  struct Copy {
+    NodeId node = 0;
+    bool fallback = false;  // beyond the N replicas (holds it only as a hint or after a membership change)
+    bool running = true;
+    std::optional<Record> record;
+    bool newest = false;  // holds the newest version any copy has
+  };
+  std::vector<Copy> copies;          // the N replicas, then the fallbacks
+  std::vector<HistoryEntry> recent;  // the clients' latest operations on the key, oldest first
+  std::size_t operations = 0;        // all of them so far
+};
+
+// What every replica and fallback of `key` holds now, and the last `maxHistory` client operations on it.
+KeyInspection inspectKey(ScenarioRunner& runner, const Key& key, std::size_t maxHistory = 20);
+
+class InspectorPanel final : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit InspectorPanel(SimulationFeed& feed, QWidget* parent = nullptr);
+
+  void setSnapshot(const FeedSnapshot& snapshot);
+  void inspectNode(NodeId node);
+  void inspectKey(const QString& key);
+  NodeId node() const { return m_node; }
+  const std::optional<KeyInspection>& keyInspection() const { return m_key; }
+
+ private:
+  void showNode();
+  void refreshKey();
+  void showKey();
+
+  SimulationFeed& m_feed;
+  QTabWidget* m_tabs = nullptr;
+  QComboBox* m_nodeBox = nullptr;
+  QLabel* m_nodeSummary = nullptr;
+  QTableWidget* m_peers = nullptr;
+  QLabel* m_keySummary = nullptr;
+  QTableWidget* m_copies = nullptr;
+  QTableWidget* m_history = nullptr;
+  QTimer* m_keyTimer = nullptr;
+  FeedSnapshot m_snapshot;
+  NodeId m_node = 0;
+  QString m_keyText;
+  std::optional<KeyInspection> m_key;
+};
+
+}  // namespace ringlab

@@ -1,0 +1,235 @@
+#include <ringlab/ui/inspector.h>
+
+#include <algorithm>
+
+#include <QComboBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <ringlab/engine/hash.h>
+#include <ringlab/ui/models.h>
+#include <ringlab/ui/simulation_feed.h>
+#include <ringlab/ui/theme.h>
+
+namespace ringlab {
+
+namespace {
+
+QString name(NodeId n) { return QString::fromStdString(nodeName(n)); }
+
+QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
+  auto* table = new QTableWidget(0, static_cast<int>(headers.size()), parent);
+  table->setHorizontalHeaderLabels(headers);
+  table->verticalHeader()->hide();
+  table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table->setSelectionMode(QAbstractItemView::NoSelection);
+  table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table->horizontalHeader()->setStretchLastSection(true);
+  return table;
+}
+
+void setRow(QTableWidget* table, int row, const QStringList& cells, const QColor& color = QColor()) {
+  for (int c = 0; c < cells.size(); ++c) {
+    auto* item = new QTableWidgetItem(cells[c]);
+    if (color.isValid()) item->setForeground(color);
+    table->setItem(row, c, item);
+  }
+}
+
+}  // namespace
+
+KeyInspection inspectKey(ScenarioRunner& runner, const Key& key, std::size_t maxHistory) {
+  KeyInspection out;
+  out.key = key;
+  out.token = tokenForKey(key);
+  Simulation& sim = runner.simulation();
+  const PreferenceList pref = sim.ring().preferenceList(out.token, sim.config().quorum.n, 2);
+  auto add = [&](NodeId node, bool fallback) {
+    KeyInspection::Copy copy;
+    copy.node = node;
+    copy.fallback = fallback;
+    copy.running = sim.isRunning(node);
+    copy.record = sim.node(node).storage().get(key);
+    out.copies.push_back(std::move(copy));
+  };
+  for (NodeId n : pref.replicas) add(n, false);
+  for (NodeId n : pref.fallbacks) add(n, true);
+  std::optional<Version> newest;
+  for (const auto& c : out.copies)
+    if (c.record && (!newest || *newest < c.record->version)) newest = c.record->version;
+  for (auto& c : out.copies) c.newest = c.record && newest && c.record->version == *newest;
+  for (const HistoryEntry& e : runner.history()) {
+    if (e.key != key) continue;
+    ++out.operations;
+    out.recent.push_back(e);
+    if (out.recent.size() > maxHistory) out.recent.erase(out.recent.begin());
+  }
+  return out;
+}
+
+InspectorPanel::InspectorPanel(SimulationFeed& feed, QWidget* parent) : QWidget(parent), m_feed(feed) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  m_tabs = new QTabWidget(this);
+  layout->addWidget(m_tabs);
+
+  auto* nodePage = new QWidget(m_tabs);
+  auto* nl = new QVBoxLayout(nodePage);
+  m_nodeBox = new QComboBox(nodePage);
+  connect(m_nodeBox, &QComboBox::currentIndexChanged, this, [this](int i) {
+    if (i >= 0) inspectNode(static_cast<NodeId>(i));
+  });
+  m_nodeSummary = new QLabel(nodePage);
+  m_nodeSummary->setTextFormat(Qt::RichText);
+  m_nodeSummary->setWordWrap(true);
+  m_peers = makeTable({tr("Peer"), tr("phi"), tr("Its view")}, nodePage);
+  m_peers->setToolTip(
+      tr("This node's failure detector: phi is how unlikely the silence since the peer's last "
+         "heartbeat is (suspect from 4, down from 8)"));
+  nl->addWidget(m_nodeBox);
+  nl->addWidget(m_nodeSummary);
+  nl->addWidget(m_peers, 1);
+  m_tabs->addTab(nodePage, tr("Node"));
+
+  auto* keyPage = new QWidget(m_tabs);
+  auto* kl = new QVBoxLayout(keyPage);
+  m_keySummary = new QLabel(tr("Type a key in “Find a key” to inspect it."), keyPage);
+  m_keySummary->setWordWrap(true);
+  m_copies = makeTable({tr("Node"), tr("Role"), tr("Holds"), tr("Version")}, keyPage);
+  m_history = makeTable({tr("Time"), tr("Operation"), tr("Result"), tr("Version"), tr("Latency")}, keyPage);
+  kl->addWidget(m_keySummary);
+  kl->addWidget(m_copies, 1);
+  kl->addWidget(new QLabel(tr("Recent operations by the clients"), keyPage));
+  kl->addWidget(m_history, 1);
+  m_tabs->addTab(keyPage, tr("Key"));
+
+  // The key view reads the replicas on the simulation thread, twice a second while it is shown.
+  m_keyTimer = new QTimer(this);
+  m_keyTimer->setInterval(500);
+  connect(m_keyTimer, &QTimer::timeout, this, [this] {
+    if (isVisible() && m_tabs->currentIndex() == 1) refreshKey();
+  });
+  m_keyTimer->start();
+}
+
+void InspectorPanel::setSnapshot(const FeedSnapshot& snapshot) {
+  m_snapshot = snapshot;
+  if (m_nodeBox->count() != static_cast<int>(snapshot.nodes.size())) {
+    const QSignalBlocker block(m_nodeBox);
+    m_nodeBox->clear();
+    for (const NodeInfo& n : snapshot.nodes) m_nodeBox->addItem(name(n.id));
+    m_nodeBox->setCurrentIndex(std::min(static_cast<int>(m_node), m_nodeBox->count() - 1));
+  }
+  if (isVisible()) showNode();
+}
+
+void InspectorPanel::inspectNode(NodeId node) {
+  m_node = node;
+  if (m_nodeBox->currentIndex() != static_cast<int>(node) && static_cast<int>(node) < m_nodeBox->count()) {
+    const QSignalBlocker block(m_nodeBox);
+    m_nodeBox->setCurrentIndex(static_cast<int>(node));
+  }
+  m_tabs->setCurrentIndex(0);
+  showNode();
+}
+
+void InspectorPanel::showNode() {
+  if (m_node >= m_snapshot.nodes.size()) return;
+  const NodeInfo& n = m_snapshot.nodes[m_node];
+  const Theme theme = Theme::make(ThemeKind::kLight, false);
+  m_nodeSummary->setText(
+      tr("<b>%1</b> is <b style='color:%2'>%3</b>%4<br>%5 tokens · owns %6 % of the ring (replicates %7 %)<br>"
+         "%8 keys · %9 bytes · holds %10 hints for others<br>CPU %11 % busy%12")
+          .arg(name(n.id), nodeStateColor(n.state, theme).name(), nodeDisplayStateName(n.state))
+          .arg(n.suspectedBy > 0 ? tr(" · %n peer(s) suspect it", nullptr, static_cast<int>(n.suspectedBy)) : QString())
+          .arg(n.tokens)
+          .arg(n.primaryShare * 100, 0, 'f', 1)
+          .arg(n.replicatedShare * 100, 0, 'f', 1)
+          .arg(n.keys)
+          .arg(n.bytes)
+          .arg(n.hintsHeld)
+          .arg(n.cpuUtilization * 100, 0, 'f', 0)
+          .arg(n.cpuFactor != 1.0 ? tr(" · %1x slower than normal").arg(n.cpuFactor) : QString()));
+  m_peers->setRowCount(0);
+  int row = 0;
+  for (NodeId peer = 0; peer < n.phiToward.size(); ++peer) {
+    if (peer == n.id || m_snapshot.nodes[peer].state == NodeDisplayState::kLeft) continue;
+    m_peers->insertRow(row);
+    const NodeState verdict = n.verdictToward[peer];
+    const QColor color =
+        verdict == NodeState::kUp
+            ? QColor()
+            : nodeStateColor(verdict == NodeState::kDown ? NodeDisplayState::kDown : NodeDisplayState::kSuspect, theme);
+    setRow(m_peers, row++,
+           {name(peer), QString::number(n.phiToward[peer], 'f', 2),
+            QString::fromStdString(std::string(nodeStateName(verdict)))},
+           color);
+  }
+}
+
+void InspectorPanel::inspectKey(const QString& key) {
+  m_keyText = key;
+  refreshKey();
+}
+
+void InspectorPanel::refreshKey() {
+  if (m_keyText.isEmpty()) {
+    m_key.reset();
+    showKey();
+    return;
+  }
+  std::optional<KeyInspection> result;
+  const Key key = m_keyText.toStdString();
+  m_feed.inspectBlocking([&](ScenarioRunner* runner) {
+    if (runner) result = ringlab::inspectKey(*runner, key);
+  });
+  m_key = std::move(result);
+  showKey();
+}
+
+void InspectorPanel::showKey() {
+  m_copies->setRowCount(0);
+  m_history->setRowCount(0);
+  if (!m_key) {
+    m_keySummary->setText(tr("Type a key in “Find a key” to inspect it."));
+    return;
+  }
+  const KeyInspection& k = *m_key;
+  m_keySummary->setText(tr("key “%1” · token 0x%2 · %3 client operations so far")
+                            .arg(QString::fromStdString(k.key))
+                            .arg(k.token, 16, 16, QLatin1Char('0'))
+                            .arg(k.operations));
+  const Theme theme = Theme::make(ThemeKind::kLight, false);
+  int row = 0;
+  for (const auto& c : k.copies) {
+    m_copies->insertRow(row);
+    QString holds = tr("nothing");
+    if (c.record) holds = c.record->tombstone ? tr("a tombstone") : tr("%1 bytes").arg(c.record->value.size());
+    if (!c.running) holds += tr(" (down)");
+    const QColor color = c.record && !c.newest ? nodeStateColor(NodeDisplayState::kSuspect, theme) : QColor();
+    setRow(
+        m_copies, row++,
+        {name(c.node), c.fallback ? tr("fallback") : (row == 1 ? tr("replica (coordinator)") : tr("replica")), holds,
+         c.record ? QString::fromStdString(c.record->version.toString()) + (c.newest ? tr("  newest") : tr("  stale"))
+                  : QStringLiteral("—")},
+        color);
+  }
+  row = 0;
+  for (auto it = k.recent.rbegin(); it != k.recent.rend(); ++it) {
+    m_history->insertRow(row);
+    const QColor color = it->result == ErrorCode::kOk ? QColor() : nodeStateColor(NodeDisplayState::kDown, theme);
+    setRow(m_history, row++,
+           {formatVirtualTime(it->invoked.nanos()), QString::fromStdString(std::string(operationName(it->op))),
+            it->result == ErrorCode::kOk ? (it->op == Operation::kGet && !it->found ? tr("not found") : tr("ok"))
+                                         : QString::fromStdString(std::string(errorCodeName(it->result))),
+            it->version.isNull() ? QStringLiteral("—") : QString::fromStdString(it->version.toString()),
+            QString::fromStdString(formatDuration(it->completed - it->invoked))},
+           color);
+  }
+}
+
+}  // namespace ringlab
