@@ -12,9 +12,11 @@
 #include <ringlab/sim/scenario.h>
 #include <ringlab/ui/charts_view.h>
 #include <ringlab/ui/export.h>
+#include <ringlab/ui/fiber_view.h>
 #include <ringlab/ui/main_window.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/simulation_feed.h>
+#include <ringlab/ui/spacetime_view.h>
 
 #include "qt_test_support.h"
 
@@ -171,6 +173,22 @@ TEST(MainWindowTest, ExportsViewsAsSvgMetricsAsCsvAndTheTraceAsJson) {
   std::filesystem::remove(svg.toStdString());
   std::filesystem::remove(csv.toStdString());
   std::filesystem::remove(json);
+}
+
+TEST(MainWindowTest, APointClickedInAChartOpensItsIntervalInBothDiagrams) {
+  testing::app();
+  MainWindow window(false);
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(3));
+  emit window.chartsView().intervalSelected(2.0);
+  EXPECT_EQ(window.spacetimeView().windowStartNs(), 1'750'000'000);
+  EXPECT_EQ(window.spacetimeView().windowEndNs(), 2'000'000'000);
+  EXPECT_FALSE(window.spacetimeView().following());
+  EXPECT_EQ(window.spacetimeView().timeCursor(), 1'875'000'000);
+  EXPECT_EQ(window.fiberView().timeCursor(), 1'875'000'000);
+  // A time clicked in one diagram moves the cursor in the other.
+  emit window.spacetimeView().timeClicked(1'900'000'000);
+  EXPECT_EQ(window.fiberView().timeCursor(), 1'900'000'000);
 }
 
 TEST(MainWindowTest, PresentationModeEnlargesTheFontAndComesBack) {

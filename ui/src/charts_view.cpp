@@ -141,11 +141,15 @@ QLineSeries* ChartsView::addSeries(Chart& chart, const QString& name, const QCol
       QToolTip::hideText();
       return;
     }
-    QToolTip::showText(
-        QCursor::pos(),
-        tr("%1 at %2 s: %3 %4").arg(series->name()).arg(point.x(), 0, 'f', 2).arg(point.y(), 0, 'g', 4).arg(unit),
-        this);
+    QToolTip::showText(QCursor::pos(),
+                       tr("%1 at %2 s: %3 %4 (click to see this moment in the diagrams)")
+                           .arg(series->name())
+                           .arg(point.x(), 0, 'f', 2)
+                           .arg(point.y(), 0, 'g', 4)
+                           .arg(unit),
+                       this);
   });
+  connect(series, &QLineSeries::clicked, this, [this](const QPointF& point) { emit intervalSelected(point.x()); });
   chart.series.push_back(series);
   chart.pens.push_back(pen);
   chart.values.push_back(std::move(value));

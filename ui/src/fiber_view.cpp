@@ -258,6 +258,11 @@ void FiberView::paintEvent(QPaintEvent*) {
   }
   p.setClipping(false);
   m_axis.paint(p, area, m_theme, kAxis * s);
+  if (m_cursorNs >= m_axis.startNs() && m_cursorNs <= m_axis.endNs()) {
+    const double x = m_axis.xOf(m_cursorNs, area);
+    p.setPen(QPen(m_theme.accent, 2 * s, Qt::DashDotLine));
+    p.drawLine(QPointF(x, area.top()), QPointF(x, queueArea().bottom()));
+  }
 
   // Run-queue length over time.
   const QRectF q = queueArea();
@@ -343,6 +348,11 @@ std::optional<FiberView::FiberSummary> FiberView::summarize(std::uint64_t fiberI
   return summary;
 }
 
+void FiberView::setTimeCursor(std::int64_t ns) {
+  m_cursorNs = ns;
+  update();
+}
+
 void FiberView::selectFiber(std::uint64_t fiberId) {
   m_selected = fiberId;
   update();
@@ -404,6 +414,8 @@ void FiberView::mouseReleaseEvent(QMouseEvent* event) {
   m_dragFrom.reset();
   if (m_dragged) return;
   selectFiber(fiberAt(event->position()).value_or(0));
+  setTimeCursor(m_axis.timeAt(event->position().x(), lanesArea()));
+  emit timeClicked(m_cursorNs);
 }
 
 void FiberView::mouseDoubleClickEvent(QMouseEvent*) { follow(); }

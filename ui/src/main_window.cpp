@@ -499,6 +499,25 @@ void MainWindow::buildDocks() {
   m_fibersDock->setWidget(m_fiberView);
   addDockWidget(Qt::BottomDockWidgetArea, m_fibersDock);
   tabifyDockWidget(m_spacetimeDock, m_fibersDock);
+
+  // One time cursor for the diagrams; a point clicked in a chart opens its interval in the space-time diagram.
+  auto moveCursor = [this](std::int64_t ns) {
+    m_spacetimeView->setTimeCursor(ns);
+    m_fiberView->setTimeCursor(ns);
+  };
+  connect(m_spacetimeView, &SpaceTimeView::timeClicked, this, moveCursor);
+  connect(m_fiberView, &FiberView::timeClicked, this, moveCursor);
+  connect(m_chartsView, &ChartsView::intervalSelected, this, [this, moveCursor](double endSeconds) {
+    const auto end = static_cast<std::int64_t>(endSeconds * 1e9);
+    const std::int64_t start = std::max<std::int64_t>(0, end - 250'000'000);
+    m_spacetimeView->setWindow(start, end);
+    m_fiberView->setWindow(start, end);
+    moveCursor((start + end) / 2);
+    m_spacetimeDock->raise();
+    statusBar()->showMessage(tr("Showing %1 – %2 in the diagrams; double-click a diagram to follow the run again")
+                                 .arg(formatVirtualTime(start), formatVirtualTime(end)),
+                             6000);
+  });
   m_chartsDock->raise();
 }
 

@@ -80,6 +80,11 @@ void SpaceTimeView::follow() {
   update();
 }
 
+void SpaceTimeView::setTimeCursor(std::int64_t ns) {
+  m_cursorNs = ns;
+  update();
+}
+
 void SpaceTimeView::selectRequest(std::uint64_t requestId) {
   m_selected = requestId;
   emit requestSelected(requestId);
@@ -234,6 +239,10 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   }
 
   p.setClipping(false);
+  if (m_cursorNs >= m_axis.startNs() && m_cursorNs <= m_axis.endNs()) {
+    p.setPen(QPen(m_theme.accent, 2 * s, Qt::DashDotLine));
+    p.drawLine(QPointF(xOf(m_cursorNs), area.top()), QPointF(xOf(m_cursorNs), area.bottom()));
+  }
   // Now, and where the record starts.
   if (m_nowNs >= m_axis.startNs() && m_nowNs <= m_axis.endNs()) {
     p.setPen(QPen(m_theme.text, 1.5 * s));
@@ -341,6 +350,8 @@ void SpaceTimeView::mouseReleaseEvent(QMouseEvent* event) {
     selectRequest(m->requestId);
   } else {
     selectRequest(0);
+    setTimeCursor(timeAt(event->position().x()));
+    emit timeClicked(m_cursorNs);
   }
 }
 

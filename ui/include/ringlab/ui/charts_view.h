@@ -44,6 +44,10 @@ class ChartsView final : public QWidget {
   // The series of one chart by title, for tests: "Throughput", "Get latency", ...
   std::vector<QLineSeries*> seriesOf(const QString& chartTitle) const;
 
+ signals:
+  // The user clicked a point: the sampling interval that ends at `endSeconds` of virtual time (250 ms long).
+  void intervalSelected(double endSeconds);
+
  private:
   struct Chart {
     QChart* chart = nullptr;

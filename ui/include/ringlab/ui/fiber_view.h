@@ -52,6 +52,9 @@ class FiberView final : public QWidget {
   };
   std::optional<FiberSummary> summarize(std::uint64_t fiberId) const;
   void selectFiber(std::uint64_t fiberId);  // 0 clears
+  // The time cursor shared by the diagrams (-1: none), drawn as a vertical line.
+  void setTimeCursor(std::int64_t ns);
+  std::int64_t timeCursor() const { return m_cursorNs; }
   std::uint64_t selectedFiber() const { return m_selected; }
 
   // Of the last paint: slices drawn and the largest run-queue length in view.
@@ -60,6 +63,10 @@ class FiberView final : public QWidget {
   std::size_t fibersKnown() const { return m_fibers.size(); }
 
   QSize sizeHint() const override { return {900, 360}; }
+
+ signals:
+  // The user clicked at a time: the other views follow.
+  void timeClicked(std::int64_t ns);
 
  protected:
   void paintEvent(QPaintEvent* event) override;
@@ -85,6 +92,7 @@ class FiberView final : public QWidget {
   std::int64_t m_nowNs = 0;
   TimeAxis m_axis{20'000'000};  // 20 ms
   std::uint64_t m_selected = 0;
+  std::int64_t m_cursorNs = -1;
   std::optional<QPointF> m_dragFrom;
   std::int64_t m_dragStartNs = 0;
   bool m_dragged = false;

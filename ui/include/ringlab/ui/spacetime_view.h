@@ -38,6 +38,9 @@ class SpaceTimeView final : public QWidget {
   bool following() const { return m_axis.following(); }
 
   void selectRequest(std::uint64_t requestId);  // 0 clears
+  // The time cursor shared by the diagrams (-1: none), drawn as a vertical line.
+  void setTimeCursor(std::int64_t ns);
+  std::int64_t timeCursor() const { return m_cursorNs; }
   std::uint64_t selectedRequest() const { return m_selected; }
 
   const TimelineStore& store() const { return m_store; }
@@ -52,6 +55,8 @@ class SpaceTimeView final : public QWidget {
 
  signals:
   void requestSelected(std::uint64_t requestId);
+  // The user clicked at a time (not on a message or request): the other views follow.
+  void timeClicked(std::int64_t ns);
 
  protected:
   void paintEvent(QPaintEvent* event) override;
@@ -75,6 +80,7 @@ class SpaceTimeView final : public QWidget {
   std::int64_t m_nowNs = 0;
   TimeAxis m_axis{60'000'000};  // 60 ms: a few requests' worth at a thousand a second
   std::uint64_t m_selected = 0;
+  std::int64_t m_cursorNs = -1;
   std::optional<QPointF> m_dragFrom;
   std::int64_t m_dragStartNs = 0;
   bool m_dragged = false;
