@@ -275,21 +275,28 @@ void FiberView::paintEvent(QPaintEvent*) {
     depth += d;
     maxDepth = std::max(maxDepth, depth);
   }
-  QPolygonF area2;
-  area2 << QPointF(q.left(), q.bottom());
+  // The deepest queue in each pixel column, drawn as bars: cheap however many steps there are.
+  const int columns = std::max(1, static_cast<int>(q.width()));
+  std::vector<int> columnDepth(static_cast<std::size_t>(columns), 0);
   depth = 0;
-  for (const auto& [t, d] : queueSteps) {
-    const double x = std::clamp(m_axis.xOf(t, q), q.left(), q.right());
-    area2 << QPointF(x, q.bottom() - q.height() * depth / maxDepth);
-    depth += d;
-    area2 << QPointF(x, q.bottom() - q.height() * depth / maxDepth);
+  for (std::size_t i = 0; i < queueSteps.size(); ++i) {
+    depth += queueSteps[i].second;
+    const std::int64_t from = queueSteps[i].first;
+    const std::int64_t to = i + 1 < queueSteps.size() ? queueSteps[i + 1].first : m_axis.endNs();
+    if (depth <= 0 || to < m_axis.startNs() || from > m_axis.endNs()) continue;
+    const int c0 = std::clamp(static_cast<int>(m_axis.xOf(from, q) - q.left()), 0, columns - 1);
+    const int c1 = std::clamp(static_cast<int>(m_axis.xOf(to, q) - q.left()), 0, columns - 1);
+    for (int c = c0; c <= c1; ++c)
+      columnDepth[static_cast<std::size_t>(c)] = std::max(columnDepth[static_cast<std::size_t>(c)], depth);
   }
-  area2 << QPointF(q.right(), q.bottom() - q.height() * depth / maxDepth) << QPointF(q.right(), q.bottom());
   QColor fill = m_theme.accent;
-  fill.setAlpha(110);
-  p.setPen(Qt::NoPen);
-  p.setBrush(fill);
-  p.drawPolygon(area2);
+  fill.setAlpha(140);
+  for (int c = 0; c < columns; ++c) {
+    const int d = columnDepth[static_cast<std::size_t>(c)];
+    if (d == 0) continue;
+    const double h = q.height() * d / maxDepth;
+    p.fillRect(QRectF(q.left() + c, q.bottom() - h, 1, h), fill);
+  }
   p.setPen(QPen(m_theme.grid, 1));
   p.setBrush(Qt::NoBrush);
   p.drawRect(q);
