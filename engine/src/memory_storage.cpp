@@ -7,6 +7,20 @@
 #include <ringlab/engine/storage.h>
 
 namespace ringlab {
+
+Status StorageLimits::check(std::string_view key, const Record& record) const {
+  if (key.empty()) return Status(ErrorCode::kInvalidArgument, "empty key");
+  if (key.size() > maxKeyBytes) {
+    return Status(ErrorCode::kTooLarge, "key of " + std::to_string(key.size()) + " bytes exceeds the limit of " +
+                                            std::to_string(maxKeyBytes) + " bytes");
+  }
+  if (record.value.size() > maxValueBytes) {
+    return Status(ErrorCode::kTooLarge, "value of " + std::to_string(record.value.size()) +
+                                            " bytes exceeds the limit of " + std::to_string(maxValueBytes) + " bytes");
+  }
+  return Status::ok();
+}
+
 namespace {
 
 struct TokenKey {
@@ -38,16 +52,7 @@ class MemoryStorage final : public Storage {
   explicit MemoryStorage(StorageLimits limits) : m_limits(limits) {}
 
   Result<ApplyOutcome> apply(std::string_view key, const Record& record) override {
-    if (key.empty()) return Status(ErrorCode::kInvalidArgument, "empty key");
-    if (key.size() > m_limits.maxKeyBytes) {
-      return Status(ErrorCode::kTooLarge, "key of " + std::to_string(key.size()) + " bytes exceeds the limit of " +
-                                              std::to_string(m_limits.maxKeyBytes) + " bytes");
-    }
-    if (record.value.size() > m_limits.maxValueBytes) {
-      return Status(ErrorCode::kTooLarge, "value of " + std::to_string(record.value.size()) +
-                                              " bytes exceeds the limit of " + std::to_string(m_limits.maxValueBytes) +
-                                              " bytes");
-    }
+    if (Status status = m_limits.check(key, record); !status) return status;
     const TokenKeyView probe{tokenForKey(key), key};
     auto it = m_records.find(probe);
     if (it == m_records.end()) {

@@ -11,6 +11,7 @@
 #include <ringlab/ui/fiber_view.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/spacetime_view.h>
+#include <ringlab/ui/time_axis.h>
 #include <ringlab/ui/traffic_view.h>
 
 #include "qt_test_support.h"
@@ -333,6 +334,28 @@ TEST(FiberViewTest, SummarizesAFibersLifeAndMeasuresTheRunQueue) {
   view.setNode(1);
   (void)view.grab();
   EXPECT_EQ(view.slicesDrawn(), 1u);
+}
+
+}  // namespace
+}  // namespace ringlab
+
+namespace ringlab {
+namespace {
+
+TEST(TimeAxisTest, DraggingPansTheWindowAndAPressWithoutMovingIsAClick) {
+  TimeAxis axis(1'000);
+  const QRectF area(0, 0, 500, 100);
+  axis.press(100);
+  EXPECT_TRUE(axis.dragTo(102, area));  // under 3 pixels: not yet a drag
+  EXPECT_EQ(axis.startNs(), 0);
+  EXPECT_TRUE(axis.dragTo(150, area));  // 50 of 500 pixels: a tenth of the window
+  EXPECT_EQ(axis.startNs(), -100);
+  EXPECT_EQ(axis.widthNs(), 1'000);
+  EXPECT_FALSE(axis.following());
+  EXPECT_FALSE(axis.releaseWasClick());
+  EXPECT_FALSE(axis.dragTo(200, area));  // no press: nothing to drag
+  axis.press(10);
+  EXPECT_TRUE(axis.releaseWasClick());
 }
 
 }  // namespace

@@ -388,20 +388,12 @@ void FiberView::wheelEvent(QWheelEvent* event) {
 
 void FiberView::mousePressEvent(QMouseEvent* event) {
   if (event->button() != Qt::LeftButton) return;
-  m_dragFrom = event->position();
-  m_dragStartNs = m_axis.startNs();
-  m_dragged = false;
+  m_axis.press(event->position().x());
 }
 
 void FiberView::mouseMoveEvent(QMouseEvent* event) {
-  if (m_dragFrom && (event->buttons() & Qt::LeftButton)) {
-    const double dx = event->position().x() - m_dragFrom->x();
-    if (std::abs(dx) > 3) m_dragged = true;
-    if (m_dragged) {
-      const std::int64_t width = m_axis.widthNs();
-      const auto shift = static_cast<std::int64_t>(dx / lanesArea().width() * static_cast<double>(width));
-      setWindow(m_dragStartNs - shift, m_dragStartNs - shift + width);
-    }
+  if ((event->buttons() & Qt::LeftButton) && m_axis.dragTo(event->position().x(), lanesArea())) {
+    update();
     return;
   }
   if (const auto id = fiberAt(event->position())) {
@@ -417,9 +409,7 @@ void FiberView::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void FiberView::mouseReleaseEvent(QMouseEvent* event) {
-  if (event->button() != Qt::LeftButton || !m_dragFrom) return;
-  m_dragFrom.reset();
-  if (m_dragged) return;
+  if (event->button() != Qt::LeftButton || !m_axis.releaseWasClick()) return;
   selectFiber(fiberAt(event->position()).value_or(0));
   setTimeCursor(m_axis.timeAt(event->position().x(), lanesArea()));
   emit timeClicked(m_cursorNs);

@@ -301,20 +301,12 @@ void SpaceTimeView::wheelEvent(QWheelEvent* event) {
 
 void SpaceTimeView::mousePressEvent(QMouseEvent* event) {
   if (event->button() != Qt::LeftButton) return;
-  m_dragFrom = event->position();
-  m_dragStartNs = m_axis.startNs();
-  m_dragged = false;
+  m_axis.press(event->position().x());
 }
 
 void SpaceTimeView::mouseMoveEvent(QMouseEvent* event) {
-  if (m_dragFrom && (event->buttons() & Qt::LeftButton)) {
-    const double dx = event->position().x() - m_dragFrom->x();
-    if (std::abs(dx) > 3) m_dragged = true;
-    if (m_dragged) {
-      const std::int64_t width = m_axis.widthNs();
-      const auto shift = static_cast<std::int64_t>(dx / plot().width() * static_cast<double>(width));
-      setWindow(m_dragStartNs - shift, m_dragStartNs - shift + width);
-    }
+  if ((event->buttons() & Qt::LeftButton) && m_axis.dragTo(event->position().x(), plot())) {
+    update();
     return;
   }
   if (const MessageRecord* m = messageAt(event->position())) {
@@ -341,9 +333,7 @@ void SpaceTimeView::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void SpaceTimeView::mouseReleaseEvent(QMouseEvent* event) {
-  if (event->button() != Qt::LeftButton || !m_dragFrom) return;
-  m_dragFrom.reset();
-  if (m_dragged) return;
+  if (event->button() != Qt::LeftButton || !m_axis.releaseWasClick()) return;
   if (const RequestRecord* r = requestAt(event->position())) {
     selectRequest(r->requestId);
   } else if (const MessageRecord* m = messageAt(event->position()); m && m->requestId != 0) {

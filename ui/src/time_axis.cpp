@@ -40,6 +40,31 @@ void TimeAxis::zoom(std::int64_t pivotNs, double factor) {
   set(start, start + static_cast<std::int64_t>(newSpan));
 }
 
+void TimeAxis::press(double x) {
+  m_pressX = x;
+  m_pressStartNs = m_startNs;
+  m_dragged = false;
+}
+
+bool TimeAxis::dragTo(double x, const QRectF& area) {
+  if (!m_pressX) return false;
+  const double dx = x - *m_pressX;
+  if (std::abs(dx) > 3) m_dragged = true;
+  if (m_dragged) {
+    const std::int64_t width = widthNs();
+    const auto shift = static_cast<std::int64_t>(dx / area.width() * static_cast<double>(width));
+    set(m_pressStartNs - shift, m_pressStartNs - shift + width);
+  }
+  return true;
+}
+
+bool TimeAxis::releaseWasClick() {
+  const bool click = m_pressX.has_value() && !m_dragged;
+  m_pressX.reset();
+  m_dragged = false;
+  return click;
+}
+
 double TimeAxis::xOf(std::int64_t ns, const QRectF& area) const {
   return area.left() + area.width() * static_cast<double>(ns - m_startNs) / static_cast<double>(widthNs());
 }

@@ -109,16 +109,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   }
 
   Result<ApplyOutcome> apply(std::string_view key, const Record& record) override {
-    if (key.empty()) return Status(ErrorCode::kInvalidArgument, "empty key");
-    if (key.size() > m_limits.maxKeyBytes) {
-      return Status(ErrorCode::kTooLarge, "key of " + std::to_string(key.size()) + " bytes exceeds the limit of " +
-                                              std::to_string(m_limits.maxKeyBytes) + " bytes");
-    }
-    if (record.value.size() > m_limits.maxValueBytes) {
-      return Status(ErrorCode::kTooLarge, "value of " + std::to_string(record.value.size()) +
-                                              " bytes exceeds the limit of " + std::to_string(m_limits.maxValueBytes) +
-                                              " bytes");
-    }
+    if (Status status = m_limits.check(key, record); !status) return status;
     auto op = std::make_shared<WriteOp>();
     op->key = std::string(key);
     op->record = record;

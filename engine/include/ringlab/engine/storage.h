@@ -18,6 +18,10 @@ namespace ringlab {
 struct StorageLimits {
   std::size_t maxKeyBytes = 64u << 10;
   std::size_t maxValueBytes = 1u << 20;
+
+  // Whether a storage may take `record` under `key`: kInvalidArgument for an empty key, kTooLarge naming the size
+  // and the limit for a key or value over it, OK otherwise. Every Storage implementation applies it first.
+  Status check(std::string_view key, const Record& record) const;
 };
 
 enum class ApplyOutcome : std::uint8_t {

@@ -93,9 +93,6 @@ class FiberView final : public QWidget {
   TimeAxis m_axis{20'000'000};  // 20 ms
   std::uint64_t m_selected = 0;
   std::int64_t m_cursorNs = -1;
-  std::optional<QPointF> m_dragFrom;
-  std::int64_t m_dragStartNs = 0;
-  bool m_dragged = false;
   // Layout of the last paint.
   struct Lane {
     FiberRole role{};

@@ -81,9 +81,6 @@ class SpaceTimeView final : public QWidget {
   TimeAxis m_axis{60'000'000};  // 60 ms: a few requests' worth at a thousand a second
   std::uint64_t m_selected = 0;
   std::int64_t m_cursorNs = -1;
-  std::optional<QPointF> m_dragFrom;
-  std::int64_t m_dragStartNs = 0;
-  bool m_dragged = false;
   std::size_t m_arrowsDrawn = 0;
   bool m_sampled = false;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include <QPainter>
 #include <QRectF>
@@ -29,6 +30,13 @@ class TimeAxis {
   // Zooms by `factor` (< 1 zooms in) keeping the time under `pivotNs` in place; the width stays within 10 us..1 h.
   void zoom(std::int64_t pivotNs, double factor);
 
+  // Panning by dragging across `area`: press, then drag (true while the press is being dragged: the window has
+  // moved and stopped following), then release (true when the press was a click, not a drag). A press becomes a
+  // drag after 3 pixels.
+  void press(double x);
+  bool dragTo(double x, const QRectF& area);
+  bool releaseWasClick();
+
   double xOf(std::int64_t ns, const QRectF& area) const;
   std::int64_t timeAt(double x, const QRectF& area) const;
   // Dotted grid lines and labels below `area`, about one every 110 pixels at 1, 2 or 5 times a power of ten.
@@ -38,6 +46,9 @@ class TimeAxis {
   std::int64_t m_startNs;
   std::int64_t m_endNs;
   bool m_follow = true;
+  std::optional<double> m_pressX;
+  std::int64_t m_pressStartNs = 0;
+  bool m_dragged = false;
 };
 
 }  // namespace ringlab
