@@ -30,9 +30,31 @@ int usageError(const QString& message) {
   return kExitUsage;
 }
 
+// Qt aborts when it cannot open a display. Work that needs none (--help, --version, --screenshot) runs on the
+// offscreen platform instead; anything else gets a clear message rather than the platform plugin's.
+bool prepareDisplay(int argc, char** argv) {
+  if (!qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY") ||
+      !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+    return true;
+  }
+  for (int i = 1; i < argc; ++i) {
+    const QByteArray arg(argv[i]);
+    if (arg == "--help" || arg == "-h" || arg == "--help-all" || arg == "--version" || arg == "-v" ||
+        arg == "--screenshot" || arg.startsWith("--screenshot=")) {
+      qputenv("QT_QPA_PLATFORM", "offscreen");
+      return true;
+    }
+  }
+  std::fprintf(stderr,
+               "ringlab: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set).\n"
+               "Use --screenshot FILE to render without one, or ringlab-sim for the headless runner.\n");
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!prepareDisplay(argc, argv)) return kExitFailed;
   QApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("ringlab"));
   QApplication::setOrganizationName(QStringLiteral("RingLab"));

@@ -164,7 +164,6 @@ int runRing(const std::vector<std::string>& args) {
 }
 
 std::vector<fs::path> shippedScenarios() { return ringlab::shippedScenarios(RINGLAB_SCENARIO_DIR); }
-std::vector<fs::path> scenarioDirectories() { return ringlab::scenarioDirectories(RINGLAB_SCENARIO_DIR); }
 // A path as given, or the shipped scenario of that name.
 std::string resolveScenario(const std::string& given) { return ringlab::resolveScenario(given, RINGLAB_SCENARIO_DIR); }
 

@@ -180,7 +180,7 @@ void BM_FiberViewFrame(benchmark::State& state) {
           {fiber, node, static_cast<FiberRole>(rng.below(kFiberRoleCount)), "fiber", start, -1, false});
     }
     s.newSlices.push_back({fiber, node, FiberRole::kCoordinator, static_cast<FiberState>(rng.below(3)), start,
-                           start + 5'000 + static_cast<std::int64_t>(rng.below(200'000))});
+                           start + 5'000 + static_cast<std::int64_t>(rng.below(200'000)), {}});
   }
   FiberView view;
   view.resize(QSize(1400, 600));

@@ -66,6 +66,41 @@ std::string_view fiberStateName(FiberState state) {
   return "unknown";
 }
 
+std::string_view waitKindName(WaitKind kind) {
+  switch (kind) {
+    case WaitKind::kUnrecorded: return "unrecorded";
+    case WaitKind::kTimer: return "timer";
+    case WaitKind::kReplies: return "replies";
+    case WaitKind::kInbox: return "inbox";
+    case WaitKind::kStream: return "stream";
+    case WaitKind::kStorage: return "storage";
+    case WaitKind::kClient: return "client";
+    case WaitKind::kNetwork: return "network";
+    case WaitKind::kOutbox: return "outbox";
+  }
+  return "unknown";
+}
+
+std::string describeWait(const WaitFor& wait) {
+  const std::string from = wait.peer == kNoNode ? std::string() : " from " + nodeName(wait.peer);
+  const std::string to = wait.peer == kNoNode ? std::string() : " to " + nodeName(wait.peer);
+  switch (wait.kind) {
+    case WaitKind::kUnrecorded: return "something unrecorded (a lock)";
+    case WaitKind::kTimer: return "a timer";
+    case WaitKind::kReplies:
+      return wait.requestId == 0 ? std::string("the answer to its request")
+                                 : "replies to request " + std::to_string(wait.requestId);
+    case WaitKind::kInbox: return "the next replica request";
+    case WaitKind::kStream: return "a range batch" + from;
+    case WaitKind::kStorage: return "a storage write";
+    case WaitKind::kClient: return "the client's next command";
+    case WaitKind::kNetwork:
+      return "network I/O" + (wait.peer == kNoNode ? std::string() : " with " + nodeName(wait.peer));
+    case WaitKind::kOutbox: return "messages to send" + to;
+  }
+  return "unknown";
+}
+
 std::string_view eventTypeName(EventType type) {
   switch (type) {
     case EventType::kMessageSent: return "message_sent";

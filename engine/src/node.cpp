@@ -270,6 +270,7 @@ Status Node::awaitQuorum(PendingRequest& pending) {
       return Status(ErrorCode::kTimeout, std::to_string(ok) + " of " + std::to_string(pending.needed) + " " + what +
                                              " within " + formatDuration(m_config.requestTimeout));
     }
+    m_rt.noteWait(WaitFor{WaitKind::kReplies, kNoNode, pending.id});
     pending.changed.wait(lock);
     m_rt.checkAlive();
   }
@@ -393,6 +394,7 @@ void Node::serveReplicaRequests() {
     {
       std::unique_lock lock(m_inboxMutex);
       while (m_inbox.empty()) {
+        m_rt.noteWait(WaitFor{WaitKind::kInbox});
         m_inboxReady.wait(lock);
         m_rt.checkAlive();
       }

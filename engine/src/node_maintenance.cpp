@@ -294,6 +294,7 @@ Node::StreamOutcome Node::streamIn(const std::vector<StreamTask>& tasks) {
         {
           std::unique_lock lock(wait->mutex);
           while (!wait->batch && !wait->timedOut) {
+            m_rt.noteWait(WaitFor{WaitKind::kStream, source, id});
             wait->changed.wait(lock);
             m_rt.checkAlive();
           }

@@ -101,6 +101,7 @@ class Simulation::NodeRuntime final : public Runtime {
   }
   void sleepFor(Duration d) override { m_sim.sleepFiber(d); }
   void chargeCpu() override { m_sim.chargeCpu(m_id); }
+  void noteWait(const WaitFor& what) override { currentFiber().waitFor = what; }
   void checkAlive() override { m_sim.checkAlive(); }
   std::size_t concurrency() const override { return m_sim.m_config.coresPerNode; }
   TimerId startTimer(Duration delay, std::function<void()> callback) override {
@@ -428,6 +429,8 @@ void Simulation::checkAlive() {
 void Simulation::sleepFiber(Duration d) {
   if (d < Duration{0}) d = Duration{0};
   boost::fibers::context* self = boost::fibers::context::active();
+  FiberProps& props = *static_cast<FiberProps*>(self->get_properties());
+  if (!props.inCpu) props.waitFor = WaitFor{WaitKind::kTimer};
   boost::fibers::waker waker = self->create_waker();
   startTimer(
       kNoNode, d, [waker]() { waker.wake(); }, true);
@@ -450,9 +453,9 @@ void Simulation::chargeCpu(NodeId node) {
   FiberProps& props = currentFiber();
   if (m_events.wants(EventType::kFiberSlice)) {
     if (start > m_now) {
-      m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kReady, m_now, start});
+      m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kReady, m_now, start, {}});
     }
-    m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kRunning, start, end});
+    m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kRunning, start, end, {}});
   }
   props.inCpu = true;
   sleepFiber(end - m_now);
@@ -467,8 +470,10 @@ void Simulation::fiberReady(FiberProps& fiber) {
   if (fiber.blockedSinceNanos < 0) return;
   const TimePoint since{Duration(fiber.blockedSinceNanos)};
   fiber.blockedSinceNanos = -1;
+  const WaitFor waitFor = fiber.waitFor;
+  fiber.waitFor = WaitFor{};
   if (m_events.wants(EventType::kFiberSlice) && m_now > since) {
-    m_events.publish(FiberSlice{fiber.node, fiber.fiberId, fiber.role, FiberState::kBlocked, since, m_now});
+    m_events.publish(FiberSlice{fiber.node, fiber.fiberId, fiber.role, FiberState::kBlocked, since, m_now, waitFor});
   }
 }
 
@@ -863,6 +868,7 @@ void Simulation::runClosedLoopClient(std::size_t index) {
     });
     if (!finished) {
       waiting = true;
+      currentFiber().waitFor = WaitFor{WaitKind::kReplies};
       self->suspend();
       waiting = false;
     }

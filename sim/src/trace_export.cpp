@@ -353,6 +353,10 @@ void ChromeTraceRecorder::onEvent(const Event& event) {
     r.small = static_cast<std::uint8_t>(e->role);
     r.detail = static_cast<std::uint8_t>(e->state);
     r.extra = e->end.nanos();
+    r.wait = static_cast<std::uint8_t>(e->waitFor.kind);
+    r.peer = e->waitFor.peer;
+    r.text = static_cast<std::uint32_t>(e->waitFor.requestId);
+    r.text2 = static_cast<std::uint32_t>(e->waitFor.requestId >> 32);
   } else if (const auto* e = std::get_if<MessageSent>(&event)) {
     r.type = RecordType::kMessageSent;
     r.node = e->from;
@@ -478,10 +482,16 @@ void ChromeTraceRecorder::write(std::ostream& stream) const {
           name = fmt::format("{} #{}", fiberRoleName(static_cast<FiberRole>(r.small)), r.id);
           writer.metadata("thread_name", pidOf(r.node), r.id, name);
         }
-        writer.event(TraceEvent("X", sliceName(state, static_cast<FiberRole>(r.small)), fiberStateName(state), r.time,
-                                pidOf(r.node), r.id)
-                         .withDuration(r.extra - r.time)
-                         .withColour(sliceColour(state)));
+        TraceEvent slice("X", sliceName(state, static_cast<FiberRole>(r.small)), fiberStateName(state), r.time,
+                         pidOf(r.node), r.id);
+        slice.withDuration(r.extra - r.time).withColour(sliceColour(state));
+        if (state == FiberState::kBlocked) {
+          const WaitFor waitFor{static_cast<WaitKind>(r.wait), r.peer,
+                                static_cast<std::uint64_t>(r.text) | (static_cast<std::uint64_t>(r.text2) << 32)};
+          args["waiting_for"] = describeWait(waitFor);
+          slice.withArgs(args);
+        }
+        writer.event(slice);
         break;
       }
       case RecordType::kMessageSent:

@@ -150,6 +150,59 @@ TEST(ChromeTraceRecorderTest, RunningSlicesMatchFiberSliceEventsOnNamedThreads) 
   EXPECT_EQ(running, counts.runningSlices);
 }
 
+// Every blocked fiber of a node says what it waited for: a coordinator the replies to its own request, a replica
+// server its next request, the periodic fibers a timer.
+TEST(FiberWaitTest, BlockedSlicesNameWhatTheFiberWaitedFor) {
+  Simulation sim(threeNodes(11));
+  std::vector<FiberSlice> blocked;
+  std::set<std::pair<NodeId, std::uint64_t>> requests;  // (coordinator, request id)
+  sim.events().subscribe(maskOf(EventType::kFiberSlice) | maskOf(EventType::kRequestBegun), [&](const Event& e) {
+    if (const auto* s = std::get_if<FiberSlice>(&e); s && s->state == FiberState::kBlocked) blocked.push_back(*s);
+    if (const auto* r = std::get_if<RequestBegun>(&e)) requests.emplace(r->coordinator, r->requestId);
+  });
+  submitSome(sim);
+  sim.runFor(3s);
+  std::map<FiberRole, std::set<WaitKind>> kindsByRole;
+  std::size_t replyWaits = 0;
+  for (const FiberSlice& s : blocked) {
+    if (s.node == kNoNode) continue;  // submitted operations, outside any node
+    kindsByRole[s.role].insert(s.waitFor.kind);
+    EXPECT_NE(s.waitFor.kind, WaitKind::kUnrecorded) << fiberRoleName(s.role) << " fiber " << s.fiberId;
+    if (s.waitFor.kind == WaitKind::kReplies) {
+      ++replyWaits;
+      EXPECT_EQ(s.role, FiberRole::kCoordinator);
+      EXPECT_TRUE(requests.count({s.node, s.waitFor.requestId})) << "request " << s.waitFor.requestId;
+    }
+  }
+  EXPECT_GT(replyWaits, 0u);
+  EXPECT_EQ(kindsByRole[FiberRole::kReplica], (std::set<WaitKind>{WaitKind::kInbox}));
+  EXPECT_EQ(kindsByRole[FiberRole::kGossip], (std::set<WaitKind>{WaitKind::kTimer}));
+  EXPECT_EQ(kindsByRole[FiberRole::kDetector], (std::set<WaitKind>{WaitKind::kTimer}));
+}
+
+TEST(FiberWaitTest, DescriptionsNameThePeerAndTheRequest) {
+  EXPECT_EQ(describeWait(WaitFor{WaitKind::kReplies, kNoNode, 42}), "replies to request 42");
+  EXPECT_EQ(describeWait(WaitFor{WaitKind::kStream, 2, 0}), "a range batch from n3");
+  EXPECT_EQ(describeWait(WaitFor{WaitKind::kTimer}), "a timer");
+  EXPECT_EQ(waitKindName(WaitKind::kInbox), "inbox");
+}
+
+TEST(ChromeTraceRecorderTest, BlockedSlicesCarryWhatTheyWaitedFor) {
+  std::size_t blocked = 0;
+  std::size_t replies = 0;
+  for (const auto& v : parseEvents(traceOfRun(7))) {
+    const auto& e = v.as_object();
+    if (str(e.at("ph")) != "X" || str(e.at("cat")) != "blocked") continue;
+    ++blocked;
+    ASSERT_TRUE(e.contains("args"));
+    const std::string waitingFor = str(e.at("args").at("waiting_for"));
+    EXPECT_FALSE(waitingFor.empty());
+    if (waitingFor.starts_with("replies to request ")) ++replies;
+  }
+  EXPECT_GT(blocked, 0u);
+  EXPECT_GT(replies, 0u);
+}
+
 TEST(ChromeTraceRecorderTest, NetworkSlicesAreExactAndNeverOverlapPartially) {
   EventBus bus;
   ChromeTraceRecorder recorder(bus);

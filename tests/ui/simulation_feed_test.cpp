@@ -6,6 +6,7 @@
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
 #include <ringlab/sim/scenario_writer.h>
+#include <ringlab/ui/fiber_view.h>
 #include <ringlab/ui/inspector.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -246,6 +247,45 @@ TEST(SimulationFeedTest, PlayingAdvancesVirtualTimeAndPauseStopsIt) {
   const std::int64_t stopped = rec.last.nowNs;
   testing::waitFor([] { return false; }, 200);
   EXPECT_EQ(rec.last.nowNs, stopped);
+}
+
+// Clicking a coordinator fiber of a real run says what it waited for: the replies to its own request, with the
+// request's operation and key.
+TEST(SimulationFeedTest, AFibersSummaryNamesWhatItWaitedFor) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  FiberView view;
+  view.resize(1200, 500);
+  QObject::connect(&feed, &ClusterFeed::snapshotReady, &view, [&view](const FeedSnapshot& s) { view.setSnapshot(s); });
+  feed.load(shipped("crash-hinted-handoff"), false);
+  rec.runTo(feed, milliseconds(2500));
+  std::optional<std::uint64_t> coordinator;
+  for (std::uint64_t id = 1; id < 200'000 && !coordinator; ++id) {
+    const auto summary = view.summarize(id);
+    if (summary && summary->fiber.role == FiberRole::kCoordinator &&
+        summary->byKind[static_cast<std::size_t>(WaitKind::kReplies)].count > 0) {
+      coordinator = id;
+    }
+  }
+  ASSERT_TRUE(coordinator.has_value()) << "no coordinator fiber waited for replies";
+  const auto summary = view.summarize(*coordinator);
+  const WaitFor longest = summary->byKind[static_cast<std::size_t>(WaitKind::kReplies)].longest;
+  EXPECT_NE(longest.requestId, 0u);
+  const QString text = view.summaryText(*coordinator);
+  EXPECT_TRUE(text.contains(QStringLiteral("replies to request %1").arg(longest.requestId))) << text.toStdString();
+  // The request's key is named ("... (put "key-17")"): the view saw the request complete.
+  EXPECT_TRUE(text.contains(QStringLiteral("(get \"")) || text.contains(QStringLiteral("(put \"")) ||
+              text.contains(QStringLiteral("(delete \"")))
+      << text.toStdString();
+  view.setNode(summary->fiber.node);
+  view.selectFiber(*coordinator);
+  view.setWindow(std::max<std::int64_t>(0, summary->fiber.startNs - 2'000'000), summary->fiber.startNs + 18'000'000);
+  const QImage image = view.grab().toImage();
+  EXPECT_FALSE(image.isNull());
+  if (const QByteArray dir = qgetenv("RINGLAB_TEST_SCREENSHOTS"); !dir.isEmpty()) {
+    image.save(QString::fromUtf8(dir) + QStringLiteral("/fiber-wait.png"));
+  }
 }
 
 }  // namespace

@@ -305,14 +305,16 @@ TEST(FiberViewTest, SummarizesAFibersLifeAndMeasuresTheRunQueue) {
   s.nowNs = 10'000'000;
   s.newFibers.push_back({7, 0, FiberRole::kCoordinator, "coordinate put k", 1'000'000, -1, false});
   s.newFibers.push_back({8, 0, FiberRole::kCoordinator, "coordinate get k", 1'500'000, -1, false});
-  s.newSlices = {{7, 0, FiberRole::kCoordinator, FiberState::kReady, 1'000'000, 1'200'000},
-                 {7, 0, FiberRole::kCoordinator, FiberState::kRunning, 1'200'000, 1'300'000},
-                 {7, 0, FiberRole::kCoordinator, FiberState::kBlocked, 1'300'000, 4'300'000},
-                 {8, 0, FiberRole::kCoordinator, FiberState::kReady, 1'100'000, 1'400'000},
-                 {7, 0, FiberRole::kCoordinator, FiberState::kRunning, 4'300'000, 4'350'000},
+  const WaitFor none;
+  const WaitFor replies{WaitKind::kReplies, kNoNode, 77};
+  s.newSlices = {{7, 0, FiberRole::kCoordinator, FiberState::kReady, 1'000'000, 1'200'000, none},
+                 {7, 0, FiberRole::kCoordinator, FiberState::kRunning, 1'200'000, 1'300'000, none},
+                 {7, 0, FiberRole::kCoordinator, FiberState::kBlocked, 1'300'000, 4'300'000, replies},
+                 {8, 0, FiberRole::kCoordinator, FiberState::kReady, 1'100'000, 1'400'000, none},
+                 {7, 0, FiberRole::kCoordinator, FiberState::kRunning, 4'300'000, 4'350'000, none},
                  // a fiber that started before recording began: known from its slices
-                 {9, 0, FiberRole::kGossip, FiberState::kRunning, 2'000'000, 2'100'000},
-                 {10, 1, FiberRole::kReplica, FiberState::kRunning, 2'000'000, 2'100'000}};
+                 {9, 0, FiberRole::kGossip, FiberState::kRunning, 2'000'000, 2'100'000, {}},
+                 {10, 1, FiberRole::kReplica, FiberState::kRunning, 2'000'000, 2'100'000, {}}};
   s.newFibers.push_back({7, 0, FiberRole::kSystem, {}, -1, 4'350'000, false});
   FiberView view;
   view.resize(900, 360);
@@ -330,6 +332,12 @@ TEST(FiberViewTest, SummarizesAFibersLifeAndMeasuresTheRunQueue) {
   EXPECT_EQ(summary->readyNs, 200'000);
   EXPECT_EQ(summary->blockedNs, 3'000'000);
   EXPECT_EQ(summary->waits, 1u);
+  // What it waited for: the replies to its request, all 3 ms of it.
+  const auto& byReplies = summary->byKind[static_cast<std::size_t>(WaitKind::kReplies)];
+  EXPECT_EQ(byReplies.count, 1u);
+  EXPECT_EQ(byReplies.totalNs, 3'000'000);
+  EXPECT_EQ(byReplies.longest, replies);
+  EXPECT_EQ(summary->byKind[static_cast<std::size_t>(WaitKind::kTimer)].count, 0u);
   EXPECT_EQ(view.summarize(9)->fiber.role, FiberRole::kGossip);
   view.setNode(1);
   (void)view.grab();

@@ -70,9 +70,22 @@ void FiberView::setTheme(const Theme& theme) {
   update();
 }
 
+QString FiberView::waitText(const WaitFor& wait) const {
+  QString text = QString::fromStdString(describeWait(wait));
+  if (wait.requestId != 0) {
+    if (const auto it = m_requests.find(wait.requestId); it != m_requests.end()) {
+      text += tr(" (%1 \"%2\")")
+                  .arg(QString::fromStdString(std::string(operationName(it->second.op))),
+                       QString::fromStdString(it->second.key));
+    }
+  }
+  return text;
+}
+
 void FiberView::clear() {
   m_fibers.clear();
   m_slices.clear();
+  m_requests.clear();
   m_selected = 0;
   m_nowNs = 0;
   m_axis.follow(0);
@@ -127,10 +140,15 @@ void FiberView::setSnapshot(const FeedSnapshot& s) {
   }
   m_slices.insert(m_slices.end(), s.newSlices.begin(), s.newSlices.end());
   while (m_slices.size() > kMaxSlices) m_slices.pop_front();
+  for (const RequestRecord& r : s.newRequests) m_requests[r.requestId] = r;
   if (m_fibers.size() > kMaxFibers && !m_slices.empty()) {
     const std::int64_t oldest = m_slices.front().startNs;
     std::erase_if(m_fibers,
                   [oldest](const auto& entry) { return entry.second.endNs >= 0 && entry.second.endNs < oldest; });
+  }
+  if (m_requests.size() > kMaxFibers && !m_slices.empty()) {
+    const std::int64_t oldest = m_slices.front().startNs;
+    std::erase_if(m_requests, [oldest](const auto& entry) { return entry.second.endNs < oldest; });
   }
   m_axis.advance(m_nowNs);
   update();
@@ -310,19 +328,8 @@ void FiberView::paintEvent(QPaintEvent*) {
   if (m_hiddenFibers > 0) status << tr("%1 more fibers not shown (too many at once)").arg(m_hiddenFibers);
   p.drawText(QRectF(q.left(), height() - fm.height() - 2, q.width(), fm.height()), Qt::AlignRight | Qt::AlignVCenter,
              status.join(QStringLiteral(" · ")));
-  if (const auto summary = summarize(m_selected)) {
-    const FiberRecord& f = summary->fiber;
-    const QString text =
-        tr("%1 (%2) on %3\nstarted %4 %5\nrunning %6 · ready %7 · blocked %8\nwaited %9 times, longest %10")
-            .arg(QString::fromStdString(f.name), QString::fromStdString(std::string(fiberRoleName(f.role))),
-                 QString::fromStdString(nodeName(f.node)))
-            .arg(ms(f.startNs))
-            .arg(f.endNs < 0 ? tr("· still alive")
-                             : tr("· %1 %2").arg(f.cancelled ? tr("cancelled at") : tr("ended at"), ms(f.endNs)))
-            .arg(ms(summary->runningNs), ms(summary->readyNs), ms(summary->blockedNs))
-            .arg(summary->waits)
-            .arg(ms(summary->longestWaitNs));
-    const QRectF box = fm.boundingRect(QRectF(0, 0, 520 * s, 200 * s), Qt::TextWordWrap, text).adjusted(-8, -6, 8, 6);
+  if (const QString text = summaryText(m_selected); !text.isEmpty()) {
+    const QRectF box = fm.boundingRect(QRectF(0, 0, 640 * s, 400 * s), Qt::TextWordWrap, text).adjusted(-8, -6, 8, 6);
     const QRectF placed(area.right() - box.width() - 6, area.top() + 6, box.width(), box.height());
     QColor bg = m_theme.surface;
     bg.setAlpha(235);
@@ -332,6 +339,36 @@ void FiberView::paintEvent(QPaintEvent*) {
     p.setPen(m_theme.text);
     p.drawText(placed.adjusted(8, 6, -8, -6), Qt::TextWordWrap, text);
   }
+}
+
+QString FiberView::summaryText(std::uint64_t fiberId) const {
+  const auto summary = summarize(fiberId);
+  if (!summary) return {};
+  const FiberRecord& f = summary->fiber;
+  return tr("%1 (%2) on %3\nstarted %4 %5\nrunning %6 · ready %7 · blocked %8\nwaited %9 times, longest %10%11")
+      .arg(QString::fromStdString(f.name), QString::fromStdString(std::string(fiberRoleName(f.role))),
+           QString::fromStdString(nodeName(f.node)))
+      .arg(ms(f.startNs))
+      .arg(f.endNs < 0 ? tr("· still alive")
+                       : tr("· %1 %2").arg(f.cancelled ? tr("cancelled at") : tr("ended at"), ms(f.endNs)))
+      .arg(ms(summary->runningNs), ms(summary->readyNs), ms(summary->blockedNs))
+      .arg(summary->waits)
+      .arg(ms(summary->longestWaitNs))
+      .arg(waitBreakdown(*summary));
+}
+
+QString FiberView::waitBreakdown(const FiberSummary& summary) const {
+  QString text;
+  for (std::size_t k = 0; k < kWaitKindCount; ++k) {
+    const auto& totals = summary.byKind[k];
+    if (totals.count == 0) continue;
+    text += tr("\n  %1: %2 %3, %4 in all; the longest (%5) for %6")
+                .arg(QString::fromStdString(std::string(waitKindName(static_cast<WaitKind>(k)))))
+                .arg(totals.count)
+                .arg(totals.count == 1 ? tr("wait") : tr("waits"))
+                .arg(ms(totals.totalNs), ms(totals.longestNs), waitText(totals.longest));
+  }
+  return text;
 }
 
 std::optional<FiberView::FiberSummary> FiberView::summarize(std::uint64_t fiberId) const {
@@ -345,11 +382,19 @@ std::optional<FiberView::FiberSummary> FiberView::summarize(std::uint64_t fiberI
     switch (slice.state) {
       case FiberState::kRunning: summary.runningNs += d; break;
       case FiberState::kReady: summary.readyNs += d; break;
-      case FiberState::kBlocked:
+      case FiberState::kBlocked: {
         summary.blockedNs += d;
         ++summary.waits;
         summary.longestWaitNs = std::max(summary.longestWaitNs, d);
+        auto& totals = summary.byKind[static_cast<std::size_t>(slice.waitFor.kind)];
+        ++totals.count;
+        totals.totalNs += d;
+        if (d > totals.longestNs) {
+          totals.longestNs = d;
+          totals.longest = slice.waitFor;
+        }
         break;
+      }
     }
   }
   return summary;
@@ -365,18 +410,31 @@ void FiberView::selectFiber(std::uint64_t fiberId) {
   update();
 }
 
-std::optional<std::uint64_t> FiberView::fiberAt(const QPointF& pos) const {
+const FiberSliceRecord* FiberView::sliceAt(const QPointF& pos) const {
   const QRectF area = lanesArea();
-  if (!area.contains(pos) || m_lanes.empty()) return std::nullopt;
+  if (!area.contains(pos) || m_lanes.empty()) return nullptr;
   const double laneH = std::clamp(area.height() / static_cast<double>(m_lanes.size()), 6.0, 30.0 * m_theme.scale());
   const auto lane = static_cast<std::size_t>((pos.y() - area.top()) / laneH);
   const std::int64_t t = m_axis.timeAt(pos.x(), area);
   const std::int64_t slack = m_axis.widthNs() / 300;
+  const FiberSliceRecord* best = nullptr;
+  std::int64_t bestDistance = 0;
   for (const FiberSliceRecord& slice : m_slices) {
     if (slice.node != m_node || slice.endNs < t - slack || slice.startNs > t + slack) continue;
     const auto it = m_laneOf.find(slice.fiberId);
-    if (it != m_laneOf.end() && it->second == lane) return slice.fiberId;
+    if (it == m_laneOf.end() || it->second != lane) continue;
+    const std::int64_t distance = t < slice.startNs ? slice.startNs - t : (t > slice.endNs ? t - slice.endNs : 0);
+    if (!best || distance < bestDistance) {
+      best = &slice;
+      bestDistance = distance;
+    }
+    if (distance == 0) break;
   }
+  return best;
+}
+
+std::optional<std::uint64_t> FiberView::fiberAt(const QPointF& pos) const {
+  if (const FiberSliceRecord* slice = sliceAt(pos)) return slice->fiberId;
   return std::nullopt;
 }
 
@@ -396,12 +454,22 @@ void FiberView::mouseMoveEvent(QMouseEvent* event) {
     update();
     return;
   }
-  if (const auto id = fiberAt(event->position())) {
-    const FiberRecord& f = m_fibers.at(*id);
+  if (const FiberSliceRecord* slice = sliceAt(event->position())) {
+    const FiberRecord& f = m_fibers.at(slice->fiberId);
+    QString what;
+    switch (slice->state) {
+      case FiberState::kRunning: what = tr("running for %1").arg(ms(slice->endNs - slice->startNs)); break;
+      case FiberState::kReady:
+        what = tr("ready for %1, waiting for a core").arg(ms(slice->endNs - slice->startNs));
+        break;
+      case FiberState::kBlocked:
+        what = tr("blocked for %1, waiting for %2").arg(ms(slice->endNs - slice->startNs), waitText(slice->waitFor));
+        break;
+    }
     QToolTip::showText(
         event->globalPosition().toPoint(),
-        tr("%1 (%2)\nclick for its lifetime and waits")
-            .arg(QString::fromStdString(f.name), QString::fromStdString(std::string(fiberRoleName(f.role)))),
+        tr("%1 (%2)\n%3\nclick for its lifetime and waits")
+            .arg(QString::fromStdString(f.name), QString::fromStdString(std::string(fiberRoleName(f.role))), what),
         this);
   } else {
     QToolTip::hideText();

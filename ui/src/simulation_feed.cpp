@@ -313,7 +313,7 @@ class SimulationWorker final : public QObject {
                       observed->busyNs[f.node] += (f.end - f.start).count();
                     }
                     observed->slices.push_back(
-                        FiberSliceRecord{f.fiberId, f.node, f.role, f.state, f.start.nanos(), f.end.nanos()});
+                        FiberSliceRecord{f.fiberId, f.node, f.role, f.state, f.start.nanos(), f.end.nanos(), f.waitFor});
                     if (observed->slices.size() > kMaxRecordsPerSnapshot) {
                       observed->slices.pop_front();
                       observed->truncated = true;

@@ -354,6 +354,7 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
   while (!m_stopping) {
     std::optional<OperationDeadline> idle;
     if (m_config.clientIdleTimeout > Duration{0}) idle.emplace(*m_io, *socket, m_config.clientIdleTimeout);
+    noteWait(WaitFor{WaitKind::kClient});
     auto [ec, n] = awaitHandler<ErrorCodeT, std::size_t>(
         [&](auto handler) { socket->async_read_some(boost::asio::buffer(buffer), std::move(handler)); });
     idle.reset();

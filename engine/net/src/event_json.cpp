@@ -83,6 +83,11 @@ boost::json::object eventToJson(const Event& event) {
                    o["state"] = fiberStateName(e.state);
                    o["start_ns"] = e.start.nanos();
                    o["end_ns"] = e.end.nanos();
+                   if (e.state == FiberState::kBlocked) {
+                     o["wait"] = waitKindName(e.waitFor.kind);
+                     if (e.waitFor.peer != kNoNode) o["wait_peer"] = node(e.waitFor.peer);
+                     if (e.waitFor.requestId != 0) o["wait_request_id"] = e.waitFor.requestId;
+                   }
                  },
                  [&](const FiberStarted& e) {
                    o["time_ns"] = e.time.nanos();

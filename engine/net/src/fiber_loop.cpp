@@ -54,11 +54,19 @@ std::int64_t LoopScheduler::nowNanos() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - m_epoch).count();
 }
 
+void noteWait(const WaitFor& what) {
+  auto* props = static_cast<LoopFiberProps*>(boost::fibers::context::active()->get_properties());
+  if (props) props->waitFor = what;
+}
+
 void LoopScheduler::transition(LoopFiberProps& props, FiberState next, std::int64_t now) {
+  const bool leavingBlocked = props.state == FiberState::kBlocked;
   if (props.stateSinceNanos >= 0 && m_slices.size() < kMaxBufferedSlices) {
     m_slices.push_back(FiberSlice{props.node, props.fiberId, props.role, props.state,
-                                  TimePoint{Duration(props.stateSinceNanos)}, TimePoint{Duration(now)}});
+                                  TimePoint{Duration(props.stateSinceNanos)}, TimePoint{Duration(now)},
+                                  leavingBlocked ? props.waitFor : WaitFor{}});
   }
+  if (leavingBlocked) props.waitFor = WaitFor{};
   props.state = next;
   props.stateSinceNanos = now;
 }

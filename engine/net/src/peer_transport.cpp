@@ -254,7 +254,10 @@ void PeerTransport::runLink(std::shared_ptr<Link> link) {
   while (!m_stopping) {
     {
       std::unique_lock lock(link->mutex);
-      while (!m_stopping && link->queue.empty() && !link->failing) link->wake.wait(lock);
+      while (!m_stopping && link->queue.empty() && !link->failing) {
+        noteWait(WaitFor{WaitKind::kOutbox, link->node});
+        link->wake.wait(lock);
+      }
     }
     if (m_stopping) break;
     if (!link->socket) {
@@ -573,6 +576,7 @@ void PeerTransport::serveInbound(std::shared_ptr<Socket> socket) {
     }
     if (end == buffer.size()) buffer.resize(buffer.size() * 2);
     OperationDeadline deadline(io, *socket, m_config.idleTimeout);
+    noteWait(WaitFor{WaitKind::kNetwork, peer});
     auto [ec, n] = awaitHandler<ErrorCodeT, std::size_t>([&](auto handler) {
       socket->async_read_some(boost::asio::buffer(buffer.data() + end, buffer.size() - end), std::move(handler));
     });

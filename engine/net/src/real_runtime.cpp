@@ -35,6 +35,7 @@ void RealRuntime::sleepFor(Duration d) {
   boost::asio::steady_timer timer(m_loop.io());
   timer.expires_after(d);
   m_sleeps.insert(&timer);
+  net::noteWait(WaitFor{WaitKind::kTimer});
   awaitHandler<boost::system::error_code>([&](auto handler) { timer.async_wait(std::move(handler)); });
   m_sleeps.erase(&timer);
   checkAlive();

@@ -10,6 +10,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
+
+#include <ringlab/net/fiber_loop.h>
 #include <boost/asio/post.hpp>
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/context.hpp>
@@ -121,7 +123,10 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     m_wake.notify_one();
     if (op->fiber) {
       std::unique_lock lock(op->fiberMutex);
-      while (!op->fiberDone) op->fiberReady.wait(lock);
+      while (!op->fiberDone) {
+        noteWait(WaitFor{WaitKind::kStorage});
+        op->fiberReady.wait(lock);
+      }
     } else {
       std::unique_lock lock(m_mutex);
       m_done.wait(lock, [&] { return op->done; });

@@ -113,8 +113,33 @@ struct ReplicaAnswered {
 enum class FiberState : std::uint8_t { kRunning, kReady, kBlocked };
 std::string_view fiberStateName(FiberState state);
 
+// What a blocked fiber waits for. Protocol code says so through Runtime::noteWait() just before it blocks;
+// sleepFor() notes kTimer itself.
+enum class WaitKind : std::uint8_t {
+  kUnrecorded,  // nobody said (a lock, say)
+  kTimer,       // a sleep: the next gossip round, a client's think time
+  kReplies,     // a coordinator: replica answers to its request (WaitFor::requestId)
+  kInbox,       // a replica server: the next request addressed to this node
+  kStream,      // a joining node: the next batch of a range from WaitFor::peer
+  kStorage,     // a durable write to finish (real nodes)
+  kClient,      // a client connection: the client's next command (real nodes)
+  kNetwork,     // socket I/O with a peer (WaitFor::peer) or an admin client (real nodes)
+  kOutbox,      // a peer connection's sender: the next message to WaitFor::peer (real nodes)
+};
+inline constexpr std::size_t kWaitKindCount = 9;
+std::string_view waitKindName(WaitKind kind);  // "unrecorded", "timer", "replies", ...
+
+struct WaitFor {
+  WaitKind kind = WaitKind::kUnrecorded;
+  NodeId peer = kNoNode;        // the node it waits on, when one
+  std::uint64_t requestId = 0;  // the client request it waits for, when one
+  friend bool operator==(const WaitFor&, const WaitFor&) = default;
+};
+// "replies to request 42", "a range batch from n3", "a timer".
+std::string describeWait(const WaitFor& wait);
+
 // A period in one fiber's life: running on a core, ready and waiting for a core, or blocked (waiting for a message,
-// a timer or a lock).
+// a timer or a lock; `waitFor` says which, for blocked slices).
 struct FiberSlice {
   NodeId node = 0;
   std::uint64_t fiberId = 0;
@@ -122,6 +147,7 @@ struct FiberSlice {
   FiberState state{};
   TimePoint start;
   TimePoint end;
+  WaitFor waitFor;
 };
 
 struct FiberStarted {

@@ -43,6 +43,9 @@ class Runtime {
   // Fiber only: occupies one of the node's CPU cores for the cost of handling one message or request, queueing while
   // all cores are busy. The real runtime does real work instead and returns at once.
   virtual void chargeCpu() = 0;
+  // Fiber only: says what the calling fiber's next block waits for (recorded with its blocked slice for the
+  // fiber-scheduling view). Call just before waiting on a condition; sleepFor() notes a timer itself.
+  virtual void noteWait(const WaitFor& what) = 0;
   // Fiber only: throws FiberCancelled when the node has stopped since the calling fiber was spawned. Call after every
   // wake-up from a wait that is not one of the above.
   virtual void checkAlive() = 0;

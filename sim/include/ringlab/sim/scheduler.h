@@ -34,6 +34,7 @@ struct FiberProps : boost::fibers::fiber_properties {
   std::uint64_t incarnation = 0;        // the node incarnation the fiber belongs to
   std::int64_t blockedSinceNanos = -1;  // set while blocked, for the blocked slice
   bool inCpu = false;                   // blocked inside the CPU model: recorded as ready/running, not blocked
+  WaitFor waitFor;                      // what the next (or current) block waits for, for the blocked slice
   const void* stackBottom = nullptr;    // the fiber's stack (for sanitizer annotations)
   std::size_t stackSize = 0;
 };

@@ -80,7 +80,8 @@ class ChromeTraceRecorder {
 
   // One recorded event. Field use by type:
   //   kFiberStarted:      node, id = fiber, small = role, text = name
-  //   kFiberSlice:        node, id = fiber, small = role, detail = state, time = start, extra = end
+  //   kFiberSlice:        node, id = fiber, small = role, detail = state, time = start, extra = end,
+  //                       wait = WaitKind, peer = wait peer, text | text2 << 32 = wait request id (blocked)
   //   kMessage*:          node = sender, peer = receiver, id = message, small = kind, extra = request id,
   //                       text = bytes (sent), detail = drop reason (dropped)
   //   kRequestBegun:      node = coordinator, id = request, small = op, text = key, text2 = replica list
@@ -99,6 +100,7 @@ class ChromeTraceRecorder {
     RecordType type{};
     std::uint8_t small = 0;
     std::uint8_t detail = 0;
+    std::uint8_t wait = 0;
   };
 
   void onEvent(const Event& event);

@@ -106,6 +106,7 @@ struct FiberSliceRecord {
   FiberState state{};
   std::int64_t startNs = 0;
   std::int64_t endNs = 0;
+  WaitFor waitFor;  // blocked slices: what it waited for
 };
 
 // Something that happened to the cluster at one instant: a fault, a change, a narration point.

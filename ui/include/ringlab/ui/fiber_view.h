@@ -49,8 +49,18 @@ class FiberView final : public QWidget {
     std::int64_t blockedNs = 0;
     std::size_t waits = 0;  // blocked periods
     std::int64_t longestWaitNs = 0;
+    // Blocked periods by what they waited for.
+    struct WaitTotals {
+      std::size_t count = 0;
+      std::int64_t totalNs = 0;
+      std::int64_t longestNs = 0;
+      WaitFor longest;  // the longest wait of this kind, with its peer or request
+    };
+    std::array<WaitTotals, kWaitKindCount> byKind{};
   };
   std::optional<FiberSummary> summarize(std::uint64_t fiberId) const;
+  // The text of the selected-fiber box: its lifetime, time running / ready / blocked, and what it waited for.
+  QString summaryText(std::uint64_t fiberId) const;
   void selectFiber(std::uint64_t fiberId);  // 0 clears
   // The time cursor shared by the diagrams (-1: none), drawn as a vertical line.
   void setTimeCursor(std::int64_t ns);
@@ -82,12 +92,19 @@ class FiberView final : public QWidget {
   QRectF queueArea() const;
   void layoutLanes();  // assigns visible fibers of the node to lanes
   std::optional<std::uint64_t> fiberAt(const QPointF& pos) const;
+  // The slice of the node under `pos` (the one nearest in time on that lane), if any.
+  const FiberSliceRecord* sliceAt(const QPointF& pos) const;
+  // "replies to request 42 (get "user:17")": a wait, with the request's operation and key when it is known.
+  QString waitText(const WaitFor& wait) const;
+  // One line per kind of wait of a summary, each starting with a newline.
+  QString waitBreakdown(const FiberSummary& summary) const;
 
   Theme m_theme = Theme::make(ThemeKind::kLight, false);
   QComboBox* m_nodeBox = nullptr;
   NodeId m_node = 0;
   std::size_t m_nodeCount = 0;
   std::unordered_map<std::uint64_t, FiberRecord> m_fibers;
+  std::unordered_map<std::uint64_t, RequestRecord> m_requests;  // recent requests, to name what a fiber waited for
   std::deque<FiberSliceRecord> m_slices;
   std::int64_t m_nowNs = 0;
   TimeAxis m_axis{20'000'000};  // 20 ms

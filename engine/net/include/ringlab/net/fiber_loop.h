@@ -43,7 +43,11 @@ struct LoopFiberProps : boost::fibers::fiber_properties {
   std::uint64_t fiberId = 0;  // 0: not spawned through FiberLoop (main, dispatcher)
   std::int64_t stateSinceNanos = -1;
   FiberState state = FiberState::kReady;
+  WaitFor waitFor;  // what the next (or current) block waits for; reset when the blocked slice is recorded
 };
+
+// Says what the calling fiber's next block waits for (see Runtime::noteWait). Does nothing outside a tagged fiber.
+void noteWait(const WaitFor& what);
 
 class LoopScheduler final : public boost::fibers::algo::algorithm_with_properties<LoopFiberProps> {
  public:

@@ -44,6 +44,7 @@ class RealRuntime final : public Runtime {
   void spawn(FiberRole role, std::string name, std::function<void()> body) override;
   void sleepFor(Duration d) override;
   void chargeCpu() override {}
+  void noteWait(const WaitFor& what) override { net::noteWait(what); }
   void checkAlive() override;
   std::size_t concurrency() const override { return m_concurrency; }
   TimerId startTimer(Duration delay, std::function<void()> callback) override;

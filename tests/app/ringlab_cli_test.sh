@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Command-line behaviour of the desktop app without a display: --help and --version work, --screenshot renders
+# offscreen, bad flags and a missing display get clear messages and the documented exit codes.
+# Usage: ringlab_cli_test.sh PATH_TO_RINGLAB
+set -u
+app="$1"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+passes=0
+unset DISPLAY WAYLAND_DISPLAY QT_QPA_PLATFORM
+
+check() {  # name expected_exit expected_text command...
+  local name="$1" want="$2" text="$3"
+  shift 3
+  local out
+  out=$("$@" 2>&1)
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL $name: exit $got, expected $want"; echo "$out" | head -5; failures=$((failures + 1)); return
+  fi
+  if [ -n "$text" ] && ! grep -qF -- "$text" <<<"$out"; then
+    echo "FAIL $name: output lacks '$text'"; echo "$out" | head -5; failures=$((failures + 1)); return
+  fi
+  passes=$((passes + 1))
+}
+
+check "help without a display" 0 "--screenshot" "$app" --help
+check "version without a display" 0 "ringlab" "$app" --version
+check "no display" 1 "no display to open a window on" "$app"
+check "unknown view" 2 "--view: unknown view 'nope'" "$app" --screenshot "$work/x.png" --view nope
+check "bad size" 2 "--size: expected WIDTHxHEIGHT" "$app" --screenshot "$work/x.png" --size 10x10
+check "screenshot offscreen" 0 "Saved $work/ring.png" "$app" --screenshot "$work/ring.png" --view ring --run-to 1s
+[ -s "$work/ring.png" ] && passes=$((passes + 1)) || { echo "FAIL screenshot file is empty"; failures=$((failures + 1)); }
+
+echo "$passes passed, $failures failed"
+[ "$failures" = 0 ]
