@@ -1,0 +1,189 @@
+// A client for one real ringlabd node, which speaks RESP2 (the Redis protocol): the key inspector's GET/SET/DEL and
+// the load generator go through it. Event-driven on Qt's QTcpSocket; nothing in here blocks.
+//
+// RespReplyParser is the pure part: it is fed the bytes a node sent and hands back whole replies, or an error naming
+// the byte offset where the stream stopped making sense. RespClient sends commands as RESP arrays of bulk strings,
+// pipelined, and calls each command's callback with its reply, in the order the commands were issued.
+//
+// Thread-safety: RespReply is a value. A RespReplyParser is not thread-safe. A RespClient belongs to the thread it
+// lives on (the one that created it, or the one it was moved to before its first connection), which must run a Qt
+// event loop; call it only from that thread, and its callbacks and signals run there. To use it from another thread,
+// post calls with QMetaObject::invokeMethod(client, [=] { ... }).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QElapsedTimer>
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+class QTcpSocket;
+class QTimer;
+
+namespace ringlab {
+
+// One reply of a node, or the reason there is none.
+struct RespReply {
+  enum class Type : std::uint8_t {
+    kSimpleString,  // +OK
+    kError,         // -ERR ...: the node refused the command; text holds its message
+    kInteger,       // :1
+    kBulkString,    // $5 hello, or the null bulk string $-1 (isNull)
+    kArray,         // *2 ..., or the null array *-1 (isNull)
+    kFailed,        // no reply: the connection failed, closed, timed out or broke the protocol; text says why
+  };
+  Type type = Type::kFailed;
+  QByteArray text;  // simple string, error message, bulk string (binary-safe), or the failure
+  qint64 integer = 0;
+  bool isNull = false;
+  QList<RespReply> elements;
+
+  // An error reply or a failure.
+  bool isError() const { return type == Type::kError || type == Type::kFailed; }
+  // As redis-cli prints it: "OK", "(nil)", "(integer) 1", "\"value\"", "(error) ERR ...", "(failed) n1 at ...",
+  // arrays as numbered lines.
+  QString describe() const;
+
+  static RespReply failure(const QString& why);
+};
+
+// Turns the bytes of a RESP2 reply stream into replies. Bytes may come in any pieces; a reply split across feeds is
+// returned once its last byte arrives.
+class RespReplyParser {
+ public:
+  // Limits beyond which the input is taken for garbage rather than waited for.
+  static constexpr qsizetype kMaxBulkLength = 512 * 1024 * 1024;  // ringlabd's proto-max-bulk-len
+  static constexpr qint64 kMaxArrayLength = 16 * 1024 * 1024;
+  static constexpr qsizetype kMaxLineLength = 64 * 1024;  // a header, simple string, error or integer line
+  static constexpr int kMaxDepth = 64;                    // arrays nested in arrays
+
+  void feed(QByteArrayView bytes);
+  // The next whole reply; nullopt when more bytes are needed or the input is malformed (then error() says why, and
+  // every later call returns nullopt).
+  std::optional<RespReply> next();
+  // Empty while the input is well-formed; otherwise what was wrong and at which byte offset of the whole stream, e.g.
+  // "byte 12: expected '+', '-', ':', '$' or '*' to start a reply, got 'G' (0x47)".
+  const QString& error() const { return m_error; }
+  // Bytes received but not yet returned as replies.
+  qsizetype buffered() const { return m_buffer.size() - m_pos; }
+
+ private:
+  enum class Outcome : std::uint8_t { kDone, kNeedMore, kMalformed };
+  Outcome parse(qsizetype& pos, int depth, RespReply& out);
+  Outcome readLine(qsizetype& pos, QByteArrayView& line);
+  Outcome readInteger(qsizetype& pos, qint64& value);
+  Outcome malformed(qsizetype at, const QString& what);
+
+  QByteArray m_buffer;
+  qsizetype m_pos = 0;     // start of the first byte not yet returned as a reply
+  qint64 m_discarded = 0;  // bytes dropped from the front of m_buffer, for offsets in error messages
+  QString m_error;
+};
+
+// Where a node takes client connections.
+struct RespEndpoint {
+  QString name;  // "n2"; may be empty
+  QString host;  // "127.0.0.1"
+  quint16 port = 0;
+
+  QString address() const;   // "127.0.0.1:6381"
+  QString describe() const;  // "n2 at 127.0.0.1:6381", or the address alone when there is no name
+};
+
+class RespClient : public QObject {
+  Q_OBJECT
+
+ public:
+  using Callback = std::function<void(const RespReply&)>;
+  static constexpr std::chrono::milliseconds kDefaultTimeout{2000};
+
+  explicit RespClient(QObject* parent = nullptr);
+  // Closes the connection. Callbacks still outstanding are dropped without being called.
+  ~RespClient() override;
+
+  // How long connecting may take, and how long a command may wait for its reply after it was sent; past it the
+  // connection counts as failed. Applies to later connections and commands.
+  void setTimeout(std::chrono::milliseconds timeout);
+  std::chrono::milliseconds timeout() const { return m_timeout; }
+
+  // Connects to `endpoint`, dropping any earlier connection first (failing its outstanding callbacks). When
+  // `password` is not empty, AUTH is sent before any command; a refused AUTH fails the connection. Returns at once;
+  // ready() or failed() follows.
+  void connectToNode(const RespEndpoint& endpoint, const QString& password = {});
+  // Closes the connection and fails every outstanding callback ("closed by the client"). No signal follows.
+  void disconnectFromNode();
+
+  // Sends one command (a RESP array of bulk strings) and calls `done` with its reply, or with a kFailed reply naming
+  // the node when there will be none. Commands may be issued before the connection is ready; they are sent when it
+  // is. A command issued after the connection failed or was closed connects again to the same node first.
+  // `done` runs on this object's thread, never from inside command() itself, and may issue further commands; it is
+  // dropped uncalled when the client is destroyed first.
+  void command(const QStringList& args, Callback done);
+  void commandBytes(const QList<QByteArray>& args, Callback done);
+
+  bool isReady() const { return m_state == State::kReady; }
+  const RespEndpoint& endpoint() const { return m_endpoint; }
+  // Commands sent or waiting to be sent whose reply has not arrived.
+  qsizetype outstanding() const { return static_cast<qsizetype>(m_pending.size()); }
+
+  // The RESP2 encoding of a command: "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".
+  static QByteArray encode(const QList<QByteArray>& args);
+
+ signals:
+  // Connected (and authenticated, when a password was given): commands now go out.
+  void ready();
+  // The connection failed or ended: "n2 at 127.0.0.1:6381: connection refused". Outstanding callbacks have been
+  // failed with the same text by then.
+  void failed(const QString& error);
+
+ private:
+  enum class State : std::uint8_t { kIdle, kConnecting, kAuthenticating, kReady };
+  struct Pending {
+    Callback done;
+    qint64 sentAtMs = -1;   // -1 until written to the socket
+    bool internal = false;  // the AUTH this client sent itself
+  };
+
+  // Counts the callbacks and signals in progress, so that the destructor knows whether the socket is in use.
+  class Dispatching;
+
+  void startConnecting();
+  void onConnected();
+  void onReadyRead();
+  void onSocketError();
+  void onDisconnected();
+  void onTimer();
+  void armTimer();
+  void writeUnsent();
+  // Closes the socket, fails every outstanding callback with "<endpoint>: <why>" and emits failed() when `signal`.
+  void fail(const QString& why, bool signal = true);
+  void failLater(Callback done, const QString& why);
+
+  QTcpSocket* m_socket;
+  QTimer* m_timer;
+  QElapsedTimer m_clock;
+  RespEndpoint m_endpoint;
+  QString m_password;
+  std::chrono::milliseconds m_timeout = kDefaultTimeout;
+  State m_state = State::kIdle;
+  qint64 m_connectStartedMs = 0;
+  quint64 m_generation = 0;       // increments whenever a connection ends, so stale queued work can tell
+  std::deque<Pending> m_pending;  // in the order the replies will come
+  QByteArray m_unsent;            // encoded commands issued before the connection was ready
+  RespReplyParser m_parser;
+  int m_dispatching = 0;  // callbacks and signals in progress (Dispatching)
+};
+
+}  // namespace ringlab
+
+Q_DECLARE_METATYPE(ringlab::RespReply)
+Q_DECLARE_METATYPE(ringlab::RespEndpoint)
