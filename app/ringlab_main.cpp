@@ -15,6 +15,7 @@
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/ui/main_window.h>
+#include <ringlab/ui/remote_feed.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
 
@@ -94,8 +95,22 @@ int main(int argc, char** argv) {
   const QCommandLineOption pausedOpt(QStringLiteral("paused"), QStringLiteral("Open paused instead of playing."));
   const QCommandLineOption keyOpt(QStringLiteral("key"), QStringLiteral("Show where this key lives on the ring."),
                                   QStringLiteral("KEY"));
-  parser.addOptions(
-      {scenarioOpt, seedOpt, runToOpt, screenshotOpt, viewOpt, sizeOpt, themeOpt, presentOpt, pausedOpt, keyOpt});
+  const QCommandLineOption connectOpt(
+      QStringLiteral("connect"),
+      QStringLiteral("Watch a cluster of real ringlabd nodes instead of the simulation: the admin endpoint "
+                     "(--admin-port) of any member."),
+      QStringLiteral("HOST:PORT"));
+  const QCommandLineOption tokenOpt(QStringLiteral("token"),
+                                    QStringLiteral("Admin token of the cluster (or RINGLAB_ADMIN_TOKEN)."),
+                                    QStringLiteral("TOKEN"));
+  const QCommandLineOption afterOpt(
+      QStringLiteral("after"),
+      QStringLiteral("With --connect and --screenshot: watch the live cluster this long first (default 5s)."),
+      QStringLiteral("TIME"), QStringLiteral("5s"));
+  const QCommandLineOption recordOpt(
+      QStringLiteral("record"), QStringLiteral("With --connect: record the session to FILE."), QStringLiteral("FILE"));
+  parser.addOptions({scenarioOpt, seedOpt, runToOpt, screenshotOpt, viewOpt, sizeOpt, themeOpt, presentOpt, pausedOpt,
+                     keyOpt, connectOpt, tokenOpt, afterOpt, recordOpt});
   parser.process(app);
   if (!parser.positionalArguments().isEmpty()) {
     return usageError(QStringLiteral("unexpected argument '%1' (a scenario is given with --scenario FILE)")
@@ -146,6 +161,66 @@ int main(int argc, char** argv) {
   }
 
   const bool screenshot = parser.isSet(screenshotOpt);
+
+  if (parser.isSet(connectOpt)) {
+    QString error;
+    auto target = ringlab::RemoteTarget::parse(parser.value(connectOpt), &error);
+    if (!target) return usageError(QStringLiteral("--connect: %1").arg(error));
+    target->token = parser.isSet(tokenOpt) ? parser.value(tokenOpt) : qEnvironmentVariable("RINGLAB_ADMIN_TOKEN");
+    const auto after = ringlab::parseDuration(parser.value(afterOpt).toStdString());
+    if (!after || after->count() < 0) {
+      return usageError(
+          QStringLiteral("--after: expected a duration such as 5s or 1500ms, got '%1'").arg(parser.value(afterOpt)));
+    }
+    if (parser.isSet(scenarioOpt) || parser.isSet(runToOpt) || parser.isSet(seedOpt)) {
+      return usageError(
+          QStringLiteral("--connect watches a real cluster: --scenario, --seed and --run-to do not apply"));
+    }
+    ringlab::MainWindow window(/*restoreSettings=*/!screenshot);
+    if (theme) window.setTheme(*theme);
+    if (parser.isSet(keyOpt)) window.setLookupKey(parser.value(keyOpt));
+    QStringList problems;
+    if (screenshot) {
+      window.ringView().setAnimated(false);
+      window.setAttribute(Qt::WA_DontShowOnScreen);
+      window.resize(size);
+    }
+    window.show();
+    if (parser.isSet(presentOpt)) window.setPresentationMode(true), window.resize(size);
+    window.connectToCluster(*target);
+    QObject::connect(window.remoteFeed(), &ringlab::ClusterFeed::problem, &window, [&problems](const QString& m) {
+      problems << m;
+      std::fprintf(stderr, "ringlab: %s\n", qPrintable(m));
+    });
+    if (parser.isSet(recordOpt)) {
+      if (const QString e = window.remoteFeed()->startRecording(parser.value(recordOpt)); !e.isEmpty()) {
+        std::fprintf(stderr, "ringlab: %s\n", qPrintable(e));
+        return kExitFailed;
+      }
+    }
+    if (!screenshot) return QApplication::exec();
+    QElapsedTimer wait;
+    wait.start();
+    const auto waitMs = std::chrono::duration_cast<std::chrono::milliseconds>(*after).count();
+    while (wait.elapsed() < waitMs) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    const auto& members = window.remoteFeed()->members();
+    std::size_t reachable = 0;
+    for (const auto& m : members) reachable += m.reachable ? 1 : 0;
+    if (members.empty()) {
+      std::fprintf(stderr, "ringlab: no cluster answered at %s within %s\n", qPrintable(target->address()),
+                   qPrintable(parser.value(afterOpt)));
+      return kExitFailed;
+    }
+    const QString out = parser.value(screenshotOpt);
+    if (const QString e = window.saveView(view, out); !e.isEmpty()) {
+      std::fprintf(stderr, "ringlab: cannot write the screenshot: %s\n", qPrintable(e));
+      return kExitFailed;
+    }
+    window.remoteFeed()->stopRecording();
+    std::printf("Saved %s (view %s, cluster at %s: %zu members, %zu reachable)\n", qPrintable(out), qPrintable(view),
+                qPrintable(target->address()), members.size(), reachable);
+    return kExitOk;
+  }
   QString scenario = parser.value(scenarioOpt);
   if (scenario.isEmpty() && !screenshot) {
     scenario = QSettings().value(QStringLiteral("run/lastScenario")).toString();

@@ -44,6 +44,7 @@ QString nodeDisplayStateName(NodeDisplayState state) {
     case NodeDisplayState::kJoining: return QStringLiteral("joining");
     case NodeDisplayState::kLeaving: return QStringLiteral("leaving");
     case NodeDisplayState::kLeft: return QStringLiteral("left");
+    case NodeDisplayState::kUnreachable: return QStringLiteral("unreachable");
   }
   return {};
 }

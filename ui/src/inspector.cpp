@@ -96,6 +96,7 @@ InspectorPanel::InspectorPanel(SimulationFeed& feed, QWidget* parent) : QWidget(
   m_tabs->addTab(nodePage, tr("Node"));
 
   auto* keyPage = new QWidget(m_tabs);
+  m_keyPage = keyPage;
   auto* kl = new QVBoxLayout(keyPage);
   m_keySummary = new QLabel(tr("Type a key in “Find a key” to inspect it."), keyPage);
   m_keySummary->setWordWrap(true);
@@ -229,6 +230,21 @@ void InspectorPanel::showKey() {
             it->version.isNull() ? QStringLiteral("—") : QString::fromStdString(it->version.toString()),
             QString::fromStdString(formatDuration(it->completed - it->invoked))},
            color);
+  }
+}
+
+void InspectorPanel::setLiveKeyTab(QWidget* live) {
+  if (m_liveKeyPage) {
+    m_tabs->removeTab(m_tabs->indexOf(m_liveKeyPage));
+    m_liveKeyPage = nullptr;
+  }
+  const int keyIndex = m_tabs->indexOf(m_keyPage);
+  if (live) {
+    if (keyIndex >= 0) m_tabs->removeTab(keyIndex);
+    m_liveKeyPage = live;
+    m_tabs->addTab(live, tr("Key"));
+  } else if (keyIndex < 0) {
+    m_tabs->addTab(m_keyPage, tr("Key"));
   }
 }
 

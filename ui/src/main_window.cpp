@@ -19,6 +19,8 @@
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -49,7 +51,9 @@
 #include <ringlab/ui/export.h>
 #include <ringlab/ui/fiber_view.h>
 #include <ringlab/ui/inspector.h>
+#include <ringlab/ui/live_panel.h>
 #include <ringlab/ui/models.h>
+#include <ringlab/ui/remote_feed.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
 #include <ringlab/ui/spacetime_view.h>
@@ -132,7 +136,9 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
 
   connect(m_ringView, &RingView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
   connect(m_trafficView, &TrafficView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
-  connect(m_feed.get(), &ClusterFeed::snapshotReady, this, &MainWindow::onSnapshot);
+  connect(m_feed.get(), &ClusterFeed::snapshotReady, this, [this](const FeedSnapshot& s) {
+    if (!live()) onSnapshot(s);
+  });
   connect(m_feed.get(), &ClusterFeed::scenarioStarted, this, &MainWindow::onScenarioStarted);
   connect(m_feed.get(), &ClusterFeed::narrationReached, this, &MainWindow::onNarration);
   connect(m_feed.get(), &ClusterFeed::actionLogged, this, [this](const LoggedAction& a) {
@@ -189,6 +195,16 @@ void MainWindow::buildActions() {
   m_playAction->setShortcuts({QKeySequence(Qt::Key_Space), QKeySequence(Qt::Key_MediaTogglePlayPause)});
   m_playAction->setToolTip(tr("Play or pause the run (Space)"));
   connect(m_playAction, &QAction::triggered, this, [this] {
+    if (live()) {
+      m_liveFrozen = !m_liveFrozen;
+      if (m_liveFrozen) {
+        m_remote->pause();
+      } else {
+        m_remote->play();
+      }
+      updateTimeControls();
+      return;
+    }
     if (m_snapshot.playing)
       m_feed->pause();
     else
@@ -231,7 +247,13 @@ void MainWindow::buildActions() {
   m_addNodeAction = new QAction(tr("Add node"), this);
   m_addNodeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
   m_addNodeAction->setToolTip(tr("Add a node: it takes tokens and streams in its ranges (Ctrl+J)"));
-  connect(m_addNodeAction, &QAction::triggered, this, [this] { applyAction(AddNodeAction{}); });
+  connect(m_addNodeAction, &QAction::triggered, this, [this] {
+    if (live()) {
+      addLiveNodeDialog();
+    } else {
+      applyAction(AddNodeAction{});
+    }
+  });
   m_presentationAction = new QAction(tr("Presentation mode"), this);
   m_presentationAction->setCheckable(true);
   m_presentationAction->setShortcuts({QKeySequence(Qt::Key_F11), QKeySequence(Qt::Key_F5)});
@@ -525,6 +547,13 @@ void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open scenario…"), this, &MainWindow::openScenarioDialog);
   open->setShortcut(QKeySequence::Open);
+  QAction* connectAction = file->addAction(tr("&Connect to cluster…"), this, &MainWindow::connectDialog);
+  connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+  connectAction->setToolTip(tr("Watch a cluster of real ringlabd nodes (Ctrl+K)"));
+  m_disconnectAction =
+      file->addAction(tr("&Disconnect (back to the simulation)"), this, &MainWindow::disconnectFromCluster);
+  m_disconnectAction->setEnabled(false);
+  file->addSeparator();
   QAction* save = file->addAction(tr("&Save run as scenario…"), this, &MainWindow::saveRunDialog);
   save->setShortcut(QKeySequence::Save);
   QMenu* exportMenu = file->addMenu(tr("&Export"));
@@ -586,6 +615,7 @@ QString MainWindow::openScenarioFile(const QString& path, bool play, std::option
 }
 
 void MainWindow::openScenario(ScenarioSpec spec, const QString& path, bool play, std::optional<std::uint64_t> seed) {
+  if (live()) disconnectFromCluster();
   m_scenarioPath = path;
   m_actionLog->clear();
   m_chartsView->clear();
@@ -658,6 +688,25 @@ void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
 }
 
 void MainWindow::updateTimeControls() {
+  if (live()) {
+    m_playAction->setText(m_liveFrozen ? tr("Go live") : tr("Freeze"));
+    m_playAction->setEnabled(true);
+    for (QAction* a : {m_stepAction, m_nextAction, m_forwardAction, m_backAction, m_restartAction, m_newSeedAction}) {
+      a->setEnabled(false);
+    }
+    for (QAction* a : {m_partitionAction, m_healAction, m_addNodeAction}) a->setEnabled(true);
+    m_scrubber->setEnabled(false);
+    m_timeLabel->setText(tr("live · %1 since connecting").arg(formatVirtualTime(m_snapshot.nowNs)));
+    m_seedLabel->setText(tr("  %1  ").arg(m_remote->sourceDescription()));
+    m_statusStats->setText(
+        tr("%1  ·  %2 ops seen, %3 failed  ·  %4 messages drawn in flight%5")
+            .arg(m_liveFrozen ? tr("frozen (the connection keeps reading)") : tr("live"))
+            .arg(m_snapshot.operationsCompleted)
+            .arg(m_snapshot.operationsFailed)
+            .arg(m_snapshot.inFlightTotal)
+            .arg(m_snapshot.recordingTruncated ? tr("  ·  events sampled by the nodes") : QString()));
+    return;
+  }
   const bool loaded = m_spec != nullptr;
   m_playAction->setText(m_snapshot.playing ? tr("Pause") : tr("Play"));
   for (QAction* a :
@@ -705,7 +754,237 @@ void MainWindow::restart(bool newSeed) {
   m_feed->restart(seed);
 }
 
-void MainWindow::applyAction(const ScenarioAction& action) { m_feed->apply(action); }
+void MainWindow::applyAction(const ScenarioAction& action) {
+  if (live()) {
+    m_remote->apply(action);
+  } else {
+    m_feed->apply(action);
+  }
+}
+
+// --- a live cluster
+// ---------------------------------------------------------------------------------------------------
+
+void MainWindow::connectToCluster(const RemoteTarget& target) {
+  if (live()) disconnectFromCluster();
+  m_feed->pause();
+  m_remote = std::make_unique<RemoteFeed>();
+  m_liveFrozen = false;
+  m_snapshot = FeedSnapshot{};
+  m_chartsView->clear();
+  m_spacetimeView->clear();
+  m_fiberView->clear();
+  m_actionLog->clear();
+  m_report->clear();
+  connect(m_remote.get(), &ClusterFeed::snapshotReady, this, &MainWindow::onSnapshot);
+  connect(m_remote.get(), &ClusterFeed::actionLogged, this, [this](const LoggedAction& a) {
+    m_actionLog->append(a);
+    statusBar()->showMessage(tr("%1 at %2").arg(a.description, formatVirtualTime(a.atNs)), 4000);
+  });
+  connect(m_remote.get(), &ClusterFeed::problem, this, [this](const QString& message) {
+    statusBar()->showMessage(message, 8000);
+    m_actionLog->append(LoggedAction{m_snapshot.nowNs, HealAction{}, message});
+  });
+  m_livePanel = new LivePanel(*m_remote);
+  m_liveDock = new QDockWidget(tr("Live cluster"), this);
+  m_liveDock->setObjectName(QStringLiteral("liveDock"));
+  m_liveDock->setWidget(m_livePanel);
+  addDockWidget(Qt::RightDockWidgetArea, m_liveDock);
+  tabifyDockWidget(m_controlsDock, m_liveDock);
+  m_liveDock->show();
+  m_liveDock->raise();
+  m_keyConsole = new KeyConsole;
+  m_inspector->setLiveKeyTab(m_keyConsole);
+  connect(m_remote.get(), &RemoteFeed::membersChanged, m_keyConsole,
+          [this] { m_keyConsole->setMembers(m_remote->members()); });
+  connect(m_remote.get(), &RemoteFeed::statusChanged, this, [this](const QString& text) {
+    setNarrationText(tr("<b>Live: %1.</b> %2 Right-click a node to inject faults; the Live cluster panel starts "
+                        "load and records the session.")
+                         .arg(m_remote->sourceDescription().toHtmlEscaped(), text.toHtmlEscaped()));
+  });
+  m_scenarioTitle->setText(tr("Live cluster"));
+  m_scenarioDescription->setHtml(
+      tr("<p>The views show a cluster of real <tt>ringlabd</tt> nodes, read from their admin endpoints: ring "
+         "placement from their tokens, traffic and the space-time diagram from their sampled message events, fiber "
+         "scheduling from their real fiber slices, and the charts from their metrics.</p><p>Messages on a LAN take "
+         "well under a millisecond; the traffic view draws each for a quarter of a second so that it can be "
+         "seen.</p><p>Fault injection (pause, drop or delay messages) works on nodes started with "
+         "<tt>--allow-fault-injection</tt>.</p>"));
+  setWindowTitle(tr("RingLab — %1").arg(target.address()));
+  m_disconnectAction->setEnabled(true);
+  m_controlsDock->setEnabled(false);
+  m_remote->connectTo(target);
+  if (m_useSettings) {
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("live/recent")).toStringList();
+    recent.removeAll(target.address());
+    recent.prepend(target.address());
+    while (recent.size() > 8) recent.removeLast();
+    settings.setValue(QStringLiteral("live/recent"), recent);
+  }
+  updateTimeControls();
+}
+
+void MainWindow::disconnectFromCluster() {
+  if (!live()) return;
+  m_inspector->setLiveKeyTab(nullptr);
+  delete m_keyConsole;
+  m_keyConsole = nullptr;
+  removeDockWidget(m_liveDock);
+  delete m_liveDock;  // and the live panel with its load generator
+  m_liveDock = nullptr;
+  m_livePanel = nullptr;
+  m_remote.reset();
+  m_disconnectAction->setEnabled(false);
+  m_controlsDock->setEnabled(true);
+  m_chartsView->clear();
+  m_spacetimeView->clear();
+  m_fiberView->clear();
+  m_actionLog->clear();
+  if (m_spec) {
+    setWindowTitle(tr("RingLab — %1").arg(QString::fromStdString(m_spec->name)));
+    m_scenarioTitle->setText(QString::fromStdString(m_spec->name));
+    m_feed->restart();
+  }
+  setNarrationText(tr("<b>Back to the simulation.</b> Press Space to play."));
+}
+
+void MainWindow::connectDialog() {
+  QDialog dialog(this);
+  dialog.setWindowTitle(tr("Connect to a cluster"));
+  auto* layout = new QVBoxLayout(&dialog);
+  auto* intro = new QLabel(tr("Give the admin endpoint (--admin-port) of any ringlabd node; the app finds the other "
+                              "members from it."),
+                           &dialog);
+  intro->setWordWrap(true);
+  layout->addWidget(intro);
+  auto* form = new QFormLayout();
+  auto* address = new QComboBox(&dialog);
+  address->setEditable(true);
+  const QStringList recent = QSettings().value(QStringLiteral("live/recent")).toStringList();
+  address->addItems(recent.isEmpty() ? QStringList{QStringLiteral("127.0.0.1:8380")} : recent);
+  auto* token = new QLineEdit(&dialog);
+  token->setEchoMode(QLineEdit::Password);
+  token->setPlaceholderText(tr("only when the nodes run with --admin-token"));
+  form->addRow(tr("Host:port"), address);
+  form->addRow(tr("Admin token"), token);
+  layout->addLayout(form);
+  auto* error = new QLabel(&dialog);
+  error->setStyleSheet(QStringLiteral("color: #e03131"));
+  layout->addWidget(error);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+  buttons->button(QDialogButtonBox::Ok)->setText(tr("Connect"));
+  layout->addWidget(buttons);
+  std::optional<RemoteTarget> target;
+  connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
+    QString message;
+    target = RemoteTarget::parse(address->currentText(), &message);
+    if (!target) {
+      error->setText(message);
+      return;
+    }
+    target->token = token->text();
+    dialog.accept();
+  });
+  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  if (dialog.exec() != QDialog::Accepted || !target) return;
+  connectToCluster(*target);
+}
+
+void MainWindow::showLiveNodeMenu(NodeId node, const QPoint& globalPos) {
+  const QString name = nodeLabel(node);
+  const auto& members = m_remote->members();
+  const auto it = std::find_if(members.begin(), members.end(), [&](const LiveMember& m) { return m.name == name; });
+  if (it == members.end()) return;
+  const LiveMember member = *it;
+  QMenu menu(this);
+  menu.addSection(member.reachable ? tr("%1 at %2").arg(name, member.adminAddress())
+                                   : tr("%1 (unreachable: %2)").arg(name, member.lastError));
+  menu.addAction(tr("Inspect"), this, [this, node] {
+    m_inspectorDock->show();
+    m_inspectorDock->raise();
+    m_inspector->inspectNode(node);
+  });
+  menu.addAction(tr("Show its fibers"), this, [this, node] {
+    m_fibersDock->show();
+    m_fibersDock->raise();
+    m_fiberView->setNode(node);
+  });
+  menu.addSeparator();
+  const bool faults = member.faultInjection && member.reachable;
+  if (!member.faultInjection) {
+    QAction* note =
+        menu.addAction(tr("Fault injection is off on %1 (start it with --allow-fault-injection)").arg(name));
+    note->setEnabled(false);
+  }
+  const auto fault = [this, name](QJsonObject rule) { m_remote->injectFault(name, rule); };
+  QMenu* pause = menu.addMenu(tr("Pause the node"));
+  pause->setEnabled(faults);
+  for (int seconds : {3, 10, 30}) {
+    pause->addAction(tr("for %1 s").arg(seconds), this, [fault, seconds] {
+      fault(QJsonObject{{QStringLiteral("action"), QStringLiteral("pause")},
+                        {QStringLiteral("duration_ms"), seconds * 1000}});
+    });
+  }
+  QMenu* drop = menu.addMenu(tr("Drop its messages to"));
+  QMenu* delay = menu.addMenu(tr("Delay its messages to"));
+  drop->setEnabled(faults);
+  delay->setEnabled(faults);
+  QJsonArray everyone;
+  for (const LiveMember& m : members) {
+    if (m.name == name || m.status == QLatin1String("left")) continue;
+    everyone.append(m.name);
+    drop->addAction(m.name, this, [fault, peer = m.name] {
+      fault(
+          QJsonObject{{QStringLiteral("action"), QStringLiteral("drop")}, {QStringLiteral("peers"), QJsonArray{peer}}});
+    });
+    for (int ms : {50, 200, 1000}) {
+      delay->addAction(tr("%1 by %2 ms").arg(m.name).arg(ms), this, [fault, peer = m.name, ms] {
+        fault(QJsonObject{{QStringLiteral("action"), QStringLiteral("delay")},
+                          {QStringLiteral("peers"), QJsonArray{peer}},
+                          {QStringLiteral("delay_ms"), ms}});
+      });
+    }
+  }
+  drop->addSeparator();
+  drop->addAction(tr("every peer"), this, [fault, everyone] {
+    fault(QJsonObject{{QStringLiteral("action"), QStringLiteral("drop")}, {QStringLiteral("peers"), everyone}});
+  });
+  QAction* heal = menu.addAction(tr("Heal (clear its fault rules)"), this, [fault] {
+    fault(QJsonObject{{QStringLiteral("action"), QStringLiteral("heal")}});
+  });
+  heal->setEnabled(faults && !member.faults.isEmpty());
+  menu.addSeparator();
+  QAction* decommission = menu.addAction(tr("Decommission (hand its ranges over, then leave)"), this,
+                                         [this, name] { m_remote->decommission(name); });
+  decommission->setEnabled(member.reachable && member.status == QLatin1String("normal"));
+  menu.exec(globalPos);
+}
+
+void MainWindow::addLiveNodeDialog() {
+  const auto& members = m_remote->members();
+  QString via;
+  for (const LiveMember& m : members) {
+    if (m.reachable && m.status == QLatin1String("normal")) {
+      via = m.name;
+      break;
+    }
+  }
+  if (via.isEmpty()) {
+    QMessageBox::information(this, tr("Add node"),
+                             tr("No member answers now; the new node needs one to join through."));
+    return;
+  }
+  bool ok = false;
+  const QString peer = QInputDialog::getText(
+      this, tr("Add node"),
+      tr("Start a new ringlabd (with its own --node-id and ports, no --seeds), then give its peer address "
+         "(--peer-port). It joins through %1.")
+          .arg(via),
+      QLineEdit::Normal, QStringLiteral("127.0.0.1:7384"), &ok);
+  if (!ok || peer.trimmed().isEmpty()) return;
+  m_remote->addMember(via, peer.trimmed());
+}
 
 void MainWindow::applyQuorum() {
   QuorumAction q;
@@ -736,6 +1015,10 @@ void MainWindow::applyWorkload() {
 }
 
 void MainWindow::showNodeMenu(NodeId node, const QPoint& globalPos) {
+  if (live()) {
+    showLiveNodeMenu(node, globalPos);
+    return;
+  }
   if (!m_spec || node >= m_snapshot.nodes.size()) return;
   const NodeInfo& info = m_snapshot.nodes[node];
   QMenu menu(this);
@@ -786,7 +1069,7 @@ void MainWindow::showNodeMenu(NodeId node, const QPoint& globalPos) {
 }
 
 void MainWindow::showPartitionDialog() {
-  if (!m_spec) return;
+  if (!m_spec && !live()) return;
   QDialog dialog(this);
   dialog.setWindowTitle(tr("Partition the network"));
   auto* layout = new QVBoxLayout(&dialog);
@@ -854,9 +1137,10 @@ void MainWindow::openScenarioDialog() {
 }
 
 QStringList MainWindow::viewNames() {
-  return {QStringLiteral("window"), QStringLiteral("ring"),     QStringLiteral("traffic"),  QStringLiteral("charts"),
-          QStringLiteral("nodes"),  QStringLiteral("scenario"), QStringLiteral("controls"), QStringLiteral("spacetime"),
-          QStringLiteral("fibers"), QStringLiteral("inspector")};
+  return {QStringLiteral("window"),    QStringLiteral("ring"),      QStringLiteral("traffic"),
+          QStringLiteral("charts"),    QStringLiteral("nodes"),     QStringLiteral("scenario"),
+          QStringLiteral("controls"),  QStringLiteral("spacetime"), QStringLiteral("fibers"),
+          QStringLiteral("inspector"), QStringLiteral("live")};
 }
 
 QWidget* MainWindow::viewWidget(const QString& name) {
@@ -877,6 +1161,7 @@ QWidget* MainWindow::viewWidget(const QString& name) {
   if (name == QLatin1String("nodes")) return m_nodesDock->widget();
   if (name == QLatin1String("scenario")) return m_scenarioDock->widget();
   if (name == QLatin1String("controls")) return m_controlsDock->widget();
+  if (name == QLatin1String("live")) return m_liveDock ? m_liveDock->widget() : nullptr;
   if (name == QLatin1String("inspector")) {
     m_inspectorDock->show();
     m_inspectorDock->raise();

@@ -185,7 +185,8 @@ void RingView::renderBand() {
   for (NodeId n = 0; n <= maxNode; ++n) {
     QColor color = nodeColor(n);
     const bool down = n < m_nodes.size() &&
-                      (m_nodes[n].state == NodeDisplayState::kDown || m_nodes[n].state == NodeDisplayState::kLeft);
+                      (m_nodes[n].state == NodeDisplayState::kDown || m_nodes[n].state == NodeDisplayState::kLeft ||
+                       m_nodes[n].state == NodeDisplayState::kUnreachable);
     if (down) {
       QColor faded = color;
       faded.setAlpha(60);

@@ -79,6 +79,7 @@ QColor nodeStateColor(NodeDisplayState state, const Theme& theme) {
     case NodeDisplayState::kJoining: return QColor(0x1c, 0x7e, 0xd6);
     case NodeDisplayState::kLeaving: return QColor(0x70, 0x48, 0xe8);
     case NodeDisplayState::kLeft: return theme.mutedText;
+    case NodeDisplayState::kUnreachable: return QColor(0x86, 0x6a, 0x5c);
   }
   return theme.text;
 }

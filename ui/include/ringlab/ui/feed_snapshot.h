@@ -30,8 +30,9 @@ TrafficClass trafficClassOf(MessageKind kind);
 QString trafficClassName(TrafficClass c);  // "write", "read", "ack", ...
 
 // How a node looks from outside: its real state plus what its peers believe.
-enum class NodeDisplayState : std::uint8_t { kUp, kSuspect, kDown, kJoining, kLeaving, kLeft };
-inline constexpr std::size_t kNodeDisplayStateCount = 6;
+// kUnreachable: a real node the app cannot reach (its admin endpoint does not answer); what it is doing is unknown.
+enum class NodeDisplayState : std::uint8_t { kUp, kSuspect, kDown, kJoining, kLeaving, kLeft, kUnreachable };
+inline constexpr std::size_t kNodeDisplayStateCount = 7;
 QString nodeDisplayStateName(NodeDisplayState state);  // "up", "suspect", ...
 
 struct NodeInfo {

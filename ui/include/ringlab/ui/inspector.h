@@ -57,6 +57,8 @@ class InspectorPanel final : public QWidget {
   void inspectKey(const QString& key);
   NodeId node() const { return m_node; }
   const std::optional<KeyInspection>& keyInspection() const { return m_key; }
+  // On a live cluster the simulated key tab gives way to `live` (GET, SET and DEL through a member); null restores it.
+  void setLiveKeyTab(QWidget* live);
 
  private:
   void showNode();
@@ -65,6 +67,8 @@ class InspectorPanel final : public QWidget {
 
   SimulationFeed& m_feed;
   QTabWidget* m_tabs = nullptr;
+  QWidget* m_keyPage = nullptr;
+  QWidget* m_liveKeyPage = nullptr;
   QComboBox* m_nodeBox = nullptr;
   QLabel* m_nodeSummary = nullptr;
   QTableWidget* m_peers = nullptr;

@@ -44,6 +44,10 @@ class SimulationFeed;
 class SpaceTimeView;
 class FiberView;
 class InspectorPanel;
+class KeyConsole;
+class LivePanel;
+class RemoteFeed;
+struct RemoteTarget;
 class TrafficView;
 
 class MainWindow final : public QMainWindow {
@@ -90,6 +94,16 @@ class MainWindow final : public QMainWindow {
   // Saves the scenario plus the manual actions as a scenario file; returns an error message, empty on success.
   QString saveRunAsScenario(const QString& path);
 
+  // --- a live cluster of real nodes
+  // Shows the cluster that `target` (a member's admin endpoint) belongs to instead of the simulation, which pauses.
+  void connectToCluster(const RemoteTarget& target);
+  // Back to the simulation.
+  void disconnectFromCluster();
+  bool live() const { return m_remote != nullptr; }
+  RemoteFeed* remoteFeed() { return m_remote.get(); }
+  LivePanel* livePanel() { return m_livePanel; }
+  KeyConsole* keyConsole() { return m_keyConsole; }
+
  protected:
   void showEvent(QShowEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
@@ -117,10 +131,19 @@ class MainWindow final : public QMainWindow {
   void showShortcuts();
   void showAbout();
   void restart(bool newSeed);
+  void connectDialog();
+  void showLiveNodeMenu(NodeId node, const QPoint& globalPos);
+  void addLiveNodeDialog();
   void setNarrationText(const QString& html);
 
   bool m_useSettings;
   std::unique_ptr<SimulationFeed> m_feed;
+  std::unique_ptr<RemoteFeed> m_remote;  // while connected to a real cluster
+  bool m_liveFrozen = false;
+  LivePanel* m_livePanel = nullptr;
+  KeyConsole* m_keyConsole = nullptr;
+  QDockWidget* m_liveDock = nullptr;
+  QAction* m_disconnectAction = nullptr;
   FeedSnapshot m_snapshot;
   std::shared_ptr<const ScenarioSpec> m_spec;
   QString m_scenarioPath;

@@ -1,0 +1,709 @@
+#include <ringlab/ui/live_model.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+#include <boost/json.hpp>
+
+#include <ringlab/engine/status.h>
+
+namespace ringlab {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+constexpr std::int64_t kUnmatchedLifetimeNs = 2 * kSecond;  // a send whose delivery was not seen is forgotten
+constexpr std::int64_t kDropFlashNs = 300'000'000;
+constexpr std::size_t kMaxRecordsPerSnapshot = 20'000;
+constexpr std::size_t kMaxInFlight = 4'000;
+constexpr std::uint64_t kFiberIdNodeShift = 40;  // fiber ids are per node: the node goes in the high bits
+
+std::string_view str(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || !v->is_string()) return {};
+  return v->get_string();
+}
+
+std::int64_t integer(const json::object& o, std::string_view key, std::int64_t fallback = 0) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return fallback;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+  return fallback;
+}
+
+std::uint64_t unsignedInteger(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return 0;
+  if (v->is_uint64()) return v->get_uint64();
+  if (v->is_int64()) return static_cast<std::uint64_t>(std::max<std::int64_t>(0, v->get_int64()));
+  if (v->is_string()) {  // tokens and other 64-bit values travel as decimal strings
+    std::uint64_t out = 0;
+    const std::string_view s = v->get_string();
+    std::from_chars(s.data(), s.data() + s.size(), out);
+    return out;
+  }
+  return 0;
+}
+
+double number(const json::object& o, std::string_view key, double fallback = 0) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return fallback;
+  if (v->is_double()) return v->get_double();
+  if (v->is_int64()) return static_cast<double>(v->get_int64());
+  if (v->is_uint64()) return static_cast<double>(v->get_uint64());
+  return fallback;
+}
+
+bool boolean(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_bool() && v->get_bool();
+}
+
+QString qstr(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
+
+// Finds the enum value whose name (by `nameOf`) is `name`.
+template <typename Enum, std::size_t Count, typename NameOf>
+std::optional<Enum> byName(std::string_view name, NameOf nameOf) {
+  for (std::size_t i = 0; i < Count; ++i) {
+    if (nameOf(static_cast<Enum>(i)) == name) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<Operation> parseOperation(std::string_view s) { return byName<Operation, 3>(s, operationName); }
+std::optional<FiberRole> parseRole(std::string_view s) { return byName<FiberRole, kFiberRoleCount>(s, fiberRoleName); }
+std::optional<FiberState> parseFiberState(std::string_view s) { return byName<FiberState, 3>(s, fiberStateName); }
+std::optional<WaitKind> parseWaitKind(std::string_view s) { return byName<WaitKind, kWaitKindCount>(s, waitKindName); }
+std::optional<DropReason> parseDropReason(std::string_view s) { return byName<DropReason, 3>(s, dropReasonName); }
+std::optional<ErrorCode> parseErrorCode(std::string_view s) {
+  return byName<ErrorCode, static_cast<std::size_t>(ErrorCode::kInternal) + 1>(s, errorCodeName);
+}
+std::optional<NodeState> parseNodeState(std::string_view s) { return byName<NodeState, 5>(s, nodeStateName); }
+
+// One sample line of the Prometheus text format: name{labels} value.
+struct PromSample {
+  std::string_view name;
+  std::vector<std::pair<std::string_view, std::string_view>> labels;
+  double value = 0;
+  std::string_view label(std::string_view key) const {
+    for (const auto& [k, v] : labels)
+      if (k == key) return v;
+    return {};
+  }
+};
+
+// Parses one line; false for comments, blank lines and lines that are not samples.
+bool parsePromLine(std::string_view line, PromSample& out) {
+  out.labels.clear();
+  if (line.empty() || line.front() == '#') return false;
+  std::size_t i = 0;
+  while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
+  out.name = line.substr(0, i);
+  if (out.name.empty()) return false;
+  if (i < line.size() && line[i] == '{') {
+    ++i;
+    while (i < line.size() && line[i] != '}') {
+      const std::size_t eq = line.find('=', i);
+      if (eq == std::string_view::npos || eq + 1 >= line.size() || line[eq + 1] != '"') return false;
+      const std::size_t close = line.find('"', eq + 2);  // label values here never contain escaped quotes
+      if (close == std::string_view::npos) return false;
+      out.labels.emplace_back(line.substr(i, eq - i), line.substr(eq + 2, close - eq - 2));
+      i = close + 1;
+      if (i < line.size() && line[i] == ',') ++i;
+    }
+    if (i >= line.size()) return false;
+    ++i;  // '}'
+  }
+  while (i < line.size() && line[i] == ' ') ++i;
+  const std::string_view value = line.substr(i, line.find(' ', i) - i);
+  if (value == "+Inf") {
+    out.value = INFINITY;
+    return true;
+  }
+  const std::string text(value);
+  char* end = nullptr;
+  out.value = std::strtod(text.c_str(), &end);
+  return end && end != text.c_str();
+}
+
+double parseLe(std::string_view le) {
+  if (le == "+Inf") return INFINITY;
+  const std::string text(le);
+  return std::strtod(text.c_str(), nullptr);
+}
+
+// The q-quantile of a histogram given as (upper bound, count in bucket) sorted by bound, interpolating linearly
+// inside the bucket; +Inf is taken as the last finite bound. In milliseconds; 0 when empty.
+double quantileMs(const std::map<double, double>& buckets, double q) {
+  double total = 0;
+  for (const auto& [le, count] : buckets) total += count;
+  if (total <= 0) return 0;
+  const double target = q * total;
+  double cumulative = 0;
+  double lower = 0;
+  double lastFinite = 0;
+  for (const auto& [le, count] : buckets) {
+    if (std::isfinite(le)) lastFinite = le;
+    if (count > 0 && cumulative + count >= target) {
+      const double upper = std::isfinite(le) ? le : lastFinite;
+      const double fraction = std::clamp((target - cumulative) / count, 0.0, 1.0);
+      return (lower + (upper - lower) * fraction) * 1000.0;
+    }
+    cumulative += count;
+    if (std::isfinite(le)) lower = le;
+  }
+  return lastFinite * 1000.0;
+}
+
+QString describeFault(const json::object& rule) {
+  const QString action = qstr(str(rule, "action"));
+  const QString peer = qstr(str(rule, "peer"));
+  if (action == QLatin1String("drop")) {
+    const double p = number(rule, "probability", 1.0);
+    return p >= 1.0 ? QStringLiteral("drop to %1").arg(peer)
+                    : QStringLiteral("drop %1% to %2").arg(qRound(p * 100)).arg(peer);
+  }
+  if (action == QLatin1String("delay")) {
+    return QStringLiteral("delay %1 ms to %2").arg(integer(rule, "delay_ms")).arg(peer);
+  }
+  if (action == QLatin1String("pause")) return QStringLiteral("paused");
+  return action;
+}
+
+}  // namespace
+
+struct LiveClusterModel::MemberState {
+  LiveMember info;
+  std::optional<std::int64_t> offsetNs;  // session time - node time
+  std::vector<Token> tokens;
+  std::map<QString, NodeState> verdict;  // this node's failure detector verdict on each peer
+  std::map<QString, double> phi;
+  Counters counters;
+  std::uint64_t keys = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t hints = 0;
+  std::vector<std::pair<QString, double>> dropRules;  // peer, probability
+  bool reachabilityKnown = false;
+};
+
+QString LiveClusterModel::inputKindName(InputKind kind) {
+  switch (kind) {
+    case InputKind::kCluster: return QStringLiteral("cluster");
+    case InputKind::kMetrics: return QStringLiteral("metrics");
+    case InputKind::kEvent: return QStringLiteral("event");
+    case InputKind::kReachability: return QStringLiteral("reachability");
+  }
+  return {};
+}
+
+std::optional<LiveClusterModel::InputKind> LiveClusterModel::parseInputKind(const QString& name) {
+  for (InputKind k : {InputKind::kCluster, InputKind::kMetrics, InputKind::kEvent, InputKind::kReachability}) {
+    if (inputKindName(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
+LiveClusterModel::LiveClusterModel() : m_ring(std::make_shared<Ring>()) {}
+LiveClusterModel::~LiveClusterModel() = default;
+
+LiveClusterModel::MemberState& LiveClusterModel::memberNamed(const QString& name) {
+  auto& slot = m_members[name];
+  if (!slot) {
+    slot = std::make_unique<MemberState>();
+    slot->info.name = name;
+    slot->info.id = parseNodeName(name.toStdString());
+  }
+  return *slot;
+}
+
+QString LiveClusterModel::ingest(std::int64_t atNs, const QString& node, InputKind kind, const QByteArray& body) {
+  switch (kind) {
+    case InputKind::kCluster: return ingestCluster(atNs, body);
+    case InputKind::kMetrics:
+      if (parseNodeName(node.toStdString()) == kNoNode) return {};
+      ingestMetrics(atNs, memberNamed(node), body);
+      return {};
+    case InputKind::kEvent:
+      if (parseNodeName(node.toStdString()) == kNoNode) return {};
+      return ingestEvent(atNs, memberNamed(node), body);
+    case InputKind::kReachability: {
+      if (parseNodeName(node.toStdString()) == kNoNode) return {};
+      const QString text = QString::fromUtf8(body);
+      const bool up = text == QLatin1String("up");
+      setReachable(atNs, memberNamed(node), up, up ? QString() : text.section(QLatin1Char(' '), 1));
+      return {};
+    }
+  }
+  return {};
+}
+
+QString LiveClusterModel::ingestCluster(std::int64_t atNs, const QByteArray& body) {
+  boost::system::error_code ec;
+  const json::value root = json::parse(std::string_view(body.constData(), static_cast<std::size_t>(body.size())), ec);
+  if (ec || !root.is_object()) return QStringLiteral("the /cluster answer is not JSON (%1)").arg(qstr(ec.message()));
+  const json::object& o = root.get_object();
+  const std::int64_t version = integer(o, "api_version", -1);
+  const QString self = qstr(str(o, "node"));
+  if (version != kSupportedAdminApiVersion) {
+    return QStringLiteral(
+               "%1 speaks admin API version %2; this app speaks version %3. Use matching versions of "
+               "ringlab and ringlabd.")
+        .arg(self.isEmpty() ? QStringLiteral("the node") : self)
+        .arg(version)
+        .arg(kSupportedAdminApiVersion);
+  }
+  if (parseNodeName(self.toStdString()) == kNoNode) {
+    return QStringLiteral("the node calls itself '%1', which is not a node name like n1").arg(self);
+  }
+  m_clusterName = qstr(str(o, "cluster"));
+  if (const json::value* q = o.if_contains("quorum"); q && q->is_object()) {
+    m_quorum.n = static_cast<std::size_t>(integer(q->get_object(), "n", 3));
+    m_quorum.r = static_cast<std::size_t>(integer(q->get_object(), "r", 2));
+    m_quorum.w = static_cast<std::size_t>(integer(q->get_object(), "w", 2));
+  }
+  m_vnodes = static_cast<std::size_t>(std::max<std::int64_t>(1, integer(o, "vnodes_per_node", 16)));
+
+  MemberState& me = memberNamed(self);
+  me.info.faultInjection = boolean(o, "fault_injection");
+  const std::int64_t generation = integer(o, "generation");
+  if (me.info.generation != 0 && generation != me.info.generation) {
+    addMark(atNs, QStringLiteral("%1 restarted").arg(self));
+    me.offsetNs.reset();
+  }
+  me.info.generation = generation;
+  me.info.faults.clear();
+  me.dropRules.clear();
+  if (const json::value* faults = o.if_contains("faults"); faults && faults->is_array()) {
+    for (const json::value& f : faults->get_array()) {
+      if (!f.is_object()) continue;
+      me.info.faults << describeFault(f.get_object());
+      if (str(f.get_object(), "action") == "drop") {
+        me.dropRules.emplace_back(qstr(str(f.get_object(), "peer")), number(f.get_object(), "probability", 1.0));
+      }
+    }
+  }
+
+  bool ringChanged = false;
+  const json::value* members = o.if_contains("members");
+  if (members && members->is_array()) {
+    for (const json::value& v : members->get_array()) {
+      if (!v.is_object()) continue;
+      const json::object& m = v.get_object();
+      const QString name = qstr(str(m, "id"));
+      if (parseNodeName(name.toStdString()) == kNoNode) continue;
+      MemberState& member = memberNamed(name);
+      if (m.contains("host")) {
+        member.info.host = qstr(str(m, "host"));
+        member.info.adminPort = static_cast<int>(integer(m, "admin_port"));
+        member.info.clientPort = static_cast<int>(integer(m, "client_port"));
+        member.info.peerPort = static_cast<int>(integer(m, "peer_port"));
+      }
+      const QString status = qstr(str(m, "status"));
+      // The member's own word on its status wins; others' views of it lag by a gossip round.
+      if (name == self || member.info.status.isEmpty() || !member.info.reachable) {
+        if (!member.info.status.isEmpty() && status != member.info.status) {
+          addMark(atNs, QStringLiteral("%1 %2").arg(name, status));
+        }
+        member.info.status = status;
+      }
+      const bool inRing = boolean(m, "in_ring");
+      std::vector<Token> tokens;
+      if (const json::value* t = m.if_contains("tokens"); t && t->is_array()) {
+        for (const json::value& token : t->get_array()) {
+          if (token.is_string()) {
+            std::uint64_t value = 0;
+            const std::string_view s = token.get_string();
+            if (std::from_chars(s.data(), s.data() + s.size(), value).ec == std::errc()) tokens.push_back(value);
+          }
+        }
+      }
+      std::sort(tokens.begin(), tokens.end());
+      if (!inRing) tokens.clear();
+      if (member.info.inRing != inRing || member.tokens != tokens) {
+        member.info.inRing = inRing;
+        member.tokens = std::move(tokens);
+        ringChanged = true;
+      }
+      if (name != self) {
+        if (const auto state = parseNodeState(str(m, "state"))) me.verdict[name] = *state;
+        me.phi[name] = number(m, "phi");
+      }
+    }
+  }
+  if (ringChanged) rebuildRing();
+  setReachable(atNs, me, true, {});
+  return {};
+}
+
+void LiveClusterModel::rebuildRing() {
+  std::vector<RingEntry> entries;
+  for (const auto& [name, m] : m_members) {
+    if (m->info.id == kNoNode) continue;
+    for (Token t : m->tokens) entries.push_back(RingEntry{t, m->info.id});
+  }
+  std::sort(entries.begin(), entries.end(), [](const RingEntry& a, const RingEntry& b) {
+    return a.token != b.token ? a.token < b.token : a.node < b.node;
+  });
+  if (entries == m_ringEntries) return;
+  m_ringEntries = entries;
+  RingConfig config;
+  config.vnodesPerNode = m_vnodes;
+  m_ring = std::make_shared<Ring>(Ring::fromEntries(std::move(entries), config));
+  ++m_ringVersion;
+}
+
+void LiveClusterModel::setReachable(std::int64_t atNs, MemberState& m, bool reachable, const QString& reason) {
+  if (m.reachabilityKnown && m.info.reachable != reachable) {
+    addMark(atNs, reachable ? QStringLiteral("%1 reachable again").arg(m.info.name)
+                            : QStringLiteral("%1 unreachable: %2").arg(m.info.name, reason));
+  }
+  m.reachabilityKnown = true;
+  m.info.reachable = reachable;
+  m.info.lastError = reachable ? QString() : reason;
+  if (!reachable) m.offsetNs.reset();  // a node that comes back may have restarted with a new clock
+}
+
+void LiveClusterModel::ingestMetrics(std::int64_t atNs, MemberState& m, const QByteArray& body) {
+  Counters now;
+  now.atNs = atNs;
+  const std::string_view text(body.constData(), static_cast<std::size_t>(body.size()));
+  PromSample sample;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(begin, end - begin);
+    begin = end + 1;
+    if (!parsePromLine(line, sample) || !std::isfinite(sample.value) || sample.value < 0) continue;
+    const auto op = [&]() -> int {
+      const auto o = parseOperation(sample.label("op"));
+      return o ? static_cast<int>(*o) : -1;
+    };
+    if (sample.name == "ringlab_operation_duration_seconds_count") {
+      if (int i = op(); i >= 0) now.ops[static_cast<std::size_t>(i)] = sample.value;
+    } else if (sample.name == "ringlab_operation_duration_seconds_bucket") {
+      if (int i = op(); i >= 0)
+        now.buckets[static_cast<std::size_t>(i)].emplace_back(parseLe(sample.label("le")), sample.value);
+    } else if (sample.name == "ringlab_operation_errors_total") {
+      if (int i = op(); i >= 0) now.errors[static_cast<std::size_t>(i)] = sample.value;
+    } else if (sample.name == "ringlab_messages_sent_total") {
+      if (const auto kind = parseMessageKind(sample.label("kind"))) {
+        now.sent[static_cast<std::size_t>(trafficClassOf(*kind))] += sample.value;
+      }
+    } else if (sample.name == "ringlab_messages_dropped_total") {
+      now.dropped += sample.value;
+    } else if (sample.name == "ringlab_storage_records") {
+      m.keys = static_cast<std::uint64_t>(sample.value);
+    } else if (sample.name == "ringlab_storage_bytes") {
+      m.bytes = static_cast<std::uint64_t>(sample.value);
+    } else if (sample.name == "ringlab_hints_pending") {
+      m.hints = static_cast<std::uint64_t>(sample.value);
+    }
+  }
+  const Counters& before = m.counters;
+  if (before.atNs >= 0) {
+    // A counter that went down belongs to a restarted process: count from zero.
+    const auto delta = [](double after, double prior) { return after >= prior ? after - prior : after; };
+    for (std::size_t i = 0; i < 3; ++i) {
+      m_intervalOps[i] += delta(now.ops[i], before.ops[i]);
+      m_intervalErrors[i] += delta(now.errors[i], before.errors[i]);
+      const auto& a = now.buckets[i];
+      const auto& b = before.buckets[i];
+      double previousCumulative = 0;
+      double previousBefore = 0;
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        const double cumBefore = k < b.size() && b[k].first == a[k].first ? b[k].second : 0;
+        const double inBucket = delta(a[k].second, cumBefore) - delta(previousCumulative, previousBefore);
+        if (inBucket > 0) m_intervalBuckets[i][a[k].first] += inBucket;
+        previousCumulative = a[k].second;
+        previousBefore = cumBefore;
+      }
+    }
+    for (std::size_t c = 0; c < kTrafficClassCount; ++c) m_intervalSent[c] += delta(now.sent[c], before.sent[c]);
+    m_intervalDropped += delta(now.dropped, before.dropped);
+  }
+  m.counters = std::move(now);
+}
+
+std::int64_t LiveClusterModel::toSession(MemberState& m, std::int64_t atNs, std::int64_t nodeNs, bool calibrate) {
+  const std::int64_t candidate = atNs - nodeNs;
+  if (calibrate && (!m.offsetNs || candidate < *m.offsetNs)) m.offsetNs = candidate;
+  return nodeNs + m.offsetNs.value_or(candidate);
+}
+
+QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const QByteArray& body) {
+  boost::system::error_code ec;
+  const json::value root = json::parse(std::string_view(body.constData(), static_cast<std::size_t>(body.size())), ec);
+  if (ec || !root.is_object()) return {};  // a key that is not UTF-8 can make a line invalid: skip it
+  const json::object& o = root.get_object();
+  const std::string_view type = str(o, "type");
+  ++m_eventsIngested;
+  if (type == "hello") {
+    const std::int64_t version = integer(o, "api_version", -1);
+    m.offsetNs.reset();
+    if (version != kSupportedAdminApiVersion) {
+      return QStringLiteral("%1 streams events in admin API version %2; this app speaks version %3")
+          .arg(m.info.name)
+          .arg(version)
+          .arg(kSupportedAdminApiVersion);
+    }
+    return {};
+  }
+  if (type == "sampled") {
+    m_truncated = true;
+    return {};
+  }
+  const auto nodeOf = [&](std::string_view key) { return parseNodeName(str(o, key)); };
+  const bool isSlice = type == "fiber_slice";
+  const std::int64_t t = toSession(m, atNs, integer(o, "time_ns"), /*calibrate=*/!isSlice);
+
+  if (type == "message_sent") {
+    const auto kind = parseMessageKind(str(o, "kind"));
+    const NodeId from = nodeOf("from");
+    const NodeId to = nodeOf("to");
+    if (!kind || from == kNoNode || to == kNoNode) return {};
+    const std::uint64_t id = m_nextMessageId++;
+    const auto bytes = static_cast<std::uint32_t>(integer(o, "bytes"));
+    const std::uint64_t requestId = unsignedInteger(o, "request_id");
+    if (m_inFlight.size() < kMaxInFlight) {
+      m_inFlight.push_back(MessageDot{id, from, to, *kind, t, t + kMinFlightNs, requestId, bytes});
+    }
+    auto& queue = m_unmatched[{from, to, *kind}];
+    queue.push_back(PendingSend{t, requestId, bytes, id});
+    while (!queue.empty() && queue.front().sentNs < t - kUnmatchedLifetimeNs) queue.pop_front();
+  } else if (type == "message_delivered") {
+    const auto kind = parseMessageKind(str(o, "kind"));
+    const NodeId from = nodeOf("from");
+    const NodeId to = nodeOf("to");
+    if (!kind || from == kNoNode || to == kNoNode) return {};
+    ++m_messagesDelivered;
+    auto it = m_unmatched.find({from, to, *kind});
+    if (it == m_unmatched.end()) return {};
+    auto& queue = it->second;
+    while (!queue.empty() && queue.front().sentNs < t - kUnmatchedLifetimeNs) queue.pop_front();
+    if (queue.empty()) return {};
+    const PendingSend sent = queue.front();
+    queue.pop_front();
+    if (m_newMessages.size() < kMaxRecordsPerSnapshot) {
+      m_newMessages.push_back(MessageRecord{sent.id, from, to, *kind, sent.requestId, sent.bytes, sent.sentNs,
+                                            std::max(t, sent.sentNs), false});
+    } else {
+      m_truncated = true;
+    }
+  } else if (type == "message_dropped") {
+    const auto kind = parseMessageKind(str(o, "kind"));
+    const NodeId from = nodeOf("from");
+    const NodeId to = nodeOf("to");
+    if (!kind || from == kNoNode || to == kNoNode) return {};
+    const DropReason reason = parseDropReason(str(o, "reason")).value_or(DropReason::kPartition);
+    m_drops.push_back(DropFlash{from, to, *kind, reason, t});
+    if (m_newMessages.size() < kMaxRecordsPerSnapshot) {
+      m_newMessages.push_back(
+          MessageRecord{m_nextMessageId++, from, to, *kind, unsignedInteger(o, "request_id"), 0, t, t, true});
+    }
+  } else if (type == "request_completed") {
+    const NodeId coordinator = nodeOf("coordinator");
+    const auto op = parseOperation(str(o, "op"));
+    if (coordinator == kNoNode || !op) return {};
+    const ErrorCode result = parseErrorCode(str(o, "result")).value_or(ErrorCode::kInternal);
+    if (result == ErrorCode::kOk) {
+      ++m_operationsCompleted;
+    } else {
+      ++m_operationsFailed;
+    }
+    if (m_newRequests.size() < kMaxRecordsPerSnapshot) {
+      m_newRequests.push_back(RequestRecord{unsignedInteger(o, "request_id"), coordinator, *op,
+                                            std::string(str(o, "key")), t - integer(o, "latency_ns"), t, result});
+    }
+  } else if (type == "fiber_started" || type == "fiber_ended" || isSlice) {
+    const NodeId node = nodeOf("node");
+    if (node == kNoNode) return {};
+    const std::uint64_t fiber = (static_cast<std::uint64_t>(node) + 1) << kFiberIdNodeShift |
+                                (unsignedInteger(o, "fiber_id") & ((1ull << kFiberIdNodeShift) - 1));
+    if (type == "fiber_started") {
+      m_newFibers.push_back(FiberRecord{fiber, node, parseRole(str(o, "role")).value_or(FiberRole::kSystem),
+                                        std::string(str(o, "name")), t, -1, false});
+    } else if (type == "fiber_ended") {
+      m_newFibers.push_back(FiberRecord{fiber, node, FiberRole::kSystem, {}, -1, t, boolean(o, "cancelled")});
+    } else if (m_newSlices.size() < kMaxRecordsPerSnapshot) {
+      const auto state = parseFiberState(str(o, "state"));
+      if (!state) return {};
+      WaitFor wait;
+      if (*state == FiberState::kBlocked) {
+        wait.kind = parseWaitKind(str(o, "wait")).value_or(WaitKind::kUnrecorded);
+        wait.peer = o.contains("wait_peer") ? nodeOf("wait_peer") : kNoNode;
+        wait.requestId = unsignedInteger(o, "wait_request_id");
+      }
+      m_newSlices.push_back(FiberSliceRecord{fiber, node, parseRole(str(o, "role")).value_or(FiberRole::kSystem),
+                                             *state, toSession(m, atNs, integer(o, "start_ns"), false),
+                                             toSession(m, atNs, integer(o, "end_ns"), false), wait});
+    } else {
+      m_truncated = true;
+    }
+  } else if (type == "node_state_changed") {
+    addMark(t, QStringLiteral("%1 %2 (%3)").arg(qstr(str(o, "node")), qstr(str(o, "state")), qstr(str(o, "reason"))));
+  } else if (type == "cluster_changed") {
+    addMark(t, qstr(str(o, "description")));
+  } else if (type == "peer_state_changed") {
+    const std::string_view state = str(o, "state");
+    if (state == "down" || state == "up") {
+      addMark(t, QStringLiteral("%1 sees %2 %3").arg(qstr(str(o, "observer")), qstr(str(o, "peer")), qstr(state)));
+    }
+  }
+  return {};
+}
+
+void LiveClusterModel::addMark(std::int64_t atNs, QString text) {
+  if (m_newMarks.size() < 1000) m_newMarks.push_back(TimeMark{atNs, std::move(text), false});
+}
+
+void LiveClusterModel::closeInterval(std::int64_t endNs) {
+  const double seconds = static_cast<double>(endNs - m_intervalStartNs) / 1e9;
+  if (seconds <= 0) return;
+  MetricsSample sample;
+  sample.timeSeconds = static_cast<double>(endNs) / 1e9;
+  for (std::size_t i = 0; i < 3; ++i) {
+    sample.opsPerSecond[i] = m_intervalOps[i] / seconds;
+    sample.p50Ms[i] = quantileMs(m_intervalBuckets[i], 0.50);
+    sample.p99Ms[i] = quantileMs(m_intervalBuckets[i], 0.99);
+    sample.p999Ms[i] = quantileMs(m_intervalBuckets[i], 0.999);
+    sample.errorsPerSecond += m_intervalErrors[i] / seconds;
+  }
+  for (std::size_t c = 0; c < kTrafficClassCount; ++c) sample.messagesPerSecond[c] = m_intervalSent[c] / seconds;
+  sample.droppedPerSecond = m_intervalDropped / seconds;
+  for (const auto& [name, m] : m_members) sample.hintsOutstanding += static_cast<double>(m->hints);
+  m_newSamples.push_back(sample);
+  m_intervalStartNs = endNs;
+  m_intervalOps = {};
+  m_intervalErrors = {};
+  for (auto& b : m_intervalBuckets) b.clear();
+  m_intervalSent = {};
+  m_intervalDropped = 0;
+}
+
+FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
+  if (nowNs - m_intervalStartNs >= kSecond) closeInterval(nowNs);
+
+  FeedSnapshot s;
+  s.nowNs = nowNs;
+  s.endNs = nowNs;
+  s.playing = true;
+  s.speed = 1.0;
+  s.achievedSpeed = 1.0;
+  s.quorum = m_quorum;
+  s.ring = m_ring;
+  s.ringVersion = m_ringVersion;
+
+  NodeId maxId = 0;
+  bool any = false;
+  for (const auto& [name, m] : m_members) {
+    if (m->info.id == kNoNode) continue;
+    maxId = std::max(maxId, m->info.id);
+    any = true;
+  }
+  const std::size_t count = any ? maxId + 1 : 0;
+  s.nodes.resize(count);
+  for (NodeId id = 0; id < count; ++id) {
+    s.nodes[id].id = id;
+    s.nodes[id].state = NodeDisplayState::kLeft;
+    s.nodes[id].running = false;
+    s.nodes[id].phiToward.assign(count, 0.0);
+    s.nodes[id].verdictToward.assign(count, NodeState::kUp);
+  }
+  const OwnershipStats ownership = m_ring->ownership(std::max<std::size_t>(1, m_quorum.n));
+  for (const auto& [name, m] : m_members) {
+    const NodeId id = m->info.id;
+    if (id == kNoNode) continue;
+    NodeInfo& info = s.nodes[id];
+    info.running = m->info.reachable;
+    info.keys = m->keys;
+    info.bytes = m->bytes;
+    info.hintsHeld = m->hints;
+    if (id < ownership.nodes.size() && m_ring->contains(id)) {
+      info.primaryShare = ownership.nodes[id].primaryShare;
+      info.replicatedShare = ownership.nodes[id].replicatedShare;
+      info.tokens = ownership.nodes[id].tokens;
+    }
+    for (const auto& [peer, verdict] : m->verdict) {
+      const NodeId p = parseNodeName(peer.toStdString());
+      if (p >= count) continue;
+      info.verdictToward[p] = verdict;
+      if (const auto phi = m->phi.find(peer); phi != m->phi.end()) info.phiToward[p] = phi->second;
+    }
+  }
+  for (const auto& [name, m] : m_members) {
+    const NodeId id = m->info.id;
+    if (id == kNoNode) continue;
+    NodeInfo& info = s.nodes[id];
+    bool suspect = false;
+    bool down = false;
+    for (const auto& [otherName, other] : m_members) {
+      if (other.get() == m.get() || !other->info.reachable || other->info.id == kNoNode) continue;
+      const auto v = other->verdict.find(name);
+      if (v == other->verdict.end()) continue;
+      if (v->second == NodeState::kSuspect || v->second == NodeState::kDown) ++info.suspectedBy;
+      suspect = suspect || v->second == NodeState::kSuspect;
+      down = down || v->second == NodeState::kDown;
+    }
+    const QString& status = m->info.status;
+    if (!m->info.reachable) {
+      info.state = status == QLatin1String("left") ? NodeDisplayState::kLeft : NodeDisplayState::kUnreachable;
+    } else if (status == QLatin1String("left")) {
+      info.state = NodeDisplayState::kLeft;
+    } else if (status == QLatin1String("leaving")) {
+      info.state = NodeDisplayState::kLeaving;
+    } else if (status == QLatin1String("joining")) {
+      info.state = NodeDisplayState::kJoining;
+    } else if (down) {
+      info.state = NodeDisplayState::kDown;
+    } else if (suspect) {
+      info.state = NodeDisplayState::kSuspect;
+    } else {
+      info.state = NodeDisplayState::kUp;
+    }
+    for (const auto& [peer, probability] : m->dropRules) {
+      const NodeId to = parseNodeName(peer.toStdString());
+      if (probability >= 1.0 && to != kNoNode) s.cutLinks.emplace_back(id, to);
+    }
+  }
+
+  while (!m_inFlight.empty() && m_inFlight.front().arrivesNs < nowNs) m_inFlight.pop_front();
+  for (const MessageDot& dot : m_inFlight) {
+    if (dot.sentNs <= nowNs) s.inFlight.push_back(dot);
+  }
+  s.inFlightTotal = s.inFlight.size();
+  while (!m_drops.empty() && m_drops.front().atNs < nowNs - kDropFlashNs) m_drops.pop_front();
+  s.drops.assign(m_drops.begin(), m_drops.end());
+
+  s.newSamples = std::exchange(m_newSamples, {});
+  s.newMessages = std::exchange(m_newMessages, {});
+  s.newRequests = std::exchange(m_newRequests, {});
+  s.newFibers = std::exchange(m_newFibers, {});
+  s.newSlices = std::exchange(m_newSlices, {});
+  s.newMarks = std::exchange(m_newMarks, {});
+  s.recordingTruncated = std::exchange(m_truncated, false);
+  s.operationsCompleted = m_operationsCompleted;
+  s.operationsFailed = m_operationsFailed;
+  s.messagesDelivered = m_messagesDelivered;
+  return s;
+}
+
+std::vector<LiveMember> LiveClusterModel::members() const {
+  std::vector<LiveMember> out;
+  for (const auto& [name, m] : m_members) out.push_back(m->info);
+  return out;
+}
+
+std::optional<LiveMember> LiveClusterModel::member(const QString& name) const {
+  const auto it = m_members.find(name);
+  if (it == m_members.end()) return std::nullopt;
+  return it->second->info;
+}
+
+}  // namespace ringlab
