@@ -798,7 +798,7 @@ void MainWindow::connectToCluster(const RemoteTarget& target) {
   connect(m_remote.get(), &RemoteFeed::membersChanged, m_keyConsole,
           [this] { m_keyConsole->setMembers(m_remote->members()); });
   connect(m_remote.get(), &RemoteFeed::statusChanged, this, [this](const QString& text) {
-    setNarrationText(tr("<b>Live: %1.</b> %2 Right-click a node to inject faults; the Live cluster panel starts "
+    setNarrationText(tr("<b>Live: %1.</b> %2. Right-click a node to inject faults; the Live cluster panel starts "
                         "load and records the session.")
                          .arg(m_remote->sourceDescription().toHtmlEscaped(), text.toHtmlEscaped()));
   });

@@ -92,7 +92,7 @@ class RemoteWorker final : public QObject {
 
   void stop() {
     for (auto& [name, node] : m_nodes) {
-      if (node.events) node.events->abort();
+      if (node.events && node.events->isRunning()) node.events->abort();
     }
     if (m_poll) m_poll->stop();
     if (m_tick) m_tick->stop();
@@ -271,6 +271,7 @@ class RemoteWorker final : public QObject {
         openEvents(name, node);
       }
       discover();
+      if (!was) syncMembers();
     });
   }
 
@@ -290,16 +291,18 @@ class RemoteWorker final : public QObject {
       emit status(tr("cannot reach %1; retrying").arg(m_target.address()));
       return;
     }
-    if (node.events) node.events->abort();
+    if (node.events && node.events->isRunning()) node.events->abort();
     if (node.reachable || !m_everFailed.contains(name)) {
       m_everFailed.insert(name);
       ingest(name, LiveClusterModel::InputKind::kReachability, "down " + why.toUtf8());
     }
+    const bool was = node.reachable;
     node.reachable = false;
     if (fatal) {
       node.incompatible = true;
       emit problem(tr("%1 refused the app: %2").arg(name, why));
     }
+    if (was) syncMembers();
   }
 
   // Adds the members the model learned of (from any node's /cluster) at the address they advertise.
