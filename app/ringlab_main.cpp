@@ -15,6 +15,7 @@
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/ui/main_window.h>
+#include <ringlab/ui/recording_feed.h>
 #include <ringlab/ui/remote_feed.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -109,8 +110,13 @@ int main(int argc, char** argv) {
       QStringLiteral("TIME"), QStringLiteral("5s"));
   const QCommandLineOption recordOpt(
       QStringLiteral("record"), QStringLiteral("With --connect: record the session to FILE."), QStringLiteral("FILE"));
+  const QCommandLineOption recordingOpt(
+      QStringLiteral("recording"),
+      QStringLiteral(
+          "Open a recorded live session (made with --record or the Live cluster panel) instead of a scenario."),
+      QStringLiteral("FILE"));
   parser.addOptions({scenarioOpt, seedOpt, runToOpt, screenshotOpt, viewOpt, sizeOpt, themeOpt, presentOpt, pausedOpt,
-                     keyOpt, connectOpt, tokenOpt, afterOpt, recordOpt});
+                     keyOpt, connectOpt, tokenOpt, afterOpt, recordOpt, recordingOpt});
   parser.process(app);
   if (!parser.positionalArguments().isEmpty()) {
     return usageError(QStringLiteral("unexpected argument '%1' (a scenario is given with --scenario FILE)")
@@ -161,6 +167,37 @@ int main(int argc, char** argv) {
   }
 
   const bool screenshot = parser.isSet(screenshotOpt);
+
+  if (parser.isSet(recordingOpt)) {
+    ringlab::MainWindow window(/*restoreSettings=*/!screenshot);
+    if (theme) window.setTheme(*theme);
+    if (screenshot) {
+      window.ringView().setAnimated(false);
+      window.setAttribute(Qt::WA_DontShowOnScreen);
+      window.resize(size);
+    }
+    if (const QString e = window.openRecording(parser.value(recordingOpt)); !e.isEmpty()) {
+      std::fprintf(stderr, "ringlab: %s\n", qPrintable(e));
+      return kExitUsage;
+    }
+    window.show();
+    if (runTo) window.recordingFeed()->seek(runTo->count());
+    if (!screenshot) {
+      if (!parser.isSet(pausedOpt)) window.recordingFeed()->play();
+      return QApplication::exec();
+    }
+    QElapsedTimer wait;
+    wait.start();
+    while (wait.elapsed() < 400) QApplication::processEvents(QEventLoop::AllEvents, 50);
+    const QString out = parser.value(screenshotOpt);
+    if (const QString e = window.saveView(view, out); !e.isEmpty()) {
+      std::fprintf(stderr, "ringlab: cannot write the screenshot: %s\n", qPrintable(e));
+      return kExitFailed;
+    }
+    std::printf("Saved %s (view %s, recording at t = %.3f s)\n", qPrintable(out), qPrintable(view),
+                static_cast<double>(window.recordingFeed()->nowNs()) / 1e9);
+    return kExitOk;
+  }
 
   if (parser.isSet(connectOpt)) {
     QString error;

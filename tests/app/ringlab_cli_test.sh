@@ -33,5 +33,12 @@ check "bad size" 2 "--size: expected WIDTHxHEIGHT" "$app" --screenshot "$work/x.
 check "screenshot offscreen" 0 "Saved $work/ring.png" "$app" --screenshot "$work/ring.png" --view ring --run-to 1s
 [ -s "$work/ring.png" ] && passes=$((passes + 1)) || { echo "FAIL screenshot file is empty"; failures=$((failures + 1)); }
 
+check "connect: bad address" 2 "--connect: expected HOST:PORT" "$app" --connect nonsense --screenshot "$work/x.png"
+check "connect: nobody there" 1 "no cluster answered at 127.0.0.1:1" "$app" --connect 127.0.0.1:1 --screenshot "$work/x.png" --after 1s
+check "connect: no scenario flags" 2 "do not apply" "$app" --connect 127.0.0.1:1 --scenario steady-state --screenshot "$work/x.png"
+printf 'not json\n' >"$work/bad.ringlab"
+check "recording: not a recording" 2 "bad.ringlab:1: not a JSON object" "$app" --recording "$work/bad.ringlab" --screenshot "$work/x.png"
+check "recording: missing" 2 "cannot read" "$app" --recording "$work/none.ringlab" --screenshot "$work/x.png"
+
 echo "$passes passed, $failures failed"
 [ "$failures" = 0 ]

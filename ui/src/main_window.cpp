@@ -53,6 +53,7 @@
 #include <ringlab/ui/inspector.h>
 #include <ringlab/ui/live_panel.h>
 #include <ringlab/ui/models.h>
+#include <ringlab/ui/recording_feed.h>
 #include <ringlab/ui/remote_feed.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -137,7 +138,7 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   connect(m_ringView, &RingView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
   connect(m_trafficView, &TrafficView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
   connect(m_feed.get(), &ClusterFeed::snapshotReady, this, [this](const FeedSnapshot& s) {
-    if (!live()) onSnapshot(s);
+    if (!live() && !m_replay) onSnapshot(s);
   });
   connect(m_feed.get(), &ClusterFeed::scenarioStarted, this, &MainWindow::onScenarioStarted);
   connect(m_feed.get(), &ClusterFeed::narrationReached, this, &MainWindow::onNarration);
@@ -206,28 +207,27 @@ void MainWindow::buildActions() {
       return;
     }
     if (m_snapshot.playing)
-      m_feed->pause();
+      timeFeed().pause();
     else
-      m_feed->play();
+      timeFeed().play();
   });
   m_stepAction = new QAction(tr("Step"), this);
   m_stepAction->setShortcuts({QKeySequence(Qt::Key_Right), QKeySequence(Qt::Key_S)});
   m_stepAction->setToolTip(tr("Advance 10 ms of virtual time and pause (→ or S)"));
-  connect(m_stepAction, &QAction::triggered, this, [this] { m_feed->step(kStepAmount); });
+  connect(m_stepAction, &QAction::triggered, this, [this] { timeFeed().step(kStepAmount); });
   m_nextAction = new QAction(tr("Next narration"), this);
   m_nextAction->setShortcuts({QKeySequence(Qt::Key_N), QKeySequence(Qt::Key_PageDown)});
   m_nextAction->setToolTip(tr("Run to the next narration point of the scenario and pause there (N or Page Down)"));
-  connect(m_nextAction, &QAction::triggered, this, [this] { m_feed->runToNextNarration(); });
+  connect(m_nextAction, &QAction::triggered, this, [this] { timeFeed().runToNextNarration(); });
   m_backAction = new QAction(tr("Back 1 s"), this);
   m_backAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Left));
   m_backAction->setToolTip(tr("Travel one second back in virtual time (Ctrl+←)"));
   connect(m_backAction, &QAction::triggered, this,
-          [this] { m_feed->seek(TimePoint{Duration(std::max<std::int64_t>(0, m_snapshot.nowNs - 1'000'000'000))}); });
+          [this] { seekTo(std::max<std::int64_t>(0, m_snapshot.nowNs - 1'000'000'000)); });
   m_forwardAction = new QAction(tr("Forward 1 s"), this);
   m_forwardAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Right));
   m_forwardAction->setToolTip(tr("Run one second forward and pause (Ctrl+→)"));
-  connect(m_forwardAction, &QAction::triggered, this,
-          [this] { m_feed->seek(TimePoint{Duration(m_snapshot.nowNs + 1'000'000'000)}); });
+  connect(m_forwardAction, &QAction::triggered, this, [this] { seekTo(m_snapshot.nowNs + 1'000'000'000); });
   m_restartAction = new QAction(tr("Restart"), this);
   m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
   m_restartAction->setToolTip(tr("Start the scenario again with the same seed (Ctrl+R)"));
@@ -292,6 +292,7 @@ void MainWindow::buildToolBar() {
   m_speed->setToolTip(tr("Virtual time per second of real time (+ and − change it)"));
   connect(m_speed, &QComboBox::currentIndexChanged, this, [this](int i) {
     m_feed->setSpeed(m_speed->itemData(i).toDouble());
+    if (m_replay) m_replay->setSpeed(m_speed->itemData(i).toDouble());
     if (m_useSettings) QSettings().setValue(QStringLiteral("run/speedIndex"), i);
   });
   bar->addWidget(m_speed);
@@ -312,7 +313,7 @@ void MainWindow::buildToolBar() {
          "Ctrl+← and Ctrl+→ move one second."));
   connect(m_scrubber, &QSlider::sliderReleased, this, [this] {
     if (m_snapshot.endNs <= 0) return;
-    m_feed->seek(TimePoint{Duration(m_snapshot.endNs / 1000 * m_scrubber->value())});
+    seekTo(m_snapshot.endNs / 1000 * m_scrubber->value());
   });
   bar->addWidget(m_scrubber);
   m_seedLabel = new QLabel(bar);
@@ -547,6 +548,14 @@ void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open scenario…"), this, &MainWindow::openScenarioDialog);
   open->setShortcut(QKeySequence::Open);
+  file->addAction(tr("Open &recording…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a recorded session"), QString(),
+                                                      tr("RingLab recordings (*.ringlab);;All files (*)"));
+    if (path.isEmpty()) return;
+    if (const QString error = openRecording(path); !error.isEmpty()) {
+      QMessageBox::warning(this, tr("Cannot open the recording"), error);
+    }
+  });
   QAction* connectAction = file->addAction(tr("&Connect to cluster…"), this, &MainWindow::connectDialog);
   connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
   connectAction->setToolTip(tr("Watch a cluster of real ringlabd nodes (Ctrl+K)"));
@@ -616,6 +625,7 @@ QString MainWindow::openScenarioFile(const QString& path, bool play, std::option
 
 void MainWindow::openScenario(ScenarioSpec spec, const QString& path, bool play, std::optional<std::uint64_t> seed) {
   if (live()) disconnectFromCluster();
+  closeRecording();
   m_scenarioPath = path;
   m_actionLog->clear();
   m_chartsView->clear();
@@ -707,7 +717,7 @@ void MainWindow::updateTimeControls() {
             .arg(m_snapshot.recordingTruncated ? tr("  ·  events sampled by the nodes") : QString()));
     return;
   }
-  const bool loaded = m_spec != nullptr;
+  const bool loaded = m_spec != nullptr || m_replay != nullptr;
   m_playAction->setText(m_snapshot.playing ? tr("Pause") : tr("Play"));
   for (QAction* a :
        {m_playAction, m_stepAction, m_nextAction, m_partitionAction, m_healAction, m_addNodeAction, m_forwardAction}) {
@@ -717,6 +727,12 @@ void MainWindow::updateTimeControls() {
   m_scrubber->setEnabled(loaded);
   m_restartAction->setEnabled(loaded);
   m_newSeedAction->setEnabled(loaded);
+  if (m_replay) {
+    for (QAction* a : {m_partitionAction, m_healAction, m_addNodeAction, m_restartAction, m_newSeedAction}) {
+      a->setEnabled(false);
+    }
+    m_playAction->setEnabled(true);
+  }
   m_timeLabel->setText(tr("t = %1 / %2").arg(formatVirtualTime(m_snapshot.nowNs), formatVirtualTime(m_snapshot.endNs)));
   if (!m_scrubber->isSliderDown()) {
     const QSignalBlocker block(m_scrubber);
@@ -757,6 +773,8 @@ void MainWindow::restart(bool newSeed) {
 void MainWindow::applyAction(const ScenarioAction& action) {
   if (live()) {
     m_remote->apply(action);
+  } else if (m_replay) {
+    m_replay->apply(action);
   } else {
     m_feed->apply(action);
   }
@@ -765,8 +783,61 @@ void MainWindow::applyAction(const ScenarioAction& action) {
 // --- a live cluster
 // ---------------------------------------------------------------------------------------------------
 
+ClusterFeed& MainWindow::timeFeed() {
+  if (m_replay) return *m_replay;
+  return *m_feed;
+}
+
+void MainWindow::seekTo(std::int64_t ns) {
+  if (m_replay) {
+    m_replay->seek(ns);
+  } else {
+    m_feed->seek(TimePoint{Duration(ns)});
+  }
+}
+
+QString MainWindow::openRecording(const QString& path) {
+  auto replay = std::make_unique<RecordingFeed>();
+  if (const QString error = replay->open(path); !error.isEmpty()) return error;
+  if (live()) disconnectFromCluster();
+  closeRecording();
+  m_feed->pause();
+  m_snapshot = FeedSnapshot{};
+  m_chartsView->clear();
+  m_spacetimeView->clear();
+  m_fiberView->clear();
+  m_actionLog->clear();
+  m_replay = std::move(replay);
+  connect(m_replay.get(), &ClusterFeed::snapshotReady, this, &MainWindow::onSnapshot);
+  connect(m_replay.get(), &ClusterFeed::problem, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+  connect(m_replay.get(), &ClusterFeed::rewound, this, [this](qint64, const QVector<LoggedAction>&) {
+    m_chartsView->clear();
+    m_spacetimeView->clear();
+    m_fiberView->clear();
+  });
+  m_replay->setSpeed(m_speed->currentData().toDouble());
+  setWindowTitle(tr("RingLab — %1").arg(m_replay->sourceDescription()));
+  m_scenarioTitle->setText(tr("Recorded session"));
+  m_scenarioDescription->setHtml(tr("<p>A recorded session of the cluster at %1: %2 inputs over %3. Play, pause, step "
+                                    "and scrub it like a run; it cannot be changed.</p>")
+                                     .arg(m_replay->source().toHtmlEscaped())
+                                     .arg(m_replay->inputCount())
+                                     .arg(formatVirtualTime(m_replay->durationNs())));
+  setNarrationText(tr("<b>Recording of %1.</b> Press Space to play it.").arg(m_replay->source().toHtmlEscaped()));
+  m_controlsDock->setEnabled(false);
+  m_replay->seek(0);
+  return {};
+}
+
+void MainWindow::closeRecording() {
+  if (!m_replay) return;
+  m_replay.reset();
+  m_controlsDock->setEnabled(true);
+}
+
 void MainWindow::connectToCluster(const RemoteTarget& target) {
   if (live()) disconnectFromCluster();
+  closeRecording();
   m_feed->pause();
   m_remote = std::make_unique<RemoteFeed>();
   m_liveFrozen = false;
@@ -1019,6 +1090,7 @@ void MainWindow::showNodeMenu(NodeId node, const QPoint& globalPos) {
     showLiveNodeMenu(node, globalPos);
     return;
   }
+  if (m_replay) return;  // a recording cannot be acted on
   if (!m_spec || node >= m_snapshot.nodes.size()) return;
   const NodeInfo& info = m_snapshot.nodes[node];
   QMenu menu(this);

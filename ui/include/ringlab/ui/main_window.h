@@ -47,6 +47,8 @@ class InspectorPanel;
 class KeyConsole;
 class LivePanel;
 class RemoteFeed;
+class RecordingFeed;
+class ClusterFeed;
 struct RemoteTarget;
 class TrafficView;
 
@@ -100,6 +102,9 @@ class MainWindow final : public QMainWindow {
   // Back to the simulation.
   void disconnectFromCluster();
   bool live() const { return m_remote != nullptr; }
+  // Opens a recorded live session (File > Open recording); returns an error naming the file and line.
+  QString openRecording(const QString& path);
+  RecordingFeed* recordingFeed() { return m_replay.get(); }
   RemoteFeed* remoteFeed() { return m_remote.get(); }
   LivePanel* livePanel() { return m_livePanel; }
   KeyConsole* keyConsole() { return m_keyConsole; }
@@ -132,13 +137,17 @@ class MainWindow final : public QMainWindow {
   void showAbout();
   void restart(bool newSeed);
   void connectDialog();
+  void closeRecording();
+  ClusterFeed& timeFeed();  // the feed the time controls drive: a recording when one is open, else the simulation
+  void seekTo(std::int64_t ns);
   void showLiveNodeMenu(NodeId node, const QPoint& globalPos);
   void addLiveNodeDialog();
   void setNarrationText(const QString& html);
 
   bool m_useSettings;
   std::unique_ptr<SimulationFeed> m_feed;
-  std::unique_ptr<RemoteFeed> m_remote;  // while connected to a real cluster
+  std::unique_ptr<RemoteFeed> m_remote;     // while connected to a real cluster
+  std::unique_ptr<RecordingFeed> m_replay;  // while a recording is open
   bool m_liveFrozen = false;
   LivePanel* m_livePanel = nullptr;
   KeyConsole* m_keyConsole = nullptr;
