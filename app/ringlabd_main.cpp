@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
     ("w", po::value<long long>()->default_value(2), "acknowledgements a write waits for (W)")
     ("vnodes", po::value<long long>()->default_value(16), "ring tokens per node")
     ("request-timeout-ms", po::value<long long>()->default_value(500), "deadline of a coordinated request")
+    ("gossip-interval-ms", po::value<long long>()->default_value(1000), "gossip round period; failure detection scales with it")
     ("requirepass", po::value<std::string>()->default_value(""), "password clients must AUTH with (or RINGLAB_REQUIREPASS)")
     ("admin-token", po::value<std::string>()->default_value(""), "bearer token the admin endpoint requires (or RINGLAB_ADMIN_TOKEN)")
     ("allow-fault-injection", po::bool_switch(), "allow fault-injection admin requests (reserved for the desktop app)")
@@ -210,6 +211,7 @@ int main(int argc, char** argv) {
     config.quorum.w = count(vm, "w", 1, 64);
     config.vnodes = count(vm, "vnodes", 1, 4096);
     config.requestTimeout = std::chrono::milliseconds(count(vm, "request-timeout-ms", 1, 600000));
+    config.gossipInterval = std::chrono::milliseconds(count(vm, "gossip-interval-ms", 10, 60000));
     config.password = vm["requirepass"].as<std::string>();
     if (config.password.empty()) {
       if (const char* env = std::getenv("RINGLAB_REQUIREPASS")) config.password = env;

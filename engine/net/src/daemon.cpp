@@ -158,6 +158,19 @@ Status Daemon::open() {
   nodeConfig.id = m_nodeId;
   nodeConfig.quorum = m_config.quorum;
   nodeConfig.requestTimeout = m_config.requestTimeout;
+  if (m_config.gossipInterval < std::chrono::milliseconds(10)) {
+    return Status(ErrorCode::kInvalidArgument, "--gossip-interval-ms must be at least 10");
+  }
+  {
+    // The detector's defaults suit a 1s round; keep the same proportions for any other.
+    MechanismConfig& mechanisms = nodeConfig.mechanisms;
+    const Duration round = m_config.gossipInterval;
+    mechanisms.gossipInterval = round;
+    mechanisms.detector.minStdDev = round / 2;
+    mechanisms.detector.acceptablePause = round;
+    mechanisms.detector.firstHeartbeatEstimate = round;
+    mechanisms.detectorInterval = std::min<Duration>(std::chrono::milliseconds(250), round / 4);
+  }
   m_node = std::make_unique<Node>(nodeConfig, *m_runtime, *m_storage, ringFor({m_nodeId}));
 
   PeerTransportConfig peerConfig;

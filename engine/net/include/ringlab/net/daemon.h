@@ -52,6 +52,9 @@ struct DaemonConfig {
   Duration clientIdleTimeout{0};       // 0: clients may stay idle forever (Redis's default)
   std::size_t eventsPerSecond = 2000;  // default sampling rate of /events
   std::size_t replicaFibers = 4;
+  // Gossip round period. The failure detector scales with it (its tolerated spread is half a round, its tolerated
+  // pause one round), so a shorter period also detects failures sooner.
+  Duration gossipInterval = std::chrono::seconds(1);
 };
 
 // Latency histogram with fixed bucket bounds (seconds), Prometheus style.
