@@ -22,7 +22,8 @@ namespace {
 constexpr const char* kUsage =
     "Usage: ringlabd [options]\n"
     "A RingLab storage node: clients speak the Redis protocol (redis-cli, redis-benchmark), peers speak RingLab's\n"
-    "binary protocol, and an HTTP admin endpoint serves /metrics, /cluster and /events.\n\n"
+    "binary protocol, and an HTTP admin endpoint serves /metrics, /cluster and /events and takes admin actions\n"
+    "(decommission, join, fault injection).\n\n"
     "Example, three nodes on one machine:\n"
     "  ringlabd --node-id n1 --client-port 6380 --peer-port 7380 --admin-port 8380 --data-dir /tmp/n1\n"
     "  ringlabd --node-id n2 --client-port 6381 --peer-port 7381 --admin-port 8381 --data-dir /tmp/n2 "
@@ -114,9 +115,10 @@ int main(int argc, char** argv) {
     ("w", po::value<long long>()->default_value(2), "acknowledgements a write waits for (W)")
     ("vnodes", po::value<long long>()->default_value(16), "ring tokens per node")
     ("request-timeout-ms", po::value<long long>()->default_value(500), "deadline of a coordinated request")
+    ("gossip-interval-ms", po::value<long long>()->default_value(1000), "gossip round period; failure detection scales with it")
     ("requirepass", po::value<std::string>()->default_value(""), "password clients must AUTH with (or RINGLAB_REQUIREPASS)")
     ("admin-token", po::value<std::string>()->default_value(""), "bearer token the admin endpoint requires (or RINGLAB_ADMIN_TOKEN)")
-    ("allow-fault-injection", po::bool_switch(), "allow fault-injection admin requests (reserved for the desktop app)")
+    ("allow-fault-injection", po::bool_switch(), "serve POST /fault on the admin endpoint: drop or delay this node's peer messages, or pause it (for demos and tests; see docs/ADMIN_API.md)")
     ("max-clients", po::value<long long>()->default_value(10000), "client connections at most")
     ("timeout", po::value<long long>()->default_value(0), "close clients idle this many seconds (0: never)")
     ("proto-max-bulk-len", po::value<long long>()->default_value(512ll << 20), "largest bulk string a client may send")
@@ -210,6 +212,7 @@ int main(int argc, char** argv) {
     config.quorum.w = count(vm, "w", 1, 64);
     config.vnodes = count(vm, "vnodes", 1, 4096);
     config.requestTimeout = std::chrono::milliseconds(count(vm, "request-timeout-ms", 1, 600000));
+    config.gossipInterval = std::chrono::milliseconds(count(vm, "gossip-interval-ms", 10, 60000));
     config.password = vm["requirepass"].as<std::string>();
     if (config.password.empty()) {
       if (const char* env = std::getenv("RINGLAB_REQUIREPASS")) config.password = env;

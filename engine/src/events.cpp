@@ -42,6 +42,7 @@ std::string_view dropReasonName(DropReason reason) {
     case DropReason::kLoss: return "loss";
     case DropReason::kPartition: return "partition";
     case DropReason::kNodeDown: return "node down";
+    case DropReason::kInjected: return "injected";
   }
   return "unknown";
 }

@@ -101,6 +101,11 @@ void Node::stop() {
     wait->changed.notify_all();
   }
   m_streams.clear();
+  for (auto& [id, wait] : m_handOffs) {
+    wait->timedOut = true;
+    wait->changed.notify_all();
+  }
+  m_handOffs.clear();
   m_inbox.clear();
   m_inboxReady.notify_all();
 }
@@ -341,6 +346,14 @@ void Node::onMessage(Message message) {
           }
         }
         m_hintReplays.erase(replay);
+        return;
+      }
+      if (auto handOff = m_handOffs.find(message.requestId); handOff != m_handOffs.end()) {
+        auto wait = handOff->second;
+        m_handOffs.erase(handOff);
+        if (std::get<WriteAck>(message.payload).result != ErrorCode::kOk) wait->refused = true;
+        if (wait->outstanding > 0) wait->outstanding--;
+        wait->changed.notify_all();
         return;
       }
       [[fallthrough]];

@@ -336,4 +336,80 @@ Node::StreamOutcome Node::streamIn(const std::vector<StreamTask>& tasks) {
   return outcome;
 }
 
+Node::StreamOutcome Node::handOff(const std::vector<HandOffTask>& tasks) {
+  StreamOutcome outcome;
+  const Duration timeout = m_config.requestTimeout * 4;
+  std::size_t index = 0;
+  for (const HandOffTask& task : tasks) {
+    ++index;
+    std::uint64_t records = 0;
+    bool failed = false;
+    TokenRange remaining = task.range;
+    for (;;) {
+      // The next batch in token order; records sharing the last token all go in the same batch, so that the next
+      // one can start after it.
+      std::vector<KeyRecord> batch;
+      Token lastToken = 0;
+      bool more = false;
+      m_storage.scan(remaining, [&](Token token, std::string_view key, const Record& record) {
+        if (batch.size() >= kStreamBatchRecords && token != lastToken) {
+          more = true;
+          return false;
+        }
+        batch.push_back(KeyRecord{Key(key), record});
+        lastToken = token;
+        return true;
+      });
+      if (batch.empty()) break;
+      auto wait = std::make_shared<HandOffWait>();
+      wait->outstanding = batch.size();
+      std::vector<std::uint64_t> ids;
+      ids.reserve(batch.size());
+      for (KeyRecord& entry : batch) {
+        const std::uint64_t id = nextRequestId();
+        ids.push_back(id);
+        m_handOffs.emplace(id, wait);
+        Message message;
+        message.to = task.to;
+        message.requestId = id;
+        message.payload = HintReplay{std::move(entry.key), std::move(entry.record)};
+        m_rt.send(std::move(message));
+      }
+      const TimerId timer = m_rt.startTimer(timeout, [wait] {
+        wait->timedOut = true;
+        wait->changed.notify_all();
+      });
+      {
+        std::unique_lock lock(wait->mutex);
+        while (wait->outstanding > 0 && !wait->timedOut && !wait->refused) {
+          wait->changed.wait(lock);
+          m_rt.checkAlive();
+        }
+      }
+      m_rt.cancelTimer(timer);
+      for (std::uint64_t id : ids) m_handOffs.erase(id);
+      m_rt.chargeCpu();
+      records += batch.size() - wait->outstanding;
+      if (wait->outstanding > 0 || wait->refused) {
+        failed = true;
+        break;
+      }
+      if (!more || lastToken == remaining.end) break;
+      remaining.start = lastToken;
+    }
+    if (failed) {
+      outcome.rangesFailed++;
+    } else {
+      outcome.rangesDone++;
+    }
+    outcome.records += records;
+    auto& bus = m_rt.events();
+    if (bus.wants(EventType::kRangeStreamed)) {
+      bus.publish(
+          RangeStreamed{m_rt.now(), task.to, failed ? kNoNode : m_config.id, task.range, records, index, tasks.size()});
+    }
+  }
+  return outcome;
+}
+
 }  // namespace ringlab

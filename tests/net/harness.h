@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -195,6 +196,52 @@ class RespClient {
   bool m_connected = false;
   std::string m_buffer;
 };
+
+// One HTTP/1.1 exchange on a fresh connection (Connection: close), as the desktop app's HTTP client makes them.
+struct HttpReply {
+  int status = 0;  // 0: no answer (the connection failed, or the timeout passed)
+  std::string headers;
+  std::string body;
+  // The value of a header (case-insensitive name), or "" when absent.
+  std::string header(const std::string& name) const {
+    std::string lowerHeaders = headers, lowerName = name;
+    for (char& c : lowerHeaders) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : lowerName) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto pos = lowerHeaders.find("\r\n" + lowerName + ":");
+    if (pos == std::string::npos) return {};
+    auto start = pos + 3 + lowerName.size();
+    while (start < headers.size() && headers[start] == ' ') ++start;
+    return headers.substr(start, headers.find("\r\n", start) - start);
+  }
+};
+
+inline HttpReply httpRequest(int port, const std::string& method, const std::string& target,
+                             const std::string& body = {}, const std::vector<std::string>& extraHeaders = {},
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  HttpReply reply;
+  RespClient connection(port, timeout);
+  if (!connection.connected()) return reply;
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const std::string& header : extraHeaders) request += header + "\r\n";
+  if (!body.empty() || method == "POST") {
+    request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n" + body;
+  connection.sendRaw(request);  // a server that answers early (413) may close before taking all of it
+  std::string received;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::recv(connection.fd(), buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    received.append(buffer, static_cast<std::size_t>(n));
+  }
+  const auto headerEnd = received.find("\r\n\r\n");
+  if (received.rfind("HTTP/1.", 0) != 0 || headerEnd == std::string::npos || received.size() < 12) return reply;
+  reply.status = std::atoi(received.c_str() + 9);
+  reply.headers = received.substr(0, headerEnd + 2);
+  reply.body = received.substr(headerEnd + 4);
+  return reply;
+}
 
 // One ringlabd process.
 class NodeProcess {

@@ -1,7 +1,12 @@
 #include <ringlab/net/admin_server.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <cmath>
 #include <deque>
+#include <optional>
+#include <set>
 
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
@@ -11,6 +16,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <boost/json/stream_parser.hpp>
 
 #include <ringlab/net/daemon.h>
 #include <ringlab/net/event_json.h>
@@ -26,6 +32,79 @@ constexpr Duration kRequestTimeout = std::chrono::seconds(10);
 constexpr Duration kWriteTimeout = std::chrono::seconds(10);
 constexpr std::size_t kMaxQueuedLines = 10000;
 constexpr std::size_t kMaxEventsPerSecond = 100000;
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+constexpr std::int64_t kMaxDelayMs = 10000;
+constexpr std::int64_t kMaxPauseMs = 60000;
+
+// Every endpoint and the methods it serves, in the order the index lists them.
+struct Endpoint {
+  std::string_view path;
+  bool get;
+  bool post;
+};
+constexpr Endpoint kEndpoints[] = {
+    {"/metrics", true, false}, {"/cluster", true, false},      {"/events", true, false},
+    {"/fault", true, true},    {"/decommission", false, true}, {"/members", false, true},
+};
+
+std::string allowedMethods(const Endpoint& endpoint) {
+  if (endpoint.get && endpoint.post) return "GET, POST";
+  return endpoint.get ? "GET" : "POST";
+}
+
+// A request body that failed validation: the message names the field.
+struct BadRequest {
+  std::string message;
+};
+
+// The body as a JSON object. An empty body is an empty object when `emptyIsObject`.
+boost::json::object parseObject(std::string_view body, bool emptyIsObject, std::string_view example) {
+  const auto blank = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  if (blank) {
+    if (emptyIsObject) return {};
+    throw BadRequest{"the body is empty; expected a JSON object such as " + std::string(example)};
+  }
+  boost::json::stream_parser parser;
+  ErrorCodeT ec;
+  const std::size_t used = parser.write(body.data(), body.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    throw BadRequest{"the body is not JSON: " + ec.message() + " (at byte " + std::to_string(used) +
+                     "); expected an object such as " + std::string(example)};
+  }
+  boost::json::value value = parser.release();
+  if (!value.is_object()) throw BadRequest{"the body must be a JSON object such as " + std::string(example)};
+  return std::move(value.as_object());
+}
+
+// A whole number in [min, max] (a JSON integer, or a number with no fraction).
+std::int64_t wholeNumber(const boost::json::value& value, std::string_view field, std::int64_t min, std::int64_t max,
+                         std::string_view unit) {
+  std::optional<std::int64_t> number;
+  if (value.is_int64()) {
+    number = value.as_int64();
+  } else if (value.is_uint64()) {
+    number =
+        value.as_uint64() > static_cast<std::uint64_t>(max) ? max + 1 : static_cast<std::int64_t>(value.as_uint64());
+  } else if (value.is_double()) {
+    const double d = value.as_double();
+    if (std::isfinite(d) && d == std::floor(d) && d >= static_cast<double>(min) && d <= static_cast<double>(max)) {
+      number = static_cast<std::int64_t>(d);
+    }
+  }
+  if (!number || *number < min || *number > max) {
+    throw BadRequest{"field '" + std::string(field) + "' must be a whole number of " + std::string(unit) + " between " +
+                     std::to_string(min) + " and " + std::to_string(max) + ", not " + boost::json::serialize(value)};
+  }
+  return *number;
+}
+
+std::string formatProbability(double p) {
+  char buffer[32];
+  auto [ptr, ec] = std::to_chars(buffer, buffer + sizeof buffer, p);
+  return std::string(buffer, ptr);
+}
 
 bool tokenMatches(std::string_view given, std::string_view expected) {
   if (given.size() != expected.size()) return false;
@@ -124,16 +203,60 @@ void AdminServer::serve(std::shared_ptr<Socket> socket) {
   auto& io = m_daemon.runtime().loop().io();
   boost::beast::flat_buffer buffer(64 * 1024);
   while (!m_stopping) {
-    http::request_parser<http::empty_body> parser;
-    parser.header_limit(16 * 1024);
-    parser.body_limit(64 * 1024);
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kMaxHeaderBytes);
+    parser.body_limit(kMaxBodyBytes);
     ErrorCodeT ec;
     {
       OperationDeadline deadline(io, *socket, kRequestTimeout);
       std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
-          [&](auto handler) { http::async_read(*socket, buffer, parser, std::move(handler)); });
+          [&](auto handler) { http::async_read_header(*socket, buffer, parser, std::move(handler)); });
+      if (!ec && !parser.is_done()) {
+        // curl asks before sending a larger body; answer at once rather than make it wait a second.
+        if (auto expect = parser.get().find(http::field::expect);
+            expect != parser.get().end() && boost::beast::iequals(expect->value(), "100-continue")) {
+          static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>([&](auto handler) {
+            boost::asio::async_write(*socket, boost::asio::buffer(kContinue), std::move(handler));
+          });
+        }
+        if (!ec) {
+          std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
+              [&](auto handler) { http::async_read(*socket, buffer, parser, std::move(handler)); });
+        }
+      }
     }
-    if (ec) return;
+    if (ec) {
+      // A request that cannot be read whole gets an answer when there is one to give, and the connection closes.
+      std::string error;
+      http::status status = http::status::bad_request;
+      if (ec == http::error::body_limit) {
+        status = http::status::payload_too_large;
+        error = "the body is larger than " + std::to_string(kMaxBodyBytes / 1024) + " kB";
+      } else if (ec == http::error::header_limit) {
+        status = http::status::request_header_fields_too_large;
+        error = "the request header is larger than " + std::to_string(kMaxHeaderBytes / 1024) + " kB";
+      } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                 ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        error = "malformed HTTP request: " + ec.message();
+      }
+      if (!error.empty()) {
+        http::response<http::string_body> response(status, 11);
+        response.set(http::field::server, "ringlabd");
+        response.set(http::field::content_type, "application/json");
+        response.body() =
+            boost::json::serialize(boost::json::object{{"api_version", kAdminApiVersion}, {"error", error}}) + "\n";
+        response.keep_alive(false);
+        response.prepare_payload();
+        {
+          OperationDeadline deadline(io, *socket, kWriteTimeout);
+          std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
+              [&](auto handler) { http::async_write(*socket, response, std::move(handler)); });
+        }
+        if (!ec) lingerAndClose(*socket);
+      }
+      return;
+    }
     const auto& request = parser.get();
     const std::string target(request.target());
     const std::string_view path = pathOf(target);
@@ -146,18 +269,50 @@ void AdminServer::serve(std::shared_ptr<Socket> socket) {
       response.set(http::field::content_type, "application/json");
       response.body() = boost::json::serialize(body) + "\n";
     };
+    auto error = [&](http::status status, const std::string& message) {
+      json(status, {{"api_version", kAdminApiVersion}, {"error", message}});
+    };
     const std::string& token = m_daemon.config().adminToken;
     std::string given;
     if (auto it = request.find(http::field::authorization); it != request.end()) {
       std::string_view value = it->value();
       if (value.starts_with("Bearer ")) given = std::string(value.substr(7));
     }
+    const Endpoint* endpoint = nullptr;
+    for (const Endpoint& e : kEndpoints) {
+      if (e.path == path) endpoint = &e;
+    }
+    const bool isGet = request.method() == http::verb::get;
+    const bool isPost = request.method() == http::verb::post;
+    std::optional<Duration> pauseAfterReply;
     if (!token.empty() && !tokenMatches(given, token)) {
-      json(http::status::unauthorized, {{"api_version", kAdminApiVersion},
-                                        {"error", "missing or wrong admin token (send Authorization: Bearer ...)"}});
+      error(http::status::unauthorized, "missing or wrong admin token (send Authorization: Bearer ...)");
       response.set(http::field::www_authenticate, "Bearer");
-    } else if (request.method() != http::verb::get) {
-      json(http::status::method_not_allowed, {{"api_version", kAdminApiVersion}, {"error", "only GET is supported"}});
+    } else if (path == "/" && isGet) {
+      boost::json::array endpoints;
+      boost::json::object methods;
+      for (const Endpoint& e : kEndpoints) {
+        endpoints.emplace_back(e.path);
+        boost::json::array verbs;
+        if (e.get) verbs.emplace_back("GET");
+        if (e.post) verbs.emplace_back("POST");
+        methods[e.path] = std::move(verbs);
+      }
+      json(http::status::ok, {{"api_version", kAdminApiVersion},
+                              {"node", m_daemon.config().nodeName},
+                              {"endpoints", std::move(endpoints)},
+                              {"methods", std::move(methods)}});
+    } else if (path == "/") {
+      response.set(http::field::allow, "GET");
+      error(http::status::method_not_allowed,
+            std::string(request.method_string()) + " / is not supported: / allows GET");
+    } else if (!endpoint) {
+      error(http::status::not_found, "no such endpoint: " + std::string(path));
+    } else if (!((isGet && endpoint->get) || (isPost && endpoint->post))) {
+      response.set(http::field::allow, allowedMethods(*endpoint));
+      error(http::status::method_not_allowed, std::string(request.method_string()) + " " + std::string(path) +
+                                                  " is not supported: " + std::string(path) + " allows " +
+                                                  allowedMethods(*endpoint));
     } else if (path == "/metrics") {
       response.result(http::status::ok);
       response.set(http::field::content_type, "text/plain; version=0.0.4");
@@ -168,13 +323,49 @@ void AdminServer::serve(std::shared_ptr<Socket> socket) {
       response.body() = clusterJson();
     } else if (path == "/events") {
       return streamEvents(socket, target, request.version());
-    } else if (path == "/") {
-      json(http::status::ok, {{"api_version", kAdminApiVersion},
-                              {"node", m_daemon.config().nodeName},
-                              {"endpoints", boost::json::array{"/metrics", "/cluster", "/events"}}});
+    } else if (path == "/fault" && isGet) {
+      json(http::status::ok, faultJson());
     } else {
-      json(http::status::not_found,
-           {{"api_version", kAdminApiVersion}, {"error", "no such endpoint: " + std::string(path)}});
+      try {
+        if (path == "/fault") {
+          if (!m_daemon.config().allowFaultInjection) {
+            error(http::status::forbidden, "fault injection is off on " + m_daemon.config().nodeName +
+                                               ": start ringlabd with --allow-fault-injection");
+          } else {
+            pauseAfterReply = postFault(request.body());
+            if (pauseAfterReply) {
+              const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*pauseAfterReply).count();
+              const std::int64_t untilMs = m_daemon.runtime().wallClockMicros() / 1000 + ms;
+              json(http::status::accepted, {{"api_version", kAdminApiVersion},
+                                            {"node", m_daemon.config().nodeName},
+                                            {"action", "pause"},
+                                            {"duration_ms", ms},
+                                            {"until_ms", untilMs}});
+            } else {
+              json(http::status::ok, faultJson());
+            }
+          }
+        } else if (path == "/decommission") {
+          const boost::json::object body = parseObject(request.body(), true, "{}");
+          if (!body.empty())
+            throw BadRequest{"field '" + std::string(body.begin()->key()) +
+                             "' is not understood: POST /decommission takes no fields"};
+          if (Status s = m_daemon.decommission(); !s.isOk()) {
+            error(http::status::conflict, s.message());
+          } else {
+            json(http::status::accepted,
+                 {{"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}, {"status", "leaving"}});
+          }
+        } else if (path == "/members") {
+          const std::string peer = postMembers(request.body());
+          json(http::status::accepted, {{"api_version", kAdminApiVersion},
+                                        {"node", m_daemon.config().nodeName},
+                                        {"peer", peer},
+                                        {"status", "connecting"}});
+        }
+      } catch (const BadRequest& bad) {
+        error(http::status::bad_request, bad.message);
+      }
     }
     response.prepare_payload();
     {
@@ -182,8 +373,212 @@ void AdminServer::serve(std::shared_ptr<Socket> socket) {
       std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
           [&](auto handler) { http::async_write(*socket, response, std::move(handler)); });
     }
+    // The answer is on its way (in the kernel's buffer) before the node stops moving.
+    if (pauseAfterReply) m_daemon.pause(*pauseAfterReply);
     if (ec || !response.keep_alive()) return;
   }
+}
+
+void AdminServer::lingerAndClose(Socket& socket) {
+  // The client may still be sending (a body over the limit): closing with unread bytes would reset the connection
+  // and could destroy the answer before the client reads it. Stop sending, take what comes for a moment, then close.
+  ErrorCodeT ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 16 * 1024> sink;
+  OperationDeadline linger(m_daemon.runtime().loop().io(), socket, std::chrono::seconds(1));
+  for (std::size_t drained = 0; drained < (std::size_t{4} << 20);) {
+    auto [rec, n] = awaitHandler<ErrorCodeT, std::size_t>(
+        [&](auto handler) { socket.async_read_some(boost::asio::buffer(sink), std::move(handler)); });
+    if (rec) break;
+    drained += n;
+  }
+  socket.close(ec);
+}
+
+std::optional<Duration> AdminServer::postFault(const std::string& text) {
+  static constexpr std::string_view kExample = R"({"action":"drop","peers":["n2"],"probability":1.0})";
+  const boost::json::object body = parseObject(text, false, kExample);
+  const auto* actionValue = body.if_contains("action");
+  if (!actionValue) throw BadRequest{"field 'action' is missing (one of drop, delay, pause, heal)"};
+  if (!actionValue->is_string()) {
+    throw BadRequest{"field 'action' must be a string: one of drop, delay, pause, heal"};
+  }
+  const std::string action(actionValue->as_string());
+  std::vector<std::string_view> fields;  // the fields the action takes
+  if (action == "drop") {
+    fields = {"action", "peers", "probability"};
+  } else if (action == "delay") {
+    fields = {"action", "peers", "delay_ms"};
+  } else if (action == "pause") {
+    fields = {"action", "duration_ms"};
+  } else if (action == "heal") {
+    fields = {"action"};
+  } else {
+    throw BadRequest{"field 'action': '" + action + "' is not one of drop, delay, pause, heal"};
+  }
+  for (const auto& [key, value] : body) {
+    if (std::find(fields.begin(), fields.end(), std::string_view(key)) != fields.end()) continue;
+    std::string takes;
+    for (std::size_t i = 1; i < fields.size(); ++i) takes += (takes.empty() ? "" : ", ") + std::string(fields[i]);
+    throw BadRequest{"field '" + std::string(key) + "' is not used by action '" + action + "' (it takes " +
+                     (takes.empty() ? std::string("no other field") : takes) + ")"};
+  }
+
+  if (action == "pause") {
+    const auto* duration = body.if_contains("duration_ms");
+    if (!duration) throw BadRequest{"field 'duration_ms' is missing (1 to 60000 milliseconds)"};
+    return std::chrono::milliseconds(wholeNumber(*duration, "duration_ms", 1, kMaxPauseMs, "milliseconds"));
+  }
+  PeerTransport& transport = m_daemon.transport();
+  if (action == "heal") {
+    m_daemon.setFaultRules({}, "heal: every drop and delay rule cleared");
+    return std::nullopt;
+  }
+
+  // The peers named, or every peer (kNoNode).
+  const NodeId self = m_daemon.nodeId();
+  std::set<NodeId> known;
+  for (NodeId member : m_daemon.node().membership().members()) known.insert(member);
+  for (const MemberAddress& address : m_daemon.addressBook()) known.insert(address.node);
+  known.erase(self);
+  std::vector<NodeId> peers;
+  std::string peerNames;
+  if (const auto* list = body.if_contains("peers"); list && !list->is_null()) {
+    if (!list->is_array()) throw BadRequest{"field 'peers' must be an array of node names such as [\"n2\"]"};
+    const auto& array = list->as_array();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      const std::string field = "peers[" + std::to_string(i) + "]";
+      if (!array[i].is_string()) throw BadRequest{"field '" + field + "' must be a node name such as \"n2\""};
+      const std::string name(array[i].as_string());
+      const NodeId peer = parseNodeName(name);
+      if (peer == kNoNode) throw BadRequest{"field '" + field + "': '" + name + "' is not a node name (n1, n2, ...)"};
+      if (peer == self) throw BadRequest{"field '" + field + "': " + name + " is this node"};
+      if (!known.count(peer)) {
+        std::string names;
+        for (NodeId k : known) names += (names.empty() ? "" : ", ") + nodeName(k);
+        throw BadRequest{"field '" + field + "': " + name + " is not a known peer of " + m_daemon.config().nodeName +
+                         " (known: " + (names.empty() ? std::string("none") : names) + ")"};
+      }
+      if (std::find(peers.begin(), peers.end(), peer) == peers.end()) {
+        peers.push_back(peer);
+        peerNames += (peerNames.empty() ? "" : ",") + name;
+      }
+    }
+  }
+  if (peers.empty()) peerNames = "every peer";
+
+  PeerFaultRules rules = transport.faultRules();
+  std::string description;
+  if (action == "drop") {
+    double probability = 1.0;
+    if (const auto* p = body.if_contains("probability")) {
+      if (!p->is_number() || p->to_number<double>() < 0 || p->to_number<double>() > 1 ||
+          !std::isfinite(p->to_number<double>())) {
+        throw BadRequest{"field 'probability' must be a number between 0 and 1, not " + boost::json::serialize(*p)};
+      }
+      probability = p->to_number<double>();
+    }
+    if (peers.empty()) {
+      rules.drop.clear();
+      if (probability > 0) rules.drop[kNoNode] = probability;
+    } else {
+      for (NodeId peer : peers) {
+        if (probability > 0) {
+          rules.drop[peer] = probability;
+        } else {
+          rules.drop.erase(peer);
+        }
+      }
+    }
+    description = probability > 0
+                      ? "drop messages to " + peerNames + " with probability " + formatProbability(probability)
+                      : "stop dropping messages to " + peerNames;
+  } else {
+    const auto* d = body.if_contains("delay_ms");
+    if (!d) throw BadRequest{"field 'delay_ms' is missing (0 to 10000 milliseconds)"};
+    const std::int64_t ms = wholeNumber(*d, "delay_ms", 0, kMaxDelayMs, "milliseconds");
+    const Duration delay = std::chrono::milliseconds(ms);
+    if (peers.empty()) {
+      rules.delay.clear();
+      if (ms > 0) rules.delay[kNoNode] = delay;
+    } else {
+      for (NodeId peer : peers) {
+        if (ms > 0) {
+          rules.delay[peer] = delay;
+        } else {
+          rules.delay.erase(peer);
+        }
+      }
+    }
+    description = ms > 0 ? "delay messages to " + peerNames + " by " + std::to_string(ms) + " ms"
+                         : "stop delaying messages to " + peerNames;
+  }
+  m_daemon.setFaultRules(std::move(rules), description);
+  return std::nullopt;
+}
+
+std::string AdminServer::postMembers(const std::string& text) {
+  const boost::json::object body = parseObject(text, false, R"({"peer":"127.0.0.1:7380"})");
+  for (const auto& [key, value] : body) {
+    if (key != "peer") {
+      throw BadRequest{"field '" + std::string(key) + "' is not understood (POST /members takes peer)"};
+    }
+  }
+  const auto* peer = body.if_contains("peer");
+  if (!peer) throw BadRequest{"field 'peer' is missing: the host:port of another node's peer port"};
+  if (!peer->is_string()) throw BadRequest{"field 'peer' must be a string host:port, such as \"127.0.0.1:7380\""};
+  const std::string given(peer->as_string());
+  auto parsed = parseHostPort(given);
+  if (!parsed) throw BadRequest{"field 'peer': " + parsed.status().message()};
+  if (parsed->host.empty() || parsed->host.size() > 253 ||
+      parsed->host.find_first_of(" \t\r\n/?#@") != std::string::npos) {
+    throw BadRequest{"field 'peer': '" + parsed->host + "' is not a host name or address"};
+  }
+  const DaemonConfig& config = m_daemon.config();
+  if (parsed->port == config.peerPort) {
+    bool own = parsed->host == config.advertiseHost || parsed->host == config.bindHost;
+    ErrorCodeT ec, bindEc;
+    const auto address = boost::asio::ip::make_address(parsed->host, ec);
+    const auto bound = boost::asio::ip::make_address(config.bindHost, bindEc);
+    const bool listensOnLoopback = !bindEc && (bound.is_loopback() || bound.is_unspecified());
+    if (listensOnLoopback && (parsed->host == "localhost" || (!ec && address.is_loopback()))) own = true;
+    if (own) throw BadRequest{"field 'peer': " + given + " is this node's own peer port"};
+  }
+  spdlog::info("admin: joining through {}", parsed->toString());
+  m_daemon.transport().dial(*parsed);
+  return parsed->toString();
+}
+
+boost::json::array AdminServer::faultRulesJson() {
+  const PeerFaultRules& rules = m_daemon.transport().faultRules();
+  boost::json::array out;
+  auto peer = [](NodeId node) { return node == kNoNode ? std::string("*") : nodeName(node); };
+  // Every peer ("*") first, then by peer; drops before delays.
+  auto ordered = [](const auto& map) {
+    std::vector<NodeId> keys;
+    if (map.count(kNoNode)) keys.push_back(kNoNode);
+    for (const auto& [node, value] : map) {
+      if (node != kNoNode) keys.push_back(node);
+    }
+    return keys;
+  };
+  for (NodeId node : ordered(rules.drop)) {
+    out.push_back(boost::json::object{{"action", "drop"}, {"peer", peer(node)}, {"probability", rules.drop.at(node)}});
+  }
+  for (NodeId node : ordered(rules.delay)) {
+    out.push_back(boost::json::object{
+        {"action", "delay"},
+        {"peer", peer(node)},
+        {"delay_ms", std::chrono::duration_cast<std::chrono::milliseconds>(rules.delay.at(node)).count()}});
+  }
+  return out;
+}
+
+boost::json::object AdminServer::faultJson() {
+  return {{"api_version", kAdminApiVersion},
+          {"node", m_daemon.config().nodeName},
+          {"allowed", m_daemon.config().allowFaultInjection},
+          {"rules", faultRulesJson()}};
 }
 
 void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string& target, unsigned httpVersion) {
@@ -407,8 +802,19 @@ std::string AdminServer::metricsText() {
            "kind=\"" + std::string(messageKindName(static_cast<MessageKind>(k))) + "\"",
            static_cast<double>(peers.receivedByKind[k]));
   }
-  help("ringlab_messages_dropped_total", "counter", "Peer messages not sent (peer unreachable or queue full).");
+  help("ringlab_messages_dropped_total", "counter",
+       "Peer messages not sent (peer unreachable, queue full, or an injected drop).");
   sample("ringlab_messages_dropped_total", "", static_cast<double>(peers.dropped));
+  help("ringlab_fault_messages_total", "counter",
+       "Peer messages dropped or delayed by injected faults (POST /fault), by action and peer.");
+  for (const auto& [peer, count] : peers.faultDropped) {
+    sample("ringlab_fault_messages_total", "action=\"drop\",peer=\"" + nodeName(peer) + "\"",
+           static_cast<double>(count));
+  }
+  for (const auto& [peer, count] : peers.faultDelayed) {
+    sample("ringlab_fault_messages_total", "action=\"delay\",peer=\"" + nodeName(peer) + "\"",
+           static_cast<double>(count));
+  }
   help("ringlab_peer_bytes_total", "counter", "Peer protocol bytes, by direction.");
   sample("ringlab_peer_bytes_total", "direction=\"sent\"", static_cast<double>(peers.bytesSent));
   sample("ringlab_peer_bytes_total", "direction=\"received\"", static_cast<double>(peers.bytesReceived));
@@ -501,6 +907,14 @@ std::string AdminServer::clusterJson() {
     members.push_back(std::move(m));
   }
   root["members"] = std::move(members);
+  root["faults"] = faultRulesJson();
+  if (const DecommissionProgress& d = m_daemon.decommissionProgress(); d.started) {
+    root["decommission"] = {{"ranges_total", d.rangesTotal},
+                            {"ranges_done", d.rangesDone},
+                            {"ranges_failed", d.rangesFailed},
+                            {"records", d.records},
+                            {"finished", d.finished}};
+  }
   return boost::json::serialize(root) + "\n";
 }
 

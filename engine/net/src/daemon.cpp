@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 #include <set>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/address.hpp>
@@ -158,6 +159,19 @@ Status Daemon::open() {
   nodeConfig.id = m_nodeId;
   nodeConfig.quorum = m_config.quorum;
   nodeConfig.requestTimeout = m_config.requestTimeout;
+  if (m_config.gossipInterval < std::chrono::milliseconds(10)) {
+    return Status(ErrorCode::kInvalidArgument, "--gossip-interval-ms must be at least 10");
+  }
+  {
+    // The detector's defaults suit a 1s round; keep the same proportions for any other.
+    MechanismConfig& mechanisms = nodeConfig.mechanisms;
+    const Duration round = m_config.gossipInterval;
+    mechanisms.gossipInterval = round;
+    mechanisms.detector.minStdDev = round / 2;
+    mechanisms.detector.acceptablePause = round;
+    mechanisms.detector.firstHeartbeatEstimate = round;
+    mechanisms.detectorInterval = std::min<Duration>(std::chrono::milliseconds(250), round / 4);
+  }
   m_node = std::make_unique<Node>(nodeConfig, *m_runtime, *m_storage, ringFor({m_nodeId}));
 
   PeerTransportConfig peerConfig;
@@ -222,7 +236,9 @@ void Daemon::refreshRing() {
   std::vector<NodeId> members;
   for (NodeId member : m_node->membership().members()) {
     const auto info = m_node->membership().member(member);
-    if (member == m_nodeId || (info && info->status != MemberStatus::kLeft)) members.push_back(member);
+    // Members heard of only by name count (status normal until gossip says otherwise); this node too, until it
+    // has left.
+    if (info && info->status != MemberStatus::kLeft) members.push_back(member);
   }
   if (members == m_node->ring().nodes()) return;
   m_node->setRing(ringFor(members));
@@ -233,6 +249,94 @@ void Daemon::refreshRing() {
   auto& bus = m_runtime->events();
   if (bus.wants(EventType::kClusterChanged)) {
     bus.publish(ClusterChanged{m_runtime->now(), "ring members " + names});
+  }
+}
+
+MemberStatus Daemon::memberStatus() const {
+  const auto self = m_node->membership().member(m_nodeId);
+  return self ? self->status : MemberStatus::kNormal;
+}
+
+Status Daemon::decommission() {
+  const std::string self = m_config.nodeName;
+  if (m_stopping) return Status(ErrorCode::kInvalidArgument, self + " is shutting down");
+  const MemberStatus status = memberStatus();
+  if (status == MemberStatus::kLeaving)
+    return Status(ErrorCode::kInvalidArgument, self + " is already leaving the ring");
+  if (status == MemberStatus::kLeft) return Status(ErrorCode::kInvalidArgument, self + " has already left the ring");
+  const Ring& before = m_node->ring();
+  if (!before.contains(m_nodeId)) return Status(ErrorCode::kInvalidArgument, self + " is not in its ring");
+  const std::size_t members = before.nodes().size();
+  if (members <= m_config.quorum.n) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "decommissioning " + self + " would leave " + std::to_string(members - 1) +
+                      (members == 2 ? " member" : " members") +
+                      " in the ring, fewer than N = " + std::to_string(m_config.quorum.n) + " (add a node first)");
+  }
+  const Ring after = before.withoutNode(m_nodeId);
+  std::vector<Node::HandOffTask> tasks;
+  for (const RangeTransfer& transfer : Ring::diff(before, after, m_config.quorum.n)) {
+    if (transfer.from == m_nodeId && transfer.to != m_nodeId) tasks.push_back({transfer.range, transfer.to});
+  }
+  m_node->setMemberStatus(MemberStatus::kLeaving);
+  m_decommission = DecommissionProgress{};
+  m_decommission.started = true;
+  m_decommission.rangesTotal = tasks.size();
+  spdlog::warn("decommissioning: handing {} ranges to the remaining members, then leaving the ring", tasks.size());
+  auto& bus = m_runtime->events();
+  if (bus.wants(EventType::kNodeStateChanged)) {
+    bus.publish(NodeStateChanged{m_runtime->now(), m_nodeId, NodeState::kLeaving, "decommissioning (admin request)"});
+  }
+  m_runtime->spawn(FiberRole::kSystem, "decommission", [this, tasks = std::move(tasks)] {
+    // Progress, for /cluster, as the hand-off reports each range.
+    struct Progress {
+      EventBus& bus;
+      EventBus::SubscriptionId id;
+      ~Progress() { bus.unsubscribe(id); }
+    } progress{m_runtime->events(),
+               m_runtime->events().subscribe(maskOf(EventType::kRangeStreamed), [this](const Event& event) {
+                 const auto& streamed = std::get<RangeStreamed>(event);
+                 if (streamed.source != m_nodeId && streamed.source != kNoNode) return;
+                 (streamed.source == kNoNode ? m_decommission.rangesFailed : m_decommission.rangesDone)++;
+                 m_decommission.records += streamed.records;
+               })};
+    const Node::StreamOutcome outcome = m_node->handOff(tasks);
+    m_decommission.finished = true;
+    m_node->setMemberStatus(MemberStatus::kLeft);
+    spdlog::warn("left the ring: {} records handed off in {} ranges ({} ranges not acknowledged)", outcome.records,
+                 outcome.rangesDone, outcome.rangesFailed);
+    auto& events = m_runtime->events();
+    if (events.wants(EventType::kClusterChanged)) {
+      events.publish(ClusterChanged{m_runtime->now(), m_config.nodeName + " left: " + std::to_string(outcome.records) +
+                                                          " records handed off in " +
+                                                          std::to_string(outcome.rangesDone) + " ranges"});
+    }
+    refreshRing();
+  });
+  return Status::ok();
+}
+
+void Daemon::pause(Duration duration) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+  spdlog::warn("pausing for {} ms (admin request): nothing is served meanwhile", ms);
+  auto& bus = m_runtime->events();
+  if (bus.wants(EventType::kNodeStateChanged)) {
+    bus.publish(NodeStateChanged{m_runtime->now(), m_nodeId, NodeState::kDown,
+                                 "paused for " + std::to_string(ms) + " ms (admin request)"});
+  }
+  std::this_thread::sleep_for(duration);
+  spdlog::warn("resumed after a pause of {} ms", ms);
+  if (bus.wants(EventType::kNodeStateChanged)) {
+    bus.publish(NodeStateChanged{m_runtime->now(), m_nodeId, NodeState::kUp, "resumed after a pause"});
+  }
+}
+
+void Daemon::setFaultRules(PeerFaultRules rules, const std::string& description) {
+  m_transport->setFaultRules(std::move(rules));
+  spdlog::warn("fault injection: {}", description);
+  auto& bus = m_runtime->events();
+  if (bus.wants(EventType::kClusterChanged)) {
+    bus.publish(ClusterChanged{m_runtime->now(), "fault injection on " + m_config.nodeName + ": " + description});
   }
 }
 

@@ -87,6 +87,18 @@ Result<HostPort> parseHostPort(std::string_view text) {
   return HostPort{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
+double PeerFaultRules::dropFor(NodeId peer) const {
+  if (auto it = drop.find(peer); it != drop.end()) return it->second;
+  if (auto it = drop.find(kNoNode); it != drop.end()) return it->second;
+  return 0;
+}
+
+Duration PeerFaultRules::delayFor(NodeId peer) const {
+  if (auto it = delay.find(peer); it != delay.end()) return it->second;
+  if (auto it = delay.find(kNoNode); it != delay.end()) return it->second;
+  return Duration{0};
+}
+
 struct PeerTransport::Link {
   NodeId node = kNoNode;
   std::deque<Outgoing> queue;
@@ -94,6 +106,7 @@ struct PeerTransport::Link {
   boost::fibers::condition_variable wake;
   std::shared_ptr<Socket> socket;
   std::shared_ptr<boost::asio::steady_timer> backoffTimer;
+  std::shared_ptr<boost::asio::steady_timer> delayTimer;  // waiting for the front message's due time
   bool failing = false;
 };
 
@@ -151,6 +164,7 @@ void PeerTransport::stop() {
   for (auto& [node, link] : m_links) {
     if (link->socket) link->socket->close(ec);
     if (link->backoffTimer) link->backoffTimer->cancel();
+    if (link->delayTimer) link->delayTimer->cancel();
     link->wake.notify_all();
   }
   for (auto& weak : m_inbound) {
@@ -231,13 +245,24 @@ void PeerTransport::send(Message message) {
     drop(message, DropReason::kNodeDown);
     return;
   }
+  Duration delay{0};
+  if (!m_faults.empty()) {
+    const double p = m_faults.dropFor(message.to);
+    if (p > 0 && (p >= 1 || m_rt.rng().uniform01() < p)) {
+      m_stats.faultDropped[message.to]++;
+      drop(message, DropReason::kInjected);
+      return;
+    }
+    delay = m_faults.delayFor(message.to);
+  }
   auto link = linkFor(message.to);
   if (link->failing || link->queue.size() >= m_config.maxQueuedFrames) {
     reportUnreachable(message.to, kind, message.requestId);
     drop(message, DropReason::kNodeDown);
     return;
   }
-  Outgoing out{encodeMessage(message), kind, message.requestId};
+  if (delay > Duration{0}) m_stats.faultDelayed[message.to]++;
+  Outgoing out{encodeMessage(message), kind, message.requestId, m_rt.now() + delay};
   m_stats.sentByKind[static_cast<std::size_t>(kind)]++;
   auto& bus = m_rt.events();
   if (bus.wants(EventType::kMessageSent)) {
@@ -298,9 +323,19 @@ void PeerTransport::runLink(std::shared_ptr<Link> link) {
       link->socket = std::move(*connected);
       continue;
     }
+    if (!link->queue.empty() && link->queue.front().due > m_rt.now()) {
+      // Held back by an injected delay. Later messages wait behind it, so order is kept.
+      link->delayTimer = std::make_shared<boost::asio::steady_timer>(io);
+      link->delayTimer->expires_after(link->queue.front().due - m_rt.now());
+      awaitHandler<ErrorCodeT>([&](auto handler) { link->delayTimer->async_wait(std::move(handler)); });
+      link->delayTimer.reset();
+      continue;
+    }
     std::vector<Outgoing> batch;
     std::size_t bytes = 0;
-    while (!link->queue.empty() && batch.size() < kMaxBatchFrames && bytes < kMaxBatchBytes) {
+    const TimePoint now = m_rt.now();
+    while (!link->queue.empty() && batch.size() < kMaxBatchFrames && bytes < kMaxBatchBytes &&
+           link->queue.front().due <= now) {
       bytes += link->queue.front().frame.size();
       batch.push_back(std::move(link->queue.front()));
       link->queue.pop_front();
@@ -387,6 +422,11 @@ Result<std::shared_ptr<PeerTransport::Socket>> PeerTransport::connectAndHandshak
     if (!m_addresses.count(address.node)) learn(address);
   }
   return socket;
+}
+
+void PeerTransport::dial(HostPort address) {
+  if (m_stopping) return;
+  spawnFiber("dial " + address.toString(), [this, address] { dialSeed(address); });
 }
 
 void PeerTransport::dialSeed(HostPort seed) {

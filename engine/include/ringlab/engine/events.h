@@ -42,6 +42,7 @@ enum class DropReason : std::uint8_t {
   kLoss,       // random loss on the link
   kPartition,  // the link is cut
   kNodeDown,   // the destination (or the sender) is not running
+  kInjected,   // a real node's fault-injection rule dropped it (ringlabd's POST /fault)
 };
 std::string_view dropReasonName(DropReason reason);
 

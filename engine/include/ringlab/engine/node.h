@@ -169,8 +169,20 @@ class Node {
   };
   // Fiber only. Fetches every task's range in batches and applies the records. Blocks until done.
   StreamOutcome streamIn(const std::vector<StreamTask>& tasks);
-  // Records `peer` as a member heard of but not heard from yet (a seed), so that gossip reaches it. Real nodes call this
-  // when they learn a peer's address; the simulation gives every node the ring instead. Call after start().
+  // The other direction, for a node that leaves on its own (a real node has no one to tell the receivers to pull): a
+  // range this node holds, and the node that takes it over.
+  struct HandOffTask {
+    TokenRange range;
+    NodeId to = kNoNode;
+  };
+  // Fiber only. Sends every record this node holds in each task's range to the task's receiver, in batches, as hint
+  // replays (which the receiver applies and acknowledges), and blocks until every batch is acknowledged. A range
+  // whose receiver does not acknowledge a batch within 4 request timeouts, or refuses a record, counts as failed
+  // (anti-entropy among the remaining replicas fills it in). Publishes a RangeStreamed event per range, with the
+  // receiver as node and this node as source. Returns early, with the rest not counted, when the node stops.
+  StreamOutcome handOff(const std::vector<HandOffTask>& tasks);
+  // Records `peer` as a member heard of but not heard from yet (a seed), so that gossip reaches it. Real nodes call
+  // this when they learn a peer's address; the simulation gives every node the ring instead. Call after start().
   void addPeer(NodeId peer) {
     if (peer != m_config.id) m_membership.addSeed(peer);
   }
@@ -242,6 +254,14 @@ class Node {
     boost::fibers::condition_variable changed;
   };
   std::map<std::uint64_t, std::shared_ptr<StreamWait>> m_streams;  // by request id
+  struct HandOffWait {
+    std::size_t outstanding = 0;  // records sent and not acknowledged yet
+    bool refused = false;         // the receiver answered a record with an error
+    bool timedOut = false;
+    boost::fibers::mutex mutex;
+    boost::fibers::condition_variable changed;
+  };
+  std::map<std::uint64_t, std::shared_ptr<HandOffWait>> m_handOffs;  // by request id of each record sent
 
   std::deque<Message> m_inbox;  // replica requests waiting for a replica fiber
   boost::fibers::mutex m_inboxMutex;

@@ -52,6 +52,19 @@ struct DaemonConfig {
   Duration clientIdleTimeout{0};       // 0: clients may stay idle forever (Redis's default)
   std::size_t eventsPerSecond = 2000;  // default sampling rate of /events
   std::size_t replicaFibers = 4;
+  // Gossip round period. The failure detector scales with it (its tolerated spread is half a round, its tolerated
+  // pause one round), so a shorter period also detects failures sooner.
+  Duration gossipInterval = std::chrono::seconds(1);
+};
+
+// Progress of this node's decommission (POST /decommission): the ranges it hands to their new owners.
+struct DecommissionProgress {
+  bool started = false;
+  bool finished = false;  // every range handed off (or given up on); the node has left
+  std::size_t rangesTotal = 0;
+  std::size_t rangesDone = 0;
+  std::size_t rangesFailed = 0;  // the receiver did not acknowledge; anti-entropy among the others fills them in
+  std::uint64_t records = 0;
 };
 
 // Latency histogram with fixed bucket bounds (seconds), Prometheus style.
@@ -104,6 +117,21 @@ class Daemon {
   std::uint64_t ringVersion() const { return m_ringVersion; }
   std::uint64_t residentBytes() const;
 
+  // Admin actions (loop thread only).
+  // This node's own membership status (normal, leaving, left).
+  MemberStatus memberStatus() const;
+  // Starts leaving the ring: status leaving (gossiped), then every range this node holds goes to the node that takes
+  // it over, then status left and this node drops out of its own ring (it keeps running, serving clients as a
+  // coordinator, until stopped). kInvalidArgument, with the reason, when the node is already leaving or gone, or the
+  // ring would keep fewer than N members. A restart cancels a decommission in progress (the node comes back normal).
+  Status decommission();
+  const DecommissionProgress& decommissionProgress() const { return m_decommission; }
+  // Blocks the loop thread for `duration`, as a stopped process or a long garbage-collection pause would: nothing
+  // this node serves moves meanwhile (the kernel still accepts connections and buffers bytes).
+  void pause(Duration duration);
+  // Injected faults on outgoing peer messages; `description` says what changed (logged and published).
+  void setFaultRules(PeerFaultRules rules, const std::string& description);
+
  private:
   void acceptClients();
   void serveClient(std::shared_ptr<boost::asio::ip::tcp::socket> socket, std::uint64_t id);
@@ -133,6 +161,7 @@ class Daemon {
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> m_clients;
   std::map<Key, std::shared_ptr<boost::fibers::mutex>> m_incrLocks;
   DaemonMetrics m_metrics;
+  DecommissionProgress m_decommission;
   std::size_t m_serviceFibers = 0;
   bool m_stopping = false;
 };

@@ -9,8 +9,13 @@
 // messages are dropped. A reader fiber per inbound connection checks every frame against the size limits and the
 // codec; a frame that fails closes that connection only.
 //
-// Peers are learned from the seeds (dialled until they answer), from every handshake (both sides send the address
-// book they know), and from the node's own membership view.
+// Peers are learned from the seeds (dialled until they answer), from addresses dialled later (dial()), from every
+// handshake (both sides send the address book they know), and from the node's own membership view.
+//
+// Injected faults (the admin endpoint's POST /fault, only with --allow-fault-injection): outgoing messages to a peer
+// can be dropped with a probability (reported as dropped with reason "injected", and never to the node as
+// unreachable: a cut link says nothing) or held back for a delay before they are written; per peer, messages keep
+// their order.
 //
 // Threading: loop thread only; callbacks run on it (onMessage from a reader fiber, onUnreachable from a posted
 // handler, outside fibers).
@@ -56,6 +61,16 @@ struct PeerTransportConfig {
   std::size_t maxQueuedFrames = 100000;             // per peer; beyond it messages are dropped
 };
 
+// The injected faults on outgoing messages. A rule keyed kNoNode applies to every peer without a rule of its own.
+struct PeerFaultRules {
+  std::map<NodeId, double> drop;     // probability in (0, 1]
+  std::map<NodeId, Duration> delay;  // > 0
+  bool empty() const { return drop.empty() && delay.empty(); }
+  // The rule that applies to `peer`: 0 when none.
+  double dropFor(NodeId peer) const;
+  Duration delayFor(NodeId peer) const;
+};
+
 struct PeerTransportStats {
   std::array<std::uint64_t, kMessageKindCount> sentByKind{};
   std::array<std::uint64_t, kMessageKindCount> receivedByKind{};
@@ -66,6 +81,8 @@ struct PeerTransportStats {
   std::uint64_t framesRejected = 0;     // inbound frames that failed the codec (their connection was closed)
   std::uint64_t connectionsAccepted = 0;
   std::uint64_t connectFailures = 0;
+  std::map<NodeId, std::uint64_t> faultDropped;  // by peer: messages dropped by an injected rule (also in `dropped`)
+  std::map<NodeId, std::uint64_t> faultDelayed;  // by peer: messages held back by an injected rule
 };
 
 class PeerTransport final : public MessageTransport {
@@ -88,6 +105,14 @@ class PeerTransport final : public MessageTransport {
 
   void send(Message message) override;
 
+  // Connects to another node's peer port and keeps trying, with backoff, until it answers (as for a seed); what the
+  // handshake brings is learned as from a seed. An address that turns out to be this node is given up quietly.
+  void dial(HostPort address);
+
+  // Replaces the injected fault rules; messages already held back keep their time.
+  void setFaultRules(PeerFaultRules rules) { m_faults = std::move(rules); }
+  const PeerFaultRules& faultRules() const { return m_faults; }
+
   // Every member address known, own included, by node.
   std::vector<MemberAddress> addressBook() const;
   // Records an address learned elsewhere; returns true when it was new.
@@ -103,6 +128,7 @@ class PeerTransport final : public MessageTransport {
     std::vector<std::uint8_t> frame;
     MessageKind kind{};
     std::uint64_t requestId = 0;
+    TimePoint due;  // not written before (an injected delay)
   };
   using Socket = boost::asio::ip::tcp::socket;
 
@@ -126,6 +152,7 @@ class PeerTransport final : public MessageTransport {
   std::map<NodeId, std::shared_ptr<Link>> m_links;
   std::vector<std::weak_ptr<Socket>> m_inbound;
   PeerTransportStats m_stats;
+  PeerFaultRules m_faults;
   std::uint64_t m_nextMessageId = 0;
   std::size_t m_fibers = 0;
   bool m_stopping = false;
