@@ -2,16 +2,17 @@
 # Starts a local RingLab cluster of K ringlabd nodes on loopback for demos, prints how to reach it, and stops every
 # node on Ctrl-C (or when the script is killed).
 #
-#   scripts/local-cluster.sh [-k K] [--n N --r R --w W] [--memory] [--dir DIR] [--client-port P] [--bin PATH]
+#   scripts/local-cluster.sh [-k K] [--n N --r R --w W] [--memory] [--faults] [--dir DIR] [--client-port P] [--bin PATH]
 #
 # Node i (1..K) listens for clients on P+i-1 (default 6380), for peers on P+1000+i-1 and for admin requests on
 # P+2000+i-1; all nodes seed from n1. Data lives in DIR/n<i> (default: a new temporary directory), logs in
-# DIR/n<i>.log. Without --bin, the newest of build/{release,headless,dev}/app/ringlabd is used.
+# DIR/n<i>.log. Without --bin, the newest of build/{release,headless,dev}/app/ringlabd is used. --faults starts the
+# nodes with --allow-fault-injection, so that the desktop app (ringlab --connect 127.0.0.1:P+2000) can break them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-k=3 n=3 r=2 w=2 storage=rocksdb dir="" base=6380 bin=""
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+k=3 n=3 r=2 w=2 storage=rocksdb dir="" base=6380 bin="" faults=()
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     -k) k="$2"; shift 2 ;;
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
     --r) r="$2"; shift 2 ;;
     --w) w="$2"; shift 2 ;;
     --memory) storage=memory; shift ;;
+    --faults) faults=(--allow-fault-injection); shift ;;
     --dir) dir="$2"; shift 2 ;;
     --client-port) base="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
@@ -50,7 +52,7 @@ seed="127.0.0.1:$((base + 1000))"
 for i in $(seq 1 "$k"); do
   RINGLAB_CLUSTER_SECRET="$secret" "$bin" --node-id "n$i" --cluster local \
     --client-port $((base + i - 1)) --peer-port $((base + 1000 + i - 1)) --admin-port $((base + 2000 + i - 1)) \
-    --seeds "$seed" --storage "$storage" --data-dir "$dir/n$i" --n "$n" --r "$r" --w "$w" \
+    --seeds "$seed" --storage "$storage" --data-dir "$dir/n$i" --n "$n" --r "$r" --w "$w" ${faults[@]+"${faults[@]}"} \
     >>"$dir/n$i.log" 2>&1 &
   pids+=($!)
 done

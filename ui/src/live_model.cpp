@@ -80,7 +80,7 @@ std::optional<Operation> parseOperation(std::string_view s) { return byName<Oper
 std::optional<FiberRole> parseRole(std::string_view s) { return byName<FiberRole, kFiberRoleCount>(s, fiberRoleName); }
 std::optional<FiberState> parseFiberState(std::string_view s) { return byName<FiberState, 3>(s, fiberStateName); }
 std::optional<WaitKind> parseWaitKind(std::string_view s) { return byName<WaitKind, kWaitKindCount>(s, waitKindName); }
-std::optional<DropReason> parseDropReason(std::string_view s) { return byName<DropReason, 3>(s, dropReasonName); }
+std::optional<DropReason> parseDropReason(std::string_view s) { return byName<DropReason, 4>(s, dropReasonName); }
 std::optional<ErrorCode> parseErrorCode(std::string_view s) {
   return byName<ErrorCode, static_cast<std::size_t>(ErrorCode::kInternal) + 1>(s, errorCodeName);
 }
