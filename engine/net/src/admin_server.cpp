@@ -53,34 +53,33 @@ std::string allowedMethods(const Endpoint& endpoint) {
   return endpoint.get ? "GET" : "POST";
 }
 
-// A request body that failed validation: the message names the field.
-struct BadRequest {
-  std::string message;
-};
+// A request body that failed validation; the message names the field. Errors are values here, not exceptions: an
+// exception caught inside a fiber that goes on running leaves AddressSanitizer's stale redzones on its stack.
+Status badRequest(std::string message) { return Status(ErrorCode::kInvalidArgument, std::move(message)); }
 
 // The body as a JSON object. An empty body is an empty object when `emptyIsObject`.
-boost::json::object parseObject(std::string_view body, bool emptyIsObject, std::string_view example) {
+Result<boost::json::object> parseObject(std::string_view body, bool emptyIsObject, std::string_view example) {
   const auto blank = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
   if (blank) {
-    if (emptyIsObject) return {};
-    throw BadRequest{"the body is empty; expected a JSON object such as " + std::string(example)};
+    if (emptyIsObject) return boost::json::object{};
+    return badRequest("the body is empty; expected a JSON object such as " + std::string(example));
   }
   boost::json::stream_parser parser;
   ErrorCodeT ec;
   const std::size_t used = parser.write(body.data(), body.size(), ec);
   if (!ec) parser.finish(ec);
   if (ec) {
-    throw BadRequest{"the body is not JSON: " + ec.message() + " (at byte " + std::to_string(used) +
-                     "); expected an object such as " + std::string(example)};
+    return badRequest("the body is not JSON: " + ec.message() + " (at byte " + std::to_string(used) +
+                      "); expected an object such as " + std::string(example));
   }
   boost::json::value value = parser.release();
-  if (!value.is_object()) throw BadRequest{"the body must be a JSON object such as " + std::string(example)};
+  if (!value.is_object()) return badRequest("the body must be a JSON object such as " + std::string(example));
   return std::move(value.as_object());
 }
 
 // A whole number in [min, max] (a JSON integer, or a number with no fraction).
-std::int64_t wholeNumber(const boost::json::value& value, std::string_view field, std::int64_t min, std::int64_t max,
-                         std::string_view unit) {
+Result<std::int64_t> wholeNumber(const boost::json::value& value, std::string_view field, std::int64_t min,
+                                 std::int64_t max, std::string_view unit) {
   std::optional<std::int64_t> number;
   if (value.is_int64()) {
     number = value.as_int64();
@@ -94,8 +93,9 @@ std::int64_t wholeNumber(const boost::json::value& value, std::string_view field
     }
   }
   if (!number || *number < min || *number > max) {
-    throw BadRequest{"field '" + std::string(field) + "' must be a whole number of " + std::string(unit) + " between " +
-                     std::to_string(min) + " and " + std::to_string(max) + ", not " + boost::json::serialize(value)};
+    return badRequest("field '" + std::string(field) + "' must be a whole number of " + std::string(unit) +
+                      " between " + std::to_string(min) + " and " + std::to_string(max) + ", not " +
+                      boost::json::serialize(value));
   }
   return *number;
 }
@@ -326,45 +326,46 @@ void AdminServer::serve(std::shared_ptr<Socket> socket) {
     } else if (path == "/fault" && isGet) {
       json(http::status::ok, faultJson());
     } else {
-      try {
-        if (path == "/fault") {
-          if (!m_daemon.config().allowFaultInjection) {
-            error(http::status::forbidden, "fault injection is off on " + m_daemon.config().nodeName +
-                                               ": start ringlabd with --allow-fault-injection");
-          } else {
-            pauseAfterReply = postFault(request.body());
-            if (pauseAfterReply) {
-              const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*pauseAfterReply).count();
-              const std::int64_t untilMs = m_daemon.runtime().wallClockMicros() / 1000 + ms;
-              json(http::status::accepted, {{"api_version", kAdminApiVersion},
-                                            {"node", m_daemon.config().nodeName},
-                                            {"action", "pause"},
-                                            {"duration_ms", ms},
-                                            {"until_ms", untilMs}});
-            } else {
-              json(http::status::ok, faultJson());
-            }
-          }
-        } else if (path == "/decommission") {
-          const boost::json::object body = parseObject(request.body(), true, "{}");
-          if (!body.empty())
-            throw BadRequest{"field '" + std::string(body.begin()->key()) +
-                             "' is not understood: POST /decommission takes no fields"};
-          if (Status s = m_daemon.decommission(); !s.isOk()) {
-            error(http::status::conflict, s.message());
-          } else {
-            json(http::status::accepted,
-                 {{"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}, {"status", "leaving"}});
-          }
-        } else if (path == "/members") {
-          const std::string peer = postMembers(request.body());
+      if (path == "/fault") {
+        if (!m_daemon.config().allowFaultInjection) {
+          error(http::status::forbidden, "fault injection is off on " + m_daemon.config().nodeName +
+                                             ": start ringlabd with --allow-fault-injection");
+        } else if (auto applied = postFault(request.body()); !applied) {
+          error(http::status::bad_request, applied.status().message());
+        } else if (*applied) {
+          pauseAfterReply = *applied;
+          const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(**applied).count();
+          const std::int64_t untilMs = m_daemon.runtime().wallClockMicros() / 1000 + ms;
           json(http::status::accepted, {{"api_version", kAdminApiVersion},
                                         {"node", m_daemon.config().nodeName},
-                                        {"peer", peer},
+                                        {"action", "pause"},
+                                        {"duration_ms", ms},
+                                        {"until_ms", untilMs}});
+        } else {
+          json(http::status::ok, faultJson());
+        }
+      } else if (path == "/decommission") {
+        const auto body = parseObject(request.body(), true, "{}");
+        if (!body) {
+          error(http::status::bad_request, body.status().message());
+        } else if (!body->empty()) {
+          error(http::status::bad_request, "field '" + std::string(body->begin()->key()) +
+                                               "' is not understood: POST /decommission takes no fields");
+        } else if (Status s = m_daemon.decommission(); !s.isOk()) {
+          error(http::status::conflict, s.message());
+        } else {
+          json(http::status::accepted,
+               {{"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}, {"status", "leaving"}});
+        }
+      } else if (path == "/members") {
+        if (auto peer = postMembers(request.body()); !peer) {
+          error(http::status::bad_request, peer.status().message());
+        } else {
+          json(http::status::accepted, {{"api_version", kAdminApiVersion},
+                                        {"node", m_daemon.config().nodeName},
+                                        {"peer", *peer},
                                         {"status", "connecting"}});
         }
-      } catch (const BadRequest& bad) {
-        error(http::status::bad_request, bad.message);
       }
     }
     response.prepare_payload();
@@ -395,13 +396,15 @@ void AdminServer::lingerAndClose(Socket& socket) {
   socket.close(ec);
 }
 
-std::optional<Duration> AdminServer::postFault(const std::string& text) {
+Result<std::optional<Duration>> AdminServer::postFault(const std::string& text) {
   static constexpr std::string_view kExample = R"({"action":"drop","peers":["n2"],"probability":1.0})";
-  const boost::json::object body = parseObject(text, false, kExample);
+  const auto parsed = parseObject(text, false, kExample);
+  if (!parsed) return parsed.status();
+  const boost::json::object& body = *parsed;
   const auto* actionValue = body.if_contains("action");
-  if (!actionValue) throw BadRequest{"field 'action' is missing (one of drop, delay, pause, heal)"};
+  if (!actionValue) return badRequest("field 'action' is missing (one of drop, delay, pause, heal)");
   if (!actionValue->is_string()) {
-    throw BadRequest{"field 'action' must be a string: one of drop, delay, pause, heal"};
+    return badRequest("field 'action' must be a string: one of drop, delay, pause, heal");
   }
   const std::string action(actionValue->as_string());
   std::vector<std::string_view> fields;  // the fields the action takes
@@ -414,25 +417,27 @@ std::optional<Duration> AdminServer::postFault(const std::string& text) {
   } else if (action == "heal") {
     fields = {"action"};
   } else {
-    throw BadRequest{"field 'action': '" + action + "' is not one of drop, delay, pause, heal"};
+    return badRequest("field 'action': '" + action + "' is not one of drop, delay, pause, heal");
   }
   for (const auto& [key, value] : body) {
     if (std::find(fields.begin(), fields.end(), std::string_view(key)) != fields.end()) continue;
     std::string takes;
     for (std::size_t i = 1; i < fields.size(); ++i) takes += (takes.empty() ? "" : ", ") + std::string(fields[i]);
-    throw BadRequest{"field '" + std::string(key) + "' is not used by action '" + action + "' (it takes " +
-                     (takes.empty() ? std::string("no other field") : takes) + ")"};
+    return badRequest("field '" + std::string(key) + "' is not used by action '" + action + "' (it takes " +
+                      (takes.empty() ? std::string("no other field") : takes) + ")");
   }
 
   if (action == "pause") {
     const auto* duration = body.if_contains("duration_ms");
-    if (!duration) throw BadRequest{"field 'duration_ms' is missing (1 to 60000 milliseconds)"};
-    return std::chrono::milliseconds(wholeNumber(*duration, "duration_ms", 1, kMaxPauseMs, "milliseconds"));
+    if (!duration) return badRequest("field 'duration_ms' is missing (1 to 60000 milliseconds)");
+    const auto ms = wholeNumber(*duration, "duration_ms", 1, kMaxPauseMs, "milliseconds");
+    if (!ms) return ms.status();
+    return std::optional<Duration>(std::chrono::milliseconds(*ms));
   }
   PeerTransport& transport = m_daemon.transport();
   if (action == "heal") {
     m_daemon.setFaultRules({}, "heal: every drop and delay rule cleared");
-    return std::nullopt;
+    return std::optional<Duration>();
   }
 
   // The peers named, or every peer (kNoNode).
@@ -444,20 +449,20 @@ std::optional<Duration> AdminServer::postFault(const std::string& text) {
   std::vector<NodeId> peers;
   std::string peerNames;
   if (const auto* list = body.if_contains("peers"); list && !list->is_null()) {
-    if (!list->is_array()) throw BadRequest{"field 'peers' must be an array of node names such as [\"n2\"]"};
+    if (!list->is_array()) return badRequest("field 'peers' must be an array of node names such as [\"n2\"]");
     const auto& array = list->as_array();
     for (std::size_t i = 0; i < array.size(); ++i) {
       const std::string field = "peers[" + std::to_string(i) + "]";
-      if (!array[i].is_string()) throw BadRequest{"field '" + field + "' must be a node name such as \"n2\""};
+      if (!array[i].is_string()) return badRequest("field '" + field + "' must be a node name such as \"n2\"");
       const std::string name(array[i].as_string());
       const NodeId peer = parseNodeName(name);
-      if (peer == kNoNode) throw BadRequest{"field '" + field + "': '" + name + "' is not a node name (n1, n2, ...)"};
-      if (peer == self) throw BadRequest{"field '" + field + "': " + name + " is this node"};
+      if (peer == kNoNode) return badRequest("field '" + field + "': '" + name + "' is not a node name (n1, n2, ...)");
+      if (peer == self) return badRequest("field '" + field + "': " + name + " is this node");
       if (!known.count(peer)) {
         std::string names;
         for (NodeId k : known) names += (names.empty() ? "" : ", ") + nodeName(k);
-        throw BadRequest{"field '" + field + "': " + name + " is not a known peer of " + m_daemon.config().nodeName +
-                         " (known: " + (names.empty() ? std::string("none") : names) + ")"};
+        return badRequest("field '" + field + "': " + name + " is not a known peer of " + m_daemon.config().nodeName +
+                          " (known: " + (names.empty() ? std::string("none") : names) + ")");
       }
       if (std::find(peers.begin(), peers.end(), peer) == peers.end()) {
         peers.push_back(peer);
@@ -474,7 +479,7 @@ std::optional<Duration> AdminServer::postFault(const std::string& text) {
     if (const auto* p = body.if_contains("probability")) {
       if (!p->is_number() || p->to_number<double>() < 0 || p->to_number<double>() > 1 ||
           !std::isfinite(p->to_number<double>())) {
-        throw BadRequest{"field 'probability' must be a number between 0 and 1, not " + boost::json::serialize(*p)};
+        return badRequest("field 'probability' must be a number between 0 and 1, not " + boost::json::serialize(*p));
       }
       probability = p->to_number<double>();
     }
@@ -495,8 +500,10 @@ std::optional<Duration> AdminServer::postFault(const std::string& text) {
                       : "stop dropping messages to " + peerNames;
   } else {
     const auto* d = body.if_contains("delay_ms");
-    if (!d) throw BadRequest{"field 'delay_ms' is missing (0 to 10000 milliseconds)"};
-    const std::int64_t ms = wholeNumber(*d, "delay_ms", 0, kMaxDelayMs, "milliseconds");
+    if (!d) return badRequest("field 'delay_ms' is missing (0 to 10000 milliseconds)");
+    const auto checked = wholeNumber(*d, "delay_ms", 0, kMaxDelayMs, "milliseconds");
+    if (!checked) return checked.status();
+    const std::int64_t ms = *checked;
     const Duration delay = std::chrono::milliseconds(ms);
     if (peers.empty()) {
       rules.delay.clear();
@@ -514,39 +521,44 @@ std::optional<Duration> AdminServer::postFault(const std::string& text) {
                          : "stop delaying messages to " + peerNames;
   }
   m_daemon.setFaultRules(std::move(rules), description);
-  return std::nullopt;
+  return std::optional<Duration>();
 }
 
-std::string AdminServer::postMembers(const std::string& text) {
-  const boost::json::object body = parseObject(text, false, R"({"peer":"127.0.0.1:7380"})");
+Result<std::string> AdminServer::postMembers(const std::string& text) {
+  const auto parsed = parseObject(text, false, R"({"peer":"127.0.0.1:7380"})");
+  if (!parsed) return parsed.status();
+  const boost::json::object& body = *parsed;
   for (const auto& [key, value] : body) {
     if (key != "peer") {
-      throw BadRequest{"field '" + std::string(key) + "' is not understood (POST /members takes peer)"};
+      return badRequest("field '" + std::string(key) + "' is not understood (POST /members takes peer)");
     }
   }
   const auto* peer = body.if_contains("peer");
-  if (!peer) throw BadRequest{"field 'peer' is missing: the host:port of another node's peer port"};
-  if (!peer->is_string()) throw BadRequest{"field 'peer' must be a string host:port, such as \"127.0.0.1:7380\""};
+  if (!peer) return badRequest("field 'peer' is missing: the host:port of another node's peer port");
+  if (!peer->is_string()) return badRequest("field 'peer' must be a string host:port, such as \"127.0.0.1:7380\"");
   const std::string given(peer->as_string());
-  auto parsed = parseHostPort(given);
-  if (!parsed) throw BadRequest{"field 'peer': " + parsed.status().message()};
-  if (parsed->host.empty() || parsed->host.size() > 253 ||
-      parsed->host.find_first_of(" \t\r\n/?#@") != std::string::npos) {
-    throw BadRequest{"field 'peer': '" + parsed->host + "' is not a host name or address"};
+  auto address = parseHostPort(given);
+  if (!address) return badRequest("field 'peer': " + address.status().message());
+  if (address->host.empty() || address->host.size() > 253 ||
+      address->host.find_first_of(" \t\r\n/?#@") != std::string::npos) {
+    return badRequest("field 'peer': '" + address->host + "' is not a host name or address");
   }
   const DaemonConfig& config = m_daemon.config();
-  if (parsed->port == config.peerPort) {
-    bool own = parsed->host == config.advertiseHost || parsed->host == config.bindHost;
+  if (address->port == config.peerPort) {
+    bool own = address->host == config.advertiseHost || address->host == config.bindHost;
     ErrorCodeT ec, bindEc;
-    const auto address = boost::asio::ip::make_address(parsed->host, ec);
+    const auto ip = boost::asio::ip::make_address(address->host, ec);
     const auto bound = boost::asio::ip::make_address(config.bindHost, bindEc);
     const bool listensOnLoopback = !bindEc && (bound.is_loopback() || bound.is_unspecified());
-    if (listensOnLoopback && (parsed->host == "localhost" || (!ec && address.is_loopback()))) own = true;
-    if (own) throw BadRequest{"field 'peer': " + given + " is this node's own peer port"};
+    if (listensOnLoopback && (address->host == "localhost" || (!ec && ip.is_loopback()))) own = true;
+    if (own) return badRequest("field 'peer': " + given + " is this node's own peer port");
   }
-  spdlog::info("admin: joining through {}", parsed->toString());
-  m_daemon.transport().dial(*parsed);
-  return parsed->toString();
+  const std::string shown = address->host.find(':') != std::string::npos
+                                ? "[" + address->host + "]:" + std::to_string(address->port)
+                                : address->toString();
+  spdlog::info("admin: joining through {}", shown);
+  m_daemon.transport().dial(*address);
+  return shown;
 }
 
 boost::json::array AdminServer::faultRulesJson() {

@@ -425,8 +425,15 @@ Result<std::shared_ptr<PeerTransport::Socket>> PeerTransport::connectAndHandshak
 }
 
 void PeerTransport::dial(HostPort address) {
-  if (m_stopping) return;
-  spawnFiber("dial " + address.toString(), [this, address] { dialSeed(address); });
+  if (m_stopping || !m_dialling.insert(address.toString()).second) return;
+  spawnFiber("dial " + address.toString(), [this, address] {
+    struct Done {
+      PeerTransport* transport;
+      std::string address;
+      ~Done() { transport->m_dialling.erase(address); }
+    } done{this, address.toString()};
+    dialSeed(address);
+  });
 }
 
 void PeerTransport::dialSeed(HostPort seed) {

@@ -47,11 +47,11 @@ class AdminServer {
   void acceptLoop();
   void serve(std::shared_ptr<Socket> socket);
   void streamEvents(std::shared_ptr<Socket> socket, const std::string& target, unsigned httpVersion);
-  // The actions. Each throws BadRequest (admin_server.cpp) with a message naming the field when the body is not
-  // valid, before changing anything. postFault returns the pause to take once the answer is written, if any.
-  std::optional<Duration> postFault(const std::string& body);
+  // The actions. Each fails with kInvalidArgument and a message naming the field when the body is not valid, before
+  // changing anything. postFault returns the pause to take once the answer is written, if any.
+  Result<std::optional<Duration>> postFault(const std::string& body);
   // Starts dialling the address given; returns it as host:port.
-  std::string postMembers(const std::string& body);
+  Result<std::string> postMembers(const std::string& body);
   boost::json::array faultRulesJson();
   // After an error answer to a request that could not be read whole: lets the client read the answer, then closes.
   void lingerAndClose(Socket& socket);

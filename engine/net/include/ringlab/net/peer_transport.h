@@ -26,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,7 +107,8 @@ class PeerTransport final : public MessageTransport {
   void send(Message message) override;
 
   // Connects to another node's peer port and keeps trying, with backoff, until it answers (as for a seed); what the
-  // handshake brings is learned as from a seed. An address that turns out to be this node is given up quietly.
+  // handshake brings is learned as from a seed. An address that turns out to be this node is given up quietly; one
+  // already being dialled is not dialled twice.
   void dial(HostPort address);
 
   // Replaces the injected fault rules; messages already held back keep their time.
@@ -153,6 +155,7 @@ class PeerTransport final : public MessageTransport {
   std::vector<std::weak_ptr<Socket>> m_inbound;
   PeerTransportStats m_stats;
   PeerFaultRules m_faults;
+  std::set<std::string> m_dialling;  // addresses dial() is trying now
   std::uint64_t m_nextMessageId = 0;
   std::size_t m_fibers = 0;
   bool m_stopping = false;
