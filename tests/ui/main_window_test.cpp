@@ -45,6 +45,11 @@ TEST(MainWindowTest, OpensAScenarioRunsItAndSavesAScreenshot) {
   EXPECT_GT(window.chartsView().sampleCount(), 40u);
   for (const QString& view : MainWindow::viewNames()) {
     const QPixmap pixmap = window.grabView(view);
+    if (view == QLatin1String("live")) {  // the live cluster panel exists only while connected
+      EXPECT_TRUE(pixmap.isNull());
+      EXPECT_FALSE(window.saveView(view, QStringLiteral("/tmp/unused.png")).isEmpty());
+      continue;
+    }
     EXPECT_FALSE(pixmap.isNull()) << view.toStdString();
     EXPECT_GT(pixmap.width(), 100) << view.toStdString();
   }

@@ -1250,6 +1250,7 @@ QPixmap MainWindow::grabView(const QString& name) {
 
 QString MainWindow::saveView(const QString& name, const QString& path) {
   QWidget* widget = viewWidget(name);
+  if (!widget && name == QLatin1String("live")) return tr("The live view exists only while connected to a cluster.");
   if (!widget) return tr("Unknown view '%1' (expected one of: %2).").arg(name, viewNames().join(QStringLiteral(", ")));
   if (path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)) {
     return saveWidgetSvg(*widget, path, tr("RingLab — %1").arg(name));
