@@ -488,8 +488,17 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     auto& queue = it->second;
     while (!queue.empty() && queue.front().sentNs < t - kUnmatchedLifetimeNs) queue.pop_front();
     if (queue.empty()) return {};
-    const PendingSend sent = queue.front();
-    queue.pop_front();
+    // Events are sampled, so a send may have lost its delivery and the other way round: match the same request when
+    // the delivery names one, else the oldest send on that link.
+    const std::uint64_t requestId = unsignedInteger(o, "request_id");
+    auto match = queue.begin();
+    if (requestId != 0) {
+      const auto same = std::find_if(queue.begin(), queue.end(),
+                                     [requestId](const PendingSend& p) { return p.requestId == requestId; });
+      if (same != queue.end()) match = same;
+    }
+    const PendingSend sent = *match;
+    queue.erase(match);
     if (m_newMessages.size() < kMaxRecordsPerSnapshot) {
       m_newMessages.push_back(MessageRecord{sent.id, from, to, *kind, sent.requestId, sent.bytes, sent.sentNs,
                                             std::max(t, sent.sentNs), false});

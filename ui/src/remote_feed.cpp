@@ -35,7 +35,7 @@ constexpr const char* kEventTypes =
 
 QString replyError(QNetworkReply* reply) {
   const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-  const QByteArray body = reply->readAll();
+  const QByteArray body = reply->isOpen() ? reply->readAll() : QByteArray();
   const QJsonDocument doc = QJsonDocument::fromJson(body);
   if (doc.isObject() && doc.object().contains(QStringLiteral("error"))) {
     return doc.object().value(QStringLiteral("error")).toString();

@@ -443,7 +443,10 @@ void RingView::paintLegend(QPainter& p) {
     const double nameW = fm.horizontalAdvance(QStringLiteral("n00")) + 6;
     p.drawText(QRectF(swatch.right() + 6, y, nameW, rowH), Qt::AlignVCenter | Qt::AlignLeft,
                QString::fromStdString(nodeName(n.id)));
-    const double stateW = fm.horizontalAdvance(QStringLiteral("suspect")) + 14;
+    double stateW = fm.horizontalAdvance(QStringLiteral("suspect"));  // the widest state shown, for aligned bars
+    for (const NodeInfo& other : m_nodes)
+      stateW = std::max<double>(stateW, fm.horizontalAdvance(nodeDisplayStateName(other.state)));
+    stateW += 14;
     const QColor stateColor = nodeStateColor(n.state, m_theme);
     const QRectF pill(swatch.right() + 6 + nameW, y + 3, stateW, rowH - 6);
     p.setPen(Qt::NoPen);
