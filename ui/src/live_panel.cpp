@@ -114,13 +114,16 @@ LivePanel::LivePanel(RemoteFeed& feed, QWidget* parent) : QWidget(parent), m_fee
   m_status->setWordWrap(true);
   layout->addWidget(m_status);
 
-  m_members = new QTableWidget(0, 5, this);
-  m_members->setHorizontalHeaderLabels({tr("Node"), tr("Admin"), tr("Clients"), tr("State"), tr("Faults")});
+  m_members = new QTableWidget(0, 4, this);
+  m_members->setHorizontalHeaderLabels({tr("Node"), tr("State"), tr("Fault rules"), tr("Clients at")});
   m_members->verticalHeader()->hide();
+  m_members->verticalHeader()->setDefaultSectionSize(m_members->fontMetrics().height() + 6);
   m_members->horizontalHeader()->setStretchLastSection(true);
   m_members->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_members->setSelectionMode(QAbstractItemView::NoSelection);
-  m_members->setMinimumHeight(110);
+  m_members->setWordWrap(false);
+  m_members->setMinimumHeight(m_members->horizontalHeader()->sizeHint().height() +
+                              5 * m_members->verticalHeader()->defaultSectionSize() + 4);
   layout->addWidget(m_members, 1);
 
   auto* load = new QGroupBox(tr("Load generator"), this);
@@ -276,11 +279,16 @@ void LivePanel::refreshMembers() {
   m_members->setRowCount(static_cast<int>(members.size()));
   int row = 0;
   for (const LiveMember& m : members) {
-    QString state = m.reachable ? m.status : tr("unreachable: %1").arg(m.lastError);
-    if (m.faultInjection) state += tr(" · faults allowed");
-    const QStringList cells{m.name, m.adminPort > 0 ? m.adminAddress() : tr("—"),
-                            m.clientPort > 0 ? m.clientAddress() : tr("—"), state,
-                            m.faults.isEmpty() ? tr("none") : m.faults.join(QStringLiteral(", "))};
+    const QString state = m.reachable ? m.status : tr("unreachable");
+    const QString faults = !m.faultInjection    ? tr("off (no --allow-fault-injection)")
+                           : m.faults.isEmpty() ? tr("none")
+                                                : m.faults.join(QStringLiteral(", "));
+    const QStringList cells{m.name, state, faults, m.clientPort > 0 ? m.clientAddress() : tr("—")};
+    const QString tip = tr("%1: admin %2, clients %3, peers %4:%5%6")
+                            .arg(m.name, m.adminPort > 0 ? m.adminAddress() : tr("—"),
+                                 m.clientPort > 0 ? m.clientAddress() : tr("—"), m.host)
+                            .arg(m.peerPort)
+                            .arg(m.reachable ? QString() : tr("\nunreachable: %1").arg(m.lastError));
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = m_members->item(row, c);
       if (!item) {
@@ -288,7 +296,7 @@ void LivePanel::refreshMembers() {
         m_members->setItem(row, c, item);
       }
       item->setText(cells[c]);
-      item->setToolTip(cells[c]);
+      item->setToolTip(tip);
     }
     ++row;
   }
