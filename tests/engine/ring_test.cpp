@@ -211,6 +211,20 @@ TEST(RingTest, FallbacksFollowRingOrderAfterReplicas) {
   EXPECT_EQ(fromMiddle.fallbacks, (NodeList{0, 1, 2}));
 }
 
+// Ownership lists the nodes in the ring, not every id below the largest: with nodes 1 and 3 only, the second entry
+// is node 3's, and of() finds each by id.
+TEST(RingTest, OwnershipOfFindsNodesByIdWhenIdsSkip) {
+  const Ring ring = Ring::fromEntries({{1000, 1}, {2000, 3}, {3000, 3}, {4000, 3}}, vnodes(3));
+  const OwnershipStats stats = ring.ownership(1);
+  ASSERT_EQ(stats.nodes.size(), 2u);
+  EXPECT_EQ(stats.nodes[1].node, 3u);
+  ASSERT_NE(stats.of(3), nullptr);
+  EXPECT_EQ(stats.of(3)->tokens, 3u);
+  EXPECT_EQ(stats.of(1)->tokens, 1u);
+  EXPECT_EQ(stats.of(2), nullptr);
+  EXPECT_EQ(stats.of(0), nullptr);
+}
+
 TEST(RingTest, PreferenceListSkipsRepeatedNode) {
   const Ring ring = Ring::fromEntries({{10, 0}, {20, 0}, {30, 1}, {40, 1}, {50, 2}}, vnodes(2));
   EXPECT_EQ(ring.preferenceList(5, 3).replicas, (NodeList{0, 1, 2}));

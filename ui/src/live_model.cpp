@@ -65,6 +65,13 @@ bool boolean(const json::object& o, std::string_view key) {
   return v && v->is_bool() && v->get_bool();
 }
 
+// A member's id from its name, for names the app can draw: n1 .. n256. Others (a typo, "n999999") are ignored, so
+// that no input can make a snapshot allocate for a million nodes.
+NodeId liveNodeId(std::string_view name) {
+  const NodeId id = parseNodeName(name);
+  return id < LiveClusterModel::kMaxNodes ? id : kNoNode;
+}
+
 QString qstr(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
 
 // Finds the enum value whose name (by `nameOf`) is `name`.
@@ -163,7 +170,7 @@ double quantileMs(const std::map<double, double>& buckets, double q) {
 
 QString describeFault(const json::object& rule) {
   const QString action = qstr(str(rule, "action"));
-  const QString peer = qstr(str(rule, "peer"));
+  const QString peer = str(rule, "peer") == "*" ? QStringLiteral("every peer") : qstr(str(rule, "peer"));
   if (action == QLatin1String("drop")) {
     const double p = number(rule, "probability", 1.0);
     return p >= 1.0 ? QStringLiteral("drop to %1").arg(peer)
@@ -217,23 +224,28 @@ LiveClusterModel::MemberState& LiveClusterModel::memberNamed(const QString& name
   if (!slot) {
     slot = std::make_unique<MemberState>();
     slot->info.name = name;
-    slot->info.id = parseNodeName(name.toStdString());
+    slot->info.id = liveNodeId(name.toStdString());
   }
   return *slot;
 }
 
 QString LiveClusterModel::ingest(std::int64_t atNs, const QString& node, InputKind kind, const QByteArray& body) {
+  // Chart intervals close on the inputs' clock too, so that a recording fast-forwarded in one step still gives one
+  // sample a second (a long silence closes as one interval).
+  if (atNs - m_intervalStartNs >= kSecond) {
+    closeInterval(atNs - m_intervalStartNs >= 10 * kSecond ? atNs : m_intervalStartNs + kSecond);
+  }
   switch (kind) {
     case InputKind::kCluster: return ingestCluster(atNs, body);
     case InputKind::kMetrics:
-      if (parseNodeName(node.toStdString()) == kNoNode) return {};
+      if (liveNodeId(node.toStdString()) == kNoNode) return {};
       ingestMetrics(atNs, memberNamed(node), body);
       return {};
     case InputKind::kEvent:
-      if (parseNodeName(node.toStdString()) == kNoNode) return {};
+      if (liveNodeId(node.toStdString()) == kNoNode) return {};
       return ingestEvent(atNs, memberNamed(node), body);
     case InputKind::kReachability: {
-      if (parseNodeName(node.toStdString()) == kNoNode) return {};
+      if (liveNodeId(node.toStdString()) == kNoNode) return {};
       const QString text = QString::fromUtf8(body);
       const bool up = text == QLatin1String("up");
       setReachable(atNs, memberNamed(node), up, up ? QString() : text.section(QLatin1Char(' '), 1));
@@ -258,7 +270,7 @@ QString LiveClusterModel::ingestCluster(std::int64_t atNs, const QByteArray& bod
         .arg(version)
         .arg(kSupportedAdminApiVersion);
   }
-  if (parseNodeName(self.toStdString()) == kNoNode) {
+  if (liveNodeId(self.toStdString()) == kNoNode) {
     return QStringLiteral("the node calls itself '%1', which is not a node name like n1").arg(self);
   }
   m_clusterName = qstr(str(o, "cluster"));
@@ -296,7 +308,7 @@ QString LiveClusterModel::ingestCluster(std::int64_t atNs, const QByteArray& bod
       if (!v.is_object()) continue;
       const json::object& m = v.get_object();
       const QString name = qstr(str(m, "id"));
-      if (parseNodeName(name.toStdString()) == kNoNode) continue;
+      if (liveNodeId(name.toStdString()) == kNoNode) continue;
       MemberState& member = memberNamed(name);
       if (m.contains("host")) {
         member.info.host = qstr(str(m, "host"));
@@ -459,7 +471,7 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     m_truncated = true;
     return {};
   }
-  const auto nodeOf = [&](std::string_view key) { return parseNodeName(str(o, key)); };
+  const auto nodeOf = [&](std::string_view key) { return liveNodeId(str(o, key)); };
   const bool isSlice = type == "fiber_slice";
   const std::int64_t t = toSession(m, atNs, integer(o, "time_ns"), /*calibrate=*/!isSlice);
 
@@ -499,12 +511,8 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     }
     const PendingSend sent = *match;
     queue.erase(match);
-    if (m_newMessages.size() < kMaxRecordsPerSnapshot) {
-      m_newMessages.push_back(MessageRecord{sent.id, from, to, *kind, sent.requestId, sent.bytes, sent.sentNs,
+    keepNewest(m_newMessages, MessageRecord{sent.id, from, to, *kind, sent.requestId, sent.bytes, sent.sentNs,
                                             std::max(t, sent.sentNs), false});
-    } else {
-      m_truncated = true;
-    }
   } else if (type == "message_dropped") {
     const auto kind = parseMessageKind(str(o, "kind"));
     const NodeId from = nodeOf("from");
@@ -512,10 +520,9 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     if (!kind || from == kNoNode || to == kNoNode) return {};
     const DropReason reason = parseDropReason(str(o, "reason")).value_or(DropReason::kPartition);
     m_drops.push_back(DropFlash{from, to, *kind, reason, t});
-    if (m_newMessages.size() < kMaxRecordsPerSnapshot) {
-      m_newMessages.push_back(
-          MessageRecord{m_nextMessageId++, from, to, *kind, unsignedInteger(o, "request_id"), 0, t, t, true});
-    }
+    while (m_drops.size() > kMaxInFlight) m_drops.pop_front();
+    keepNewest(m_newMessages,
+               MessageRecord{m_nextMessageId++, from, to, *kind, unsignedInteger(o, "request_id"), 0, t, t, true});
   } else if (type == "request_completed") {
     const NodeId coordinator = nodeOf("coordinator");
     const auto op = parseOperation(str(o, "op"));
@@ -526,21 +533,19 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     } else {
       ++m_operationsFailed;
     }
-    if (m_newRequests.size() < kMaxRecordsPerSnapshot) {
-      m_newRequests.push_back(RequestRecord{unsignedInteger(o, "request_id"), coordinator, *op,
+    keepNewest(m_newRequests, RequestRecord{unsignedInteger(o, "request_id"), coordinator, *op,
                                             std::string(str(o, "key")), t - integer(o, "latency_ns"), t, result});
-    }
   } else if (type == "fiber_started" || type == "fiber_ended" || isSlice) {
     const NodeId node = nodeOf("node");
     if (node == kNoNode) return {};
     const std::uint64_t fiber = (static_cast<std::uint64_t>(node) + 1) << kFiberIdNodeShift |
                                 (unsignedInteger(o, "fiber_id") & ((1ull << kFiberIdNodeShift) - 1));
     if (type == "fiber_started") {
-      m_newFibers.push_back(FiberRecord{fiber, node, parseRole(str(o, "role")).value_or(FiberRole::kSystem),
-                                        std::string(str(o, "name")), t, -1, false});
+      keepNewest(m_newFibers, FiberRecord{fiber, node, parseRole(str(o, "role")).value_or(FiberRole::kSystem),
+                                          std::string(str(o, "name")), t, -1, false});
     } else if (type == "fiber_ended") {
-      m_newFibers.push_back(FiberRecord{fiber, node, FiberRole::kSystem, {}, -1, t, boolean(o, "cancelled")});
-    } else if (m_newSlices.size() < kMaxRecordsPerSnapshot) {
+      keepNewest(m_newFibers, FiberRecord{fiber, node, FiberRole::kSystem, {}, -1, t, boolean(o, "cancelled")});
+    } else {
       const auto state = parseFiberState(str(o, "state"));
       if (!state) return {};
       WaitFor wait;
@@ -549,11 +554,9 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
         wait.peer = o.contains("wait_peer") ? nodeOf("wait_peer") : kNoNode;
         wait.requestId = unsignedInteger(o, "wait_request_id");
       }
-      m_newSlices.push_back(FiberSliceRecord{fiber, node, parseRole(str(o, "role")).value_or(FiberRole::kSystem),
-                                             *state, toSession(m, atNs, integer(o, "start_ns"), false),
-                                             toSession(m, atNs, integer(o, "end_ns"), false), wait});
-    } else {
-      m_truncated = true;
+      keepNewest(m_newSlices, FiberSliceRecord{fiber, node, parseRole(str(o, "role")).value_or(FiberRole::kSystem),
+                                               *state, toSession(m, atNs, integer(o, "start_ns"), false),
+                                               toSession(m, atNs, integer(o, "end_ns"), false), wait});
     }
   } else if (type == "node_state_changed") {
     addMark(t, QStringLiteral("%1 %2 (%3)").arg(qstr(str(o, "node")), qstr(str(o, "state")), qstr(str(o, "reason"))));
@@ -566,6 +569,16 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     }
   }
   return {};
+}
+
+template <typename T>
+void LiveClusterModel::keepNewest(std::vector<T>& records, T record) {
+  records.push_back(std::move(record));
+  if (records.size() >= 2 * kMaxRecordsPerSnapshot) {
+    records.erase(records.begin(),
+                  records.begin() + static_cast<std::ptrdiff_t>(records.size() - kMaxRecordsPerSnapshot));
+    m_truncated = true;
+  }
 }
 
 void LiveClusterModel::addMark(std::int64_t atNs, QString text) {
@@ -634,13 +647,13 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
     info.keys = m->keys;
     info.bytes = m->bytes;
     info.hintsHeld = m->hints;
-    if (id < ownership.nodes.size() && m_ring->contains(id)) {
-      info.primaryShare = ownership.nodes[id].primaryShare;
-      info.replicatedShare = ownership.nodes[id].replicatedShare;
-      info.tokens = ownership.nodes[id].tokens;
+    if (const NodeOwnership* own = ownership.of(id)) {
+      info.primaryShare = own->primaryShare;
+      info.replicatedShare = own->replicatedShare;
+      info.tokens = own->tokens;
     }
     for (const auto& [peer, verdict] : m->verdict) {
-      const NodeId p = parseNodeName(peer.toStdString());
+      const NodeId p = liveNodeId(peer.toStdString());
       if (p >= count) continue;
       info.verdictToward[p] = verdict;
       if (const auto phi = m->phi.find(peer); phi != m->phi.end()) info.phiToward[p] = phi->second;
@@ -677,8 +690,14 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
       info.state = NodeDisplayState::kUp;
     }
     for (const auto& [peer, probability] : m->dropRules) {
-      const NodeId to = parseNodeName(peer.toStdString());
-      if (probability >= 1.0 && to != kNoNode) s.cutLinks.emplace_back(id, to);
+      if (probability < 1.0) continue;
+      if (peer == QLatin1String("*")) {  // every peer
+        for (const auto& [otherName, other] : m_members) {
+          if (other->info.id != kNoNode && other->info.id != id) s.cutLinks.emplace_back(id, other->info.id);
+        }
+      } else if (const NodeId to = liveNodeId(peer.toStdString()); to != kNoNode) {
+        s.cutLinks.emplace_back(id, to);
+      }
     }
   }
 

@@ -9,6 +9,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
@@ -171,6 +172,9 @@ LivePanel::LivePanel(RemoteFeed& feed, QWidget* parent) : QWidget(parent), m_fee
   connect(m_distribution, &QComboBox::currentIndexChanged, this, [this] {
     if (m_loadRunning) applyLoad();
   });
+  connect(m_keyCount, &QSpinBox::editingFinished, this, [this] {
+    if (m_loadRunning) applyLoad();
+  });
 
   m_recordButton = new QPushButton(tr("Record session…"), this);
   m_recordButton->setToolTip(
@@ -180,6 +184,12 @@ LivePanel::LivePanel(RemoteFeed& feed, QWidget* parent) : QWidget(parent), m_fee
 
   connect(&m_feed, &RemoteFeed::statusChanged, m_status, &QLabel::setText);
   connect(&m_feed, &RemoteFeed::membersChanged, this, &LivePanel::refreshMembers);
+  connect(&m_feed, &RemoteFeed::recordingChanged, this, [this](bool on, const QString& path) {
+    m_recordButton->setText(on ? tr("Stop recording") : tr("Record session…"));
+    m_recordButton->setToolTip(on ? tr("Recording to %1").arg(path)
+                                  : tr("Write everything the app receives to a file you can open later (File > Open "
+                                       "recording)"));
+  });
 
   m_loadThread.setObjectName(QStringLiteral("ringlab-load"));
   m_load = new LoadGenerator;
@@ -245,6 +255,8 @@ void LivePanel::setLoad(double opsPerSecond, double readFraction, const KeyDistr
   m_rate->setValue(opsPerSecond);
   m_readPercent->setValue(static_cast<int>(readFraction * 100 + 0.5));
   const bool running = m_loadRunning;
+  m_loadTargets.clear();
+  for (const RespEndpoint& e : config.targets) m_loadTargets << e.address();
   QMetaObject::invokeMethod(m_load, [l = m_load, config, running] {
     if (running) {
       l->setConfig(config);
@@ -259,23 +271,25 @@ void LivePanel::setLoad(double opsPerSecond, double readFraction, const KeyDistr
 void LivePanel::toggleRecording() {
   if (m_feed.recording()) {
     m_feed.stopRecording();
-    m_recordButton->setText(tr("Record session…"));
     return;
   }
   const QString path =
       QFileDialog::getSaveFileName(this, tr("Record the session to"), QStringLiteral("session.ringlab"),
                                    tr("RingLab recordings (*.ringlab);;All files (*)"));
   if (path.isEmpty()) return;
-  const QString error = m_feed.startRecording(path);
-  if (!error.isEmpty()) {
-    m_status->setText(error);
-    return;
+  if (const QString error = m_feed.startRecording(path); !error.isEmpty()) {
+    QMessageBox::warning(this, tr("Cannot record"), error);
   }
-  m_recordButton->setText(tr("Stop recording"));
 }
 
 void LivePanel::refreshMembers() {
   const std::vector<LiveMember>& members = m_feed.members();
+  if (m_loadRunning) {
+    // Members that joined get load too, and those that left get none.
+    QStringList now;
+    for (const RespEndpoint& e : loadConfig().targets) now << e.address();
+    if (now != m_loadTargets) applyLoad();
+  }
   m_members->setRowCount(static_cast<int>(members.size()));
   int row = 0;
   for (const LiveMember& m : members) {

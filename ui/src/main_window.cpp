@@ -140,8 +140,19 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   connect(m_feed.get(), &ClusterFeed::snapshotReady, this, [this](const FeedSnapshot& s) {
     if (!live() && !m_replay) onSnapshot(s);
   });
-  connect(m_feed.get(), &ClusterFeed::scenarioStarted, this, &MainWindow::onScenarioStarted);
-  connect(m_feed.get(), &ClusterFeed::narrationReached, this, &MainWindow::onNarration);
+  // While a live cluster or a recording is shown, the paused simulation's signals must not touch the views.
+  connect(m_feed.get(), &ClusterFeed::scenarioStarted, this,
+          [this](std::shared_ptr<const ScenarioSpec> spec, const QVector<NarrationPoint>& timeline) {
+            if (!live() && !m_replay) {
+              onScenarioStarted(std::move(spec), timeline);
+            } else {
+              m_spec = std::move(spec);
+              m_timeline = timeline;
+            }
+          });
+  connect(m_feed.get(), &ClusterFeed::narrationReached, this, [this](const NarrationPoint& p) {
+    if (!live() && !m_replay) onNarration(p);
+  });
   connect(m_feed.get(), &ClusterFeed::actionLogged, this, [this](const LoggedAction& a) {
     m_actionLog->append(a);
     statusBar()->showMessage(tr("%1 at %2").arg(a.description, formatVirtualTime(a.atNs)), 4000);
@@ -898,6 +909,10 @@ void MainWindow::connectToCluster(const RemoteTarget& target) {
 
 void MainWindow::disconnectFromCluster() {
   if (!live()) return;
+  m_snapshot = FeedSnapshot{};
+  m_ringView->setSnapshot(m_snapshot);
+  m_trafficView->setSnapshot(m_snapshot);
+  m_nodeModel->update(m_snapshot.nodes);
   m_inspector->setLiveKeyTab(nullptr);
   delete m_keyConsole;
   m_keyConsole = nullptr;
@@ -916,8 +931,16 @@ void MainWindow::disconnectFromCluster() {
     setWindowTitle(tr("RingLab — %1").arg(QString::fromStdString(m_spec->name)));
     m_scenarioTitle->setText(QString::fromStdString(m_spec->name));
     m_feed->restart();
+    setNarrationText(tr("<b>Back to the simulation.</b> Press Space to play."));
+  } else {
+    setWindowTitle(tr("RingLab"));
+    m_scenarioTitle->setText(tr("No scenario"));
+    m_scenarioDescription->clear();
+    setNarrationText(
+        tr("<b>Disconnected.</b> Open a scenario (Ctrl+O, or double-click one in the Scenario panel) "
+           "or connect to a cluster again (Ctrl+K)."));
   }
-  setNarrationText(tr("<b>Back to the simulation.</b> Press Space to play."));
+  updateTimeControls();
 }
 
 void MainWindow::connectDialog() {
@@ -1180,6 +1203,7 @@ void MainWindow::showPartitionDialog() {
 }
 
 QString MainWindow::saveRunAsScenario(const QString& path) {
+  if (live() || m_replay) return tr("A live cluster or a recording cannot be saved as a scenario.");
   if (!m_spec) return tr("No scenario is open.");
   const ScenarioSpec spec = scenarioWithActions(*m_spec, m_actionLog->actions(), m_snapshot.seed);
   const std::string yaml = writeScenario(spec);
@@ -1189,6 +1213,12 @@ QString MainWindow::saveRunAsScenario(const QString& path) {
 }
 
 void MainWindow::saveRunDialog() {
+  if (live() || m_replay) {
+    QMessageBox::information(this, tr("RingLab"),
+                             tr("This works on the simulation. The live cluster and recordings export their views "
+                                "as PNG or SVG (Ctrl+E); record a live session from the Live cluster panel."));
+    return;
+  }
   if (!m_spec) return;
   const QString suggested = QFileInfo(m_scenarioPath).completeBaseName() + QStringLiteral("-replay.yaml");
   const QString path =
@@ -1275,6 +1305,12 @@ void MainWindow::exportViewDialog() {
 }
 
 void MainWindow::exportMetricsDialog() {
+  if (live() || m_replay) {
+    QMessageBox::information(this, tr("RingLab"),
+                             tr("This works on the simulation. The live cluster and recordings export their views "
+                                "as PNG or SVG (Ctrl+E); record a live session from the Live cluster panel."));
+    return;
+  }
   if (!m_spec) return;
   const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"), QStringLiteral("ringlab-metrics.csv"),
                                                     tr("CSV files (*.csv)"));
@@ -1287,6 +1323,12 @@ void MainWindow::exportMetricsDialog() {
 }
 
 void MainWindow::exportTraceDialog() {
+  if (live() || m_replay) {
+    QMessageBox::information(this, tr("RingLab"),
+                             tr("This works on the simulation. The live cluster and recordings export their views "
+                                "as PNG or SVG (Ctrl+E); record a live session from the Live cluster panel."));
+    return;
+  }
   if (!m_spec) return;
   const QString path = QFileDialog::getSaveFileName(this, tr("Export trace"), QStringLiteral("ringlab-trace.json"),
                                                     tr("Chrome / Perfetto trace (*.json)"));

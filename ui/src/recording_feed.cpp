@@ -82,6 +82,7 @@ void RecordingFeed::play() {
 }
 
 void RecordingFeed::pause() {
+  m_stopAtMark = false;
   m_playing = false;
   m_timer.stop();
   emitSnapshot();
@@ -115,6 +116,7 @@ void RecordingFeed::seek(std::int64_t atNs) {
     emit rewound(atNs, {});
   }
   m_playing = false;
+  m_stopAtMark = false;
   m_timer.stop();
   advanceTo(atNs);
   emitSnapshot();
@@ -151,6 +153,7 @@ void RecordingFeed::tick() {
   advanceTo(target);
   if (m_nowNs >= durationNs()) {
     m_playing = false;
+    m_stopAtMark = false;
     m_timer.stop();
   }
   emitSnapshot();

@@ -113,10 +113,17 @@ class RemoteWorker final : public QObject {
     file->write(QJsonDocument(header).toJson(QJsonDocument::Compact) + '\n');
     m_recording = std::move(file);
     m_recordingPath = path;
-    // The picture so far: every member's latest /cluster body, so that the recording opens with the cluster.
+    m_recordingStartNs = now();
+    // The picture so far: every member's latest /cluster body (and whether it answers now), so that the recording
+    // opens with the cluster as it is.
     for (const auto& [name, node] : m_nodes) {
       if (!node.lastCluster.isEmpty()) record(now(), name, LiveClusterModel::InputKind::kCluster, node.lastCluster);
+      if (!node.reachable) {
+        const QString why = m_model.member(name) ? m_model.member(name)->lastError : QString();
+        record(now(), name, LiveClusterModel::InputKind::kReachability, "down " + why.toUtf8());
+      }
     }
+    emit recordingChanged(true, path);
     return {};
   }
 
@@ -124,6 +131,7 @@ class RemoteWorker final : public QObject {
     if (!m_recording) return;
     m_recording->flush();
     m_recording.reset();
+    emit recordingChanged(false, QString());
   }
 
   void post(const QString& node, const QString& path, const QJsonObject& body, const QString& what) {
@@ -153,6 +161,7 @@ class RemoteWorker final : public QObject {
   void problem(const QString& message);
   void status(const QString& text);
   void done(qint64 atNs, const QString& what);
+  void recordingChanged(bool on, const QString& path);
 
  private:
   struct NodeConn {
@@ -182,13 +191,16 @@ class RemoteWorker final : public QObject {
 
   void record(std::int64_t atNs, const QString& node, LiveClusterModel::InputKind kind, const QByteArray& body) {
     if (!m_recording) return;
-    const QJsonObject line{{QStringLiteral("t"), static_cast<double>(atNs)},
-                           {QStringLiteral("node"), node},
-                           {QStringLiteral("kind"), LiveClusterModel::inputKindName(kind)},
-                           {QStringLiteral("body"), QString::fromUtf8(body)}};
+    // Recordings start at time zero, whenever in the session they began.
+    const QJsonObject line{
+        {QStringLiteral("t"), static_cast<double>(std::max<std::int64_t>(0, atNs - m_recordingStartNs))},
+        {QStringLiteral("node"), node},
+        {QStringLiteral("kind"), LiveClusterModel::inputKindName(kind)},
+        {QStringLiteral("body"), QString::fromUtf8(body)}};
     if (m_recording->write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n') < 0) {
       emit problem(tr("recording stopped: cannot write %1: %2").arg(m_recordingPath, m_recording->errorString()));
       m_recording.reset();
+      emit recordingChanged(false, QString());
     }
   }
 
@@ -208,7 +220,7 @@ class RemoteWorker final : public QObject {
     const std::int64_t t = now();
     if (m_nodes.empty() || !m_seedName) {
       // Not connected yet: ask the address the user gave.
-      if (t >= m_seed.nextAttemptNs && !m_seed.cluster) requestCluster(QString(), m_seed);
+      if (!m_seed.incompatible && t >= m_seed.nextAttemptNs && !m_seed.cluster) requestCluster(QString(), m_seed);
       return;
     }
     for (auto& [name, node] : m_nodes) {
@@ -240,6 +252,11 @@ class RemoteWorker final : public QObject {
       if (name.isEmpty()) {
         // The seed answered: from now on it is a member like the others, at the address the user gave.
         ingest(self, LiveClusterModel::InputKind::kCluster, body);
+        if (doc.object().value(QStringLiteral("api_version")).toInt() != kSupportedAdminApiVersion) {
+          node.incompatible = true;  // the model said why; asking again will not help
+          emit status(tr("%1 speaks another admin API version").arg(m_target.address()));
+          return;
+        }
         if (self.isEmpty() || parseNodeName(self.toStdString()) == kNoNode) return;
         NodeConn& member = m_nodes[self];
         member.host = m_seed.host;
@@ -385,6 +402,7 @@ class RemoteWorker final : public QObject {
   bool m_frozen = false;
   std::unique_ptr<QFile> m_recording;
   QString m_recordingPath;
+  std::int64_t m_recordingStartNs = 0;
 
  public:
   void setSeed(const RemoteTarget& target) {
@@ -404,6 +422,10 @@ RemoteFeed::RemoteFeed(QObject* parent) : ClusterFeed(parent) {
   connect(m_worker, &RemoteWorker::problem, this, &ClusterFeed::problem);
   connect(m_worker, &RemoteWorker::status, this, &RemoteFeed::statusChanged);
   connect(m_worker, &RemoteWorker::members, this, &RemoteFeed::onMembers);
+  connect(m_worker, &RemoteWorker::recordingChanged, this, [this](bool on, const QString& path) {
+    m_recording = on;
+    emit recordingChanged(on, path);
+  });
   connect(m_worker, &RemoteWorker::done, this, [this](qint64 atNs, const QString& what) {
     emit actionLogged(LoggedAction{atNs, HealAction{}, what});
   });

@@ -573,10 +573,10 @@ class SimulationWorker final : public QObject {
       info.keys = storage.records;
       info.bytes = storage.bytes;
       info.hintsHeld = node.hints().pending();
-      if (id < m_ownership.nodes.size() && m_ring->contains(id)) {
-        info.primaryShare = m_ownership.nodes[id].primaryShare;
-        info.replicatedShare = m_ownership.nodes[id].replicatedShare;
-        info.tokens = m_ownership.nodes[id].tokens;
+      if (const NodeOwnership* own = m_ownership.of(id)) {
+        info.primaryShare = own->primaryShare;
+        info.replicatedShare = own->replicatedShare;
+        info.tokens = own->tokens;
       }
       for (NodeId peer = 0; peer < count; ++peer) {
         if (peer == id || !sim.isRunning(peer)) continue;

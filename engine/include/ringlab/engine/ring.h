@@ -11,6 +11,7 @@
 // and thread-safe. Mutating calls (addNode, removeNode) return a new Ring.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -58,8 +59,15 @@ struct NodeOwnership {
 };
 
 struct OwnershipStats {
-  std::vector<NodeOwnership> nodes;  // by node id
-  std::size_t replicas = 0;          // the N used for replicatedShare
+  std::vector<NodeOwnership>
+      nodes;  // one per node in the ring, in increasing node id (not indexed by id: ids may skip)
+  // The entry of `node`; null when it holds no tokens.
+  const NodeOwnership* of(NodeId node) const {
+    const auto it =
+        std::lower_bound(nodes.begin(), nodes.end(), node, [](const NodeOwnership& o, NodeId n) { return o.node < n; });
+    return it != nodes.end() && it->node == node ? &*it : nullptr;
+  }
+  std::size_t replicas = 0;  // the N used for replicatedShare
   double meanPrimary = 0;
   double maxPrimary = 0;
   double minPrimary = 0;

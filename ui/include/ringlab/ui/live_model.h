@@ -61,6 +61,8 @@ class LiveClusterModel {
   static QString inputKindName(InputKind kind);  // "cluster", "metrics", "event", "reachability"
   static std::optional<InputKind> parseInputKind(const QString& name);
 
+  // Members the app draws: n1 .. n256; inputs naming others are ignored.
+  static constexpr NodeId kMaxNodes = 256;
   // Minimum time a message is drawn in flight.
   static constexpr std::int64_t kMinFlightNs = 250'000'000;
 
@@ -109,6 +111,9 @@ class LiveClusterModel {
   std::int64_t toSession(MemberState& m, std::int64_t atNs, std::int64_t nodeNs, bool calibrate);
   void rebuildRing();
   void addMark(std::int64_t atNs, QString text);
+  // Appends a record for the next snapshot, keeping the newest when more arrive than a snapshot carries.
+  template <typename T>
+  void keepNewest(std::vector<T>& records, T record);
   void closeInterval(std::int64_t endNs);
 
   std::map<QString, std::unique_ptr<MemberState>> m_members;

@@ -91,6 +91,7 @@ class LivePanel final : public QWidget {
   QThread m_loadThread;
   LoadGenerator* m_load = nullptr;  // lives on m_loadThread
   bool m_loadRunning = false;
+  QStringList m_loadTargets;  // client addresses the running load goes to
   LoadStats m_lastStats;
 };
 

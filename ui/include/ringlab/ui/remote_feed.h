@@ -79,6 +79,8 @@ class RemoteFeed final : public ClusterFeed {
   void membersChanged();
   // "connecting to 127.0.0.1:8380", "3 members, 3 reachable", "recording to FILE"...
   void statusChanged(const QString& text);
+  // Recording started (to `path`) or stopped (by request or because the file could not be written).
+  void recordingChanged(bool on, const QString& path);
 
  private:
   void onMembers(const std::vector<LiveMember>& members);
