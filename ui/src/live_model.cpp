@@ -432,7 +432,8 @@ void LiveClusterModel::ingestMetrics(std::int64_t atNs, MemberState& m, const QB
       for (std::size_t k = 0; k < a.size(); ++k) {
         const double cumBefore = k < b.size() && b[k].first == a[k].first ? b[k].second : 0;
         const double inBucket = delta(a[k].second, cumBefore) - delta(previousCumulative, previousBefore);
-        if (inBucket > 0) m_intervalBuckets[i][a[k].first] += inBucket;
+        // Empty buckets go in too: a quantile interpolates from the bound of the bucket below, empty or not.
+        m_intervalBuckets[i][a[k].first] += std::max(0.0, inBucket);
         previousCumulative = a[k].second;
         previousBefore = cumBefore;
       }
@@ -554,9 +555,11 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
         wait.peer = o.contains("wait_peer") ? nodeOf("wait_peer") : kNoNode;
         wait.requestId = unsignedInteger(o, "wait_request_id");
       }
+      // Until the node's clock is known, the slice ends when it arrived (its length kept).
+      const std::int64_t endNs = integer(o, "end_ns");
+      const std::int64_t offset = m.offsetNs.value_or(atNs - endNs);
       keepNewest(m_newSlices, FiberSliceRecord{fiber, node, parseRole(str(o, "role")).value_or(FiberRole::kSystem),
-                                               *state, toSession(m, atNs, integer(o, "start_ns"), false),
-                                               toSession(m, atNs, integer(o, "end_ns"), false), wait});
+                                               *state, integer(o, "start_ns") + offset, endNs + offset, wait});
     }
   } else if (type == "node_state_changed") {
     addMark(t, QStringLiteral("%1 %2 (%3)").arg(qstr(str(o, "node")), qstr(str(o, "state")), qstr(str(o, "reason"))));
@@ -691,9 +694,13 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
     }
     for (const auto& [peer, probability] : m->dropRules) {
       if (probability < 1.0) continue;
-      if (peer == QLatin1String("*")) {  // every peer
+      if (peer == QLatin1String("*")) {  // every peer without a drop rule of its own
         for (const auto& [otherName, other] : m_members) {
-          if (other->info.id != kNoNode && other->info.id != id) s.cutLinks.emplace_back(id, other->info.id);
+          const bool ownRule = std::any_of(m->dropRules.begin(), m->dropRules.end(),
+                                           [&](const auto& rule) { return rule.first == otherName; });
+          if (other->info.id != kNoNode && other->info.id != id && !ownRule) {
+            s.cutLinks.emplace_back(id, other->info.id);
+          }
         }
       } else if (const NodeId to = liveNodeId(peer.toStdString()); to != kNoNode) {
         s.cutLinks.emplace_back(id, to);
@@ -701,12 +708,13 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
     }
   }
 
-  while (!m_inFlight.empty() && m_inFlight.front().arrivesNs < nowNs) m_inFlight.pop_front();
+  // Not in time order: events of different nodes' streams interleave, each late by its own lag.
+  std::erase_if(m_inFlight, [nowNs](const MessageDot& dot) { return dot.arrivesNs < nowNs; });
   for (const MessageDot& dot : m_inFlight) {
     if (dot.sentNs <= nowNs) s.inFlight.push_back(dot);
   }
   s.inFlightTotal = s.inFlight.size();
-  while (!m_drops.empty() && m_drops.front().atNs < nowNs - kDropFlashNs) m_drops.pop_front();
+  std::erase_if(m_drops, [nowNs](const DropFlash& drop) { return drop.atNs < nowNs - kDropFlashNs; });
   s.drops.assign(m_drops.begin(), m_drops.end());
 
   s.newSamples = std::exchange(m_newSamples, {});
