@@ -190,6 +190,9 @@ TEST_F(LiveClusterTest, TheMainWindowShowsTheLiveClusterAndItsKeyConsoleWorks) {
   window.keyConsole()->setMembers(window.remoteFeed()->members());
   window.keyConsole()->run(QStringLiteral("n2"), QStringLiteral("SET"), QStringLiteral("user:1"),
                            QStringLiteral("ada"));
+  // The GET goes through another member on another connection: only once the SET is acknowledged.
+  ASSERT_TRUE(testing::waitFor([&] { return window.keyConsole()->log().contains(QStringLiteral("OK")); }, 10000))
+      << window.keyConsole()->log().toStdString();
   window.keyConsole()->run(QStringLiteral("n3"), QStringLiteral("GET"), QStringLiteral("user:1"));
   ASSERT_TRUE(testing::waitFor([&] { return window.keyConsole()->log().contains(QStringLiteral("\"ada\"")); }, 10000))
       << window.keyConsole()->log().toStdString();

@@ -274,10 +274,14 @@ TEST(LiveModelMetricsTest, CountDeltasOneSecondApartBecomeOperationsPerSecond) {
   EXPECT_NEAR(sample.errorsPerSecond, 10, 1);
   EXPECT_DOUBLE_EQ(sample.opsPerSecond[static_cast<std::size_t>(Operation::kGet)], 0);
   EXPECT_DOUBLE_EQ(sample.timeSeconds, 2.0);
-  // The next interval has no new counts.
+  // Without a newer scrape, the node's last rate holds for a while (a scrape can arrive just after an interval
+  // closes), then counts no more: a silent node adds nothing.
   const FeedSnapshot next = model.takeSnapshot(3 * kSec);
   ASSERT_EQ(next.newSamples.size(), 1u);
-  EXPECT_DOUBLE_EQ(next.newSamples[0].opsPerSecond[kPut], 0);
+  EXPECT_NEAR(next.newSamples[0].opsPerSecond[kPut], 500, 50);
+  const FeedSnapshot later = model.takeSnapshot(5 * kSec);
+  ASSERT_EQ(later.newSamples.size(), 1u);
+  EXPECT_DOUBLE_EQ(later.newSamples[0].opsPerSecond[kPut], 0);
 }
 
 TEST(LiveModelMetricsTest, RatesOfTwoNodesAddUp) {

@@ -16,6 +16,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
+constexpr std::int64_t kRatesFreshNs = 2'500'000'000;       // a node's rates count until it misses two scrapes
 constexpr std::int64_t kUnmatchedLifetimeNs = 2 * kSecond;  // a send whose delivery was not seen is forgotten
 constexpr std::int64_t kDropFlashNs = 300'000'000;
 constexpr std::size_t kMaxRecordsPerSnapshot = 20'000;
@@ -192,6 +193,7 @@ struct LiveClusterModel::MemberState {
   std::map<QString, NodeState> verdict;  // this node's failure detector verdict on each peer
   std::map<QString, double> phi;
   Counters counters;
+  Rates rates;
   std::uint64_t keys = 0;
   std::uint64_t bytes = 0;
   std::uint64_t hints = 0;
@@ -419,12 +421,18 @@ void LiveClusterModel::ingestMetrics(std::int64_t atNs, MemberState& m, const QB
     }
   }
   const Counters& before = m.counters;
-  if (before.atNs >= 0) {
-    // A counter that went down belongs to a restarted process: count from zero.
+  if (before.atNs >= 0 && now.atNs > before.atNs) {
+    // Each node's rates come from its own two scrapes, so that a chart interval that happens to hold two scrapes of
+    // one node (or none) does not show a spike (or a gap). A counter that went down belongs to a restarted process:
+    // count from zero.
     const auto delta = [](double after, double prior) { return after >= prior ? after - prior : after; };
+    const double seconds = static_cast<double>(now.atNs - before.atNs) / 1e9;
+    Rates& r = m.rates;
+    r = Rates{};
+    r.atNs = now.atNs;
     for (std::size_t i = 0; i < 3; ++i) {
-      m_intervalOps[i] += delta(now.ops[i], before.ops[i]);
-      m_intervalErrors[i] += delta(now.errors[i], before.errors[i]);
+      r.ops[i] = delta(now.ops[i], before.ops[i]) / seconds;
+      r.errors[i] = delta(now.errors[i], before.errors[i]) / seconds;
       const auto& a = now.buckets[i];
       const auto& b = before.buckets[i];
       double previousCumulative = 0;
@@ -433,13 +441,13 @@ void LiveClusterModel::ingestMetrics(std::int64_t atNs, MemberState& m, const QB
         const double cumBefore = k < b.size() && b[k].first == a[k].first ? b[k].second : 0;
         const double inBucket = delta(a[k].second, cumBefore) - delta(previousCumulative, previousBefore);
         // Empty buckets go in too: a quantile interpolates from the bound of the bucket below, empty or not.
-        m_intervalBuckets[i][a[k].first] += std::max(0.0, inBucket);
+        r.buckets[i][a[k].first] += std::max(0.0, inBucket);
         previousCumulative = a[k].second;
         previousBefore = cumBefore;
       }
     }
-    for (std::size_t c = 0; c < kTrafficClassCount; ++c) m_intervalSent[c] += delta(now.sent[c], before.sent[c]);
-    m_intervalDropped += delta(now.dropped, before.dropped);
+    for (std::size_t c = 0; c < kTrafficClassCount; ++c) r.sent[c] = delta(now.sent[c], before.sent[c]) / seconds;
+    r.dropped = delta(now.dropped, before.dropped) / seconds;
   }
   m.counters = std::move(now);
 }
@@ -589,27 +597,29 @@ void LiveClusterModel::addMark(std::int64_t atNs, QString text) {
 }
 
 void LiveClusterModel::closeInterval(std::int64_t endNs) {
-  const double seconds = static_cast<double>(endNs - m_intervalStartNs) / 1e9;
-  if (seconds <= 0) return;
+  if (endNs <= m_intervalStartNs) return;
   MetricsSample sample;
   sample.timeSeconds = static_cast<double>(endNs) / 1e9;
-  for (std::size_t i = 0; i < 3; ++i) {
-    sample.opsPerSecond[i] = m_intervalOps[i] / seconds;
-    sample.p50Ms[i] = quantileMs(m_intervalBuckets[i], 0.50);
-    sample.p99Ms[i] = quantileMs(m_intervalBuckets[i], 0.99);
-    sample.p999Ms[i] = quantileMs(m_intervalBuckets[i], 0.999);
-    sample.errorsPerSecond += m_intervalErrors[i] / seconds;
+  std::array<std::map<double, double>, 3> buckets;
+  for (const auto& [name, m] : m_members) {
+    sample.hintsOutstanding += static_cast<double>(m->hints);
+    const Rates& r = m->rates;
+    if (r.atNs < 0 || r.atNs < endNs - kRatesFreshNs || !m->info.reachable) continue;  // stale: the node is silent
+    for (std::size_t i = 0; i < 3; ++i) {
+      sample.opsPerSecond[i] += r.ops[i];
+      sample.errorsPerSecond += r.errors[i];
+      for (const auto& [le, count] : r.buckets[i]) buckets[i][le] += count;
+    }
+    for (std::size_t c = 0; c < kTrafficClassCount; ++c) sample.messagesPerSecond[c] += r.sent[c];
+    sample.droppedPerSecond += r.dropped;
   }
-  for (std::size_t c = 0; c < kTrafficClassCount; ++c) sample.messagesPerSecond[c] = m_intervalSent[c] / seconds;
-  sample.droppedPerSecond = m_intervalDropped / seconds;
-  for (const auto& [name, m] : m_members) sample.hintsOutstanding += static_cast<double>(m->hints);
+  for (std::size_t i = 0; i < 3; ++i) {
+    sample.p50Ms[i] = quantileMs(buckets[i], 0.50);
+    sample.p99Ms[i] = quantileMs(buckets[i], 0.99);
+    sample.p999Ms[i] = quantileMs(buckets[i], 0.999);
+  }
   m_newSamples.push_back(sample);
   m_intervalStartNs = endNs;
-  m_intervalOps = {};
-  m_intervalErrors = {};
-  for (auto& b : m_intervalBuckets) b.clear();
-  m_intervalSent = {};
-  m_intervalDropped = 0;
 }
 
 FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {

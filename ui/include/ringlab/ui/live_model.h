@@ -102,6 +102,15 @@ class LiveClusterModel {
     std::array<double, kTrafficClassCount> sent{};
     double dropped = 0;
   };
+  // One node's rates between its last two scrapes.
+  struct Rates {
+    std::int64_t atNs = -1;  // the later scrape
+    std::array<double, 3> ops{};
+    std::array<double, 3> errors{};
+    std::array<std::map<double, double>, 3> buckets;  // le -> operations in the bucket between the scrapes
+    std::array<double, kTrafficClassCount> sent{};
+    double dropped = 0;
+  };
 
   MemberState& memberNamed(const QString& name);
   QString ingestCluster(std::int64_t atNs, const QByteArray& body);
@@ -140,13 +149,7 @@ class LiveClusterModel {
   std::uint64_t m_operationsFailed = 0;
   std::uint64_t m_messagesDelivered = 0;
 
-  // Rates of the current one-second interval, summed over nodes as their metrics arrive.
-  std::int64_t m_intervalStartNs = 0;
-  std::array<double, 3> m_intervalOps{};
-  std::array<double, 3> m_intervalErrors{};
-  std::array<std::map<double, double>, 3> m_intervalBuckets;  // le -> count in the interval
-  std::array<double, kTrafficClassCount> m_intervalSent{};
-  double m_intervalDropped = 0;
+  std::int64_t m_intervalStartNs = 0;  // start of the chart interval now open (one sample a second)
 };
 
 }  // namespace ringlab
