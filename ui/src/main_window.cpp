@@ -895,6 +895,9 @@ void MainWindow::connectToCluster(const RemoteTarget& target) {
   setWindowTitle(tr("RingLab — %1").arg(target.address()));
   m_disconnectAction->setEnabled(true);
   m_controlsDock->setEnabled(false);
+  const QString waiting = tr("Waiting for %1 to answer…").arg(target.address());
+  m_ringView->setEmptyText(waiting);
+  m_trafficView->setEmptyText(waiting);
   m_remote->connectTo(target);
   if (m_useSettings) {
     QSettings settings;
@@ -909,6 +912,8 @@ void MainWindow::connectToCluster(const RemoteTarget& target) {
 
 void MainWindow::disconnectFromCluster() {
   if (!live()) return;
+  m_ringView->setEmptyText({});
+  m_trafficView->setEmptyText({});
   m_snapshot = FeedSnapshot{};
   m_ringView->setSnapshot(m_snapshot);
   m_trafficView->setSnapshot(m_snapshot);

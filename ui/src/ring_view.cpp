@@ -255,7 +255,7 @@ void RingView::paintEvent(QPaintEvent*) {
 
   if (!m_ring || m_ring->empty()) {
     p.setPen(m_theme.mutedText);
-    p.drawText(rect(), Qt::AlignCenter, tr("No ring yet: open a scenario."));
+    p.drawText(rect(), Qt::AlignCenter, m_emptyText.isEmpty() ? tr("No ring yet: open a scenario.") : m_emptyText);
     return;
   }
   if (m_bandDirty || m_band.size() != size() * devicePixelRatioF()) renderBand();

@@ -157,7 +157,7 @@ void TrafficView::paintEvent(QPaintEvent*) {
 
   if (m_drawn.empty()) {
     p.setPen(m_theme.mutedText);
-    p.drawText(rect(), Qt::AlignCenter, tr("No cluster yet: open a scenario."));
+    p.drawText(rect(), Qt::AlignCenter, m_emptyText.isEmpty() ? tr("No cluster yet: open a scenario.") : m_emptyText);
     return;
   }
 

@@ -31,6 +31,11 @@ class RingView final : public QWidget {
   void setLookupKey(const QString& key);
   // Whether ring changes sweep in over a second (on by default; off for screenshots).
   void setAnimated(bool animated) { m_animated = animated; }
+  // What the view says while it has no ring (empty: the default, "No ring yet: open a scenario.").
+  void setEmptyText(const QString& text) {
+    m_emptyText = text;
+    update();
+  }
 
   struct Lookup {
     QString key;
@@ -84,6 +89,7 @@ class RingView final : public QWidget {
   std::vector<NodeInfo> m_nodes;
   std::size_t m_replicas = 3;
   QString m_lookupKey;
+  QString m_emptyText;
   std::optional<Lookup> m_lookup;
   QPixmap m_band;  // the ring band, re-rendered when the ring, the node states or the size change
   bool m_bandDirty = true;

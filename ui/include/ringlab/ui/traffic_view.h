@@ -27,6 +27,11 @@ class TrafficView final : public QWidget {
 
   void setSnapshot(const FeedSnapshot& snapshot);
   void setTheme(const Theme& theme);
+  // What the view says while it has no nodes (empty: the default, "No cluster yet: open a scenario.").
+  void setEmptyText(const QString& text) {
+    m_emptyText = text;
+    update();
+  }
 
   // Where node `id` is drawn (its marker's centre), for hit testing and tests. nullopt for a node not drawn.
   std::optional<QPointF> nodePosition(NodeId id) const;
@@ -46,6 +51,7 @@ class TrafficView final : public QWidget {
   void mouseMoveEvent(QMouseEvent* event) override;
 
  private:
+  QString m_emptyText;
   struct Flash {
     DropFlash drop;
     qint64 shownAtMs = 0;
