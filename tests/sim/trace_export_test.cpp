@@ -153,9 +153,10 @@ TEST(ChromeTraceRecorderTest, RunningSlicesMatchFiberSliceEventsOnNamedThreads) 
 // Every blocked fiber of a node says what it waited for: a coordinator the replies to its own request, a replica
 // server its next request, the periodic fibers a timer.
 TEST(FiberWaitTest, BlockedSlicesNameWhatTheFiberWaitedFor) {
-  Simulation sim(threeNodes(11));
+  // Declared before the simulation: its teardown still publishes slices of the fibers it cancels.
   std::vector<FiberSlice> blocked;
   std::set<std::pair<NodeId, std::uint64_t>> requests;  // (coordinator, request id)
+  Simulation sim(threeNodes(11));
   sim.events().subscribe(maskOf(EventType::kFiberSlice) | maskOf(EventType::kRequestBegun), [&](const Event& e) {
     if (const auto* s = std::get_if<FiberSlice>(&e); s && s->state == FiberState::kBlocked) blocked.push_back(*s);
     if (const auto* r = std::get_if<RequestBegun>(&e)) requests.emplace(r->coordinator, r->requestId);
