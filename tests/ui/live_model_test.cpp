@@ -428,6 +428,31 @@ TEST(LiveModelEventsTest, ASendAndItsDeliveryFromTwoStreamsBecomeOneMessage) {
   EXPECT_TRUE(model.takeSnapshot(sentAt + 4 * kMs).newMessages.empty());
 }
 
+// The receiver's stream can bring a delivery before the sender's stream brings its send: they still pair.
+TEST(LiveModelEventsTest, ADeliveryThatArrivesBeforeItsSendStillPairs) {
+  LiveClusterModel model;
+  connectThree(model);
+  const std::int64_t sentAt = kSec;
+  const QJsonObject delivered = message(QStringLiteral("message_delivered"), sentAt + kMs, QStringLiteral("n1"),
+                                        QStringLiteral("n2"), QStringLiteral("write"), 9);
+  EXPECT_TRUE(model.ingest(sentAt + kMs, QStringLiteral("n2"), Kind::kEvent, compact(delivered)).isEmpty());
+  EXPECT_TRUE(model.takeSnapshot(sentAt + kMs).newMessages.empty());
+  QJsonObject sent = message(QStringLiteral("message_sent"), sentAt, QStringLiteral("n1"), QStringLiteral("n2"),
+                             QStringLiteral("write"), 9);
+  sent.insert(QStringLiteral("bytes"), 120);
+  EXPECT_TRUE(model.ingest(sentAt + 2 * kMs, QStringLiteral("n1"), Kind::kEvent, compact(sent)).isEmpty());
+  const FeedSnapshot s = model.takeSnapshot(sentAt + 3 * kMs);
+  ASSERT_EQ(s.newMessages.size(), 1u);
+  EXPECT_EQ(s.newMessages[0].requestId, 9u);
+  EXPECT_EQ(s.newMessages[0].bytes, 120u);
+  EXPECT_GE(s.newMessages[0].endedNs, s.newMessages[0].sentNs);
+  // A later send of the same kind on that link does not take the used delivery again.
+  QJsonObject again = message(QStringLiteral("message_sent"), sentAt + 5 * kMs, QStringLiteral("n1"),
+                              QStringLiteral("n2"), QStringLiteral("write"), 9);
+  EXPECT_TRUE(model.ingest(sentAt + 5 * kMs, QStringLiteral("n1"), Kind::kEvent, compact(again)).isEmpty());
+  EXPECT_TRUE(model.takeSnapshot(sentAt + 6 * kMs).newMessages.empty());
+}
+
 TEST(LiveModelEventsTest, ADroppedMessageBecomesADroppedRecordAndAFlash) {
   LiveClusterModel model;
   connectThree(model);

@@ -18,6 +18,7 @@ namespace {
 constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::int64_t kRatesFreshNs = 2'500'000'000;       // a node's rates count until it misses two scrapes
 constexpr std::int64_t kUnmatchedLifetimeNs = 2 * kSecond;  // a send whose delivery was not seen is forgotten
+constexpr std::int64_t kClockSlackNs = 50'000'000;          // how far two nodes' mapped clocks may disagree
 constexpr std::int64_t kDropFlashNs = 300'000'000;
 constexpr std::size_t kMaxRecordsPerSnapshot = 20'000;
 constexpr std::size_t kMaxInFlight = 4'000;
@@ -495,6 +496,20 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     if (m_inFlight.size() < kMaxInFlight) {
       m_inFlight.push_back(MessageDot{id, from, to, *kind, t, t + kMinFlightNs, requestId, bytes});
     }
+    // The receiver's stream may have brought the delivery first.
+    if (auto early = m_earlyDeliveries.find({from, to, *kind}); early != m_earlyDeliveries.end()) {
+      auto& deliveries = early->second;
+      std::erase_if(deliveries, [t](const PendingSend& d) { return d.sentNs < t - kUnmatchedLifetimeNs; });
+      auto match = std::find_if(deliveries.begin(), deliveries.end(), [&](const PendingSend& d) {
+        return (requestId == 0 || d.requestId == requestId) && d.sentNs >= t - kClockSlackNs;
+      });
+      if (match != deliveries.end()) {
+        keepNewest(m_newMessages,
+                   MessageRecord{id, from, to, *kind, requestId, bytes, t, std::max(t, match->sentNs), false});
+        deliveries.erase(match);
+        return {};
+      }
+    }
     auto& queue = m_unmatched[{from, to, *kind}];
     queue.push_back(PendingSend{t, requestId, bytes, id});
     while (!queue.empty() && queue.front().sentNs < t - kUnmatchedLifetimeNs) queue.pop_front();
@@ -504,11 +519,22 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     const NodeId to = nodeOf("to");
     if (!kind || from == kNoNode || to == kNoNode) return {};
     ++m_messagesDelivered;
+    const auto keepForItsSend = [&] {
+      auto& deliveries = m_earlyDeliveries[{from, to, *kind}];
+      deliveries.push_back(PendingSend{t, unsignedInteger(o, "request_id"), 0, 0});  // sentNs holds the delivery
+      while (deliveries.size() > kMaxInFlight) deliveries.pop_front();
+    };
     auto it = m_unmatched.find({from, to, *kind});
-    if (it == m_unmatched.end()) return {};
+    if (it == m_unmatched.end()) {
+      keepForItsSend();
+      return {};
+    }
     auto& queue = it->second;
     while (!queue.empty() && queue.front().sentNs < t - kUnmatchedLifetimeNs) queue.pop_front();
-    if (queue.empty()) return {};
+    if (queue.empty()) {
+      keepForItsSend();
+      return {};
+    }
     // Events are sampled, so a send may have lost its delivery and the other way round: match the same request when
     // the delivery names one, else the oldest send on that link.
     const std::uint64_t requestId = unsignedInteger(o, "request_id");

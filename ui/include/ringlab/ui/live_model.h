@@ -138,6 +138,8 @@ class LiveClusterModel {
   std::deque<MessageDot> m_inFlight;
   std::deque<DropFlash> m_drops;
   std::map<std::tuple<NodeId, NodeId, MessageKind>, std::deque<PendingSend>> m_unmatched;
+  // Deliveries whose send had not arrived yet (another node's stream); PendingSend::sentNs holds the delivery time.
+  std::map<std::tuple<NodeId, NodeId, MessageKind>, std::deque<PendingSend>> m_earlyDeliveries;
   std::vector<MessageRecord> m_newMessages;
   std::vector<RequestRecord> m_newRequests;
   std::vector<FiberRecord> m_newFibers;
