@@ -32,6 +32,30 @@ int usageError(const QString& message) {
   return kExitUsage;
 }
 
+// For --screenshot: a window that never shows on screen, at the given size, whose ring is drawn as it is rather
+// than mid-sweep.
+void prepareForScreenshot(ringlab::MainWindow& window, QSize size) {
+  window.ringView().setAnimated(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(size);
+}
+
+// Lets queued snapshots reach the views and the layout settle.
+void processEventsFor(qint64 ms) {
+  QElapsedTimer wait;
+  wait.start();
+  while (wait.elapsed() < ms) QApplication::processEvents(QEventLoop::AllEvents, 20);
+}
+
+// Saves `view` to `out`; false (after saying why) when it cannot.
+bool saveScreenshot(ringlab::MainWindow& window, const QString& view, const QString& out) {
+  if (const QString error = window.saveView(view, out); !error.isEmpty()) {
+    std::fprintf(stderr, "ringlab: cannot write the screenshot: %s\n", qPrintable(error));
+    return false;
+  }
+  return true;
+}
+
 // Qt aborts when it cannot open a display. Work that needs none (--help, --version, --screenshot) runs on the
 // offscreen platform instead; anything else gets a clear message rather than the platform plugin's.
 bool prepareDisplay(int argc, char** argv) {
@@ -171,11 +195,7 @@ int main(int argc, char** argv) {
   if (parser.isSet(recordingOpt)) {
     ringlab::MainWindow window(/*restoreSettings=*/!screenshot);
     if (theme) window.setTheme(*theme);
-    if (screenshot) {
-      window.ringView().setAnimated(false);
-      window.setAttribute(Qt::WA_DontShowOnScreen);
-      window.resize(size);
-    }
+    if (screenshot) prepareForScreenshot(window, size);
     if (const QString e = window.openRecording(parser.value(recordingOpt)); !e.isEmpty()) {
       std::fprintf(stderr, "ringlab: %s\n", qPrintable(e));
       return kExitUsage;
@@ -186,14 +206,9 @@ int main(int argc, char** argv) {
       if (!parser.isSet(pausedOpt)) window.recordingFeed()->play();
       return QApplication::exec();
     }
-    QElapsedTimer wait;
-    wait.start();
-    while (wait.elapsed() < 400) QApplication::processEvents(QEventLoop::AllEvents, 50);
+    processEventsFor(400);
     const QString out = parser.value(screenshotOpt);
-    if (const QString e = window.saveView(view, out); !e.isEmpty()) {
-      std::fprintf(stderr, "ringlab: cannot write the screenshot: %s\n", qPrintable(e));
-      return kExitFailed;
-    }
+    if (!saveScreenshot(window, view, out)) return kExitFailed;
     std::printf("Saved %s (view %s, recording at t = %.3f s)\n", qPrintable(out), qPrintable(view),
                 static_cast<double>(window.recordingFeed()->nowNs()) / 1e9);
     return kExitOk;
@@ -216,19 +231,12 @@ int main(int argc, char** argv) {
     ringlab::MainWindow window(/*restoreSettings=*/!screenshot);
     if (theme) window.setTheme(*theme);
     if (parser.isSet(keyOpt)) window.setLookupKey(parser.value(keyOpt));
-    QStringList problems;
-    if (screenshot) {
-      window.ringView().setAnimated(false);
-      window.setAttribute(Qt::WA_DontShowOnScreen);
-      window.resize(size);
-    }
+    if (screenshot) prepareForScreenshot(window, size);
     window.show();
     if (parser.isSet(presentOpt)) window.setPresentationMode(true), window.resize(size);
     window.connectToCluster(*target);
-    QObject::connect(window.remoteFeed(), &ringlab::ClusterFeed::problem, &window, [&problems](const QString& m) {
-      problems << m;
-      std::fprintf(stderr, "ringlab: %s\n", qPrintable(m));
-    });
+    QObject::connect(window.remoteFeed(), &ringlab::ClusterFeed::problem, &window,
+                     [](const QString& m) { std::fprintf(stderr, "ringlab: %s\n", qPrintable(m)); });
     if (parser.isSet(recordOpt)) {
       if (const QString e = window.remoteFeed()->startRecording(parser.value(recordOpt)); !e.isEmpty()) {
         std::fprintf(stderr, "ringlab: %s\n", qPrintable(e));
@@ -236,10 +244,7 @@ int main(int argc, char** argv) {
       }
     }
     if (!screenshot) return QApplication::exec();
-    QElapsedTimer wait;
-    wait.start();
-    const auto waitMs = std::chrono::duration_cast<std::chrono::milliseconds>(*after).count();
-    while (wait.elapsed() < waitMs) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    processEventsFor(std::chrono::duration_cast<std::chrono::milliseconds>(*after).count());
     const auto& members = window.remoteFeed()->members();
     std::size_t reachable = 0;
     for (const auto& m : members) reachable += m.reachable ? 1 : 0;
@@ -249,10 +254,7 @@ int main(int argc, char** argv) {
       return kExitFailed;
     }
     const QString out = parser.value(screenshotOpt);
-    if (const QString e = window.saveView(view, out); !e.isEmpty()) {
-      std::fprintf(stderr, "ringlab: cannot write the screenshot: %s\n", qPrintable(e));
-      return kExitFailed;
-    }
+    if (!saveScreenshot(window, view, out)) return kExitFailed;
     window.remoteFeed()->stopRecording();
     std::printf("Saved %s (view %s, cluster at %s: %zu members, %zu reachable)\n", qPrintable(out), qPrintable(view),
                 qPrintable(target->address()), members.size(), reachable);
@@ -276,24 +278,14 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ringlab: %s\n", spec.status().message().c_str());
       return kExitUsage;
     }
-    window.ringView().setAnimated(false);  // the picture shows the ring as it is, not mid-sweep
+    prepareForScreenshot(window, size);
     window.openScenario(std::move(spec).value(), path, /*play=*/false, seed);
-    window.setAttribute(Qt::WA_DontShowOnScreen);
-    window.resize(size);
     window.show();
     if (parser.isSet(presentOpt)) window.setPresentationMode(true), window.resize(size);
     window.feed().runToBlocking(ringlab::TimePoint{runTo.value_or(ringlab::Duration{0})});
-    // Let the queued snapshot reach the views and the layout settle.
-    QElapsedTimer wait;
-    wait.start();
-    while (wait.elapsed() < 400) {
-      QApplication::processEvents(QEventLoop::AllEvents, 50);
-    }
+    processEventsFor(400);
     const QString out = parser.value(screenshotOpt);
-    if (const QString error = window.saveView(view, out); !error.isEmpty()) {
-      std::fprintf(stderr, "ringlab: cannot write the screenshot: %s\n", qPrintable(error));
-      return kExitFailed;
-    }
+    if (!saveScreenshot(window, view, out)) return kExitFailed;
     const QPixmap image = window.grabView(view);
     std::printf("Saved %s (%dx%d, view %s, t = %s, seed %llu)\n", qPrintable(out), image.width(), image.height(),
                 qPrintable(view),

@@ -370,6 +370,7 @@ void LiveClusterModel::rebuildRing() {
   RingConfig config;
   config.vnodesPerNode = m_vnodes;
   m_ring = std::make_shared<Ring>(Ring::fromEntries(std::move(entries), config));
+  m_ownershipReplicas = 0;  // recomputed at the next snapshot
   ++m_ringVersion;
 }
 
@@ -677,7 +678,13 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
     s.nodes[id].phiToward.assign(count, 0.0);
     s.nodes[id].verdictToward.assign(count, NodeState::kUp);
   }
-  const OwnershipStats ownership = m_ring->ownership(std::max<std::size_t>(1, m_quorum.n));
+  // Ownership changes only with the ring or N: not recomputed for every snapshot.
+  const std::size_t replicas = std::max<std::size_t>(1, m_quorum.n);
+  if (m_ownershipReplicas != replicas) {
+    m_ownership = m_ring->ownership(replicas);
+    m_ownershipReplicas = replicas;
+  }
+  const OwnershipStats& ownership = m_ownership;
   for (const auto& [name, m] : m_members) {
     const NodeId id = m->info.id;
     if (id == kNoNode) continue;

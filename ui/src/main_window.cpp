@@ -814,18 +814,12 @@ QString MainWindow::openRecording(const QString& path) {
   closeRecording();
   m_feed->pause();
   m_snapshot = FeedSnapshot{};
-  m_chartsView->clear();
-  m_spacetimeView->clear();
-  m_fiberView->clear();
-  m_actionLog->clear();
+  clearHistory();
   m_replay = std::move(replay);
   connect(m_replay.get(), &ClusterFeed::snapshotReady, this, &MainWindow::onSnapshot);
   connect(m_replay.get(), &ClusterFeed::problem, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
-  connect(m_replay.get(), &ClusterFeed::rewound, this, [this](qint64, const QVector<LoggedAction>&) {
-    m_chartsView->clear();
-    m_spacetimeView->clear();
-    m_fiberView->clear();
-  });
+  connect(m_replay.get(), &ClusterFeed::rewound, this,
+          [this](qint64, const QVector<LoggedAction>&) { clearHistory(); });
   m_replay->setSpeed(m_speed->currentData().toDouble());
   setWindowTitle(tr("RingLab — %1").arg(m_replay->sourceDescription()));
   m_scenarioTitle->setText(tr("Recorded session"));
@@ -853,11 +847,7 @@ void MainWindow::connectToCluster(const RemoteTarget& target) {
   m_remote = std::make_unique<RemoteFeed>();
   m_liveFrozen = false;
   m_snapshot = FeedSnapshot{};
-  m_chartsView->clear();
-  m_spacetimeView->clear();
-  m_fiberView->clear();
-  m_actionLog->clear();
-  m_report->clear();
+  clearHistory();
   connect(m_remote.get(), &ClusterFeed::snapshotReady, this, &MainWindow::onSnapshot);
   connect(m_remote.get(), &ClusterFeed::actionLogged, this, [this](const LoggedAction& a) {
     m_actionLog->append(a);
@@ -928,10 +918,7 @@ void MainWindow::disconnectFromCluster() {
   m_remote.reset();
   m_disconnectAction->setEnabled(false);
   m_controlsDock->setEnabled(true);
-  m_chartsView->clear();
-  m_spacetimeView->clear();
-  m_fiberView->clear();
-  m_actionLog->clear();
+  clearHistory();
   if (m_spec) {
     setWindowTitle(tr("RingLab — %1").arg(QString::fromStdString(m_spec->name)));
     m_scenarioTitle->setText(QString::fromStdString(m_spec->name));
@@ -990,15 +977,15 @@ void MainWindow::connectDialog() {
   connectToCluster(*target);
 }
 
-void MainWindow::showLiveNodeMenu(NodeId node, const QPoint& globalPos) {
-  const QString name = nodeLabel(node);
-  const auto& members = m_remote->members();
-  const auto it = std::find_if(members.begin(), members.end(), [&](const LiveMember& m) { return m.name == name; });
-  if (it == members.end()) return;
-  const LiveMember member = *it;
-  QMenu menu(this);
-  menu.addSection(member.reachable ? tr("%1 at %2").arg(name, member.adminAddress())
-                                   : tr("%1 (unreachable: %2)").arg(name, member.lastError));
+void MainWindow::clearHistory() {
+  m_chartsView->clear();
+  m_spacetimeView->clear();
+  m_fiberView->clear();
+  m_actionLog->clear();
+  m_report->clear();
+}
+
+void MainWindow::addNodeViewActions(QMenu& menu, NodeId node) {
   menu.addAction(tr("Inspect"), this, [this, node] {
     m_inspectorDock->show();
     m_inspectorDock->raise();
@@ -1009,6 +996,18 @@ void MainWindow::showLiveNodeMenu(NodeId node, const QPoint& globalPos) {
     m_fibersDock->raise();
     m_fiberView->setNode(node);
   });
+}
+
+void MainWindow::showLiveNodeMenu(NodeId node, const QPoint& globalPos) {
+  const QString name = nodeLabel(node);
+  const auto& members = m_remote->members();
+  const auto it = std::find_if(members.begin(), members.end(), [&](const LiveMember& m) { return m.name == name; });
+  if (it == members.end()) return;
+  const LiveMember member = *it;
+  QMenu menu(this);
+  menu.addSection(member.reachable ? tr("%1 at %2").arg(name, member.adminAddress())
+                                   : tr("%1 (unreachable: %2)").arg(name, member.lastError));
+  addNodeViewActions(menu, node);
   menu.addSeparator();
   const bool faults = member.faultInjection && member.reachable;
   if (!member.faultInjection) {
@@ -1123,16 +1122,7 @@ void MainWindow::showNodeMenu(NodeId node, const QPoint& globalPos) {
   const NodeInfo& info = m_snapshot.nodes[node];
   QMenu menu(this);
   menu.addSection(tr("%1 (%2)").arg(nodeLabel(node), nodeDisplayStateName(info.state)));
-  menu.addAction(tr("Inspect"), this, [this, node] {
-    m_inspectorDock->show();
-    m_inspectorDock->raise();
-    m_inspector->inspectNode(node);
-  });
-  menu.addAction(tr("Show its fibers"), this, [this, node] {
-    m_fibersDock->show();
-    m_fibersDock->raise();
-    m_fiberView->setNode(node);
-  });
+  addNodeViewActions(menu, node);
   menu.addSeparator();
   const bool member = info.state != NodeDisplayState::kLeft;
   auto add = [&](const QString& text, ScenarioAction action, bool enabled) {

@@ -143,6 +143,24 @@ std::string label(std::string_view value) {
   return out;
 }
 
+// Sets (`active`) or removes one action's rule for `peers`. No peers means every peer: the rule for all (kNoNode)
+// replaces the per-peer ones.
+template <typename Value>
+void setRule(std::map<NodeId, Value>& rules, const std::vector<NodeId>& peers, bool active, const Value& value) {
+  if (peers.empty()) {
+    rules.clear();
+    if (active) rules[kNoNode] = value;
+    return;
+  }
+  for (NodeId peer : peers) {
+    if (active) {
+      rules[peer] = value;
+    } else {
+      rules.erase(peer);
+    }
+  }
+}
+
 }  // namespace
 
 AdminServer::AdminServer(Daemon& daemon) : m_daemon(daemon) {}
@@ -483,18 +501,7 @@ Result<std::optional<Duration>> AdminServer::postFault(const std::string& text) 
       }
       probability = p->to_number<double>();
     }
-    if (peers.empty()) {
-      rules.drop.clear();
-      if (probability > 0) rules.drop[kNoNode] = probability;
-    } else {
-      for (NodeId peer : peers) {
-        if (probability > 0) {
-          rules.drop[peer] = probability;
-        } else {
-          rules.drop.erase(peer);
-        }
-      }
-    }
+    setRule(rules.drop, peers, probability > 0, probability);
     description = probability > 0
                       ? "drop messages to " + peerNames + " with probability " + formatProbability(probability)
                       : "stop dropping messages to " + peerNames;
@@ -505,18 +512,7 @@ Result<std::optional<Duration>> AdminServer::postFault(const std::string& text) 
     if (!checked) return checked.status();
     const std::int64_t ms = *checked;
     const Duration delay = std::chrono::milliseconds(ms);
-    if (peers.empty()) {
-      rules.delay.clear();
-      if (ms > 0) rules.delay[kNoNode] = delay;
-    } else {
-      for (NodeId peer : peers) {
-        if (ms > 0) {
-          rules.delay[peer] = delay;
-        } else {
-          rules.delay.erase(peer);
-        }
-      }
-    }
+    setRule(rules.delay, peers, ms > 0, delay);
     description = ms > 0 ? "delay messages to " + peerNames + " by " + std::to_string(ms) + " ms"
                          : "stop delaying messages to " + peerNames;
   }

@@ -131,6 +131,8 @@ class LiveClusterModel {
   std::size_t m_vnodes = 16;
   std::shared_ptr<const Ring> m_ring;
   std::uint64_t m_ringVersion = 0;
+  OwnershipStats m_ownership;           // of m_ring with m_ownershipReplicas replicas
+  std::size_t m_ownershipReplicas = 0;  // 0: to be computed
   std::vector<RingEntry> m_ringEntries;
   std::uint64_t m_eventsIngested = 0;
   std::uint64_t m_nextMessageId = 1;

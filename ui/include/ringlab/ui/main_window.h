@@ -24,6 +24,7 @@ class QComboBox;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QListView;
 class QPlainTextEdit;
 class QSpinBox;
@@ -137,6 +138,10 @@ class MainWindow final : public QMainWindow {
   void showAbout();
   void restart(bool newSeed);
   void connectDialog();
+  // Forgets the charts, diagrams, action log and report of the previous run or source.
+  void clearHistory();
+  // "Inspect" and "Show its fibers", in both the simulation's and the live cluster's node menu.
+  void addNodeViewActions(QMenu& menu, NodeId node);
   void closeRecording();
   ClusterFeed& timeFeed();  // the feed the time controls drive: a recording when one is open, else the simulation
   void seekTo(std::int64_t ns);
