@@ -90,6 +90,10 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
     x["measured"] = std::isfinite(e.measured) ? json::value(e.measured) : json::value(nullptr);
     if (e.expectation.min) x["min"] = *e.expectation.min;
     if (e.expectation.max) x["max"] = *e.expectation.max;
+    if (e.expectation.where.line > 0) {
+      x["line"] = e.expectation.where.line;
+      x["column"] = e.expectation.where.column;
+    }
     expectations.push_back(std::move(x));
   }
   json::object root{

@@ -131,7 +131,17 @@ std::string formatScenarioSummary(const ScenarioReport& r, const RunSpeed& speed
   }
   if (!r.expectations.empty()) {
     out += "\nExpectations\n";
-    for (const auto& e : r.expectations) out += fmt::format("  {}  {}\n", e.passed ? "PASS" : "FAIL", e.text);
+    for (const auto& e : r.expectations) {
+      out += fmt::format("  {}  {}", e.passed ? "PASS" : "FAIL", e.text);
+      // Point back at the claim in the file, so a failed one can be found and fixed.
+      if (e.expectation.where.line > 0) {
+        out += r.sourceName.empty() ? fmt::format("  (line {}, column {})", e.expectation.where.line,
+                                                  e.expectation.where.column)
+                                    : fmt::format("  ({}:{}:{})", r.sourceName, e.expectation.where.line,
+                                                  e.expectation.where.column);
+      }
+      out += "\n";
+    }
   }
   return out;
 }

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
@@ -20,6 +23,29 @@ std::vector<std::string> shippedScenarios() {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// tests/sim/shipped_trace_hashes.txt: "NAME HASH" lines, '#' comments.
+std::map<std::string, std::string> recordedTraceHashes() {
+  std::map<std::string, std::string> hashes;
+  std::ifstream in(fs::path(RINGLAB_SOURCE_DIR) / "tests" / "sim" / "shipped_trace_hashes.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string name, hash;
+    if (fields >> name >> hash) hashes[name] = hash;
+  }
+  return hashes;
+}
+
+std::string hex(std::uint64_t value) {
+  std::ostringstream out;
+  out << std::hex;
+  out.width(16);
+  out.fill('0');
+  out << value;
+  return out.str();
 }
 
 ScenarioSpec load(const std::string& name) {
@@ -39,6 +65,15 @@ TEST_P(ShippedScenarioTest, MeetsItsExpectations) {
     EXPECT_TRUE(e.passed) << GetParam() << " (seed " << report.seed << "): " << e.text;
   }
   EXPECT_EQ(report.timelineEntriesSkipped, 0u);
+
+  // The run itself is part of the interface: a change that alters it must say so by updating the record.
+  const auto recorded = recordedTraceHashes();
+  const auto it = recorded.find(GetParam());
+  ASSERT_NE(it, recorded.end()) << "record this scenario's trace hash in tests/sim/shipped_trace_hashes.txt: "
+                                << GetParam() << " " << hex(report.traceHash);
+  EXPECT_EQ(it->second, hex(report.traceHash))
+      << GetParam() << ": the run changed. If the change is meant to alter runs, update "
+      << "tests/sim/shipped_trace_hashes.txt and name the scenario in the commit message.";
 }
 
 TEST_P(ShippedScenarioTest, SameSeedGivesSameTraceHash) {
