@@ -213,7 +213,7 @@ class Runner:
         result = self.sh(command, cwd)
         if result.returncode != 0:
             return f"`{block.options}` exited {result.returncode}:\n{result.stdout[-3000:]}"
-        number = r"[-+]?[0-9][0-9.,]*[kMGx%]?"
+        number = r"[-+]?[0-9][0-9.,]*[kMG]?"
         out = result.stdout.splitlines()
         at = 0
         for expected in block.text.splitlines():
@@ -225,10 +225,9 @@ class Runner:
                     pattern += r"\s+"
                 elif token == "...":
                     pattern += r".*"
-                elif re.fullmatch(number, token):
-                    pattern += number
-                else:
-                    pattern += re.escape(token)
+                else:  # literal text, with every number in it free to differ
+                    pieces = re.split(r"([0-9][0-9.,]*[kMG]?)", token)
+                    pattern += "".join(number if i % 2 else re.escape(p) for i, p in enumerate(pieces))
             regex = re.compile(r"^\s*" + pattern + r"\s*$")
             while at < len(out) and not regex.match(out[at]):
                 at += 1
