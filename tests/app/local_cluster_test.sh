@@ -47,15 +47,22 @@ for run in $(seq 1 "$starts"); do
 done
 echo "$starts starts done"
 
-# A node that cannot start (its client port is taken) is named, and the script exits 1 instead of hanging.
-python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(30)' $((base + 1)) &
-blocker=$!
-sleep 0.3
-"$script" -k 3 --memory --bin "$bin" --client-port "$base" --dir "$work/blocked" --ready-timeout 10 >"$work/blocked.out" 2>&1
+# A node that exits at start-up, and one that never becomes ready, are named, and the script exits 1 instead of
+# hanging. Stand-ins for ringlabd play the two parts.
+printf '#!/bin/sh\necho "cannot bind 127.0.0.1: address in use" >&2\nexit 1\n' >"$work/exits"
+printf '#!/bin/sh\nexec sleep 60\n' >"$work/hangs"
+chmod +x "$work/exits" "$work/hangs"
+timeout 60 "$script" -k 2 --bin "$work/exits" --client-port "$base" --dir "$work/exits.d" >"$work/exits.out" 2>&1
 rc=$?
-kill "$blocker" 2>/dev/null
-[ "$rc" = 1 ] || fail "a node that cannot bind: exit status $rc, expected 1"
-grep -q "n2 (client port $((base + 1)))" "$work/blocked.out" || { fail "a node that cannot bind is not named:"; sed 's/^/    /' "$work/blocked.out"; }
+[ "$rc" = 1 ] || fail "a node that exits at start-up: exit status $rc, expected 1"
+grep -q "n1 (client port $base) exited during start-up" "$work/exits.out" && grep -q "address in use" "$work/exits.out" ||
+  { fail "a node that exits at start-up is not named with its log:"; sed 's/^/    /' "$work/exits.out"; }
+timeout 60 "$script" -k 2 --bin "$work/hangs" --client-port "$base" --dir "$work/hangs.d" --ready-timeout 2 \
+  >"$work/hangs.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] || fail "a node that never becomes ready: exit status $rc, expected 1"
+grep -q "n1 (client port $base) was not ready after 2s" "$work/hangs.out" ||
+  { fail "a node that never becomes ready is not named:"; sed 's/^/    /' "$work/hangs.out"; }
 
 if [ "$failures" -gt 0 ]; then echo "$failures failed"; exit 1; fi
-echo "local-cluster.sh: $starts starts and the failure message checked"
+echo "local-cluster.sh: $starts starts, and the messages for a node that exits or never becomes ready, checked"
