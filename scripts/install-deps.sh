@@ -21,7 +21,7 @@ packages=(
   libboost-program-options1.81-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libxxhash-dev
   libboost-system1.81-dev libssl-dev librocksdb-dev
-  redis-tools redis-server curl iproute2 clang-14 libclang-rt-14-dev
+  redis-tools redis-server curl iproute2 clang-14 libclang-rt-14-dev jq desktop-file-utils appstream
 )
 if [ "$want_gui" = 1 ]; then
   packages+=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6-dev libgl-dev libglx-dev xvfb xauth fonts-dejavu-core)

@@ -20,9 +20,12 @@ std::vector<fs::path> scenarioDirectories(const std::string& sourceDirectory) {
   if (!sourceDirectory.empty() && fs::is_directory(sourceDirectory, ec)) {
     dirs.push_back(fs::weakly_canonical(sourceDirectory, ec));
   }
-  std::sort(dirs.begin(), dirs.end());
-  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
-  return dirs;
+  // First the folders beside the program (an installed copy's own scenarios win), then the source tree's; each once.
+  std::vector<fs::path> unique;
+  for (const fs::path& dir : dirs) {
+    if (std::find(unique.begin(), unique.end(), dir) == unique.end()) unique.push_back(dir);
+  }
+  return unique;
 }
 
 std::vector<fs::path> shippedScenarios(const std::string& sourceDirectory) {

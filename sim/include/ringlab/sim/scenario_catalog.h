@@ -9,12 +9,13 @@
 
 namespace ringlab {
 
-// Existing scenario directories, deduplicated and sorted: <exe dir>/scenarios, <exe dir>/../share/ringlab/scenarios,
-// <exe dir>/../../scenarios, and `sourceDirectory` (the source tree's scenarios/, compiled in).
+// Existing scenario directories in the order they are searched, each once: <exe dir>/scenarios,
+// <exe dir>/../share/ringlab/scenarios, <exe dir>/../../scenarios, then `sourceDirectory` (the source tree's
+// scenarios/, compiled in). A program installed under a prefix thus finds its own copy first.
 std::vector<std::filesystem::path> scenarioDirectories(const std::string& sourceDirectory);
 
 // Every *.yaml in those directories, sorted by name; a name found in several directories is listed once (the first
-// directory in sorted order wins).
+// directory in search order wins).
 std::vector<std::filesystem::path> shippedScenarios(const std::string& sourceDirectory);
 
 // `given` when it names an existing file, else the shipped scenario whose name (with or without ".yaml") it is,
