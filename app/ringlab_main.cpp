@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -84,6 +85,13 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("ringlab"));
   QApplication::setOrganizationName(QStringLiteral("RingLab"));
+  QApplication::setDesktopFileName(QStringLiteral("ringlab"));
+  {
+    QIcon icon(QStringLiteral(":/ringlab/icon.svg"));
+    icon.addFile(QStringLiteral(":/ringlab/icon-256.png"));
+    icon.addFile(QStringLiteral(":/ringlab/icon-48.png"));
+    QApplication::setWindowIcon(icon);
+  }
   QApplication::setApplicationVersion(QStringLiteral(RINGLAB_VERSION));
   QApplication::setApplicationDisplayName(QStringLiteral("RingLab"));
 
