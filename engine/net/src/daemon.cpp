@@ -387,6 +387,22 @@ int Daemon::run() {
   spdlog::info("{} of cluster '{}' serving clients on {}:{}, peers on {}:{}{}", m_config.nodeName, m_config.cluster,
                m_config.bindHost, m_config.clientPort, m_config.bindHost, m_config.peerPort,
                m_admin ? ", admin on " + m_config.bindHost + ":" + std::to_string(m_config.adminPort) : "");
+  {
+    // What an operator checks first: durability, replication and how this node finds the ring.
+    std::string seeds;
+    for (const HostPort& seed : m_config.seeds) seeds += (seeds.empty() ? "" : ",") + seed.toString();
+    spdlog::info(
+        "storage {}{}; N={} R={} W={}; {} vnodes; request timeout {} ms; gossip every {} ms; {}; "
+        "client AUTH {}, admin token {}, fault injection {}",
+        m_config.storage == StorageKind::kMemory ? "memory (not durable)" : "rocksdb in " + m_config.dataDir,
+        m_config.storage == StorageKind::kMemory ? "" : ", appendfsync " + std::string(syncPolicyName(m_config.sync)),
+        m_config.quorum.n, m_config.quorum.r, m_config.quorum.w, m_config.vnodes,
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_config.requestTimeout).count(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_config.gossipInterval).count(),
+        seeds.empty() ? std::string("no seeds (first node of a ring)") : "joining through " + seeds,
+        m_config.password.empty() ? "off" : "on", m_config.adminToken.empty() ? "off" : "on",
+        m_config.allowFaultInjection ? "allowed" : "off");
+  }
   auto& bus = m_runtime->events();
   m_loop->run([this] { return m_loop->liveFibers() == 0; }, std::chrono::seconds(3),
               [&bus](std::vector<FiberSlice>& slices) {
