@@ -281,9 +281,9 @@ std::string suggestion(std::string_view key, std::span<const std::string_view> a
 
 // --- keys the format allows -------------------------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 11> kTopKeys = {"name",     "description", "seed",    "shuffle_ties",
-                                                       "duration", "cluster",     "network", "workload",
-                                                       "timeline", "expect",      "quiesce"};
+constexpr std::array<std::string_view, 11> kTopKeys = {"name",    "description", "seed",        "duration",
+                                                       "cluster", "network",     "workload",    "timeline",
+                                                       "expect",  "quiesce",     "shuffle_ties"};
 constexpr std::array<std::string_view, 10> kClusterKeys = {
     "nodes",           "ring",           "replication",  "request_timeout", "cores",
     "cpu_per_message", "max_value_size", "max_key_size", "clock_skew",      "mechanisms"};
