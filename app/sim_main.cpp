@@ -273,8 +273,11 @@ class ProgressBar {
 int runScenario(const std::vector<std::string>& args, bool campaign) {
   po::options_description options("Options");
   std::uint64_t seed = 0;
+  std::uint64_t tieSeed = 0;
   std::string duration, reportPath, tracePath, csvPath;
   options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
+      "tie-seed", po::value(&tieSeed), "run events due at the same instant in an order shuffled with this seed")(
+      "fifo-ties", "run events due at the same instant in the order they were scheduled (the default for 'run')")(
       "duration", po::value(&duration),
       "override the scenario's duration (e.g. 5s); later timeline entries are skipped")(
       "report", po::value(&reportPath), "write the full report as JSON to this file")(
@@ -290,7 +293,8 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     if (campaign) {
       std::cout << "Usage: ringlab-sim campaign --seed N [OPTIONS]\n\nRuns the randomized fault campaign of seed N "
                    "(crashes, restarts, partitions, loss, latency spikes, a membership change), as the test suite "
-                   "does, to replay a failing seed.\n\n"
+                   "does, to replay a failing seed. Events due at the same instant run in an order shuffled with "
+                   "seed N unless --tie-seed or --fifo-ties says otherwise.\n\n"
                 << options;
     } else {
       std::cout << "Usage: ringlab-sim run FILE [OPTIONS]\n\nRuns a scenario headless.\n\n" << options;
@@ -311,6 +315,13 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       return kExitUsage;
     }
     if (vm.count("seed")) runOptions.seed = seed;
+  }
+  if (vm.count("tie-seed") && vm.count("fifo-ties")) return usageError("--tie-seed and --fifo-ties exclude each other");
+  if (vm.count("tie-seed")) {
+    spec->cluster.shuffleTies = true;
+    spec->cluster.tieSeed = tieSeed;
+  } else if (vm.count("fifo-ties")) {
+    spec->cluster.shuffleTies = false;
   }
   if (vm.count("duration")) {
     auto parsed = parseDuration(duration);

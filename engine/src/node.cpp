@@ -4,6 +4,8 @@
 #include <mutex>
 #include <string>
 
+#include "node_waits.h"
+
 #include <ringlab/engine/hash.h>
 
 namespace ringlab {
@@ -21,35 +23,6 @@ Status QuorumConfig::validate() const {
   return Status::ok();
 }
 
-struct Node::PendingRequest {
-  std::uint64_t id = 0;
-  Operation op{};
-  Key key;
-  Record record;           // writes: what is being written
-  std::size_t asked = 0;   // replicas the request went to
-  std::size_t needed = 0;  // R or W
-  std::vector<ReplicaAnswer> answers;
-  std::size_t processed = 0;  // answers the coordinator fiber has charged CPU for and counted
-  bool timedOut = false;
-  bool cancelled = false;
-  bool completed = false;  // the client has its answer; later answers are late
-  TimerId deadline = 0;
-  TimerId hintTimer = 0;
-  TimePoint begun;
-  std::vector<NodeId> replicas;      // the preference list's N replicas
-  std::vector<NodeId> fallbacks;     // further nodes, in ring order, that may stand in for failed replicas
-  std::vector<NodeId> hintedOwners;  // replicas a hinted copy was sent for
-  std::vector<NodeId> usedFallbacks;
-  boost::fibers::mutex mutex;
-  boost::fibers::condition_variable changed;
-
-  std::size_t okAnswers(std::size_t upTo) const {
-    std::size_t ok = 0;
-    for (std::size_t i = 0; i < upTo; ++i) ok += answers[i].result == ErrorCode::kOk;
-    return ok;
-  }
-};
-
 Node::Node(NodeConfig config, Runtime& runtime, Storage& storage, std::shared_ptr<const Ring> ring)
     : m_config(config),
       m_rt(runtime),
@@ -58,9 +31,12 @@ Node::Node(NodeConfig config, Runtime& runtime, Storage& storage, std::shared_pt
       m_hlc(config.id),
       m_membership(config.id, 0),
       m_detector(config.mechanisms.detector),
-      m_hints(config.mechanisms.maxHints) {}
+      m_hints(config.mechanisms.maxHints),
+      m_inbox(std::make_unique<Inbox>()) {}
 
 Node::~Node() = default;
+
+std::size_t Node::queuedMessages() const { return m_inbox->queue.size(); }
 
 void Node::start(std::uint64_t generation) {
   if (m_running) return;
@@ -88,26 +64,13 @@ void Node::start(std::uint64_t generation) {
 void Node::stop() {
   if (!m_running) return;
   m_running = false;
-  for (auto& [id, pending] : m_pending) {
-    pending->cancelled = true;
-    m_rt.cancelTimer(pending->deadline);
-    m_rt.cancelTimer(pending->hintTimer);
-    pending->changed.notify_all();
-  }
+  // Every fiber waiting for replies wakes and unwinds.
+  m_requests.cancelAll();
   m_hintReplays.clear();
-  m_pending.clear();
-  for (auto& [id, wait] : m_streams) {
-    wait->timedOut = true;
-    wait->changed.notify_all();
-  }
-  m_streams.clear();
-  for (auto& [id, wait] : m_handOffs) {
-    wait->timedOut = true;
-    wait->changed.notify_all();
-  }
-  m_handOffs.clear();
-  m_inbox.clear();
-  m_inboxReady.notify_all();
+  m_streams.cancelAll();
+  m_handOffs.cancelAll();
+  m_inbox->queue.clear();
+  m_inbox->ready.notify_all();
 }
 
 OperationResult Node::get(const Key& key) { return coordinate(Operation::kGet, key, {}); }
@@ -146,12 +109,9 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value) {
   m_ring->preferenceList(tokenForKey(key), quorum.n, mechanisms.hintedHandoff ? m_ring->nodes().size() : 0, preference);
   const std::size_t needed = op == Operation::kGet ? quorum.r : quorum.w;
 
-  auto pending = std::make_shared<PendingRequest>();
-  pending->id = nextRequestId();
+  auto pending = std::make_shared<PendingRequest>(m_rt, nextRequestId(), needed);
   pending->op = op;
   pending->key = key;
-  pending->needed = needed;
-  pending->begun = result.begun;
   pending->replicas.assign(preference.replicas.begin(), preference.replicas.end());
   pending->fallbacks.assign(preference.fallbacks.begin(), preference.fallbacks.end());
   result.requestId = pending->id;
@@ -169,59 +129,12 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value) {
       pending->record.tombstone = op == Operation::kDelete;
       pending->record.value = std::move(value);
     }
-    m_pending.emplace(pending->id, pending);
-    const std::uint64_t id = pending->id;
-    pending->deadline = m_rt.startTimer(m_config.requestTimeout, [this, id] { onDeadline(id); });
-    // Replicas the failure detector believes down get no request: a write goes to a fallback with a hint instead
-    // (sloppy quorum), a read counts them as failed at once.
-    const bool sloppy = op != Operation::kGet && mechanisms.hintedHandoff;
-    bool local = false;
-    std::vector<NodeId> down;
-    pending->asked = 0;
-    for (NodeId replica : preference.replicas) {
-      if (replica == m_config.id) {
-        local = true;
-        pending->asked++;
-        continue;
-      }
-      if (!isUp(replica) && (sloppy || op == Operation::kGet)) {
-        down.push_back(replica);
-        continue;
-      }
-      pending->asked++;
-      Message message;
-      message.to = replica;
-      message.requestId = pending->id;
-      if (op == Operation::kGet) {
-        message.payload = ReadRequest{key};
-      } else {
-        message.payload = WriteRequest{key, pending->record};
-      }
-      m_rt.send(std::move(message));
-    }
-    if (sloppy) {
-      sendHints(*pending, down);
-      pending->hintTimer = m_rt.startTimer(mechanisms.hintAfter, [this, id] { onHintDeadline(id); });
-    } else {
-      for (NodeId replica : down) {
-        pending->asked++;
-        recordAnswer(*pending, ReplicaAnswer{replica, ErrorCode::kUnavailable, std::nullopt, m_rt.now()});
-      }
-    }
-    if (local) {
-      // The coordinator is one of the replicas: serve its own share without a network hop.
-      m_rt.chargeCpu();
-      ReplicaAnswer answer{m_config.id, ErrorCode::kOk, std::nullopt, m_rt.now()};
-      if (op == Operation::kGet) {
-        answer.record = m_storage.get(key);
-        m_stats.replicaReads++;
-      } else {
-        answer.result = applyLocally(key, pending->record);
-      }
-      recordAnswer(*pending, std::move(answer));
-    }
+    // Send to the N replicas; wait for R replies or W acks, or the timeout; answer.
+    m_requests.add(pending->id, pending);
+    pending->startDeadline(m_config.requestTimeout, [this, id = pending->id] { onDeadline(id); });
+    sendToReplicas(*pending);
     result.status = awaitQuorum(*pending);
-    result.answers.assign(pending->answers.begin(), pending->answers.begin() + pending->processed);
+    result.answers.assign(pending->answers.begin(), pending->answers.begin() + pending->counted());
     finish(*pending);
     result.completed = m_rt.now();
     if (op == Operation::kGet) {
@@ -246,67 +159,101 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value) {
   return result;
 }
 
-Status Node::awaitQuorum(PendingRequest& pending) {
-  std::unique_lock lock(pending.mutex);
-  for (;;) {
-    // Each answer costs CPU to process; more may arrive meanwhile.
-    while (pending.processed < pending.answers.size()) {
-      lock.unlock();
-      m_rt.chargeCpu();
-      lock.lock();
-      pending.processed++;
+void Node::sendToReplicas(PendingRequest& pending) {
+  const Operation op = pending.op;
+  const MechanismConfig& mechanisms = m_config.mechanisms;
+  // Replicas the failure detector believes down get no request: a write goes to a fallback with a hint instead
+  // (sloppy quorum), a read counts them as failed at once.
+  const bool sloppy = op != Operation::kGet && mechanisms.hintedHandoff;
+  bool local = false;
+  std::vector<NodeId> down;
+  for (NodeId replica : pending.replicas) {
+    if (replica == m_config.id) {
+      local = true;
+      pending.expect();
+      continue;
     }
-    const std::size_t ok = pending.okAnswers(pending.processed);
-    const std::size_t failed = pending.processed - ok;
-    if (ok >= pending.needed) return Status::ok();
-    const char* what = pending.op == Operation::kGet ? "replies" : "acks";
-    if (pending.asked - failed < pending.needed) {
+    if (!isUp(replica) && (sloppy || op == Operation::kGet)) {
+      down.push_back(replica);
+      continue;
+    }
+    pending.expect();
+    Message message;
+    message.to = replica;
+    message.requestId = pending.id;
+    if (op == Operation::kGet) {
+      message.payload = ReadRequest{pending.key};
+    } else {
+      message.payload = WriteRequest{pending.key, pending.record};
+    }
+    m_rt.send(std::move(message));
+  }
+  if (sloppy) {
+    sendHints(pending, down);
+    pending.attachTimer(m_rt.startTimer(mechanisms.hintAfter, [this, id = pending.id] { onHintDeadline(id); }));
+  } else {
+    for (NodeId replica : down) {
+      pending.expect();
+      recordAnswer(pending, ReplicaAnswer{replica, ErrorCode::kUnavailable, std::nullopt, m_rt.now()});
+    }
+  }
+  if (local) {
+    // The coordinator is one of the replicas: serve its own share without a network hop.
+    m_rt.chargeCpu();
+    ReplicaAnswer answer{m_config.id, ErrorCode::kOk, std::nullopt, m_rt.now()};
+    if (op == Operation::kGet) {
+      answer.record = m_storage.get(pending.key);
+      m_stats.replicaReads++;
+    } else {
+      answer.result = applyLocally(pending.key, pending.record);
+    }
+    recordAnswer(pending, std::move(answer));
+  }
+}
+
+Status Node::awaitQuorum(PendingRequest& pending) {
+  // Each answer costs CPU to process.
+  const ReplyWait::Outcome outcome = pending.await([this] { m_rt.chargeCpu(); });
+  const char* what = pending.op == Operation::kGet ? "replies" : "acks";
+  switch (outcome) {
+    case ReplyWait::Outcome::kReached: return Status::ok();
+    case ReplyWait::Outcome::kUnreachable: {
       std::string refused;
-      for (std::size_t i = 0; i < pending.processed; ++i) {
+      for (std::size_t i = 0; i < pending.counted(); ++i) {
         if (pending.answers[i].result == ErrorCode::kOk) continue;
         if (!refused.empty()) refused += ", ";
         refused += nodeName(pending.answers[i].replica);
       }
-      return Status(ErrorCode::kUnavailable, std::to_string(failed) + " of " + std::to_string(pending.asked) +
-                                                 " replicas unreachable (" + refused + "); " +
-                                                 std::to_string(pending.needed) + " " + what + " needed");
+      return Status(ErrorCode::kUnavailable, std::to_string(pending.failedCounted()) + " of " +
+                                                 std::to_string(pending.expected()) + " replicas unreachable (" +
+                                                 refused + "); " + std::to_string(pending.needed()) + " " + what +
+                                                 " needed");
     }
-    if (pending.timedOut) {
-      return Status(ErrorCode::kTimeout, std::to_string(ok) + " of " + std::to_string(pending.needed) + " " + what +
-                                             " within " + formatDuration(m_config.requestTimeout));
-    }
-    m_rt.noteWait(WaitFor{WaitKind::kReplies, kNoNode, pending.id});
-    pending.changed.wait(lock);
-    m_rt.checkAlive();
+    case ReplyWait::Outcome::kTimedOut:
+      return Status(ErrorCode::kTimeout, std::to_string(pending.okCounted()) + " of " +
+                                             std::to_string(pending.needed()) + " " + what + " within " +
+                                             formatDuration(m_config.requestTimeout));
+    case ReplyWait::Outcome::kPending:
+    case ReplyWait::Outcome::kCancelled: break;
   }
+  return Status(ErrorCode::kCancelled, nodeName(m_config.id) + " stopped");
 }
 
 void Node::finish(PendingRequest& pending) {
-  pending.completed = true;
-  if (pending.answers.size() >= pending.asked || pending.timedOut) retire(pending);
-  // Otherwise the request stays registered until the deadline so late answers are recorded.
+  if (pending.arrived() >= pending.expected() || pending.timedOut()) retire(pending);
 }
 
 void Node::retire(PendingRequest& pending) {
-  m_rt.cancelTimer(pending.deadline);
-  m_rt.cancelTimer(pending.hintTimer);
-  auto keepAlive = m_pending.find(pending.id);
-  if (keepAlive == m_pending.end()) return;
-  auto owner = keepAlive->second;
-  m_pending.erase(keepAlive);
+  pending.close();
+  auto keepAlive = m_requests.take(pending.id);
+  if (!keepAlive) return;
   if (pending.op == Operation::kGet) maybeReadRepair(pending);
 }
 
 void Node::onDeadline(std::uint64_t requestId) {
-  auto it = m_pending.find(requestId);
-  if (it == m_pending.end()) return;
-  auto pending = it->second;
-  pending->timedOut = true;
-  if (pending->completed) {
-    retire(*pending);
-  } else {
-    pending->changed.notify_all();
-  }
+  // A request whose client has its answer was kept for late answers until now.
+  auto pending = m_requests.find(requestId);
+  if (pending && pending->ended()) retire(*pending);
 }
 
 void Node::recordAnswer(PendingRequest& pending, ReplicaAnswer answer) {
@@ -315,20 +262,20 @@ void Node::recordAnswer(PendingRequest& pending, ReplicaAnswer answer) {
     bus.publish(ReplicaAnswered{
         m_rt.now(), m_config.id, answer.replica, pending.id, pending.op,
         answer.record ? answer.record->version : (pending.op == Operation::kGet ? Version{} : pending.record.version),
-        pending.completed});
+        pending.ended()});
   }
   // A replica that refused a write gets a hinted copy on a fallback, so the write can still reach W.
-  if (answer.result == ErrorCode::kUnavailable && pending.op != Operation::kGet && !pending.completed &&
+  if (answer.result == ErrorCode::kUnavailable && pending.op != Operation::kGet && !pending.ended() &&
       m_config.mechanisms.hintedHandoff) {
     sendHints(pending, {answer.replica});
   }
+  const bool ok = answer.result == ErrorCode::kOk;
   pending.answers.push_back(std::move(answer));
-  if (pending.completed) {
+  pending.answer(ok);
+  if (pending.ended()) {
     m_stats.lateAnswers++;
-    if (pending.answers.size() >= pending.asked) retire(pending);
-    return;
+    if (pending.arrived() >= pending.expected()) retire(pending);
   }
-  pending.changed.notify_all();
 }
 
 void Node::onMessage(Message message) {
@@ -348,23 +295,18 @@ void Node::onMessage(Message message) {
         m_hintReplays.erase(replay);
         return;
       }
-      if (auto handOff = m_handOffs.find(message.requestId); handOff != m_handOffs.end()) {
-        auto wait = handOff->second;
-        m_handOffs.erase(handOff);
-        if (std::get<WriteAck>(message.payload).result != ErrorCode::kOk) wait->refused = true;
-        if (wait->outstanding > 0) wait->outstanding--;
-        wait->changed.notify_all();
+      if (auto handOff = m_handOffs.take(message.requestId)) {
+        handOff->answer(std::get<WriteAck>(message.payload).result == ErrorCode::kOk);
         return;
       }
       [[fallthrough]];
     }
     case MessageKind::kReadReply: {
-      auto it = m_pending.find(message.requestId);
-      if (it == m_pending.end()) {
+      auto pending = m_requests.find(message.requestId);  // recordAnswer may retire it
+      if (!pending) {
         m_stats.strayAnswers++;
         return;
       }
-      auto pending = it->second;  // recordAnswer may erase it from the map
       ReplicaAnswer answer{message.from, ErrorCode::kOk, std::nullopt, m_rt.now()};
       if (auto* ack = std::get_if<WriteAck>(&message.payload)) {
         answer.result = ack->result;
@@ -376,16 +318,16 @@ void Node::onMessage(Message message) {
       return;
     }
     case MessageKind::kStreamBatch: {
-      auto it = m_streams.find(message.requestId);
-      if (it == m_streams.end()) return;
-      it->second->batch = std::move(std::get<StreamBatch>(message.payload));
-      it->second->changed.notify_all();
+      auto wait = m_streams.find(message.requestId);
+      if (!wait) return;
+      wait->batch = std::move(std::get<StreamBatch>(message.payload));
+      wait->answer(true);
       return;
     }
     default:
       // Everything else is work for this node's replica fibers, which charge CPU for it.
-      m_inbox.push_back(std::move(message));
-      m_inboxReady.notify_one();
+      m_inbox->queue.push_back(std::move(message));
+      m_inbox->ready.notify_one();
       return;
   }
 }
@@ -395,24 +337,24 @@ void Node::onUnreachable(NodeId to, MessageKind kind, std::uint64_t requestId) {
   if (kind != MessageKind::kWriteRequest && kind != MessageKind::kReadRequest && kind != MessageKind::kHintedWrite) {
     return;
   }
-  auto it = m_pending.find(requestId);
-  if (it == m_pending.end()) return;
-  auto pending = it->second;
+  auto pending = m_requests.find(requestId);
+  if (!pending) return;
   recordAnswer(*pending, ReplicaAnswer{to, ErrorCode::kUnavailable, std::nullopt, m_rt.now()});
 }
 
 void Node::serveReplicaRequests() {
+  Inbox& inbox = *m_inbox;
   for (;;) {
     Message message;
     {
-      std::unique_lock lock(m_inboxMutex);
-      while (m_inbox.empty()) {
+      std::unique_lock lock(inbox.mutex);
+      while (inbox.queue.empty()) {
         m_rt.noteWait(WaitFor{WaitKind::kInbox});
-        m_inboxReady.wait(lock);
+        inbox.ready.wait(lock);
         m_rt.checkAlive();
       }
-      message = std::move(m_inbox.front());
-      m_inbox.pop_front();
+      message = std::move(inbox.queue.front());
+      inbox.queue.pop_front();
     }
     m_rt.chargeCpu();
     handleReplicaRequest(message);
@@ -502,7 +444,7 @@ void Node::sendHints(PendingRequest& pending, const std::vector<NodeId>& owners)
     if (fallback == kNoNode) continue;
     pending.hintedOwners.push_back(owner);
     pending.usedFallbacks.push_back(fallback);
-    pending.asked++;
+    pending.expect();
     m_stats.hintedWritesSent++;
     Message message;
     message.to = fallback;
@@ -513,11 +455,8 @@ void Node::sendHints(PendingRequest& pending, const std::vector<NodeId>& owners)
 }
 
 void Node::onHintDeadline(std::uint64_t requestId) {
-  auto it = m_pending.find(requestId);
-  if (it == m_pending.end()) return;
-  auto pending = it->second;
-  pending->hintTimer = 0;
-  if (pending->completed) return;
+  auto pending = m_requests.find(requestId);
+  if (!pending || pending->ended()) return;
   // Replicas that have not answered yet are slow or gone: give their copy to fallbacks too.
   std::vector<NodeId> silent;
   for (NodeId replica : pending->replicas) {
@@ -526,9 +465,7 @@ void Node::onHintDeadline(std::uint64_t requestId) {
                                       [replica](const ReplicaAnswer& a) { return a.replica == replica; });
     if (!answered) silent.push_back(replica);
   }
-  const std::size_t before = pending->asked;
   sendHints(*pending, silent);
-  if (pending->asked != before) pending->changed.notify_all();
 }
 
 void Node::maybeReadRepair(const PendingRequest& pending) {

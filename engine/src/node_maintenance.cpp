@@ -7,6 +7,8 @@
 #include <ringlab/engine/merkle.h>
 #include <ringlab/engine/node.h>
 
+#include "node_waits.h"
+
 namespace ringlab {
 namespace {
 
@@ -277,31 +279,18 @@ Node::StreamOutcome Node::streamIn(const std::vector<StreamTask>& tasks) {
       TokenRange remaining = task.range;
       bool sourceFailed = false;
       while (!complete && !sourceFailed) {
-        auto wait = std::make_shared<StreamWait>();
         const std::uint64_t id = nextRequestId();
-        m_streams.emplace(id, wait);
-        const TimerId timer = m_rt.startTimer(timeout, [this, id] {
-          auto it = m_streams.find(id);
-          if (it == m_streams.end()) return;
-          it->second->timedOut = true;
-          it->second->changed.notify_all();
-        });
+        auto wait = std::make_shared<StreamWait>(m_rt, WaitFor{WaitKind::kStream, source, id}, 1, 1);
+        m_streams.add(id, wait);
+        wait->startDeadline(timeout);
         Message message;
         message.to = source;
         message.requestId = id;
         message.payload = StreamRequest{remaining, kStreamBatchRecords};
         m_rt.send(std::move(message));
-        {
-          std::unique_lock lock(wait->mutex);
-          while (!wait->batch && !wait->timedOut) {
-            m_rt.noteWait(WaitFor{WaitKind::kStream, source, id});
-            wait->changed.wait(lock);
-            m_rt.checkAlive();
-          }
-        }
-        m_rt.cancelTimer(timer);
-        m_streams.erase(id);
-        if (!wait->batch) {
+        const ReplyWait::Outcome answered = wait->await();
+        m_streams.release(id);
+        if (answered != ReplyWait::Outcome::kReached) {
           sourceFailed = true;
           break;
         }
@@ -361,36 +350,26 @@ Node::StreamOutcome Node::handOff(const std::vector<HandOffTask>& tasks) {
         return true;
       });
       if (batch.empty()) break;
-      auto wait = std::make_shared<HandOffWait>();
-      wait->outstanding = batch.size();
-      std::vector<std::uint64_t> ids;
-      ids.reserve(batch.size());
-      for (KeyRecord& entry : batch) {
-        const std::uint64_t id = nextRequestId();
-        ids.push_back(id);
-        m_handOffs.emplace(id, wait);
+      // One request id per record: the receiver acknowledges each. The batch succeeds when all are acknowledged.
+      std::vector<std::uint64_t> ids(batch.size());
+      for (std::uint64_t& id : ids) id = nextRequestId();
+      auto wait = std::make_shared<ReplyWait>(m_rt, WaitFor{WaitKind::kReplies, task.to, ids.front()}, batch.size(),
+                                              batch.size());
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        m_handOffs.add(ids[i], wait);
         Message message;
         message.to = task.to;
-        message.requestId = id;
-        message.payload = HintReplay{std::move(entry.key), std::move(entry.record)};
+        message.requestId = ids[i];
+        message.payload = HintReplay{std::move(batch[i].key), std::move(batch[i].record)};
         m_rt.send(std::move(message));
       }
-      const TimerId timer = m_rt.startTimer(timeout, [wait] {
-        wait->timedOut = true;
-        wait->changed.notify_all();
-      });
-      {
-        std::unique_lock lock(wait->mutex);
-        while (wait->outstanding > 0 && !wait->timedOut && !wait->refused) {
-          wait->changed.wait(lock);
-          m_rt.checkAlive();
-        }
-      }
-      m_rt.cancelTimer(timer);
-      for (std::uint64_t id : ids) m_handOffs.erase(id);
+      wait->startDeadline(timeout);
+      const ReplyWait::Outcome acknowledged = wait->await();
+      wait->close();
+      for (std::uint64_t id : ids) m_handOffs.take(id);
       m_rt.chargeCpu();
-      records += batch.size() - wait->outstanding;
-      if (wait->outstanding > 0 || wait->refused) {
+      records += wait->arrived();
+      if (acknowledged != ReplyWait::Outcome::kReached) {
         failed = true;
         break;
       }

@@ -16,6 +16,9 @@ ScenarioSpec faultCampaignScenario(std::uint64_t seed) {
   spec.sourceName = "campaign";
   spec.duration = 12s;
   spec.cluster.seed = seed;
+  // Same-instant events in a seeded random order rather than FIFO, so each seed also tries an unusual interleaving.
+  spec.cluster.shuffleTies = true;
+  spec.cluster.tieSeed = seed;
   spec.cluster.nodes = 5;
   spec.cluster.quorum = {3, 2, 2};
   spec.cluster.requestTimeout = 300ms;

@@ -281,8 +281,9 @@ std::string suggestion(std::string_view key, std::span<const std::string_view> a
 
 // --- keys the format allows -------------------------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 10> kTopKeys = {"name",    "description", "seed",     "duration", "cluster",
-                                                       "network", "workload",    "timeline", "expect",   "quiesce"};
+constexpr std::array<std::string_view, 11> kTopKeys = {"name",    "description", "seed",        "duration",
+                                                       "cluster", "network",     "workload",    "timeline",
+                                                       "expect",  "quiesce",     "shuffle_ties"};
 constexpr std::array<std::string_view, 10> kClusterKeys = {
     "nodes",           "ring",           "replication",  "request_timeout", "cores",
     "cpu_per_message", "max_value_size", "max_key_size", "clock_skew",      "mechanisms"};
@@ -622,6 +623,19 @@ ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
   spec.name = text(require(top, "name", "the scenario's name, as in 'name: Node crash'"), true);
   if (const Field* f = top.find("description")) spec.description = text(*f, false);
   if (const Field* f = top.find("seed")) spec.cluster.seed = integer(*f);
+  if (const Field* f = top.find("shuffle_ties")) {
+    // true, false, or the seed of the shuffle (which turns it on).
+    constexpr const char* kExpected = "true, false or a whole number (the seed of the shuffle)";
+    const std::string& s = scalar(*f, kExpected);
+    if (!s.empty() && s[0] >= '0' && s[0] <= '9') {
+      spec.cluster.shuffleTies = true;
+      spec.cluster.tieSeed = integer(*f);
+    } else if (s == "true" || s == "false") {
+      spec.cluster.shuffleTies = s == "true";
+    } else {
+      failExpected(*f, kExpected);
+    }
+  }
   const Field& durationField = require(top, "duration", "how long the scenario runs, as in 'duration: 60s'");
   m_duration = duration(durationField, Duration{0}, kMaxScenarioDuration, true);
   m_durationText = durationField.node.Scalar();

@@ -90,6 +90,9 @@ std::string ScenarioEmitter::write(const ScenarioSpec& spec) {
   text("name", spec.name);
   if (!spec.description.empty()) text("description", spec.description);
   pair("seed", std::to_string(spec.cluster.seed));
+  if (spec.cluster.shuffleTies) {
+    pair("shuffle_ties", spec.cluster.tieSeed == 0 ? std::string("true") : std::to_string(spec.cluster.tieSeed));
+  }
   pair("duration", duration(spec.duration));
   cluster(spec.cluster);
   network(spec.cluster.network);

@@ -168,6 +168,7 @@ Simulation::Simulation(SimulationConfig config)
       m_scheduler(installDeterministicScheduler()),
       m_rng(m_config.seed),
       m_networkRng(m_rng.split("network")),
+      m_tieRng(m_rng.split("ties").split(m_config.tieSeed)),
       m_network(m_config.network, m_config.nodes),
       m_stacks(kFiberStackBytes) {
   if (Status s = m_config.validate(); !s.isOk()) throw std::invalid_argument(s.toString());
@@ -261,7 +262,7 @@ constexpr std::int64_t kFarBucketNanos = 1'000'000;    // 1 ms
 }  // namespace
 
 void Simulation::push(std::int64_t at, EventKind kind, std::uint32_t slot, std::uint32_t generation) {
-  const QueuedEvent event{at, m_nextSeq++, kind, slot, generation};
+  const QueuedEvent event{at, m_config.shuffleTies ? m_tieRng.next() : 0, m_nextSeq++, kind, slot, generation};
   if (at - m_now.nanos() > kFarHorizonNanos && at >= m_migratedUntil) {
     m_far[at / kFarBucketNanos].push_back(event);
     ++m_farCount;

@@ -34,6 +34,7 @@ check "run without file" 2 "expected exactly one scenario FILE" "$sim" run
 check "list" 0 "steady-state" "$sim" list
 check "campaign replay" 0 "PASS  lost_writes = 0" "$sim" campaign --seed 3 --quiet
 check "campaign needs a seed" 2 "expected --seed N" "$sim" campaign
+check "tie options exclude each other" 2 "exclude each other" "$sim" campaign --seed 3 --tie-seed 1 --fifo-ties
 check "missing file" 2 "cannot read" "$sim" run "$work/nope.yaml"
 
 scenario empty.yaml ""

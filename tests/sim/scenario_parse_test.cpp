@@ -340,6 +340,20 @@ TEST(ScenarioParseTest, SmallConveniences) {
   EXPECT_TRUE(spec.timeline[2].pause);
 }
 
+TEST(ScenarioParseTest, ShuffleTiesTakesABooleanOrTheSeedOfTheShuffle) {
+  EXPECT_FALSE(parseOk(kHead).cluster.shuffleTies);
+  const ScenarioSpec on = parseOk(withHead("shuffle_ties: true\n"));
+  EXPECT_TRUE(on.cluster.shuffleTies);
+  EXPECT_EQ(on.cluster.tieSeed, 0u);
+  const ScenarioSpec seeded = parseOk(withHead("shuffle_ties: 17\n"));
+  EXPECT_TRUE(seeded.cluster.shuffleTies);
+  EXPECT_EQ(seeded.cluster.tieSeed, 17u);
+  EXPECT_FALSE(parseOk(withHead("shuffle_ties: false\n")).cluster.shuffleTies);
+  EXPECT_TRUE(rejected(withHead("shuffle_ties: maybe\n"),
+                       "x.yaml:3:15: shuffle_ties: expected true, false or a whole number (the seed of the shuffle)"));
+  EXPECT_TRUE(rejected(withHead("shuffle_ties: 12abc\n"), "x.yaml:3:15: shuffle_ties: expected"));
+}
+
 // --- rejected files -----------------------------------------------------------------------------------------------
 
 TEST(ScenarioParseTest, RejectsAnEmptyFile) {

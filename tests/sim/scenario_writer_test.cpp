@@ -273,6 +273,18 @@ TEST(ScenarioWriterTest, ScenarioWithEveryFeatureRoundTrips) {
   EXPECT_EQ(traceHashOf(spec, 14s), traceHashOf(back, 14s)) << "seed " << spec.cluster.seed;
 }
 
+TEST(ScenarioWriterTest, ShuffledTiesRoundTripWithTheirSeed) {
+  for (std::uint64_t tieSeed : {0u, 5u}) {
+    ScenarioSpec spec = parseOk("name: Ties\nduration: 2s\n");
+    spec.cluster.shuffleTies = true;
+    spec.cluster.tieSeed = tieSeed;
+    const ScenarioSpec back = roundTrip(spec);
+    EXPECT_TRUE(back.cluster.shuffleTies) << "tie seed " << tieSeed;
+    EXPECT_EQ(back.cluster.tieSeed, tieSeed);
+  }
+  EXPECT_EQ(writeScenario(parseOk("name: Fifo\nduration: 2s\n")).find("shuffle_ties"), std::string::npos);
+}
+
 TEST(ScenarioWriterTest, WritesDurationsInTheLargestExactUnit) {
   ScenarioSpec spec;
   spec.name = "Units";

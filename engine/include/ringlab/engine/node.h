@@ -13,20 +13,17 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <vector>
-
-#include <boost/fiber/condition_variable.hpp>
-#include <boost/fiber/mutex.hpp>
 
 #include <ringlab/engine/events.h>
 #include <ringlab/engine/failure_detector.h>
 #include <ringlab/engine/hints.h>
 #include <ringlab/engine/membership.h>
 #include <ringlab/engine/message.h>
+#include <ringlab/engine/reply_wait.h>
 #include <ringlab/engine/ring.h>
 #include <ringlab/engine/runtime.h>
 #include <ringlab/engine/status.h>
@@ -188,15 +185,21 @@ class Node {
   }
   // Sets this node's membership status (joining, normal, leaving, left); gossip spreads it.
   void setMemberStatus(MemberStatus status) { m_membership.setOwnStatus(status); }
-  std::size_t pendingRequests() const { return m_pending.size(); }
-  std::size_t queuedMessages() const { return m_inbox.size(); }
+  std::size_t pendingRequests() const { return m_requests.size(); }
+  std::size_t queuedMessages() const;
 
  private:
   struct PendingRequest;
+  struct StreamWait;
+  struct Inbox;
 
   OperationResult coordinate(Operation op, const Key& key, Value value);
-  // Blocks until the pending request can complete; returns its status. Charges CPU for each answer processed.
+  // Sends the request to the preference list's replicas (hinted copies to fallbacks for those believed down, for a
+  // write) and serves the local share.
+  void sendToReplicas(PendingRequest& pending);
+  // Blocks until `pending` reaches its quorum, cannot, or times out; returns its status. Charges CPU for each answer.
   Status awaitQuorum(PendingRequest& pending);
+  // The client has its answer: the request stays registered until the deadline or the last answer, for late ones.
   void finish(PendingRequest& pending);
   // Unregisters a finished request (late answers are no longer expected) and starts read repair for a get.
   void retire(PendingRequest& pending);
@@ -234,7 +237,7 @@ class Node {
   std::uint64_t m_requestCounter = 0;
   NodeStats m_stats;
 
-  std::map<std::uint64_t, std::shared_ptr<PendingRequest>> m_pending;  // ordered: deterministic iteration
+  ReplyTable<PendingRequest> m_requests;  // coordinated requests, by request id
 
   MembershipView m_membership;
   PhiAccrualDetector m_detector;
@@ -247,25 +250,10 @@ class Node {
   };
   std::map<std::uint64_t, ReplayedHint> m_hintReplays;  // by request id, until acknowledged
   std::size_t m_aeCursor = 0;                           // next ring range to reconcile
-  struct StreamWait {
-    std::optional<StreamBatch> batch;
-    bool timedOut = false;
-    boost::fibers::mutex mutex;
-    boost::fibers::condition_variable changed;
-  };
-  std::map<std::uint64_t, std::shared_ptr<StreamWait>> m_streams;  // by request id
-  struct HandOffWait {
-    std::size_t outstanding = 0;  // records sent and not acknowledged yet
-    bool refused = false;         // the receiver answered a record with an error
-    bool timedOut = false;
-    boost::fibers::mutex mutex;
-    boost::fibers::condition_variable changed;
-  };
-  std::map<std::uint64_t, std::shared_ptr<HandOffWait>> m_handOffs;  // by request id of each record sent
+  ReplyTable<StreamWait> m_streams;                     // range batches asked for, by request id
+  ReplyTable<> m_handOffs;                              // acks of records handed off, by the request id of each record
 
-  std::deque<Message> m_inbox;  // replica requests waiting for a replica fiber
-  boost::fibers::mutex m_inboxMutex;
-  boost::fibers::condition_variable m_inboxReady;
+  std::unique_ptr<Inbox> m_inbox;  // replica requests waiting for a replica fiber
 };
 
 }  // namespace ringlab

@@ -49,6 +49,11 @@ struct SimulationConfig {
   NetworkConfig network;
   std::vector<Duration> clockSkew;  // per node (index = node id); missing entries are 0
   MechanismConfig mechanisms;       // gossip, failure detection, hinted handoff, read repair, anti-entropy
+  // Events due at the same virtual instant run in the order they were scheduled (FIFO) unless this is set: then
+  // their order is shuffled by a generator seeded with `seed` and `tieSeed`, as FoundationDB's simulator does, so
+  // bugs that depend on one order surface. Still deterministic: the same seed and tie seed give the same run.
+  bool shuffleTies = false;
+  std::uint64_t tieSeed = 0;
 
   // kInvalidArgument naming the field: no nodes, N larger than the node count, invalid quorum, no cores, negative
   // costs or timeouts, invalid latency distributions or probabilities.
@@ -179,11 +184,16 @@ class Simulation final : private FiberObserver {
   enum class EventKind : std::uint8_t { kTimer, kDeliver, kRefused };
   struct QueuedEvent {
     std::int64_t at;
+    std::uint64_t tie;  // orders events due at the same instant: 0 (FIFO by seq) unless ties are shuffled
     std::uint64_t seq;
     EventKind kind;
     std::uint32_t slot;
     std::uint32_t generation;
-    bool operator>(const QueuedEvent& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+    bool operator>(const QueuedEvent& o) const {
+      if (at != o.at) return at > o.at;
+      if (tie != o.tie) return tie > o.tie;
+      return seq > o.seq;
+    }
   };
 
   // Runtime services, per node.
@@ -216,6 +226,7 @@ class Simulation final : private FiberObserver {
   DeterministicScheduler& m_scheduler;
   Rng m_rng;
   Rng m_networkRng;
+  Rng m_tieRng;  // draws only when ties are shuffled
   TimePoint m_now;
   EventBus m_events;
   Metrics m_metrics;
@@ -225,9 +236,10 @@ class Simulation final : private FiberObserver {
   std::vector<std::unique_ptr<Workload>> m_workloads;
   std::vector<std::function<void(const ClientOperation&)>> m_completionObservers;
 
-  // Events are ordered by (time, sequence). Near events live in a heap; events more than a horizon ahead (mostly
-  // request deadlines, nearly all cancelled before they fire) wait in coarse time buckets and enter the heap only
-  // when their bucket comes up, so cancelled ones never cost a heap operation. The order is exactly the same.
+  // Events are ordered by (time, tie, sequence); tie is 0 unless ties are shuffled. Near events live in a heap;
+  // events more than a horizon ahead (mostly request deadlines, nearly all cancelled before they fire) wait in coarse
+  // time buckets and enter the heap only when their bucket comes up, so cancelled ones never cost a heap operation.
+  // The order is exactly the same.
   std::priority_queue<QueuedEvent, std::vector<QueuedEvent>, std::greater<>> m_queue;
   std::map<std::int64_t, std::vector<QueuedEvent>> m_far;  // by bucket number
   std::int64_t m_migratedUntil = 0;                        // every far event before this is in the heap

@@ -1,0 +1,46 @@
+// The node's private wait types, shared by node.cpp and node_maintenance.cpp. They hold the fiber primitives that
+// node.h keeps out of its public interface.
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include <boost/fiber/condition_variable.hpp>
+#include <boost/fiber/mutex.hpp>
+
+#include <ringlab/engine/node.h>
+#include <ringlab/engine/reply_wait.h>
+
+namespace ringlab {
+
+// A coordinated request: the quorum it waits for, and what the coordinator needs to answer, hint and repair.
+struct Node::PendingRequest : ReplyWait {
+  PendingRequest(Runtime& runtime, std::uint64_t requestId, std::size_t needed)
+      : ReplyWait(runtime, WaitFor{WaitKind::kReplies, kNoNode, requestId}, needed, 0), id(requestId) {}
+
+  std::uint64_t id;
+  Operation op{};
+  Key key;
+  Record record;                       // writes: what is being written
+  std::vector<ReplicaAnswer> answers;  // in arrival order, late ones included
+  std::vector<NodeId> replicas;        // the preference list's N replicas
+  std::vector<NodeId> fallbacks;       // further nodes, in ring order, that may stand in for failed replicas
+  std::vector<NodeId> hintedOwners;    // replicas a hinted copy was sent for
+  std::vector<NodeId> usedFallbacks;
+};
+
+// A range batch asked for while streaming in.
+struct Node::StreamWait : ReplyWait {
+  using ReplyWait::ReplyWait;
+  std::optional<StreamBatch> batch;
+};
+
+// Replica requests waiting for a replica fiber.
+struct Node::Inbox {
+  std::deque<Message> queue;
+  boost::fibers::mutex mutex;
+  boost::fibers::condition_variable ready;
+};
+
+}  // namespace ringlab
