@@ -131,7 +131,10 @@ class Node {
   OperationResult get(const Key& key);
   OperationResult put(const Key& key, Value value);
   OperationResult remove(const Key& key);
-  OperationResult execute(Operation op, const Key& key, Value value);
+  // `after` is the client's causal context: the newest version the client has seen (null when it keeps none). A
+  // write gets a version greater than it (HybridLogicalClock::nowAfter), so a client's write always supersedes what
+  // the client saw before, even through another coordinator in the same microsecond.
+  OperationResult execute(Operation op, const Key& key, Value value, const Version& after = {});
 
   // Called by the runtime when a message for this node arrives.
   void onMessage(Message message);
@@ -194,7 +197,7 @@ class Node {
  private:
   struct PendingRequest;
 
-  OperationResult coordinate(Operation op, const Key& key, Value value);
+  OperationResult coordinate(Operation op, const Key& key, Value value, const Version& after);
   // Blocks until the pending request can complete; returns its status. Charges CPU for each answer processed.
   Status awaitQuorum(PendingRequest& pending);
   void finish(PendingRequest& pending);
