@@ -142,6 +142,12 @@ int runRing(const std::vector<std::string>& args) {
   if (!parse(args, options, vm, "ring", exitCode)) return exitCode;
   if (nodes == 0 || nodes > 10000) return usageError("ring: --nodes must be between 1 and 10000");
   if (replicas == 0 || replicas > 16) return usageError("ring: --replicas must be between 1 and 16");
+  if (replicas > nodes) {
+    return usageError(
+        fmt::format("ring: --replicas (N = {}) exceeds the node count ({}): a key cannot have more "
+                    "replicas than there are nodes",
+                    replicas, nodes));
+  }
   RingConfig config;
   if (vm.count("partitions")) {
     if (partitions == 0 || partitions > (1u << 20))
@@ -274,7 +280,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   po::options_description options("Options");
   std::uint64_t seed = 0;
   std::uint64_t tieSeed = 0;
-  std::string duration, reportPath, tracePath, csvPath;
+  std::string duration, reportPath, tracePath, csvPath, bands;
   options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
       "tie-seed", po::value(&tieSeed), "run events due at the same instant in an order shuffled with this seed")(
       "fifo-ties", "run events due at the same instant in the order they were scheduled (the default for 'run')")(
@@ -283,6 +289,8 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       "report", po::value(&reportPath), "write the full report as JSON to this file")(
       "trace", po::value(&tracePath), "write a Chrome trace-event JSON file (open it in ui.perfetto.dev)")(
       "csv", po::value(&csvPath), "write the metric time series (one row per virtual second) as CSV")(
+      "staleness-bands", po::value(&bands),
+      "override the scenario's staleness band edges: increasing durations, e.g. 1ms,5ms,20ms,100ms")(
       "quiet,q", "print only the summary (no narration, no progress bar)");
   po::variables_map vm;
   std::vector<std::string> files;
@@ -325,10 +333,16 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   }
   if (vm.count("duration")) {
     auto parsed = parseDuration(duration);
-    if (!parsed || *parsed <= Duration{0}) {
-      return usageError("run: --duration: expected a positive duration such as 5s or 500ms, got '" + duration + "'");
+    if (!parsed || *parsed <= Duration{0} || *parsed > kMaxScenarioDuration) {
+      return usageError("run: --duration: expected a positive duration of at most 24h, such as 5s or 500ms, got '" +
+                        duration + "'");
     }
     runOptions.duration = *parsed;
+  }
+  if (vm.count("staleness-bands")) {
+    auto parsed = parseStalenessBands(bands);
+    if (!parsed) return usageError("run: --staleness-bands: " + parsed.status().message());
+    runOptions.stalenessBands = std::move(*parsed);
   }
   const bool quiet = vm.count("quiet") > 0;
   ProgressBar progress(!quiet && isatty(STDERR_FILENO));
@@ -366,6 +380,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   if (!csvPath.empty()) series.attach(runner.simulation());
   ScenarioReport report = runner.run();
   series.detach();
+  for (TimePoint completed : report.history.staleReadTimes) series.recordStaleRead(completed);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
   progress.clear();
 

@@ -73,14 +73,16 @@ void Node::stop() {
   m_inbox->ready.notify_all();
 }
 
-OperationResult Node::get(const Key& key) { return coordinate(Operation::kGet, key, {}); }
-OperationResult Node::put(const Key& key, Value value) { return coordinate(Operation::kPut, key, std::move(value)); }
-OperationResult Node::remove(const Key& key) { return coordinate(Operation::kDelete, key, {}); }
-OperationResult Node::execute(Operation op, const Key& key, Value value) {
-  return coordinate(op, key, std::move(value));
+OperationResult Node::get(const Key& key) { return coordinate(Operation::kGet, key, {}, {}); }
+OperationResult Node::put(const Key& key, Value value) {
+  return coordinate(Operation::kPut, key, std::move(value), {});
+}
+OperationResult Node::remove(const Key& key) { return coordinate(Operation::kDelete, key, {}, {}); }
+OperationResult Node::execute(Operation op, const Key& key, Value value, const Version& after) {
+  return coordinate(op, key, std::move(value), after);
 }
 
-OperationResult Node::coordinate(Operation op, const Key& key, Value value) {
+OperationResult Node::coordinate(Operation op, const Key& key, Value value, const Version& after) {
   m_rt.checkAlive();
   OperationResult result;
   result.op = op;
@@ -125,7 +127,7 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value) {
                                                " nodes for this key; " + std::to_string(needed) + " are needed");
   } else {
     if (op != Operation::kGet) {
-      pending->record.version = m_hlc.now(m_rt.wallClockMicros());
+      pending->record.version = m_hlc.nowAfter(after, m_rt.wallClockMicros());
       pending->record.tombstone = op == Operation::kDelete;
       pending->record.value = std::move(value);
     }

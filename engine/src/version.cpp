@@ -48,6 +48,17 @@ Version HybridLogicalClock::now(std::int64_t physicalMicros) {
   return m_last;
 }
 
+Version HybridLogicalClock::nowAfter(const Version& after, std::int64_t physicalMicros) {
+  if (after.isNull() || after <= m_last || after.physicalMicros < physicalMicros) return now(physicalMicros);
+  // `after` is newer than anything this clock has seen and not older than its physical time: take its physical part
+  // and count past its logical part (HLC's receive rule with l = after.l).
+  const std::int64_t top = std::max(physicalMicros, after.physicalMicros);
+  std::uint32_t counter = after.logical;
+  if (m_last.physicalMicros == top) counter = std::max(counter, m_last.logical);
+  m_last = successor(top, counter, m_node);
+  return m_last;
+}
+
 void HybridLogicalClock::observe(const Version& remote, std::int64_t physicalMicros) {
   const std::int64_t l = m_last.physicalMicros;
   const std::int64_t top = std::max({l, remote.physicalMicros, physicalMicros});

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <numeric>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -16,26 +18,34 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Lower edges of the staleness bands; each band ends where the next begins, the last at Duration::max().
-constexpr std::array<Duration, 13> kBandStarts = {0ms,   1ms,   2ms,   5ms, 10ms, 20ms, 50ms,
-                                                  100ms, 200ms, 500ms, 1s,  2s,   5s};
-
-std::vector<StalenessBand> emptyBands() {
-  std::vector<StalenessBand> bands;
-  bands.reserve(kBandStarts.size());
-  for (std::size_t i = 0; i < kBandStarts.size(); ++i) {
-    StalenessBand band;
-    band.from = kBandStarts[i];
-    band.to = i + 1 < kBandStarts.size() ? kBandStarts[i + 1] : Duration::max();
-    bands.push_back(band);
+std::vector<StalenessBand> emptyBands(const std::vector<Duration>& edges) {
+  std::vector<StalenessBand> bands(edges.size() + 1);
+  for (std::size_t i = 0; i < bands.size(); ++i) {
+    bands[i].from = i == 0 ? Duration{0} : edges[i - 1];
+    bands[i].to = i < edges.size() ? edges[i] : Duration::max();
   }
   return bands;
 }
 
-std::size_t bandIndex(Duration delta) {
-  const auto after = std::upper_bound(kBandStarts.begin(), kBandStarts.end(), delta);
-  if (after == kBandStarts.begin()) return 0;  // not reached: deltas are positive by construction
-  return static_cast<std::size_t>(after - kBandStarts.begin()) - 1;
+// The band of a delay: the number of edges at or below it.
+std::size_t bandIndex(const std::vector<Duration>& edges, Duration delta) {
+  return static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), delta) - edges.begin());
+}
+
+// Where each phase starts: 0, then the given starts after 0, increasing and without repeats.
+std::vector<TimePoint> phaseStartsOf(const std::vector<TimePoint>& given) {
+  std::vector<TimePoint> starts{TimePoint{}};
+  std::vector<TimePoint> sorted = given;
+  std::sort(sorted.begin(), sorted.end());
+  for (TimePoint t : sorted) {
+    if (t > starts.back()) starts.push_back(t);
+  }
+  return starts;
+}
+
+std::size_t phaseIndex(const std::vector<TimePoint>& starts, TimePoint invoked) {
+  const auto after = std::upper_bound(starts.begin(), starts.end(), invoked);
+  return after == starts.begin() ? 0 : static_cast<std::size_t>(after - starts.begin()) - 1;
 }
 
 bool isWrite(const HistoryEntry& e) { return e.op == Operation::kPut || e.op == Operation::kDelete; }
@@ -131,10 +141,21 @@ struct KeySweep {
     }
   }
 
-  // The highest-version write acknowledged strictly before `time`, or nullptr when there is none.
-  const HistoryEntry* latestBefore(TimePoint time) const {
-    const auto count = std::lower_bound(completions.begin(), completions.end(), time) - completions.begin();
-    return count == 0 ? nullptr : best[static_cast<std::size_t>(count - 1)];
+  // The highest-version write acknowledged before `op` began, or nullptr when there is none: every write
+  // acknowledged strictly before op.invoked, and those acknowledged at that very instant that the same client issued
+  // earlier (causal order within an instant).
+  const HistoryEntry* latestBefore(const HistoryEntry& op) const {
+    const TimePoint time = op.invoked;
+    const auto count =
+        static_cast<std::size_t>(std::lower_bound(completions.begin(), completions.end(), time) - completions.begin());
+    const HistoryEntry* latest = count == 0 ? nullptr : best[count - 1];
+    if (op.client == 0) return latest;
+    for (std::size_t i = count; i < completions.size() && completions[i] == time; ++i) {
+      const HistoryEntry* write = acknowledged[i];
+      if (write->client != op.client || write->id >= op.id) continue;
+      if (latest == nullptr || write->version > latest->version) latest = write;
+    }
+    return latest;
   }
 };
 
@@ -144,10 +165,68 @@ double HistoryReport::staleReadRate() const {
   return successfulReads ? static_cast<double>(staleReads) / static_cast<double>(successfulReads) : 0.0;
 }
 
-HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const FinalReplicaState& finalState) {
+double PhaseStaleness::staleReadRate() const {
+  return successfulReads ? static_cast<double>(staleReads) / static_cast<double>(successfulReads) : 0.0;
+}
+
+std::vector<Duration> defaultStalenessBandEdges() {
+  return {1ms, 2ms, 5ms, 10ms, 20ms, 50ms, 100ms, 200ms, 500ms, 1s, 2s, 5s};
+}
+
+Status validateStalenessBandEdges(const std::vector<Duration>& edges) {
+  if (edges.size() > kMaxStalenessBandEdges) {
+    return Status(ErrorCode::kInvalidArgument, "at most " + std::to_string(kMaxStalenessBandEdges) +
+                                                   " band edges, got " + std::to_string(edges.size()));
+  }
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    if (edges[i] <= Duration{0}) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "band edge " + std::to_string(i + 1) + " (" + formatDuration(edges[i]) + ") is not positive");
+    }
+    if (i > 0 && edges[i] <= edges[i - 1]) {
+      return Status(ErrorCode::kInvalidArgument, "band edge " + std::to_string(i + 1) + " (" +
+                                                     formatDuration(edges[i]) + ") is not above the one before it (" +
+                                                     formatDuration(edges[i - 1]) + ")");
+    }
+  }
+  return Status::ok();
+}
+
+std::optional<Duration> timeToFreshProbability(const std::vector<StalenessBand>& bands, double target) {
+  std::optional<std::pair<double, double>> previous;  // (nanoseconds, P(fresh)) of the last band with reads
+  for (const StalenessBand& band : bands) {
+    if (band.reads == 0) continue;
+    const double from = static_cast<double>(band.from.count());
+    const double x = band.to == Duration::max() ? from : from + static_cast<double>((band.to - band.from).count()) / 2;
+    const double p = band.freshProbability();
+    if (p >= target) {
+      if (!previous) return band.from;
+      const auto [x0, p0] = *previous;
+      const double t = x0 + (target - p0) / (p - p0) * (x - x0);
+      return Duration(static_cast<std::int64_t>(std::llround(t)));
+    }
+    previous = std::pair{x, p};
+  }
+  return std::nullopt;
+}
+
+HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const FinalReplicaState& finalState,
+                           const HistoryCheckOptions& options) {
+  if (Status s = validateStalenessBandEdges(options.bandEdges); !s.isOk()) {
+    throw std::invalid_argument("staleness bands: " + s.message());
+  }
+  const std::vector<Duration>& edges = options.bandEdges;
   HistoryReport report;
   report.operations = history.size();
-  report.staleness = emptyBands();
+  report.staleness = emptyBands(edges);
+  const std::vector<TimePoint> phaseStarts = phaseStartsOf(options.phaseStarts);
+  report.phases.resize(phaseStarts.size());
+  for (std::size_t i = 0; i < phaseStarts.size(); ++i) {
+    PhaseStaleness& phase = report.phases[i];
+    phase.from = phaseStarts[i];
+    if (i + 1 < phaseStarts.size()) phase.to = phaseStarts[i + 1];
+    phase.staleness = emptyBands(edges);
+  }
 
   // Successful reads and every write (a failed write may still have landed).
   std::vector<const HistoryEntry*> relevant;
@@ -182,18 +261,26 @@ HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const Final
     for (auto it = groupBegin; it != groupEnd; ++it) {
       const HistoryEntry& e = **it;
       if (!isOk(e)) continue;
-      const HistoryEntry* latest = sweep.latestBefore(e.invoked);
+      const HistoryEntry* latest = sweep.latestBefore(e);
 
       if (e.op == Operation::kGet) {
+        PhaseStaleness& phase = report.phases[phaseIndex(phaseStarts, e.invoked)];
+        ++phase.successfulReads;
         if (latest == nullptr) continue;
         const Duration delta = e.invoked - latest->completed;
-        StalenessBand& band = report.staleness[bandIndex(delta)];
+        const std::size_t bandAt = bandIndex(edges, delta);
+        StalenessBand& band = report.staleness[bandAt];
+        StalenessBand& phaseBand = phase.staleness[bandAt];
         ++band.reads;
+        ++phaseBand.reads;
         if (e.version >= latest->version) {
           ++band.fresh;
+          ++phaseBand.fresh;
           continue;
         }
         ++report.staleReads;
+        ++phase.staleReads;
+        report.staleReadTimes.push_back(e.completed);
         keepSmallest(report.staleReadExamples, StaleRead{e.id, key, e.version, latest->version, delta},
                      [](const StaleRead& r) { return r.readId; });
         continue;
@@ -212,6 +299,9 @@ HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const Final
       }
     }
   }
+  std::sort(report.staleReadTimes.begin(), report.staleReadTimes.end());
+  report.freshAfter = timeToFreshProbability(report.staleness, kFreshTarget);
+  for (PhaseStaleness& phase : report.phases) phase.freshAfter = timeToFreshProbability(phase.staleness, kFreshTarget);
   return report;
 }
 

@@ -281,9 +281,9 @@ std::string suggestion(std::string_view key, std::span<const std::string_view> a
 
 // --- keys the format allows -------------------------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 11> kTopKeys = {"name",    "description", "seed",        "duration",
-                                                       "cluster", "network",     "workload",    "timeline",
-                                                       "expect",  "quiesce",     "shuffle_ties"};
+constexpr std::array<std::string_view, 12> kTopKeys = {"name",    "description", "seed",         "duration",
+                                                       "cluster", "network",     "workload",     "timeline",
+                                                       "expect",  "quiesce",     "shuffle_ties", "staleness_bands"};
 constexpr std::array<std::string_view, 10> kClusterKeys = {
     "nodes",           "ring",           "replication",  "request_timeout", "cores",
     "cpu_per_message", "max_value_size", "max_key_size", "clock_skew",      "mechanisms"};
@@ -327,7 +327,6 @@ constexpr std::array<std::string_view, 13> kAllDistKeys = {
     "dist", "shift", "weight", "value", "min", "max", "mean", "stddev", "scale", "shape", "median", "sigma", "parts"};
 
 constexpr double kUnbounded = std::numeric_limits<double>::infinity();
-constexpr Duration kMaxScenarioDuration = std::chrono::hours(24);
 constexpr Duration kOneHour = std::chrono::hours(1);
 constexpr std::uint64_t kMaxWorkloadValueBytes = std::uint64_t{64} << 20;
 constexpr std::size_t kMaxVisits = 1'000'000;  // values examined, counting alias repeats
@@ -342,7 +341,7 @@ struct ExpectMetricInfo {
   bool fraction;  // a ratio in [0, 1]
 };
 
-constexpr std::array<ExpectMetricInfo, 18> kExpectMetrics = {{
+constexpr std::array<ExpectMetricInfo, 19> kExpectMetrics = {{
     {ExpectMetric::kLostWrites, "lost_writes", false, false, false},
     {ExpectMetric::kLostUpdates, "lost_updates", false, false, false},
     {ExpectMetric::kStaleReads, "stale_reads", false, false, false},
@@ -361,6 +360,7 @@ constexpr std::array<ExpectMetricInfo, 18> kExpectMetrics = {{
     {ExpectMetric::kThroughput, "throughput", true, false, false},
     {ExpectMetric::kTimeouts, "timeouts", false, false, false},
     {ExpectMetric::kUnavailable, "unavailable", false, false, false},
+    {ExpectMetric::kFreshAfter, "fresh_999_after", false, true, false},
 }};
 
 const ExpectMetricInfo& metricInfo(ExpectMetric metric) {
@@ -446,6 +446,7 @@ class ScenarioParser {
                          QuorumConfig& quorum);
   void parseExpectations(const Field& f, std::vector<Expectation>& expectations);
   void parseQuiesce(const Field& f, QuiesceConfig& quiesce);
+  std::vector<Duration> parseStalenessBands(const Field& f);
 
   std::string_view m_source;
   std::size_t m_visits = 0;
@@ -651,6 +652,7 @@ ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
   if (const Field* f = top.find("timeline")) parseTimeline(*f, spec.timeline);
   if (const Field* f = top.find("expect")) parseExpectations(*f, spec.expectations);
   if (const Field* f = top.find("quiesce")) parseQuiesce(*f, spec.quiesce);
+  if (const Field* f = top.find("staleness_bands")) spec.stalenessBands = parseStalenessBands(*f);
   return spec;
 }
 
@@ -1450,6 +1452,26 @@ void ScenarioParser::parseQuiesce(const Field& f, QuiesceConfig& quiesce) {
   if (const Field* c = m.find("check_every")) quiesce.checkEvery = duration(*c, Duration{0}, kOneHour, true);
 }
 
+std::vector<Duration> ScenarioParser::parseStalenessBands(const Field& f) {
+  const std::vector<Field> items = list(f, "a list of increasing durations such as [1ms, 5ms, 20ms]");
+  if (items.size() > kMaxStalenessBandEdges) {
+    failExpected(f, fmt::format("at most {} band edges", kMaxStalenessBandEdges));
+  }
+  std::vector<Duration> edges;
+  for (const Field& item : items) {
+    if (edges.empty()) {
+      edges.push_back(duration(item, Duration{0}, kMaxScenarioDuration, true));
+      continue;
+    }
+    const Duration edge = duration(item, Duration{0}, kMaxScenarioDuration, true);
+    if (edge <= edges.back()) {
+      failExpected(item, fmt::format("a duration above the edge before it ({})", formatScenarioDuration(edges.back())));
+    }
+    edges.push_back(edge);
+  }
+  return edges;
+}
+
 }  // namespace
 
 // --- public functions -------------------------------------------------------------------------------------------
@@ -1516,6 +1538,28 @@ std::optional<Duration> parseDuration(std::string_view text) {
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
   if (nanos > kMax || nanos < -kMax) return std::nullopt;
   return Duration{static_cast<std::int64_t>(nanos)};
+}
+
+Result<std::vector<Duration>> parseStalenessBands(std::string_view text) {
+  std::vector<Duration> edges;
+  std::size_t index = 0;
+  while (true) {
+    const std::size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    ++index;
+    const std::optional<Duration> edge = parseDuration(item);
+    if (!edge) {
+      return Status(ErrorCode::kInvalidArgument,
+                    fmt::format("item {}: expected a duration with a unit such as 5ms, got '{}'", index, item));
+    }
+    edges.push_back(*edge);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  if (Status s = validateStalenessBandEdges(edges); !s.isOk()) return s;
+  return edges;
 }
 
 std::optional<double> parseRate(std::string_view text) {

@@ -1,5 +1,7 @@
 // The JSON form of a scenario report, built with Boost.JSON.
 #include <cmath>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -18,6 +20,19 @@ json::value versionJson(const Version& v) {
   if (v.isNull()) return nullptr;
   return json::value(v.toString());
 }
+
+json::array stalenessJson(const std::vector<StalenessBand>& bands) {
+  json::array staleness;
+  for (const StalenessBand& band : bands) {
+    json::object b{
+        {"from_ms", ms(band.from)}, {"reads", band.reads}, {"fresh", band.fresh}, {"p_fresh", band.freshProbability()}};
+    b["to_ms"] = band.to == Duration::max() ? json::value(nullptr) : json::value(ms(band.to));
+    staleness.push_back(std::move(b));
+  }
+  return staleness;
+}
+
+json::value durationMs(const std::optional<Duration>& d) { return d ? json::value(ms(*d)) : json::value(nullptr); }
 
 json::object latencyJson(const LatencyHistogram& h) {
   return json::object{{"count", h.count()},
@@ -55,12 +70,19 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
         json::object{{"sent", m.sent}, {"delivered", m.delivered}, {"dropped", m.dropped}, {"bytes", m.bytes}};
   }
   const HistoryReport& h = r.history;
-  json::array staleness;
-  for (const StalenessBand& band : h.staleness) {
-    json::object b{
-        {"from_ms", ms(band.from)}, {"reads", band.reads}, {"fresh", band.fresh}, {"p_fresh", band.freshProbability()}};
-    b["to_ms"] = band.to == Duration::max() ? json::value(nullptr) : json::value(ms(band.to));
-    staleness.push_back(std::move(b));
+  json::array phases;
+  for (std::size_t i = 0; i < h.phases.size(); ++i) {
+    const PhaseStaleness& p = h.phases[i];
+    json::object phase{{"from_s", static_cast<double>(p.from.nanos()) / 1e9},
+                       {"began_with", i < r.phaseChanges.size() ? r.phaseChanges[i] : std::string()},
+                       {"successful_reads", p.successfulReads},
+                       {"stale_reads", p.staleReads},
+                       {"stale_read_rate", p.staleReadRate()},
+                       {"fresh_999_after_ms", durationMs(p.freshAfter)},
+                       {"staleness", stalenessJson(p.staleness)}};
+    phase["to_s"] = p.to.sinceStart == Duration::max() ? json::value(static_cast<double>(r.duration.count()) / 1e9)
+                                                       : json::value(static_cast<double>(p.to.nanos()) / 1e9);
+    phases.push_back(std::move(phase));
   }
   json::array staleExamples, lostExamples, updateExamples;
   for (const StaleRead& s : h.staleReadExamples) {
@@ -117,7 +139,9 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
                                    {"divergent_keys", r.divergentKeys},
                                    {"convergence_time_ms",
                                     r.convergenceTime ? json::value(ms(*r.convergenceTime)) : json::value(nullptr)},
-                                   {"staleness", std::move(staleness)},
+                                   {"staleness", stalenessJson(h.staleness)},
+                                   {"fresh_999_after_ms", durationMs(h.freshAfter)},
+                                   {"phases", std::move(phases)},
                                    {"stale_read_examples", std::move(staleExamples)},
                                    {"lost_write_examples", std::move(lostExamples)},
                                    {"lost_update_examples", std::move(updateExamples)}}},

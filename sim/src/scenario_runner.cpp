@@ -74,6 +74,8 @@ double measureExpectation(ExpectMetric metric, const ScenarioReport& report) {
     }
     case ExpectMetric::kTimeouts: return errors(ErrorCode::kTimeout);
     case ExpectMetric::kUnavailable: return errors(ErrorCode::kUnavailable);
+    case ExpectMetric::kFreshAfter:
+      return report.history.freshAfter ? nanos(*report.history.freshAfter) : std::numeric_limits<double>::infinity();
   }
   return 0;
 }
@@ -82,11 +84,14 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
     : m_spec(std::move(spec)), m_options(std::move(options)) {
   if (m_options.seed) m_spec.cluster.seed = *m_options.seed;
   if (m_options.duration) m_spec.duration = *m_options.duration;
+  if (m_options.stalenessBands) m_spec.stalenessBands = *m_options.stalenessBands;
+  m_phases.emplace_back(TimePoint{}, std::string());
   m_sim = std::make_unique<Simulation>(m_spec.cluster);
   m_cpuFactors.assign(m_spec.cluster.nodes, 1.0);
   m_sim->onOperationCompleted([this](const ClientOperation& op) {
     HistoryEntry entry;
     entry.id = op.id;
+    entry.client = op.client;
     entry.op = op.result.op;
     entry.key = op.result.key;
     entry.invoked = op.result.begun;
@@ -132,6 +137,9 @@ void ScenarioRunner::applyEntry(const TimelineEntry& entry) {
 
 void ScenarioRunner::apply(const ScenarioAction& action) {
   Simulation& sim = *m_sim;
+  if (m_phases.back().first != sim.now()) m_phases.emplace_back(sim.now(), std::string());
+  std::string& changes = m_phases.back().second;
+  changes += (changes.empty() ? "" : ", ") + describeAction(action);
   std::visit(Overloaded{
                  [&](const CrashAction& a) {
                    sim.crash(a.node);
@@ -302,7 +310,13 @@ ScenarioReport ScenarioRunner::finish() {
   report.duration = m_spec.duration;
   report.quiesceTime = m_sim->now() - quiesceStart;
   report.metrics = m_sim->metrics();
-  report.history = checkHistory(m_history, finalState);
+  HistoryCheckOptions check;
+  check.bandEdges = m_spec.stalenessBands;
+  for (const auto& [start, changes] : m_phases) {
+    check.phaseStarts.push_back(start);
+    report.phaseChanges.push_back(changes);
+  }
+  report.history = checkHistory(m_history, finalState, check);
   report.keysChecked = finalState.size();
   report.divergentKeys = countDivergentKeys(finalState);
   report.lastHeal = m_lastHeal;

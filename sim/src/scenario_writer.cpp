@@ -113,6 +113,11 @@ std::string ScenarioEmitter::write(const ScenarioSpec& spec) {
     if (spec.quiesce.checkEvery != defaults.checkEvery) pair("check_every", duration(spec.quiesce.checkEvery));
     m_out << YAML::EndMap;
   }
+  if (spec.stalenessBands != defaultStalenessBandEdges()) {
+    m_out << YAML::Key << "staleness_bands" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (Duration edge : spec.stalenessBands) m_out << duration(edge);
+    m_out << YAML::EndSeq;
+  }
   m_out << YAML::EndMap;
   return std::string(m_out.c_str()) + "\n";
 }

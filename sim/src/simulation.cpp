@@ -725,12 +725,13 @@ void Simulation::finishOperation(ClientOperation& op, const std::function<void(c
 }
 
 void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
-                        std::function<void(const ClientOperation&)> done) {
+                        std::function<void(const ClientOperation&)> done, const ClientSession& session) {
   const std::uint64_t id = ++m_nextOperationId;
   ++m_operationsStarted;
   if (coordinator >= m_nodes.size() || !m_nodes[coordinator].running) {
     ClientOperation failed;
     failed.id = id;
+    failed.client = session.client;
     failed.coordinator = coordinator < m_nodes.size() ? coordinator : kNoNode;
     failed.result.op = op;
     failed.result.key = std::move(key);
@@ -748,6 +749,7 @@ void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
   };
   auto pending = std::make_shared<Pending>();
   pending->op.id = id;
+  pending->op.client = session.client;
   pending->op.coordinator = coordinator;
   pending->op.result.op = op;
   pending->op.result.key = key;
@@ -768,10 +770,11 @@ void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
   };
   const TimePoint begun = m_now;
   spawnFiber(coordinator, FiberRole::kCoordinator, std::string(operationName(op)),
-             [this, coordinator, pending, begun, key = std::move(key), value = std::move(value)]() mutable {
+             [this, coordinator, pending, begun, after = session.seen, key = std::move(key),
+              value = std::move(value)]() mutable {
                Guard guard{this, pending};
                OperationResult result =
-                   m_nodes[coordinator].node->execute(pending->op.result.op, key, std::move(value));
+                   m_nodes[coordinator].node->execute(pending->op.result.op, key, std::move(value), after);
                result.begun = begun;
                result.completed = m_now;
                pending->op.result = std::move(result);
@@ -818,7 +821,8 @@ void Simulation::scheduleArrival(std::size_t index) {
       false);
 }
 
-void Simulation::issueOperation(std::size_t index, std::function<void(const ClientOperation&)> done) {
+void Simulation::issueOperation(std::size_t index, std::function<void(const ClientOperation&)> done,
+                                const ClientSession& session) {
   Workload& w = *m_workloads[index];
   const WorkloadConfig& c = w.config;
   w.issued++;
@@ -847,10 +851,12 @@ void Simulation::issueOperation(std::size_t index, std::function<void(const Clie
       }
     }
   }
-  submit(coordinator, op, std::move(key), std::move(value), std::move(done));
+  submit(coordinator, op, std::move(key), std::move(value), std::move(done), session);
 }
 
 void Simulation::runClosedLoopClient(std::size_t index) {
+  ClientSession session;
+  session.client = ++m_nextClientId;
   for (;;) {
     Workload& w = *m_workloads[index];
     if (w.stopped) return;
@@ -863,10 +869,14 @@ void Simulation::runClosedLoopClient(std::size_t index) {
     boost::fibers::context* self = boost::fibers::context::active();
     boost::fibers::waker waker = self->create_waker();
     bool waiting = false;
-    issueOperation(index, [&finished, &waiting, waker](const ClientOperation&) {
-      finished = true;
-      if (waiting) waker.wake();
-    });
+    issueOperation(
+        index,
+        [&finished, &waiting, &session, waker](const ClientOperation& op) {
+          session.seen = std::max(session.seen, op.result.version);
+          finished = true;
+          if (waiting) waker.wake();
+        },
+        session);
     if (!finished) {
       waiting = true;
       currentFiber().waitFor = WaitFor{WaitKind::kReplies};

@@ -1,9 +1,12 @@
 #include <ringlab/sim/summary.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
 
 namespace ringlab {
@@ -18,13 +21,55 @@ std::string humanCount(double value) {
   return fmt::format("{:.0f}", value);
 }
 
+// "0ms", "20ms", "2s", "1500us": whole seconds or milliseconds where they are exact.
+std::string edgeLabel(Duration d) {
+  using namespace std::chrono_literals;
+  if (d >= 1s && d % 1s == Duration{0}) return fmt::format("{}s", d / 1s);
+  if (d % 1ms == Duration{0}) return fmt::format("{}ms", d / 1ms);
+  return formatScenarioDuration(d);
+}
+
 std::string bandLabel(const StalenessBand& band) {
-  auto label = [](Duration d) {
-    if (d >= std::chrono::seconds(1)) return fmt::format("{}s", d.count() / 1'000'000'000);
-    return fmt::format("{}ms", d.count() / 1'000'000);
-  };
-  if (band.to == Duration::max()) return label(band.from) + "+";
-  return label(band.from) + "-" + label(band.to);
+  if (band.to == Duration::max()) return edgeLabel(band.from) + "+";
+  return edgeLabel(band.from) + "-" + edgeLabel(band.to);
+}
+
+std::string freshAfterText(const std::optional<Duration>& freshAfter) {
+  return freshAfter ? formatDuration(*freshAfter) : "never";
+}
+
+std::string formatStaleness(const ScenarioReport& r) {
+  const HistoryReport& h = r.history;
+  std::string out;
+  bool anyBand = false;
+  for (const auto& band : h.staleness) anyBand = anyBand || band.reads > 0;
+  if (anyBand) {
+    out += "\nStaleness: P(read returns the latest acknowledged write) by time since that write was acknowledged\n";
+    out += fmt::format("  {:<14} {:>9} {:>9}\n", "since ack", "reads", "P(fresh)");
+    for (const auto& band : h.staleness) {
+      if (band.reads == 0) continue;
+      out += fmt::format("  {:<14} {:>9} {:>9.4f}\n", bandLabel(band), band.reads, band.freshProbability());
+    }
+    out += h.freshAfter ? fmt::format("  P(fresh) first reaches 99.9% at {} since the acknowledgement (interpolated)\n",
+                                      formatDuration(*h.freshAfter))
+                        : "  P(fresh) never reaches 99.9%\n";
+  }
+  if (h.phases.size() > 1) {
+    out += "\nStaleness by phase (reads by the time they began; a phase begins where the timeline changes something)\n";
+    out += fmt::format("  {:<16} {:>9} {:>9} {:>9} {:>12}  {}\n", "phase", "reads", "stale", "stale %", "99.9% at",
+                       "began with");
+    for (std::size_t i = 0; i < h.phases.size(); ++i) {
+      const PhaseStaleness& p = h.phases[i];
+      const Duration to =
+          p.to.sinceStart == Duration::max() ? std::max(r.duration, p.from.sinceStart) : p.to.sinceStart;
+      const std::string changes = i < r.phaseChanges.size() ? r.phaseChanges[i] : std::string();
+      out += fmt::format("  {:<16} {:>9} {:>9} {:>8.3f}% {:>12}  {}\n",
+                         formatScenarioDuration(p.from.sinceStart) + "-" + formatScenarioDuration(to),
+                         p.successfulReads, p.staleReads, 100 * p.staleReadRate(), freshAfterText(p.freshAfter),
+                         changes.empty() ? "(start)" : changes);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -112,16 +157,7 @@ std::string formatScenarioSummary(const ScenarioReport& r, const RunSpeed& speed
   out += fmt::format("  convergence time        {}\n",
                      r.convergenceTime ? formatDuration(*r.convergenceTime) + " after the clients stopped"
                                        : "not converged within " + formatDuration(r.quiesceTime));
-  bool anyBand = false;
-  for (const auto& band : h.staleness) anyBand = anyBand || band.reads > 0;
-  if (anyBand) {
-    out += "\nStaleness: P(read returns the latest acknowledged write) by time since that write was acknowledged\n";
-    out += fmt::format("  {:<12} {:>9} {:>9}\n", "since ack", "reads", "P(fresh)");
-    for (const auto& band : h.staleness) {
-      if (band.reads == 0) continue;
-      out += fmt::format("  {:<12} {:>9} {:>9.4f}\n", bandLabel(band), band.reads, band.freshProbability());
-    }
-  }
+  out += formatStaleness(r);
   out += "\n" + formatMessageTable(r.metrics) + "\n";
   out += formatSpeed(r.eventsProcessed, r.messagesDelivered, seconds + static_cast<double>(r.quiesceTime.count()) / 1e9,
                      speed.wallSeconds);

@@ -99,6 +99,8 @@ void MetricsTimeSeries::record(const MessageDropped& message) {
   if (kind < kMessageKindCount) bucketAt(message.time).dropped[kind]++;
 }
 
+void MetricsTimeSeries::recordStaleRead(TimePoint completed) { bucketAt(completed).staleReads++; }
+
 MetricsTimeSeries::Row MetricsTimeSeries::row(std::size_t index) const {
   if (index >= m_buckets.size()) {
     throw std::out_of_range("MetricsTimeSeries::row: bucket " + std::to_string(index) + " of " +
@@ -129,6 +131,10 @@ MetricsTimeSeries::Row MetricsTimeSeries::row(std::size_t index) const {
     dropped += bucket.dropped[kind];
   }
   row.droppedPerSecond = static_cast<double>(dropped) / seconds;
+  row.staleReads = bucket.staleReads;
+  row.staleReadsPerSecond = static_cast<double>(bucket.staleReads) / seconds;
+  const std::uint64_t reads = bucket.ok[static_cast<std::size_t>(Operation::kGet)];
+  row.staleReadShare = reads ? static_cast<double>(bucket.staleReads) / static_cast<double>(reads) : 0.0;
   return row;
 }
 
@@ -146,7 +152,7 @@ void MetricsTimeSeries::writeCsv(std::ostream& out) const {
   }
   fmt::format_to(it, ",errors_s");
   for (MessageKind kind : kinds) fmt::format_to(it, ",msg_{}_s", messageKindName(kind));
-  fmt::format_to(it, ",dropped_s\n");
+  fmt::format_to(it, ",dropped_s,stale_reads_s,stale_read_share\n");
 
   for (std::size_t index = 0; index < m_buckets.size(); ++index) {
     const Row r = row(index);
@@ -160,7 +166,7 @@ void MetricsTimeSeries::writeCsv(std::ostream& out) const {
     for (MessageKind kind : kinds) {
       fmt::format_to(it, ",{:.3f}", r.messagesPerSecond[static_cast<std::size_t>(kind)]);
     }
-    fmt::format_to(it, ",{:.3f}\n", r.droppedPerSecond);
+    fmt::format_to(it, ",{:.3f},{:.3f},{:.6f}\n", r.droppedPerSecond, r.staleReadsPerSecond, r.staleReadShare);
     if (buffer.size() >= (1u << 16)) {
       out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
       buffer.clear();

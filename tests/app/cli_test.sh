@@ -73,6 +73,20 @@ check "trace is JSON" 0 "" python3 -c "import json; json.load(open('$work/t.json
 scenario fails.yaml $'name: Impossible\nduration: 2s\ncluster: {nodes: 3}\nworkload: {rate: 200/s}\nexpect: {get_p50: {max: 1ns}}'
 check "failed expectation exits 1" 1 "FAIL" "$sim" run "$work/fails.yaml" --quiet
 check "bad duration flag" 2 "--duration" "$sim" run "$work/ok.yaml" --duration banana
+check "duration flag above the 24h cap" 2 "at most 24h" "$sim" run "$work/ok.yaml" --duration 25h
+check "CSV has the stale-read columns" 0 "" grep -q "dropped_s,stale_reads_s,stale_read_share$" "$work/m.csv"
+check "staleness bands flag" 0 "10ms+ " "$sim" run "$work/ok.yaml" --quiet --staleness-bands 2ms,10ms
+check "bad staleness bands flag" 2 "--staleness-bands: band edge 2 (1.00ms) is not above" \
+  "$sim" run "$work/ok.yaml" --staleness-bands 5ms,1ms
+check "report has the 99.9% time and phases" 0 "" python3 -c \
+  "import json; c=json.load(open('$work/r.json'))['consistency']; assert 'fresh_999_after_ms' in c and len(c['phases']) == 1"
+
+scenario bands.yaml $'name: t\nduration: 10s\nstaleness_bands: [5ms, 1ms]'
+check "bad staleness bands key" 2 "bands.yaml:3:24: staleness_bands[1]" "$sim" check "$work/bands.yaml"
+
+check "ring with more replicas than nodes" 2 "--replicas (N = 3) exceeds the node count (2)" \
+  "$sim" ring --nodes 2 --replicas 3
+check "ring with as many replicas as nodes" 0 "100.000%" "$sim" ring --nodes 3 --replicas 3
 
 echo "$passes passed, $failures failed"
 [ "$failures" = 0 ]

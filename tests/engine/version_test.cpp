@@ -108,6 +108,44 @@ TEST(HybridLogicalClockTest, NowAfterObserveIsGreaterThanTheObservedVersion) {
   EXPECT_EQ(fresh.last(), (Version{30, 0, 2}));
 }
 
+TEST(HybridLogicalClockTest, NowAfterBreaksASameMicrosecondTieWithTheCounterNotTheNodeId) {
+  // n1 wrote at 500us; a client that saw that write asks n0 (lower id) to write within the same microsecond.
+  HybridLogicalClock clock(0);
+  const Version seen{500, 0, 1};
+  const Version issued = clock.nowAfter(seen, 500);
+  EXPECT_GT(issued, seen);
+  EXPECT_EQ(issued, (Version{500, 1, 0}));
+  EXPECT_GT(clock.now(500), issued);
+}
+
+TEST(HybridLogicalClockTest, NowAfterIsNowWhenPhysicalTimeAlreadyOrdersTheResult) {
+  HybridLogicalClock plain(2);
+  HybridLogicalClock withContext(2);
+  plain.now(100);
+  withContext.now(100);
+  // An older context, or one from an earlier microsecond, changes nothing.
+  EXPECT_EQ(withContext.nowAfter(Version{90, 7, 4}, 120), plain.now(120));
+  EXPECT_EQ(withContext.nowAfter(Version{119, 3, 4}, 120), plain.now(120));
+  EXPECT_EQ(withContext.nowAfter(Version{}, 120), plain.now(120));
+  EXPECT_EQ(withContext.nowAfter(Version{110, 0, 4}, 120), plain.now(120));
+  EXPECT_EQ(withContext.last(), plain.last());
+}
+
+TEST(HybridLogicalClockTest, NowAfterAContextAheadOfTheLocalClockTakesItsPhysicalPart) {
+  // A context from a node whose clock runs ahead: the result follows it, as HLC's receive rule prescribes.
+  HybridLogicalClock clock(0);
+  clock.now(1'000);
+  const Version ahead{5'000, 2, 3};
+  EXPECT_EQ(clock.nowAfter(ahead, 1'200), (Version{5'000, 3, 0}));
+  EXPECT_GT(clock.now(1'300), (Version{5'000, 3, 0}));
+  // Same physical part as the clock's own last version: the counter passes both.
+  HybridLogicalClock same(1);
+  same.now(700);
+  same.now(700);
+  same.now(700);  // last = 700.2
+  EXPECT_EQ(same.nowAfter(Version{700, 5, 0}, 700), (Version{700, 6, 1}));
+}
+
 TEST(HybridLogicalClockTest, CounterOverflowCarriesIntoThePhysicalPart) {
   HybridLogicalClock clock(0);
   const Version remote{100, std::numeric_limits<std::uint32_t>::max(), 5};

@@ -100,6 +100,12 @@ std::string describe(const HistoryReport& r) {
   return out.str();
 }
 
+// The default band of a delay (band i covers [edge i-1, edge i)).
+std::size_t bandIndexOfTestDelay(Duration delay) {
+  const std::vector<Duration> edges = defaultStalenessBandEdges();
+  return static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), delay) - edges.begin());
+}
+
 std::uint64_t curveReads(const HistoryReport& r) {
   std::uint64_t n = 0;
   for (const auto& b : r.staleness) n += b.reads;
@@ -637,6 +643,209 @@ TEST(HistoryTest, LargeGeneratedHistoryMatchesCountsKnownByConstruction) {
   EXPECT_TRUE(std::is_sorted(r.staleReadExamples.begin(), r.staleReadExamples.end(),
                              [](const StaleRead& a, const StaleRead& b) { return a.readId < b.readId; }));
   EXPECT_EQ(countDivergentKeys(state), kKeys - kKeys / 10);
+}
+
+// ---- Same-instant causal order ----------------------------------------------------------------------------------
+
+HistoryEntry byClient(HistoryEntry e, std::uint64_t client) {
+  e.client = client;
+  return e;
+}
+
+TEST(HistoryTest, ClientsReadAtTheInstantItsOwnWriteIsAcknowledgedFollowsThatWrite) {
+  // Client 1 writes v200, acknowledged at 5ms, and reads at that same instant; the read returns the older v100.
+  const std::vector<HistoryEntry> h = {
+      write(1, "k", 0ms, 1ms, v(100)),
+      byClient(write(2, "k", 3ms, 5ms, v(200)), 1),
+      byClient(read(3, "k", 5ms, 6ms, v(100)), 1),
+  };
+  const HistoryReport r = checkHistory(h, {{"k", replicasHolding({v(200)})}});
+  EXPECT_EQ(r.staleReads, 1u);
+  ASSERT_EQ(r.staleReadExamples.size(), 1u);
+  EXPECT_EQ(r.staleReadExamples[0].latestAcknowledged, v(200));
+  EXPECT_EQ(r.staleReadExamples[0].sinceAcknowledged, 0ms);
+  EXPECT_EQ(r.staleness[0].reads, 1u);  // measured from the same-instant write: band 0-1ms, not 4ms
+  EXPECT_EQ(r.staleness[0].fresh, 0u);
+}
+
+TEST(HistoryTest, AnotherClientsWriteAcknowledgedAtTheSameInstantIsConcurrentWithARead) {
+  // Client 2 reads at the instant client 1's write is acknowledged: nothing orders the two, so the read is judged
+  // against the write acknowledged at 1ms, which it returned.
+  const std::vector<HistoryEntry> h = {
+      write(1, "k", 0ms, 1ms, v(100)), byClient(write(2, "k", 3ms, 5ms, v(200)), 1),
+      byClient(read(3, "k", 5ms, 6ms, v(100)), 2),
+      read(4, "k", 5ms, 6ms, v(100)),  // an independent request (no client): concurrent as well
+  };
+  const HistoryReport r = checkHistory(h, {{"k", replicasHolding({v(200)})}});
+  EXPECT_EQ(r.staleReads, 0u);
+  EXPECT_EQ(r.staleness[bandIndexOfTestDelay(4ms)].reads, 2u);
+  EXPECT_EQ(r.staleness[bandIndexOfTestDelay(4ms)].fresh, 2u);
+}
+
+TEST(HistoryTest, ALaterOperationOfTheSameClientAtTheSameInstantDoesNotPrecedeAnEarlierOne) {
+  // Ids order a client's operations: a write the client issued after its read is not "before" the read even when
+  // both carry the same instants.
+  const std::vector<HistoryEntry> h = {
+      write(1, "k", 0ms, 1ms, v(100)),
+      byClient(read(2, "k", 5ms, 5ms, v(100)), 1),
+      byClient(write(3, "k", 5ms, 5ms, v(200)), 1),
+  };
+  const HistoryReport r = checkHistory(h, {{"k", replicasHolding({v(200)})}});
+  EXPECT_EQ(r.staleReads, 0u);
+  EXPECT_EQ(r.lostUpdates, 0u);
+}
+
+TEST(HistoryTest, SameClientsBackToBackWriteWithALowerVersionAtOneInstantIsALostUpdate) {
+  // Client 1's second write is issued at the instant its first is acknowledged, and ties below it: last-write-wins
+  // discards it. Another client's write at that instant is concurrent, so its lower version is no lost update.
+  const std::vector<HistoryEntry> h = {
+      byClient(write(1, "k", 0ms, 2ms, Version{2'000, 0, 3}), 1),
+      byClient(write(2, "k", 2ms, 2ms, Version{2'000, 0, 1}), 1),
+      byClient(write(3, "k", 2ms, 2ms, Version{2'000, 0, 2}), 2),
+  };
+  const HistoryReport r = checkHistory(h, {{"k", replicasHolding({Version{2'000, 0, 3}})}});
+  EXPECT_EQ(r.lostUpdates, 1u);
+  ASSERT_EQ(r.lostUpdateExamples.size(), 1u);
+  EXPECT_EQ(r.lostUpdateExamples[0].writeId, 2u);
+  EXPECT_EQ(r.lostUpdateExamples[0].supersededBy, 1u);
+}
+
+// ---- Configurable bands, phases, and the 99.9 % time -----------------------------------------------------------
+
+TEST(HistoryTest, ConfiguredBandEdgesSplitTheCurve) {
+  HistoryCheckOptions options;
+  options.bandEdges = {2ms, 10ms};
+  std::vector<HistoryEntry> h;
+  const std::vector<std::pair<Duration, bool>> probes = {{1ns, true}, {1999us, false}, {2ms, true},
+                                                         {9ms, true}, {10ms, false},   {3s, true}};
+  std::uint64_t id = 1;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const Key key = "k" + std::to_string(i);
+    h.push_back(write(id++, key, 0ms, 1s, v(200)));
+    h.push_back(read(id++, key, 1s + probes[i].first, 5s, probes[i].second ? v(200) : v(100)));
+  }
+  const HistoryReport r = checkHistory(h, {}, options);
+  ASSERT_EQ(r.staleness.size(), 3u);
+  EXPECT_EQ(r.staleness[0].from, 0ms);
+  EXPECT_EQ(r.staleness[0].to, 2ms);
+  EXPECT_EQ(r.staleness[2].from, 10ms);
+  EXPECT_EQ(r.staleness[2].to, Duration::max());
+  EXPECT_EQ(r.staleness[0].reads, 2u);
+  EXPECT_EQ(r.staleness[0].fresh, 1u);
+  EXPECT_EQ(r.staleness[1].reads, 2u);
+  EXPECT_EQ(r.staleness[1].fresh, 2u);
+  EXPECT_EQ(r.staleness[2].reads, 2u);
+  EXPECT_EQ(r.staleness[2].fresh, 1u);
+}
+
+TEST(HistoryTest, DefaultBandEdgesAreTheDocumentedOnes) {
+  const std::vector<Duration> expected = {1ms, 2ms, 5ms, 10ms, 20ms, 50ms, 100ms, 200ms, 500ms, 1s, 2s, 5s};
+  EXPECT_EQ(defaultStalenessBandEdges(), expected);
+  EXPECT_EQ(HistoryCheckOptions{}.bandEdges, expected);
+}
+
+TEST(HistoryTest, BandEdgesMustBePositiveIncreasingAndFew) {
+  EXPECT_TRUE(validateStalenessBandEdges({}).isOk());
+  EXPECT_TRUE(validateStalenessBandEdges({1us, 1ms}).isOk());
+  EXPECT_FALSE(validateStalenessBandEdges({0ms, 1ms}).isOk());
+  EXPECT_FALSE(validateStalenessBandEdges({5ms, 5ms}).isOk());
+  EXPECT_FALSE(validateStalenessBandEdges({5ms, 2ms}).isOk());
+  std::vector<Duration> many;
+  for (std::size_t i = 1; i <= kMaxStalenessBandEdges + 1; ++i) many.push_back(Duration(static_cast<std::int64_t>(i)));
+  EXPECT_FALSE(validateStalenessBandEdges(many).isOk());
+  HistoryCheckOptions bad;
+  bad.bandEdges = {2ms, 1ms};
+  EXPECT_THROW(checkHistory({}, {}, bad), std::invalid_argument);
+}
+
+TEST(HistoryTest, PhasesCountTheReadsInvokedWithinThem) {
+  HistoryCheckOptions options;
+  options.phaseStarts = {TimePoint{10ms}, TimePoint{20ms}};
+  const std::vector<HistoryEntry> h = {
+      write(1, "k", 0ms, 1ms, v(100)),
+      read(2, "k", 2ms, 3ms, v(100)),  // phase 0, fresh
+      write(3, "k", 8ms, 9ms, v(200)),
+      read(4, "k", 9500us, 12ms, v(100)),   // invoked in phase 0: stale there, though it completed in phase 1
+      read(5, "k", 10ms, 11ms, v(100)),     // phase 1, stale
+      read(6, "k", 15ms, 16ms, v(200)),     // phase 1, fresh
+      read(7, "j", 21ms, 22ms, Version{}),  // phase 2: no write to j yet, counted but not on the curve
+  };
+  const HistoryReport r = checkHistory(h, {{"k", replicasHolding({v(200)})}}, options);
+  ASSERT_EQ(r.phases.size(), 3u);
+  EXPECT_EQ(r.phases[0].from, TimePoint{});
+  EXPECT_EQ(r.phases[0].to, TimePoint{10ms});
+  EXPECT_EQ(r.phases[2].to.sinceStart, Duration::max());
+  EXPECT_EQ(r.phases[0].successfulReads, 2u);
+  EXPECT_EQ(r.phases[0].staleReads, 1u);
+  EXPECT_EQ(r.phases[1].successfulReads, 2u);
+  EXPECT_EQ(r.phases[1].staleReads, 1u);
+  EXPECT_DOUBLE_EQ(r.phases[1].staleReadRate(), 0.5);
+  EXPECT_EQ(r.phases[2].successfulReads, 1u);
+  EXPECT_EQ(r.phases[2].staleReads, 0u);
+  EXPECT_EQ(r.staleReads, 2u);
+  std::uint64_t phaseCurveReads = 0;
+  for (const auto& phase : r.phases) {
+    for (const auto& band : phase.staleness) phaseCurveReads += band.reads;
+  }
+  EXPECT_EQ(phaseCurveReads, curveReads(r));
+  EXPECT_EQ(r.staleReadTimes, (std::vector<TimePoint>{TimePoint{11ms}, TimePoint{12ms}}));
+}
+
+TEST(HistoryTest, WithoutPhaseStartsTheWholeRunIsOnePhase) {
+  const std::vector<HistoryEntry> h = {write(1, "k", 0ms, 1ms, v(100)), read(2, "k", 2ms, 3ms, v(50))};
+  const HistoryReport r = checkHistory(h, {{"k", replicasHolding({v(100)})}});
+  ASSERT_EQ(r.phases.size(), 1u);
+  EXPECT_EQ(r.phases[0].successfulReads, r.successfulReads);
+  EXPECT_EQ(r.phases[0].staleReads, r.staleReads);
+}
+
+StalenessBand band(Duration from, Duration to, std::uint64_t reads, std::uint64_t fresh) {
+  StalenessBand b;
+  b.from = from;
+  b.to = to;
+  b.reads = reads;
+  b.fresh = fresh;
+  return b;
+}
+
+TEST(HistoryTest, FreshTargetTimeIsInterpolatedBetweenBandMidpoints) {
+  // 0-1ms: P = 0.99 (midpoint 0.5ms); 1-3ms: no reads; 3-5ms: P = 0.9995 (midpoint 4ms).
+  const std::vector<StalenessBand> bands = {band(0ms, 1ms, 1000, 990), band(1ms, 3ms, 0, 0), band(3ms, 5ms, 2000, 1999),
+                                            band(5ms, Duration::max(), 10, 10)};
+  const std::optional<Duration> t = timeToFreshProbability(bands, 0.999);
+  ASSERT_TRUE(t);
+  // 0.5ms + (0.999 - 0.99) / (0.9995 - 0.99) * 3.5ms
+  EXPECT_NEAR(static_cast<double>(t->count()), 0.5e6 + 0.009 / 0.0095 * 3.5e6, 1.0);
+}
+
+TEST(HistoryTest, FreshTargetTimeIsTheFirstBandsStartWhenItAlreadyReachesTheTarget) {
+  const std::vector<StalenessBand> bands = {band(0ms, 1ms, 0, 0), band(1ms, 2ms, 1000, 1000),
+                                            band(2ms, Duration::max(), 10, 5)};
+  EXPECT_EQ(timeToFreshProbability(bands, 0.999), std::optional<Duration>(1ms));
+}
+
+TEST(HistoryTest, FreshTargetTimeUsesTheOpenLastBandsLowerEdgeAndIsNulloptWhenNeverReached) {
+  const std::vector<StalenessBand> reached = {band(0ms, 2ms, 100, 90), band(2ms, Duration::max(), 100, 100)};
+  // Midpoint 1ms at 0.9, lower edge 2ms at 1.0.
+  const std::optional<Duration> t = timeToFreshProbability(reached, 0.999);
+  ASSERT_TRUE(t);
+  EXPECT_NEAR(static_cast<double>(t->count()), 1e6 + 0.099 / 0.1 * 1e6, 1.0);
+
+  const std::vector<StalenessBand> never = {band(0ms, 2ms, 100, 90), band(2ms, Duration::max(), 100, 99)};
+  EXPECT_EQ(timeToFreshProbability(never, 0.999), std::nullopt);
+  EXPECT_EQ(timeToFreshProbability({}, 0.999), std::nullopt);
+}
+
+TEST(HistoryTest, ReportCarriesTheFreshTargetTimeOfTheRunAndOfEachPhase) {
+  const std::vector<HistoryEntry> h = {write(1, "k", 0ms, 1ms, v(100)), read(2, "k", 1500us, 3ms, v(50)),
+                                       read(3, "k", 30ms, 31ms, v(100))};
+  HistoryCheckOptions options;
+  options.phaseStarts = {TimePoint{20ms}};
+  const HistoryReport r = checkHistory(h, {{"k", replicasHolding({v(100)})}}, options);
+  EXPECT_EQ(r.freshAfter, timeToFreshProbability(r.staleness, kFreshTarget));
+  ASSERT_TRUE(r.freshAfter);
+  EXPECT_EQ(r.phases[0].freshAfter, std::nullopt);                   // its only read was stale
+  EXPECT_EQ(r.phases[1].freshAfter, std::optional<Duration>(20ms));  // band 20-50ms, all fresh
 }
 
 }  // namespace

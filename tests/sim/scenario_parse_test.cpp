@@ -663,9 +663,7 @@ TEST(ScenarioParseTest, LoadScenarioFileParsesAndRefusesHugeFiles) {
 
 // Every shipped scenario must parse. The directory is found relative to this source file.
 TEST(ScenarioParseTest, EveryShippedScenarioParses) {
-  const std::filesystem::path dir =
-      std::filesystem::absolute(std::filesystem::path(__FILE__)).parent_path().parent_path().parent_path() /
-      "scenarios";
+  const std::filesystem::path dir = std::filesystem::path(RINGLAB_SOURCE_DIR) / "scenarios";
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, ec)) {
@@ -800,9 +798,10 @@ TEST(ScenarioParseTest, DescribeActionNamesNodesForPeople) {
 
 TEST(ScenarioParseTest, ExpectMetricNamesRoundTrip) {
   const std::vector<std::string_view> names = {
-      "lost_writes",      "lost_updates",     "stale_reads",    "stale_read_rate", "availability", "get_availability",
-      "put_availability", "convergence_time", "divergent_keys", "get_p50",         "get_p99",      "get_p999",
-      "put_p50",          "put_p99",          "put_p999",       "throughput",      "timeouts",     "unavailable"};
+      "lost_writes",      "lost_updates",     "stale_reads",      "stale_read_rate", "availability",
+      "get_availability", "put_availability", "convergence_time", "divergent_keys",  "get_p50",
+      "get_p99",          "get_p999",         "put_p50",          "put_p99",         "put_p999",
+      "throughput",       "timeouts",         "unavailable",      "fresh_999_after"};
   for (std::size_t i = 0; i < names.size(); ++i) {
     const auto metric = static_cast<ExpectMetric>(i);
     EXPECT_EQ(expectMetricName(metric), names[i]);
@@ -815,6 +814,50 @@ TEST(ScenarioParseTest, ExpectMetricNamesRoundTrip) {
   EXPECT_TRUE(isDurationMetric(ExpectMetric::kPutP999));
   EXPECT_FALSE(isDurationMetric(ExpectMetric::kThroughput));
   EXPECT_FALSE(isDurationMetric(ExpectMetric::kStaleReadRate));
+  EXPECT_TRUE(isDurationMetric(ExpectMetric::kFreshAfter));
+  EXPECT_FALSE(isHigherBetter(ExpectMetric::kFreshAfter));
+}
+
+// --- staleness bands ----------------------------------------------------------------------------------------------
+
+TEST(ScenarioParseTest, StalenessBandsDefaultToTheCheckersBands) {
+  EXPECT_EQ(parseOk(withHead("")).stalenessBands, defaultStalenessBandEdges());
+}
+
+TEST(ScenarioParseTest, StalenessBandsTakeIncreasingDurations) {
+  const ScenarioSpec spec = parseOk(withHead("staleness_bands: [500us, 1ms, 2500us, 10s]\n"));
+  EXPECT_EQ(spec.stalenessBands, (std::vector<Duration>{500us, 1ms, 2500us, 10s}));
+  EXPECT_TRUE(parseOk(withHead("staleness_bands: []\n")).stalenessBands.empty());
+}
+
+TEST(ScenarioParseTest, RejectsBadStalenessBandsWithTheirPosition) {
+  EXPECT_TRUE(
+      rejected(withHead("staleness_bands: [1ms, 1ms]\n"),
+               "x.yaml:3:24: staleness_bands[1]: expected a duration above the edge before it (1ms), got '1ms'"));
+  EXPECT_TRUE(rejected(withHead("staleness_bands: [5ms, 2ms]\n"), "x.yaml:3:24: staleness_bands[1]: expected"));
+  EXPECT_TRUE(rejected(withHead("staleness_bands: [0ms]\n"),
+                       "x.yaml:3:19: staleness_bands[0]: expected a duration greater than 0s and at most 24h"));
+  EXPECT_TRUE(rejected(withHead("staleness_bands: [1ms, 5]\n"),
+                       "x.yaml:3:24: staleness_bands[1]: expected a duration with a unit such as 250ms or 10s"));
+  EXPECT_TRUE(rejected(withHead("staleness_bands: 5ms\n"),
+                       "x.yaml:3:18: staleness_bands: expected a list of increasing durations", "got '5ms'"));
+  std::string many = "staleness_bands: [";
+  for (int i = 1; i <= 65; ++i) many += (i > 1 ? ", " : "") + std::to_string(i) + "ms";
+  EXPECT_TRUE(rejected(withHead(many + "]\n"), "x.yaml:3:18: staleness_bands: expected at most 64 band edges"));
+}
+
+TEST(ScenarioParseTest, ParseStalenessBandsReadsACommaSeparatedList) {
+  const auto bands = parseStalenessBands("1ms, 5ms,20ms ,1s");
+  ASSERT_TRUE(bands.isOk()) << bands.status().message();
+  EXPECT_EQ(*bands, (std::vector<Duration>{1ms, 5ms, 20ms, 1s}));
+  const auto notADuration = parseStalenessBands("1ms,five");
+  ASSERT_FALSE(notADuration.isOk());
+  EXPECT_EQ(notADuration.status().message(), "item 2: expected a duration with a unit such as 5ms, got 'five'");
+  const auto decreasing = parseStalenessBands("5ms,1ms");
+  ASSERT_FALSE(decreasing.isOk());
+  EXPECT_EQ(decreasing.status().message(), "band edge 2 (1.00ms) is not above the one before it (5.00ms)");
+  EXPECT_FALSE(parseStalenessBands("").isOk());
+  EXPECT_FALSE(parseStalenessBands("0ms").isOk());
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ void expectSameSpec(const ScenarioSpec& a, const ScenarioSpec& b) {
   }
   EXPECT_EQ(a.quiesce.limit, b.quiesce.limit);
   EXPECT_EQ(a.quiesce.checkEvery, b.quiesce.checkEvery);
+  EXPECT_EQ(a.stalenessBands, b.stalenessBands);
 }
 
 // --- shipped scenarios ------------------------------------------------------------------------------------------
@@ -211,10 +212,15 @@ ScenarioSpec everyFeature() {
       at(13s, {}, "Only words."),
   };
   spec.expectations = {
-      {ExpectMetric::kLostWrites, std::nullopt, 0, {}}, {ExpectMetric::kAvailability, 0.5, std::nullopt, {}},
-      {ExpectMetric::kGetP99, std::nullopt, 2e7, {}},   {ExpectMetric::kConvergenceTime, 1e6, std::nullopt, {}},
-      {ExpectMetric::kThroughput, 1, 1e6, {}},          {ExpectMetric::kStaleReadRate, std::nullopt, 0.25, {}},
+      {ExpectMetric::kLostWrites, std::nullopt, 0, {}},
+      {ExpectMetric::kAvailability, 0.5, std::nullopt, {}},
+      {ExpectMetric::kGetP99, std::nullopt, 2e7, {}},
+      {ExpectMetric::kConvergenceTime, 1e6, std::nullopt, {}},
+      {ExpectMetric::kThroughput, 1, 1e6, {}},
+      {ExpectMetric::kStaleReadRate, std::nullopt, 0.25, {}},
+      {ExpectMetric::kFreshAfter, std::nullopt, 5e6, {}},
   };
+  spec.stalenessBands = {250us, 1500us, 1s};
   spec.quiesce.limit = 5s;
   spec.quiesce.checkEvery = 50ms;
   return spec;
@@ -299,6 +305,17 @@ TEST(ScenarioWriterTest, WritesDurationsInTheLargestExactUnit) {
   EXPECT_NE(text.find("check_every: 1001ns"), std::string::npos) << text;
   const ScenarioSpec back = roundTrip(spec);
   EXPECT_EQ(back.quiesce.checkEvery, 1001ns);
+}
+
+TEST(ScenarioWriterTest, WritesStalenessBandsOnlyWhenTheyDifferFromTheDefault) {
+  ScenarioSpec spec;
+  spec.name = "Bands";
+  spec.duration = 10s;
+  EXPECT_EQ(writeScenario(spec).find("staleness_bands"), std::string::npos);
+  spec.stalenessBands = {500us, 2ms, 1s};
+  const std::string text = writeScenario(spec);
+  EXPECT_NE(text.find("staleness_bands: [500us, 2ms, 1s]"), std::string::npos) << text;
+  EXPECT_EQ(roundTrip(spec).stalenessBands, spec.stalenessBands);
 }
 
 TEST(ScenarioWriterTest, RepeatedActionKindsAtOneInstantKeepTheirOrder) {

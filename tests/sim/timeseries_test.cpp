@@ -56,7 +56,7 @@ const char* const kHeader =
     "time_s,get_ops_s,put_ops_s,delete_ops_s,get_p50_ms,get_p99_ms,get_p999_ms,put_p50_ms,put_p99_ms,put_p999_ms,"
     "errors_s,msg_write_s,msg_write_ack_s,msg_read_s,msg_read_reply_s,msg_gossip_s,msg_hinted_write_s,"
     "msg_hint_replay_s,msg_read_repair_s,msg_ae_tree_s,msg_ae_diff_s,msg_ae_fetch_s,msg_ae_records_s,"
-    "msg_stream_request_s,msg_stream_batch_s,dropped_s";
+    "msg_stream_request_s,msg_stream_batch_s,dropped_s,stale_reads_s,stale_read_share";
 
 TEST(MetricsTimeSeriesTest, EmptySeriesHasOnlyTheHeader) {
   MetricsTimeSeries series;
@@ -146,16 +146,32 @@ TEST(MetricsTimeSeriesTest, CsvLinesAreExact) {
   series.record(sent(70ms, MessageKind::kReadRequest));
   series.record(sent(80ms, MessageKind::kReadReply));
   series.record(dropped(1200ms, MessageKind::kReadReply));
+  series.recordStaleRead(TimePoint{200ms});
   const std::vector<std::string> expected = {
       kHeader,
       "0.000,4.000,2.000,0.000,1.000,1.000,1.000,2.500,2.500,2.500,2.000,2.000,2.000,2.000,2.000,0.000,0.000,0.000,0."
-      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000",
+      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,2.000,1.000000",
       "0.500,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0."
-      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000",
+      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000000",
       "1.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0."
-      "000,0.000,0.000,0.000,0.000,0.000,0.000,2.000",
+      "000,0.000,0.000,0.000,0.000,0.000,0.000,2.000,0.000,0.000000",
   };
   EXPECT_EQ(csvLines(series), expected);
+}
+
+TEST(MetricsTimeSeriesTest, StaleReadsLandInTheBucketOfTheirCompletionAsARateAndAShareOfReads) {
+  MetricsTimeSeries series;  // 1 s buckets
+  for (int i = 0; i < 4; ++i) series.record(operation(Operation::kGet, 1100ms + i * 1ms, 1ms));
+  series.record(operation(Operation::kGet, 1200ms, 1ms, ErrorCode::kTimeout));  // not a successful read
+  series.recordStaleRead(TimePoint{1500ms});
+  series.recordStaleRead(TimePoint{3s});  // a bucket with no recorded read: a share of 0
+  ASSERT_EQ(series.buckets(), 4u);
+  EXPECT_EQ(series.row(0).staleReads, 0u);
+  EXPECT_EQ(series.row(1).staleReads, 1u);
+  EXPECT_DOUBLE_EQ(series.row(1).staleReadsPerSecond, 1.0);
+  EXPECT_DOUBLE_EQ(series.row(1).staleReadShare, 0.25);
+  EXPECT_EQ(series.row(3).staleReads, 1u);
+  EXPECT_DOUBLE_EQ(series.row(3).staleReadShare, 0.0);
 }
 
 TEST(MetricsTimeSeriesTest, WriteCsvToAFileAndReportUnwritablePaths) {

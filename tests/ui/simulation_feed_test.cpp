@@ -86,6 +86,32 @@ TEST(SimulationFeedTest, RunsToATimeAndDescribesTheCluster) {
   EXPECT_NEAR(share, 1.0, 1e-9);
 }
 
+TEST(SimulationFeedTest, TheRunsReportShowsStalenessPerTimelinePhase) {
+  testing::app();
+  auto spec = parseScenario(R"(name: Two quorum phases
+seed: 5
+duration: 2s
+cluster: {nodes: 5, replication: {n: 3, r: 1, w: 1}}
+network: {latency: {dist: exponential, mean: 2ms}}
+workload: {rate: 3000/s, read_ratio: 0.7, keys: {count: 20}}
+timeline:
+  - {at: 1s, quorum: {r: 2, w: 2}}
+)",
+                            "two-phases.yaml");
+  ASSERT_TRUE(spec.isOk()) << spec.status().message();
+  SimulationFeed feed;
+  QString report;
+  QObject::connect(&feed, &ClusterFeed::runFinished, &feed, [&](const QString& text, bool) { report = text; });
+  feed.load(std::move(spec).value(), /*play=*/false);
+  feed.runToBlocking(TimePoint{seconds(2)});
+  ASSERT_TRUE(testing::waitFor([&] { return !report.isEmpty(); })) << "no report after the run";
+  EXPECT_TRUE(report.contains("Staleness by phase")) << report.toStdString();
+  EXPECT_TRUE(report.contains("0s-1s")) << report.toStdString();
+  EXPECT_TRUE(report.contains("1s-2s")) << report.toStdString();
+  EXPECT_TRUE(report.contains("quorum R=2 W=2")) << report.toStdString();
+  EXPECT_TRUE(report.contains("P(fresh) first reaches 99.9%")) << report.toStdString();
+}
+
 TEST(SimulationFeedTest, ACrashFromTheUiReachesTheEngineAndIsLogged) {
   testing::app();
   SimulationFeed feed;

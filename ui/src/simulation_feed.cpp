@@ -185,9 +185,15 @@ class SimulationWorker final : public QObject {
   // Per-run observation state, fed by the simulation's events and completions.
   struct Observed {
     std::unordered_map<std::uint64_t, MessageDot> inFlight;
-    std::vector<DropFlash> drops;                                    // since the last snapshot
-    std::map<Key, std::pair<Version, std::int64_t>> lastAckedWrite;  // key -> (version, completion time)
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> reads;      // per sample interval: (successful reads, stale)
+    std::vector<DropFlash> drops;  // since the last snapshot
+    // The newest acknowledged write of each key: its version, completion time and client (0: none).
+    struct AckedWrite {
+      Version version;
+      std::int64_t completed = 0;
+      std::uint64_t client = 0;
+    };
+    std::map<Key, AckedWrite> lastAckedWrite;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> reads;  // per sample interval: (successful reads, stale)
     std::uint64_t completed = 0;
     std::uint64_t failed = 0;
     std::uint64_t delivered = 0;
@@ -312,8 +318,8 @@ class SimulationWorker final : public QObject {
                       if (observed->busyNs.size() <= f.node) observed->busyNs.resize(f.node + 1, 0);
                       observed->busyNs[f.node] += (f.end - f.start).count();
                     }
-                    observed->slices.push_back(
-                        FiberSliceRecord{f.fiberId, f.node, f.role, f.state, f.start.nanos(), f.end.nanos(), f.waitFor});
+                    observed->slices.push_back(FiberSliceRecord{f.fiberId, f.node, f.role, f.state, f.start.nanos(),
+                                                                f.end.nanos(), f.waitFor});
                     if (observed->slices.size() > kMaxRecordsPerSnapshot) {
                       observed->slices.pop_front();
                       observed->truncated = true;
@@ -346,14 +352,17 @@ class SimulationWorker final : public QObject {
         const auto bucket = static_cast<std::size_t>(r.completed.nanos() / kSampleInterval.count());
         if (observed->reads.size() <= bucket) observed->reads.resize(bucket + 1);
         ++observed->reads[bucket].first;
+        // The write precedes the read when acknowledged before it began, or at that instant by the same client.
         auto it = observed->lastAckedWrite.find(r.key);
-        if (it != observed->lastAckedWrite.end() && it->second.second < r.begun.nanos() &&
-            r.version < it->second.first) {
-          ++observed->reads[bucket].second;
+        if (it != observed->lastAckedWrite.end()) {
+          const auto& last = it->second;
+          const bool before = last.completed < r.begun.nanos() ||
+                              (last.completed == r.begun.nanos() && op.client != 0 && last.client == op.client);
+          if (before && r.version < last.version) ++observed->reads[bucket].second;
         }
       } else {
         auto& last = observed->lastAckedWrite[r.key];
-        if (last.first < r.version) last = {r.version, r.completed.nanos()};
+        if (last.version < r.version) last = {r.version, r.completed.nanos(), op.client};
       }
     });
 

@@ -128,7 +128,10 @@ class Node {
   OperationResult get(const Key& key);
   OperationResult put(const Key& key, Value value);
   OperationResult remove(const Key& key);
-  OperationResult execute(Operation op, const Key& key, Value value);
+  // `after` is the client's causal context: the newest version the client has seen (null when it keeps none). A
+  // write gets a version greater than it (HybridLogicalClock::nowAfter), so a client's write always supersedes what
+  // the client saw before, even through another coordinator in the same microsecond.
+  OperationResult execute(Operation op, const Key& key, Value value, const Version& after = {});
 
   // Called by the runtime when a message for this node arrives.
   void onMessage(Message message);
@@ -193,7 +196,7 @@ class Node {
   struct StreamWait;
   struct Inbox;
 
-  OperationResult coordinate(Operation op, const Key& key, Value value);
+  OperationResult coordinate(Operation op, const Key& key, Value value, const Version& after);
   // Sends the request to the preference list's replicas (hinted copies to fallbacks for those believed down, for a
   // write) and serves the local share.
   void sendToReplicas(PendingRequest& pending);

@@ -61,6 +61,12 @@ class HybridLogicalClock {
   explicit HybridLogicalClock(NodeId node) : m_node(node) {}
 
   Version now(std::int64_t physicalMicros);
+  // Issues a version for an event caused by a message that carried `after` (a client's request carrying the newest
+  // version the client has seen): HLC's receive rule, so the result is greater than `after` as well as than
+  // everything this clock issued or observed. When the physical part alone already orders the result after `after`,
+  // the result is what now() would give; otherwise the logical counter, not the node id, puts it after `after`.
+  // A null `after` is the same as now().
+  Version nowAfter(const Version& after, std::int64_t physicalMicros);
   void observe(const Version& remote, std::int64_t physicalMicros);
   Version last() const { return m_last; }
 

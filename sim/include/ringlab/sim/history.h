@@ -1,14 +1,22 @@
 // The history checker: what the clients actually saw.
 //
-// A run records every client operation (invoke and completion times, key, the version written or read). After the
-// run, the checker reports
+// A run records every client operation (invoke and completion times, key, the version written or read, and the
+// client that issued it). After the run, the checker reports
 //  - stale reads: successful reads that returned a version older than a write acknowledged before the read began;
 //  - the staleness curve: for each band of time since the latest acknowledged write (by version, among writes
-//    acknowledged before the read began), the share of reads that returned it or something newer;
+//    acknowledged before the read began), the share of reads that returned it or something newer; the band edges are
+//    configurable, and the time at which that share first reaches 99.9 % is interpolated from the curve;
+//  - the same staleness figures for each phase of the run (the reads invoked between two given instants, such as
+//    the timeline's changes);
 //  - lost writes: acknowledged writes that no acknowledged write superseded (no higher version) and that are absent
 //    from every replica once the run has quiesced (durability violations);
 //  - lost updates: acknowledged writes whose version is lower than that of a write acknowledged before they began, so
 //    last-write-wins discarded them although they came later in real time (clock skew at work).
+//
+// "Acknowledged before an operation began" is real-time order, refined at a single instant by causal order: a write
+// acknowledged at the very instant an operation is invoked precedes it only when the same client issued both (a
+// closed-loop client without think time issues its next request at the instant its write is acknowledged). Writes of
+// other clients acknowledged at that instant are concurrent with it.
 // Pure functions over plain values; thread-compatible.
 #pragma once
 
@@ -25,7 +33,8 @@
 namespace ringlab {
 
 struct HistoryEntry {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;      // operations of one client have increasing ids, in the order the client issued them
+  std::uint64_t client = 0;  // the issuing client's session; 0 for an independent request (no causal order)
   Operation op{};
   Key key;
   TimePoint invoked;
@@ -74,6 +83,40 @@ struct StalenessBand {
   double freshProbability() const { return reads ? static_cast<double>(fresh) / static_cast<double>(reads) : 1.0; }
 };
 
+// The share of fresh reads as a function of the time since acknowledgement, interpolated linearly between band
+// midpoints (the open last band counts at its lower edge; bands without reads are skipped), reaches `target` first at
+// the returned time. When the first band with reads already reaches it, the curve is taken as flat before that band's
+// midpoint and the result is that band's lower edge. nullopt when no band reaches it (or no band has reads).
+std::optional<Duration> timeToFreshProbability(const std::vector<StalenessBand>& bands, double target);
+inline constexpr double kFreshTarget = 0.999;
+
+// Staleness of the reads invoked during one phase of a run: [from, to).
+struct PhaseStaleness {
+  TimePoint from;
+  TimePoint to{Duration::max()};  // Duration::max() for the last phase
+  std::uint64_t successfulReads = 0;
+  std::uint64_t staleReads = 0;
+  std::vector<StalenessBand> staleness;  // the same bands as the whole run's curve
+  std::optional<Duration> freshAfter;    // timeToFreshProbability(staleness, kFreshTarget)
+  double staleReadRate() const;
+};
+
+// Upper edges of every staleness band but the last: 1ms, 2ms, 5ms, 10ms, 20ms, 50ms, 100ms, 200ms, 500ms, 1s, 2s, 5s
+// (so the bands are 0-1ms, 1-2ms, ..., 5s+).
+std::vector<Duration> defaultStalenessBandEdges();
+inline constexpr std::size_t kMaxStalenessBandEdges = 64;
+// kInvalidArgument unless the edges are positive, strictly increasing and at most kMaxStalenessBandEdges.
+Status validateStalenessBandEdges(const std::vector<Duration>& edges);
+
+struct HistoryCheckOptions {
+  // Upper edges of the bands but the last (valid per validateStalenessBandEdges); band i is [edge i-1, edge i) with
+  // edge -1 = 0, the last band is [last edge, forever).
+  std::vector<Duration> bandEdges = defaultStalenessBandEdges();
+  // Where phases begin, increasing; reads belong to the phase in which they were invoked. The first phase starts at
+  // 0 whatever the first entry is. Empty: one phase, the whole run.
+  std::vector<TimePoint> phaseStarts;
+};
+
 struct HistoryReport {
   std::uint64_t operations = 0;
   std::uint64_t successfulReads = 0;
@@ -84,8 +127,10 @@ struct HistoryReport {
   std::vector<StaleRead> staleReadExamples;  // the first few, by read id
   std::vector<LostWrite> lostWriteExamples;
   std::vector<LostUpdate> lostUpdateExamples;
-  std::vector<StalenessBand> staleness;  // fixed bands: 0-1ms, 1-2ms, 2-5ms, 5-10ms, 10-20ms, 20-50ms, 50-100ms,
-                                         // 100-200ms, 200-500ms, 500ms-1s, 1s-2s, 2s-5s, 5s+
+  std::vector<StalenessBand> staleness;   // the bands of HistoryCheckOptions::bandEdges
+  std::optional<Duration> freshAfter;     // timeToFreshProbability(staleness, kFreshTarget)
+  std::vector<PhaseStaleness> phases;     // one per phase (at least one)
+  std::vector<TimePoint> staleReadTimes;  // completion time of every stale read, in time order
   double staleReadRate() const;
 };
 
@@ -93,8 +138,10 @@ inline constexpr std::size_t kMaxHistoryExamples = 10;
 
 // Checks a history. Entries may come in any order; only successful operations count as reads or acknowledged writes.
 // `finalState` is consulted for lost writes: a write is present when any replica holds its version or a higher one.
-// Keys absent from `finalState` count as held by no replica.
-HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const FinalReplicaState& finalState);
+// Keys absent from `finalState` count as held by no replica. Invalid band edges in `options` throw
+// std::invalid_argument (check them with validateStalenessBandEdges first).
+HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const FinalReplicaState& finalState,
+                           const HistoryCheckOptions& options = {});
 
 // Replica divergence: keys whose replicas do not all hold the same version (a missing record differs from any).
 std::uint64_t countDivergentKeys(const FinalReplicaState& state);

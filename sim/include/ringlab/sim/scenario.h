@@ -16,6 +16,7 @@
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/types.h>
 #include <ringlab/sim/distribution.h>
+#include <ringlab/sim/history.h>
 #include <ringlab/sim/key_distribution.h>
 #include <ringlab/sim/simulation.h>
 #include <ringlab/sim/workload.h>
@@ -136,6 +137,8 @@ enum class ExpectMetric : std::uint8_t {
   kThroughput,   // successful operations per virtual second during the scenario's duration
   kTimeouts,     // operations that failed with timeout (count)
   kUnavailable,  // operations that failed with unavailable (count)
+  kFreshAfter,   // time since acknowledgement at which P(fresh read) first reaches 99.9 %, interpolated from the
+                 // staleness curve (duration; unbounded if never)
 };
 std::string_view expectMetricName(ExpectMetric metric);  // the YAML key, e.g. "lost_writes"
 std::optional<ExpectMetric> parseExpectMetric(std::string_view name);
@@ -158,6 +161,9 @@ struct QuiesceConfig {
   Duration checkEvery = std::chrono::milliseconds(100);
 };
 
+// The longest `duration` a scenario may have (and the cap on every other time in the file).
+inline constexpr Duration kMaxScenarioDuration = std::chrono::hours(24);
+
 struct ScenarioSpec {
   std::string name;
   std::string description;
@@ -168,6 +174,8 @@ struct ScenarioSpec {
   std::vector<TimelineEntry> timeline;  // sorted by time (stable: file order within an instant)
   std::vector<Expectation> expectations;
   QuiesceConfig quiesce;
+  std::vector<Duration> stalenessBands =
+      defaultStalenessBandEdges();  // upper edges of the staleness bands but the last
 };
 
 // Parses and validates a scenario. `sourceName` names the input in error messages ("scenarios/partition.yaml").
@@ -186,6 +194,10 @@ std::string formatScenarioDuration(Duration d);
 // "64KiB", "1MiB", "1000B": a whole number of the largest binary unit that holds `bytes` exactly; parseSize reads it
 // back to the same value.
 std::string formatScenarioSize(std::uint64_t bytes);
+// Parses staleness band edges written as a comma-separated list of durations, "1ms,5ms,20ms" (spaces allowed around
+// the commas). kInvalidArgument naming the item at fault when one is not a duration, or when the list breaks
+// validateStalenessBandEdges.
+Result<std::vector<Duration>> parseStalenessBands(std::string_view text);
 // Parses "2000/s", "120/m", "5/ms", or a bare number (per second). nullopt when malformed.
 std::optional<double> parseRate(std::string_view text);
 // Parses "64KiB", "1MiB", "100B", "100", "1MB" (decimal) into bytes. nullopt when malformed or above 2^62.

@@ -24,6 +24,8 @@ namespace ringlab {
 struct ScenarioRunOptions {
   std::optional<std::uint64_t> seed;  // overrides the scenario's seed
   std::optional<Duration> duration;   // overrides the scenario's duration (timeline entries after it are skipped)
+  // Override the scenario's staleness band edges (valid per validateStalenessBandEdges).
+  std::optional<std::vector<Duration>> stalenessBands;
   // Called when a timeline entry with narration or a pause is reached (after its actions are applied).
   std::function<void(const TimelineEntry&)> onNarration;
   // Called now and then with the fraction of the main phase done (0..1) and whether the run is quiescing.
@@ -44,9 +46,11 @@ struct ScenarioReport {
   Duration duration{};     // the main phase
   Duration quiesceTime{};  // how long the quiesce phase ran
   Metrics metrics;         // whole run (workloads stop when the main phase ends)
-  HistoryReport history;
-  std::uint64_t keysChecked = 0;    // keys written during the run whose replicas were read at the end
-  std::uint64_t divergentKeys = 0;  // at the end of the run
+  HistoryReport history;   // its phases begin at 0 and at every instant actions were applied (timeline or by hand)
+  std::vector<std::string> phaseChanges;  // parallel to history.phases: the actions that began each phase ("" for
+                                          // the first phase when nothing was applied at 0s)
+  std::uint64_t keysChecked = 0;          // keys written during the run whose replicas were read at the end
+  std::uint64_t divergentKeys = 0;        // at the end of the run
   // From the start of the quiesce phase (clients stopped, remaining faults healed) to every replica of every written
   // key agreeing; nullopt if that never happened within the quiesce limit.
   std::optional<Duration> convergenceTime;
@@ -106,7 +110,8 @@ class ScenarioRunner {
   std::size_t m_nextEntry = 0;
   TimePoint m_lastHeal;
   bool m_finished = false;
-  std::vector<NodeId> m_crashed;  // crashed and not restarted, for the quiesce phase
+  std::vector<NodeId> m_crashed;                            // crashed and not restarted, for the quiesce phase
+  std::vector<std::pair<TimePoint, std::string>> m_phases;  // where each phase began and the actions that began it
   std::vector<double> m_cpuFactors;
 };
 

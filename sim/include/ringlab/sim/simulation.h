@@ -60,9 +60,18 @@ struct SimulationConfig {
   Status validate() const;
 };
 
+// A client that issues one operation after another keeps a session: its id, so the history checker can order its
+// operations causally, and the newest version it has seen, which its coordinator's clock must pass (the causal
+// context of HybridLogicalClock::nowAfter). Open-loop arrivals are independent requests without a session.
+struct ClientSession {
+  std::uint64_t client = 0;  // 0: no session
+  Version seen;              // newest version written or read by this client so far (null: none)
+};
+
 // A finished client operation as the client saw it.
 struct ClientOperation {
   std::uint64_t id = 0;          // sequence number of the operation in this run
+  std::uint64_t client = 0;      // the session's client id; 0 for an independent request
   NodeId coordinator = kNoNode;  // kNoNode when no node was running to take it
   OperationResult result;        // result.begun / result.completed are the client's invoke and completion times
 };
@@ -143,9 +152,10 @@ class Simulation final : private FiberObserver {
   const WorkloadConfig& workload(std::size_t index) const;
   void stopWorkloads();
   // Sends one operation to `coordinator` now; `done` is called with the outcome when it completes (also when the
-  // coordinator crashes first: kCancelled). `done` runs inside a fiber and must not block.
+  // coordinator crashes first: kCancelled). `done` runs inside a fiber and must not block. `session` names the
+  // client and carries its causal context; the caller updates session.seen from the outcome.
   void submit(NodeId coordinator, Operation op, Key key, Value value,
-              std::function<void(const ClientOperation&)> done = {});
+              std::function<void(const ClientOperation&)> done = {}, const ClientSession& session = {});
   // Called for every finished client operation (workloads and submit alike), in completion order.
   void onOperationCompleted(std::function<void(const ClientOperation&)> observer);
 
@@ -215,7 +225,8 @@ class Simulation final : private FiberObserver {
   void hash(std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0, std::uint64_t d = 0);
 
   void scheduleArrival(std::size_t workload);
-  void issueOperation(std::size_t workload, std::function<void(const ClientOperation&)> done);
+  void issueOperation(std::size_t workload, std::function<void(const ClientOperation&)> done,
+                      const ClientSession& session = {});
   void runClosedLoopClient(std::size_t workload);
   void finishOperation(ClientOperation& op, const std::function<void(const ClientOperation&)>& done);
 
@@ -271,6 +282,7 @@ class Simulation final : private FiberObserver {
   std::size_t m_liveFibers = 0;
   std::uint64_t m_nextMessageId = 0;
   std::uint64_t m_nextOperationId = 0;
+  std::uint64_t m_nextClientId = 0;
   std::uint64_t m_operationsStarted = 0;
   std::uint64_t m_operationsFinished = 0;
   std::uint64_t m_eventsProcessed = 0;

@@ -49,6 +49,9 @@ class MetricsTimeSeries {
     std::array<std::uint64_t, kMessageKindCount> dropped{};     // by MessageKind wire number
     std::array<double, kMessageKindCount> messagesPerSecond{};  // sent, by MessageKind wire number
     double droppedPerSecond = 0;                                // messages of every kind
+    std::uint64_t staleReads = 0;                               // stale reads completed in the bucket
+    double staleReadsPerSecond = 0;
+    double staleReadShare = 0;  // stale reads / successful gets completed in the bucket (0 when there were none)
   };
 
   // `interval` must be positive (std::invalid_argument otherwise).
@@ -68,6 +71,9 @@ class MetricsTimeSeries {
   void record(const ClientOperation& op);
   void record(const MessageSent& message);
   void record(const MessageDropped& message);
+  // Counts one stale read in the bucket of its completion time. Staleness is known only once the run's history is
+  // checked, so the caller adds these afterwards (from HistoryReport::staleReadTimes).
+  void recordStaleRead(TimePoint completed);
 
   Duration interval() const { return m_interval; }
   // Buckets from time 0 through the last one with activity; 0 when nothing was recorded.
@@ -77,7 +83,8 @@ class MetricsTimeSeries {
 
   // CSV with a header line, then one line per bucket (buckets with no activity are lines of zeros):
   // time_s,get_ops_s,put_ops_s,delete_ops_s,get_p50_ms,get_p99_ms,get_p999_ms,put_p50_ms,put_p99_ms,put_p999_ms,
-  // errors_s,msg_<kind>_s for each known message kind,dropped_s. Every figure has three decimals.
+  // errors_s,msg_<kind>_s for each known message kind,dropped_s,stale_reads_s,stale_read_share. Every figure has
+  // three decimals but stale_read_share, which has six.
   void writeCsv(std::ostream& out) const;
   // Writes the CSV to a temporary file beside `path`, then renames it over `path`, so a failed write leaves any
   // existing file untouched. kNotFound when the directory does not exist, kInternal for any other failure; the
@@ -91,6 +98,7 @@ class MetricsTimeSeries {
     std::array<std::optional<LatencyHistogram>, kOperationCount> latency;  // made on the first success
     std::array<std::uint64_t, kMessageKindCount> sent{};
     std::array<std::uint64_t, kMessageKindCount> dropped{};
+    std::uint64_t staleReads = 0;
   };
 
   Bucket& bucketAt(TimePoint time);
