@@ -73,8 +73,15 @@ TEST(AdminEndpointTest, ProbesAnswerWithoutTheTokenAndReadinessWaitsForTheCluste
       << notReady.body;
   EXPECT_EQ(httpRequest(lonely.adminPort(), "GET", "/cluster").status, 401);
 
-  // A node on its own (no seeds) is its own cluster: ready once it serves.
-  NodeProcess alone("n1", dir.sub("n1"), kFastGossip);
+  // A node on its own (no seeds) is a cluster of its own, not ready while its ring is too small for R and W...
+  NodeProcess tooSmall("n3", dir.sub("n3"), kFastGossip);
+  tooSmall.start();
+  ASSERT_TRUE(tooSmall.waitServing());
+  const HttpReply small = httpRequest(tooSmall.adminPort(), "GET", "/readyz");
+  EXPECT_EQ(small.status, 503) << small.body;
+  EXPECT_NE(small.body.find("has 1 member; reads and writes need 2 (R = 2, W = 2)"), std::string::npos) << small.body;
+  // ... and ready once it serves when one member is enough.
+  NodeProcess alone("n1", dir.sub("n1"), with(kFastGossip, {"--n", "1", "--r", "1", "--w", "1"}));
   alone.start();
   ASSERT_TRUE(alone.waitServing());
   ASSERT_TRUE(eventually([&] { return httpRequest(alone.adminPort(), "GET", "/readyz").status == 200; }));

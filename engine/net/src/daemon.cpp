@@ -164,7 +164,15 @@ Status Daemon::readiness() const {
                       ")");
     }
   }
-  if (!m_node->ring().contains(m_nodeId)) return notReady(self + " is not in its ring yet");
+  const Ring& ring = m_node->ring();
+  if (!ring.contains(m_nodeId)) return notReady(self + " is not in its ring yet");
+  const std::size_t needed = std::max(m_config.quorum.r, m_config.quorum.w);
+  if (ring.nodes().size() < needed) {
+    return notReady("the ring of " + self + " has " + std::to_string(ring.nodes().size()) +
+                    (ring.nodes().size() == 1 ? " member" : " members") + "; reads and writes need " +
+                    std::to_string(needed) + " (R = " + std::to_string(m_config.quorum.r) +
+                    ", W = " + std::to_string(m_config.quorum.w) + ")");
+  }
   return Status::ok();
 }
 

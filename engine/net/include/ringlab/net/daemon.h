@@ -130,7 +130,8 @@ class Daemon {
   std::uint64_t ringVersion() const { return m_ringVersion; }
   std::uint64_t residentBytes() const;
   // Whether this node can take traffic (GET /readyz): started and not stopping, storage open, joined (not left; with
-  // seeds, gossip heard from another member) and in its own ring. kUnavailable with the reason otherwise.
+  // seeds, gossip heard from another member), in its own ring, and the ring has enough members for R and W.
+  // kUnavailable with the reason otherwise.
   Status readiness() const;
 
   // Admin actions (loop thread only).
