@@ -430,7 +430,7 @@ AdminReply AdminServer::handle(const AdminRequest& request) {
     // The headers GET would send, Content-Length included, and no body.
     const std::size_t length = response.body().size();
     response.body().clear();
-    if (response.has_content_length() || length > 0) response.content_length(length);
+    response.content_length(length);
   }
   return reply;
 }
