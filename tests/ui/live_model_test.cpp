@@ -95,7 +95,8 @@ std::string boundText(double bound) {
 struct Metrics {
   std::map<double, double> putPerBucket;  // bound -> operations in that bucket since the process started
   double putCount = -1;                   // -1: the sum of putPerBucket
-  double putErrors = 0;
+  double putErrors = 0;                   // reason "timeout"
+  double putUnavailable = 0;              // reason "unavailable"
   std::map<std::string, double> sentByKind;
   double dropped = 0;
   double records = 0;
@@ -117,7 +118,10 @@ QByteArray metricsBody(const QString& node, const Metrics& m) {
   out += "ringlab_operation_duration_seconds_bucket{" + n + ",op=\"put\",le=\"+Inf\"} " + std::to_string(count) + "\n";
   out += "ringlab_operation_duration_seconds_sum{" + n + ",op=\"put\"} 1.5\n";
   out += "ringlab_operation_duration_seconds_count{" + n + ",op=\"put\"} " + std::to_string(count) + "\n";
-  out += "ringlab_operation_errors_total{" + n + ",op=\"put\"} " + std::to_string(m.putErrors) + "\n";
+  out +=
+      "ringlab_operation_errors_total{" + n + ",op=\"put\",reason=\"timeout\"} " + std::to_string(m.putErrors) + "\n";
+  out += "ringlab_operation_errors_total{" + n + ",op=\"put\",reason=\"unavailable\"} " +
+         std::to_string(m.putUnavailable) + "\n";
   for (const auto& [kind, sent] : m.sentByKind) {
     out += "ringlab_messages_sent_total{" + n + ",kind=\"" + kind + "\"} " + std::to_string(sent) + "\n";
   }
@@ -282,6 +286,21 @@ TEST(LiveModelMetricsTest, CountDeltasOneSecondApartBecomeOperationsPerSecond) {
   const FeedSnapshot later = model.takeSnapshot(5 * kSec);
   ASSERT_EQ(later.newSamples.size(), 1u);
   EXPECT_DOUBLE_EQ(later.newSamples[0].opsPerSecond[kPut], 0);
+}
+
+TEST(LiveModelMetricsTest, ErrorsOfEveryReasonAddUp) {
+  LiveClusterModel model;
+  connectThree(model);
+  Metrics before;
+  before.putCount = 100;
+  before.putErrors = 3;
+  before.putUnavailable = 2;
+  Metrics after;
+  after.putCount = 600;
+  after.putErrors = 13;
+  after.putUnavailable = 7;
+  const MetricsSample sample = sampleBetween(model, QStringLiteral("n1"), before, after);
+  EXPECT_NEAR(sample.errorsPerSecond, 15, 1.5);
 }
 
 TEST(LiveModelMetricsTest, RatesOfTwoNodesAddUp) {

@@ -265,13 +265,13 @@ QString LiveClusterModel::ingestCluster(std::int64_t atNs, const QByteArray& bod
   const json::object& o = root.get_object();
   const std::int64_t version = integer(o, "api_version", -1);
   const QString self = qstr(str(o, "node"));
-  if (version != kSupportedAdminApiVersion) {
+  if (version != kAdminApiVersion) {
     return QStringLiteral(
                "%1 speaks admin API version %2; this app speaks version %3. Use matching versions of "
                "ringlab and ringlabd.")
         .arg(self.isEmpty() ? QStringLiteral("the node") : self)
         .arg(version)
-        .arg(kSupportedAdminApiVersion);
+        .arg(kAdminApiVersion);
   }
   if (liveNodeId(self.toStdString()) == kNoNode) {
     return QStringLiteral("the node calls itself '%1', which is not a node name like n1").arg(self);
@@ -407,7 +407,8 @@ void LiveClusterModel::ingestMetrics(std::int64_t atNs, MemberState& m, const QB
       if (int i = op(); i >= 0)
         now.buckets[static_cast<std::size_t>(i)].emplace_back(parseLe(sample.label("le")), sample.value);
     } else if (sample.name == "ringlab_operation_errors_total") {
-      if (int i = op(); i >= 0) now.errors[static_cast<std::size_t>(i)] = sample.value;
+      // One sample per op and reason (timeout, unavailable, ...): the chart shows their sum.
+      if (int i = op(); i >= 0) now.errors[static_cast<std::size_t>(i)] += sample.value;
     } else if (sample.name == "ringlab_messages_sent_total") {
       if (const auto kind = parseMessageKind(sample.label("kind"))) {
         now.sent[static_cast<std::size_t>(trafficClassOf(*kind))] += sample.value;
@@ -470,11 +471,11 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
   if (type == "hello") {
     const std::int64_t version = integer(o, "api_version", -1);
     m.offsetNs.reset();
-    if (version != kSupportedAdminApiVersion) {
+    if (version != kAdminApiVersion) {
       return QStringLiteral("%1 streams events in admin API version %2; this app speaks version %3")
           .arg(m.info.name)
           .arg(version)
-          .arg(kSupportedAdminApiVersion);
+          .arg(kAdminApiVersion);
     }
     return {};
   }

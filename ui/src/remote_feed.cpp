@@ -252,7 +252,7 @@ class RemoteWorker final : public QObject {
       if (name.isEmpty()) {
         // The seed answered: from now on it is a member like the others, at the address the user gave.
         ingest(self, LiveClusterModel::InputKind::kCluster, body);
-        if (doc.object().value(QStringLiteral("api_version")).toInt() != kSupportedAdminApiVersion) {
+        if (doc.object().value(QStringLiteral("api_version")).toInt() != kAdminApiVersion) {
           node.incompatible = true;  // the model said why; asking again will not help
           emit status(tr("%1 speaks another admin API version").arg(m_target.address()));
           return;
@@ -275,7 +275,7 @@ class RemoteWorker final : public QObject {
       const auto problemsBefore = static_cast<std::size_t>(m_reported.size());
       ingest(name, LiveClusterModel::InputKind::kCluster, body);
       if (static_cast<std::size_t>(m_reported.size()) != problemsBefore &&
-          doc.object().value(QStringLiteral("api_version")).toInt() != kSupportedAdminApiVersion) {
+          doc.object().value(QStringLiteral("api_version")).toInt() != kAdminApiVersion) {
         node.incompatible = true;
         return;
       }

@@ -17,9 +17,16 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <boost/json/stream_parser.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 #include <ringlab/net/daemon.h>
 #include <ringlab/net/event_json.h>
+#include <ringlab/net/process_stats.h>
+
+#ifndef RINGLAB_NET_VERSION
+#define RINGLAB_NET_VERSION "unknown"
+#endif
 
 namespace ringlab::net {
 namespace {
@@ -36,22 +43,6 @@ constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 constexpr std::int64_t kMaxDelayMs = 10000;
 constexpr std::int64_t kMaxPauseMs = 60000;
-
-// Every endpoint and the methods it serves, in the order the index lists them.
-struct Endpoint {
-  std::string_view path;
-  bool get;
-  bool post;
-};
-constexpr Endpoint kEndpoints[] = {
-    {"/metrics", true, false}, {"/cluster", true, false},      {"/events", true, false},
-    {"/fault", true, true},    {"/decommission", false, true}, {"/members", false, true},
-};
-
-std::string allowedMethods(const Endpoint& endpoint) {
-  if (endpoint.get && endpoint.post) return "GET, POST";
-  return endpoint.get ? "GET" : "POST";
-}
 
 // A request body that failed validation; the message names the field. Errors are values here, not exceptions: an
 // exception caught inside a fiber that goes on running leaves AddressSanitizer's stale redzones on its stack.
@@ -111,25 +102,7 @@ bool tokenMatches(std::string_view given, std::string_view expected) {
   return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
-// Query parameter `name` of a target "/path?a=1&b=2"; empty when absent.
-std::string queryParam(std::string_view target, std::string_view name) {
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name)
-      return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    query = query.substr(amp + 1);
-  }
-  return {};
-}
-
-std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
-
+// A label value in the exposition format: backslash, double quote and line feed escaped.
 std::string label(std::string_view value) {
   std::string out;
   for (char c : value) {
@@ -142,6 +115,66 @@ std::string label(std::string_view value) {
   }
   return out;
 }
+
+// A sample value in the exposition format: the shortest decimal that reads back the same, or NaN, +Inf, -Inf.
+std::string sampleValue(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char buffer[64];
+  auto [ptr, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, ptr);
+}
+
+// Writes the Prometheus text format (version 0.0.4) one metric family at a time: HELP and TYPE once, then every
+// sample of the family, so that a family's lines stay together as the format requires. Every sample carries the
+// node label.
+class MetricsWriter {
+ public:
+  explicit MetricsWriter(const std::string& nodeName) : m_nodeLabel("node=\"" + label(nodeName) + "\"") {}
+
+  // Starts a family; the samples that follow belong to it.
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    m_family = name;
+    m_out += "# HELP ";
+    m_out += name;
+    m_out += ' ';
+    for (char c : help) {
+      if (c == '\\') {
+        m_out += "\\\\";
+      } else if (c == '\n') {
+        m_out += "\\n";
+      } else {
+        m_out += c;
+      }
+    }
+    m_out += "\n# TYPE ";
+    m_out += name;
+    m_out += ' ';
+    m_out += type;
+    m_out += '\n';
+  }
+  // A sample of the current family: its name plus `suffix` ("_bucket", "_sum", "_count" for a histogram).
+  void sample(std::string_view suffix, const std::string& labels, double value) {
+    m_out += m_family;
+    m_out += suffix;
+    m_out += '{';
+    m_out += m_nodeLabel;
+    if (!labels.empty()) {
+      m_out += ',';
+      m_out += labels;
+    }
+    m_out += "} ";
+    m_out += sampleValue(value);
+    m_out += '\n';
+  }
+  void sample(const std::string& labels, double value) { sample({}, labels, value); }
+  std::string take() { return std::move(m_out); }
+
+ private:
+  std::string m_nodeLabel;
+  std::string m_family;
+  std::string m_out;
+};
 
 // Sets (`active`) or removes one action's rule for `peers`. No peers means every peer: the rule for all (kNoNode)
 // replaces the per-peer ones.
@@ -159,6 +192,87 @@ void setRule(std::map<NodeId, Value>& rules, const std::vector<NodeId>& peers, b
       rules.erase(peer);
     }
   }
+}
+
+// The answer to a request that could not be read whole, when there is one to give: a body over the limit (413), a
+// header over the limit (431) or malformed HTTP (400). nullopt when the client just went away or was too slow.
+std::optional<AdminResponse> unreadableRequestResponse(const ErrorCodeT& ec) {
+  std::string error;
+  http::status status = http::status::bad_request;
+  if (ec == http::error::body_limit) {
+    status = http::status::payload_too_large;
+    error = "the body is larger than " + std::to_string(kMaxBodyBytes / 1024) + " kB";
+  } else if (ec == http::error::header_limit) {
+    status = http::status::request_header_fields_too_large;
+    error = "the request header is larger than " + std::to_string(kMaxHeaderBytes / 1024) + " kB";
+  } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    error = "malformed HTTP request: " + ec.message();
+  }
+  if (error.empty()) return std::nullopt;
+  AdminResponse response(status, 11);
+  response.set(http::field::server, "ringlabd");
+  response.set(http::field::content_type, "application/json");
+  response.body() =
+      boost::json::serialize(boost::json::object{{"api_version", kAdminApiVersion}, {"error", error}}) + "\n";
+  response.keep_alive(false);
+  response.prepare_payload();
+  return response;
+}
+
+}  // namespace
+
+// One row of the routing table: a method on a path, and who serves it.
+struct AdminServer::Route {
+  std::string_view path;
+  http::verb method;  // GET routes serve HEAD too
+  bool open;          // served without the admin token: probes carry none, and they reveal nothing but readiness
+  Handler handler;
+};
+
+// The request's target, parsed (Boost.URL); valid while the request is.
+struct AdminServer::Query {
+  const AdminRequest& request;
+  boost::urls::url_view url;
+  std::string path;  // percent-decoded
+  // A query parameter, percent-decoded ("types=a%2Cb" is "a,b"); "" when absent or empty.
+  std::string param(std::string_view name) const {
+    const auto params = url.params();
+    const auto it = params.find(boost::core::string_view(name.data(), name.size()));
+    if (it == params.end()) return {};
+    return std::string((*it).value);
+  }
+};
+
+// Every endpoint, in the order the index lists them.
+const AdminServer::Route AdminServer::kRoutes[] = {
+    {"/", http::verb::get, false, &AdminServer::getIndex},
+    {"/metrics", http::verb::get, false, &AdminServer::getMetrics},
+    {"/cluster", http::verb::get, false, &AdminServer::getCluster},
+    {"/events", http::verb::get, false, &AdminServer::getEvents},
+    {"/fault", http::verb::get, false, &AdminServer::getFault},
+    {"/fault", http::verb::post, false, &AdminServer::postFault},
+    {"/decommission", http::verb::post, false, &AdminServer::postDecommission},
+    {"/members", http::verb::post, false, &AdminServer::postMembers},
+    {"/healthz", http::verb::get, true, &AdminServer::getHealthz},
+    {"/readyz", http::verb::get, true, &AdminServer::getReadyz},
+};
+
+namespace {
+
+// The methods a path serves, as the Allow header lists them ("GET, POST"). HEAD goes with GET and is not listed.
+template <typename Routes>
+std::string allowedMethods(const Routes& routes, std::string_view path) {
+  std::string out;
+  for (http::verb method : {http::verb::get, http::verb::post}) {
+    for (const auto& route : routes) {
+      if (route.path == path && route.method == method) {
+        out += (out.empty() ? "" : ", ") + std::string(http::to_string(method));
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -217,9 +331,16 @@ void AdminServer::acceptLoop() {
   }
 }
 
+// The session: read a request, write handle()'s answer, until the client closes, asks to close, or stalls.
 void AdminServer::serve(std::shared_ptr<Socket> socket) {
   auto& io = m_daemon.runtime().loop().io();
   boost::beast::flat_buffer buffer(64 * 1024);
+  auto write = [&](AdminResponse& response) {
+    OperationDeadline deadline(io, *socket, kWriteTimeout);
+    auto [ec, written] = awaitHandler<ErrorCodeT, std::size_t>(
+        [&](auto handler) { http::async_write(*socket, response, std::move(handler)); });
+    return ec;
+  };
   while (!m_stopping) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kMaxHeaderBytes);
@@ -246,155 +367,223 @@ void AdminServer::serve(std::shared_ptr<Socket> socket) {
     }
     if (ec) {
       // A request that cannot be read whole gets an answer when there is one to give, and the connection closes.
-      std::string error;
-      http::status status = http::status::bad_request;
-      if (ec == http::error::body_limit) {
-        status = http::status::payload_too_large;
-        error = "the body is larger than " + std::to_string(kMaxBodyBytes / 1024) + " kB";
-      } else if (ec == http::error::header_limit) {
-        status = http::status::request_header_fields_too_large;
-        error = "the request header is larger than " + std::to_string(kMaxHeaderBytes / 1024) + " kB";
-      } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
-                 ec != http::error::end_of_stream && ec != http::error::partial_message) {
-        error = "malformed HTTP request: " + ec.message();
-      }
-      if (!error.empty()) {
-        http::response<http::string_body> response(status, 11);
-        response.set(http::field::server, "ringlabd");
-        response.set(http::field::content_type, "application/json");
-        response.body() =
-            boost::json::serialize(boost::json::object{{"api_version", kAdminApiVersion}, {"error", error}}) + "\n";
-        response.keep_alive(false);
-        response.prepare_payload();
-        {
-          OperationDeadline deadline(io, *socket, kWriteTimeout);
-          std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
-              [&](auto handler) { http::async_write(*socket, response, std::move(handler)); });
-        }
-        if (!ec) lingerAndClose(*socket);
-      }
+      if (auto response = unreadableRequestResponse(ec); response && !write(*response)) lingerAndClose(*socket);
       return;
     }
-    const auto& request = parser.get();
-    const std::string target(request.target());
-    const std::string_view path = pathOf(target);
-    http::response<http::string_body> response;
-    response.version(request.version());
-    response.keep_alive(request.keep_alive());
-    response.set(http::field::server, "ringlabd");
-    auto json = [&](http::status status, const boost::json::value& body) {
-      response.result(status);
-      response.set(http::field::content_type, "application/json");
-      response.body() = boost::json::serialize(body) + "\n";
-    };
-    auto error = [&](http::status status, const std::string& message) {
-      json(status, {{"api_version", kAdminApiVersion}, {"error", message}});
-    };
+    AdminReply reply = handle(parser.get());
+    if (reply.events) return streamEvents(*socket, *reply.events);
+    ec = write(reply.response);
+    // The answer is on its way (in the kernel's buffer) before the node stops moving.
+    if (reply.pauseAfterReply) m_daemon.pause(*reply.pauseAfterReply);
+    if (ec || !reply.response.keep_alive()) return;
+  }
+}
+
+AdminReply AdminServer::handle(const AdminRequest& request) {
+  AdminReply reply;
+  AdminResponse& response = reply.response;
+  response.version(request.version());
+  response.keep_alive(request.keep_alive());
+  response.set(http::field::server, "ringlabd");
+  const bool head = request.method() == http::verb::head;
+  const http::verb method = head ? http::verb::get : request.method();
+  const auto target = request.target();
+  const auto url = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
+  if (!url) {
+    setError(response, 400,
+             "malformed request target '" + std::string(target) + "': " + url.error().message() +
+                 " (expected a path such as /events?types=hint)");
+  } else {
+    const Query query{request, *url, std::string(url->path())};
+    const Route* route = nullptr;
+    const Route* anyMethod = nullptr;
+    for (const Route& r : kRoutes) {
+      if (r.path != query.path) continue;
+      anyMethod = &r;
+      if (r.method == method) route = &r;
+    }
     const std::string& token = m_daemon.config().adminToken;
     std::string given;
     if (auto it = request.find(http::field::authorization); it != request.end()) {
       std::string_view value = it->value();
       if (value.starts_with("Bearer ")) given = std::string(value.substr(7));
     }
-    const Endpoint* endpoint = nullptr;
-    for (const Endpoint& e : kEndpoints) {
-      if (e.path == path) endpoint = &e;
-    }
-    const bool isGet = request.method() == http::verb::get;
-    const bool isPost = request.method() == http::verb::post;
-    std::optional<Duration> pauseAfterReply;
-    if (!token.empty() && !tokenMatches(given, token)) {
-      error(http::status::unauthorized, "missing or wrong admin token (send Authorization: Bearer ...)");
+    if (!(anyMethod && anyMethod->open) && !token.empty() && !tokenMatches(given, token)) {
+      setError(response, 401, "missing or wrong admin token (send Authorization: Bearer ...)");
       response.set(http::field::www_authenticate, "Bearer");
-    } else if (path == "/" && isGet) {
-      boost::json::array endpoints;
-      boost::json::object methods;
-      for (const Endpoint& e : kEndpoints) {
-        endpoints.emplace_back(e.path);
-        boost::json::array verbs;
-        if (e.get) verbs.emplace_back("GET");
-        if (e.post) verbs.emplace_back("POST");
-        methods[e.path] = std::move(verbs);
-      }
-      json(http::status::ok, {{"api_version", kAdminApiVersion},
-                              {"node", m_daemon.config().nodeName},
-                              {"endpoints", std::move(endpoints)},
-                              {"methods", std::move(methods)}});
-    } else if (path == "/") {
-      response.set(http::field::allow, "GET");
-      error(http::status::method_not_allowed,
-            std::string(request.method_string()) + " / is not supported: / allows GET");
-    } else if (!endpoint) {
-      error(http::status::not_found, "no such endpoint: " + std::string(path));
-    } else if (!((isGet && endpoint->get) || (isPost && endpoint->post))) {
-      response.set(http::field::allow, allowedMethods(*endpoint));
-      error(http::status::method_not_allowed, std::string(request.method_string()) + " " + std::string(path) +
-                                                  " is not supported: " + std::string(path) + " allows " +
-                                                  allowedMethods(*endpoint));
-    } else if (path == "/metrics") {
-      response.result(http::status::ok);
-      response.set(http::field::content_type, "text/plain; version=0.0.4");
-      response.body() = metricsText();
-    } else if (path == "/cluster") {
-      response.result(http::status::ok);
-      response.set(http::field::content_type, "application/json");
-      response.body() = clusterJson();
-    } else if (path == "/events") {
-      return streamEvents(socket, target, request.version());
-    } else if (path == "/fault" && isGet) {
-      json(http::status::ok, faultJson());
+    } else if (!anyMethod) {
+      setError(response, 404, "no such endpoint: " + query.path);
+    } else if (!route) {
+      const std::string allowed = allowedMethods(kRoutes, query.path);
+      response.set(http::field::allow, allowed);
+      setError(response, 405,
+               std::string(request.method_string()) + " " + query.path + " is not supported: " + query.path +
+                   " allows " + allowed);
     } else {
-      if (path == "/fault") {
-        if (!m_daemon.config().allowFaultInjection) {
-          error(http::status::forbidden, "fault injection is off on " + m_daemon.config().nodeName +
-                                             ": start ringlabd with --allow-fault-injection");
-        } else if (auto applied = postFault(request.body()); !applied) {
-          error(http::status::bad_request, applied.status().message());
-        } else if (*applied) {
-          pauseAfterReply = *applied;
-          const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(**applied).count();
-          const std::int64_t untilMs = m_daemon.runtime().wallClockMicros() / 1000 + ms;
-          json(http::status::accepted, {{"api_version", kAdminApiVersion},
-                                        {"node", m_daemon.config().nodeName},
-                                        {"action", "pause"},
-                                        {"duration_ms", ms},
-                                        {"until_ms", untilMs}});
-        } else {
-          json(http::status::ok, faultJson());
-        }
-      } else if (path == "/decommission") {
-        const auto body = parseObject(request.body(), true, "{}");
-        if (!body) {
-          error(http::status::bad_request, body.status().message());
-        } else if (!body->empty()) {
-          error(http::status::bad_request, "field '" + std::string(body->begin()->key()) +
-                                               "' is not understood: POST /decommission takes no fields");
-        } else if (Status s = m_daemon.decommission(); !s.isOk()) {
-          error(http::status::conflict, s.message());
-        } else {
-          json(http::status::accepted,
-               {{"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}, {"status", "leaving"}});
-        }
-      } else if (path == "/members") {
-        if (auto peer = postMembers(request.body()); !peer) {
-          error(http::status::bad_request, peer.status().message());
-        } else {
-          json(http::status::accepted, {{"api_version", kAdminApiVersion},
-                                        {"node", m_daemon.config().nodeName},
-                                        {"peer", *peer},
-                                        {"status", "connecting"}});
+      (this->*route->handler)(query, reply);
+    }
+  }
+  if (reply.events && head) reply.events.reset();  // the stream's headers only
+  if (reply.events) return reply;
+  response.prepare_payload();
+  if (head) {
+    // The headers GET would send, Content-Length included, and no body.
+    const std::size_t length = response.body().size();
+    response.body().clear();
+    response.content_length(length);
+  }
+  return reply;
+}
+
+void AdminServer::setJson(AdminResponse& response, unsigned status, const boost::json::value& body) {
+  response.result(status);
+  response.set(http::field::content_type, "application/json");
+  response.body() = boost::json::serialize(body) + "\n";
+}
+
+void AdminServer::setError(AdminResponse& response, unsigned status, const std::string& message) {
+  setJson(response, status, boost::json::object{{"api_version", kAdminApiVersion}, {"error", message}});
+}
+
+void AdminServer::getIndex(const Query&, AdminReply& reply) {
+  boost::json::array endpoints;
+  boost::json::object methods;
+  for (const Route& route : kRoutes) {
+    if (route.path == "/") continue;
+    if (!methods.contains(route.path)) {
+      endpoints.emplace_back(route.path);
+      methods[route.path] = boost::json::array{};
+    }
+    methods[route.path].as_array().emplace_back(http::to_string(route.method));
+  }
+  setJson(reply.response, 200,
+          {{"api_version", kAdminApiVersion},
+           {"node", m_daemon.config().nodeName},
+           {"endpoints", std::move(endpoints)},
+           {"methods", std::move(methods)}});
+}
+
+void AdminServer::getHealthz(const Query&, AdminReply& reply) {
+  setJson(reply.response, 200,
+          {{"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}, {"status", "serving"}});
+}
+
+void AdminServer::getReadyz(const Query&, AdminReply& reply) {
+  const Status ready = m_daemon.readiness();
+  boost::json::object body{{"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}};
+  body["ready"] = ready.isOk();
+  if (!ready.isOk()) body["reason"] = ready.message();
+  setJson(reply.response, ready.isOk() ? 200 : 503, body);
+}
+
+void AdminServer::getMetrics(const Query&, AdminReply& reply) {
+  reply.response.result(http::status::ok);
+  reply.response.set(http::field::content_type, kMetricsContentType);
+  reply.response.body() = metricsText();
+}
+
+void AdminServer::getCluster(const Query&, AdminReply& reply) {
+  reply.response.result(http::status::ok);
+  reply.response.set(http::field::content_type, "application/json");
+  reply.response.body() = clusterJson();
+}
+
+void AdminServer::getEvents(const Query& query, AdminReply& reply) {
+  // Which event types, and how many per second at most.
+  EventStreamRequest stream;
+  stream.mask = kAllEvents & ~maskOf(EventType::kFiberSlice);
+  const std::string types = query.param("types");
+  std::string error;
+  if (!types.empty()) {
+    stream.mask = 0;
+    std::string_view rest = types;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      const std::string_view name = rest.substr(0, comma);
+      bool known = false;
+      for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+        if (eventTypeName(static_cast<EventType>(t)) == name) {
+          stream.mask |= maskOf(static_cast<EventType>(t));
+          known = true;
         }
       }
+      if (!known && error.empty()) error = "unknown event type '" + std::string(name) + "'";
+      if (comma == std::string_view::npos) break;
+      rest = rest.substr(comma + 1);
     }
-    response.prepare_payload();
-    {
-      OperationDeadline deadline(io, *socket, kWriteTimeout);
-      std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
-          [&](auto handler) { http::async_write(*socket, response, std::move(handler)); });
+  }
+  stream.rate = m_daemon.config().eventsPerSecond;
+  if (const std::string text = query.param("rate"); !text.empty()) {
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), stream.rate);
+    if (ec != std::errc() || ptr != text.data() + text.size() || stream.rate == 0 ||
+        stream.rate > kMaxEventsPerSecond) {
+      error = "rate must be a whole number between 1 and " + std::to_string(kMaxEventsPerSecond);
     }
-    // The answer is on its way (in the kernel's buffer) before the node stops moving.
-    if (pauseAfterReply) m_daemon.pause(*pauseAfterReply);
-    if (ec || !response.keep_alive()) return;
+  }
+  if (!error.empty()) {
+    setError(reply.response, 400, error);
+    reply.response.keep_alive(false);
+    return;
+  }
+  // The headers of the stream; its body is written by the session, ended by closing the connection.
+  reply.response.result(http::status::ok);
+  reply.response.set(http::field::content_type, "application/x-ndjson");
+  reply.response.set(http::field::cache_control, "no-store");
+  reply.response.keep_alive(false);
+  reply.events = stream;
+}
+
+void AdminServer::getFault(const Query&, AdminReply& reply) { setJson(reply.response, 200, faultJson()); }
+
+void AdminServer::postFault(const Query& query, AdminReply& reply) {
+  const DaemonConfig& config = m_daemon.config();
+  if (!config.allowFaultInjection) {
+    setError(reply.response, 403,
+             "fault injection is off on " + config.nodeName + ": start ringlabd with --allow-fault-injection");
+    return;
+  }
+  const auto applied = applyFault(query.request.body());
+  if (!applied) {
+    setError(reply.response, 400, applied.status().message());
+  } else if (*applied) {
+    reply.pauseAfterReply = *applied;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(**applied).count();
+    const std::int64_t untilMs = m_daemon.runtime().wallClockMicros() / 1000 + ms;
+    setJson(reply.response, 202,
+            {{"api_version", kAdminApiVersion},
+             {"node", config.nodeName},
+             {"action", "pause"},
+             {"duration_ms", ms},
+             {"until_ms", untilMs}});
+  } else {
+    setJson(reply.response, 200, faultJson());
+  }
+}
+
+void AdminServer::postDecommission(const Query& query, AdminReply& reply) {
+  const auto body = parseObject(query.request.body(), true, "{}");
+  if (!body) {
+    setError(reply.response, 400, body.status().message());
+  } else if (!body->empty()) {
+    setError(reply.response, 400,
+             "field '" + std::string(body->begin()->key()) + "' is not understood: POST /decommission takes no fields");
+  } else if (Status s = m_daemon.decommission(); !s.isOk()) {
+    setError(reply.response, 409, s.message());
+  } else {
+    setJson(reply.response, 202,
+            {{"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}, {"status", "leaving"}});
+  }
+}
+
+void AdminServer::postMembers(const Query& query, AdminReply& reply) {
+  if (auto peer = dialMember(query.request.body()); !peer) {
+    setError(reply.response, 400, peer.status().message());
+  } else {
+    setJson(reply.response, 202,
+            {{"api_version", kAdminApiVersion},
+             {"node", m_daemon.config().nodeName},
+             {"peer", *peer},
+             {"status", "connecting"}});
   }
 }
 
@@ -414,7 +603,7 @@ void AdminServer::lingerAndClose(Socket& socket) {
   socket.close(ec);
 }
 
-Result<std::optional<Duration>> AdminServer::postFault(const std::string& text) {
+Result<std::optional<Duration>> AdminServer::applyFault(const std::string& text) {
   static constexpr std::string_view kExample = R"({"action":"drop","peers":["n2"],"probability":1.0})";
   const auto parsed = parseObject(text, false, kExample);
   if (!parsed) return parsed.status();
@@ -520,7 +709,7 @@ Result<std::optional<Duration>> AdminServer::postFault(const std::string& text) 
   return std::optional<Duration>();
 }
 
-Result<std::string> AdminServer::postMembers(const std::string& text) {
+Result<std::string> AdminServer::dialMember(const std::string& text) {
   const auto parsed = parseObject(text, false, R"({"peer":"127.0.0.1:7380"})");
   if (!parsed) return parsed.status();
   const boost::json::object& body = *parsed;
@@ -589,51 +778,10 @@ boost::json::object AdminServer::faultJson() {
           {"rules", faultRulesJson()}};
 }
 
-void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string& target, unsigned httpVersion) {
+// The body of GET /events, after its headers: the sampled events as they happen, until the client goes away.
+void AdminServer::streamEvents(Socket& socket, const EventStreamRequest& request) {
   auto& io = m_daemon.runtime().loop().io();
   auto& bus = m_daemon.runtime().events();
-  // Which event types, and how many per second at most.
-  EventMask mask = kAllEvents & ~maskOf(EventType::kFiberSlice);
-  const std::string types = queryParam(target, "types");
-  std::string error;
-  if (!types.empty()) {
-    mask = 0;
-    std::string_view rest = types;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      const std::string_view name = rest.substr(0, comma);
-      bool known = false;
-      for (std::size_t t = 0; t < kEventTypeCount; ++t) {
-        if (eventTypeName(static_cast<EventType>(t)) == name) {
-          mask |= maskOf(static_cast<EventType>(t));
-          known = true;
-        }
-      }
-      if (!known) error = "unknown event type '" + std::string(name) + "'";
-      if (comma == std::string_view::npos) break;
-      rest = rest.substr(comma + 1);
-    }
-  }
-  std::size_t rate = m_daemon.config().eventsPerSecond;
-  if (const std::string text = queryParam(target, "rate"); !text.empty()) {
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), rate);
-    if (ec != std::errc() || ptr != text.data() + text.size() || rate == 0 || rate > kMaxEventsPerSecond) {
-      error = "rate must be a whole number between 1 and " + std::to_string(kMaxEventsPerSecond);
-    }
-  }
-  if (!error.empty()) {
-    http::response<http::string_body> response(http::status::bad_request, httpVersion);
-    response.set(http::field::content_type, "application/json");
-    response.body() =
-        boost::json::serialize(boost::json::object{{"api_version", kAdminApiVersion}, {"error", error}}) + "\n";
-    response.keep_alive(false);
-    response.prepare_payload();
-    OperationDeadline deadline(io, *socket, kWriteTimeout);
-    awaitHandler<ErrorCodeT, std::size_t>(
-        [&](auto handler) { http::async_write(*socket, response, std::move(handler)); });
-    return;
-  }
-
   struct Stream {
     std::deque<std::string> lines;
     double tokens = 0;
@@ -646,11 +794,11 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
     boost::fibers::condition_variable wake;
   };
   auto stream = std::make_shared<Stream>();
-  stream->rate = static_cast<double>(rate);
+  stream->rate = static_cast<double>(request.rate);
   stream->tokens = stream->rate;
   stream->refilled = m_daemon.runtime().now();
   auto& runtime = m_daemon.runtime();
-  const auto subscription = bus.subscribe(mask, [stream, &runtime](const Event& event) {
+  const auto subscription = bus.subscribe(request.mask, [stream, &runtime](const Event& event) {
     const TimePoint now = runtime.now();
     stream->tokens = std::min(
         stream->rate, stream->tokens + stream->rate * std::chrono::duration<double>(now - stream->refilled).count());
@@ -673,20 +821,21 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
   std::string header =
       "HTTP/1.1 200 OK\r\nServer: ringlabd\r\nContent-Type: application/x-ndjson\r\n"
       "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
-  header +=
-      boost::json::serialize(boost::json::object{
-          {"type", "hello"}, {"api_version", kAdminApiVersion}, {"node", m_daemon.config().nodeName}, {"rate", rate}}) +
-      "\n";
+  header += boost::json::serialize(boost::json::object{{"type", "hello"},
+                                                       {"api_version", kAdminApiVersion},
+                                                       {"node", m_daemon.config().nodeName},
+                                                       {"rate", request.rate}}) +
+            "\n";
   ErrorCodeT ec;
   {
-    OperationDeadline deadline(io, *socket, kWriteTimeout);
+    OperationDeadline deadline(io, socket, kWriteTimeout);
     std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
-        [&](auto handler) { boost::asio::async_write(*socket, boost::asio::buffer(header), std::move(handler)); });
+        [&](auto handler) { boost::asio::async_write(socket, boost::asio::buffer(header), std::move(handler)); });
   }
   if (ec) return;
   // Notice the client going away: any read completion means it closed (or sent what it should not).
   auto scratch = std::make_shared<std::array<char, 256>>();
-  socket->async_read_some(boost::asio::buffer(*scratch), [stream, scratch](const ErrorCodeT&, std::size_t) {
+  socket.async_read_some(boost::asio::buffer(*scratch), [stream, scratch](const ErrorCodeT&, std::size_t) {
     stream->closed = true;
     stream->wake.notify_one();
   });
@@ -733,9 +882,9 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
       out += '\n';
       stream->lines.pop_front();
     }
-    OperationDeadline deadline(io, *socket, kWriteTimeout);
+    OperationDeadline deadline(io, socket, kWriteTimeout);
     std::tie(ec, std::ignore) = awaitHandler<ErrorCodeT, std::size_t>(
-        [&](auto handler) { boost::asio::async_write(*socket, boost::asio::buffer(out), std::move(handler)); });
+        [&](auto handler) { boost::asio::async_write(socket, boost::asio::buffer(out), std::move(handler)); });
     if (ec) return;
   }
 }
@@ -743,136 +892,127 @@ void AdminServer::streamEvents(std::shared_ptr<Socket> socket, const std::string
 std::string AdminServer::metricsText() {
   Node& node = m_daemon.node();
   const DaemonMetrics& metrics = m_daemon.metrics();
-  const std::string self = label(m_daemon.config().nodeName);
-  std::string out;
-  auto help = [&](const char* name, const char* type, const char* text) {
-    out += "# HELP ";
-    out += name;
-    out += ' ';
-    out += text;
-    out += "\n# TYPE ";
-    out += name;
-    out += ' ';
-    out += type;
-    out += '\n';
-  };
-  auto sample = [&](const std::string& name, const std::string& labels, double value) {
-    out += name;
-    out += "{node=\"" + self + "\"";
-    if (!labels.empty()) out += "," + labels;
-    out += "} ";
-    char buffer[64];
-    auto [ptr, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-    out.append(buffer, ptr);
-    out += '\n';
-  };
-  help("ringlab_up", "gauge", "1 while the node serves.");
-  sample("ringlab_up", "", 1);
-  help("ringlab_commands_total", "counter", "Client commands processed, by command.");
-  for (const auto& [command, count] : metrics.commandCounts) {
-    sample("ringlab_commands_total", "command=\"" + label(command) + "\"", static_cast<double>(count));
-  }
-  help("ringlab_connected_clients", "gauge", "Client connections open now.");
-  sample("ringlab_connected_clients", "", static_cast<double>(metrics.connectedClients));
-  help("ringlab_protocol_errors_total", "counter", "Client connections closed for protocol errors.");
-  sample("ringlab_protocol_errors_total", "", static_cast<double>(metrics.protocolErrors));
-  help("ringlab_operation_duration_seconds", "histogram", "Coordinated operations, from start to quorum, by op.");
+  MetricsWriter out(m_daemon.config().nodeName);
+  auto count = [](auto value) { return static_cast<double>(value); };
+  auto opLabel = [](std::size_t op) { return "op=\"" + std::string(operationName(static_cast<Operation>(op))) + "\""; };
+
+  out.family("ringlab_up", "gauge", "1 while the node serves.");
+  out.sample("", 1);
+  out.family("ringlab_build_info", "gauge", "Always 1; the labels say which build of ringlabd this is.");
+  out.sample("version=\"" + label(RINGLAB_NET_VERSION) + "\",api_version=\"" + std::to_string(kAdminApiVersion) + "\"",
+             1);
+  out.family("ringlab_commands_total", "counter", "Client commands processed, by command.");
+  for (const auto& [command, n] : metrics.commandCounts) out.sample("command=\"" + label(command) + "\"", count(n));
+  out.family("ringlab_connected_clients", "gauge", "Client connections open now.");
+  out.sample("", count(metrics.connectedClients));
+  out.family("ringlab_protocol_errors_total", "counter", "Client connections closed for protocol errors.");
+  out.sample("", count(metrics.protocolErrors));
+  out.family("ringlab_operation_duration_seconds", "histogram", "Coordinated operations, from start to quorum, by op.");
   for (std::size_t op = 0; op < metrics.opLatency.size(); ++op) {
     const LatencyHistogram& h = metrics.opLatency[op];
-    const std::string opLabel = "op=\"" + std::string(operationName(static_cast<Operation>(op))) + "\"";
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b < LatencyHistogram::kBounds.size(); ++b) {
       cumulative += h.counts[b];
-      char le[32];
-      auto [ptr, ec] = std::to_chars(le, le + sizeof le, LatencyHistogram::kBounds[b]);
-      sample("ringlab_operation_duration_seconds_bucket", opLabel + ",le=\"" + std::string(le, ptr) + "\"",
-             static_cast<double>(cumulative));
+      out.sample("_bucket", opLabel(op) + ",le=\"" + sampleValue(LatencyHistogram::kBounds[b]) + "\"",
+                 count(cumulative));
     }
-    sample("ringlab_operation_duration_seconds_bucket", opLabel + ",le=\"+Inf\"", static_cast<double>(h.total));
-    sample("ringlab_operation_duration_seconds_sum", opLabel, h.sum);
-    sample("ringlab_operation_duration_seconds_count", opLabel, static_cast<double>(h.total));
+    out.sample("_bucket", opLabel(op) + ",le=\"+Inf\"", count(h.total));
+    out.sample("_sum", opLabel(op), h.sum);
+    out.sample("_count", opLabel(op), count(h.total));
   }
-  help("ringlab_operation_errors_total", "counter",
-       "Coordinated operations that failed (timeout, unavailable), by op.");
+  out.family("ringlab_operation_errors_total", "counter",
+             "Coordinated operations that failed, by op and reason (timeout, unavailable, rejected, cancelled, "
+             "other).");
   for (std::size_t op = 0; op < metrics.opErrors.size(); ++op) {
-    sample("ringlab_operation_errors_total", "op=\"" + std::string(operationName(static_cast<Operation>(op))) + "\"",
-           static_cast<double>(metrics.opErrors[op]));
+    for (std::size_t r = 0; r < kOperationErrorReasonCount; ++r) {
+      out.sample(opLabel(op) + ",reason=\"" +
+                     std::string(operationErrorReasonName(static_cast<OperationErrorReason>(r))) + "\"",
+                 count(metrics.opErrors[op][r]));
+    }
   }
   const PeerTransportStats& peers = m_daemon.transport().stats();
-  help("ringlab_messages_sent_total", "counter", "Peer messages sent, by kind.");
-  for (std::size_t k = 1; k < kMessageKindCount; ++k) {
-    sample("ringlab_messages_sent_total", "kind=\"" + std::string(messageKindName(static_cast<MessageKind>(k))) + "\"",
-           static_cast<double>(peers.sentByKind[k]));
+  auto kindLabel = [](std::size_t k) {
+    return "kind=\"" + std::string(messageKindName(static_cast<MessageKind>(k))) + "\"";
+  };
+  out.family("ringlab_messages_sent_total", "counter", "Peer messages sent, by kind.");
+  for (std::size_t k = 1; k < kMessageKindCount; ++k) out.sample(kindLabel(k), count(peers.sentByKind[k]));
+  out.family("ringlab_messages_received_total", "counter", "Peer messages received, by kind.");
+  for (std::size_t k = 1; k < kMessageKindCount; ++k) out.sample(kindLabel(k), count(peers.receivedByKind[k]));
+  out.family("ringlab_messages_dropped_total", "counter",
+             "Peer messages not sent (peer unreachable, queue full, or an injected drop).");
+  out.sample("", count(peers.dropped));
+  out.family("ringlab_fault_messages_total", "counter",
+             "Peer messages dropped or delayed by injected faults (POST /fault), by action and peer.");
+  for (const auto& [peer, n] : peers.faultDropped) {
+    out.sample("action=\"drop\",peer=\"" + label(nodeName(peer)) + "\"", count(n));
   }
-  help("ringlab_messages_received_total", "counter", "Peer messages received, by kind.");
-  for (std::size_t k = 1; k < kMessageKindCount; ++k) {
-    sample("ringlab_messages_received_total",
-           "kind=\"" + std::string(messageKindName(static_cast<MessageKind>(k))) + "\"",
-           static_cast<double>(peers.receivedByKind[k]));
+  for (const auto& [peer, n] : peers.faultDelayed) {
+    out.sample("action=\"delay\",peer=\"" + label(nodeName(peer)) + "\"", count(n));
   }
-  help("ringlab_messages_dropped_total", "counter",
-       "Peer messages not sent (peer unreachable, queue full, or an injected drop).");
-  sample("ringlab_messages_dropped_total", "", static_cast<double>(peers.dropped));
-  help("ringlab_fault_messages_total", "counter",
-       "Peer messages dropped or delayed by injected faults (POST /fault), by action and peer.");
-  for (const auto& [peer, count] : peers.faultDropped) {
-    sample("ringlab_fault_messages_total", "action=\"drop\",peer=\"" + nodeName(peer) + "\"",
-           static_cast<double>(count));
-  }
-  for (const auto& [peer, count] : peers.faultDelayed) {
-    sample("ringlab_fault_messages_total", "action=\"delay\",peer=\"" + nodeName(peer) + "\"",
-           static_cast<double>(count));
-  }
-  help("ringlab_peer_bytes_total", "counter", "Peer protocol bytes, by direction.");
-  sample("ringlab_peer_bytes_total", "direction=\"sent\"", static_cast<double>(peers.bytesSent));
-  sample("ringlab_peer_bytes_total", "direction=\"received\"", static_cast<double>(peers.bytesReceived));
-  help("ringlab_peer_handshakes_refused_total", "counter", "Peer handshakes refused (cluster name or secret).");
-  sample("ringlab_peer_handshakes_refused_total", "", static_cast<double>(peers.handshakesRefused));
-  help("ringlab_peer_frames_rejected_total", "counter", "Inbound peer frames that failed the codec.");
-  sample("ringlab_peer_frames_rejected_total", "", static_cast<double>(peers.framesRejected));
+  out.family("ringlab_peer_bytes_total", "counter", "Peer protocol bytes, by direction.");
+  out.sample("direction=\"sent\"", count(peers.bytesSent));
+  out.sample("direction=\"received\"", count(peers.bytesReceived));
+  out.family("ringlab_peer_handshakes_refused_total", "counter", "Peer handshakes refused (cluster name or secret).");
+  out.sample("", count(peers.handshakesRefused));
+  out.family("ringlab_peer_frames_rejected_total", "counter", "Inbound peer frames that failed the codec.");
+  out.sample("", count(peers.framesRejected));
   const HintStats& hints = node.hints().stats();
-  help("ringlab_hints_pending", "gauge", "Hinted writes held for other replicas.");
-  sample("ringlab_hints_pending", "", static_cast<double>(hints.pending));
-  help("ringlab_hints_total", "counter", "Hints by what happened to them.");
-  sample("ringlab_hints_total", "action=\"stored\"", static_cast<double>(hints.stored));
-  sample("ringlab_hints_total", "action=\"replayed\"", static_cast<double>(hints.replayed));
-  sample("ringlab_hints_total", "action=\"dropped\"", static_cast<double>(hints.dropped));
+  out.family("ringlab_hints_pending", "gauge", "Hinted writes held for other replicas.");
+  out.sample("", count(hints.pending));
+  out.family("ringlab_hints_total", "counter", "Hints by what happened to them.");
+  out.sample("action=\"stored\"", count(hints.stored));
+  out.sample("action=\"replayed\"", count(hints.replayed));
+  out.sample("action=\"dropped\"", count(hints.dropped));
   const NodeStats& stats = node.stats();
-  help("ringlab_read_repairs_total", "counter", "Read repairs sent.");
-  sample("ringlab_read_repairs_total", "", static_cast<double>(stats.readRepairsSent));
-  help("ringlab_anti_entropy_exchanges_total", "counter", "Merkle exchanges this node started.");
-  sample("ringlab_anti_entropy_exchanges_total", "", static_cast<double>(stats.antiEntropyExchanges));
-  help("ringlab_anti_entropy_keys_repaired_total", "counter", "Records applied here by anti-entropy.");
-  sample("ringlab_anti_entropy_keys_repaired_total", "", static_cast<double>(stats.antiEntropyKeysRepaired));
-  help("ringlab_replica_writes_total", "counter", "Writes served as a replica.");
-  sample("ringlab_replica_writes_total", "", static_cast<double>(stats.replicaWrites));
-  help("ringlab_replica_reads_total", "counter", "Reads served as a replica.");
-  sample("ringlab_replica_reads_total", "", static_cast<double>(stats.replicaReads));
+  out.family("ringlab_read_repairs_total", "counter", "Read repairs sent.");
+  out.sample("", count(stats.readRepairsSent));
+  out.family("ringlab_anti_entropy_exchanges_total", "counter", "Merkle exchanges this node started.");
+  out.sample("", count(stats.antiEntropyExchanges));
+  out.family("ringlab_anti_entropy_keys_repaired_total", "counter", "Records applied here by anti-entropy.");
+  out.sample("", count(stats.antiEntropyKeysRepaired));
+  out.family("ringlab_replica_writes_total", "counter", "Writes served as a replica.");
+  out.sample("", count(stats.replicaWrites));
+  out.family("ringlab_replica_reads_total", "counter", "Reads served as a replica.");
+  out.sample("", count(stats.replicaReads));
   const OwnershipStats ownership = node.ring().ownership(m_daemon.config().quorum.n);
-  help("ringlab_ring_ownership", "gauge", "Share of the token space each member replicates (N replicas).");
+  out.family("ringlab_ring_ownership", "gauge", "Share of the token space each member replicates (N replicas).");
   for (const NodeOwnership& owned : ownership.nodes) {
     if (owned.tokens == 0) continue;
-    sample("ringlab_ring_ownership", "member=\"" + nodeName(owned.node) + "\"", owned.replicatedShare);
+    out.sample("member=\"" + label(nodeName(owned.node)) + "\"", owned.replicatedShare);
   }
-  help("ringlab_ring_members", "gauge", "Members in this node's ring.");
-  sample("ringlab_ring_members", "", static_cast<double>(node.ring().nodes().size()));
-  help("ringlab_peer_phi", "gauge", "Phi-accrual suspicion of each peer.");
-  help("ringlab_peer_up", "gauge", "1 when the failure detector considers the peer up.");
+  out.family("ringlab_ring_members", "gauge", "Members in this node's ring.");
+  out.sample("", count(node.ring().nodes().size()));
+  // One family after the other: the format requires each family's samples to be one group.
+  std::vector<NodeId> others;
   for (NodeId peer : node.ring().nodes()) {
-    if (peer == m_daemon.nodeId()) continue;
-    sample("ringlab_peer_phi", "peer=\"" + nodeName(peer) + "\"", node.peerPhi(peer));
-    sample("ringlab_peer_up", "peer=\"" + nodeName(peer) + "\"", node.peerState(peer) == NodeState::kUp ? 1 : 0);
+    if (peer != m_daemon.nodeId()) others.push_back(peer);
+  }
+  out.family("ringlab_peer_phi", "gauge", "Phi-accrual suspicion of each peer.");
+  for (NodeId peer : others) out.sample("peer=\"" + label(nodeName(peer)) + "\"", node.peerPhi(peer));
+  out.family("ringlab_peer_up", "gauge", "1 when the failure detector considers the peer up.");
+  for (NodeId peer : others) {
+    out.sample("peer=\"" + label(nodeName(peer)) + "\"", node.peerState(peer) == NodeState::kUp ? 1 : 0);
   }
   const StorageStats storage = m_daemon.storage().stats();
-  help("ringlab_storage_records", "gauge", "Records stored on this node (live and tombstones).");
-  sample("ringlab_storage_records", "", static_cast<double>(storage.records));
-  help("ringlab_storage_tombstones", "gauge", "Tombstones stored on this node.");
-  sample("ringlab_storage_tombstones", "", static_cast<double>(storage.tombstones));
-  help("ringlab_storage_bytes", "gauge", "Bytes of keys and records stored.");
-  sample("ringlab_storage_bytes", "", static_cast<double>(storage.bytes));
-  help("ringlab_process_resident_bytes", "gauge", "Resident memory of the process.");
-  sample("ringlab_process_resident_bytes", "", static_cast<double>(m_daemon.residentBytes()));
-  return out;
+  out.family("ringlab_storage_records", "gauge", "Records stored on this node (live and tombstones).");
+  out.sample("", count(storage.records));
+  out.family("ringlab_storage_tombstones", "gauge", "Tombstones stored on this node.");
+  out.sample("", count(storage.tombstones));
+  out.family("ringlab_storage_bytes", "gauge", "Bytes of keys and records stored.");
+  out.sample("", count(storage.bytes));
+  out.family("ringlab_process_resident_bytes", "gauge",
+             "Resident memory of the process (the same as process_resident_memory_bytes).");
+  out.sample("", count(m_daemon.residentBytes()));
+  // The standard process metrics of Prometheus's client libraries, where /proc tells them.
+  if (const auto process = readProcessStats()) {
+    out.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+    out.sample("", process->cpuSeconds);
+    out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    out.sample("", count(process->residentBytes));
+    out.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+    out.sample("", process->startTimeSeconds);
+  }
+  return out.take();
 }
 
 std::string AdminServer::clusterJson() {

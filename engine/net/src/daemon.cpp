@@ -122,6 +122,60 @@ std::uint64_t Daemon::residentBytes() const {
   return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
+std::string_view operationErrorReasonName(OperationErrorReason reason) {
+  switch (reason) {
+    case OperationErrorReason::kTimeout: return "timeout";
+    case OperationErrorReason::kUnavailable: return "unavailable";
+    case OperationErrorReason::kRejected: return "rejected";
+    case OperationErrorReason::kCancelled: return "cancelled";
+    case OperationErrorReason::kOther: break;
+  }
+  return "other";
+}
+
+OperationErrorReason operationErrorReasonOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kTimeout: return OperationErrorReason::kTimeout;
+    case ErrorCode::kUnavailable: return OperationErrorReason::kUnavailable;
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kTooLarge: return OperationErrorReason::kRejected;
+    case ErrorCode::kCancelled: return OperationErrorReason::kCancelled;
+    default: return OperationErrorReason::kOther;
+  }
+}
+
+Status Daemon::readiness() const {
+  const std::string& self = m_config.nodeName;
+  auto notReady = [](std::string reason) { return Status(ErrorCode::kUnavailable, std::move(reason)); };
+  if (m_stopping) return notReady(self + " is shutting down");
+  if (!m_node || !m_node->running()) return notReady(self + " has not started serving yet");
+  if (!m_storage) return notReady(self + " has no storage open");
+  if (memberStatus() == MemberStatus::kLeft) return notReady(self + " has left the ring (decommissioned)");
+  if (!m_config.seeds.empty()) {
+    bool heard = false;  // gossip from another member, not just its name
+    for (NodeId member : m_node->membership().members()) {
+      const auto info = m_node->membership().member(member);
+      heard = heard || (member != m_nodeId && info && info->generation != 0);
+    }
+    if (!heard) {
+      std::string seeds;
+      for (const HostPort& seed : m_config.seeds) seeds += (seeds.empty() ? "" : ", ") + seed.toString();
+      return notReady(self + " has not joined its cluster yet: no gossip heard from another member (seeds: " + seeds +
+                      ")");
+    }
+  }
+  const Ring& ring = m_node->ring();
+  if (!ring.contains(m_nodeId)) return notReady(self + " is not in its ring yet");
+  const std::size_t needed = std::max(m_config.quorum.r, m_config.quorum.w);
+  if (ring.nodes().size() < needed) {
+    return notReady("the ring of " + self + " has " + std::to_string(ring.nodes().size()) +
+                    (ring.nodes().size() == 1 ? " member" : " members") + "; reads and writes need " +
+                    std::to_string(needed) + " (R = " + std::to_string(m_config.quorum.r) +
+                    ", W = " + std::to_string(m_config.quorum.w) + ")");
+  }
+  return Status::ok();
+}
+
 Status Daemon::open() {
   m_nodeId = parseNodeName(m_config.nodeName);
   if (m_nodeId == kNoNode) {
@@ -592,7 +646,9 @@ void Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
 void Daemon::recordOp(Operation op, const OperationResult& result) {
   auto index = static_cast<std::size_t>(op);
   m_metrics.opLatency[index].record(result.completed - result.begun);
-  if (!result.status.isOk()) m_metrics.opErrors[index]++;
+  if (!result.status.isOk()) {
+    m_metrics.opErrors[index][static_cast<std::size_t>(operationErrorReasonOf(result.status.code()))]++;
+  }
 }
 
 void Daemon::incr(const std::string& key, std::string& out) {

@@ -25,11 +25,10 @@
 #include <QString>
 #include <QStringList>
 
+#include <ringlab/engine/admin_api.h>
 #include <ringlab/ui/feed_snapshot.h>
 
 namespace ringlab {
-
-inline constexpr int kSupportedAdminApiVersion = 1;
 
 // One member of a real cluster as the app knows it.
 struct LiveMember {

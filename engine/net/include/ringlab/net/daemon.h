@@ -77,15 +77,28 @@ struct LatencyHistogram {
   void record(Duration d);
 };
 
+// Why a coordinated operation failed: the "reason" label of ringlab_operation_errors_total, a small fixed set.
+enum class OperationErrorReason : std::uint8_t {
+  kTimeout,      // too few answers before the deadline
+  kUnavailable,  // too few replicas reachable for the quorum
+  kRejected,     // the request itself was refused (a key or value over its limit, a bad argument)
+  kCancelled,    // abandoned because the node stopped
+  kOther,
+};
+inline constexpr std::size_t kOperationErrorReasonCount = 5;
+// "timeout", "unavailable", "rejected", "cancelled", "other"
+std::string_view operationErrorReasonName(OperationErrorReason reason);
+OperationErrorReason operationErrorReasonOf(ErrorCode code);
+
 struct DaemonMetrics {
   std::uint64_t connectionsReceived = 0;
   std::uint64_t connectionsRejected = 0;
   std::uint64_t protocolErrors = 0;
   std::uint64_t commandsProcessed = 0;
   std::size_t connectedClients = 0;
-  std::map<std::string, std::uint64_t> commandCounts;  // by lower-case command name
-  std::array<LatencyHistogram, 3> opLatency;           // by Operation
-  std::array<std::uint64_t, 3> opErrors{};
+  std::map<std::string, std::uint64_t> commandCounts;                               // by lower-case command name
+  std::array<LatencyHistogram, 3> opLatency;                                        // by Operation
+  std::array<std::array<std::uint64_t, kOperationErrorReasonCount>, 3> opErrors{};  // by Operation, then reason
 };
 
 class AdminServer;
@@ -116,6 +129,10 @@ class Daemon {
   std::uint64_t generation() const { return m_generation; }
   std::uint64_t ringVersion() const { return m_ringVersion; }
   std::uint64_t residentBytes() const;
+  // Whether this node can take traffic (GET /readyz): started and not stopping, storage open, joined (not left; with
+  // seeds, gossip heard from another member), in its own ring, and the ring has enough members for R and W.
+  // kUnavailable with the reason otherwise.
+  Status readiness() const;
 
   // Admin actions (loop thread only).
   // This node's own membership status (normal, leaving, left).
