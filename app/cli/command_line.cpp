@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::size_t kWidth = 80;
 constexpr std::size_t kMaxLabelColumn = 30;
+constexpr char kNoBreakSpace = '\x1f';  // a space the wrapping keeps: "(default: 5)" stays on one line
 
 // Appends `text` word-wrapped to kWidth, each line indented by `indent` (the first by `firstIndent` columns already
 // written). Lines of `text` that start with a space are kept as they are (examples, tables).
@@ -48,7 +49,9 @@ void appendWrapped(std::string& out, std::string_view text, std::size_t indent, 
           out += ' ';
           ++column;
         }
-        out += word;
+        std::string kept(word);
+        std::replace(kept.begin(), kept.end(), kNoBreakSpace, ' ');
+        out += kept;
         column += word.size();
         firstWord = false;
       }
@@ -99,7 +102,7 @@ std::string formatHelp(const CommandInfo& command, const std::vector<OptionHelp>
     for (const OptionHelp& option : options) {
       std::string label = optionLabel(option);
       std::string text = option.description;
-      if (!option.defaultValue.empty()) text += " (default: " + option.defaultValue + ")";
+      if (!option.defaultValue.empty()) text += std::string(" (default:") + kNoBreakSpace + option.defaultValue + ")";
       if (label.size() + 2 > column) {
         out += label + "\n" + std::string(column, ' ');
       } else {
