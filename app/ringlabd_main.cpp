@@ -12,7 +12,6 @@
 #include <boost/program_options.hpp>
 
 #include <ringlab/cli/program_options.h>
-
 #include <ringlab/net/daemon.h>
 
 namespace po = boost::program_options;

@@ -14,7 +14,6 @@
 #include <boost/program_options.hpp>
 
 #include <ringlab/cli/program_options.h>
-
 #include <ringlab/engine/ring.h>
 #include <ringlab/sim/campaign.h>
 #include <ringlab/sim/file_output.h>
