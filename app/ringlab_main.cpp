@@ -2,7 +2,10 @@
 // --screenshot it runs a scenario to a virtual time without showing a window, saves the window or one view as PNG
 // and exits.
 #include <cstdio>
+#include <limits>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -13,6 +16,7 @@
 #include <QSettings>
 #include <QTimer>
 
+#include <ringlab/cli/command_line.h>
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/ui/main_window.h>
@@ -23,14 +27,71 @@
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
+constexpr int kExitOk = ringlab::cli::kExitOk;
+constexpr int kExitFailed = ringlab::cli::kExitFailure;
+constexpr int kExitUsage = ringlab::cli::kExitUsage;
 constexpr const char* kDefaultScenario = "crash-hinted-handoff";
 
-int usageError(const QString& message) {
-  std::fprintf(stderr, "ringlab: %s\nTry 'ringlab --help'.\n", qPrintable(message));
-  return kExitUsage;
+ringlab::cli::CommandInfo programInfo() {
+  ringlab::cli::CommandInfo info;
+  info.program = "ringlab";
+  info.synopsis = "[OPTION]...";
+  info.description =
+      QStringLiteral(
+          "RingLab: watch a Dynamo-style replicated key-value store work and fail.\n\n"
+          "Without options the app opens the last scenario (first time: %1) and plays it. With --screenshot it runs "
+          "the scenario to --run-to without showing a window, saves the window or one --view and exits.")
+          .arg(QLatin1String(kDefaultScenario))
+          .toStdString();
+  info.notes = QStringLiteral("Views for --view: %1.")
+                   .arg(ringlab::MainWindow::viewNames().join(QStringLiteral(", ")))
+                   .toStdString();
+  info.exitStatus = {
+      {kExitOk, "the window was closed, or the screenshot was saved"},
+      {kExitFailed,
+       "no display to open a window on, the screenshot or recording could not be written, or no "
+       "cluster answered (--connect with --screenshot)"},
+      {kExitUsage,
+       "usage or input error: a bad flag or argument, an unreadable or invalid scenario or recording, an "
+       "output path that cannot be written; nothing was shown"}};
+  return info;
+}
+
+int usageError(const QString& message) { return ringlab::cli::usageError(programInfo(), message.toStdString()); }
+
+// The options as --help shows them.
+std::vector<ringlab::cli::OptionHelp> describeOptions(const QList<QCommandLineOption>& options) {
+  std::vector<ringlab::cli::OptionHelp> described;
+  for (const QCommandLineOption& option : options) {
+    ringlab::cli::OptionHelp help;
+    for (const QString& name : option.names()) {
+      if (name.size() == 1) {
+        help.shortName = name.at(0).toLatin1();
+      } else {
+        help.longName = name.toStdString();
+      }
+    }
+    help.valueName = option.valueName().toStdString();
+    QString description = option.description();  // as the other programs word it: no capital, no full stop
+    if (description.endsWith(QLatin1Char('.'))) description.chop(1);
+    if (!description.isEmpty()) description[0] = description[0].toLower();
+    help.description = description.toStdString();
+    help.defaultValue = option.defaultValues().join(QLatin1Char(',')).toStdString();
+    described.push_back(std::move(help));
+  }
+  return described;
+}
+
+// The one message for a command line QCommandLineParser refused.
+QString parseErrorMessage(const QCommandLineParser& parser) {
+  if (const QStringList unknown = parser.unknownOptionNames(); !unknown.isEmpty()) {
+    const QString& name = unknown.first();
+    return QStringLiteral("unrecognised option '%1%2'").arg(name.size() == 1 ? "-" : "--", name);
+  }
+  QString text = parser.errorText();
+  if (text.endsWith(QLatin1Char('.'))) text.chop(1);
+  if (!text.isEmpty()) text[0] = text[0].toLower();
+  return text;
 }
 
 // For --screenshot: a window that never shows on screen, at the given size, whose ring is drawn as it is rather
@@ -58,51 +119,32 @@ bool saveScreenshot(ringlab::MainWindow& window, const QString& view, const QStr
 }
 
 // Qt aborts when it cannot open a display. Work that needs none (--help, --version, --screenshot) runs on the
-// offscreen platform instead; anything else gets a clear message rather than the platform plugin's.
-bool prepareDisplay(int argc, char** argv) {
+// offscreen platform instead; for anything else there is no display (the caller says so).
+enum class DisplayMode { kAvailable, kOffscreen, kNone };
+DisplayMode prepareDisplay(int argc, char** argv) {
   if (!qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY") ||
       !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
-    return true;
+    return DisplayMode::kAvailable;
   }
   for (int i = 1; i < argc; ++i) {
     const QByteArray arg(argv[i]);
     if (arg == "--help" || arg == "-h" || arg == "--help-all" || arg == "--version" || arg == "-v" ||
         arg == "--screenshot" || arg.startsWith("--screenshot=")) {
       qputenv("QT_QPA_PLATFORM", "offscreen");
-      return true;
+      return DisplayMode::kOffscreen;
     }
   }
-  std::fprintf(stderr,
-               "ringlab: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set).\n"
-               "Use --screenshot FILE to render without one, or ringlab-sim for the headless runner.\n");
-  return false;
+  return DisplayMode::kNone;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (!prepareDisplay(argc, argv)) return kExitFailed;
-  QApplication app(argc, argv);
-  QApplication::setApplicationName(QStringLiteral("ringlab"));
-  QApplication::setOrganizationName(QStringLiteral("RingLab"));
-  QApplication::setDesktopFileName(QStringLiteral("ringlab"));
-  {
-    QIcon icon(QStringLiteral(":/ringlab/icon.svg"));
-    icon.addFile(QStringLiteral(":/ringlab/icon-256.png"));
-    icon.addFile(QStringLiteral(":/ringlab/icon-48.png"));
-    QApplication::setWindowIcon(icon);
-  }
-  QApplication::setApplicationVersion(QStringLiteral(RINGLAB_VERSION));
-  QApplication::setApplicationDisplayName(QStringLiteral("RingLab"));
-
   QCommandLineParser parser;
-  parser.setApplicationDescription(
-      QStringLiteral("RingLab: watch a Dynamo-style replicated key-value store work and fail.\n\n"
-                     "Without options the app opens the last scenario (first time: %1) and plays it.\n"
-                     "Views for --view: %2.")
-          .arg(QLatin1String(kDefaultScenario), ringlab::MainWindow::viewNames().join(QStringLiteral(", "))));
-  parser.addHelpOption();
-  parser.addVersionOption();
+  const QCommandLineOption helpOpt({QStringLiteral("h"), QStringLiteral("help")},
+                                   QStringLiteral("Show this help and exit."));
+  const QCommandLineOption versionOpt({QStringLiteral("v"), QStringLiteral("version")},
+                                      QStringLiteral("Print the version and exit."));
   const QCommandLineOption scenarioOpt(QStringLiteral("scenario"),
                                        QStringLiteral("Scenario file, or the name of a shipped scenario."),
                                        QStringLiteral("FILE"));
@@ -116,10 +158,10 @@ int main(int argc, char** argv) {
       QStringLiteral("Save a PNG (or SVG, for a .svg name) of the window or --view at --run-to without showing a "
                      "window, then exit."),
       QStringLiteral("PNG"));
-  const QCommandLineOption viewOpt(QStringLiteral("view"),
-                                   QStringLiteral("What --screenshot saves: %1 (default window).")
-                                       .arg(ringlab::MainWindow::viewNames().join(QStringLiteral(", "))),
-                                   QStringLiteral("NAME"), QStringLiteral("window"));
+  const QCommandLineOption viewOpt(
+      QStringLiteral("view"),
+      QStringLiteral("What --screenshot saves: %1.").arg(ringlab::MainWindow::viewNames().join(QStringLiteral(", "))),
+      QStringLiteral("NAME"), QStringLiteral("window"));
   const QCommandLineOption sizeOpt(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (WxH)."),
                                    QStringLiteral("WxH"), QStringLiteral("1600x1000"));
   const QCommandLineOption themeOpt(QStringLiteral("theme"), QStringLiteral("light or dark."), QStringLiteral("THEME"));
@@ -138,7 +180,7 @@ int main(int argc, char** argv) {
                                     QStringLiteral("TOKEN"));
   const QCommandLineOption afterOpt(
       QStringLiteral("after"),
-      QStringLiteral("With --connect and --screenshot: watch the live cluster this long first (default 5s)."),
+      QStringLiteral("With --connect and --screenshot: watch the live cluster this long first."),
       QStringLiteral("TIME"), QStringLiteral("5s"));
   const QCommandLineOption recordOpt(
       QStringLiteral("record"), QStringLiteral("With --connect: record the session to FILE."), QStringLiteral("FILE"));
@@ -147,55 +189,109 @@ int main(int argc, char** argv) {
       QStringLiteral(
           "Open a recorded live session (made with --record or the Live cluster panel) instead of a scenario."),
       QStringLiteral("FILE"));
-  parser.addOptions({scenarioOpt, seedOpt, runToOpt, screenshotOpt, viewOpt, sizeOpt, themeOpt, presentOpt, pausedOpt,
-                     keyOpt, connectOpt, tokenOpt, afterOpt, recordOpt, recordingOpt});
-  parser.process(app);
-  if (!parser.positionalArguments().isEmpty()) {
-    return usageError(QStringLiteral("unexpected argument '%1' (a scenario is given with --scenario FILE)")
-                          .arg(parser.positionalArguments().first()));
-  }
+  const QList<QCommandLineOption> allOptions{
+      helpOpt,    versionOpt, scenarioOpt, seedOpt,    runToOpt, screenshotOpt, viewOpt,   sizeOpt,     themeOpt,
+      presentOpt, pausedOpt,  keyOpt,      connectOpt, tokenOpt, afterOpt,      recordOpt, recordingOpt};
+  parser.addOptions(allOptions);
 
   std::optional<std::uint64_t> seed;
-  if (parser.isSet(seedOpt)) {
-    bool ok = false;
-    const qulonglong value = parser.value(seedOpt).toULongLong(&ok);
-    if (!ok)
-      return usageError(QStringLiteral("--seed: expected a non-negative integer, got '%1'").arg(parser.value(seedOpt)));
-    seed = value;
-  }
   std::optional<ringlab::Duration> runTo;
-  if (parser.isSet(runToOpt)) {
-    runTo = ringlab::parseDuration(parser.value(runToOpt).toStdString());
-    if (!runTo || runTo->count() < 0) {
-      return usageError(
-          QStringLiteral("--run-to: expected a duration such as 20s or 1500ms, got '%1'").arg(parser.value(runToOpt)));
-    }
-  }
-  const QString view = parser.value(viewOpt);
-  if (!ringlab::MainWindow::viewNames().contains(view)) {
-    return usageError(QStringLiteral("--view: unknown view '%1' (expected one of: %2)")
-                          .arg(view, ringlab::MainWindow::viewNames().join(QStringLiteral(", "))));
-  }
+  QString view;
   QSize size;
-  {
-    const QStringList parts = parser.value(sizeOpt).split(QLatin1Char('x'));
-    bool okW = false;
-    bool okH = false;
-    if (parts.size() == 2) size = QSize(parts[0].toInt(&okW), parts[1].toInt(&okH));
-    if (!okW || !okH || size.width() < 320 || size.height() < 240 || size.width() > 8000 || size.height() > 8000) {
-      return usageError(QStringLiteral("--size: expected WIDTHxHEIGHT between 320x240 and 8000x8000, got '%1'")
-                            .arg(parser.value(sizeOpt)));
+  std::optional<ringlab::ThemeKind> theme;
+  // Parses and checks the whole command line before anything is shown or run. Returns the status to exit with when
+  // the program should stop here (after --help, --version or a usage error), std::nullopt otherwise.
+  auto parseCommandLine = [&](const QStringList& arguments) -> std::optional<int> {
+    if (!parser.parse(arguments)) return usageError(parseErrorMessage(parser));
+    if (parser.isSet(helpOpt)) {
+      std::fputs(ringlab::cli::formatHelp(programInfo(), describeOptions(allOptions)).c_str(), stdout);
+      return kExitOk;
+    }
+    if (parser.isSet(versionOpt)) {
+      std::fputs(ringlab::cli::formatVersion("ringlab", RINGLAB_VERSION).c_str(), stdout);
+      return kExitOk;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+      return usageError(QStringLiteral("unexpected argument '%1' (a scenario is given with --scenario FILE)")
+                            .arg(parser.positionalArguments().first()));
+    }
+    if (parser.isSet(seedOpt)) {
+      unsigned long long value = 0;
+      const QString text = parser.value(seedOpt);
+      if (!ringlab::cli::parseUnsigned(text.toStdString(), std::numeric_limits<std::uint64_t>::max(), value)) {
+        return usageError(QStringLiteral("--seed: expected a non-negative integer, got '%1'").arg(text));
+      }
+      seed = value;
+    }
+    if (parser.isSet(runToOpt)) {
+      runTo = ringlab::parseDuration(parser.value(runToOpt).toStdString());
+      if (!runTo || runTo->count() < 0) {
+        return usageError(QStringLiteral("--run-to: expected a duration such as 20s or 1500ms, got '%1'")
+                              .arg(parser.value(runToOpt)));
+      }
+    }
+    view = parser.value(viewOpt);
+    if (!ringlab::MainWindow::viewNames().contains(view)) {
+      return usageError(QStringLiteral("--view: unknown view '%1' (expected one of: %2)")
+                            .arg(view, ringlab::MainWindow::viewNames().join(QStringLiteral(", "))));
+    }
+    {
+      const QStringList parts = parser.value(sizeOpt).split(QLatin1Char('x'));
+      bool okW = false;
+      bool okH = false;
+      if (parts.size() == 2) size = QSize(parts[0].toInt(&okW), parts[1].toInt(&okH));
+      if (!okW || !okH || size.width() < 320 || size.height() < 240 || size.width() > 8000 || size.height() > 8000) {
+        return usageError(QStringLiteral("--size: expected WIDTHxHEIGHT between 320x240 and 8000x8000, got '%1'")
+                              .arg(parser.value(sizeOpt)));
+      }
+    }
+    if (parser.isSet(themeOpt)) {
+      const QString t = parser.value(themeOpt);
+      if (t == QLatin1String("light"))
+        theme = ringlab::ThemeKind::kLight;
+      else if (t == QLatin1String("dark"))
+        theme = ringlab::ThemeKind::kDark;
+      else
+        return usageError(QStringLiteral("--theme: expected light or dark, got '%1'").arg(t));
+    }
+    for (const auto& [option, flag] : {std::pair{&screenshotOpt, "--screenshot"}, std::pair{&recordOpt, "--record"}}) {
+      if (!parser.isSet(*option)) continue;
+      if (std::string problem = ringlab::cli::checkOutputPath(flag, parser.value(*option).toStdString());
+          !problem.empty()) {
+        return usageError(QString::fromStdString(problem));
+      }
+    }
+    return std::nullopt;
+  };
+
+  const DisplayMode display = prepareDisplay(argc, argv);
+  if (display != DisplayMode::kAvailable) {
+    // Without a display the command line is checked before Qt starts, so that help or a usage error is all that is
+    // printed (Qt's own options, such as -platform, only matter with a display).
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+    if (auto exit = parseCommandLine(arguments)) return *exit;
+    if (display == DisplayMode::kNone) {
+      std::fprintf(stderr,
+                   "ringlab: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set).\n"
+                   "Use --screenshot FILE to render without one, or ringlab-sim for the headless runner.\n");
+      return kExitFailed;
     }
   }
-  std::optional<ringlab::ThemeKind> theme;
-  if (parser.isSet(themeOpt)) {
-    const QString t = parser.value(themeOpt);
-    if (t == QLatin1String("light"))
-      theme = ringlab::ThemeKind::kLight;
-    else if (t == QLatin1String("dark"))
-      theme = ringlab::ThemeKind::kDark;
-    else
-      return usageError(QStringLiteral("--theme: expected light or dark, got '%1'").arg(t));
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QStringLiteral("ringlab"));
+  QApplication::setOrganizationName(QStringLiteral("RingLab"));
+  QApplication::setDesktopFileName(QStringLiteral("ringlab"));
+  {
+    QIcon icon(QStringLiteral(":/ringlab/icon.svg"));
+    icon.addFile(QStringLiteral(":/ringlab/icon-256.png"));
+    icon.addFile(QStringLiteral(":/ringlab/icon-48.png"));
+    QApplication::setWindowIcon(icon);
+  }
+  QApplication::setApplicationVersion(QStringLiteral(RINGLAB_VERSION));
+  QApplication::setApplicationDisplayName(QStringLiteral("RingLab"));
+  if (display == DisplayMode::kAvailable) {
+    if (auto exit = parseCommandLine(QApplication::arguments())) return *exit;
   }
 
   const bool screenshot = parser.isSet(screenshotOpt);

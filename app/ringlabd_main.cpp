@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 #include <boost/program_options.hpp>
 
+#include <ringlab/cli/program_options.h>
 #include <ringlab/net/daemon.h>
 
 namespace po = boost::program_options;
@@ -19,16 +20,54 @@ using namespace ringlab::net;
 
 namespace {
 
-constexpr const char* kUsage =
-    "Usage: ringlabd [options]\n"
-    "A RingLab storage node: clients speak the Redis protocol (redis-cli, redis-benchmark), peers speak RingLab's\n"
-    "binary protocol, and an HTTP admin endpoint serves /metrics, /cluster and /events and takes admin actions\n"
-    "(decommission, join, fault injection).\n\n"
-    "Example, three nodes on one machine:\n"
-    "  ringlabd --node-id n1 --client-port 6380 --peer-port 7380 --admin-port 8380 --data-dir /tmp/n1\n"
-    "  ringlabd --node-id n2 --client-port 6381 --peer-port 7381 --admin-port 8381 --data-dir /tmp/n2 "
-    "--seeds 127.0.0.1:7380\n\n"
-    "Options (a YAML file given with --config may set any of them by the same name; flags win):\n";
+cli::CommandInfo programInfo() {
+  cli::CommandInfo info;
+  info.program = "ringlabd";
+  info.synopsis = "[OPTION]...";
+  info.description =
+      "A RingLab storage node: clients speak the Redis protocol (redis-cli, redis-benchmark), peers speak RingLab's "
+      "binary protocol, and an HTTP admin endpoint serves /metrics, /cluster and /events and takes admin actions "
+      "(decommission, join, fault injection).\n\n"
+      "A YAML file given with --config may set any option by its long name; flags win.";
+  info.notes =
+      "Example, three nodes on one machine:\n"
+      "  ringlabd --node-id n1 --client-port 6380 --peer-port 7380 --admin-port 8380 --data-dir /tmp/n1\n"
+      "  ringlabd --node-id n2 --client-port 6381 --peer-port 7381 --admin-port 8381 --data-dir /tmp/n2 \\\n"
+      "           --seeds 127.0.0.1:7380\n\n"
+      "SIGTERM or SIGINT stops the node cleanly.";
+  info.exitStatus = {
+      {cli::kExitOk, "the node stopped cleanly (SIGTERM or SIGINT)"},
+      {cli::kExitFailure, "the node could not start (a port in use, storage that cannot be opened) or failed"},
+      {cli::kExitUsage, "usage error: a bad flag, argument or --config file; nothing was started"}};
+  info.valueNames = {{"config", "FILE"},
+                     {"node-id", "NAME"},
+                     {"cluster", "NAME"},
+                     {"cluster-secret", "SECRET"},
+                     {"bind", "ADDRESS"},
+                     {"advertise", "ADDRESS"},
+                     {"client-port", "PORT"},
+                     {"peer-port", "PORT"},
+                     {"admin-port", "PORT"},
+                     {"seeds", "HOST:PORT,..."},
+                     {"storage", "KIND"},
+                     {"data-dir", "DIR"},
+                     {"appendfsync", "POLICY"},
+                     {"n", "N"},
+                     {"r", "R"},
+                     {"w", "W"},
+                     {"vnodes", "N"},
+                     {"request-timeout-ms", "MS"},
+                     {"gossip-interval-ms", "MS"},
+                     {"requirepass", "PASSWORD"},
+                     {"admin-token", "TOKEN"},
+                     {"max-clients", "N"},
+                     {"timeout", "SECONDS"},
+                     {"proto-max-bulk-len", "BYTES"},
+                     {"proto-max-multibulk-len", "N"},
+                     {"events-rate", "N"},
+                     {"log-level", "LEVEL"}};
+  return info;
+}
 
 struct Fail {
   std::string message;
@@ -44,7 +83,7 @@ void loadYaml(const std::string& path, const po::options_description& options, p
     throw Fail{path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg};
   }
   if (!root.IsMap()) throw Fail{path + ": expected a mapping of option names to values"};
-  std::vector<std::string> args{"ringlabd"};
+  std::vector<std::string> args;
   for (const auto& item : root) {
     const std::string key = item.first.as<std::string>();
     const auto where = path + ":" + std::to_string(item.first.Mark().line + 1);
@@ -66,9 +105,13 @@ void loadYaml(const std::string& path, const po::options_description& options, p
       throw Fail{where + ": '" + key + "' must be a single value or a list"};
     }
   }
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  po::store(po::parse_command_line(static_cast<int>(argv.size()), argv.data(), options), vm);
+  try {
+    po::store(cli::parseArguments(args, options), vm);
+  } catch (const cli::UsageError& e) {
+    throw Fail{path + ": " + e.what()};
+  } catch (const po::error& e) {
+    throw Fail{path + ": " + e.what()};
+  }
 }
 
 std::uint16_t port(const po::variables_map& vm, const char* name, bool allowZero) {
@@ -92,7 +135,8 @@ std::size_t count(const po::variables_map& vm, const char* name, long long min, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  po::options_description options(kUsage);
+  const cli::CommandInfo info = programInfo();
+  po::options_description options("Options");
   // clang-format off
   options.add_options()
     ("help,h", "print this help and exit")
@@ -130,19 +174,21 @@ int main(int argc, char** argv) {
   try {
     po::variables_map vm;
     try {
-      po::store(po::parse_command_line(argc, argv, options), vm);
+      po::store(cli::parseArguments(std::vector<std::string>(argv + 1, argv + argc), options), vm);
+      if (vm.count("help")) {
+        std::cout << cli::formatHelp(info, cli::describeOptions(info, options));
+        return cli::kExitOk;
+      }
+      if (vm.count("version")) {
+        std::cout << cli::formatVersion(info.program, RINGLAB_VERSION);
+        return cli::kExitOk;
+      }
       if (vm.count("config")) loadYaml(vm["config"].as<std::string>(), options, vm);
       po::notify(vm);
+    } catch (const cli::UsageError& e) {
+      throw Fail{e.what()};
     } catch (const po::error& e) {
-      throw Fail{std::string(e.what()) + " (see ringlabd --help)"};
-    }
-    if (vm.count("help")) {
-      std::cout << options << "\n";
-      return 0;
-    }
-    if (vm.count("version")) {
-      std::cout << "ringlabd " << RINGLAB_VERSION << "\n";
-      return 0;
+      throw Fail{e.what()};
     }
 
     std::string level = vm.count("log-level") ? vm["log-level"].as<std::string>() : "";
@@ -160,16 +206,14 @@ int main(int argc, char** argv) {
 
     DaemonConfig config;
     config.nodeName = vm["node-id"].as<std::string>();
+    if (parseNodeName(config.nodeName) == kNoNode) {
+      throw Fail{"--node-id: '" + config.nodeName + "' is not a node name (expected n1, n2, n3, ...)"};
+    }
     config.cluster = vm["cluster"].as<std::string>();
     if (vm.count("cluster-secret")) {
       config.clusterSecret = vm["cluster-secret"].as<std::string>();
     } else if (const char* env = std::getenv("RINGLAB_CLUSTER_SECRET")) {
       config.clusterSecret = env;
-    }
-    if (config.clusterSecret.empty()) {
-      spdlog::warn(
-          "no cluster secret set (--cluster-secret or RINGLAB_CLUSTER_SECRET): any peer that knows the "
-          "cluster name can join");
     }
     config.bindHost = vm["bind"].as<std::string>();
     if (vm.count("advertise")) config.advertiseHost = vm["advertise"].as<std::string>();
@@ -210,6 +254,7 @@ int main(int argc, char** argv) {
     config.quorum.n = count(vm, "n", 1, 64);
     config.quorum.r = count(vm, "r", 1, 64);
     config.quorum.w = count(vm, "w", 1, 64);
+    if (Status s = config.quorum.validate(); !s.isOk()) throw Fail{"--n, --r, --w: " + s.message()};
     config.vnodes = count(vm, "vnodes", 1, 4096);
     config.requestTimeout = std::chrono::milliseconds(count(vm, "request-timeout-ms", 1, 600000));
     config.gossipInterval = std::chrono::milliseconds(count(vm, "gossip-interval-ms", 10, 60000));
@@ -228,18 +273,22 @@ int main(int argc, char** argv) {
     config.resp.maxMultibulkLength = count(vm, "proto-max-multibulk-len", 1, 1ll << 31);
     config.eventsPerSecond = count(vm, "events-rate", 1, 100000);
 
+    // Every flag is valid: from here on, problems are the node's, not the command line's.
+    if (config.clusterSecret.empty()) {
+      spdlog::warn(
+          "no cluster secret set (--cluster-secret or RINGLAB_CLUSTER_SECRET): any peer that knows the "
+          "cluster name can join");
+    }
     Daemon daemon(config);
     if (Status s = daemon.open(); !s.isOk()) {
-      spdlog::error("{}", s.message());
       std::cerr << "ringlabd: " << s.message() << "\n";
-      return 1;
+      return cli::kExitFailure;
     }
     return daemon.run();
   } catch (const Fail& fail) {
-    std::cerr << "ringlabd: " << fail.message << "\n";
-    return 2;
+    return cli::usageError(info, fail.message);
   } catch (const std::exception& e) {
     std::cerr << "ringlabd: " << e.what() << "\n";
-    return 1;
+    return cli::kExitFailure;
   }
 }

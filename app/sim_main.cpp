@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include <ringlab/cli/program_options.h>
 #include <ringlab/engine/ring.h>
 #include <ringlab/sim/campaign.h>
 #include <ringlab/sim/file_output.h>
@@ -31,53 +31,70 @@ using namespace ringlab;
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitExpectationFailed = 1;
-constexpr int kExitUsage = 2;
+constexpr int kExitOk = cli::kExitOk;
+constexpr int kExitExpectationFailed = cli::kExitFailure;
+constexpr int kExitUsage = cli::kExitUsage;
 namespace fs = std::filesystem;
 
-const char* kUsage =
-    "Usage: ringlab-sim [COMMAND] [OPTIONS]\n"
-    "\n"
-    "Commands:\n"
-    "  run FILE     run a scenario headless; prints narration, a summary and whether expectations hold\n"
-    "  campaign     replay one seed of the randomized fault campaign: campaign --seed N\n"
-    "  check FILE   validate a scenario file without running it\n"
-    "  list         list the shipped scenarios with their titles\n"
-    "  demo         run the default 5-node cluster under a mixed workload and print a summary (the default)\n"
-    "  ring         show how a ring places data: each node's ownership and the balance statistics\n"
-    "\n"
-    "FILE is a path, or the name of a shipped scenario (see 'list').\n"
-    "Exit status: 0 when every expectation holds, 1 when one fails, 2 for usage or input errors.\n"
-    "\n"
-    "Run 'ringlab-sim COMMAND --help' for a command's options.\n"
-    "  --help       show this help\n"
-    "  --version    print the version\n";
+constexpr const char* kProgram = "ringlab-sim";
 
-int usageError(const std::string& message) {
-  std::fprintf(stderr, "ringlab-sim: %s\nRun 'ringlab-sim --help' for usage.\n", message.c_str());
-  return kExitUsage;
+const std::vector<cli::ExitStatus> kRunExitStatus = {
+    {kExitOk, "every expectation holds"},
+    {kExitExpectationFailed, "an expectation failed (each is listed as measured against expected)"},
+    {kExitUsage,
+     "usage or input error: a bad flag, an unreadable or invalid scenario, an output path that cannot be "
+     "written; nothing was run"}};
+const std::vector<cli::ExitStatus> kToolExitStatus = {{kExitOk, "success"},
+                                                      {kExitUsage, "usage error: a bad flag or argument"}};
+
+cli::CommandInfo programInfo() {
+  cli::CommandInfo info;
+  info.program = kProgram;
+  info.synopsis = "[COMMAND] [OPTION]...";
+  info.description =
+      "The headless RingLab tool: runs the in-process cluster without a GUI and prints what happened, and shows how a "
+      "ring places data.";
+  info.commands = {{"run FILE", "run a scenario headless; prints narration, a summary and whether expectations hold"},
+                   {"campaign", "replay one seed of the randomized fault campaign: campaign --seed N"},
+                   {"check FILE...", "validate scenario files without running them"},
+                   {"list", "list the shipped scenarios with their titles"},
+                   {"demo",
+                    "run the default 5-node cluster under a mixed workload and print a summary (the default: options "
+                    "without a COMMAND are demo's)"},
+                   {"ring", "show how a ring places data: each node's ownership and the balance statistics"}};
+  info.notes =
+      "FILE is a path, or the name of a shipped scenario (see 'list').\n"
+      "Run 'ringlab-sim COMMAND --help' for a command's options.";
+  info.exitStatus = {
+      {kExitOk, "success; for run and campaign, every expectation holds"},
+      {kExitExpectationFailed, "run or campaign: an expectation failed; or an unexpected internal error"},
+      {kExitUsage,
+       "usage or input error: a bad command, flag or argument, an invalid scenario file, an output path "
+       "that cannot be written"}};
+  return info;
 }
 
-// Parses `args` against `options`; returns false (after printing) on error or --help.
-bool parse(const std::vector<std::string>& args, const po::options_description& options, po::variables_map& vm,
-           const char* command, int& exitCode) {
-  try {
-    po::store(po::command_line_parser(args).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    exitCode = usageError(std::string(command) + ": " + e.what());
-    return false;
-  }
-  if (vm.count("help")) {
-    std::cout << "Usage: ringlab-sim " << command << " [OPTIONS]\n\n" << options;
-    exitCode = kExitOk;
-    return false;
-  }
-  return true;
+cli::CommandInfo commandInfo(const char* command, std::string synopsis, std::string description,
+                             std::vector<cli::ExitStatus> exitStatus = kToolExitStatus) {
+  cli::CommandInfo info;
+  info.program = kProgram;
+  info.command = command;
+  info.synopsis = std::move(synopsis);
+  info.description = std::move(description);
+  info.exitStatus = std::move(exitStatus);
+  info.valueNames = {{"seed", "N"},      {"seconds", "SECONDS"}, {"nodes", "N"},    {"rate", "OPS"},
+                     {"vnodes", "N"},    {"partitions", "Q"},    {"replicas", "N"}, {"duration", "TIME"},
+                     {"report", "FILE"}, {"trace", "FILE"},      {"csv", "FILE"}};
+  return info;
 }
 
-int runDemo(const std::vector<std::string>& args) {
+// `implicit`: run without naming the command, so errors name the program alone.
+int runDemo(const std::vector<std::string>& args, bool implicit) {
+  cli::CommandInfo info = commandInfo(
+      "demo", "[OPTION]...",
+      "Runs the default cluster (N=3, R=2, W=2) under an open-loop workload of 80% reads over zipfian keys "
+      "for a few virtual seconds, and prints throughput, latency percentiles, messages and the trace hash.");
+  if (implicit) info.command.clear();
   po::options_description options("Options");
   double seconds = 5;
   std::uint64_t seed = 1;
@@ -90,16 +107,19 @@ int runDemo(const std::vector<std::string>& args) {
                                                                        "client operations per second (open loop)")(
       "crash", "crash n3 at 40% of the run and restart it at 70%, to show failures and recovery");
   po::variables_map vm;
-  int exitCode = 0;
-  if (!parse(args, options, vm, "demo", exitCode)) return exitCode;
-  if (!(seconds > 0) || seconds > 3600) return usageError("demo: --seconds must be between 0 and 3600");
-  if (!(rate >= 0) || rate > 1e6) return usageError("demo: --rate must be between 0 and 1000000");
+  if (auto exit = cli::parseCommandLine(info, args, options, vm)) return *exit;
+  if (!(seconds > 0) || seconds > 3600) {
+    return cli::usageError(info, "--seconds: expected more than 0 and at most 3600, got " + fmt::format("{}", seconds));
+  }
+  if (!(rate >= 0) || rate > 1e6) {
+    return cli::usageError(info, "--rate: expected 0 to 1000000 operations per second, got " + fmt::format("{}", rate));
+  }
 
   SimulationConfig config;
   config.seed = seed;
   config.nodes = nodes;
   config.quorum = {std::min<std::size_t>(3, nodes), std::min<std::size_t>(2, nodes), std::min<std::size_t>(2, nodes)};
-  if (Status s = config.validate(); !s.isOk()) return usageError("demo: " + s.message());
+  if (Status s = config.validate(); !s.isOk()) return cli::usageError(info, "--nodes: " + s.message());
   WorkloadConfig workload;
   workload.ratePerSecond = rate;
   workload.readRatio = 0.8;
@@ -128,6 +148,10 @@ int runDemo(const std::vector<std::string>& args) {
 }
 
 int runRing(const std::vector<std::string>& args) {
+  const cli::CommandInfo info =
+      commandInfo("ring", "[OPTION]...",
+                  "Builds a ring and shows how it places data: each node's share of primary and replicated ranges, "
+                  "and the balance statistics beside the analytic expectation for random tokens.");
   po::options_description options("Options");
   std::size_t nodes = 30, vnodes = 64, replicas = 3, partitions = 0;
   std::uint64_t seed = 1;
@@ -138,24 +162,27 @@ int runRing(const std::vector<std::string>& args) {
       "replicas", po::value(&replicas)->default_value(3), "N, for the replicated share")(
       "seed", po::value(&seed)->default_value(1), "random seed for the tokens");
   po::variables_map vm;
-  int exitCode = 0;
-  if (!parse(args, options, vm, "ring", exitCode)) return exitCode;
-  if (nodes == 0 || nodes > 10000) return usageError("ring: --nodes must be between 1 and 10000");
-  if (replicas == 0 || replicas > 16) return usageError("ring: --replicas must be between 1 and 16");
+  if (auto exit = cli::parseCommandLine(info, args, options, vm)) return *exit;
+  if (nodes == 0 || nodes > 10000)
+    return cli::usageError(info, "--nodes: expected 1 to 10000, got " + std::to_string(nodes));
+  if (replicas == 0 || replicas > 16) {
+    return cli::usageError(info, "--replicas: expected 1 to 16, got " + std::to_string(replicas));
+  }
   if (replicas > nodes) {
-    return usageError(
-        fmt::format("ring: --replicas (N = {}) exceeds the node count ({}): a key cannot have more "
-                    "replicas than there are nodes",
-                    replicas, nodes));
+    return cli::usageError(info, fmt::format("--replicas (N = {}) exceeds the node count ({}): a key cannot have "
+                                             "more replicas than there are nodes",
+                                             replicas, nodes));
   }
   RingConfig config;
   if (vm.count("partitions")) {
     if (partitions == 0 || partitions > (1u << 20))
-      return usageError("ring: --partitions must be between 1 and 1048576");
+      return cli::usageError(info, "--partitions: expected 1 to 1048576, got " + std::to_string(partitions));
     config.strategy = PlacementStrategy::kPartitions;
     config.partitions = partitions;
   } else {
-    if (vnodes == 0 || vnodes > 4096) return usageError("ring: --vnodes must be between 1 and 4096");
+    if (vnodes == 0 || vnodes > 4096) {
+      return cli::usageError(info, "--vnodes: expected 1 to 4096, got " + std::to_string(vnodes));
+    }
     config.vnodesPerNode = vnodes;
   }
   Rng rng = Rng(seed).split("ring");
@@ -173,33 +200,13 @@ std::vector<fs::path> shippedScenarios() { return ringlab::shippedScenarios(RING
 // A path as given, or the shipped scenario of that name.
 std::string resolveScenario(const std::string& given) { return ringlab::resolveScenario(given, RINGLAB_SCENARIO_DIR); }
 
-// Parses `args` against `options` plus any number of positional FILE arguments (returned in `files`). Returns
-// false after printing a usage error (exitCode is set).
-bool parseWithFiles(const std::vector<std::string>& args, const po::options_description& options, po::variables_map& vm,
-                    std::vector<std::string>& files, const char* command, int& exitCode) {
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    exitCode = usageError(std::string(command) + ": " + e.what());
-    return false;
-  }
-  if (vm.count("file")) files = vm["file"].as<std::vector<std::string>>();
-  return true;
-}
-
 int runList(const std::vector<std::string>& args) {
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "Usage: ringlab-sim list\n\nLists the shipped scenarios (name, duration, title).\n";
-    return kExitOk;
-  }
-  if (!args.empty()) return usageError("list: unexpected argument '" + args[0] + "'");
+  const cli::CommandInfo info =
+      commandInfo("list", "[OPTION]...", "Lists the shipped scenarios: name, duration and title.");
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help and exit");
+  po::variables_map vm;
+  if (auto exit = cli::parseCommandLine(info, args, options, vm)) return *exit;
   const auto files = shippedScenarios();
   if (files.empty()) {
     std::printf("No shipped scenarios found (looked next to the executable and in %s).\n", RINGLAB_SCENARIO_DIR);
@@ -219,16 +226,18 @@ int runList(const std::vector<std::string>& args) {
 }
 
 int runCheck(const std::vector<std::string>& args) {
+  const cli::CommandInfo info = commandInfo(
+      "check", "[OPTION]... FILE...",
+      "Validates scenario files without running them: prints a one-line summary of each valid file, and each error "
+      "with its file, line and column.",
+      {{kExitOk, "every file is a valid scenario"},
+       {kExitUsage, "usage error, or a file is unreadable or not a valid scenario"}});
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help");
+  options.add_options()("help,h", "show this help and exit");
   po::variables_map vm;
   std::vector<std::string> files;
-  if (int exitCode = 0; !parseWithFiles(args, options, vm, files, "check", exitCode)) return exitCode;
-  if (vm.count("help")) {
-    std::cout << "Usage: ringlab-sim check FILE...\n\nValidates scenario files without running them.\n\n" << options;
-    return kExitOk;
-  }
-  if (files.empty()) return usageError("check: expected a scenario FILE");
+  if (auto exit = cli::parseCommandLine(info, args, options, vm, &files)) return *exit;
+  if (files.empty()) return cli::usageError(info, "expected a scenario FILE");
   int exitCode = kExitOk;
   for (const std::string& given : files) {
     const std::string path = resolveScenario(given);
@@ -276,7 +285,23 @@ class ProgressBar {
   std::chrono::steady_clock::time_point m_last{};
 };
 
+// The options of run and campaign that name files to write; each is checked writable before the run starts.
+const std::vector<std::string> kOutputOptions = {"report", "trace", "csv"};
+
 int runScenario(const std::vector<std::string>& args, bool campaign) {
+  const cli::CommandInfo info =
+      campaign
+          ? commandInfo("campaign", "--seed N [OPTION]...",
+                        "Runs the randomized fault campaign of seed N (crashes, restarts, partitions, loss, latency "
+                        "spikes, a membership change), as the test suite does, to replay a failing seed. Events due at the "
+                         "same instant run in an order shuffled with seed N unless --tie-seed or --fifo-ties says "
+                         "otherwise.",
+                        kRunExitStatus)
+          : commandInfo("run", "[OPTION]... FILE",
+                        "Runs a scenario headless: prints its narration as the timeline applies, a progress bar, "
+                        "then a summary and whether each expectation holds. FILE is a path, or the name of a "
+                        "shipped scenario (see 'ringlab-sim list').",
+                        kRunExitStatus);
   po::options_description options("Options");
   std::uint64_t seed = 0;
   std::uint64_t tieSeed = 0;
@@ -294,29 +319,21 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       "quiet,q", "print only the summary (no narration, no progress bar)");
   po::variables_map vm;
   std::vector<std::string> files;
-  if (int exitCode = 0; !parseWithFiles(args, options, vm, files, campaign ? "campaign" : "run", exitCode)) {
-    return exitCode;
+  if (auto exit = cli::parseCommandLine(info, args, options, vm, campaign ? nullptr : &files)) return *exit;
+  if (!campaign && files.size() != 1) {
+    return cli::usageError(info, files.empty()
+                                     ? "expected exactly one scenario FILE"
+                                     : "expected exactly one scenario FILE, got " + std::to_string(files.size()));
   }
-  if (vm.count("help")) {
-    if (campaign) {
-      std::cout << "Usage: ringlab-sim campaign --seed N [OPTIONS]\n\nRuns the randomized fault campaign of seed N "
-                   "(crashes, restarts, partitions, loss, latency spikes, a membership change), as the test suite "
-                   "does, to replay a failing seed. Events due at the same instant run in an order shuffled with "
-                   "seed N unless --tie-seed or --fifo-ties says otherwise.\n\n"
-                << options;
-    } else {
-      std::cout << "Usage: ringlab-sim run FILE [OPTIONS]\n\nRuns a scenario headless.\n\n" << options;
-    }
-    return kExitOk;
+  if (campaign && !vm.count("seed")) return cli::usageError(info, "expected --seed N");
+  if (std::string problem = cli::checkOutputOptions(vm, kOutputOptions); !problem.empty()) {
+    return cli::usageError(info, problem);
   }
   Result<ScenarioSpec> spec = Status(ErrorCode::kInvalidArgument, "no scenario");
   ScenarioRunOptions runOptions;
   if (campaign) {
-    if (!files.empty()) return usageError("campaign: unexpected argument '" + files[0] + "'");
-    if (!vm.count("seed")) return usageError("campaign: expected --seed N");
     spec = faultCampaignScenario(seed);
   } else {
-    if (files.size() != 1) return usageError("run: expected exactly one scenario FILE");
     spec = loadScenarioFile(resolveScenario(files[0]));
     if (!spec) {
       std::fprintf(stderr, "%s\n", spec.status().message().c_str());
@@ -324,7 +341,9 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     }
     if (vm.count("seed")) runOptions.seed = seed;
   }
-  if (vm.count("tie-seed") && vm.count("fifo-ties")) return usageError("--tie-seed and --fifo-ties exclude each other");
+  if (vm.count("tie-seed") && vm.count("fifo-ties")) {
+    return cli::usageError(info, "--tie-seed and --fifo-ties exclude each other");
+  }
   if (vm.count("tie-seed")) {
     spec->cluster.shuffleTies = true;
     spec->cluster.tieSeed = tieSeed;
@@ -334,14 +353,14 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   if (vm.count("duration")) {
     auto parsed = parseDuration(duration);
     if (!parsed || *parsed <= Duration{0} || *parsed > kMaxScenarioDuration) {
-      return usageError("run: --duration: expected a positive duration of at most 24h, such as 5s or 500ms, got '" +
-                        duration + "'");
+      return cli::usageError(
+          info, "--duration: expected a positive duration of at most 24h, such as 5s or 500ms, got '" + duration + "'");
     }
     runOptions.duration = *parsed;
   }
   if (vm.count("staleness-bands")) {
     auto parsed = parseStalenessBands(bands);
-    if (!parsed) return usageError("run: --staleness-bands: " + parsed.status().message());
+    if (!parsed) return cli::usageError(info, "--staleness-bands: " + parsed.status().message());
     runOptions.stalenessBands = std::move(*parsed);
   }
   const bool quiet = vm.count("quiet") > 0;
@@ -423,21 +442,29 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const cli::CommandInfo program = programInfo();
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = "demo";
+  bool implicit = true;
   if (!args.empty()) {
     const std::string& first = args.front();
-    if (first == "--help" || first == "-h" || first == "help") {
-      std::fputs(kUsage, stdout);
+    if (first == "--help" || first == "-h" || (first == "help" && args.size() == 1)) {
+      po::options_description options("Options");
+      options.add_options()("help,h", "show this help and exit")("version", "print the version and exit");
+      std::fputs(cli::formatHelp(program, cli::describeOptions(program, options)).c_str(), stdout);
       return kExitOk;
     }
     if (first == "--version") {
-      std::printf("ringlab-sim %s\n", RINGLAB_VERSION);
+      std::fputs(cli::formatVersion(kProgram, RINGLAB_VERSION).c_str(), stdout);
       return kExitOk;
     }
-    if (first.rfind("-", 0) != 0) {
-      command = first;
+    if (first == "help") {  // help COMMAND
+      args = {args[1], "--help"};
+    }
+    if (args.front().rfind("-", 0) != 0) {
+      command = args.front();
       args.erase(args.begin());
+      implicit = false;
     }
   }
   try {
@@ -445,11 +472,12 @@ int main(int argc, char** argv) {
     if (command == "campaign") return runScenario(args, true);
     if (command == "check") return runCheck(args);
     if (command == "list") return runList(args);
-    if (command == "demo") return runDemo(args);
+    if (command == "demo") return runDemo(args, implicit);
     if (command == "ring") return runRing(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ringlab-sim: %s\n", e.what());
-    return 1;
+    return kExitExpectationFailed;
   }
-  return usageError("unknown command '" + command + "' (expected run, campaign, check, list, demo or ring)");
+  return cli::usageError(program,
+                         "unknown command '" + command + "' (expected run, campaign, check, list, demo or ring)");
 }

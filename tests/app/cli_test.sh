@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Command-line behaviour of ringlab-sim: exit codes, clear errors for bad scenario files, the shipped list.
+# Command-line behaviour of ringlab-sim: help and usage errors in the shared style, exit codes, output paths checked
+# before a run, clear errors for bad scenario files, the shipped list.
 # Usage: cli_test.sh PATH_TO_RINGLAB_SIM
 set -u
 sim="$1"
@@ -27,9 +28,39 @@ scenario() {  # file content
   printf '%s\n' "$2" >"$work/$1"
 }
 
+check_help() {  # name command...: exits 0, prints "Usage:" first and documents the exit statuses
+  local name="$1"
+  shift
+  local out
+  out=$("$@" 2>&1)
+  local got=$?
+  if [ "$got" != 0 ] || [ "$(head -1 <<<"$out" | cut -c1-6)" != "Usage:" ] || ! grep -q '^Exit status:' <<<"$out"; then
+    echo "FAIL $name: exit $got, expected 0 and a help that starts with 'Usage:' and has 'Exit status:'"
+    echo "$out" | head -3; failures=$((failures + 1)); return
+  fi
+  passes=$((passes + 1))
+}
+
+check_usage() {  # name prefix flag_text command...: exit 2, nothing on stdout, one message naming the program (and
+                 # command) and the flag, then "Try 'PREFIX --help'"
+  local name="$1" prefix="$2" text="$3"
+  shift 3
+  local out err
+  out=$("$@" 2>"$work/stderr")
+  local got=$?
+  err=$(cat "$work/stderr")
+  local want_err
+  want_err=$(printf "%s: %s\nTry '%s --help' for more information." "$prefix" "$text" "$prefix")
+  if [ "$got" != 2 ] || [ -n "$out" ] || [ "$(wc -l <<<"$err")" != 2 ] || [ "$(head -1 <<<"$err" | cut -c1-$((${#prefix} + 2)))" != "$prefix: " ] ||
+     ! grep -qF -- "$text" <<<"$err" || [ "$(tail -1 <<<"$err")" != "Try '$prefix --help' for more information." ]; then
+    echo "FAIL $name: exit $got; expected exit 2 and on stderr only:"; echo "$want_err"; echo "got stdout:"; echo "$out" | head -3
+    echo "got stderr:"; echo "$err" | head -5; failures=$((failures + 1)); return
+  fi
+  passes=$((passes + 1))
+}
+
 check "help" 0 "Commands:" "$sim" --help
 check "version" 0 "ringlab-sim" "$sim" --version
-check "unknown command" 2 "unknown command 'frobnicate'" "$sim" frobnicate
 check "run without file" 2 "expected exactly one scenario FILE" "$sim" run
 check "list" 0 "steady-state" "$sim" list
 check "campaign replay" 0 "PASS  lost_writes = 0" "$sim" campaign --seed 3 --quiet
@@ -87,6 +118,45 @@ check "bad staleness bands key" 2 "bands.yaml:3:24: staleness_bands[1]" "$sim" c
 check "ring with more replicas than nodes" 2 "--replicas (N = 3) exceeds the node count (2)" \
   "$sim" ring --nodes 2 --replicas 3
 check "ring with as many replicas as nodes" 0 "100.000%" "$sim" ring --nodes 3 --replicas 3
+
+# One help style and one usage-error style for the program and every command.
+check_help "help" "$sim" --help
+check_help "help command" "$sim" help run
+for command in run campaign check list demo ring; do
+  check_help "$command --help" "$sim" "$command" --help
+  check_usage "$command: unknown flag" "ringlab-sim $command" "unrecognised option '--bogus'" "$sim" "$command" --bogus
+done
+check_usage "unknown flag without a command" "ringlab-sim" "unrecognised option '--bogus'" "$sim" --bogus
+check_usage "unknown command names the program" "ringlab-sim" "unknown command 'frobnicate'" "$sim" frobnicate
+check_usage "list takes no argument" "ringlab-sim list" "unexpected argument 'extra'" "$sim" list extra
+check_usage "campaign takes no FILE" "ringlab-sim campaign" "unexpected argument 'steady-state'" "$sim" campaign --seed 1 steady-state
+check_usage "run takes one FILE" "ringlab-sim run" "expected exactly one scenario FILE, got 2" "$sim" run "$work/ok.yaml" "$work/ok.yaml"
+
+# The rule and its message agree: 0 seconds is refused and the message does not call it allowed.
+check_usage "demo --seconds 0" "ringlab-sim demo" "--seconds: expected more than 0 and at most 3600, got 0" "$sim" demo --seconds 0
+check_usage "demo --seconds 3601" "ringlab-sim demo" "--seconds: expected more than 0" "$sim" demo --seconds 3601
+check "demo --seconds 0.1" 0 "Trace hash" "$sim" demo --seconds 0.1 --rate 100
+
+# Negative numbers for unsigned options are refused rather than wrapped to 2^64 - 1.
+check_usage "run --seed -1" "ringlab-sim run" "--seed: expected a non-negative integer, got '-1'" "$sim" run "$work/ok.yaml" --seed -1
+check_usage "run --seed=-1" "ringlab-sim run" "--seed: expected a non-negative integer, got '-1'" "$sim" run "$work/ok.yaml" --seed=-1
+check_usage "campaign --seed -5" "ringlab-sim campaign" "--seed: expected a non-negative integer, got '-5'" "$sim" campaign --seed -5
+check_usage "demo --nodes -3" "ringlab-sim demo" "--nodes: expected a non-negative integer, got '-3'" "$sim" demo --nodes -3
+check_usage "ring --vnodes -1" "ringlab-sim ring" "--vnodes: expected a non-negative integer, got '-1'" "$sim" ring --vnodes -1
+check_usage "run --seed 5x" "ringlab-sim run" "--seed: expected an integer from 0 to 18446744073709551615, got '5x'" "$sim" run "$work/ok.yaml" --seed 5x
+check_usage "run --seed too large" "ringlab-sim run" "--seed: expected an integer from 0" "$sim" run "$work/ok.yaml" --seed 18446744073709551616
+check "run --seed max" 0 "PASS" "$sim" run "$work/ok.yaml" --quiet --seed 18446744073709551615
+
+# Every output path is checked before the run starts: the error names the flag and the path, and nothing ran.
+for flag in report csv trace; do
+  check_usage "--$flag in a missing directory" "ringlab-sim run" "--$flag: cannot write '/nonexistent/out': no directory '/nonexistent'" \
+    "$sim" run "$work/ok.yaml" --quiet "--$flag" /nonexistent/out
+  check_usage "--$flag is a directory" "ringlab-sim run" "--$flag: cannot write '$work': it is a directory" \
+    "$sim" run "$work/ok.yaml" --quiet "--$flag" "$work"
+done
+check_usage "campaign --report below a file" "ringlab-sim campaign" "--report: cannot write '$work/ok.yaml/r.json': '$work/ok.yaml' is not a directory" \
+  "$sim" campaign --seed 1 --quiet --report "$work/ok.yaml/r.json"
+check_usage "--report empty" "ringlab-sim run" "--report: expected a file path" "$sim" run "$work/ok.yaml" --report ""
 
 echo "$passes passed, $failures failed"
 [ "$failures" = 0 ]
