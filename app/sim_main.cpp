@@ -273,12 +273,18 @@ class ProgressBar {
 int runScenario(const std::vector<std::string>& args, bool campaign) {
   po::options_description options("Options");
   std::uint64_t seed = 0;
-  std::string duration, reportPath, tracePath, csvPath;
+  std::string duration, reportPath, tracePath, csvPath, traceFrom, traceTo, traceSample;
   options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
       "duration", po::value(&duration),
       "override the scenario's duration (e.g. 5s); later timeline entries are skipped")(
       "report", po::value(&reportPath), "write the full report as JSON to this file")(
-      "trace", po::value(&tracePath), "write a Chrome trace-event JSON file (open it in ui.perfetto.dev)")(
+      "trace", po::value(&tracePath),
+      "write a Chrome trace-event JSON file (open it in ui.perfetto.dev); gzip-compressed when FILE ends in .gz")(
+      "trace-from", po::value(&traceFrom), "trace only from this virtual time on (e.g. 10s, 1500ms)")(
+      "trace-to", po::value(&traceTo), "trace only up to this virtual time (e.g. 20s)")(
+      "trace-sample", po::value(&traceSample),
+      "trace this fraction of the requests with all their messages (e.g. 0.1; chosen by request id)")(
+      "trace-truncate", "when the trace reaches its event cap, keep the cut trace instead of failing")(
       "csv", po::value(&csvPath), "write the metric time series (one row per virtual second) as CSV")(
       "quiet,q", "print only the summary (no narration, no progress bar)");
   po::variables_map vm;
@@ -311,6 +317,14 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       return kExitUsage;
     }
     if (vm.count("seed")) runOptions.seed = seed;
+  }
+  Result<TraceOptions> traceOptions = parseTraceOptions(traceFrom, traceTo, traceSample);
+  if (!traceOptions) {
+    return usageError(std::string(campaign ? "campaign" : "run") + ": " + traceOptions.status().message());
+  }
+  if (tracePath.empty() &&
+      (vm.count("trace-from") || vm.count("trace-to") || vm.count("trace-sample") || vm.count("trace-truncate"))) {
+    return usageError(std::string(campaign ? "campaign" : "run") + ": the --trace-* options need --trace FILE");
   }
   if (vm.count("duration")) {
     auto parsed = parseDuration(duration);
@@ -348,7 +362,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   ScenarioRunner runner(std::move(*spec), runOptions);
   runnerPtr = &runner;
   if (!tracePath.empty()) {
-    trace = std::make_unique<ChromeTraceRecorder>(runner.simulation().events());
+    trace = std::make_unique<ChromeTraceRecorder>(runner.simulation().events(), *traceOptions);
     trace->declareNodes(runner.simulation().nodeCount());
   }
   MetricsTimeSeries series;
@@ -372,8 +386,9 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       std::fprintf(stderr, "ringlab-sim: %s\n", s.toString().c_str());
       exitCode = kExitUsage;
     } else if (trace->truncated()) {
-      std::fprintf(stderr, "ringlab-sim: the trace was cut at %zu events; shorten the run for a complete trace\n",
-                   trace->recordedEvents());
+      const bool keep = vm.count("trace-truncate") > 0;
+      std::fprintf(stderr, "ringlab-sim: %s\n", traceCapMessage(*trace, tracePath, keep).c_str());
+      if (!keep) exitCode = kExitUsage;
     }
   }
   if (!csvPath.empty()) {

@@ -222,11 +222,19 @@ TEST(ChromeTraceRecorderTest, NetworkSlicesAreExactAndNeverOverlapPartially) {
   send(1'234'567, 2);  // same instant: both slices end together and nest
   send(1'234'967, 3);  // 400 ns later: the two before are cut short to 0.4 us
   send(5'000'000, 4);
+  MessageDelivered delivered;  // message 3 arrives, so its flow arrow is drawn
+  delivered.time = TimePoint{Duration(6'000'000)};
+  delivered.messageId = 3;
+  delivered.from = 0;
+  delivered.to = 1;
+  delivered.kind = MessageKind::kReadRequest;
+  delivered.requestId = 9;
+  bus.publish(delivered);
   std::ostringstream out;
   recorder.write(out);
-  std::vector<std::pair<double, double>> slices;  // ts, dur
+  std::vector<std::pair<double, double>> slices;  // ts, dur of n1's network slices
   for (const auto& v : parseEvents(out.str())) {
-    if (v.at("ph") == "X") slices.emplace_back(v.at("ts").to_number<double>(), v.at("dur").to_number<double>());
+    if (v.at("ph") == "X" && v.at("pid") == 1) slices.emplace_back(v.at("ts").to_number<double>(), v.at("dur").to_number<double>());
   }
   const std::vector<std::pair<double, double>> expected = {
       {1234.567, 0.4}, {1234.567, 0.4}, {1234.967, 1.0}, {5000.0, 1.0}};
