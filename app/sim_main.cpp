@@ -235,6 +235,7 @@ int runCheck(const std::vector<std::string>& args) {
     std::printf("%s: ok: \"%s\", %zu nodes, %s, %zu timeline entries, %zu expectations\n", path.c_str(),
                 spec->name.c_str(), spec->cluster.nodes, formatDuration(spec->duration).c_str(), spec->timeline.size(),
                 spec->expectations.size());
+    for (const std::string& warning : spec->warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   }
   return exitCode;
 }
@@ -317,6 +318,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       return kExitUsage;
     }
     if (vm.count("seed")) runOptions.seed = seed;
+    for (const std::string& warning : spec->warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   }
   Result<TraceOptions> traceOptions = parseTraceOptions(traceFrom, traceTo, traceSample);
   if (!traceOptions) {
@@ -337,14 +339,11 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   ProgressBar progress(!quiet && isatty(STDERR_FILENO));
   ScenarioRunner* runnerPtr = nullptr;
   std::unique_ptr<ChromeTraceRecorder> trace;
-  runOptions.onNarration = [&](const TimelineEntry& entry) {
+  runOptions.onEntryApplied = [&](const TimelineEntry& entry) {
     if (trace && !entry.say.empty()) trace->addNarration(entry.at, entry.say);
     if (quiet) return;
     progress.clear();
-    std::string actions;
-    for (const auto& action : entry.actions) actions += (actions.empty() ? "" : ", ") + describeAction(action);
-    std::printf("%9.3fs  %s%s%s%s\n", static_cast<double>(entry.at.nanos()) / 1e9, actions.c_str(),
-                actions.empty() || entry.say.empty() ? "" : ": ", entry.say.c_str(), entry.pause ? "  [pause]" : "");
+    std::printf("%s\n", formatTimelineEntry(entry).c_str());
     std::fflush(stdout);
   };
   runOptions.onProgress = [&](double fraction, bool quiescing) {

@@ -382,6 +382,13 @@ class ScenarioParser {
   ScenarioSpec parse(std::string_view yamlText);
 
  private:
+  // Notes a contradiction that does not make the run impossible (a heal with nothing cut, say).
+  void warn(SourceLocation at, std::string_view path, std::string_view message) {
+    std::string where(m_source);
+    if (at.line > 0) where += fmt::format(":{}:{}", at.line, at.column);
+    m_warnings.push_back(fmt::format("{}: warning: {}: {}", where, path, message));
+  }
+
   [[noreturn]] void fail(SourceLocation at, std::string_view path, std::string_view message) const {
     std::string where(m_source);
     if (at.line > 0) where += fmt::format(":{}:{}", at.line, at.column);
@@ -455,6 +462,7 @@ class ScenarioParser {
   std::vector<std::pair<double, double>> m_workloadMix;  // (read, delete) ratio of each workload at the start
   Duration m_duration{};
   std::string m_durationText;  // as written, for messages
+  std::vector<std::string> m_warnings;
 };
 
 MapView ScenarioParser::mapping(const Field& f, std::span<const std::string_view> allowed, std::string_view what) {
@@ -637,6 +645,7 @@ ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
   if (const Field* f = top.find("timeline")) parseTimeline(*f, spec.timeline);
   if (const Field* f = top.find("expect")) parseExpectations(*f, spec.expectations);
   if (const Field* f = top.find("quiesce")) parseQuiesce(*f, spec.quiesce);
+  spec.warnings = std::move(m_warnings);
   return spec;
 }
 
@@ -1266,6 +1275,8 @@ void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
   };
   std::vector<std::pair<double, double>> mix = m_workloadMix;
   QuorumConfig quorum = m_quorum;
+  std::map<std::pair<NodeId, NodeId>, int> cutAt;  // links cut and not healed -> the line that cut them
+  std::vector<std::pair<double, int>> slowed(m_nodeCount, {1.0, 0});  // CPU factor in force and the line that set it
   const auto runningCount = [&] {
     std::size_t count = 0;
     for (std::size_t i = 0; i < existing; ++i) count += running[i] && !gone[i] ? 1 : 0;
@@ -1329,6 +1340,44 @@ void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
                            "'restart: {{node: {}, wipe: true}}')",
                            nodeName(wipe->node), at, nodeName(wipe->node)));
         }
+      } else if (const auto* partition = std::get_if<PartitionAction>(&action)) {
+        for (std::size_t g = 0; g < partition->groups.size(); ++g) {
+          for (std::size_t h = 0; h < partition->groups.size(); ++h) {
+            if (g == h) continue;
+            for (NodeId a : partition->groups[g]) {
+              for (NodeId b : partition->groups[h]) cutAt.try_emplace({a, b}, f.at.line);
+            }
+          }
+        }
+      } else if (const auto* cut = std::get_if<CutLinkAction>(&action)) {
+        if (auto it = cutAt.find({cut->from, cut->to}); it != cutAt.end()) {
+          warn(f.at, f.path,
+               fmt::format("the link {} -> {} is already cut at {} (by line {}, with no heal since), so this cuts "
+                           "nothing new",
+                           nodeName(cut->from), nodeName(cut->to), at, it->second));
+        } else {
+          cutAt.emplace(std::make_pair(cut->from, cut->to), f.at.line);
+        }
+      } else if (std::holds_alternative<HealAction>(action)) {
+        if (cutAt.empty()) {
+          warn(f.at, f.path,
+               fmt::format("nothing is cut at {} (no partition or cut before it that is not healed "
+                           "already), so this heals nothing",
+                           at));
+        }
+        cutAt.clear();
+      } else if (const auto* slow = std::get_if<SlowNodeAction>(&action)) {
+        auto& [factor, line] = slowed[slow->node];
+        if (slow->factor == factor) {
+          warn(f.at, f.path,
+               factor == 1.0
+                   ? fmt::format("{} is not slowed at {}, so factor 1 restores nothing", nodeName(slow->node), at)
+                   : fmt::format("{} already runs with factor {} at {} (set by line {}), so this changes "
+                                 "nothing",
+                                 nodeName(slow->node), formatNumber(factor), at, line));
+        }
+        factor = slow->factor;
+        line = f.at.line;
       } else if (const auto* q = std::get_if<QuorumAction>(&action)) {
         checkQuorumAction(*q, f, at, runningCount(), quorum);
       } else if (const auto* change = std::get_if<WorkloadAction>(&action)) {
@@ -1485,6 +1534,13 @@ Result<ScenarioSpec> loadScenarioFile(const std::string& path) {
                   fmt::format("cannot read '{}': the file is larger than 4 MiB, the limit for a scenario file", path));
   }
   return parseScenario(text, path);
+}
+
+std::string formatTimelineEntry(const TimelineEntry& entry) {
+  std::string actions;
+  for (const auto& action : entry.actions) actions += (actions.empty() ? "" : ", ") + describeAction(action);
+  return fmt::format("{:9.3f}s  {}{}{}{}", static_cast<double>(entry.at.nanos()) / 1e9, actions,
+                     actions.empty() || entry.say.empty() ? "" : ": ", entry.say, entry.pause ? "  [pause]" : "");
 }
 
 std::optional<Duration> parseDuration(std::string_view text) {
