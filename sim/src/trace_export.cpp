@@ -824,10 +824,19 @@ std::string traceCapMessage(const ChromeTraceRecorder& trace, std::string_view p
       fmt::format("the trace reached its cap of {} events at {} of virtual time; {} holds the events up to there",
                   trace.maxEvents(), formatDuration(trace.truncatedAt().sinceStart), path);
   if (accepted) return message + " (--trace-truncate)";
-  return message +
-         ". Narrow the trace to a window of the run with --trace-from/--trace-to (e.g. --trace-from 10s --trace-to "
-         "20s) or to a fraction of the requests with --trace-sample (e.g. 0.1), or pass --trace-truncate to accept "
-         "a cut trace";
+  // Suggest a window that fits: a round length below what the cap held, from where this trace began.
+  const Duration start = trace.options().from ? trace.options().from->sinceStart : Duration{0};
+  const Duration held = trace.truncatedAt().sinceStart - start;
+  Duration window = std::chrono::milliseconds(100);
+  for (const auto length : {200, 500, 1'000, 2'000, 5'000, 10'000, 20'000, 30'000}) {
+    if (std::chrono::milliseconds(length) * 5 <= held * 4) window = std::chrono::milliseconds(length);
+  }
+  return message + fmt::format(
+                       ". Narrow the trace to a window of the run with --trace-from/--trace-to (a window of {} fits, "
+                       "e.g. --trace-from {} --trace-to {}) or to a fraction of the requests with --trace-sample (e.g. "
+                       "0.1), or pass --trace-truncate to accept a cut trace",
+                       formatScenarioDuration(window), formatScenarioDuration(start),
+                       formatScenarioDuration(start + window));
 }
 
 }  // namespace ringlab

@@ -94,6 +94,7 @@ class ChromeTraceRecorder {
   bool truncated() const { return m_truncated; }
   std::size_t recordedEvents() const { return m_records.size(); }
   std::size_t maxEvents() const { return m_options.maxEvents; }
+  const TraceOptions& options() const { return m_options; }
   // The virtual time of the first event that was not recorded (meaningful when truncated()).
   TimePoint truncatedAt() const { return TimePoint{Duration(m_truncatedAt)}; }
 
