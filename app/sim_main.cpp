@@ -250,6 +250,7 @@ int runCheck(const std::vector<std::string>& args) {
     std::printf("%s: ok: \"%s\", %zu nodes, %s, %zu timeline entries, %zu expectations\n", path.c_str(),
                 spec->name.c_str(), spec->cluster.nodes, formatDuration(spec->duration).c_str(), spec->timeline.size(),
                 spec->expectations.size());
+    for (const std::string& warning : spec->warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   }
   return exitCode;
 }
@@ -305,14 +306,20 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   po::options_description options("Options");
   std::uint64_t seed = 0;
   std::uint64_t tieSeed = 0;
-  std::string duration, reportPath, tracePath, csvPath, bands;
+  std::string duration, reportPath, tracePath, csvPath, bands, traceFrom, traceTo, traceSample;
   options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
       "tie-seed", po::value(&tieSeed), "run events due at the same instant in an order shuffled with this seed")(
       "fifo-ties", "run events due at the same instant in the order they were scheduled (the default for 'run')")(
       "duration", po::value(&duration),
       "override the scenario's duration (e.g. 5s); later timeline entries are skipped")(
       "report", po::value(&reportPath), "write the full report as JSON to this file")(
-      "trace", po::value(&tracePath), "write a Chrome trace-event JSON file (open it in ui.perfetto.dev)")(
+      "trace", po::value(&tracePath),
+      "write a Chrome trace-event JSON file (open it in ui.perfetto.dev); gzip-compressed when FILE ends in .gz")(
+      "trace-from", po::value(&traceFrom), "trace only from this virtual time on (e.g. 10s, 1500ms)")(
+      "trace-to", po::value(&traceTo), "trace only up to this virtual time (e.g. 20s)")(
+      "trace-sample", po::value(&traceSample),
+      "trace this fraction of the requests with all their messages (e.g. 0.1; chosen by request id)")(
+      "trace-truncate", "when the trace reaches its event cap, keep the cut trace instead of failing")(
       "csv", po::value(&csvPath), "write the metric time series (one row per virtual second) as CSV")(
       "staleness-bands", po::value(&bands),
       "override the scenario's staleness band edges: increasing durations, e.g. 1ms,5ms,20ms,100ms")(
@@ -340,6 +347,15 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       return kExitUsage;
     }
     if (vm.count("seed")) runOptions.seed = seed;
+    for (const std::string& warning : spec->warnings) std::fprintf(stderr, "%s\n", warning.c_str());
+  }
+  Result<TraceOptions> traceOptions = parseTraceOptions(traceFrom, traceTo, traceSample);
+  if (!traceOptions) {
+    return usageError(std::string(campaign ? "campaign" : "run") + ": " + traceOptions.status().message());
+  }
+  if (tracePath.empty() &&
+      (vm.count("trace-from") || vm.count("trace-to") || vm.count("trace-sample") || vm.count("trace-truncate"))) {
+    return usageError(std::string(campaign ? "campaign" : "run") + ": the --trace-* options need --trace FILE");
   }
   if (vm.count("tie-seed") && vm.count("fifo-ties")) {
     return cli::usageError(info, "--tie-seed and --fifo-ties exclude each other");
@@ -367,14 +383,11 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   ProgressBar progress(!quiet && isatty(STDERR_FILENO));
   ScenarioRunner* runnerPtr = nullptr;
   std::unique_ptr<ChromeTraceRecorder> trace;
-  runOptions.onNarration = [&](const TimelineEntry& entry) {
+  runOptions.onEntryApplied = [&](const TimelineEntry& entry) {
     if (trace && !entry.say.empty()) trace->addNarration(entry.at, entry.say);
     if (quiet) return;
     progress.clear();
-    std::string actions;
-    for (const auto& action : entry.actions) actions += (actions.empty() ? "" : ", ") + describeAction(action);
-    std::printf("%9.3fs  %s%s%s%s\n", static_cast<double>(entry.at.nanos()) / 1e9, actions.c_str(),
-                actions.empty() || entry.say.empty() ? "" : ": ", entry.say.c_str(), entry.pause ? "  [pause]" : "");
+    std::printf("%s\n", formatTimelineEntry(entry).c_str());
     std::fflush(stdout);
   };
   runOptions.onProgress = [&](double fraction, bool quiescing) {
@@ -392,7 +405,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   ScenarioRunner runner(std::move(*spec), runOptions);
   runnerPtr = &runner;
   if (!tracePath.empty()) {
-    trace = std::make_unique<ChromeTraceRecorder>(runner.simulation().events());
+    trace = std::make_unique<ChromeTraceRecorder>(runner.simulation().events(), *traceOptions);
     trace->declareNodes(runner.simulation().nodeCount());
   }
   MetricsTimeSeries series;
@@ -417,8 +430,9 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       std::fprintf(stderr, "ringlab-sim: %s\n", s.toString().c_str());
       exitCode = kExitUsage;
     } else if (trace->truncated()) {
-      std::fprintf(stderr, "ringlab-sim: the trace was cut at %zu events; shorten the run for a complete trace\n",
-                   trace->recordedEvents());
+      const bool keep = vm.count("trace-truncate") > 0;
+      std::fprintf(stderr, "ringlab-sim: %s\n", traceCapMessage(*trace, tracePath, keep).c_str());
+      if (!keep) exitCode = kExitUsage;
     }
   }
   if (!csvPath.empty()) {

@@ -19,7 +19,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-fiber1.81-dev libboost-context1.81-dev libboost-json1.81-dev
   libboost-program-options1.81-dev libboost-url1.81-dev
-  libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libxxhash-dev
+  libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libxxhash-dev zlib1g-dev
   libboost-system1.81-dev libssl-dev librocksdb-dev
   redis-tools redis-server curl iproute2 clang-14 libclang-rt-14-dev jq desktop-file-utils appstream
 )

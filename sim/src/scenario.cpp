@@ -215,10 +215,27 @@ std::string quote(std::string_view text) {
   return out + "'";
 }
 
+// The position of a ':' directly followed by a non-space character in `text` ("duration:60s"), which YAML reads as
+// one word rather than a key and its value; npos when there is none.
+std::size_t colonWithoutSpace(std::string_view text) {
+  for (std::size_t i = 1; i + 1 < text.size(); ++i) {
+    if (text[i] == ':' && text[i + 1] != ' ' && text[i - 1] != ' ') return i;
+  }
+  return std::string_view::npos;
+}
+
+// A hint for a scalar that was meant as "key: value" but lacks the space after the colon.
+std::string missingSpaceHint(std::string_view text) {
+  const std::size_t colon = colonWithoutSpace(text);
+  if (colon == std::string_view::npos || text.find(' ') != std::string_view::npos) return {};
+  return fmt::format(" (a ':' needs a space after it to separate a key from its value: write '{}: {}')",
+                     text.substr(0, colon), text.substr(colon + 1));
+}
+
 // "got ..." for a value of the wrong shape.
 std::string describeFound(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Scalar: return quote(node.Scalar());
+    case YAML::NodeType::Scalar: return quote(node.Scalar()) + missingSpaceHint(node.Scalar());
     case YAML::NodeType::Sequence: return node.size() == 0 ? "an empty list" : "a list";
     case YAML::NodeType::Map: return node.size() == 0 ? "an empty mapping" : "a mapping";
     case YAML::NodeType::Null:
@@ -383,6 +400,13 @@ class ScenarioParser {
   ScenarioSpec parse(std::string_view yamlText);
 
  private:
+  // Notes a contradiction that does not make the run impossible (a heal with nothing cut, say).
+  void warn(SourceLocation at, std::string_view path, std::string_view message) {
+    std::string where(m_source);
+    if (at.line > 0) where += fmt::format(":{}:{}", at.line, at.column);
+    m_warnings.push_back(fmt::format("{}: warning: {}: {}", where, path, message));
+  }
+
   [[noreturn]] void fail(SourceLocation at, std::string_view path, std::string_view message) const {
     std::string where(m_source);
     if (at.line > 0) where += fmt::format(":{}:{}", at.line, at.column);
@@ -457,6 +481,7 @@ class ScenarioParser {
   std::vector<std::pair<double, double>> m_workloadMix;  // (read, delete) ratio of each workload at the start
   Duration m_duration{};
   std::string m_durationText;  // as written, for messages
+  std::vector<std::string> m_warnings;
 };
 
 MapView ScenarioParser::mapping(const Field& f, std::span<const std::string_view> allowed, std::string_view what) {
@@ -479,6 +504,9 @@ MapView ScenarioParser::mapping(const Field& f, std::span<const std::string_view
       }
     }
     if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      if (const std::string hint = missingSpaceHint(key); !hint.empty()) {
+        fail(keyAt, path, fmt::format("unknown key{}", hint));
+      }
       fail(keyAt, path, fmt::format("unknown key{}; expected one of {}", suggestion(key, allowed), joinNames(allowed)));
     }
     const YAML::Node value = it->second;
@@ -653,6 +681,7 @@ ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
   if (const Field* f = top.find("expect")) parseExpectations(*f, spec.expectations);
   if (const Field* f = top.find("quiesce")) parseQuiesce(*f, spec.quiesce);
   if (const Field* f = top.find("staleness_bands")) spec.stalenessBands = parseStalenessBands(*f);
+  spec.warnings = std::move(m_warnings);
   return spec;
 }
 
@@ -1282,6 +1311,8 @@ void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
   };
   std::vector<std::pair<double, double>> mix = m_workloadMix;
   QuorumConfig quorum = m_quorum;
+  std::map<std::pair<NodeId, NodeId>, int> cutAt;  // links cut and not healed -> the line that cut them
+  std::vector<std::pair<double, int>> slowed(m_nodeCount, {1.0, 0});  // CPU factor in force and the line that set it
   const auto runningCount = [&] {
     std::size_t count = 0;
     for (std::size_t i = 0; i < existing; ++i) count += running[i] && !gone[i] ? 1 : 0;
@@ -1345,6 +1376,44 @@ void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
                            "'restart: {{node: {}, wipe: true}}')",
                            nodeName(wipe->node), at, nodeName(wipe->node)));
         }
+      } else if (const auto* partition = std::get_if<PartitionAction>(&action)) {
+        for (std::size_t g = 0; g < partition->groups.size(); ++g) {
+          for (std::size_t h = 0; h < partition->groups.size(); ++h) {
+            if (g == h) continue;
+            for (NodeId a : partition->groups[g]) {
+              for (NodeId b : partition->groups[h]) cutAt.try_emplace({a, b}, f.at.line);
+            }
+          }
+        }
+      } else if (const auto* cut = std::get_if<CutLinkAction>(&action)) {
+        if (auto it = cutAt.find({cut->from, cut->to}); it != cutAt.end()) {
+          warn(f.at, f.path,
+               fmt::format("the link {} -> {} is already cut at {} (by line {}, with no heal since), so this cuts "
+                           "nothing new",
+                           nodeName(cut->from), nodeName(cut->to), at, it->second));
+        } else {
+          cutAt.emplace(std::make_pair(cut->from, cut->to), f.at.line);
+        }
+      } else if (std::holds_alternative<HealAction>(action)) {
+        if (cutAt.empty()) {
+          warn(f.at, f.path,
+               fmt::format("nothing is cut at {} (no partition or cut before it that is not healed "
+                           "already), so this heals nothing",
+                           at));
+        }
+        cutAt.clear();
+      } else if (const auto* slow = std::get_if<SlowNodeAction>(&action)) {
+        auto& [factor, line] = slowed[slow->node];
+        if (slow->factor == factor) {
+          warn(f.at, f.path,
+               factor == 1.0
+                   ? fmt::format("{} is not slowed at {}, so factor 1 restores nothing", nodeName(slow->node), at)
+                   : fmt::format("{} already runs with factor {} at {} (set by line {}), so this changes "
+                                 "nothing",
+                                 nodeName(slow->node), formatNumber(factor), at, line));
+        }
+        factor = slow->factor;
+        line = f.at.line;
       } else if (const auto* q = std::get_if<QuorumAction>(&action)) {
         checkQuorumAction(*q, f, at, runningCount(), quorum);
       } else if (const auto* change = std::get_if<WorkloadAction>(&action)) {
@@ -1470,6 +1539,138 @@ std::vector<Duration> ScenarioParser::parseStalenessBands(const Field& f) {
     edges.push_back(edge);
   }
   return edges;
+// Line `line` (1-based) of `text`, without its line break; empty when there is no such line.
+std::string_view lineOf(std::string_view text, int line) {
+  for (int i = 1; i < line; ++i) {
+    const std::size_t next = text.find('\n');
+    if (next == std::string_view::npos) return {};
+    text.remove_prefix(next + 1);
+  }
+  return text.substr(0, std::min(text.find('\n'), text.size()));
+}
+
+// The number of the first line of `text` that is indented with a tab, or 0.
+int firstLineIndentedWithTab(std::string_view text) {
+  int line = 1;
+  for (std::size_t start = 0; start < text.size(); ++line) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view l = text.substr(start, end - start);
+    const std::size_t content = l.find_first_not_of(" \t");
+    if (l.substr(0, content == std::string_view::npos ? l.size() : content).find('\t') != std::string_view::npos) {
+      return line;
+    }
+    start = end + 1;
+  }
+  return 0;
+}
+
+// yaml-cpp's short syntax error (`what`, at 0-based `mark`) said in words a person who does not know YAML's grammar
+// can act on: which line, and the usual causes (a tab, indentation, a missing space after ':', a value holding ': '
+// that needs quotes, an unclosed bracket). The original wording is kept at the end for searching.
+std::string explainYamlError(std::string_view text, const std::string& what, const YAML::Mark& mark) {
+  const int line = mark.line >= 0 ? mark.line + 1 : 0;
+  const std::string_view here = lineOf(text, line);
+  const std::string_view before = line > 1 ? lineOf(text, line - 1) : std::string_view();
+  std::string explanation;
+  if (const int tabLine = firstLineIndentedWithTab(text); tabLine != 0 && (tabLine == line || tabLine == line - 1)) {
+    explanation = fmt::format(
+        "line {} is indented with a tab; YAML indents with spaces only, so replace the tab with spaces (two per "
+        "level, lined up with the keys it belongs with)",
+        tabLine);
+  } else if (what == YAML::ErrorMsg::TAB_IN_INDENTATION) {
+    explanation = "a line is indented with a tab; YAML indents with spaces only, so replace the tab with spaces";
+  } else if (what == YAML::ErrorMsg::END_OF_MAP_FLOW || what == YAML::ErrorMsg::END_OF_SEQ_FLOW) {
+    const bool map = what == YAML::ErrorMsg::END_OF_MAP_FLOW;
+    const std::size_t colon = here.find(": ");
+    const bool secondColon = colon != std::string_view::npos && here.find(": ", colon + 2) != std::string_view::npos;
+    explanation =
+        fmt::format("a '{}' opened on or before this line is never closed with '{}'", map ? '{' : '[', map ? '}' : ']');
+    if (secondColon) {
+      explanation +=
+          "; or a value holds ': ' (as in say: n3: down), which YAML reads as a new key: put such a value in "
+          "quotes, as in say: \"n3: down\"";
+    }
+  } else if (what == YAML::ErrorMsg::MAP_VALUE) {
+    const std::size_t colon = here.find(": ");
+    if (colon != std::string_view::npos && here.find(": ", colon + 2) != std::string_view::npos) {
+      explanation =
+          "this line holds a second ': ' inside a value, which YAML reads as another key; put the value in quotes, "
+          "as in say: \"n3: down\"";
+    } else {
+      explanation =
+          "this line is indented differently from the keys around it (the keys of one mapping must start in the "
+          "same column), so its ':' cannot start a value here; line it up with its neighbours";
+    }
+  } else if (what == YAML::ErrorMsg::END_OF_MAP || what == YAML::ErrorMsg::END_OF_SEQ) {
+    explanation = fmt::format(
+        "this line is indented less than the {} it belongs to, or more than the one before it; entries of one {} "
+        "must start in the same column",
+        what == YAML::ErrorMsg::END_OF_MAP ? "keys" : "list entries ('- ')",
+        what == YAML::ErrorMsg::END_OF_MAP ? "mapping" : "list");
+  } else if (what == YAML::ErrorMsg::BLOCK_ENTRY) {
+    explanation = "a list entry ('- ') appears where a key was expected; check its indentation against the lines above";
+  } else if (what == YAML::ErrorMsg::FLOW_END || what == YAML::ErrorMsg::UNKNOWN_TOKEN) {
+    explanation = "a '}' or ']' here closes nothing that was opened; check the brackets on this line";
+  } else if (what == YAML::ErrorMsg::EOF_IN_SCALAR) {
+    explanation = "a quoted text is never closed: a quote mark (\" or ') is missing its partner";
+  } else {
+    explanation = "the file is not valid YAML here";
+  }
+  if (const std::string hint = missingSpaceHint(here.substr(std::min(here.find_first_not_of(" -"), here.size())));
+      !hint.empty() && what != YAML::ErrorMsg::TAB_IN_INDENTATION) {
+    explanation += "; also," + hint.substr(1, hint.size() - 2);
+  } else if (before.find('\t') == std::string_view::npos && !here.empty()) {
+    // Nothing more to add: the line itself is quoted below.
+  }
+  if (!here.empty()) explanation += fmt::format("; the line reads: {}", quote(here));
+  return fmt::format("{} (YAML: {})", explanation, what);
+}
+
+// Checks that `text` is UTF-8 text before YAML reads it; returns the message for a binary or garbled file (a NUL
+// byte, or bytes that are not UTF-8), empty when the text is fine.
+std::string checkText(std::string_view text, std::string_view sourceName) {
+  int line = 1;
+  int column = 1;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    if (c == 0) {
+      return fmt::format(
+          "{}:{}:{}: this is not a text file (byte {} is a NUL byte); a scenario is a YAML text file such as those "
+          "in scenarios/",
+          sourceName, line, column, i);
+    }
+    if (c < 0x80) {
+      length = 1;
+    } else {
+      const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xbf) {
+        return i + k < text.size() && static_cast<unsigned char>(text[i + k]) >= lo &&
+               static_cast<unsigned char>(text[i + k]) <= hi;
+      };
+      if (c >= 0xc2 && c <= 0xdf && cont(1)) {
+        length = 2;
+      } else if (c >= 0xe0 && c <= 0xef && cont(1, c == 0xe0 ? 0xa0 : 0x80, c == 0xed ? 0x9f : 0xbf) && cont(2)) {
+        length = 3;
+      } else if (c >= 0xf0 && c <= 0xf4 && cont(1, c == 0xf0 ? 0x90 : 0x80, c == 0xf4 ? 0x8f : 0xbf) && cont(2) &&
+                 cont(3)) {
+        length = 4;
+      } else {
+        return fmt::format(
+            "{}:{}:{}: the file is not UTF-8 text (byte {} is 0x{:02x}); save it as UTF-8 (a Latin-1 'é', say, must "
+            "be re-encoded), or check that it is a scenario file at all",
+            sourceName, line, column, i, c);
+      }
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+  return {};
 }
 
 }  // namespace
@@ -1477,6 +1678,9 @@ std::vector<Duration> ScenarioParser::parseStalenessBands(const Field& f) {
 // --- public functions -------------------------------------------------------------------------------------------
 
 Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view sourceName) {
+  if (const std::string garbled = checkText(yamlText, sourceName); !garbled.empty()) {
+    return Status(ErrorCode::kInvalidArgument, garbled);
+  }
   try {
     ScenarioParser parser(sourceName);
     return parser.parse(yamlText);
@@ -1485,7 +1689,8 @@ Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view s
   } catch (const YAML::Exception& e) {
     std::string where(sourceName);
     if (e.mark.line >= 0) where += fmt::format(":{}:{}", e.mark.line + 1, e.mark.column + 1);
-    return Status(ErrorCode::kInvalidArgument, fmt::format("{}: YAML syntax error: {}", where, e.msg));
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: YAML syntax error: {}", where, explainYamlError(yamlText, e.msg, e.mark)));
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInvalidArgument, fmt::format("{}: cannot parse the scenario: {}", sourceName, e.what()));
   }
@@ -1521,6 +1726,13 @@ Result<ScenarioSpec> loadScenarioFile(const std::string& path) {
                   fmt::format("cannot read '{}': the file is larger than 4 MiB, the limit for a scenario file", path));
   }
   return parseScenario(text, path);
+}
+
+std::string formatTimelineEntry(const TimelineEntry& entry) {
+  std::string actions;
+  for (const auto& action : entry.actions) actions += (actions.empty() ? "" : ", ") + describeAction(action);
+  return fmt::format("{:9.3f}s  {}{}{}{}", static_cast<double>(entry.at.nanos()) / 1e9, actions,
+                     actions.empty() || entry.say.empty() ? "" : ": ", entry.say, entry.pause ? "  [pause]" : "");
 }
 
 std::optional<Duration> parseDuration(std::string_view text) {

@@ -10,14 +10,21 @@
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <optional>
 #include <ostream>
+#include <streambuf>
 #include <system_error>
+#include <tuple>
 #include <type_traits>
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <zlib.h>
 #include <boost/json.hpp>
+
+#include <ringlab/engine/random.h>
+#include <ringlab/sim/scenario.h>
 
 namespace ringlab {
 namespace {
@@ -272,6 +279,61 @@ class EventWriter {
   bool m_first = true;
 };
 
+// A stream buffer that gzip-compresses what is written to it into `sink` (RFC 1952, with zlib). The header carries
+// no time stamp or file name, so the same input gives the same bytes. finish() writes the trailer; a failure sets
+// the sink's badbit.
+class GzipBuffer : public std::streambuf {
+ public:
+  explicit GzipBuffer(std::ostream& sink) : m_sink(sink) {
+    // windowBits 15 + 16: a gzip wrapper instead of zlib's; level 6 is zlib's default balance of speed and size.
+    m_ready = deflateInit2(&m_stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+    if (!m_ready) m_sink.setstate(std::ios::badbit);
+  }
+  ~GzipBuffer() override {
+    if (m_ready) deflateEnd(&m_stream);
+  }
+  GzipBuffer(const GzipBuffer&) = delete;
+  GzipBuffer& operator=(const GzipBuffer&) = delete;
+
+  void finish() { deflateChunk(nullptr, 0, Z_FINISH); }
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    return deflateChunk(data, static_cast<std::size_t>(size), Z_NO_FLUSH) ? size : 0;
+  }
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    const char byte = traits_type::to_char_type(c);
+    return deflateChunk(&byte, 1, Z_NO_FLUSH) ? c : traits_type::eof();
+  }
+
+ private:
+  bool deflateChunk(const char* data, std::size_t size, int flush) {
+    if (!m_ready) return false;
+    m_stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+    m_stream.avail_in = static_cast<uInt>(size);
+    int result = Z_OK;
+    do {
+      m_stream.next_out = m_out;
+      m_stream.avail_out = sizeof m_out;
+      result = deflate(&m_stream, flush);
+      if (result == Z_STREAM_ERROR) break;
+      m_sink.write(reinterpret_cast<const char*>(m_out),
+                   static_cast<std::streamsize>(sizeof m_out - m_stream.avail_out));
+    } while (m_stream.avail_out == 0 || (flush == Z_FINISH && result != Z_STREAM_END));
+    if (result == Z_STREAM_ERROR || !m_sink) {
+      m_sink.setstate(std::ios::badbit);
+      return false;
+    }
+    return true;
+  }
+
+  std::ostream& m_sink;
+  z_stream m_stream{};
+  bool m_ready = false;
+  Bytef m_out[1 << 16];
+};
+
 std::string_view sliceName(FiberState state, FiberRole role) {
   switch (state) {
     case FiberState::kRunning: return fiberRoleName(role);
@@ -301,8 +363,75 @@ std::string replicaList(const NodeList& replicas) {
 
 }  // namespace
 
-ChromeTraceRecorder::ChromeTraceRecorder(EventBus& bus, std::size_t maxEvents) : m_bus(bus), m_maxEvents(maxEvents) {
+Result<TraceOptions> parseTraceOptions(std::string_view from, std::string_view to, std::string_view sample) {
+  TraceOptions options;
+  const auto time = [](std::string_view flag, std::string_view text) -> Result<TimePoint> {
+    const std::optional<Duration> d = parseDuration(text);
+    if (!d || *d < Duration{0}) {
+      return Status(
+          ErrorCode::kInvalidArgument,
+          fmt::format("{}: expected a time from the start of the run such as 10s or 1500ms, got '{}'", flag, text));
+    }
+    return TimePoint{*d};
+  };
+  if (!from.empty()) {
+    auto t = time("--trace-from", from);
+    if (!t) return t.status();
+    options.from = *t;
+  }
+  if (!to.empty()) {
+    auto t = time("--trace-to", to);
+    if (!t) return t.status();
+    options.to = *t;
+  }
+  if (options.from && options.to && !(*options.from < *options.to)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("--trace-to: expected a time after --trace-from ({}), got '{}'", from, to));
+  }
+  if (!sample.empty()) {
+    const std::string text(sample);
+    char* end = nullptr;
+    errno = 0;
+    const double fraction = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0' || errno != 0 || !(fraction > 0) || fraction > 1) {
+      return Status(ErrorCode::kInvalidArgument,
+                    fmt::format("--trace-sample: expected a fraction of the requests greater than 0 and at most 1, "
+                                "such as 0.1, got '{}'",
+                                sample));
+    }
+    options.sample = fraction;
+  }
+  return options;
+}
+
+bool isRequestSampled(std::uint64_t requestId, double fraction) {
+  if (fraction >= 1) return true;
+  if (!(fraction > 0)) return false;
+  // The top 53 bits of a mixed id, as a fraction of 1: uniform, and the same for every event of the request.
+  constexpr double kScale = 1.0 / static_cast<double>(std::uint64_t{1} << 53);
+  const double position = static_cast<double>(mix64(requestId ^ 0x7472616365ull) >> 11) * kScale;
+  return position < fraction;
+}
+
+bool isCompressedTracePath(std::string_view path) { return path.size() > 3 && path.ends_with(".gz"); }
+
+ChromeTraceRecorder::ChromeTraceRecorder(EventBus& bus, std::size_t maxEvents)
+    : ChromeTraceRecorder(bus, [maxEvents] {
+        TraceOptions options;
+        options.maxEvents = maxEvents;
+        return options;
+      }()) {}
+
+ChromeTraceRecorder::ChromeTraceRecorder(EventBus& bus, const TraceOptions& options) : m_bus(bus), m_options(options) {
   m_subscription = m_bus.subscribe(kRecordedEvents, [this](const Event& event) { onEvent(event); });
+}
+
+bool ChromeTraceRecorder::inWindow(std::int64_t time) const {
+  return (!m_options.from || time >= m_options.from->nanos()) && (!m_options.to || time <= m_options.to->nanos());
+}
+
+bool ChromeTraceRecorder::overlapsWindow(std::int64_t start, std::int64_t end) const {
+  return (!m_options.from || end >= m_options.from->nanos()) && (!m_options.to || start <= m_options.to->nanos());
 }
 
 ChromeTraceRecorder::~ChromeTraceRecorder() { m_bus.unsubscribe(m_subscription); }
@@ -310,7 +439,7 @@ ChromeTraceRecorder::~ChromeTraceRecorder() { m_bus.unsubscribe(m_subscription);
 void ChromeTraceRecorder::declareNodes(std::size_t count) { m_nodeCount = std::max(m_nodeCount, count); }
 
 bool ChromeTraceRecorder::hasRoom(std::int64_t time) {
-  if (m_records.size() < m_maxEvents) return true;
+  if (m_records.size() < m_options.maxEvents) return true;
   m_truncatedAt = m_truncated ? std::min(m_truncatedAt, time) : time;
   m_truncated = true;
   return false;
@@ -334,7 +463,7 @@ std::uint32_t ChromeTraceRecorder::intern(std::string&& text) {
 }
 
 void ChromeTraceRecorder::addNarration(TimePoint at, std::string text) {
-  if (!hasRoom(at.nanos())) return;
+  if (!inWindow(at.nanos()) || !hasRoom(at.nanos())) return;
   Record r;
   r.type = RecordType::kNarration;
   r.time = at.nanos();
@@ -345,6 +474,27 @@ void ChromeTraceRecorder::addNarration(TimePoint at, std::string text) {
 void ChromeTraceRecorder::onEvent(const Event& event) {
   Record r;
   r.time = eventTime(event);
+  if (const auto* e = std::get_if<FiberSlice>(&event)) {
+    if (!overlapsWindow(r.time, e->end.nanos())) return;
+  } else if (!inWindow(r.time)) {
+    return;
+  }
+  if (m_options.sample < 1) {
+    const std::uint64_t request = std::visit(
+        [](const auto& e) -> std::uint64_t {
+          if constexpr (requires { e.requestId; }) {
+            return e.requestId;
+          } else {
+            return 0;
+          }
+        },
+        event);
+    const bool requestEvent =
+        std::holds_alternative<RequestBegun>(event) || std::holds_alternative<RequestCompleted>(event) || request != 0;
+    if (requestEvent && !std::holds_alternative<FiberSlice>(event) && !isRequestSampled(request, m_options.sample)) {
+      return;
+    }
+  }
   if (!hasRoom(r.time)) return;
   if (const auto* e = std::get_if<FiberSlice>(&event)) {
     r.type = RecordType::kFiberSlice;
@@ -447,6 +597,72 @@ std::vector<std::int64_t> ChromeTraceRecorder::networkSliceDurations() const {
   return durations;
 }
 
+ChromeTraceRecorder::LaneLayout ChromeTraceRecorder::layLanes() const {
+  // Each fiber's lifetime in the trace: from its start (or first recorded slice) to the end of its last slice.
+  struct Lifetime {
+    std::int64_t first = std::numeric_limits<std::int64_t>::max();
+    std::int64_t last = std::numeric_limits<std::int64_t>::min();
+    std::uint64_t id = 0;
+    NodeId node = kNoNode;
+    std::uint8_t role = 0;
+  };
+  LaneLayout layout;
+  if (m_options.sample < 1) {
+    // A coordinator fiber belongs to the request whose replies it waits for: it goes with its request's sample.
+    for (const Record& r : m_records) {
+      if (r.type != RecordType::kFiberSlice || static_cast<FiberState>(r.detail) != FiberState::kBlocked ||
+          static_cast<WaitKind>(r.wait) != WaitKind::kReplies) {
+        continue;
+      }
+      const std::uint64_t request = static_cast<std::uint64_t>(r.text) | (static_cast<std::uint64_t>(r.text2) << 32);
+      if (request != 0 && !isRequestSampled(request, m_options.sample)) layout.sampledOut.insert(r.id);
+    }
+  }
+  std::unordered_map<std::uint64_t, std::size_t> index;
+  std::vector<Lifetime> fibers;
+  for (const Record& r : m_records) {
+    if (r.type != RecordType::kFiberStarted && r.type != RecordType::kFiberSlice) continue;
+    if (layout.sampledOut.contains(r.id)) continue;
+    auto [it, added] = index.try_emplace(r.id, fibers.size());
+    if (added) fibers.push_back({.id = r.id, .node = r.node, .role = r.small});
+    Lifetime& f = fibers[it->second];
+    f.first = std::min(f.first, r.time);
+    f.last = std::max(f.last, r.type == RecordType::kFiberSlice ? r.extra : r.time);
+  }
+  std::sort(fibers.begin(), fibers.end(),
+            [](const Lifetime& a, const Lifetime& b) { return std::tie(a.first, a.id) < std::tie(b.first, b.id); });
+
+  struct Lane {
+    std::uint64_t tid = 0;
+    std::int64_t freeFrom = 0;  // when its last fiber's last slice ended
+  };
+  std::map<std::pair<std::uint64_t, std::uint8_t>, std::vector<Lane>> lanes;  // (pid, role) -> its lanes
+  std::unordered_map<std::uint64_t, std::uint64_t> nextTid;                   // pid -> next thread id (0: network)
+  layout.fibers.reserve(fibers.size());
+  for (const Lifetime& f : fibers) {
+    const std::uint64_t pid = pidOf(f.node);
+    std::vector<Lane>& mine = lanes[{pid, f.role}];
+    auto lane = std::find_if(mine.begin(), mine.end(), [&](const Lane& l) { return l.freeFrom <= f.first; });
+    if (lane == mine.end()) {
+      const std::uint64_t tid = ++nextTid[pid];
+      mine.push_back({tid, 0});
+      lane = std::prev(mine.end());
+      const std::string_view role = fiberRoleName(static_cast<FiberRole>(f.role));
+      layout.names.emplace_back(FiberLane{pid, tid},
+                                f.node == kNoNode ? fmt::format("{} #{}", role, mine.size())
+                                                  : fmt::format("{} {} #{}", nodeName(f.node), role, mine.size()));
+    }
+    lane->freeFrom = f.last;
+    layout.fibers.emplace(f.id, FiberLane{pid, lane->tid});
+  }
+  return layout;
+}
+
+std::size_t ChromeTraceRecorder::threadCount() const {
+  // The cluster's timeline thread, one network thread per node, and the fibers' lanes.
+  return 1 + m_nodeCount + layLanes().names.size();
+}
+
 void ChromeTraceRecorder::write(std::ostream& stream) const {
   JsonOut out(stream);
   EventWriter writer(out);
@@ -459,9 +675,23 @@ void ChromeTraceRecorder::write(std::ostream& stream) const {
     writer.metadata("process_name", pidOf(node), 0, nodeName(node));
     writer.metadata("thread_name", pidOf(node), 0, "network");
   }
+  const LaneLayout lanes = layLanes();
+  for (const auto& [lane, laneName] : lanes.names) writer.metadata("thread_name", lane.pid, lane.tid, laneName);
+
+  // Flow arrows and async request slices are written only when both of their ends were recorded (a window or the
+  // event cap may cut one off), so that every start has its end.
+  std::unordered_set<std::uint64_t> sentMessages, pairedMessages, begunRequests, pairedRequests;
+  for (const Record& r : m_records) {
+    if (r.type == RecordType::kMessageSent) sentMessages.insert(r.id);
+    if (r.type == RecordType::kRequestBegun) begunRequests.insert(r.id);
+  }
+  for (const Record& r : m_records) {
+    if (r.type == RecordType::kMessageDelivered && sentMessages.contains(r.id)) pairedMessages.insert(r.id);
+    if (r.type == RecordType::kRequestCompleted && begunRequests.contains(r.id)) pairedRequests.insert(r.id);
+  }
+  std::unordered_map<std::uint64_t, std::uint32_t> fiberNames;  // fiber id -> interned name, once started
 
   const std::vector<std::int64_t> networkDurations = networkSliceDurations();
-  std::unordered_set<std::uint64_t> namedFibers;
   std::string name;
   json::object args;
   for (std::size_t i = 0; i < m_records.size(); ++i) {
@@ -470,25 +700,28 @@ void ChromeTraceRecorder::write(std::ostream& stream) const {
     args.clear();
     switch (r.type) {
       case RecordType::kFiberStarted: {
-        name = fmt::format("{} {} #{}", fiberRoleName(static_cast<FiberRole>(r.small)), m_strings[r.text], r.id);
-        writer.metadata("thread_name", pidOf(r.node), r.id, name);
-        namedFibers.insert(r.id);
+        fiberNames[r.id] = r.text;
         break;
       }
       case RecordType::kFiberSlice: {
         const auto state = static_cast<FiberState>(r.detail);
-        if (namedFibers.insert(r.id).second) {
-          // The fiber started before the recorder subscribed (a node's replica fibers, say): name it by its role.
-          name = fmt::format("{} #{}", fiberRoleName(static_cast<FiberRole>(r.small)), r.id);
-          writer.metadata("thread_name", pidOf(r.node), r.id, name);
-        }
+        const auto onLane = lanes.fibers.find(r.id);
+        if (onLane == lanes.fibers.end()) break;  // a fiber of a request left out of the sample
+        const FiberLane lane = onLane->second;
         TraceEvent slice("X", sliceName(state, static_cast<FiberRole>(r.small)), fiberStateName(state), r.time,
-                         pidOf(r.node), r.id);
+                         lane.pid, lane.tid);
         slice.withDuration(r.extra - r.time).withColour(sliceColour(state));
         if (state == FiberState::kBlocked) {
           const WaitFor waitFor{static_cast<WaitKind>(r.wait), r.peer,
                                 static_cast<std::uint64_t>(r.text) | (static_cast<std::uint64_t>(r.text2) << 32)};
           args["waiting_for"] = describeWait(waitFor);
+          slice.withArgs(args);
+        } else if (state == FiberState::kRunning) {
+          // The fiber's name, or its role when it started before the recorder subscribed or the window opened.
+          const auto named = fiberNames.find(r.id);
+          args["fiber"] = named != fiberNames.end()
+                              ? fmt::format("{} #{}", m_strings[named->second], r.id)
+                              : fmt::format("{} #{}", fiberRoleName(static_cast<FiberRole>(r.small)), r.id);
           slice.withArgs(args);
         }
         writer.event(slice);
@@ -507,9 +740,11 @@ void ChromeTraceRecorder::write(std::ostream& stream) const {
         }
         args["request"] = static_cast<std::uint64_t>(r.extra);
         writer.event(TraceEvent("X", kind, "message", r.time, pid, 0).withDuration(networkDurations[i]).withArgs(args));
-        writer.event(TraceEvent(sent ? "s" : "f", kind, "message", r.time, pid, 0)
-                         .withId(r.id)
-                         .withBindingPoint(sent ? "" : "e"));
+        if (pairedMessages.contains(r.id)) {
+          writer.event(TraceEvent(sent ? "s" : "f", kind, "message", r.time, pid, 0)
+                           .withId(r.id)
+                           .withBindingPoint(sent ? "" : "e"));
+        }
         break;
       }
       case RecordType::kMessageDropped: {
@@ -524,6 +759,7 @@ void ChromeTraceRecorder::write(std::ostream& stream) const {
       case RecordType::kRequestBegun:
       case RecordType::kRequestCompleted: {
         const bool begun = r.type == RecordType::kRequestBegun;
+        if (!pairedRequests.contains(r.id)) break;
         name = fmt::format("{} {}", operationName(static_cast<Operation>(r.small)), m_strings[r.text]);
         if (begun) {
           args["replicas"] = m_strings[r.text2];
@@ -559,7 +795,10 @@ void ChromeTraceRecorder::write(std::ostream& stream) const {
   other["generator"] = "RingLab ChromeTraceRecorder";
   other["clock"] = "virtual time";
   other["recordedEvents"] = m_records.size();
-  other["maxEvents"] = m_maxEvents;
+  other["maxEvents"] = m_options.maxEvents;
+  if (m_options.from) other["from"] = formatScenarioDuration(m_options.from->sinceStart);
+  if (m_options.to) other["to"] = formatScenarioDuration(m_options.to->sinceStart);
+  if (m_options.sample < 1) other["sample"] = m_options.sample;
   other["truncated"] = m_truncated;
   out.raw("\n],\"displayTimeUnit\":\"ms\",\"otherData\":");
   out.value(other);
@@ -567,7 +806,36 @@ void ChromeTraceRecorder::write(std::ostream& stream) const {
 }
 
 Status ChromeTraceRecorder::writeTo(const std::string& path) const {
-  return writeFileAtomically(path, "trace", [this](std::ostream& out) { write(out); });
+  if (!isCompressedTracePath(path)) {
+    return writeFileAtomically(path, "trace", [this](std::ostream& out) { write(out); });
+  }
+  return writeFileAtomically(path, "trace", [this](std::ostream& file) {
+    GzipBuffer buffer(file);
+    std::ostream compressed(&buffer);
+    write(compressed);
+    compressed.flush();
+    buffer.finish();
+  });
+}
+
+std::string traceCapMessage(const ChromeTraceRecorder& trace, std::string_view path, bool accepted) {
+  std::string message =
+      fmt::format("the trace reached its cap of {} events at {} of virtual time; {} holds the events up to there",
+                  trace.maxEvents(), formatDuration(trace.truncatedAt().sinceStart), path);
+  if (accepted) return message + " (--trace-truncate)";
+  // Suggest a window that fits: a round length below what the cap held, from where this trace began.
+  const Duration start = trace.options().from ? trace.options().from->sinceStart : Duration{0};
+  const Duration held = trace.truncatedAt().sinceStart - start;
+  Duration window = std::chrono::milliseconds(100);
+  for (const auto length : {200, 500, 1'000, 2'000, 5'000, 10'000, 20'000, 30'000}) {
+    if (std::chrono::milliseconds(length) * 5 <= held * 4) window = std::chrono::milliseconds(length);
+  }
+  return message + fmt::format(
+                       ". Narrow the trace to a window of the run with --trace-from/--trace-to (a window of {} fits, "
+                       "e.g. --trace-from {} --trace-to {}) or to a fraction of the requests with --trace-sample (e.g. "
+                       "0.1), or pass --trace-truncate to accept a cut trace",
+                       formatScenarioDuration(window), formatScenarioDuration(start),
+                       formatScenarioDuration(start + window));
 }
 
 }  // namespace ringlab

@@ -100,6 +100,21 @@ for f in r.json m.csv t.json; do
 done
 check "report is JSON" 0 "" python3 -c "import json,sys; d=json.load(open('$work/r.json')); sys.exit(0 if d['passed'] else 1)"
 check "trace is JSON" 0 "" python3 -c "import json; json.load(open('$work/t.json'))"
+check "gzipped trace" 0 "PASS" "$sim" run "$work/ok.yaml" --quiet --trace "$work/t.json.gz" --trace-from 500ms --trace-to 1500ms --trace-sample 0.5
+check "gzipped trace is JSON" 0 "" python3 -c "import gzip, json; json.load(gzip.open('$work/t.json.gz', 'rt'))"
+check "trace window backwards" 2 "--trace-to: expected a time after --trace-from" "$sim" run "$work/ok.yaml" --trace "$work/t2.json" --trace-from 2s --trace-to 1s
+check "trace sample out of range" 2 "--trace-sample" "$sim" run "$work/ok.yaml" --trace "$work/t2.json" --trace-sample 0
+check "trace options need a trace" 2 "need --trace FILE" "$sim" run "$work/ok.yaml" --trace-sample 0.5
+
+scenario faults.yaml $'name: Faults\nduration: 2s\ncluster: {nodes: 3}\ntimeline:\n  - {at: 500ms, heal: true}\n  - {at: 1s, crash: n2}'
+check "check warns about a heal with nothing cut" 0 "faults.yaml:5:23: warning: timeline[0].heal: nothing is cut" "$sim" check "$work/faults.yaml"
+check "run warns too" 0 "faults.yaml:5:23: warning:" "$sim" run "$work/faults.yaml"
+check "run prints actions without narration" 0 "    1.000s  crash n2" "$sim" run "$work/faults.yaml"
+printf 'name: t\nduration: 10s\ncluster:\n\tnodes: 3\n' >"$work/tab.yaml"
+check "a tab is explained" 2 "tab.yaml:4:" "$sim" check "$work/tab.yaml"
+check "a tab is explained in words" 2 "line 4 is indented with a tab; YAML indents with spaces only" "$sim" check "$work/tab.yaml"
+head -c 200 "$sim" >"$work/binary.yaml"
+check "a binary file is named as such" 2 "this is not a text file" "$sim" check "$work/binary.yaml"
 
 scenario fails.yaml $'name: Impossible\nduration: 2s\ncluster: {nodes: 3}\nworkload: {rate: 200/s}\nexpect: {get_p50: {max: 1ns}}'
 check "failed expectation exits 1" 1 "FAIL" "$sim" run "$work/fails.yaml" --quiet

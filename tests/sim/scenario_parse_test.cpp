@@ -487,8 +487,8 @@ TEST(ScenarioParseTest, RejectsABadDistribution) {
 
 TEST(ScenarioParseTest, RejectsAYamlSyntaxError) {
   EXPECT_TRUE(rejected(withHead("cluster: {nodes: [1, 2\nnetwork: {}\n"), "x.yaml:", "YAML syntax error"));
-  EXPECT_TRUE(
-      rejected(withHead("timeline:\n  - {at: 1s\n"), "x.yaml:5:1: YAML syntax error: end of map flow not found"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s\n"), "x.yaml:5:1: YAML syntax error: a '{' opened",
+                       "(YAML: end of map flow not found)"));
   EXPECT_TRUE(rejected(withHead("---\nname: again\n"), "x.yaml:", "single YAML document"));
 }
 
@@ -858,6 +858,124 @@ TEST(ScenarioParseTest, ParseStalenessBandsReadsACommaSeparatedList) {
   EXPECT_EQ(decreasing.status().message(), "band edge 2 (1.00ms) is not above the one before it (5.00ms)");
   EXPECT_FALSE(parseStalenessBands("").isOk());
   EXPECT_FALSE(parseStalenessBands("0ms").isOk());
+}
+
+// --- YAML syntax errors, explained ----------------------------------------------------------------------------------
+
+TEST(ScenarioSyntaxTest, ATabInTheIndentationIsNamedWithItsLine) {
+  EXPECT_TRUE(rejected(withHead("cluster:\n\tnodes: 5\n"), "x.yaml:4:", "line 4 is indented with a tab"));
+  EXPECT_TRUE(rejected(withHead("cluster:\n  nodes: 5\n\tseed: 3\n"),
+                       "x.yaml:5:1: YAML syntax error: line 5 is "
+                       "indented with a tab; YAML indents with "
+                       "spaces only"));
+}
+
+TEST(ScenarioSyntaxTest, AMisalignedKeyIsExplainedAsIndentationAndKeepsYamlsWords) {
+  EXPECT_TRUE(rejected(withHead("cluster:\n  nodes: 5\n   seed: 3\n"),
+                       "x.yaml:5:8: YAML syntax error: this line is indented differently from the keys around it",
+                       "the line reads: '   seed: 3' (YAML: illegal map value)"));
+  EXPECT_TRUE(rejected(withHead("cluster:\n  nodes: 5\n seed: 3\n"),
+                       "x.yaml:5:2: YAML syntax error: this line is "
+                       "indented less than the keys it belongs to",
+                       "(YAML: end of map not found)"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - at: 1s\n    crash: n3\n   - at: 2s\n"),
+                       "x.yaml:6:4:", "entries of one list must start in the same column"));
+}
+
+TEST(ScenarioSyntaxTest, AValueHoldingAColonIsToldToUseQuotes) {
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, crash: n3, say: n3: down}\n"),
+                       "x.yaml:4:", "put such a value in quotes, as in say: \"n3: down\""));
+  EXPECT_TRUE(rejected(withHead("description: the plan: crash n3\n"), "x.yaml:3:", "put the value in quotes"));
+}
+
+TEST(ScenarioSyntaxTest, AMissingSpaceAfterAColonIsPointedOut) {
+  EXPECT_TRUE(rejected("name: x\nduration:60s\n", "x.yaml:2:1: duration:60s: unknown key",
+                       "a ':' needs a space after it to separate a key from its value: write 'duration: 60s'"));
+  EXPECT_TRUE(rejected(withHead("cluster:\n  nodes:5\n"), "x.yaml:4:3: cluster:", "write 'nodes: 5'"));
+}
+
+TEST(ScenarioSyntaxTest, BinaryAndNonUtf8FilesAreNamedAsSuch) {
+  EXPECT_TRUE(rejected(std::string("name: x\n\x7f"
+                                   "ELF\0\0\x01",
+                                   14),
+                       "x.yaml:2:5: this is not a text file", "byte 12 is a NUL byte"));
+  EXPECT_TRUE(rejected("name: caf\xe9\nduration: 60s\n", "x.yaml:1:10: the file is not UTF-8 text", "byte 9 is 0xe9"));
+  EXPECT_TRUE(parse("name: caf\xc3\xa9\nduration: 60s\n").isOk()) << "UTF-8 text is fine";
+}
+
+// --- timeline contradictions ----------------------------------------------------------------------------------------
+
+TEST(ScenarioWarningTest, AHealWithNothingCutIsWarnedAboutWithItsLineAndColumn) {
+  const ScenarioSpec spec =
+      parseOk(withHead("timeline:\n"
+                       "  - {at: 1s, heal: true}\n"
+                       "  - {at: 2s, partition: [[n1], [n2]]}\n"
+                       "  - {at: 3s, heal: true}\n"
+                       "  - {at: 4s, heal: true}\n"));
+  ASSERT_EQ(spec.warnings.size(), 2u);
+  EXPECT_TRUE(spec.warnings[0].starts_with("x.yaml:4:20: warning: timeline[0].heal: nothing is cut at 1s"))
+      << spec.warnings[0];
+  EXPECT_TRUE(spec.warnings[1].starts_with("x.yaml:7:20: warning: timeline[3].heal: nothing is cut at 4s"))
+      << spec.warnings[1];
+}
+
+TEST(ScenarioWarningTest, CuttingALinkThatIsAlreadyCutIsWarnedAbout) {
+  const ScenarioSpec spec =
+      parseOk(withHead("timeline:\n"
+                       "  - {at: 1s, partition: [[n1, n2], [n3]]}\n"
+                       "  - {at: 2s, cut: {from: n1, to: n3}}\n"
+                       "  - {at: 3s, cut: {from: n3, to: n1}}\n"
+                       "  - {at: 4s, heal: true}\n"
+                       "  - {at: 5s, cut: {from: n1, to: n3}}\n"));
+  ASSERT_EQ(spec.warnings.size(), 2u);
+  EXPECT_NE(spec.warnings[0].find("x.yaml:5:19: warning: timeline[1].cut: the link n1 -> n3 is already cut at 2s "
+                                  "(by line 4"),
+            std::string::npos)
+      << spec.warnings[0];
+  EXPECT_NE(spec.warnings[1].find("timeline[2].cut: the link n3 -> n1"), std::string::npos) << spec.warnings[1];
+}
+
+TEST(ScenarioWarningTest, ASlowDownThatChangesNothingIsWarnedAbout) {
+  const ScenarioSpec spec =
+      parseOk(withHead("timeline:\n"
+                       "  - {at: 1s, slow: {node: n2, factor: 1}}\n"
+                       "  - {at: 2s, slow: {node: n2, factor: 5}}\n"
+                       "  - {at: 3s, slow: {node: n2, factor: 5}}\n"
+                       "  - {at: 4s, slow: {node: n2, factor: 1}}\n"));
+  ASSERT_EQ(spec.warnings.size(), 2u);
+  EXPECT_NE(spec.warnings[0].find("timeline[0].slow: n2 is not slowed at 1s"), std::string::npos) << spec.warnings[0];
+  EXPECT_NE(spec.warnings[1].find("timeline[2].slow: n2 already runs with factor 5 at 3s (set by line 5)"),
+            std::string::npos)
+      << spec.warnings[1];
+}
+
+TEST(ScenarioWarningTest, AConsistentTimelineHasNoWarnings) {
+  const ScenarioSpec spec =
+      parseOk(withHead("timeline:\n"
+                       "  - {at: 1s, partition: [[n1, n2], [n3, n4, n5]]}\n"
+                       "  - {at: 2s, slow: {node: n2, factor: 5}}\n"
+                       "  - {at: 3s, crash: n4}\n"
+                       "  - {at: 4s, heal: true, restart: n4}\n"
+                       "  - {at: 5s, slow: {node: n2, factor: 1}}\n"));
+  EXPECT_TRUE(spec.warnings.empty()) << spec.warnings.front();
+}
+
+TEST(ScenarioWarningTest, ShippedScenariosHaveNoWarnings) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(RINGLAB_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".yaml") continue;
+    const Result<ScenarioSpec> spec = loadScenarioFile(entry.path().string());
+    ASSERT_TRUE(spec.isOk()) << spec.status().message();
+    EXPECT_TRUE(spec->warnings.empty()) << spec->warnings.front();
+  }
+}
+
+TEST(TimelineEntryFormatTest, ALineShowsTheTimeEveryActionTheNarrationAndThePause) {
+  TimelineEntry entry = timelineEntry(std::chrono::milliseconds(12'500), CrashAction{2});
+  entry.actions.push_back(HealAction{});
+  EXPECT_EQ(formatTimelineEntry(entry), "   12.500s  crash n3, heal");
+  entry.say = "n3 goes down";
+  entry.pause = true;
+  EXPECT_EQ(formatTimelineEntry(entry), "   12.500s  crash n3, heal: n3 goes down  [pause]");
 }
 
 }  // namespace

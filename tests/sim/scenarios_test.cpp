@@ -7,6 +7,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
@@ -52,6 +54,29 @@ ScenarioSpec load(const std::string& name) {
   auto spec = loadScenarioFile((fs::path(RINGLAB_SOURCE_DIR) / "scenarios" / (name + ".yaml")).string());
   if (!spec) throw std::runtime_error(spec.status().toString());
   return std::move(*spec);
+}
+
+TEST(ScenarioRunnerTest, EveryAppliedTimelineEntryIsReportedNotOnlyNarratedOnes) {
+  auto spec = parseScenario(
+      "name: Faults without narration\n"
+      "duration: 3s\n"
+      "cluster: {nodes: 3}\n"
+      "timeline:\n"
+      "  - {at: 500ms, crash: n2}\n"
+      "  - {at: 1s, restart: n2, say: n2 is back}\n"
+      "  - {at: 2s, partition: [[n1], [n2, n3]]}\n",
+      "inline.yaml");
+  ASSERT_TRUE(spec.isOk()) << spec.status().message();
+  std::vector<std::string> applied, narrated;
+  ScenarioRunOptions options;
+  options.onEntryApplied = [&](const TimelineEntry& e) { applied.push_back(formatTimelineEntry(e)); };
+  options.onNarration = [&](const TimelineEntry& e) { narrated.push_back(formatTimelineEntry(e)); };
+  ScenarioRunner runner(std::move(*spec), options);
+  const ScenarioReport report = runner.run();
+  const std::vector<std::string> expected = {"    0.500s  crash n2", "    1.000s  restart n2: n2 is back",
+                                             "    2.000s  partition [n1] [n2 n3]"};
+  EXPECT_EQ(applied, expected) << "seed " << report.seed;
+  EXPECT_EQ(narrated, std::vector<std::string>{expected[1]}) << "seed " << report.seed;
 }
 
 class ShippedScenarioTest : public ::testing::TestWithParam<std::string> {};

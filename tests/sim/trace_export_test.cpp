@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
+#include <zlib.h>
 #include <boost/json.hpp>
 
 #include <ringlab/sim/simulation.h>
@@ -222,11 +224,20 @@ TEST(ChromeTraceRecorderTest, NetworkSlicesAreExactAndNeverOverlapPartially) {
   send(1'234'567, 2);  // same instant: both slices end together and nest
   send(1'234'967, 3);  // 400 ns later: the two before are cut short to 0.4 us
   send(5'000'000, 4);
+  MessageDelivered delivered;  // message 3 arrives, so its flow arrow is drawn
+  delivered.time = TimePoint{Duration(6'000'000)};
+  delivered.messageId = 3;
+  delivered.from = 0;
+  delivered.to = 1;
+  delivered.kind = MessageKind::kReadRequest;
+  delivered.requestId = 9;
+  bus.publish(delivered);
   std::ostringstream out;
   recorder.write(out);
-  std::vector<std::pair<double, double>> slices;  // ts, dur
+  std::vector<std::pair<double, double>> slices;  // ts, dur of n1's network slices
   for (const auto& v : parseEvents(out.str())) {
-    if (v.at("ph") == "X") slices.emplace_back(v.at("ts").to_number<double>(), v.at("dur").to_number<double>());
+    if (v.at("ph") == "X" && v.at("pid") == 1)
+      slices.emplace_back(v.at("ts").to_number<double>(), v.at("dur").to_number<double>());
   }
   const std::vector<std::pair<double, double>> expected = {
       {1234.567, 0.4}, {1234.567, 0.4}, {1234.967, 1.0}, {5000.0, 1.0}};
@@ -350,6 +361,220 @@ TEST(ChromeTraceRecorderTest, UnsubscribesWhenDestroyed) {
     EXPECT_TRUE(bus.wants(EventType::kFiberSlice));
   }
   EXPECT_FALSE(bus.wants(EventType::kFiberSlice));
+}
+
+// A run with a steady open-loop workload: hundreds of short-lived coordinator fibers over 300 ms.
+std::string traceOfBusyRun(std::uint64_t seed, const TraceOptions& options, std::size_t* fibersStarted = nullptr) {
+  std::size_t started = 0;  // outlives the simulation, whose teardown may still publish
+  Simulation sim(threeNodes(seed));
+  ChromeTraceRecorder recorder(sim.events(), options);
+  sim.events().subscribe(maskOf(EventType::kFiberStarted), [&started](const Event&) { ++started; });
+  WorkloadConfig workload;
+  workload.ratePerSecond = 2000;
+  workload.readRatio = 0.5;
+  sim.addWorkload(workload);
+  sim.runFor(300ms);
+  if (fibersStarted) *fibersStarted = started;
+  std::ostringstream out;
+  recorder.write(out);
+  return out.str();
+}
+
+TEST(TraceLanesTest, ShortLivedFibersShareABoundedSetOfNamedLanes) {
+  for (std::uint64_t seed : {3u, 11u}) {
+    std::size_t fibers = 0;
+    const auto events = parseEvents(traceOfBusyRun(seed, TraceOptions{}, &fibers));
+    std::set<std::pair<std::int64_t, std::int64_t>> lanes;
+    const std::regex laneName(R"((n[0-9]+ )?[a-z-]+ #[0-9]+)");
+    for (const auto& v : events) {
+      if (v.at("ph") == "M" && v.at("name") == "thread_name" && v.at("tid") != 0) {
+        lanes.emplace(v.at("pid").to_number<std::int64_t>(), v.at("tid").to_number<std::int64_t>());
+        EXPECT_TRUE(std::regex_match(str(v.at("args").at("name")), laneName))
+            << "seed " << seed << ": " << str(v.at("args").at("name"));
+      }
+    }
+    EXPECT_GT(fibers, 300u) << "seed " << seed;
+    EXPECT_LT(lanes.size() * 5, fibers) << "seed " << seed << ": " << lanes.size() << " lanes for " << fibers
+                                        << " fibers";
+  }
+}
+
+TEST(TraceLanesTest, SlicesOnOneLaneNeverOverlap) {
+  const std::uint64_t seed = 5;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::pair<double, double>>> byLane;
+  for (const auto& v : parseEvents(traceOfBusyRun(seed, TraceOptions{}))) {
+    if (v.at("ph") != "X" || v.at("tid") == 0) continue;
+    const double ts = v.at("ts").to_number<double>();
+    byLane[{v.at("pid").to_number<std::int64_t>(), v.at("tid").to_number<std::int64_t>()}].emplace_back(
+        ts, ts + v.at("dur").to_number<double>());
+  }
+  ASSERT_FALSE(byLane.empty());
+  for (auto& [lane, slices] : byLane) {
+    std::sort(slices.begin(), slices.end());
+    for (std::size_t i = 1; i < slices.size(); ++i) {
+      EXPECT_LE(slices[i - 1].second, slices[i].first + 1e-9)
+          << "seed " << seed << ": lane " << lane.first << "/" << lane.second << " overlaps at " << slices[i].first;
+    }
+  }
+}
+
+TEST(TraceLanesTest, RunningSlicesNameTheirFiber) {
+  const auto events = parseEvents(traceOfBusyRun(2, TraceOptions{}));
+  const std::regex fiberName(R"([a-z0-9-]+ #[0-9]+)");
+  std::size_t running = 0;
+  for (const auto& v : events) {
+    if (v.at("ph") != "X" || !v.as_object().contains("cat") || v.at("cat") != "running") continue;
+    ++running;
+    EXPECT_TRUE(std::regex_match(str(v.at("args").at("fiber")), fiberName)) << str(v.at("args").at("fiber"));
+  }
+  EXPECT_GT(running, 0u);
+}
+
+TEST(TraceWindowTest, OnlyEventsInsideTheWindowAreRecorded) {
+  const std::uint64_t seed = 4;
+  TraceOptions options;
+  options.from = TimePoint{100ms};
+  options.to = TimePoint{200ms};
+  const auto events = parseEvents(traceOfBusyRun(seed, options));
+  std::size_t inside = 0;
+  for (const auto& v : events) {
+    if (v.at("ph") == "M") continue;
+    const double ts = v.at("ts").to_number<double>();  // microseconds
+    if (v.at("ph") == "X" && v.at("tid") != 0) {
+      // A fiber slice is kept when it overlaps the window.
+      EXPECT_GE(ts + v.at("dur").to_number<double>(), 100'000.0) << "seed " << seed;
+      EXPECT_LE(ts, 200'000.0) << "seed " << seed;
+    } else {
+      EXPECT_GE(ts, 100'000.0) << "seed " << seed << ": " << json::serialize(v);
+      EXPECT_LE(ts, 200'000.0) << "seed " << seed << ": " << json::serialize(v);
+      ++inside;
+    }
+  }
+  EXPECT_GT(inside, 100u) << "seed " << seed;
+}
+
+TEST(TraceSampleTest, ASampledRequestKeepsAllItsEventsAndOthersKeepNone) {
+  const std::uint64_t seed = 8;
+  TraceOptions options;
+  options.sample = 0.25;
+  std::set<std::uint64_t> begun, completed, inMessages;
+  std::size_t requestsInFull = 0;
+  for (const auto& v : parseEvents(traceOfBusyRun(seed, TraceOptions{}))) {
+    if (v.at("ph") == "b") ++requestsInFull;
+  }
+  for (const auto& v : parseEvents(traceOfBusyRun(seed, options))) {
+    if (v.at("ph") == "b") begun.insert(v.at("id").to_number<std::uint64_t>());
+    if (v.at("ph") == "e") completed.insert(v.at("id").to_number<std::uint64_t>());
+    if (v.at("ph") == "X" && v.as_object().contains("cat") && v.at("cat") == "message") {
+      const auto request = v.at("args").at("request").to_number<std::uint64_t>();
+      if (request != 0) {
+        EXPECT_TRUE(isRequestSampled(request, 0.25)) << "seed " << seed << ": request " << request;
+        inMessages.insert(request);
+      }
+    }
+  }
+  EXPECT_EQ(begun, completed) << "seed " << seed;
+  for (std::uint64_t id : begun) EXPECT_TRUE(isRequestSampled(id, 0.25)) << "seed " << seed << ": request " << id;
+  EXPECT_GT(begun.size(), requestsInFull / 8) << "seed " << seed;
+  EXPECT_LT(begun.size(), requestsInFull / 2) << "seed " << seed;
+}
+
+TEST(TraceSampleTest, SamplingIsAFunctionOfTheRequestIdAndKeepsAboutTheFraction) {
+  std::size_t kept = 0;
+  for (std::uint64_t id = 1; id <= 20'000; ++id) {
+    const bool sampled = isRequestSampled(id, 0.1);
+    EXPECT_EQ(sampled, isRequestSampled(id, 0.1));
+    if (sampled) {
+      EXPECT_TRUE(isRequestSampled(id, 0.5)) << "a larger sample keeps every request of a smaller one";
+      ++kept;
+    }
+    EXPECT_TRUE(isRequestSampled(id, 1.0));
+  }
+  EXPECT_GT(kept, 1'600u);
+  EXPECT_LT(kept, 2'400u);
+}
+
+TEST(TraceOptionsTest, ParsesDurationsAndAFraction) {
+  const auto options = parseTraceOptions("10s", "1500ms", "");
+  EXPECT_FALSE(options.isOk()) << "the window ends before it starts";
+  const auto parsed = parseTraceOptions("500ms", "2s", "0.25");
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed->from, TimePoint{500ms});
+  EXPECT_EQ(parsed->to, TimePoint{2s});
+  EXPECT_DOUBLE_EQ(parsed->sample, 0.25);
+  const auto defaults = parseTraceOptions("", "", "");
+  ASSERT_TRUE(defaults.isOk());
+  EXPECT_FALSE(defaults->from);
+  EXPECT_FALSE(defaults->to);
+  EXPECT_EQ(defaults->sample, 1.0);
+  EXPECT_EQ(defaults->maxEvents, TraceOptions::kDefaultMaxEvents);
+}
+
+TEST(TraceOptionsTest, ErrorsNameTheFlagAndWhatWasGiven) {
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> cases = {
+      {"ten", "", "", "--trace-from"},   {"", "-1s", "", "--trace-to"},   {"", "", "0", "--trace-sample"},
+      {"", "", "1.5", "--trace-sample"}, {"", "", "x", "--trace-sample"}, {"5s", "5s", "", "--trace-to"},
+  };
+  for (const auto& [from, to, sample, flag] : cases) {
+    const auto result = parseTraceOptions(from, to, sample);
+    ASSERT_FALSE(result.isOk()) << from << " " << to << " " << sample;
+    EXPECT_EQ(result.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(result.status().message().rfind(flag, 0), 0u) << result.status().message();
+    const std::string given = !sample.empty() ? sample : (!to.empty() ? to : from);
+    EXPECT_NE(result.status().message().find("'" + given + "'"), std::string::npos) << result.status().message();
+  }
+}
+
+TEST(TraceCapTest, TheMessageNamesTheCapWhenItWasReachedAndHowToNarrowTheTrace) {
+  Simulation sim(threeNodes(7));
+  ChromeTraceRecorder recorder(sim.events(), 50);
+  submitSome(sim);
+  sim.runFor(100ms);
+  ASSERT_TRUE(recorder.truncated());
+  const std::string message = traceCapMessage(recorder, "out.json", false);
+  EXPECT_NE(message.find("cap of 50 events"), std::string::npos) << message;
+  EXPECT_NE(message.find(formatDuration(recorder.truncatedAt().sinceStart)), std::string::npos) << message;
+  EXPECT_NE(message.find("out.json"), std::string::npos) << message;
+  for (const char* flag : {"--trace-from", "--trace-to", "--trace-sample", "--trace-truncate"}) {
+    EXPECT_NE(message.find(flag), std::string::npos) << flag << " missing from: " << message;
+  }
+  const std::string accepted = traceCapMessage(recorder, "out.json", true);
+  EXPECT_EQ(accepted.find("--trace-sample"), std::string::npos) << accepted;
+}
+
+std::string gunzip(const std::string& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) return {};
+  std::string text;
+  char buffer[1 << 16];
+  int n = 0;
+  while ((n = gzread(file, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
+  gzclose(file);
+  return text;
+}
+
+TEST(TraceGzipTest, AGzFileHoldsTheSameJsonCompressed) {
+  Simulation sim(threeNodes(6));
+  ChromeTraceRecorder recorder(sim.events());
+  submitSome(sim);
+  sim.runFor(50ms);
+  const std::filesystem::path dir = std::filesystem::path(testing::TempDir()) / "ringlab_trace_gzip_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "trace.json.gz").string();
+  ASSERT_TRUE(recorder.writeTo(path).isOk());
+  std::ostringstream expected;
+  recorder.write(expected);
+  std::ifstream in(path, std::ios::binary);
+  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GE(raw.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(raw[0]), 0x1f);  // gzip magic
+  EXPECT_EQ(static_cast<unsigned char>(raw[1]), 0x8b);
+  EXPECT_LT(raw.size() * 4, expected.str().size());
+  EXPECT_EQ(gunzip(path), expected.str());
+  EXPECT_TRUE(isCompressedTracePath("a.json.gz"));
+  EXPECT_FALSE(isCompressedTracePath("a.json"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

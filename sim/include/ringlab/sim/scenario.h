@@ -111,6 +111,10 @@ struct TimelineEntry {
   SourceLocation where;
 };
 
+// One line for a log of the run: the time, every action, the narration and a pause mark, as in
+// "   10.000s  crash n3: n3 crashes, writes go to fallback nodes  [pause]". No trailing newline.
+std::string formatTimelineEntry(const TimelineEntry& entry);
+
 // One entry holding one action at `at` (for scenarios built in code: tests, campaigns, benchmarks).
 TimelineEntry timelineEntry(Duration at, ScenarioAction action);
 
@@ -176,6 +180,11 @@ struct ScenarioSpec {
   QuiesceConfig quiesce;
   std::vector<Duration> stalenessBands =
       defaultStalenessBandEdges();  // upper edges of the staleness bands but the last
+  // Timeline entries that contradict the ones before them without making the run impossible (a heal with nothing
+  // cut, a cut of a link already cut, a slow-down to the factor already in force), as
+  // "<sourceName>:<line>:<column>: warning: <key path>: <what and why>". A timeline that cannot run (a crash of a
+  // node already down, a restart of a running node) is an error instead.
+  std::vector<std::string> warnings;
 };
 
 // Parses and validates a scenario. `sourceName` names the input in error messages ("scenarios/partition.yaml").

@@ -28,6 +28,8 @@ struct ScenarioRunOptions {
   std::optional<std::vector<Duration>> stalenessBands;
   // Called when a timeline entry with narration or a pause is reached (after its actions are applied).
   std::function<void(const TimelineEntry&)> onNarration;
+  // Called after every timeline entry is applied, with or without narration (a log of what the run did).
+  std::function<void(const TimelineEntry&)> onEntryApplied;
   // Called now and then with the fraction of the main phase done (0..1) and whether the run is quiescing.
   std::function<void(double fraction, bool quiescing)> onProgress;
 };
