@@ -351,11 +351,11 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   }
   Result<TraceOptions> traceOptions = parseTraceOptions(traceFrom, traceTo, traceSample);
   if (!traceOptions) {
-    return usageError(std::string(campaign ? "campaign" : "run") + ": " + traceOptions.status().message());
+    return cli::usageError(info, traceOptions.status().message());
   }
   if (tracePath.empty() &&
       (vm.count("trace-from") || vm.count("trace-to") || vm.count("trace-sample") || vm.count("trace-truncate"))) {
-    return usageError(std::string(campaign ? "campaign" : "run") + ": the --trace-* options need --trace FILE");
+    return cli::usageError(info, "the --trace-* options need --trace FILE");
   }
   if (vm.count("tie-seed") && vm.count("fifo-ties")) {
     return cli::usageError(info, "--tie-seed and --fifo-ties exclude each other");
