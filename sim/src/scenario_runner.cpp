@@ -127,7 +127,7 @@ void ScenarioRunner::runUntil(TimePoint until) {
 
 void ScenarioRunner::applyEntry(const TimelineEntry& entry) {
   for (const ScenarioAction& action : entry.actions) apply(action);
-  if ((!entry.say.empty() || entry.pause) && m_options.onNarration) m_options.onNarration(entry);
+  if (entry.isNarration() && m_options.onNarration) m_options.onNarration(entry);
 }
 
 void ScenarioRunner::apply(const ScenarioAction& action) {

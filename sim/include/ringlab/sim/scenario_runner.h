@@ -24,7 +24,7 @@ namespace ringlab {
 struct ScenarioRunOptions {
   std::optional<std::uint64_t> seed;  // overrides the scenario's seed
   std::optional<Duration> duration;   // overrides the scenario's duration (timeline entries after it are skipped)
-  // Called when a timeline entry with narration or a pause is reached (after its actions are applied).
+  // Called when a timeline entry with narration, a pause or a focus is reached (after its actions are applied).
   std::function<void(const TimelineEntry&)> onNarration;
   // Called now and then with the fraction of the main phase done (0..1) and whether the run is quiescing.
   std::function<void(double fraction, bool quiescing)> onProgress;
