@@ -161,12 +161,13 @@ TEST_P(ReachablePeerTest, APeerWhoseLinkIsUpIsNotMarkedDownWhileMostPeersAreUnre
     worstPhi = std::max({worstPhi, sim.node(0).peerPhi(1), sim.node(1).peerPhi(0)});
   }
   EXPECT_EQ(sim.falseSuspicions(), 0u) << "seed " << seed << ": a running peer on a working link was marked down";
-  EXPECT_LT(worstPhi, config.mechanisms.detector.suspectThreshold) << "seed " << seed;
+  // A moment of suspicion can happen (the probe sent on suspicion answers it); a down verdict must not.
+  EXPECT_LT(worstPhi, config.mechanisms.detector.threshold) << "seed " << seed;
   EXPECT_EQ(sim.node(0).peerState(3), NodeState::kDown) << "seed " << seed << ": n4 is cut off from n1";
   EXPECT_EQ(sim.node(0).peerState(2), NodeState::kDown) << "seed " << seed << ": n3 crashed";
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, ReachablePeerTest, ::testing::Range<std::uint64_t>(1, 9));
+INSTANTIATE_TEST_SUITE_P(Seeds, ReachablePeerTest, ::testing::Range<std::uint64_t>(1, 33));
 
 // The randomized campaign (sim/campaign.h): crashes, restarts, partitions, loss, latency spikes and a membership
 // change, then quiesce. Every acknowledged write must survive, replicas must converge, and runs must be
