@@ -226,6 +226,19 @@ TEST(ShippedNarrationTest, MerkleLessonShowsN4RepairingAfterTheHeal) {
 
 TEST(ShippedNarrationTest, AntiEntropyRepairsOnlyAfterTheHeal) {
   const ScenarioSpec spec = load("anti-entropy");
+  ScenarioRunner runner(spec);
+  std::vector<AntiEntropyExchanged> exchanges;
+  runner.simulation().events().subscribe(maskOf(EventType::kAntiEntropyExchanged), [&](const Event& e) {
+    exchanges.push_back(std::get<AntiEntropyExchanged>(e));
+  });
+  const TimelineEntry& look = entryAt(spec, 22s);
+  ASSERT_TRUE(look.focus && look.focus->node == NodeId{3});
+  runner.runUntil(look.at);
+  std::size_t n4Repairs = 0;
+  for (const AntiEntropyExchanged& a : exchanges) {
+    if (a.node == 3 && a.time > TimePoint{20s} && a.keysPushed + a.keysFetched > 0) ++n4Repairs;
+  }
+  EXPECT_GT(n4Repairs, 0u) << look.say;
   for (const TimelineEntry& e : spec.timeline) {
     EXPECT_EQ(e.say.find("message table"), std::string::npos) << "the message table exists only in the report";
   }
