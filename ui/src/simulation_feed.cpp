@@ -280,8 +280,13 @@ class SimulationWorker final : public QObject {
     });
   }
 
-  // Makes `run` the one on screen; the per-run state of the views starts again.
+  // Makes `run` the one on screen; the per-run state of the views starts again. The run it replaces is destroyed
+  // after the next snapshot has gone out: unwinding a busy simulation's fibers takes a while.
   void adopt(Run run) {
+    if (m_run.runner) {
+      *m_run.live = false;
+      m_retired.push_back(std::move(m_run));
+    }
     reset();
     m_run = std::move(run);
     *m_run.live = true;
@@ -625,6 +630,7 @@ class SimulationWorker final : public QObject {
       m_dirty = true;
     }
     if (m_dirty) emitSnapshot();
+    m_retired.clear();
     if (!m_playing && !m_finished && m_run.runner) {
       // Paused: use what is left of the tick to prepare for a step back.
       prepareSpares(std::max<qint64>(0, kWorkBudgetNs - (m_wall.nsecsElapsed() - wallNow)));
@@ -849,8 +855,9 @@ class SimulationWorker final : public QObject {
   QElapsedTimer m_wall;
   ScenarioSpec m_baseSpec;
   std::uint64_t m_seed = 0;
-  Run m_run;                  // the run on screen
-  std::vector<Run> m_spares;  // runs parked (or being replayed) a second or two before m_run, for steps back
+  Run m_run;                   // the run on screen
+  std::vector<Run> m_spares;   // runs parked (or being replayed) a second or two before m_run, for steps back
+  std::vector<Run> m_retired;  // runs replaced by a spare, destroyed in the next tick
   bool m_playing = false;
   bool m_finished = false;
   bool m_dirty = false;
