@@ -385,7 +385,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   std::unique_ptr<ChromeTraceRecorder> trace;
   runOptions.onEntryApplied = [&](const TimelineEntry& entry) {
     if (trace && !entry.say.empty()) trace->addNarration(entry.at, entry.say);
-    if (quiet) return;
+    if (quiet || (entry.actions.empty() && entry.say.empty() && !entry.pause)) return;  // only a focus for the app
     progress.clear();
     std::printf("%s\n", formatTimelineEntry(entry).c_str());
     std::fflush(stdout);

@@ -12,6 +12,8 @@
 namespace ringlab {
 namespace {
 
+__extension__ typedef unsigned __int128 Uint128;
+
 // A period with +-20% jitter, so nodes do not act in lockstep.
 Duration jittered(Duration period, Rng& rng) {
   return Duration(static_cast<std::int64_t>(static_cast<double>(period.count()) * rng.uniform(0.8, 1.2)));
@@ -45,19 +47,50 @@ void Node::sendMaintenance(NodeId to, Payload payload) {
 
 // --- gossip and failure detection ---------------------------------------------------------------------------------
 
+// A gossip round's target: one peer the failure detector has no doubt about, chosen uniformly; and, now and then, one
+// it doubts.
+//
+// A peer's heartbeat reaches this node only through the peers it exchanges digests with. When most known peers are
+// unreachable (crashed, or across a partition), a target drawn uniformly from all of them is usually one that cannot
+// answer, and the few reachable peers go seconds without an exchange: their heartbeats stop arriving although their
+// links are up, and the detector, which learned a ~1s rhythm, declares them down. So, as Cassandra's gossiper does,
+// each round goes to a peer the detector believes up, and to a doubted one (suspect or down) only with probability
+// doubted / (trusted + 1), so that a healed link or a restarted node is still heard of. With no doubted peer this is
+// exactly one uniform draw over every peer, as before.
 void Node::runGossip() {
+  const auto send = [this](NodeId peer) {
+    // Push-pull: the peer answers with its own digest (a request carries a request id, an answer none).
+    Message message;
+    message.to = peer;
+    message.requestId = nextRequestId();
+    message.payload = m_membership.digest();
+    m_rt.send(std::move(message));
+  };
+  const auto pick = [](const std::vector<NodeId>& from, std::uint64_t random) {
+    // The high half of random * n: uniform over the candidates to within n / 2^64.
+    return from[static_cast<std::size_t>((static_cast<Uint128>(random) * from.size()) >> 64)];
+  };
+  std::vector<NodeId> trusted;
+  std::vector<NodeId> doubted;
   for (;;) {
     m_rt.sleepFor(jittered(m_config.mechanisms.gossipInterval, m_rt.rng()));
     m_rt.chargeCpu();
     m_membership.beat();
     m_stats.gossipRounds++;
-    // Push-pull: the peer answers with its own digest (a request carries a request id, an answer none).
-    if (auto peer = m_membership.pickPeer(m_rt.rng().next())) {
-      Message message;
-      message.to = *peer;
-      message.requestId = nextRequestId();
-      message.payload = m_membership.digest();
-      m_rt.send(std::move(message));
+    trusted.clear();
+    doubted.clear();
+    const TimePoint now = m_rt.now();
+    for (NodeId peer : m_membership.members()) {
+      if (peer == m_config.id || m_membership.member(peer)->status == MemberStatus::kLeft) continue;
+      const bool doubt = m_config.mechanisms.failureDetector &&
+                         (m_detector.verdict(peer, now) == PhiAccrualDetector::Verdict::kSuspect ||
+                          m_detector.verdict(peer, now) == PhiAccrualDetector::Verdict::kDown);
+      (doubt ? doubted : trusted).push_back(peer);
+    }
+    if (!trusted.empty()) send(pick(trusted, m_rt.rng().next()));
+    if (!doubted.empty() && (trusted.empty() || m_rt.rng().uniform01() < static_cast<double>(doubted.size()) /
+                                                                             static_cast<double>(trusted.size() + 1))) {
+      send(pick(doubted, m_rt.rng().next()));
     }
   }
 }
@@ -87,6 +120,15 @@ void Node::runDetector() {
       }
       auto [it, inserted] = m_peerStates.try_emplace(peer, NodeState::kUp);
       if (it->second == state) continue;
+      // A peer that has just become suspect may only have been out of this node's gossip rounds: ask it directly
+      // (push-pull). If it is reachable, its answer brings its newer heartbeat before phi reaches the threshold.
+      if (state == NodeState::kSuspect && it->second == NodeState::kUp && m_config.mechanisms.gossip) {
+        Message probe;
+        probe.to = peer;
+        probe.requestId = nextRequestId();
+        probe.payload = m_membership.digest();
+        m_rt.send(std::move(probe));
+      }
       it->second = state;
       auto& bus = m_rt.events();
       if (bus.wants(EventType::kPeerStateChanged)) {

@@ -324,9 +324,12 @@ constexpr std::array<std::string_view, 10> kWorkloadKeys = {
 constexpr std::array<std::string_view, 6> kKeysKeys = {"count",     "distribution", "theta",
                                                        "scrambled", "hot_keys",     "hot_ops"};
 constexpr std::array<std::string_view, 2> kMinMaxKeys = {"min", "max"};
-constexpr std::array<std::string_view, 17> kTimelineKeys = {
-    "at",   "say",     "pause", "crash",    "restart", "wipe",     "partition",    "cut",        "heal",
-    "link", "network", "slow",  "workload", "quorum",  "add_node", "decommission", "remove_node"};
+constexpr std::array<std::string_view, 18> kTimelineKeys = {
+    "at",   "say",  "pause",   "focus", "crash",    "restart", "wipe",     "partition",    "cut",
+    "heal", "link", "network", "slow",  "workload", "quorum",  "add_node", "decommission", "remove_node"};
+constexpr std::array<std::string_view, 3> kFocusKeys = {"node", "key", "view"};
+constexpr std::array<std::string_view, 7> kFocusViewNames = {"ring",      "traffic", "charts",   "nodes",
+                                                             "spacetime", "fibers",  "inspector"};
 constexpr std::array<std::string_view, 14> kActionKeys = {
     "crash",   "restart", "wipe",     "partition", "cut",      "heal",         "link",
     "network", "slow",    "workload", "quorum",    "add_node", "decommission", "remove_node"};
@@ -391,6 +394,7 @@ const ExpectMetricInfo& metricInfo(ExpectMetric metric) {
 struct PendingEntry {
   TimelineEntry entry;
   std::vector<Field> actionFields;  // parallel to entry.actions
+  std::optional<Field> focusField;
 };
 
 class ScenarioParser {
@@ -464,6 +468,7 @@ class ScenarioParser {
   KeyDistribution parseKeys(const Field& f);
   void parseTimeline(const Field& f, std::vector<TimelineEntry>& timeline);
   PendingEntry parseEntry(const Field& f);
+  NarrationFocus parseFocus(const Field& f);
   ScenarioAction parseAction(std::string_view key, const Field& f);
   void checkTimeline(const std::vector<PendingEntry*>& entries);
   void checkQuorumAction(const QuorumAction& action, const Field& f, std::string_view at, std::size_t running,
@@ -1158,6 +1163,10 @@ PendingEntry ScenarioParser::parseEntry(const Field& f) {
     } else if (entry.key == "pause") {
       p.entry.pause = boolean(entry.value);
       narration = true;
+    } else if (entry.key == "focus") {
+      p.entry.focus = parseFocus(entry.value);
+      p.focusField = entry.value;
+      narration = true;
     } else {
       p.entry.actions.push_back(parseAction(entry.key, entry.value));
       p.actionFields.push_back(entry.value);
@@ -1165,9 +1174,26 @@ PendingEntry ScenarioParser::parseEntry(const Field& f) {
   }
   if (p.entry.actions.empty() && !narration) {
     fail(f.at, f.path,
-         fmt::format("expected an action ({}) or say/pause, got only 'at'", joinNames(kActionKeys, " or ")));
+         fmt::format("expected an action ({}) or say/pause/focus, got only 'at'", joinNames(kActionKeys, " or ")));
   }
   return p;
+}
+
+NarrationFocus ScenarioParser::parseFocus(const Field& f) {
+  constexpr std::string_view kShape = "a mapping such as {node: n7, view: fibers} or {key: \"key:00000042\"}";
+  const MapView m = mapping(f, kFocusKeys, kShape);
+  NarrationFocus focus;
+  if (const Field* n = m.find("node")) focus.node = node(*n);
+  if (const Field* k = m.find("key")) focus.key = text(*k, true);
+  if (const Field* v = m.find("view")) {
+    const std::string expected = fmt::format("a view name: one of {}", joinNames(kFocusViewNames));
+    focus.view = parseFocusView(scalar(*v, expected));
+    if (!focus.view) failExpected(*v, expected);
+  }
+  if (!focus.node && !focus.key && !focus.view) {
+    fail(f.at, f.path, "expected at least one of node, key or view, got none");
+  }
+  return focus;
 }
 
 ScenarioAction ScenarioParser::parseAction(std::string_view key, const Field& f) {
@@ -1428,6 +1454,18 @@ void ScenarioParser::checkTimeline(const std::vector<PendingEntry*>& entries) {
           }
         }
       }
+    }
+    // The focus is applied after the entry's actions: it may point at a node the same entry adds.
+    if (p->entry.focus && p->entry.focus->node && p->focusField) {
+      const NodeId named = *p->entry.focus->node;
+      const YAML::Node value = p->focusField->node["node"];
+      const Field f{child(p->focusField->path, "node"), value, locationOf(value, p->focusField->at)};
+      if (named >= existing) {
+        fail(f.at, f.path,
+             fmt::format("{} does not exist yet at {} (only n1..n{}; add_node adds the next one)", nodeName(named), at,
+                         existing));
+      }
+      if (gone[named]) fail(f.at, f.path, fmt::format("{} has left the cluster before {}", nodeName(named), at));
     }
   }
 }
@@ -1821,6 +1859,15 @@ std::optional<ExpectMetric> parseExpectMetric(std::string_view name) {
 bool isDurationMetric(ExpectMetric metric) { return metricInfo(metric).duration; }
 
 bool isHigherBetter(ExpectMetric metric) { return metricInfo(metric).higherIsBetter; }
+
+std::string_view focusViewName(FocusView view) { return kFocusViewNames[static_cast<std::size_t>(view)]; }
+
+std::optional<FocusView> parseFocusView(std::string_view name) {
+  for (std::size_t i = 0; i < kFocusViewNames.size(); ++i) {
+    if (kFocusViewNames[i] == name) return static_cast<FocusView>(i);
+  }
+  return std::nullopt;
+}
 
 TimelineEntry timelineEntry(Duration at, ScenarioAction action) {
   TimelineEntry entry;

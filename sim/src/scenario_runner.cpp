@@ -132,7 +132,7 @@ void ScenarioRunner::runUntil(TimePoint until) {
 
 void ScenarioRunner::applyEntry(const TimelineEntry& entry) {
   for (const ScenarioAction& action : entry.actions) apply(action);
-  if ((!entry.say.empty() || entry.pause) && m_options.onNarration) m_options.onNarration(entry);
+  if (entry.isNarration() && m_options.onNarration) m_options.onNarration(entry);
   if (m_options.onEntryApplied) m_options.onEntryApplied(entry);
 }
 

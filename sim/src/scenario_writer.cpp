@@ -80,6 +80,7 @@ class ScenarioEmitter {
   void keys(const KeyDistribution& keys);
   void timeline(const std::vector<TimelineEntry>& timeline);
   void action(const ScenarioAction& action);
+  void focus(const NarrationFocus& focus);
   void expectations(const std::vector<Expectation>& expectations);
 
   YAML::Emitter m_out;
@@ -415,8 +416,11 @@ void ScenarioEmitter::timeline(const std::vector<TimelineEntry>& timeline) {
       m_out << YAML::Flow << YAML::BeginMap;
       pair("at", duration(entry.at.sinceStart));
       // An entry with nothing in it is written with an empty say, the least a file entry must hold besides 'at'.
-      if (first && (!entry.say.empty() || (entry.actions.empty() && !entry.pause))) text("say", entry.say);
+      if (first && (!entry.say.empty() || (entry.actions.empty() && !entry.pause && !entry.focus))) {
+        text("say", entry.say);
+      }
       if (first && entry.pause) pair("pause", boolean(true));
+      if (first && entry.focus) focus(*entry.focus);
       std::set<std::string_view> used;
       while (next < entry.actions.size() && used.insert(actionKey(entry.actions[next])).second) {
         action(entry.actions[next]);
@@ -427,6 +431,14 @@ void ScenarioEmitter::timeline(const std::vector<TimelineEntry>& timeline) {
     }
   }
   m_out << YAML::EndSeq;
+}
+
+void ScenarioEmitter::focus(const NarrationFocus& f) {
+  m_out << YAML::Key << "focus" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  if (f.node) pair("node", nodeName(*f.node));
+  if (f.key) text("key", *f.key);
+  if (f.view) pair("view", std::string(focusViewName(*f.view)));
+  m_out << YAML::EndMap;
 }
 
 void ScenarioEmitter::action(const ScenarioAction& a) {

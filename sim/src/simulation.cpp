@@ -126,6 +126,7 @@ struct Simulation::NodeSlot {
   bool running = false;
   std::uint64_t incarnation = 1;
   std::vector<TimePoint> coreFreeAt;
+  Duration cpuCharged{0};  // CPU time handed out on its cores so far, including work scheduled past now
   double cpuFactor = 1.0;
   bool leaving = false;  // decommissioning: still running to stream its data out, no longer in the ring
   bool left = false;     // gone for good
@@ -451,6 +452,7 @@ void Simulation::chargeCpu(NodeId node) {
   const TimePoint start = std::max(m_now, *core);
   const TimePoint end = start + cost;
   *core = end;
+  slot.cpuCharged += cost;
   FiberProps& props = currentFiber();
   if (m_events.wants(EventType::kFiberSlice)) {
     if (start > m_now) {
@@ -634,7 +636,7 @@ void Simulation::crash(NodeId id) {
   slot.running = false;
   ++slot.incarnation;
   slot.node->stop();
-  std::fill(slot.coreFreeAt.begin(), slot.coreFreeAt.end(), m_now);
+  releaseCores(slot);
   hash(0xc4a5, static_cast<std::uint64_t>(m_now.nanos()), id);
   if (m_events.wants(EventType::kNodeStateChanged)) {
     m_events.publish(NodeStateChanged{m_now, id, NodeState::kDown, "crashed"});
@@ -650,7 +652,7 @@ void Simulation::restart(NodeId id, bool wipe) {
   }
   slot.running = true;
   ++slot.incarnation;
-  std::fill(slot.coreFreeAt.begin(), slot.coreFreeAt.end(), m_now);
+  releaseCores(slot);
   slot.node->start(slot.incarnation);
   hash(0x5747, static_cast<std::uint64_t>(m_now.nanos()), id, wipe);
   if (m_events.wants(EventType::kNodeStateChanged)) {
@@ -691,6 +693,25 @@ void Simulation::setCpuFactor(NodeId id, double factor) {
 }
 
 double Simulation::cpuFactor(NodeId id) const { return id < m_nodes.size() ? m_nodes[id].cpuFactor : 1.0; }
+
+Duration Simulation::cpuBusy(NodeId id) const {
+  if (id >= m_nodes.size()) return Duration{0};
+  const NodeSlot& slot = m_nodes[id];
+  // Work queued on a core runs back to back from now until the core is free: only the part before now is done.
+  Duration busy = slot.cpuCharged;
+  for (TimePoint free : slot.coreFreeAt) {
+    if (free > m_now) busy -= free - m_now;
+  }
+  return busy;
+}
+
+void Simulation::releaseCores(NodeSlot& slot) {
+  // The work queued past now is abandoned with the fibers that waited for it: it was never done.
+  for (TimePoint& free : slot.coreFreeAt) {
+    if (free > m_now) slot.cpuCharged -= free - m_now;
+    free = m_now;
+  }
+}
 
 void Simulation::setQuorum(const QuorumConfig& quorum) {
   m_config.quorum = quorum;

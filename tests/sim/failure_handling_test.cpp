@@ -141,6 +141,34 @@ TEST(FailureDetectorTest, FalseSuspicionsStayRareUnderFivePercentLoss) {
   EXPECT_LE(sim.falseSuspicions(), 3u);
 }
 
+// n3 crashes, then a partition cuts n4 and n5 off: n1 and n2 can only reach each other. Gossip must keep carrying
+// their heartbeats so that neither declares the other down, although most of the peers they know are unreachable.
+class ReachablePeerTest : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(ReachablePeerTest, APeerWhoseLinkIsUpIsNotMarkedDownWhileMostPeersAreUnreachable) {
+  const std::uint64_t seed = GetParam();
+  SimulationConfig config;
+  config.seed = seed;
+  config.nodes = 5;
+  Simulation sim(config);
+  double worstPhi = 0;  // of n1 toward n2 and n2 toward n1, sampled every 100 ms
+  sim.runUntil(TimePoint{15s});
+  sim.crash(2);
+  sim.runUntil(TimePoint{25s});
+  sim.partition({{0, 1, 2}, {3, 4}});
+  for (TimePoint t = sim.now(); t < TimePoint{85s}; t = t + 100ms) {
+    sim.runUntil(t);
+    worstPhi = std::max({worstPhi, sim.node(0).peerPhi(1), sim.node(1).peerPhi(0)});
+  }
+  EXPECT_EQ(sim.falseSuspicions(), 0u) << "seed " << seed << ": a running peer on a working link was marked down";
+  // A moment of suspicion can happen (the probe sent on suspicion answers it); a down verdict must not.
+  EXPECT_LT(worstPhi, config.mechanisms.detector.threshold) << "seed " << seed;
+  EXPECT_EQ(sim.node(0).peerState(3), NodeState::kDown) << "seed " << seed << ": n4 is cut off from n1";
+  EXPECT_EQ(sim.node(0).peerState(2), NodeState::kDown) << "seed " << seed << ": n3 crashed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ReachablePeerTest, ::testing::Range<std::uint64_t>(1, 33));
+
 // The randomized campaign (sim/campaign.h): crashes, restarts, partitions, loss, latency spikes and a membership
 // change, then quiesce. Every acknowledged write must survive, replicas must converge, and runs must be
 // deterministic. A failing seed is replayed with `ringlab-sim campaign --seed N`.

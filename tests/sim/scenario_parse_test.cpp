@@ -404,6 +404,47 @@ TEST(ScenarioParseTest, RejectsADuplicateKey) {
                        "x.yaml:3:21: cluster.nodes: duplicate key; it is already given at line 3"));
 }
 
+TEST(ScenarioParseTest, FocusPointsAtANodeAKeyAndAView) {
+  const ScenarioSpec spec =
+      parseOk(withHead("cluster: {nodes: 12}\n"
+                       "timeline:\n"
+                       "  - {at: 10s, say: \"Look at n7.\", focus: {node: n7, view: fibers}}\n"
+                       "  - {at: 12s, focus: {key: \"key:00000042\"}}\n"
+                       "  - {at: 14s, add_node: true, focus: {node: n13, view: ring}}\n"));
+  ASSERT_EQ(spec.timeline.size(), 3u);
+  ASSERT_TRUE(spec.timeline[0].focus.has_value());
+  EXPECT_EQ(spec.timeline[0].focus->node, NodeId{6});
+  EXPECT_EQ(spec.timeline[0].focus->view, FocusView::kFibers);
+  EXPECT_FALSE(spec.timeline[0].focus->key.has_value());
+  ASSERT_TRUE(spec.timeline[1].focus.has_value());
+  EXPECT_EQ(spec.timeline[1].focus->key, "key:00000042");
+  EXPECT_FALSE(spec.timeline[1].focus->node.has_value());
+  EXPECT_TRUE(spec.timeline[1].isNarration()) << "a focus alone makes an entry";
+  EXPECT_EQ(spec.timeline[2].focus->node, NodeId{12}) << "a node added by the same entry can be focused";
+  EXPECT_EQ(focusViewName(FocusView::kSpacetime), "spacetime");
+  EXPECT_EQ(parseFocusView("inspector"), FocusView::kInspector);
+  EXPECT_FALSE(parseFocusView("table").has_value());
+}
+
+TEST(ScenarioParseTest, RejectsABadFocus) {
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: {node: n9}}\n"),
+                       "x.yaml:4:28: timeline[0].focus.node: expected a node name n1..n5, got 'n9'"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: {view: table}}\n"),
+                       "x.yaml:4:28: timeline[0].focus.view: expected a view name: one of ring, traffic",
+                       "got 'table'"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: {}}\n"),
+                       "x.yaml:4:21: timeline[0].focus: expected at least one of node, key or view, got none"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: {nod: n1}}\n"),
+                       "x.yaml:4:22: timeline[0].focus.nod: unknown key (did you mean 'node'?)"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: n1}\n"),
+                       "x.yaml:4:21: timeline[0].focus: expected a mapping such as {node: n7, view: fibers}"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: {key: \"\"}}\n"),
+                       "x.yaml:4:27: timeline[0].focus.key: expected a non-empty string"));
+  // n6 exists only after the add_node at 5s.
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 5s, add_node: true}\n  - {at: 1s, focus: {node: n6}}\n"),
+                       "x.yaml:5:28: timeline[1].focus.node: n6 does not exist yet at 1s"));
+}
+
 TEST(ScenarioParseTest, RejectsAnUnknownNodeInCrash) {
   EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, say: hi}\n  - {at: 2s, crash: n9}\n"),
                        "x.yaml:5:21: timeline[1].crash: expected a node name n1..n5, got 'n9'"));

@@ -60,6 +60,11 @@ std::vector<std::string> describeTimeline(const ScenarioSpec& spec) {
     for (const ScenarioAction& action : entry.actions) line += " [" + describeAction(action) + "]";
     if (!entry.say.empty()) line += " say '" + entry.say + "'";
     if (entry.pause) line += " pause";
+    if (entry.focus) {
+      if (entry.focus->node) line += " focus " + nodeName(*entry.focus->node);
+      if (entry.focus->key) line += " focus key " + *entry.focus->key;
+      if (entry.focus->view) line += " focus view " + std::string(focusViewName(*entry.focus->view));
+    }
     out.push_back(line);
   }
   return out;
@@ -329,6 +334,26 @@ TEST(ScenarioWriterTest, RepeatedActionKindsAtOneInstantKeepTheirOrder) {
   EXPECT_EQ(describeTimeline(back),
             (std::vector<std::string>{"1s: [crash n1] say 'both go'", "1s: [crash n2] [restart n1]"}));
   EXPECT_EQ(traceHashOf(spec, 3s), traceHashOf(back, 3s));
+}
+
+TEST(ScenarioWriterTest, NarrationFocusRoundTrips) {
+  ScenarioSpec spec;
+  spec.name = "Focus";
+  spec.duration = 5s;
+  spec.cluster.nodes = 7;
+  TimelineEntry look = at(1s, {}, "Look at n7's fibers.");
+  look.focus = NarrationFocus{6, std::nullopt, FocusView::kFibers};
+  TimelineEntry onlyFocus = at(2s, {}, "");
+  onlyFocus.focus = NarrationFocus{std::nullopt, "key:00000042", FocusView::kRing};
+  spec.timeline = {look, onlyFocus};
+  const std::string text = writeScenario(spec);
+  EXPECT_NE(text.find("focus: {node: n7, view: fibers}"), std::string::npos) << text;
+  const ScenarioSpec back = roundTrip(spec);
+  ASSERT_EQ(back.timeline.size(), 2u);
+  EXPECT_EQ(back.timeline[0].focus, look.focus);
+  EXPECT_EQ(back.timeline[1].focus, onlyFocus.focus);
+  EXPECT_TRUE(back.timeline[1].say.empty()) << "a focus alone needs no empty say";
+  EXPECT_EQ(describeTimeline(back), describeTimeline(spec));
 }
 
 TEST(ScenarioWriterTest, StringsThatLookLikeOtherYamlStayStrings) {

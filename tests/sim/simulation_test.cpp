@@ -294,6 +294,36 @@ double p99Millis(std::uint64_t seed, double cpuFactorForNode0) {
   return static_cast<double>(sim.metrics().of(Operation::kGet).latency.percentile(0.99).count()) / 1e6;
 }
 
+TEST(SimulationTest, CpuBusyCountsTheCoreTimeSpentUpToNowAndNotWorkACrashAbandons) {
+  SimulationConfig config;
+  config.seed = 21;
+  config.nodes = 1;
+  config.quorum = {1, 1, 1};
+  config.coresPerNode = 2;
+  config.cpuCostPerMessage = 1ms;
+  config.mechanisms.gossip = false;
+  config.mechanisms.antiEntropy = false;
+  Simulation sim(config);
+  EXPECT_EQ(sim.cpuBusy(0), 0ns);
+  for (int i = 0; i < 100; ++i) sim.submit(0, Operation::kPut, "k" + std::to_string(i), "v");
+  sim.runFor(10ms);
+  EXPECT_EQ(sim.cpuBusy(0), 20ms) << "100 requests of at least 1 ms keep both cores busy";
+  sim.runFor(1s);
+  const Duration done = sim.cpuBusy(0);
+  EXPECT_GE(done, 100ms) << "every request cost at least 1 ms";
+  EXPECT_EQ(done.count() % 1'000'000, 0) << "whole messages of 1 ms each";
+  sim.runFor(1s);
+  EXPECT_EQ(sim.cpuBusy(0), done) << "an idle node spends nothing";
+
+  for (int i = 0; i < 100; ++i) sim.submit(0, Operation::kPut, "k" + std::to_string(i), "w");
+  sim.runFor(5ms);
+  EXPECT_EQ(sim.cpuBusy(0), done + 10ms);
+  sim.crash(0);
+  sim.runFor(1s);
+  EXPECT_EQ(sim.cpuBusy(0), done + 10ms) << "the queued work died with the node";
+  EXPECT_EQ(sim.cpuBusy(7), 0ns) << "an unknown node";
+}
+
 TEST(SimulationTest, SlowNodeQueuesWorkAndRaisesTailLatency) {
   const double normal = p99Millis(13, 1.0);
   const double slow = p99Millis(13, 8.0);

@@ -7,12 +7,14 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPixmap>
+#include <QTableView>
 #include <QTest>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/ui/charts_view.h>
 #include <ringlab/ui/export.h>
 #include <ringlab/ui/fiber_view.h>
+#include <ringlab/ui/inspector.h>
 #include <ringlab/ui/main_window.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -110,6 +112,39 @@ TEST(MainWindowTest, NodeActionsFromTheWindowReachTheEngineAndCanBeSavedAsAScena
   }
   EXPECT_TRUE(hasManualCrash);
   std::filesystem::remove(path);
+}
+
+TEST(MainWindowTest, ANarrationFocusSelectsItsNodeKeyAndView) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1400, 900);
+  window.show();
+  const auto path = std::filesystem::temp_directory_path() / "ringlab-focus.yaml";
+  std::ofstream(path) << R"(name: Focus
+duration: 5s
+cluster: {nodes: 5}
+workload: {rate: 200/s}
+timeline:
+  - {at: 1s, say: "Look at n4's fibers.", focus: {node: n4, view: fibers}}
+  - {at: 2s, focus: {key: "key:00000007", view: spacetime}}
+)";
+  ASSERT_TRUE(window.openScenarioFile(QString::fromStdString(path.string()), false, std::nullopt, true).isEmpty());
+  std::filesystem::remove(path);
+  runTo(window, std::chrono::milliseconds(1500));
+  ASSERT_TRUE(testing::waitFor([&] { return window.fiberView().node() == 3; })) << window.fiberView().node();
+  EXPECT_EQ(window.inspector().node(), 3u);
+  EXPECT_TRUE(window.fiberView().isVisible()) << "the fiber view is brought to the front";
+  const QModelIndexList selected =
+      window.findChild<QTableView*>(QStringLiteral("nodeTable"))->selectionModel()->selectedRows();
+  ASSERT_EQ(selected.size(), 1);
+  EXPECT_EQ(selected.front().data(NodeTableModel::kNodeIdRole).toUInt(), 3u);
+
+  runTo(window, std::chrono::milliseconds(2500));
+  ASSERT_TRUE(testing::waitFor([&] { return window.spacetimeView().isVisible(); }));
+  ASSERT_TRUE(window.inspector().keyInspection().has_value());
+  EXPECT_EQ(window.inspector().keyInspection()->key, "key:00000007");
+  EXPECT_EQ(window.fiberView().node(), 3u) << "an entry without a node keeps the selection";
 }
 
 TEST(MainWindowTest, KeyboardShortcutsDriveTime) {

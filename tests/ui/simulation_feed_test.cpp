@@ -222,6 +222,42 @@ TEST(SimulationFeedTest, TravellingBackReplaysTheSameStateAndActingThereForksThe
   EXPECT_FALSE(n3Running);
 }
 
+TEST(SimulationFeedTest, AStepBackLandsOnASpareParkedThereWithTheSameState) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  int rewinds = 0;
+  QStringList replays;
+  QObject::connect(&feed, &ClusterFeed::rewound, &feed, [&](qint64, const QVector<LoggedAction>&) { ++rewinds; });
+  QObject::connect(&feed, &ClusterFeed::progress, &feed, [&](const QString& what, double) {
+    if (!what.isEmpty()) replays << what;
+  });
+  feed.load(shipped("steady-state"), false, std::uint64_t{5});
+  rec.runTo(feed, seconds(1));
+  feed.apply(CrashAction{2});
+  rec.runTo(feed, seconds(2));
+  const std::uint64_t at2 = rec.last.traceHash;
+  rec.runTo(feed, seconds(3));
+  const std::uint64_t at3 = rec.last.traceHash;
+  rec.runTo(feed, seconds(4));
+  // Paused at 4 s: spares are replayed in the background and parked at 3 s and 2 s.
+  ASSERT_TRUE(testing::waitFor(
+      [&] {
+        QVector<qint64> parked = feed.parkedSparesBlocking();
+        std::sort(parked.begin(), parked.end());
+        return parked == QVector<qint64>{2'000'000'000, 3'000'000'000};
+      },
+      60'000));
+  feed.seek(TimePoint{seconds(3)});
+  ASSERT_TRUE(testing::waitFor([&] { return rewinds == 1 && rec.last.nowNs == 3'000'000'000; }));
+  EXPECT_EQ(rec.last.traceHash, at3) << "the spare is the same run";
+  EXPECT_EQ(rec.last.nodes[2].state, NodeDisplayState::kDown) << "the manual crash at 1 s is replayed";
+  feed.seek(TimePoint{seconds(2)});
+  ASSERT_TRUE(testing::waitFor([&] { return rewinds == 2 && rec.last.nowNs == 2'000'000'000; }));
+  EXPECT_EQ(rec.last.traceHash, at2);
+  EXPECT_TRUE(replays.isEmpty()) << "no step replayed from time zero: " << replays.join(", ").toStdString();
+}
+
 TEST(SimulationFeedTest, TheKeyInspectorShowsEachReplicasVersionAndTheKeysHistory) {
   testing::app();
   SimulationFeed feed;

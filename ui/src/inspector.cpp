@@ -138,6 +138,25 @@ void InspectorPanel::inspectNode(NodeId node) {
   showNode();
 }
 
+// The node's latest anti-entropy repair: which range it compared with whom, how many Merkle leaves differed, and what
+// moved. Empty when its exchanges have found nothing to repair.
+QString InspectorPanel::antiEntropyText(const NodeInfo& n) const {
+  if (!n.lastRepair) return {};
+  const AntiEntropySummary& a = *n.lastRepair;
+  const auto position = [](Token t) { return static_cast<double>(t) / 0x1p64 * 100.0; };
+  return tr("<br>Anti-entropy: %1 keys repaired so far. Latest at %2 with %3: the range from %4 % to %5 % of the "
+            "ring (%6 % of it), %7 of %8 Merkle leaves differed; pushed %9 keys, fetched %10")
+      .arg(n.antiEntropyKeysRepaired)
+      .arg(formatVirtualTime(a.atNs), name(a.peer))
+      .arg(position(a.range.start), 0, 'f', 1)
+      .arg(position(a.range.end), 0, 'f', 1)
+      .arg(a.range.fraction() * 100, 0, 'f', 1)
+      .arg(a.differingLeaves)
+      .arg(a.leaves)
+      .arg(a.keysPushed)
+      .arg(a.keysFetched);
+}
+
 void InspectorPanel::showNode() {
   if (m_node >= m_snapshot.nodes.size()) return;
   const NodeInfo& n = m_snapshot.nodes[m_node];
@@ -154,7 +173,8 @@ void InspectorPanel::showNode() {
           .arg(n.bytes)
           .arg(n.hintsHeld)
           .arg(n.cpuUtilization * 100, 0, 'f', 0)
-          .arg(n.cpuFactor != 1.0 ? tr(" · %1x slower than normal").arg(n.cpuFactor) : QString()));
+          .arg(n.cpuFactor != 1.0 ? tr(" · %1x slower than normal").arg(n.cpuFactor) : QString()) +
+      antiEntropyText(n));
   m_peers->setRowCount(0);
   int row = 0;
   for (NodeId peer = 0; peer < n.phiToward.size(); ++peer) {

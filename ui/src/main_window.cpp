@@ -415,6 +415,7 @@ void MainWindow::buildDocks() {
   m_nodesDock = new QDockWidget(tr("Nodes"), this);
   m_nodesDock->setObjectName(QStringLiteral("nodesDock"));
   m_nodeTable = new QTableView(m_nodesDock);
+  m_nodeTable->setObjectName(QStringLiteral("nodeTable"));
   m_nodeTable->setModel(m_nodeModel);
   m_nodeTable->verticalHeader()->hide();
   m_nodeTable->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -680,6 +681,37 @@ void MainWindow::onNarration(const NarrationPoint& point) {
   html += point.text.toHtmlEscaped();
   if (point.pause) html += tr("&nbsp;&nbsp;<span style='color:gray'>(paused — Space to continue)</span>");
   setNarrationText(html);
+  if (point.focus) applyFocus(*point.focus);
+}
+
+void MainWindow::applyFocus(const NarrationFocus& focus) {
+  if (focus.key) setLookupKey(QString::fromStdString(*focus.key));
+  if (focus.node) {
+    const NodeId node = *focus.node;
+    m_fiberView->setNode(node);
+    m_inspector->inspectNode(node);
+    for (int row = 0; row < m_nodeModel->rowCount(); ++row) {
+      if (m_nodeModel->index(row, 0).data(NodeTableModel::kNodeIdRole).toUInt() == node) m_nodeTable->selectRow(row);
+    }
+  }
+  if (!focus.view) return;
+  QDockWidget* dock = nullptr;
+  QWidget* view = nullptr;
+  switch (*focus.view) {
+    case FocusView::kRing: view = m_ringView; break;
+    case FocusView::kTraffic: view = m_trafficView; break;
+    case FocusView::kCharts: dock = m_chartsDock; break;
+    case FocusView::kNodes: dock = m_nodesDock; break;
+    case FocusView::kSpacetime: dock = m_spacetimeDock; break;
+    case FocusView::kFibers: dock = m_fibersDock; break;
+    case FocusView::kInspector: dock = m_inspectorDock; break;
+  }
+  if (dock != nullptr) {
+    if (!m_presentation) dock->show();  // presentation mode keeps the panels it hid
+    dock->raise();
+    view = dock->widget();
+  }
+  if (view != nullptr && view->isVisible()) view->setFocus(Qt::OtherFocusReason);
 }
 
 void MainWindow::setNarrationText(const QString& html) { m_narration->setText(html); }

@@ -1,6 +1,7 @@
 #include <ringlab/ui/models.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include <QBrush>
 #include <QFileInfo>
@@ -10,6 +11,12 @@
 namespace ringlab {
 
 // --- NodeTableModel
+
+QString cpuLoadText(const NodeInfo& node) {
+  QString text = QStringLiteral("%1 %").arg(std::round(node.cpuUtilization * 100.0), 0, 'f', 0);
+  if (node.cpuFactor != 1.0) text += QObject::tr(" · %1x slower").arg(node.cpuFactor);
+  return text;
+}
 
 int NodeTableModel::rowCount(const QModelIndex& parent) const {
   return parent.isValid() ? 0 : static_cast<int>(m_nodes.size());
@@ -28,6 +35,11 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::TextAlignmentRole && index.column() >= kOwnership) {
     return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
   }
+  if (role == Qt::ToolTipRole && index.column() == kCpu) {
+    return tr("Share of its cores busy over the last quarter second%1")
+        .arg(node.cpuFactor != 1.0 ? tr("; every message costs it %1 times the normal CPU time").arg(node.cpuFactor)
+                                   : QString());
+  }
   if (role == Qt::ToolTipRole && index.column() == kState && node.suspectedBy > 0) {
     return tr("%n peer(s) suspect this node", nullptr, static_cast<int>(node.suspectedBy));
   }
@@ -39,8 +51,7 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
     case kTokens: return static_cast<qulonglong>(node.tokens);
     case kKeys: return static_cast<qulonglong>(node.keys);
     case kHints: return static_cast<qulonglong>(node.hintsHeld);
-    case kCpu:
-      return node.cpuFactor == 1.0 ? QStringLiteral("normal") : QStringLiteral("%1x slower").arg(node.cpuFactor);
+    case kCpu: return cpuLoadText(node);
   }
   return {};
 }

@@ -130,7 +130,8 @@ RingView::LegendLayout RingView::legendLayout() const {
   std::size_t shown = 0;
   for (const NodeInfo& n : m_nodes) shown += n.state != NodeDisplayState::kLeft ? 1 : 0;
   shown = std::max<std::size_t>(shown, 1);
-  const double columnWidth = QFontMetricsF(f).horizontalAdvance(QStringLiteral("n00 suspect 100.0 %")) + 110.0 * s;
+  const double columnWidth =
+      QFontMetricsF(f).horizontalAdvance(QStringLiteral("n00 suspect 100.0 % CPU 100 %")) + 110.0 * s;
   if (width() >= height() * 1.15 && width() * 0.42 >= columnWidth) {  // legend beside the ring
     const double w = columnWidth;
     l.area = QRectF(width() - w - 8, 8, w, height() - 16);
@@ -412,7 +413,7 @@ void RingView::paintLegend(QPainter& p) {
   p.setFont(bold);
   p.setPen(m_theme.text);
   p.drawText(QRectF(area.left(), area.top(), area.width(), rowH), Qt::AlignLeft | Qt::AlignVCenter,
-             tr("Nodes · share of the ring they own"));
+             tr("Nodes · share of the ring they own · CPU load"));
   p.setFont(normal);
   double maxShare = 0;
   for (const NodeInfo& n : m_nodes) maxShare = std::max(maxShare, n.primaryShare);
@@ -457,8 +458,15 @@ void RingView::paintLegend(QPainter& p) {
     p.setPen(m_theme.kind == ThemeKind::kDark ? stateColor.lighter(130) : stateColor.darker(130));
     p.drawText(pill, Qt::AlignCenter, nodeDisplayStateName(n.state));
     const double pctW = fm.horizontalAdvance(QStringLiteral("100.0 %"));
+    const double cpuW = fm.horizontalAdvance(QStringLiteral("CPU 100 %"));
     const double barX = pill.right() + 6;
-    const double barW = std::max(10.0, x1 - pctW - 6 - barX);
+    const double barW = std::max(10.0, x1 - pctW - cpuW - 18 - barX);
+    // CPU load: a node at 80 % or more is drawn in the warning colour, so the hot nodes stand out.
+    if (n.running) {
+      p.setPen(n.cpuUtilization >= 0.8 ? nodeStateColor(NodeDisplayState::kDown, m_theme) : m_theme.mutedText);
+      p.drawText(QRectF(x1 - pctW - 12 - cpuW, y, cpuW, rowH), Qt::AlignVCenter | Qt::AlignRight,
+                 tr("CPU %1 %").arg(std::round(n.cpuUtilization * 100.0), 0, 'f', 0));
+    }
     p.setPen(Qt::NoPen);
     p.setBrush(m_theme.grid);
     p.drawRect(QRectF(barX, y + rowH / 2 - 3 * s, barW, 6 * s));

@@ -25,6 +25,9 @@ constexpr qint64 kWorkBudgetNs = 12'000'000;                          // simulat
 constexpr std::size_t kMaxDots = 2000;                                // message dots per snapshot
 constexpr std::size_t kMaxDropsPerSnapshot = 400;
 constexpr std::size_t kMaxRecordsPerSnapshot = 50'000;  // finished messages or requests per snapshot
+// How much detailed history (messages, requests, fiber slices) a replay to a time records before it.
+constexpr Duration kRecentHistory = std::chrono::seconds(3);
+constexpr int kSpareRuns = 2;  // spares kept parked 1 s, 2 s, ... before a paused run (for steps back)
 
 NarrationPoint narrationOf(const TimelineEntry& entry) {
   NarrationPoint point;
@@ -34,6 +37,7 @@ NarrationPoint narrationOf(const TimelineEntry& entry) {
   for (const ScenarioAction& action : entry.actions) actions << QString::fromStdString(describeAction(action));
   point.actions = actions.join(QStringLiteral("; "));
   point.pause = entry.pause;
+  point.focus = entry.focus;
   return point;
 }
 
@@ -62,12 +66,12 @@ class SimulationWorker final : public QObject {
   }
 
   void restart(std::optional<std::uint64_t> seed) {
-    if (!m_runner) return;
+    if (!m_run.runner) return;
     rebuild(seed.value_or(m_seed));
   }
 
   void play() {
-    if (!m_runner || m_finished) return;
+    if (!m_run.runner || m_finished) return;
     m_playing = true;
     m_stopAt.reset();
     m_lastWallNs = m_wall.nsecsElapsed();
@@ -81,25 +85,25 @@ class SimulationWorker final : public QObject {
   }
 
   void step(std::chrono::nanoseconds amount) {
-    if (!m_runner || m_finished) return;
+    if (!m_run.runner || m_finished) return;
     m_playing = false;
     m_stopAt.reset();
-    advanceTo(m_runner->simulation().now() + amount, std::numeric_limits<qint64>::max());
+    advanceTo(m_run.runner->simulation().now() + amount, std::numeric_limits<qint64>::max());
     afterAdvance();
     emitSnapshot();
   }
 
   void runToNextNarration() {
-    if (!m_runner || m_finished) return;
-    const TimePoint now = m_runner->simulation().now();
+    if (!m_run.runner || m_finished) return;
+    const TimePoint now = m_run.runner->simulation().now();
     std::optional<TimePoint> target;
-    for (const TimelineEntry& entry : m_spec->timeline) {
-      if (entry.at > now && (!entry.say.empty() || entry.pause) && entry.at <= m_runner->end()) {
+    for (const TimelineEntry& entry : m_run.spec->timeline) {
+      if (entry.at > now && entry.isNarration() && entry.at <= m_run.runner->end()) {
         target = entry.at;
         break;
       }
     }
-    m_stopAt = target.value_or(m_runner->end());
+    m_stopAt = target.value_or(m_run.runner->end());
     m_playing = true;
     m_lastWallNs = m_wall.nsecsElapsed();
   }
@@ -111,7 +115,7 @@ class SimulationWorker final : public QObject {
   }
 
   void apply(const ScenarioAction& action) {
-    if (!m_runner || m_finished) {
+    if (!m_run.runner || m_finished) {
       emit m_feed->problem(tr("The scenario has ended; restart it to change the cluster."));
       return;
     }
@@ -119,9 +123,9 @@ class SimulationWorker final : public QObject {
       emit m_feed->problem(refusal);
       return;
     }
-    m_runner->apply(action);
+    m_run.runner->apply(action);
     LoggedAction logged;
-    logged.atNs = m_runner->simulation().now().nanos();
+    logged.atNs = m_run.runner->simulation().now().nanos();
     logged.action = action;
     logged.description = QString::fromStdString(describeAction(action));
     m_logged.push_back(logged);
@@ -131,52 +135,65 @@ class SimulationWorker final : public QObject {
   }
 
   void runToBlocking(TimePoint t) {
-    if (!m_runner) return;
+    if (!m_run.runner) return;
     m_playing = false;
     m_stopAt.reset();
-    if (t > m_runner->simulation().now()) advanceTo(t, std::numeric_limits<qint64>::max());
+    if (t > m_run.runner->simulation().now()) advanceTo(t, std::numeric_limits<qint64>::max());
     afterAdvance();
     emitSnapshot();
   }
 
-  void inspect(const std::function<void(ScenarioRunner*)>& fn) { fn(m_runner.get()); }
+  void inspect(const std::function<void(ScenarioRunner*)>& fn) { fn(m_run.runner.get()); }
+
+  QVector<qint64> parkedSpares() const {
+    QVector<qint64> parked;
+    for (const Run& spare : m_spares) {
+      if (spare.runner->simulation().now() == spare.target) parked.push_back(spare.target.nanos());
+    }
+    return parked;
+  }
 
   QString exportMetricsCsv(const QString& path) const {
-    if (!m_series) return tr("No run to export.");
-    const Status status = m_series->writeCsv(path.toStdString());
+    if (!m_run.series) return tr("No run to export.");
+    const Status status = m_run.series->writeCsv(path.toStdString());
     return status.isOk() ? QString() : QString::fromStdString(status.message());
   }
 
   // Moves the run to virtual time `t`: forward by running on, backward by replaying from the seed with the manual
   // actions taken before `t` (the later ones are forgotten: the run forks there). Pauses. Reports progress.
   void seek(TimePoint t) {
-    if (!m_runner) return;
-    t = std::clamp(t, TimePoint{}, m_runner->end());
+    if (!m_run.runner) return;
+    t = std::clamp(t, TimePoint{}, m_run.runner->end());
     m_playing = false;
     m_stopAt.reset();
-    if (t < m_runner->simulation().now() || m_finished) {
-      std::vector<LoggedAction> keep;
-      for (const LoggedAction& a : m_logged)
-        if (a.atNs <= t.nanos()) keep.push_back(a);
-      rebuild(m_seed, keep, /*announce=*/false);
-      if (!m_runner) return;
+    if (t < m_run.runner->simulation().now() || m_finished) {
+      const std::vector<LoggedAction> keep = actionsUpTo(t);
+      if (Run* spare = spareFor(t, keep)) {
+        Run taken = std::move(*spare);
+        std::erase_if(m_spares, [](const Run& r) { return !r.runner; });
+        adopt(std::move(taken));
+      } else {
+        rebuild(m_seed, keep, /*announce=*/false, TimePoint{std::max(Duration{0}, t.sinceStart - kRecentHistory)});
+      }
+      if (!m_run.runner) return;
       emit m_feed->rewound(t.nanos(), QVector<LoggedAction>(keep.begin(), keep.end()));
     }
-    Simulation& sim = m_runner->simulation();
+    Simulation& sim = m_run.runner->simulation();
     const TimePoint from = sim.now();
     QElapsedTimer reported;
     reported.start();
+    const QString what = tr("Replaying the run to %1").arg(QString::number(t.nanos() / 1e9, 'f', 3) + " s");
+    if (t - from > std::chrono::milliseconds(500)) emit m_feed->progress(what, 0.0);
     while (sim.now() < t) {
       advanceTo(std::min(t, sim.now() + std::chrono::milliseconds(250)), std::numeric_limits<qint64>::max());
       if (reported.elapsed() > 100) {
         reported.restart();
         emit m_feed->progress(
-            tr("Replaying the run to %1").arg(QString::number(t.nanos() / 1e9, 'f', 3) + " s"),
-            static_cast<double>((sim.now() - from).count()) / static_cast<double>((t - from).count()));
+            what, static_cast<double>((sim.now() - from).count()) / static_cast<double>((t - from).count()));
       }
     }
     emit m_feed->progress(QString(), 1.0);
-    if (t >= m_runner->end()) afterAdvance();
+    if (t >= m_run.runner->end()) afterAdvance();
     m_dirty = true;
     emitSnapshot();
   }
@@ -202,8 +219,9 @@ class SimulationWorker final : public QObject {
     std::deque<RequestRecord> requests;   // finished since the last snapshot (the newest, at most the limit)
     std::vector<TimeMark> marks;          // since the last snapshot
     std::vector<FiberRecord> fibers;      // started or ended since the last snapshot
-    std::vector<std::int64_t> busyNs;     // per node: running time of all its fibers so far
     std::deque<FiberSliceRecord> slices;  // since the last snapshot (the newest, at most the limit)
+    // Per node: its latest anti-entropy exchange that found differences, and the keys its exchanges repaired.
+    std::vector<std::pair<std::optional<AntiEntropySummary>, std::uint64_t>> repairs;
     bool truncated = false;
 
     // A message arrived or was lost: it leaves the traffic view and enters the space-time record.
@@ -220,125 +238,193 @@ class SimulationWorker final : public QObject {
     }
   };
 
+  struct CpuUse {
+    std::int64_t sinceNs = 0;
+    std::int64_t busyAtSince = 0;
+    double utilization = 0;
+  };
+
+  // One run of the scenario with everything that observes it. The app shows one; spares replay the same seed and
+  // manual actions in the background while the run is paused, and park a little before it, so that a step back
+  // continues from a spare instead of replaying from time zero. (A simulation cannot be copied: its fibers' stacks
+  // hold its state.)
+  struct Run {
+    std::shared_ptr<const ScenarioSpec> spec;
+    std::shared_ptr<Observed> observed;  // declared before the runner: outlives the simulation's callbacks
+    std::unique_ptr<ScenarioRunner> runner;
+    std::unique_ptr<MetricsTimeSeries> series;  // declared after the runner: detaches before the simulation goes
+    std::vector<double> hintsAt;                // hints outstanding by sampling interval
+    std::vector<CpuUse> cpuUse;                 // by node
+    // While the run has not reached detailFrom, subscribes the detailed recording (messages, requests, fibers).
+    std::function<void()> subscribeDetail;
+    TimePoint detailFrom;
+    std::shared_ptr<bool> live = std::make_shared<bool>(false);  // on screen: its narration reaches the app
+    std::uint64_t seed = 0;
+    std::vector<LoggedAction> keep;  // the manual actions it replays
+    TimePoint target;                // spares: where it parks
+  };
+
   void reset() {
-    m_series.reset();  // detaches from the simulation's bus before the simulation goes
-    m_runner.reset();
-    m_observed.reset();
+    m_run.subscribeDetail = nullptr;
+    m_run.series.reset();  // detaches from the simulation's bus before the simulation goes
+    m_run.runner.reset();
+    m_run.observed.reset();
+    m_run = Run{};
   }
 
-  // Starts the run again from time zero with `seed`; `keep` are manual actions to replay at their times (a seek
-  // back). A fresh start (`announce`) tells the UI about the scenario; a seek does not.
-  void rebuild(std::uint64_t seed, const std::vector<LoggedAction>& keep = {}, bool announce = true) {
+  // The manual actions taken at or before `t`.
+  std::vector<LoggedAction> actionsUpTo(TimePoint t) const {
+    std::vector<LoggedAction> keep;
+    for (const LoggedAction& a : m_logged)
+      if (a.atNs <= t.nanos()) keep.push_back(a);
+    return keep;
+  }
+
+  static bool sameActions(const std::vector<LoggedAction>& a, const std::vector<LoggedAction>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const LoggedAction& x, const LoggedAction& y) {
+      return x.atNs == y.atNs && x.description == y.description;
+    });
+  }
+
+  // Makes `run` the one on screen; the per-run state of the views starts again. The run it replaces is destroyed
+  // after the next snapshot has gone out: unwinding a busy simulation's fibers takes a while.
+  void adopt(Run run) {
+    if (m_run.runner) {
+      *m_run.live = false;
+      m_retired.push_back(std::move(m_run));
+    }
     reset();
-    m_seed = seed;
-    m_logged = keep;
-    auto spec = std::make_shared<ScenarioSpec>(keep.empty() ? m_baseSpec : scenarioWithActions(m_baseSpec, keep, seed));
-    spec->cluster.seed = seed;
-    m_spec = spec;
+    m_run = std::move(run);
+    *m_run.live = true;
+    m_seed = m_run.seed;
+    m_logged = m_run.keep;
     m_finished = false;
     m_stopAt.reset();
     m_samplesEmitted = 0;
-    m_hintsAt.clear();
-    m_cpuUse.clear();
     m_ringVersion = 0;
     m_ring.reset();
     m_speedWindow.clear();
+  }
 
-    m_observed = std::make_shared<Observed>();
+  // A new run from time zero with `seed`; `keep` are manual actions to replay at their times. Messages, requests and
+  // fibers are recorded from `recordFrom` on. On failure the runner is null and `error` says why.
+  Run makeRun(std::uint64_t seed, const std::vector<LoggedAction>& keep, TimePoint recordFrom, bool live,
+              QString& error) {
+    Run run;
+    run.seed = seed;
+    run.keep = keep;
+    *run.live = live;
+    auto spec = std::make_shared<ScenarioSpec>(keep.empty() ? m_baseSpec : scenarioWithActions(m_baseSpec, keep, seed));
+    spec->cluster.seed = seed;
+    run.spec = spec;
+    run.observed = std::make_shared<Observed>();
     ScenarioRunOptions options;
-    options.onNarration = [this](const TimelineEntry& entry) {
-      if (entry.pause) m_playing = false;
-      if (m_observed && !entry.say.empty()) {
-        m_observed->marks.push_back(TimeMark{entry.at.nanos(), QString::fromStdString(entry.say), true});
+    options.onNarration = [this, weak = std::weak_ptr<Observed>(run.observed),
+                           on = run.live](const TimelineEntry& entry) {
+      if (auto observed = weak.lock(); observed && !entry.say.empty()) {
+        observed->marks.push_back(TimeMark{entry.at.nanos(), QString::fromStdString(entry.say), true});
       }
+      if (!*on) return;  // a spare replaying in the background
+      if (entry.pause) m_playing = false;
       emit m_feed->narrationReached(narrationOf(entry));
     };
     try {
-      m_runner = std::make_unique<ScenarioRunner>(*spec, options);
+      run.runner = std::make_unique<ScenarioRunner>(*spec, options);
     } catch (const std::exception& e) {
-      m_runner.reset();
-      emit m_feed->problem(tr("The scenario cannot start: %1").arg(QString::fromUtf8(e.what())));
-      return;
+      run.runner.reset();
+      error = tr("The scenario cannot start: %1").arg(QString::fromUtf8(e.what()));
+      return run;
     }
-    Simulation& sim = m_runner->simulation();
-    m_series = std::make_unique<MetricsTimeSeries>(kSampleInterval);
-    m_series->attach(sim);
+    Simulation& sim = run.runner->simulation();
+    run.series = std::make_unique<MetricsTimeSeries>(kSampleInterval);
+    run.series->attach(sim);
 
-    std::weak_ptr<Observed> weak = m_observed;
-    sim.events().subscribe(
-        maskOf(EventType::kMessageSent) | maskOf(EventType::kMessageDelivered) | maskOf(EventType::kMessageDropped) |
-            maskOf(EventType::kRequestBegun) | maskOf(EventType::kRequestCompleted) |
-            maskOf(EventType::kNodeStateChanged) | maskOf(EventType::kClusterChanged) |
-            maskOf(EventType::kFiberStarted) | maskOf(EventType::kFiberEnded) | maskOf(EventType::kFiberSlice),
-        [weak](const Event& event) {
-          auto observed = weak.lock();
-          if (!observed) return;
-          std::visit(
-              Overloaded{
-                  [&](const MessageSent& m) {
-                    observed->inFlight[m.messageId] = MessageDot{
-                        m.messageId, m.from, m.to, m.kind, m.time.nanos(), m.deliverAt.nanos(), m.requestId, m.bytes};
-                  },
-                  [&](const MessageDelivered& m) {
-                    observed->finish(m.messageId, m.time.nanos(), false);
-                    ++observed->delivered;
-                  },
-                  [&](const MessageDropped& m) {
-                    observed->finish(m.messageId, m.time.nanos(), true);
-                    if (observed->drops.size() < kMaxDropsPerSnapshot) {
-                      observed->drops.push_back(DropFlash{m.from, m.to, m.kind, m.reason, m.time.nanos()});
-                    }
-                  },
-                  [&](const RequestBegun& r) {
-                    observed->openRequests[r.requestId] =
-                        RequestRecord{r.requestId, r.coordinator, r.op, r.key, r.time.nanos(), 0, ErrorCode::kOk};
-                  },
-                  [&](const RequestCompleted& r) {
-                    auto it = observed->openRequests.find(r.requestId);
-                    if (it == observed->openRequests.end()) return;
-                    it->second.endNs = r.time.nanos();
-                    it->second.result = r.result;
-                    observed->requests.push_back(std::move(it->second));
-                    if (observed->requests.size() > kMaxRecordsPerSnapshot) {
-                      observed->requests.pop_front();
-                      observed->truncated = true;
-                    }
-                    observed->openRequests.erase(it);
-                  },
-                  [&](const FiberStarted& f) {
-                    observed->fibers.push_back(
-                        FiberRecord{f.fiberId, f.node, f.role, f.name, f.time.nanos(), -1, false});
-                  },
-                  [&](const FiberEnded& f) {
-                    observed->fibers.push_back(
-                        FiberRecord{f.fiberId, f.node, FiberRole::kSystem, {}, -1, f.time.nanos(), f.cancelled});
-                  },
-                  [&](const FiberSlice& f) {
-                    if (f.state == FiberState::kRunning) {
-                      if (observed->busyNs.size() <= f.node) observed->busyNs.resize(f.node + 1, 0);
-                      observed->busyNs[f.node] += (f.end - f.start).count();
-                    }
-                    observed->slices.push_back(FiberSliceRecord{f.fiberId, f.node, f.role, f.state, f.start.nanos(),
-                                                                f.end.nanos(), f.waitFor});
-                    if (observed->slices.size() > kMaxRecordsPerSnapshot) {
-                      observed->slices.pop_front();
-                      observed->truncated = true;
-                    }
-                  },
-                  [&](const NodeStateChanged& c) {
-                    observed->marks.push_back(
-                        TimeMark{c.time.nanos(),
-                                 QStringLiteral("%1 %2").arg(QString::fromStdString(nodeName(c.node)),
-                                                             QString::fromStdString(c.reason)),
-                                 false});
-                  },
-                  [&](const ClusterChanged& c) {
-                    observed->marks.push_back(TimeMark{c.time.nanos(), QString::fromStdString(c.description), false});
-                  },
-                  [](const auto&) {},
+    std::weak_ptr<Observed> weak = run.observed;
+    // Messages, requests and fiber slices are recorded for the views' recent history only: a replay to a later time
+    // starts recording them shortly before it, which makes a step back several times faster.
+    const EventMask detail = maskOf(EventType::kMessageSent) | maskOf(EventType::kMessageDelivered) |
+                             maskOf(EventType::kMessageDropped) | maskOf(EventType::kRequestBegun) |
+                             maskOf(EventType::kRequestCompleted) | maskOf(EventType::kFiberStarted) |
+                             maskOf(EventType::kFiberEnded) | maskOf(EventType::kFiberSlice);
+    const EventMask always = maskOf(EventType::kNodeStateChanged) | maskOf(EventType::kClusterChanged) |
+                             maskOf(EventType::kAntiEntropyExchanged);
+    auto handler = [weak, leaves = std::uint32_t{1} << run.spec->cluster.mechanisms.merkleDepth](const Event& event) {
+      auto observed = weak.lock();
+      if (!observed) return;
+      std::visit(
+          Overloaded{
+              [&](const MessageSent& m) {
+                observed->inFlight[m.messageId] = MessageDot{
+                    m.messageId, m.from, m.to, m.kind, m.time.nanos(), m.deliverAt.nanos(), m.requestId, m.bytes};
               },
-              event);
-        });
+              [&](const MessageDelivered& m) {
+                observed->finish(m.messageId, m.time.nanos(), false);
+                ++observed->delivered;
+              },
+              [&](const MessageDropped& m) {
+                observed->finish(m.messageId, m.time.nanos(), true);
+                if (observed->drops.size() < kMaxDropsPerSnapshot) {
+                  observed->drops.push_back(DropFlash{m.from, m.to, m.kind, m.reason, m.time.nanos()});
+                }
+              },
+              [&](const RequestBegun& r) {
+                observed->openRequests[r.requestId] =
+                    RequestRecord{r.requestId, r.coordinator, r.op, r.key, r.time.nanos(), 0, ErrorCode::kOk};
+              },
+              [&](const RequestCompleted& r) {
+                auto it = observed->openRequests.find(r.requestId);
+                if (it == observed->openRequests.end()) return;
+                it->second.endNs = r.time.nanos();
+                it->second.result = r.result;
+                observed->requests.push_back(std::move(it->second));
+                if (observed->requests.size() > kMaxRecordsPerSnapshot) {
+                  observed->requests.pop_front();
+                  observed->truncated = true;
+                }
+                observed->openRequests.erase(it);
+              },
+              [&](const FiberStarted& f) {
+                observed->fibers.push_back(FiberRecord{f.fiberId, f.node, f.role, f.name, f.time.nanos(), -1, false});
+              },
+              [&](const FiberEnded& f) {
+                observed->fibers.push_back(
+                    FiberRecord{f.fiberId, f.node, FiberRole::kSystem, {}, -1, f.time.nanos(), f.cancelled});
+              },
+              [&](const FiberSlice& f) {
+                observed->slices.push_back(
+                    FiberSliceRecord{f.fiberId, f.node, f.role, f.state, f.start.nanos(), f.end.nanos(), f.waitFor});
+                if (observed->slices.size() > kMaxRecordsPerSnapshot) {
+                  observed->slices.pop_front();
+                  observed->truncated = true;
+                }
+              },
+              [&](const NodeStateChanged& c) {
+                observed->marks.push_back(TimeMark{c.time.nanos(),
+                                                   QStringLiteral("%1 %2").arg(QString::fromStdString(nodeName(c.node)),
+                                                                               QString::fromStdString(c.reason)),
+                                                   false});
+              },
+              [&](const ClusterChanged& c) {
+                observed->marks.push_back(TimeMark{c.time.nanos(), QString::fromStdString(c.description), false});
+              },
+              [&](const AntiEntropyExchanged& a) {
+                if (observed->repairs.size() <= a.node) observed->repairs.resize(a.node + 1);
+                auto& [last, total] = observed->repairs[a.node];
+                last = AntiEntropySummary{a.time.nanos(),    a.peer,       a.range,      leaves,
+                                          a.differingLeaves, a.keysPushed, a.keysFetched};
+                total += a.keysPushed + a.keysFetched;
+              },
+              [](const auto&) {},
+          },
+          event);
+    };
+    sim.events().subscribe(always, handler);
+    if (recordFrom <= TimePoint{}) {
+      sim.events().subscribe(detail, handler);
+    } else {
+      run.detailFrom = recordFrom;
+      run.subscribeDetail = [&sim, detail, handler] { sim.events().subscribe(detail, handler); };
+    }
     sim.onOperationCompleted([weak](const ClientOperation& op) {
       auto observed = weak.lock();
       if (!observed) return;
@@ -366,47 +452,81 @@ class SimulationWorker final : public QObject {
       }
     });
 
+    return run;
+  }
+
+  // Starts the run again from time zero with `seed`; `keep` are manual actions to replay at their times (a seek
+  // back). A fresh start (`announce`) tells the UI about the scenario; a seek does not.
+  void rebuild(std::uint64_t seed, const std::vector<LoggedAction>& keep = {}, bool announce = true,
+               TimePoint recordFrom = {}) {
+    if (announce) m_spares.clear();
+    QString error;
+    Run run = makeRun(seed, keep, recordFrom, true, error);
+    if (!run.runner) {
+      reset();
+      emit m_feed->problem(error);
+      return;
+    }
+    adopt(std::move(run));
+    const std::shared_ptr<const ScenarioSpec>& spec = m_run.spec;
     if (announce) {
       QVector<NarrationPoint> timeline;
       for (const TimelineEntry& entry : spec->timeline) {
-        if (!entry.say.empty() || entry.pause || !entry.actions.empty()) timeline.push_back(narrationOf(entry));
+        if (entry.isNarration() || !entry.actions.empty()) timeline.push_back(narrationOf(entry));
       }
       emit m_feed->scenarioStarted(spec, timeline);
     }
     m_lastWallNs = m_wall.nsecsElapsed();
     m_dirty = true;
-    emitSnapshot();
+    if (announce) emitSnapshot();  // a seek shows its target time, not time zero, while it replays
   }
 
   // Advances the simulation towards `target` in small slices, stopping early when a pause is requested or the wall
-  // clock budget is spent. Returns the time reached.
+  // clock budget is spent.
   void advanceTo(TimePoint target, qint64 budgetNs) {
-    Simulation& sim = m_runner->simulation();
-    target = std::min(target, m_runner->end());
+    Simulation& sim = m_run.runner->simulation();
+    target = std::min(target, m_run.runner->end());
     const qint64 started = m_wall.nsecsElapsed();
     const bool wasPlaying = m_playing;
-    constexpr Duration kSlice = std::chrono::milliseconds(2);
     while (sim.now() < target) {
-      TimePoint next = std::min(target, sim.now() + kSlice);
-      // Stop exactly at timeline entries, so that a pause point pauses at its own time.
-      if (const auto entry = m_runner->nextTimelineTime(); entry && *entry > sim.now()) next = std::min(next, *entry);
-      m_runner->runUntil(next);
-      recordHints();
+      stepRun(m_run, target);
       if (wasPlaying && !m_playing) break;  // a pause point of the timeline
       if (m_wall.nsecsElapsed() - started > budgetNs) break;
     }
   }
 
-  // CPU utilization per node: running time over core time, measured over at least a quarter second of virtual time.
-  void updateCpuUse(const Simulation& sim) {
+  // One slice of `run` towards `target`: at most 2 ms of virtual time, ending exactly at timeline entries (so that a
+  // pause point pauses at its own time) and where the detailed recording starts.
+  static void stepRun(Run& run, TimePoint target) {
+    constexpr Duration kSlice = std::chrono::milliseconds(2);
+    Simulation& sim = run.runner->simulation();
+    TimePoint next = std::min(target, sim.now() + kSlice);
+    if (const auto entry = run.runner->nextTimelineTime(); entry && *entry > sim.now()) next = std::min(next, *entry);
+    if (run.subscribeDetail) {
+      if (sim.now() >= run.detailFrom) {
+        run.subscribeDetail();
+        run.subscribeDetail = nullptr;
+      } else {
+        next = std::min(next, run.detailFrom);
+      }
+    }
+    run.runner->runUntil(next);
+    recordHints(run);
+    updateCpuUse(run);  // over the last quarter second, however far this advance goes
+  }
+
+  // CPU load per node: the CPU model's busy time over core time, measured over at least a quarter second of virtual
+  // time.
+  static void updateCpuUse(Run& run) {
+    const Simulation& sim = run.runner->simulation();
     const std::size_t count = sim.nodeCount();
-    if (m_cpuUse.size() < count) m_cpuUse.resize(count);
+    if (run.cpuUse.size() < count) run.cpuUse.resize(count);
     const std::int64_t now = sim.now().nanos();
     const auto cores = static_cast<double>(std::max<std::size_t>(1, sim.config().coresPerNode));
     for (NodeId id = 0; id < count; ++id) {
-      CpuUse& use = m_cpuUse[id];
-      const std::int64_t busy = id < m_observed->busyNs.size() ? m_observed->busyNs[id] : 0;
+      CpuUse& use = run.cpuUse[id];
       if (now - use.sinceNs < 250'000'000) continue;
+      const std::int64_t busy = sim.cpuBusy(id).count();
       use.utilization = std::clamp(
           static_cast<double>(busy - use.busyAtSince) / (cores * static_cast<double>(now - use.sinceNs)), 0.0, 1.0);
       use.sinceNs = now;
@@ -415,15 +535,67 @@ class SimulationWorker final : public QObject {
   }
 
   // Hints outstanding at each sampling boundary passed so far (sampled at slice ends, 2 ms apart at most).
-  void recordHints() {
-    const auto boundary = static_cast<std::size_t>(m_runner->simulation().now().nanos() / kSampleInterval.count());
-    if (m_hintsAt.size() >= boundary) return;
-    const auto pending = static_cast<double>(m_runner->simulation().hintsPending());
-    m_hintsAt.resize(boundary, pending);
+  static void recordHints(Run& run) {
+    const Simulation& sim = run.runner->simulation();
+    const auto boundary = static_cast<std::size_t>(sim.now().nanos() / kSampleInterval.count());
+    if (run.hintsAt.size() >= boundary) return;
+    run.hintsAt.resize(boundary, static_cast<double>(sim.hintsPending()));
+  }
+
+  // While the run on screen is paused: keeps spares parked 1 s and 2 s before it (the step-back targets), replaying
+  // them from time zero a slice at a time within `budgetNs` of wall-clock time.
+  void prepareSpares(qint64 budgetNs) {
+    const TimePoint now = m_run.runner->simulation().now();
+    std::vector<TimePoint> targets;
+    for (int k = 1; k <= kSpareRuns; ++k) {
+      if (now.sinceStart > std::chrono::seconds(k))
+        targets.push_back(TimePoint{now.sinceStart - std::chrono::seconds(k)});
+    }
+    // Keep the spares that can still reach a target (same seed and actions, not past it), one per target.
+    std::vector<Run> kept;
+    for (const TimePoint target : targets) {
+      const std::vector<LoggedAction> keep = actionsUpTo(target);
+      auto best = m_spares.end();
+      for (auto it = m_spares.begin(); it != m_spares.end(); ++it) {
+        if (it->seed != m_seed || it->runner->simulation().now() > target || !sameActions(it->keep, keep)) continue;
+        if (best == m_spares.end() || it->runner->simulation().now() > best->runner->simulation().now()) best = it;
+      }
+      if (best != m_spares.end()) {
+        kept.push_back(std::move(*best));
+        m_spares.erase(best);
+      } else {
+        QString error;
+        Run spare =
+            makeRun(m_seed, keep, TimePoint{std::max(Duration{0}, target.sinceStart - kRecentHistory)}, false, error);
+        if (!spare.runner) return;
+        kept.push_back(std::move(spare));
+      }
+      kept.back().target = target;
+    }
+    m_spares = std::move(kept);  // the others are destroyed: nothing would use them
+    const qint64 started = m_wall.nsecsElapsed();
+    for (Run& spare : m_spares) {
+      while (spare.runner->simulation().now() < spare.target) {
+        stepRun(spare, spare.target);
+        if (m_wall.nsecsElapsed() - started > budgetNs) return;
+      }
+    }
+  }
+
+  // The spare to continue from for a step back to `t`: the one furthest on, not past `t`, that replays the same
+  // actions. Null when there is none worth taking.
+  Run* spareFor(TimePoint t, const std::vector<LoggedAction>& keep) {
+    Run* best = nullptr;
+    for (Run& spare : m_spares) {
+      const TimePoint at = spare.runner->simulation().now();
+      if (spare.seed != m_seed || at > t || at == TimePoint{} || !sameActions(spare.keep, keep)) continue;
+      if (best == nullptr || at > best->runner->simulation().now()) best = &spare;
+    }
+    return best;
   }
 
   void afterAdvance() {
-    if (m_runner && !m_finished && m_runner->mainPhaseDone()) finishRun();
+    if (m_run.runner && !m_finished && m_run.runner->mainPhaseDone()) finishRun();
   }
 
   void finishRun() {
@@ -432,23 +604,23 @@ class SimulationWorker final : public QObject {
     emitSnapshot();  // the last moment of the main phase
     QElapsedTimer timer;
     timer.start();
-    const ScenarioReport report = m_runner->finish();
+    const ScenarioReport report = m_run.runner->finish();
     RunSpeed speed;
     speed.wallSeconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
     emit m_feed->runFinished(QString::fromStdString(formatScenarioSummary(report, speed)), report.passed);
   }
 
   void tick() {
-    if (!m_runner) return;
+    if (!m_run.runner) return;
     const qint64 wallNow = m_wall.nsecsElapsed();
     const qint64 elapsed = std::min<qint64>(wallNow - m_lastWallNs, 100'000'000);  // no catching up after a stall
     m_lastWallNs = wallNow;
     if (m_playing && !m_finished) {
-      Simulation& sim = m_runner->simulation();
+      Simulation& sim = m_run.runner->simulation();
       const TimePoint before = sim.now();
       TimePoint target;
       if (m_stopAt || m_speed <= 0) {
-        target = m_stopAt.value_or(m_runner->end());
+        target = m_stopAt.value_or(m_run.runner->end());
       } else {
         m_carryNs += m_speed * static_cast<double>(elapsed);
         const auto whole = static_cast<std::int64_t>(m_carryNs);
@@ -467,10 +639,15 @@ class SimulationWorker final : public QObject {
       m_dirty = true;
     }
     if (m_dirty) emitSnapshot();
+    m_retired.clear();
+    if (!m_playing && !m_finished && m_run.runner) {
+      // Paused: use what is left of the tick to prepare for a step back.
+      prepareSpares(std::max<qint64>(0, kWorkBudgetNs - (m_wall.nsecsElapsed() - wallNow)));
+    }
   }
 
   QString checkAction(const ScenarioAction& action) const {
-    const Simulation& sim = m_runner->simulation();
+    const Simulation& sim = m_run.runner->simulation();
     auto known = [&](NodeId n) { return n < sim.nodeCount() && !sim.hasLeft(n); };
     auto name = [](NodeId n) { return QString::fromStdString(nodeName(n)); };
     return std::visit(Overloaded{
@@ -537,11 +714,11 @@ class SimulationWorker final : public QObject {
 
   void emitSnapshot() {
     m_dirty = false;
-    if (!m_runner) return;
-    Simulation& sim = m_runner->simulation();
+    if (!m_run.runner) return;
+    Simulation& sim = m_run.runner->simulation();
     FeedSnapshot s;
     s.nowNs = sim.now().nanos();
-    s.endNs = m_runner->end().nanos();
+    s.endNs = m_run.runner->end().nanos();
     s.seed = m_seed;
     s.playing = m_playing;
     s.finished = m_finished;
@@ -570,7 +747,7 @@ class SimulationWorker final : public QObject {
     s.ringVersion = m_ringVersion;
 
     const std::size_t count = sim.nodeCount();
-    updateCpuUse(sim);
+    updateCpuUse(m_run);
     s.nodes.resize(count);
     for (NodeId id = 0; id < count; ++id) {
       NodeInfo& info = s.nodes[id];
@@ -598,7 +775,11 @@ class SimulationWorker final : public QObject {
         info.phiToward[peer] = peer == id ? 0.0 : node.peerPhi(peer);
         info.verdictToward[peer] = peer == id ? NodeState::kUp : node.peerState(peer);
       }
-      if (id < m_cpuUse.size()) info.cpuUtilization = m_cpuUse[id].utilization;
+      if (id < m_run.cpuUse.size()) info.cpuUtilization = m_run.cpuUse[id].utilization;
+      if (id < m_run.observed->repairs.size()) {
+        info.lastRepair = m_run.observed->repairs[id].first;
+        info.antiEntropyKeysRepaired = m_run.observed->repairs[id].second;
+      }
       const auto self = node.membership().member(id);
       const MemberStatus status = self ? self->status : MemberStatus::kNormal;
       if (sim.hasLeft(id)) {
@@ -619,7 +800,7 @@ class SimulationWorker final : public QObject {
       for (NodeId to = 0; to < count; ++to)
         if (from != to && sim.network().linkCut(from, to)) s.cutLinks.emplace_back(from, to);
 
-    Observed& observed = *m_observed;
+    Observed& observed = *m_run.observed;
     s.inFlightTotal = observed.inFlight.size();
     const std::size_t stride = s.inFlightTotal > kMaxDots ? (s.inFlightTotal + kMaxDots - 1) / kMaxDots : 1;
     s.inFlight.reserve(std::min(s.inFlightTotal, kMaxDots));
@@ -654,8 +835,8 @@ class SimulationWorker final : public QObject {
     for (; m_samplesEmitted < complete; ++m_samplesEmitted) {
       MetricsSample sample;
       sample.timeSeconds = static_cast<double>((m_samplesEmitted + 1) * interval) / 1e9;
-      if (m_samplesEmitted < m_series->buckets()) {
-        const MetricsTimeSeries::Row row = m_series->row(m_samplesEmitted);
+      if (m_samplesEmitted < m_run.series->buckets()) {
+        const MetricsTimeSeries::Row row = m_run.series->row(m_samplesEmitted);
         sample.opsPerSecond = row.opsPerSecond;
         sample.p50Ms = row.p50Ms;
         sample.p99Ms = row.p99Ms;
@@ -672,7 +853,7 @@ class SimulationWorker final : public QObject {
         sample.staleReadRate = reads ? static_cast<double>(stale) / static_cast<double>(reads) : 0.0;
       }
       sample.hintsOutstanding =
-          m_samplesEmitted < m_hintsAt.size() ? m_hintsAt[m_samplesEmitted] : static_cast<double>(hints);
+          m_samplesEmitted < m_run.hintsAt.size() ? m_run.hintsAt[m_samplesEmitted] : static_cast<double>(hints);
       s.newSamples.push_back(sample);
     }
     emit m_feed->snapshotReady(s);
@@ -682,11 +863,10 @@ class SimulationWorker final : public QObject {
   QTimer* m_timer = nullptr;
   QElapsedTimer m_wall;
   ScenarioSpec m_baseSpec;
-  std::shared_ptr<const ScenarioSpec> m_spec;
   std::uint64_t m_seed = 0;
-  std::shared_ptr<Observed> m_observed;  // declared before the runner: outlives the simulation's callbacks
-  std::unique_ptr<ScenarioRunner> m_runner;
-  std::unique_ptr<MetricsTimeSeries> m_series;
+  Run m_run;                   // the run on screen
+  std::vector<Run> m_spares;   // runs parked (or being replayed) a second or two before m_run, for steps back
+  std::vector<Run> m_retired;  // runs replaced by a spare, destroyed in the next tick
   bool m_playing = false;
   bool m_finished = false;
   bool m_dirty = false;
@@ -696,14 +876,7 @@ class SimulationWorker final : public QObject {
   std::optional<TimePoint> m_stopAt;
   std::deque<std::pair<qint64, std::int64_t>> m_speedWindow;  // (wall ns, virtual ns)
   std::size_t m_samplesEmitted = 0;
-  std::vector<double> m_hintsAt;       // by sampling interval
   std::vector<LoggedAction> m_logged;  // manual actions of this run, in order
-  struct CpuUse {
-    std::int64_t sinceNs = 0;
-    std::int64_t busyAtSince = 0;
-    double utilization = 0;
-  };
-  std::vector<CpuUse> m_cpuUse;  // by node
   std::shared_ptr<const Ring> m_ring;
   std::uint64_t m_ringVersion = 0;
   OwnershipStats m_ownership;
@@ -772,6 +945,13 @@ void SimulationFeed::seek(TimePoint t) {
   QMetaObject::invokeMethod(
       m_worker, [w = m_worker, t] { w->seek(t); }, Qt::QueuedConnection);
 }
+QVector<qint64> SimulationFeed::parkedSparesBlocking() {
+  QVector<qint64> parked;
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, &parked] { parked = w->parkedSpares(); }, Qt::BlockingQueuedConnection);
+  return parked;
+}
+
 QString SimulationFeed::exportMetricsCsv(const QString& path) {
   QString error;
   QMetaObject::invokeMethod(

@@ -97,6 +97,7 @@ double TrafficView::markerRadius() const {
 // Node positions depend on the size, the nodes drawn and the legend: computed once per change, not per dot.
 QString TrafficView::captionOf(const NodeInfo& n) const {
   QString caption = nodeDisplayStateName(n.state);
+  if (n.running) caption += tr(" · CPU %1 %").arg(std::round(n.cpuUtilization * 100.0), 0, 'f', 0);
   if (n.cpuFactor != 1.0) caption += tr(" · %1x slow").arg(n.cpuFactor);
   if (n.hintsHeld > 0) caption += tr(" · %1 hints").arg(n.hintsHeld);
   return caption;

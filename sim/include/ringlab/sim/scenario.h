@@ -102,13 +102,31 @@ using ScenarioAction = std::variant<CrashAction, RestartAction, WipeAction, Part
 // "crash n3", "partition [n1 n2] [n3]", ... for narration and logs.
 std::string describeAction(const ScenarioAction& action);
 
+// A view of the desktop app that narration can bring to the front.
+enum class FocusView : std::uint8_t { kRing, kTraffic, kCharts, kNodes, kSpacetime, kFibers, kInspector };
+std::string_view focusViewName(FocusView view);  // the YAML name: "ring", "fibers", ...
+std::optional<FocusView> parseFocusView(std::string_view name);
+
+// What the screen should point at while a narration is read: a node (selected in the node table, the fiber view
+// and the inspector), a key (looked up on the ring) and/or a view brought to the front. Headless runs ignore it.
+struct NarrationFocus {
+  std::optional<NodeId> node;
+  std::optional<std::string> key;
+  std::optional<FocusView> view;
+  friend bool operator==(const NarrationFocus&, const NarrationFocus&) = default;
+};
+
 // One timeline entry: everything that happens at one instant, with optional narration and a pause point.
 struct TimelineEntry {
   TimePoint at;
   std::vector<ScenarioAction> actions;  // applied in file order
   std::string say;                      // narration shown by the app and printed headless (may be empty)
   bool pause = false;                   // the app stops here for the class; headless runs pass through
+  std::optional<NarrationFocus> focus;  // what the app selects when the entry is reached
   SourceLocation where;
+
+  // True when the app stops or shows something here: a say, a pause or a focus.
+  bool isNarration() const { return !say.empty() || pause || focus.has_value(); }
 };
 
 // One line for a log of the run: the time, every action, the narration and a pause mark, as in

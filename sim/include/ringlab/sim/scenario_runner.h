@@ -26,7 +26,7 @@ struct ScenarioRunOptions {
   std::optional<Duration> duration;   // overrides the scenario's duration (timeline entries after it are skipped)
   // Override the scenario's staleness band edges (valid per validateStalenessBandEdges).
   std::optional<std::vector<Duration>> stalenessBands;
-  // Called when a timeline entry with narration or a pause is reached (after its actions are applied).
+  // Called when a timeline entry with narration, a pause or a focus is reached (after its actions are applied).
   std::function<void(const TimelineEntry&)> onNarration;
   // Called after every timeline entry is applied, with or without narration (a log of what the run did).
   std::function<void(const TimelineEntry&)> onEntryApplied;

@@ -109,6 +109,9 @@ class Simulation final : private FiberObserver {
   void setCpuFactor(NodeId node, double factor);
   // The factor set by setCpuFactor (1.0 unless changed, or for an unknown node).
   double cpuFactor(NodeId node) const;
+  // CPU time the node's cores have spent so far in the CPU model (cost per message times its factor, over all its
+  // cores): the difference over an interval, divided by cores x interval, is its load. Zero for an unknown node.
+  Duration cpuBusy(NodeId node) const;
   void setQuorum(const QuorumConfig& quorum);
 
   // --- membership changes (the ring changes at once; data follows by streaming in the background)
@@ -210,6 +213,7 @@ class Simulation final : private FiberObserver {
   void spawnFiber(NodeId node, FiberRole role, std::string name, std::function<void()> body);
   void sleepFiber(Duration d);
   void chargeCpu(NodeId node);
+  void releaseCores(NodeSlot& slot);
   void checkAlive();
   TimerId startTimer(NodeId node, Duration delay, std::function<void()> callback, bool wake);
   void cancelTimer(TimerId id);

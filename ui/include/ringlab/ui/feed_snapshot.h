@@ -19,6 +19,7 @@
 #include <ringlab/engine/message.h>
 #include <ringlab/engine/node.h>
 #include <ringlab/engine/ring.h>
+#include <ringlab/sim/scenario.h>
 #include <ringlab/sim/workload.h>
 
 namespace ringlab {
@@ -35,6 +36,18 @@ enum class NodeDisplayState : std::uint8_t { kUp, kSuspect, kDown, kJoining, kLe
 inline constexpr std::size_t kNodeDisplayStateCount = 7;
 QString nodeDisplayStateName(NodeDisplayState state);  // "up", "suspect", ...
 
+// A node's latest anti-entropy exchange that found differences: the ring range it compared with a peer's Merkle
+// tree, how many leaves differed, and the keys it pushed and fetched.
+struct AntiEntropySummary {
+  std::int64_t atNs = 0;
+  NodeId peer = 0;
+  TokenRange range;
+  std::uint32_t leaves = 0;  // leaves in each tree (2^depth)
+  std::uint32_t differingLeaves = 0;
+  std::uint32_t keysPushed = 0;
+  std::uint32_t keysFetched = 0;
+};
+
 struct NodeInfo {
   NodeId id = 0;
   NodeDisplayState state = NodeDisplayState::kUp;
@@ -45,11 +58,13 @@ struct NodeInfo {
   std::size_t tokens = 0;      // vnodes or partitions it holds
   std::uint64_t keys = 0;      // records in its storage (tombstones included)
   std::uint64_t bytes = 0;
-  std::size_t hintsHeld = 0;             // hints this node keeps for others
-  std::size_t suspectedBy = 0;           // running peers whose detector thinks it suspect or down
-  double cpuUtilization = 0;             // share of its cores busy over the last quarter second or more (0..1)
-  std::vector<double> phiToward;         // this node's failure-detector phi for each node (by id; 0 for itself)
-  std::vector<NodeState> verdictToward;  // this node's opinion of each node (by id)
+  std::size_t hintsHeld = 0;                     // hints this node keeps for others
+  std::size_t suspectedBy = 0;                   // running peers whose detector thinks it suspect or down
+  double cpuUtilization = 0;                     // share of its cores busy over the last quarter second or more (0..1)
+  std::vector<double> phiToward;                 // this node's failure-detector phi for each node (by id; 0 for itself)
+  std::vector<NodeState> verdictToward;          // this node's opinion of each node (by id)
+  std::optional<AntiEntropySummary> lastRepair;  // its latest anti-entropy exchange that found differences
+  std::uint64_t antiEntropyKeysRepaired = 0;     // keys pushed or fetched by its exchanges so far
 };
 
 // One message on the wire: drawn as a dot moving from `from` to `to` between `sent` and `arrives`.
@@ -146,6 +161,7 @@ struct NarrationPoint {
   QString text;     // the narration (may be empty when only `pause` is set)
   QString actions;  // "crash n3; partition [n1 n2] [n3 n4 n5]"
   bool pause = false;
+  std::optional<NarrationFocus> focus;  // the node, key and/or view the app points at
 };
 
 struct FeedSnapshot {

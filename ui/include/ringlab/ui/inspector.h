@@ -62,6 +62,7 @@ class InspectorPanel final : public QWidget {
 
  private:
   void showNode();
+  QString antiEntropyText(const NodeInfo& n) const;
   void refreshKey();
   void showKey();
 

@@ -89,6 +89,9 @@ class MainWindow final : public QMainWindow {
 
   // Shows where `key` lives on the ring (fills the lookup field).
   void setLookupKey(const QString& key);
+  // Points the screen at what a narration talks about: selects the node (node table, fiber view, inspector), looks
+  // the key up, brings the view to the front. Narration entries with `focus:` call it when they are reached.
+  void applyFocus(const NarrationFocus& focus);
   void setTheme(ThemeKind kind);
   void setPresentationMode(bool on);
   bool presentationMode() const { return m_presentation; }

@@ -15,7 +15,10 @@
 
 namespace ringlab {
 
-// One row per node: name, state, ownership, tokens, keys, hints held, CPU speed. Rows are added when nodes join;
+// A node's CPU load for tables and captions: "87 %", with the slow-down factor when it is not 1 ("87 % · 8x slower").
+QString cpuLoadText(const NodeInfo& node);
+
+// One row per node: name, state, ownership, tokens, keys, hints held, CPU load. Rows are added when nodes join;
 // existing rows only change data, so selections survive updates.
 class NodeTableModel final : public QAbstractTableModel {
   Q_OBJECT

@@ -44,7 +44,10 @@ class SimulationFeed final : public ClusterFeed {
   void apply(const ScenarioAction& action) override;
   // Time travel: moves the run to virtual time `t` and pauses. Backwards it replays the run from its seed with the
   // manual actions taken before `t` (emitting rewound()); the same seed and actions give the same state, so going
-  // back and forth again reproduces it. A manual action after a seek back forks the run.
+  // back and forth again reproduces it. A manual action after a seek back forks the run. While the run is paused,
+  // spare runs are replayed in the background and parked 1 s and 2 s before it: a step back onto one is immediate,
+  // and a longer one continues from the furthest spare before its target.
+  // Replays longer than half a second report progress().
   void seek(TimePoint t);
 
   // --- blocking calls (command line and tests)
@@ -54,6 +57,8 @@ class SimulationFeed final : public ClusterFeed {
   // Runs `fn` on the worker thread with the runner (null when nothing is loaded) and waits for it. For inspection
   // only: `fn` must not keep references past its return.
   void inspectBlocking(const std::function<void(ScenarioRunner*)>& fn);
+  // The virtual times at which spare runs are parked, ready for a step back (see seek); waits.
+  QVector<qint64> parkedSparesBlocking();
   // Writes the run's metrics so far (250 ms intervals of virtual time) as CSV; waits. Returns an error message
   // naming the file, empty on success.
   QString exportMetricsCsv(const QString& path);
