@@ -300,7 +300,8 @@ void RingView::paintEvent(QPaintEvent*) {
   p.setPen(m_theme.text);
   const RingConfig& config = m_ring->config();
   const QString strategy = config.strategy == PlacementStrategy::kVnodes
-                               ? tr("%1 virtual nodes per node").arg(config.vnodesPerNode)
+                               ? (config.vnodesPerNode == 1 ? tr("1 virtual node per node")
+                                                            : tr("%1 virtual nodes per node").arg(config.vnodesPerNode))
                                : tr("%1 partitions").arg(config.partitions);
   const std::size_t members = m_ring->nodes().size();
   const QRectF centre(c.x() - inner * 0.75, c.y() - inner * 0.45, inner * 1.5, inner * 0.9);
