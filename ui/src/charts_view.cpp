@@ -307,19 +307,33 @@ void ChartsView::setSnapshot(const FeedSnapshot& snapshot) {
     }
   }
   const QString label = wrong.join(QStringLiteral(", "));
+  // After a jump (run to a time, time travel) the change happened before this snapshot: the marks it carries
+  // (faults, membership changes, narration) say when.
+  double firstChange = now;
+  double lastChange = -1;
+  double lastMark = -1;
+  for (const TimeMark& m : snapshot.newMarks) {
+    const double t = static_cast<double>(m.atNs) / 1e9;
+    if (t > now) continue;
+    lastMark = std::max(lastMark, t);
+    if (m.narration) continue;
+    firstChange = std::min(firstChange, t);
+    lastChange = std::max(lastChange, t);
+  }
   const bool open = !m_faults.empty() && m_faults.back().endSeconds < 0;
   if (open && m_faults.back().label != label) {
-    m_faults.back().endSeconds = now;
+    m_faults.back().endSeconds = label.isEmpty() && lastChange >= 0 ? lastChange : now;
     m_dirty = true;
   }
   if (!label.isEmpty() && (!open || m_faults.back().label != label)) {
-    m_faults.push_back({now, -1, label});
+    m_faults.push_back({open ? now : firstChange, -1, label});
     m_dirty = true;
   }
   if (snapshot.nodes.empty()) return;  // no cluster yet: no quorum to mark
   if (m_lastQuorum && *m_lastQuorum != snapshot.quorum) {
     m_quorumMarks.emplace_back(
-        now, tr("N=%1 R=%2 W=%3").arg(snapshot.quorum.n).arg(snapshot.quorum.r).arg(snapshot.quorum.w));
+        lastMark >= 0 ? lastMark : now,
+        tr("N=%1 R=%2 W=%3").arg(snapshot.quorum.n).arg(snapshot.quorum.r).arg(snapshot.quorum.w));
     m_dirty = true;
   }
   m_lastQuorum = snapshot.quorum;

@@ -398,7 +398,7 @@ void MainWindow::buildDocks() {
   m_scenarioView = new QListView(scenarioPanel);
   m_scenarioView->setModel(m_scenarioList);
   m_scenarioView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  m_scenarioView->setMinimumHeight(100);
+  m_scenarioView->setMinimumHeight(70);
   m_scenarioView->setToolTip(tr("Shipped scenarios: double-click or press Enter to open one"));
   connect(m_scenarioView, &QListView::activated, this, [this](const QModelIndex& index) {
     openScenarioFile(index.data(ScenarioListModel::kPathRole).toString(), false);
@@ -413,7 +413,7 @@ void MainWindow::buildDocks() {
   m_scenarioTitle->setFont(titleFont);
   m_scenarioDescription = new QTextBrowser(scenarioPanel);
   m_scenarioDescription->setFrameShape(QFrame::NoFrame);
-  m_scenarioDescription->setMinimumHeight(80);
+  m_scenarioDescription->setMinimumHeight(60);
   m_scenarioDescription->viewport()->setAutoFillBackground(false);
   m_reportStatus = new QLabel(scenarioPanel);
   m_reportStatus->setWordWrap(true);
@@ -1592,9 +1592,9 @@ void MainWindow::clearReport() {
   m_reportHtml.clear();
   m_reportJson.clear();
   m_reportText.clear();
-  m_reportStatus->setText(
-      tr("The report opens when the scenario ends: expectations, availability, latency, stale "
-         "reads, lost writes and updates, convergence."));
+  m_reportStatus->setText(tr("The report opens when the scenario ends."));
+  m_reportStatus->setToolTip(
+      tr("Expectations, availability, latency, stale reads, lost writes and updates, convergence, messages"));
   m_reportButton->setEnabled(false);
   if (m_reportAction) m_reportAction->setEnabled(false);
   if (m_reportDialog) m_reportDialog->hide();

@@ -131,7 +131,11 @@ RingView::LegendLayout RingView::legendLayout() const {
   for (const NodeInfo& n : m_nodes) shown += n.state != NodeDisplayState::kLeft ? 1 : 0;
   shown = std::max<std::size_t>(shown, 1);
   const double columnWidth = QFontMetricsF(f).horizontalAdvance(QStringLiteral("n00 suspect 100.0 %")) + 110.0 * s;
-  if (width() >= height() * 1.15 && width() * 0.42 >= columnWidth) {  // legend beside the ring
+  // Beside the ring when the view is wide enough for both, or when it is so short (a projector's wide strip) that
+  // a legend underneath would shrink the ring more than one beside it does.
+  const bool beside =
+      width() >= height() * 1.15 && (width() * 0.42 >= columnWidth || width() - columnWidth - 12 >= height() * 0.75);
+  if (beside) {  // legend beside the ring
     const double w = columnWidth;
     l.area = QRectF(width() - w - 8, 8, w, height() - 16);
     l.columns = 1;
