@@ -1440,7 +1440,47 @@ void ScenarioParser::parseQuiesce(const Field& f, QuiesceConfig& quiesce) {
 
 // --- public functions -------------------------------------------------------------------------------------------
 
+namespace {
+
+// The offset of the first byte that cannot be in a UTF-8 text file (a NUL, or a broken UTF-8 sequence); nullopt when
+// the whole text is fine.
+std::optional<std::size_t> firstNonTextByte(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b == 0) return i;
+    std::size_t length = 1;
+    if (b >= 0x80) {
+      if (b >= 0xc2 && b <= 0xdf) {
+        length = 2;
+      } else if (b >= 0xe0 && b <= 0xef) {
+        length = 3;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        length = 4;
+      } else {
+        return i;
+      }
+      if (i + length > text.size()) return i;
+      for (std::size_t k = 1; k < length; ++k) {
+        if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return i;
+      }
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view sourceName) {
+  if (const std::optional<std::size_t> bad = firstNonTextByte(yamlText)) {
+    const std::string_view before = yamlText.substr(0, *bad);
+    const std::size_t line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    const std::size_t lineStart = before.rfind('\n');
+    const std::size_t column = *bad - (lineStart == std::string_view::npos ? 0 : lineStart + 1) + 1;
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("{}:{}:{}: not a text file (byte {} is 0x{:02x}); a scenario is YAML text in UTF-8",
+                              sourceName, line, column, *bad, static_cast<unsigned char>(yamlText[*bad])));
+  }
   try {
     ScenarioParser parser(sourceName);
     return parser.parse(yamlText);

@@ -803,5 +803,17 @@ TEST(ScenarioParseTest, ExpectMetricNamesRoundTrip) {
   EXPECT_FALSE(isDurationMetric(ExpectMetric::kStaleReadRate));
 }
 
+TEST(ScenarioParseTest, ABinaryFileIsRefusedWithWhereAndWhichByte) {
+  const std::string text("name: x\nduration: 1s\xff\xfe\x01", 23);
+  const auto spec = parse(text);
+  ASSERT_FALSE(spec.isOk());
+  EXPECT_EQ(spec.status().message(),
+            "x.yaml:2:13: not a text file (byte 20 is 0xff); a scenario is YAML text in UTF-8");
+  const auto nul = parse(std::string("name: x\0", 8));
+  ASSERT_FALSE(nul.isOk());
+  EXPECT_NE(nul.status().message().find("byte 7 is 0x00"), std::string::npos) << nul.status().message();
+  EXPECT_TRUE(parse("name: \"caf\xc3\xa9\"\nduration: 1s\n").isOk()) << "UTF-8 text is fine";
+}
+
 }  // namespace
 }  // namespace ringlab

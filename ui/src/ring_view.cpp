@@ -394,10 +394,15 @@ void RingView::paintLookup(QPainter& p) {
   const double box =
       ringInnerRadius() - (14.0 + 13.0 * static_cast<double>(l.replicas.size() + l.fallbacks.size())) * s;
   const QRectF caption(c.x() - box * 0.72, c.y() - box * 0.6, box * 1.44, box * 1.2);
+  // Shrunk to fit inside the walks, in height and in width, so that no line is cut.
   QFont f = p.font();
   const QFontMetricsF fm(f);
-  if (fm.height() * lines.size() > caption.height()) {
-    f.setPointSizeF(f.pointSizeF() * caption.height() / (fm.height() * lines.size()));
+  double widest = 1;
+  for (const QString& line : lines) widest = std::max(widest, fm.horizontalAdvance(line));
+  const double fit =
+      std::min(caption.height() / (fm.height() * static_cast<double>(lines.size())), caption.width() / widest);
+  if (fit < 1) {
+    f.setPointSizeF(std::max(4.0, f.pointSizeF() * fit));
     p.setFont(f);
   }
   p.setPen(m_theme.text);
