@@ -346,6 +346,7 @@ void RingView::paintLookup(QPainter& p) {
   p.setBrush(m_theme.text);
   p.drawEllipse(pointAt(c, outer + 12 * s, keyAngle), 4 * s, 4 * s);
 
+  std::vector<QRectF> labelsDrawn;
   auto drawWalk = [&](std::size_t index, NodeId node, Token target, bool fallback, const QString& label) {
     const double radius = inner - (14.0 + 13.0 * static_cast<double>(index)) * s;
     if (radius < 10) return;
@@ -373,7 +374,12 @@ void RingView::paintLookup(QPainter& p) {
     p.setPen(m_theme.text);
     const QFontMetricsF lfm(p.font());
     const double lw = lfm.horizontalAdvance(label) + 4;
-    p.drawText(QRectF(labelAt.x() - lw / 2, labelAt.y() - lfm.height() / 2, lw, lfm.height()), Qt::AlignCenter, label);
+    const QRectF labelBox(labelAt.x() - lw / 2, labelAt.y() - lfm.height() / 2, lw, lfm.height());
+    // Walks that end close together would stack their names into one smudge: the caption names them all anyway.
+    if (std::any_of(labelsDrawn.begin(), labelsDrawn.end(), [&](const QRectF& r) { return r.intersects(labelBox); }))
+      return;
+    labelsDrawn.push_back(labelBox);
+    p.drawText(labelBox, Qt::AlignCenter, label);
   };
   for (std::size_t i = 0; i < l.replicas.size(); ++i)
     drawWalk(i, l.replicas[i], l.replicaTokens[i], false, QString::fromStdString(nodeName(l.replicas[i])));
@@ -391,6 +397,24 @@ void RingView::paintLookup(QPainter& p) {
   QStringList fallbackNames;
   for (NodeId n : l.fallbacks) fallbackNames << QString::fromStdString(nodeName(n));
   lines << tr("fallbacks %1").arg(fallbackNames.isEmpty() ? tr("none") : fallbackNames.join(QStringLiteral(", ")));
+  // Under the legend when it stands beside the ring and has room there: full size, clear of the walks.
+  {
+    const LegendLayout legend = legendLayout();
+    std::size_t rows = 1;
+    for (const NodeInfo& n : m_nodes) rows += n.state != NodeDisplayState::kLeft ? 1 : 0;
+    const QFontMetricsF fm(p.font());
+    const double top = legend.area.top() + legend.rowH * (static_cast<double>(rows) + 0.5);
+    const QRectF below(legend.area.left(), top, legend.area.width(), legend.area.bottom() - top);
+    double widest = 0;
+    for (const QString& line : lines) widest = std::max(widest, fm.horizontalAdvance(line));
+    if (legend.columns == 1 && legend.area.left() > width() / 3.0 &&
+        rows <= static_cast<std::size_t>(legend.rowsPerColumn) + 1 &&
+        below.height() >= fm.height() * static_cast<double>(lines.size()) && below.width() >= widest) {
+      p.setPen(m_theme.text);
+      p.drawText(below, Qt::AlignLeft | Qt::AlignTop, lines.join(QLatin1Char('\n')));
+      return;
+    }
+  }
   const double box =
       ringInnerRadius() - (14.0 + 13.0 * static_cast<double>(l.replicas.size() + l.fallbacks.size())) * s;
   const QRectF caption(c.x() - box * 0.72, c.y() - box * 0.6, box * 1.44, box * 1.2);
