@@ -399,6 +399,8 @@ void MainWindow::buildDocks() {
   m_scenarioView->setModel(m_scenarioList);
   m_scenarioView->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_scenarioView->setMinimumHeight(70);
+  m_scenarioView->setWordWrap(true);  // whole titles, on two lines when the panel is narrow
+  m_scenarioView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   m_scenarioView->setToolTip(tr("Shipped scenarios: double-click or press Enter to open one"));
   connect(m_scenarioView, &QListView::activated, this, [this](const QModelIndex& index) {
     openScenarioFile(index.data(ScenarioListModel::kPathRole).toString(), false);
