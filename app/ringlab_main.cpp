@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QMessageBox>
 #include <QSettings>
 #include <QTimer>
 
@@ -24,6 +25,7 @@
 #include <ringlab/ui/remote_feed.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
+#include <ringlab/ui/traffic_view.h>
 
 namespace {
 
@@ -95,9 +97,10 @@ QString parseErrorMessage(const QCommandLineParser& parser) {
 }
 
 // For --screenshot: a window that never shows on screen, at the given size, whose ring is drawn as it is rather
-// than mid-sweep.
+// than mid-sweep and whose drop markers fade with virtual time, as the live view shows them at that moment.
 void prepareForScreenshot(ringlab::MainWindow& window, QSize size) {
   window.ringView().setAnimated(false);
+  window.trafficView().setAnimated(false);
   window.setAttribute(Qt::WA_DontShowOnScreen);
   window.resize(size);
 }
@@ -399,11 +402,15 @@ int main(int argc, char** argv) {
   }
 
   const QString error = window.openScenarioFile(path, /*play=*/false, seed, /*quiet=*/true);
-  if (!error.isEmpty()) {
-    std::fprintf(stderr, "ringlab: %s\n", qPrintable(error));
-    if (parser.isSet(scenarioOpt)) return kExitUsage;
-  }
   window.show();
+  if (!error.isEmpty()) {
+    // A person started the app: say it in the window too, and let them pick another scenario.
+    std::fprintf(stderr, "ringlab: %s\n", qPrintable(error));
+    QMessageBox box(QMessageBox::Critical, QStringLiteral("RingLab"),
+                    QStringLiteral("The scenario '%1' could not be opened.").arg(scenario), QMessageBox::Ok, &window);
+    box.setInformativeText(error + QStringLiteral("\n\nOpen another one from the Scenario panel or with File ▸ Open."));
+    box.exec();
+  }
   if (parser.isSet(presentOpt)) window.setPresentationMode(true);
   if (runTo) window.feed().runToBlocking(ringlab::TimePoint{*runTo});
   if (!parser.isSet(pausedOpt) && error.isEmpty()) window.feed().play();

@@ -1019,5 +1019,17 @@ TEST(TimelineEntryFormatTest, ALineShowsTheTimeEveryActionTheNarrationAndThePaus
   EXPECT_EQ(formatTimelineEntry(entry), "   12.500s  crash n3, heal: n3 goes down  [pause]");
 }
 
+TEST(ScenarioParseTest, ABinaryFileIsRefusedWithWhereAndWhichByte) {
+  const std::string text("name: x\nduration: 1s\xff\xfe\x01", 23);
+  const auto spec = parse(text);
+  ASSERT_FALSE(spec.isOk());
+  EXPECT_EQ(spec.status().message().rfind("x.yaml:2:13: the file is not UTF-8 text (byte 20 is 0xff)", 0), 0u)
+      << spec.status().message();
+  const auto nul = parse(std::string("name: x\0", 8));
+  ASSERT_FALSE(nul.isOk());
+  EXPECT_NE(nul.status().message().find("byte 7 is a NUL byte"), std::string::npos) << nul.status().message();
+  EXPECT_TRUE(parse("name: \"caf\xc3\xa9\"\nduration: 1s\n").isOk()) << "UTF-8 text is fine";
+}
+
 }  // namespace
 }  // namespace ringlab

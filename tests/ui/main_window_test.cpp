@@ -2,12 +2,20 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <QComboBox>
+#include <QDialog>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
 #include <QPixmap>
 #include <QTableView>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QTest>
 
 #include <ringlab/sim/scenario.h>
@@ -17,8 +25,10 @@
 #include <ringlab/ui/inspector.h>
 #include <ringlab/ui/main_window.h>
 #include <ringlab/ui/models.h>
+#include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/simulation_feed.h>
 #include <ringlab/ui/spacetime_view.h>
+#include <ringlab/ui/traffic_view.h>
 
 #include "qt_test_support.h"
 
@@ -26,6 +36,16 @@ namespace ringlab {
 namespace {
 
 const QString kCrashScenario = QStringLiteral(RINGLAB_SOURCE_DIR "/scenarios/crash-hinted-handoff.yaml");
+const QString kQuorumScenario = QStringLiteral(RINGLAB_SOURCE_DIR "/scenarios/quorum-tradeoffs.yaml");
+const QString kHotKeyScenario = QStringLiteral(RINGLAB_SOURCE_DIR "/scenarios/hot-key.yaml");
+const QString kPartitionScenario = QStringLiteral(RINGLAB_SOURCE_DIR "/scenarios/network-partition.yaml");
+
+template <typename T>
+T& child(MainWindow& window, const char* name) {
+  T* widget = window.findChild<T*>(QString::fromLatin1(name));
+  if (!widget) throw std::runtime_error(std::string("no widget named ") + name);
+  return *widget;
+}
 
 void runTo(MainWindow& window, Duration t) {
   window.feed().runToBlocking(TimePoint{t});
@@ -240,6 +260,205 @@ TEST(MainWindowTest, PresentationModeEnlargesTheFontAndComesBack) {
   EXPECT_GT(QApplication::font().pointSizeF(), before * 1.3);
   window.setPresentationMode(false);
   EXPECT_DOUBLE_EQ(QApplication::font().pointSizeF(), before);
+}
+
+TEST(MainWindowTest, TheWindowFitsA720pScreenInEveryLayout) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.show();
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(1));
+  for (const bool presentation : {false, true}) {
+    window.setPresentationMode(presentation);
+    QApplication::processEvents();
+    const QSize least = window.minimumSizeHint().expandedTo(window.minimumSize());
+    EXPECT_LE(least.width(), 1280) << "presentation " << presentation;
+    EXPECT_LE(least.height(), 720) << "presentation " << presentation;
+    window.showNormal();
+    window.resize(1280, 720);
+    QApplication::processEvents();
+    EXPECT_EQ(window.size(), QSize(1280, 720)) << "presentation " << presentation;
+  }
+  window.setPresentationMode(false);
+}
+
+TEST(MainWindowTest, PresentationModeShowsOnlyTheViewsAndTheChosenChartsThenBringsThePanelsBack) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1600, 1000);
+  window.show();
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  window.setPresentationCharts({"Get latency", "Errors and drops"});
+  std::vector<QDockWidget*> visibleBefore;
+  for (QDockWidget* dock : window.findChildren<QDockWidget*>())
+    if (dock->isVisible()) visibleBefore.push_back(dock);
+  window.setPresentationMode(true);
+  QApplication::processEvents();
+  for (QDockWidget* dock : window.findChildren<QDockWidget*>()) {
+    EXPECT_EQ(dock->isVisible(), dock->objectName() == "chartsDock") << dock->objectName().toStdString();
+  }
+  EXPECT_FALSE(window.findChild<QLineEdit*>("keyLookup")->isVisible());
+  EXPECT_EQ(window.chartsView().shownCharts(), (QStringList{"Get latency", "Errors and drops"}));
+  // A third choice replaces the oldest.
+  window.setPresentationCharts({"Get latency", "Errors and drops", "Throughput"});
+  EXPECT_EQ(window.presentationCharts(), (QStringList{"Errors and drops", "Throughput"}));
+  window.setPresentationMode(false);
+  QApplication::processEvents();
+  for (QDockWidget* dock : visibleBefore) EXPECT_TRUE(dock->isVisible()) << dock->objectName().toStdString();
+  EXPECT_TRUE(window.findChild<QLineEdit*>("keyLookup")->isVisible());
+}
+
+TEST(MainWindowTest, TheControlsPanelFollowsQuorumAndWorkloadTimelineSteps) {
+  testing::app();
+  MainWindow window(false);
+  ASSERT_TRUE(window.openScenarioFile(kQuorumScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(5));
+  EXPECT_EQ(child<QSpinBox>(window, "quorumR").value(), 1);
+  EXPECT_EQ(child<QSpinBox>(window, "quorumW").value(), 1);
+  EXPECT_EQ(child<QComboBox>(window, "workloadKeys").currentText(), "zipfian (θ 1.1)");
+  runTo(window, std::chrono::seconds(39));  // the step at 30 s set R=3 W=1
+  EXPECT_EQ(child<QSpinBox>(window, "quorumN").value(), 3);
+  EXPECT_EQ(child<QSpinBox>(window, "quorumR").value(), 3);
+  EXPECT_EQ(child<QSpinBox>(window, "quorumW").value(), 1);
+
+  MainWindow hot(false);
+  ASSERT_TRUE(hot.openScenarioFile(kHotKeyScenario, false, std::nullopt, true).isEmpty());
+  runTo(hot, std::chrono::seconds(1));
+  EXPECT_EQ(child<QComboBox>(hot, "workloadKeys").currentText(), "zipfian (θ 1.8)");
+  EXPECT_EQ(child<QSpinBox>(hot, "workloadReads").value(), 90);
+}
+
+TEST(MainWindowTest, TheControlsPanelFollowsTimeTravel) {
+  testing::app();
+  MainWindow window(false);
+  ASSERT_TRUE(window.openScenarioFile(kQuorumScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(31));
+  ASSERT_EQ(child<QSpinBox>(window, "quorumR").value(), 3);
+  window.feed().seek(TimePoint{std::chrono::seconds(15)});  // back into the R=2 W=2 phase
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().nowNs == 15'000'000'000; }, 60000));
+  testing::waitFor([] { return false; }, 100);
+  EXPECT_EQ(child<QSpinBox>(window, "quorumR").value(), 2);
+  EXPECT_EQ(child<QSpinBox>(window, "quorumW").value(), 2);
+}
+
+TEST(MainWindowTest, ApplySendsOnlyWhatWasChangedAndNeverRevertsTheScenario) {
+  testing::app();
+  MainWindow window(false);
+  ASSERT_TRUE(window.openScenarioFile(kQuorumScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(32));
+  const double rate = window.lastSnapshot().workload->ratePerSecond;
+  child<QDoubleSpinBox>(window, "workloadRate").setValue(rate + 500);
+  child<QPushButton>(window, "applyWorkload").click();
+  child<QPushButton>(window, "applyQuorum").click();  // nothing changed: nothing sent
+  runTo(window, std::chrono::seconds(33));
+  const FeedSnapshot& s = window.lastSnapshot();
+  ASSERT_TRUE(s.workload);
+  EXPECT_DOUBLE_EQ(s.workload->ratePerSecond, rate + 500);
+  EXPECT_EQ(s.workload->keys.shape(), KeyDistribution::Shape::kZipfian);
+  EXPECT_DOUBLE_EQ(s.workload->keys.theta(), 1.1);
+  EXPECT_EQ(s.quorum.r, 3u);
+  EXPECT_EQ(s.quorum.w, 1u);
+  EXPECT_EQ(window.actionLog().rowCount(), 1) << "only the workload change was applied";
+}
+
+TEST(MainWindowTest, ShortcutsWorkWithFocusInTheKeyFieldOnceEscapeLeavesIt) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1400, 900);
+  window.show();
+  QApplication::setActiveWindow(&window);
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().endNs > 0; }));
+  auto& field = child<QLineEdit>(window, "keyLookup");
+  EXPECT_FALSE(field.hasFocus()) << "the key field must not take the keys at launch";
+  // Clicked on purpose, the field takes the keys: N is a letter of the key.
+  QTest::mouseClick(&field, Qt::LeftButton);
+  ASSERT_TRUE(field.hasFocus());
+  QTest::keyClicks(&field, "key:n");
+  EXPECT_EQ(field.text(), "key:n");
+  EXPECT_EQ(window.lastSnapshot().nowNs, 0);
+  // Escape leaves the field; N then runs to the first narration point.
+  QTest::keyClick(&field, Qt::Key_Escape);
+  EXPECT_FALSE(field.hasFocus());
+  QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : &window, Qt::Key_N);
+  ASSERT_TRUE(testing::waitFor([&] {
+    return window.lastSnapshot().nowNs == 5'000'000'000 && !window.lastSnapshot().playing;
+  })) << window.lastSnapshot().nowNs;
+  // Back in the field, a click on a view takes the focus from it.
+  QTest::mouseClick(&field, Qt::LeftButton);
+  ASSERT_TRUE(field.hasFocus());
+  QTest::mouseClick(&window.trafficView(), Qt::LeftButton);
+  EXPECT_TRUE(window.trafficView().hasFocus());
+}
+
+TEST(MainWindowTest, TheNarrationBannerSaysPausedOnlyWhilePaused) {
+  testing::app();
+  MainWindow window(false);
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  auto& banner = child<QLabel>(window, "narration");
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().endNs > 0; }));
+  EXPECT_TRUE(banner.text().contains("press Space to play")) << banner.text().toStdString();
+  window.feed().runToNextNarration();
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().nowNs == 5'000'000'000; }));
+  ASSERT_TRUE(testing::waitFor([&] { return !window.lastSnapshot().playing; }));
+  EXPECT_TRUE(banner.text().contains("paused — Space to continue")) << banner.text().toStdString();
+  window.feed().play();
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().playing; }));
+  EXPECT_FALSE(banner.text().contains("paused")) << banner.text().toStdString();
+  EXPECT_FALSE(banner.text().contains("press Space")) << banner.text().toStdString();
+  window.feed().pause();
+}
+
+TEST(MainWindowTest, AScreenshotDrawsOnlyTheDropMarkersTheLiveViewShowsAtThatMoment) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1400, 900);
+  window.trafficView().setAnimated(false);
+  window.show();
+  ASSERT_TRUE(window.openScenarioFile(kPartitionScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(12));  // in the partition (10 s - 25 s): messages across the cut are lost
+  window.grabView("traffic");
+  EXPECT_GT(window.trafficView().dropsDrawn(), 0u);
+  // Two seconds after the heal, the live view has long faded the partition's drops.
+  runTo(window, std::chrono::seconds(27));
+  window.grabView("traffic");
+  EXPECT_EQ(window.trafficView().dropsDrawn(), 0u);
+  // Straight from the start to a moment after the heal, as --screenshot does, they are not drawn either.
+  MainWindow fresh(false);
+  fresh.setAttribute(Qt::WA_DontShowOnScreen);
+  fresh.resize(1400, 900);
+  fresh.trafficView().setAnimated(false);
+  fresh.show();
+  ASSERT_TRUE(fresh.openScenarioFile(kPartitionScenario, false, std::nullopt, true).isEmpty());
+  runTo(fresh, std::chrono::seconds(27));
+  testing::waitFor([] { return false; }, 200);
+  fresh.grabView("traffic");
+  EXPECT_EQ(fresh.trafficView().dropsDrawn(), 0u);
+}
+
+TEST(MainWindowTest, TheEndOfRunReportHasTablesAndOpensOnDemand) {
+  testing::app();
+  MainWindow window(false);
+  ScenarioSpec spec = loadScenarioFile(kCrashScenario.toStdString()).value();
+  spec.duration = std::chrono::seconds(2);
+  spec.timeline.clear();
+  window.openScenario(spec, kCrashScenario, false);
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().endNs > 0; }));
+  window.feed().runToBlocking(TimePoint{std::chrono::seconds(3)});
+  ASSERT_TRUE(testing::waitFor([&] { return !window.reportHtml().isEmpty(); }, 60000));
+  EXPECT_TRUE(window.reportHtml().contains("<table")) << window.reportHtml().toStdString();
+  EXPECT_TRUE(window.reportHtml().contains("Operations"));
+  EXPECT_TRUE(window.reportHtml().contains("lost updates"));
+  window.showReport();
+  auto* dialog = window.findChild<QDialog*>("reportDialog");
+  ASSERT_NE(dialog, nullptr);
+  EXPECT_TRUE(dialog->isVisible());
+  EXPECT_GE(dialog->width(), 600);
+  dialog->hide();
 }
 
 }  // namespace

@@ -213,6 +213,77 @@ TEST(ChartsViewTest, ShowsARollingWindowThatFollowsVirtualTime) {
   EXPECT_TRUE(charts.seriesOf("Throughput")[0]->points().isEmpty());
 }
 
+TEST(ChartsViewTest, ShadesEachFaultPeriodFromItsStartToItsEndAndMarksQuorumChanges) {
+  testing::app();
+  ChartsView charts;
+  FeedSnapshot s = snapshotOf(5, 8, 1);
+  const auto at = [&](double seconds) {
+    s.nowNs = static_cast<std::int64_t>(seconds * 1e9);
+    charts.setSnapshot(s);
+    s.newMarks.clear();
+  };
+  at(1);
+  // A jump over the partition's start: the mark it carries says when the partition began.
+  s.cutLinks = {{0, 3}, {3, 0}};
+  s.newMarks.push_back({2'500'000'000, "partition [n1 n2 n3] [n4 n5]", false});
+  at(4);
+  s.nodes[2].running = false;  // then n3 crashes too: a new period, named after both faults
+  at(5);
+  s.cutLinks.clear();
+  s.nodes[2].running = true;
+  s.newMarks.push_back({6'000'000'000, "all links healed", false});
+  at(7);
+  s.quorum = {3, 1, 3};
+  s.newMarks.push_back({7'500'000'000, "R=1, W=3", true});
+  at(8);
+  const auto& faults = charts.faultPeriods();
+  ASSERT_EQ(faults.size(), 2u);
+  EXPECT_DOUBLE_EQ(faults[0].startSeconds, 2.5);
+  EXPECT_DOUBLE_EQ(faults[0].endSeconds, 5.0);
+  EXPECT_EQ(faults[0].label, "partition");
+  EXPECT_DOUBLE_EQ(faults[1].startSeconds, 5.0);
+  EXPECT_DOUBLE_EQ(faults[1].endSeconds, 6.0);
+  EXPECT_EQ(faults[1].label, "partition, n3 down");
+  ASSERT_EQ(charts.quorumMarks().size(), 1u);
+  EXPECT_DOUBLE_EQ(charts.quorumMarks()[0].first, 7.5);
+  EXPECT_EQ(charts.quorumMarks()[0].second, "N=3 R=1 W=3");
+}
+
+TEST(ChartsViewTest, PresentationShowsOnlyTheChosenChartsInOneRow) {
+  testing::app();
+  ChartsView charts;
+  charts.resize(1200, 400);
+  charts.show();
+  charts.setShownCharts({"Get latency", "Stale reads and hints"});
+  EXPECT_EQ(charts.shownCharts(), (QStringList{"Get latency", "Stale reads and hints"}));
+  charts.setShownCharts({});
+  EXPECT_EQ(charts.shownCharts(), ChartsView::chartTitles());
+}
+
+TEST(TrafficViewTest, WithoutAnimationADropFadesWithVirtualTimeAlone) {
+  testing::app();
+  TrafficView view;
+  view.setAnimated(false);
+  view.resize(600, 500);
+  FeedSnapshot s = snapshotOf(5, 8, 1);
+  s.nowNs = 10'100'000'000;
+  s.drops.push_back({0, 3, MessageKind::kWriteRequest, DropReason{}, 10'000'000'000});
+  view.setSnapshot(s);
+  view.grab();
+  EXPECT_EQ(view.dropsDrawn(), 1u);  // 100 ms old
+  s.drops.clear();
+  s.nowNs = 10'800'000'000;
+  view.setSnapshot(s);
+  view.grab();
+  EXPECT_EQ(view.dropsDrawn(), 0u);  // 800 ms old: faded, however little real time went by
+  // A drop between nodes that are no longer drawn (decommissioned) is not drawn at some default place.
+  s.drops.push_back({0, 3, MessageKind::kWriteRequest, DropReason{}, 10'790'000'000});
+  s.nodes[3].state = NodeDisplayState::kLeft;
+  view.setSnapshot(s);
+  view.grab();
+  EXPECT_EQ(view.dropsDrawn(), 0u);
+}
+
 }  // namespace
 }  // namespace ringlab
 

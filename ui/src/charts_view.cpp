@@ -10,6 +10,7 @@
 #include <QGridLayout>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QPainter>
 #include <QToolTip>
 #include <QValueAxis>
 
@@ -25,6 +26,37 @@ double niceCeiling(double v) {
     if (v <= m * exp) return m * exp;
   return 10 * exp;
 }
+
+// Axis labels as plain numbers, with as many decimals as the range needs: never "1e+04".
+QString labelFormatFor(double top) {
+  if (top >= 10) return QStringLiteral("%.0f");
+  if (top >= 1) return QStringLiteral("%.1f");
+  return QStringLiteral("%.2f");
+}
+
+// Percentiles in three distinct hues that read on light and dark backgrounds alike.
+const QColor kP50(0x1c, 0x7e, 0xd6);   // blue
+const QColor kP99(0xf0, 0x8c, 0x00);   // orange
+const QColor kP999(0xd6, 0x33, 0x84);  // magenta
+const QColor kFailed(0xe0, 0x31, 0x31);
+
+// A chart view that draws an overlay (fault periods, quorum marks) over its plot.
+class OverlayChartView final : public QChartView {
+ public:
+  OverlayChartView(QChart* chart, QWidget* parent, std::function<void(QPainter&)> overlay)
+      : QChartView(chart, parent), m_overlay(std::move(overlay)) {}
+
+ protected:
+  void drawForeground(QPainter* painter, const QRectF& rect) override {
+    QChartView::drawForeground(painter, rect);
+    painter->save();
+    m_overlay(*painter);
+    painter->restore();
+  }
+
+ private:
+  std::function<void(QPainter&)> m_overlay;
+};
 }  // namespace
 
 ChartsView::ChartsView(QWidget* parent) : QWidget(parent) {
@@ -34,49 +66,59 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent) {
   const QColor get = trafficColor(TrafficClass::kRead);
   const QColor put = trafficColor(TrafficClass::kWrite);
   const QColor del = QColor(0x86, 0x3b, 0xa8);
+  const auto failed = [](std::size_t op) { return [op](const MetricsSample& s) { return s.failedPerSecond[op]; }; };
 
-  Chart& throughput = addChart(tr("Throughput"), tr("ops/s"), 0, 0);
+  Chart& throughput = addChart(tr("Throughput"), tr("ops/s"));
   addSeries(throughput, tr("get"), get, [](const MetricsSample& s) { return s.opsPerSecond[0]; });
   addSeries(throughput, tr("put"), put, [](const MetricsSample& s) { return s.opsPerSecond[1]; });
   addSeries(throughput, tr("delete"), del, [](const MetricsSample& s) { return s.opsPerSecond[2]; });
 
-  Chart& getLatency = addChart(tr("Get latency"), tr("ms"), 0, 1);
-  addSeries(getLatency, tr("p50"), get.lighter(140), [](const MetricsSample& s) { return s.p50Ms[0]; });
-  addSeries(getLatency, tr("p99"), get, [](const MetricsSample& s) { return s.p99Ms[0]; });
+  // Latency is of the operations that succeeded; the failed ones (timeouts above all) are drawn beside it, on the
+  // right axis, so that a latency that drops while requests time out does not look like good news.
+  Chart& getLatency = addChart(tr("Get latency"), tr("ms"));
+  addSeries(getLatency, tr("p50"), kP50, [](const MetricsSample& s) { return s.p50Ms[0]; });
+  addSeries(getLatency, tr("p99"), kP99, [](const MetricsSample& s) { return s.p99Ms[0]; });
   addSeries(
-      getLatency, tr("p99.9"), get.darker(160), [](const MetricsSample& s) { return s.p999Ms[0]; }, Qt::DashLine);
+      getLatency, tr("p99.9"), kP999, [](const MetricsSample& s) { return s.p999Ms[0]; }, Qt::DashLine);
+  addSeries(getLatency, tr("failed/s"), kFailed, failed(0), Qt::DotLine, true, tr("failed/s"));
 
-  Chart& putLatency = addChart(tr("Put / delete latency"), tr("ms"), 0, 2);
-  addSeries(putLatency, tr("put p50"), put.lighter(140), [](const MetricsSample& s) { return s.p50Ms[1]; });
-  addSeries(putLatency, tr("put p99"), put, [](const MetricsSample& s) { return s.p99Ms[1]; });
+  Chart& putLatency = addChart(tr("Put / delete latency"), tr("ms"));
+  addSeries(putLatency, tr("put p50"), kP50, [](const MetricsSample& s) { return s.p50Ms[1]; });
+  addSeries(putLatency, tr("put p99"), kP99, [](const MetricsSample& s) { return s.p99Ms[1]; });
   addSeries(
-      putLatency, tr("put p99.9"), put.darker(160), [](const MetricsSample& s) { return s.p999Ms[1]; }, Qt::DashLine);
+      putLatency, tr("put p99.9"), kP999, [](const MetricsSample& s) { return s.p999Ms[1]; }, Qt::DashLine);
   addSeries(
-      putLatency, tr("delete p99"), del, [](const MetricsSample& s) { return s.p99Ms[2]; }, Qt::DotLine);
+      putLatency, tr("delete p99"), del, [](const MetricsSample& s) { return s.p99Ms[2]; }, Qt::DashDotLine);
+  addSeries(
+      putLatency, tr("failed/s"), kFailed,
+      [](const MetricsSample& s) { return s.failedPerSecond[1] + s.failedPerSecond[2]; }, Qt::DotLine, true,
+      tr("failed/s"));
 
-  Chart& errors = addChart(tr("Errors and drops"), tr("per s"), 1, 0);
-  addSeries(errors, tr("failed ops"), QColor(0xe0, 0x31, 0x31),
-            [](const MetricsSample& s) { return s.errorsPerSecond; });
+  Chart& errors = addChart(tr("Errors and drops"), tr("per s"));
+  addSeries(errors, tr("failed ops"), kFailed, [](const MetricsSample& s) { return s.errorsPerSecond; });
   addSeries(
       errors, tr("dropped msgs"), QColor(0x86, 0x8e, 0x96), [](const MetricsSample& s) { return s.droppedPerSecond; },
       Qt::DashLine);
 
-  Chart& messages = addChart(tr("Messages by kind"), tr("msgs/s"), 1, 1);
+  // Answers often come at the same rate as their requests (an ack per write, a reply per read): they are dashed
+  // over the solid request lines so that both stay visible when the lines coincide.
+  Chart& messages = addChart(tr("Messages by kind"), tr("msgs/s"));
   for (std::size_t c = 0; c < kTrafficClassCount; ++c) {
     const auto cls = static_cast<TrafficClass>(c);
-    addSeries(messages, trafficClassName(cls).section(QLatin1Char(' '), 0, 0), trafficColor(cls),
-              [c](const MetricsSample& s) { return s.messagesPerSecond[c]; });
+    const bool answer = cls == TrafficClass::kAck || cls == TrafficClass::kReply;
+    addSeries(
+        messages, trafficClassName(cls).section(QLatin1Char(' '), 0, 0), trafficColor(cls),
+        [c](const MetricsSample& s) { return s.messagesPerSecond[c]; }, answer ? Qt::DashLine : Qt::SolidLine);
   }
 
-  Chart& health = addChart(tr("Stale reads and hints"), tr("% stale"), 1, 2);
+  Chart& health = addChart(tr("Stale reads and hints"), tr("% stale"));
   addSeries(health, tr("stale reads %"), QColor(0xf0, 0x8c, 0x00),
             [](const MetricsSample& s) { return s.staleReadRate * 100.0; });
   addSeries(
       health, tr("hints held"), trafficColor(TrafficClass::kHint),
-      [](const MetricsSample& s) { return s.hintsOutstanding; }, Qt::SolidLine, true);
+      [](const MetricsSample& s) { return s.hintsOutstanding; }, Qt::SolidLine, true, tr("hints"));
 
-  for (int c = 0; c < 3; ++c) grid->setColumnStretch(c, 1);
-  for (int r = 0; r < 2; ++r) grid->setRowStretch(r, 1);
+  layoutCharts();
 
   m_refresh.setInterval(100);
   connect(&m_refresh, &QTimer::timeout, this, [this] {
@@ -86,7 +128,47 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent) {
   setTheme(m_theme);
 }
 
-ChartsView::Chart& ChartsView::addChart(const QString& title, const QString& unit, int row, int column) {
+QStringList ChartsView::chartTitles() {
+  return {tr("Throughput"),       tr("Get latency"),      tr("Put / delete latency"),
+          tr("Errors and drops"), tr("Messages by kind"), tr("Stale reads and hints")};
+}
+
+QStringList ChartsView::shownCharts() const {
+  QStringList titles;
+  for (const Chart& c : m_charts)
+    if (!c.view->isHidden()) titles << c.chart->title();
+  return titles;
+}
+
+void ChartsView::setShownCharts(const QStringList& titles) {
+  if (titles == m_shown) return;
+  m_shown = titles;
+  layoutCharts();
+}
+
+void ChartsView::layoutCharts() {
+  auto* grid = static_cast<QGridLayout*>(layout());
+  for (const Chart& c : m_charts) grid->removeWidget(c.view);
+  for (int i = 0; i < 3; ++i) {
+    grid->setColumnStretch(i, 0);
+    grid->setRowStretch(i, 0);
+  }
+  int placed = 0;
+  for (const Chart& c : m_charts) {
+    const bool shown = m_shown.isEmpty() || m_shown.contains(c.chart->title());
+    c.view->setVisible(shown);
+    if (!shown) continue;
+    const int row = m_shown.isEmpty() ? placed / 3 : 0;
+    const int column = m_shown.isEmpty() ? placed % 3 : placed;
+    grid->addWidget(c.view, row, column);
+    grid->setColumnStretch(column, 1);
+    grid->setRowStretch(row, 1);
+    ++placed;
+  }
+  m_dirty = true;
+}
+
+ChartsView::Chart& ChartsView::addChart(const QString& title, const QString& unit) {
   Chart c;
   c.chart = new QChart();
   c.chart->setTitle(title);
@@ -99,23 +181,23 @@ ChartsView::Chart& ChartsView::addChart(const QString& title, const QString& uni
   c.x->setLabelFormat(QStringLiteral("%.0f s"));
   c.x->setTickCount(4);
   c.y = new QValueAxis();
-  c.y->setLabelFormat(QStringLiteral("%.4g"));
+  c.y->setLabelFormat(QStringLiteral("%.0f"));
   c.y->setTitleText(unit);
   c.y->setTickCount(3);
   c.chart->addAxis(c.x, Qt::AlignBottom);
   c.chart->addAxis(c.y, Qt::AlignLeft);
-  c.view = new QChartView(c.chart, this);
+  const std::size_t index = m_charts.size();
+  c.view = new OverlayChartView(c.chart, this, [this, index](QPainter& p) { paintOverlay(p, m_charts[index]); });
   c.view->setRenderHint(QPainter::Antialiasing);
-  c.view->setMinimumSize(200, 120);
+  c.view->setMinimumSize(160, 90);
   c.unit = unit;
-  static_cast<QGridLayout*>(layout())->addWidget(c.view, row, column);
   m_charts.push_back(c);
   return m_charts.back();
 }
 
 QLineSeries* ChartsView::addSeries(Chart& chart, const QString& name, const QColor& color,
                                    std::function<double(const MetricsSample&)> value, Qt::PenStyle style,
-                                   bool rightAxis) {
+                                   bool rightAxis, const QString& rightTitle) {
   auto* series = new QLineSeries();
   series->setName(name);
   QPen pen(color, 2);
@@ -127,15 +209,16 @@ QLineSeries* ChartsView::addSeries(Chart& chart, const QString& name, const QCol
     if (!chart.y2) {
       chart.y2 = new QValueAxis();
       chart.y2->setLabelFormat(QStringLiteral("%.0f"));
-      chart.y2->setTitleText(tr("hints"));
+      chart.y2->setTitleText(rightTitle);
       chart.y2->setTickCount(3);
       chart.chart->addAxis(chart.y2, Qt::AlignRight);
+      chart.rightUnit = rightTitle;
     }
     series->attachAxis(chart.y2);
   } else {
     series->attachAxis(chart.y);
   }
-  const QString unit = rightAxis ? tr("hints") : chart.unit;
+  const QString unit = rightAxis ? chart.rightUnit : chart.unit;
   connect(series, &QLineSeries::hovered, this, [this, series, unit](const QPointF& point, bool state) {
     if (!state) {
       QToolTip::hideText();
@@ -195,6 +278,9 @@ void ChartsView::setWindowSeconds(double seconds) {
 
 void ChartsView::clear() {
   m_samples.clear();
+  m_faults.clear();
+  m_quorumMarks.clear();
+  m_lastQuorum.reset();
   m_nowSeconds = 0;
   m_dirty = true;
 }
@@ -209,12 +295,89 @@ void ChartsView::setSnapshot(const FeedSnapshot& snapshot) {
     m_nowSeconds = now;
     m_dirty = true;
   }
+  // What is wrong with the cluster now, in a few words: the period is shaded while it stays the same.
+  QStringList wrong;
+  if (!snapshot.cutLinks.empty()) wrong << tr("partition");
+  for (const NodeInfo& n : snapshot.nodes) {
+    if (n.state == NodeDisplayState::kLeft) continue;
+    if (!n.running) {
+      wrong << tr("%1 down").arg(QString::fromStdString(nodeName(n.id)));
+    } else if (n.cpuFactor != 1.0) {
+      wrong << tr("%1 slow").arg(QString::fromStdString(nodeName(n.id)));
+    }
+  }
+  const QString label = wrong.join(QStringLiteral(", "));
+  // After a jump (run to a time, time travel) the change happened before this snapshot: the marks it carries
+  // (faults, membership changes, narration) say when.
+  double firstChange = now;
+  double lastChange = -1;
+  double lastMark = -1;
+  for (const TimeMark& m : snapshot.newMarks) {
+    const double t = static_cast<double>(m.atNs) / 1e9;
+    if (t > now) continue;
+    lastMark = std::max(lastMark, t);
+    if (m.narration) continue;
+    firstChange = std::min(firstChange, t);
+    lastChange = std::max(lastChange, t);
+  }
+  const bool open = !m_faults.empty() && m_faults.back().endSeconds < 0;
+  if (open && m_faults.back().label != label) {
+    m_faults.back().endSeconds = label.isEmpty() && lastChange >= 0 ? lastChange : now;
+    m_dirty = true;
+  }
+  if (!label.isEmpty() && (!open || m_faults.back().label != label)) {
+    m_faults.push_back({open ? now : firstChange, -1, label});
+    m_dirty = true;
+  }
+  if (snapshot.nodes.empty()) return;  // no cluster yet: no quorum to mark
+  if (m_lastQuorum && *m_lastQuorum != snapshot.quorum) {
+    m_quorumMarks.emplace_back(
+        lastMark >= 0 ? lastMark : now,
+        tr("N=%1 R=%2 W=%3").arg(snapshot.quorum.n).arg(snapshot.quorum.r).arg(snapshot.quorum.w));
+    m_dirty = true;
+  }
+  m_lastQuorum = snapshot.quorum;
+}
+
+void ChartsView::paintOverlay(QPainter& p, const Chart& chart) const {
+  const QRectF plot = chart.chart->plotArea();
+  if (plot.width() <= 0 || m_end <= m_start) return;
+  const auto xOf = [&](double t) { return plot.left() + (t - m_start) / (m_end - m_start) * plot.width(); };
+  QColor shade = m_theme.kind == ThemeKind::kDark ? QColor(0xff, 0x6b, 0x6b) : QColor(0xe0, 0x31, 0x31);
+  shade.setAlpha(m_theme.kind == ThemeKind::kDark ? 40 : 28);
+  QFont font = p.font();
+  font.setPointSizeF(QApplication::font().pointSizeF() * 0.8);
+  p.setFont(font);
+  const QFontMetricsF fm(font);
+  for (const FaultPeriod& f : m_faults) {
+    const double end = f.endSeconds < 0 ? m_nowSeconds : f.endSeconds;
+    if (end < m_start || f.startSeconds > m_end) continue;
+    const double left = std::max(plot.left(), xOf(f.startSeconds));
+    const double right = std::min(plot.right(), xOf(end));
+    if (right <= left) continue;
+    p.fillRect(QRectF(left, plot.top(), right - left, plot.height()), shade);
+    const QString text = fm.elidedText(f.label, Qt::ElideRight, right - left - 4);
+    if (text.size() > 1) {
+      p.setPen(m_theme.kind == ThemeKind::kDark ? QColor(0xff, 0xa8, 0xa8) : QColor(0xc9, 0x2a, 0x2a));
+      p.drawText(QPointF(left + 2, plot.top() + fm.ascent() + 1), text);
+    }
+  }
+  for (const auto& [t, text] : m_quorumMarks) {
+    if (t < m_start || t > m_end) continue;
+    const double x = xOf(t);
+    p.setPen(QPen(m_theme.mutedText, 1, Qt::DashLine));
+    p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+    p.setPen(m_theme.text);
+    p.drawText(QPointF(x + 3, plot.bottom() - 3), text);
+  }
 }
 
 void ChartsView::refresh() {
   m_dirty = false;
   const double end = std::max(m_windowSeconds, m_nowSeconds);
   const double start = end - m_windowSeconds;
+  m_start = start;
+  m_end = end;
   const auto first = std::lower_bound(m_samples.begin(), m_samples.end(), start,
                                       [](const MetricsSample& s, double t) { return s.timeSeconds < t; });
   for (Chart& c : m_charts) {
@@ -234,8 +397,15 @@ void ChartsView::refresh() {
       c.series[i]->replace(points);
     }
     c.x->setRange(start, end);
-    c.y->setRange(0, niceCeiling(top * 1.1));
-    if (c.y2) c.y2->setRange(0, niceCeiling(top2 * 1.1));
+    const double yTop = niceCeiling(top * 1.1);
+    c.y->setRange(0, yTop);
+    c.y->setLabelFormat(labelFormatFor(yTop));
+    if (c.y2) {
+      const double y2Top = niceCeiling(top2 * 1.1);
+      c.y2->setRange(0, y2Top);
+      c.y2->setLabelFormat(labelFormatFor(y2Top));
+    }
+    c.view->viewport()->update();
   }
 }
 

@@ -234,7 +234,10 @@ void FiberView::paintEvent(QPaintEvent*) {
     const double y = area.top() + laneH * static_cast<double>(i);
     if (i % 2 == 0) p.fillRect(QRectF(area.left(), y, area.width(), laneH), m_theme.background);
     if (!m_lanes[i].label.isEmpty()) {
-      p.setPen(fiberRoleColor(m_lanes[i].role));
+      // Role colours are mid-tones: lightened on a dark background so that every label (the grey detector's too)
+      // stays readable.
+      const QColor role = fiberRoleColor(m_lanes[i].role);
+      p.setPen(m_theme.kind == ThemeKind::kDark ? role.lighter(role.lightness() < 110 ? 220 : 140) : role);
       p.drawText(QRectF(0, y, area.left() - 6, std::max(laneH, fm.height())), Qt::AlignRight | Qt::AlignTop,
                  m_lanes[i].label);
     }

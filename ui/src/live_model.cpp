@@ -636,6 +636,7 @@ void LiveClusterModel::closeInterval(std::int64_t endNs) {
     for (std::size_t i = 0; i < 3; ++i) {
       sample.opsPerSecond[i] += r.ops[i];
       sample.errorsPerSecond += r.errors[i];
+      sample.failedPerSecond[i] += r.errors[i];
       for (const auto& [le, count] : r.buckets[i]) buckets[i][le] += count;
     }
     for (std::size_t c = 0; c < kTrafficClassCount; ++c) sample.messagesPerSecond[c] += r.sent[c];

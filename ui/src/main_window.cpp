@@ -7,6 +7,7 @@
 
 #include <QActionGroup>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDialog>
@@ -21,6 +22,7 @@
 #include <QInputDialog>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -32,6 +34,8 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSlider>
@@ -41,6 +45,7 @@
 #include <QTableView>
 #include <QTextBrowser>
 #include <QThread>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -56,6 +61,7 @@
 #include <ringlab/ui/recording_feed.h>
 #include <ringlab/ui/remote_feed.h>
 #include <ringlab/ui/ring_view.h>
+#include <ringlab/ui/run_report.h>
 #include <ringlab/ui/simulation_feed.h>
 #include <ringlab/ui/spacetime_view.h>
 #include <ringlab/ui/traffic_view.h>
@@ -78,7 +84,35 @@ constexpr SpeedPreset kSpeeds[] = {{"0.01x", 0.01}, {"0.05x", 0.05}, {"0.1x", 0.
 constexpr int kDefaultSpeedIndex = 5;
 constexpr std::chrono::milliseconds kStepAmount{10};
 
+QStringList kDefaultPresentationCharts() { return {QStringLiteral("Throughput"), QStringLiteral("Get latency")}; }
+
 QString nodeLabel(NodeId n) { return QString::fromStdString(nodeName(n)); }
+
+bool sameKeys(const KeyDistribution& a, const KeyDistribution& b) {
+  return a.shape() == b.shape() && a.count() == b.count() && a.theta() == b.theta() &&
+         a.hotKeyFraction() == b.hotKeyFraction() && a.hotOpFraction() == b.hotOpFraction();
+}
+
+// A scenario's description as flowing paragraphs: YAML's folded line breaks join into one line, a blank line
+// starts a new paragraph, and a line that starts with "-" or "*" stays a line of its own.
+QString descriptionHtml(const QString& text) {
+  QString html;
+  const QStringList paragraphs = text.trimmed().split(QRegularExpression(QStringLiteral("\\n\\s*\\n")));
+  for (const QString& paragraph : paragraphs) {
+    QString joined;
+    for (const QString& raw : paragraph.split(QLatin1Char('\n'))) {
+      const QString line = raw.trimmed();
+      if (line.isEmpty()) continue;
+      if (!joined.isEmpty()) {
+        joined += line.startsWith(QLatin1Char('-')) || line.startsWith(QLatin1Char('*')) ? QStringLiteral("<br>")
+                                                                                         : QStringLiteral(" ");
+      }
+      joined += line.toHtmlEscaped();
+    }
+    html += QStringLiteral("<p>%1</p>").arg(joined);
+  }
+  return html;
+}
 
 }  // namespace
 
@@ -102,21 +136,31 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   m_narration->setAutoFillBackground(true);
   layout->addWidget(m_narration);
 
-  auto* lookupRow = new QHBoxLayout();
-  auto* lookupLabel = new QLabel(tr("Find a key:"), central);
-  m_keyLookup = new QLineEdit(central);
+  m_lookupRow = new QWidget(central);
+  auto* lookupRow = new QHBoxLayout(m_lookupRow);
+  lookupRow->setContentsMargins(0, 0, 0, 0);
+  auto* lookupLabel = new QLabel(tr("Find a &key:"), m_lookupRow);
+  m_keyLookup = new QLineEdit(m_lookupRow);
+  m_keyLookup->setObjectName(QStringLiteral("keyLookup"));
   m_keyLookup->setPlaceholderText(
-      tr("type a key, e.g. user:42 — its token, coordinator, replicas and fallbacks "
-         "appear on the ring"));
+      tr("type a key, e.g. key:00000042 — its token, coordinator, replicas and fallbacks "
+         "appear on the ring (Esc leaves the field)"));
   m_keyLookup->setClearButtonEnabled(true);
+  // Typing a key is something one sets out to do: the field takes focus only when clicked (or Alt+K), so that the
+  // keyboard shortcuts work from launch, and Escape hands the keys back to them.
+  m_keyLookup->setFocusPolicy(Qt::ClickFocus);
+  m_keyLookup->installEventFilter(this);
   lookupLabel->setBuddy(m_keyLookup);
   lookupRow->addWidget(lookupLabel);
   lookupRow->addWidget(m_keyLookup, 1);
-  layout->addLayout(lookupRow);
+  layout->addWidget(m_lookupRow);
 
   auto* splitter = new QSplitter(Qt::Horizontal, central);
   m_ringView = new RingView(splitter);
   m_trafficView = new TrafficView(splitter);
+  // Clicking a view takes the focus away from a text field, so the shortcuts apply again.
+  m_ringView->setFocusPolicy(Qt::ClickFocus);
+  m_trafficView->setFocusPolicy(Qt::ClickFocus);
   splitter->addWidget(m_ringView);
   splitter->addWidget(m_trafficView);
   splitter->setStretchFactor(0, 1);
@@ -130,10 +174,12 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   m_scenarioList = new ScenarioListModel(this);
   m_scenarioList->setFiles(shippedScenarios(RINGLAB_SCENARIO_DIR));
 
+  m_presentationCharts = kDefaultPresentationCharts();
   buildActions();
   buildToolBar();
   buildDocks();
   buildMenus();
+  clearReport();
 
   connect(m_ringView, &RingView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
   connect(m_trafficView, &TrafficView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
@@ -161,8 +207,9 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
     m_actionLog->clear();
     for (const LoggedAction& a : kept) m_actionLog->append(a);
     m_chartsView->clear();
-    m_report->clear();
-    setNarrationText(tr("<b>Back at %1.</b> The run was replayed from its seed with your earlier actions; act "
+    clearReport();
+    forgetShownControls();
+    setNarrationBody(tr("<b>Back at %1.</b> The run was replayed from its seed with your earlier actions; act "
                         "differently from here to fork it.")
                          .arg(formatVirtualTime(atNs)));
   });
@@ -176,27 +223,22 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
     statusBar()->showMessage(message, 8000);
     if (isVisible()) QMessageBox::warning(this, tr("RingLab"), message);
   });
-  connect(m_feed.get(), &ClusterFeed::runFinished, this, [this](const QString& report, bool passed) {
-    m_report->setPlainText(report);
-    m_scenarioDock->raise();
-    setNarrationText(passed ? tr("<b>The scenario has ended.</b> Every expectation holds — the report is in the "
-                                 "Scenario panel. Restart (Ctrl+R) to watch again, or with a new seed (Ctrl+Shift+R).")
-                            : tr("<b>The scenario has ended.</b> <span style='color:#e03131'>Some expectations "
-                                 "failed</span> — see the report in the Scenario panel."));
-  });
+  connect(m_feed.get(), &ClusterFeed::runReportReady, this, [this](const QString& json) { m_reportJson = json; });
+  connect(m_feed.get(), &ClusterFeed::runFinished, this,
+          [this](const QString& report, bool passed) { onRunFinished(report, m_reportJson, passed); });
 
   resize(1500, 920);
   if (m_useSettings) {
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    const int speed = settings.value(QStringLiteral("run/speedIndex"), kDefaultSpeedIndex).toInt();
-    if (speed >= 0 && speed < m_speed->count()) m_speed->setCurrentIndex(speed);
+    if (settings.contains(QStringLiteral("presentation/charts")))
+      setPresentationCharts(settings.value(QStringLiteral("presentation/charts")).toStringList());
     setTheme(settings.value(QStringLiteral("view/dark"), false).toBool() ? ThemeKind::kDark : ThemeKind::kLight);
   } else {
     setTheme(ThemeKind::kLight);
   }
-  setNarrationText(tr("Open a scenario from the Scenario panel or with File ▸ Open (Ctrl+O)."));
+  setNarrationBody(tr("Open a scenario from the Scenario panel or with File ▸ Open (Ctrl+O)."));
   updateTimeControls();
 }
 
@@ -304,7 +346,6 @@ void MainWindow::buildToolBar() {
   connect(m_speed, &QComboBox::currentIndexChanged, this, [this](int i) {
     m_feed->setSpeed(m_speed->itemData(i).toDouble());
     if (m_replay) m_replay->setSpeed(m_speed->itemData(i).toDouble());
-    if (m_useSettings) QSettings().setValue(QStringLiteral("run/speedIndex"), i);
   });
   bar->addWidget(m_speed);
   bar->addSeparator();
@@ -335,6 +376,7 @@ void MainWindow::buildToolBar() {
   bar->addAction(m_newSeedAction);
 
   QToolBar* cluster = addToolBar(tr("Cluster"));
+  m_clusterBar = cluster;
   cluster->setObjectName(QStringLiteral("clusterToolBar"));
   cluster->setToolButtonStyle(Qt::ToolButtonTextOnly);
   cluster->addAction(m_partitionAction);
@@ -356,7 +398,9 @@ void MainWindow::buildDocks() {
   m_scenarioView = new QListView(scenarioPanel);
   m_scenarioView->setModel(m_scenarioList);
   m_scenarioView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  m_scenarioView->setMinimumHeight(100);
+  m_scenarioView->setMinimumHeight(70);
+  m_scenarioView->setWordWrap(true);  // whole titles, on two lines when the panel is narrow
+  m_scenarioView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   m_scenarioView->setToolTip(tr("Shipped scenarios: double-click or press Enter to open one"));
   connect(m_scenarioView, &QListView::activated, this, [this](const QModelIndex& index) {
     openScenarioFile(index.data(ScenarioListModel::kPathRole).toString(), false);
@@ -371,24 +415,21 @@ void MainWindow::buildDocks() {
   m_scenarioTitle->setFont(titleFont);
   m_scenarioDescription = new QTextBrowser(scenarioPanel);
   m_scenarioDescription->setFrameShape(QFrame::NoFrame);
-  m_scenarioDescription->setMinimumHeight(80);
+  m_scenarioDescription->setMinimumHeight(60);
   m_scenarioDescription->viewport()->setAutoFillBackground(false);
-  m_report = new QPlainTextEdit(scenarioPanel);
-  m_report->setReadOnly(true);
-  m_report->setMinimumHeight(60);
-  m_report->setPlaceholderText(
-      tr("The report appears here when the scenario ends: expectations, availability, "
-         "stale reads, lost writes, convergence."));
-  QFont mono(QStringLiteral("DejaVu Sans Mono"));
-  mono.setStyleHint(QFont::Monospace);
-  mono.setPointSizeF(m_report->font().pointSizeF() * 0.9);
-  m_report->setFont(mono);
+  m_reportStatus = new QLabel(scenarioPanel);
+  m_reportStatus->setWordWrap(true);
+  m_reportButton = new QPushButton(tr("Show the report…"), scenarioPanel);
+  m_reportButton->setObjectName(QStringLiteral("showReport"));
+  m_reportButton->setToolTip(tr("Expectations, operations and latency, consistency and messages of the finished run"));
+  connect(m_reportButton, &QPushButton::clicked, this, &MainWindow::showReport);
   sl->addWidget(new QLabel(tr("Scenarios"), scenarioPanel));
   sl->addWidget(m_scenarioView, 2);
   sl->addWidget(open);
   sl->addWidget(m_scenarioTitle);
-  sl->addWidget(m_scenarioDescription, 2);
-  sl->addWidget(m_report, 3);
+  sl->addWidget(m_scenarioDescription, 3);
+  sl->addWidget(m_reportStatus);
+  sl->addWidget(m_reportButton);
   m_scenarioDock->setWidget(scenarioPanel);
   addDockWidget(Qt::LeftDockWidgetArea, m_scenarioDock);
 
@@ -428,7 +469,7 @@ void MainWindow::buildDocks() {
     showNodeMenu(static_cast<NodeId>(index.data(NodeTableModel::kNodeIdRole).toUInt()),
                  m_nodeTable->viewport()->mapToGlobal(pos));
   });
-  m_nodeTable->setMinimumHeight(170);
+  m_nodeTable->setMinimumHeight(110);
   m_nodesDock->setWidget(m_nodeTable);
   addDockWidget(Qt::RightDockWidgetArea, m_nodesDock);
 
@@ -443,6 +484,9 @@ void MainWindow::buildDocks() {
   m_r = new QSpinBox(quorum);
   m_w = new QSpinBox(quorum);
   for (QSpinBox* box : {m_n, m_r, m_w}) box->setRange(1, 9);
+  m_n->setObjectName(QStringLiteral("quorumN"));
+  m_r->setObjectName(QStringLiteral("quorumR"));
+  m_w->setObjectName(QStringLiteral("quorumW"));
   m_n->setToolTip(tr("Replicas per key"));
   m_r->setToolTip(tr("Replies a read waits for"));
   m_w->setToolTip(tr("Acknowledgements a write waits for"));
@@ -450,6 +494,8 @@ void MainWindow::buildDocks() {
   ql->addRow(tr("R (read quorum)"), m_r);
   ql->addRow(tr("W (write quorum)"), m_w);
   auto* applyQuorumButton = new QPushButton(tr("Apply N/R/W"), quorum);
+  applyQuorumButton->setObjectName(QStringLiteral("applyQuorum"));
+  applyQuorumButton->setToolTip(tr("Sends the values you changed; the panel follows the scenario's own changes"));
   connect(applyQuorumButton, &QPushButton::clicked, this, &MainWindow::applyQuorum);
   ql->addRow(applyQuorumButton);
   auto* workload = new QGroupBox(tr("Workload"), controls);
@@ -463,11 +509,13 @@ void MainWindow::buildDocks() {
   m_readPercent = new QSpinBox(workload);
   m_readPercent->setRange(0, 100);
   m_readPercent->setSuffix(QStringLiteral(" %"));
+  m_rate->setObjectName(QStringLiteral("workloadRate"));
+  m_readPercent->setObjectName(QStringLiteral("workloadReads"));
   m_keyDistribution = new QComboBox(workload);
-  m_keyDistribution->addItem(tr("uniform"));
-  m_keyDistribution->addItem(tr("zipfian (θ 0.99)"));
-  m_keyDistribution->addItem(tr("hot spot (80% → 1%)"));
+  m_keyDistribution->setObjectName(QStringLiteral("workloadKeys"));
+  m_keyDistribution->addItems({QString(), QString(), QString()});
   m_keyCount = new QSpinBox(workload);
+  m_keyCount->setObjectName(QStringLiteral("workloadKeyCount"));
   m_keyCount->setRange(1, 10'000'000);
   m_keyCount->setSingleStep(1000);
   wl->addRow(tr("Rate"), m_rate);
@@ -475,6 +523,8 @@ void MainWindow::buildDocks() {
   wl->addRow(tr("Keys"), m_keyDistribution);
   wl->addRow(tr("Key count"), m_keyCount);
   auto* applyWorkloadButton = new QPushButton(tr("Apply workload"), workload);
+  applyWorkloadButton->setObjectName(QStringLiteral("applyWorkload"));
+  applyWorkloadButton->setToolTip(tr("Sends the values you changed; the panel follows the scenario's own changes"));
   connect(applyWorkloadButton, &QPushButton::clicked, this, &MainWindow::applyWorkload);
   wl->addRow(applyWorkloadButton);
   auto* membership = new QGroupBox(tr("Cluster"), controls);
@@ -504,8 +554,13 @@ void MainWindow::buildDocks() {
   // Inspectors, tabbed with the controls.
   m_inspectorDock = new QDockWidget(tr("Inspector"), this);
   m_inspectorDock->setObjectName(QStringLiteral("inspectorDock"));
-  m_inspector = new InspectorPanel(*m_feed, m_inspectorDock);
-  m_inspectorDock->setWidget(m_inspector);
+  // In a scroll area, so that the panel never sets the window's least height (it must fit a 720p screen).
+  auto* inspectorScroll = new QScrollArea(m_inspectorDock);
+  m_inspector = new InspectorPanel(*m_feed, inspectorScroll);
+  inspectorScroll->setWidget(m_inspector);
+  inspectorScroll->setWidgetResizable(true);
+  inspectorScroll->setFrameShape(QFrame::NoFrame);
+  m_inspectorDock->setWidget(inspectorScroll);
   addDockWidget(Qt::RightDockWidgetArea, m_inspectorDock);
   tabifyDockWidget(m_controlsDock, m_inspectorDock);
   m_controlsDock->raise();
@@ -599,6 +654,10 @@ void MainWindow::buildMenus() {
   run->addSeparator();
   run->addAction(m_restartAction);
   run->addAction(m_newSeedAction);
+  run->addSeparator();
+  m_reportAction = run->addAction(tr("End-of-run &report…"), this, &MainWindow::showReport);
+  m_reportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+  m_reportAction->setEnabled(false);
 
   QMenu* cluster = menuBar()->addMenu(tr("&Cluster"));
   cluster->addAction(m_partitionAction);
@@ -607,10 +666,11 @@ void MainWindow::buildMenus() {
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(m_presentationAction);
+  buildPresentationChartsMenu(view->addMenu(tr("Charts in presentation mode")));
   view->addAction(m_darkAction);
   view->addSeparator();
-  for (QDockWidget* dock :
-       {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock, m_chartsDock, m_spacetimeDock, m_fibersDock}) {
+  for (QDockWidget* dock : {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock, m_inspectorDock, m_chartsDock,
+                            m_spacetimeDock, m_fibersDock}) {
     view->addAction(dock->toggleViewAction());
   }
   QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -641,8 +701,8 @@ void MainWindow::openScenario(ScenarioSpec spec, const QString& path, bool play,
   m_scenarioPath = path;
   m_actionLog->clear();
   m_chartsView->clear();
-  m_report->clear();
-  m_controlsSynced = false;
+  clearReport();
+  forgetShownControls();
   const int row = m_scenarioList->rowOf(QFileInfo(path).completeBaseName());
   if (row >= 0) m_scenarioView->setCurrentIndex(m_scenarioList->index(row));
   if (m_useSettings) QSettings().setValue(QStringLiteral("run/lastScenario"), path);
@@ -654,12 +714,11 @@ void MainWindow::onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, con
   m_timeline = timeline;
   m_actionLog->clear();
   m_chartsView->clear();
-  m_report->clear();
-  m_controlsSynced = false;
+  clearReport();
+  forgetShownControls();
   setWindowTitle(tr("RingLab — %1").arg(QString::fromStdString(m_spec->name)));
   m_scenarioTitle->setText(QString::fromStdString(m_spec->name));
-  QString html =
-      QString::fromStdString(m_spec->description).toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+  QString html = descriptionHtml(QString::fromStdString(m_spec->description));
   if (!timeline.isEmpty()) {
     html += tr("<p><b>Timeline</b></p><table cellspacing='2'>");
     for (const NarrationPoint& p : timeline) {
@@ -671,16 +730,15 @@ void MainWindow::onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, con
     html += QStringLiteral("</table>");
   }
   m_scenarioDescription->setHtml(html);
-  setNarrationText(tr("<b>%1</b> — press Space to play, N to run to the next narration point.")
-                       .arg(QString::fromStdString(m_spec->name).toHtmlEscaped()));
+  setNarrationBody(
+      tr("<b>%1</b> — N runs to the next narration point.").arg(QString::fromStdString(m_spec->name).toHtmlEscaped()));
 }
 
 void MainWindow::onNarration(const NarrationPoint& point) {
   QString html = QStringLiteral("<b>%1</b>&nbsp;&nbsp;").arg(formatVirtualTime(point.atNs));
   if (!point.actions.isEmpty()) html += QStringLiteral("<i>%1</i>&nbsp;&nbsp;").arg(point.actions.toHtmlEscaped());
   html += point.text.toHtmlEscaped();
-  if (point.pause) html += tr("&nbsp;&nbsp;<span style='color:gray'>(paused — Space to continue)</span>");
-  setNarrationText(html);
+  setNarrationBody(html);
   if (point.focus) applyFocus(*point.focus);
 }
 
@@ -714,7 +772,28 @@ void MainWindow::applyFocus(const NarrationFocus& focus) {
   if (view != nullptr && view->isVisible()) view->setFocus(Qt::OtherFocusReason);
 }
 
-void MainWindow::setNarrationText(const QString& html) { m_narration->setText(html); }
+void MainWindow::setNarrationText(const QString& html) { setNarrationBody(html); }
+
+void MainWindow::setNarrationBody(const QString& html) {
+  m_narrationBody = html;
+  m_narrationHint.clear();
+  m_narration->setText(html);
+  updateNarrationHint();
+}
+
+// What the viewer can do now, from the play state the latest snapshot reports; nothing while the run plays.
+void MainWindow::updateNarrationHint() {
+  QString hint;
+  if (!live() && !m_replay && m_spec && !m_snapshot.finished && !m_snapshot.playing && m_snapshot.endNs > 0) {
+    hint = m_snapshot.nowNs == 0 ? tr("press Space to play") : tr("paused — Space to continue");
+  }
+  if (hint == m_narrationHint) return;
+  m_narrationHint = hint;
+  m_narration->setText(hint.isEmpty()
+                           ? m_narrationBody
+                           : m_narrationBody +
+                                 tr("&nbsp;&nbsp;<span style='color:gray'>(%1)</span>").arg(hint.toHtmlEscaped()));
+}
 
 void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
   m_snapshot = snapshot;
@@ -725,19 +804,47 @@ void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
   m_fiberView->setSnapshot(snapshot);
   m_inspector->setSnapshot(snapshot);
   m_nodeModel->update(snapshot.nodes);
-  if (!m_controlsSynced) {
-    m_controlsSynced = true;
-    m_n->setValue(static_cast<int>(snapshot.quorum.n));
-    m_r->setValue(static_cast<int>(snapshot.quorum.r));
-    m_w->setValue(static_cast<int>(snapshot.quorum.w));
-    if (snapshot.workload) {
-      m_rate->setValue(snapshot.workload->ratePerSecond);
-      m_readPercent->setValue(static_cast<int>(std::lround(snapshot.workload->readRatio * 100)));
-      m_keyDistribution->setCurrentIndex(static_cast<int>(snapshot.workload->keys.shape()));
-      m_keyCount->setValue(static_cast<int>(std::min<std::uint64_t>(snapshot.workload->keys.count(), 10'000'000)));
-    }
-  }
+  if (!live() && !m_replay) syncControls(snapshot);
   updateTimeControls();
+  updateNarrationHint();
+}
+
+void MainWindow::forgetShownControls() {
+  m_shownQuorum.reset();
+  m_shownWorkload.reset();
+}
+
+void MainWindow::syncControls(const FeedSnapshot& snapshot) {
+  const QuorumConfig& q = snapshot.quorum;
+  const std::optional<QuorumConfig> was = m_shownQuorum;
+  if (!was || was->n != q.n) m_n->setValue(static_cast<int>(q.n));
+  if (!was || was->r != q.r) m_r->setValue(static_cast<int>(q.r));
+  if (!was || was->w != q.w) m_w->setValue(static_cast<int>(q.w));
+  m_shownQuorum = q;
+  if (!snapshot.workload) return;
+  const WorkloadConfig& w = *snapshot.workload;
+  const WorkloadConfig* old = m_shownWorkload ? &*m_shownWorkload : nullptr;
+  if (!old || old->ratePerSecond != w.ratePerSecond) m_rate->setValue(w.ratePerSecond);
+  if (!old || old->readRatio != w.readRatio) m_readPercent->setValue(static_cast<int>(std::lround(w.readRatio * 100)));
+  if (!old || !sameKeys(old->keys, w.keys)) {
+    if (w.keys.shape() == KeyDistribution::Shape::kZipfian) m_zipfTheta = w.keys.theta();
+    if (w.keys.shape() == KeyDistribution::Shape::kHotspot) {
+      m_hotKeyFraction = w.keys.hotKeyFraction();
+      m_hotOpFraction = w.keys.hotOpFraction();
+    }
+    updateDistributionLabels();
+    m_keyDistribution->setCurrentIndex(static_cast<int>(w.keys.shape()));
+    m_keyCount->setValue(static_cast<int>(std::min<std::uint64_t>(w.keys.count(), 10'000'000)));
+  }
+  m_shownWorkload = w;
+}
+
+void MainWindow::updateDistributionLabels() {
+  m_keyDistribution->setItemText(0, tr("uniform"));
+  m_keyDistribution->setItemText(1, tr("zipfian (θ %1)").arg(QLocale().toString(m_zipfTheta, 'g', 3)));
+  m_keyDistribution->setItemText(2, tr("hot spot (%1 % of ops → %2 % of keys)")
+                                        .arg(QLocale().toString(m_hotOpFraction * 100, 'g', 3))
+                                        .arg(QLocale().toString(m_hotKeyFraction * 100, 'g', 3)));
 }
 
 void MainWindow::updateTimeControls() {
@@ -808,8 +915,8 @@ void MainWindow::restart(bool newSeed) {
   if (newSeed) seed = QRandomGenerator::global()->bounded(1, 1'000'000);
   m_actionLog->clear();
   m_chartsView->clear();
-  m_report->clear();
-  m_controlsSynced = false;
+  clearReport();
+  forgetShownControls();
   m_feed->restart(seed);
 }
 
@@ -1014,7 +1121,7 @@ void MainWindow::clearHistory() {
   m_spacetimeView->clear();
   m_fiberView->clear();
   m_actionLog->clear();
-  m_report->clear();
+  clearReport();
 }
 
 void MainWindow::addNodeViewActions(QMenu& menu, NodeId node) {
@@ -1116,30 +1223,48 @@ void MainWindow::addLiveNodeDialog() {
   m_remote->addMember(via, peer.trimmed());
 }
 
+// Sends only the values the user changed from the live ones, so a setting the scenario made in the meantime is
+// never put back.
 void MainWindow::applyQuorum() {
-  QuorumAction q;
-  q.n = static_cast<std::size_t>(m_n->value());
-  q.r = static_cast<std::size_t>(m_r->value());
-  q.w = static_cast<std::size_t>(m_w->value());
-  if (q.r > q.n || q.w > q.n) {
+  const QuorumConfig shown = m_shownQuorum.value_or(m_snapshot.quorum);
+  const QuorumConfig wanted{static_cast<std::size_t>(m_n->value()), static_cast<std::size_t>(m_r->value()),
+                            static_cast<std::size_t>(m_w->value())};
+  if (wanted.r > wanted.n || wanted.w > wanted.n) {
     QMessageBox::warning(this, tr("Replication"), tr("R and W cannot be larger than N."));
+    return;
+  }
+  QuorumAction q;
+  if (wanted.n != shown.n) q.n = wanted.n;
+  if (wanted.r != shown.r) q.r = wanted.r;
+  if (wanted.w != shown.w) q.w = wanted.w;
+  if (!q.n && !q.r && !q.w) {
+    statusBar()->showMessage(tr("N/R/W are already N=%1 R=%2 W=%3").arg(shown.n).arg(shown.r).arg(shown.w), 4000);
     return;
   }
   applyAction(q);
 }
 
 void MainWindow::applyWorkload() {
+  if (!m_shownWorkload) return;
+  const WorkloadConfig& shown = *m_shownWorkload;
   WorkloadAction w;
-  w.ratePerSecond = m_rate->value();
-  w.readRatio = m_readPercent->value() / 100.0;
-  if (m_snapshot.workload && w.readRatio.value() + m_snapshot.workload->deleteRatio > 1.0) {
-    w.deleteRatio = 1.0 - *w.readRatio;
+  if (std::abs(m_rate->value() - std::round(shown.ratePerSecond)) >= 0.5) w.ratePerSecond = m_rate->value();
+  if (m_readPercent->value() != static_cast<int>(std::lround(shown.readRatio * 100))) {
+    w.readRatio = m_readPercent->value() / 100.0;
+    if (*w.readRatio + shown.deleteRatio > 1.0) w.deleteRatio = 1.0 - *w.readRatio;
   }
   const auto count = static_cast<std::uint64_t>(m_keyCount->value());
-  switch (m_keyDistribution->currentIndex()) {
-    case 1: w.keys = KeyDistribution::zipfian(count, 0.99); break;
-    case 2: w.keys = KeyDistribution::hotspot(count, 0.01, 0.8); break;
-    default: w.keys = KeyDistribution::uniform(count); break;
+  if (m_keyDistribution->currentIndex() != static_cast<int>(shown.keys.shape()) ||
+      count != std::min<std::uint64_t>(shown.keys.count(), 10'000'000)) {
+    switch (m_keyDistribution->currentIndex()) {
+      case 1: w.keys = KeyDistribution::zipfian(count, m_zipfTheta); break;
+      case 2: w.keys = KeyDistribution::hotspot(count, m_hotKeyFraction, m_hotOpFraction); break;
+      default: w.keys = KeyDistribution::uniform(count); break;
+    }
+  }
+  if (!w.ratePerSecond && !w.readRatio && !w.keys) {
+    statusBar()->showMessage(tr("The workload already runs with these settings"), 4000);
+    return;
   }
   applyAction(w);
 }
@@ -1421,25 +1546,140 @@ void MainWindow::setPresentationMode(bool on) {
   narration.setPointSizeF(font.pointSizeF() * (on ? 1.3 : 1.1));
   m_narration->setFont(narration);
   setTheme(m_theme.kind);
-  // For a projector: only the narration, the ring, the traffic and the charts; the panels come back after.
-  const std::array<QDockWidget*, 4> panels = {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock};
+  // For a projector: the narration, the ring, the traffic and the presenter's charts get the whole screen; every
+  // other panel (the Inspector and the live cluster's too), the key field, the cluster toolbar and the status bar
+  // step aside and come back after.
   if (on) {
     m_wasMaximized = isMaximized();
-    m_panelsVisible.clear();
-    for (QDockWidget* dock : panels) {
-      m_panelsVisible.push_back(dock->isVisible());
+    m_hiddenPanels.clear();
+    for (QDockWidget* dock : findChildren<QDockWidget*>()) {
+      if (dock == m_chartsDock || !dock->isVisible()) continue;
+      m_hiddenPanels.emplace_back(dock);
       dock->hide();
     }
+    m_chartsDock->show();
+    m_chartsDock->raise();
+    m_chartsView->setShownCharts(m_presentationCharts);
+    m_lookupRow->hide();
+    m_clusterBar->hide();
+    statusBar()->hide();
     showFullScreen();
+    // Once the full-screen size is known: about 40 % of the height for the charts.
+    QTimer::singleShot(0, this, [this] {
+      if (m_presentation) resizeDocks({m_chartsDock}, {height() * 40 / 100}, Qt::Vertical);
+    });
   } else {
-    for (std::size_t i = 0; i < panels.size() && i < m_panelsVisible.size(); ++i) {
-      if (m_panelsVisible[i]) panels[i]->show();
-    }
+    m_chartsView->setShownCharts({});
+    for (const QPointer<QDockWidget>& dock : m_hiddenPanels)
+      if (dock) dock->show();
+    m_hiddenPanels.clear();
+    m_chartsDock->raise();
+    m_lookupRow->show();
+    m_clusterBar->show();
+    statusBar()->show();
     if (m_wasMaximized)
       showMaximized();
     else
       showNormal();
   }
+}
+
+void MainWindow::setPresentationCharts(const QStringList& titles) {
+  QStringList chosen;
+  for (const QString& t : titles)
+    if (ChartsView::chartTitles().contains(t) && !chosen.contains(t)) chosen << t;
+  while (chosen.size() > 2) chosen.removeFirst();
+  if (chosen.isEmpty()) chosen = kDefaultPresentationCharts();
+  m_presentationCharts = chosen;
+  if (m_presentationChartsMenu) {
+    for (QAction* a : m_presentationChartsMenu->actions()) {
+      const QSignalBlocker block(a);
+      a->setChecked(chosen.contains(a->data().toString()));
+    }
+  }
+  if (m_presentation) m_chartsView->setShownCharts(chosen);
+  if (m_useSettings) QSettings().setValue(QStringLiteral("presentation/charts"), chosen);
+}
+
+void MainWindow::buildPresentationChartsMenu(QMenu* menu) {
+  m_presentationChartsMenu = menu;
+  menu->setToolTipsVisible(true);
+  for (const QString& title : ChartsView::chartTitles()) {
+    QAction* a = menu->addAction(title);
+    a->setData(title);
+    a->setCheckable(true);
+    a->setChecked(m_presentationCharts.contains(title));
+    a->setToolTip(tr("Presentation mode shows one or two charts; a third choice replaces the oldest"));
+    connect(a, &QAction::toggled, this, [this, title](bool checked) {
+      QStringList chosen = m_presentationCharts;
+      if (checked) {
+        chosen.append(title);
+      } else if (chosen.size() > 1) {
+        chosen.removeAll(title);
+      }
+      setPresentationCharts(chosen);
+    });
+  }
+}
+
+void MainWindow::clearReport() {
+  m_reportHtml.clear();
+  m_reportJson.clear();
+  m_reportText.clear();
+  m_reportStatus->setText(tr("The report opens when the scenario ends."));
+  m_reportStatus->setToolTip(
+      tr("Expectations, availability, latency, stale reads, lost writes and updates, convergence, messages"));
+  m_reportButton->setEnabled(false);
+  if (m_reportAction) m_reportAction->setEnabled(false);
+  if (m_reportDialog) m_reportDialog->hide();
+}
+
+void MainWindow::onRunFinished(const QString& summary, const QString& json, bool passed) {
+  m_reportText = summary;
+  m_reportHtml =
+      json.isEmpty() ? QStringLiteral("<pre>%1</pre>").arg(summary.toHtmlEscaped()) : runReportHtml(json.toUtf8());
+  m_reportStatus->setText(passed ? tr("<b>Ended:</b> every expectation holds.")
+                                 : tr("<b>Ended:</b> <span style='color:#e03131'>some expectations failed</span>."));
+  m_reportButton->setEnabled(true);
+  m_reportAction->setEnabled(true);
+  setNarrationBody(passed ? tr("<b>The scenario has ended.</b> Every expectation holds — the report: Ctrl+I. Restart "
+                               "(Ctrl+R) to watch again, or with a new seed (Ctrl+Shift+R).")
+                          : tr("<b>The scenario has ended.</b> <span style='color:#e03131'>Some expectations "
+                               "failed</span> — the report: Ctrl+I."));
+  if (isVisible() && !testAttribute(Qt::WA_DontShowOnScreen)) showReport();
+}
+
+void MainWindow::showReport() {
+  if (m_reportHtml.isEmpty()) return;
+  if (!m_reportDialog) {
+    m_reportDialog = new QDialog(this);
+    m_reportDialog->setObjectName(QStringLiteral("reportDialog"));
+    m_reportDialog->setWindowTitle(tr("End-of-run report"));
+    auto* layout = new QVBoxLayout(m_reportDialog);
+    m_reportView = new QTextBrowser(m_reportDialog);
+    m_reportView->setOpenLinks(false);
+    layout->addWidget(m_reportView);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, m_reportDialog);
+    QPushButton* copy = buttons->addButton(tr("Copy as text"), QDialogButtonBox::ActionRole);
+    connect(copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_reportText); });
+    connect(buttons, &QDialogButtonBox::rejected, m_reportDialog, &QDialog::hide);
+    layout->addWidget(buttons);
+  }
+  m_reportView->setHtml(m_reportHtml);
+  const QSize available = screen() ? screen()->availableSize() : QSize(1280, 720);
+  m_reportDialog->resize(std::min(1000, available.width() - 80), std::min(700, available.height() - 80));
+  m_reportDialog->show();
+  m_reportDialog->raise();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+  if (watched == m_keyLookup && event->type() == QEvent::KeyPress &&
+      static_cast<QKeyEvent*>(event)->key() == Qt::Key_Escape) {
+    m_keyLookup->clearFocus();
+    m_ringView->setFocus(Qt::OtherFocusReason);
+    return true;
+  }
+  return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::showShortcuts() {
@@ -1474,6 +1714,7 @@ void MainWindow::showEvent(QShowEvent* event) {
   QMainWindow::showEvent(event);
   if (m_initialLayoutDone) return;
   m_initialLayoutDone = true;
+  m_ringView->setFocus(Qt::OtherFocusReason);  // not a text field: the shortcuts work from the start
   if (m_useSettings && QSettings().contains(QStringLiteral("window/state"))) return;  // the user's layout
   resizeDocks({m_chartsDock}, {std::max(300, height() * 32 / 100)}, Qt::Vertical);
   resizeDocks({m_scenarioDock, m_nodesDock}, {300, 380}, Qt::Horizontal);

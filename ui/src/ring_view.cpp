@@ -130,9 +130,12 @@ RingView::LegendLayout RingView::legendLayout() const {
   std::size_t shown = 0;
   for (const NodeInfo& n : m_nodes) shown += n.state != NodeDisplayState::kLeft ? 1 : 0;
   shown = std::max<std::size_t>(shown, 1);
-  const double columnWidth =
-      QFontMetricsF(f).horizontalAdvance(QStringLiteral("n00 suspect 100.0 % CPU 100 %")) + 110.0 * s;
-  if (width() >= height() * 1.15 && width() * 0.42 >= columnWidth) {  // legend beside the ring
+  const double columnWidth = QFontMetricsF(f).horizontalAdvance(QStringLiteral("n00 suspect 100.0 % CPU 100 %")) + 110.0 * s;
+  // Beside the ring when the view is wide enough for both, or when it is so short (a projector's wide strip) that
+  // a legend underneath would shrink the ring more than one beside it does.
+  const bool beside =
+      width() >= height() * 1.15 && (width() * 0.42 >= columnWidth || width() - columnWidth - 12 >= height() * 0.75);
+  if (beside) {  // legend beside the ring
     const double w = columnWidth;
     l.area = QRectF(width() - w - 8, 8, w, height() - 16);
     l.columns = 1;
@@ -301,7 +304,8 @@ void RingView::paintEvent(QPaintEvent*) {
   p.setPen(m_theme.text);
   const RingConfig& config = m_ring->config();
   const QString strategy = config.strategy == PlacementStrategy::kVnodes
-                               ? tr("%1 virtual nodes per node").arg(config.vnodesPerNode)
+                               ? (config.vnodesPerNode == 1 ? tr("1 virtual node per node")
+                                                            : tr("%1 virtual nodes per node").arg(config.vnodesPerNode))
                                : tr("%1 partitions").arg(config.partitions);
   const std::size_t members = m_ring->nodes().size();
   const QRectF centre(c.x() - inner * 0.75, c.y() - inner * 0.45, inner * 1.5, inner * 0.9);
@@ -342,6 +346,7 @@ void RingView::paintLookup(QPainter& p) {
   p.setBrush(m_theme.text);
   p.drawEllipse(pointAt(c, outer + 12 * s, keyAngle), 4 * s, 4 * s);
 
+  std::vector<QRectF> labelsDrawn;
   auto drawWalk = [&](std::size_t index, NodeId node, Token target, bool fallback, const QString& label) {
     const double radius = inner - (14.0 + 13.0 * static_cast<double>(index)) * s;
     if (radius < 10) return;
@@ -369,7 +374,12 @@ void RingView::paintLookup(QPainter& p) {
     p.setPen(m_theme.text);
     const QFontMetricsF lfm(p.font());
     const double lw = lfm.horizontalAdvance(label) + 4;
-    p.drawText(QRectF(labelAt.x() - lw / 2, labelAt.y() - lfm.height() / 2, lw, lfm.height()), Qt::AlignCenter, label);
+    const QRectF labelBox(labelAt.x() - lw / 2, labelAt.y() - lfm.height() / 2, lw, lfm.height());
+    // Walks that end close together would stack their names into one smudge: the caption names them all anyway.
+    if (std::any_of(labelsDrawn.begin(), labelsDrawn.end(), [&](const QRectF& r) { return r.intersects(labelBox); }))
+      return;
+    labelsDrawn.push_back(labelBox);
+    p.drawText(labelBox, Qt::AlignCenter, label);
   };
   for (std::size_t i = 0; i < l.replicas.size(); ++i)
     drawWalk(i, l.replicas[i], l.replicaTokens[i], false, QString::fromStdString(nodeName(l.replicas[i])));
@@ -387,13 +397,36 @@ void RingView::paintLookup(QPainter& p) {
   QStringList fallbackNames;
   for (NodeId n : l.fallbacks) fallbackNames << QString::fromStdString(nodeName(n));
   lines << tr("fallbacks %1").arg(fallbackNames.isEmpty() ? tr("none") : fallbackNames.join(QStringLiteral(", ")));
+  // Under the legend when it stands beside the ring and has room there: full size, clear of the walks.
+  {
+    const LegendLayout legend = legendLayout();
+    std::size_t rows = 1;
+    for (const NodeInfo& n : m_nodes) rows += n.state != NodeDisplayState::kLeft ? 1 : 0;
+    const QFontMetricsF fm(p.font());
+    const double top = legend.area.top() + legend.rowH * (static_cast<double>(rows) + 0.5);
+    const QRectF below(legend.area.left(), top, legend.area.width(), legend.area.bottom() - top);
+    double widest = 0;
+    for (const QString& line : lines) widest = std::max(widest, fm.horizontalAdvance(line));
+    if (legend.columns == 1 && legend.area.left() > width() / 3.0 &&
+        rows <= static_cast<std::size_t>(legend.rowsPerColumn) + 1 &&
+        below.height() >= fm.height() * static_cast<double>(lines.size()) && below.width() >= widest) {
+      p.setPen(m_theme.text);
+      p.drawText(below, Qt::AlignLeft | Qt::AlignTop, lines.join(QLatin1Char('\n')));
+      return;
+    }
+  }
   const double box =
       ringInnerRadius() - (14.0 + 13.0 * static_cast<double>(l.replicas.size() + l.fallbacks.size())) * s;
   const QRectF caption(c.x() - box * 0.72, c.y() - box * 0.6, box * 1.44, box * 1.2);
+  // Shrunk to fit inside the walks, in height and in width, so that no line is cut.
   QFont f = p.font();
   const QFontMetricsF fm(f);
-  if (fm.height() * lines.size() > caption.height()) {
-    f.setPointSizeF(f.pointSizeF() * caption.height() / (fm.height() * lines.size()));
+  double widest = 1;
+  for (const QString& line : lines) widest = std::max(widest, fm.horizontalAdvance(line));
+  const double fit =
+      std::min(caption.height() / (fm.height() * static_cast<double>(lines.size())), caption.width() / widest);
+  if (fit < 1) {
+    f.setPointSizeF(std::max(4.0, f.pointSizeF() * fit));
     p.setFont(f);
   }
   p.setPen(m_theme.text);

@@ -363,8 +363,11 @@ class SimulationWorker final : public QObject {
               },
               [&](const MessageDropped& m) {
                 observed->finish(m.messageId, m.time.nanos(), true);
-                if (observed->drops.size() < kMaxDropsPerSnapshot) {
-                  observed->drops.push_back(DropFlash{m.from, m.to, m.kind, m.reason, m.time.nanos()});
+                // The newest drops are the ones a view shows: after a long jump, the last before its end.
+                observed->drops.push_back(DropFlash{m.from, m.to, m.kind, m.reason, m.time.nanos()});
+                if (observed->drops.size() >= 2 * kMaxDropsPerSnapshot) {
+                  observed->drops.erase(observed->drops.begin(),
+                                        observed->drops.end() - static_cast<std::ptrdiff_t>(kMaxDropsPerSnapshot));
                 }
               },
               [&](const RequestBegun& r) {
@@ -607,6 +610,7 @@ class SimulationWorker final : public QObject {
     const ScenarioReport report = m_run.runner->finish();
     RunSpeed speed;
     speed.wallSeconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    emit m_feed->runReportReady(QString::fromStdString(formatScenarioJson(report, speed)));
     emit m_feed->runFinished(QString::fromStdString(formatScenarioSummary(report, speed)), report.passed);
   }
 
@@ -808,6 +812,10 @@ class SimulationWorker final : public QObject {
     for (const auto& [id, dot] : observed.inFlight) {
       if (i++ % stride == 0) s.inFlight.push_back(dot);
     }
+    if (observed.drops.size() > kMaxDropsPerSnapshot) {
+      observed.drops.erase(observed.drops.begin(),
+                           observed.drops.end() - static_cast<std::ptrdiff_t>(kMaxDropsPerSnapshot));
+    }
     s.drops = std::move(observed.drops);
     observed.drops.clear();
     s.newMessages.assign(observed.messages.begin(), observed.messages.end());
@@ -842,6 +850,9 @@ class SimulationWorker final : public QObject {
         sample.p99Ms = row.p99Ms;
         sample.p999Ms = row.p999Ms;
         sample.errorsPerSecond = row.errorsPerSecond;
+        for (std::size_t op = 0; op < row.failed.size() && op < sample.failedPerSecond.size(); ++op) {
+          sample.failedPerSecond[op] = static_cast<double>(row.failed[op]) * 1e9 / static_cast<double>(interval);
+        }
         sample.droppedPerSecond = row.droppedPerSecond;
         for (std::size_t k = 1; k < kMessageKindCount; ++k) {
           sample.messagesPerSecond[static_cast<std::size_t>(trafficClassOf(static_cast<MessageKind>(k)))] +=

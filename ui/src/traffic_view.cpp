@@ -14,6 +14,7 @@ namespace ringlab {
 
 namespace {
 constexpr qint64 kFlashMs = 700;
+constexpr double kFlashVirtualNs = 700e6;  // at 1x
 constexpr std::size_t kMaxFlashes = 200;
 }  // namespace
 
@@ -24,7 +25,8 @@ TrafficView::TrafficView(QWidget* parent) : QWidget(parent) {
   m_flashTimer.setInterval(33);
   connect(&m_flashTimer, &QTimer::timeout, this, [this] {
     const qint64 now = m_clock.elapsed();
-    std::erase_if(m_flashes, [now](const Flash& f) { return now - f.shownAtMs > kFlashMs; });
+    std::erase_if(m_flashes, [this, now](const Flash& f) { return flashAge(f, now) > 1; });
+    if (!m_animated) m_flashTimer.stop();  // nothing fades while virtual time stands still
     if (m_flashes.empty()) m_flashTimer.stop();
     update();
   });
@@ -42,6 +44,8 @@ void TrafficView::setSnapshot(const FeedSnapshot& snapshot) {
   for (const NodeInfo& n : snapshot.nodes)
     if (n.state != NodeDisplayState::kLeft) m_drawn.push_back(n.id);
   const qint64 now = m_clock.elapsed();
+  // Time travel: a drop after the moment shown has not happened (yet).
+  std::erase_if(m_flashes, [&](const Flash& f) { return f.drop.atNs > snapshot.nowNs || flashAge(f, now) > 1; });
   for (const DropFlash& d : snapshot.drops) {
     if (m_flashes.size() >= kMaxFlashes) m_flashes.erase(m_flashes.begin());
     m_flashes.push_back({d, now});
@@ -49,6 +53,15 @@ void TrafficView::setSnapshot(const FeedSnapshot& snapshot) {
   if (!m_flashes.empty() && !m_flashTimer.isActive()) m_flashTimer.start();
   m_layoutSize = QSize();  // recomputed on first use
   update();
+}
+
+double TrafficView::flashAge(const Flash& flash, qint64 wallNowMs) const {
+  // At "as fast as possible" (speed 0) the real-time fade alone applies while animated.
+  const double speed = m_snapshot.speed > 0 ? std::max(1.0, m_snapshot.speed) : 100.0;
+  const double virtualAge =
+      static_cast<double>(m_snapshot.nowNs - flash.drop.atNs) / (kFlashVirtualNs * (m_animated ? speed : 1.0));
+  if (!m_animated) return virtualAge;
+  return std::max(virtualAge, static_cast<double>(wallNowMs - flash.shownAtMs) / kFlashMs);
 }
 
 // The legend is a strip along the bottom: one entry per traffic class (with its count in flight), the drop and
@@ -219,9 +232,12 @@ void TrafficView::paintEvent(QPaintEvent*) {
 
   // Drops flash as a red ring two thirds of the way along their link.
   const qint64 wallNow = m_clock.elapsed();
+  m_dropsDrawn = 0;
   for (const Flash& f : m_flashes) {
-    const double age = static_cast<double>(wallNow - f.shownAtMs) / kFlashMs;
+    const double age = std::max(0.0, flashAge(f, wallNow));
     if (age > 1) continue;
+    if (!nodePosition(f.drop.from) || !nodePosition(f.drop.to)) continue;  // a node that left is not drawn
+    ++m_dropsDrawn;
     const QPointF at = along(f.drop.from, f.drop.to, 0.5);
     QColor color = nodeStateColor(NodeDisplayState::kDown, m_theme);
     color.setAlphaF(static_cast<float>(1.0 - age));
@@ -263,6 +279,11 @@ void TrafficView::paintEvent(QPaintEvent*) {
     } else {  // left or right
       box.moveCenter(c + QPointF((dir.x() < 0 ? -1 : 1) * (r + w / 2 + 4), 0));
     }
+    // Never cut by the edge of the view: slide the caption back inside.
+    if (box.left() < 2) box.moveLeft(2);
+    if (box.right() > width() - 2) box.moveRight(width() - 2);
+    if (box.top() < 2) box.moveTop(2);
+    if (box.bottom() > plotArea().bottom()) box.moveBottom(plotArea().bottom());
     p.drawText(box, Qt::AlignCenter, caption);
   }
 

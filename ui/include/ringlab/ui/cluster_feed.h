@@ -57,6 +57,8 @@ class ClusterFeed : public QObject {
   void actionLogged(const ringlab::LoggedAction& action);
   // The scenario ran to its end and was checked: a plain-text report and whether every expectation held.
   void runFinished(const QString& report, bool passed);
+  // Sent just before runFinished: the same report as JSON (formatScenarioJson), for the report's tables.
+  void runReportReady(const QString& json);
   // The run went back to `atNs`; `kept` are the manual actions still in effect (those after it are gone).
   void rewound(qint64 atNs, QVector<ringlab::LoggedAction> kept);
   // Long work (replaying to a time): what is being done and the fraction done; an empty text when it is over.

@@ -149,6 +149,7 @@ struct MetricsSample {
   std::array<double, 3> p99Ms{};
   std::array<double, 3> p999Ms{};
   double errorsPerSecond = 0;
+  std::array<double, 3> failedPerSecond{};  // failed operations (timeouts, too few replicas...), by Operation
   std::array<double, kTrafficClassCount> messagesPerSecond{};  // sent, by TrafficClass
   double droppedPerSecond = 0;
   double staleReadRate = 0;     // stale reads / successful reads in the interval

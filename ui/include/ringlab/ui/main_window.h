@@ -12,6 +12,7 @@
 
 #include <QMainWindow>
 #include <QPixmap>
+#include <QPointer>
 #include <QStringList>
 
 #include <ringlab/sim/scenario.h>
@@ -21,17 +22,20 @@
 QT_BEGIN_NAMESPACE
 class QAction;
 class QComboBox;
+class QDialog;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QMenu;
 class QListView;
 class QPlainTextEdit;
+class QPushButton;
 class QSpinBox;
 class QDoubleSpinBox;
 class QTableView;
 class QTextBrowser;
 class QSlider;
+class QToolBar;
 QT_END_NAMESPACE
 
 namespace ringlab {
@@ -57,7 +61,8 @@ class MainWindow final : public QMainWindow {
   Q_OBJECT
 
  public:
-  // `restoreSettings`: read and write QSettings (geometry, docks, theme, speed); off for screenshots and tests.
+  // `restoreSettings`: read and write QSettings (geometry, docks, theme, presentation charts); off for screenshots and
+  // tests. The speed always starts at 1x.
   explicit MainWindow(bool restoreSettings = true, QWidget* parent = nullptr);
   ~MainWindow() override;
 
@@ -95,6 +100,12 @@ class MainWindow final : public QMainWindow {
   void setTheme(ThemeKind kind);
   void setPresentationMode(bool on);
   bool presentationMode() const { return m_presentation; }
+  // The charts presentation mode shows (one or two titles of ChartsView::chartTitles()); remembered with the layout.
+  void setPresentationCharts(const QStringList& titles);
+  QStringList presentationCharts() const { return m_presentationCharts; }
+  // The end-of-run report of the last finished run (HTML tables), empty before the end; showReport() opens it.
+  QString reportHtml() const { return m_reportHtml; }
+  void showReport();
   // Node context menu actions, also used by tests: applies the action through the feed.
   void applyAction(const ScenarioAction& action);
   // Saves the scenario plus the manual actions as a scenario file; returns an error message, empty on success.
@@ -116,6 +127,7 @@ class MainWindow final : public QMainWindow {
  protected:
   void showEvent(QShowEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
   void buildActions();
@@ -151,6 +163,17 @@ class MainWindow final : public QMainWindow {
   void showLiveNodeMenu(NodeId node, const QPoint& globalPos);
   void addLiveNodeDialog();
   void setNarrationText(const QString& html);
+  // Sets the banner to `html` followed by what the play state asks of the viewer (paused: "Space to continue").
+  void setNarrationBody(const QString& html);
+  void updateNarrationHint();
+  // Shows in the Controls panel every live setting that changed since it was last shown, leaving the others (and
+  // any edit in progress on them) alone.
+  void syncControls(const FeedSnapshot& snapshot);
+  void forgetShownControls();
+  void onRunFinished(const QString& summary, const QString& json, bool passed);
+  void clearReport();
+  void updateDistributionLabels();
+  void buildPresentationChartsMenu(QMenu* menu);
 
   bool m_useSettings;
   std::unique_ptr<SimulationFeed> m_feed;
@@ -169,8 +192,18 @@ class MainWindow final : public QMainWindow {
   bool m_presentation = false;
   bool m_wasMaximized = false;
   bool m_initialLayoutDone = false;
-  std::vector<bool> m_panelsVisible;  // which panels presentation mode hid
   QFont m_normalFont;
+  QStringList m_presentationCharts;
+  QMenu* m_presentationChartsMenu = nullptr;
+  QString m_narrationBody;  // the banner without its play-state hint
+  QString m_narrationHint;  // the play-state hint shown after it
+  QString m_reportHtml;
+  QString m_reportJson;
+  QDialog* m_reportDialog = nullptr;
+  QTextBrowser* m_reportView = nullptr;
+  std::vector<QPointer<QDockWidget>> m_hiddenPanels;  // what presentation mode hid
+  QString m_reportText;
+  QWidget* m_lookupRow = nullptr;
 
   RingView* m_ringView = nullptr;
   TrafficView* m_trafficView = nullptr;
@@ -186,7 +219,8 @@ class MainWindow final : public QMainWindow {
   QListView* m_scenarioView = nullptr;
   QLabel* m_scenarioTitle = nullptr;
   QTextBrowser* m_scenarioDescription = nullptr;
-  QPlainTextEdit* m_report = nullptr;
+  QLabel* m_reportStatus = nullptr;
+  QPushButton* m_reportButton = nullptr;
   QTableView* m_nodeTable = nullptr;
   QDockWidget* m_scenarioDock = nullptr;
   QDockWidget* m_nodesDock = nullptr;
@@ -208,6 +242,7 @@ class MainWindow final : public QMainWindow {
   QAction* m_partitionAction = nullptr;
   QAction* m_addNodeAction = nullptr;
   QAction* m_presentationAction = nullptr;
+  QAction* m_reportAction = nullptr;
   QAction* m_darkAction = nullptr;
   QAction* m_fasterAction = nullptr;
   QAction* m_slowerAction = nullptr;
@@ -216,6 +251,7 @@ class MainWindow final : public QMainWindow {
   QSlider* m_scrubber = nullptr;
   QLabel* m_seedLabel = nullptr;
   QLabel* m_statusStats = nullptr;
+  QToolBar* m_clusterBar = nullptr;
   QSpinBox* m_n = nullptr;
   QSpinBox* m_r = nullptr;
   QSpinBox* m_w = nullptr;
@@ -223,7 +259,13 @@ class MainWindow final : public QMainWindow {
   QSpinBox* m_readPercent = nullptr;
   QComboBox* m_keyDistribution = nullptr;
   QSpinBox* m_keyCount = nullptr;
-  bool m_controlsSynced = false;  // the control panel shows the running values (reset on a new run)
+  // What the Controls panel last showed of the live configuration (reset on a new run); Apply sends only what the
+  // user changed from these, so it never reverts a scenario's setting.
+  std::optional<QuorumConfig> m_shownQuorum;
+  std::optional<WorkloadConfig> m_shownWorkload;
+  double m_zipfTheta = 0.99;
+  double m_hotKeyFraction = 0.01;
+  double m_hotOpFraction = 0.8;
 };
 
 }  // namespace ringlab

@@ -38,6 +38,15 @@ class TrafficView final : public QWidget {
   double markerRadius() const;
   // Dots drawn in the last paint (a sample when there were too many).
   std::size_t dotsDrawn() const { return m_dotsDrawn; }
+  // Drop markers drawn in the last paint.
+  std::size_t dropsDrawn() const { return m_dropsDrawn; }
+  // Animated (the default): a drop marker fades over 700 ms of real time, and no later than over 700 ms of virtual
+  // time times the speed. Not animated (screenshots): it fades over virtual time alone, so a picture at t shows
+  // what the live view shows at t, whatever the run did before to get there.
+  void setAnimated(bool animated) {
+    m_animated = animated;
+    update();
+  }
 
   QSize sizeHint() const override { return {640, 480}; }
   QSize minimumSizeHint() const override { return {320, 240}; }
@@ -76,6 +85,10 @@ class TrafficView final : public QWidget {
   QElapsedTimer m_clock;
   QTimer m_flashTimer;
   std::size_t m_dotsDrawn = 0;
+  std::size_t m_dropsDrawn = 0;
+  bool m_animated = true;
+  // How faded a drop marker is now: 0 just dropped, 1 and more gone.
+  double flashAge(const Flash& flash, qint64 wallNowMs) const;
   // Layout cache (see relayout()); an invalid size means stale.
   mutable QSize m_layoutSize;
   mutable QRectF m_plot;
