@@ -1577,6 +1577,8 @@ std::vector<Duration> ScenarioParser::parseStalenessBands(const Field& f) {
     edges.push_back(edge);
   }
   return edges;
+}
+
 // Line `line` (1-based) of `text`, without its line break; empty when there is no such line.
 std::string_view lineOf(std::string_view text, int line) {
   for (int i = 1; i < line; ++i) {
