@@ -20,7 +20,9 @@ KIND says what the block is and how it is proved:
                       under KEY (e.g. `network`).
   output CMD...       what CMD prints: every line of the block but `...` must appear in CMD's output, in order, with
                       numbers free to differ.
-  json                must parse as JSON.
+  session             a terminal transcript: each `$ CMD` line is run, and the lines after it must appear in what it
+                      prints (stdout and stderr), as for `output`; the exit status is not checked.
+  json                must parse as JSON (one value, or several in a row, as in JSON lines).
   diagram             a picture drawn in text; nothing to run (only for blocks without a language).
 
 Usage: docs_test.py SOURCE_DIR BIN_DIR     (BIN_DIR holds ringlab-sim, ringlabd and, when built, ringlab)
@@ -203,7 +205,7 @@ class Runner:
                 entries.append("\n".join(current))
             entries = [m.group(1) + ":\n" + "\n".join("  " + l for l in e.splitlines()) + "\n" for e in entries]
         for entry in entries:
-            problem = self.check_scenario("name: Fragment\nduration: 10s\n" + entry, cwd)
+            problem = self.check_scenario("name: Fragment\nduration: 60s\n" + entry, cwd)
             if problem:
                 return f"with\n{entry}\n{problem}"
         return None
@@ -213,10 +215,27 @@ class Runner:
         result = self.sh(command, cwd)
         if result.returncode != 0:
             return f"`{block.options}` exited {result.returncode}:\n{result.stdout[-3000:]}"
+        return self.match_output(block.text, result.stdout, block.options)
+
+    def kind_session(self, block, cwd):
+        command, expected = None, []
+        for line in block.text.splitlines() + ["$ "]:
+            if line.startswith("$ "):
+                if command:
+                    result = self.sh(self.localize(command), cwd)
+                    problem = self.match_output("\n".join(expected), result.stdout, command)
+                    if problem:
+                        return problem
+                command, expected = line[2:].strip(), []
+            else:
+                expected.append(line)
+        return None
+
+    def match_output(self, text, output, command):
         number = r"[-+]?[0-9][0-9.,]*[kMG]?"
-        out = result.stdout.splitlines()
+        out = output.splitlines()
         at = 0
-        for expected in block.text.splitlines():
+        for expected in text.splitlines():
             if expected.strip() in ("...", ""):
                 continue
             pattern = ""
@@ -232,13 +251,16 @@ class Runner:
             while at < len(out) and not regex.match(out[at]):
                 at += 1
             if at == len(out):
-                return f"no line like '{expected}' (in order) in the output of `{block.options}`:\n{result.stdout[-3000:]}"
+                return f"no line like '{expected}' (in order) in the output of `{command}`:\n{output[-3000:]}"
             at += 1
         return None
 
     def kind_json(self, block, cwd):
+        decoder, text, at = json.JSONDecoder(), block.text, 0
         try:
-            json.loads(block.text)
+            while text[at:].strip():
+                at += len(text[at:]) - len(text[at:].lstrip())
+                _, at = decoder.raw_decode(text, at)
         except json.JSONDecodeError as e:
             return f"not JSON: {e}"
         return None
