@@ -13,6 +13,8 @@
 
 #include <ringlab/cli/program_options.h>
 #include <ringlab/net/daemon.h>
+#include <ringlab/net/log_format.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 namespace po = boost::program_options;
 using namespace ringlab;
@@ -65,7 +67,8 @@ cli::CommandInfo programInfo() {
                      {"proto-max-bulk-len", "BYTES"},
                      {"proto-max-multibulk-len", "N"},
                      {"events-rate", "N"},
-                     {"log-level", "LEVEL"}};
+                     {"log-level", "LEVEL"},
+                     {"log-format", "FORMAT"}};
   return info;
 }
 
@@ -168,7 +171,9 @@ int main(int argc, char** argv) {
     ("proto-max-bulk-len", po::value<long long>()->default_value(512ll << 20), "largest bulk string a client may send")
     ("proto-max-multibulk-len", po::value<long long>()->default_value(1 << 20), "most arguments in one command")
     ("events-rate", po::value<long long>()->default_value(2000), "default events per second of /events (sampling)")
-    ("log-level", po::value<std::string>(), "trace, debug, info, warn, error or off (or RINGLAB_LOG_LEVEL; default info)");
+    ("log-level", po::value<std::string>(), "trace, debug, info, warn, error or off (or RINGLAB_LOG_LEVEL; default info)")
+    ("log-format", po::value<std::string>()->default_value("text"),
+     "text (for people) or json (one JSON object per line, for log shippers)");
   // clang-format on
 
   try {
@@ -200,7 +205,11 @@ int main(int argc, char** argv) {
     if (parsedLevel == spdlog::level::off && level != "off") {
       throw Fail{"--log-level: '" + level + "' (expected trace, debug, info, warn, error or off)"};
     }
-    auto logger = spdlog::stderr_color_mt("ringlabd");
+    const std::string formatName = vm["log-format"].as<std::string>();
+    const std::optional<LogFormat> format = parseLogFormat(formatName);
+    if (!format) throw Fail{"--log-format: '" + formatName + "' (expected text or json)"};
+    auto logger = *format == LogFormat::kJson ? spdlog::stderr_logger_mt("ringlabd") : spdlog::stderr_color_mt("ringlabd");
+    logger->set_formatter(makeLogFormatter(*format));
     spdlog::set_default_logger(logger);
     spdlog::set_level(parsedLevel);
 

@@ -62,6 +62,21 @@ check_usage "missing value" "--seeds" --seeds
 printf 'node-id: n2\nclient-prot: 7000\n' >"$work/node.yaml"
 check_usage "config file typo" "$work/node.yaml:2: unknown option 'client-prot'" --config "$work/node.yaml"
 check_usage "config file missing" "--config: cannot read '$work/none.yaml'" --config "$work/none.yaml"
+check_usage "unknown log format" "--log-format: 'xml' (expected text or json)" --log-format xml
+
+# --log-format json: every line a node logs at start-up is one JSON object with time, level and message, and the
+# start-up lines say which storage and quorum the node uses.
+port=$((26000 + $$ % 500))
+timeout 2 "$node" --log-format json --storage memory --client-port "$port" --peer-port $((port + 1000)) \
+  --admin-port 0 >"$work/json.log" 2>&1
+if python3 -c 'import json,sys
+lines=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(lines) >= 2 and all({"time","level","message"} <= set(l) for l in lines), lines
+assert any("storage memory" in l["message"] and "N=3 R=2 W=2" in l["message"] for l in lines), lines' "$work/json.log"; then
+  passes=$((passes + 1))
+else
+  echo "FAIL json log lines:"; head -5 "$work/json.log"; failures=$((failures + 1))
+fi
 
 echo "$passes passed, $failures failed"
 [ "$failures" = 0 ]
