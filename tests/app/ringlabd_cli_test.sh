@@ -4,25 +4,7 @@
 # Usage: ringlabd_cli_test.sh PATH_TO_RINGLABD
 set -u
 node="$1"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
-
-check() {  # name expected_exit expected_text command...
-  local name="$1" want="$2" text="$3"
-  shift 3
-  local out
-  out=$("$@" 2>&1)
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $name: exit $got, expected $want"; echo "$out" | head -5; failures=$((failures + 1)); return
-  fi
-  if [ -n "$text" ] && ! grep -qF -- "$text" <<<"$out"; then
-    echo "FAIL $name: output lacks '$text'"; echo "$out" | head -5; failures=$((failures + 1)); return
-  fi
-  passes=$((passes + 1))
-}
+. "$(dirname "$0")/check_lib.sh"
 
 check_usage() {  # name flag_text args...: exit 2 at once (a node that starts would be stopped by timeout and fail),
                  # nothing on stdout, on stderr exactly the message and the "Try" line
