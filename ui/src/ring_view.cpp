@@ -130,22 +130,25 @@ RingView::LegendLayout RingView::legendLayout() const {
   std::size_t shown = 0;
   for (const NodeInfo& n : m_nodes) shown += n.state != NodeDisplayState::kLeft ? 1 : 0;
   shown = std::max<std::size_t>(shown, 1);
-  const double columnWidth = QFontMetricsF(f).horizontalAdvance(QStringLiteral("n00 suspect 100.0 % CPU 100 %")) + 110.0 * s;
-  // Beside the ring when the view is wide enough for both, or when it is so short (a projector's wide strip) that
-  // a legend underneath would shrink the ring more than one beside it does.
-  const bool beside =
-      width() >= height() * 1.15 && (width() * 0.42 >= columnWidth || width() - columnWidth - 12 >= height() * 0.75);
+  const double columnWidth =
+      QFontMetricsF(f).horizontalAdvance(QStringLiteral("n00 suspect 100.0 % CPU 100 %")) + 110.0 * s;
+  // The legend goes where it leaves the ring the larger circle: beside it (one column) or under it (as many columns as
+  // fit, at most 40 % of the height). A wide window, or a projector's wide short strip, puts it beside.
+  const int belowColumns = std::clamp(static_cast<int>((width() - 16) / columnWidth), 1, static_cast<int>(shown));
+  const double belowRows = static_cast<double>((shown + static_cast<std::size_t>(belowColumns) - 1) /
+                                               static_cast<std::size_t>(belowColumns));
+  const double belowHeight = std::min((belowRows + 1) * l.rowH, height() * 0.4);
+  const double ringIfBelow = std::min<double>(width(), height() - belowHeight - 4);
+  const double ringIfBeside = std::min<double>(width() - columnWidth - 12, height());
+  const bool beside = width() >= height() * 1.15 && ringIfBeside >= ringIfBelow;
   if (beside) {  // legend beside the ring
     const double w = columnWidth;
     l.area = QRectF(width() - w - 8, 8, w, height() - 16);
     l.columns = 1;
     l.ring = QRectF(0, 0, l.area.left() - 4, height());
   } else {  // legend under the ring, in as many columns as fit
-    l.columns = std::clamp(static_cast<int>((width() - 16) / columnWidth), 1, static_cast<int>(shown));
-    const auto rows =
-        static_cast<double>((shown + static_cast<std::size_t>(l.columns) - 1) / static_cast<std::size_t>(l.columns));
-    const double h = std::min((rows + 1) * l.rowH, height() * 0.4);
-    l.area = QRectF(8, height() - h - 4, width() - 16, h);
+    l.columns = belowColumns;
+    l.area = QRectF(8, height() - belowHeight - 4, width() - 16, belowHeight);
     l.ring = QRectF(0, 0, width(), l.area.top());
   }
   l.rowsPerColumn = std::max(1, static_cast<int>((l.area.height() - l.rowH) / l.rowH));
