@@ -13,20 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Short gossip rounds: the detector scales with them, so suspicion and recovery take a second, not five.
-const std::vector<std::string> kFastGossip = {"--storage", "memory", "--gossip-interval-ms", "200"};
-
-std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
-  base.insert(base.end(), more.begin(), more.end());
-  return base;
-}
-
-boost::json::value parse(const std::string& text) {
-  boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(text, ec);
-  return ec ? boost::json::value() : value;
-}
-
 boost::json::value getJson(const NodeProcess& node, const std::string& path) {
   return parse(httpRequest(node.adminPort(), "GET", path).body);
 }

@@ -14,19 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::vector<std::string> kFastGossip = {"--storage", "memory", "--gossip-interval-ms", "200"};
-
-std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
-  base.insert(base.end(), more.begin(), more.end());
-  return base;
-}
-
-boost::json::value parse(const std::string& text) {
-  boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(text, ec);
-  return ec ? boost::json::value() : value;
-}
-
 TEST(AdminEndpointTest, MetricsOfAClusterUnderLoadPassTheStrictChecker) {
   TempDir dir("ringlabd-metrics");
   std::vector<std::unique_ptr<NodeProcess>> nodes;

@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/json.hpp>
+
 namespace ringlab::testing {
 
 // A port nothing listens on now (the kernel's choice), never handed out twice by this process.
@@ -379,5 +381,22 @@ class TempDir {
  private:
   std::string m_path;
 };
+
+// Node flags for short gossip rounds: the detector scales with them, so suspicion and recovery take a second, not
+// five.
+inline const std::vector<std::string> kFastGossip = {"--storage", "memory", "--gossip-interval-ms", "200"};
+
+// `base` followed by `more`.
+inline std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+// `text` as JSON, or a null value when it is not JSON.
+inline boost::json::value parse(const std::string& text) {
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(text, ec);
+  return ec ? boost::json::value() : value;
+}
 
 }  // namespace ringlab::testing
