@@ -18,6 +18,7 @@
 #include <QUrl>
 
 #include <ringlab/engine/overloaded.h>
+#include <ringlab/ui/models.h>
 
 namespace ringlab {
 
@@ -448,11 +449,26 @@ void RemoteFeed::connectTo(const RemoteTarget& target) {
 }
 
 void RemoteFeed::play() {
+  m_frozen = false;
   QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->setFrozen(false); });
 }
 
 void RemoteFeed::pause() {
+  m_frozen = true;
   QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->setFrozen(true); });
+}
+
+FeedClockText RemoteFeed::clockText(const FeedSnapshot& s) const {
+  FeedClockText text;
+  text.time = tr("live · %1 since connecting").arg(formatVirtualTime(s.nowNs));
+  text.run = tr("  %1  ").arg(sourceDescription());
+  text.status = tr("%1  ·  %2 ops seen, %3 failed  ·  %4 messages drawn in flight%5")
+                    .arg(m_frozen ? tr("frozen (the connection keeps reading)") : tr("live"))
+                    .arg(s.operationsCompleted)
+                    .arg(s.operationsFailed)
+                    .arg(s.inFlightTotal)
+                    .arg(s.recordingTruncated ? tr("  ·  events sampled by the nodes") : QString());
+  return text;
 }
 
 void RemoteFeed::onMembers(const std::vector<LiveMember>& members) {

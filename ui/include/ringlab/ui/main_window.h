@@ -3,7 +3,11 @@
 // dockable panels, a toolbar for time (play, pause, step, next narration, speed, restart), presentation mode, and
 // light and dark palettes. Window layout and settings persist in QSettings.
 //
-// Thread-safety: a widget; UI thread only. It drives a ClusterFeed it owns and reads only its snapshots.
+// It is wiring: the feed shown (the embedded simulation, a live cluster or a recording) is one ClusterFeed, and
+// every control is enabled from its capabilities; time controls, the Scenario and Controls panels, the live session,
+// exports and the panel layout are objects of their own.
+//
+// Thread-safety: a widget; UI thread only. It drives the feeds it owns and reads only their snapshots.
 #pragma once
 
 #include <memory>
@@ -12,7 +16,6 @@
 
 #include <QMainWindow>
 #include <QPixmap>
-#include <QPointer>
 #include <QStringList>
 
 #include <ringlab/sim/scenario.h>
@@ -21,20 +24,11 @@
 
 QT_BEGIN_NAMESPACE
 class QAction;
-class QComboBox;
-class QDialog;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QMenu;
-class QListView;
-class QPlainTextEdit;
-class QPushButton;
-class QSpinBox;
-class QDoubleSpinBox;
 class QTableView;
-class QTextBrowser;
-class QSlider;
 class QToolBar;
 QT_END_NAMESPACE
 
@@ -42,20 +36,26 @@ namespace ringlab {
 
 class ActionLogModel;
 class ChartsView;
-class NodeTableModel;
-class RingView;
-class ScenarioListModel;
-class SimulationFeed;
-class SpaceTimeView;
+class ClusterFeed;
+class ControlsPanel;
+class ExportController;
 class FiberView;
 class InspectorPanel;
 class KeyConsole;
 class LivePanel;
-class RemoteFeed;
+class LiveSession;
+class NodeTableModel;
+class PanelLayout;
 class RecordingFeed;
-class ClusterFeed;
-struct RemoteTarget;
+class RemoteFeed;
+class RingView;
+class ScenarioListModel;
+class ScenarioPanel;
+class SimulationFeed;
+class SpaceTimeView;
+class TimeControls;
 class TrafficView;
+struct RemoteTarget;
 
 class MainWindow final : public QMainWindow {
   Q_OBJECT
@@ -83,7 +83,14 @@ class MainWindow final : public QMainWindow {
   InspectorPanel& inspector() { return *m_inspector; }
   NodeTableModel& nodeModel() { return *m_nodeModel; }
   ActionLogModel& actionLog() { return *m_actionLog; }
-  ScenarioListModel& scenarioList() { return *m_scenarioList; }
+  ScenarioListModel& scenarioList();
+  // The feed the window shows and drives: a recording when one is open, the live cluster while connected, else the
+  // simulation.
+  ClusterFeed& activeFeed();
+  // The objects the window is wired from.
+  PanelLayout& panelLayout() { return *m_layout; }
+  TimeControls& timeControls() { return *m_time; }
+  ExportController& exporter() { return *m_export; }
 
   // The views --screenshot can save, and a grab of one ("window" for the whole window). Null pixmap for an
   // unknown name.
@@ -99,12 +106,12 @@ class MainWindow final : public QMainWindow {
   void applyFocus(const NarrationFocus& focus);
   void setTheme(ThemeKind kind);
   void setPresentationMode(bool on);
-  bool presentationMode() const { return m_presentation; }
+  bool presentationMode() const;
   // The charts presentation mode shows (one or two titles of ChartsView::chartTitles()); remembered with the layout.
   void setPresentationCharts(const QStringList& titles);
-  QStringList presentationCharts() const { return m_presentationCharts; }
+  QStringList presentationCharts() const;
   // The end-of-run report of the last finished run (HTML tables), empty before the end; showReport() opens it.
-  QString reportHtml() const { return m_reportHtml; }
+  QString reportHtml() const;
   void showReport();
   // Node context menu actions, also used by tests: applies the action through the feed.
   void applyAction(const ScenarioAction& action);
@@ -116,13 +123,13 @@ class MainWindow final : public QMainWindow {
   void connectToCluster(const RemoteTarget& target);
   // Back to the simulation.
   void disconnectFromCluster();
-  bool live() const { return m_remote != nullptr; }
+  bool live() const { return m_live != nullptr; }
   // Opens a recorded live session (File > Open recording); returns an error naming the file and line.
   QString openRecording(const QString& path);
   RecordingFeed* recordingFeed() { return m_replay.get(); }
-  RemoteFeed* remoteFeed() { return m_remote.get(); }
-  LivePanel* livePanel() { return m_livePanel; }
-  KeyConsole* keyConsole() { return m_keyConsole; }
+  RemoteFeed* remoteFeed();
+  LivePanel* livePanel();
+  KeyConsole* keyConsole();
 
  protected:
   void showEvent(QShowEvent* event) override;
@@ -130,81 +137,51 @@ class MainWindow final : public QMainWindow {
   bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
-  void buildActions();
-  void buildToolBar();
-  void buildDocks();
+  // Whether there is anything to drive (a scenario, a live cluster or a recording).
+  bool sourceOpen();
+  // Connects what every feed sends to the window; each signal counts only while its feed is the one shown.
+  void watch(ClusterFeed& feed);
+  // The shown feed changed: the time controls drive it and the controls follow its capabilities.
+  void activate();
   void buildMenus();
   void onSnapshot(const FeedSnapshot& snapshot);
   void onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, const QVector<NarrationPoint>& timeline);
   void onNarration(const NarrationPoint& point);
+  void updateControls();
   void showNodeMenu(NodeId node, const QPoint& globalPos);
-  void showPartitionDialog();
-  void applyQuorum();
-  void applyWorkload();
-  void updateTimeControls();
-  void stepSpeed(int delta);
-  void openScenarioDialog();
-  void saveRunDialog();
-  void exportViewDialog();
-  void exportMetricsDialog();
-  void exportTraceDialog();
-  QWidget* viewWidget(const QString& name);
-  void showShortcuts();
-  void showAbout();
+  // "Inspect" and "Show its fibers", in every node menu.
+  void addNodeViewActions(QMenu& menu, NodeId node);
   void restart(bool newSeed);
-  void connectDialog();
+  // Forgets the run's history: the action log, the charts, the report and what the Controls panel showed.
+  void clearRun();
   // Forgets the charts, diagrams, action log and report of the previous run or source.
   void clearHistory();
-  // "Inspect" and "Show its fibers", in both the simulation's and the live cluster's node menu.
-  void addNodeViewActions(QMenu& menu, NodeId node);
+  void endLiveSession();
   void closeRecording();
-  ClusterFeed& timeFeed();  // the feed the time controls drive: a recording when one is open, else the simulation
-  void seekTo(std::int64_t ns);
-  void showLiveNodeMenu(NodeId node, const QPoint& globalPos);
-  void addLiveNodeDialog();
-  void setNarrationText(const QString& html);
+  QWidget* viewWidget(const QString& name);
   // Sets the banner to `html` followed by what the play state asks of the viewer (paused: "Space to continue").
   void setNarrationBody(const QString& html);
   void updateNarrationHint();
-  // Shows in the Controls panel every live setting that changed since it was last shown, leaving the others (and
-  // any edit in progress on them) alone.
-  void syncControls(const FeedSnapshot& snapshot);
-  void forgetShownControls();
-  void onRunFinished(const QString& summary, const QString& json, bool passed);
-  void clearReport();
-  void updateDistributionLabels();
-  void buildPresentationChartsMenu(QMenu* menu);
 
   bool m_useSettings;
   std::unique_ptr<SimulationFeed> m_feed;
-  std::unique_ptr<RemoteFeed> m_remote;     // while connected to a real cluster
+  std::unique_ptr<LiveSession> m_live;      // while connected to a real cluster
   std::unique_ptr<RecordingFeed> m_replay;  // while a recording is open
-  bool m_liveFrozen = false;
-  LivePanel* m_livePanel = nullptr;
-  KeyConsole* m_keyConsole = nullptr;
-  QDockWidget* m_liveDock = nullptr;
-  QAction* m_disconnectAction = nullptr;
   FeedSnapshot m_snapshot;
   std::shared_ptr<const ScenarioSpec> m_spec;
   QString m_scenarioPath;
   QVector<NarrationPoint> m_timeline;
   Theme m_theme;
-  bool m_presentation = false;
-  bool m_wasMaximized = false;
   bool m_initialLayoutDone = false;
-  QFont m_normalFont;
-  QStringList m_presentationCharts;
-  QMenu* m_presentationChartsMenu = nullptr;
   QString m_narrationBody;  // the banner without its play-state hint
   QString m_narrationHint;  // the play-state hint shown after it
-  QString m_reportHtml;
   QString m_reportJson;
-  QDialog* m_reportDialog = nullptr;
-  QTextBrowser* m_reportView = nullptr;
-  std::vector<QPointer<QDockWidget>> m_hiddenPanels;  // what presentation mode hid
-  QString m_reportText;
-  QWidget* m_lookupRow = nullptr;
 
+  PanelLayout* m_layout = nullptr;
+  TimeControls* m_time = nullptr;
+  ExportController* m_export = nullptr;
+  ScenarioPanel* m_scenarioPanel = nullptr;
+  ControlsPanel* m_controls = nullptr;
   RingView* m_ringView = nullptr;
   TrafficView* m_trafficView = nullptr;
   ChartsView* m_chartsView = nullptr;
@@ -212,16 +189,12 @@ class MainWindow final : public QMainWindow {
   FiberView* m_fiberView = nullptr;
   InspectorPanel* m_inspector = nullptr;
   QLabel* m_narration = nullptr;
+  QWidget* m_lookupRow = nullptr;
   QLineEdit* m_keyLookup = nullptr;
   NodeTableModel* m_nodeModel = nullptr;
   ActionLogModel* m_actionLog = nullptr;
-  ScenarioListModel* m_scenarioList = nullptr;
-  QListView* m_scenarioView = nullptr;
-  QLabel* m_scenarioTitle = nullptr;
-  QTextBrowser* m_scenarioDescription = nullptr;
-  QLabel* m_reportStatus = nullptr;
-  QPushButton* m_reportButton = nullptr;
   QTableView* m_nodeTable = nullptr;
+  QToolBar* m_clusterBar = nullptr;
   QDockWidget* m_scenarioDock = nullptr;
   QDockWidget* m_nodesDock = nullptr;
   QDockWidget* m_controlsDock = nullptr;
@@ -230,42 +203,12 @@ class MainWindow final : public QMainWindow {
   QDockWidget* m_fibersDock = nullptr;
   QDockWidget* m_inspectorDock = nullptr;
   QDockWidget* m_logDock = nullptr;
-
-  QAction* m_playAction = nullptr;
-  QAction* m_stepAction = nullptr;
-  QAction* m_nextAction = nullptr;
-  QAction* m_restartAction = nullptr;
-  QAction* m_backAction = nullptr;
-  QAction* m_forwardAction = nullptr;
-  QAction* m_newSeedAction = nullptr;
   QAction* m_healAction = nullptr;
   QAction* m_partitionAction = nullptr;
   QAction* m_addNodeAction = nullptr;
-  QAction* m_presentationAction = nullptr;
   QAction* m_reportAction = nullptr;
   QAction* m_darkAction = nullptr;
-  QAction* m_fasterAction = nullptr;
-  QAction* m_slowerAction = nullptr;
-  QComboBox* m_speed = nullptr;
-  QLabel* m_timeLabel = nullptr;
-  QSlider* m_scrubber = nullptr;
-  QLabel* m_seedLabel = nullptr;
-  QLabel* m_statusStats = nullptr;
-  QToolBar* m_clusterBar = nullptr;
-  QSpinBox* m_n = nullptr;
-  QSpinBox* m_r = nullptr;
-  QSpinBox* m_w = nullptr;
-  QDoubleSpinBox* m_rate = nullptr;
-  QSpinBox* m_readPercent = nullptr;
-  QComboBox* m_keyDistribution = nullptr;
-  QSpinBox* m_keyCount = nullptr;
-  // What the Controls panel last showed of the live configuration (reset on a new run); Apply sends only what the
-  // user changed from these, so it never reverts a scenario's setting.
-  std::optional<QuorumConfig> m_shownQuorum;
-  std::optional<WorkloadConfig> m_shownWorkload;
-  double m_zipfTheta = 0.99;
-  double m_hotKeyFraction = 0.01;
-  double m_hotOpFraction = 0.8;
+  QAction* m_disconnectAction = nullptr;
 };
 
 }  // namespace ringlab

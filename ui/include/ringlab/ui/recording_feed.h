@@ -35,7 +35,10 @@ class RecordingFeed final : public ClusterFeed {
   QString source() const { return m_source; }
 
   QString sourceDescription() const override;
-  bool controlsTime() const override { return true; }
+  // Time only: a recording shows what happened and cannot be changed.
+  FeedCapabilities capabilities() const override {
+    return FeedCapabilities(FeedCapability::kPlayPause) | FeedCapability::kStep | FeedCapability::kSeek;
+  }
   void play() override;
   void pause() override;
   void step(std::chrono::nanoseconds amount) override;
@@ -43,7 +46,7 @@ class RecordingFeed final : public ClusterFeed {
   void setSpeed(double speed) override;
   void apply(const ScenarioAction& action) override;  // refused: a recording cannot change
   // Moves to `atNs` (clamped to the recording) and pauses, emitting the snapshot of that moment.
-  void seek(std::int64_t atNs);
+  void seek(std::int64_t atNs) override;
   std::int64_t nowNs() const { return m_nowNs; }
 
  private:

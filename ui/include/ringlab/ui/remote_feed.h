@@ -49,10 +49,17 @@ class RemoteFeed final : public ClusterFeed {
   const RemoteTarget& target() const { return m_target; }
 
   QString sourceDescription() const override { return tr("cluster at %1").arg(m_target.address()); }
-  bool controlsTime() const override { return false; }
+  // Faults and membership through the admin endpoints; time is the real clock, so pausing only freezes the picture.
+  FeedCapabilities capabilities() const override {
+    return FeedCapabilities(FeedCapability::kPlayPause) | FeedCapability::kFaults | FeedCapability::kMembership |
+           FeedCapability::kFreezeOnly;
+  }
   // A live cluster cannot be paused: pause() freezes the picture (the connection keeps reading), play() goes live.
   void play() override;
   void pause() override;
+  bool paused(const FeedSnapshot&) const override { return m_frozen; }
+  // "live · 12 s since connecting", the source, and what was seen.
+  FeedClockText clockText(const FeedSnapshot& latest) const override;
   void step(std::chrono::nanoseconds) override {}
   void runToNextNarration() override {}
   void setSpeed(double) override {}
@@ -90,6 +97,7 @@ class RemoteFeed final : public ClusterFeed {
   RemoteTarget m_target;
   std::vector<LiveMember> m_members;
   bool m_recording = false;
+  bool m_frozen = false;
 };
 
 }  // namespace ringlab

@@ -32,10 +32,15 @@ class SimulationFeed final : public ClusterFeed {
   // Starts `spec` from time zero, paused unless `play`. The spec's own seed is used unless `seed` is given.
   void load(ScenarioSpec spec, bool play, std::optional<std::uint64_t> seed = std::nullopt);
   // Starts the current scenario again from time zero, with the same seed or `seed`. Keeps the play state.
-  void restart(std::optional<std::uint64_t> seed = std::nullopt);
+  void restart(std::optional<std::uint64_t> seed = std::nullopt) override;
 
   QString sourceDescription() const override { return tr("embedded simulation"); }
-  bool controlsTime() const override { return true; }
+  // Everything but freezing: the simulation owns its time and its cluster.
+  FeedCapabilities capabilities() const override {
+    return FeedCapabilities(FeedCapability::kPlayPause) | FeedCapability::kStep | FeedCapability::kSeek |
+           FeedCapability::kRestart | FeedCapability::kFaults | FeedCapability::kMembership |
+           FeedCapability::kSettings | FeedCapability::kExportRun;
+  }
   void play() override;
   void pause() override;
   void step(std::chrono::nanoseconds amount) override;
@@ -49,6 +54,7 @@ class SimulationFeed final : public ClusterFeed {
   // and a longer one continues from the furthest spare before its target.
   // Replays longer than half a second report progress().
   void seek(TimePoint t);
+  void seek(std::int64_t atNs) override { seek(TimePoint{Duration(atNs)}); }
 
   // --- blocking calls (command line and tests)
   // Runs the current scenario to virtual time `t` (capped at its end), paused, and waits until the snapshot of
@@ -61,7 +67,7 @@ class SimulationFeed final : public ClusterFeed {
   QVector<qint64> parkedSparesBlocking();
   // Writes the run's metrics so far (250 ms intervals of virtual time) as CSV; waits. Returns an error message
   // naming the file, empty on success.
-  QString exportMetricsCsv(const QString& path);
+  QString exportMetricsCsv(const QString& path) override;
 
  private:
   QThread m_thread;

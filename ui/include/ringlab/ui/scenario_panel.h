@@ -1,0 +1,72 @@
+// The Scenario panel: the shipped scenarios to pick from, the open scenario's (or the connected source's) title and
+// description with its timeline, and the end-of-run report (a status line, a button and the report dialog).
+//
+// Thread-safety: a widget; UI thread only.
+#pragma once
+
+#include <memory>
+
+#include <QVector>
+#include <QWidget>
+
+#include <ringlab/sim/scenario.h>
+#include <ringlab/ui/feed_snapshot.h>
+
+QT_BEGIN_NAMESPACE
+class QDialog;
+class QLabel;
+class QListView;
+class QPushButton;
+class QTextBrowser;
+QT_END_NAMESPACE
+
+namespace ringlab {
+
+class ScenarioListModel;
+
+// A scenario's description as flowing paragraphs: YAML's folded line breaks join into one line, a blank line starts
+// a new paragraph, and a line that starts with "-" or "*" stays a line of its own. HTML-escaped.
+QString scenarioDescriptionHtml(const QString& text);
+
+class ScenarioPanel final : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ScenarioPanel(QWidget* parent = nullptr);
+
+  ScenarioListModel& scenarioList() { return *m_list; }
+  // Marks the shipped scenario `path` names (by its base name) as the current one, if it is in the list.
+  void selectFile(const QString& path);
+  // Shows a scenario: its name, its description and its narration timeline.
+  void showScenario(const ScenarioSpec& spec, const QVector<NarrationPoint>& timeline);
+  // Shows another source (a live cluster, a recording): a title and an HTML description.
+  void showSource(const QString& title, const QString& html);
+
+  // The end-of-run report: cleared when a run starts, set when it ends.
+  void clearReport();
+  void setReport(const QString& summary, const QString& json, bool passed);
+  QString reportHtml() const { return m_reportHtml; }
+  // Opens the report dialog (nothing before the end of the run).
+  void showReport();
+
+ signals:
+  // A shipped scenario was chosen (double-click or Enter).
+  void scenarioChosen(const QString& path);
+  void openFileRequested();
+  // The report became available (or went away).
+  void reportAvailable(bool available);
+
+ private:
+  ScenarioListModel* m_list = nullptr;
+  QListView* m_view = nullptr;
+  QLabel* m_title = nullptr;
+  QTextBrowser* m_description = nullptr;
+  QLabel* m_reportStatus = nullptr;
+  QPushButton* m_reportButton = nullptr;
+  QDialog* m_reportDialog = nullptr;
+  QTextBrowser* m_reportView = nullptr;
+  QString m_reportHtml;
+  QString m_reportText;
+};
+
+}  // namespace ringlab

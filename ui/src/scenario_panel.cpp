@@ -1,0 +1,161 @@
+#include <ringlab/ui/scenario_panel.h>
+
+#include <algorithm>
+
+#include <QApplication>
+#include <QClipboard>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFileInfo>
+#include <QLabel>
+#include <QListView>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QScreen>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+#include <ringlab/sim/scenario_catalog.h>
+#include <ringlab/ui/models.h>
+#include <ringlab/ui/run_report.h>
+
+#ifndef RINGLAB_SCENARIO_DIR
+#define RINGLAB_SCENARIO_DIR ""
+#endif
+
+namespace ringlab {
+
+QString scenarioDescriptionHtml(const QString& text) {
+  QString html;
+  const QStringList paragraphs = text.trimmed().split(QRegularExpression(QStringLiteral("\\n\\s*\\n")));
+  for (const QString& paragraph : paragraphs) {
+    QString joined;
+    for (const QString& raw : paragraph.split(QLatin1Char('\n'))) {
+      const QString line = raw.trimmed();
+      if (line.isEmpty()) continue;
+      if (!joined.isEmpty()) {
+        joined += line.startsWith(QLatin1Char('-')) || line.startsWith(QLatin1Char('*')) ? QStringLiteral("<br>")
+                                                                                         : QStringLiteral(" ");
+      }
+      joined += line.toHtmlEscaped();
+    }
+    html += QStringLiteral("<p>%1</p>").arg(joined);
+  }
+  return html;
+}
+
+ScenarioPanel::ScenarioPanel(QWidget* parent) : QWidget(parent) {
+  m_list = new ScenarioListModel(this);
+  m_list->setFiles(shippedScenarios(RINGLAB_SCENARIO_DIR));
+  auto* layout = new QVBoxLayout(this);
+  m_view = new QListView(this);
+  m_view->setModel(m_list);
+  m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_view->setMinimumHeight(70);
+  m_view->setWordWrap(true);  // whole titles, on two lines when the panel is narrow
+  m_view->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  m_view->setToolTip(tr("Shipped scenarios: double-click or press Enter to open one"));
+  connect(m_view, &QListView::activated, this, [this](const QModelIndex& index) {
+    emit scenarioChosen(index.data(ScenarioListModel::kPathRole).toString());
+  });
+  auto* open = new QPushButton(tr("Open file…"), this);
+  connect(open, &QPushButton::clicked, this, &ScenarioPanel::openFileRequested);
+  m_title = new QLabel(this);
+  m_title->setWordWrap(true);
+  QFont titleFont = m_title->font();
+  titleFont.setBold(true);
+  titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
+  m_title->setFont(titleFont);
+  m_description = new QTextBrowser(this);
+  m_description->setFrameShape(QFrame::NoFrame);
+  m_description->setMinimumHeight(60);
+  m_description->viewport()->setAutoFillBackground(false);
+  m_reportStatus = new QLabel(this);
+  m_reportStatus->setWordWrap(true);
+  m_reportButton = new QPushButton(tr("Show the report…"), this);
+  m_reportButton->setObjectName(QStringLiteral("showReport"));
+  m_reportButton->setToolTip(tr("Expectations, operations and latency, consistency and messages of the finished run"));
+  connect(m_reportButton, &QPushButton::clicked, this, &ScenarioPanel::showReport);
+  layout->addWidget(new QLabel(tr("Scenarios"), this));
+  layout->addWidget(m_view, 2);
+  layout->addWidget(open);
+  layout->addWidget(m_title);
+  layout->addWidget(m_description, 3);
+  layout->addWidget(m_reportStatus);
+  layout->addWidget(m_reportButton);
+  clearReport();
+}
+
+void ScenarioPanel::selectFile(const QString& path) {
+  const int row = m_list->rowOf(QFileInfo(path).completeBaseName());
+  if (row >= 0) m_view->setCurrentIndex(m_list->index(row));
+}
+
+void ScenarioPanel::showScenario(const ScenarioSpec& spec, const QVector<NarrationPoint>& timeline) {
+  QString html = scenarioDescriptionHtml(QString::fromStdString(spec.description));
+  if (!timeline.isEmpty()) {
+    html += tr("<p><b>Timeline</b></p><table cellspacing='2'>");
+    for (const NarrationPoint& p : timeline) {
+      html += QStringLiteral("<tr><td valign='top' style='padding-right:6px'>%1</td><td>%2%3</td></tr>")
+                  .arg(formatVirtualTime(p.atNs).toHtmlEscaped())
+                  .arg(p.actions.isEmpty() ? QString() : QStringLiteral("<i>%1</i><br>").arg(p.actions.toHtmlEscaped()))
+                  .arg(p.text.toHtmlEscaped());
+    }
+    html += QStringLiteral("</table>");
+  }
+  showSource(QString::fromStdString(spec.name), html);
+}
+
+void ScenarioPanel::showSource(const QString& title, const QString& html) {
+  m_title->setText(title);
+  if (html.isEmpty())
+    m_description->clear();
+  else
+    m_description->setHtml(html);
+}
+
+void ScenarioPanel::clearReport() {
+  m_reportHtml.clear();
+  m_reportText.clear();
+  m_reportStatus->setText(tr("The report opens when the scenario ends."));
+  m_reportStatus->setToolTip(
+      tr("Expectations, availability, latency, stale reads, lost writes and updates, convergence, messages"));
+  m_reportButton->setEnabled(false);
+  if (m_reportDialog) m_reportDialog->hide();
+  emit reportAvailable(false);
+}
+
+void ScenarioPanel::setReport(const QString& summary, const QString& json, bool passed) {
+  m_reportText = summary;
+  m_reportHtml =
+      json.isEmpty() ? QStringLiteral("<pre>%1</pre>").arg(summary.toHtmlEscaped()) : runReportHtml(json.toUtf8());
+  m_reportStatus->setText(passed ? tr("<b>Ended:</b> every expectation holds.")
+                                 : tr("<b>Ended:</b> <span style='color:#e03131'>some expectations failed</span>."));
+  m_reportButton->setEnabled(true);
+  emit reportAvailable(true);
+}
+
+void ScenarioPanel::showReport() {
+  if (m_reportHtml.isEmpty()) return;
+  if (!m_reportDialog) {
+    m_reportDialog = new QDialog(window());
+    m_reportDialog->setObjectName(QStringLiteral("reportDialog"));
+    m_reportDialog->setWindowTitle(tr("End-of-run report"));
+    auto* layout = new QVBoxLayout(m_reportDialog);
+    m_reportView = new QTextBrowser(m_reportDialog);
+    m_reportView->setOpenLinks(false);
+    layout->addWidget(m_reportView);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, m_reportDialog);
+    QPushButton* copy = buttons->addButton(tr("Copy as text"), QDialogButtonBox::ActionRole);
+    connect(copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_reportText); });
+    connect(buttons, &QDialogButtonBox::rejected, m_reportDialog, &QDialog::hide);
+    layout->addWidget(buttons);
+  }
+  m_reportView->setHtml(m_reportHtml);
+  const QSize available = screen() ? screen()->availableSize() : QSize(1280, 720);
+  m_reportDialog->resize(std::min(1000, available.width() - 80), std::min(700, available.height() - 80));
+  m_reportDialog->show();
+  m_reportDialog->raise();
+}
+
+}  // namespace ringlab
