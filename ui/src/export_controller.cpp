@@ -2,13 +2,13 @@
 
 #include <ostream>
 
+#include <QApplication>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QThread>
-#include <QWidget>
 
 #include <ringlab/sim/file_output.h>
 #include <ringlab/sim/scenario_writer.h>
@@ -17,8 +17,26 @@
 
 namespace ringlab {
 
-ExportController::ExportController(QWidget& window, ViewLookup views, RunLookup run)
-    : QObject(&window), m_window(window), m_views(std::move(views)), m_run(std::move(run)) {}
+ExportController::ExportController(QWidget& window, RunLookup run)
+    : QObject(&window), m_window(window), m_run(std::move(run)) {
+  addView(QStringLiteral("window"), &window);
+}
+
+void ExportController::addView(const QString& name, QWidget* view, QWidget* panel) {
+  m_views[name] = View{view, panel};
+}
+
+QWidget* ExportController::view(const QString& name) {
+  if (m_beforeGrab) m_beforeGrab();
+  const auto it = m_views.find(name);
+  if (it == m_views.end() || !it->second.widget) return nullptr;
+  if (QWidget* panel = it->second.panel) {
+    panel->show();
+    panel->raise();
+    QApplication::processEvents();
+  }
+  return it->second.widget;
+}
 
 QStringList ExportController::viewNames() {
   return {QStringLiteral("window"),    QStringLiteral("ring"),      QStringLiteral("traffic"),
@@ -28,12 +46,12 @@ QStringList ExportController::viewNames() {
 }
 
 QPixmap ExportController::grabView(const QString& name) {
-  QWidget* widget = m_views(name);
+  QWidget* widget = view(name);
   return widget ? widget->grab() : QPixmap();
 }
 
 QString ExportController::saveView(const QString& name, const QString& path) {
-  QWidget* widget = m_views(name);
+  QWidget* widget = view(name);
   if (!widget && name == QLatin1String("live")) return tr("The live view exists only while connected to a cluster.");
   if (!widget) return tr("Unknown view '%1' (expected one of: %2).").arg(name, viewNames().join(QStringLiteral(", ")));
   if (path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)) {

@@ -23,6 +23,7 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <ringlab/ui/central_area.h>
 #include <ringlab/ui/charts_view.h>
 #include <ringlab/ui/controls_panel.h>
 #include <ringlab/ui/export_controller.h>
@@ -70,49 +71,10 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   m_theme = Theme::make(ThemeKind::kLight, false);
   m_layout = new PanelLayout(*this, m_useSettings);
 
-  auto* central = new QWidget(this);
-  auto* layout = new QVBoxLayout(central);
-  layout->setContentsMargins(4, 4, 4, 0);
-  layout->setSpacing(4);
-  m_narration = new QLabel(central);
-  m_narration->setObjectName(QStringLiteral("narration"));
-  m_narration->setWordWrap(true);
-  m_narration->setTextFormat(Qt::RichText);
-  m_narration->setMinimumHeight(44);
-  m_narration->setMargin(8);
-  m_narration->setAutoFillBackground(true);
-  layout->addWidget(m_narration);
-  m_lookupRow = new QWidget(central);
-  auto* lookupRow = new QHBoxLayout(m_lookupRow);
-  lookupRow->setContentsMargins(0, 0, 0, 0);
-  auto* lookupLabel = new QLabel(tr("Find a &key:"), m_lookupRow);
-  m_keyLookup = new QLineEdit(m_lookupRow);
-  m_keyLookup->setObjectName(QStringLiteral("keyLookup"));
-  m_keyLookup->setPlaceholderText(
-      tr("type a key, e.g. key:00000042 — its token, coordinator, replicas and fallbacks "
-         "appear on the ring (Esc leaves the field)"));
-  m_keyLookup->setClearButtonEnabled(true);
-  // Typing a key is something one sets out to do: the field takes focus only when clicked (or Alt+K), so that the
-  // keyboard shortcuts work from launch, and Escape hands the keys back to them.
-  m_keyLookup->setFocusPolicy(Qt::ClickFocus);
-  m_keyLookup->installEventFilter(this);
-  lookupLabel->setBuddy(m_keyLookup);
-  lookupRow->addWidget(lookupLabel);
-  lookupRow->addWidget(m_keyLookup, 1);
-  layout->addWidget(m_lookupRow);
-  auto* splitter = new QSplitter(Qt::Horizontal, central);
-  m_ringView = new RingView(splitter);
-  m_trafficView = new TrafficView(splitter);
-  // Clicking a view takes the focus away from a text field, so the shortcuts apply again.
-  m_ringView->setFocusPolicy(Qt::ClickFocus);
-  m_trafficView->setFocusPolicy(Qt::ClickFocus);
-  splitter->addWidget(m_ringView);
-  splitter->addWidget(m_trafficView);
-  splitter->setStretchFactor(0, 1);
-  splitter->setStretchFactor(1, 1);
-  layout->addWidget(splitter, 1);
-  setCentralWidget(central);
-  connect(m_keyLookup, &QLineEdit::textChanged, m_ringView, &RingView::setLookupKey);
+  m_central = new CentralArea(this);
+  setCentralWidget(m_central);
+  m_ringView = &m_central->ringView();
+  m_trafficView = &m_central->trafficView();
   m_nodeModel = new NodeTableModel(this);
   m_actionLog = new ActionLogModel(this);
 
@@ -189,7 +151,7 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   m_controlsDock = m_layout->addPanel(tr("Controls"), QStringLiteral("controlsDock"), scrolled(m_controls, false),
                                       Qt::RightDockWidgetArea);
   m_inspector = new InspectorPanel(*m_feed);
-  connect(m_keyLookup, &QLineEdit::textChanged, m_inspector, &InspectorPanel::inspectKey);
+  connect(&m_central->keyField(), &QLineEdit::textChanged, m_inspector, &InspectorPanel::inspectKey);
   m_inspectorDock = m_layout->addPanel(tr("Inspector"), QStringLiteral("inspectorDock"), scrolled(m_inspector, true),
                                        Qt::RightDockWidgetArea, m_controlsDock);
   m_controlsDock->raise();
@@ -223,16 +185,22 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   });
   m_chartsDock->raise();
   m_layout->setStage(m_chartsDock, m_chartsView);
-  m_layout->setHeadline(m_narration);
-  for (QWidget* w : std::initializer_list<QWidget*>{m_lookupRow, m_clusterBar, statusBar()}) m_layout->addStepAside(w);
+  m_layout->setHeadline(&m_central->banner());
+  for (QWidget* w : std::initializer_list<QWidget*>{&m_central->keyRow(), m_clusterBar, statusBar()})
+    m_layout->addStepAside(w);
   connect(m_layout, &PanelLayout::presentationChanged, this, [this] { setTheme(m_theme.kind); });
 
-  m_export = new ExportController(
-      *this, [this](const QString& name) { return viewWidget(name); },
-      [this] {
-        return RunExportSource{&activeFeed(),   m_spec,           m_actionLog->actions(),
-                               m_snapshot.seed, m_snapshot.nowNs, m_scenarioPath};
-      });
+  m_export = new ExportController(*this, [this] {
+    return RunExportSource{&activeFeed(), m_spec, m_actionLog->actions(), m_snapshot.seed, m_snapshot.nowNs,
+                           m_scenarioPath};
+  });
+  m_export->setBeforeGrab([this] { m_chartsView->refresh(); });
+  m_export->addView(QStringLiteral("ring"), m_ringView);
+  m_export->addView(QStringLiteral("traffic"), m_trafficView);
+  for (QDockWidget* dock : {m_chartsDock, m_spacetimeDock, m_fibersDock, m_inspectorDock})
+    m_export->addView(dock->objectName().chopped(4), dock->widget(), dock);  // "chartsDock" is "charts"
+  for (QDockWidget* dock : {m_nodesDock, m_scenarioDock, m_controlsDock})
+    m_export->addView(dock->objectName().chopped(4), dock->widget());
   connect(m_export, &ExportController::message, statusBar(), &QStatusBar::showMessage);
   connect(save, &QPushButton::clicked, m_export, &ExportController::saveRunDialog);
   buildMenus();
@@ -467,9 +435,7 @@ void MainWindow::applyFocus(const NarrationFocus& focus) {
 }
 
 void MainWindow::setNarrationBody(const QString& html) {
-  m_narrationBody = html;
-  m_narrationHint.clear();
-  m_narration->setText(html);
+  m_central->setNarration(html);
   updateNarrationHint();
 }
 
@@ -480,18 +446,12 @@ void MainWindow::updateNarrationHint() {
       m_snapshot.endNs > 0) {
     hint = m_snapshot.nowNs == 0 ? tr("press Space to play") : tr("paused — Space to continue");
   }
-  if (hint == m_narrationHint) return;
-  m_narrationHint = hint;
-  m_narration->setText(hint.isEmpty()
-                           ? m_narrationBody
-                           : m_narrationBody +
-                                 tr("&nbsp;&nbsp;<span style='color:gray'>(%1)</span>").arg(hint.toHtmlEscaped()));
+  m_central->setNarrationHint(hint);
 }
 
 void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
   m_snapshot = snapshot;
-  m_ringView->setSnapshot(snapshot);
-  m_trafficView->setSnapshot(snapshot);
+  m_central->setSnapshot(snapshot);
   m_chartsView->setSnapshot(snapshot);
   m_spacetimeView->setSnapshot(snapshot);
   m_fiberView->setSnapshot(snapshot);
@@ -575,20 +535,17 @@ void MainWindow::connectToCluster(const RemoteTarget& target) {
   connect(m_live.get(), &LiveSession::narrationChanged, this, &MainWindow::setNarrationBody);
   setWindowTitle(tr("RingLab — %1").arg(target.address()));
   m_disconnectAction->setEnabled(true);
-  const QString waiting = tr("Waiting for %1 to answer…").arg(target.address());
-  m_ringView->setEmptyText(waiting);
-  m_trafficView->setEmptyText(waiting);
+  m_central->setEmptyText(tr("Waiting for %1 to answer…").arg(target.address()));
+  m_export->addView(QStringLiteral("live"), m_live->dock()->widget());
   m_live->start(target, m_useSettings);
   activate();
 }
 
 void MainWindow::endLiveSession() {
   if (!m_live) return;
-  m_ringView->setEmptyText({});
-  m_trafficView->setEmptyText({});
+  m_central->setEmptyText({});
   m_snapshot = FeedSnapshot{};
-  m_ringView->setSnapshot(m_snapshot);
-  m_trafficView->setSnapshot(m_snapshot);
+  m_central->setSnapshot(m_snapshot);
   m_nodeModel->update(m_snapshot.nodes);
   m_live.reset();
   m_disconnectAction->setEnabled(false);
@@ -628,7 +585,7 @@ QStringList MainWindow::viewNames() { return ExportController::viewNames(); }
 QPixmap MainWindow::grabView(const QString& name) { return m_export->grabView(name); }
 QString MainWindow::saveView(const QString& name, const QString& path) { return m_export->saveView(name, path); }
 QString MainWindow::saveRunAsScenario(const QString& path) { return m_export->saveRunAsScenario(path); }
-void MainWindow::setLookupKey(const QString& key) { m_keyLookup->setText(key); }
+void MainWindow::setLookupKey(const QString& key) { m_central->keyField().setText(key); }
 
 void MainWindow::addNodeViewActions(QMenu& menu, NodeId node) {
   menu.addAction(tr("Inspect"), this, [this, node] {
@@ -656,57 +613,18 @@ void MainWindow::showNodeMenu(NodeId node, const QPoint& globalPos) {
   menu.exec(globalPos);
 }
 
-// A view in a tabbed panel is brought to the front first, so that it has its real size.
-QWidget* MainWindow::viewWidget(const QString& name) {
-  m_chartsView->refresh();
-  if (name == QLatin1String("window")) return this;
-  if (name == QLatin1String("ring")) return m_ringView;
-  if (name == QLatin1String("traffic")) return m_trafficView;
-  const std::pair<const char*, QDockWidget*> raised[] = {{"charts", m_chartsDock},
-                                                         {"spacetime", m_spacetimeDock},
-                                                         {"fibers", m_fibersDock},
-                                                         {"inspector", m_inspectorDock}};
-  for (const auto& [viewName, dock] : raised) {
-    if (name != QLatin1String(viewName)) continue;
-    dock->show();
-    dock->raise();
-    QApplication::processEvents();
-    return dock->widget();
-  }
-  if (name == QLatin1String("nodes")) return m_nodesDock->widget();
-  if (name == QLatin1String("scenario")) return m_scenarioDock->widget();
-  if (name == QLatin1String("controls")) return m_controlsDock->widget();
-  if (name == QLatin1String("live")) return m_live && m_live->dock() ? m_live->dock()->widget() : nullptr;
-  return nullptr;
-}
-
 void MainWindow::setTheme(ThemeKind kind) {
   m_theme = Theme::make(kind, presentationMode());
   QApplication::setPalette(m_theme.palette());
-  m_ringView->setTheme(m_theme);
-  m_trafficView->setTheme(m_theme);
+  m_central->setTheme(m_theme);
   m_chartsView->setTheme(m_theme);
   m_spacetimeView->setTheme(m_theme);
   m_fiberView->setTheme(m_theme);
-  QPalette banner = m_narration->palette();
-  banner.setColor(QPalette::Window, kind == ThemeKind::kDark ? QColor(0x2b, 0x30, 0x3b) : QColor(0xe7, 0xf0, 0xfb));
-  banner.setColor(QPalette::WindowText, m_theme.text);
-  m_narration->setPalette(banner);
   if (m_darkAction->isChecked() != (kind == ThemeKind::kDark)) {
     const QSignalBlocker block(m_darkAction);
     m_darkAction->setChecked(kind == ThemeKind::kDark);
   }
   if (m_useSettings) QSettings().setValue(QStringLiteral("view/dark"), kind == ThemeKind::kDark);
-}
-
-bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
-  if (watched == m_keyLookup && event->type() == QEvent::KeyPress &&
-      static_cast<QKeyEvent*>(event)->key() == Qt::Key_Escape) {
-    m_keyLookup->clearFocus();
-    m_ringView->setFocus(Qt::OtherFocusReason);
-    return true;
-  }
-  return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::showEvent(QShowEvent* event) {

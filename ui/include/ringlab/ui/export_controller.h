@@ -7,20 +7,19 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include <QObject>
 #include <QPixmap>
+#include <QPointer>
+#include <QWidget>
 #include <QStringList>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/ui/cluster_feed.h>
-
-QT_BEGIN_NAMESPACE
-class QWidget;
-QT_END_NAMESPACE
 
 namespace ringlab {
 
@@ -38,16 +37,18 @@ class ExportController final : public QObject {
   Q_OBJECT
 
  public:
-  // The widget to show for view `name`, brought to the front so that it has its real size; null for an unknown name
-  // (or a view that does not exist now).
-  using ViewLookup = std::function<QWidget*(const QString& name)>;
   using RunLookup = std::function<RunExportSource()>;
 
-  // `window` parents the dialogs.
-  ExportController(QWidget& window, ViewLookup views, RunLookup run);
+  // `window` parents the dialogs and is the view "window"; `run` says what the run exports export.
+  ExportController(QWidget& window, RunLookup run);
 
   // The views that can be saved ("window" is the whole window).
   static QStringList viewNames();
+  // Makes `view` savable as `name`. When `panel` is given (a tabbed dock), it is shown and brought to the front before
+  // a grab, so that the view has its real size. A view that has been deleted counts as absent.
+  void addView(const QString& name, QWidget* view, QWidget* panel = nullptr);
+  // Runs before every grab (to bring what a view draws up to date).
+  void setBeforeGrab(std::function<void()> fn) { m_beforeGrab = std::move(fn); }
   // A grab of a view; a null pixmap for an unknown name.
   QPixmap grabView(const QString& name);
   // Saves a view as PNG, or SVG when `path` ends in .svg. Returns an error message, empty on success.
@@ -66,12 +67,19 @@ class ExportController final : public QObject {
   void message(const QString& text, int timeoutMs);
 
  private:
+  struct View {
+    QPointer<QWidget> widget;
+    QPointer<QWidget> panel;
+  };
+  // The view `name`, brought to the front; null for an unknown or deleted one.
+  QWidget* view(const QString& name);
   // The run to export, or null after explaining why there is none (a feed that cannot export, no scenario).
   std::optional<RunExportSource> exportableRun();
 
   QWidget& m_window;
-  ViewLookup m_views;
   RunLookup m_run;
+  std::map<QString, View> m_views;
+  std::function<void()> m_beforeGrab;
 };
 
 }  // namespace ringlab

@@ -35,6 +35,7 @@ QT_END_NAMESPACE
 namespace ringlab {
 
 class ActionLogModel;
+class CentralArea;
 class ChartsView;
 class ClusterFeed;
 class ControlsPanel;
@@ -134,7 +135,6 @@ class MainWindow final : public QMainWindow {
  protected:
   void showEvent(QShowEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
-  bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
   // Whether there is anything to drive (a scenario, a live cluster or a recording).
@@ -158,7 +158,6 @@ class MainWindow final : public QMainWindow {
   void clearHistory();
   void endLiveSession();
   void closeRecording();
-  QWidget* viewWidget(const QString& name);
   // Sets the banner to `html` followed by what the play state asks of the viewer (paused: "Space to continue").
   void setNarrationBody(const QString& html);
   void updateNarrationHint();
@@ -173,8 +172,6 @@ class MainWindow final : public QMainWindow {
   QVector<NarrationPoint> m_timeline;
   Theme m_theme;
   bool m_initialLayoutDone = false;
-  QString m_narrationBody;  // the banner without its play-state hint
-  QString m_narrationHint;  // the play-state hint shown after it
   QString m_reportJson;
 
   PanelLayout* m_layout = nullptr;
@@ -188,9 +185,7 @@ class MainWindow final : public QMainWindow {
   SpaceTimeView* m_spacetimeView = nullptr;
   FiberView* m_fiberView = nullptr;
   InspectorPanel* m_inspector = nullptr;
-  QLabel* m_narration = nullptr;
-  QWidget* m_lookupRow = nullptr;
-  QLineEdit* m_keyLookup = nullptr;
+  CentralArea* m_central = nullptr;
   NodeTableModel* m_nodeModel = nullptr;
   ActionLogModel* m_actionLog = nullptr;
   QTableView* m_nodeTable = nullptr;
