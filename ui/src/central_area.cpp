@@ -7,6 +7,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <ringlab/ui/models.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/traffic_view.h>
 
@@ -62,6 +63,12 @@ void CentralArea::setNarration(const QString& html) {
   m_body = html;
   m_hint.clear();
   showBanner();
+}
+
+QString CentralArea::narrationHtml(const NarrationPoint& point) {
+  QString html = QStringLiteral("<b>%1</b>&nbsp;&nbsp;").arg(formatVirtualTime(point.atNs));
+  if (!point.actions.isEmpty()) html += QStringLiteral("<i>%1</i>&nbsp;&nbsp;").arg(point.actions.toHtmlEscaped());
+  return html + point.text.toHtmlEscaped();
 }
 
 void CentralArea::setNarrationHint(const QString& hint) {

@@ -149,7 +149,7 @@ void ControlsPanel::applyQuorum() {
   if (wanted.r != shown.r) q.r = wanted.r;
   if (wanted.w != shown.w) q.w = wanted.w;
   if (!q.n && !q.r && !q.w) {
-    emit message(tr("N/R/W are already N=%1 R=%2 W=%3").arg(shown.n).arg(shown.r).arg(shown.w));
+    emit message(tr("N/R/W are already N=%1 R=%2 W=%3").arg(shown.n).arg(shown.r).arg(shown.w), 4000);
     return;
   }
   emit actionRequested(q);
@@ -174,7 +174,7 @@ void ControlsPanel::applyWorkload() {
     }
   }
   if (!w.ratePerSecond && !w.readRatio && !w.keys) {
-    emit message(tr("The workload already runs with these settings"));
+    emit message(tr("The workload already runs with these settings"), 4000);
     return;
   }
   emit actionRequested(w);

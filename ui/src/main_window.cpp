@@ -6,35 +6,30 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
-#include <QHeaderView>
-#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QPushButton>
 #include <QRandomGenerator>
-#include <QScrollArea>
 #include <QSettings>
-#include <QSplitter>
 #include <QStatusBar>
-#include <QTableView>
 #include <QToolBar>
-#include <QVBoxLayout>
 
 #include <ringlab/ui/central_area.h>
 #include <ringlab/ui/charts_view.h>
+#include <ringlab/ui/cluster_actions.h>
 #include <ringlab/ui/controls_panel.h>
+#include <ringlab/ui/diagram_panels.h>
 #include <ringlab/ui/export_controller.h>
 #include <ringlab/ui/fiber_view.h>
 #include <ringlab/ui/inspector.h>
 #include <ringlab/ui/live_session.h>
 #include <ringlab/ui/models.h>
-#include <ringlab/ui/node_menu.h>
 #include <ringlab/ui/panel_layout.h>
 #include <ringlab/ui/recording_feed.h>
 #include <ringlab/ui/ring_view.h>
+#include <ringlab/ui/run_panels.h>
 #include <ringlab/ui/scenario_panel.h>
 #include <ringlab/ui/simulation_feed.h>
 #include <ringlab/ui/spacetime_view.h>
@@ -42,27 +37,6 @@
 #include <ringlab/ui/traffic_view.h>
 
 namespace ringlab {
-
-namespace {
-
-QAction* makeAction(QObject* parent, const QString& text, const QKeySequence& key, const QString& tip) {
-  auto* a = new QAction(text, parent);
-  a->setShortcut(key);
-  a->setToolTip(tip);
-  return a;
-}
-
-// A panel's content in a scroll area, so that it never sets the window's least height (it must fit a 720p screen).
-QScrollArea* scrolled(QWidget* content, bool horizontal) {
-  auto* scroll = new QScrollArea;
-  scroll->setWidget(content);
-  scroll->setWidgetResizable(true);
-  scroll->setFrameShape(QFrame::NoFrame);
-  if (!horizontal) scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  return scroll;
-}
-
-}  // namespace
 
 MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
     : QMainWindow(parent), m_useSettings(restoreSettings), m_feed(std::make_unique<SimulationFeed>()) {
@@ -82,32 +56,12 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   m_time = new TimeControls(*this);
   connect(m_time, &TimeControls::restartRequested, this, &MainWindow::restart);
   connect(m_time, &TimeControls::message, statusBar(), &QStatusBar::showMessage);
-  m_healAction =
-      makeAction(this, tr("Heal network"), QKeySequence(Qt::CTRL | Qt::Key_H), tr("Restore every cut link (Ctrl+H)"));
-  connect(m_healAction, &QAction::triggered, this, [this] { applyAction(HealAction{}); });
-  m_partitionAction = makeAction(this, tr("Partition…"), QKeySequence(Qt::CTRL | Qt::Key_P),
-                                 tr("Split the nodes into groups that cannot reach each other (Ctrl+P)"));
-  connect(m_partitionAction, &QAction::triggered, this, [this] {
-    if (!sourceOpen()) return;
-    if (const auto partition = askPartition(this, m_snapshot)) applyAction(*partition);
-  });
-  m_addNodeAction = makeAction(this, tr("Add node"), QKeySequence(Qt::CTRL | Qt::Key_J),
-                               tr("Add a node: it takes tokens and streams in its ranges (Ctrl+J)"));
-  connect(m_addNodeAction, &QAction::triggered, this, [this] {
-    if (m_live)
-      m_live->addNodeDialog();  // a real node is started by hand and named here
-    else
-      applyAction(AddNodeAction{});
-  });
-  m_darkAction = makeAction(this, tr("Dark palette"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), QString());
+  m_cluster = new ClusterActions(*this, [this](QMenu& menu, NodeId node) { addNodeViewActions(menu, node); });
+  m_darkAction = new QAction(tr("Dark palette"), this);
+  m_darkAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
   m_darkAction->setCheckable(true);
   connect(m_darkAction, &QAction::toggled, this,
           [this](bool dark) { setTheme(dark ? ThemeKind::kDark : ThemeKind::kLight); });
-  m_clusterBar = addToolBar(tr("Cluster"));
-  m_clusterBar->setObjectName(QStringLiteral("clusterToolBar"));
-  m_clusterBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
-  m_clusterBar->addActions({m_partitionAction, m_healAction, m_addNodeAction});
-  statusBar()->addPermanentWidget(&m_time->statusLabel());
 
   // Panels: scenario and action log on the left, nodes, controls and inspector on the right, diagrams below.
   m_scenarioPanel = new ScenarioPanel;
@@ -115,104 +69,53 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
           [this](const QString& path) { openScenarioFile(path, false); });
   m_scenarioDock =
       m_layout->addPanel(tr("Scenario"), QStringLiteral("scenarioDock"), m_scenarioPanel, Qt::LeftDockWidgetArea);
-  auto* logPanel = new QWidget;
-  auto* logLayout = new QVBoxLayout(logPanel);
-  auto* logView = new QTableView(logPanel);
-  logView->setModel(m_actionLog);
-  logView->horizontalHeader()->setStretchLastSection(true);
-  logView->verticalHeader()->hide();
-  auto* save = new QPushButton(tr("Save run as scenario…"), logPanel);
-  save->setToolTip(tr("The scenario with its seed and every manual action, to replay the lesson (Ctrl+S)"));
-  logLayout->addWidget(logView);
-  logLayout->addWidget(save);
+  auto* logPanel = new ActionLogPanel(*m_actionLog);
   m_logDock =
       m_layout->addPanel(tr("Action log"), QStringLiteral("logDock"), logPanel, Qt::LeftDockWidgetArea, m_scenarioDock);
   m_scenarioDock->raise();
-  m_nodeTable = new QTableView;
-  m_nodeTable->setObjectName(QStringLiteral("nodeTable"));
-  m_nodeTable->setModel(m_nodeModel);
-  m_nodeTable->verticalHeader()->hide();
-  m_nodeTable->setSelectionBehavior(QAbstractItemView::SelectRows);
-  m_nodeTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  m_nodeTable->setContextMenuPolicy(Qt::CustomContextMenu);
-  m_nodeTable->setToolTip(tr("Right-click a node to crash, restart, wipe, slow down or decommission it"));
-  m_nodeTable->setMinimumHeight(110);
-  connect(m_nodeTable, &QTableView::customContextMenuRequested, this, [this](const QPoint& pos) {
-    const QModelIndex index = m_nodeTable->indexAt(pos);
-    if (!index.isValid()) return;
-    showNodeMenu(static_cast<NodeId>(index.data(NodeTableModel::kNodeIdRole).toUInt()),
-                 m_nodeTable->viewport()->mapToGlobal(pos));
-  });
+  m_nodeTable = new NodeTableView(*m_nodeModel);
+  connect(m_nodeTable, &NodeTableView::nodeContextMenuRequested, m_cluster, &ClusterActions::showNodeMenu);
   m_nodesDock = m_layout->addPanel(tr("Nodes"), QStringLiteral("nodesDock"), m_nodeTable, Qt::RightDockWidgetArea);
-  m_controls = new ControlsPanel({m_partitionAction, m_healAction, m_addNodeAction});
-  connect(m_controls, &ControlsPanel::actionRequested, this, &MainWindow::applyAction);
-  connect(m_controls, &ControlsPanel::message, this,
-          [this](const QString& text) { statusBar()->showMessage(text, 4000); });
-  m_controlsDock = m_layout->addPanel(tr("Controls"), QStringLiteral("controlsDock"), scrolled(m_controls, false),
-                                      Qt::RightDockWidgetArea);
+  m_controls = new ControlsPanel({m_cluster->partition(), m_cluster->heal(), m_cluster->addNode()});
+  connect(m_controls, &ControlsPanel::actionRequested, m_cluster, &ClusterActions::apply);
+  connect(m_controls, &ControlsPanel::message, statusBar(), &QStatusBar::showMessage);
+  m_controlsDock = m_layout->addPanel(tr("Controls"), QStringLiteral("controlsDock"), m_controls,
+                                      Qt::RightDockWidgetArea, nullptr, PanelLayout::Scroll::kVertical);
   m_inspector = new InspectorPanel(*m_feed);
   connect(&m_central->keyField(), &QLineEdit::textChanged, m_inspector, &InspectorPanel::inspectKey);
-  m_inspectorDock = m_layout->addPanel(tr("Inspector"), QStringLiteral("inspectorDock"), scrolled(m_inspector, true),
-                                       Qt::RightDockWidgetArea, m_controlsDock);
+  m_inspectorDock = m_layout->addPanel(tr("Inspector"), QStringLiteral("inspectorDock"), m_inspector,
+                                       Qt::RightDockWidgetArea, m_controlsDock, PanelLayout::Scroll::kBoth);
   m_controlsDock->raise();
-  m_chartsView = new ChartsView;
-  m_chartsDock =
-      m_layout->addPanel(tr("Live charts"), QStringLiteral("chartsDock"), m_chartsView, Qt::BottomDockWidgetArea);
-  m_spacetimeView = new SpaceTimeView;
-  m_spacetimeView->setToolTip(QString());
-  m_spacetimeDock = m_layout->addPanel(tr("Space-time diagram"), QStringLiteral("spacetimeDock"), m_spacetimeView,
-                                       Qt::BottomDockWidgetArea, m_chartsDock);
-  m_fiberView = new FiberView;
-  m_fibersDock = m_layout->addPanel(tr("Fiber scheduling"), QStringLiteral("fibersDock"), m_fiberView,
-                                    Qt::BottomDockWidgetArea, m_spacetimeDock);
-  // One time cursor for the diagrams; a point clicked in a chart opens its interval in the space-time diagram.
-  auto moveCursor = [this](std::int64_t ns) {
-    m_spacetimeView->setTimeCursor(ns);
-    m_fiberView->setTimeCursor(ns);
-  };
-  connect(m_spacetimeView, &SpaceTimeView::timeClicked, this, moveCursor);
-  connect(m_fiberView, &FiberView::timeClicked, this, moveCursor);
-  connect(m_chartsView, &ChartsView::intervalSelected, this, [this, moveCursor](double endSeconds) {
-    const auto end = static_cast<std::int64_t>(endSeconds * 1e9);
-    const std::int64_t start = std::max<std::int64_t>(0, end - 250'000'000);
-    m_spacetimeView->setWindow(start, end);
-    m_fiberView->setWindow(start, end);
-    moveCursor((start + end) / 2);
-    m_spacetimeDock->raise();
-    statusBar()->showMessage(tr("Showing %1 – %2 in the diagrams; double-click a diagram to follow the run again")
-                                 .arg(formatVirtualTime(start), formatVirtualTime(end)),
-                             6000);
-  });
-  m_chartsDock->raise();
-  m_layout->setStage(m_chartsDock, m_chartsView);
+  m_diagrams = new DiagramPanels(*m_layout);
+  connect(m_diagrams, &DiagramPanels::message, statusBar(), &QStatusBar::showMessage);
+  m_chartsView = &m_diagrams->charts();
+  m_spacetimeView = &m_diagrams->spacetime();
+  m_fiberView = &m_diagrams->fibers();
+  m_layout->setStage(m_diagrams->chartsDock(), m_chartsView);
   m_layout->setHeadline(&m_central->banner());
-  for (QWidget* w : std::initializer_list<QWidget*>{&m_central->keyRow(), m_clusterBar, statusBar()})
+  for (QWidget* w : std::initializer_list<QWidget*>{&m_central->keyRow(), m_cluster->toolBar(), statusBar()})
     m_layout->addStepAside(w);
   connect(m_layout, &PanelLayout::presentationChanged, this, [this] { setTheme(m_theme.kind); });
 
   m_export = new ExportController(*this, [this] {
-    return RunExportSource{&activeFeed(), m_spec, m_actionLog->actions(), m_snapshot.seed, m_snapshot.nowNs,
-                           m_scenarioPath};
+    return RunExportSource{&activeFeed(),   m_spec,           m_actionLog->actions(),
+                           m_snapshot.seed, m_snapshot.nowNs, m_scenarioPath};
   });
   m_export->setBeforeGrab([this] { m_chartsView->refresh(); });
   m_export->addView(QStringLiteral("ring"), m_ringView);
   m_export->addView(QStringLiteral("traffic"), m_trafficView);
-  for (QDockWidget* dock : {m_chartsDock, m_spacetimeDock, m_fibersDock, m_inspectorDock})
+  for (QDockWidget* dock :
+       {m_diagrams->chartsDock(), m_diagrams->spacetimeDock(), m_diagrams->fibersDock(), m_inspectorDock})
     m_export->addView(dock->objectName().chopped(4), dock->widget(), dock);  // "chartsDock" is "charts"
   for (QDockWidget* dock : {m_nodesDock, m_scenarioDock, m_controlsDock})
     m_export->addView(dock->objectName().chopped(4), dock->widget());
   connect(m_export, &ExportController::message, statusBar(), &QStatusBar::showMessage);
-  connect(save, &QPushButton::clicked, m_export, &ExportController::saveRunDialog);
+  connect(logPanel, &ActionLogPanel::saveRequested, m_export, &ExportController::saveRunDialog);
   buildMenus();
-  connect(m_scenarioPanel, &ScenarioPanel::openFileRequested, m_export, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open scenario"), QString(),
-                                                      tr("Scenario files (*.yaml *.yml);;All files (*)"));
-    if (!path.isEmpty()) openScenarioFile(path, false);
-  });
   connect(m_scenarioPanel, &ScenarioPanel::reportAvailable, m_reportAction, &QAction::setEnabled);
 
-  connect(m_ringView, &RingView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
-  connect(m_trafficView, &TrafficView::nodeContextMenuRequested, this, &MainWindow::showNodeMenu);
+  connect(m_ringView, &RingView::nodeContextMenuRequested, m_cluster, &ClusterActions::showNodeMenu);
+  connect(m_trafficView, &TrafficView::nodeContextMenuRequested, m_cluster, &ClusterActions::showNodeMenu);
   // The simulation is always there; while a live cluster or a recording is shown, it keeps its scenario quietly.
   watch(*m_feed);
   connect(m_feed.get(), &ClusterFeed::scenarioStarted, this,
@@ -234,9 +137,9 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   connect(m_feed.get(), &ClusterFeed::problem, this, [this](const QString& message) {
     if (isVisible()) QMessageBox::warning(this, tr("RingLab"), message);
   });
-  connect(m_feed.get(), &ClusterFeed::runReportReady, this, [this](const QString& json) { m_reportJson = json; });
+  connect(m_feed.get(), &ClusterFeed::runReportReady, m_scenarioPanel, &ScenarioPanel::setReportJson);
   connect(m_feed.get(), &ClusterFeed::runFinished, this, [this](const QString& report, bool passed) {
-    m_scenarioPanel->setReport(report, m_reportJson, passed);
+    m_scenarioPanel->setReport(report, passed);
     setNarrationBody(passed ? tr("<b>The scenario has ended.</b> Every expectation holds — the report: Ctrl+I. "
                                  "Restart (Ctrl+R) to watch again, or with a new seed (Ctrl+Shift+R).")
                             : tr("<b>The scenario has ended.</b> <span style='color:#e03131'>Some expectations "
@@ -256,7 +159,7 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("&Open scenario…"), QKeySequence::Open, m_scenarioPanel, &ScenarioPanel::openFileRequested);
+  file->addAction(tr("&Open scenario…"), QKeySequence::Open, m_scenarioPanel, &ScenarioPanel::openFileDialog);
   file->addAction(tr("Open &recording…"), this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open a recorded session"), QString(),
                                                       tr("RingLab recordings (*.ringlab);;All files (*)"));
@@ -271,7 +174,6 @@ void MainWindow::buildMenus() {
   connectAction->setToolTip(tr("Watch a cluster of real ringlabd nodes (Ctrl+K)"));
   m_disconnectAction =
       file->addAction(tr("&Disconnect (back to the simulation)"), this, &MainWindow::disconnectFromCluster);
-  m_disconnectAction->setEnabled(false);
   file->addSeparator();
   file->addAction(tr("&Save run as scenario…"), QKeySequence::Save, m_export, &ExportController::saveRunDialog);
   QMenu* exportMenu = file->addMenu(tr("&Export"));
@@ -293,16 +195,13 @@ void MainWindow::buildMenus() {
   m_reportAction =
       run->addAction(tr("End-of-run &report…"), QKeySequence(Qt::CTRL | Qt::Key_I), this, &MainWindow::showReport);
   m_reportAction->setEnabled(false);
-  menuBar()->addMenu(tr("&Cluster"))->addActions({m_partitionAction, m_healAction, m_addNodeAction});
+  menuBar()->addMenu(tr("&Cluster"))->addActions({m_cluster->partition(), m_cluster->heal(), m_cluster->addNode()});
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(m_layout->presentationAction());
   m_layout->buildPresentationChartsMenu(view->addMenu(tr("Charts in presentation mode")));
   view->addAction(m_darkAction);
   view->addSeparator();
-  for (QDockWidget* dock : {m_scenarioDock, m_logDock, m_nodesDock, m_controlsDock, m_inspectorDock, m_chartsDock,
-                            m_spacetimeDock, m_fibersDock}) {
-    view->addAction(dock->toggleViewAction());
-  }
+  m_layout->addPanelToggles(view);
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&Keyboard shortcuts"), QKeySequence(Qt::Key_F1), this,
                   [this] { QMessageBox::information(this, tr("Keyboard shortcuts"), TimeControls::shortcutsHtml()); });
@@ -345,35 +244,23 @@ void MainWindow::watch(ClusterFeed& feed) {
 }
 
 void MainWindow::activate() {
+  m_disconnectAction->setEnabled(live());
   m_time->setFeed(&activeFeed());
+  m_cluster->setFeed(&activeFeed(), m_live.get());
   updateControls();
 }
 
 void MainWindow::updateControls() {
-  ClusterFeed& feed = activeFeed();
-  const bool open = sourceOpen();
-  m_time->update(m_snapshot, open);
-  const bool running = open && !m_snapshot.finished;
-  m_partitionAction->setEnabled(feed.can(FeedCapability::kFaults) && running);
-  m_healAction->setEnabled(feed.can(FeedCapability::kFaults) && running);
-  m_addNodeAction->setEnabled(feed.can(FeedCapability::kMembership) && running);
-  m_controlsDock->setEnabled(feed.can(FeedCapability::kSettings));
+  m_time->update(m_snapshot, sourceOpen());
+  m_cluster->update(m_snapshot, sourceOpen());
+  m_controlsDock->setEnabled(activeFeed().can(FeedCapability::kSettings));
 }
 
 QString MainWindow::openScenarioFile(const QString& path, bool play, std::optional<std::uint64_t> seed, bool quiet) {
-  auto spec = loadScenarioFile(path.toStdString());
-  if (!spec.isOk()) {
-    const QString message = QString::fromStdString(spec.status().message());
-    if (!quiet) {
-      QMessageBox box(QMessageBox::Critical, tr("Cannot open scenario"),
-                      tr("The scenario was not opened; the current run is unchanged."), QMessageBox::Ok, this);
-      box.setInformativeText(message);
-      box.exec();
-    }
-    return message;
-  }
-  openScenario(std::move(spec).value(), path, play, seed);
-  return {};
+  QString error;
+  auto spec = ScenarioPanel::loadScenario(path, quiet ? nullptr : this, &error);
+  if (spec) openScenario(std::move(*spec), path, play, seed);
+  return error;
 }
 
 void MainWindow::openScenario(ScenarioSpec spec, const QString& path, bool play, std::optional<std::uint64_t> seed) {
@@ -397,10 +284,7 @@ void MainWindow::onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, con
 }
 
 void MainWindow::onNarration(const NarrationPoint& point) {
-  QString html = QStringLiteral("<b>%1</b>&nbsp;&nbsp;").arg(formatVirtualTime(point.atNs));
-  if (!point.actions.isEmpty()) html += QStringLiteral("<i>%1</i>&nbsp;&nbsp;").arg(point.actions.toHtmlEscaped());
-  html += point.text.toHtmlEscaped();
-  setNarrationBody(html);
+  setNarrationBody(CentralArea::narrationHtml(point));
   if (point.focus) applyFocus(*point.focus);
 }
 
@@ -410,9 +294,7 @@ void MainWindow::applyFocus(const NarrationFocus& focus) {
     const NodeId node = *focus.node;
     m_fiberView->setNode(node);
     m_inspector->inspectNode(node);
-    for (int row = 0; row < m_nodeModel->rowCount(); ++row) {
-      if (m_nodeModel->index(row, 0).data(NodeTableModel::kNodeIdRole).toUInt() == node) m_nodeTable->selectRow(row);
-    }
+    m_nodeTable->selectNode(node);
   }
   if (!focus.view) return;
   QDockWidget* dock = nullptr;
@@ -420,15 +302,14 @@ void MainWindow::applyFocus(const NarrationFocus& focus) {
   switch (*focus.view) {
     case FocusView::kRing: view = m_ringView; break;
     case FocusView::kTraffic: view = m_trafficView; break;
-    case FocusView::kCharts: dock = m_chartsDock; break;
+    case FocusView::kCharts: dock = m_diagrams->chartsDock(); break;
     case FocusView::kNodes: dock = m_nodesDock; break;
-    case FocusView::kSpacetime: dock = m_spacetimeDock; break;
-    case FocusView::kFibers: dock = m_fibersDock; break;
+    case FocusView::kSpacetime: dock = m_diagrams->spacetimeDock(); break;
+    case FocusView::kFibers: dock = m_diagrams->fibersDock(); break;
     case FocusView::kInspector: dock = m_inspectorDock; break;
   }
   if (dock != nullptr) {
-    if (!presentationMode()) dock->show();  // presentation mode keeps the panels it hid
-    dock->raise();
+    m_layout->bringForward(dock);
     view = dock->widget();
   }
   if (view != nullptr && view->isVisible()) view->setFocus(Qt::OtherFocusReason);
@@ -452,9 +333,7 @@ void MainWindow::updateNarrationHint() {
 void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
   m_snapshot = snapshot;
   m_central->setSnapshot(snapshot);
-  m_chartsView->setSnapshot(snapshot);
-  m_spacetimeView->setSnapshot(snapshot);
-  m_fiberView->setSnapshot(snapshot);
+  m_diagrams->setSnapshot(snapshot);
   m_inspector->setSnapshot(snapshot);
   m_nodeModel->update(snapshot.nodes);
   if (activeFeed().can(FeedCapability::kSettings)) m_controls->sync(snapshot);
@@ -470,23 +349,18 @@ void MainWindow::restart(bool newSeed) {
   activeFeed().restart(seed);
 }
 
-void MainWindow::applyAction(const ScenarioAction& action) { activeFeed().apply(action); }
+void MainWindow::applyAction(const ScenarioAction& action) { m_cluster->apply(action); }
 
 void MainWindow::clearRun() {
   m_actionLog->clear();
   m_chartsView->clear();
-  m_reportJson.clear();
   m_scenarioPanel->clearReport();
   m_controls->forget();
 }
 
 void MainWindow::clearHistory() {
-  m_chartsView->clear();
-  m_spacetimeView->clear();
-  m_fiberView->clear();
-  m_actionLog->clear();
-  m_reportJson.clear();
-  m_scenarioPanel->clearReport();
+  clearRun();
+  m_diagrams->clear();
 }
 
 QString MainWindow::openRecording(const QString& path) {
@@ -502,12 +376,7 @@ QString MainWindow::openRecording(const QString& path) {
   connect(m_replay.get(), &ClusterFeed::rewound, this, [this] { clearHistory(); });
   activate();
   setWindowTitle(tr("RingLab — %1").arg(m_replay->sourceDescription()));
-  m_scenarioPanel->showSource(tr("Recorded session"),
-                              tr("<p>A recorded session of the cluster at %1: %2 inputs over %3. Play, pause, step "
-                                 "and scrub it like a run; it cannot be changed.</p>")
-                                  .arg(m_replay->source().toHtmlEscaped())
-                                  .arg(m_replay->inputCount())
-                                  .arg(formatVirtualTime(m_replay->durationNs())));
+  m_scenarioPanel->showSource(tr("Recorded session"), m_replay->aboutHtml());
   setNarrationBody(tr("<b>Recording of %1.</b> Press Space to play it.").arg(m_replay->source().toHtmlEscaped()));
   m_replay->seek(0);
   return {};
@@ -534,7 +403,6 @@ void MainWindow::connectToCluster(const RemoteTarget& target) {
   });
   connect(m_live.get(), &LiveSession::narrationChanged, this, &MainWindow::setNarrationBody);
   setWindowTitle(tr("RingLab — %1").arg(target.address()));
-  m_disconnectAction->setEnabled(true);
   m_central->setEmptyText(tr("Waiting for %1 to answer…").arg(target.address()));
   m_export->addView(QStringLiteral("live"), m_live->dock()->widget());
   m_live->start(target, m_useSettings);
@@ -548,7 +416,6 @@ void MainWindow::endLiveSession() {
   m_central->setSnapshot(m_snapshot);
   m_nodeModel->update(m_snapshot.nodes);
   m_live.reset();
-  m_disconnectAction->setEnabled(false);
   activate();
 }
 
@@ -594,32 +461,17 @@ void MainWindow::addNodeViewActions(QMenu& menu, NodeId node) {
     m_inspector->inspectNode(node);
   });
   menu.addAction(tr("Show its fibers"), this, [this, node] {
-    m_fibersDock->show();
-    m_fibersDock->raise();
+    m_diagrams->fibersDock()->show();
+    m_diagrams->fibersDock()->raise();
     m_fiberView->setNode(node);
   });
-}
-
-void MainWindow::showNodeMenu(NodeId node, const QPoint& globalPos) {
-  const auto viewActions = [this, node](QMenu& menu) { addNodeViewActions(menu, node); };
-  if (m_live) return m_live->showNodeMenu(node, globalPos, viewActions);
-  if (!activeFeed().can(FeedCapability::kFaults) || !m_spec || node >= m_snapshot.nodes.size()) return;
-  QMenu menu(this);
-  menu.addSection(
-      tr("%1 (%2)").arg(QString::fromStdString(nodeName(node)), nodeDisplayStateName(m_snapshot.nodes[node].state)));
-  viewActions(menu);
-  menu.addSeparator();
-  addNodeActions(menu, m_snapshot, node, [this](const ScenarioAction& action) { applyAction(action); });
-  menu.exec(globalPos);
 }
 
 void MainWindow::setTheme(ThemeKind kind) {
   m_theme = Theme::make(kind, presentationMode());
   QApplication::setPalette(m_theme.palette());
   m_central->setTheme(m_theme);
-  m_chartsView->setTheme(m_theme);
-  m_spacetimeView->setTheme(m_theme);
-  m_fiberView->setTheme(m_theme);
+  m_diagrams->setTheme(m_theme);
   if (m_darkAction->isChecked() != (kind == ThemeKind::kDark)) {
     const QSignalBlocker block(m_darkAction);
     m_darkAction->setChecked(kind == ThemeKind::kDark);
@@ -633,7 +485,7 @@ void MainWindow::showEvent(QShowEvent* event) {
   m_initialLayoutDone = true;
   m_ringView->setFocus(Qt::OtherFocusReason);  // not a text field: the shortcuts work from the start
   if (m_useSettings && QSettings().contains(QStringLiteral("window/state"))) return;  // the user's layout
-  resizeDocks({m_chartsDock}, {std::max(300, height() * 32 / 100)}, Qt::Vertical);
+  resizeDocks({m_diagrams->chartsDock()}, {std::max(300, height() * 32 / 100)}, Qt::Vertical);
   resizeDocks({m_scenarioDock, m_nodesDock}, {300, 380}, Qt::Horizontal);
   resizeDocks({m_nodesDock, m_controlsDock}, {230, 400}, Qt::Vertical);
 }

@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QMainWindow>
 #include <QMenu>
+#include <QScrollArea>
 #include <QSettings>
 #include <QTimer>
 
@@ -37,13 +38,32 @@ PanelLayout::PanelLayout(QMainWindow& window, bool useSettings)
 }
 
 QDockWidget* PanelLayout::addPanel(const QString& title, const QString& objectName, QWidget* content,
-                                   Qt::DockWidgetArea area, QDockWidget* tabWith) {
+                                   Qt::DockWidgetArea area, QDockWidget* tabWith, Scroll scroll) {
   auto* dock = new QDockWidget(title, &m_window);
   dock->setObjectName(objectName);
-  dock->setWidget(content);
+  if (scroll == Scroll::kNone) {
+    dock->setWidget(content);
+  } else {
+    auto* scroller = new QScrollArea(dock);
+    scroller->setWidget(content);
+    scroller->setWidgetResizable(true);
+    scroller->setFrameShape(QFrame::NoFrame);
+    if (scroll == Scroll::kVertical) scroller->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    dock->setWidget(scroller);
+  }
   m_window.addDockWidget(area, dock);
   if (tabWith) m_window.tabifyDockWidget(tabWith, dock);
+  m_panels.push_back(dock);
   return dock;
+}
+
+void PanelLayout::addPanelToggles(QMenu* menu) const {
+  for (QDockWidget* dock : m_panels) menu->addAction(dock->toggleViewAction());
+}
+
+void PanelLayout::bringForward(QDockWidget* dock) {
+  if (!m_presentation) dock->show();  // presentation mode keeps the panels it hid
+  dock->raise();
 }
 
 void PanelLayout::setStage(QDockWidget* dock, ChartsView* charts) {

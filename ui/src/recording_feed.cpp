@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <ringlab/ui/models.h>
+
 namespace ringlab {
 
 namespace {
@@ -71,6 +73,14 @@ QString RecordingFeed::open(const QString& path) {
 
 QString RecordingFeed::sourceDescription() const {
   return tr("recording %1 of %2").arg(QFileInfo(m_path).fileName(), m_source);
+}
+
+QString RecordingFeed::aboutHtml() const {
+  return tr("<p>A recorded session of the cluster at %1: %2 inputs over %3. Play, pause, step and scrub it like a "
+            "run; it cannot be changed.</p>")
+      .arg(m_source.toHtmlEscaped())
+      .arg(inputCount())
+      .arg(formatVirtualTime(durationNs()));
 }
 
 void RecordingFeed::play() {

@@ -6,9 +6,11 @@
 #include <QClipboard>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QListView>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScreen>
@@ -59,7 +61,7 @@ ScenarioPanel::ScenarioPanel(QWidget* parent) : QWidget(parent) {
     emit scenarioChosen(index.data(ScenarioListModel::kPathRole).toString());
   });
   auto* open = new QPushButton(tr("Open file…"), this);
-  connect(open, &QPushButton::clicked, this, &ScenarioPanel::openFileRequested);
+  connect(open, &QPushButton::clicked, this, &ScenarioPanel::openFileDialog);
   m_title = new QLabel(this);
   m_title->setWordWrap(true);
   QFont titleFont = m_title->font();
@@ -84,6 +86,19 @@ ScenarioPanel::ScenarioPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(m_reportStatus);
   layout->addWidget(m_reportButton);
   clearReport();
+}
+
+std::optional<ScenarioSpec> ScenarioPanel::loadScenario(const QString& path, QWidget* dialogParent, QString* error) {
+  auto spec = loadScenarioFile(path.toStdString());
+  if (spec.isOk()) return std::move(spec).value();
+  *error = QString::fromStdString(spec.status().message());
+  if (dialogParent) {
+    QMessageBox box(QMessageBox::Critical, tr("Cannot open scenario"),
+                    tr("The scenario was not opened; the current run is unchanged."), QMessageBox::Ok, dialogParent);
+    box.setInformativeText(*error);
+    box.exec();
+  }
+  return std::nullopt;
 }
 
 void ScenarioPanel::selectFile(const QString& path) {
@@ -114,8 +129,15 @@ void ScenarioPanel::showSource(const QString& title, const QString& html) {
     m_description->setHtml(html);
 }
 
+void ScenarioPanel::openFileDialog() {
+  const QString path = QFileDialog::getOpenFileName(window(), tr("Open scenario"), QString(),
+                                                    tr("Scenario files (*.yaml *.yml);;All files (*)"));
+  if (!path.isEmpty()) emit scenarioChosen(path);
+}
+
 void ScenarioPanel::clearReport() {
   m_reportHtml.clear();
+  m_reportJson.clear();
   m_reportText.clear();
   m_reportStatus->setText(tr("The report opens when the scenario ends."));
   m_reportStatus->setToolTip(
@@ -125,10 +147,10 @@ void ScenarioPanel::clearReport() {
   emit reportAvailable(false);
 }
 
-void ScenarioPanel::setReport(const QString& summary, const QString& json, bool passed) {
+void ScenarioPanel::setReport(const QString& summary, bool passed) {
   m_reportText = summary;
-  m_reportHtml =
-      json.isEmpty() ? QStringLiteral("<pre>%1</pre>").arg(summary.toHtmlEscaped()) : runReportHtml(json.toUtf8());
+  m_reportHtml = m_reportJson.isEmpty() ? QStringLiteral("<pre>%1</pre>").arg(summary.toHtmlEscaped())
+                                        : runReportHtml(m_reportJson.toUtf8());
   m_reportStatus->setText(passed ? tr("<b>Ended:</b> every expectation holds.")
                                  : tr("<b>Ended:</b> <span style='color:#e03131'>some expectations failed</span>."));
   m_reportButton->setEnabled(true);

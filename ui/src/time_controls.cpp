@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QMainWindow>
 #include <QSlider>
+#include <QStatusBar>
 #include <QToolBar>
 
 namespace ringlab {
@@ -121,6 +122,7 @@ TimeControls::TimeControls(QMainWindow& window) : QObject(&window) {
   bar->addAction(m_restart);
   bar->addAction(m_newSeed);
   m_status = new QLabel(&window);
+  window.statusBar()->addPermanentWidget(m_status);
 }
 
 void TimeControls::setFeed(ClusterFeed* feed) {

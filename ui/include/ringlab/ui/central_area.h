@@ -36,6 +36,8 @@ class CentralArea final : public QWidget {
   // Sets the banner's text (HTML) and drops the hint.
   void setNarration(const QString& html);
   QString narration() const { return m_body; }
+  // A narration point as the banner shows it: its time, its actions in italics, its text.
+  static QString narrationHtml(const NarrationPoint& point);
   // Shows `hint` in grey after the text; empty shows none.
   void setNarrationHint(const QString& hint);
   void setTheme(const Theme& theme);

@@ -38,8 +38,8 @@ class ControlsPanel final : public QWidget {
 
  signals:
   void actionRequested(const ringlab::ScenarioAction& action);
-  // Something to tell in the status bar ("N/R/W are already ...").
-  void message(const QString& text);
+  // Something to tell in the status bar for `timeoutMs` ("N/R/W are already ...").
+  void message(const QString& text, int timeoutMs);
 
  private:
   void applyQuorum();

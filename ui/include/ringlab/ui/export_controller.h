@@ -15,8 +15,8 @@
 #include <QObject>
 #include <QPixmap>
 #include <QPointer>
-#include <QWidget>
 #include <QStringList>
+#include <QWidget>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/ui/cluster_feed.h>

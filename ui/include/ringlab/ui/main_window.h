@@ -28,8 +28,6 @@ class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QMenu;
-class QTableView;
-class QToolBar;
 QT_END_NAMESPACE
 
 namespace ringlab {
@@ -37,8 +35,10 @@ namespace ringlab {
 class ActionLogModel;
 class CentralArea;
 class ChartsView;
+class ClusterActions;
 class ClusterFeed;
 class ControlsPanel;
+class DiagramPanels;
 class ExportController;
 class FiberView;
 class InspectorPanel;
@@ -46,6 +46,7 @@ class KeyConsole;
 class LivePanel;
 class LiveSession;
 class NodeTableModel;
+class NodeTableView;
 class PanelLayout;
 class RecordingFeed;
 class RemoteFeed;
@@ -148,7 +149,6 @@ class MainWindow final : public QMainWindow {
   void onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, const QVector<NarrationPoint>& timeline);
   void onNarration(const NarrationPoint& point);
   void updateControls();
-  void showNodeMenu(NodeId node, const QPoint& globalPos);
   // "Inspect" and "Show its fibers", in every node menu.
   void addNodeViewActions(QMenu& menu, NodeId node);
   void restart(bool newSeed);
@@ -172,13 +172,13 @@ class MainWindow final : public QMainWindow {
   QVector<NarrationPoint> m_timeline;
   Theme m_theme;
   bool m_initialLayoutDone = false;
-  QString m_reportJson;
 
   PanelLayout* m_layout = nullptr;
   TimeControls* m_time = nullptr;
   ExportController* m_export = nullptr;
   ScenarioPanel* m_scenarioPanel = nullptr;
   ControlsPanel* m_controls = nullptr;
+  DiagramPanels* m_diagrams = nullptr;
   RingView* m_ringView = nullptr;
   TrafficView* m_trafficView = nullptr;
   ChartsView* m_chartsView = nullptr;
@@ -188,19 +188,13 @@ class MainWindow final : public QMainWindow {
   CentralArea* m_central = nullptr;
   NodeTableModel* m_nodeModel = nullptr;
   ActionLogModel* m_actionLog = nullptr;
-  QTableView* m_nodeTable = nullptr;
-  QToolBar* m_clusterBar = nullptr;
+  NodeTableView* m_nodeTable = nullptr;
+  ClusterActions* m_cluster = nullptr;
   QDockWidget* m_scenarioDock = nullptr;
   QDockWidget* m_nodesDock = nullptr;
   QDockWidget* m_controlsDock = nullptr;
-  QDockWidget* m_chartsDock = nullptr;
-  QDockWidget* m_spacetimeDock = nullptr;
-  QDockWidget* m_fibersDock = nullptr;
   QDockWidget* m_inspectorDock = nullptr;
   QDockWidget* m_logDock = nullptr;
-  QAction* m_healAction = nullptr;
-  QAction* m_partitionAction = nullptr;
-  QAction* m_addNodeAction = nullptr;
   QAction* m_reportAction = nullptr;
   QAction* m_darkAction = nullptr;
   QAction* m_disconnectAction = nullptr;

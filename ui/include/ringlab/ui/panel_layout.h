@@ -31,9 +31,16 @@ class PanelLayout final : public QObject {
   // `useSettings`: read and write QSettings (off for screenshots and tests).
   PanelLayout(QMainWindow& window, bool useSettings);
 
+  // Whether a panel's content scrolls: in a scroll area it never sets the window's least size (which must fit a
+  // 720p screen).
+  enum class Scroll { kNone, kVertical, kBoth };
   // Adds a dock titled `title` around `content` in `area`, tabbed with `tabWith` when given.
   QDockWidget* addPanel(const QString& title, const QString& objectName, QWidget* content, Qt::DockWidgetArea area,
-                        QDockWidget* tabWith = nullptr);
+                        QDockWidget* tabWith = nullptr, Scroll scroll = Scroll::kNone);
+  // Adds to `menu` an entry that shows or hides each panel added so far, in the order they were added.
+  void addPanelToggles(QMenu* menu) const;
+  // Shows `dock` (unless presentation mode hid the panels) and brings it to the front.
+  void bringForward(QDockWidget* dock);
   // The panel presentation mode keeps, and the charts view in it that shows the presenter's charts.
   void setStage(QDockWidget* dock, ChartsView* charts);
   // The headline whose font presentation mode enlarges most.
@@ -65,6 +72,7 @@ class PanelLayout final : public QObject {
   QMainWindow& m_window;
   bool m_useSettings;
   QAction* m_presentationAction = nullptr;
+  std::vector<QDockWidget*> m_panels;  // children of the window
   QPointer<QDockWidget> m_stage;
   QPointer<ChartsView> m_charts;
   QPointer<QWidget> m_headline;

@@ -33,6 +33,8 @@ class RecordingFeed final : public ClusterFeed {
   std::int64_t durationNs() const { return m_inputs.empty() ? 0 : m_inputs.back().atNs; }
   std::size_t inputCount() const { return m_inputs.size(); }
   QString source() const { return m_source; }
+  // What the recording is, for the Scenario panel (HTML): its source, its inputs and its duration.
+  QString aboutHtml() const;
 
   QString sourceDescription() const override;
   // Time only: a recording shows what happened and cannot be changed.

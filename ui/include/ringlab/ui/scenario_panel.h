@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include <QVector>
 #include <QWidget>
@@ -35,6 +36,9 @@ class ScenarioPanel final : public QWidget {
   explicit ScenarioPanel(QWidget* parent = nullptr);
 
   ScenarioListModel& scenarioList() { return *m_list; }
+  // Reads the scenario file `path`. On a parse error puts the message (file:line:column) in `error`, shows it in a
+  // dialog over `dialogParent` when one is given, and returns nullopt.
+  static std::optional<ScenarioSpec> loadScenario(const QString& path, QWidget* dialogParent, QString* error);
   // Marks the shipped scenario `path` names (by its base name) as the current one, if it is in the list.
   void selectFile(const QString& path);
   // Shows a scenario: its name, its description and its narration timeline.
@@ -42,17 +46,21 @@ class ScenarioPanel final : public QWidget {
   // Shows another source (a live cluster, a recording): a title and an HTML description.
   void showSource(const QString& title, const QString& html);
 
-  // The end-of-run report: cleared when a run starts, set when it ends.
+  // Asks for a scenario file and, unless cancelled, emits scenarioChosen.
+  void openFileDialog();
+
+  // The end-of-run report: cleared when a run starts, set when it ends. The JSON form (formatScenarioJson), when it
+  // comes first, gives the report its tables; without it the report is the plain-text summary.
   void clearReport();
-  void setReport(const QString& summary, const QString& json, bool passed);
+  void setReportJson(const QString& json) { m_reportJson = json; }
+  void setReport(const QString& summary, bool passed);
   QString reportHtml() const { return m_reportHtml; }
   // Opens the report dialog (nothing before the end of the run).
   void showReport();
 
  signals:
-  // A shipped scenario was chosen (double-click or Enter).
+  // A scenario was chosen: a shipped one (double-click or Enter) or a file.
   void scenarioChosen(const QString& path);
-  void openFileRequested();
   // The report became available (or went away).
   void reportAvailable(bool available);
 
@@ -67,6 +75,7 @@ class ScenarioPanel final : public QWidget {
   QTextBrowser* m_reportView = nullptr;
   QString m_reportHtml;
   QString m_reportText;
+  QString m_reportJson;
 };
 
 }  // namespace ringlab

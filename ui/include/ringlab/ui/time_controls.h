@@ -28,7 +28,8 @@ class TimeControls final : public QObject {
   Q_OBJECT
 
  public:
-  // Adds the Time toolbar to `window`; the actions are children of `window` (add them to menus as wanted).
+  // Adds the Time toolbar and a status text to `window`; the actions are children of `window` (add them to menus as
+  // wanted).
   explicit TimeControls(QMainWindow& window);
 
   // The feed the controls drive from now on; it gets the speed shown.
@@ -36,7 +37,8 @@ class TimeControls final : public QObject {
   // Shows the state of `snapshot` and enables what the feed can do now; `open` is false while there is nothing to
   // drive (no scenario opened yet).
   void update(const FeedSnapshot& snapshot, bool open);
-  // The status-bar text of the last update (speed, operations, messages, trace hash).
+  // The status-bar text of the last update (speed, operations, messages, trace hash), a permanent widget of the status
+  // bar.
   QLabel& statusLabel() { return *m_status; }
   // The speed chosen, in virtual seconds per real second (0: as fast as possible).
   double speed() const;

@@ -1,15 +1,20 @@
-#include <ringlab/ui/node_menu.h>
+#include <ringlab/ui/cluster_actions.h>
 
+#include <QAction>
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
+#include <QMainWindow>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QToolBar>
 #include <QVBoxLayout>
 
+#include <ringlab/ui/cluster_feed.h>
+#include <ringlab/ui/live_session.h>
 #include <ringlab/ui/models.h>
 
 namespace ringlab {
@@ -18,7 +23,69 @@ namespace {
 
 QString nodeLabel(NodeId n) { return QString::fromStdString(nodeName(n)); }
 
+QAction* makeAction(QObject* parent, const QString& text, const QKeySequence& key, const QString& tip) {
+  auto* a = new QAction(text, parent);
+  a->setShortcut(key);
+  a->setToolTip(tip);
+  return a;
+}
+
 }  // namespace
+
+ClusterActions::ClusterActions(QMainWindow& window, std::function<void(QMenu&, NodeId)> viewActions)
+    : QObject(&window), m_window(window), m_viewActions(std::move(viewActions)) {
+  m_heal = makeAction(&window, tr("Heal network"), QKeySequence(Qt::CTRL | Qt::Key_H),
+                      tr("Restore every cut link (Ctrl+H)"));
+  connect(m_heal, &QAction::triggered, this, [this] { apply(HealAction{}); });
+  m_partition = makeAction(&window, tr("Partition…"), QKeySequence(Qt::CTRL | Qt::Key_P),
+                           tr("Split the nodes into groups that cannot reach each other (Ctrl+P)"));
+  connect(m_partition, &QAction::triggered, this, [this] {
+    if (!m_open) return;
+    if (const auto partition = askPartition(&m_window, m_snapshot)) apply(*partition);
+  });
+  m_addNode = makeAction(&window, tr("Add node"), QKeySequence(Qt::CTRL | Qt::Key_J),
+                         tr("Add a node: it takes tokens and streams in its ranges (Ctrl+J)"));
+  connect(m_addNode, &QAction::triggered, this, [this] {
+    if (m_live)
+      m_live->addNodeDialog();  // a real node is started by hand and named here
+    else
+      apply(AddNodeAction{});
+  });
+  m_toolBar = window.addToolBar(tr("Cluster"));
+  m_toolBar->setObjectName(QStringLiteral("clusterToolBar"));
+  m_toolBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  m_toolBar->addActions({m_partition, m_heal, m_addNode});
+}
+
+void ClusterActions::setFeed(ClusterFeed* feed, LiveSession* live) {
+  m_feed = feed;
+  m_live = live;
+}
+
+void ClusterActions::update(const FeedSnapshot& snapshot, bool open) {
+  m_snapshot = snapshot;
+  m_open = open;
+  const bool running = open && !snapshot.finished && m_feed;
+  m_partition->setEnabled(running && m_feed->can(FeedCapability::kFaults));
+  m_heal->setEnabled(running && m_feed->can(FeedCapability::kFaults));
+  m_addNode->setEnabled(running && m_feed->can(FeedCapability::kMembership));
+}
+
+void ClusterActions::apply(const ScenarioAction& action) {
+  if (m_feed) m_feed->apply(action);
+}
+
+void ClusterActions::showNodeMenu(NodeId node, const QPoint& globalPos) {
+  const auto viewActions = [this, node](QMenu& menu) { m_viewActions(menu, node); };
+  if (m_live) return m_live->showNodeMenu(node, globalPos, viewActions);
+  if (!m_feed || !m_feed->can(FeedCapability::kFaults) || !m_open || node >= m_snapshot.nodes.size()) return;
+  QMenu menu(&m_window);
+  menu.addSection(tr("%1 (%2)").arg(nodeLabel(node), nodeDisplayStateName(m_snapshot.nodes[node].state)));
+  viewActions(menu);
+  menu.addSeparator();
+  addNodeActions(menu, m_snapshot, node, [this](const ScenarioAction& action) { apply(action); });
+  menu.exec(globalPos);
+}
 
 void addNodeActions(QMenu& menu, const FeedSnapshot& snapshot, NodeId node,
                     const std::function<void(const ScenarioAction&)>& apply) {

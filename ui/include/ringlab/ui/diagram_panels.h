@@ -1,0 +1,58 @@
+// The diagrams under the central views, tabbed in the bottom dock area: the live charts, the space-time diagram and
+// the fiber scheduling view. The two diagrams share one time cursor, and a point clicked in a chart opens its
+// quarter-second interval in both.
+//
+// Thread-safety: UI thread only.
+#pragma once
+
+#include <QObject>
+
+#include <ringlab/ui/feed_snapshot.h>
+#include <ringlab/ui/theme.h>
+
+QT_BEGIN_NAMESPACE
+class QDockWidget;
+QT_END_NAMESPACE
+
+namespace ringlab {
+
+class ChartsView;
+class FiberView;
+class PanelLayout;
+class SpaceTimeView;
+
+class DiagramPanels final : public QObject {
+  Q_OBJECT
+
+ public:
+  // Adds the three panels through `layout`; the charts are raised.
+  explicit DiagramPanels(PanelLayout& layout);
+
+  ChartsView& charts() { return *m_charts; }
+  SpaceTimeView& spacetime() { return *m_spacetime; }
+  FiberView& fibers() { return *m_fibers; }
+  QDockWidget* chartsDock() const { return m_chartsDock; }
+  QDockWidget* spacetimeDock() const { return m_spacetimeDock; }
+  QDockWidget* fibersDock() const { return m_fibersDock; }
+
+  void setSnapshot(const FeedSnapshot& snapshot);
+  void setTheme(const Theme& theme);
+  // Forgets everything drawn so far (a new source).
+  void clear();
+
+ signals:
+  // Something to tell in the status bar for `timeoutMs`.
+  void message(const QString& text, int timeoutMs);
+
+ private:
+  void moveCursor(std::int64_t ns);
+
+  ChartsView* m_charts = nullptr;
+  SpaceTimeView* m_spacetime = nullptr;
+  FiberView* m_fibers = nullptr;
+  QDockWidget* m_chartsDock = nullptr;
+  QDockWidget* m_spacetimeDock = nullptr;
+  QDockWidget* m_fibersDock = nullptr;
+};
+
+}  // namespace ringlab
