@@ -91,6 +91,8 @@ class Runner:
         command = re.sub(r"(?<![\w/])build/(release|dev|headless|asan|tsan)/app/", self.bindir + "/", command)
         bench = os.path.join(os.path.dirname(self.bindir), "bench")
         command = re.sub(r"(?<![\w/])build/(release|dev|headless|asan|tsan)/bench/", bench + "/", command)
+        share = os.path.join(os.path.dirname(self.bindir), "share")
+        command = re.sub(r"(?<![\w/])build/(release|dev|headless|asan|tsan)/share/", share + "/", command)
         for folder in ("scripts/", "bench/", "scenarios/", "docs/"):
             command = re.sub(r"(?<![\w/.])" + re.escape(folder), os.path.join(self.source, folder), command)
         return command
