@@ -45,7 +45,17 @@ in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DE
 echo "== installing the packages"
 mkdir -p "$root/tmp/debs"; cp dist/*.deb "$root/tmp/debs/"
 in_root apt-get update -qq
-in_root sh -c 'apt-get install -y -qq --no-install-recommends /tmp/debs/*.deb redis-tools curl desktop-file-utils >/dev/null'
+in_root sh -c 'apt-get install -y -qq --no-install-recommends redis-tools curl desktop-file-utils >/dev/null'
+# ringlabd as docs/DEPLOY.md installs it: the commands of its `doc-test: package-install` blocks, without sudo.
+install_commands=$(awk '/<!-- doc-test: package-install -->/ {want = 1; next}
+                        want && /^```/ {if (inside) {want = 0; inside = 0} else inside = 1; next}
+                        want && inside {sub(/^sudo /, ""); print}' docs/DEPLOY.md)
+[ -n "$install_commands" ] || { echo "test-packages.sh: no package-install block in docs/DEPLOY.md" >&2; exit 1; }
+echo "$install_commands" | sed 's/^/   (docs\/DEPLOY.md) /'
+in_root sh -c "cd /tmp/debs && $install_commands" >/dev/null
+if ls dist/ringlab_*.deb >/dev/null 2>&1; then
+  in_root sh -c 'cd /tmp/debs && apt-get install -y -qq ./ringlab_*_amd64.deb >/dev/null'
+fi
 
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }

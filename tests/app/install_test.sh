@@ -28,7 +28,8 @@ page=$(MANPATH="$prefix/share/man" man -w ringlab-sim 2>&1)
 [ "$page" = "$prefix/share/man/man1/ringlab-sim.1" ] || fail "man -w ringlab-sim found: $page"
 if [ -e "$build/app/ringlabd" ]; then
   for f in bin/ringlabd share/ringlab/examples/ringlabd.yaml lib/systemd/system/ringlabd.service \
-           share/ringlab/grafana/ringlab-dashboard.json share/man/man8/ringlabd.8 \
+           share/ringlab/grafana/ringlab-dashboard.json share/ringlab/prometheus/ringlab-scrape.yml \
+           share/man/man8/ringlabd.8 \
            share/bash-completion/completions/ringlabd share/zsh/site-functions/_ringlabd; do
     [ -e "$prefix/$f" ] || fail "$f is not installed"
   done
