@@ -398,7 +398,12 @@ def main():
                     runner.machines = Machines(declared, runner.source, runner.bindir, runner.env)
                     cannot_run_machines = runner.machines.problem_running_here()
                     if not cannot_run_machines:
-                        runner.machines.start()
+                        try:
+                            runner.machines.start()
+                        except (subprocess.CalledProcessError, OSError) as e:
+                            detail = getattr(e, "stderr", b"") or b""
+                            cannot_run_machines = (f"cannot make the network namespaces here: {e} "
+                                                   f"{detail.decode(errors='replace').strip()}")
             if cannot_run_machines and "on=" in block.options:
                 skipped += 1
                 print(f"skip {block.where()} [{block.kind}]: {cannot_run_machines}")
