@@ -58,29 +58,23 @@ complete_words() {
     printf "%s\n" "${COMPREPLY[@]}"' _ "$work/$(basename "$program").bash" "$@"
 }
 
-expect_completion() {
-  local name="$1" want="$2"
+# completion_offers NAME WANT|!UNWANTED WORDS...: the completion of WORDS offers WANT (or, with a leading !, does not
+# offer UNWANTED).
+completion_offers() {
+  local name="$1" word="$2" unwanted=0 got
   shift 2
-  local got
+  case "$word" in "!"*) unwanted=1; word="${word#!}" ;; esac
   got=$(cd "$work/files" && complete_words "$@" | tr '\n' ' ')
-  if grep -qwF -- "$want" <<<"$got"; then
+  if grep -qwF -- "$word" <<<"$got"; then offered=1; else offered=0; fi
+  if [ "$offered" != "$unwanted" ]; then
     passes=$((passes + 1))
   else
-    echo "FAIL bash completion $name: '$want' not among: $got"; failures=$((failures + 1))
+    echo "FAIL bash completion $name: '$word' $([ "$unwanted" = 1 ] && echo offered || echo "not among"): $got"
+    failures=$((failures + 1))
   fi
 }
-
-reject_completion() {
-  local name="$1" unwanted="$2"
-  shift 2
-  local got
-  got=$(cd "$work/files" && complete_words "$@" | tr '\n' ' ')
-  if grep -qwF -- "$unwanted" <<<"$got"; then
-    echo "FAIL bash completion $name: '$unwanted' offered: $got"; failures=$((failures + 1))
-  else
-    passes=$((passes + 1))
-  fi
-}
+expect_completion() { completion_offers "$1" "$2" "${@:3}"; }
+reject_completion() { completion_offers "$1" "!$2" "${@:3}"; }
 
 mkdir -p "$work/files/scenarios"
 touch "$work/files/scenarios/partition.yaml" "$work/files/notes.txt"
