@@ -9,15 +9,17 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QIcon>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QIcon>
 #include <QMessageBox>
 #include <QSettings>
 #include <QTimer>
 
 #include <ringlab/cli/command_line.h>
+#include <ringlab/cli/documentation.h>
+#include <ringlab/cli/program_options.h>
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/ui/main_window.h>
@@ -48,6 +50,9 @@ ringlab::cli::CommandInfo programInfo() {
   info.notes = QStringLiteral("Views for --view: %1.")
                    .arg(ringlab::MainWindow::viewNames().join(QStringLiteral(", ")))
                    .toStdString();
+  std::vector<std::string> views;
+  for (const QString& view : ringlab::MainWindow::viewNames()) views.push_back(view.toStdString());
+  info.valueChoices = {{"theme", {"light", "dark"}}, {"view", views}, {"completion", {"bash", "zsh"}}};
   info.exitStatus = {
       {kExitOk, "the window was closed, or the screenshot was saved"},
       {kExitFailed,
@@ -192,9 +197,15 @@ int main(int argc, char** argv) {
       QStringLiteral(
           "Open a recorded live session (made with --record or the Live cluster panel) instead of a scenario."),
       QStringLiteral("FILE"));
-  const QList<QCommandLineOption> allOptions{
-      helpOpt,    versionOpt, scenarioOpt, seedOpt,    runToOpt, screenshotOpt, viewOpt,   sizeOpt,     themeOpt,
-      presentOpt, pausedOpt,  keyOpt,      connectOpt, tokenOpt, afterOpt,      recordOpt, recordingOpt};
+  const QCommandLineOption manPageOpt(QStringLiteral("man-page"),
+                                      QStringLiteral("Print the manual page (man(7) format) and exit."));
+  const QCommandLineOption completionOpt(QStringLiteral("completion"),
+                                         QStringLiteral("Print a completion script for SHELL (bash or zsh) and exit."),
+                                         QStringLiteral("SHELL"));
+  const QList<QCommandLineOption> allOptions{helpOpt,       versionOpt,   scenarioOpt, seedOpt,      runToOpt,
+                                             screenshotOpt, viewOpt,      sizeOpt,     themeOpt,     presentOpt,
+                                             pausedOpt,     keyOpt,       connectOpt,  tokenOpt,     afterOpt,
+                                             recordOpt,     recordingOpt, manPageOpt,  completionOpt};
   parser.addOptions(allOptions);
 
   std::optional<std::uint64_t> seed;
@@ -213,6 +224,23 @@ int main(int argc, char** argv) {
     if (parser.isSet(versionOpt)) {
       std::fputs(ringlab::cli::formatVersion("ringlab", RINGLAB_VERSION).c_str(), stdout);
       return kExitOk;
+    }
+    if (parser.isSet(manPageOpt) || parser.isSet(completionOpt)) {
+      std::vector<std::string> request;
+      for (const QString& argument : arguments.mid(1)) request.push_back(argument.toStdString());
+      try {
+        const auto kind = ringlab::cli::documentationRequest(request);
+        if (!kind) return usageError(QStringLiteral("--man-page and --completion SHELL are given alone"));
+        ringlab::cli::ProgramDoc doc;
+        doc.program = {programInfo(), describeOptions(allOptions)};
+        doc.section = 1;
+        doc.brief = "watch a Dynamo-style replicated key-value store work and fail";
+        doc.seeAlso = {"ringlab-sim(1)", "ringlabd(8)"};
+        std::fputs(ringlab::cli::formatDocumentation(doc, *kind, RINGLAB_VERSION).c_str(), stdout);
+        return kExitOk;
+      } catch (const ringlab::cli::UsageError& e) {
+        return usageError(QString::fromStdString(e.what()));
+      }
     }
     if (!parser.positionalArguments().isEmpty()) {
       return usageError(QStringLiteral("unexpected argument '%1' (a scenario is given with --scenario FILE)")

@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 #include <boost/program_options.hpp>
 
+#include <ringlab/cli/documentation.h>
 #include <ringlab/cli/program_options.h>
 #include <ringlab/net/daemon.h>
 #include <ringlab/net/log_format.h>
@@ -68,7 +69,13 @@ cli::CommandInfo programInfo() {
                      {"proto-max-multibulk-len", "N"},
                      {"events-rate", "N"},
                      {"log-level", "LEVEL"},
-                     {"log-format", "FORMAT"}};
+                     {"log-format", "FORMAT"},
+                     {"completion", "SHELL"}};
+  info.valueChoices = {{"storage", {"rocksdb", "memory"}},
+                       {"appendfsync", {"always", "everysec", "no"}},
+                       {"log-level", {"trace", "debug", "info", "warn", "error", "off"}},
+                       {"log-format", {"text", "json"}},
+                       {"completion", {"bash", "zsh"}}};
   return info;
 }
 
@@ -144,6 +151,8 @@ int main(int argc, char** argv) {
   options.add_options()
     ("help,h", "print this help and exit")
     ("version", "print the version and exit")
+    ("man-page", "print the manual page (man(7) format) and exit")
+    ("completion", po::value<std::string>(), "print a completion script for SHELL (bash or zsh) and exit")
     ("config", po::value<std::string>(), "YAML file with options (keys are the long option names)")
     ("node-id", po::value<std::string>()->default_value("n1"), "this node's name: n1, n2, ... (unique in the cluster)")
     ("cluster", po::value<std::string>()->default_value("ringlab"), "cluster name; peers of other clusters are refused")
@@ -179,7 +188,17 @@ int main(int argc, char** argv) {
   try {
     po::variables_map vm;
     try {
-      po::store(cli::parseArguments(std::vector<std::string>(argv + 1, argv + argc), options), vm);
+      const std::vector<std::string> args(argv + 1, argv + argc);
+      if (const auto kind = cli::documentationRequest(args)) {
+        cli::ProgramDoc doc;
+        doc.program = {info, cli::describeOptions(info, options)};
+        doc.section = 8;
+        doc.brief = "a RingLab storage node that Redis clients can talk to";
+        doc.seeAlso = {"ringlab(1)", "ringlab-sim(1)", "redis-cli(1)"};
+        std::cout << cli::formatDocumentation(doc, *kind, RINGLAB_VERSION);
+        return cli::kExitOk;
+      }
+      po::store(cli::parseArguments(args, options), vm);
       if (vm.count("help")) {
         std::cout << cli::formatHelp(info, cli::describeOptions(info, options));
         return cli::kExitOk;
@@ -187,6 +206,9 @@ int main(int argc, char** argv) {
       if (vm.count("version")) {
         std::cout << cli::formatVersion(info.program, RINGLAB_VERSION);
         return cli::kExitOk;
+      }
+      if (vm.count("man-page") || vm.count("completion")) {
+        throw Fail{"--man-page and --completion SHELL print documentation and are given alone"};
       }
       if (vm.count("config")) loadYaml(vm["config"].as<std::string>(), options, vm);
       po::notify(vm);
@@ -208,7 +230,8 @@ int main(int argc, char** argv) {
     const std::string formatName = vm["log-format"].as<std::string>();
     const std::optional<LogFormat> format = parseLogFormat(formatName);
     if (!format) throw Fail{"--log-format: '" + formatName + "' (expected text or json)"};
-    auto logger = *format == LogFormat::kJson ? spdlog::stderr_logger_mt("ringlabd") : spdlog::stderr_color_mt("ringlabd");
+    auto logger =
+        *format == LogFormat::kJson ? spdlog::stderr_logger_mt("ringlabd") : spdlog::stderr_color_mt("ringlabd");
     logger->set_formatter(makeLogFormatter(*format));
     spdlog::set_default_logger(logger);
     spdlog::set_level(parsedLevel);

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include <ringlab/cli/documentation.h>
 #include <ringlab/cli/program_options.h>
 #include <ringlab/engine/ring.h>
 #include <ringlab/sim/campaign.h>
@@ -82,9 +83,22 @@ cli::CommandInfo commandInfo(const char* command, std::string synopsis, std::str
   info.synopsis = std::move(synopsis);
   info.description = std::move(description);
   info.exitStatus = std::move(exitStatus);
-  info.valueNames = {{"seed", "N"},      {"seconds", "SECONDS"}, {"nodes", "N"},    {"rate", "OPS"},
-                     {"vnodes", "N"},    {"partitions", "Q"},    {"replicas", "N"}, {"duration", "TIME"},
-                     {"report", "FILE"}, {"trace", "FILE"},      {"csv", "FILE"}};
+  info.valueNames = {{"seed", "N"},
+                     {"seconds", "SECONDS"},
+                     {"nodes", "N"},
+                     {"rate", "OPS"},
+                     {"vnodes", "N"},
+                     {"partitions", "Q"},
+                     {"replicas", "N"},
+                     {"duration", "TIME"},
+                     {"report", "FILE"},
+                     {"trace", "FILE"},
+                     {"csv", "FILE"},
+                     {"tie-seed", "N"},
+                     {"trace-from", "TIME"},
+                     {"trace-to", "TIME"},
+                     {"trace-sample", "FRACTION"},
+                     {"staleness-bands", "DURATIONS"}};
   return info;
 }
 
@@ -292,12 +306,13 @@ const std::vector<std::string> kOutputOptions = {"report", "trace", "csv"};
 int runScenario(const std::vector<std::string>& args, bool campaign) {
   const cli::CommandInfo info =
       campaign
-          ? commandInfo("campaign", "--seed N [OPTION]...",
-                        "Runs the randomized fault campaign of seed N (crashes, restarts, partitions, loss, latency "
-                        "spikes, a membership change), as the test suite does, to replay a failing seed. Events due at the "
-                         "same instant run in an order shuffled with seed N unless --tie-seed or --fifo-ties says "
-                         "otherwise.",
-                        kRunExitStatus)
+          ? commandInfo(
+                "campaign", "--seed N [OPTION]...",
+                "Runs the randomized fault campaign of seed N (crashes, restarts, partitions, loss, latency "
+                "spikes, a membership change), as the test suite does, to replay a failing seed. Events due at the "
+                "same instant run in an order shuffled with seed N unless --tie-seed or --fifo-ties says "
+                "otherwise.",
+                kRunExitStatus)
           : commandInfo("run", "[OPTION]... FILE",
                         "Runs a scenario headless: prints its narration as the timeline applies, a progress bar, "
                         "then a summary and whether each expectation holds. FILE is a path, or the name of a "
@@ -453,6 +468,36 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   return exitCode;
 }
 
+std::vector<cli::OptionHelp> programOptions(const cli::CommandInfo& program) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help and exit")("version", "print the version and exit");
+  std::vector<cli::OptionHelp> described = cli::describeOptions(program, options);
+  for (cli::OptionHelp& option : cli::documentationOptions()) described.push_back(std::move(option));
+  return described;
+}
+
+// The program and every command as --help describes them: each command's parser runs under a collector, which
+// records its options instead of parsing.
+cli::ProgramDoc documentation(const cli::CommandInfo& program) {
+  cli::ProgramDoc doc;
+  doc.program = {program, programOptions(program)};
+  doc.section = 1;
+  doc.brief = "run RingLab's simulated cluster headless: scenarios, fault campaigns, ring placement";
+  doc.seeAlso = {"ringlab(1)", "ringlabd(8)"};
+  doc.fileArguments = {"*.yaml", "*.yml"};
+  {
+    cli::DocumentationCollector collector;
+    runScenario({}, false);
+    runScenario({}, true);
+    runCheck({});
+    runList({});
+    runDemo({}, false);
+    runRing({});
+    doc.commands = collector.commands();
+  }
+  return doc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -463,10 +508,16 @@ int main(int argc, char** argv) {
   if (!args.empty()) {
     const std::string& first = args.front();
     if (first == "--help" || first == "-h" || (first == "help" && args.size() == 1)) {
-      po::options_description options("Options");
-      options.add_options()("help,h", "show this help and exit")("version", "print the version and exit");
-      std::fputs(cli::formatHelp(program, cli::describeOptions(program, options)).c_str(), stdout);
+      std::fputs(cli::formatHelp(program, programOptions(program)).c_str(), stdout);
       return kExitOk;
+    }
+    try {
+      if (const auto kind = cli::documentationRequest(args)) {
+        std::fputs(cli::formatDocumentation(documentation(program), *kind, RINGLAB_VERSION).c_str(), stdout);
+        return kExitOk;
+      }
+    } catch (const cli::UsageError& e) {
+      return cli::usageError(program, e.what());
     }
     if (first == "--version") {
       std::fputs(cli::formatVersion(kProgram, RINGLAB_VERSION).c_str(), stdout);

@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh [SECONDS]     build, then run every target SECONDS seconds (default 25) from its seed corpus
 #
-# Targets: resp_parser_fuzz (the RESP parser) and peer_codec_fuzz (peer frames and handshake messages). Builds go
+# Targets: resp_parser_fuzz (the RESP parser), peer_codec_fuzz (peer frames and handshake messages) and
+# scenario_parser_fuzz (the scenario format, written back and read again; seeded with scenarios/). Builds go
 # to build/fuzz/; corpora grow in build/fuzz/corpus/<target>/ (seeded from fuzz/seeds/<target>/). A crash leaves
 # its input in build/fuzz/ and makes the script exit non-zero.
 set -euo pipefail
@@ -17,28 +18,42 @@ if [ -z "$cxx" ]; then echo "fuzz.sh: clang++ not found (install clang-14 and li
 out=build/fuzz
 mkdir -p "$out"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -Iengine/include -Iengine/net/include)
+       -Iengine/include -Iengine/net/include -Isim/include)
 engine_sources=(engine/src/codec.cpp engine/src/message.cpp engine/src/status.cpp engine/src/types.cpp
                 engine/src/version.cpp engine/src/ring.cpp engine/src/random.cpp engine/src/hash.cpp)
 
 build() {
   local target="$1"; shift
-  if [ "$out/$target" -nt "fuzz/$target.cpp" ] && [ -z "$(find engine/src engine/net/src -newer "$out/$target" -name '*.cpp' | head -1)" ]; then
+  if [ "$out/$target" -nt "fuzz/$target.cpp" ] &&
+     [ -z "$(find engine/src engine/net/src sim/src -newer "$out/$target" -name '*.cpp' | head -1)" ]; then
     return
   fi
   echo "== building $target" >&2
-  "$cxx" "${flags[@]}" "fuzz/$target.cpp" "$@" -o "$out/$target"
+  # Sources compile two at a time into objects of this target's own; libraries (-l...) go to the link.
+  local objects=() sources=() libraries=()
+  for arg in "fuzz/$target.cpp" "$@"; do
+    case "$arg" in *.cpp) sources+=("$arg") ;; *) libraries+=("$arg") ;; esac
+  done
+  mkdir -p "$out/obj/$target"
+  for source in "${sources[@]}"; do objects+=("$out/obj/$target/$(echo "$source" | tr / _).o"); done
+  printf '%s\n' "${sources[@]}" | xargs -P 2 -I{} sh -c \
+    'o="$1/$(echo "$2" | tr / _).o"; shift 2; exec "$@" -c "$0" -o "$o"' {} "$out/obj/$target" {} "$cxx" "${flags[@]}"
+  "$cxx" "${flags[@]}" "${objects[@]}" "${libraries[@]}" -o "$out/$target"
 }
 build resp_parser_fuzz engine/net/src/resp.cpp
 build peer_codec_fuzz engine/net/src/handshake.cpp "${engine_sources[@]}" -lxxhash -lcrypto
+build scenario_parser_fuzz engine/src/*.cpp sim/src/*.cpp -lyaml-cpp -lfmt -lboost_json -lboost_fiber \
+  -lboost_context -lxxhash -lz
 
 status=0
-for target in resp_parser_fuzz peer_codec_fuzz; do
+for target in resp_parser_fuzz peer_codec_fuzz scenario_parser_fuzz; do
   corpus="$out/corpus/$target"
   mkdir -p "$corpus"
+  seeds="../../fuzz/seeds/$target"
+  [ "$target" = scenario_parser_fuzz ] && seeds="../../scenarios"
   echo "== $target for ${seconds}s" >&2
   if ! (cd "$out" && "./$target" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 \
-          "corpus/$target" "../../fuzz/seeds/$target" 2>"$target.log"); then
+          "corpus/$target" "$seeds" 2>"$target.log"); then
     echo "fuzz.sh: $target found a failure; see $out/$target.log and the crash-* input in $out" >&2
     tail -30 "$out/$target.log" >&2
     status=1

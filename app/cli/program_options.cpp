@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <limits>
 
+#include <ringlab/cli/documentation.h>
+
 namespace po = boost::program_options;
 
 namespace ringlab::cli {
@@ -73,6 +75,10 @@ po::parsed_options parseArguments(const std::vector<std::string>& args, const po
 std::optional<int> parseCommandLine(const CommandInfo& command, const std::vector<std::string>& args,
                                     const po::options_description& options, po::variables_map& vm,
                                     std::vector<std::string>* positionals) {
+  if (DocumentationCollector* collector = DocumentationCollector::active()) {
+    collector->record({command, describeOptions(command, options)});
+    return kExitOk;
+  }
   try {
     po::store(parseArguments(args, options, positionals), vm);
     po::notify(vm);

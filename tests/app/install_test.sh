@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `cmake --install` into a temporary prefix: the programs, scenarios, icons, desktop entry, AppStream metadata,
-# example configuration, systemd unit and dashboard land where a Linux system looks for them; the installed programs
+# example configuration, systemd unit, dashboard, man pages and shell completions land where a Linux system looks for them; the installed programs
 # find their own scenarios (relative to their location) before the source tree's; the example configuration starts
 # a node.
 #
@@ -19,19 +19,26 @@ if ! out=$(cmake --install "$build" --prefix "$prefix" 2>&1); then
 fi
 
 for f in bin/ringlab-sim share/ringlab/scenarios/steady-state.yaml share/doc/RingLab/LICENSE \
-         share/doc/RingLab/SCENARIOS.md; do
+         share/doc/RingLab/SCENARIOS.md share/man/man1/ringlab-sim.1 share/bash-completion/completions/ringlab-sim \
+         share/zsh/site-functions/_ringlab-sim; do
   [ -e "$prefix/$f" ] || fail "$f is not installed"
 done
+# man finds the installed page through the prefix's share/man.
+page=$(MANPATH="$prefix/share/man" man -w ringlab-sim 2>&1)
+[ "$page" = "$prefix/share/man/man1/ringlab-sim.1" ] || fail "man -w ringlab-sim found: $page"
 if [ -e "$build/app/ringlabd" ]; then
   for f in bin/ringlabd share/ringlab/examples/ringlabd.yaml lib/systemd/system/ringlabd.service \
-           share/ringlab/grafana/ringlab-dashboard.json; do
+           share/ringlab/grafana/ringlab-dashboard.json share/ringlab/prometheus/ringlab-scrape.yml \
+           share/man/man8/ringlabd.8 \
+           share/bash-completion/completions/ringlabd share/zsh/site-functions/_ringlabd; do
     [ -e "$prefix/$f" ] || fail "$f is not installed"
   done
 fi
 if [ -e "$build/app/ringlab" ]; then
   for f in bin/ringlab share/applications/ringlab.desktop share/metainfo/io.github.ringlab.RingLab.metainfo.xml \
            share/icons/hicolor/scalable/apps/ringlab.svg share/icons/hicolor/48x48/apps/ringlab.png \
-           share/icons/hicolor/256x256/apps/ringlab.png; do
+           share/icons/hicolor/256x256/apps/ringlab.png share/man/man1/ringlab.1 \
+           share/bash-completion/completions/ringlab share/zsh/site-functions/_ringlab; do
     [ -e "$prefix/$f" ] || fail "$f is not installed"
   done
   if command -v desktop-file-validate >/dev/null; then

@@ -24,6 +24,17 @@ KIND says what the block is and how it is proved:
                       prints (stdout and stderr), as for `output`; the exit status is not checked.
   json                must parse as JSON (one value, or several in a row, as in JSON lines).
   diagram             a picture drawn in text; nothing to run (only for blocks without a language).
+  file                a file's content. Option `same-as=PATH`: must equal that file of the source tree. Option
+                      `path=ABSOLUTE on=MACHINES`: written to that path on each machine (see below).
+  package-install     commands that install the Debian packages: run by scripts/test-packages.sh in a bare Debian
+                      root (it reads them from this file), so here only that script's reading them is checked.
+
+Machines (docs/DEPLOY.md): a file that declares `<!-- doc-test-machines: n1=10.0.0.11 ... -->` gets one network
+namespace per machine on a shared bridge (tests/docs/machines.py), and its `run`, `session` and `file` blocks take
+`on=n1,n2`: commands run on each named machine, `sudo` is dropped, `/etc/ringlab`, `/etc/default/ringlabd`,
+`/var/lib/ringlab` and `/var/backups` are that machine's own, `systemctl ... ringlabd` starts and stops the node as
+the shipped unit does, and `export NAME=VALUE` lines hold for the machine's later commands. Needs root; without it
+those blocks are reported as skipped.
 
 Usage: docs_test.py SOURCE_DIR BIN_DIR     (BIN_DIR holds ringlab-sim, ringlabd and, when built, ringlab)
 Prints one line per block and 'N passed, N failed' at the end; exits 1 if any block failed.
@@ -37,6 +48,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machines import Machines, declared_machines  # noqa: E402
 
 MARKER = re.compile(r"^<!--\s*doc-test:\s*(\S+)(.*?)-->\s*$")
 BUILD_COMMANDS = ("cmake", "ctest", "./run.sh", "./test.sh", "scripts/install-deps.sh")
@@ -79,6 +93,8 @@ class Runner:
         self.env = dict(os.environ)
         self.env["PATH"] = self.bindir + os.pathsep + self.env.get("PATH", "")
         self.env["QT_QPA_PLATFORM"] = "offscreen"
+        self.machines = None  # the current file's machines, when it declares some
+        self.machine_env = {}  # machine -> variables its `export` lines set
         self.presets = {p["name"] for p in json.load(open(os.path.join(source, "CMakePresets.json")))["configurePresets"]}
 
     # --- helpers -------------------------------------------------------------------------------------------------
@@ -91,6 +107,8 @@ class Runner:
         command = re.sub(r"(?<![\w/])build/(release|dev|headless|asan|tsan)/app/", self.bindir + "/", command)
         bench = os.path.join(os.path.dirname(self.bindir), "bench")
         command = re.sub(r"(?<![\w/])build/(release|dev|headless|asan|tsan)/bench/", bench + "/", command)
+        share = os.path.join(os.path.dirname(self.bindir), "share")
+        command = re.sub(r"(?<![\w/])build/(release|dev|headless|asan|tsan)/share/", share + "/", command)
         for folder in ("scripts/", "bench/", "scenarios/", "docs/"):
             command = re.sub(r"(?<![\w/.])" + re.escape(folder), os.path.join(self.source, folder), command)
         return command
@@ -109,7 +127,53 @@ class Runner:
         return None
 
     # --- kinds -----------------------------------------------------------------------------------------------------
+    def on_machines(self, block):
+        """The machines a block runs on: None for none, or a list; raises ValueError for a bad on=."""
+        if "on=" not in block.options:
+            return None
+        if self.machines is None:
+            raise ValueError("on= needs machines declared in the file (<!-- doc-test-machines: ... -->)")
+        return self.machines.names(block.options)
+
+    def run_on(self, name, command, cwd):
+        """Runs one command on a machine. Returns (exit status, output)."""
+        command = command.strip()
+        if command.startswith("sudo "):
+            command = command[5:].strip()
+        env = self.machine_env.setdefault(name, {})
+        m = re.fullmatch(r"export\s+([A-Za-z_][A-Za-z0-9_]*)=(.*)", command)
+        if m:
+            value = self.machines.sh(name, f"printf %s {m.group(2)}", cwd).stdout
+            env[m.group(1)] = value
+            return 0, ""
+        words = shlex.split(command)
+        handled, problem, output = self.machines.emulate(name, words)
+        if handled:
+            return (1 if problem else 0), (problem or output)
+        localized = self.machines.rewrite(name, self.localize(command))
+        if os.path.basename(words[0]) == "ringlab" and "--screenshot" not in words:
+            if not os.path.exists(os.path.join(self.bindir, "ringlab")):
+                return 0, ""  # built without the GUI
+            localized += " --screenshot " + shlex.quote(os.path.join(cwd, "shot.png"))
+            if "--connect" in words:
+                localized += " --after 2s"
+        exports = "".join(f"export {k}={shlex.quote(v)}; " for k, v in env.items())
+        exports += f"export PATH={shlex.quote(self.env['PATH'])} QT_QPA_PLATFORM=offscreen; "
+        result = self.machines.sh(name, exports + localized, cwd)
+        return result.returncode, result.stdout
+
     def kind_run(self, block, cwd):
+        names = self.on_machines(block)
+        if names is not None:
+            for name in names:
+                for raw in block.text.splitlines():
+                    line = raw.split(" #")[0].strip() if " #" in raw else raw.strip()
+                    if not line or line.startswith("#"):
+                        continue
+                    status, output = self.run_on(name, line, cwd)
+                    if status != 0:
+                        return f"on {name}: `{line}`: exit status {status}; it printed:\n{output[-3000:]}"
+            return None
         expect_exit = 0
         m = re.search(r"expect-exit=(\d+)", block.options)
         if m:
@@ -218,12 +282,16 @@ class Runner:
         return self.match_output(block.text, result.stdout, block.options)
 
     def kind_session(self, block, cwd):
+        names = self.on_machines(block)
         command, expected = None, []
         for line in block.text.splitlines() + ["$ "]:
             if line.startswith("$ "):
                 if command:
-                    result = self.sh(self.localize(command), cwd)
-                    problem = self.match_output("\n".join(expected), result.stdout, command)
+                    if names is not None:
+                        output = "".join(self.run_on(name, command, cwd)[1] for name in names)
+                    else:
+                        output = self.sh(self.localize(command), cwd).stdout
+                    problem = self.match_output("\n".join(expected), output, command)
                     if problem:
                         return problem
                 command, expected = line[2:].strip(), []
@@ -253,6 +321,32 @@ class Runner:
             if at == len(out):
                 return f"no line like '{expected}' (in order) in the output of `{command}`:\n{output[-3000:]}"
             at += 1
+        return None
+
+    def kind_file(self, block, cwd):
+        same = re.search(r"same-as=(\S+)", block.options)
+        if same:
+            path = os.path.join(self.source, same.group(1))
+            if not os.path.exists(path):
+                return f"same-as={same.group(1)}: no such file in the source tree"
+            if open(path, encoding="utf-8").read() != block.text:
+                return f"differs from {same.group(1)} (copy the file into the block again)"
+            return None
+        target = re.search(r"path=(/\S+)", block.options)
+        names = self.on_machines(block)
+        if not target or names is None:
+            return "a file block needs same-as=PATH, or path=ABSOLUTE with on=MACHINES"
+        for name in names:
+            path = self.machines.path(name, target.group(1))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(self.machines.rewrite(name, block.text))
+        return None
+
+    def kind_package_install(self, block, cwd):
+        script = open(os.path.join(self.source, "scripts", "test-packages.sh"), encoding="utf-8").read()
+        if "doc-test: package-install" not in script or os.path.basename(block.path) not in script:
+            return f"scripts/test-packages.sh does not run the package-install blocks of {block.path}"
         return None
 
     def kind_json(self, block, cwd):
@@ -290,25 +384,59 @@ def main():
     for p in problems:
         print(f"FAIL {p}")
         failed += 1
-    for block in blocks:
-        handler = getattr(runner, "kind_" + block.kind.replace("-", "_"), None)
-        started = time.time()
-        with tempfile.TemporaryDirectory(prefix="ringlab-doc-test-") as cwd:
-            if handler is None:
-                problem = f"unknown doc-test kind '{block.kind}'"
-            else:
-                try:
-                    problem = handler(block, cwd)
-                except subprocess.TimeoutExpired as e:
-                    problem = f"timed out: {e}"
-        if problem:
-            failed += 1
-            print(f"FAIL {block.where()} [{block.kind}]: {problem}")
-        else:
-            passed += 1
-            print(f"ok   {block.where()} [{block.kind}] {time.time() - started:.1f}s")
-    print(f"{passed} passed, {failed} failed")
+    skipped = 0
+    current_file, cannot_run_machines = None, None
+    try:
+        for block in blocks:
+            if block.path != current_file:
+                current_file = block.path
+                if runner.machines:
+                    runner.machines.stop()
+                runner.machines, runner.machine_env, cannot_run_machines = None, {}, None
+                declared = declared_machines(open(os.path.join(source, block.path), encoding="utf-8").read())
+                if declared:
+                    runner.machines = Machines(declared, runner.source, runner.bindir, runner.env)
+                    cannot_run_machines = runner.machines.problem_running_here()
+                    if not cannot_run_machines:
+                        try:
+                            runner.machines.start()
+                        except (subprocess.CalledProcessError, OSError) as e:
+                            detail = getattr(e, "stderr", b"") or b""
+                            cannot_run_machines = (f"cannot make the network namespaces here: {e} "
+                                                   f"{detail.decode(errors='replace').strip()}")
+            if cannot_run_machines and "on=" in block.options:
+                skipped += 1
+                print(f"skip {block.where()} [{block.kind}]: {cannot_run_machines}")
+                continue
+            passed_block, failed_block = run_block(runner, block)
+            passed += passed_block
+            failed += failed_block
+    finally:
+        if runner.machines:
+            runner.machines.stop()
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed else 0
+
+
+def run_block(runner, block):
+    """Runs one block and prints its line. Returns (1, 0) when it passed, (0, 1) when it failed."""
+    handler = getattr(runner, "kind_" + block.kind.replace("-", "_"), None)
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="ringlab-doc-test-") as cwd:
+        if handler is None:
+            problem = f"unknown doc-test kind '{block.kind}'"
+        else:
+            try:
+                problem = handler(block, cwd)
+            except subprocess.TimeoutExpired as e:
+                problem = f"timed out: {e}"
+            except (ValueError, OSError) as e:
+                problem = f"{type(e).__name__}: {e}"
+    if problem:
+        print(f"FAIL {block.where()} [{block.kind}]: {problem}")
+        return 0, 1
+    print(f"ok   {block.where()} [{block.kind}] {time.time() - started:.1f}s")
+    return 1, 0
 
 
 if __name__ == "__main__":

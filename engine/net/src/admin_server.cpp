@@ -1000,9 +1000,6 @@ std::string AdminServer::metricsText() {
   out.sample("", count(storage.tombstones));
   out.family("ringlab_storage_bytes", "gauge", "Bytes of keys and records stored.");
   out.sample("", count(storage.bytes));
-  out.family("ringlab_process_resident_bytes", "gauge",
-             "Resident memory of the process (the same as process_resident_memory_bytes).");
-  out.sample("", count(m_daemon.residentBytes()));
   // The standard process metrics of Prometheus's client libraries, where /proc tells them.
   if (const auto process = readProcessStats()) {
     out.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");

@@ -21,6 +21,7 @@
 
 #include <ringlab/engine/hash.h>
 #include <ringlab/net/admin_server.h>
+#include <ringlab/net/service_notify.h>
 
 namespace ringlab::net {
 namespace {
@@ -398,6 +399,7 @@ void Daemon::requestStop() {
   if (m_stopping) return;
   m_stopping = true;
   spdlog::info("shutting down");
+  (void)notifyServiceManager("STOPPING=1");
   ErrorCodeT ec;
   if (m_clientAcceptor) m_clientAcceptor->close(ec);
   for (auto& weak : m_clients) {
@@ -456,6 +458,11 @@ int Daemon::run() {
         seeds.empty() ? std::string("no seeds (first node of a ring)") : "joining through " + seeds,
         m_config.password.empty() ? "off" : "on", m_config.adminToken.empty() ? "off" : "on",
         m_config.allowFaultInjection ? "allowed" : "off");
+  }
+  // systemd's Type=notify: the ports are bound and every fiber is started.
+  if (!notifyServiceManager("READY=1\nSTATUS=serving clients on port " + std::to_string(m_config.clientPort))) {
+    spdlog::warn("could not tell the service manager that the node is ready (NOTIFY_SOCKET={})",
+                 std::getenv("NOTIFY_SOCKET"));
   }
   auto& bus = m_runtime->events();
   m_loop->run([this] { return m_loop->liveFibers() == 0; }, std::chrono::seconds(3),

@@ -41,6 +41,8 @@ struct CommandInfo {
   std::vector<ExitStatus> exitStatus;
   // What help calls the value of an option that does not name it itself ("seed" -> "N"); "VALUE" otherwise.
   std::vector<std::pair<std::string, std::string>> valueNames;
+  // The words an option's value may be ("storage" -> rocksdb, memory), for shell completion; empty for free values.
+  std::vector<std::pair<std::string, std::vector<std::string>>> valueChoices;
 
   // "ringlab-sim run", or "ringlab-sim" for the program itself.
   std::string name() const;
