@@ -356,10 +356,15 @@ Status Daemon::decommission() {
                  m_decommission.records += streamed.records;
                })};
     const Node::StreamOutcome outcome = m_node->handOff(tasks);
-    m_decommission.finished = true;
     m_node->setMemberStatus(MemberStatus::kLeft);
-    spdlog::warn("left the ring: {} records handed off in {} ranges ({} ranges not acknowledged)", outcome.records,
-                 outcome.rangesDone, outcome.rangesFailed);
+    // Tell every peer now, and wait for their answers, before saying the decommission has finished: a node stopped
+    // right after would otherwise take the news of its leaving with it, and stay in the others' rings as a member
+    // that is down.
+    const auto [told, asked] = announceDeparture();
+    m_decommission.finished = true;
+    spdlog::warn("left the ring: {} records handed off in {} ranges ({} ranges not acknowledged); {} of {} peers "
+                 "acknowledged the departure",
+                 outcome.records, outcome.rangesDone, outcome.rangesFailed, told, asked);
     auto& events = m_runtime->events();
     if (events.wants(EventType::kClusterChanged)) {
       events.publish(ClusterChanged{m_runtime->now(), m_config.nodeName + " left: " + std::to_string(outcome.records) +
@@ -369,6 +374,27 @@ Status Daemon::decommission() {
     refreshRing();
   });
   return Status::ok();
+}
+
+std::pair<std::size_t, std::size_t> Daemon::announceDeparture() {
+  const TimePoint since = m_runtime->now();
+  const TimePoint deadline = since + std::max<Duration>(4 * m_config.requestTimeout, std::chrono::seconds(2));
+  const std::vector<NodeId> asked = m_node->announce();
+  const auto answered = [&](NodeId peer) { return m_node->gossipHeardSince(peer, since); };
+  TimePoint lastAsk = since;
+  for (;;) {
+    std::size_t waiting = 0;
+    for (NodeId peer : asked) waiting += !answered(peer) && m_node->peerState(peer) != NodeState::kDown;
+    if (waiting == 0 || m_runtime->now() >= deadline || m_stopping) break;
+    if (m_runtime->now() - lastAsk >= std::chrono::milliseconds(500)) {
+      (void)m_node->announce();  // a peer that was reconnecting gets it again
+      lastAsk = m_runtime->now();
+    }
+    m_runtime->sleepFor(std::chrono::milliseconds(20));
+  }
+  std::size_t told = 0;
+  for (NodeId peer : asked) told += answered(peer);
+  return {told, asked.size()};
 }
 
 void Daemon::pause(Duration duration) {

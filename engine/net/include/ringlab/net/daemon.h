@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -158,6 +159,9 @@ class Daemon {
   void execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out);
   void executeOne(ClientState& client, std::vector<std::string>& args, std::string& out);
   void refreshRing();
+  // After leaving the ring: sends the news to every peer and waits (bounded) until each that is not down has
+  // answered. Returns {peers that answered, peers asked}.
+  std::pair<std::size_t, std::size_t> announceDeparture();
   std::shared_ptr<const Ring> ringFor(const std::vector<NodeId>& members) const;
   std::string infoText(std::string_view section);
   void recordOp(Operation op, const OperationResult& result);
