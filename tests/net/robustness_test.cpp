@@ -226,16 +226,14 @@ TEST(CommandLineTest, BadInputGivesAClearErrorAndNoCrash) {
   // An unwritable data directory (a path below a regular file).
   const std::string file = dir.sub("file");
   shell("touch " + file);
-  out = run("--data-dir " + file + "/db --client-port " + std::to_string(freePort()) + " --peer-port " +
-            std::to_string(freePort()) + " --admin-port 0");
+  out = run("--data-dir " + file + "/db --client-port 0 --peer-port 0 --admin-port 0");
   EXPECT_NE(out.find("data directory '" + file + "/db'"), std::string::npos) << out;
   EXPECT_NE(out.find("exit=1"), std::string::npos) << out;
   // A port in use.
   NodeProcess holder("n1", dir.sub("n1"), {"--storage", "memory"});
   holder.start();
   ASSERT_TRUE(holder.waitServing());
-  out = run("--storage memory --client-port " + std::to_string(holder.clientPort()) + " --peer-port " +
-            std::to_string(freePort()) + " --admin-port 0");
+  out = run("--storage memory --client-port " + std::to_string(holder.clientPort()) + " --peer-port 0 --admin-port 0");
   EXPECT_NE(out.find("cannot listen for clients on 127.0.0.1:" + std::to_string(holder.clientPort())),
             std::string::npos)
       << out;
