@@ -208,6 +208,42 @@ TEST(CommandLineTest, AYamlConfigSetsOptionsAndFlagsWin) {
   EXPECT_EQ(client.command({"SET", "k", "v"}).text, "OK");
 }
 
+TEST(CommandLineTest, PortZeroBindsAPortTheKernelPicksAndThePortFileAndHandshakeReportIt) {
+  TempDir dir("ringlabd-ports");
+  // The harness starts nodes with --client-port 0 --peer-port 0 --admin-port auto --port-file.
+  NodeProcess first("n1", dir.sub("n1"), kFastGossip);
+  ASSERT_TRUE(first.start()) << "see " << first.logPath();
+  EXPECT_NE(first.clientPort(), first.peerPort());
+  EXPECT_NE(first.adminPort(), 0);
+  ASSERT_TRUE(first.waitServing());
+  EXPECT_EQ(first.info("tcp_port"), std::to_string(first.clientPort()));
+  EXPECT_EQ(httpRequest(first.adminPort(), "GET", "/healthz").status, 200);
+  // A peer learns the bound ports from the handshake, not the 0 the node was started with.
+  NodeProcess second("n2", dir.sub("n2"), kFastGossip);
+  second.setSeeds(first.peerAddress());
+  ASSERT_TRUE(second.start()) << "see " << second.logPath();
+  bool advertised = eventually([&] {
+    const boost::json::value cluster = parse(httpRequest(second.adminPort(), "GET", "/cluster").body);
+    if (!cluster.is_object() || !cluster.as_object().contains("members")) return false;
+    for (const auto& member : cluster.at("members").as_array()) {
+      const auto& m = member.as_object();
+      if (m.contains("id") && m.at("id") == "n1" && m.contains("peer_port")) {
+        return m.at("peer_port").to_number<int>() == first.peerPort() &&
+               m.at("client_port").to_number<int>() == first.clientPort() &&
+               m.at("admin_port").to_number<int>() == first.adminPort();
+      }
+    }
+    return false;
+  });
+  EXPECT_TRUE(advertised) << httpRequest(second.adminPort(), "GET", "/cluster").body;
+  // A restart keeps the ports, so peers find the node where it was.
+  const int client = first.clientPort();
+  first.kill9();
+  ASSERT_TRUE(first.start()) << "see " << first.logPath();
+  EXPECT_EQ(first.clientPort(), client);
+  EXPECT_TRUE(first.waitServing());
+}
+
 TEST(CommandLineTest, BadInputGivesAClearErrorAndNoCrash) {
   TempDir dir("ringlabd-flags");
   const std::string bin = RINGLABD_PATH;
