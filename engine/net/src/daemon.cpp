@@ -229,6 +229,31 @@ Status Daemon::open() {
   }
   m_node = std::make_unique<Node>(nodeConfig, *m_runtime, *m_storage, ringFor({m_nodeId}));
 
+  // Bind every endpoint before serving any, so that a port in use stops the start cleanly. Clients and admin first:
+  // a port 0 becomes the one the kernel picked, and the peer handshake advertises the bound ports.
+  {
+    ErrorCodeT ec;
+    const auto address = boost::asio::ip::make_address(m_config.bindHost, ec);
+    const std::string where = m_config.bindHost + ":" + std::to_string(m_config.clientPort);
+    if (ec) return Status(ErrorCode::kInvalidArgument, "--bind: '" + m_config.bindHost + "' is not an IP address");
+    auto acceptor = std::make_unique<tcp::acceptor>(*m_io);
+    const tcp::endpoint endpoint(address, m_config.clientPort);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
+    if (!ec) m_config.clientPort = acceptor->local_endpoint(ec).port();
+    if (ec) return Status(ErrorCode::kUnavailable, "cannot listen for clients on " + where + ": " + ec.message());
+    m_clientAcceptor = std::move(acceptor);
+  }
+  if (m_config.adminPort != 0 || m_config.adminAnyPort) {
+    m_admin = std::make_unique<AdminServer>(*this);
+    if (Status s = m_admin->listen(m_config.bindHost, m_config.adminAnyPort ? 0 : m_config.adminPort); !s.isOk()) {
+      return s;
+    }
+    m_config.adminPort = m_admin->port();
+  }
+
   PeerTransportConfig peerConfig;
   peerConfig.cluster = m_config.cluster;
   peerConfig.secret = m_config.clusterSecret;
@@ -248,27 +273,27 @@ Status Daemon::open() {
   };
   m_transport = std::make_unique<PeerTransport>(*m_runtime, peerConfig, callbacks);
   m_runtime->setTransport(m_transport.get());
-
-  // Bind every endpoint before serving any, so that a port in use stops the start cleanly.
   if (Status s = m_transport->listen(); !s.isOk()) return s;
+  m_config.peerPort = m_transport->peerPort();
+  if (!m_config.portFile.empty()) {
+    if (Status s = writePortFile(); !s.isOk()) return s;
+  }
+  return Status::ok();
+}
+
+Status Daemon::writePortFile() const {
+  const std::string& path = m_config.portFile;
+  const std::string temporary = path + ".tmp";
   {
-    ErrorCodeT ec;
-    const auto address = boost::asio::ip::make_address(m_config.bindHost, ec);
-    const std::string where = m_config.bindHost + ":" + std::to_string(m_config.clientPort);
-    if (ec) return Status(ErrorCode::kInvalidArgument, "--bind: '" + m_config.bindHost + "' is not an IP address");
-    auto acceptor = std::make_unique<tcp::acceptor>(*m_io);
-    const tcp::endpoint endpoint(address, m_config.clientPort);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status(ErrorCode::kUnavailable, "cannot listen for clients on " + where + ": " + ec.message());
-    m_clientAcceptor = std::move(acceptor);
+    std::ofstream out(temporary, std::ios::trunc);
+    out << "client_port=" << m_config.clientPort << "\npeer_port=" << m_config.peerPort
+        << "\nadmin_port=" << m_config.adminPort << "\n";
+    out.close();
+    if (!out) return Status(ErrorCode::kUnavailable, "--port-file: cannot write '" + temporary + "'");
   }
-  if (m_config.adminPort != 0) {
-    m_admin = std::make_unique<AdminServer>(*this);
-    if (Status s = m_admin->listen(m_config.bindHost, m_config.adminPort); !s.isOk()) return s;
-  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return Status(ErrorCode::kUnavailable, "--port-file: cannot rename '" + temporary + "' to '" + path + "': " + ec.message());
   return Status::ok();
 }
 
