@@ -83,30 +83,55 @@ std::uint64_t completedOf(const LoadStats& s) { return s.totalCompleted(); }
 std::uint64_t errorsOf(const LoadStats& s) { return s.errors; }
 std::uint64_t skippedOf(const LoadStats& s) { return s.skipped; }
 
+// On an injected clock the generator issues exactly the rate times the time that passed, and every latency is the
+// time the clock moved while the reply was on its way: no figure depends on how fast the machine is.
 TEST_F(LoadGeneratorTest, ReachesTheTargetRateWithLatencyFigures) {
   startNode("n1");
-  generator.start(config(500));
-  ASSERT_TRUE(generator.isRunning());
-  const auto s = collect(1600);
-  ASSERT_GE(s.size(), 5u);
-  const double elapsed = seconds(s);
+  qint64 nowNs = 0;
+  LoadGenerator paced(nullptr, [&nowNs] { return nowNs; });
+  std::vector<LoadStats> s;
+  QObject::connect(&paced, &LoadGenerator::statsReady, [&s](const LoadStats& x) { s.push_back(x); });
+  paced.start(config(500));
+  ASSERT_TRUE(paced.isRunning());
+  // Both connections up before the clock starts moving (figures at the same instant cover no time).
+  ASSERT_TRUE(testing::waitFor([&] {
+    paced.emitStatsNow();
+    return !s.empty() && s.back().nodes.at(0).connectionsUp == 2;
+  }));
+  s.clear();
+  constexpr qint64 kTickNs = 5'000'000;
+  constexpr int kTicksPerInterval = 50;  // 250 ms
+  constexpr int kIntervals = 8;          // 2 s
+  for (int interval = 0; interval < kIntervals; ++interval) {
+    for (int t = 0; t < kTicksPerInterval; ++t) {
+      paced.tickNow();
+      nowNs += kTickNs;
+      // Every reply arrives before the clock moves again: each latency is one tick.
+      ASSERT_TRUE(testing::waitFor([&] { return paced.outstanding() == 0; }, 5000));
+    }
+    paced.emitStatsNow();
+  }
+  ASSERT_EQ(s.size(), std::size_t(kIntervals));
   const std::uint64_t completed = total(s, completedOf);
-  EXPECT_GE(double(completed), 0.4 * 500 * elapsed) << completed << " ops in " << elapsed << " s";
-  EXPECT_LE(double(completed), 1.2 * 500 * elapsed + 10);
+  // The first tick (at 0) issues nothing and the last one runs 5 ms before the end: 1.995 s of operations.
+  EXPECT_NEAR(double(completed), 500 * 1.995, 1.0) << completed << " ops in 2 s of the injected clock";
   EXPECT_EQ(total(s, errorsOf), 0u) << s.back().lastError.toStdString();
-  bool readLatency = false, writeLatency = false;
+  EXPECT_EQ(total(s, skippedOf), 0u);
   std::uint64_t gets = 0, puts = 0;
   for (const LoadStats& x : s) {
-    EXPECT_NEAR(x.intervalSeconds, 0.25, 0.15);
+    EXPECT_DOUBLE_EQ(x.intervalSeconds, 0.25);
     EXPECT_EQ(x.targetOpsPerSecond, 500);
+    EXPECT_EQ(x.outstanding, 0u);
     gets += x.completed[0];
     puts += x.completed[1];
     EXPECT_EQ(x.completed[2], 0u);
-    readLatency |= x.p50Ms[0] > 0 && x.p99Ms[0] >= x.p50Ms[0] && x.p999Ms[0] >= x.p99Ms[0];
-    writeLatency |= x.p50Ms[1] > 0 && x.p99Ms[1] >= x.p50Ms[1] && x.p999Ms[1] >= x.p99Ms[1];
+    for (std::size_t op : {0, 1}) {
+      if (x.completed[op] == 0) continue;
+      EXPECT_DOUBLE_EQ(x.p50Ms[op], 5.0) << "op " << op;
+      EXPECT_DOUBLE_EQ(x.p999Ms[op], 5.0) << "op " << op;
+    }
   }
-  EXPECT_TRUE(readLatency);
-  EXPECT_TRUE(writeLatency);
+  EXPECT_EQ(gets + puts, completed);
   EXPECT_GT(gets, completed / 4);  // half of them, loosely
   EXPECT_GT(puts, completed / 4);
   ASSERT_EQ(s.back().nodes.size(), 1u);
@@ -116,9 +141,12 @@ TEST_F(LoadGeneratorTest, ReachesTheTargetRateWithLatencyFigures) {
   // The keys it wrote are there, under its prefix.
   testing::RespClient check(nodes[0]->clientPort());
   EXPECT_GT(check.command({"DBSIZE"}).integer, 0);
-  generator.stop();
-  EXPECT_FALSE(generator.isRunning());
-  EXPECT_TRUE(collect(400).empty());
+  paced.stop();
+  EXPECT_FALSE(paced.isRunning());
+  const std::size_t before = s.size();
+  paced.tickNow();
+  paced.emitStatsNow();
+  EXPECT_EQ(s.size(), before) << "a stopped generator emits nothing";
   EXPECT_TRUE(problems.isEmpty());
 }
 

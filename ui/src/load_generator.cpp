@@ -1,6 +1,7 @@
 #include <ringlab/ui/load_generator.h>
 
 #include <algorithm>
+#include <memory>
 #include <cmath>
 
 #include <QTimer>
@@ -103,18 +104,38 @@ struct LoadGenerator::Interval {
   QString lastError;
 };
 
-LoadGenerator::LoadGenerator(QObject* parent)
+LoadGenerator::LoadGenerator(QObject* parent, Clock clock)
     : QObject(parent),
       m_tickTimer(new QTimer(this)),
       m_statsTimer(new QTimer(this)),
+      m_clock(std::move(clock)),
+      m_paced(!m_clock),
       m_interval(std::make_unique<Interval>()) {
+  if (!m_clock) {
+    auto elapsed = std::make_shared<QElapsedTimer>();
+    elapsed->start();
+    m_clock = [elapsed] { return elapsed->nsecsElapsed(); };
+  }
   m_tickTimer->setTimerType(Qt::PreciseTimer);
   m_tickTimer->setInterval(kTick);
   m_statsTimer->setTimerType(Qt::PreciseTimer);
   m_statsTimer->setInterval(kStatsInterval);
   connect(m_tickTimer, &QTimer::timeout, this, &LoadGenerator::tick);
   connect(m_statsTimer, &QTimer::timeout, this, &LoadGenerator::emitStats);
-  m_clock.start();
+}
+
+std::uint64_t LoadGenerator::outstanding() const {
+  std::uint64_t total = 0;
+  for (const Connection* c : m_connections) total += static_cast<std::uint64_t>(c->outstanding);
+  return total;
+}
+
+void LoadGenerator::tickNow() {
+  if (m_running) tick();
+}
+
+void LoadGenerator::emitStatsNow() {
+  if (m_running) emitStats();
 }
 
 LoadGenerator::~LoadGenerator() { stop(); }
@@ -135,10 +156,12 @@ void LoadGenerator::start(const LoadConfig& config) {
   m_nextConnection = 0;
   *m_interval = Interval();
   openConnections();
-  m_lastTickNs = m_clock.nsecsElapsed();
+  m_lastTickNs = m_clock();
   m_intervalStartNs = m_lastTickNs;
-  m_tickTimer->start();
-  m_statsTimer->start();
+  if (m_paced) {
+    m_tickTimer->start();
+    m_statsTimer->start();
+  }
 }
 
 void LoadGenerator::stop() {
@@ -247,7 +270,7 @@ LoadGenerator::Connection* LoadGenerator::nextConnection() {
 }
 
 void LoadGenerator::tick() {
-  const qint64 now = m_clock.nsecsElapsed();
+  const qint64 now = m_clock();
   const double elapsedSeconds = double(now - m_lastTickNs) / 1e9;
   m_lastTickNs = now;
   const double rate = m_config.opsPerSecond;
@@ -295,7 +318,7 @@ void LoadGenerator::issue(Connection& c) {
     }
   }
   ++c.outstanding;
-  const qint64 startNs = m_clock.nsecsElapsed();
+  const qint64 startNs = m_clock();
   c.client->commandBytes(args, [this, &c, op, startNs, generation = m_generation](const RespReply& reply) {
     if (generation != m_generation) return;
     if (c.outstanding > 0) --c.outstanding;
@@ -309,12 +332,12 @@ void LoadGenerator::issue(Connection& c) {
     }
     ++m_interval->completed[index(op)];
     ++c.node->completed;
-    m_interval->latencyMs[index(op)].push_back(double(m_clock.nsecsElapsed() - startNs) / 1e6);
+    m_interval->latencyMs[index(op)].push_back(double(m_clock() - startNs) / 1e6);
   });
 }
 
 void LoadGenerator::emitStats() {
-  const qint64 now = m_clock.nsecsElapsed();
+  const qint64 now = m_clock();
   LoadStats stats;
   stats.intervalSeconds = double(now - m_intervalStartNs) / 1e9;
   m_intervalStartNs = now;
@@ -330,7 +353,7 @@ void LoadGenerator::emitStats() {
     stats.p99Ms[op] = percentile(samples, 0.99);
     stats.p999Ms[op] = percentile(samples, 0.999);
   }
-  for (const Connection* c : m_connections) stats.outstanding += static_cast<std::uint64_t>(c->outstanding);
+  stats.outstanding = outstanding();
   for (const auto& node : m_nodes) {
     LoadNodeStats n;
     n.name = node->endpoint.name;

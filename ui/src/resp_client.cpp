@@ -1,6 +1,7 @@
 #include <ringlab/ui/resp_client.h>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include <QAbstractSocket>
@@ -235,8 +236,17 @@ class RespClient::Dispatching {
   QPointer<RespClient> m_client;
 };
 
-RespClient::RespClient(QObject* parent) : QObject(parent), m_socket(new QTcpSocket(this)), m_timer(new QTimer(this)) {
-  m_clock.start();
+RespClient::RespClient(QObject* parent, Clock clock)
+    : QObject(parent),
+      m_socket(new QTcpSocket(this)),
+      m_timer(new QTimer(this)),
+      m_clock(std::move(clock)),
+      m_paced(!m_clock) {
+  if (!m_clock) {
+    auto elapsed = std::make_shared<QElapsedTimer>();
+    elapsed->start();
+    m_clock = [elapsed] { return elapsed->elapsed(); };
+  }
   m_timer->setSingleShot(true);
   connect(m_socket, &QTcpSocket::connected, this, &RespClient::onConnected);
   connect(m_socket, &QTcpSocket::readyRead, this, &RespClient::onReadyRead);
@@ -274,7 +284,7 @@ void RespClient::disconnectFromNode() { fail(QStringLiteral("closed by the clien
 void RespClient::startConnecting() {
   m_state = State::kConnecting;
   m_parser = RespReplyParser();
-  m_connectStartedMs = m_clock.elapsed();
+  m_connectStartedMs = m_clock();
   // From the event loop, so that a connection failing at once cannot call back from inside command().
   QMetaObject::invokeMethod(
       this,
@@ -301,7 +311,7 @@ void RespClient::commandBytes(const QList<QByteArray>& args, Callback done) {
   const bool wasEmpty = m_pending.empty();
   Pending pending{std::move(done)};
   if (m_state == State::kAuthenticating || m_state == State::kReady) {
-    pending.sentAtMs = m_clock.elapsed();
+    pending.sentAtMs = m_clock();
     m_socket->write(encode(args));
   } else {
     m_unsent += encode(args);
@@ -348,7 +358,7 @@ void RespClient::onConnected() {
 }
 
 void RespClient::writeUnsent() {
-  const qint64 now = m_clock.elapsed();
+  const qint64 now = m_clock();
   for (Pending& p : m_pending) {
     if (p.sentAtMs < 0) p.sentAtMs = now;
   }
@@ -399,7 +409,7 @@ void RespClient::onDisconnected() {
 }
 
 void RespClient::armTimer() {
-  if (m_timer->isActive()) return;
+  if (!m_paced || m_timer->isActive()) return;
   qint64 deadline = -1;
   if (m_state == State::kConnecting) {
     deadline = m_connectStartedMs + m_timeout.count();
@@ -407,11 +417,13 @@ void RespClient::armTimer() {
     deadline = m_pending.front().sentAtMs + m_timeout.count();
   }
   if (deadline < 0) return;
-  m_timer->start(static_cast<int>(std::max<qint64>(deadline - m_clock.elapsed(), 0)));
+  m_timer->start(static_cast<int>(std::max<qint64>(deadline - m_clock(), 0)));
 }
 
-void RespClient::onTimer() {
-  const qint64 now = m_clock.elapsed();
+void RespClient::onTimer() { checkDeadlines(); }
+
+void RespClient::checkDeadlines() {
+  const qint64 now = m_clock();
   if (m_state == State::kConnecting) {
     if (now >= m_connectStartedMs + m_timeout.count()) {
       return fail(QStringLiteral("no connection within %1 ms").arg(m_timeout.count()));

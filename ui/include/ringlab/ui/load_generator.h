@@ -20,6 +20,8 @@
 #include <memory>
 #include <vector>
 
+#include <functional>
+
 #include <QElapsedTimer>
 #include <QMetaType>
 #include <QObject>
@@ -101,10 +103,22 @@ class LoadGenerator : public QObject {
   static constexpr std::chrono::milliseconds kFirstRetry{250};
   static constexpr std::chrono::milliseconds kMaxRetry{5000};
 
-  explicit LoadGenerator(QObject* parent = nullptr);
+  // Nanoseconds on a monotonic clock; what the generator paces itself and measures latency with.
+  using Clock = std::function<qint64()>;
+
+  // With no clock, the generator reads a monotonic clock and its own timers tick it every kTick and emit figures
+  // every kStatsInterval. With an injected clock (a test's), no timer runs: the caller advances its clock and calls
+  // tickNow() and emitStatsNow() itself, so rates and latencies follow that clock alone.
+  explicit LoadGenerator(QObject* parent = nullptr, Clock clock = {});
   ~LoadGenerator() override;  // closes every connection; operations in flight are forgotten
 
   bool isRunning() const { return m_running; }
+  // Operations issued and not answered yet, over every connection.
+  std::uint64_t outstanding() const;
+  // For an injected clock: issues the operations due since the last tick; emits the figures of the interval since
+  // the last emission. Nothing when stopped.
+  void tickNow();
+  void emitStatsNow();
   const LoadConfig& config() const { return m_config; }
 
  public slots:
@@ -146,7 +160,8 @@ class LoadGenerator : public QObject {
   std::size_t m_nextConnection = 0;
   QTimer* m_tickTimer;
   QTimer* m_statsTimer;
-  QElapsedTimer m_clock;
+  Clock m_clock;
+  bool m_paced;  // the generator's own timers run (no injected clock)
   qint64 m_lastTickNs = 0;
   double m_credit = 0;  // operations due and not yet issued (fractional)
   Rng m_rng;

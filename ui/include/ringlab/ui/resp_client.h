@@ -106,7 +106,12 @@ class RespClient : public QObject {
   using Callback = std::function<void(const RespReply&)>;
   static constexpr std::chrono::milliseconds kDefaultTimeout{2000};
 
-  explicit RespClient(QObject* parent = nullptr);
+  // Milliseconds on a monotonic clock: what connect and reply deadlines are measured with.
+  using Clock = std::function<qint64()>;
+
+  // With no clock, deadlines follow a monotonic clock and a timer enforces them. With an injected clock (a test's),
+  // no timer runs: the caller moves its clock and calls checkDeadlines().
+  explicit RespClient(QObject* parent = nullptr, Clock clock = {});
   // Closes the connection. Callbacks still outstanding are dropped without being called.
   ~RespClient() override;
 
@@ -114,6 +119,9 @@ class RespClient : public QObject {
   // connection counts as failed. Applies to later connections and commands.
   void setTimeout(std::chrono::milliseconds timeout);
   std::chrono::milliseconds timeout() const { return m_timeout; }
+  // Fails the connection (and its outstanding commands) when connecting or the oldest reply is past its deadline on
+  // the clock. The timer calls it; a caller with an injected clock calls it after moving the clock.
+  void checkDeadlines();
 
   // Connects to `endpoint`, dropping any earlier connection first (failing its outstanding callbacks). When
   // `password` is not empty, AUTH is sent before any command; a refused AUTH fails the connection. Returns at once;
@@ -170,7 +178,8 @@ class RespClient : public QObject {
 
   QTcpSocket* m_socket;
   QTimer* m_timer;
-  QElapsedTimer m_clock;
+  Clock m_clock;
+  bool m_paced;  // the timer enforces deadlines (no injected clock)
   RespEndpoint m_endpoint;
   QString m_password;
   std::chrono::milliseconds m_timeout = kDefaultTimeout;
