@@ -141,6 +141,14 @@ RingView::LegendLayout RingView::legendLayout() const {
   const double ringIfBelow = std::min<double>(width(), height() - belowHeight - 4);
   const double ringIfBeside = std::min<double>(width() - columnWidth - 12, height());
   const bool beside = width() >= height() * 1.15 && ringIfBeside >= ringIfBelow;
+  // On a small screen (a 720p projector, a crowded window) a legend would shrink the ring to a dot: the ring gets the
+  // whole view, and the Nodes panel and the traffic view carry the states and CPU loads instead.
+  if (std::max(ringIfBelow, ringIfBeside) - 68.0 * s < 140.0 * s) {
+    l.columns = 0;
+    l.area = QRectF();
+    l.ring = QRectF(0, 0, width(), height());
+    return l;
+  }
   if (beside) {  // legend beside the ring
     const double w = columnWidth;
     l.area = QRectF(width() - w - 8, 8, w, height() - 16);
@@ -438,6 +446,7 @@ void RingView::paintLookup(QPainter& p) {
 
 void RingView::paintLegend(QPainter& p) {
   const LegendLayout layout = legendLayout();
+  if (layout.columns == 0) return;  // no room for it
   const QRectF area = layout.area;
   const double s = m_theme.scale();
   const double rowH = layout.rowH;
@@ -517,7 +526,7 @@ void RingView::paintLegend(QPainter& p) {
 
 std::optional<NodeId> RingView::nodeAtLegend(const QPointF& pos) const {
   const LegendLayout layout = legendLayout();
-  if (!layout.area.contains(pos)) return std::nullopt;
+  if (layout.columns == 0 || !layout.area.contains(pos)) return std::nullopt;
   const auto row = static_cast<long>((pos.y() - layout.area.top()) / layout.rowH) - 1;
   const auto column = static_cast<long>((pos.x() - layout.area.left()) / (layout.area.width() / layout.columns));
   if (row < 0 || row >= layout.rowsPerColumn) return std::nullopt;

@@ -109,11 +109,14 @@ double TrafficView::markerRadius() const {
 
 // Node positions depend on the size, the nodes drawn and the legend: computed once per change, not per dot.
 QString TrafficView::captionOf(const NodeInfo& n) const {
-  QString caption = nodeDisplayStateName(n.state);
-  if (n.running) caption += tr(" · CPU %1 %").arg(std::round(n.cpuUtilization * 100.0), 0, 'f', 0);
-  if (n.cpuFactor != 1.0) caption += tr(" · %1x slow").arg(n.cpuFactor);
-  if (n.hintsHeld > 0) caption += tr(" · %1 hints").arg(n.hintsHeld);
-  return caption;
+  QStringList parts;
+  if (n.running) parts << tr("CPU %1 %").arg(std::round(n.cpuUtilization * 100.0), 0, 'f', 0);
+  if (n.cpuFactor != 1.0) parts << tr("%1x slow").arg(n.cpuFactor);
+  if (n.hintsHeld > 0) parts << tr("%1 hints").arg(n.hintsHeld);
+  const QString state = nodeDisplayStateName(n.state);
+  if (parts.isEmpty()) return state;
+  // Two short lines where one long line would squeeze the circle of nodes (a 720p projector).
+  return state + (m_twoLineCaptions ? QStringLiteral("\n") : QStringLiteral(" · ")) + parts.join(QStringLiteral(" · "));
 }
 
 void TrafficView::relayout() const {
@@ -126,12 +129,22 @@ void TrafficView::relayout() const {
   // Leave room for the captions beside the markers (left and right) and above or below them, but keep the circle
   // at least half as large as it could be.
   const QFontMetricsF fm(font());
-  double captionW = 0;
-  for (NodeId id : m_drawn) captionW = std::max(captionW, fm.horizontalAdvance(captionOf(m_snapshot.nodes[id])));
   const double largest = base / 2.0 - m_markerRadius - 6.0;
-  const double radius = std::max({10.0, largest * 0.55,
-                                  std::min(m_plot.height() / 2.0 - m_markerRadius - fm.height() - 6.0,
-                                           m_plot.width() / 2.0 - m_markerRadius - captionW - 8.0)});
+  auto radiusWith = [&](bool twoLines) {
+    m_twoLineCaptions = twoLines;
+    double captionW = 0;
+    for (NodeId id : m_drawn) {
+      for (const QString& line : captionOf(m_snapshot.nodes[id]).split(QLatin1Char('\n')))
+        captionW = std::max(captionW, fm.horizontalAdvance(line));
+    }
+    const double captionH = fm.height() * (twoLines ? 2.0 : 1.0);
+    return std::max({10.0, largest * 0.55,
+                     std::min(m_plot.height() / 2.0 - m_markerRadius - captionH - 6.0,
+                              m_plot.width() / 2.0 - m_markerRadius - captionW - 8.0)});
+  };
+  const double oneLine = radiusWith(false);
+  const double twoLines = radiusWith(true);
+  const double radius = twoLines > oneLine * 1.1 ? twoLines : radiusWith(false);
   m_positions.assign(m_snapshot.nodes.size(), std::nullopt);
   for (std::size_t i = 0; i < m_drawn.size(); ++i) {
     const double angle =
@@ -269,13 +282,16 @@ void TrafficView::paintEvent(QPaintEvent*) {
     const QString caption = captionOf(n);
     p.setPen(m_theme.kind == ThemeKind::kDark ? state.lighter(120) : state.darker(125));
     const QFontMetricsF fm(font);
-    const double w = fm.horizontalAdvance(caption) + 8;
+    const QStringList lines = caption.split(QLatin1Char('\n'));
+    double w = 0;
+    for (const QString& line : lines) w = std::max(w, fm.horizontalAdvance(line) + 8);
+    const double h = fm.height() * static_cast<double>(lines.size());
     const QPointF out = c - plotArea().center();
     const double len = std::max(1.0, std::hypot(out.x(), out.y()));
     const QPointF dir(out.x() / len, out.y() / len);
-    QRectF box(0, 0, w, fm.height());
+    QRectF box(0, 0, w, h);
     if (std::abs(dir.y()) > 0.92) {  // above or below
-      box.moveCenter(c + QPointF(0, (dir.y() < 0 ? -1 : 1) * (r + fm.height() / 2 + 2)));
+      box.moveCenter(c + QPointF(0, (dir.y() < 0 ? -1 : 1) * (r + h / 2 + 2)));
     } else {  // left or right
       box.moveCenter(c + QPointF((dir.x() < 0 ? -1 : 1) * (r + w / 2 + 4), 0));
     }

@@ -74,7 +74,7 @@ class RingView final : public QWidget {
   struct LegendLayout {
     QRectF area;  // the legend
     QRectF ring;  // the rest, where the ring is drawn
-    int columns = 1;
+    int columns = 1;  // 0: no legend, the ring has the whole view
     int rowsPerColumn = 1;
     double rowH = 20;
   };

@@ -93,6 +93,7 @@ class TrafficView final : public QWidget {
   mutable QSize m_layoutSize;
   mutable QRectF m_plot;
   mutable double m_markerRadius = 10;
+  mutable bool m_twoLineCaptions = false;  // state above load and hints, where one line squeezes the circle
   mutable std::vector<std::optional<QPointF>> m_positions;  // by node id
   std::array<QPixmap, kTrafficClassCount> m_sprites;        // one dot per traffic class
   double m_spriteRadius = 0;
