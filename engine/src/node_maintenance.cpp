@@ -58,14 +58,6 @@ void Node::sendMaintenance(NodeId to, Payload payload) {
 // doubted / (trusted + 1), so that a healed link or a restarted node is still heard of. With no doubted peer this is
 // exactly one uniform draw over every peer, as before.
 void Node::runGossip() {
-  const auto send = [this](NodeId peer) {
-    // Push-pull: the peer answers with its own digest (a request carries a request id, an answer none).
-    Message message;
-    message.to = peer;
-    message.requestId = nextRequestId();
-    message.payload = m_membership.digest();
-    m_rt.send(std::move(message));
-  };
   const auto pick = [](const std::vector<NodeId>& from, std::uint64_t random) {
     // The high half of random * n: uniform over the candidates to within n / 2^64.
     return from[static_cast<std::size_t>((static_cast<Uint128>(random) * from.size()) >> 64)];
@@ -87,12 +79,21 @@ void Node::runGossip() {
                           m_detector.verdict(peer, now) == PhiAccrualDetector::Verdict::kDown);
       (doubt ? doubted : trusted).push_back(peer);
     }
-    if (!trusted.empty()) send(pick(trusted, m_rt.rng().next()));
+    if (!trusted.empty()) askForGossip(pick(trusted, m_rt.rng().next()));
     if (!doubted.empty() && (trusted.empty() || m_rt.rng().uniform01() < static_cast<double>(doubted.size()) /
                                                                              static_cast<double>(trusted.size() + 1))) {
-      send(pick(doubted, m_rt.rng().next()));
+      askForGossip(pick(doubted, m_rt.rng().next()));
     }
   }
+}
+
+void Node::askForGossip(NodeId peer) {
+  // A request carries a request id, an answer none.
+  Message message;
+  message.to = peer;
+  message.requestId = nextRequestId();
+  message.payload = m_membership.digest();
+  m_rt.send(std::move(message));
 }
 
 void Node::addPeer(NodeId peer) {
@@ -109,11 +110,7 @@ std::vector<NodeId> Node::announce() {
   std::vector<NodeId> asked;
   for (NodeId peer : m_membership.members()) {
     if (peer == m_config.id || m_membership.member(peer)->status == MemberStatus::kLeft) continue;
-    Message message;
-    message.to = peer;
-    message.requestId = nextRequestId();
-    message.payload = m_membership.digest();
-    m_rt.send(std::move(message));
+    askForGossip(peer);
     asked.push_back(peer);
   }
   return asked;
@@ -148,11 +145,7 @@ void Node::runDetector() {
       // A peer that has just become suspect may only have been out of this node's gossip rounds: ask it directly
       // (push-pull). If it is reachable, its answer brings its newer heartbeat before phi reaches the threshold.
       if (state == NodeState::kSuspect && it->second == NodeState::kUp && m_config.mechanisms.gossip) {
-        Message probe;
-        probe.to = peer;
-        probe.requestId = nextRequestId();
-        probe.payload = m_membership.digest();
-        m_rt.send(std::move(probe));
+        askForGossip(peer);
       }
       it->second = state;
       auto& bus = m_rt.events();

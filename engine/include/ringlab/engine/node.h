@@ -188,7 +188,7 @@ class Node {
   void addPeer(NodeId peer);
   // Sends this node's membership digest to every member that has not left, each asked to answer with its own
   // (push-pull), so that a change of this node's own status (it has left) reaches everyone now rather than over
-  // gossip rounds. Returns the peers asked; gossipAnsweredSince() tells which of them have answered.
+  // gossip rounds. Returns the peers asked; gossipHeardSince() tells which of them have answered.
   std::vector<NodeId> announce();
   // Whether `peer` has sent this node gossip at or after `since` (an answer to announce(), or a round of its own).
   bool gossipHeardSince(NodeId peer, TimePoint since) const {
@@ -236,6 +236,8 @@ class Node {
   void storeHint(NodeId owner, const Key& key, const Record& record);
   void onStreamRequest(const Message& message);
   void sendMaintenance(NodeId to, Payload payload);
+  // Sends `peer` this node's membership digest as a request, so that it answers with its own (push-pull gossip).
+  void askForGossip(NodeId peer);
   // Applies a record locally as a replica; returns the ack code.
   ErrorCode applyLocally(const Key& key, const Record& record);
   std::uint64_t nextRequestId() { return (static_cast<std::uint64_t>(m_config.id) << 40) | ++m_requestCounter; }
