@@ -64,7 +64,14 @@ free_port() { # a port nobody listens on, from a range unlikely to be in use
     ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN || { echo "$p"; return; }
   done
 }
-wait_ping() { for _ in $(seq 1 400); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return; sleep 0.05; done; echo "no answer on $1" >&2; exit 1; }
+wait_ping() { # port pid log
+  for _ in $(seq 1 1200); do
+    [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "redis_compare.sh: no answer on port $1; the server's log ($3):" >&2; tail -20 "$3" >&2; exit 1
+}
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 start_redis() { # port aof(yes|no)
@@ -73,14 +80,14 @@ start_redis() { # port aof(yes|no)
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly "$aof" --appendfsync "$fsync" --dir "$dir" \
     >"$dir.log" 2>&1 &
   pids+=($!); last_pid=$!
-  wait_ping "$port"
+  wait_ping "$port" "$last_pid" "$dir.log"
 }
 start_node() { # name client peer seeds n r w storage
   "$bin" --node-id "$1" --client-port "$2" --peer-port "$3" --admin-port 0 --seeds "$4" --n "$5" --r "$6" --w "$7" \
     --storage "$8" --appendfsync "$fsync" --data-dir "$work/$1-$2" --cluster-secret bench --log-level warn \
     >"$work/$1-$2.log" 2>&1 &
   pids+=($!); last_pid=$!
-  wait_ping "$2"
+  wait_ping "$2" "$last_pid" "$work/$1-$2.log"
 }
 
 has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
