@@ -57,11 +57,21 @@ stop_all() {
 cleanup() { stop_all; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 
-free_port() { # a port nobody listens on, from a range unlikely to be in use
-  local p
-  while :; do
-    p=$(( 20000 + RANDOM % 30000 ))
-    ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN || { echo "$p"; return; }
+# A port nobody uses, below the kernel's ephemeral range (the benchmark's own connections take ports from that
+# range), and not handed out before in this run.
+ephemeral_low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+used_ports=" "
+take_ports() { # VAR... : sets each VAR to a fresh port (not in a subshell, so the run remembers what it handed out)
+  local _var _port
+  for _var in "$@"; do
+    while :; do
+      _port=$(( 10000 + RANDOM % (ephemeral_low - 10000) ))
+      case "$used_ports" in *" $_port "*) continue ;; esac
+      ss -tan "sport = :$_port" 2>/dev/null | grep -q ":$_port" && continue
+      used_ports+="$_port "
+      printf -v "$_var" '%s' "$_port"
+      break
+    done
   done
 }
 wait_ping() { # port pid log
@@ -133,35 +143,35 @@ bulk_load() { # label pid port
 
 one_run() {
   : >"$work/results"; : >"$work/bulk"
-  local port c1 p1 cc cp i
+  local port c1 p1 cc cp i c p
   if has "$targets" memory || has "$targets" cluster; then
-    port=$(free_port); start_redis "$port" no; bench_all redis-mem "$port"
+    take_ports port; start_redis "$port" no; bench_all redis-mem "$port"
     [ "$bulk" = 1 ] && has "$targets" memory && { redis-cli -p "$port" flushall >/dev/null; bulk_load redis-mem "$last_pid" "$port"; }
     stop_all
   fi
   if has "$targets" memory; then
-    c1=$(free_port) p1=$(free_port)
+    take_ports c1 p1
     start_node n1 "$c1" "$p1" "" 1 1 1 memory; bench_all memory "$c1"
     stop_all
     if [ "$bulk" = 1 ]; then # a fresh node, so the resident growth is the keys alone
-      c1=$(free_port) p1=$(free_port)
+      take_ports c1 p1
       start_node n1 "$c1" "$p1" "" 1 1 1 memory; bulk_load memory "$last_pid" "$c1"; stop_all
     fi
   fi
   if has "$targets" rocksdb; then
-    port=$(free_port); start_redis "$port" yes; bench_all redis-aof "$port"
+    take_ports port; start_redis "$port" yes; bench_all redis-aof "$port"
     [ "$bulk" = 1 ] && { redis-cli -p "$port" flushall >/dev/null; bulk_load redis-aof "$last_pid" "$port"; }
     stop_all
-    c1=$(free_port) p1=$(free_port)
+    take_ports c1 p1
     start_node n1 "$c1" "$p1" "" 1 1 1 rocksdb; bench_all rocksdb "$c1"; stop_all
     if [ "$bulk" = 1 ]; then
-      c1=$(free_port) p1=$(free_port)
+      take_ports c1 p1
       start_node n1 "$c1" "$p1" "" 1 1 1 rocksdb; bulk_load rocksdb "$last_pid" "$c1"; stop_all
     fi
   fi
   if has "$targets" cluster; then
     cc=(); cp=()
-    for i in 1 2 3; do cc+=("$(free_port)"); cp+=("$(free_port)"); done
+    for i in 1 2 3; do take_ports c p; cc+=("$c"); cp+=("$p"); done
     for i in 0 1 2; do start_node "n$((i + 1))" "${cc[$i]}" "${cp[$i]}" "127.0.0.1:${cp[0]}" 3 2 2 memory; done
     for _ in $(seq 1 400); do
       [ "$(redis-cli -p "${cc[0]}" info ring | tr -d '\r' | sed -n 's/^ring_members_up://p')" = 3 ] && break; sleep 0.05
