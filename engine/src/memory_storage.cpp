@@ -1,7 +1,10 @@
-// In-memory Storage: an ordered map keyed by (token, key), so token ranges iterate in ring order.
-#include <map>
+// In-memory Storage: an intrusive ordered tree of compact records keyed by (token, key), so token ranges iterate in
+// ring order.
+#include <cstring>
+#include <new>
 #include <string>
-#include <tuple>
+
+#include <boost/intrusive/set.hpp>
 
 #include <ringlab/engine/hash.h>
 #include <ringlab/engine/storage.h>
@@ -23,70 +26,146 @@ Status StorageLimits::check(std::string_view key, const Record& record) const {
 
 namespace {
 
-struct TokenKey {
-  Token token;
-  std::string key;
+// One stored record in one heap block: the tree links, the token, the version, then a flags byte, the key and value
+// lengths (one byte each when both fit, else four each) and then the key and value bytes. A million 14-byte keys with
+// 3-byte values cost about 80 bytes each (one 80-byte malloc chunk) where a std::map of std::string keys and Record
+// values costs about 160: the map node, two std::string headers, and a separate allocation for any key past the
+// small-string buffer.
+class StoredRecord
+    : public boost::intrusive::set_base_hook<boost::intrusive::optimize_size<true>,
+                                             boost::intrusive::link_mode<boost::intrusive::normal_link>> {
+ public:
+  static StoredRecord* make(Token token, std::string_view key, const Record& record) {
+    const bool shortLengths = key.size() <= 0xff && record.value.size() <= 0xff;
+    const std::size_t lengths = shortLengths ? 2 : 8;
+    void* block = ::operator new(sizeof(StoredRecord) + 1 + lengths + key.size() + record.value.size());
+    auto* stored = new (block) StoredRecord(token, record.version);
+    char* tail = stored->tail();
+    *tail++ = static_cast<char>((record.tombstone ? kTombstone : 0) | (shortLengths ? kShortLengths : 0));
+    auto putLength = [&](std::size_t n) {
+      if (shortLengths) {
+        *tail++ = static_cast<char>(n);
+      } else {
+        const auto v = static_cast<std::uint32_t>(n);
+        std::memcpy(tail, &v, 4);
+        tail += 4;
+      }
+    };
+    putLength(key.size());
+    putLength(record.value.size());
+    if (!key.empty()) std::memcpy(tail, key.data(), key.size());
+    if (!record.value.empty()) std::memcpy(tail + key.size(), record.value.data(), record.value.size());
+    return stored;
+  }
+  static void destroy(StoredRecord* stored) {
+    stored->~StoredRecord();
+    ::operator delete(stored);
+  }
+
+  Token token() const { return m_token; }
+  const Version& version() const { return m_version; }
+  bool tombstone() const { return (flags() & kTombstone) != 0; }
+  std::string_view key() const { return {bytes(), length(0)}; }
+  std::string_view value() const { return {bytes() + length(0), length(1)}; }
+  Record record() const { return Record{m_version, Value(value()), tombstone()}; }
+  std::size_t footprint() const { return length(1) + sizeof(Version) + 1; }
+
+ private:
+  static constexpr std::uint8_t kTombstone = 1;
+  static constexpr std::uint8_t kShortLengths = 2;
+
+  StoredRecord(Token token, const Version& version) : m_token(token), m_version(version) {}
+
+  char* tail() { return reinterpret_cast<char*>(this) + sizeof(StoredRecord); }
+  const char* tail() const { return reinterpret_cast<const char*>(this) + sizeof(StoredRecord); }
+  std::uint8_t flags() const { return static_cast<std::uint8_t>(tail()[0]); }
+  bool shortLengths() const { return (flags() & kShortLengths) != 0; }
+  const char* bytes() const { return tail() + 1 + (shortLengths() ? 2 : 8); }
+  std::size_t length(int which) const {
+    if (shortLengths()) return static_cast<unsigned char>(tail()[1 + which]);
+    std::uint32_t v = 0;
+    std::memcpy(&v, tail() + 1 + 4 * which, 4);
+    return v;
+  }
+
+  // The flags byte, the lengths, the key and the value follow in the same block (no padding in between).
+  Token m_token;
+  Version m_version;
 };
+static_assert(sizeof(StoredRecord) == 48, "tree links, token and version, with no padding for the tail to waste");
 
 struct TokenKeyView {
   Token token;
   std::string_view key;
 };
 
-struct TokenKeyLess {
-  using is_transparent = void;
+struct StoredRecordLess {
+  static TokenKeyView view(const StoredRecord& r) { return {r.token(), r.key()}; }
+  static const TokenKeyView& view(const TokenKeyView& v) { return v; }
   template <typename A, typename B>
   bool operator()(const A& a, const B& b) const {
-    return std::tie(a.token, a.key) < std::tie(b.token, b.key);
-  }
-  bool operator()(const TokenKey& a, const TokenKeyView& b) const {
-    return a.token < b.token || (a.token == b.token && std::string_view(a.key) < b.key);
-  }
-  bool operator()(const TokenKeyView& a, const TokenKey& b) const {
-    return a.token < b.token || (a.token == b.token && a.key < std::string_view(b.key));
+    const TokenKeyView x = view(a), y = view(b);
+    return x.token < y.token || (x.token == y.token && x.key < y.key);
   }
 };
+
+using RecordSet = boost::intrusive::set<StoredRecord, boost::intrusive::compare<StoredRecordLess>,
+                                        boost::intrusive::constant_time_size<false>>;
 
 class MemoryStorage final : public Storage {
  public:
   explicit MemoryStorage(StorageLimits limits) : m_limits(limits) {}
+  ~MemoryStorage() override { clear(); }
+  MemoryStorage(const MemoryStorage&) = delete;
+  MemoryStorage& operator=(const MemoryStorage&) = delete;
 
   Result<ApplyOutcome> apply(std::string_view key, const Record& record) override {
     if (Status status = m_limits.check(key, record); !status) return status;
     const TokenKeyView probe{tokenForKey(key), key};
-    auto it = m_records.find(probe);
-    if (it == m_records.end()) {
-      m_records.emplace(TokenKey{probe.token, std::string(key)}, record);
+    RecordSet::insert_commit_data commit;
+    auto [it, fresh] = m_records.insert_check(probe, StoredRecordLess(), commit);
+    if (fresh) {
+      m_records.insert_commit(*StoredRecord::make(probe.token, key, record), commit);
       m_stats.records++;
       m_stats.bytes += key.size() + record.footprint();
       if (record.tombstone) m_stats.tombstones++;
       return ApplyOutcome::kApplied;
     }
-    if (!supersedes(record, it->second)) return ApplyOutcome::kSuperseded;
-    m_stats.bytes -= it->second.footprint();
+    const StoredRecord& current = *it;
+    if (!supersedes(record, Record{current.version(), Value(current.value()), current.tombstone()})) {
+      return ApplyOutcome::kSuperseded;
+    }
+    m_stats.bytes -= current.footprint();
     m_stats.bytes += record.footprint();
-    if (it->second.tombstone) m_stats.tombstones--;
+    if (current.tombstone()) m_stats.tombstones--;
     if (record.tombstone) m_stats.tombstones++;
-    it->second = record;
+    StoredRecord* replacement = StoredRecord::make(probe.token, key, record);
+    StoredRecord* old = &*it;
+    m_records.replace_node(it, *replacement);
+    StoredRecord::destroy(old);
     return ApplyOutcome::kApplied;
   }
 
   std::optional<Record> get(std::string_view key) const override {
-    auto it = m_records.find(TokenKeyView{tokenForKey(key), key});
+    auto it = m_records.find(TokenKeyView{tokenForKey(key), key}, StoredRecordLess());
     if (it == m_records.end()) return std::nullopt;
-    return it->second;
+    return it->record();
   }
 
   void scan(const TokenRange& range,
             const std::function<bool(Token, std::string_view, const Record&)>& visit) const override {
     // (start, end]; start == end is the whole ring, visited from start+1 around to end.
     auto visitSpan = [&](Token lo, bool loInclusive, Token hi) -> bool {
-      auto it = loInclusive ? m_records.lower_bound(TokenKeyView{lo, {}}) : m_records.upper_bound(TokenKeyView{lo, {}});
+      auto it = m_records.lower_bound(TokenKeyView{lo, {}}, StoredRecordLess());
       if (!loInclusive) {
-        while (it != m_records.end() && it->first.token == lo) ++it;
+        while (it != m_records.end() && it->token() == lo) ++it;
       }
-      for (; it != m_records.end() && it->first.token <= hi; ++it) {
-        if (!visit(it->first.token, it->first.key, it->second)) return false;
+      Record record;  // reused: the visitor sees one record at a time
+      for (; it != m_records.end() && it->token() <= hi; ++it) {
+        record.version = it->version();
+        record.value.assign(it->value());
+        record.tombstone = it->tombstone();
+        if (!visit(it->token(), it->key(), record)) return false;
       }
       return true;
     };
@@ -102,7 +181,7 @@ class MemoryStorage final : public Storage {
   StorageStats stats() const override { return m_stats; }
 
   void clear() override {
-    m_records.clear();
+    m_records.clear_and_dispose(&StoredRecord::destroy);
     m_stats = {};
   }
 
@@ -110,7 +189,7 @@ class MemoryStorage final : public Storage {
 
  private:
   StorageLimits m_limits;
-  std::map<TokenKey, Record, TokenKeyLess> m_records;
+  RecordSet m_records;
   StorageStats m_stats;
 };
 

@@ -259,20 +259,27 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     std::map<std::string, Record> staged;  // records this group already wrote, by stored key
     StorageStats delta;
     std::int64_t bytesDelta = 0;
-    for (auto& op : group) {
-      const std::string stored = storedKey(tokenForKey(op->key), op->key);
+    // Last-write-wins needs the stored version of every key: read them all in one MultiGet rather than a lookup
+    // per write (a pipeline of SETs is one group).
+    std::vector<std::string> storedKeys;
+    storedKeys.reserve(group.size());
+    for (auto& op : group) storedKeys.push_back(storedKey(tokenForKey(op->key), op->key));
+    std::vector<rocksdb::Slice> slices(storedKeys.begin(), storedKeys.end());
+    std::vector<rocksdb::PinnableSlice> values(group.size());
+    std::vector<rocksdb::Status> statuses(group.size());
+    m_db->MultiGet(rocksdb::ReadOptions(), m_db->DefaultColumnFamily(), slices.size(), slices.data(), values.data(),
+                   statuses.data());
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      auto& op = group[i];
+      const std::string& stored = storedKeys[i];
       std::optional<Record> current;
       if (auto it = staged.find(stored); it != staged.end()) {
         current = it->second;
-      } else {
-        std::string value;
-        const rocksdb::Status s = m_db->Get(rocksdb::ReadOptions(), stored, &value);
-        if (s.ok()) {
-          current = decodeRecord(value);
-        } else if (!s.IsNotFound()) {
-          op->status = Status(ErrorCode::kInternal, "RocksDB read failed: " + s.ToString());
-          continue;
-        }
+      } else if (statuses[i].ok()) {
+        current = decodeRecord(std::string_view(values[i].data(), values[i].size()));
+      } else if (!statuses[i].IsNotFound()) {
+        op->status = Status(ErrorCode::kInternal, "RocksDB read failed: " + statuses[i].ToString());
+        continue;
       }
       if (current && !supersedes(op->record, *current)) {
         op->outcome = ApplyOutcome::kSuperseded;

@@ -45,7 +45,8 @@ class Storage {
   // The stored record (tombstones included), or nullopt.
   virtual std::optional<Record> get(std::string_view key) const = 0;
   // Calls `visit` for every record whose key's token lies in `range`, in token order (ties by key). Stops early when
-  // `visit` returns false.
+  // `visit` returns false. The key and record `visit` sees are valid only during that call (an implementation may
+  // build them in place for each visit); copy what must outlive it.
   virtual void scan(const TokenRange& range,
                     const std::function<bool(Token, std::string_view, const Record&)>& visit) const = 0;
   virtual StorageStats stats() const = 0;
