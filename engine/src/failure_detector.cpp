@@ -114,6 +114,33 @@ PhiAccrualDetector::Verdict PhiAccrualDetector::verdict(NodeId peer, TimePoint n
   return Verdict::kUp;
 }
 
+Duration PhiAccrualDetector::timeToPhi(NodeId peer, double level) const {
+  const auto it = m_peers.find(peer);
+  if (it == m_peers.end() || level > kMaxPhi) return Duration::max();
+  // phi = log10(1 + exp(z)), so z = ln(10^phi - 1); z = a*y + b*y^3 has the one real root of Cardano's formula.
+  const double expm = std::expm1(level * std::numbers::ln10);
+  if (expm <= 0) return Duration::zero();
+  const double z = std::log(expm);
+  constexpr double kA = 1.5976;
+  constexpr double kB = 0.070566;
+  const double p = kA / kB;
+  const double q = -z / kB;
+  const double root = std::sqrt(q * q / 4 + p * p * p / 27);
+  const double y = std::cbrt(-q / 2 + root) + std::cbrt(-q / 2 - root);
+  const IntervalHistory& history = it->second.history;
+  const double mean = history.mean() + static_cast<double>(m_config.acceptablePause.count());
+  const double elapsed = mean + y * effectiveStdDev(history);
+  if (elapsed <= 0) return Duration::zero();
+  if (elapsed >= 9e18) return Duration::max();
+  return Duration(static_cast<std::int64_t>(std::ceil(elapsed)));
+}
+
+std::optional<TimePoint> PhiAccrualDetector::lastHeartbeat(NodeId peer) const {
+  const auto it = m_peers.find(peer);
+  if (it == m_peers.end()) return std::nullopt;
+  return it->second.lastHeartbeat;
+}
+
 void PhiAccrualDetector::forget(NodeId peer) { m_peers.erase(peer); }
 
 Duration PhiAccrualDetector::timeToDown(NodeId peer) const {

@@ -20,7 +20,13 @@ void sortUnique(std::vector<NodeId>& nodes) {
 }  // namespace
 
 MembershipView::MembershipView(NodeId self, std::uint64_t generation) : m_self(self) {
-  m_members[self].generation = generation;
+  entry(self).generation = generation;
+}
+
+MemberInfo& MembershipView::entry(NodeId node) {
+  const auto [it, inserted] = m_members.try_emplace(node);
+  if (inserted) m_order.insert(std::lower_bound(m_order.begin(), m_order.end(), node), node);
+  return it->second;
 }
 
 void MembershipView::beat() { ++m_members.at(m_self).heartbeat; }
@@ -32,7 +38,7 @@ void MembershipView::setOwnStatus(MemberStatus status) {
   ++own.heartbeat;
 }
 
-void MembershipView::addSeed(NodeId node) { m_members.try_emplace(node); }
+void MembershipView::addSeed(NodeId node) { entry(node); }
 
 Gossip MembershipView::digest() const {
   Gossip gossip;
@@ -47,12 +53,16 @@ MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoin
   MergeResult result;
   for (const GossipEntry& entry : remote.members) {
     if (entry.node == m_self) continue;
-    MemberInfo& local = m_members[entry.node];  // an unknown member starts as a seed placeholder
+    MemberInfo& local = this->entry(entry.node);  // an unknown member starts as a seed placeholder
     if (!newer(entry, local)) continue;
     const bool heardOf = local.generation != 0 || local.heartbeat != 0;
     result.advanced.push_back(entry.node);
     if (heardOf && entry.generation > local.generation) result.restarted.push_back(entry.node);
-    if (entry.status != local.status) result.statusChanged.push_back(entry.node);
+    if (entry.status != local.status) {
+      result.statusChanged.push_back(entry.node);
+      if (entry.status == MemberStatus::kLeft) ++m_leftCount;
+      if (local.status == MemberStatus::kLeft) --m_leftCount;
+    }
     local.generation = entry.generation;
     local.heartbeat = entry.heartbeat;
     local.status = entry.status;
@@ -71,10 +81,7 @@ std::optional<MemberInfo> MembershipView::member(NodeId node) const {
 }
 
 std::vector<NodeId> MembershipView::members() const {
-  std::vector<NodeId> nodes;
-  nodes.reserve(m_members.size());
-  for (const auto& [node, info] : m_members) nodes.push_back(node);
-  return nodes;
+  return m_order;
 }
 
 std::optional<NodeId> MembershipView::pickPeer(std::uint64_t random) const {

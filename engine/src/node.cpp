@@ -49,6 +49,10 @@ void Node::start(std::uint64_t generation) {
   m_detector = PhiAccrualDetector(mechanisms.detector);
   m_peerStates.clear();
   m_gossipHeard.clear();
+  m_checkQueue = {};
+  m_checkDue.clear();
+  m_doubted.clear();
+  m_doubtedIndex.clear();
   m_hintReplays.clear();
   const std::size_t workers = std::max<std::size_t>(1, m_rt.concurrency());
   for (std::size_t i = 0; i < workers; ++i) {
@@ -109,7 +113,10 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value, cons
   const QuorumConfig quorum = m_config.quorum;
   const MechanismConfig& mechanisms = m_config.mechanisms;
   PreferenceList preference;
-  m_ring->preferenceList(tokenForKey(key), quorum.n, mechanisms.hintedHandoff ? m_ring->nodes().size() : 0, preference);
+  // Fallbacks are the next distinct nodes clockwise; a handful is plenty (they stand in for the few replicas that
+  // fail at once), and walking the whole ring for them costs O(nodes^2) per request in a large cluster.
+  constexpr std::size_t kMaxFallbacks = 16;
+  m_ring->preferenceList(tokenForKey(key), quorum.n, mechanisms.hintedHandoff ? kMaxFallbacks : 0, preference);
   const std::size_t needed = op == Operation::kGet ? quorum.r : quorum.w;
 
   auto pending = std::make_shared<PendingRequest>(m_rt, nextRequestId(), needed);

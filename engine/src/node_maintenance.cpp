@@ -58,10 +58,6 @@ void Node::sendMaintenance(NodeId to, Payload payload) {
 // doubted / (trusted + 1), so that a healed link or a restarted node is still heard of. With no doubted peer this is
 // exactly one uniform draw over every peer, as before.
 void Node::runGossip() {
-  const auto pick = [](const std::vector<NodeId>& from, std::uint64_t random) {
-    // The high half of random * n: uniform over the candidates to within n / 2^64.
-    return from[static_cast<std::size_t>((static_cast<Uint128>(random) * from.size()) >> 64)];
-  };
   for (;;) {
     // Nothing with a destructor lives across the sleep: a node that stops unwinds this fiber from there, and an
     // unwind through a cleanup frame on a fiber stack trips AddressSanitizer's stack bookkeeping.
@@ -69,20 +65,16 @@ void Node::runGossip() {
     m_rt.chargeCpu();
     m_membership.beat();
     m_stats.gossipRounds++;
-    std::vector<NodeId> trusted;
-    std::vector<NodeId> doubted;
-    const TimePoint now = m_rt.now();
-    for (NodeId peer : m_membership.members()) {
-      if (peer == m_config.id || m_membership.member(peer)->status == MemberStatus::kLeft) continue;
-      const bool doubt = m_config.mechanisms.failureDetector &&
-                         (m_detector.verdict(peer, now) == PhiAccrualDetector::Verdict::kSuspect ||
-                          m_detector.verdict(peer, now) == PhiAccrualDetector::Verdict::kDown);
-      (doubt ? doubted : trusted).push_back(peer);
+    // Counts, not lists: a round costs O(1) whatever the size of the cluster.
+    const std::size_t doubted = m_doubted.size();
+    const std::size_t excluded = 1 + m_membership.leftCount() + doubted;
+    const std::size_t trusted = m_membership.size() > excluded ? m_membership.size() - excluded : 0;
+    if (trusted > 0) {
+      if (const auto peer = drawTrustedPeer()) askForGossip(*peer);
     }
-    if (!trusted.empty()) askForGossip(pick(trusted, m_rt.rng().next()));
-    if (!doubted.empty() && (trusted.empty() || m_rt.rng().uniform01() < static_cast<double>(doubted.size()) /
-                                                                             static_cast<double>(trusted.size() + 1))) {
-      askForGossip(pick(doubted, m_rt.rng().next()));
+    if (doubted > 0 && (trusted == 0 || m_rt.rng().uniform01() < static_cast<double>(doubted) /
+                                                                     static_cast<double>(trusted + 1))) {
+      askForGossip(m_doubted[static_cast<std::size_t>((static_cast<Uint128>(m_rt.rng().next()) * doubted) >> 64)]);
     }
   }
 }
@@ -102,7 +94,7 @@ void Node::addPeer(NodeId peer) {
   const auto info = m_membership.member(peer);
   const bool heardFrom = info && (info->generation != 0 || info->heartbeat != 0);
   if (!heardFrom && m_detector.verdict(peer, m_rt.now()) == PhiAccrualDetector::Verdict::kUnknown) {
-    m_detector.heartbeat(peer, m_rt.now());
+    onHeartbeat(peer, m_rt.now());
   }
 }
 
@@ -116,22 +108,98 @@ std::vector<NodeId> Node::announce() {
   return asked;
 }
 
+std::optional<NodeId> Node::drawTrustedPeer() {
+  const auto trustedPeer = [this](NodeId node) {
+    if (node == m_config.id || peerState(node) != NodeState::kUp) return false;
+    const auto info = m_membership.member(node);
+    return info && info->status != MemberStatus::kLeft;
+  };
+  const std::size_t size = m_membership.size();
+  // Rejection sampling: uniform over the trusted peers, and O(1) expected while most peers are trusted. After a few
+  // misses (most of the cluster doubted or gone), one scan.
+  constexpr int kAttempts = 16;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    const NodeId node = m_membership.memberAt(static_cast<std::size_t>((static_cast<Uint128>(m_rt.rng().next()) * size) >> 64));
+    if (trustedPeer(node)) return node;
+  }
+  std::vector<NodeId> candidates;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (trustedPeer(m_membership.memberAt(i))) candidates.push_back(m_membership.memberAt(i));
+  }
+  if (candidates.empty()) return std::nullopt;
+  return candidates[static_cast<std::size_t>((static_cast<Uint128>(m_rt.rng().next()) * candidates.size()) >> 64)];
+}
+
 void Node::onGossip(const Message& message) {
   const auto& gossip = std::get<Gossip>(message.payload);
   const TimePoint now = m_rt.now();
   m_gossipHeard[message.from] = now;
   const MembershipView::MergeResult merged = m_membership.merge(gossip, now);
   for (NodeId restarted : merged.restarted) m_detector.forget(restarted);
-  for (NodeId advanced : merged.advanced) m_detector.heartbeat(advanced, now);
+  for (NodeId advanced : merged.advanced) onHeartbeat(advanced, now);
+  for (NodeId changed : merged.statusChanged) {
+    // A member that left is neither trusted nor doubted: gossip no longer goes to it.
+    if (m_membership.member(changed)->status == MemberStatus::kLeft) setDoubted(changed, false);
+  }
   if (message.requestId != 0) sendMaintenance(message.from, m_membership.digest());
+}
+
+void Node::onHeartbeat(NodeId peer, TimePoint now) {
+  m_detector.heartbeat(peer, now);
+  if (!m_config.mechanisms.gossip || !m_config.mechanisms.failureDetector) return;
+  if (peerState(peer) != NodeState::kUp) {
+    scheduleCheck(peer, now);  // it may be back: look at the next check
+  } else if (!m_checkDue.contains(peer)) {
+    if (const auto due = nextCheck(peer, NodeState::kUp)) scheduleCheck(peer, *due);
+  }
+  // An up peer already scheduled keeps its entry: when it comes due, its phi is computed from this newer heartbeat
+  // and it is rescheduled. So a heartbeat costs O(1), and a peer costs O(log n) about once per heartbeat interval.
+}
+
+std::optional<TimePoint> Node::nextCheck(NodeId peer, NodeState state) const {
+  if (state == NodeState::kDown) return std::nullopt;
+  const auto last = m_detector.lastHeartbeat(peer);
+  if (!last) return std::nullopt;
+  const FailureDetectorConfig& config = m_detector.config();
+  const Duration after =
+      m_detector.timeToPhi(peer, state == NodeState::kUp ? config.suspectThreshold : config.threshold);
+  if (after == Duration::max()) return std::nullopt;
+  return *last + after;
+}
+
+void Node::scheduleCheck(NodeId peer, TimePoint due) {
+  m_checkDue[peer] = due;
+  m_checkQueue.push(DueCheck{due, peer});
+}
+
+void Node::setDoubted(NodeId peer, bool doubted) {
+  const auto it = m_doubtedIndex.find(peer);
+  if (doubted && it == m_doubtedIndex.end()) {
+    m_doubtedIndex.emplace(peer, m_doubted.size());
+    m_doubted.push_back(peer);
+  } else if (!doubted && it != m_doubtedIndex.end()) {
+    const std::size_t index = it->second;
+    m_doubtedIndex.erase(it);
+    if (index + 1 != m_doubted.size()) {
+      m_doubted[index] = m_doubted.back();
+      m_doubtedIndex[m_doubted[index]] = index;
+    }
+    m_doubted.pop_back();
+  }
 }
 
 void Node::runDetector() {
   for (;;) {
     m_rt.sleepFor(m_config.mechanisms.detectorInterval);
     const TimePoint now = m_rt.now();
-    for (NodeId peer : m_membership.members()) {
-      if (peer == m_config.id) continue;
+    // Only the peers that are due, in (due time, node) order.
+    while (!m_checkQueue.empty() && m_checkQueue.top().due <= now) {
+      const DueCheck check = m_checkQueue.top();
+      m_checkQueue.pop();
+      const auto due = m_checkDue.find(check.peer);
+      if (due == m_checkDue.end() || due->second != check.due) continue;  // stale: rescheduled since
+      m_checkDue.erase(due);
+      const NodeId peer = check.peer;
       const auto info = m_membership.member(peer);
       if (!info || info->status == MemberStatus::kLeft) continue;
       NodeState state = NodeState::kUp;
@@ -141,17 +209,21 @@ void Node::runDetector() {
         default: state = NodeState::kUp; break;
       }
       auto [it, inserted] = m_peerStates.try_emplace(peer, NodeState::kUp);
-      if (it->second == state) continue;
-      // A peer that has just become suspect may only have been out of this node's gossip rounds: ask it directly
-      // (push-pull). If it is reachable, its answer brings its newer heartbeat before phi reaches the threshold.
-      if (state == NodeState::kSuspect && it->second == NodeState::kUp && m_config.mechanisms.gossip) {
-        askForGossip(peer);
+      if (it->second != state) {
+        // A peer that has just become suspect may only have been out of this node's gossip rounds: ask it directly
+        // (push-pull). If it is reachable, its answer brings its newer heartbeat before phi reaches the threshold.
+        if (state == NodeState::kSuspect && it->second == NodeState::kUp && m_config.mechanisms.gossip) {
+          askForGossip(peer);
+        }
+        it->second = state;
+        setDoubted(peer, state != NodeState::kUp);
+        auto& bus = m_rt.events();
+        if (bus.wants(EventType::kPeerStateChanged)) {
+          bus.publish(PeerStateChanged{now, m_config.id, peer, state, m_detector.phi(peer, now)});
+        }
       }
-      it->second = state;
-      auto& bus = m_rt.events();
-      if (bus.wants(EventType::kPeerStateChanged)) {
-        bus.publish(PeerStateChanged{now, m_config.id, peer, state, m_detector.phi(peer, now)});
-      }
+      // Rounding in the inverse of phi may put the next threshold a hair early: never before the next check.
+      if (const auto next = nextCheck(peer, state)) scheduleCheck(peer, std::max(*next, now + Duration(1)));
     }
   }
 }

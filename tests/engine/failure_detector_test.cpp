@@ -264,4 +264,35 @@ TEST(FailureDetectorTest, StaleHeartbeatIsIgnored) {
 }
 
 }  // namespace
+
+// The detector schedules each peer's next check at the time its phi reaches the next threshold, so that inverse
+// must land on the threshold: phi just below it a microsecond earlier, at or above it a microsecond later, and the
+// same instant as the binary search of timeToDown to within rounding.
+TEST(FailureDetectorTest, TimeToPhiIsWherePhiReachesTheLevel) {
+  FailureDetectorConfig config{.minStdDev = 500ms, .acceptablePause = 1s};
+  PhiAccrualDetector detector(config);
+  Rng rng(7);
+  TimePoint t{0s};
+  for (int i = 0; i < 30; ++i) {
+    t = t + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(rng.uniform(0.7, 1.3)));
+    detector.heartbeat(3, t);
+  }
+  for (double level : {0.5, 1.0, 4.0, 8.0, 16.0}) {
+    const Duration after = detector.timeToPhi(3, level);
+    ASSERT_GT(after, Duration::zero()) << "level " << level;
+    EXPECT_LT(detector.phi(3, t + (after - 1us)), level) << "level " << level;
+    EXPECT_GE(detector.phi(3, t + (after + 1us)), level) << "level " << level;
+  }
+  const Duration down = detector.timeToDown(3);
+  EXPECT_LE(std::abs((detector.timeToPhi(3, config.threshold) - down).count()), 1000);
+  ASSERT_TRUE(detector.lastHeartbeat(3).has_value());
+  EXPECT_EQ(*detector.lastHeartbeat(3), t);
+}
+
+TEST(FailureDetectorTest, TimeToPhiIsUnboundedForAPeerNeverHeardFrom) {
+  PhiAccrualDetector detector;
+  EXPECT_EQ(detector.timeToPhi(9, 8.0), Duration::max());
+  EXPECT_FALSE(detector.lastHeartbeat(9).has_value());
+}
+
 }  // namespace ringlab

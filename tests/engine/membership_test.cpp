@@ -303,4 +303,25 @@ TEST(MembershipTest, SameSeedGivesSameRun) {
 }
 
 }  // namespace
+
+// Gossip draws its target by index, so the indexed members must be the same set, in node order, as members(), and the
+// count of members that left must follow merges both ways.
+TEST(MembershipTest, IndexedMembersFollowSeedsAndMergesAndLeftAreCounted) {
+  MembershipView view(5, 1);
+  view.addSeed(9);
+  view.addSeed(2);
+  Gossip gossip;
+  gossip.members = {GossipEntry{1, 1, 3, MemberStatus::kNormal}, GossipEntry{7, 1, 2, MemberStatus::kLeft}};
+  view.merge(gossip, kT1);
+  ASSERT_EQ(view.size(), 5u);
+  std::vector<NodeId> indexed;
+  for (std::size_t i = 0; i < view.size(); ++i) indexed.push_back(view.memberAt(i));
+  EXPECT_EQ(indexed, (std::vector<NodeId>{1, 2, 5, 7, 9}));
+  EXPECT_EQ(indexed, view.members());
+  EXPECT_EQ(view.leftCount(), 1u);
+  gossip.members = {GossipEntry{7, 2, 0, MemberStatus::kJoining}};
+  view.merge(gossip, kT2);
+  EXPECT_EQ(view.leftCount(), 0u);
+}
+
 }  // namespace ringlab

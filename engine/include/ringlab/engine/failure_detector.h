@@ -16,7 +16,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include <ringlab/engine/types.h>
@@ -65,6 +66,16 @@ class PhiAccrualDetector {
   // Duration::max() when phi can never reach the threshold (e.g. a threshold above kMaxPhi).
   Duration timeToDown(NodeId peer) const;
 
+  // The time after the peer's last heartbeat at which its phi reaches `level`, from the closed-form inverse of the
+  // logistic approximation (a cubic in y): O(1), for scheduling the next check of a peer rather than checking every
+  // peer every round. May be off by rounding by a few nanoseconds either way, so a caller checks phi() when the time
+  // comes. Duration::zero() for a level at or below phi 0's floor; Duration::max() beyond kMaxPhi or for a peer never
+  // heard from.
+  Duration timeToPhi(NodeId peer, double level) const;
+
+  // When the last heartbeat of `peer` arrived; nullopt for a peer never heard from.
+  std::optional<TimePoint> lastHeartbeat(NodeId peer) const;
+
   const FailureDetectorConfig& config() const { return m_config; }
 
  private:
@@ -99,7 +110,7 @@ class PhiAccrualDetector {
   IntervalHistory seededHistory() const;
 
   FailureDetectorConfig m_config;
-  std::map<NodeId, PeerState> m_peers;
+  std::unordered_map<NodeId, PeerState> m_peers;  // looked up only, never iterated
 };
 
 }  // namespace ringlab

@@ -71,13 +71,25 @@ class MembershipView {
   // Every known node, sorted, including self and members that have left.
   std::vector<NodeId> members() const;
 
+  // How many members are known, self included; the i-th of them in node order (i < size()). O(1): a gossip round
+  // draws a target by index rather than by scanning the view.
+  std::size_t size() const { return m_order.size(); }
+  NodeId memberAt(std::size_t i) const { return m_order[i]; }
+  // Members other than self whose status is kLeft.
+  std::size_t leftCount() const { return m_leftCount; }
+
   // The gossip target: a uniformly random known member other than self that has not left, chosen with `random`
   // (uniform over [0, 2^64), drawn by the caller from its Rng). nullopt when there is none.
   std::optional<NodeId> pickPeer(std::uint64_t random) const;
 
  private:
   NodeId m_self;
+  // Adds `node` as a seed placeholder if unknown; returns its entry.
+  MemberInfo& entry(NodeId node);
+
   std::map<NodeId, MemberInfo> m_members;  // includes self
+  std::vector<NodeId> m_order;             // the keys of m_members, ascending, for O(1) draws by index
+  std::size_t m_leftCount = 0;
 };
 
 }  // namespace ringlab

@@ -16,6 +16,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <queue>
+#include <unordered_map>
 #include <vector>
 
 #include <ringlab/engine/events.h>
@@ -229,6 +231,15 @@ class Node {
   void runHintReplay();
   void runAntiEntropy();
   void onGossip(const Message& message);
+  // A newer heartbeat of `peer` arrived: feeds the detector and schedules the peer's next check. O(1) amortized.
+  void onHeartbeat(NodeId peer, TimePoint now);
+  // When the detector should next look at `peer`, whose published state is `state`: when its phi reaches the next
+  // threshold. nullopt when nothing but a heartbeat can change its state (down, or never heard from).
+  std::optional<TimePoint> nextCheck(NodeId peer, NodeState state) const;
+  void scheduleCheck(NodeId peer, TimePoint due);
+  void setDoubted(NodeId peer, bool doubted);
+  // A uniformly random member other than self, not left, whose published state is up; nullopt if there is none.
+  std::optional<NodeId> drawTrustedPeer();
   void onAeTree(const Message& message);
   void onAeDiff(const Message& message);
   void onAeFetch(const Message& message);
@@ -255,7 +266,20 @@ class Node {
 
   MembershipView m_membership;
   PhiAccrualDetector m_detector;
-  std::map<NodeId, NodeState> m_peerStates;  // last verdict published per peer
+  std::unordered_map<NodeId, NodeState> m_peerStates;  // last verdict published per peer (looked up, not iterated)
+  // Failure detection looks only at peers whose verdict can change by now: each scheduled peer has one due time (when
+  // its phi reaches the next threshold) in m_checkDue and an entry in the min-heap; an entry whose time is no longer
+  // the peer's due time is stale and skipped.
+  struct DueCheck {
+    TimePoint due;
+    NodeId peer = 0;
+    friend auto operator<=>(const DueCheck&, const DueCheck&) = default;
+  };
+  std::priority_queue<DueCheck, std::vector<DueCheck>, std::greater<>> m_checkQueue;
+  std::unordered_map<NodeId, TimePoint> m_checkDue;
+  // Peers published suspect or down (not left), for O(1) draws; m_doubtedIndex locates each in m_doubted.
+  std::vector<NodeId> m_doubted;
+  std::unordered_map<NodeId, std::size_t> m_doubtedIndex;
   std::map<NodeId, TimePoint> m_gossipHeard;  // when each peer's gossip last arrived
   HintStore m_hints;
   struct ReplayedHint {
