@@ -82,6 +82,9 @@ Result<SiblingSet> SiblingSet::fromParts(VersionVector context, std::vector<Sibl
     if (i > 0 && siblings[i - 1].dot == siblings[i].dot) {
       return Status(ErrorCode::kCorrupt, "two siblings share the dot " + siblings[i].dot.toString());
     }
+    if (siblings[i].dot.counter == 0) {
+      return Status(ErrorCode::kCorrupt, "the sibling dot " + siblings[i].dot.toString() + " has counter 0");
+    }
     if (!context.covers(siblings[i].dot)) {
       return Status(ErrorCode::kCorrupt, "the causal context " + context.toString() + " does not cover the dot " +
                                              siblings[i].dot.toString());
@@ -217,6 +220,162 @@ std::string PnCounter::toString() const {
     if (e.decrements > 0) out += "-" + std::to_string(e.decrements);
   }
   return (out.empty() ? std::string("(empty)") : out) + " = " + std::to_string(value());
+}
+
+}  // namespace ringlab
+
+namespace ringlab {
+namespace {
+
+void putLe(std::string& out, std::uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
+}
+
+class CausalReader {
+ public:
+  explicit CausalReader(std::string_view bytes) : m_bytes(bytes) {}
+
+  Status take(std::uint64_t& value, int bytes, const char* what) {
+    if (m_bytes.size() - m_at < static_cast<std::size_t>(bytes)) {
+      return Status(ErrorCode::kTruncated, std::string("causal body ends inside the ") + what + " at byte " +
+                                               std::to_string(m_at));
+    }
+    value = 0;
+    for (int i = 0; i < bytes; ++i) {
+      value |= static_cast<std::uint64_t>(static_cast<unsigned char>(m_bytes[m_at + i])) << (8 * i);
+    }
+    m_at += static_cast<std::size_t>(bytes);
+    return Status::ok();
+  }
+
+  // A count whose elements take at least `minBytes` each must fit in what remains.
+  Status count(std::uint64_t& n, std::size_t minBytes, const char* what) {
+    if (Status s = take(n, 4, what); !s) return s;
+    if (n > (m_bytes.size() - m_at) / minBytes) {
+      return Status(ErrorCode::kCorrupt, std::string(what) + " " + std::to_string(n) + " at byte " +
+                                             std::to_string(m_at - 4) + " does not fit the " +
+                                             std::to_string(m_bytes.size() - m_at) + " bytes that remain");
+    }
+    return Status::ok();
+  }
+
+  Status bytes(std::string& out, std::size_t length, const char* what) {
+    if (m_bytes.size() - m_at < length) {
+      return Status(ErrorCode::kTruncated, std::string("causal body ends inside the ") + what + " at byte " +
+                                               std::to_string(m_at));
+    }
+    out.assign(m_bytes.substr(m_at, length));
+    m_at += length;
+    return Status::ok();
+  }
+
+  Status finish() const {
+    if (m_at == m_bytes.size()) return Status::ok();
+    return Status(ErrorCode::kCorrupt, "causal body has " + std::to_string(m_bytes.size() - m_at) +
+                                           " trailing bytes at byte " + std::to_string(m_at));
+  }
+  std::size_t at() const { return m_at; }
+
+ private:
+  std::string_view m_bytes;
+  std::size_t m_at = 0;
+};
+
+}  // namespace
+
+void appendSiblingSet(std::string& out, const SiblingSet& set) {
+  putLe(out, set.context().entries().size(), 4);
+  for (const auto& e : set.context().entries()) {
+    putLe(out, e.node, 4);
+    putLe(out, e.counter, 8);
+  }
+  putLe(out, set.siblings().size(), 4);
+  for (const auto& s : set.siblings()) {
+    putLe(out, s.dot.node, 4);
+    putLe(out, s.dot.counter, 8);
+    out.push_back(s.tombstone ? 1 : 0);
+    putLe(out, static_cast<std::uint64_t>(s.stamp.physicalMicros), 8);
+    putLe(out, s.stamp.logical, 4);
+    putLe(out, s.stamp.node, 4);
+    putLe(out, s.value.size(), 4);
+    out += s.value;
+  }
+}
+
+void appendPnCounter(std::string& out, const PnCounter& counter) {
+  putLe(out, counter.entries().size(), 4);
+  for (const auto& e : counter.entries()) {
+    putLe(out, e.node, 4);
+    putLe(out, e.increments, 8);
+    putLe(out, e.decrements, 8);
+  }
+}
+
+Result<SiblingSet> parseSiblingSet(std::string_view bytes, std::size_t maxValueBytes) {
+  CausalReader reader(bytes);
+  std::uint64_t n = 0;
+  if (Status s = reader.count(n, 12, "context entry count"); !s) return s;
+  std::vector<VersionVector::Entry> entries;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::uint64_t node = 0;
+    std::uint64_t counter = 0;
+    if (Status s = reader.take(node, 4, "context node"); !s) return s;
+    if (Status s = reader.take(counter, 8, "context counter"); !s) return s;
+    entries.push_back({static_cast<NodeId>(node), counter});
+  }
+  if (Status s = reader.count(n, 33, "sibling count"); !s) return s;
+  std::vector<Sibling> siblings;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    Sibling sibling;
+    std::uint64_t node = 0;
+    std::uint64_t tombstone = 0;
+    std::uint64_t physical = 0;
+    std::uint64_t logical = 0;
+    std::uint64_t stampNode = 0;
+    std::uint64_t length = 0;
+    if (Status s = reader.take(node, 4, "dot node"); !s) return s;
+    if (Status s = reader.take(sibling.dot.counter, 8, "dot counter"); !s) return s;
+    if (Status s = reader.take(tombstone, 1, "tombstone flag"); !s) return s;
+    if (tombstone > 1) {
+      return Status(ErrorCode::kCorrupt, "tombstone flag " + std::to_string(tombstone) + " at byte " +
+                                             std::to_string(reader.at() - 1) + " is neither 0 nor 1");
+    }
+    if (Status s = reader.take(physical, 8, "sibling timestamp"); !s) return s;
+    if (Status s = reader.take(logical, 4, "sibling timestamp"); !s) return s;
+    if (Status s = reader.take(stampNode, 4, "sibling timestamp"); !s) return s;
+    if (Status s = reader.take(length, 4, "sibling value length"); !s) return s;
+    if (length > maxValueBytes) {
+      return Status(ErrorCode::kTooLarge, "sibling value of " + std::to_string(length) + " bytes at byte " +
+                                              std::to_string(reader.at() - 4) + " exceeds the limit of " +
+                                              std::to_string(maxValueBytes));
+    }
+    if (Status s = reader.bytes(sibling.value, length, "sibling value"); !s) return s;
+    sibling.dot.node = static_cast<NodeId>(node);
+    sibling.tombstone = tombstone == 1;
+    sibling.stamp = Version{static_cast<std::int64_t>(physical), static_cast<std::uint32_t>(logical),
+                            static_cast<NodeId>(stampNode)};
+    siblings.push_back(std::move(sibling));
+  }
+  if (Status s = reader.finish(); !s) return s;
+  return SiblingSet::fromParts(VersionVector(std::move(entries)), std::move(siblings));
+}
+
+Result<PnCounter> parsePnCounter(std::string_view bytes) {
+  CausalReader reader(bytes);
+  std::uint64_t n = 0;
+  if (Status s = reader.count(n, 20, "counter entry count"); !s) return s;
+  std::vector<PnCounter::Entry> entries;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::uint64_t node = 0;
+    PnCounter::Entry e;
+    if (Status s = reader.take(node, 4, "counter node"); !s) return s;
+    if (Status s = reader.take(e.increments, 8, "counter increments"); !s) return s;
+    if (Status s = reader.take(e.decrements, 8, "counter decrements"); !s) return s;
+    e.node = static_cast<NodeId>(node);
+    entries.push_back(e);
+  }
+  if (Status s = reader.finish(); !s) return s;
+  return PnCounter::fromEntries(std::move(entries));
 }
 
 }  // namespace ringlab

@@ -63,11 +63,12 @@ class MemoryStorage final : public Storage {
       return ApplyOutcome::kApplied;
     }
     if (!supersedes(record, it->second)) return ApplyOutcome::kSuperseded;
+    Record merged = mergeRecords(it->second, record);
     m_stats.bytes -= it->second.footprint();
-    m_stats.bytes += record.footprint();
+    m_stats.bytes += merged.footprint();
     if (it->second.tombstone) m_stats.tombstones--;
-    if (record.tombstone) m_stats.tombstones++;
-    it->second = record;
+    if (merged.tombstone) m_stats.tombstones++;
+    it->second = std::move(merged);
     return ApplyOutcome::kApplied;
   }
 

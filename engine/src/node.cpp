@@ -287,7 +287,7 @@ void Node::onMessage(Message message) {
       if (auto replay = m_hintReplays.find(message.requestId); replay != m_hintReplays.end()) {
         const auto& ack = std::get<WriteAck>(message.payload);
         if (ack.result == ErrorCode::kOk) {
-          m_hints.acknowledge(replay->second.owner, replay->second.key, replay->second.version);
+          m_hints.acknowledge(replay->second.owner, replay->second.key, replay->second.record);
           auto& bus = m_rt.events();
           if (bus.wants(EventType::kHintEvent)) {
             bus.publish(HintEvent{m_rt.now(), m_config.id, replay->second.owner, HintAction::kReplayed,
@@ -482,7 +482,7 @@ void Node::maybeReadRepair(const PendingRequest& pending) {
   bool drawn = false;
   for (const auto& answer : pending.answers) {
     if (answer.result != ErrorCode::kOk) continue;
-    if (answer.record && !(answer.record->version < newest->version)) continue;
+    if (answer.record && !supersedes(*newest, *answer.record)) continue;
     if (!drawn) {
       // One draw per read decides whether this read repairs at all.
       if (!m_rt.rng().chance(mechanisms.readRepairProbability)) return;

@@ -25,11 +25,12 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/types.h>
-#include <ringlab/engine/version.h>
+#include <ringlab/engine/timestamp.h>
 
 namespace ringlab {
 
@@ -182,5 +183,16 @@ class PnCounter {
   Entry& entryFor(NodeId node);
   std::vector<Entry> m_entries;  // sorted by node
 };
+
+// The binary forms the wire codec and RocksDB storage carry (docs/WIRE_FORMAT.md, "Causal bodies"), little-endian:
+//   sibling set: u32 n, n x (u32 node, u64 counter) context; u32 m, m x (u32 node, u64 counter, u8 tombstone,
+//                i64 physical, u32 logical, u32 node, u32 length, bytes) siblings
+//   counter:     u32 n, n x (u32 node, u64 increments, u64 decrements)
+void appendSiblingSet(std::string& out, const SiblingSet& set);
+void appendPnCounter(std::string& out, const PnCounter& counter);
+// Errors: kTruncated when the bytes end inside a field, kCorrupt for trailing bytes, an impossible count or a set
+// fromParts rejects, kTooLarge for a sibling value over `maxValueBytes`. The message names the field and byte offset.
+Result<SiblingSet> parseSiblingSet(std::string_view bytes, std::size_t maxValueBytes);
+Result<PnCounter> parsePnCounter(std::string_view bytes);
 
 }  // namespace ringlab

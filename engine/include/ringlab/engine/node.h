@@ -249,7 +249,7 @@ class Node {
   struct ReplayedHint {
     NodeId owner;
     Key key;
-    Version version;
+    Record record;  // what was sent: the hint is dropped on the ack only if it still holds exactly this
   };
   std::map<std::uint64_t, ReplayedHint> m_hintReplays;  // by request id, until acknowledged
   std::size_t m_aeCursor = 0;                           // next ring range to reconcile
