@@ -1,4 +1,5 @@
 // ringlabd: a real RingLab node. Parses flags (or a YAML file with the same keys), sets up logging, and runs a Daemon.
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -51,6 +52,7 @@ cli::CommandInfo programInfo() {
                      {"client-port", "PORT"},
                      {"peer-port", "PORT"},
                      {"admin-port", "PORT"},
+                     {"port-file", "FILE"},
                      {"seeds", "HOST:PORT,..."},
                      {"storage", "KIND"},
                      {"data-dir", "DIR"},
@@ -126,13 +128,30 @@ void loadYaml(const std::string& path, const po::options_description& options, p
   }
 }
 
-std::uint16_t port(const po::variables_map& vm, const char* name, bool allowZero) {
+// 0 asks the kernel for a free port.
+std::uint16_t port(const po::variables_map& vm, const char* name) {
   const int value = vm[name].as<int>();
-  if (value < (allowZero ? 0 : 1) || value > 65535) {
-    throw Fail{std::string("--") + name + ": " + std::to_string(value) + " is not a port (1-65535" +
-               (allowZero ? ", or 0 to disable" : "") + ")"};
+  if (value < 0 || value > 65535) {
+    throw Fail{std::string("--") + name + ": " + std::to_string(value) +
+               " is not a port (1-65535, or 0 for one the kernel picks)"};
   }
   return static_cast<std::uint16_t>(value);
+}
+
+// --admin-port: a port, 0 for none, or "auto" for one the kernel picks.
+void adminPort(const po::variables_map& vm, DaemonConfig& config) {
+  const std::string text = vm["admin-port"].as<std::string>();
+  if (text == "auto") {
+    config.adminAnyPort = true;
+    config.adminPort = 0;
+    return;
+  }
+  int value = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0 || value > 65535) {
+    throw Fail{"--admin-port: '" + text + "' is not a port (1-65535, 0 for no admin endpoint, or auto)"};
+  }
+  config.adminPort = static_cast<std::uint16_t>(value);
 }
 
 std::size_t count(const po::variables_map& vm, const char* name, long long min, long long max) {
@@ -161,9 +180,10 @@ int main(int argc, char** argv) {
     ("cluster-secret", po::value<std::string>(), "shared secret peers prove in the handshake (or RINGLAB_CLUSTER_SECRET)")
     ("bind", po::value<std::string>()->default_value("127.0.0.1"), "address to listen on")
     ("advertise", po::value<std::string>(), "address peers and tools should use for this node (default: --bind)")
-    ("client-port", po::value<int>()->default_value(6380), "RESP (Redis protocol) port")
-    ("peer-port", po::value<int>()->default_value(7380), "peer protocol port")
-    ("admin-port", po::value<int>()->default_value(8380), "admin HTTP port (0: no admin endpoint)")
+    ("client-port", po::value<int>()->default_value(6380), "RESP (Redis protocol) port (0: one the kernel picks; see --port-file)")
+    ("peer-port", po::value<int>()->default_value(7380), "peer protocol port (0: one the kernel picks; see --port-file)")
+    ("admin-port", po::value<std::string>()->default_value("8380"), "admin HTTP port (0: no admin endpoint; auto: one the kernel picks)")
+    ("port-file", po::value<std::string>()->default_value(""), "once every port listens, write the bound ports to this file as client_port=N, peer_port=N and admin_port=N lines")
     ("seeds", po::value<std::string>()->default_value(""), "peers to join through, host:port of their peer ports, comma-separated")
     ("storage", po::value<std::string>()->default_value("rocksdb"), "rocksdb or memory")
     ("data-dir", po::value<std::string>(), "RocksDB directory (default: ./ringlabd-data/<node-id>)")
@@ -253,15 +273,21 @@ int main(int argc, char** argv) {
     }
     config.bindHost = vm["bind"].as<std::string>();
     if (vm.count("advertise")) config.advertiseHost = vm["advertise"].as<std::string>();
-    config.clientPort = port(vm, "client-port", false);
-    config.peerPort = port(vm, "peer-port", false);
-    config.adminPort = port(vm, "admin-port", true);
+    config.clientPort = port(vm, "client-port");
+    config.peerPort = port(vm, "peer-port");
+    adminPort(vm, config);
     {
-      std::set<int> used{config.clientPort, config.peerPort};
-      if (used.size() != 2 || (config.adminPort != 0 && used.count(config.adminPort))) {
-        throw Fail{"--client-port, --peer-port and --admin-port must differ"};
+      // Ports the kernel picks (0) never collide.
+      std::set<int> used;
+      std::size_t fixed = 0;
+      for (int p : {int(config.clientPort), int(config.peerPort), int(config.adminPort)}) {
+        if (p == 0) continue;
+        ++fixed;
+        used.insert(p);
       }
+      if (used.size() != fixed) throw Fail{"--client-port, --peer-port and --admin-port must differ"};
     }
+    config.portFile = vm["port-file"].as<std::string>();
     std::string seeds = vm["seeds"].as<std::string>();
     std::size_t start = 0;
     while (start < seeds.size()) {

@@ -56,6 +56,7 @@ void Node::start(std::uint64_t generation) {
   }
   m_detector = PhiAccrualDetector(mechanisms.detector);
   m_peerStates.clear();
+  m_gossipHeard.clear();
   m_hintReplays.clear();
   const std::size_t workers = std::max<std::size_t>(1, m_rt.concurrency());
   for (std::size_t i = 0; i < workers; ++i) {

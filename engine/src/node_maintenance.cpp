@@ -95,9 +95,34 @@ void Node::runGossip() {
   }
 }
 
+void Node::addPeer(NodeId peer) {
+  if (peer == m_config.id) return;
+  m_membership.addSeed(peer);
+  const auto info = m_membership.member(peer);
+  const bool heardFrom = info && (info->generation != 0 || info->heartbeat != 0);
+  if (!heardFrom && m_detector.verdict(peer, m_rt.now()) == PhiAccrualDetector::Verdict::kUnknown) {
+    m_detector.heartbeat(peer, m_rt.now());
+  }
+}
+
+std::vector<NodeId> Node::announce() {
+  std::vector<NodeId> asked;
+  for (NodeId peer : m_membership.members()) {
+    if (peer == m_config.id || m_membership.member(peer)->status == MemberStatus::kLeft) continue;
+    Message message;
+    message.to = peer;
+    message.requestId = nextRequestId();
+    message.payload = m_membership.digest();
+    m_rt.send(std::move(message));
+    asked.push_back(peer);
+  }
+  return asked;
+}
+
 void Node::onGossip(const Message& message) {
   const auto& gossip = std::get<Gossip>(message.payload);
   const TimePoint now = m_rt.now();
+  m_gossipHeard[message.from] = now;
   const MembershipView::MergeResult merged = m_membership.merge(gossip, now);
   for (NodeId restarted : merged.restarted) m_detector.forget(restarted);
   for (NodeId advanced : merged.advanced) m_detector.heartbeat(advanced, now);

@@ -172,7 +172,8 @@ class Runner:
                         continue
                     status, output = self.run_on(name, line, cwd)
                     if status != 0:
-                        return f"on {name}: `{line}`: exit status {status}; it printed:\n{output[-3000:]}"
+                        return (f"on {name}: `{line}`: exit status {status}; it printed:\n{output[-3000:]}"
+                                + self.machines.diagnostics())
             return None
         expect_exit = 0
         m = re.search(r"expect-exit=(\d+)", block.options)

@@ -180,6 +180,25 @@ class Machines:
             return ""
         return "".join(open(path, encoding="utf-8", errors="replace").readlines()[-lines:])
 
+    def diagnostics(self):
+        """What each machine's node was doing, for a failure message: running or not, and the end of its log."""
+        text = ""
+        for name in sorted(self.addresses):
+            if not os.path.exists(self.path(name, "/var/log/ringlabd.log")):
+                continue
+            proc = self.services.get(name)
+            state = "running" if proc and proc.poll() is None else "not running"
+            text += f"\n--- {name} ({state}), the end of its log:\n" + self.journal(name, 15)
+            if state == "running":
+                env = dict(self.env)
+                password = self.service_environment(name).get("RINGLAB_REQUIREPASS")
+                if password:
+                    env["REDISCLI_AUTH"] = password
+                ring = self.sh(name, f"redis-cli -h {self.addresses[name]} -p {self.client_port(name)} info ring",
+                               self.root, timeout=10, env=env)
+                text += f"--- {name}'s INFO ring:\n" + ring.stdout
+        return text
+
     def emulate(self, name, words):
         """systemctl and journalctl for the ringlabd unit. Returns (handled, problem, output)."""
         if words[:1] == ["systemctl"]:

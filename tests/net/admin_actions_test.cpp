@@ -57,8 +57,10 @@ struct Cluster {
     for (int i = 1; i <= count; ++i) {
       nodes.push_back(std::make_unique<NodeProcess>("n" + std::to_string(i), dir.sub("n" + std::to_string(i)), extra));
     }
+    // The first node binds ports the kernel picks; the others join through its peer port.
+    nodes[0]->start();
     for (auto& node : nodes) node->setSeeds(nodes[0]->peerAddress());
-    for (auto& node : nodes) node->start();
+    for (std::size_t i = 1; i < nodes.size(); ++i) nodes[i]->start();
   }
   bool formed() {
     const std::string size = std::to_string(nodes.size());
@@ -238,9 +240,11 @@ TEST(AdminActionsTest, DecommissionLeavesTheRingAndTheOthersKeepEveryKey) {
   EXPECT_EQ(again.status, 409) << again.body;
   EXPECT_NE(parse(again.body).at("error").as_string().find("n3"), boost::json::string::npos);
 
-  ASSERT_TRUE(eventually([&] { return memberField(cluster[2], "n3", "status") == "left"; }, 20s));
+  // Finished once the ranges are handed over and the peers have heard that n3 left.
+  ASSERT_TRUE(eventually(
+      [&] { return getJson(cluster[2], "/cluster").at("decommission").at("finished").as_bool(); }, 20s));
+  EXPECT_EQ(memberField(cluster[2], "n3", "status"), "left");
   const boost::json::value progress = getJson(cluster[2], "/cluster").at("decommission");
-  EXPECT_EQ(progress.at("finished").as_bool(), true);
   EXPECT_EQ(progress.at("ranges_failed").as_int64(), 0);
   EXPECT_GT(progress.at("records").as_int64(), 0) << "n3 handed its ranges over";
   for (auto* node : {&cluster[0], &cluster[1]}) {
@@ -255,6 +259,24 @@ TEST(AdminActionsTest, DecommissionLeavesTheRingAndTheOthersKeepEveryKey) {
     }
   }
   EXPECT_EQ(post(cluster[2], "/decommission", "").status, 409);
+}
+
+// An operator stops a decommissioned node as soon as its /cluster says the decommission finished. By then every
+// peer must know it has left: otherwise the news leaves with it, and the others keep it in their rings as a member
+// that is down (and count it among the members a quorum can use).
+TEST(AdminActionsTest, ANodeStoppedTheMomentItsDecommissionFinishesIsGoneFromEveryRing) {
+  TempDir dir("ringlabd-decommission-stop");
+  Cluster cluster(dir, 4, with(kFastGossip, {"--n", "2", "--r", "1", "--w", "1"}));
+  ASSERT_TRUE(cluster.formed());
+  ASSERT_EQ(post(cluster[3], "/decommission", "").status, 202);
+  ASSERT_TRUE(eventually(
+      [&] { return getJson(cluster[3], "/cluster").at("decommission").at("finished").as_bool(); }, 20s));
+  cluster[3].kill9();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(memberField(cluster[i], "n4", "status"), "left") << cluster[i].name();
+    EXPECT_TRUE(eventually([&] { return memberField(cluster[i], "n4", "in_ring") == "false"; }, 5s))
+        << cluster[i].name();
+  }
 }
 
 TEST(AdminActionsTest, PostMembersJoinsALoneNode) {

@@ -21,8 +21,10 @@ TEST(AdminEndpointTest, MetricsOfAClusterUnderLoadPassTheStrictChecker) {
     nodes.push_back(std::make_unique<NodeProcess>("n" + std::to_string(i), dir.sub("n" + std::to_string(i)),
                                                   with(kFastGossip, {"--admin-token", "t0k"})));
   }
+  // The first node binds ports the kernel picks; the others join through its peer port.
+  nodes[0]->start();
   for (auto& node : nodes) node->setSeeds(nodes[0]->peerAddress());
-  for (auto& node : nodes) node->start();
+  for (std::size_t i = 1; i < nodes.size(); ++i) nodes[i]->start();
   for (auto& node : nodes) ASSERT_TRUE(node->waitServing());
   ASSERT_TRUE(eventually([&] { return nodes[0]->info("ring_members_up") == "3"; }));
   RespClient client(nodes[0]->clientPort());

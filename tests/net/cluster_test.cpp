@@ -21,8 +21,10 @@ struct Cluster {
     for (int i = 1; i <= 3; ++i) {
       nodes.push_back(std::make_unique<NodeProcess>("n" + std::to_string(i), dir.sub("n" + std::to_string(i)), extra));
     }
+    // The first node binds ports the kernel picks; the others join through its peer port.
+    nodes[0]->start();
     for (auto& node : nodes) node->setSeeds(nodes[0]->peerAddress());
-    for (auto& node : nodes) node->start();
+    for (std::size_t i = 1; i < nodes.size(); ++i) nodes[i]->start();
   }
   bool formed() {
     for (auto& node : nodes) {

@@ -1,5 +1,6 @@
-// Test harness for real ringlabd processes on loopback: free ports, starting, killing and restarting nodes, a small
-// blocking RESP client, and running redis-cli. Every node a test starts is killed when its NodeProcess goes away.
+// Test harness for real ringlabd processes on loopback: starting, killing and restarting nodes, a small blocking RESP
+// client, and running redis-cli. Every node a test starts is killed when its NodeProcess goes away. Nodes bind ports
+// the kernel picks and report them in a port file, so tests running in parallel never race for a port.
 #pragma once
 
 #include <arpa/inet.h>
@@ -28,7 +29,9 @@
 
 namespace ringlab::testing {
 
-// A port nothing listens on now (the kernel's choice), never handed out twice by this process.
+// A port nothing listens on now (the kernel's choice), never handed out twice by this process. Only for a port that
+// should stay closed (a seed nobody answers, a refused connection): another process may take it at any time, so a
+// server under test binds port 0 instead and reports the port it got.
 inline int freePort() {
   static std::set<int> handedOut;
   for (;;) {
@@ -249,26 +252,27 @@ inline HttpReply httpRequest(int port, const std::string& method, const std::str
 class NodeProcess {
  public:
   NodeProcess(std::string name, std::string dataDir, std::vector<std::string> extraArgs = {})
-      : m_name(std::move(name)),
-        m_dataDir(std::move(dataDir)),
-        m_extra(std::move(extraArgs)),
-        m_clientPort(freePort()),
-        m_peerPort(freePort()),
-        m_adminPort(freePort()) {}
+      : m_name(std::move(name)), m_dataDir(std::move(dataDir)), m_extra(std::move(extraArgs)) {}
   ~NodeProcess() { kill9(); }
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;
 
   void setSeeds(std::string seeds) { m_seeds = std::move(seeds); }
-  std::string peerAddress() const { return "127.0.0.1:" + std::to_string(m_peerPort); }
-  int clientPort() const { return m_clientPort; }
-  int peerPort() const { return m_peerPort; }
-  int adminPort() const { return m_adminPort; }
+  // The ports are known once start() returned; a restart keeps them, so that peers find the node where it was.
+  std::string peerAddress() const { return "127.0.0.1:" + std::to_string(known(m_peerPort)); }
+  int clientPort() const { return known(m_clientPort); }
+  int peerPort() const { return known(m_peerPort); }
+  int adminPort() const { return known(m_adminPort); }
   const std::string& name() const { return m_name; }
   std::string logPath() const { return m_dataDir + ".log"; }
+  std::string portFilePath() const { return m_dataDir + ".ports"; }
   bool running() const { return m_pid > 0; }
 
-  void start() {
+  // Starts the node and waits until it reports its ports (the first start binds ports the kernel picks). Returns
+  // false when the node exited or reported nothing within 20s; the ports then stay as they were.
+  bool start() {
+    const std::string portFile = portFilePath();
+    std::filesystem::remove(portFile);
     std::vector<std::string> args = {RINGLABD_PATH,
                                      "--node-id",
                                      m_name,
@@ -277,7 +281,9 @@ class NodeProcess {
                                      "--peer-port",
                                      std::to_string(m_peerPort),
                                      "--admin-port",
-                                     std::to_string(m_adminPort),
+                                     m_adminPort == 0 ? std::string("auto") : std::to_string(m_adminPort),
+                                     "--port-file",
+                                     portFile,
                                      "--data-dir",
                                      m_dataDir};
     if (std::find(m_extra.begin(), m_extra.end(), "--cluster-secret") == m_extra.end()) {
@@ -301,6 +307,17 @@ class NodeProcess {
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }
+    const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < giveUp) {
+      if (readPortFile(portFile)) return true;
+      siginfo_t info{};
+      // Exited before binding (left unreaped, so that terminate() and kill9() still collect it).
+      if (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == m_pid) {
+        return readPortFile(portFile);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return readPortFile(portFile);
   }
 
   // Waits until the node answers PING.
@@ -353,13 +370,32 @@ class NodeProcess {
   }
 
  private:
+  static int known(int port) {
+    if (port == 0) throw std::logic_error("a node's ports are known once start() returned");
+    return port;
+  }
+
+  // Takes the ports from ringlabd's --port-file; false while it is not there.
+  bool readPortFile(const std::string& path) {
+    std::FILE* file = std::fopen(path.c_str(), "r");
+    if (!file) return false;
+    int client = 0, peer = 0, admin = 0;
+    const int fields = std::fscanf(file, "client_port=%d peer_port=%d admin_port=%d", &client, &peer, &admin);
+    std::fclose(file);
+    if (fields != 3) return false;
+    m_clientPort = client;
+    m_peerPort = peer;
+    m_adminPort = admin;
+    return true;
+  }
+
   std::string m_name;
   std::string m_dataDir;
   std::vector<std::string> m_extra;
   std::string m_seeds;
-  int m_clientPort;
-  int m_peerPort;
-  int m_adminPort;
+  int m_clientPort = 0;  // 0 until the first start() reads them back
+  int m_peerPort = 0;
+  int m_adminPort = 0;
   pid_t m_pid = -1;
 };
 

@@ -216,6 +216,42 @@ TEST(CommandLineTest, AYamlConfigSetsOptionsAndFlagsWin) {
   EXPECT_EQ(client.command({"SET", "k", "v"}).text, "OK");
 }
 
+TEST(CommandLineTest, PortZeroBindsAPortTheKernelPicksAndThePortFileAndHandshakeReportIt) {
+  TempDir dir("ringlabd-ports");
+  // The harness starts nodes with --client-port 0 --peer-port 0 --admin-port auto --port-file.
+  NodeProcess first("n1", dir.sub("n1"), kFastGossip);
+  ASSERT_TRUE(first.start()) << "see " << first.logPath();
+  EXPECT_NE(first.clientPort(), first.peerPort());
+  EXPECT_NE(first.adminPort(), 0);
+  ASSERT_TRUE(first.waitServing());
+  EXPECT_EQ(first.info("tcp_port"), std::to_string(first.clientPort()));
+  EXPECT_EQ(httpRequest(first.adminPort(), "GET", "/healthz").status, 200);
+  // A peer learns the bound ports from the handshake, not the 0 the node was started with.
+  NodeProcess second("n2", dir.sub("n2"), kFastGossip);
+  second.setSeeds(first.peerAddress());
+  ASSERT_TRUE(second.start()) << "see " << second.logPath();
+  bool advertised = eventually([&] {
+    const boost::json::value cluster = parse(httpRequest(second.adminPort(), "GET", "/cluster").body);
+    if (!cluster.is_object() || !cluster.as_object().contains("members")) return false;
+    for (const auto& member : cluster.at("members").as_array()) {
+      const auto& m = member.as_object();
+      if (m.contains("id") && m.at("id") == "n1" && m.contains("peer_port")) {
+        return m.at("peer_port").to_number<int>() == first.peerPort() &&
+               m.at("client_port").to_number<int>() == first.clientPort() &&
+               m.at("admin_port").to_number<int>() == first.adminPort();
+      }
+    }
+    return false;
+  });
+  EXPECT_TRUE(advertised) << httpRequest(second.adminPort(), "GET", "/cluster").body;
+  // A restart keeps the ports, so peers find the node where it was.
+  const int client = first.clientPort();
+  first.kill9();
+  ASSERT_TRUE(first.start()) << "see " << first.logPath();
+  EXPECT_EQ(first.clientPort(), client);
+  EXPECT_TRUE(first.waitServing());
+}
+
 TEST(CommandLineTest, BadInputGivesAClearErrorAndNoCrash) {
   TempDir dir("ringlabd-flags");
   const std::string bin = RINGLABD_PATH;
@@ -234,16 +270,14 @@ TEST(CommandLineTest, BadInputGivesAClearErrorAndNoCrash) {
   // An unwritable data directory (a path below a regular file).
   const std::string file = dir.sub("file");
   shell("touch " + file);
-  out = run("--data-dir " + file + "/db --client-port " + std::to_string(freePort()) + " --peer-port " +
-            std::to_string(freePort()) + " --admin-port 0");
+  out = run("--data-dir " + file + "/db --client-port 0 --peer-port 0 --admin-port 0");
   EXPECT_NE(out.find("data directory '" + file + "/db'"), std::string::npos) << out;
   EXPECT_NE(out.find("exit=1"), std::string::npos) << out;
   // A port in use.
   NodeProcess holder("n1", dir.sub("n1"), {"--storage", "memory"});
   holder.start();
   ASSERT_TRUE(holder.waitServing());
-  out = run("--storage memory --client-port " + std::to_string(holder.clientPort()) + " --peer-port " +
-            std::to_string(freePort()) + " --admin-port 0");
+  out = run("--storage memory --client-port " + std::to_string(holder.clientPort()) + " --peer-port 0 --admin-port 0");
   EXPECT_NE(out.find("cannot listen for clients on 127.0.0.1:" + std::to_string(holder.clientPort())),
             std::string::npos)
       << out;

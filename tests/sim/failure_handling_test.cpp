@@ -141,6 +141,21 @@ TEST(FailureDetectorTest, FalseSuspicionsStayRareUnderFivePercentLoss) {
   EXPECT_LE(sim.falseSuspicions(), 3u);
 }
 
+// A real node learns members by name (from a peer's address book) before it hears from them. One that never speaks,
+// because it has gone, must be judged down like one that fell silent, not count as up for ever.
+TEST(FailureHandlingTest, AMemberLearnedByNameThatNeverSpeaksIsJudgedDown) {
+  SimulationConfig config;
+  config.nodes = 4;
+  Simulation sim(config);
+  sim.crash(3);  // before its first gossip round: nobody ever hears from n4
+  sim.runUntil(TimePoint{2s});
+  EXPECT_EQ(sim.node(0).peerState(3), NodeState::kUp) << "never heard from, and never watched, so never judged";
+  sim.node(0).addPeer(3);
+  sim.runUntil(TimePoint{20s});
+  EXPECT_EQ(sim.node(0).peerState(3), NodeState::kDown);
+  EXPECT_EQ(sim.node(0).peerState(1), NodeState::kUp) << "a peer that speaks stays up";
+}
+
 // n3 crashes, then a partition cuts n4 and n5 off: n1 and n2 can only reach each other. Gossip must keep carrying
 // their heartbeats so that neither declares the other down, although most of the peers they know are unreachable.
 class ReachablePeerTest : public ::testing::TestWithParam<std::uint64_t> {};

@@ -36,9 +36,10 @@ class LiveClusterTest : public ::testing::Test {
       if (std::string(name) != "n3") extra.push_back("--allow-fault-injection");
       nodes.push_back(std::make_unique<testing::NodeProcess>(name, dir.sub(name), extra));
     }
+    ASSERT_TRUE(nodes[0]->start()) << "see " << nodes[0]->logPath();
     nodes[1]->setSeeds(nodes[0]->peerAddress());
     nodes[2]->setSeeds(nodes[0]->peerAddress());
-    for (auto& n : nodes) n->start();
+    for (std::size_t i = 1; i < nodes.size(); ++i) nodes[i]->start();
     for (auto& n : nodes) ASSERT_TRUE(n->waitServing()) << "see " << n->logPath();
   }
 

@@ -292,6 +292,8 @@ Status AdminServer::listen(const std::string& host, std::uint16_t port) {
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
   if (ec) return Status(ErrorCode::kUnavailable, "cannot listen for admin requests on " + where + ": " + ec.message());
+  m_port = acceptor->local_endpoint(ec).port();
+  if (ec) return Status(ErrorCode::kUnavailable, "cannot read the bound admin port on " + where + ": " + ec.message());
   m_acceptor = std::move(acceptor);
   return Status::ok();
 }

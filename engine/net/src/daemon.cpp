@@ -232,6 +232,31 @@ Status Daemon::open() {
   }
   m_node = std::make_unique<Node>(nodeConfig, *m_runtime, *m_storage, ringFor({m_nodeId}));
 
+  // Bind every endpoint before serving any, so that a port in use stops the start cleanly. Clients and admin first:
+  // a port 0 becomes the one the kernel picked, and the peer handshake advertises the bound ports.
+  {
+    ErrorCodeT ec;
+    const auto address = boost::asio::ip::make_address(m_config.bindHost, ec);
+    const std::string where = m_config.bindHost + ":" + std::to_string(m_config.clientPort);
+    if (ec) return Status(ErrorCode::kInvalidArgument, "--bind: '" + m_config.bindHost + "' is not an IP address");
+    auto acceptor = std::make_unique<tcp::acceptor>(*m_io);
+    const tcp::endpoint endpoint(address, m_config.clientPort);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
+    if (!ec) m_config.clientPort = acceptor->local_endpoint(ec).port();
+    if (ec) return Status(ErrorCode::kUnavailable, "cannot listen for clients on " + where + ": " + ec.message());
+    m_clientAcceptor = std::move(acceptor);
+  }
+  if (m_config.adminPort != 0 || m_config.adminAnyPort) {
+    m_admin = std::make_unique<AdminServer>(*this);
+    if (Status s = m_admin->listen(m_config.bindHost, m_config.adminAnyPort ? 0 : m_config.adminPort); !s.isOk()) {
+      return s;
+    }
+    m_config.adminPort = m_admin->port();
+  }
+
   PeerTransportConfig peerConfig;
   peerConfig.cluster = m_config.cluster;
   peerConfig.secret = m_config.clusterSecret;
@@ -251,27 +276,27 @@ Status Daemon::open() {
   };
   m_transport = std::make_unique<PeerTransport>(*m_runtime, peerConfig, callbacks);
   m_runtime->setTransport(m_transport.get());
-
-  // Bind every endpoint before serving any, so that a port in use stops the start cleanly.
   if (Status s = m_transport->listen(); !s.isOk()) return s;
+  m_config.peerPort = m_transport->peerPort();
+  if (!m_config.portFile.empty()) {
+    if (Status s = writePortFile(); !s.isOk()) return s;
+  }
+  return Status::ok();
+}
+
+Status Daemon::writePortFile() const {
+  const std::string& path = m_config.portFile;
+  const std::string temporary = path + ".tmp";
   {
-    ErrorCodeT ec;
-    const auto address = boost::asio::ip::make_address(m_config.bindHost, ec);
-    const std::string where = m_config.bindHost + ":" + std::to_string(m_config.clientPort);
-    if (ec) return Status(ErrorCode::kInvalidArgument, "--bind: '" + m_config.bindHost + "' is not an IP address");
-    auto acceptor = std::make_unique<tcp::acceptor>(*m_io);
-    const tcp::endpoint endpoint(address, m_config.clientPort);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status(ErrorCode::kUnavailable, "cannot listen for clients on " + where + ": " + ec.message());
-    m_clientAcceptor = std::move(acceptor);
+    std::ofstream out(temporary, std::ios::trunc);
+    out << "client_port=" << m_config.clientPort << "\npeer_port=" << m_config.peerPort
+        << "\nadmin_port=" << m_config.adminPort << "\n";
+    out.close();
+    if (!out) return Status(ErrorCode::kUnavailable, "--port-file: cannot write '" + temporary + "'");
   }
-  if (m_config.adminPort != 0) {
-    m_admin = std::make_unique<AdminServer>(*this);
-    if (Status s = m_admin->listen(m_config.bindHost, m_config.adminPort); !s.isOk()) return s;
-  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return Status(ErrorCode::kUnavailable, "--port-file: cannot rename '" + temporary + "' to '" + path + "': " + ec.message());
   return Status::ok();
 }
 
@@ -359,10 +384,15 @@ Status Daemon::decommission() {
                  m_decommission.records += streamed.records;
                })};
     const Node::StreamOutcome outcome = m_node->handOff(tasks);
-    m_decommission.finished = true;
     m_node->setMemberStatus(MemberStatus::kLeft);
-    spdlog::warn("left the ring: {} records handed off in {} ranges ({} ranges not acknowledged)", outcome.records,
-                 outcome.rangesDone, outcome.rangesFailed);
+    // Tell every peer now, and wait for their answers, before saying the decommission has finished: a node stopped
+    // right after would otherwise take the news of its leaving with it, and stay in the others' rings as a member
+    // that is down.
+    const auto [told, asked] = announceDeparture();
+    m_decommission.finished = true;
+    spdlog::warn("left the ring: {} records handed off in {} ranges ({} ranges not acknowledged); {} of {} peers "
+                 "acknowledged the departure",
+                 outcome.records, outcome.rangesDone, outcome.rangesFailed, told, asked);
     auto& events = m_runtime->events();
     if (events.wants(EventType::kClusterChanged)) {
       events.publish(ClusterChanged{m_runtime->now(), m_config.nodeName + " left: " + std::to_string(outcome.records) +
@@ -372,6 +402,27 @@ Status Daemon::decommission() {
     refreshRing();
   });
   return Status::ok();
+}
+
+std::pair<std::size_t, std::size_t> Daemon::announceDeparture() {
+  const TimePoint since = m_runtime->now();
+  const TimePoint deadline = since + std::max<Duration>(4 * m_config.requestTimeout, std::chrono::seconds(2));
+  const std::vector<NodeId> asked = m_node->announce();
+  const auto answered = [&](NodeId peer) { return m_node->gossipHeardSince(peer, since); };
+  TimePoint lastAsk = since;
+  for (;;) {
+    std::size_t waiting = 0;
+    for (NodeId peer : asked) waiting += !answered(peer) && m_node->peerState(peer) != NodeState::kDown;
+    if (waiting == 0 || m_runtime->now() >= deadline || m_stopping) break;
+    if (m_runtime->now() - lastAsk >= std::chrono::milliseconds(500)) {
+      (void)m_node->announce();  // a peer that was reconnecting gets it again
+      lastAsk = m_runtime->now();
+    }
+    m_runtime->sleepFor(std::chrono::milliseconds(20));
+  }
+  std::size_t told = 0;
+  for (NodeId peer : asked) told += answered(peer);
+  return {told, asked.size()};
 }
 
 void Daemon::pause(Duration duration) {

@@ -129,6 +129,10 @@ Status PeerTransport::listen() {
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
   if (ec) return Status(ErrorCode::kUnavailable, "cannot listen for peers on " + where + ": " + ec.message());
+  const std::uint16_t bound = acceptor->local_endpoint(ec).port();
+  if (ec) return Status(ErrorCode::kUnavailable, "cannot read the bound peer port on " + where + ": " + ec.message());
+  m_config.self.peerPort = bound;
+  m_addresses[m_config.self.node].peerPort = bound;
   m_acceptor = std::move(acceptor);
   return Status::ok();
 }

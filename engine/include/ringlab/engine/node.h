@@ -207,10 +207,19 @@ class Node {
   // (anti-entropy among the remaining replicas fills it in). Publishes a RangeStreamed event per range, with the
   // receiver as node and this node as source. Returns early, with the rest not counted, when the node stops.
   StreamOutcome handOff(const std::vector<HandOffTask>& tasks);
-  // Records `peer` as a member heard of but not heard from yet (a seed), so that gossip reaches it. Real nodes call
-  // this when they learn a peer's address; the simulation gives every node the ring instead. Call after start().
-  void addPeer(NodeId peer) {
-    if (peer != m_config.id) m_membership.addSeed(peer);
+  // Records `peer` as a member heard of but not heard from yet (a seed), so that gossip reaches it, and starts the
+  // failure detector's clock for it: a peer named by others that never gossips (it left, or is gone) is judged
+  // down like one that fell silent, instead of counting as up for ever. Real nodes call this when they learn a
+  // peer's address; the simulation gives every node the ring instead. Call after start().
+  void addPeer(NodeId peer);
+  // Sends this node's membership digest to every member that has not left, each asked to answer with its own
+  // (push-pull), so that a change of this node's own status (it has left) reaches everyone now rather than over
+  // gossip rounds. Returns the peers asked; gossipAnsweredSince() tells which of them have answered.
+  std::vector<NodeId> announce();
+  // Whether `peer` has sent this node gossip at or after `since` (an answer to announce(), or a round of its own).
+  bool gossipHeardSince(NodeId peer, TimePoint since) const {
+    const auto it = m_gossipHeard.find(peer);
+    return it != m_gossipHeard.end() && it->second >= since;
   }
   // Sets this node's membership status (joining, normal, leaving, left); gossip spreads it.
   void setMemberStatus(MemberStatus status) { m_membership.setOwnStatus(status); }
@@ -280,6 +289,7 @@ class Node {
   MembershipView m_membership;
   PhiAccrualDetector m_detector;
   std::map<NodeId, NodeState> m_peerStates;  // last verdict published per peer
+  std::map<NodeId, TimePoint> m_gossipHeard;  // when each peer's gossip last arrived
   HintStore m_hints;
   struct ReplayedHint {
     NodeId owner;

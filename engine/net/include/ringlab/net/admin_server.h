@@ -58,8 +58,10 @@ class AdminServer {
  public:
   explicit AdminServer(Daemon& daemon);
   ~AdminServer();
-  // Binds host:port; errors name the address.
+  // Binds host:port (port 0: one the kernel picks, see port()); errors name the address.
   Status listen(const std::string& host, std::uint16_t port);
+  // The bound port after listen(), else 0.
+  std::uint16_t port() const { return m_port; }
   void start();
   void stop();
 
@@ -109,6 +111,7 @@ class AdminServer {
 
   Daemon& m_daemon;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> m_acceptor;
+  std::uint16_t m_port = 0;
   std::vector<std::weak_ptr<Socket>> m_sessions;
   bool m_stopping = false;
 };

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -34,9 +35,14 @@ struct DaemonConfig {
   std::string clusterSecret;
   std::string bindHost = "127.0.0.1";
   std::string advertiseHost;  // empty: the bind address (127.0.0.1 when binding to all addresses)
+  // Port 0 for clients or peers binds a port the kernel picks; open() then stores the bound one here.
   std::uint16_t clientPort = 6380;
   std::uint16_t peerPort = 7380;
-  std::uint16_t adminPort = 8380;  // 0: no admin endpoint
+  std::uint16_t adminPort = 8380;  // 0: no admin endpoint (unless adminAnyPort)
+  bool adminAnyPort = false;       // serve the admin endpoint on a port the kernel picks; open() stores it in adminPort
+  // Where open() writes the bound ports once every endpoint listens, as "client_port=N", "peer_port=N" and
+  // "admin_port=N" lines (admin 0: none). Written whole under a temporary name and renamed. Empty: no file.
+  std::string portFile;
   std::vector<HostPort> seeds;
   StorageKind storage = StorageKind::kRocksDb;
   std::string dataDir;  // RocksDB directory (required for kRocksDb)
@@ -113,7 +119,8 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Opens storage and binds every endpoint. Errors say what and where (port in use, unwritable directory).
+  // Opens storage and binds every endpoint (config() then holds the bound ports), and writes the port file when
+  // configured. Errors say what and where (port in use, unwritable directory).
   Status open();
   // Serves until a stop signal; returns the process exit code.
   int run();
@@ -153,6 +160,8 @@ class Daemon {
   void setFaultRules(PeerFaultRules rules, const std::string& description);
 
  private:
+  // Writes config().portFile (see DaemonConfig::portFile). The error names the file.
+  Status writePortFile() const;
   void acceptClients();
   void serveClient(std::shared_ptr<boost::asio::ip::tcp::socket> socket, std::uint64_t id);
   // INCR/DECR/INCRBY/DECRBY: adds `delta` to the key's PN-counter and replies with the total this node sees.
@@ -162,6 +171,9 @@ class Daemon {
   void execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out);
   void executeOne(ClientState& client, std::vector<std::string>& args, std::string& out);
   void refreshRing();
+  // After leaving the ring: sends the news to every peer and waits (bounded) until each that is not down has
+  // answered. Returns {peers that answered, peers asked}.
+  std::pair<std::size_t, std::size_t> announceDeparture();
   std::shared_ptr<const Ring> ringFor(const std::vector<NodeId>& members) const;
   std::string infoText(std::string_view section);
   void recordOp(Operation op, const OperationResult& result);

@@ -97,8 +97,11 @@ class PeerTransport final : public MessageTransport {
   PeerTransport(RealRuntime& runtime, PeerTransportConfig config, Callbacks callbacks);
   ~PeerTransport() override;
 
-  // Binds and listens on bindHost:self.peerPort. Errors name the address (port in use, address not available).
+  // Binds and listens on bindHost:self.peerPort; port 0 takes a port the kernel picks, which then becomes the
+  // advertised one (peerPort()). Errors name the address (port in use, address not available).
   Status listen();
+  // The peer port this node advertises: after listen(), the bound one.
+  std::uint16_t peerPort() const { return m_config.self.peerPort; }
   // Starts accepting and dialling the seeds.
   void start();
   // Closes every connection and the listener; fibers end on their own.
