@@ -62,6 +62,8 @@ cli::CommandInfo programInfo() {
                      {"w", "W"},
                      {"vnodes", "N"},
                      {"request-timeout-ms", "MS"},
+                     {"conflicts", "MODE"},
+                     {"max-siblings", "N"},
                      {"gossip-interval-ms", "MS"},
                      {"requirepass", "PASSWORD"},
                      {"admin-token", "TOKEN"},
@@ -191,6 +193,8 @@ int main(int argc, char** argv) {
     ("w", po::value<long long>()->default_value(2), "acknowledgements a write waits for (W)")
     ("vnodes", po::value<long long>()->default_value(16), "ring tokens per node")
     ("request-timeout-ms", po::value<long long>()->default_value(500), "deadline of a coordinated request")
+    ("conflicts", po::value<std::string>()->default_value("lww"), "concurrent writes: lww (newest wins) or siblings (keep every concurrent value; GETCTX/SETCTX); the same on every node")
+    ("max-siblings", po::value<long long>()->default_value(32), "siblings mode: most siblings a key may have before writes to it are refused")
     ("gossip-interval-ms", po::value<long long>()->default_value(1000), "gossip round period; failure detection scales with it")
     ("requirepass", po::value<std::string>()->default_value(""), "password clients must AUTH with (or RINGLAB_REQUIREPASS)")
     ("admin-token", po::value<std::string>()->default_value(""), "bearer token the admin endpoint requires (or RINGLAB_ADMIN_TOKEN)")
@@ -315,6 +319,13 @@ int main(int argc, char** argv) {
     if (Status s = config.quorum.validate(); !s.isOk()) throw Fail{"--n, --r, --w: " + s.message()};
     config.vnodes = count(vm, "vnodes", 1, 4096);
     config.requestTimeout = std::chrono::milliseconds(count(vm, "request-timeout-ms", 1, 600000));
+    {
+      const std::string mode = vm["conflicts"].as<std::string>();
+      const auto conflicts = parseConflictMode(mode);
+      if (!conflicts) throw Fail{"--conflicts: '" + mode + "' (expected lww or siblings)"};
+      config.conflicts = *conflicts;
+      config.maxSiblings = count(vm, "max-siblings", 1, 100000);
+    }
     config.gossipInterval = std::chrono::milliseconds(count(vm, "gossip-interval-ms", 10, 60000));
     config.password = vm["requirepass"].as<std::string>();
     if (config.password.empty()) {

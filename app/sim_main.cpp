@@ -321,7 +321,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   po::options_description options("Options");
   std::uint64_t seed = 0;
   std::uint64_t tieSeed = 0;
-  std::string duration, reportPath, tracePath, csvPath, bands, traceFrom, traceTo, traceSample;
+  std::string duration, reportPath, tracePath, csvPath, bands, traceFrom, traceTo, traceSample, conflicts;
   options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
       "tie-seed", po::value(&tieSeed), "run events due at the same instant in an order shuffled with this seed")(
       "fifo-ties", "run events due at the same instant in the order they were scheduled (the default for 'run')")(
@@ -339,6 +339,11 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       "staleness-bands", po::value(&bands),
       "override the scenario's staleness band edges: increasing durations, e.g. 1ms,5ms,20ms,100ms")(
       "quiet,q", "print only the summary (no narration, no progress bar)");
+  if (campaign) {
+    options.add_options()("conflicts", po::value(&conflicts),
+                          "lww (default) or siblings: run the campaign with causality tracking, read-modify-writes, "
+                          "blind writes and CRDT counters");
+  }
   po::variables_map vm;
   std::vector<std::string> files;
   if (auto exit = cli::parseCommandLine(info, args, options, vm, campaign ? nullptr : &files)) return *exit;
@@ -354,7 +359,9 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   Result<ScenarioSpec> spec = Status(ErrorCode::kInvalidArgument, "no scenario");
   ScenarioRunOptions runOptions;
   if (campaign) {
-    spec = faultCampaignScenario(seed);
+    const auto mode = parseConflictMode(conflicts.empty() ? "lww" : conflicts);
+    if (!mode) return cli::usageError(info, "--conflicts: '" + conflicts + "' (expected lww or siblings)");
+    spec = faultCampaignScenario(seed, *mode);
   } else {
     spec = loadScenarioFile(resolveScenario(files[0]));
     if (!spec) {

@@ -2,7 +2,8 @@
 # Starts a local RingLab cluster of K ringlabd nodes on loopback for demos, prints how to reach it, and stops every
 # node on Ctrl-C (or when the script is killed).
 #
-#   scripts/local-cluster.sh [-k K] [--n N --r R --w W] [--memory] [--faults] [--dir DIR] [--client-port P] [--bin PATH]
+#   scripts/local-cluster.sh [-k K] [--n N --r R --w W] [--conflicts lww|siblings] [--memory] [--faults] [--dir DIR]
+#                            [--client-port P] [--bin PATH]
 #                            [--ready-timeout SECONDS]
 #
 # Node i (1..K) listens for clients on P+i-1 (default 6380), for peers on P+1000+i-1 and for admin requests on
@@ -14,13 +15,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-k=3 n=3 r=2 w=2 storage=rocksdb dir="" base=6380 bin="" faults=() ready_timeout=30
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+k=3 n=3 r=2 w=2 conflicts=lww storage=rocksdb dir="" base=6380 bin="" faults=() ready_timeout=30
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     -k) k="$2"; shift 2 ;;
     --n) n="$2"; shift 2 ;;
     --r) r="$2"; shift 2 ;;
+    --conflicts) conflicts="$2"; shift 2 ;;
     --w) w="$2"; shift 2 ;;
     --memory) storage=memory; shift ;;
     --faults) faults=(--allow-fault-injection); shift ;;
@@ -58,7 +60,7 @@ seed="127.0.0.1:$((base + 1000))"
 for i in $(seq 1 "$k"); do
   RINGLAB_CLUSTER_SECRET="$secret" "$bin" --node-id "n$i" --cluster local \
     --client-port $((base + i - 1)) --peer-port $((base + 1000 + i - 1)) --admin-port $((base + 2000 + i - 1)) \
-    --seeds "$seed" --storage "$storage" --data-dir "$dir/n$i" --n "$n" --r "$r" --w "$w" ${faults[@]+"${faults[@]}"} \
+    --seeds "$seed" --storage "$storage" --data-dir "$dir/n$i" --n "$n" --r "$r" --w "$w" --conflicts "$conflicts" ${faults[@]+"${faults[@]}"} \
     >>"$dir/n$i.log" 2>&1 &
   pids+=($!)
 done

@@ -90,7 +90,19 @@ std::string hex(std::uint32_t value, int digits) {
 // ---- Encoding --------------------------------------------------------------------------------------------------
 
 std::size_t stringSize(const std::string& text) { return kStringLengthBytes + text.size(); }
-std::size_t recordSize(const Record& record) { return kVersionBytes + kFlagBytes + stringSize(record.value); }
+// The causal body (sibling set or counter) a record of that kind carries after its value, as a length-prefixed string.
+std::string causalBody(const Record& record) {
+  std::string body;
+  if (record.kind == RecordKind::kSiblings) appendSiblingSet(body, record.siblings);
+  if (record.kind == RecordKind::kCounter) appendPnCounter(body, record.counter);
+  return body;
+}
+
+std::size_t recordSize(const Record& record) {
+  const std::size_t size = kVersionBytes + kFlagBytes + stringSize(record.value);
+  if (record.kind == RecordKind::kRegister) return size;
+  return size + kStringLengthBytes + causalBody(record).size();
+}
 
 // Exact payload sizes. Fixed-size lists cost O(1); lists of strings add up their lengths and allocate nothing.
 struct PayloadSize {
@@ -154,10 +166,12 @@ class ByteWriter {
     u32(version.node);
   }
 
+  // Flags: bit 0 tombstone, bits 1-2 the record kind (0 for a register, as in format version 1).
   void record(const Record& record) {
     version(record.version);
-    u8(record.tombstone ? 1 : 0);
+    u8(static_cast<std::uint8_t>((record.tombstone ? 1 : 0) | (static_cast<std::uint8_t>(record.kind) << 1)));
     string(record.value);
+    if (record.kind != RecordKind::kRegister) string(causalBody(record));
   }
 
   void range(const TokenRange& range) {
@@ -376,8 +390,35 @@ class ByteReader {
 
 Status readRecord(ByteReader& reader, const CodecLimits& limits, Record& record) {
   if (Status status = reader.version(record.version, "record version"); !status) return status;
-  if (Status status = reader.flag(record.tombstone, "tombstone flag"); !status) return status;
-  return reader.string(record.value, "value", limits.maxValueBytes);
+  const std::size_t flagsAt = reader.position();
+  std::uint8_t flags = 0;
+  if (Status status = reader.u8(flags, "record flags"); !status) return status;
+  const std::uint8_t kind = flags >> 1;
+  if (kind > kHighestRecordKind) {
+    return Status(ErrorCode::kCorrupt, describe("record flags ", flags, " at byte ", flagsAt, " name kind ", kind,
+                                                "; kinds are 0 (register), 1 (siblings) and 2 (counter)"));
+  }
+  record.tombstone = (flags & 1) != 0;
+  record.kind = static_cast<RecordKind>(kind);
+  if (Status status = reader.string(record.value, "value", limits.maxValueBytes); !status) return status;
+  if (record.kind == RecordKind::kRegister) return Status::ok();
+  const std::size_t bodyAt = reader.position();
+  std::string body;
+  if (Status status = reader.string(body, "causal body", limits.maxFrameBytes); !status) return status;
+  auto located = [&](const Status& status) {
+    return Status(status.code(), describe(recordKindName(record.kind), " body at byte ", bodyAt, ": ",
+                                          status.message()));
+  };
+  if (record.kind == RecordKind::kSiblings) {
+    auto set = parseSiblingSet(body, limits.maxValueBytes);
+    if (!set) return located(set.status());
+    record = Record::fromSiblings(std::move(*set));
+  } else {
+    auto counter = parsePnCounter(body);
+    if (!counter) return located(counter.status());
+    record = Record::fromCounter(std::move(*counter), record.version);
+  }
+  return Status::ok();
 }
 
 Status readKeyedRecord(ByteReader& reader, const CodecLimits& limits, Key& key, Record& record) {

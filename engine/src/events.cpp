@@ -9,6 +9,7 @@ std::string_view operationName(Operation op) {
     case Operation::kGet: return "get";
     case Operation::kPut: return "put";
     case Operation::kDelete: return "delete";
+    case Operation::kIncrement: return "increment";
   }
   return "unknown";
 }

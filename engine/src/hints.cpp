@@ -20,10 +20,13 @@ std::size_t HintStore::erase(std::uint64_t sequence) {
   return bytes;
 }
 
-void HintStore::store(NodeId owner, const Key& key, const Record& record, TimePoint now) {
+void HintStore::store(NodeId owner, const Key& key, const Record& incoming, TimePoint now) {
+  Record record = incoming;
   const auto existing = m_byOwnerKey.find({owner, key});
   if (existing != m_byOwnerKey.end()) {
-    if (!supersedes(record, m_bySequence.at(existing->second).record)) return;
+    const Record& held = m_bySequence.at(existing->second).record;
+    if (!supersedes(incoming, held)) return;
+    record = mergeRecords(held, incoming);  // a sibling set or counter keeps what the older hint carried
     erase(existing->second);
     ++m_stats.superseded;
   }
@@ -72,6 +75,13 @@ std::vector<NodeId> HintStore::owners() const {
 void HintStore::acknowledge(NodeId owner, const Key& key, const Version& version) {
   const auto it = m_byOwnerKey.find({owner, key});
   if (it == m_byOwnerKey.end() || m_bySequence.at(it->second).record.version != version) return;
+  erase(it->second);
+  ++m_stats.replayed;
+}
+
+void HintStore::acknowledge(NodeId owner, const Key& key, const Record& replayed) {
+  const auto it = m_byOwnerKey.find({owner, key});
+  if (it == m_byOwnerKey.end() || m_bySequence.at(it->second).record != replayed) return;
   erase(it->second);
   ++m_stats.replayed;
 }

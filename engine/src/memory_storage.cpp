@@ -1,11 +1,13 @@
 // In-memory Storage: an intrusive ordered tree of compact records keyed by (token, key), so token ranges iterate in
 // ring order.
 #include <cstring>
+#include <limits>
 #include <new>
 #include <string>
 
 #include <boost/intrusive/set.hpp>
 
+#include <ringlab/engine/causal.h>
 #include <ringlab/engine/hash.h>
 #include <ringlab/engine/storage.h>
 
@@ -36,12 +38,18 @@ class StoredRecord
                                              boost::intrusive::link_mode<boost::intrusive::normal_link>> {
  public:
   static StoredRecord* make(Token token, std::string_view key, const Record& record) {
-    const bool shortLengths = key.size() <= 0xff && record.value.size() <= 0xff;
+    // A register keeps its value; a sibling set or a counter keeps its binary form (causal.h) in the value's place.
+    std::string body;
+    if (record.kind == RecordKind::kSiblings) appendSiblingSet(body, record.siblings);
+    if (record.kind == RecordKind::kCounter) appendPnCounter(body, record.counter);
+    const std::string_view value = record.kind == RecordKind::kRegister ? std::string_view(record.value) : body;
+    const bool shortLengths = key.size() <= 0xff && value.size() <= 0xff;
     const std::size_t lengths = shortLengths ? 2 : 8;
-    void* block = ::operator new(sizeof(StoredRecord) + 1 + lengths + key.size() + record.value.size());
+    void* block = ::operator new(sizeof(StoredRecord) + 1 + lengths + key.size() + value.size());
     auto* stored = new (block) StoredRecord(token, record.version);
     char* tail = stored->tail();
-    *tail++ = static_cast<char>((record.tombstone ? kTombstone : 0) | (shortLengths ? kShortLengths : 0));
+    *tail++ = static_cast<char>((record.tombstone ? kTombstone : 0) | (shortLengths ? kShortLengths : 0) |
+                                (static_cast<std::uint8_t>(record.kind) << kKindShift));
     auto putLength = [&](std::size_t n) {
       if (shortLengths) {
         *tail++ = static_cast<char>(n);
@@ -52,9 +60,9 @@ class StoredRecord
       }
     };
     putLength(key.size());
-    putLength(record.value.size());
+    putLength(value.size());
     if (!key.empty()) std::memcpy(tail, key.data(), key.size());
-    if (!record.value.empty()) std::memcpy(tail + key.size(), record.value.data(), record.value.size());
+    if (!value.empty()) std::memcpy(tail + key.size(), value.data(), value.size());
     return stored;
   }
   static void destroy(StoredRecord* stored) {
@@ -66,13 +74,33 @@ class StoredRecord
   const Version& version() const { return m_version; }
   bool tombstone() const { return (flags() & kTombstone) != 0; }
   std::string_view key() const { return {bytes(), length(0)}; }
+  RecordKind kind() const { return static_cast<RecordKind>(flags() >> kKindShift); }
+  // The value bytes of a register; the binary form of a sibling set or counter.
   std::string_view value() const { return {bytes() + length(0), length(1)}; }
-  Record record() const { return Record{m_version, Value(value()), tombstone()}; }
-  std::size_t footprint() const { return length(1) + sizeof(Version) + 1; }
+  Record record() const {
+    switch (kind()) {
+      case RecordKind::kSiblings: {
+        // Written by make() from a valid set: parsing it back cannot fail.
+        auto set = parseSiblingSet(value(), std::numeric_limits<std::size_t>::max());
+        return set ? Record::fromSiblings(std::move(*set)) : Record{m_version, Value(), true};
+      }
+      case RecordKind::kCounter: {
+        auto counter = parsePnCounter(value());
+        return counter ? Record::fromCounter(std::move(*counter), m_version) : Record{m_version, Value(), true};
+      }
+      case RecordKind::kRegister: break;
+    }
+    return Record{m_version, Value(value()), tombstone()};
+  }
+  // What the record accounts for in StorageStats::bytes (Record::footprint without building a Record for registers).
+  std::size_t footprint() const {
+    return kind() == RecordKind::kRegister ? length(1) + sizeof(Version) + 1 : record().footprint();
+  }
 
  private:
   static constexpr std::uint8_t kTombstone = 1;
   static constexpr std::uint8_t kShortLengths = 2;
+  static constexpr int kKindShift = 2;  // bits 2-3: the RecordKind
 
   StoredRecord(Token token, const Version& version) : m_token(token), m_version(version) {}
 
@@ -132,14 +160,14 @@ class MemoryStorage final : public Storage {
       return ApplyOutcome::kApplied;
     }
     const StoredRecord& current = *it;
-    if (!supersedes(record, Record{current.version(), Value(current.value()), current.tombstone()})) {
-      return ApplyOutcome::kSuperseded;
-    }
+    const Record stored = current.record();
+    if (!supersedes(record, stored)) return ApplyOutcome::kSuperseded;
+    const Record merged = mergeRecords(stored, record);
     m_stats.bytes -= current.footprint();
-    m_stats.bytes += record.footprint();
+    m_stats.bytes += merged.footprint();
     if (current.tombstone()) m_stats.tombstones--;
-    if (record.tombstone) m_stats.tombstones++;
-    StoredRecord* replacement = StoredRecord::make(probe.token, key, record);
+    if (merged.tombstone) m_stats.tombstones++;
+    StoredRecord* replacement = StoredRecord::make(probe.token, key, merged);
     StoredRecord* old = &*it;
     m_records.replace_node(it, *replacement);
     StoredRecord::destroy(old);
@@ -160,8 +188,12 @@ class MemoryStorage final : public Storage {
       if (!loInclusive) {
         while (it != m_records.end() && it->token() == lo) ++it;
       }
-      Record record;  // reused: the visitor sees one record at a time
+      Record record;  // reused for registers: the visitor sees one record at a time
       for (; it != m_records.end() && it->token() <= hi; ++it) {
+        if (it->kind() != RecordKind::kRegister) {
+          if (!visit(it->token(), it->key(), it->record())) return false;
+          continue;
+        }
         record.version = it->version();
         record.value.assign(it->value());
         record.tombstone = it->tombstone();

@@ -68,7 +68,7 @@ MerkleTree::MerkleTree(TokenRange range, unsigned depth) : m_range(range) {
 MerkleTree MerkleTree::fromStorage(const Storage& storage, TokenRange range, unsigned depth) {
   MerkleTree tree(range, depth);
   storage.scan(range, [&tree](Token token, std::string_view key, const Record& record) {
-    tree.addToLeaf(tree.leafOf(token), key, record.version);
+    tree.addToLeaf(tree.leafOf(token), key, syncVersion(record));  // a digest covers every sibling
     return true;
   });
   tree.rebuildInnerNodes();

@@ -23,6 +23,14 @@ Status QuorumConfig::validate() const {
   return Status::ok();
 }
 
+std::string_view conflictModeName(ConflictMode mode) { return mode == ConflictMode::kSiblings ? "siblings" : "lww"; }
+
+std::optional<ConflictMode> parseConflictMode(std::string_view name) {
+  if (name == "lww") return ConflictMode::kLww;
+  if (name == "siblings") return ConflictMode::kSiblings;
+  return std::nullopt;
+}
+
 Node::Node(NodeConfig config, Runtime& runtime, Storage& storage, std::shared_ptr<const Ring> ring)
     : m_config(config),
       m_rt(runtime),
@@ -76,18 +84,63 @@ void Node::stop() {
   m_handOffs.cancelAll();
   m_inbox->queue.clear();
   m_inbox->ready.notify_all();
+  // A causal write cut short before its local apply returned was sent nowhere; storage holds every one that was.
+  m_causalInFlight.clear();
 }
 
-OperationResult Node::get(const Key& key) { return coordinate(Operation::kGet, key, {}, {}); }
+OperationResult Node::get(const Key& key) { return coordinate(Operation::kGet, key, {}, {}, CausalWrite{}); }
 OperationResult Node::put(const Key& key, Value value) {
-  return coordinate(Operation::kPut, key, std::move(value), {});
+  return coordinate(Operation::kPut, key, std::move(value), {}, CausalWrite{});
 }
-OperationResult Node::remove(const Key& key) { return coordinate(Operation::kDelete, key, {}, {}); }
+OperationResult Node::remove(const Key& key) { return coordinate(Operation::kDelete, key, {}, {}, CausalWrite{}); }
 OperationResult Node::execute(Operation op, const Key& key, Value value, const Version& after) {
-  return coordinate(op, key, std::move(value), after);
+  return coordinate(op, key, std::move(value), after, CausalWrite{});
 }
 
-OperationResult Node::coordinate(Operation op, const Key& key, Value value, const Version& after) {
+OperationResult Node::writeWithContext(Operation op, const Key& key, Value value, const VersionVector& context,
+                                       const Version& after) {
+  return coordinate(op, key, std::move(value), after, CausalWrite{&context, 0});
+}
+
+OperationResult Node::increment(const Key& key, std::int64_t delta, const Version& after) {
+  return coordinate(Operation::kIncrement, key, {}, after, CausalWrite{nullptr, delta});
+}
+
+Result<Record> Node::buildCausalRecord(Operation op, const Key& key, Value value, const Version& stamp,
+                                       const CausalWrite& causal, std::optional<Dot>& dot) {
+  std::optional<Record> base = m_storage.get(key);
+  if (auto it = m_causalInFlight.find(key); it != m_causalInFlight.end()) {
+    base = base ? mergeRecords(*base, it->second.record) : it->second.record;
+  }
+  if (op == Operation::kIncrement) {
+    PnCounter counter;
+    if (base && base->kind == RecordKind::kCounter) {
+      counter = base->counter;
+    } else if (base && !base->tombstone) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "WRONGTYPE " + key + " holds a " + (base->kind == RecordKind::kSiblings ? "sibling set" : "value") +
+                        ", not a counter (INCR, DECR, INCRBY and DECRBY create a counter on a missing key)");
+    }
+    counter.add(m_config.id, causal.delta);
+    return Record::fromCounter(std::move(counter), stamp);
+  }
+  SiblingSet set;
+  if (base && base->kind == RecordKind::kSiblings) set = base->siblings;
+  const VersionVector none;
+  const VersionVector& context = causal.context != nullptr ? *causal.context : none;
+  const auto kept = static_cast<std::size_t>(std::count_if(set.siblings().begin(), set.siblings().end(),
+                                                           [&](const Sibling& s) { return !context.covers(s.dot); }));
+  if (kept + 1 > m_config.maxSiblings) {
+    return Status(ErrorCode::kTooLarge, key + " would have " + std::to_string(kept + 1) + " siblings; the limit is " +
+                                            std::to_string(m_config.maxSiblings) +
+                                            ": read it and write back with its context to resolve them");
+  }
+  dot = set.write(m_config.id, context, std::move(value), op == Operation::kDelete, stamp);
+  return Record::fromSiblings(std::move(set));
+}
+
+OperationResult Node::coordinate(Operation op, const Key& key, Value value, const Version& after,
+                                 const CausalWrite& causal) {
   m_rt.checkAlive();
   OperationResult result;
   result.op = op;
@@ -133,12 +186,42 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value, cons
   if (preference.replicas.size() < needed) {
     result = fail(ErrorCode::kUnavailable, "the ring has " + std::to_string(preference.replicas.size()) +
                                                " nodes for this key; " + std::to_string(needed) + " are needed");
+  } else if (const bool causalWrite =
+                 op == Operation::kIncrement || (op != Operation::kGet && m_config.conflicts == ConflictMode::kSiblings);
+             causalWrite && std::find(preference.replicas.begin(), preference.replicas.end(), m_config.id) ==
+                                preference.replicas.end()) {
+    // The next dot must come from a replica's own state for the key, or two writes could get the same one.
+    std::string replicas;
+    for (NodeId replica : preference.replicas) replicas += (replicas.empty() ? "" : ", ") + nodeName(replica);
+    result = fail(ErrorCode::kInvalidArgument, nodeName(m_config.id) + " is not a replica of this key (" + replicas +
+                                                   " are); a causal write or increment must go to one of them");
   } else {
-    if (op != Operation::kGet) {
+    if (causalWrite) {
+      m_rt.chargeCpu();  // before reading the state the write builds on: nothing may yield in between but the apply
+      const Version stamp = m_hlc.nowAfter(after, m_rt.wallClockMicros());
+      auto built = buildCausalRecord(op, key, std::move(value), stamp, causal, result.dot);
+      if (built) {
+        pending->record = std::move(*built);
+        // Stored here before any other replica sees it, so a crash cannot make this node issue the dot again.
+        InFlight& inFlight = m_causalInFlight[key];
+        inFlight.record = inFlight.writers == 0 ? pending->record : mergeRecords(inFlight.record, pending->record);
+        inFlight.writers++;
+        pending->localResult = applyLocally(key, pending->record);
+        if (auto it = m_causalInFlight.find(key); it != m_causalInFlight.end() && --it->second.writers == 0) {
+          m_causalInFlight.erase(it);
+        }
+        if (*pending->localResult != ErrorCode::kOk) {
+          built = Status(*pending->localResult, "the coordinator could not store the write");
+        }
+      }
+      if (!built) result = fail(built.status().code(), built.status().message());
+    } else if (op != Operation::kGet) {
       pending->record.version = m_hlc.nowAfter(after, m_rt.wallClockMicros());
       pending->record.tombstone = op == Operation::kDelete;
       pending->record.value = std::move(value);
     }
+  }
+  if (result.status.isOk()) {
     // Send to the N replicas; wait for R replies or W acks, or the timeout; answer.
     m_requests.add(pending->id, pending);
     pending->startDeadline(m_config.requestTimeout, [this, id = pending->id] { onDeadline(id); });
@@ -155,10 +238,18 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value, cons
       if (auto newest = reconcile(records)) {
         result.version = newest->version;
         result.found = !newest->tombstone;
-        if (result.found) result.value = std::move(newest->value);
+        if (result.found) result.value = newest->value;
+        result.record = std::move(newest);
       }
     } else {
       result.version = pending->record.version;
+      for (const Sibling& sibling : pending->record.siblings.siblings()) {
+        if (result.dot && sibling.dot == *result.dot) result.version = sibling.stamp;  // this write's own stamp
+      }
+      if (pending->record.kind != RecordKind::kRegister) {
+        if (op == Operation::kIncrement) result.value = pending->record.value;
+        result.record = pending->record;
+      }
     }
   }
   if (bus.wants(EventType::kRequestCompleted)) {
@@ -214,6 +305,8 @@ void Node::sendToReplicas(PendingRequest& pending) {
     if (op == Operation::kGet) {
       answer.record = m_storage.get(pending.key);
       m_stats.replicaReads++;
+    } else if (pending.localResult) {
+      answer.result = *pending.localResult;  // a causal write, stored before it was sent
     } else {
       answer.result = applyLocally(pending.key, pending.record);
     }
@@ -295,7 +388,7 @@ void Node::onMessage(Message message) {
       if (auto replay = m_hintReplays.find(message.requestId); replay != m_hintReplays.end()) {
         const auto& ack = std::get<WriteAck>(message.payload);
         if (ack.result == ErrorCode::kOk) {
-          m_hints.acknowledge(replay->second.owner, replay->second.key, replay->second.version);
+          m_hints.acknowledge(replay->second.owner, replay->second.key, replay->second.record);
           auto& bus = m_rt.events();
           if (bus.wants(EventType::kHintEvent)) {
             bus.publish(HintEvent{m_rt.now(), m_config.id, replay->second.owner, HintAction::kReplayed,
@@ -490,7 +583,7 @@ void Node::maybeReadRepair(const PendingRequest& pending) {
   bool drawn = false;
   for (const auto& answer : pending.answers) {
     if (answer.result != ErrorCode::kOk) continue;
-    if (answer.record && !(answer.record->version < newest->version)) continue;
+    if (answer.record && !supersedes(*newest, *answer.record)) continue;
     if (!drawn) {
       // One draw per read decides whether this read repairs at all.
       if (!m_rt.rng().chance(mechanisms.readRepairProbability)) return;

@@ -252,7 +252,7 @@ void Node::runHintReplay() {
       for (const Hint& hint : m_hints.pendingFor(owner, m_config.mechanisms.hintReplayBatch)) {
         m_rt.chargeCpu();
         const std::uint64_t id = nextRequestId();
-        m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record.version});
+        m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record});
         Message message;
         message.to = owner;
         message.requestId = id;
@@ -301,7 +301,7 @@ void Node::onAeTree(const Message& message) {
   AeDiff diff{request.range, request.depth, differing, {}};
   for (std::uint32_t leaf : differing) {
     m_storage.scan(mine.leafRange(leaf), [&](Token, std::string_view key, const Record& record) {
-      diff.entries.push_back(KeyVersion{Key(key), record.version});
+      diff.entries.push_back(KeyVersion{Key(key), syncVersion(record)});
       return true;
     });
   }
@@ -320,7 +320,15 @@ void Node::onAeDiff(const Message& message) {
     m_storage.scan(shape.leafRange(leaf), [&](Token, std::string_view key, const Record& record) {
       mine.emplace(key);
       auto it = theirs.find(key);
-      if (it == theirs.end() || it->second < record.version) {
+      const Version mineVersion = syncVersion(record);
+      if (it != theirs.end() && (isDigest(mineVersion) || isDigest(it->second))) {
+        // Sibling sets and counters have no order to compare: when the digests differ each side takes the other's
+        // state and merges it (merging is idempotent, so a needless copy changes nothing).
+        if (mineVersion != it->second) {
+          push.records.push_back(KeyRecord{Key(key), record});
+          fetch.keys.emplace_back(key);
+        }
+      } else if (it == theirs.end() || it->second < record.version) {
         push.records.push_back(KeyRecord{Key(key), record});
       } else if (record.version < it->second) {
         fetch.keys.emplace_back(key);

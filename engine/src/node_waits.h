@@ -23,6 +23,7 @@ struct Node::PendingRequest : ReplyWait {
   Operation op{};
   Key key;
   Record record;                       // writes: what is being written
+  std::optional<ErrorCode> localResult;  // causal writes: the coordinator's own apply, done before sending
   std::vector<ReplicaAnswer> answers;  // in arrival order, late ones included
   std::vector<NodeId> replicas;        // the preference list's N replicas
   std::vector<NodeId> fallbacks;       // further nodes, in ring order, that may stand in for failed replicas

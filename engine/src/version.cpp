@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include <xxhash.h>
+
 namespace ringlab {
 
 std::string Version::toString() const {
@@ -16,15 +18,96 @@ Causality compare(const Version& a, const Version& b) {
   return Causality::kEqual;
 }
 
-bool supersedes(const Record& incoming, const Record& current) { return incoming.version > current.version; }
+std::string_view recordKindName(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kRegister: return "register";
+    case RecordKind::kSiblings: return "siblings";
+    case RecordKind::kCounter: return "counter";
+  }
+  return "unknown";
+}
+
+Record Record::fromSiblings(SiblingSet siblings) {
+  Record record;
+  record.kind = RecordKind::kSiblings;
+  if (const Sibling* newest = siblings.newest()) {
+    record.version = newest->stamp;
+    record.value = newest->value;
+    record.tombstone = newest->tombstone;
+  } else {
+    record.tombstone = true;
+  }
+  record.siblings = std::move(siblings);
+  return record;
+}
+
+Record Record::fromCounter(PnCounter counter, Version version) {
+  Record record;
+  record.kind = RecordKind::kCounter;
+  record.version = version;
+  record.value = std::to_string(counter.value());
+  record.counter = std::move(counter);
+  return record;
+}
+
+std::size_t Record::footprint() const {
+  std::size_t bytes = value.size() + sizeof(Version) + 1;
+  if (kind == RecordKind::kSiblings) {
+    bytes += siblings.context().entries().size() * 12;
+    for (const auto& s : siblings.siblings()) bytes += s.value.size() + 12 + sizeof(Version) + 1;
+  } else if (kind == RecordKind::kCounter) {
+    bytes += counter.entries().size() * 20;
+  }
+  return bytes;
+}
+
+Record mergeRecords(const Record& current, const Record& incoming) {
+  if (current.kind == incoming.kind) {
+    switch (current.kind) {
+      case RecordKind::kRegister: break;
+      case RecordKind::kSiblings: {
+        Record merged = Record::fromSiblings(SiblingSet::merge(current.siblings, incoming.siblings));
+        // An empty set (every sibling superseded by nothing) cannot arise from writes; keep the newer stamp anyway.
+        if (merged.siblings.empty()) merged.version = std::max(current.version, incoming.version);
+        return merged;
+      }
+      case RecordKind::kCounter:
+        return Record::fromCounter(PnCounter::merge(current.counter, incoming.counter),
+                                   std::max(current.version, incoming.version));
+    }
+  }
+  return incoming.version > current.version ? incoming : current;
+}
+
+bool supersedes(const Record& incoming, const Record& current) {
+  if (incoming.kind == RecordKind::kRegister && current.kind == RecordKind::kRegister) {
+    return incoming.version > current.version;
+  }
+  return mergeRecords(current, incoming) != current;
+}
 
 std::optional<Record> reconcile(std::span<const std::optional<Record>> replies) {
-  const Record* newest = nullptr;
+  std::optional<Record> merged;
   for (const auto& reply : replies) {
-    if (reply && (newest == nullptr || supersedes(*reply, *newest))) newest = &*reply;
+    if (!reply) continue;
+    if (!merged) {
+      merged = *reply;
+    } else if (supersedes(*reply, *merged)) {
+      merged = mergeRecords(*merged, *reply);
+    }
   }
-  if (newest == nullptr) return std::nullopt;
-  return *newest;
+  return merged;
+}
+
+Version syncVersion(const Record& record) {
+  if (record.kind == RecordKind::kRegister) return record.version;
+  std::string body(1, static_cast<char>(record.kind));
+  if (record.kind == RecordKind::kSiblings) {
+    appendSiblingSet(body, record.siblings);
+  } else {
+    appendPnCounter(body, record.counter);
+  }
+  return Version{static_cast<std::int64_t>(XXH3_64bits(body.data(), body.size())), 0, kNoNode};
 }
 
 namespace {

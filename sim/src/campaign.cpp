@@ -9,7 +9,7 @@ using namespace std::chrono_literals;
 
 }  // namespace
 
-ScenarioSpec faultCampaignScenario(std::uint64_t seed) {
+ScenarioSpec faultCampaignScenario(std::uint64_t seed, ConflictMode conflicts) {
   Rng rng = Rng(seed).split("campaign");
   ScenarioSpec spec;
   spec.name = "Fault campaign, seed " + std::to_string(seed);
@@ -30,6 +30,14 @@ ScenarioSpec faultCampaignScenario(std::uint64_t seed) {
   workload.thinkTime = 2ms;
   workload.readRatio = 0.4;
   workload.keys = KeyDistribution::uniform(200);
+  if (conflicts == ConflictMode::kSiblings) {
+    spec.name += " (siblings)";
+    spec.cluster.conflicts = conflicts;
+    workload.blindRatio = 0.2;
+    workload.incrementRatio = 0.15;
+    // A few hot keys, so that concurrent writes to one key (and siblings) are common.
+    workload.keys = KeyDistribution::uniform(40);
+  }
   spec.workloads.push_back(workload);
 
   std::size_t nodes = 5;
@@ -99,6 +107,12 @@ ScenarioSpec faultCampaignScenario(std::uint64_t seed) {
   converged.metric = ExpectMetric::kDivergentKeys;
   converged.max = 0;
   spec.expectations = {noLoss, converged};
+  if (conflicts == ConflictMode::kSiblings) {
+    Expectation noLostIncrement;
+    noLostIncrement.metric = ExpectMetric::kLostCrdtIncrements;
+    noLostIncrement.max = 0;
+    spec.expectations.push_back(noLostIncrement);
+  }
   return spec;
 }
 

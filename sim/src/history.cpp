@@ -4,7 +4,9 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <stdexcept>
@@ -68,6 +70,21 @@ bool heldByAnyReplica(const FinalReplicaState& finalState, const Key& key, const
   if (it == finalState.end()) return false;
   return std::any_of(it->second.versions.begin(), it->second.versions.end(),
                      [&](const std::optional<Version>& held) { return held && *held >= version; });
+}
+
+// The merge of every replica's record of a key (nullopt when none holds one or the records were not kept).
+std::optional<Record> mergedFinalRecord(const FinalReplicaState& finalState, const Key& key) {
+  const auto it = finalState.find(key);
+  if (it == finalState.end()) return std::nullopt;
+  return reconcile(it->second.records);
+}
+
+// Siblings mode: whether a write with `dot` and `stamp` survived in `merged`.
+bool holdsSibling(const std::optional<Record>& merged, const Dot& dot, const Version& stamp) {
+  if (!merged || merged->kind != RecordKind::kSiblings) return false;
+  const auto& siblings = merged->siblings.siblings();
+  return std::any_of(siblings.begin(), siblings.end(),
+                     [&](const Sibling& s) { return s.dot == dot && s.stamp == stamp; });
 }
 
 // Entries gathered by key: entries[first, last) of each range share a key; ranges are in key order and entries
@@ -228,6 +245,33 @@ HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const Final
     phase.staleness = emptyBands(edges);
   }
 
+  // Counters: acknowledged increments per key against what the replicas converged to.
+  std::map<Key, std::int64_t> increments;
+  for (const HistoryEntry& e : history) {
+    if (e.op == Operation::kIncrement && isOk(e)) increments[e.key] += e.delta;
+  }
+  for (const auto& [key, acknowledged] : increments) {
+    std::int64_t converged = 0;
+    const auto merged = mergedFinalRecord(finalState, key);
+    const bool crdt = merged && merged->kind == RecordKind::kCounter;
+    if (merged && !merged->tombstone) {
+      converged = crdt ? merged->counter.value() : std::strtoll(merged->value.c_str(), nullptr, 10);
+    }
+    report.acknowledgedIncrements += acknowledged;
+    report.convergedCounterTotal += converged;
+    if (acknowledged > converged) {
+      report.lostIncrements += static_cast<std::uint64_t>(acknowledged - converged);
+      if (crdt) report.lostCrdtIncrements += static_cast<std::uint64_t>(acknowledged - converged);
+    }
+  }
+  for (const auto& [key, replicas] : finalState) {
+    for (const auto& record : replicas.records) {
+      if (record && record->kind == RecordKind::kSiblings) {
+        report.largestSiblingSet = std::max<std::uint64_t>(report.largestSiblingSet, record->siblings.siblings().size());
+      }
+    }
+  }
+
   // Successful reads and every write (a failed write may still have landed).
   std::vector<const HistoryEntry*> relevant;
   relevant.reserve(history.size());
@@ -258,10 +302,55 @@ HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const Final
       }
     }
 
+    // Siblings: their sizes, and how long a key kept several before a write resolved them (in completion order).
+    std::optional<Record> merged;
+    bool causal = false;
+    {
+      std::vector<const HistoryEntry*> byCompletion;
+      for (auto it = groupBegin; it != groupEnd; ++it) {
+        if (isOk(**it) && (*it)->siblings > 0) byCompletion.push_back(*it);
+        causal = causal || (*it)->dot.has_value();
+      }
+      std::stable_sort(byCompletion.begin(), byCompletion.end(),
+                       [](const HistoryEntry* a, const HistoryEntry* b) { return a->completed < b->completed; });
+      std::optional<TimePoint> since;
+      for (const HistoryEntry* e : byCompletion) {
+        report.largestSiblingSet = std::max<std::uint64_t>(report.largestSiblingSet, e->siblings);
+        if (e->siblings > 1) {
+          if (isWrite(*e)) ++report.siblingsCreated;
+          if (!since) since = e->completed;
+        } else if (since && isWrite(*e)) {
+          ++report.siblingSetsResolved;
+          report.longestSiblingLife = std::max(report.longestSiblingLife, e->completed - *since);
+          since.reset();
+        }
+      }
+      if (causal) merged = mergedFinalRecord(finalState, key);
+    }
+    // Some write's context covers a dot exactly when the join of all of them does (a write's own context never
+    // covers its own, new dot).
+    VersionVector allContexts;
+    if (causal) {
+      for (auto it = groupBegin; it != groupEnd; ++it) {
+        if (isWrite(**it)) allContexts.merge((*it)->context);
+      }
+    }
+
     for (auto it = groupBegin; it != groupEnd; ++it) {
       const HistoryEntry& e = **it;
       if (!isOk(e)) continue;
       const HistoryEntry* latest = sweep.latestBefore(e);
+
+      if (isWrite(e) && e.dot) {
+        // Siblings mode: lost only if no replica holds it and no write's context covered it (superseded on purpose).
+        if (holdsSibling(merged, *e.dot, e.version)) continue;
+        if (!allContexts.covers(*e.dot)) {
+          ++report.lostWrites;
+          keepSmallest(report.lostWriteExamples, LostWrite{e.id, key, e.version, e.completed},
+                       [](const LostWrite& w) { return w.writeId; });
+        }
+        continue;
+      }
 
       if (e.op == Operation::kGet) {
         PhaseStaleness& phase = report.phases[phaseIndex(phaseStarts, e.invoked)];

@@ -301,9 +301,9 @@ std::string suggestion(std::string_view key, std::span<const std::string_view> a
 constexpr std::array<std::string_view, 12> kTopKeys = {"name",    "description", "seed",         "duration",
                                                        "cluster", "network",     "workload",     "timeline",
                                                        "expect",  "quiesce",     "shuffle_ties", "staleness_bands"};
-constexpr std::array<std::string_view, 10> kClusterKeys = {
-    "nodes",           "ring",           "replication",  "request_timeout", "cores",
-    "cpu_per_message", "max_value_size", "max_key_size", "clock_skew",      "mechanisms"};
+constexpr std::array<std::string_view, 12> kClusterKeys = {
+    "nodes",           "ring",           "replication",  "request_timeout", "cores",     "cpu_per_message",
+    "max_value_size",  "max_key_size",   "clock_skew",   "mechanisms",      "conflicts", "max_siblings"};
 constexpr std::array<std::string_view, 5> kMechanismKeys = {"gossip", "failure_detector", "hinted_handoff",
                                                             "read_repair", "anti_entropy"};
 constexpr std::array<std::string_view, 2> kGossipKeys = {"enabled", "interval"};
@@ -319,8 +319,9 @@ constexpr std::array<std::string_view, 5> kLinkKeys = {"from", "to", "latency", 
 constexpr std::array<std::string_view, 14> kMessageKindNames = {
     "write",       "write_ack", "read",    "read_reply", "gossip",     "hinted_write",   "hint_replay",
     "read_repair", "ae_tree",   "ae_diff", "ae_fetch",   "ae_records", "stream_request", "stream_batch"};
-constexpr std::array<std::string_view, 10> kWorkloadKeys = {
-    "model", "rate", "clients", "think_time", "read_ratio", "delete_ratio", "keys", "value_size", "start", "stop"};
+constexpr std::array<std::string_view, 13> kWorkloadKeys = {
+    "model",      "rate", "clients", "think_time",      "read_ratio", "delete_ratio", "increment_ratio",
+    "counter",    "blind_ratio", "keys", "value_size", "start",        "stop"};
 constexpr std::array<std::string_view, 6> kKeysKeys = {"count",     "distribution", "theta",
                                                        "scrambled", "hot_keys",     "hot_ops"};
 constexpr std::array<std::string_view, 2> kMinMaxKeys = {"min", "max"};
@@ -361,7 +362,7 @@ struct ExpectMetricInfo {
   bool fraction;  // a ratio in [0, 1]
 };
 
-constexpr std::array<ExpectMetricInfo, 19> kExpectMetrics = {{
+constexpr std::array<ExpectMetricInfo, 24> kExpectMetrics = {{
     {ExpectMetric::kLostWrites, "lost_writes", false, false, false},
     {ExpectMetric::kLostUpdates, "lost_updates", false, false, false},
     {ExpectMetric::kStaleReads, "stale_reads", false, false, false},
@@ -381,6 +382,11 @@ constexpr std::array<ExpectMetricInfo, 19> kExpectMetrics = {{
     {ExpectMetric::kTimeouts, "timeouts", false, false, false},
     {ExpectMetric::kUnavailable, "unavailable", false, false, false},
     {ExpectMetric::kFreshAfter, "fresh_999_after", false, true, false},
+    {ExpectMetric::kLostIncrements, "lost_increments", false, false, false},
+    {ExpectMetric::kLostCrdtIncrements, "lost_crdt_increments", false, false, false},
+    {ExpectMetric::kSiblingsCreated, "siblings_created", true, false, false},
+    {ExpectMetric::kLargestSiblingSet, "largest_sibling_set", true, false, false},
+    {ExpectMetric::kSiblingSetsResolved, "sibling_sets_resolved", true, false, false},
 }};
 
 const ExpectMetricInfo& metricInfo(ExpectMetric metric) {
@@ -770,6 +776,15 @@ void ScenarioParser::parseCluster(const Field& f, SimulationConfig& config) {
   if (const Field* s = m.find("max_value_size")) config.storage.maxValueBytes = size(*s, 1, std::uint64_t{1} << 30);
   if (const Field* s = m.find("max_key_size")) config.storage.maxKeyBytes = size(*s, 1, std::uint64_t{16} << 20);
   if (const Field* mech = m.find("mechanisms")) parseMechanisms(*mech, config.mechanisms);
+  if (const Field* c = m.find("conflicts")) {
+    const auto mode = parseConflictMode(scalar(*c, "lww or siblings"));
+    if (!mode) failExpected(*c, "lww or siblings");
+    config.conflicts = *mode;
+  }
+  if (const Field* s = m.find("max_siblings")) {
+    if (config.conflicts != ConflictMode::kSiblings) fail(s->at, s->path, "only applies to 'conflicts: siblings'");
+    config.maxSiblings = integer(*s, 1, 100'000);
+  }
   if (const Field* skew = m.find("clock_skew")) {
     const MapView skews = anyKeyMapping(*skew, "a mapping from node names to clock offsets, such as {n2: 50ms}");
     config.clockSkew.assign(config.nodes, Duration{0});
@@ -1025,6 +1040,25 @@ WorkloadConfig ScenarioParser::parseWorkload(const Field& f) {
   const Field* deleteField = m.find("delete_ratio");
   if (readField != nullptr) w.readRatio = number(*readField, 0, 1);
   if (deleteField != nullptr) w.deleteRatio = number(*deleteField, 0, 1);
+  if (const Field* i = m.find("increment_ratio")) {
+    w.incrementRatio = number(*i, 0, 1);
+    if (w.readRatio + w.deleteRatio + w.incrementRatio > 1 + 1e-12) {
+      fail(i->at, i->path,
+           fmt::format("read_ratio ({}) + delete_ratio ({}) + increment_ratio ({}) must not exceed 1",
+                       formatNumber(w.readRatio), formatNumber(w.deleteRatio), formatNumber(w.incrementRatio)));
+    }
+  }
+  if (const Field* c = m.find("counter")) {
+    const std::string& name = scalar(*c, "crdt or register");
+    if (name == "crdt") {
+      w.counter = WorkloadConfig::Counter::kCrdt;
+    } else if (name == "register") {
+      w.counter = WorkloadConfig::Counter::kRegister;
+    } else {
+      failExpected(*c, "crdt or register");
+    }
+  }
+  if (const Field* b = m.find("blind_ratio")) w.blindRatio = number(*b, 0, 1);
   if (w.readRatio + w.deleteRatio > 1 + 1e-12) {
     const Field* later = readField == nullptr                                                ? deleteField
                          : deleteField == nullptr || isAfter(readField->at, deleteField->at) ? readField

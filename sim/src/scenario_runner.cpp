@@ -76,6 +76,11 @@ double measureExpectation(ExpectMetric metric, const ScenarioReport& report) {
     case ExpectMetric::kUnavailable: return errors(ErrorCode::kUnavailable);
     case ExpectMetric::kFreshAfter:
       return report.history.freshAfter ? nanos(*report.history.freshAfter) : std::numeric_limits<double>::infinity();
+    case ExpectMetric::kLostIncrements: return static_cast<double>(report.history.lostIncrements);
+    case ExpectMetric::kLostCrdtIncrements: return static_cast<double>(report.history.lostCrdtIncrements);
+    case ExpectMetric::kSiblingsCreated: return static_cast<double>(report.history.siblingsCreated);
+    case ExpectMetric::kLargestSiblingSet: return static_cast<double>(report.history.largestSiblingSet);
+    case ExpectMetric::kSiblingSetsResolved: return static_cast<double>(report.history.siblingSetsResolved);
   }
   return 0;
 }
@@ -99,6 +104,12 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
     entry.result = op.result.status.code();
     entry.version = op.result.version;
     entry.found = op.result.found;
+    entry.dot = op.result.dot;
+    entry.context = op.context;
+    entry.delta = op.delta;
+    if (op.result.record && op.result.record->kind == RecordKind::kSiblings) {
+      entry.siblings = op.result.record->siblings.siblings().size();
+    }
     if (entry.op != Operation::kGet) m_writtenKeys.insert(entry.key);
     m_history.push_back(std::move(entry));
   });
@@ -251,7 +262,11 @@ FinalReplicaState ScenarioRunner::readReplicas() const {
     for (NodeId replica : list.replicas) {
       versions.replicas.push_back(replica);
       auto record = m_sim->node(replica).storage().get(key);
-      versions.versions.push_back(record ? std::optional<Version>(record->version) : std::nullopt);
+      versions.versions.push_back(record ? std::optional<Version>(syncVersion(*record)) : std::nullopt);
+      if (record && (record->kind != RecordKind::kRegister || key.rfind("counter-", 0) == 0)) {
+        versions.records.resize(versions.replicas.size());
+        versions.records.back() = std::move(record);
+      }
     }
     state.emplace_hint(state.end(), key, std::move(versions));
   }

@@ -1,6 +1,7 @@
 #include <ringlab/sim/simulation.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include <boost/fiber/fiber.hpp>
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <ringlab/engine/codec.h>
+#include <ringlab/engine/hash.h>
 
 namespace ringlab {
 namespace {
@@ -199,6 +201,8 @@ void Simulation::addSlot(NodeId id) {
   NodeConfig nodeConfig;
   nodeConfig.id = id;
   nodeConfig.quorum = m_config.quorum;
+  nodeConfig.conflicts = m_config.conflicts;
+  nodeConfig.maxSiblings = m_config.maxSiblings;
   nodeConfig.requestTimeout = m_config.requestTimeout;
   nodeConfig.mechanisms = m_config.mechanisms;
   slot.node = std::make_unique<Node>(nodeConfig, *slot.runtime, *slot.storage, m_ring);
@@ -745,8 +749,46 @@ void Simulation::finishOperation(ClientOperation& op, const std::function<void(c
   if (done) done(op);
 }
 
+OperationResult Simulation::executeStyled(Node& node, ClientOperation& op, const Key& key, Value value,
+                                         const Version& after, const WriteStyle& style) {
+  const Operation kind = op.result.op;
+  if (kind == Operation::kIncrement) {
+    op.delta = 1;
+    if (style.counter == WorkloadConfig::Counter::kCrdt) return node.increment(key, 1, after);
+    // A naive counter: read the value, write value + 1. Concurrent increments through different nodes overwrite
+    // each other under last-write-wins.
+    OperationResult read = node.get(key);
+    OperationResult result = read;
+    if (read.status.isOk()) {
+      std::int64_t current = 0;
+      if (read.found) current = std::strtoll(read.value.c_str(), nullptr, 10);
+      result = node.execute(Operation::kPut, key, std::to_string(current + 1), std::max(after, read.version));
+      result.value = std::to_string(current + 1);
+    }
+    result.op = Operation::kIncrement;
+    result.begun = read.begun;
+    return result;
+  }
+  if (kind == Operation::kGet || m_config.conflicts != ConflictMode::kSiblings) {
+    return node.execute(kind, key, std::move(value), after);
+  }
+  if (!style.readModifyWrite) return node.writeWithContext(kind, key, std::move(value), op.context, after);
+  OperationResult read = node.get(key);
+  if (!read.status.isOk()) {
+    read.op = kind;
+    read.version = {};
+    read.record.reset();
+    return read;
+  }
+  if (read.record && read.record->kind == RecordKind::kSiblings) op.context = read.record->siblings.context();
+  OperationResult result = node.writeWithContext(kind, key, std::move(value), op.context, std::max(after, read.version));
+  result.begun = read.begun;
+  return result;
+}
+
 void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
-                        std::function<void(const ClientOperation&)> done, const ClientSession& session) {
+                        std::function<void(const ClientOperation&)> done, const ClientSession& session,
+                        WriteStyle style) {
   const std::uint64_t id = ++m_nextOperationId;
   ++m_operationsStarted;
   if (coordinator >= m_nodes.size() || !m_nodes[coordinator].running) {
@@ -791,11 +833,11 @@ void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
   };
   const TimePoint begun = m_now;
   spawnFiber(coordinator, FiberRole::kCoordinator, std::string(operationName(op)),
-             [this, coordinator, pending, begun, after = session.seen, key = std::move(key),
+             [this, coordinator, pending, begun, style, after = session.seen, key = std::move(key),
               value = std::move(value)]() mutable {
                Guard guard{this, pending};
-               OperationResult result =
-                   m_nodes[coordinator].node->execute(pending->op.result.op, key, std::move(value), after);
+               OperationResult result = executeStyled(*m_nodes[coordinator].node, pending->op, key, std::move(value),
+                                                      after, style);
                result.begun = begun;
                result.completed = m_now;
                pending->op.result = std::move(result);
@@ -848,22 +890,40 @@ void Simulation::issueOperation(std::size_t index, std::function<void(const Clie
   const WorkloadConfig& c = w.config;
   w.issued++;
   const double draw = w.rng.uniform01();
-  const Operation op = draw < c.readRatio                   ? Operation::kGet
-                       : draw < c.readRatio + c.deleteRatio ? Operation::kDelete
-                                                            : Operation::kPut;
+  const Operation op = draw < c.readRatio                                      ? Operation::kGet
+                       : draw < c.readRatio + c.deleteRatio                    ? Operation::kDelete
+                       : draw < c.readRatio + c.deleteRatio + c.incrementRatio ? Operation::kIncrement
+                                                                               : Operation::kPut;
   Key key = keyName(c.keys.next(w.rng));
+  if (op == Operation::kIncrement) {
+    key = (c.counter == WorkloadConfig::Counter::kCrdt ? "counter-" : "counter-register-") + key;
+  }
+  WriteStyle style;
+  style.counter = c.counter;
+  const bool siblingsWrite = m_config.conflicts == ConflictMode::kSiblings && op != Operation::kGet;
+  if (siblingsWrite && op != Operation::kIncrement) style.readModifyWrite = !(c.blindRatio > 0 && w.rng.uniform01() < c.blindRatio);
   Value value;
   if (op == Operation::kPut) {
     const std::size_t size =
         c.valueBytesMin + (c.valueBytesMax > c.valueBytesMin ? w.rng.below(c.valueBytesMax - c.valueBytesMin + 1) : 0);
     value.assign(size, static_cast<char>('a' + w.issued % 26));
   }
-  // A coordinator among the running nodes, as a load balancer with health checks would choose.
+  // A coordinator among the running nodes, as a load balancer with health checks would choose. A causal write or a
+  // CRDT increment needs a replica of the key (Node::writeWithContext): a token-aware client picks one of them.
   std::size_t running = 0;
   auto serving = [](const NodeSlot& slot) { return slot.running && !slot.leaving; };
   for (const auto& slot : m_nodes) running += serving(slot);
   NodeId coordinator = kNoNode;
-  if (running > 0) {
+  const bool needsReplica = siblingsWrite || (op == Operation::kIncrement && c.counter == WorkloadConfig::Counter::kCrdt);
+  if (needsReplica && running > 0) {
+    PreferenceList list;
+    m_ring->preferenceList(tokenForKey(key), m_config.quorum.n, 0, list);
+    std::vector<NodeId> candidates;
+    for (NodeId replica : list.replicas) {
+      if (replica < m_nodes.size() && serving(m_nodes[replica])) candidates.push_back(replica);
+    }
+    if (!candidates.empty()) coordinator = candidates[w.rng.below(candidates.size())];
+  } else if (running > 0) {
     std::uint64_t pick = w.rng.below(running);
     for (NodeId id = 0; id < m_nodes.size(); ++id) {
       if (serving(m_nodes[id]) && pick-- == 0) {
@@ -872,7 +932,7 @@ void Simulation::issueOperation(std::size_t index, std::function<void(const Clie
       }
     }
   }
-  submit(coordinator, op, std::move(key), std::move(value), std::move(done), session);
+  submit(coordinator, op, std::move(key), std::move(value), std::move(done), session, style);
 }
 
 void Simulation::runClosedLoopClient(std::size_t index) {

@@ -153,6 +153,16 @@ std::string formatScenarioSummary(const ScenarioReport& r, const RunSpeed& speed
                      100 * h.staleReadRate());
   out += fmt::format("  lost acknowledged writes {} of {}\n", h.lostWrites, h.acknowledgedWrites);
   out += fmt::format("  lost updates (LWW)      {}\n", h.lostUpdates);
+  if (h.siblingsCreated > 0 || h.largestSiblingSet > 1) {
+    out += fmt::format("  siblings                {} writes made siblings, at most {} per key, {} sets resolved "
+                       "(longest lived {})\n",
+                       h.siblingsCreated, h.largestSiblingSet, h.siblingSetsResolved,
+                       formatDuration(h.longestSiblingLife));
+  }
+  if (h.acknowledgedIncrements != 0 || h.convergedCounterTotal != 0) {
+    out += fmt::format("  counters                {} acknowledged increments, {} counted after convergence, {} lost\n",
+                       h.acknowledgedIncrements, h.convergedCounterTotal, h.lostIncrements);
+  }
   out += fmt::format("  divergent keys at end   {} of {} written keys\n", r.divergentKeys, r.keysChecked);
   out += fmt::format("  convergence time        {}\n",
                      r.convergenceTime ? formatDuration(*r.convergenceTime) + " after the clients stopped"

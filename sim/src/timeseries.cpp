@@ -76,8 +76,7 @@ MetricsTimeSeries::Bucket& MetricsTimeSeries::bucketAt(TimePoint time) {
 }
 
 void MetricsTimeSeries::record(const ClientOperation& op) {
-  const auto index = static_cast<std::size_t>(op.result.op);
-  if (index >= kOperationCount) return;
+  const std::size_t index = operationIndex(op.result.op);
   Bucket& bucket = bucketAt(op.result.completed);
   if (op.result.status.isOk()) {
     bucket.ok[index]++;

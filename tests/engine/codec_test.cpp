@@ -263,7 +263,7 @@ TEST(CodecTest, HeaderCarriesLengthVersionKindAndRouting) {
                           0,
                           0,
                           0,  // length
-                          1,  // format version
+                          2,  // format version
                           3,  // kind: read
                           0,
                           0,  // flags
@@ -441,7 +441,7 @@ TEST(CodecTest, FieldCutShortBeforeTheChecksumIsTruncated) {
 }
 
 TEST(CodecTest, UnknownFormatVersionIsUnsupported) {
-  for (std::uint8_t formatVersion : {0, 2, 255}) {
+  for (std::uint8_t formatVersion : {0, 1, 3, 255}) {
     Bytes frame = encodeMessage(makeMessage(ReadRequest{"k"}));
     frame[4] = formatVersion;
     reseal(frame);
@@ -501,6 +501,75 @@ TEST(CodecTest, PayloadBytesLeftBeforeTheChecksumAreCorrupt) {
   }
 }
 
+TEST(CodecTest, AFrameOfFormatVersionOneIsRefusedNamingBothVersions) {
+  Bytes frame = encodeMessage(makeMessage(ReadRequest{"k"}));
+  frame[4] = 1;
+  reseal(frame);
+  const Result<Message> decoded = decodeMessage(frame);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.status().message(), "format version 1 at byte 4; this build reads version 2");
+}
+
+Record siblingRecord() {
+  SiblingSet set;
+  set.write(0, {}, "from-n1", false, Version{10, 0, 0});
+  set.write(2, {}, "", true, Version{11, 3, 2});
+  set.write(1, {}, binaryString(), false, Version{9, 0, 1});
+  return Record::fromSiblings(set);
+}
+
+Record counterRecord() {
+  PnCounter counter;
+  counter.add(0, 7);
+  counter.add(3, -2);
+  return Record::fromCounter(counter, Version{12, 0, 3});
+}
+
+TEST(CodecTest, SiblingSetsAndCountersRoundTripInEveryRecordCarryingMessage) {
+  for (const Record& record : {siblingRecord(), counterRecord()}) {
+    for (const Payload& payload :
+         {Payload{WriteRequest{"k", record}}, Payload{ReadReply{"k", record}}, Payload{HintedWrite{"k", record, 2}},
+          Payload{AeRecords{{KeyRecord{"a", record}, KeyRecord{"b", makeRecord("x")}}}}}) {
+      const Message message = makeMessage(payload);
+      const Bytes frame = encodeMessage(message);
+      EXPECT_EQ(frame.size(), encodedSize(message));
+      const Result<Message> decoded = decodeMessage(frame);
+      ASSERT_TRUE(decoded) << decoded.status().toString();
+      EXPECT_EQ(*decoded, message);
+    }
+  }
+}
+
+TEST(CodecTest, ACausalBodyThatDoesNotHoldTogetherIsCorruptAndSaysWhere) {
+  // A sibling whose dot the context does not cover.
+  auto appendU32String = [](std::string& out, std::uint32_t value) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
+  };
+  std::string body;
+  appendU32String(body, 0);  // empty context
+  appendU32String(body, 1);  // one sibling
+  body.append(4, '\0');      // node n1
+  body.append("\x01\0\0\0\0\0\0\0", 8);  // counter 1
+  body.push_back(0);                         // not a tombstone
+  body.append(16, '\0');                     // stamp
+  appendU32String(body, 0);                  // empty value
+  Bytes payload;
+  appendU32(payload, 1);
+  Bytes frameBody = withBytes(payload, "k");
+  frameBody.insert(frameBody.end(), 16, 0);  // version
+  frameBody.push_back(1 << 1);               // kind siblings
+  appendU32(frameBody, 0);                   // empty value
+  appendU32(frameBody, static_cast<std::uint32_t>(body.size()));
+  frameBody.insert(frameBody.end(), body.begin(), body.end());
+  const Result<Message> decoded = decodeMessage(rawFrame(1, frameBody));
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(decoded.status().message().find("siblings body at byte"), std::string::npos)
+      << decoded.status().message();
+  EXPECT_NE(decoded.status().message().find("does not cover the dot n1:1"), std::string::npos)
+      << decoded.status().message();
+}
+
 TEST(CodecTest, FlagBytesOtherThanZeroOrOneAreCorrupt) {
   Bytes payload;
   appendU32(payload, 1);
@@ -509,7 +578,7 @@ TEST(CodecTest, FlagBytesOtherThanZeroOrOneAreCorrupt) {
 
   Bytes badTombstone = key;
   badTombstone.insert(badTombstone.end(), version.begin(), version.end());
-  badTombstone.push_back(2);
+  badTombstone.push_back(7);  // bit 0 tombstone, bits 1-2 kind 3: no such kind
   appendU32(badTombstone, 0);
 
   Bytes badPresent = key;

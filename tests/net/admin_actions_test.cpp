@@ -2,7 +2,11 @@
 // joining a lone node through POST /members, and what bad requests get.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <memory>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -384,6 +388,61 @@ TEST(AdminActionsTest, ActionsNeedTheAdminTokenWhenOneIsSet) {
   const boost::json::value rule = parse(accepted.body).at("rules").at(0);
   EXPECT_EQ(rule.at("peer").as_string(), "*");
   EXPECT_EQ(rule.at("probability").to_number<double>(), 0.5);
+}
+
+}  // namespace
+}  // namespace ringlab::testing
+
+namespace ringlab::testing {
+namespace {
+
+// Cuts `node` off from every other node of the cluster, both ways, by dropping their peer messages.
+void isolate(Cluster& cluster, std::size_t node) {
+  std::string others;
+  for (std::size_t i = 0; i < cluster.nodes.size(); ++i) {
+    if (i == node) continue;
+    others += std::string(others.empty() ? "" : ",") + "\"n" + std::to_string(i + 1) + "\"";
+    ASSERT_EQ(post(cluster[i], "/fault", R"({"action":"drop","peers":["n)" + std::to_string(node + 1) +
+                                             R"("],"probability":1.0})")
+                  .status,
+              200);
+  }
+  ASSERT_EQ(post(cluster[node], "/fault", R"({"action":"drop","peers":[)" + others + R"(],"probability":1.0})").status,
+            200);
+}
+
+TEST(AdminActionsTest, IncrementsThroughEveryNodeDuringAPartitionAreAllCountedAfterHealing) {
+  TempDir dir("ringlabd-counters");
+  // W = 1: each node acknowledges its own increments while cut off. R = 1: a GET answers from one replica, so every
+  // node's own copy must converge for the totals below.
+  Cluster cluster(dir, 3,
+                  with(kFastGossip, {"--allow-fault-injection", "--n", "3", "--r", "1", "--w", "1",
+                                     "--request-timeout-ms", "1000"}));
+  ASSERT_TRUE(cluster.formed());
+  RespClient setup(cluster[0].clientPort());
+  ASSERT_EQ(setup.command({"INCRBY", "hits", "100"}).integer, 100);
+  ASSERT_NO_FATAL_FAILURE(isolate(cluster, 2));
+
+  std::array<long long, 3> acknowledged{};
+  std::vector<std::thread> writers;
+  for (std::size_t i = 0; i < 3; ++i) {
+    writers.emplace_back([&, i] {
+      RespClient client(cluster[i].clientPort(), 10s);
+      for (int k = 0; k < 40; ++k) {
+        const auto reply = client.command({k % 4 == 3 ? "DECR" : "INCR", "hits"});
+        if (reply.type == ':') acknowledged[i] += k % 4 == 3 ? -1 : 1;
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(acknowledged[i], 20) << "n" << i + 1 << " refused increments";
+  const long long total = 100 + acknowledged[0] + acknowledged[1] + acknowledged[2];
+
+  for (std::size_t i = 0; i < 3; ++i) ASSERT_EQ(post(cluster[i], "/fault", R"({"action":"heal"})").status, 200);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(eventually([&] { return timedGet(cluster[i].clientPort(), "hits").first.text == std::to_string(total); }))
+        << "n" << i + 1 << " answers " << timedGet(cluster[i].clientPort(), "hits").first.text << ", not " << total;
+  }
 }
 
 }  // namespace

@@ -70,12 +70,12 @@ TEST_F(RobustnessTest, InlinePipelinedAndPartialCommandsAreServedInOrder) {
   client.sendRaw("PING\r\nSET inline \"two words\"\r\n");
   EXPECT_EQ(client.readReply().text, "PONG");
   EXPECT_EQ(client.readReply().text, "OK");
-  const std::string pipeline = RespClient::encode({"SET", "p", "1"}) + RespClient::encode({"INCR", "p"}) +
+  const std::string pipeline = RespClient::encode({"INCR", "p"}) + RespClient::encode({"INCR", "p"}) +
                                RespClient::encode({"GET", "p"}) + RespClient::encode({"GET", "inline"});
   client.sendRaw(pipeline.substr(0, pipeline.size() - 7));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   client.sendRaw(pipeline.substr(pipeline.size() - 7));
-  EXPECT_EQ(client.readReply().text, "OK");
+  EXPECT_EQ(client.readReply().integer, 1);
   EXPECT_EQ(client.readReply().integer, 2);
   EXPECT_EQ(client.readReply().text, "2");
   EXPECT_EQ(client.readReply().text, "two words");
@@ -100,7 +100,15 @@ TEST_F(RobustnessTest, UnsupportedCommandsAndOptionsGetUsefulErrors) {
   EXPECT_EQ(client.command({"COMMAND", "DOCS"}).type, '*');
   EXPECT_EQ(client.command({"AUTH", "x"}).type, '-');  // no password configured
   EXPECT_EQ(client.command({"SET", "n", "abc"}).text, "OK");
-  EXPECT_NE(client.command({"INCR", "n"}).text.find("not an integer"), std::string::npos);
+  // A key holds a value or a counter, as in Redis a key holds one type.
+  const auto wrongType = client.command({"INCR", "n"});
+  EXPECT_EQ(wrongType.type, '-');
+  EXPECT_EQ(wrongType.text.rfind("WRONGTYPE n holds a value, not a counter", 0), 0u) << wrongType.text;
+  EXPECT_NE(client.command({"INCRBY", "c", "ten"}).text.find("not an integer"), std::string::npos);
+  EXPECT_EQ(client.command({"INCRBY", "c", "10"}).integer, 10);
+  EXPECT_EQ(client.command({"DECR", "c"}).integer, 9);
+  EXPECT_EQ(client.command({"DECRBY", "c", "4"}).integer, 5);
+  EXPECT_EQ(client.command({"GET", "c"}).text, "5");
   EXPECT_EQ(client.command({"QUIT"}).text, "OK");
   EXPECT_TRUE(client.closedByServer());
 }

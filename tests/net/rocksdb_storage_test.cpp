@@ -2,7 +2,10 @@
 // recovery of what was written after the database is closed and opened again.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include <boost/asio/io_context.hpp>
+#include <rocksdb/db.h>
 
 #include <ringlab/engine/hash.h>
 #include <ringlab/net/rocksdb_storage.h>
@@ -82,6 +85,75 @@ TEST(RocksDbStorageTest, AnUnusableDirectoryIsAnErrorNamingIt) {
   auto storage = RocksDbStorage::open(io, dir.sub("file") + "/db", SyncPolicy::kAlways);
   ASSERT_FALSE(storage.isOk());
   EXPECT_NE(storage.status().message().find(dir.sub("file") + "/db"), std::string::npos) << storage.status().message();
+}
+
+}  // namespace
+}  // namespace ringlab::net
+
+namespace ringlab::net {
+namespace {
+
+TEST(RocksDbStorageTest, RecordsWrittenBeforeSiblingsAndCountersExistedReadUnchanged) {
+  testing::TempDir dir("ringlab-rocks");
+  {
+    // The layout every build wrote before format version 2: big-endian token + key -> i64 physical, u32 logical,
+    // u32 node, u8 tombstone, value.
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.sub("db"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    const Token token = tokenForKey("old");
+    std::string key(8, '\0');
+    for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(token >> (56 - 8 * i));
+    key += "old";
+    std::string value = {'\x10', '\x27', 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0};  // 10000.3@n3, live
+    value += "kept";
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  }
+  boost::asio::io_context io;
+  auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kAlways);
+  ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+  const auto old = (*storage)->get("old");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->kind, RecordKind::kRegister);
+  EXPECT_EQ(old->version, (Version{10000, 3, 2}));
+  EXPECT_EQ(old->value, "kept");
+  EXPECT_FALSE(old->tombstone);
+}
+
+TEST(RocksDbStorageTest, SiblingSetsAndCountersMergeOnApplyAndSurviveReopening) {
+  testing::TempDir dir("ringlab-rocks");
+  SiblingSet a;
+  a.write(0, {}, "from-n1", false, Version{1, 0, 0});
+  SiblingSet b;
+  b.write(1, {}, "from-n2", false, Version{2, 0, 1});
+  PnCounter up;
+  up.add(0, 5);
+  PnCounter other;
+  other.add(1, 2);
+  {
+    boost::asio::io_context io;
+    auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kAlways);
+    ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+    Storage& s = **storage;
+    EXPECT_EQ(*s.apply("k", Record::fromSiblings(a)), ApplyOutcome::kApplied);
+    EXPECT_EQ(*s.apply("k", Record::fromSiblings(b)), ApplyOutcome::kApplied);
+    EXPECT_EQ(*s.apply("k", Record::fromSiblings(a)), ApplyOutcome::kSuperseded);
+    EXPECT_EQ(*s.apply("c", Record::fromCounter(up, Version{3, 0, 0})), ApplyOutcome::kApplied);
+    EXPECT_EQ(*s.apply("c", Record::fromCounter(other, Version{4, 0, 1})), ApplyOutcome::kApplied);
+  }
+  boost::asio::io_context io;
+  auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kAlways);
+  ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+  const auto k = (*storage)->get("k");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->siblings, SiblingSet::merge(a, b));
+  EXPECT_EQ(k->value, "from-n2");
+  const auto c = (*storage)->get("c");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->counter.value(), 7);
+  EXPECT_EQ(c->value, "7");
 }
 
 }  // namespace

@@ -208,5 +208,22 @@ constexpr std::uint64_t kCampaignSeeds = 200;
 #endif
 INSTANTIATE_TEST_SUITE_P(Seeds, FaultCampaignTest, ::testing::Range<std::uint64_t>(1, kCampaignSeeds + 1));
 
+// The same campaign with `conflicts: siblings`: read-modify-writes, blind writes and CRDT increments. A write is lost
+// only if no replica holds it as a sibling and no write's context covered it; no increment may be lost.
+class SiblingsCampaignTest : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(SiblingsCampaignTest, NoAcknowledgedWriteOrIncrementIsLostAndReplicasConverge) {
+  const std::uint64_t seed = GetParam();
+  const ScenarioReport report = ScenarioRunner(faultCampaignScenario(seed, ConflictMode::kSiblings)).run();
+  const std::string replay = " (replay: ringlab-sim campaign --conflicts siblings --seed " + std::to_string(seed) + ")";
+  EXPECT_EQ(report.history.lostWrites, 0u) << "seed " << seed << replay;
+  EXPECT_EQ(report.history.lostCrdtIncrements, 0u) << "seed " << seed << replay;
+  EXPECT_GT(report.history.acknowledgedIncrements, 0) << "seed " << seed << replay;
+  EXPECT_EQ(report.divergentKeys, 0u) << "seed " << seed << ": replicas did not converge" << replay;
+  EXPECT_TRUE(report.passed) << replay;
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, SiblingsCampaignTest, ::testing::Range<std::uint64_t>(1, kCampaignSeeds + 1));
+
 }  // namespace
 }  // namespace ringlab

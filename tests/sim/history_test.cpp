@@ -850,3 +850,99 @@ TEST(HistoryTest, ReportCarriesTheFreshTargetTimeOfTheRunAndOfEachPhase) {
 
 }  // namespace
 }  // namespace ringlab
+
+namespace ringlab {
+namespace {
+
+// Siblings mode: two concurrent writes through n1 and n2, then a read-modify-write through n1 that read both.
+struct SiblingHistory {
+  SiblingHistory() {
+    SiblingSet n1;
+    SiblingSet n2;
+    a = write(1, "k", 0ms, 1ms, v(10, 0));
+    a.dot = n1.write(0, {}, "a", false, a.version);
+    b = write(2, "k", 0ms, 1ms, v(11, 1));
+    b.dot = n2.write(1, {}, "b", false, b.version);
+    both = SiblingSet::merge(n1, n2);
+    resolve = write(3, "k", 2ms, 3ms, v(12, 0));
+    resolve.context = both.context();
+    resolved = both;
+    resolve.dot = resolved.write(0, resolve.context, "ab", false, resolve.version);
+  }
+  FinalReplicaState holding(const SiblingSet& set) const {
+    ReplicaVersions replicas;
+    replicas.replicas = {0, 1, 2};
+    const Record record = Record::fromSiblings(set);
+    replicas.versions.assign(3, syncVersion(record));
+    replicas.records.assign(3, record);
+    return {{"k", replicas}};
+  }
+  HistoryEntry a, b, resolve;
+  SiblingSet both, resolved;
+};
+
+TEST(HistorySiblingsTest, AWriteSupersededByAContextThatCoveredItIsNotLost) {
+  const SiblingHistory h;
+  const HistoryReport report = checkHistory({h.a, h.b, h.resolve}, h.holding(h.resolved));
+  EXPECT_EQ(report.lostWrites, 0u);
+  EXPECT_EQ(report.lostUpdates, 0u) << "last-write-wins order means nothing with siblings";
+}
+
+TEST(HistorySiblingsTest, AWriteNoReplicaHoldsAndNoContextCoveredIsLost) {
+  const SiblingHistory h;
+  // The replicas hold only a's sibling: b vanished although nothing superseded it.
+  SiblingSet onlyA;
+  onlyA.write(0, {}, "a", false, h.a.version);
+  const HistoryReport report = checkHistory({h.a, h.b}, h.holding(onlyA));
+  EXPECT_EQ(report.lostWrites, 1u);
+  ASSERT_EQ(report.lostWriteExamples.size(), 1u);
+  EXPECT_EQ(report.lostWriteExamples[0].writeId, 2u);
+}
+
+TEST(HistorySiblingsTest, AWriteWhoseDotSurvivesWithAnotherTimestampIsLost) {
+  // Two writes that got the same dot (a bug): the survivor's timestamp tells them apart.
+  const SiblingHistory h;
+  HistoryEntry twin = h.b;
+  twin.id = 4;
+  twin.version = v(13, 1);
+  const HistoryReport report = checkHistory({h.a, h.b, twin}, h.holding(h.both));
+  EXPECT_EQ(report.lostWrites, 1u);
+}
+
+TEST(HistorySiblingsTest, CountsSiblingsAndHowLongTheyLived) {
+  SiblingHistory h;
+  h.a.siblings = 1;
+  h.b.siblings = 2;
+  h.resolve.siblings = 1;
+  const HistoryReport report = checkHistory({h.a, h.b, h.resolve}, h.holding(h.resolved));
+  EXPECT_EQ(report.siblingsCreated, 1u);
+  EXPECT_EQ(report.largestSiblingSet, 2u);
+  EXPECT_EQ(report.siblingSetsResolved, 1u);
+  EXPECT_EQ(report.longestSiblingLife, 2ms);
+}
+
+TEST(HistoryCountersTest, IncrementsMissingFromTheConvergedCounterAreLost) {
+  std::vector<HistoryEntry> history;
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    HistoryEntry e = write(i, "counter-x", 0ms, 1ms, v(static_cast<std::int64_t>(i)), ErrorCode::kOk,
+                           Operation::kIncrement);
+    e.delta = 1;
+    history.push_back(e);
+  }
+  PnCounter counter;
+  counter.add(0, 3);
+  ReplicaVersions replicas;
+  replicas.replicas = {0};
+  const Record record = Record::fromCounter(counter, v(5));
+  replicas.versions = {syncVersion(record)};
+  replicas.records = {record};
+  const HistoryReport report = checkHistory(history, {{"counter-x", replicas}});
+  EXPECT_EQ(report.acknowledgedIncrements, 5);
+  EXPECT_EQ(report.convergedCounterTotal, 3);
+  EXPECT_EQ(report.lostIncrements, 2u);
+  EXPECT_EQ(report.lostCrdtIncrements, 2u);
+  EXPECT_EQ(report.acknowledgedWrites, 0u) << "increments are not register writes";
+}
+
+}  // namespace
+}  // namespace ringlab

@@ -304,6 +304,7 @@ void LoadGenerator::issue(Connection& c) {
   switch (op) {
     case Operation::kGet: args = {QByteArrayLiteral("GET"), key}; break;
     case Operation::kDelete: args = {QByteArrayLiteral("DEL"), key}; break;
+    case Operation::kIncrement: args = {QByteArrayLiteral("INCR"), key}; break;
     case Operation::kPut: {
       if (m_value.size() != m_config.valueBytes) {
         Rng fill = Rng(m_config.seed).split("load-generator-value");

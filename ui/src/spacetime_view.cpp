@@ -23,7 +23,8 @@ constexpr double kBottom = 22;
 QColor opColor(Operation op) {
   switch (op) {
     case Operation::kGet: return trafficColor(TrafficClass::kRead);
-    case Operation::kPut: return trafficColor(TrafficClass::kWrite);
+    case Operation::kPut:
+    case Operation::kIncrement: return trafficColor(TrafficClass::kWrite);
     case Operation::kDelete: return QColor(0x86, 0x3b, 0xa8);
   }
   return Qt::gray;

@@ -49,7 +49,8 @@ std::string lower(std::string_view s) {
 // Commands that read or write keys, with the positions of their keys.
 bool isKeyCommand(const std::string& name) {
   return name == "GET" || name == "SET" || name == "DEL" || name == "EXISTS" || name == "MGET" || name == "MSET" ||
-         name == "INCR" || name == "UNLINK";
+         name == "INCR" || name == "DECR" || name == "INCRBY" || name == "DECRBY" || name == "GETCTX" ||
+         name == "SETCTX" || name == "UNLINK";
 }
 
 std::vector<std::string_view> keysOf(const std::string& name, const std::vector<std::string>& args) {
@@ -213,6 +214,8 @@ Status Daemon::open() {
   NodeConfig nodeConfig;
   nodeConfig.id = m_nodeId;
   nodeConfig.quorum = m_config.quorum;
+  nodeConfig.conflicts = m_config.conflicts;
+  nodeConfig.maxSiblings = m_config.maxSiblings;
   nodeConfig.requestTimeout = m_config.requestTimeout;
   if (m_config.gossipInterval < std::chrono::milliseconds(10)) {
     return Status(ErrorCode::kInvalidArgument, "--gossip-interval-ms must be at least 10");
@@ -716,27 +719,65 @@ void Daemon::recordOp(Operation op, const OperationResult& result) {
   }
 }
 
-void Daemon::incr(const std::string& key, std::string& out) {
+void Daemon::incrBy(const std::string& key, std::int64_t delta, std::string& out) {
+  OperationResult result = m_node->increment(key, delta);
+  recordOp(Operation::kPut, result);  // metrics count increments as writes
+  if (!result.status.isOk()) {
+    const std::string& message = result.status.message();
+    if (message.rfind("WRONGTYPE", 0) == 0) return appendError(out, message);
+    return appendError(out, "ERR " + result.status.toString());
+  }
+  // The coordinator's own copy may lack increments acknowledged through other nodes: a quorum read (R + W > N)
+  // after the increment sees every one of them, so a client's INCRs through different nodes reply 1, 2, 3, ...
+  std::int64_t total = result.record ? result.record->counter.value() : 0;
   OperationResult read = m_node->get(key);
   recordOp(Operation::kGet, read);
-  if (!read.status.isOk()) return appendError(out, "ERR " + read.status.toString());
-  long long value = 0;
-  if (read.found) {
-    const std::string& text = read.value;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-      return appendError(out, "ERR value is not an integer or out of range");
-    }
+  if (read.status.isOk() && read.record && read.record->kind == RecordKind::kCounter) {
+    total = PnCounter::merge(read.record->counter, result.record ? result.record->counter : PnCounter{}).value();
   }
-  if (value == std::numeric_limits<long long>::max()) {
-    return appendError(out, "ERR increment or decrement would overflow");
-  }
-  ++value;
-  OperationResult result = m_node->put(key, std::to_string(value));
-  recordOp(Operation::kPut, result);
-  if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
-  appendInteger(out, value);
+  appendInteger(out, total);
 }
+
+namespace {
+
+// GETCTX's context as text: "n1:4,n3:2" (empty for a key never written in siblings mode). Clients treat it as opaque
+// and hand it back to SETCTX.
+std::string formatContext(const VersionVector& context) {
+  std::string out;
+  for (const auto& e : context.entries()) {
+    out += (out.empty() ? "" : ",") + nodeName(e.node) + ":" + std::to_string(e.counter);
+  }
+  return out;
+}
+
+std::optional<VersionVector> parseContext(std::string_view text) {
+  std::vector<VersionVector::Entry> entries;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    const auto colon = item.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    const NodeId node = parseNodeName(item.substr(0, colon));
+    std::uint64_t counter = 0;
+    const std::string_view digits = item.substr(colon + 1);
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), counter);
+    if (node == kNoNode || digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size()) {
+      return std::nullopt;
+    }
+    entries.push_back({node, counter});
+  }
+  return VersionVector(std::move(entries));
+}
+
+std::optional<std::int64_t> parseInteger(const std::string& text) {
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
 
 void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std::string& out) {
   const std::string name = upper(args[0]);
@@ -764,6 +805,7 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
     OperationResult result = m_node->get(args[1]);
     recordOp(Operation::kGet, result);
     if (!result.status.isOk()) return opFailed(result);
+    if (result.record && result.record->siblings.siblings().size() > 1) m_metrics.siblingReads++;
     if (!result.found) return appendNull(out);
     return appendBulk(out, result.value);
   }
@@ -835,22 +877,57 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
     }
     return appendSimple(out, "OK");
   }
-  if (name == "INCR") {
-    if (argc != 2) return wrongArity();
-    // Increments coordinated by this node on one key take turns; see README.md ("INCR") for what holds across
-    // nodes.
-    auto& slot = m_incrLocks[args[1]];
-    if (!slot) slot = std::make_shared<boost::fibers::mutex>();
-    auto keyLock = slot;
-    const std::string key = args[1];
-    {
-      std::unique_lock lock(*keyLock);
-      incr(key, out);
+  if (name == "INCR" || name == "DECR" || name == "INCRBY" || name == "DECRBY") {
+    const bool by = name == "INCRBY" || name == "DECRBY";
+    if (argc != (by ? 3u : 2u)) return wrongArity();
+    std::int64_t delta = 1;
+    if (by) {
+      const auto amount = parseInteger(args[2]);
+      if (!amount || *amount == std::numeric_limits<std::int64_t>::min()) {
+        return appendError(out, "ERR value is not an integer or out of range");
+      }
+      delta = *amount;
     }
-    if (auto it = m_incrLocks.find(key); it != m_incrLocks.end() && it->second.use_count() <= 2) {
-      m_incrLocks.erase(it);
+    if (name[0] == 'D') delta = -delta;
+    return incrBy(args[1], delta, out);
+  }
+  if (name == "GETCTX") {
+    // *2: the causal context (opaque text for SETCTX), then every sibling's value (nil for a concurrent delete).
+    if (argc != 2) return wrongArity();
+    OperationResult result = m_node->get(args[1]);
+    recordOp(Operation::kGet, result);
+    if (!result.status.isOk()) return opFailed(result);
+    appendArrayHeader(out, 2);
+    if (!result.record || result.record->kind != RecordKind::kSiblings) {
+      appendBulk(out, "");
+      if (!result.found) return appendArrayHeader(out, 0);
+      appendArrayHeader(out, 1);
+      return appendBulk(out, result.value);
+    }
+    const SiblingSet& set = result.record->siblings;
+    appendBulk(out, formatContext(set.context()));
+    appendArrayHeader(out, set.siblings().size());
+    for (const Sibling& sibling : set.siblings()) {
+      if (sibling.tombstone) {
+        appendNull(out);
+      } else {
+        appendBulk(out, sibling.value);
+      }
     }
     return;
+  }
+  if (name == "SETCTX") {
+    // SETCTX key value context: a write that supersedes exactly the siblings GETCTX returned with `context`.
+    if (argc != 4) return wrongArity();
+    const auto context = parseContext(args[3]);
+    if (!context) {
+      return appendError(out, "ERR SETCTX context '" + args[3] +
+                                  "' is not one GETCTX returned (expected n1:4,n3:2 or empty)");
+    }
+    OperationResult result = m_node->writeWithContext(Operation::kPut, args[1], std::move(args[2]), *context);
+    recordOp(Operation::kPut, result);
+    if (!result.status.isOk()) return opFailed(result);
+    return appendSimple(out, "OK");
   }
   if (name == "INFO") {
     if (argc > 2) return wrongArity();
@@ -987,7 +1064,7 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
     return appendInteger(out, static_cast<long long>(stats.records - stats.tombstones));
   }
   appendError(out, "ERR unknown command '" + args[0] +
-                       "' (ringlabd supports GET SET DEL EXISTS MGET MSET INCR PING "
+                       "' (ringlabd supports GET SET DEL EXISTS MGET MSET INCR DECR INCRBY DECRBY GETCTX SETCTX PING "
                        "ECHO INFO CONFIG GET COMMAND CLIENT SELECT AUTH HELLO DBSIZE QUIT)");
 }
 
@@ -1077,6 +1154,8 @@ std::string Daemon::infoText(std::string_view section) {
     line("replication_n", std::to_string(m_config.quorum.n));
     line("replication_r", std::to_string(m_config.quorum.r));
     line("replication_w", std::to_string(m_config.quorum.w));
+    line("conflicts", std::string(conflictModeName(m_config.conflicts)));
+    line("sibling_reads", std::to_string(m_metrics.siblingReads));
     line("peers_connected", std::to_string(m_transport->connectedPeers()));
     line("hints_pending", std::to_string(m_node->hints().pending()));
     const OwnershipStats ownership = ring.ownership(m_config.quorum.n);

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -56,6 +57,13 @@ Token tokenOf(const rocksdb::Slice& stored) {
   return t;
 }
 
+// A stored record: i64 physical, u32 logical, u32 node, u8 form, then the body. Form 0 and 1 (a register, 1 for a
+// tombstone; the only forms before sibling sets and counters existed, so old databases read unchanged) are followed
+// by the value; form 2 by a sibling set and form 3 by a counter, in causal.h's binary forms.
+constexpr char kFormTombstone = 1;
+constexpr char kFormSiblings = 2;
+constexpr char kFormCounter = 3;
+
 std::string encodeRecord(const Record& record) {
   std::string out(kRecordHeader, '\0');
   auto put = [&](std::size_t at, std::uint64_t v, int bytes) {
@@ -64,8 +72,20 @@ std::string encodeRecord(const Record& record) {
   put(0, static_cast<std::uint64_t>(record.version.physicalMicros), 8);
   put(8, record.version.logical, 4);
   put(12, record.version.node, 4);
-  out[16] = record.tombstone ? 1 : 0;
-  out += record.value;
+  switch (record.kind) {
+    case RecordKind::kRegister:
+      out[16] = record.tombstone ? kFormTombstone : 0;
+      out += record.value;
+      break;
+    case RecordKind::kSiblings:
+      out[16] = kFormSiblings;
+      appendSiblingSet(out, record.siblings);
+      break;
+    case RecordKind::kCounter:
+      out[16] = kFormCounter;
+      appendPnCounter(out, record.counter);
+      break;
+  }
   return out;
 }
 
@@ -76,12 +96,32 @@ std::optional<Record> decodeRecord(std::string_view bytes) {
     for (int i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
     return v;
   };
+  Version version;
+  version.physicalMicros = static_cast<std::int64_t>(get(0, 8));
+  version.logical = static_cast<std::uint32_t>(get(8, 4));
+  version.node = static_cast<NodeId>(get(12, 4));
+  const char form = bytes[16];
+  const std::string_view body = bytes.substr(kRecordHeader);
+  if (form == kFormSiblings) {
+    auto set = parseSiblingSet(body, std::numeric_limits<std::size_t>::max());
+    if (!set) {
+      spdlog::error("RocksDB record with an unreadable sibling set skipped: {}", set.status().toString());
+      return std::nullopt;
+    }
+    return Record::fromSiblings(std::move(*set));
+  }
+  if (form == kFormCounter) {
+    auto counter = parsePnCounter(body);
+    if (!counter) {
+      spdlog::error("RocksDB record with an unreadable counter skipped: {}", counter.status().toString());
+      return std::nullopt;
+    }
+    return Record::fromCounter(std::move(*counter), version);
+  }
   Record record;
-  record.version.physicalMicros = static_cast<std::int64_t>(get(0, 8));
-  record.version.logical = static_cast<std::uint32_t>(get(8, 4));
-  record.version.node = static_cast<NodeId>(get(12, 4));
-  record.tombstone = bytes[16] != 0;
-  record.value.assign(bytes.substr(kRecordHeader));
+  record.version = version;
+  record.tombstone = form != 0;
+  record.value.assign(body);
   return record;
 }
 
@@ -286,6 +326,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
         continue;
       }
       op->outcome = ApplyOutcome::kApplied;
+      if (current) op->record = mergeRecords(*current, op->record);  // causal kinds: the merge, not the incoming
       batch.Put(stored, encodeRecord(op->record));
       if (!current) {
         delta.records++;

@@ -20,8 +20,9 @@
 
 namespace ringlab {
 
-enum class Operation : std::uint8_t { kGet, kPut, kDelete };
-std::string_view operationName(Operation op);  // "get", "put", "delete"
+// kIncrement adds a signed amount to a PN-counter key (INCR, DECR, INCRBY, DECRBY).
+enum class Operation : std::uint8_t { kGet, kPut, kDelete, kIncrement };
+std::string_view operationName(Operation op);  // "get", "put", "delete", "increment"
 
 // What a fiber does; every fiber has one, and the fiber-scheduling view colours by it.
 enum class FiberRole : std::uint8_t {

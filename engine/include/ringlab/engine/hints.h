@@ -65,6 +65,9 @@ class HintStore {
 
   // Removes the hint for (owner, key) if it still holds `version`, counting it replayed. No effect when there is no
   // such hint or it holds another version (a newer hint stored meanwhile stays).
+  // Removes the hint only if it still holds exactly `replayed` (a hint merged with newer siblings or counter entries
+  // since the replay was sent stays, so what the replay did not carry is replayed later).
+  void acknowledge(NodeId owner, const Key& key, const Record& replayed);
   void acknowledge(NodeId owner, const Key& key, const Version& version);
 
   std::size_t pending() const { return m_stats.pending; }

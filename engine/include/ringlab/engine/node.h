@@ -66,8 +66,21 @@ struct MechanismConfig {
   unsigned merkleDepth = 8;
 };
 
+// How replicas treat concurrent writes to one key. kLww: one version per key, the newest timestamp wins (concurrent
+// writes are silently dropped). kSiblings: causality decides (causal.h): a write supersedes exactly what its writer
+// read, and concurrent writes are all kept as siblings until a write that read them resolves them. Counters
+// (Operation::kIncrement) are PN-counter CRDTs in both modes.
+enum class ConflictMode : std::uint8_t { kLww, kSiblings };
+std::string_view conflictModeName(ConflictMode mode);  // "lww", "siblings"
+// Inverse of conflictModeName; nullopt for anything else.
+std::optional<ConflictMode> parseConflictMode(std::string_view name);
+
 struct NodeConfig {
   NodeId id = 0;
+  ConflictMode conflicts = ConflictMode::kLww;
+  // In siblings mode, a write that would leave a key with more siblings than this fails with kTooLarge (nothing is
+  // dropped); the writer must read the key and write back with its context to resolve them.
+  std::size_t maxSiblings = 32;
   QuorumConfig quorum;
   Duration requestTimeout = std::chrono::milliseconds(500);
   MechanismConfig mechanisms;
@@ -88,6 +101,9 @@ struct OperationResult {
   bool found = false;                  // get: a live value was read (not missing, not a tombstone)
   Value value;                         // get: the value when found
   Version version;                     // put/delete: the version written; get: the version read (null when nothing)
+  std::optional<Record> record;        // get: the merge of every reply (siblings, context, counter); writes in
+                                       // siblings mode and increments: the state the coordinator wrote
+  std::optional<Dot> dot;              // siblings-mode put/delete: the dot the write got
   std::vector<ReplicaAnswer> answers;  // answers received by completion, in arrival order
   TimePoint begun;
   TimePoint completed;
@@ -134,6 +150,16 @@ class Node {
   // write gets a version greater than it (HybridLogicalClock::nowAfter), so a client's write always supersedes what
   // the client saw before, even through another coordinator in the same microsecond.
   OperationResult execute(Operation op, const Key& key, Value value, const Version& after = {});
+  // A put or delete with the causal context of what its writer read (VersionVector of a get's record.siblings; empty
+  // for a blind write). In siblings mode it supersedes exactly the siblings the context covers; in lww mode the
+  // context is ignored. A causal write is coordinated by a replica of the key: on another node it fails with
+  // kInvalidArgument naming the replicas. kTooLarge when it would exceed maxSiblings.
+  OperationResult writeWithContext(Operation op, const Key& key, Value value, const VersionVector& context,
+                                   const Version& after = {});
+  // Adds `delta` to the PN-counter under `key` (creating it at 0). Coordinated by a replica of the key, like a
+  // causal write. Fails with kInvalidArgument ("WRONGTYPE ...") when the key holds a live register or sibling set.
+  // The result's value is the total as this coordinator sees it after the increment.
+  OperationResult increment(const Key& key, std::int64_t delta, const Version& after = {});
 
   // Called by the runtime when a message for this node arrives.
   void onMessage(Message message);
@@ -207,7 +233,16 @@ class Node {
   struct StreamWait;
   struct Inbox;
 
-  OperationResult coordinate(Operation op, const Key& key, Value value, const Version& after);
+  struct CausalWrite {
+    const VersionVector* context = nullptr;  // siblings-mode put/delete
+    std::int64_t delta = 0;                  // increment
+  };
+  OperationResult coordinate(Operation op, const Key& key, Value value, const Version& after,
+                             const CausalWrite& causal);
+  // Builds the record a causal write (siblings-mode put/delete, or increment) stores, from this replica's own state
+  // for the key (storage merged with its causal writes still being applied). Errors: WRONGTYPE, too many siblings.
+  Result<Record> buildCausalRecord(Operation op, const Key& key, Value value, const Version& stamp,
+                                   const CausalWrite& causal, std::optional<Dot>& dot);
   // Sends the request to the preference list's replicas (hinted copies to fallbacks for those believed down, for a
   // write) and serves the local share.
   void sendToReplicas(PendingRequest& pending);
@@ -285,7 +320,7 @@ class Node {
   struct ReplayedHint {
     NodeId owner;
     Key key;
-    Version version;
+    Record record;  // what was sent: the hint is dropped on the ack only if it still holds exactly this
   };
   std::map<std::uint64_t, ReplayedHint> m_hintReplays;  // by request id, until acknowledged
   std::size_t m_aeCursor = 0;                           // next ring range to reconcile
@@ -293,6 +328,13 @@ class Node {
   ReplyTable<> m_handOffs;                              // acks of records handed off, by the request id of each record
 
   std::unique_ptr<Inbox> m_inbox;  // replica requests waiting for a replica fiber
+  // Causal writes this node coordinated whose local apply has not returned yet (a RocksDB apply blocks the fiber):
+  // the next causal write of the key builds on them, so no dot is issued twice.
+  struct InFlight {
+    Record record;
+    std::size_t writers = 0;
+  };
+  std::map<Key, InFlight> m_causalInFlight;
 };
 
 }  // namespace ringlab

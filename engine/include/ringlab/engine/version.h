@@ -1,78 +1,74 @@
 // Versions of stored values and how to reconcile them.
 //
-// A Version is a hybrid logical clock timestamp (physical microseconds, logical counter) plus the id of the node that
-// issued it. Versions are totally ordered: physical, then logical, then node id, so two concurrent writes always
-// resolve the same way on every replica (last-write-wins with a deterministic tie-break). Deletes write a tombstone
-// record with a fresh version.
+// A register record carries one value and its HLC Version (timestamp.h); replicas keep the newest (last-write-wins
+// with a deterministic tie-break). Deletes write a tombstone record with a fresh version. In the `siblings` conflict
+// mode a record carries a SiblingSet instead (every concurrent value with its dot and one causal context), and a
+// counter key carries a PnCounter (causal.h); both merge by causality, never by timestamp.
 //
-// Everything that depends on the versioning scheme goes through this header: supersedes(), reconcile() and
-// compare(). A vector-clock scheme with siblings can replace Version without touching the replication code.
-// Plain values; thread-compatible.
+// Everything that depends on the versioning scheme goes through this header: mergeRecords() (what every place that
+// reconciles replicas uses: storage apply, hint store, coordinator read, read repair, anti-entropy, streaming),
+// supersedes(), reconcile() and syncVersion(). Plain values; thread-compatible.
 #pragma once
 
-#include <compare>
-#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 
+#include <ringlab/engine/causal.h>
+#include <ringlab/engine/timestamp.h>
 #include <ringlab/engine/types.h>
 
 namespace ringlab {
 
-struct Version {
-  std::int64_t physicalMicros = 0;  // wall (or virtual) time in microseconds when issued
-  std::uint32_t logical = 0;        // HLC counter to order events within one microsecond or under skew
-  NodeId node = 0;                  // issuing node: the tie-break
-
-  bool isNull() const { return physicalMicros == 0 && logical == 0 && node == 0; }
-  friend auto operator<=>(const Version&, const Version&) = default;
-  friend bool operator==(const Version&, const Version&) = default;
-  // "1500123.4@n2"
-  std::string toString() const;
+// What a record holds. Wire and storage numbers: never reuse or renumber one.
+enum class RecordKind : std::uint8_t {
+  kRegister = 0,  // one value (or tombstone), last-write-wins by version
+  kSiblings = 1,  // a SiblingSet: concurrent values kept side by side
+  kCounter = 2,   // a PnCounter
 };
+inline constexpr std::uint8_t kHighestRecordKind = 2;
+// "register", "siblings", "counter"
+std::string_view recordKindName(RecordKind kind);
 
-// How two versions relate. With last-write-wins every pair is ordered or equal; a vector-clock scheme adds kConcurrent.
-enum class Causality { kBefore, kEqual, kAfter, kConcurrent };
-Causality compare(const Version& a, const Version& b);
-
-// What a replica stores for a key: a value or a tombstone, with its version.
+// What a replica stores for a key: a value or a tombstone, with its version; or a sibling set; or a counter.
+// For kSiblings, `version`, `value` and `tombstone` show the newest sibling (what a plain GET returns); for kCounter,
+// `value` is the total in decimal and `version` the timestamp of the latest update it has seen.
 struct Record {
   Version version;
   Value value;
   bool tombstone = false;
+  RecordKind kind = RecordKind::kRegister;
+  SiblingSet siblings{};  // kSiblings only
+  PnCounter counter{};    // kCounter only
 
-  // Bytes this record accounts for in storage and on the wire (value plus fixed overhead).
-  std::size_t footprint() const { return value.size() + sizeof(Version) + 1; }
+  // A sibling-set record whose visible fields show the newest sibling (a tombstone when the set is empty).
+  static Record fromSiblings(SiblingSet siblings);
+  // A counter record with its total as value.
+  static Record fromCounter(PnCounter counter, Version version);
+
+  // Bytes this record accounts for in storage and on the wire (value plus fixed overhead; every sibling's value and
+  // dot, every counter entry).
+  std::size_t footprint() const;
   friend bool operator==(const Record&, const Record&) = default;
 };
 
-// True when a replica holding `current` must replace it with `incoming`.
+// The join of two replicas' records of one key. Two registers: the newer (`current` on a tie). Two sibling sets or two
+// counters: their causal merge. Records of different kinds (a key rewritten with another kind): the one with the
+// newer version, as last-write-wins would.
+Record mergeRecords(const Record& current, const Record& incoming);
+
+// True when a replica holding `current` must change it on receiving `incoming`: for registers, when `incoming` is
+// newer; for causal kinds, when the merge differs from `current`.
 bool supersedes(const Record& incoming, const Record& current);
 
-// The record a reader should see among replies (missing replies are nullopt). Returns nullopt when none has a record.
+// The record a reader should see among replies (missing replies are nullopt): the merge of all of them. Returns
+// nullopt when none has a record.
 std::optional<Record> reconcile(std::span<const std::optional<Record>> replies);
 
-// A hybrid logical clock (Kulkarni et al., 2014). now() issues a version greater than every version this clock has
-// issued or observed; observe() folds in a version seen from another node. The physical part comes from the caller
-// (the Runtime's clock) so the clock itself is pure.
-class HybridLogicalClock {
- public:
-  explicit HybridLogicalClock(NodeId node) : m_node(node) {}
-
-  Version now(std::int64_t physicalMicros);
-  // Issues a version for an event caused by a message that carried `after` (a client's request carrying the newest
-  // version the client has seen): HLC's receive rule, so the result is greater than `after` as well as than
-  // everything this clock issued or observed. When the physical part alone already orders the result after `after`,
-  // the result is what now() would give; otherwise the logical counter, not the node id, puts it after `after`.
-  // A null `after` is the same as now().
-  Version nowAfter(const Version& after, std::int64_t physicalMicros);
-  void observe(const Version& remote, std::int64_t physicalMicros);
-  Version last() const { return m_last; }
-
- private:
-  NodeId m_node;
-  Version m_last;
-};
+// What anti-entropy and the Merkle trees compare: a register's version; for causal kinds a digest of the whole state
+// (every sibling, the context, every counter entry) marked with node kNoNode, so two replicas with different sibling
+// sets never look equal. isDigest() tells the two apart.
+Version syncVersion(const Record& record);
+inline bool isDigest(const Version& version) { return version.node == kNoNode; }
 
 }  // namespace ringlab

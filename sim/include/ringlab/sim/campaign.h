@@ -11,6 +11,8 @@
 namespace ringlab {
 
 // The campaign scenario for `seed`. Its expectations: no lost acknowledged write, no divergent key at the end.
-ScenarioSpec faultCampaignScenario(std::uint64_t seed);
+// With kSiblings the cluster tracks causality, the clients mix read-modify-writes, blind writes and CRDT counter
+// increments, and the expectations add no lost counter increment; the faults drawn are the same as with kLww.
+ScenarioSpec faultCampaignScenario(std::uint64_t seed, ConflictMode conflicts = ConflictMode::kLww);
 
 }  // namespace ringlab

@@ -42,13 +42,22 @@ struct HistoryEntry {
   ErrorCode result = ErrorCode::kOk;
   Version version;     // put/delete: version written; get: version read (null when nothing was found)
   bool found = false;  // get: a live value was read
+  // Siblings mode. Writes: the dot the write got (nullopt when it failed before getting one) and the causal context
+  // it carried (what it supersedes). Reads and writes: how many siblings the key had in the result (0: not known).
+  std::optional<Dot> dot;
+  VersionVector context;
+  std::size_t siblings = 0;
+  std::int64_t delta = 0;  // increments: the amount added
 };
 
 // What the replicas hold for one key after quiesce: one entry per replica of the key's preference list
 // (nullopt: the replica holds nothing for the key).
 struct ReplicaVersions {
   std::vector<NodeId> replicas;
-  std::vector<std::optional<Version>> versions;
+  std::vector<std::optional<Version>> versions;  // syncVersion(): a digest for sibling sets and counters
+  // The records themselves, where the checker needs more than a version: sibling sets, counters and the register
+  // values of counter keys (entries parallel to `replicas`; empty when not needed).
+  std::vector<std::optional<Record>> records;
 };
 using FinalReplicaState = std::map<Key, ReplicaVersions>;
 
@@ -131,6 +140,16 @@ struct HistoryReport {
   std::optional<Duration> freshAfter;     // timeToFreshProbability(staleness, kFreshTarget)
   std::vector<PhaseStaleness> phases;     // one per phase (at least one)
   std::vector<TimePoint> staleReadTimes;  // completion time of every stale read, in time order
+  // Siblings mode: a write is lost only if no replica holds it as a sibling and no write's context covered it.
+  std::uint64_t siblingsCreated = 0;     // acknowledged writes that left their key with more than one sibling
+  std::uint64_t largestSiblingSet = 0;   // the most siblings any result or final replica showed for one key
+  std::uint64_t siblingSetsResolved = 0; // times a key with siblings went back to one by a write
+  Duration longestSiblingLife{};         // longest time from a key getting siblings to a write resolving them
+  // Counters: acknowledged increments (sum of amounts) against the total the replicas converged to, per key.
+  std::int64_t acknowledgedIncrements = 0;
+  std::int64_t convergedCounterTotal = 0;
+  std::uint64_t lostIncrements = 0;      // sum over counter keys of max(0, acknowledged - converged)
+  std::uint64_t lostCrdtIncrements = 0;  // the same, over the keys that converged to a CRDT counter
   double staleReadRate() const;
 };
 

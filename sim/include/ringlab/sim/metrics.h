@@ -45,6 +45,11 @@ class LatencyHistogram {
 
 inline constexpr std::size_t kErrorCodeCount = static_cast<std::size_t>(ErrorCode::kInternal) + 1;
 inline constexpr std::size_t kOperationCount = 3;
+// Where an operation counts in per-operation figures: get, put, delete; a counter increment is a write and counts
+// as a put.
+inline constexpr std::size_t operationIndex(Operation op) {
+  return op == Operation::kIncrement ? static_cast<std::size_t>(Operation::kPut) : static_cast<std::size_t>(op);
+}
 
 struct OperationMetrics {
   std::uint64_t ok = 0;
@@ -68,8 +73,8 @@ struct Metrics {
   std::uint64_t refusedConnections = 0;                      // sends to a node that was down
   std::uint64_t notFoundReads = 0;                           // successful gets that found nothing
 
-  const OperationMetrics& of(Operation op) const { return operations[static_cast<std::size_t>(op)]; }
-  OperationMetrics& of(Operation op) { return operations[static_cast<std::size_t>(op)]; }
+  const OperationMetrics& of(Operation op) const { return operations[operationIndex(op)]; }
+  OperationMetrics& of(Operation op) { return operations[operationIndex(op)]; }
   MessageMetrics totalMessages() const;
 };
 

@@ -161,6 +161,11 @@ enum class ExpectMetric : std::uint8_t {
   kUnavailable,  // operations that failed with unavailable (count)
   kFreshAfter,   // time since acknowledgement at which P(fresh read) first reaches 99.9 %, interpolated from the
                  // staleness curve (duration; unbounded if never)
+  kLostIncrements,     // acknowledged counter increments missing from the converged totals (count)
+  kLostCrdtIncrements,  // the same, on keys that are CRDT counters (count)
+  kSiblingsCreated,    // acknowledged writes that left their key with several siblings (count)
+  kLargestSiblingSet,  // the most siblings one key had (count)
+  kSiblingSetsResolved,  // times a write resolved a key's siblings back to one (count)
 };
 std::string_view expectMetricName(ExpectMetric metric);  // the YAML key, e.g. "lost_writes"
 std::optional<ExpectMetric> parseExpectMetric(std::string_view name);

@@ -42,6 +42,8 @@ struct SimulationConfig {
   std::size_t nodes = 5;
   RingConfig ring;
   QuorumConfig quorum;
+  ConflictMode conflicts = ConflictMode::kLww;  // how replicas settle concurrent writes (NodeConfig::conflicts)
+  std::size_t maxSiblings = 32;                 // siblings mode: NodeConfig::maxSiblings
   Duration requestTimeout = std::chrono::milliseconds(500);
   std::size_t coresPerNode = 2;
   Duration cpuCostPerMessage = std::chrono::microseconds(20);  // per handled message or client request
@@ -74,6 +76,14 @@ struct ClientOperation {
   std::uint64_t client = 0;      // the session's client id; 0 for an independent request
   NodeId coordinator = kNoNode;  // kNoNode when no node was running to take it
   OperationResult result;        // result.begun / result.completed are the client's invoke and completion times
+  VersionVector context;         // siblings-mode writes: the causal context the write carried (empty: blind)
+  std::int64_t delta = 0;        // increments: the amount added
+};
+
+// What kind of write a workload operation is, beyond its Operation.
+struct WriteStyle {
+  bool readModifyWrite = false;  // siblings mode: read the key, then write with the read's context
+  WorkloadConfig::Counter counter = WorkloadConfig::Counter::kCrdt;  // increments
 };
 
 class Simulation final : private FiberObserver {
@@ -158,7 +168,8 @@ class Simulation final : private FiberObserver {
   // coordinator crashes first: kCancelled). `done` runs inside a fiber and must not block. `session` names the
   // client and carries its causal context; the caller updates session.seen from the outcome.
   void submit(NodeId coordinator, Operation op, Key key, Value value,
-              std::function<void(const ClientOperation&)> done = {}, const ClientSession& session = {});
+              std::function<void(const ClientOperation&)> done = {}, const ClientSession& session = {},
+              WriteStyle style = {});
   // Called for every finished client operation (workloads and submit alike), in completion order.
   void onOperationCompleted(std::function<void(const ClientOperation&)> observer);
 
@@ -233,6 +244,10 @@ class Simulation final : private FiberObserver {
                       const ClientSession& session = {});
   void runClosedLoopClient(std::size_t workload);
   void finishOperation(ClientOperation& op, const std::function<void(const ClientOperation&)>& done);
+  // Runs one client operation on `node` (in its coordinator fiber) as `style` says: a plain request, a causal
+  // read-modify-write or blind write in siblings mode, or an increment. Records the context and delta in `op`.
+  OperationResult executeStyled(Node& node, ClientOperation& op, const Key& key, Value value, const Version& after,
+                                const WriteStyle& style);
 
   void fiberBlocked(FiberProps& fiber) override;
   void fiberReady(FiberProps& fiber) override;

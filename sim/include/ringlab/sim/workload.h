@@ -25,6 +25,16 @@ struct WorkloadConfig {
   Duration thinkTime{0};        // closed loop
   double readRatio = 0.8;       // share of gets
   double deleteRatio = 0.0;     // share of deletes; puts are the rest
+  // Share of counter increments (INCR), on keys of their own ("counter-" + key name, or "counter-register-" + key
+  // name for kRegister), so no key is both a value and a counter.
+  double incrementRatio = 0.0;
+  // How increments count: kCrdt uses the PN-counter (Node::increment); kRegister reads the value and writes value + 1
+  // as a plain register, as a naive client would (and loses increments under concurrency with last-write-wins).
+  enum class Counter : std::uint8_t { kCrdt, kRegister };
+  Counter counter = Counter::kCrdt;
+  // With `conflicts: siblings`: the share of puts and deletes written blind (without reading the key first). The rest
+  // read the key and write back with the read's causal context (read-modify-write).
+  double blindRatio = 0.0;
   KeyDistribution keys = KeyDistribution::uniform(1000);
   std::size_t valueBytesMin = 100;
   std::size_t valueBytesMax = 100;

@@ -48,6 +48,8 @@ struct DaemonConfig {
   std::string dataDir;  // RocksDB directory (required for kRocksDb)
   SyncPolicy sync = SyncPolicy::kEverySec;
   QuorumConfig quorum;
+  ConflictMode conflicts = ConflictMode::kLww;  // --conflicts: lww or siblings (every node of a cluster alike)
+  std::size_t maxSiblings = 32;
   Duration requestTimeout = std::chrono::milliseconds(500);
   std::size_t vnodes = 16;
   std::string password;    // AUTH; empty: none
@@ -105,6 +107,7 @@ struct DaemonMetrics {
   std::map<std::string, std::uint64_t> commandCounts;                               // by lower-case command name
   std::array<LatencyHistogram, 3> opLatency;                                        // by Operation
   std::array<std::array<std::uint64_t, kOperationErrorReasonCount>, 3> opErrors{};  // by Operation, then reason
+  std::uint64_t siblingReads = 0;  // GETs that found several siblings and answered with the newest one
 };
 
 class AdminServer;
@@ -161,7 +164,8 @@ class Daemon {
   Status writePortFile() const;
   void acceptClients();
   void serveClient(std::shared_ptr<boost::asio::ip::tcp::socket> socket, std::uint64_t id);
-  void incr(const std::string& key, std::string& out);
+  // INCR/DECR/INCRBY/DECRBY: adds `delta` to the key's PN-counter and replies with the total this node sees.
+  void incrBy(const std::string& key, std::int64_t delta, std::string& out);
   struct ClientState;
   // Runs a batch of parsed commands, appending replies in order.
   void execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out);
@@ -188,7 +192,6 @@ class Daemon {
   std::unique_ptr<boost::asio::ip::tcp::acceptor> m_clientAcceptor;
   std::unique_ptr<AdminServer> m_admin;
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> m_clients;
-  std::map<Key, std::shared_ptr<boost::fibers::mutex>> m_incrLocks;
   DaemonMetrics m_metrics;
   DecommissionProgress m_decommission;
   std::size_t m_serviceFibers = 0;
