@@ -52,9 +52,13 @@ for target in resp_parser_fuzz peer_codec_fuzz scenario_parser_fuzz; do
   seeds="../../fuzz/seeds/$target"
   [ "$target" = scenario_parser_fuzz ] && seeds="../../scenarios"
   echo "== $target for ${seconds}s" >&2
-  if ! (cd "$out" && "./$target" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 \
-          "corpus/$target" "$seeds" 2>"$target.log"); then
-    echo "fuzz.sh: $target found a failure; see $out/$target.log and the crash-* input in $out" >&2
+  # -timeout: an input that runs 10 s is a hang and a failure. -max_total_time is only checked between inputs, and
+  # libFuzzer itself can stall while reporting an out-of-memory input, so the whole run is also bounded from outside.
+  if ! (cd "$out" && timeout --kill-after=10 "$((seconds + 120))" \
+          "./$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+          -malloc_limit_mb=1024 -print_final_stats=1 "corpus/$target" "$seeds" 2>"$target.log"); then
+    echo "fuzz.sh: $target found a failure (or ran past its time); see $out/$target.log and the" \
+         "crash-*, oom-*, timeout-* input in $out" >&2
     tail -30 "$out/$target.log" >&2
     status=1
   else

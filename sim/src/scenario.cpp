@@ -188,6 +188,54 @@ SourceLocation locationOf(const YAML::Node& node, SourceLocation fallback = {}) 
   return {mark.line + 1, mark.column + 1};
 }
 
+// Where YAML text has content, found line by line without a YAML reader (1-based lines, 0 for none): the first line
+// with content (not blank, a comment, a directive or a marker) and the line where a second document starts. A document
+// starts at a "---" marker line or, after a "..." end marker, at the next line with content; a marker is three
+// characters at column 0 followed by a blank or the end of the line (YAML forbids them anywhere else at column 0).
+struct DocumentLines {
+  int firstContent = 0;
+  int secondDocument = 0;
+};
+
+DocumentLines documentLines(std::string_view text) {
+  DocumentLines found;
+  const auto isMarker = [](std::string_view line, std::string_view marker) {
+    return line.starts_with(marker) && (line.size() == 3 || line[3] == ' ' || line[3] == '\t');
+  };
+  bool opened = false;  // the first document has begun (a marker or content)
+  bool ended = false;   // a "..." closed the current document
+  int number = 0;
+  while (!text.empty()) {
+    const std::size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    ++number;
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (isMarker(line, "---")) {
+      if (opened || ended) {
+        found.secondDocument = number;
+        return found;
+      }
+      opened = true;
+      continue;
+    }
+    if (isMarker(line, "...")) {
+      ended = true;
+      continue;
+    }
+    const std::size_t first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos || line[first] == '#') continue;
+    if (!opened && line[0] == '%') continue;  // a directive before the first document
+    if (ended) {
+      found.secondDocument = number;
+      return found;
+    }
+    opened = true;
+    if (found.firstContent == 0) found.firstContent = number;
+  }
+  return found;
+}
+
 bool isAfter(SourceLocation a, SourceLocation b) { return a.line != b.line ? a.line > b.line : a.column > b.column; }
 
 std::string child(std::string_view path, std::string_view key) {
@@ -646,15 +694,18 @@ NodeId ScenarioParser::node(const Field& f) {
 
 ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
   constexpr std::string_view kTopExpected = "expected a mapping with at least 'name' and 'duration'";
-  const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yamlText));
-  if (documents.empty() || documents[0].IsNull()) {
-    if (documents.size() > 1) fail(locationOf(documents[1]), "", "expected a single YAML document, got several");
-    fail({}, "", fmt::format("{}, got an empty file", kTopExpected));
+  // yaml-cpp 0.7's LoadAll never returns on some malformed text (",a" grows memory until it runs out), so a second
+  // document is found by its marker line and the first is read with Load, which stops after one document.
+  const DocumentLines lines = documentLines(yamlText);
+  if (lines.secondDocument != 0) {
+    fail({lines.secondDocument, 1}, "", "expected a single YAML document, got a second one ('---')");
   }
-  if (documents.size() > 1) {
-    fail(locationOf(documents[1]), "", "expected a single YAML document, got a second one ('---')");
+  const YAML::Node document = YAML::Load(std::string(yamlText));
+  if (document.IsNull()) {
+    if (lines.firstContent == 0) fail({}, "", fmt::format("{}, got an empty file", kTopExpected));
+    fail({lines.firstContent, 1}, "", fmt::format("{}, got no value (YAML reads nothing it can use here)", kTopExpected));
   }
-  const Field root{"", documents[0], locationOf(documents[0], {1, 1})};
+  const Field root{"", document, locationOf(document, {1, 1})};
   if (!root.node.IsMap()) fail(root.at, "", fmt::format("{}, got {}", kTopExpected, describeFound(root.node)));
 
   const MapView top = mapping(root, kTopKeys, "a mapping");

@@ -530,7 +530,21 @@ TEST(ScenarioParseTest, RejectsAYamlSyntaxError) {
   EXPECT_TRUE(rejected(withHead("cluster: {nodes: [1, 2\nnetwork: {}\n"), "x.yaml:", "YAML syntax error"));
   EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s\n"), "x.yaml:5:1: YAML syntax error: a '{' opened",
                        "(YAML: end of map flow not found)"));
-  EXPECT_TRUE(rejected(withHead("---\nname: again\n"), "x.yaml:", "single YAML document"));
+  EXPECT_TRUE(rejected(withHead("---\nname: again\n"), "x.yaml:3:1: expected a single YAML document"));
+  EXPECT_TRUE(rejected(withHead("...\nname: again\n"), "x.yaml:4:1: expected a single YAML document"));
+  EXPECT_TRUE(rejected("# a comment\n---\n\n---\n", "x.yaml:4:1: expected a single YAML document"));
+}
+
+TEST(ScenarioParseTest, OneDocumentMarkersAreAccepted) {
+  EXPECT_EQ(parseOk("%YAML 1.2\n---\n" + withHead("cluster: {nodes: 4}\n...\n# done\n")).cluster.nodes, 4);
+  // "---" inside a value is text, not a marker: only column 0 counts.
+  EXPECT_EQ(parseOk(withHead("description: |\n  ---\n  a rule\n")).description, "---\na rule\n");
+}
+
+// yaml-cpp's LoadAll never returns on these (found by the scenario fuzzer): they must be refused, promptly.
+TEST(ScenarioParseTest, TextThatHangsYamlCppsMultiDocumentReaderIsRefused) {
+  EXPECT_TRUE(rejected(",Okltpr5\n J", "x.yaml:1:1: expected a mapping with at least 'name' and 'duration'"));
+  EXPECT_TRUE(rejected(",a", "x.yaml:1:1: expected a mapping"));
 }
 
 TEST(ScenarioParseTest, RejectsBadRatios) {
