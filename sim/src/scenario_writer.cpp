@@ -150,6 +150,10 @@ void ScenarioEmitter::cluster(const SimulationConfig& config) {
   if (config.storage.maxKeyBytes != defaults.storage.maxKeyBytes) {
     pair("max_key_size", formatScenarioSize(config.storage.maxKeyBytes));
   }
+  if (config.conflicts != defaults.conflicts) pair("conflicts", std::string(conflictModeName(config.conflicts)));
+  if (config.conflicts == ConflictMode::kSiblings && config.maxSiblings != defaults.maxSiblings) {
+    pair("max_siblings", std::to_string(config.maxSiblings));
+  }
   if (!config.clockSkew.empty()) {
     // An empty mapping still sets every node's offset (to 0), as a file with 'clock_skew: {}' does.
     m_out << YAML::Key << "clock_skew" << YAML::Value << YAML::Flow << YAML::BeginMap;
@@ -350,6 +354,11 @@ void ScenarioEmitter::workload(const WorkloadConfig& w) {
   }
   pair("read_ratio", number(w.readRatio));
   if (w.deleteRatio != d.deleteRatio) pair("delete_ratio", number(w.deleteRatio));
+  if (w.incrementRatio != d.incrementRatio) pair("increment_ratio", number(w.incrementRatio));
+  if (w.counter != d.counter) {
+    pair("counter", std::string(w.counter == WorkloadConfig::Counter::kRegister ? "register" : "crdt"));
+  }
+  if (w.blindRatio != d.blindRatio) pair("blind_ratio", number(w.blindRatio));
   m_out << YAML::Key << "keys" << YAML::Value;
   keys(w.keys);
   if (w.valueBytesMin == w.valueBytesMax) {
