@@ -10,6 +10,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <ringlab/engine/causal.h>
 #include <ringlab/engine/hash.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -42,6 +43,93 @@ void setRow(QTableWidget* table, int row, const QStringList& cells, const QColor
 
 }  // namespace
 
+namespace {
+
+bool causalKind(const Record& r) { return r.kind == RecordKind::kSiblings || r.kind == RecordKind::kCounter; }
+
+// How record a relates to record b by causality (both sibling sets or both counters).
+Causality causalOrder(const Record& a, const Record& b) {
+  if (a.kind == RecordKind::kSiblings) return SiblingSet::compare(a.siblings, b.siblings);
+  return PnCounter::compare(a.counter, b.counter);
+}
+
+std::string preview(const Value& value) {
+  const bool printable = std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!printable) return std::to_string(value.size()) + " bytes";
+  if (value.size() <= 24) return "'" + value + "'";
+  return "'" + value.substr(0, 21) + "...' (" + std::to_string(value.size()) + " bytes)";
+}
+
+}  // namespace
+
+void rankCopies(std::vector<KeyInspection::Copy>& copies) {
+  std::optional<Version> newest;
+  for (const auto& c : copies) {
+    if (c.record && !causalKind(*c.record) && (!newest || *newest < c.record->version)) newest = c.record->version;
+  }
+  for (auto& c : copies) {
+    c.standing.clear();
+    c.newest = false;
+    if (!c.record) continue;
+    if (!causalKind(*c.record)) {
+      c.newest = newest && c.record->version == *newest;
+      continue;
+    }
+    // A sibling set or counter is up to date when no other copy of the same kind has seen a write it has not.
+    std::string behind;
+    std::string concurrent;
+    for (const auto& other : copies) {
+      if (&other == &c || !other.record || other.record->kind != c.record->kind) continue;
+      const std::string name = nodeName(other.node);
+      switch (causalOrder(*c.record, *other.record)) {
+        case Causality::kBefore: behind += (behind.empty() ? "" : ", ") + name; break;
+        case Causality::kConcurrent: concurrent += (concurrent.empty() ? "" : ", ") + name; break;
+        case Causality::kEqual:
+        case Causality::kAfter: break;
+      }
+    }
+    c.newest = behind.empty() && concurrent.empty();
+    if (c.newest) {
+      c.standing = "up to date";
+    } else if (!behind.empty()) {
+      c.standing = "behind " + behind;
+    } else {
+      c.standing = "concurrent with " + concurrent;
+    }
+  }
+}
+
+std::string describeHolding(const Record& record) {
+  switch (record.kind) {
+    case RecordKind::kSiblings: {
+      const std::size_t n = record.siblings.siblings().size();
+      if (n == 0) return "an empty sibling set";
+      if (n == 1) return record.tombstone ? "a tombstone (1 sibling)" : preview(record.value) + " (1 sibling)";
+      return std::to_string(n) + " siblings";
+    }
+    case RecordKind::kCounter: return "counter = " + std::to_string(record.counter.value());
+    case RecordKind::kRegister: break;
+  }
+  return record.tombstone ? "a tombstone" : std::to_string(record.value.size()) + " bytes";
+}
+
+std::vector<std::string> describeParts(const Record& record) {
+  std::vector<std::string> out;
+  if (record.kind == RecordKind::kSiblings) {
+    for (const Sibling& s : record.siblings.siblings()) {
+      out.push_back(s.dot.toString() + "  " + (s.tombstone ? std::string("a delete") : preview(s.value)) + "  at " +
+                    s.stamp.toString());
+    }
+  } else if (record.kind == RecordKind::kCounter) {
+    for (const PnCounter::Entry& e : record.counter.entries()) {
+      std::string line = nodeName(e.node) + "  +" + std::to_string(e.increments);
+      if (e.decrements != 0) line += " -" + std::to_string(e.decrements);
+      out.push_back(std::move(line));
+    }
+  }
+  return out;
+}
+
 KeyInspection inspectKey(ScenarioRunner& runner, const Key& key, std::size_t maxHistory) {
   KeyInspection out;
   out.key = key;
@@ -58,10 +146,7 @@ KeyInspection inspectKey(ScenarioRunner& runner, const Key& key, std::size_t max
   };
   for (NodeId n : pref.replicas) add(n, false);
   for (NodeId n : pref.fallbacks) add(n, true);
-  std::optional<Version> newest;
-  for (const auto& c : out.copies)
-    if (c.record && (!newest || *newest < c.record->version)) newest = c.record->version;
-  for (auto& c : out.copies) c.newest = c.record && newest && c.record->version == *newest;
+  rankCopies(out.copies);
   for (const HistoryEntry& e : runner.history()) {
     if (e.key != key) continue;
     ++out.operations;
@@ -226,27 +311,53 @@ void InspectorPanel::showKey() {
                             .arg(k.operations));
   const Theme theme = Theme::make(ThemeKind::kLight, false);
   int row = 0;
+  bool firstReplica = true;
   for (const auto& c : k.copies) {
     m_copies->insertRow(row);
-    QString holds = tr("nothing");
-    if (c.record) holds = c.record->tombstone ? tr("a tombstone") : tr("%1 bytes").arg(c.record->value.size());
+    QString holds = c.record ? QString::fromStdString(describeHolding(*c.record)) : tr("nothing");
     if (!c.running) holds += tr(" (down)");
     const QColor color = c.record && !c.newest ? nodeStateColor(NodeDisplayState::kSuspect, theme) : QColor();
-    setRow(
-        m_copies, row++,
-        {name(c.node), c.fallback ? tr("fallback") : (row == 1 ? tr("replica (coordinator)") : tr("replica")), holds,
-         c.record ? QString::fromStdString(c.record->version.toString()) + (c.newest ? tr("  newest") : tr("  stale"))
-                  : QStringLiteral("—")},
-        color);
+    QString version = QStringLiteral("—");
+    if (c.record && c.record->kind == RecordKind::kSiblings) {
+      // The context is what this copy has seen (kept or superseded), one entry per coordinating node.
+      version = tr("context %1  %2")
+                    .arg(QString::fromStdString(c.record->siblings.context().toString()),
+                         QString::fromStdString(c.standing));
+    } else if (c.record && c.record->kind == RecordKind::kCounter) {
+      version = QString::fromStdString(c.standing);
+    } else if (c.record) {
+      version = QString::fromStdString(c.record->version.toString()) + (c.newest ? tr("  newest") : tr("  stale"));
+    }
+    QString role = tr("fallback");
+    if (!c.fallback) role = firstReplica ? tr("replica (coordinator)") : tr("replica");
+    if (!c.fallback) firstReplica = false;
+    setRow(m_copies, row++, {name(c.node), role, holds, version}, color);
+    // A sibling set or a counter: one indented row per sibling (its dot, value and timestamp) or per node's entry.
+    if (c.record) {
+      const bool siblings = c.record->kind == RecordKind::kSiblings;
+      for (const std::string& part : describeParts(*c.record)) {
+        m_copies->insertRow(row);
+        setRow(m_copies, row++,
+               {QString(), siblings ? tr("  └ sibling") : tr("  └ entry"), QString::fromStdString(part), QString()},
+               color);
+      }
+    }
   }
   row = 0;
   for (auto it = k.recent.rbegin(); it != k.recent.rend(); ++it) {
     m_history->insertRow(row);
     const QColor color = it->result == ErrorCode::kOk ? QColor() : nodeStateColor(NodeDisplayState::kDown, theme);
+    QString result = it->result == ErrorCode::kOk
+                         ? (it->op == Operation::kGet && !it->found ? tr("not found") : tr("ok"))
+                         : QString::fromStdString(std::string(errorCodeName(it->result)));
+    // Siblings mode: how many siblings the key had in the answer, and the context a write carried.
+    if (it->result == ErrorCode::kOk && it->siblings > 1) result += tr(" · %1 siblings").arg(it->siblings);
+    if (it->op != Operation::kGet && !it->context.empty()) {
+      result += tr(" · read context %1").arg(QString::fromStdString(it->context.toString()));
+    }
     setRow(m_history, row++,
            {formatVirtualTime(it->invoked.nanos()), QString::fromStdString(std::string(operationName(it->op))),
-            it->result == ErrorCode::kOk ? (it->op == Operation::kGet && !it->found ? tr("not found") : tr("ok"))
-                                         : QString::fromStdString(std::string(errorCodeName(it->result))),
+            result,
             it->version.isNull() ? QStringLiteral("—") : QString::fromStdString(it->version.toString()),
             QString::fromStdString(formatDuration(it->completed - it->invoked))},
            color);

@@ -36,7 +36,11 @@ struct KeyInspection {
     bool fallback = false;  // beyond the N replicas (holds it only as a hint or after a membership change)
     bool running = true;
     std::optional<Record> record;
-    bool newest = false;  // holds the newest version any copy has
+    bool newest = false;  // holds the newest version any copy has (sibling sets, counters: has seen every other's)
+    // Sibling sets and counters: how this copy relates to the others by causality, as in "up to date",
+    // "behind n2" (another copy has seen everything this one has, and more) or "concurrent with n2" (each has seen
+    // a write the other has not). Empty for registers (their timestamps decide) and for a missing record.
+    std::string standing;
   };
   std::vector<Copy> copies;          // the N replicas, then the fallbacks
   std::vector<HistoryEntry> recent;  // the clients' latest operations on the key, oldest first
@@ -45,6 +49,12 @@ struct KeyInspection {
 
 // What every replica and fallback of `key` holds now, and the last `maxHistory` client operations on it.
 KeyInspection inspectKey(ScenarioRunner& runner, const Key& key, std::size_t maxHistory = 20);
+// Sets every copy's `newest` and `standing` from the records they hold (inspectKey calls it).
+void rankCopies(std::vector<KeyInspection::Copy>& copies);
+// How a copy's record reads in the inspector: "2 siblings", "counter = 17", "12 bytes", "a tombstone".
+std::string describeHolding(const Record& record);
+// One line per sibling ("n1:4  'apple'  at <timestamp>") or per counter entry ("n2  +6 -1"); empty for a register.
+std::vector<std::string> describeParts(const Record& record);
 
 class InspectorPanel final : public QWidget {
   Q_OBJECT

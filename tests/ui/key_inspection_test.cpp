@@ -1,0 +1,93 @@
+// The key inspector's reading of what replicas hold: registers ranked by timestamp, sibling sets and counters by
+// causality, and the lines it shows for each sibling and counter entry.
+#include <gtest/gtest.h>
+
+#include <ringlab/engine/causal.h>
+#include <ringlab/ui/inspector.h>
+
+namespace ringlab {
+namespace {
+
+Version at(std::int64_t micros, NodeId node) { return Version{micros, 0, node}; }
+
+KeyInspection::Copy copy(NodeId node, std::optional<Record> record) {
+  KeyInspection::Copy c;
+  c.node = node;
+  c.record = std::move(record);
+  return c;
+}
+
+Record registerRecord(std::int64_t micros, const std::string& value) {
+  return Record{at(micros, 0), Value(value), false};
+}
+
+TEST(KeyInspectionTest, RegistersAreRankedByTimestamp) {
+  std::vector<KeyInspection::Copy> copies{copy(0, registerRecord(20, "new")), copy(1, registerRecord(10, "old")),
+                                          copy(2, std::nullopt)};
+  rankCopies(copies);
+  EXPECT_TRUE(copies[0].newest);
+  EXPECT_FALSE(copies[1].newest);
+  EXPECT_FALSE(copies[2].newest);
+  EXPECT_EQ(copies[0].standing, "");
+  EXPECT_EQ(describeHolding(*copies[0].record), "3 bytes");
+  EXPECT_TRUE(describeParts(*copies[0].record).empty());
+}
+
+TEST(KeyInspectionTest, SiblingSetsAreRankedByCausality) {
+  // n1 and n2 take blind writes during a partition: concurrent. n3 has merged both: it has seen everything.
+  SiblingSet a;
+  a.write(0, {}, "apple", false, at(10, 0));
+  SiblingSet b;
+  b.write(1, {}, "pear", false, at(11, 1));
+  const SiblingSet both = SiblingSet::merge(a, b);
+  std::vector<KeyInspection::Copy> copies{copy(0, Record::fromSiblings(a)), copy(1, Record::fromSiblings(b)),
+                                          copy(2, Record::fromSiblings(both))};
+  rankCopies(copies);
+  EXPECT_EQ(copies[0].standing, "behind n3");
+  EXPECT_EQ(copies[1].standing, "behind n3");
+  EXPECT_EQ(copies[2].standing, "up to date");
+  EXPECT_TRUE(copies[2].newest);
+  EXPECT_FALSE(copies[0].newest);
+  EXPECT_EQ(describeHolding(*copies[2].record), "2 siblings");
+  EXPECT_EQ(describeHolding(*copies[0].record), "'apple' (1 sibling)");
+  const std::vector<std::string> parts = describeParts(*copies[2].record);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_NE(parts[0].find("n1:1  'apple'  at "), std::string::npos) << parts[0];
+  EXPECT_NE(parts[1].find("n2:1  'pear'  at "), std::string::npos) << parts[1];
+
+  // Without the merged copy, the two are concurrent with each other.
+  copies.pop_back();
+  rankCopies(copies);
+  EXPECT_EQ(copies[0].standing, "concurrent with n2");
+  EXPECT_EQ(copies[1].standing, "concurrent with n1");
+  EXPECT_FALSE(copies[0].newest);
+}
+
+TEST(KeyInspectionTest, CountersShowTheirEntriesAndWhoIsBehind) {
+  PnCounter ahead;
+  ahead.add(0, 5);
+  ahead.add(0, -1);
+  ahead.add(1, 3);
+  PnCounter behind;
+  behind.add(0, 5);
+  std::vector<KeyInspection::Copy> copies{copy(0, Record::fromCounter(ahead, at(30, 0))),
+                                          copy(1, Record::fromCounter(behind, at(20, 0)))};
+  rankCopies(copies);
+  EXPECT_EQ(copies[0].standing, "up to date");
+  EXPECT_EQ(copies[1].standing, "behind n1");
+  EXPECT_EQ(describeHolding(*copies[0].record), "counter = 7");
+  EXPECT_EQ(describeParts(*copies[0].record), (std::vector<std::string>{"n1  +5 -1", "n2  +3"}));
+}
+
+TEST(KeyInspectionTest, ValuesThatAreNotTextShowTheirSize) {
+  SiblingSet set;
+  set.write(0, {}, std::string("\x01\x02\x03", 3), false, at(1, 0));
+  set.write(1, {}, std::string(40, 'x'), false, at(2, 1));
+  const std::vector<std::string> parts = describeParts(Record::fromSiblings(set));
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_NE(parts[0].find("3 bytes"), std::string::npos) << parts[0];
+  EXPECT_NE(parts[1].find("'xxxxxxxxxxxxxxxxxxxxx...' (40 bytes)"), std::string::npos) << parts[1];
+}
+
+}  // namespace
+}  // namespace ringlab
