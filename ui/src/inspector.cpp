@@ -56,8 +56,8 @@ Causality causalOrder(const Record& a, const Record& b) {
 std::string preview(const Value& value) {
   const bool printable = std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
   if (!printable) return std::to_string(value.size()) + " bytes";
-  if (value.size() <= 24) return "'" + value + "'";
-  return "'" + value.substr(0, 21) + "...' (" + std::to_string(value.size()) + " bytes)";
+  if (value.size() <= 12) return "'" + value + "'";
+  return "'" + value.substr(0, 9) + "...' (" + std::to_string(value.size()) + " bytes)";
 }
 
 }  // namespace
@@ -104,7 +104,7 @@ std::string describeHolding(const Record& record) {
     case RecordKind::kSiblings: {
       const std::size_t n = record.siblings.siblings().size();
       if (n == 0) return "an empty sibling set";
-      if (n == 1) return record.tombstone ? "a tombstone (1 sibling)" : preview(record.value) + " (1 sibling)";
+      if (n == 1) return record.tombstone ? "1 sibling: a delete" : "1 sibling: " + preview(record.value);
       return std::to_string(n) + " siblings";
     }
     case RecordKind::kCounter: return "counter = " + std::to_string(record.counter.value());
@@ -113,18 +113,17 @@ std::string describeHolding(const Record& record) {
   return record.tombstone ? "a tombstone" : std::to_string(record.value.size()) + " bytes";
 }
 
-std::vector<std::string> describeParts(const Record& record) {
-  std::vector<std::string> out;
+std::vector<KeyPart> describeParts(const Record& record) {
+  std::vector<KeyPart> out;
   if (record.kind == RecordKind::kSiblings) {
     for (const Sibling& s : record.siblings.siblings()) {
-      out.push_back(s.dot.toString() + "  " + (s.tombstone ? std::string("a delete") : preview(s.value)) + "  at " +
-                    s.stamp.toString());
+      out.push_back({s.dot.toString(), s.stamp.toString(), s.tombstone ? std::string("a delete") : preview(s.value)});
     }
   } else if (record.kind == RecordKind::kCounter) {
     for (const PnCounter::Entry& e : record.counter.entries()) {
-      std::string line = nodeName(e.node) + "  +" + std::to_string(e.increments);
-      if (e.decrements != 0) line += " -" + std::to_string(e.decrements);
-      out.push_back(std::move(line));
+      std::string totals = "+" + std::to_string(e.increments);
+      if (e.decrements != 0) totals += " -" + std::to_string(e.decrements);
+      out.push_back({nodeName(e.node), std::move(totals), std::string()});
     }
   }
   return out;
@@ -185,7 +184,7 @@ InspectorPanel::InspectorPanel(SimulationFeed& feed, QWidget* parent) : QWidget(
   auto* kl = new QVBoxLayout(keyPage);
   m_keySummary = new QLabel(tr("Type a key in “Find a key” to inspect it."), keyPage);
   m_keySummary->setWordWrap(true);
-  m_copies = makeTable({tr("Node"), tr("Role"), tr("Holds"), tr("Version")}, keyPage);
+  m_copies = makeTable({tr("Node"), tr("Role"), tr("Version or context"), tr("Holds")}, keyPage);
   m_history = makeTable({tr("Time"), tr("Operation"), tr("Result"), tr("Version"), tr("Latency")}, keyPage);
   kl->addWidget(m_keySummary);
   kl->addWidget(m_copies, 1);
@@ -280,6 +279,8 @@ void InspectorPanel::showNode() {
 void InspectorPanel::inspectKey(const QString& key) {
   m_keyText = key;
   refreshKey();
+  // A key asked for (typed, or named by the narration) is what the reader wants to see.
+  if (!key.isEmpty() && m_tabs->indexOf(m_keyPage) >= 0) m_tabs->setCurrentWidget(m_keyPage);
 }
 
 void InspectorPanel::refreshKey() {
@@ -320,7 +321,7 @@ void InspectorPanel::showKey() {
     QString version = QStringLiteral("—");
     if (c.record && c.record->kind == RecordKind::kSiblings) {
       // The context is what this copy has seen (kept or superseded), one entry per coordinating node.
-      version = tr("context %1  %2")
+      version = tr("%1 · %2")
                     .arg(QString::fromStdString(c.record->siblings.context().toString()),
                          QString::fromStdString(c.standing));
     } else if (c.record && c.record->kind == RecordKind::kCounter) {
@@ -331,14 +332,15 @@ void InspectorPanel::showKey() {
     QString role = tr("fallback");
     if (!c.fallback) role = firstReplica ? tr("replica (coordinator)") : tr("replica");
     if (!c.fallback) firstReplica = false;
-    setRow(m_copies, row++, {name(c.node), role, holds, version}, color);
-    // A sibling set or a counter: one indented row per sibling (its dot, value and timestamp) or per node's entry.
+    setRow(m_copies, row++, {name(c.node), role, version, holds}, color);
+    // A sibling set or a counter: one indented row per sibling (its dot, timestamp and value) or per node's entry.
     if (c.record) {
       const bool siblings = c.record->kind == RecordKind::kSiblings;
-      for (const std::string& part : describeParts(*c.record)) {
+      for (const KeyPart& part : describeParts(*c.record)) {
         m_copies->insertRow(row);
         setRow(m_copies, row++,
-               {QString(), siblings ? tr("  └ sibling") : tr("  └ entry"), QString::fromStdString(part), QString()},
+               {QString(), (siblings ? tr("  └ sibling %1") : tr("  └ %1")).arg(QString::fromStdString(part.label)),
+                QString::fromStdString(part.version), QString::fromStdString(part.value)},
                color);
       }
     }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <QWidget>
@@ -53,8 +54,15 @@ KeyInspection inspectKey(ScenarioRunner& runner, const Key& key, std::size_t max
 void rankCopies(std::vector<KeyInspection::Copy>& copies);
 // How a copy's record reads in the inspector: "2 siblings", "counter = 17", "12 bytes", "a tombstone".
 std::string describeHolding(const Record& record);
-// One line per sibling ("n1:4  'apple'  at <timestamp>") or per counter entry ("n2  +6 -1"); empty for a register.
-std::vector<std::string> describeParts(const Record& record);
+// One row of a sibling set or a counter in the inspector.
+struct KeyPart {
+  std::string label;    // the sibling's dot ("n1:4") or the counter entry's node ("n2")
+  std::string version;  // the sibling's timestamp, or the entry's totals ("+6 -1")
+  std::string value;    // the sibling's value ("'apple'", "a delete", "300 bytes"); empty for counter entries
+  friend bool operator==(const KeyPart&, const KeyPart&) = default;
+};
+// One part per sibling or per counter entry; empty for a register.
+std::vector<KeyPart> describeParts(const Record& record);
 
 class InspectorPanel final : public QWidget {
   Q_OBJECT
