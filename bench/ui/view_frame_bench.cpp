@@ -151,7 +151,7 @@ void BM_SpaceTimeFrame(benchmark::State& state) {
     s.newMessages.push_back({i + 1, from, to, static_cast<MessageKind>(1 + rng.below(14)), i / 8, 150, sent,
                              sent + 1'000'000 + static_cast<std::int64_t>(rng.below(2'000'000)), rng.below(100) == 0});
     if (i % 8 == 0)
-      s.newRequests.push_back({i / 8, from, Operation::kPut, "k", sent, sent + 3'000'000, ErrorCode::kOk});
+      s.newRequests.push_back({i / 8, from, Operation::kPut, "k", sent, sent + 3'000'000, ErrorCode::kOk, 0, {}, {}});
   }
   SpaceTimeView view;
   view.resize(QSize(1400, 600));

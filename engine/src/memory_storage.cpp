@@ -157,6 +157,7 @@ class MemoryStorage final : public Storage {
       m_stats.records++;
       m_stats.bytes += key.size() + record.footprint();
       if (record.tombstone) m_stats.tombstones++;
+      if (holdsSiblings(record)) m_stats.siblingKeys++;
       return ApplyOutcome::kApplied;
     }
     const StoredRecord& current = *it;
@@ -167,6 +168,8 @@ class MemoryStorage final : public Storage {
     m_stats.bytes += merged.footprint();
     if (current.tombstone()) m_stats.tombstones--;
     if (merged.tombstone) m_stats.tombstones++;
+    if (holdsSiblings(stored)) m_stats.siblingKeys--;
+    if (holdsSiblings(merged)) m_stats.siblingKeys++;
     StoredRecord* replacement = StoredRecord::make(probe.token, key, merged);
     StoredRecord* old = &*it;
     m_records.replace_node(it, *replacement);

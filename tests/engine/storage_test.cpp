@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ringlab/engine/causal.h>
 #include <ringlab/engine/hash.h>
 #include <ringlab/engine/random.h>
 
@@ -168,6 +169,46 @@ TEST(StorageTest, EqualVersionIsSupersededEvenWithADifferentValue) {
 
   EXPECT_EQ(storage->get("k"), stored);
   EXPECT_EQ(storage->stats().bytes, before.bytes);
+}
+
+TEST(StorageTest, SiblingSetsAndCountersAreStoredWholeAndKeysWithSiblingsAreCounted) {
+  auto storage = makeMemoryStorage();
+  SiblingSet a;
+  a.write(0, {}, "from-n1", false, Version{1, 0, 0});
+  SiblingSet b;
+  b.write(1, {}, std::string(300, 'b'), false, Version{2, 0, 1});  // past the one-byte lengths of compact records
+  EXPECT_EQ(*storage->apply("k", Record::fromSiblings(a)), ApplyOutcome::kApplied);
+  EXPECT_EQ(storage->stats().siblingKeys, 0u) << "one sibling is nothing to resolve";
+  EXPECT_EQ(*storage->apply("k", Record::fromSiblings(b)), ApplyOutcome::kApplied);
+  EXPECT_EQ(storage->stats().siblingKeys, 1u);
+  const auto both = storage->get("k");
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->siblings, SiblingSet::merge(a, b));
+  EXPECT_EQ(both->value, std::string(300, 'b')) << "GET's single answer: the newest sibling";
+  std::size_t scanned = 0;
+  storage->scan(TokenRange{0, 0}, [&](Token, std::string_view key, const Record& r) {
+    if (key == "k") {
+      EXPECT_EQ(r.siblings.siblings().size(), 2u);
+    }
+    ++scanned;
+    return true;
+  });
+  EXPECT_EQ(scanned, 1u);
+  // A write that read both resolves them.
+  SiblingSet resolved = SiblingSet::merge(a, b);
+  resolved.write(0, resolved.context(), "merged", false, Version{3, 0, 0});
+  EXPECT_EQ(*storage->apply("k", Record::fromSiblings(resolved)), ApplyOutcome::kApplied);
+  EXPECT_EQ(storage->stats().siblingKeys, 0u);
+  EXPECT_EQ(storage->get("k")->value, "merged");
+  // Counters merge by per-node maximum.
+  PnCounter up;
+  up.add(0, 5);
+  PnCounter other;
+  other.add(1, 2);
+  EXPECT_EQ(*storage->apply("c", Record::fromCounter(up, Version{4, 0, 0})), ApplyOutcome::kApplied);
+  EXPECT_EQ(*storage->apply("c", Record::fromCounter(other, Version{5, 0, 1})), ApplyOutcome::kApplied);
+  EXPECT_EQ(storage->get("c")->counter.value(), 7);
+  EXPECT_EQ(storage->stats().records, 2u);
 }
 
 TEST(StorageTest, TombstoneIsStoredAndCounted) {

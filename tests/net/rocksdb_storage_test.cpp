@@ -140,6 +140,7 @@ TEST(RocksDbStorageTest, SiblingSetsAndCountersMergeOnApplyAndSurviveReopening) 
     EXPECT_EQ(*s.apply("k", Record::fromSiblings(a)), ApplyOutcome::kApplied);
     EXPECT_EQ(*s.apply("k", Record::fromSiblings(b)), ApplyOutcome::kApplied);
     EXPECT_EQ(*s.apply("k", Record::fromSiblings(a)), ApplyOutcome::kSuperseded);
+    EXPECT_EQ(s.stats().siblingKeys, 1u);
     EXPECT_EQ(*s.apply("c", Record::fromCounter(up, Version{3, 0, 0})), ApplyOutcome::kApplied);
     EXPECT_EQ(*s.apply("c", Record::fromCounter(other, Version{4, 0, 1})), ApplyOutcome::kApplied);
   }
@@ -150,6 +151,7 @@ TEST(RocksDbStorageTest, SiblingSetsAndCountersMergeOnApplyAndSurviveReopening) 
   ASSERT_TRUE(k);
   EXPECT_EQ(k->siblings, SiblingSet::merge(a, b));
   EXPECT_EQ(k->value, "from-n2");
+  EXPECT_EQ((*storage)->stats().siblingKeys, 1u) << "counted again on reopening";
   const auto c = (*storage)->get("c");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->counter.value(), 7);

@@ -303,7 +303,7 @@ FeedSnapshot spacetimeSnapshot(std::size_t messages) {
     s.newMessages.push_back({i + 1, static_cast<NodeId>(i % 3), static_cast<NodeId>((i + 1) % 3),
                              MessageKind::kWriteRequest, i % 10 == 0 ? 77u : 0u, 120, sent, sent + 2'000'000, false});
   }
-  s.newRequests.push_back({77, 0, Operation::kPut, "k", 900'000'000, 990'000'000, ErrorCode::kOk});
+  s.newRequests.push_back({77, 0, Operation::kPut, "k", 900'000'000, 990'000'000, ErrorCode::kOk, 0, {}, {}});
   s.newMarks.push_back({950'000'000, "n2 crashed", false});
   return s;
 }

@@ -247,7 +247,7 @@ void InspectorPanel::showNode() {
   const Theme theme = Theme::make(ThemeKind::kLight, false);
   m_nodeSummary->setText(
       tr("<b>%1</b> is <b style='color:%2'>%3</b>%4<br>%5 tokens · owns %6 % of the ring (replicates %7 %)<br>"
-         "%8 keys · %9 bytes · holds %10 hints for others<br>CPU %11 % busy%12")
+         "%8 keys%13 · %9 bytes · holds %10 hints for others<br>CPU %11 % busy%12")
           .arg(name(n.id), nodeStateColor(n.state, theme).name(), nodeDisplayStateName(n.state))
           .arg(n.suspectedBy > 0 ? tr(" · %n peer(s) suspect it", nullptr, static_cast<int>(n.suspectedBy)) : QString())
           .arg(n.tokens)
@@ -257,7 +257,8 @@ void InspectorPanel::showNode() {
           .arg(n.bytes)
           .arg(n.hintsHeld)
           .arg(n.cpuUtilization * 100, 0, 'f', 0)
-          .arg(n.cpuFactor != 1.0 ? tr(" · %1x slower than normal").arg(n.cpuFactor) : QString()) +
+          .arg(n.cpuFactor != 1.0 ? tr(" · %1x slower than normal").arg(n.cpuFactor) : QString())
+          .arg(n.siblingKeys > 0 ? tr(" (%1 with siblings)").arg(n.siblingKeys) : QString()) +
       antiEntropyText(n));
   m_peers->setRowCount(0);
   int row = 0;

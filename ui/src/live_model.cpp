@@ -197,6 +197,7 @@ struct LiveClusterModel::MemberState {
   Rates rates;
   std::uint64_t keys = 0;
   std::uint64_t bytes = 0;
+  std::uint64_t siblingKeys = 0;
   std::uint64_t hints = 0;
   std::vector<std::pair<QString, double>> dropRules;  // peer, probability
   bool reachabilityKnown = false;
@@ -419,6 +420,8 @@ void LiveClusterModel::ingestMetrics(std::int64_t atNs, MemberState& m, const QB
       m.keys = static_cast<std::uint64_t>(sample.value);
     } else if (sample.name == "ringlab_storage_bytes") {
       m.bytes = static_cast<std::uint64_t>(sample.value);
+    } else if (sample.name == "ringlab_storage_sibling_keys") {
+      m.siblingKeys = static_cast<std::uint64_t>(sample.value);
     } else if (sample.name == "ringlab_hints_pending") {
       m.hints = static_cast<std::uint64_t>(sample.value);
     }
@@ -571,7 +574,7 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
       ++m_operationsFailed;
     }
     keepNewest(m_newRequests, RequestRecord{unsignedInteger(o, "request_id"), coordinator, *op,
-                                            std::string(str(o, "key")), t - integer(o, "latency_ns"), t, result});
+                                            std::string(str(o, "key")), t - integer(o, "latency_ns"), t, result, 0, {}, {}});
   } else if (type == "fiber_started" || type == "fiber_ended" || isSlice) {
     const NodeId node = nodeOf("node");
     if (node == kNoNode) return {};
@@ -694,6 +697,7 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
     info.running = m->info.reachable;
     info.keys = m->keys;
     info.bytes = m->bytes;
+    info.siblingKeys = m->siblingKeys;
     info.hintsHeld = m->hints;
     if (const NodeOwnership* own = ownership.of(id)) {
       info.primaryShare = own->primaryShare;

@@ -216,6 +216,15 @@ class SimulationWorker final : public QObject {
     std::uint64_t delivered = 0;
     std::deque<MessageRecord> messages;  // finished since the last snapshot (the newest, at most the limit)
     std::unordered_map<std::uint64_t, RequestRecord> openRequests;
+    // Siblings mode: what each completed client request showed of its key's siblings (by request id, applied to the
+    // request records at the next snapshot), and how many siblings each key last showed.
+    struct CausalNote {
+      std::uint32_t siblings = 0;
+      std::string context;
+      RequestRecord::SiblingChange change = RequestRecord::SiblingChange::kNone;
+    };
+    std::unordered_map<std::uint64_t, CausalNote> causalNotes;
+    std::unordered_map<Key, std::uint32_t> siblingsSeen;
     std::deque<RequestRecord> requests;   // finished since the last snapshot (the newest, at most the limit)
     std::vector<TimeMark> marks;          // since the last snapshot
     std::vector<FiberRecord> fibers;      // started or ended since the last snapshot
@@ -372,7 +381,7 @@ class SimulationWorker final : public QObject {
               },
               [&](const RequestBegun& r) {
                 observed->openRequests[r.requestId] =
-                    RequestRecord{r.requestId, r.coordinator, r.op, r.key, r.time.nanos(), 0, ErrorCode::kOk};
+                    RequestRecord{r.requestId, r.coordinator, r.op, r.key, r.time.nanos(), 0, ErrorCode::kOk, 0, {}, {}};
               },
               [&](const RequestCompleted& r) {
                 auto it = observed->openRequests.find(r.requestId);
@@ -437,6 +446,19 @@ class SimulationWorker final : public QObject {
         return;
       }
       ++observed->completed;
+      if (r.record && r.record->kind == RecordKind::kSiblings && r.requestId != 0) {
+        const auto now = static_cast<std::uint32_t>(r.record->siblings.siblings().size());
+        std::uint32_t& before = observed->siblingsSeen[r.key];
+        auto& note = observed->causalNotes[r.requestId];
+        note.siblings = now;
+        if (r.op != Operation::kGet && !op.context.empty()) note.context = op.context.toString();
+        if (now > 1 && now > before) {
+          note.change = RequestRecord::SiblingChange::kGrew;
+        } else if (r.op != Operation::kGet && before > 1 && now <= 1) {
+          note.change = RequestRecord::SiblingChange::kResolved;
+        }
+        before = now;
+      }
       if (r.op == Operation::kGet) {
         const auto bucket = static_cast<std::size_t>(r.completed.nanos() / kSampleInterval.count());
         if (observed->reads.size() <= bucket) observed->reads.resize(bucket + 1);
@@ -762,6 +784,7 @@ class SimulationWorker final : public QObject {
       const StorageStats storage = node.storage().stats();
       info.keys = storage.records;
       info.bytes = storage.bytes;
+      info.siblingKeys = storage.siblingKeys;
       info.hintsHeld = node.hints().pending();
       if (const NodeOwnership* own = m_ownership.of(id)) {
         info.primaryShare = own->primaryShare;
@@ -822,6 +845,16 @@ class SimulationWorker final : public QObject {
     observed.messages.clear();
     s.newRequests.assign(observed.requests.begin(), observed.requests.end());
     observed.requests.clear();
+    if (!observed.causalNotes.empty()) {
+      for (RequestRecord& r : s.newRequests) {
+        const auto it = observed.causalNotes.find(r.requestId);
+        if (it == observed.causalNotes.end()) continue;
+        r.siblings = it->second.siblings;
+        r.context = std::move(it->second.context);
+        r.siblingChange = it->second.change;
+      }
+      observed.causalNotes.clear();  // both halves of a request arrive in the same step, before this snapshot
+    }
     s.newMarks = std::move(observed.marks);
     observed.marks.clear();
     s.newFibers = std::move(observed.fibers);

@@ -160,6 +160,26 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
     const double x1 = std::max(x0 + 1.5, xOf(r.endNs));
     p.fillRect(QRectF(x0, y - barH / 2, x1 - x0, barH), c);
   }
+  // Siblings mode: a diamond where a request showed its key's sibling set grown (orange, with the count) and where a
+  // write resolved it to one value (green). Never sampled away: they are the story of the siblings lessons.
+  p.setRenderHint(QPainter::Antialiasing, true);
+  const double mark = std::max(4.0, laneH * 0.12);
+  for (const RequestRecord& r : m_store.requests()) {
+    if (r.siblingChange == RequestRecord::SiblingChange::kNone) continue;
+    if (r.endNs < m_axis.startNs() || r.beginNs > m_axis.endNs() || r.coordinator >= m_lanes) continue;
+    const bool grew = r.siblingChange == RequestRecord::SiblingChange::kGrew;
+    const QPointF at(xOf(r.endNs), laneY(r.coordinator) - laneH * 0.32 - barH / 2 - mark);
+    const QPolygonF diamond{at + QPointF(0, -mark), at + QPointF(mark, 0), at + QPointF(0, mark), at + QPointF(-mark, 0)};
+    p.setPen(QPen(m_theme.surface, 1));
+    p.setBrush(nodeStateColor(grew ? NodeDisplayState::kSuspect : NodeDisplayState::kUp, m_theme));
+    p.drawPolygon(diamond);
+    if (grew) {
+      p.setPen(nodeStateColor(NodeDisplayState::kSuspect, m_theme));
+      p.drawText(QRectF(at.x() + mark, at.y() - 2 * mark, 6 * mark, 4 * mark), Qt::AlignLeft | Qt::AlignVCenter,
+                 QString::number(r.siblings));
+    }
+  }
+  p.setBrush(Qt::NoBrush);
 
   // Messages: visible ones, sampled evenly above kMaxArrows, drawn in batches per traffic class.
   std::size_t visible = 0;
@@ -281,6 +301,15 @@ const MessageRecord* SpaceTimeView::messageAt(const QPointF& pos) const {
   return best;
 }
 
+QString SpaceTimeView::causalText(const RequestRecord& r) {
+  QString text;
+  if (!r.context.empty()) text += tr("\ncarried the context %1 (what its writer read)").arg(QString::fromStdString(r.context));
+  if (r.siblings > 1) text += tr("\nthe key had %1 siblings").arg(r.siblings);
+  if (r.siblingChange == RequestRecord::SiblingChange::kGrew) text += tr(" (a sibling set grew)");
+  if (r.siblingChange == RequestRecord::SiblingChange::kResolved) text += tr("\nresolved the key's siblings to one value");
+  return text;
+}
+
 const RequestRecord* SpaceTimeView::requestAt(const QPointF& pos) const {
   if (m_lanes == 0) return nullptr;
   const double laneH = plot().height() / static_cast<double>(m_lanes);
@@ -326,7 +355,8 @@ void SpaceTimeView::mouseMoveEvent(QMouseEvent* event) {
                            .arg(QString::fromStdString(std::string(operationName(r->op))),
                                 QString::fromStdString(r->key), QString::fromStdString(nodeName(r->coordinator)))
                            .arg(r->result == ErrorCode::kOk ? tr("succeeded") : tr("failed"))
-                           .arg(QString::fromStdString(formatDuration(Duration(r->endNs - r->beginNs)))),
+                           .arg(QString::fromStdString(formatDuration(Duration(r->endNs - r->beginNs)))) +
+                           causalText(*r),
                        this);
   } else {
     QToolTip::hideText();

@@ -1002,6 +1002,8 @@ std::string AdminServer::metricsText() {
   out.sample("", count(storage.tombstones));
   out.family("ringlab_storage_bytes", "gauge", "Bytes of keys and records stored.");
   out.sample("", count(storage.bytes));
+  out.family("ringlab_storage_sibling_keys", "gauge", "Keys holding more than one sibling (conflicts: siblings).");
+  out.sample("", count(storage.siblingKeys));
   // The standard process metrics of Prometheus's client libraries, where /proc tells them.
   if (const auto process = readProcessStats()) {
     out.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");

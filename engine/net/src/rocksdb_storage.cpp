@@ -266,6 +266,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
       if (!record) continue;
       m_stats.records++;
       if (record->tombstone) m_stats.tombstones++;
+      if (holdsSiblings(*record)) m_stats.siblingKeys++;
       m_stats.bytes += it->key().size() - 8 + record->footprint();
     }
   }
@@ -332,11 +333,15 @@ class RocksDbStorageImpl final : public RocksDbStorage {
         delta.records++;
         bytesDelta += static_cast<std::int64_t>(op->key.size() + op->record.footprint());
         if (op->record.tombstone) delta.tombstones++;
+        if (holdsSiblings(op->record)) delta.siblingKeys++;
       } else {
         bytesDelta +=
             static_cast<std::int64_t>(op->record.footprint()) - static_cast<std::int64_t>(current->footprint());
         if (current->tombstone && !op->record.tombstone) delta.tombstones--;
         if (!current->tombstone && op->record.tombstone) delta.tombstones++;
+        // Unsigned deltas wrap and add back exactly (mod 2^64), as the tombstone delta does.
+        if (holdsSiblings(*current)) delta.siblingKeys--;
+        if (holdsSiblings(op->record)) delta.siblingKeys++;
       }
       staged[stored] = op->record;
     }
@@ -359,6 +364,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
       std::lock_guard lock(m_mutex);
       m_stats.records += delta.records;
       m_stats.tombstones += delta.tombstones;
+      m_stats.siblingKeys += delta.siblingKeys;
       m_stats.bytes = static_cast<std::size_t>(static_cast<std::int64_t>(m_stats.bytes) + bytesDelta);
       for (auto& op : group) {
         op->done = true;

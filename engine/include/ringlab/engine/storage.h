@@ -33,7 +33,13 @@ struct StorageStats {
   std::size_t records = 0;  // live values and tombstones
   std::size_t tombstones = 0;
   std::size_t bytes = 0;  // keys plus record footprints
+  std::size_t siblingKeys = 0;  // keys whose record holds more than one sibling (conflicts: siblings)
 };
+
+// True for a sibling set of two or more: a key a reader must resolve (what StorageStats::siblingKeys counts).
+inline bool holdsSiblings(const Record& record) {
+  return record.kind == RecordKind::kSiblings && record.siblings.siblings().size() > 1;
+}
 
 class Storage {
  public:

@@ -58,6 +58,7 @@ struct NodeInfo {
   std::size_t tokens = 0;      // vnodes or partitions it holds
   std::uint64_t keys = 0;      // records in its storage (tombstones included)
   std::uint64_t bytes = 0;
+  std::uint64_t siblingKeys = 0;  // keys whose record holds more than one sibling (conflicts: siblings)
   std::size_t hintsHeld = 0;                     // hints this node keeps for others
   std::size_t suspectedBy = 0;                   // running peers whose detector thinks it suspect or down
   double cpuUtilization = 0;                     // share of its cores busy over the last quarter second or more (0..1)
@@ -101,6 +102,12 @@ struct RequestRecord {
   std::int64_t beginNs = 0;
   std::int64_t endNs = 0;
   ErrorCode result = ErrorCode::kOk;
+  // Siblings mode (zero and empty otherwise): how many siblings the key had in the answer, the causal context a write
+  // carried, and whether the request showed the key's sibling set grown or, a write, resolved it to one value.
+  enum class SiblingChange : std::uint8_t { kNone, kGrew, kResolved };
+  std::uint32_t siblings = 0;
+  std::string context;
+  SiblingChange siblingChange = SiblingChange::kNone;
 };
 
 // A fiber's life, for the fiber-scheduling view.

@@ -72,6 +72,8 @@ class SpaceTimeView final : public QWidget {
   std::int64_t timeAt(double x) const { return m_axis.timeAt(x, plot()); }
   const MessageRecord* messageAt(const QPointF& pos) const;
   const RequestRecord* requestAt(const QPointF& pos) const;
+  // Siblings mode: the tooltip lines about the context a request carried and the siblings it showed.
+  static QString causalText(const RequestRecord& r);
 
   Theme m_theme = Theme::make(ThemeKind::kLight, false);
   TimelineStore m_store;
