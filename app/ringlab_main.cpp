@@ -178,6 +178,10 @@ int main(int argc, char** argv) {
   const QCommandLineOption pausedOpt(QStringLiteral("paused"), QStringLiteral("Open paused instead of playing."));
   const QCommandLineOption keyOpt(QStringLiteral("key"), QStringLiteral("Show where this key lives on the ring."),
                                   QStringLiteral("KEY"));
+  const QCommandLineOption seenByOpt(
+      QStringLiteral("seen-by"),
+      QStringLiteral("Show membership (ring, traffic, node table) as this node's failure detector sees it, e.g. n1."),
+      QStringLiteral("NODE"));
   const QCommandLineOption connectOpt(
       QStringLiteral("connect"),
       QStringLiteral("Watch a cluster of real ringlabd nodes instead of the simulation: the admin endpoint "
@@ -204,8 +208,8 @@ int main(int argc, char** argv) {
                                          QStringLiteral("SHELL"));
   const QList<QCommandLineOption> allOptions{helpOpt,       versionOpt,   scenarioOpt, seedOpt,      runToOpt,
                                              screenshotOpt, viewOpt,      sizeOpt,     themeOpt,     presentOpt,
-                                             pausedOpt,     keyOpt,       connectOpt,  tokenOpt,     afterOpt,
-                                             recordOpt,     recordingOpt, manPageOpt,  completionOpt};
+                                             pausedOpt,     keyOpt,       seenByOpt,   connectOpt,   tokenOpt,
+                                             afterOpt,      recordOpt,    recordingOpt, manPageOpt,  completionOpt};
   parser.addOptions(allOptions);
 
   std::optional<std::uint64_t> seed;
@@ -213,6 +217,7 @@ int main(int argc, char** argv) {
   QString view;
   QSize size;
   std::optional<ringlab::ThemeKind> theme;
+  std::optional<ringlab::NodeId> seenBy;
   // Parses and checks the whole command line before anything is shown or run. Returns the status to exit with when
   // the program should stop here (after --help, --version or a usage error), std::nullopt otherwise.
   auto parseCommandLine = [&](const QStringList& arguments) -> std::optional<int> {
@@ -284,6 +289,14 @@ int main(int argc, char** argv) {
         theme = ringlab::ThemeKind::kDark;
       else
         return usageError(QStringLiteral("--theme: expected light or dark, got '%1'").arg(t));
+    }
+    if (parser.isSet(seenByOpt)) {
+      const ringlab::NodeId id = ringlab::parseNodeName(parser.value(seenByOpt).toStdString());
+      if (id == ringlab::kNoNode) {
+        return usageError(
+            QStringLiteral("--seen-by: expected a node name such as n1, got '%1'").arg(parser.value(seenByOpt)));
+      }
+      seenBy = id;
     }
     for (const auto& [option, flag] : {std::pair{&screenshotOpt, "--screenshot"}, std::pair{&recordOpt, "--record"}}) {
       if (!parser.isSet(*option)) continue;
@@ -366,6 +379,7 @@ int main(int argc, char** argv) {
     ringlab::MainWindow window(/*restoreSettings=*/!screenshot);
     if (theme) window.setTheme(*theme);
     if (parser.isSet(keyOpt)) window.setLookupKey(parser.value(keyOpt));
+    if (seenBy) window.setViewpoint(*seenBy);
     if (screenshot) prepareForScreenshot(window, size);
     window.show();
     if (parser.isSet(presentOpt)) window.setPresentationMode(true), window.resize(size);
@@ -406,6 +420,7 @@ int main(int argc, char** argv) {
   ringlab::MainWindow window(/*restoreSettings=*/!screenshot);
   if (theme) window.setTheme(*theme);
   if (parser.isSet(keyOpt)) window.setLookupKey(parser.value(keyOpt));
+  if (seenBy) window.setViewpoint(*seenBy);
 
   if (screenshot) {
     auto spec = ringlab::loadScenarioFile(path.toStdString());

@@ -213,6 +213,56 @@ TEST(ChartsViewTest, ShowsARollingWindowThatFollowsVirtualTime) {
   EXPECT_TRUE(charts.seriesOf("Throughput")[0]->points().isEmpty());
 }
 
+TEST(ViewpointTest, NodesShowOneMembersVerdictsSoThePartitionSidesShow) {
+  // n1 and n2 on one side, n3 on the other: every node is suspected by someone, so all show suspect.
+  std::vector<NodeInfo> nodes(4);
+  for (NodeId i = 0; i < 4; ++i) {
+    nodes[i].id = i;
+    nodes[i].state = NodeDisplayState::kSuspect;
+    nodes[i].verdictToward.assign(4, NodeState::kUp);
+  }
+  nodes[0].verdictToward[2] = NodeState::kDown;
+  nodes[0].verdictToward[3] = NodeState::kSuspect;
+  nodes[3].state = NodeDisplayState::kJoining;  // a membership change is a fact, not n1's opinion
+  std::vector<NodeInfo> seen = nodes;
+  applyViewpoint(seen, 0);
+  EXPECT_EQ(seen[0].state, NodeDisplayState::kUp) << "no node suspects itself";
+  EXPECT_EQ(seen[1].state, NodeDisplayState::kUp);
+  EXPECT_EQ(seen[2].state, NodeDisplayState::kDown);
+  EXPECT_EQ(seen[3].state, NodeDisplayState::kJoining);
+  // A viewer that is down has no opinion to show; nor does one past the end.
+  std::vector<NodeInfo> crashed = nodes;
+  crashed[0].running = false;
+  applyViewpoint(crashed, 0);
+  EXPECT_EQ(crashed[1].state, NodeDisplayState::kSuspect);
+  std::vector<NodeInfo> beyond = nodes;
+  applyViewpoint(beyond, 9);
+  EXPECT_EQ(beyond[2].state, NodeDisplayState::kSuspect);
+}
+
+TEST(ChartsViewTest, ARunShorterThanTheWindowFillsTheWidth) {
+  testing::app();
+  ChartsView charts;
+  charts.resize(900, 500);
+  FeedSnapshot s;
+  s.nowNs = 5'000'000'000;
+  s.endNs = 20'000'000'000;  // a 20 s scenario, 30 s window (the default)
+  charts.setSnapshot(s);
+  charts.refresh();
+  EXPECT_EQ(charts.timeRange(), (std::pair<double, double>{0.0, 20.0}));
+  charts.setWindowSeconds(10);  // a window shorter than the run rolls
+  s.nowNs = 20'000'000'000;
+  charts.setSnapshot(s);
+  charts.refresh();
+  EXPECT_EQ(charts.timeRange(), (std::pair<double, double>{10.0, 20.0}));
+  charts.setWindowSeconds(30);  // no known end: the whole window
+  s.nowNs = 5'000'000'000;
+  s.endNs = 0;
+  charts.setSnapshot(s);
+  charts.refresh();
+  EXPECT_EQ(charts.timeRange(), (std::pair<double, double>{0.0, 30.0}));
+}
+
 TEST(ChartsViewTest, ShadesEachFaultPeriodFromItsStartToItsEndAndMarksQuorumChanges) {
   testing::app();
   ChartsView charts;

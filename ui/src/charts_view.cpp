@@ -282,6 +282,7 @@ void ChartsView::clear() {
   m_quorumMarks.clear();
   m_lastQuorum.reset();
   m_nowSeconds = 0;
+  m_runSeconds = 0;
   m_dirty = true;
 }
 
@@ -291,6 +292,10 @@ void ChartsView::setSnapshot(const FeedSnapshot& snapshot) {
     if (m_samples.size() > kMaxSamples) m_samples.pop_front();
   }
   const double now = static_cast<double>(snapshot.nowNs) / 1e9;
+  if (const double run = static_cast<double>(snapshot.endNs) / 1e9; run != m_runSeconds) {
+    m_runSeconds = run;
+    m_dirty = true;
+  }
   if (!snapshot.newSamples.empty() || now != m_nowSeconds) {
     m_nowSeconds = now;
     m_dirty = true;
@@ -374,8 +379,10 @@ void ChartsView::paintOverlay(QPainter& p, const Chart& chart) const {
 
 void ChartsView::refresh() {
   m_dirty = false;
-  const double end = std::max(m_windowSeconds, m_nowSeconds);
-  const double start = end - m_windowSeconds;
+  // A run shorter than the window fills the width (a 20 s scenario's axis ends at 20 s, not at 30 s).
+  const double span = m_runSeconds > 0 ? std::clamp(m_runSeconds, 1.0, m_windowSeconds) : m_windowSeconds;
+  const double end = std::max(span, m_nowSeconds);
+  const double start = end - span;
   m_start = start;
   m_end = end;
   const auto first = std::lower_bound(m_samples.begin(), m_samples.end(), start,

@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QActionGroup>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -200,6 +201,26 @@ void MainWindow::buildMenus() {
   view->addAction(m_layout->presentationAction());
   m_layout->buildPresentationChartsMenu(view->addMenu(tr("Charts in presentation mode")));
   view->addAction(m_darkAction);
+  // Whose failure detector the ring, traffic view and node table show: during a partition, each side sees the other
+  // suspect or down while the default view shows every node suspect.
+  QMenu* seenBy = view->addMenu(tr("Membership as seen &by"));
+  connect(seenBy, &QMenu::aboutToShow, this, [this, seenBy] {
+    seenBy->clear();
+    auto* group = new QActionGroup(seenBy);
+    QAction* all = seenBy->addAction(tr("Every node (suspect when any peer suspects it)"));
+    all->setCheckable(true);
+    all->setChecked(!m_viewpoint);
+    group->addAction(all);
+    connect(all, &QAction::triggered, this, [this] { setViewpoint(std::nullopt); });
+    for (const NodeInfo& n : m_snapshot.nodes) {
+      if (n.state == NodeDisplayState::kLeft) continue;
+      QAction* a = seenBy->addAction(QString::fromStdString(nodeName(n.id)));
+      a->setCheckable(true);
+      a->setChecked(m_viewpoint == n.id);
+      group->addAction(a);
+      connect(a, &QAction::triggered, this, [this, id = n.id] { setViewpoint(id); });
+    }
+  });
   view->addSeparator();
   m_layout->addPanelToggles(view);
   QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -212,6 +233,28 @@ void MainWindow::buildMenus() {
                           "anti-entropy, gossip and failure detection, in a deterministic simulation.</p>")
                            .arg(QApplication::applicationVersion()));
   });
+}
+
+void MainWindow::setViewpoint(std::optional<NodeId> viewer) {
+  m_viewpoint = viewer;
+  if (!m_viewpointLabel) {
+    m_viewpointLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_viewpointLabel);
+  }
+  m_viewpointLabel->setText(viewer ? tr("membership as seen by %1").arg(QString::fromStdString(nodeName(*viewer)))
+                                   : QString());
+  m_viewpointLabel->setVisible(viewer.has_value());
+  // Redraw the node states now (the run may be paused): the last snapshot without what it already delivered once.
+  FeedSnapshot seen = m_snapshot;
+  seen.newSamples.clear();
+  seen.newMessages.clear();
+  seen.newRequests.clear();
+  seen.newFibers.clear();
+  seen.newSlices.clear();
+  seen.newMarks.clear();
+  if (viewer) applyViewpoint(seen.nodes, *viewer);
+  m_central->setSnapshot(seen);
+  m_nodeModel->update(seen.nodes);
 }
 
 ClusterFeed& MainWindow::activeFeed() {
@@ -332,10 +375,24 @@ void MainWindow::updateNarrationHint() {
 
 void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
   m_snapshot = snapshot;
-  m_central->setSnapshot(snapshot);
+  if (m_viewpoint && *m_viewpoint >= snapshot.nodes.size()) {
+    statusBar()->showMessage(tr("%1 is not in this cluster: showing membership as every node sees it")
+                                 .arg(QString::fromStdString(nodeName(*m_viewpoint))),
+                             8000);
+    m_viewpoint.reset();  // a run with fewer nodes
+    if (m_viewpointLabel) m_viewpointLabel->hide();
+  }
+  if (m_viewpoint) {
+    FeedSnapshot seen = snapshot;
+    applyViewpoint(seen.nodes, *m_viewpoint);
+    m_central->setSnapshot(seen);
+    m_nodeModel->update(seen.nodes);
+  } else {
+    m_central->setSnapshot(snapshot);
+    m_nodeModel->update(snapshot.nodes);
+  }
   m_diagrams->setSnapshot(snapshot);
   m_inspector->setSnapshot(snapshot);
-  m_nodeModel->update(snapshot.nodes);
   if (activeFeed().can(FeedCapability::kSettings)) m_controls->sync(snapshot);
   updateControls();
   updateNarrationHint();

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <QPen>
@@ -52,6 +53,8 @@ class ChartsView final : public QWidget {
   QStringList shownCharts() const;
 
   std::size_t sampleCount() const { return m_samples.size(); }
+  // The time axis's range in virtual seconds as last drawn (by refresh()).
+  std::pair<double, double> timeRange() const { return {m_start, m_end}; }
   // A period of virtual time during which the cluster was not whole, as the charts shade it.
   struct FaultPeriod {
     double startSeconds = 0;
@@ -98,6 +101,7 @@ class ChartsView final : public QWidget {
   double m_start = 0;  // the x range drawn
   double m_end = 30;
   double m_windowSeconds = 30;
+  double m_runSeconds = 0;  // the run's length when known (FeedSnapshot::endNs); 0: open-ended
   double m_nowSeconds = 0;
   bool m_dirty = false;
   QTimer m_refresh;

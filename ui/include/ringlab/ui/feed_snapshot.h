@@ -202,6 +202,13 @@ struct FeedSnapshot {
   std::uint64_t traceHash = 0;
 };
 
+// The nodes' states as one member's failure detector sees them (the presenter's "as seen by"), so the two sides of a
+// partition show: a peer the viewer believes up is shown up, one it suspects suspect, one it believes down down,
+// whatever the other nodes think; the viewer is up to itself. Joining, leaving, left and unreachable nodes keep their
+// state.
+// Nothing changes when `viewer` is not a running member or the nodes carry no verdicts.
+void applyViewpoint(std::vector<NodeInfo>& nodes, NodeId viewer);
+
 }  // namespace ringlab
 
 Q_DECLARE_METATYPE(ringlab::FeedSnapshot)

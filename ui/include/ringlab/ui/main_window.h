@@ -103,6 +103,9 @@ class MainWindow final : public QMainWindow {
 
   // Shows where `key` lives on the ring (fills the lookup field).
   void setLookupKey(const QString& key);
+  // Shows membership in the ring, traffic view and node table as `viewer`'s failure detector sees it (View >
+  // Membership as seen by); nullopt: each node suspect when any peer suspects it.
+  void setViewpoint(std::optional<NodeId> viewer);
   // Points the screen at what a narration talks about: selects the node (node table, fiber view, inspector), looks
   // the key up, brings the view to the front. Narration entries with `focus:` call it when they are reached.
   void applyFocus(const NarrationFocus& focus);
@@ -167,6 +170,10 @@ class MainWindow final : public QMainWindow {
   std::unique_ptr<LiveSession> m_live;      // while connected to a real cluster
   std::unique_ptr<RecordingFeed> m_replay;  // while a recording is open
   FeedSnapshot m_snapshot;
+  // The member whose failure detector the ring, traffic view and node table show (View > Membership as seen by);
+  // nullopt: every node, suspect when any peer suspects it.
+  std::optional<NodeId> m_viewpoint;
+  QLabel* m_viewpointLabel = nullptr;
   std::shared_ptr<const ScenarioSpec> m_spec;
   QString m_scenarioPath;
   QVector<NarrationPoint> m_timeline;
