@@ -19,7 +19,7 @@ out=build/fuzz
 mkdir -p "$out"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Iengine/include -Iengine/net/include -Isim/include)
-engine_sources=(engine/src/codec.cpp engine/src/message.cpp engine/src/status.cpp engine/src/types.cpp
+engine_sources=(engine/src/causal.cpp engine/src/codec.cpp engine/src/message.cpp engine/src/status.cpp engine/src/types.cpp
                 engine/src/version.cpp engine/src/ring.cpp engine/src/random.cpp engine/src/hash.cpp)
 
 build() {
