@@ -169,6 +169,25 @@ TEST(TrafficViewTest, DrawsEveryMessageInFlightBetweenItsNodes) {
     }
 }
 
+TEST(TrafficViewTest, AShortViewDropsItsLegendSoTheCircleOfNodesStaysReadable) {
+  testing::app();
+  FeedSnapshot s = snapshotOf(5, 8, 1);
+  for (NodeInfo& n : s.nodes) {
+    n.state = NodeDisplayState::kSuspect;
+    n.hintsHeld = 352;  // "suspect · CPU 0 % · 352 hints": long captions, as during a partition
+  }
+  TrafficView view;
+  view.resize(450, 525);  // the traffic view in a 1600x1000 window: room for both
+  view.setSnapshot(s);
+  EXPECT_TRUE(view.legendShown());
+  view.resize(640, 240);  // a 720p window: the legend's rows would leave a circle too small to read
+  view.setSnapshot(s);
+  EXPECT_FALSE(view.legendShown());
+  double spread = 0;
+  for (NodeId i = 1; i < 5; ++i) spread = std::max(spread, std::abs(view.nodePosition(i)->y() - view.nodePosition(0)->y()));
+  EXPECT_GT(spread, 80.0) << "the circle of nodes spans most of the height";
+}
+
 TEST(TrafficViewTest, ADownNodeIsDrawnGreyInsteadOfItsColour) {
   testing::app();
   FeedSnapshot s = snapshotOf(3, 8, 1);

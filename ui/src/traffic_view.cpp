@@ -102,6 +102,11 @@ QRectF TrafficView::plotArea() const {
   return m_plot;
 }
 
+bool TrafficView::legendShown() const {
+  if (m_layoutSize != size()) relayout();
+  return m_showLegend;
+}
+
 double TrafficView::markerRadius() const {
   if (m_layoutSize != size()) relayout();
   return m_markerRadius;
@@ -115,36 +120,62 @@ QString TrafficView::captionOf(const NodeInfo& n) const {
   if (n.hintsHeld > 0) parts << tr("%1 hints").arg(n.hintsHeld);
   const QString state = nodeDisplayStateName(n.state);
   if (parts.isEmpty()) return state;
-  // Two short lines where one long line would squeeze the circle of nodes (a 720p projector).
-  return state + (m_twoLineCaptions ? QStringLiteral("\n") : QStringLiteral(" · ")) + parts.join(QStringLiteral(" · "));
+  // Short lines where one long line would squeeze the circle of nodes (a 720p projector): the state above the rest,
+  // or every part on a line of its own.
+  if (m_captionLines >= 3) return state + QStringLiteral("\n") + parts.join(QStringLiteral("\n"));
+  return state + (m_captionLines == 2 ? QStringLiteral("\n") : QStringLiteral(" · ")) + parts.join(QStringLiteral(" · "));
 }
 
 void TrafficView::relayout() const {
   m_layoutSize = size();
-  m_plot = QRectF(0, 0, width(), std::max(60.0, height() - legendHeight()));
-  const double base = std::min(m_plot.width(), m_plot.height());
-  const double byCount = m_drawn.size() > 12 ? 12.0 / static_cast<double>(m_drawn.size()) : 1.0;
-  m_markerRadius = std::clamp(base * 0.06 * byCount, 9.0, 34.0) * (m_theme.presentation ? 1.2 : 1.0);
-  const QPointF c = m_plot.center();
-  // Leave room for the captions beside the markers (left and right) and above or below them, but keep the circle
-  // at least half as large as it could be.
   const QFontMetricsF fm(font());
-  const double largest = base / 2.0 - m_markerRadius - 6.0;
-  auto radiusWith = [&](bool twoLines) {
-    m_twoLineCaptions = twoLines;
+  // The circle's radius for a plot area and a caption layout. Leaves room for the captions beside the markers (left
+  // and right) and above or below them, but keeps the circle at least half as large as it could be.
+  auto radiusFor = [&](const QRectF& plot, int captionLines) {
+    const double base = std::min(plot.width(), plot.height());
+    const double byCount = m_drawn.size() > 12 ? 12.0 / static_cast<double>(m_drawn.size()) : 1.0;
+    m_markerRadius = std::clamp(base * 0.06 * byCount, 9.0, 34.0) * (m_theme.presentation ? 1.2 : 1.0);
+    const double largest = base / 2.0 - m_markerRadius - 6.0;
+    m_captionLines = captionLines;
     double captionW = 0;
+    int lines = 1;
     for (NodeId id : m_drawn) {
-      for (const QString& line : captionOf(m_snapshot.nodes[id]).split(QLatin1Char('\n')))
-        captionW = std::max(captionW, fm.horizontalAdvance(line));
+      const QStringList caption = captionOf(m_snapshot.nodes[id]).split(QLatin1Char('\n'));
+      lines = std::max(lines, static_cast<int>(caption.size()));
+      for (const QString& line : caption) captionW = std::max(captionW, fm.horizontalAdvance(line));
     }
-    const double captionH = fm.height() * (twoLines ? 2.0 : 1.0);
+    const double captionH = fm.height() * lines;
     return std::max({10.0, largest * 0.55,
-                     std::min(m_plot.height() / 2.0 - m_markerRadius - captionH - 6.0,
-                              m_plot.width() / 2.0 - m_markerRadius - captionW - 8.0)});
+                     std::min(plot.height() / 2.0 - m_markerRadius - captionH - 6.0,
+                              plot.width() / 2.0 - m_markerRadius - captionW - 8.0)});
   };
-  const double oneLine = radiusWith(false);
-  const double twoLines = radiusWith(true);
-  const double radius = twoLines > oneLine * 1.1 ? twoLines : radiusWith(false);
+  // The caption layout that gives the largest circle, preferring fewer lines unless more lines gain a tenth.
+  auto bestFor = [&](const QRectF& plot) {
+    int best = 1;
+    double radius = radiusFor(plot, 1);
+    for (int lines = 2; lines <= 3; ++lines) {
+      if (const double r = radiusFor(plot, lines); r > radius * 1.1) {
+        radius = r;
+        best = lines;
+      }
+    }
+    return std::pair{radius, best};
+  };
+  m_showLegend = true;
+  m_plot = QRectF(0, 0, width(), std::max(60.0, height() - legendHeight()));
+  auto [radius, lines] = bestFor(m_plot);
+  // On a small view (a 720p projector) the legend's rows would leave a circle too small to read: the circle wins.
+  if (2.0 * radius < 160.0 * m_theme.scale()) {
+    const QRectF whole(0, 0, width(), std::max(60.0, static_cast<double>(height())));
+    if (const auto [r, l] = bestFor(whole); r > radius * 1.2) {
+      m_showLegend = false;
+      m_plot = whole;
+      radius = r;
+      lines = l;
+    }
+  }
+  radiusFor(m_plot, lines);  // leaves the marker radius and caption layout of the choice
+  const QPointF c = m_plot.center();
   m_positions.assign(m_snapshot.nodes.size(), std::nullopt);
   for (std::size_t i = 0; i < m_drawn.size(); ++i) {
     const double angle =
@@ -304,6 +335,7 @@ void TrafficView::paintEvent(QPaintEvent*) {
   }
 
   // Legend and counts along the bottom.
+  if (!m_showLegend) return;
   const QFontMetricsF fm(font);
   const double rowH = fm.height() + 6;
   double x = 8;

@@ -36,6 +36,8 @@ class TrafficView final : public QWidget {
   // Where node `id` is drawn (its marker's centre), for hit testing and tests. nullopt for a node not drawn.
   std::optional<QPointF> nodePosition(NodeId id) const;
   double markerRadius() const;
+  // False when the view is too short for both the legend and a readable circle of nodes (a 720p projector).
+  bool legendShown() const;
   // Dots drawn in the last paint (a sample when there were too many).
   std::size_t dotsDrawn() const { return m_dotsDrawn; }
   // Drop markers drawn in the last paint.
@@ -93,7 +95,8 @@ class TrafficView final : public QWidget {
   mutable QSize m_layoutSize;
   mutable QRectF m_plot;
   mutable double m_markerRadius = 10;
-  mutable bool m_twoLineCaptions = false;  // state above load and hints, where one line squeezes the circle
+  mutable int m_captionLines = 1;  // 2: state above load and hints; 3: each on its own line (where one squeezes)
+  mutable bool m_showLegend = true;  // false on a view too small for both the legend and a readable circle
   mutable std::vector<std::optional<QPointF>> m_positions;  // by node id
   std::array<QPixmap, kTrafficClassCount> m_sprites;        // one dot per traffic class
   double m_spriteRadius = 0;
