@@ -3,6 +3,19 @@
 #include <algorithm>
 
 namespace ringlab {
+namespace {
+
+// A state-based CRDT's order, read off its join: a before b when joining a into b leaves b as it was.
+template <typename State>
+Causality compareByJoin(const State& a, const State& b) {
+  if (a == b) return Causality::kEqual;
+  const State joined = State::merge(a, b);
+  if (joined == b) return Causality::kBefore;
+  if (joined == a) return Causality::kAfter;
+  return Causality::kConcurrent;
+}
+
+}  // namespace
 
 std::string Dot::toString() const { return nodeName(node) + ":" + std::to_string(counter); }
 
@@ -130,13 +143,7 @@ SiblingSet SiblingSet::merge(const SiblingSet& a, const SiblingSet& b) {
   return out;
 }
 
-Causality SiblingSet::compare(const SiblingSet& a, const SiblingSet& b) {
-  if (a == b) return Causality::kEqual;
-  const SiblingSet joined = merge(a, b);
-  if (joined == b) return Causality::kBefore;
-  if (joined == a) return Causality::kAfter;
-  return Causality::kConcurrent;
-}
+Causality SiblingSet::compare(const SiblingSet& a, const SiblingSet& b) { return compareByJoin(a, b); }
 
 const Sibling* SiblingSet::newest() const {
   const Sibling* best = nullptr;
@@ -204,13 +211,7 @@ PnCounter PnCounter::merge(const PnCounter& a, const PnCounter& b) {
   return out;
 }
 
-Causality PnCounter::compare(const PnCounter& a, const PnCounter& b) {
-  if (a == b) return Causality::kEqual;
-  const PnCounter joined = merge(a, b);
-  if (joined == b) return Causality::kBefore;
-  if (joined == a) return Causality::kAfter;
-  return Causality::kConcurrent;
-}
+Causality PnCounter::compare(const PnCounter& a, const PnCounter& b) { return compareByJoin(a, b); }
 
 std::string PnCounter::toString() const {
   std::string out;

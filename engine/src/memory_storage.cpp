@@ -92,10 +92,6 @@ class StoredRecord
     }
     return Record{m_version, Value(value()), tombstone()};
   }
-  // What the record accounts for in StorageStats::bytes (Record::footprint without building a Record for registers).
-  std::size_t footprint() const {
-    return kind() == RecordKind::kRegister ? length(1) + sizeof(Version) + 1 : record().footprint();
-  }
 
  private:
   static constexpr std::uint8_t kTombstone = 1;
@@ -164,9 +160,9 @@ class MemoryStorage final : public Storage {
     const Record stored = current.record();
     if (!supersedes(record, stored)) return ApplyOutcome::kSuperseded;
     const Record merged = mergeRecords(stored, record);
-    m_stats.bytes -= current.footprint();
+    m_stats.bytes -= stored.footprint();
     m_stats.bytes += merged.footprint();
-    if (current.tombstone()) m_stats.tombstones--;
+    if (stored.tombstone) m_stats.tombstones--;
     if (merged.tombstone) m_stats.tombstones++;
     if (holdsSiblings(stored)) m_stats.siblingKeys--;
     if (holdsSiblings(merged)) m_stats.siblingKeys++;
