@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <QAction>
 #include <QComboBox>
 #include <QDialog>
 #include <QDockWidget>
@@ -12,6 +13,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenuBar>
 #include <QPixmap>
 #include <QTableView>
 #include <QPushButton>
@@ -308,6 +310,68 @@ TEST(MainWindowTest, PresentationModeShowsOnlyTheViewsAndTheChosenChartsThenBrin
   QApplication::processEvents();
   for (QDockWidget* dock : visibleBefore) EXPECT_TRUE(dock->isVisible()) << dock->objectName().toStdString();
   EXPECT_TRUE(window.findChild<QLineEdit*>("keyLookup")->isVisible());
+}
+
+TEST(MainWindowTest, PresentationModeHidesTheMenuBarButKeepsItsShortcutsAndEscapeLeavesIt) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1280, 720);
+  window.show();
+  QApplication::setActiveWindow(&window);
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  window.setPresentationMode(true);
+  QApplication::processEvents();
+  EXPECT_FALSE(window.menuBar()->isVisible());
+  // The dark palette's action lives in the View menu only; its shortcut works with the menu bar hidden.
+  QAction* dark = nullptr;
+  for (QAction* a : window.actions())
+    if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D)) dark = a;
+  ASSERT_NE(dark, nullptr) << "the window carries the menu actions' shortcuts";
+  const bool wasDark = dark->isChecked();
+  QTest::keyClick(&window, Qt::Key_D, Qt::ControlModifier | Qt::ShiftModifier);
+  EXPECT_NE(dark->isChecked(), wasDark);
+  QTest::keyClick(&window, Qt::Key_D, Qt::ControlModifier | Qt::ShiftModifier);
+  // Escape leaves presentation mode, and the menu bar comes back.
+  QTest::keyClick(&window, Qt::Key_Escape);
+  EXPECT_FALSE(window.presentationMode());
+  QApplication::processEvents();
+  EXPECT_TRUE(window.menuBar()->isVisible());
+  // Outside presentation mode Escape does not enter it.
+  QTest::keyClick(&window, Qt::Key_Escape);
+  EXPECT_FALSE(window.presentationMode());
+}
+
+TEST(MainWindowTest, InPresentationModeTheNarrationsPanelJoinsTheStageUntilTheNextFocus) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1280, 720);
+  window.show();
+  const auto path = std::filesystem::temp_directory_path() / "ringlab-guest.yaml";
+  std::ofstream(path) << R"(name: Guest
+duration: 5s
+cluster: {nodes: 4}
+workload: {rate: 200/s}
+timeline:
+  - {at: 1s, say: "n2's latest exchange.", focus: {node: n2, view: inspector}}
+  - {at: 2s, say: "Back to the charts.", focus: {view: charts}}
+)";
+  ASSERT_TRUE(window.openScenarioFile(QString::fromStdString(path.string()), false, std::nullopt, true).isEmpty());
+  std::filesystem::remove(path);
+  auto* inspector = window.findChild<QDockWidget*>(QStringLiteral("inspectorDock"));
+  ASSERT_NE(inspector, nullptr);
+  window.setPresentationMode(true);
+  QApplication::processEvents();
+  EXPECT_FALSE(inspector->isVisible());
+  runTo(window, std::chrono::milliseconds(1500));
+  ASSERT_TRUE(testing::waitFor([&] { return inspector->isVisible(); })) << "the inspector the narration names shows";
+  EXPECT_EQ(window.inspector().node(), 1u);
+  runTo(window, std::chrono::milliseconds(2500));
+  ASSERT_TRUE(testing::waitFor([&] { return !inspector->isVisible(); })) << "the next focus sends it away";
+  window.setPresentationMode(false);
+  QApplication::processEvents();
+  EXPECT_TRUE(inspector->isVisible()) << "the panels of the normal layout come back";
 }
 
 TEST(MainWindowTest, TheControlsPanelFollowsQuorumAndWorkloadTimelineSteps) {

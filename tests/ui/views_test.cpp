@@ -188,6 +188,33 @@ TEST(TrafficViewTest, AShortViewDropsItsLegendSoTheCircleOfNodesStaysReadable) {
   EXPECT_GT(spread, 80.0) << "the circle of nodes spans most of the height";
 }
 
+TEST(TrafficViewTest, CaptionsGetShorterAndThenGoWhereTheyWouldOverlapTheMarkers) {
+  testing::app();
+  FeedSnapshot s = snapshotOf(12, 8, 1);
+  for (NodeInfo& n : s.nodes) {
+    n.running = true;
+    n.cpuUtilization = 0.62;
+    n.hintsHeld = 18;
+  }
+  s.nodes[3].hintsHeld = 1;
+  TrafficView view;
+  view.resize(1000, 700);  // a large window: one line each
+  view.setSnapshot(s);
+  EXPECT_EQ(view.captionFor(0), "up · CPU 62 % · 18 hints");
+  EXPECT_EQ(view.captionFor(3), "up · CPU 62 % · 1 hint");
+  view.resize(350, 350);  // squeezed: short lines, without the "up" the green ring says
+  view.setSnapshot(s);
+  EXPECT_EQ(view.captionFor(0), "CPU 62 %\n18 hints");
+  view.resize(220, 220);  // a thumbnail: no captions, a readable circle
+  view.setSnapshot(s);
+  EXPECT_EQ(view.captionFor(0), "");
+  for (NodeId i = 0; i < 12; ++i)
+    for (NodeId j = i + 1; j < 12; ++j) {
+      const QPointF d = *view.nodePosition(i) - *view.nodePosition(j);
+      EXPECT_GT(std::hypot(d.x(), d.y()), 1.5 * view.markerRadius()) << i << " " << j;
+    }
+}
+
 TEST(TrafficViewTest, ADownNodeIsDrawnGreyInsteadOfItsColour) {
   testing::app();
   FeedSnapshot s = snapshotOf(3, 8, 1);

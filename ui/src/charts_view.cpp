@@ -27,11 +27,17 @@ double niceCeiling(double v) {
   return 10 * exp;
 }
 
-// Axis labels as plain numbers, with as many decimals as the range needs: never "1e+04".
-QString labelFormatFor(double top) {
-  if (top >= 10) return QStringLiteral("%.0f");
-  if (top >= 1) return QStringLiteral("%.1f");
-  return QStringLiteral("%.2f");
+// Axis labels as plain numbers, with as many decimals as the ticks need (a 0-5 axis with three ticks reads 0.0, 2.5,
+// 5.0, not 0, 3, 5): never "1e+04".
+QString labelFormatFor(double top, int tickCount) {
+  const double step = top / std::max(1, tickCount - 1);
+  int decimals = 0;
+  while (decimals < 3) {
+    const double scaled = step * std::pow(10.0, decimals);
+    if (std::abs(scaled - std::round(scaled)) < 1e-6) break;
+    ++decimals;
+  }
+  return QStringLiteral("%.%1f").arg(decimals);
 }
 
 // Percentiles in three distinct hues that read on light and dark backgrounds alike.
@@ -406,11 +412,11 @@ void ChartsView::refresh() {
     c.x->setRange(start, end);
     const double yTop = niceCeiling(top * 1.1);
     c.y->setRange(0, yTop);
-    c.y->setLabelFormat(labelFormatFor(yTop));
+    c.y->setLabelFormat(labelFormatFor(yTop, c.y->tickCount()));
     if (c.y2) {
       const double y2Top = niceCeiling(top2 * 1.1);
       c.y2->setRange(0, y2Top);
-      c.y2->setLabelFormat(labelFormatFor(y2Top));
+      c.y2->setLabelFormat(labelFormatFor(y2Top, c.y2->tickCount()));
     }
     c.view->viewport()->update();
   }

@@ -233,6 +233,20 @@ void MainWindow::buildMenus() {
                           "anti-entropy, gossip and failure detection, in a deterministic simulation.</p>")
                            .arg(QApplication::applicationVersion()));
   });
+  // Presentation mode hides the menu bar. Its actions' shortcuts keep working because the window itself carries
+  // every one that has a shortcut (a shortcut works while one widget holding its action is visible).
+  std::vector<QMenu*> menus;
+  for (QAction* top : menuBar()->actions())
+    if (top->menu()) menus.push_back(top->menu());
+  while (!menus.empty()) {
+    QMenu* menu = menus.back();
+    menus.pop_back();
+    for (QAction* a : menu->actions()) {
+      if (a->menu()) menus.push_back(a->menu());
+      else if (!a->shortcuts().isEmpty()) addAction(a);
+    }
+  }
+  m_layout->addStepAside(menuBar());
 }
 
 void MainWindow::setViewpoint(std::optional<NodeId> viewer) {

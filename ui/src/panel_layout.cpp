@@ -1,5 +1,7 @@
 #include <ringlab/ui/panel_layout.h>
 
+#include <algorithm>
+
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
@@ -35,6 +37,13 @@ PanelLayout::PanelLayout(QMainWindow& window, bool useSettings)
   m_presentationAction->setShortcuts({QKeySequence(Qt::Key_F11), QKeySequence(Qt::Key_F5)});
   m_presentationAction->setToolTip(tr("Full screen, large fonts, high contrast (F11 or F5)"));
   connect(m_presentationAction, &QAction::toggled, this, &PanelLayout::setPresentationMode);
+  // Escape leaves presentation mode, as it leaves a slide show; enabled only there, so that elsewhere Escape still
+  // reaches the widget that has focus.
+  m_leavePresentationAction = new QAction(tr("Leave presentation mode"), &window);
+  m_leavePresentationAction->setShortcut(QKeySequence(Qt::Key_Escape));
+  m_leavePresentationAction->setEnabled(false);
+  window.addAction(m_leavePresentationAction);
+  connect(m_leavePresentationAction, &QAction::triggered, this, [this] { setPresentationMode(false); });
 }
 
 QDockWidget* PanelLayout::addPanel(const QString& title, const QString& objectName, QWidget* content,
@@ -62,7 +71,13 @@ void PanelLayout::addPanelToggles(QMenu* menu) const {
 }
 
 void PanelLayout::bringForward(QDockWidget* dock) {
-  if (!m_presentation) dock->show();  // presentation mode keeps the panels it hid
+  // In presentation mode the panel a narration step points at joins the stage as a guest (the inspector beside the
+  // views, the space-time diagram in the charts' place) until the next step points elsewhere.
+  if (m_presentation) {
+    if (m_guest && m_guest != dock && m_guest != m_stage) m_guest->hide();
+    m_guest = dock;
+  }
+  dock->show();
   dock->raise();
 }
 
@@ -95,6 +110,7 @@ void PanelLayout::setPresentationMode(bool on) {
     const QSignalBlocker block(m_presentationAction);
     m_presentationAction->setChecked(on);
   }
+  m_leavePresentationAction->setEnabled(on);
   QFont font = m_normalFont;
   if (on) font.setPointSizeF(m_normalFont.pointSizeF() * 1.5);
   QApplication::setFont(font);
@@ -127,6 +143,11 @@ void PanelLayout::setPresentationMode(bool on) {
       if (m_presentation && m_stage) m_window.resizeDocks({m_stage}, {m_window.height() * 40 / 100}, Qt::Vertical);
     });
   } else {
+    // A guest panel that was not open before presentation mode closes again.
+    if (m_guest && m_guest != m_stage &&
+        std::find(m_hiddenPanels.begin(), m_hiddenPanels.end(), m_guest) == m_hiddenPanels.end())
+      m_guest->hide();
+    m_guest = nullptr;
     if (m_charts) m_charts->setShownCharts({});
     for (const QPointer<QDockWidget>& dock : m_hiddenPanels)
       if (dock) dock->show();

@@ -102,6 +102,12 @@ QRectF TrafficView::plotArea() const {
   return m_plot;
 }
 
+QString TrafficView::captionFor(NodeId id) const {
+  if (m_layoutSize != size()) relayout();
+  if (id >= m_snapshot.nodes.size() || !nodePosition(id)) return {};
+  return captionOf(m_snapshot.nodes[id]);
+}
+
 bool TrafficView::legendShown() const {
   if (m_layoutSize != size()) relayout();
   return m_showLegend;
@@ -114,23 +120,33 @@ double TrafficView::markerRadius() const {
 
 // Node positions depend on the size, the nodes drawn and the legend: computed once per change, not per dot.
 QString TrafficView::captionOf(const NodeInfo& n) const {
+  if (m_captionLines >= kNoCaption) return {};
   QStringList parts;
   if (n.running) parts << tr("CPU %1 %").arg(std::round(n.cpuUtilization * 100.0), 0, 'f', 0);
   if (n.cpuFactor != 1.0) parts << tr("%1x slow").arg(n.cpuFactor);
-  if (n.hintsHeld > 0) parts << tr("%1 hints").arg(n.hintsHeld);
+  if (n.hintsHeld == 1) parts << tr("1 hint");
+  if (n.hintsHeld > 1) parts << tr("%1 hints").arg(n.hintsHeld);
   const QString state = nodeDisplayStateName(n.state);
   if (parts.isEmpty()) return state;
   // Short lines where one long line would squeeze the circle of nodes (a 720p projector): the state above the rest,
-  // or every part on a line of its own.
-  if (m_captionLines >= 3) return state + QStringLiteral("\n") + parts.join(QStringLiteral("\n"));
-  return state + (m_captionLines == 2 ? QStringLiteral("\n") : QStringLiteral(" · ")) + parts.join(QStringLiteral(" · "));
+  // or every part on a line of its own; the most compact form leaves out "up", which the marker's green ring says.
+  const QString newline = QStringLiteral("\n");
+  if (m_captionLines == kCompactCaption && n.state == NodeDisplayState::kUp) return parts.join(newline);
+  if (m_captionLines >= 3) return state + newline + parts.join(newline);
+  return state + (m_captionLines == 2 ? newline : QStringLiteral(" · ")) + parts.join(QStringLiteral(" · "));
 }
 
 void TrafficView::relayout() const {
   m_layoutSize = size();
   const QFontMetricsF fm(font());
-  // The circle's radius for a plot area and a caption layout. Leaves room for the captions beside the markers (left
-  // and right) and above or below them, but keeps the circle at least half as large as it could be.
+  // The circle's radius for a plot area and a caption layout: room for the captions beside the markers (left and
+  // right) and above or below them. `fit` is what the captions leave; the circle is never less than half as large as
+  // it could be, so captions that need more than that are made shorter instead.
+  struct Fit {
+    double radius;  // what the circle gets
+    double fit;     // what the captions leave it
+    double largest;
+  };
   auto radiusFor = [&](const QRectF& plot, int captionLines) {
     const double base = std::min(plot.width(), plot.height());
     const double byCount = m_drawn.size() > 12 ? 12.0 / static_cast<double>(m_drawn.size()) : 1.0;
@@ -138,28 +154,36 @@ void TrafficView::relayout() const {
     const double largest = base / 2.0 - m_markerRadius - 6.0;
     m_captionLines = captionLines;
     double captionW = 0;
-    int lines = 1;
+    int lines = 0;
     for (NodeId id : m_drawn) {
-      const QStringList caption = captionOf(m_snapshot.nodes[id]).split(QLatin1Char('\n'));
+      const QString text = captionOf(m_snapshot.nodes[id]);
+      if (text.isEmpty()) continue;
+      const QStringList caption = text.split(QLatin1Char('\n'));
       lines = std::max(lines, static_cast<int>(caption.size()));
       for (const QString& line : caption) captionW = std::max(captionW, fm.horizontalAdvance(line));
     }
     const double captionH = fm.height() * lines;
-    return std::max({10.0, largest * 0.55,
-                     std::min(plot.height() / 2.0 - m_markerRadius - captionH - 6.0,
-                              plot.width() / 2.0 - m_markerRadius - captionW - 8.0)});
+    const double fit = std::min(plot.height() / 2.0 - m_markerRadius - captionH - 6.0,
+                                plot.width() / 2.0 - m_markerRadius - captionW - 8.0);
+    return Fit{std::max({10.0, largest * 0.55, fit}), fit, largest};
   };
-  // The caption layout that gives the largest circle, preferring fewer lines unless more lines gain a tenth.
+  // The caption layout that gives the largest circle, preferring fewer lines unless more lines gain a tenth; where
+  // even three lines would overlap the neighbouring markers, the compact form, and where that too, no captions (the
+  // node table says the same).
   auto bestFor = [&](const QRectF& plot) {
     int best = 1;
-    double radius = radiusFor(plot, 1);
+    Fit chosen = radiusFor(plot, 1);
     for (int lines = 2; lines <= 3; ++lines) {
-      if (const double r = radiusFor(plot, lines); r > radius * 1.1) {
-        radius = r;
+      if (const Fit f = radiusFor(plot, lines); f.radius > chosen.radius * 1.1) {
+        chosen = f;
         best = lines;
       }
     }
-    return std::pair{radius, best};
+    for (int style = kCompactCaption; style <= kNoCaption && chosen.fit < chosen.largest * 0.55; ++style) {
+      chosen = radiusFor(plot, style);
+      best = style;
+    }
+    return std::pair{chosen.radius, best};
   };
   m_showLegend = true;
   m_plot = QRectF(0, 0, width(), std::max(60.0, height() - legendHeight()));
@@ -174,7 +198,7 @@ void TrafficView::relayout() const {
       lines = l;
     }
   }
-  radiusFor(m_plot, lines);  // leaves the marker radius and caption layout of the choice
+  (void)radiusFor(m_plot, lines);  // leaves the marker radius and caption layout of the choice
   const QPointF c = m_plot.center();
   m_positions.assign(m_snapshot.nodes.size(), std::nullopt);
   for (std::size_t i = 0; i < m_drawn.size(); ++i) {
@@ -311,6 +335,7 @@ void TrafficView::paintEvent(QPaintEvent*) {
     p.setFont(font);
     // State and load beside the marker, on the side away from the centre of the circle.
     const QString caption = captionOf(n);
+    if (caption.isEmpty()) continue;
     p.setPen(m_theme.kind == ThemeKind::kDark ? state.lighter(120) : state.darker(125));
     const QFontMetricsF fm(font);
     const QStringList lines = caption.split(QLatin1Char('\n'));

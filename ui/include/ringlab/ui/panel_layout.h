@@ -55,6 +55,7 @@ class PanelLayout final : public QObject {
 
   // The View menu entry (F11 or F5).
   QAction* presentationAction() const { return m_presentationAction; }
+  QAction* leavePresentationAction() const { return m_leavePresentationAction; }  // Escape, in presentation mode
   void setPresentationMode(bool on);
   bool presentationMode() const { return m_presentation; }
   // The charts presentation mode shows: one or two titles of ChartsView::chartTitles(), the default pair when none
@@ -72,8 +73,10 @@ class PanelLayout final : public QObject {
   QMainWindow& m_window;
   bool m_useSettings;
   QAction* m_presentationAction = nullptr;
+  QAction* m_leavePresentationAction = nullptr;
   std::vector<QDockWidget*> m_panels;  // children of the window
   QPointer<QDockWidget> m_stage;
+  QPointer<QDockWidget> m_guest;  // in presentation mode: the panel the latest narration focus showed
   QPointer<ChartsView> m_charts;
   QPointer<QWidget> m_headline;
   std::vector<QPointer<QWidget>> m_stepAside;

@@ -36,6 +36,9 @@ class TrafficView final : public QWidget {
   // Where node `id` is drawn (its marker's centre), for hit testing and tests. nullopt for a node not drawn.
   std::optional<QPointF> nodePosition(NodeId id) const;
   double markerRadius() const;
+  // The caption beside node `id` at the view's size: "up · CPU 62 % · 18 hints" where there is room, shorter lines
+  // where there is less, empty where even those would overlap the neighbouring markers.
+  QString captionFor(NodeId id) const;
   // False when the view is too short for both the legend and a readable circle of nodes (a 720p projector).
   bool legendShown() const;
   // Dots drawn in the last paint (a sample when there were too many).
@@ -95,7 +98,11 @@ class TrafficView final : public QWidget {
   mutable QSize m_layoutSize;
   mutable QRectF m_plot;
   mutable double m_markerRadius = 10;
-  mutable int m_captionLines = 1;  // 2: state above load and hints; 3: each on its own line (where one squeezes)
+  // 1: one line; 2: state above load and hints; 3: each on its own line; kCompactCaption: as 3 without "up";
+  // kNoCaption: none (where even the compact form would overlap the neighbouring markers).
+  static constexpr int kCompactCaption = 4;
+  static constexpr int kNoCaption = 5;
+  mutable int m_captionLines = 1;
   mutable bool m_showLegend = true;  // false on a view too small for both the legend and a readable circle
   mutable std::vector<std::optional<QPointF>> m_positions;  // by node id
   std::array<QPixmap, kTrafficClassCount> m_sprites;        // one dot per traffic class
