@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QMenuBar>
 #include <QPixmap>
 #include <QTableView>
@@ -372,6 +373,45 @@ timeline:
   window.setPresentationMode(false);
   QApplication::processEvents();
   EXPECT_TRUE(inspector->isVisible()) << "the panels of the normal layout come back";
+}
+
+TEST(MainWindowTest, AJumpPastAWholeFaultShadesItsPeriodAsPlayingThroughItWould) {
+  testing::app();
+  MainWindow window(false);
+  ASSERT_TRUE(window.openScenarioFile(kCrashScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(40));  // n3 is down from 10 s to 30 s: both inside one jump
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().nowNs == 40'000'000'000; }));
+  QApplication::processEvents();
+  const auto& periods = window.chartsView().faultPeriods();
+  ASSERT_EQ(periods.size(), 1u);
+  EXPECT_EQ(periods[0].label, "n3 down");
+  EXPECT_NEAR(periods[0].startSeconds, 10.0, 0.01);
+  EXPECT_NEAR(periods[0].endSeconds, 30.0, 0.01);
+}
+
+TEST(MainWindowTest, LostUpdatesAreChartedAsTheyHappenAndOnlyWhereThereAreSome) {
+  testing::app();
+  const auto lostUpdatePoints = [](const QString& scenario) {
+    MainWindow window(false);
+    EXPECT_TRUE(window.openScenarioFile(scenario, false, std::nullopt, true).isEmpty());
+    runTo(window, std::chrono::seconds(8));
+    EXPECT_TRUE(testing::waitFor([&] { return window.lastSnapshot().nowNs == 8'000'000'000; }));
+    QApplication::processEvents();
+    window.chartsView().refresh();
+    const std::vector<QLineSeries*> series = window.chartsView().seriesOf("Stale reads, lost updates, hints");
+    std::size_t positive = 0;
+    std::size_t points = 0;
+    for (QLineSeries* s : series) {
+      if (s->name() != "lost updates %") continue;
+      points = static_cast<std::size_t>(s->count());
+      for (const QPointF& p : s->points()) positive += p.y() > 0 ? 1 : 0;
+    }
+    EXPECT_GT(points, 30u) << "a point every 250 ms";
+    return positive;
+  };
+  // n2's clock runs 80 ms behind: its writes lose to older ones throughout the run.
+  EXPECT_GT(lostUpdatePoints(QStringLiteral(RINGLAB_SOURCE_DIR "/scenarios/lww-lost-updates.yaml")), 5u);
+  EXPECT_EQ(lostUpdatePoints(QStringLiteral(RINGLAB_SOURCE_DIR "/scenarios/steady-state.yaml")), 0u);
 }
 
 TEST(MainWindowTest, TheControlsPanelFollowsQuorumAndWorkloadTimelineSteps) {

@@ -350,8 +350,8 @@ TEST(ChartsViewTest, PresentationShowsOnlyTheChosenChartsInOneRow) {
   ChartsView charts;
   charts.resize(1200, 400);
   charts.show();
-  charts.setShownCharts({"Get latency", "Stale reads and hints"});
-  EXPECT_EQ(charts.shownCharts(), (QStringList{"Get latency", "Stale reads and hints"}));
+  charts.setShownCharts({"Get latency", "Stale reads, lost updates, hints"});
+  EXPECT_EQ(charts.shownCharts(), (QStringList{"Get latency", "Stale reads, lost updates, hints"}));
   charts.setShownCharts({});
   EXPECT_EQ(charts.shownCharts(), ChartsView::chartTitles());
 }

@@ -40,6 +40,13 @@ QString labelFormatFor(double top, int tickCount) {
   return QStringLiteral("%.%1f").arg(decimals);
 }
 
+// Seconds between time ticks: a round step that gives three to six ticks across the window.
+double timeTickInterval(double span) {
+  for (double step : {1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0})
+    if (span / step <= 5.0) return step;
+  return 1800.0;
+}
+
 // Percentiles in three distinct hues that read on light and dark backgrounds alike.
 const QColor kP50(0x1c, 0x7e, 0xd6);   // blue
 const QColor kP99(0xf0, 0x8c, 0x00);   // orange
@@ -117,9 +124,12 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent) {
         [c](const MetricsSample& s) { return s.messagesPerSecond[c]; }, answer ? Qt::DashLine : Qt::SolidLine);
   }
 
-  Chart& health = addChart(tr("Stale reads and hints"), tr("% stale"));
+  Chart& health = addChart(tr("Stale reads, lost updates, hints"), tr("%"));
   addSeries(health, tr("stale reads %"), QColor(0xf0, 0x8c, 0x00),
             [](const MetricsSample& s) { return s.staleReadRate * 100.0; });
+  addSeries(
+      health, tr("lost updates %"), kFailed, [](const MetricsSample& s) { return s.lostUpdateRate * 100.0; },
+      Qt::DashLine);
   addSeries(
       health, tr("hints held"), trafficColor(TrafficClass::kHint),
       [](const MetricsSample& s) { return s.hintsOutstanding; }, Qt::SolidLine, true, tr("hints"));
@@ -136,7 +146,7 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent) {
 
 QStringList ChartsView::chartTitles() {
   return {tr("Throughput"),       tr("Get latency"),      tr("Put / delete latency"),
-          tr("Errors and drops"), tr("Messages by kind"), tr("Stale reads and hints")};
+          tr("Errors and drops"), tr("Messages by kind"), tr("Stale reads, lost updates, hints")};
 }
 
 QStringList ChartsView::shownCharts() const {
@@ -185,7 +195,10 @@ ChartsView::Chart& ChartsView::addChart(const QString& title, const QString& uni
   c.chart->setAnimationOptions(QChart::NoAnimation);
   c.x = new QValueAxis();
   c.x->setLabelFormat(QStringLiteral("%.0f s"));
-  c.x->setTickCount(4);
+  // Time ticks on round seconds (0, 5, 10, 15, 20 s), not at thirds of the window (0, 7, 13, 20 s).
+  c.x->setTickType(QValueAxis::TicksDynamic);
+  c.x->setTickAnchor(0);
+  c.x->setTickInterval(10);
   c.y = new QValueAxis();
   c.y->setLabelFormat(QStringLiteral("%.0f"));
   c.y->setTitleText(unit);
@@ -410,6 +423,7 @@ void ChartsView::refresh() {
       c.series[i]->replace(points);
     }
     c.x->setRange(start, end);
+    c.x->setTickInterval(timeTickInterval(end - start));
     const double yTop = niceCeiling(top * 1.1);
     c.y->setRange(0, yTop);
     c.y->setLabelFormat(labelFormatFor(yTop, c.y->tickCount()));

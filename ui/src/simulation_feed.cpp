@@ -138,9 +138,26 @@ class SimulationWorker final : public QObject {
     if (!m_run.runner) return;
     m_playing = false;
     m_stopAt.reset();
-    if (t > m_run.runner->simulation().now()) advanceTo(t, std::numeric_limits<qint64>::max());
+    t = std::min(t, m_run.runner->end());
+    while (t > m_run.runner->simulation().now()) {
+      const TimePoint to = jumpTarget(t);
+      advanceTo(to, std::numeric_limits<qint64>::max());
+      if (to < t) emitSnapshot();  // a fault began or ended: the charts shade its period as the live view does
+    }
     afterAdvance();
     emitSnapshot();
+  }
+
+  // The next stop of a jump towards `t`: just after the next timeline entry that changes the cluster (a crash, a
+  // partition, a heal), so that a jump shows each fault's period as playing through it would, or `t` itself.
+  TimePoint jumpTarget(TimePoint t) const {
+    const TimePoint now = m_run.runner->simulation().now();
+    for (const TimelineEntry& entry : m_run.spec->timeline) {
+      if (entry.actions.empty() || entry.at < now) continue;
+      const TimePoint after = entry.at + std::chrono::milliseconds(2);
+      if (after > now) return std::min(t, after);
+    }
+    return t;
   }
 
   void inspect(const std::function<void(ScenarioRunner*)>& fn) { fn(m_run.runner.get()); }
@@ -185,7 +202,9 @@ class SimulationWorker final : public QObject {
     const QString what = tr("Replaying the run to %1").arg(QString::number(t.nanos() / 1e9, 'f', 3) + " s");
     if (t - from > std::chrono::milliseconds(500)) emit m_feed->progress(what, 0.0);
     while (sim.now() < t) {
-      advanceTo(std::min(t, sim.now() + std::chrono::milliseconds(250)), std::numeric_limits<qint64>::max());
+      const TimePoint stop = jumpTarget(t);
+      advanceTo(std::min(stop, sim.now() + std::chrono::milliseconds(250)), std::numeric_limits<qint64>::max());
+      if (sim.now() == stop && stop < t) emitSnapshot();  // past a fault's start or end (see jumpTarget)
       if (reported.elapsed() > 100) {
         reported.restart();
         emit m_feed->progress(
@@ -211,6 +230,7 @@ class SimulationWorker final : public QObject {
     };
     std::map<Key, AckedWrite> lastAckedWrite;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> reads;  // per sample interval: (successful reads, stale)
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> writes;  // per interval: (acknowledged puts/deletes, lost)
     std::uint64_t completed = 0;
     std::uint64_t failed = 0;
     std::uint64_t delivered = 0;
@@ -473,6 +493,14 @@ class SimulationWorker final : public QObject {
         }
       } else {
         auto& last = observed->lastAckedWrite[r.key];
+        // A lost update, as the checker counts them: a last-write-wins write acknowledged although a write with a newer
+        // version was acknowledged before it began, so it never shows (the clocks of `lww-lost-updates`).
+        if ((r.op == Operation::kPut || r.op == Operation::kDelete) && !r.dot) {
+          const auto bucket = static_cast<std::size_t>(r.completed.nanos() / kSampleInterval.count());
+          if (observed->writes.size() <= bucket) observed->writes.resize(bucket + 1);
+          ++observed->writes[bucket].first;
+          if (last.completed < r.begun.nanos() && r.version < last.version) ++observed->writes[bucket].second;
+        }
         if (last.version < r.version) last = {r.version, r.completed.nanos(), op.client};
       }
     });
@@ -895,6 +923,10 @@ class SimulationWorker final : public QObject {
       if (m_samplesEmitted < observed.reads.size()) {
         const auto [reads, stale] = observed.reads[m_samplesEmitted];
         sample.staleReadRate = reads ? static_cast<double>(stale) / static_cast<double>(reads) : 0.0;
+      }
+      if (m_samplesEmitted < observed.writes.size()) {
+        const auto [writes, lost] = observed.writes[m_samplesEmitted];
+        sample.lostUpdateRate = writes ? static_cast<double>(lost) / static_cast<double>(writes) : 0.0;
       }
       sample.hintsOutstanding =
           m_samplesEmitted < m_run.hintsAt.size() ? m_run.hintsAt[m_samplesEmitted] : static_cast<double>(hints);

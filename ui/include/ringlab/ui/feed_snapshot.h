@@ -160,6 +160,7 @@ struct MetricsSample {
   std::array<double, kTrafficClassCount> messagesPerSecond{};  // sent, by TrafficClass
   double droppedPerSecond = 0;
   double staleReadRate = 0;     // stale reads / successful reads in the interval
+  double lostUpdateRate = 0;    // lost updates (last-write-wins) / acknowledged puts and deletes in the interval
   double hintsOutstanding = 0;  // at the end of the interval, all nodes
 };
 
