@@ -9,13 +9,12 @@
 #include <ringlab/net/admin_server.h>
 #include <ringlab/net/daemon.h>
 
-#include "prometheus_text.h"
+#include <ringlab/observe/prometheus_text.h>
 
 namespace ringlab::net {
 namespace {
 
 namespace http = boost::beast::http;
-using testing::PrometheusTextChecker;
 
 DaemonConfig memoryNode(std::string token = {}) {
   DaemonConfig config;
@@ -172,9 +171,9 @@ TEST_F(AdminHandleTest, MetricsAreStrictPrometheusTextWithTheStandardProcessFami
   EXPECT_EQ(metrics.response.result_int(), 200);
   EXPECT_EQ(header(metrics, http::field::content_type), "text/plain; version=0.0.4; charset=utf-8");
   const std::string& text = metrics.response.body();
-  EXPECT_EQ(PrometheusTextChecker::check(text), std::vector<std::string>()) << text;
+  EXPECT_EQ(readPrometheusText(text).problems, std::vector<std::string>()) << text;
   std::map<std::string, std::string> types;
-  for (const auto& [name, type] : PrometheusTextChecker::families(text)) types[name] = type;
+  for (const auto& [name, type] : readPrometheusText(text).families) types[name] = type;
   EXPECT_EQ(types["process_cpu_seconds_total"], "counter");
   EXPECT_EQ(types["process_resident_memory_bytes"], "gauge");
   EXPECT_EQ(types["process_start_time_seconds"], "gauge");

@@ -14,13 +14,12 @@
 #include <ringlab/net/admin_server.h>
 #include <ringlab/net/daemon.h>
 
-#include "prometheus_text.h"
+#include <ringlab/observe/prometheus_text.h>
 
 namespace ringlab::net {
 namespace {
 
 namespace http = boost::beast::http;
-using testing::PrometheusTextChecker;
 
 // The families /metrics serves (name -> TYPE), from an in-process node on memory storage that was opened but never
 // run.
@@ -39,9 +38,9 @@ std::map<std::string, std::string> servedFamilies() {
   AdminRequest request(http::verb::get, "/metrics", 11);
   request.set(http::field::host, "127.0.0.1");
   const std::string text = server.handle(request).response.body();
-  EXPECT_EQ(PrometheusTextChecker::check(text), std::vector<std::string>()) << text;
+  EXPECT_EQ(readPrometheusText(text).problems, std::vector<std::string>()) << text;
   std::map<std::string, std::string> families;
-  for (const auto& [name, type] : PrometheusTextChecker::families(text)) families[name] = type;
+  for (const auto& [name, type] : readPrometheusText(text).families) families[name] = type;
   return families;
 }
 

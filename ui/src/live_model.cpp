@@ -8,6 +8,9 @@
 #include <boost/json.hpp>
 
 #include <ringlab/engine/status.h>
+#include <ringlab/observe/enum_names.h>
+#include <ringlab/observe/event_json.h>
+#include <ringlab/observe/prometheus_text.h>
 
 namespace ringlab {
 
@@ -39,20 +42,6 @@ std::int64_t integer(const json::object& o, std::string_view key, std::int64_t f
   return fallback;
 }
 
-std::uint64_t unsignedInteger(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_uint64()) return v->get_uint64();
-  if (v->is_int64()) return static_cast<std::uint64_t>(std::max<std::int64_t>(0, v->get_int64()));
-  if (v->is_string()) {  // tokens and other 64-bit values travel as decimal strings
-    std::uint64_t out = 0;
-    const std::string_view s = v->get_string();
-    std::from_chars(s.data(), s.data() + s.size(), out);
-    return out;
-  }
-  return 0;
-}
-
 double number(const json::object& o, std::string_view key, double fallback = 0) {
   const json::value* v = o.if_contains(key);
   if (!v) return fallback;
@@ -74,72 +63,15 @@ NodeId liveNodeId(std::string_view name) {
   return id < LiveClusterModel::kMaxNodes ? id : kNoNode;
 }
 
+// The same for a decoded id.
+NodeId liveNode(NodeId id) { return id < LiveClusterModel::kMaxNodes ? id : kNoNode; }
+
+// Fiber ids are per node: the node goes in the high bits.
+std::uint64_t liveFiberId(NodeId node, std::uint64_t fiberId) {
+  return (static_cast<std::uint64_t>(node) + 1) << kFiberIdNodeShift | (fiberId & ((1ull << kFiberIdNodeShift) - 1));
+}
+
 QString qstr(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
-
-// Finds the enum value whose name (by `nameOf`) is `name`.
-template <typename Enum, std::size_t Count, typename NameOf>
-std::optional<Enum> byName(std::string_view name, NameOf nameOf) {
-  for (std::size_t i = 0; i < Count; ++i) {
-    if (nameOf(static_cast<Enum>(i)) == name) return static_cast<Enum>(i);
-  }
-  return std::nullopt;
-}
-
-std::optional<Operation> parseOperation(std::string_view s) { return byName<Operation, 3>(s, operationName); }
-std::optional<FiberRole> parseRole(std::string_view s) { return byName<FiberRole, kFiberRoleCount>(s, fiberRoleName); }
-std::optional<FiberState> parseFiberState(std::string_view s) { return byName<FiberState, 3>(s, fiberStateName); }
-std::optional<WaitKind> parseWaitKind(std::string_view s) { return byName<WaitKind, kWaitKindCount>(s, waitKindName); }
-std::optional<DropReason> parseDropReason(std::string_view s) { return byName<DropReason, 4>(s, dropReasonName); }
-std::optional<ErrorCode> parseErrorCode(std::string_view s) {
-  return byName<ErrorCode, static_cast<std::size_t>(ErrorCode::kInternal) + 1>(s, errorCodeName);
-}
-std::optional<NodeState> parseNodeState(std::string_view s) { return byName<NodeState, 5>(s, nodeStateName); }
-
-// One sample line of the Prometheus text format: name{labels} value.
-struct PromSample {
-  std::string_view name;
-  std::vector<std::pair<std::string_view, std::string_view>> labels;
-  double value = 0;
-  std::string_view label(std::string_view key) const {
-    for (const auto& [k, v] : labels)
-      if (k == key) return v;
-    return {};
-  }
-};
-
-// Parses one line; false for comments, blank lines and lines that are not samples.
-bool parsePromLine(std::string_view line, PromSample& out) {
-  out.labels.clear();
-  if (line.empty() || line.front() == '#') return false;
-  std::size_t i = 0;
-  while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
-  out.name = line.substr(0, i);
-  if (out.name.empty()) return false;
-  if (i < line.size() && line[i] == '{') {
-    ++i;
-    while (i < line.size() && line[i] != '}') {
-      const std::size_t eq = line.find('=', i);
-      if (eq == std::string_view::npos || eq + 1 >= line.size() || line[eq + 1] != '"') return false;
-      const std::size_t close = line.find('"', eq + 2);  // label values here never contain escaped quotes
-      if (close == std::string_view::npos) return false;
-      out.labels.emplace_back(line.substr(i, eq - i), line.substr(eq + 2, close - eq - 2));
-      i = close + 1;
-      if (i < line.size() && line[i] == ',') ++i;
-    }
-    if (i >= line.size()) return false;
-    ++i;  // '}'
-  }
-  while (i < line.size() && line[i] == ' ') ++i;
-  const std::string_view value = line.substr(i, line.find(' ', i) - i);
-  if (value == "+Inf") {
-    out.value = INFINITY;
-    return true;
-  }
-  const std::string text(value);
-  char* end = nullptr;
-  out.value = std::strtod(text.c_str(), &end);
-  return end && end != text.c_str();
-}
 
 double parseLe(std::string_view le) {
   if (le == "+Inf") return INFINITY;
@@ -347,7 +279,7 @@ QString LiveClusterModel::ingestCluster(std::int64_t atNs, const QByteArray& bod
         ringChanged = true;
       }
       if (name != self) {
-        if (const auto state = parseNodeState(str(m, "state"))) me.verdict[name] = *state;
+        if (const auto state = enumFromName<NodeState>(str(m, "state"), nodeStateName)) me.verdict[name] = *state;
         me.phi[name] = number(m, "phi");
       }
     }
@@ -389,17 +321,13 @@ void LiveClusterModel::setReachable(std::int64_t atNs, MemberState& m, bool reac
 void LiveClusterModel::ingestMetrics(std::int64_t atNs, MemberState& m, const QByteArray& body) {
   Counters now;
   now.atNs = atNs;
-  const std::string_view text(body.constData(), static_cast<std::size_t>(body.size()));
-  PromSample sample;
-  std::size_t begin = 0;
-  while (begin < text.size()) {
-    std::size_t end = text.find('\n', begin);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = text.substr(begin, end - begin);
-    begin = end + 1;
-    if (!parsePromLine(line, sample) || !std::isfinite(sample.value) || sample.value < 0) continue;
+  // Samples are read one by one: a line this build does not understand costs that line, not the scrape.
+  const PrometheusText text =
+      readPrometheusText(std::string_view(body.constData(), static_cast<std::size_t>(body.size())));
+  for (const PrometheusSample& sample : text.samples) {
+    if (!std::isfinite(sample.value) || sample.value < 0) continue;
     const auto op = [&]() -> int {
-      const auto o = parseOperation(sample.label("op"));
+      const auto o = enumFromName<Operation>(sample.label("op"), operationName);
       return o ? static_cast<int>(*o) : -1;
     };
     if (sample.name == "ringlab_operation_duration_seconds_count") {
@@ -486,23 +414,27 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     m_truncated = true;
     return {};
   }
-  const auto nodeOf = [&](std::string_view key) { return liveNodeId(str(o, key)); };
-  const bool isSlice = type == "fiber_slice";
-  const std::int64_t t = toSession(m, atNs, integer(o, "time_ns"), /*calibrate=*/!isSlice);
+  // A line this build cannot read (a newer node's event type, a malformed field) is skipped like a sampled one.
+  const Result<Event> decoded = eventFromJson(o);
+  if (!decoded.isOk()) return {};
+  const Event& event = *decoded;
+  const bool isSlice = std::holds_alternative<FiberSlice>(event);
+  const std::int64_t t = toSession(m, atNs, eventTime(event).nanos(), /*calibrate=*/!isSlice);
+  const auto knownKind = [](MessageKind kind) { return isKnownMessageKind(static_cast<std::uint8_t>(kind)); };
 
-  if (type == "message_sent") {
-    const auto kind = parseMessageKind(str(o, "kind"));
-    const NodeId from = nodeOf("from");
-    const NodeId to = nodeOf("to");
-    if (!kind || from == kNoNode || to == kNoNode) return {};
+  if (const auto* e = std::get_if<MessageSent>(&event)) {
+    const NodeId from = liveNode(e->from);
+    const NodeId to = liveNode(e->to);
+    if (!knownKind(e->kind) || from == kNoNode || to == kNoNode) return {};
+    const MessageKind kind = e->kind;
     const std::uint64_t id = m_nextMessageId++;
-    const auto bytes = static_cast<std::uint32_t>(integer(o, "bytes"));
-    const std::uint64_t requestId = unsignedInteger(o, "request_id");
+    const std::uint32_t bytes = e->bytes;
+    const std::uint64_t requestId = e->requestId;
     if (m_inFlight.size() < kMaxInFlight) {
-      m_inFlight.push_back(MessageDot{id, from, to, *kind, t, t + kMinFlightNs, requestId, bytes});
+      m_inFlight.push_back(MessageDot{id, from, to, kind, t, t + kMinFlightNs, requestId, bytes});
     }
     // The receiver's stream may have brought the delivery first.
-    if (auto early = m_earlyDeliveries.find({from, to, *kind}); early != m_earlyDeliveries.end()) {
+    if (auto early = m_earlyDeliveries.find({from, to, kind}); early != m_earlyDeliveries.end()) {
       auto& deliveries = early->second;
       std::erase_if(deliveries, [t](const PendingSend& d) { return d.sentNs < t - kUnmatchedLifetimeNs; });
       auto match = std::find_if(deliveries.begin(), deliveries.end(), [&](const PendingSend& d) {
@@ -510,26 +442,26 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
       });
       if (match != deliveries.end()) {
         keepNewest(m_newMessages,
-                   MessageRecord{id, from, to, *kind, requestId, bytes, t, std::max(t, match->sentNs), false});
+                   MessageRecord{id, from, to, kind, requestId, bytes, t, std::max(t, match->sentNs), false});
         deliveries.erase(match);
         return {};
       }
     }
-    auto& queue = m_unmatched[{from, to, *kind}];
+    auto& queue = m_unmatched[{from, to, kind}];
     queue.push_back(PendingSend{t, requestId, bytes, id});
     while (!queue.empty() && queue.front().sentNs < t - kUnmatchedLifetimeNs) queue.pop_front();
-  } else if (type == "message_delivered") {
-    const auto kind = parseMessageKind(str(o, "kind"));
-    const NodeId from = nodeOf("from");
-    const NodeId to = nodeOf("to");
-    if (!kind || from == kNoNode || to == kNoNode) return {};
+  } else if (const auto* e = std::get_if<MessageDelivered>(&event)) {
+    const NodeId from = liveNode(e->from);
+    const NodeId to = liveNode(e->to);
+    if (!knownKind(e->kind) || from == kNoNode || to == kNoNode) return {};
+    const MessageKind kind = e->kind;
     ++m_messagesDelivered;
     const auto keepForItsSend = [&] {
-      auto& deliveries = m_earlyDeliveries[{from, to, *kind}];
-      deliveries.push_back(PendingSend{t, unsignedInteger(o, "request_id"), 0, 0});  // sentNs holds the delivery
+      auto& deliveries = m_earlyDeliveries[{from, to, kind}];
+      deliveries.push_back(PendingSend{t, e->requestId, 0, 0});  // sentNs holds the delivery
       while (deliveries.size() > kMaxInFlight) deliveries.pop_front();
     };
-    auto it = m_unmatched.find({from, to, *kind});
+    auto it = m_unmatched.find({from, to, kind});
     if (it == m_unmatched.end()) {
       keepForItsSend();
       return {};
@@ -542,7 +474,7 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     }
     // Events are sampled, so a send may have lost its delivery and the other way round: match the same request when
     // the delivery names one, else the oldest send on that link.
-    const std::uint64_t requestId = unsignedInteger(o, "request_id");
+    const std::uint64_t requestId = e->requestId;
     auto match = queue.begin();
     if (requestId != 0) {
       const auto same = std::find_if(queue.begin(), queue.end(),
@@ -551,63 +483,56 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     }
     const PendingSend sent = *match;
     queue.erase(match);
-    keepNewest(m_newMessages, MessageRecord{sent.id, from, to, *kind, sent.requestId, sent.bytes, sent.sentNs,
+    keepNewest(m_newMessages, MessageRecord{sent.id, from, to, kind, sent.requestId, sent.bytes, sent.sentNs,
                                             std::max(t, sent.sentNs), false});
-  } else if (type == "message_dropped") {
-    const auto kind = parseMessageKind(str(o, "kind"));
-    const NodeId from = nodeOf("from");
-    const NodeId to = nodeOf("to");
-    if (!kind || from == kNoNode || to == kNoNode) return {};
-    const DropReason reason = parseDropReason(str(o, "reason")).value_or(DropReason::kPartition);
-    m_drops.push_back(DropFlash{from, to, *kind, reason, t});
+  } else if (const auto* e = std::get_if<MessageDropped>(&event)) {
+    const NodeId from = liveNode(e->from);
+    const NodeId to = liveNode(e->to);
+    if (!knownKind(e->kind) || from == kNoNode || to == kNoNode) return {};
+    m_drops.push_back(DropFlash{from, to, e->kind, e->reason, t});
     while (m_drops.size() > kMaxInFlight) m_drops.pop_front();
-    keepNewest(m_newMessages,
-               MessageRecord{m_nextMessageId++, from, to, *kind, unsignedInteger(o, "request_id"), 0, t, t, true});
-  } else if (type == "request_completed") {
-    const NodeId coordinator = nodeOf("coordinator");
-    const auto op = parseOperation(str(o, "op"));
-    if (coordinator == kNoNode || !op) return {};
-    const ErrorCode result = parseErrorCode(str(o, "result")).value_or(ErrorCode::kInternal);
-    if (result == ErrorCode::kOk) {
+    keepNewest(m_newMessages, MessageRecord{m_nextMessageId++, from, to, e->kind, e->requestId, 0, t, t, true});
+  } else if (const auto* e = std::get_if<RequestCompleted>(&event)) {
+    const NodeId coordinator = liveNode(e->coordinator);
+    if (coordinator == kNoNode) return {};
+    if (e->result == ErrorCode::kOk) {
       ++m_operationsCompleted;
     } else {
       ++m_operationsFailed;
     }
-    keepNewest(m_newRequests, RequestRecord{unsignedInteger(o, "request_id"), coordinator, *op,
-                                            std::string(str(o, "key")), t - integer(o, "latency_ns"), t, result, 0, {}, {}});
-  } else if (type == "fiber_started" || type == "fiber_ended" || isSlice) {
-    const NodeId node = nodeOf("node");
+    keepNewest(m_newRequests, RequestRecord{e->requestId, coordinator, e->op, e->key, t - e->latency.count(), t,
+                                            e->result, 0, {}, {}});
+  } else if (const auto* e = std::get_if<FiberStarted>(&event)) {
+    const NodeId node = liveNode(e->node);
     if (node == kNoNode) return {};
-    const std::uint64_t fiber = (static_cast<std::uint64_t>(node) + 1) << kFiberIdNodeShift |
-                                (unsignedInteger(o, "fiber_id") & ((1ull << kFiberIdNodeShift) - 1));
-    if (type == "fiber_started") {
-      keepNewest(m_newFibers, FiberRecord{fiber, node, parseRole(str(o, "role")).value_or(FiberRole::kSystem),
-                                          std::string(str(o, "name")), t, -1, false});
-    } else if (type == "fiber_ended") {
-      keepNewest(m_newFibers, FiberRecord{fiber, node, FiberRole::kSystem, {}, -1, t, boolean(o, "cancelled")});
-    } else {
-      const auto state = parseFiberState(str(o, "state"));
-      if (!state) return {};
-      WaitFor wait;
-      if (*state == FiberState::kBlocked) {
-        wait.kind = parseWaitKind(str(o, "wait")).value_or(WaitKind::kUnrecorded);
-        wait.peer = o.contains("wait_peer") ? nodeOf("wait_peer") : kNoNode;
-        wait.requestId = unsignedInteger(o, "wait_request_id");
-      }
-      // Until the node's clock is known, the slice ends when it arrived (its length kept).
-      const std::int64_t endNs = integer(o, "end_ns");
-      const std::int64_t offset = m.offsetNs.value_or(atNs - endNs);
-      keepNewest(m_newSlices, FiberSliceRecord{fiber, node, parseRole(str(o, "role")).value_or(FiberRole::kSystem),
-                                               *state, integer(o, "start_ns") + offset, endNs + offset, wait});
+    keepNewest(m_newFibers, FiberRecord{liveFiberId(node, e->fiberId), node, e->role, e->name, t, -1, false});
+  } else if (const auto* e = std::get_if<FiberEnded>(&event)) {
+    const NodeId node = liveNode(e->node);
+    if (node == kNoNode) return {};
+    keepNewest(m_newFibers,
+               FiberRecord{liveFiberId(node, e->fiberId), node, FiberRole::kSystem, {}, -1, t, e->cancelled});
+  } else if (const auto* e = std::get_if<FiberSlice>(&event)) {
+    const NodeId node = liveNode(e->node);
+    if (node == kNoNode) return {};
+    WaitFor wait;
+    if (e->state == FiberState::kBlocked) {
+      wait = e->waitFor;
+      wait.peer = wait.peer == kNoNode ? kNoNode : liveNode(wait.peer);
     }
-  } else if (type == "node_state_changed") {
-    addMark(t, QStringLiteral("%1 %2 (%3)").arg(qstr(str(o, "node")), qstr(str(o, "state")), qstr(str(o, "reason"))));
-  } else if (type == "cluster_changed") {
-    addMark(t, qstr(str(o, "description")));
-  } else if (type == "peer_state_changed") {
-    const std::string_view state = str(o, "state");
-    if (state == "down" || state == "up") {
-      addMark(t, QStringLiteral("%1 sees %2 %3").arg(qstr(str(o, "observer")), qstr(str(o, "peer")), qstr(state)));
+    // Until the node's clock is known, the slice ends when it arrived (its length kept).
+    const std::int64_t endNs = e->end.nanos();
+    const std::int64_t offset = m.offsetNs.value_or(atNs - endNs);
+    keepNewest(m_newSlices, FiberSliceRecord{liveFiberId(node, e->fiberId), node, e->role, e->state,
+                                             e->start.nanos() + offset, endNs + offset, wait});
+  } else if (const auto* e = std::get_if<NodeStateChanged>(&event)) {
+    addMark(t,
+            QStringLiteral("%1 %2 (%3)").arg(qstr(nodeName(e->node)), qstr(nodeStateName(e->state)), qstr(e->reason)));
+  } else if (const auto* e = std::get_if<ClusterChanged>(&event)) {
+    addMark(t, qstr(e->description));
+  } else if (const auto* e = std::get_if<PeerStateChanged>(&event)) {
+    if (e->state == NodeState::kDown || e->state == NodeState::kUp) {
+      addMark(t, QStringLiteral("%1 sees %2 %3")
+                     .arg(qstr(nodeName(e->observer)), qstr(nodeName(e->peer)), qstr(nodeStateName(e->state))));
     }
   }
   return {};

@@ -21,8 +21,9 @@
 #include <boost/url/url_view.hpp>
 
 #include <ringlab/net/daemon.h>
-#include <ringlab/net/event_json.h>
 #include <ringlab/net/process_stats.h>
+#include <ringlab/observe/event_json.h>
+#include <ringlab/observe/prometheus_text.h>
 
 #ifndef RINGLAB_NET_VERSION
 #define RINGLAB_NET_VERSION "unknown"
@@ -101,80 +102,6 @@ bool tokenMatches(std::string_view given, std::string_view expected) {
   if (given.size() != expected.size()) return false;
   return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
-
-// A label value in the exposition format: backslash, double quote and line feed escaped.
-std::string label(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-// A sample value in the exposition format: the shortest decimal that reads back the same, or NaN, +Inf, -Inf.
-std::string sampleValue(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buffer[64];
-  auto [ptr, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, ptr);
-}
-
-// Writes the Prometheus text format (version 0.0.4) one metric family at a time: HELP and TYPE once, then every
-// sample of the family, so that a family's lines stay together as the format requires. Every sample carries the
-// node label.
-class MetricsWriter {
- public:
-  explicit MetricsWriter(const std::string& nodeName) : m_nodeLabel("node=\"" + label(nodeName) + "\"") {}
-
-  // Starts a family; the samples that follow belong to it.
-  void family(std::string_view name, std::string_view type, std::string_view help) {
-    m_family = name;
-    m_out += "# HELP ";
-    m_out += name;
-    m_out += ' ';
-    for (char c : help) {
-      if (c == '\\') {
-        m_out += "\\\\";
-      } else if (c == '\n') {
-        m_out += "\\n";
-      } else {
-        m_out += c;
-      }
-    }
-    m_out += "\n# TYPE ";
-    m_out += name;
-    m_out += ' ';
-    m_out += type;
-    m_out += '\n';
-  }
-  // A sample of the current family: its name plus `suffix` ("_bucket", "_sum", "_count" for a histogram).
-  void sample(std::string_view suffix, const std::string& labels, double value) {
-    m_out += m_family;
-    m_out += suffix;
-    m_out += '{';
-    m_out += m_nodeLabel;
-    if (!labels.empty()) {
-      m_out += ',';
-      m_out += labels;
-    }
-    m_out += "} ";
-    m_out += sampleValue(value);
-    m_out += '\n';
-  }
-  void sample(const std::string& labels, double value) { sample({}, labels, value); }
-  std::string take() { return std::move(m_out); }
-
- private:
-  std::string m_nodeLabel;
-  std::string m_family;
-  std::string m_out;
-};
 
 // Sets (`active`) or removes one action's rule for `peers`. No peers means every peer: the rule for all (kNoNode)
 // replaces the per-peer ones.
@@ -894,47 +821,47 @@ void AdminServer::streamEvents(Socket& socket, const EventStreamRequest& request
 std::string AdminServer::metricsText() {
   Node& node = m_daemon.node();
   const DaemonMetrics& metrics = m_daemon.metrics();
-  MetricsWriter out(m_daemon.config().nodeName);
+  PrometheusWriter out(PrometheusWriter::Labels{{"node", m_daemon.config().nodeName}});
+  using Labels = PrometheusWriter::Labels;
   auto count = [](auto value) { return static_cast<double>(value); };
-  auto opLabel = [](std::size_t op) { return "op=\"" + std::string(operationName(static_cast<Operation>(op))) + "\""; };
+  auto opLabel = [](std::size_t op) { return std::string(operationName(static_cast<Operation>(op))); };
 
   out.family("ringlab_up", "gauge", "1 while the node serves.");
-  out.sample("", 1);
+  out.sample({}, 1);
   out.family("ringlab_build_info", "gauge", "Always 1; the labels say which build of ringlabd this is.");
-  out.sample("version=\"" + label(RINGLAB_NET_VERSION) + "\",api_version=\"" + std::to_string(kAdminApiVersion) + "\"",
-             1);
+  out.sample({{"version", RINGLAB_NET_VERSION}, {"api_version", std::to_string(kAdminApiVersion)}}, 1);
   out.family("ringlab_commands_total", "counter", "Client commands processed, by command.");
-  for (const auto& [command, n] : metrics.commandCounts) out.sample("command=\"" + label(command) + "\"", count(n));
+  for (const auto& [command, n] : metrics.commandCounts) out.sample({{"command", command}}, count(n));
   out.family("ringlab_connected_clients", "gauge", "Client connections open now.");
-  out.sample("", count(metrics.connectedClients));
+  out.sample({}, count(metrics.connectedClients));
   out.family("ringlab_protocol_errors_total", "counter", "Client connections closed for protocol errors.");
-  out.sample("", count(metrics.protocolErrors));
+  out.sample({}, count(metrics.protocolErrors));
   out.family("ringlab_operation_duration_seconds", "histogram", "Coordinated operations, from start to quorum, by op.");
   for (std::size_t op = 0; op < metrics.opLatency.size(); ++op) {
     const LatencyHistogram& h = metrics.opLatency[op];
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b < LatencyHistogram::kBounds.size(); ++b) {
       cumulative += h.counts[b];
-      out.sample("_bucket", opLabel(op) + ",le=\"" + sampleValue(LatencyHistogram::kBounds[b]) + "\"",
+      out.sample("_bucket", {{"op", opLabel(op)}, {"le", PrometheusWriter::formatValue(LatencyHistogram::kBounds[b])}},
                  count(cumulative));
     }
-    out.sample("_bucket", opLabel(op) + ",le=\"+Inf\"", count(h.total));
-    out.sample("_sum", opLabel(op), h.sum);
-    out.sample("_count", opLabel(op), count(h.total));
+    out.sample("_bucket", {{"op", opLabel(op)}, {"le", "+Inf"}}, count(h.total));
+    out.sample("_sum", {{"op", opLabel(op)}}, h.sum);
+    out.sample("_count", {{"op", opLabel(op)}}, count(h.total));
   }
   out.family("ringlab_operation_errors_total", "counter",
              "Coordinated operations that failed, by op and reason (timeout, unavailable, rejected, cancelled, "
              "other).");
   for (std::size_t op = 0; op < metrics.opErrors.size(); ++op) {
     for (std::size_t r = 0; r < kOperationErrorReasonCount; ++r) {
-      out.sample(opLabel(op) + ",reason=\"" +
-                     std::string(operationErrorReasonName(static_cast<OperationErrorReason>(r))) + "\"",
+      out.sample(Labels{{"op", opLabel(op)},
+                        {"reason", std::string(operationErrorReasonName(static_cast<OperationErrorReason>(r)))}},
                  count(metrics.opErrors[op][r]));
     }
   }
   const PeerTransportStats& peers = m_daemon.transport().stats();
   auto kindLabel = [](std::size_t k) {
-    return "kind=\"" + std::string(messageKindName(static_cast<MessageKind>(k))) + "\"";
+    return Labels{{"kind", std::string(messageKindName(static_cast<MessageKind>(k)))}};
   };
   out.family("ringlab_messages_sent_total", "counter", "Peer messages sent, by kind.");
   for (std::size_t k = 1; k < kMessageKindCount; ++k) out.sample(kindLabel(k), count(peers.sentByKind[k]));
@@ -942,76 +869,76 @@ std::string AdminServer::metricsText() {
   for (std::size_t k = 1; k < kMessageKindCount; ++k) out.sample(kindLabel(k), count(peers.receivedByKind[k]));
   out.family("ringlab_messages_dropped_total", "counter",
              "Peer messages not sent (peer unreachable, queue full, or an injected drop).");
-  out.sample("", count(peers.dropped));
+  out.sample({}, count(peers.dropped));
   out.family("ringlab_fault_messages_total", "counter",
              "Peer messages dropped or delayed by injected faults (POST /fault), by action and peer.");
   for (const auto& [peer, n] : peers.faultDropped) {
-    out.sample("action=\"drop\",peer=\"" + label(nodeName(peer)) + "\"", count(n));
+    out.sample({{"action", "drop"}, {"peer", nodeName(peer)}}, count(n));
   }
   for (const auto& [peer, n] : peers.faultDelayed) {
-    out.sample("action=\"delay\",peer=\"" + label(nodeName(peer)) + "\"", count(n));
+    out.sample({{"action", "delay"}, {"peer", nodeName(peer)}}, count(n));
   }
   out.family("ringlab_peer_bytes_total", "counter", "Peer protocol bytes, by direction.");
-  out.sample("direction=\"sent\"", count(peers.bytesSent));
-  out.sample("direction=\"received\"", count(peers.bytesReceived));
+  out.sample({{"direction", "sent"}}, count(peers.bytesSent));
+  out.sample({{"direction", "received"}}, count(peers.bytesReceived));
   out.family("ringlab_peer_handshakes_refused_total", "counter", "Peer handshakes refused (cluster name or secret).");
-  out.sample("", count(peers.handshakesRefused));
+  out.sample({}, count(peers.handshakesRefused));
   out.family("ringlab_peer_frames_rejected_total", "counter", "Inbound peer frames that failed the codec.");
-  out.sample("", count(peers.framesRejected));
+  out.sample({}, count(peers.framesRejected));
   const HintStats& hints = node.hints().stats();
   out.family("ringlab_hints_pending", "gauge", "Hinted writes held for other replicas.");
-  out.sample("", count(hints.pending));
+  out.sample({}, count(hints.pending));
   out.family("ringlab_hints_total", "counter", "Hints by what happened to them.");
-  out.sample("action=\"stored\"", count(hints.stored));
-  out.sample("action=\"replayed\"", count(hints.replayed));
-  out.sample("action=\"dropped\"", count(hints.dropped));
+  out.sample({{"action", "stored"}}, count(hints.stored));
+  out.sample({{"action", "replayed"}}, count(hints.replayed));
+  out.sample({{"action", "dropped"}}, count(hints.dropped));
   const NodeStats& stats = node.stats();
   out.family("ringlab_read_repairs_total", "counter", "Read repairs sent.");
-  out.sample("", count(stats.readRepairsSent));
+  out.sample({}, count(stats.readRepairsSent));
   out.family("ringlab_anti_entropy_exchanges_total", "counter", "Merkle exchanges this node started.");
-  out.sample("", count(stats.antiEntropyExchanges));
+  out.sample({}, count(stats.antiEntropyExchanges));
   out.family("ringlab_anti_entropy_keys_repaired_total", "counter", "Records applied here by anti-entropy.");
-  out.sample("", count(stats.antiEntropyKeysRepaired));
+  out.sample({}, count(stats.antiEntropyKeysRepaired));
   out.family("ringlab_replica_writes_total", "counter", "Writes served as a replica.");
-  out.sample("", count(stats.replicaWrites));
+  out.sample({}, count(stats.replicaWrites));
   out.family("ringlab_replica_reads_total", "counter", "Reads served as a replica.");
-  out.sample("", count(stats.replicaReads));
+  out.sample({}, count(stats.replicaReads));
   const OwnershipStats ownership = node.ring().ownership(m_daemon.config().quorum.n);
   out.family("ringlab_ring_ownership", "gauge", "Share of the token space each member replicates (N replicas).");
   for (const NodeOwnership& owned : ownership.nodes) {
     if (owned.tokens == 0) continue;
-    out.sample("member=\"" + label(nodeName(owned.node)) + "\"", owned.replicatedShare);
+    out.sample({{"member", nodeName(owned.node)}}, owned.replicatedShare);
   }
   out.family("ringlab_ring_members", "gauge", "Members in this node's ring.");
-  out.sample("", count(node.ring().nodes().size()));
+  out.sample({}, count(node.ring().nodes().size()));
   // One family after the other: the format requires each family's samples to be one group.
   std::vector<NodeId> others;
   for (NodeId peer : node.ring().nodes()) {
     if (peer != m_daemon.nodeId()) others.push_back(peer);
   }
   out.family("ringlab_peer_phi", "gauge", "Phi-accrual suspicion of each peer.");
-  for (NodeId peer : others) out.sample("peer=\"" + label(nodeName(peer)) + "\"", node.peerPhi(peer));
+  for (NodeId peer : others) out.sample({{"peer", nodeName(peer)}}, node.peerPhi(peer));
   out.family("ringlab_peer_up", "gauge", "1 when the failure detector considers the peer up.");
   for (NodeId peer : others) {
-    out.sample("peer=\"" + label(nodeName(peer)) + "\"", node.peerState(peer) == NodeState::kUp ? 1 : 0);
+    out.sample({{"peer", nodeName(peer)}}, node.peerState(peer) == NodeState::kUp ? 1 : 0);
   }
   const StorageStats storage = m_daemon.storage().stats();
   out.family("ringlab_storage_records", "gauge", "Records stored on this node (live and tombstones).");
-  out.sample("", count(storage.records));
+  out.sample({}, count(storage.records));
   out.family("ringlab_storage_tombstones", "gauge", "Tombstones stored on this node.");
-  out.sample("", count(storage.tombstones));
+  out.sample({}, count(storage.tombstones));
   out.family("ringlab_storage_bytes", "gauge", "Bytes of keys and records stored.");
-  out.sample("", count(storage.bytes));
+  out.sample({}, count(storage.bytes));
   out.family("ringlab_storage_sibling_keys", "gauge", "Keys holding more than one sibling (conflicts: siblings).");
-  out.sample("", count(storage.siblingKeys));
+  out.sample({}, count(storage.siblingKeys));
   // The standard process metrics of Prometheus's client libraries, where /proc tells them.
   if (const auto process = readProcessStats()) {
     out.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
-    out.sample("", process->cpuSeconds);
+    out.sample({}, process->cpuSeconds);
     out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-    out.sample("", count(process->residentBytes));
+    out.sample({}, count(process->residentBytes));
     out.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
-    out.sample("", process->startTimeSeconds);
+    out.sample({}, process->startTimeSeconds);
   }
   return out.take();
 }

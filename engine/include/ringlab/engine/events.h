@@ -59,6 +59,7 @@ struct MessageSent {
   std::uint64_t requestId = 0;
   std::uint32_t bytes = 0;
   TimePoint deliverAt;  // when it will arrive if not dropped (the simulation knows; real nodes: == time)
+  friend bool operator==(const MessageSent&, const MessageSent&) = default;
 };
 
 struct MessageDelivered {
@@ -68,6 +69,7 @@ struct MessageDelivered {
   NodeId to = 0;
   MessageKind kind{};
   std::uint64_t requestId = 0;
+  friend bool operator==(const MessageDelivered&, const MessageDelivered&) = default;
 };
 
 struct MessageDropped {
@@ -78,6 +80,7 @@ struct MessageDropped {
   MessageKind kind{};
   std::uint64_t requestId = 0;
   DropReason reason{};
+  friend bool operator==(const MessageDropped&, const MessageDropped&) = default;
 };
 
 struct RequestBegun {
@@ -87,6 +90,7 @@ struct RequestBegun {
   Operation op{};
   Key key;
   NodeList replicas;  // the preference list the request is sent to
+  friend bool operator==(const RequestBegun&, const RequestBegun&) = default;
 };
 
 struct RequestCompleted {
@@ -99,6 +103,7 @@ struct RequestCompleted {
   Duration latency{};
   Version version;            // written (put/delete) or read (get; null when not found)
   std::uint32_t answers = 0;  // replica answers received by completion
+  friend bool operator==(const RequestCompleted&, const RequestCompleted&) = default;
 };
 
 // A replica's answer reaching the coordinator, including those after the request completed.
@@ -110,6 +115,7 @@ struct ReplicaAnswered {
   Operation op{};
   Version version;  // the version the replica stored or returned (null: none)
   bool afterCompletion = false;
+  friend bool operator==(const ReplicaAnswered&, const ReplicaAnswered&) = default;
 };
 
 enum class FiberState : std::uint8_t { kRunning, kReady, kBlocked };
@@ -150,6 +156,7 @@ struct FiberSlice {
   TimePoint start;
   TimePoint end;
   WaitFor waitFor;
+  friend bool operator==(const FiberSlice&, const FiberSlice&) = default;
 };
 
 struct FiberStarted {
@@ -158,6 +165,7 @@ struct FiberStarted {
   std::uint64_t fiberId = 0;
   FiberRole role{};
   std::string name;
+  friend bool operator==(const FiberStarted&, const FiberStarted&) = default;
 };
 
 struct FiberEnded {
@@ -165,6 +173,7 @@ struct FiberEnded {
   NodeId node = 0;
   std::uint64_t fiberId = 0;
   bool cancelled = false;  // ended because its node crashed or stopped
+  friend bool operator==(const FiberEnded&, const FiberEnded&) = default;
 };
 
 struct NodeStateChanged {
@@ -172,6 +181,7 @@ struct NodeStateChanged {
   NodeId node = 0;
   NodeState state{};
   std::string reason;  // "crashed", "restarted", "restarted with wiped storage", ...
+  friend bool operator==(const NodeStateChanged&, const NodeStateChanged&) = default;
 };
 
 struct StorageWritten {
@@ -181,12 +191,14 @@ struct StorageWritten {
   Version version;
   bool applied = false;  // false: an equal or newer version was already stored
   bool tombstone = false;
+  friend bool operator==(const StorageWritten&, const StorageWritten&) = default;
 };
 
 // A change applied by the simulation's fault injector or an operator: partitions, link settings, quorum changes.
 struct ClusterChanged {
   TimePoint time;
   std::string description;
+  friend bool operator==(const ClusterChanged&, const ClusterChanged&) = default;
 };
 
 // One node's failure detector changed its opinion of a peer.
@@ -196,6 +208,7 @@ struct PeerStateChanged {
   NodeId peer = 0;
   NodeState state{};  // kUp, kSuspect or kDown
   double phi = 0;
+  friend bool operator==(const PeerStateChanged&, const PeerStateChanged&) = default;
 };
 
 enum class HintAction : std::uint8_t {
@@ -212,6 +225,7 @@ struct HintEvent {
   HintAction action{};
   Key key;
   std::size_t pending = 0;  // hints the holder has after this event
+  friend bool operator==(const HintEvent&, const HintEvent&) = default;
 };
 
 // A coordinator wrote the newest version back to a replica whose read reply was stale.
@@ -221,6 +235,7 @@ struct ReadRepaired {
   NodeId replica = 0;
   Key key;
   Version version;
+  friend bool operator==(const ReadRepaired&, const ReadRepaired&) = default;
 };
 
 // One anti-entropy exchange found differences, seen from the initiating node.
@@ -232,6 +247,7 @@ struct AntiEntropyExchanged {
   std::uint32_t differingLeaves = 0;
   std::uint32_t keysPushed = 0;   // records this node sent to the peer
   std::uint32_t keysFetched = 0;  // records this node asked the peer for
+  friend bool operator==(const AntiEntropyExchanged&, const AntiEntropyExchanged&) = default;
 };
 
 // Progress of a membership change on a node receiving ranges: one event per streamed range.
@@ -243,6 +259,7 @@ struct RangeStreamed {
   std::uint64_t records = 0;
   std::size_t rangesDone = 0;
   std::size_t rangesTotal = 0;
+  friend bool operator==(const RangeStreamed&, const RangeStreamed&) = default;
 };
 
 using Event =

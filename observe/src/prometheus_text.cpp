@@ -1,49 +1,104 @@
-// A strict checker of the Prometheus text exposition format (version 0.0.4), for tests of what /metrics serves.
-// It follows the format's specification and is stricter than Prometheus where the project's own conventions are:
-//  - a line is a comment ("# HELP name text", "# TYPE name type", any other "# ..."), a sample
-//    ("name{label="value",...} value [timestamp]") or empty; every line ends with a line feed;
-//  - names match [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]* and do not start with "__"; label
-//    values escape only backslash, double quote and line feed (\\ \" \n), HELP text only backslash and line feed;
-//  - values are floats as Go's ParseFloat reads them, or NaN, +Inf, -Inf; a timestamp is an integer;
-//  - every family has exactly one HELP and one TYPE, both before its first sample (strict: the format allows
-//    families without them);
-//  - all lines of a family are contiguous: once another family's line appears, the family is closed;
-//  - no two samples with the same name and label set; no label twice in one sample;
-//  - a counter's name ends in _total, and its values are not negative;
-//  - a histogram has only _bucket, _sum and _count samples; per label set, every bucket has an le label, the le
-//    values ascend strictly with non-decreasing counts and end with +Inf, whose count equals _count; _sum and
-//    _count are present. A summary has only its own name (with a quantile label), _sum and _count.
-// Header-only, no dependencies beyond the standard library.
-#pragma once
+#include <ringlab/observe/prometheus_text.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <map>
 #include <optional>
 #include <set>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
 
-namespace ringlab::testing {
+namespace ringlab {
 
-class PrometheusTextChecker {
+PrometheusWriter::PrometheusWriter(Labels constantLabels) {
+  for (const auto& [name, value] : constantLabels) {
+    if (!m_constantLabels.empty()) m_constantLabels += ',';
+    m_constantLabels += name + "=\"" + escapeLabel(value) + "\"";
+  }
+}
+
+void PrometheusWriter::family(std::string_view name, std::string_view type, std::string_view help) {
+  m_family = name;
+  m_out += "# HELP ";
+  m_out += name;
+  m_out += ' ';
+  for (char c : help) {
+    if (c == '\\') {
+      m_out += "\\\\";
+    } else if (c == '\n') {
+      m_out += "\\n";
+    } else {
+      m_out += c;
+    }
+  }
+  m_out += "\n# TYPE ";
+  m_out += name;
+  m_out += ' ';
+  m_out += type;
+  m_out += '\n';
+}
+
+void PrometheusWriter::sample(std::string_view suffix, const Labels& labels, double value) {
+  m_out += m_family;
+  m_out += suffix;
+  std::string all = m_constantLabels;
+  for (const auto& [name, labelValue] : labels) {
+    if (!all.empty()) all += ',';
+    all += name + "=\"" + escapeLabel(labelValue) + "\"";
+  }
+  if (!all.empty()) {
+    m_out += '{';
+    m_out += all;
+    m_out += '}';
+  }
+  m_out += ' ';
+  m_out += formatValue(value);
+  m_out += '\n';
+}
+
+std::string PrometheusWriter::take() { return std::exchange(m_out, {}); }
+
+std::string PrometheusWriter::escapeLabel(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string PrometheusWriter::formatValue(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char buffer[64];
+  auto [ptr, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, ptr);
+}
+
+std::string_view PrometheusSample::label(std::string_view key) const {
+  const auto it = labels.find(std::string(key));
+  return it == labels.end() ? std::string_view() : std::string_view(it->second);
+}
+
+namespace {
+
+class Reader {
  public:
-  // The problems found in `text`, each "line N: what is wrong"; empty when the text is valid.
-  static std::vector<std::string> check(std::string_view text) {
-    PrometheusTextChecker checker;
-    checker.run(text);
-    return checker.m_problems;
+  static PrometheusText read(std::string_view text) {
+    Reader reader;
+    reader.run(text);
+    return reader.take();
   }
 
-  // The families of a valid text, in order, with their TYPE (for tests that also check what is there).
-  static std::vector<std::pair<std::string, std::string>> families(std::string_view text) {
-    PrometheusTextChecker checker;
-    checker.run(text);
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const std::string& name : checker.m_order) out.emplace_back(name, checker.m_families[name].type);
+ private:
+  PrometheusText take() {
+    PrometheusText out;
+    out.samples = std::move(m_samples);
+    out.problems = std::move(m_problems);
+    for (const std::string& name : m_order) out.families.emplace_back(name, m_families[name].type);
     return out;
   }
 
@@ -282,6 +337,7 @@ class PrometheusTextChecker {
       if (!ok) problem("'" + std::string(timestamp) + "' is not a valid timestamp");
     }
 
+    m_samples.push_back(PrometheusSample{name, labels, *value});
     std::string series = name + "{";
     for (const auto& [k, v] : labels) series += k + "=\"" + v + "\",";
     if (!m_series.insert(series + "}").second) problem("duplicate series " + series + "}");
@@ -344,6 +400,7 @@ class PrometheusTextChecker {
 
   std::size_t m_line = 0;
   std::vector<std::string> m_problems;
+  std::vector<PrometheusSample> m_samples;
   std::map<std::string, Family> m_families;
   std::vector<std::string> m_order;
   std::set<std::string> m_closed;
@@ -351,4 +408,8 @@ class PrometheusTextChecker {
   std::string m_current;
 };
 
-}  // namespace ringlab::testing
+}  // namespace
+
+PrometheusText readPrometheusText(std::string_view text) { return Reader::read(text); }
+
+}  // namespace ringlab

@@ -1,12 +1,13 @@
-// The strict Prometheus text-format checker (prometheus_text.h) on texts that break one rule each, so that a clean
-// result on /metrics means something.
+// The Prometheus text format: the strict reader on texts that break one rule each (so that a clean result on
+// /metrics means something), what it reads out of a valid text, and the writer read back by the reader.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
-#include "prometheus_text.h"
+#include <ringlab/observe/prometheus_text.h>
 
-namespace ringlab::testing {
+namespace ringlab {
 namespace {
 
 const std::string kValid =
@@ -25,7 +26,7 @@ const std::string kValid =
 // Whether the checker reports a problem about `what` in `text`; prints what it reported otherwise.
 ::testing::AssertionResult reports(const std::string& text, const std::string& what) {
   std::string all;
-  for (const std::string& problem : PrometheusTextChecker::check(text)) {
+  for (const std::string& problem : readPrometheusText(text).problems) {
     if (problem.find(what) != std::string::npos) return ::testing::AssertionSuccess();
     all += "\n  " + problem;
   }
@@ -33,8 +34,8 @@ const std::string kValid =
 }
 
 TEST(PrometheusTextTest, AcceptsAWellFormedExposition) {
-  EXPECT_EQ(PrometheusTextChecker::check(kValid), std::vector<std::string>());
-  const auto families = PrometheusTextChecker::families(kValid);
+  EXPECT_EQ(readPrometheusText(kValid).problems, std::vector<std::string>());
+  const auto families = readPrometheusText(kValid).families;
   ASSERT_EQ(families.size(), 3u);
   EXPECT_EQ(families[2], std::make_pair(std::string("latency_seconds"), std::string("histogram")));
 }
@@ -97,5 +98,59 @@ TEST(PrometheusTextTest, HistogramBucketsAscendAndEndWithInfEqualToCount) {
   EXPECT_TRUE(reports(header + "h 3\n", "without _bucket"));
 }
 
+TEST(PrometheusTextTest, ReadsTheSamplesWithUnescapedLabels) {
+  const PrometheusText read = readPrometheusText(kValid);
+  ASSERT_EQ(read.samples.size(), 12u);
+  EXPECT_EQ(read.samples[0].name, "up_total");
+  EXPECT_EQ(read.samples[0].label("node"), "n1");
+  EXPECT_EQ(read.samples[0].value, 3);
+  EXPECT_EQ(read.samples[2].label("peer"), "n\"3\\\n");
+  EXPECT_TRUE(std::isinf(read.samples[2].value));
+  EXPECT_TRUE(std::isnan(read.samples[3].value));
+  EXPECT_EQ(read.samples[5].name, "latency_seconds_bucket");
+  EXPECT_EQ(read.samples[5].label("le"), "1e+00");
+  EXPECT_EQ(read.samples[5].value, 2);
+  EXPECT_EQ(read.samples[5].label("missing"), "");
+}
+
+TEST(PrometheusTextTest, ASampleThatParsesIsReadEvenWhenAnotherLineIsBroken) {
+  const PrometheusText read =
+      readPrometheusText("# HELP g G.\n# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"2} 2\ng{a=\"3\"} 3\n");
+  EXPECT_FALSE(read.problems.empty());
+  ASSERT_EQ(read.samples.size(), 2u);
+  EXPECT_EQ(read.samples[1].label("a"), "3");
+}
+
+TEST(PrometheusTextTest, WhatTheWriterWritesTheReaderAcceptsAndReadsBack) {
+  PrometheusWriter out(PrometheusWriter::Labels{{"node", "n\"1\\"}});
+  out.family("requests_total", "counter", "Requests,\nby op \\ kind.");
+  out.sample({{"op", "get"}}, 3);
+  out.sample({{"op", "line\nfeed"}}, 0.25);
+  out.family("latency_seconds", "histogram", "Latency.");
+  out.sample("_bucket", {{"le", PrometheusWriter::formatValue(0.001)}}, 1);
+  out.sample("_bucket", {{"le", "+Inf"}}, 2);
+  out.sample("_sum", {}, 0.5);
+  out.sample("_count", {}, 2);
+  out.family("temperature", "gauge", "Odd values.");
+  out.sample({{"which", "nan"}}, std::nan(""));
+  out.sample({{"which", "-inf"}}, -HUGE_VAL);
+  out.sample({{"which", "tiny"}}, 1e-300);
+  const std::string text = out.take();
+  EXPECT_TRUE(out.take().empty());
+
+  const PrometheusText read = readPrometheusText(text);
+  EXPECT_EQ(read.problems, std::vector<std::string>()) << text;
+  ASSERT_EQ(read.families.size(), 3u);
+  EXPECT_EQ(read.families[1], std::make_pair(std::string("latency_seconds"), std::string("histogram")));
+  ASSERT_EQ(read.samples.size(), 9u) << text;
+  for (const PrometheusSample& sample : read.samples) EXPECT_EQ(sample.label("node"), "n\"1\\") << text;
+  EXPECT_EQ(read.samples[1].label("op"), "line\nfeed");
+  EXPECT_EQ(read.samples[1].value, 0.25);
+  EXPECT_EQ(read.samples[2].label("le"), "0.001");
+  EXPECT_TRUE(std::isnan(read.samples[6].value));
+  EXPECT_EQ(read.samples[7].value, -HUGE_VAL);
+  EXPECT_EQ(read.samples[8].value, 1e-300);
+}
+
 }  // namespace
-}  // namespace ringlab::testing
+}  // namespace ringlab
