@@ -114,11 +114,14 @@ int runDemo(const std::vector<std::string>& args, bool implicit) {
   std::uint64_t seed = 1;
   std::size_t nodes = 5;
   double rate = 10000;
+  std::string routing = "random";
   options.add_options()("help,h", "show this help")("seconds", po::value(&seconds)->default_value(5),
                                                     "virtual seconds to run")(
       "seed", po::value(&seed)->default_value(1), "random seed (the same seed gives the same run)")(
       "nodes", po::value(&nodes)->default_value(5), "number of nodes")("rate", po::value(&rate)->default_value(10000),
                                                                        "client operations per second (open loop)")(
+      "routing", po::value(&routing)->default_value("random"),
+      "how clients pick a coordinator: random, token_aware (a replica of the key) or proxy (a node without a copy)")(
       "crash", "crash n3 at 40% of the run and restart it at 70%, to show failures and recovery");
   po::variables_map vm;
   if (auto exit = cli::parseCommandLine(info, args, options, vm)) return *exit;
@@ -135,6 +138,11 @@ int runDemo(const std::vector<std::string>& args, bool implicit) {
   config.quorum = {std::min<std::size_t>(3, nodes), std::min<std::size_t>(2, nodes), std::min<std::size_t>(2, nodes)};
   if (Status s = config.validate(); !s.isOk()) return cli::usageError(info, "--nodes: " + s.message());
   WorkloadConfig workload;
+  if (const auto r = parseRouting(routing)) {
+    workload.routing = *r;
+  } else {
+    return cli::usageError(info, "--routing: expected random, token_aware or proxy, got '" + routing + "'");
+  }
   workload.ratePerSecond = rate;
   workload.readRatio = 0.8;
   workload.keys = KeyDistribution::zipfian(10000, 0.99);

@@ -367,9 +367,9 @@ constexpr std::array<std::string_view, 5> kLinkKeys = {"from", "to", "latency", 
 constexpr std::array<std::string_view, 14> kMessageKindNames = {
     "write",       "write_ack", "read",    "read_reply", "gossip",     "hinted_write",   "hint_replay",
     "read_repair", "ae_tree",   "ae_diff", "ae_fetch",   "ae_records", "stream_request", "stream_batch"};
-constexpr std::array<std::string_view, 13> kWorkloadKeys = {
-    "model",      "rate", "clients", "think_time",      "read_ratio", "delete_ratio", "increment_ratio",
-    "counter",    "blind_ratio", "keys", "value_size", "start",        "stop"};
+constexpr std::array<std::string_view, 14> kWorkloadKeys = {
+    "model",       "rate", "clients",    "think_time", "read_ratio", "delete_ratio", "increment_ratio",
+    "counter",     "blind_ratio", "routing", "keys",  "value_size", "start",        "stop"};
 constexpr std::array<std::string_view, 6> kKeysKeys = {"count",     "distribution", "theta",
                                                        "scrambled", "hot_keys",     "hot_ops"};
 constexpr std::array<std::string_view, 2> kMinMaxKeys = {"min", "max"};
@@ -386,7 +386,8 @@ constexpr std::array<std::string_view, 2> kRestartKeys = {"node", "wipe"};
 constexpr std::array<std::string_view, 2> kCutKeys = {"from", "to"};
 constexpr std::array<std::string_view, 2> kNetworkActionKeys = {"latency", "loss"};
 constexpr std::array<std::string_view, 2> kSlowKeys = {"node", "factor"};
-constexpr std::array<std::string_view, 4> kWorkloadActionKeys = {"rate", "read_ratio", "delete_ratio", "keys"};
+constexpr std::array<std::string_view, 5> kWorkloadActionKeys = {"rate", "read_ratio", "delete_ratio", "keys",
+                                                                 "routing"};
 constexpr std::array<std::string_view, 3> kQuorumKeys = {"n", "r", "w"};
 constexpr std::array<std::string_view, 2> kQuiesceKeys = {"limit", "check_every"};
 constexpr std::array<std::string_view, 7> kDistNames = {"constant", "uniform",   "normal", "exponential",
@@ -509,6 +510,11 @@ class ScenarioParser {
   Duration duration(const Field& f, Duration lo, Duration hi, bool loExclusive = false);
   std::uint64_t size(const Field& f, std::uint64_t lo, std::uint64_t hi, std::string_view rangeText = {});
   double rate(const Field& f);
+  Routing routing(const Field& f) {
+    constexpr std::string_view kExpected = "random, token_aware or proxy";
+    if (const auto r = parseRouting(scalar(f, kExpected))) return *r;
+    failExpected(f, kExpected);
+  }
   NodeId node(const Field& f);
   std::string nodeRange() const { return m_nodeCount == 1 ? "n1" : fmt::format("n1..n{}", m_nodeCount); }
 
@@ -1110,6 +1116,7 @@ WorkloadConfig ScenarioParser::parseWorkload(const Field& f) {
     }
   }
   if (const Field* b = m.find("blind_ratio")) w.blindRatio = number(*b, 0, 1);
+  if (const Field* r = m.find("routing")) w.routing = routing(*r);
   if (w.readRatio + w.deleteRatio > 1 + 1e-12) {
     const Field* later = readField == nullptr                                                ? deleteField
                          : deleteField == nullptr || isAfter(readField->at, deleteField->at) ? readField
@@ -1381,8 +1388,9 @@ ScenarioAction ScenarioParser::parseAction(std::string_view key, const Field& f)
     if (const Field* r = m.find("read_ratio")) action.readRatio = number(*r, 0, 1);
     if (const Field* d = m.find("delete_ratio")) action.deleteRatio = number(*d, 0, 1);
     if (const Field* k = m.find("keys")) action.keys = parseKeys(*k);
-    if (!action.ratePerSecond && !action.readRatio && !action.deleteRatio && !action.keys) {
-      fail(f.at, f.path, "expected at least one of rate, read_ratio, delete_ratio or keys, got none");
+    if (const Field* r = m.find("routing")) action.routing = routing(*r);
+    if (!action.ratePerSecond && !action.readRatio && !action.deleteRatio && !action.keys && !action.routing) {
+      fail(f.at, f.path, "expected at least one of rate, read_ratio, delete_ratio, keys or routing, got none");
     }
     return action;
   }
@@ -2005,6 +2013,7 @@ std::string describeAction(const ScenarioAction& action) {
             if (a.readRatio) parts.push_back("read_ratio " + formatNumber(*a.readRatio));
             if (a.deleteRatio) parts.push_back("delete_ratio " + formatNumber(*a.deleteRatio));
             if (a.keys) parts.push_back("keys " + a.keys->describe());
+            if (a.routing) parts.push_back(fmt::format("routing {}", routingName(*a.routing)));
             return fmt::format("workload: {}", fmt::join(parts, ", "));
           },
           [](const QuorumAction& a) {

@@ -195,6 +195,7 @@ void ScenarioRunner::apply(const ScenarioAction& action) {
                    for (std::size_t w = 0; w < sim.workloadCount(); ++w) {
                      if (a.ratePerSecond) sim.setWorkloadRate(w, *a.ratePerSecond);
                      if (a.keys) sim.setWorkloadKeys(w, *a.keys);
+                     if (a.routing) sim.setWorkloadRouting(w, *a.routing);
                      if (a.readRatio || a.deleteRatio) {
                        const WorkloadConfig& current = sim.workload(w);
                        sim.setWorkloadMix(w, a.readRatio.value_or(current.readRatio),

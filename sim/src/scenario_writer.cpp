@@ -359,6 +359,7 @@ void ScenarioEmitter::workload(const WorkloadConfig& w) {
     pair("counter", std::string(w.counter == WorkloadConfig::Counter::kRegister ? "register" : "crdt"));
   }
   if (w.blindRatio != d.blindRatio) pair("blind_ratio", number(w.blindRatio));
+  if (w.routing != d.routing) pair("routing", std::string(routingName(w.routing)));
   m_out << YAML::Key << "keys" << YAML::Value;
   keys(w.keys);
   if (w.valueBytesMin == w.valueBytesMax) {
@@ -517,6 +518,7 @@ void ScenarioEmitter::action(const ScenarioAction& a) {
                      m_out << YAML::Key << "keys" << YAML::Value;
                      keys(*x.keys);
                    }
+                   if (x.routing) pair("routing", std::string(routingName(*x.routing)));
                    m_out << YAML::EndMap;
                  },
                  [&](const QuorumAction& x) {

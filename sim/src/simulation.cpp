@@ -908,21 +908,44 @@ void Simulation::issueOperation(std::size_t index, std::function<void(const Clie
         c.valueBytesMin + (c.valueBytesMax > c.valueBytesMin ? w.rng.below(c.valueBytesMax - c.valueBytesMin + 1) : 0);
     value.assign(size, static_cast<char>('a' + w.issued % 26));
   }
-  // A coordinator among the running nodes, as a load balancer with health checks would choose. A causal write or a
-  // CRDT increment needs a replica of the key (Node::writeWithContext): a token-aware client picks one of them.
+  // A coordinator among the running nodes, as the workload's routing chooses (a load balancer with health checks by
+  // default). A causal write or a CRDT increment needs a replica of the key (Node::writeWithContext): it goes to one
+  // of them, as a token-aware client would send it.
   std::size_t running = 0;
   auto serving = [](const NodeSlot& slot) { return slot.running && !slot.leaving; };
   for (const auto& slot : m_nodes) running += serving(slot);
   NodeId coordinator = kNoNode;
   const bool needsReplica = siblingsWrite || (op == Operation::kIncrement && c.counter == WorkloadConfig::Counter::kCrdt);
-  if (needsReplica && running > 0) {
+  const auto replicasOf = [&](const Key& k) {
     PreferenceList list;
-    m_ring->preferenceList(tokenForKey(key), m_config.quorum.n, 0, list);
+    m_ring->preferenceList(tokenForKey(k), m_config.quorum.n, 0, list);
+    return list.replicas;
+  };
+  if ((needsReplica || c.routing == Routing::kTokenAware) && running > 0) {
     std::vector<NodeId> candidates;
-    for (NodeId replica : list.replicas) {
+    for (NodeId replica : replicasOf(key)) {
       if (replica < m_nodes.size() && serving(m_nodes[replica])) candidates.push_back(replica);
     }
     if (!candidates.empty()) coordinator = candidates[w.rng.below(candidates.size())];
+  } else if (c.routing == Routing::kProxy && running > 0) {
+    const auto replicas = replicasOf(key);
+    std::vector<NodeId> candidates;
+    for (NodeId id = 0; id < m_nodes.size(); ++id) {
+      if (serving(m_nodes[id]) && std::find(replicas.begin(), replicas.end(), id) == replicas.end()) {
+        candidates.push_back(id);
+      }
+    }
+    if (!candidates.empty()) {
+      coordinator = candidates[w.rng.below(candidates.size())];
+    } else {
+      std::uint64_t pick = w.rng.below(running);  // every running node holds a copy: any of them
+      for (NodeId id = 0; id < m_nodes.size(); ++id) {
+        if (serving(m_nodes[id]) && pick-- == 0) {
+          coordinator = id;
+          break;
+        }
+      }
+    }
   } else if (running > 0) {
     std::uint64_t pick = w.rng.below(running);
     for (NodeId id = 0; id < m_nodes.size(); ++id) {
@@ -989,6 +1012,12 @@ void Simulation::setWorkloadKeys(std::size_t index, KeyDistribution keys) {
   if (index >= m_workloads.size()) return;
   hash(0x6b65, index, keys.count(), static_cast<std::uint64_t>(keys.shape()));
   m_workloads[index]->config.keys = std::move(keys);
+}
+
+void Simulation::setWorkloadRouting(std::size_t index, Routing routing) {
+  if (index >= m_workloads.size()) return;
+  hash(0x726f, index, static_cast<std::uint64_t>(routing));
+  m_workloads[index]->config.routing = routing;
 }
 
 const WorkloadConfig& Simulation::workload(std::size_t index) const { return m_workloads.at(index)->config; }

@@ -26,6 +26,21 @@ Status WorkloadConfig::validate() const {
   return Status::ok();
 }
 
+std::string_view routingName(Routing routing) {
+  switch (routing) {
+    case Routing::kRandom: return "random";
+    case Routing::kTokenAware: return "token_aware";
+    case Routing::kProxy: return "proxy";
+  }
+  return "unknown routing";
+}
+
+std::optional<Routing> parseRouting(std::string_view name) {
+  for (Routing r : {Routing::kRandom, Routing::kTokenAware, Routing::kProxy})
+    if (routingName(r) == name) return r;
+  return std::nullopt;
+}
+
 std::string WorkloadConfig::describe() const {
   const double putRatio = 1 - readRatio - deleteRatio - incrementRatio;
   std::string load = model == LoadModel::kOpenLoop
@@ -39,7 +54,9 @@ std::string WorkloadConfig::describe() const {
   }
   std::string values = valueBytesMin == valueBytesMax ? fmt::format("{}-byte values", valueBytesMin)
                                                       : fmt::format("{}-{} byte values", valueBytesMin, valueBytesMax);
-  return fmt::format("{}, {}, {}, {}", load, mix, keys.describe(), values);
+  std::string out = fmt::format("{}, {}, {}, {}", load, mix, keys.describe(), values);
+  if (routing != Routing::kRandom) out += fmt::format(", {} routing", routingName(routing));
+  return out;
 }
 
 }  // namespace ringlab

@@ -174,6 +174,7 @@ ScenarioSpec everyFeature() {
   open.keys = KeyDistribution::zipfian(5000, 1.1, false);
   open.valueBytesMin = 10;
   open.valueBytesMax = 2048;
+  open.routing = Routing::kTokenAware;
   spec.workloads.push_back(open);
   WorkloadConfig closed;
   closed.model = LoadModel::kClosedLoop;
@@ -182,6 +183,7 @@ ScenarioSpec everyFeature() {
   closed.keys = KeyDistribution::hotspot(300, 0.05, 0.8);
   closed.start = TimePoint{2s};
   closed.stop = TimePoint{15s};
+  closed.routing = Routing::kProxy;
   spec.workloads.push_back(closed);
 
   LinkAction link;
@@ -200,6 +202,7 @@ ScenarioSpec everyFeature() {
   workload.keys = KeyDistribution::hotspot(100, 0.1, 0.9);
   WorkloadAction keysOnly;
   keysOnly.keys = KeyDistribution::uniform(42);
+  keysOnly.routing = Routing::kRandom;
   spec.timeline = {
       at(1s, {CrashAction{2}}, "n3 goes: down", true),
       at(2s, {RestartAction{2, true}}),
@@ -268,6 +271,10 @@ TEST(ScenarioWriterTest, ScenarioWithEveryFeatureRoundTrips) {
   EXPECT_FALSE(back.workloads[0].keys.scrambled());
   EXPECT_EQ(back.workloads[1].keys.hotKeyFraction(), 0.05);
   EXPECT_EQ(back.workloads[1].thinkTime, 20ms);
+  EXPECT_EQ(back.workloads[0].routing, Routing::kTokenAware);
+  EXPECT_EQ(back.workloads[1].routing, Routing::kProxy);
+  EXPECT_EQ(std::get<WorkloadAction>(back.timeline[7].actions[0]).routing, Routing::kRandom);
+  EXPECT_FALSE(std::get<WorkloadAction>(back.timeline[6].actions[0]).routing.has_value());
 
   const auto& changed = std::get<WorkloadAction>(back.timeline[6].actions[0]);
   ASSERT_TRUE(changed.keys.has_value());
@@ -409,11 +416,13 @@ TEST(ScenarioWriterTest, BadWorkloadKeysAreRejectedWithWhereAndWhat) {
             "x.yaml:5:31: timeline[0].workload.keys: expected a mapping such as {count: 10000, distribution: zipf}, "
             "got 'zipf'");
   EXPECT_EQ(errorOf(withHead("timeline:\n  - {at: 1s, workload: {}}\n")),
-            "x.yaml:5:24: timeline[0].workload: expected at least one of rate, read_ratio, delete_ratio or keys, "
-            "got none");
+            "x.yaml:5:24: timeline[0].workload: expected at least one of rate, read_ratio, delete_ratio, keys or "
+            "routing, got none");
   EXPECT_EQ(errorOf(withHead("timeline:\n  - {at: 1s, workload: {key: {count: 5}}}\n")),
             "x.yaml:5:25: timeline[0].workload.key: unknown key (did you mean 'keys'?); expected one of rate, "
-            "read_ratio, delete_ratio, keys");
+            "read_ratio, delete_ratio, keys, routing");
+  EXPECT_EQ(errorOf(withHead("timeline:\n  - {at: 1s, workload: {routing: token-aware}}\n")),
+            "x.yaml:5:34: timeline[0].workload.routing: expected random, token_aware or proxy, got 'token-aware'");
 }
 
 TEST(ScenarioWriterTest, QuorumActionTakesNUpToTheRunningNodes) {

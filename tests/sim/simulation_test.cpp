@@ -1,6 +1,7 @@
 // Behaviour of the deterministic in-process cluster: determinism, quorum outcomes under crashes, partitions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -49,6 +50,55 @@ RunSummary runOnce(std::uint64_t seed) {
     failed += op.failed();
   }
   return {sim.traceHash(), ok, failed};
+}
+
+// Token-aware clients send every request to one of the key's N replicas, proxy clients to a node holding no copy
+// of it, random clients to any running node (both kinds, for a cluster larger than N).
+TEST(SimulationTest, RoutingPicksAReplicaANonReplicaOrAnyNodeAsCoordinator) {
+  for (const Routing routing : {Routing::kTokenAware, Routing::kProxy, Routing::kRandom}) {
+    SimulationConfig config = smallCluster(3);
+    config.nodes = 6;
+    Simulation sim(config);
+    WorkloadConfig w = steadyLoad(1000);
+    w.routing = routing;
+    sim.addWorkload(w);
+    std::size_t replicas = 0;
+    std::size_t others = 0;
+    sim.onOperationCompleted([&](const ClientOperation& op) {
+      PreferenceList list;
+      sim.ring().preferenceList(tokenForKey(op.result.key), 3, 0, list);
+      const bool isReplica =
+          std::find(list.replicas.begin(), list.replicas.end(), op.coordinator) != list.replicas.end();
+      (isReplica ? replicas : others)++;
+    });
+    sim.runUntil(TimePoint{1s});
+    SCOPED_TRACE(std::string(routingName(routing)));
+    ASSERT_GT(replicas + others, 500u);
+    if (routing == Routing::kTokenAware) EXPECT_EQ(others, 0u);
+    if (routing == Routing::kProxy) EXPECT_EQ(replicas, 0u);
+    if (routing == Routing::kRandom) {
+      EXPECT_GT(replicas, (replicas + others) / 4);  // about half: 3 replicas of 6 nodes
+      EXPECT_GT(others, (replicas + others) / 4);
+    }
+  }
+}
+
+TEST(SimulationTest, ProxyRoutingFallsBackToAnyNodeWhenEveryNodeHoldsACopy) {
+  SimulationConfig config = smallCluster(4);
+  config.nodes = 3;  // N=3: every node holds a copy of every key
+  Simulation sim(config);
+  WorkloadConfig w = steadyLoad(500);
+  w.routing = Routing::kProxy;
+  sim.addWorkload(w);
+  std::uint64_t served = 0;
+  std::uint64_t ok = 0;
+  sim.onOperationCompleted([&](const ClientOperation& op) {
+    served += op.coordinator != kNoNode ? 1 : 0;
+    ok += op.result.status.isOk() ? 1 : 0;
+  });
+  sim.runUntil(TimePoint{1s});
+  EXPECT_GT(served, 400u) << "requests still find a coordinator";
+  EXPECT_EQ(ok, served);
 }
 
 TEST(SimulationTest, SameSeedGivesSameTraceHash) {

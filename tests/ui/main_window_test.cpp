@@ -447,6 +447,25 @@ TEST(MainWindowTest, TheControlsPanelFollowsTimeTravel) {
   EXPECT_EQ(child<QSpinBox>(window, "quorumW").value(), 2);
 }
 
+TEST(MainWindowTest, TheCoordinatorRoutingFollowsTheScenarioAndCanBeChanged) {
+  testing::app();
+  MainWindow window(false);
+  ASSERT_TRUE(window.openScenarioFile(QStringLiteral(RINGLAB_SOURCE_DIR "/scenarios/client-routing.yaml"), false,
+                                      std::nullopt, true)
+                  .isEmpty());
+  runTo(window, std::chrono::seconds(5));
+  auto& routing = child<QComboBox>(window, "workloadRouting");
+  EXPECT_EQ(routing.currentText(), "token-aware (a replica)");
+  runTo(window, std::chrono::seconds(15));  // the step at 10 s switched to proxy routing
+  EXPECT_EQ(routing.currentText(), "proxy (holds no copy)");
+  routing.setCurrentIndex(routing.findData(static_cast<int>(Routing::kRandom)));
+  child<QPushButton>(window, "applyWorkload").click();
+  runTo(window, std::chrono::seconds(16));
+  ASSERT_TRUE(window.lastSnapshot().workload);
+  EXPECT_EQ(window.lastSnapshot().workload->routing, Routing::kRandom);
+  EXPECT_EQ(window.actionLog().rowCount(), 1) << "only the routing was sent";
+}
+
 TEST(MainWindowTest, ApplySendsOnlyWhatWasChangedAndNeverRevertsTheScenario) {
   testing::app();
   MainWindow window(false);

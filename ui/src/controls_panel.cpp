@@ -73,6 +73,14 @@ ControlsPanel::ControlsPanel(const QList<QAction*>& clusterActions, QWidget* par
   wl->addRow(tr("Reads"), m_readPercent);
   wl->addRow(tr("Keys"), m_keyDistribution);
   wl->addRow(tr("Key count"), m_keyCount);
+  m_routing = new QComboBox(workload);
+  m_routing->setObjectName(QStringLiteral("workloadRouting"));
+  m_routing->addItem(tr("random node"), static_cast<int>(Routing::kRandom));
+  m_routing->addItem(tr("token-aware (a replica)"), static_cast<int>(Routing::kTokenAware));
+  m_routing->addItem(tr("proxy (holds no copy)"), static_cast<int>(Routing::kProxy));
+  m_routing->setToolTip(tr("Which node coordinates a request: any running node, one of the key's replicas (its own "
+                           "copy answers at once), or a node without a copy (every replica a network hop away)"));
+  wl->addRow(tr("Coordinator"), m_routing);
   auto* applyWorkloadButton = new QPushButton(tr("Apply workload"), workload);
   applyWorkloadButton->setObjectName(QStringLiteral("applyWorkload"));
   applyWorkloadButton->setToolTip(tr("Sends the values you changed; the panel follows the scenario's own changes"));
@@ -125,6 +133,7 @@ void ControlsPanel::sync(const FeedSnapshot& snapshot) {
     m_keyDistribution->setCurrentIndex(static_cast<int>(w.keys.shape()));
     m_keyCount->setValue(static_cast<int>(std::min<std::uint64_t>(w.keys.count(), 10'000'000)));
   }
+  if (!old || old->routing != w.routing) m_routing->setCurrentIndex(m_routing->findData(static_cast<int>(w.routing)));
   m_shownWorkload = w;
 }
 
@@ -173,7 +182,10 @@ void ControlsPanel::applyWorkload() {
       default: w.keys = KeyDistribution::uniform(count); break;
     }
   }
-  if (!w.ratePerSecond && !w.readRatio && !w.keys) {
+  if (const auto routing = static_cast<Routing>(m_routing->currentData().toInt()); routing != shown.routing) {
+    w.routing = routing;
+  }
+  if (!w.ratePerSecond && !w.readRatio && !w.keys && !w.routing) {
     emit message(tr("The workload already runs with these settings"), 4000);
     return;
   }

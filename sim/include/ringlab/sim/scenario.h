@@ -76,6 +76,7 @@ struct WorkloadAction {
   std::optional<double> readRatio;
   std::optional<double> deleteRatio;
   std::optional<KeyDistribution> keys{};  // replaces the whole key distribution
+  std::optional<Routing> routing{};
 };
 // Changes R, W and/or N on every node. Unset values stay; 1 <= R, W <= N <= the nodes running at that time.
 struct QuorumAction {

@@ -161,6 +161,8 @@ class Simulation final : private FiberObserver {
   // Changes which keys a workload's later operations touch; draws continue from the workload's own random stream.
   // Ignored for an unknown workload index.
   void setWorkloadKeys(std::size_t workload, KeyDistribution keys);
+  // Changes how a workload's later requests pick their coordinator. Ignored for an unknown workload index.
+  void setWorkloadRouting(std::size_t workload, Routing routing);
   std::size_t workloadCount() const { return m_workloads.size(); }
   const WorkloadConfig& workload(std::size_t index) const;
   void stopWorkloads();

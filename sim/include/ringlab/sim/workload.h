@@ -3,12 +3,13 @@
 // Open loop: requests arrive as a Poisson process at `ratePerSecond` whatever the cluster does (latency grows without
 // bound under overload, as in production). Closed loop: `clients` clients each keep one request in flight and wait
 // `thinkTime` between a reply and their next request (throughput adapts to latency). Each request goes to a
-// coordinator chosen uniformly among the running nodes. Plain value.
+// coordinator chosen by `routing`. Plain value.
 #pragma once
 
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/types.h>
@@ -17,6 +18,17 @@
 namespace ringlab {
 
 enum class LoadModel : std::uint8_t { kOpenLoop, kClosedLoop };
+
+// How a client picks the coordinator of a request, among the running nodes:
+// - kRandom: any, uniformly (a load balancer in front of the cluster);
+// - kTokenAware: one of the key's N replicas (Cassandra's token-aware drivers, Riak's clients), so the coordinator's
+//   own copy answers at once;
+// - kProxy: a node that holds no copy of the key, so every replica is a network hop away (the coordinator-only nodes
+//   of the analytical models of quorum staleness); a key replicated on every running node falls back to kRandom.
+// Causal writes and CRDT increments always go to a replica (they need one to coordinate), whatever the routing.
+enum class Routing : std::uint8_t { kRandom, kTokenAware, kProxy };
+std::string_view routingName(Routing routing);             // "random", "token_aware", "proxy"
+std::optional<Routing> parseRouting(std::string_view name);  // the inverse; nullopt for anything else
 
 struct WorkloadConfig {
   LoadModel model = LoadModel::kOpenLoop;
@@ -35,6 +47,7 @@ struct WorkloadConfig {
   // With `conflicts: siblings`: the share of puts and deletes written blind (without reading the key first). The rest
   // read the key and write back with the read's causal context (read-modify-write).
   double blindRatio = 0.0;
+  Routing routing = Routing::kRandom;
   KeyDistribution keys = KeyDistribution::uniform(1000);
   std::size_t valueBytesMin = 100;
   std::size_t valueBytesMax = 100;

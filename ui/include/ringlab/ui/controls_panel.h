@@ -53,6 +53,7 @@ class ControlsPanel final : public QWidget {
   QSpinBox* m_readPercent = nullptr;
   QComboBox* m_keyDistribution = nullptr;
   QSpinBox* m_keyCount = nullptr;
+  QComboBox* m_routing = nullptr;
   std::optional<QuorumConfig> m_shownQuorum;
   std::optional<WorkloadConfig> m_shownWorkload;
   double m_zipfTheta = 0.99;
