@@ -376,7 +376,9 @@ constexpr std::array<std::string_view, 2> kMinMaxKeys = {"min", "max"};
 constexpr std::array<std::string_view, 18> kTimelineKeys = {
     "at",   "say",  "pause",   "focus", "crash",    "restart", "wipe",     "partition",    "cut",
     "heal", "link", "network", "slow",  "workload", "quorum",  "add_node", "decommission", "remove_node"};
-constexpr std::array<std::string_view, 3> kFocusKeys = {"node", "key", "view"};
+constexpr std::array<std::string_view, 4> kFocusKeys = {"node", "key", "view", "chart"};
+constexpr std::array<std::string_view, 6> kFocusChartNames = {"throughput", "get_latency", "put_latency",
+                                                              "errors",     "messages",    "staleness"};
 constexpr std::array<std::string_view, 7> kFocusViewNames = {"ring",      "traffic", "charts",   "nodes",
                                                              "spacetime", "fibers",  "inspector"};
 constexpr std::array<std::string_view, 14> kActionKeys = {
@@ -1282,8 +1284,13 @@ NarrationFocus ScenarioParser::parseFocus(const Field& f) {
     focus.view = parseFocusView(scalar(*v, expected));
     if (!focus.view) failExpected(*v, expected);
   }
-  if (!focus.node && !focus.key && !focus.view) {
-    fail(f.at, f.path, "expected at least one of node, key or view, got none");
+  if (const Field* c = m.find("chart")) {
+    const std::string expected = fmt::format("a chart name: one of {}", joinNames(kFocusChartNames));
+    focus.chart = parseFocusChart(scalar(*c, expected));
+    if (!focus.chart) failExpected(*c, expected);
+  }
+  if (!focus.node && !focus.key && !focus.view && !focus.chart) {
+    fail(f.at, f.path, "expected at least one of node, key, view or chart, got none");
   }
   return focus;
 }
@@ -1960,6 +1967,15 @@ std::string_view focusViewName(FocusView view) { return kFocusViewNames[static_c
 std::optional<FocusView> parseFocusView(std::string_view name) {
   for (std::size_t i = 0; i < kFocusViewNames.size(); ++i) {
     if (kFocusViewNames[i] == name) return static_cast<FocusView>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view focusChartName(FocusChart chart) { return kFocusChartNames[static_cast<std::size_t>(chart)]; }
+
+std::optional<FocusChart> parseFocusChart(std::string_view name) {
+  for (std::size_t i = 0; i < kFocusChartNames.size(); ++i) {
+    if (kFocusChartNames[i] == name) return static_cast<FocusChart>(i);
   }
   return std::nullopt;
 }

@@ -448,6 +448,7 @@ void ScenarioEmitter::focus(const NarrationFocus& f) {
   if (f.node) pair("node", nodeName(*f.node));
   if (f.key) text("key", *f.key);
   if (f.view) pair("view", std::string(focusViewName(*f.view)));
+  if (f.chart) pair("chart", std::string(focusChartName(*f.chart)));
   m_out << YAML::EndMap;
 }
 

@@ -409,7 +409,7 @@ TEST(ScenarioParseTest, FocusPointsAtANodeAKeyAndAView) {
       parseOk(withHead("cluster: {nodes: 12}\n"
                        "timeline:\n"
                        "  - {at: 10s, say: \"Look at n7.\", focus: {node: n7, view: fibers}}\n"
-                       "  - {at: 12s, focus: {key: \"key:00000042\"}}\n"
+                       "  - {at: 12s, focus: {key: \"key:00000042\", chart: staleness}}\n"
                        "  - {at: 14s, add_node: true, focus: {node: n13, view: ring}}\n"));
   ASSERT_EQ(spec.timeline.size(), 3u);
   ASSERT_TRUE(spec.timeline[0].focus.has_value());
@@ -419,11 +419,15 @@ TEST(ScenarioParseTest, FocusPointsAtANodeAKeyAndAView) {
   ASSERT_TRUE(spec.timeline[1].focus.has_value());
   EXPECT_EQ(spec.timeline[1].focus->key, "key:00000042");
   EXPECT_FALSE(spec.timeline[1].focus->node.has_value());
+  EXPECT_EQ(spec.timeline[1].focus->chart, FocusChart::kStaleness);
+  EXPECT_FALSE(spec.timeline[0].focus->chart.has_value());
   EXPECT_TRUE(spec.timeline[1].isNarration()) << "a focus alone makes an entry";
   EXPECT_EQ(spec.timeline[2].focus->node, NodeId{12}) << "a node added by the same entry can be focused";
   EXPECT_EQ(focusViewName(FocusView::kSpacetime), "spacetime");
   EXPECT_EQ(parseFocusView("inspector"), FocusView::kInspector);
   EXPECT_FALSE(parseFocusView("table").has_value());
+  EXPECT_EQ(focusChartName(FocusChart::kGetLatency), "get_latency");
+  EXPECT_EQ(parseFocusChart("messages"), FocusChart::kMessages);
 }
 
 TEST(ScenarioParseTest, RejectsABadFocus) {
@@ -433,7 +437,10 @@ TEST(ScenarioParseTest, RejectsABadFocus) {
                        "x.yaml:4:28: timeline[0].focus.view: expected a view name: one of ring, traffic",
                        "got 'table'"));
   EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: {}}\n"),
-                       "x.yaml:4:21: timeline[0].focus: expected at least one of node, key or view, got none"));
+                       "x.yaml:4:21: timeline[0].focus: expected at least one of node, key, view or chart, got none"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: {chart: latency}}\n"),
+                       "x.yaml:4:29: timeline[0].focus.chart: expected a chart name: one of throughput, get_latency",
+                       "got 'latency'"));
   EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: {nod: n1}}\n"),
                        "x.yaml:4:22: timeline[0].focus.nod: unknown key (did you mean 'node'?)"));
   EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, focus: n1}\n"),

@@ -351,7 +351,7 @@ TEST(ScenarioWriterTest, NarrationFocusRoundTrips) {
   TimelineEntry look = at(1s, {}, "Look at n7's fibers.");
   look.focus = NarrationFocus{6, std::nullopt, FocusView::kFibers};
   TimelineEntry onlyFocus = at(2s, {}, "");
-  onlyFocus.focus = NarrationFocus{std::nullopt, "key:00000042", FocusView::kRing};
+  onlyFocus.focus = NarrationFocus{std::nullopt, "key:00000042", FocusView::kRing, FocusChart::kStaleness};
   spec.timeline = {look, onlyFocus};
   const std::string text = writeScenario(spec);
   EXPECT_NE(text.find("focus: {node: n7, view: fibers}"), std::string::npos) << text;

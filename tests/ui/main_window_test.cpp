@@ -466,6 +466,25 @@ TEST(MainWindowTest, TheCoordinatorRoutingFollowsTheScenarioAndCanBeChanged) {
   EXPECT_EQ(window.actionLog().rowCount(), 1) << "only the routing was sent";
 }
 
+TEST(MainWindowTest, ANarrationFocusOnAChartPutsItOnThePresentationScreenForThatMomentOnly) {
+  testing::app();
+  MainWindow window(false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1280, 720);
+  window.show();
+  ASSERT_TRUE(window.openScenarioFile(kQuorumScenario, false, std::nullopt, true).isEmpty());
+  window.setPresentationCharts({"Throughput", "Get latency"});
+  window.setPresentationMode(true);
+  QApplication::processEvents();
+  runTo(window, std::chrono::milliseconds(5500));  // the step at 5 s: {view: charts, chart: staleness}
+  ASSERT_TRUE(testing::waitFor(
+      [&] { return window.chartsView().shownCharts().contains("Stale reads, lost updates, hints"); }))
+      << window.chartsView().shownCharts().join(", ").toStdString();
+  EXPECT_EQ(window.chartsView().shownCharts(), (QStringList{"Get latency", "Stale reads, lost updates, hints"}));
+  EXPECT_EQ(window.presentationCharts(), (QStringList{"Throughput", "Get latency"})) << "the presenter's choice stays";
+  window.setPresentationMode(false);
+}
+
 TEST(MainWindowTest, ApplySendsOnlyWhatWasChangedAndNeverRevertsTheScenario) {
   testing::app();
   MainWindow window(false);

@@ -353,6 +353,10 @@ void MainWindow::applyFocus(const NarrationFocus& focus) {
     m_inspector->inspectNode(node);
     m_nodeTable->selectNode(node);
   }
+  if (focus.chart) {
+    const QStringList titles = ChartsView::chartTitles();
+    if (const auto i = static_cast<qsizetype>(*focus.chart); i < titles.size()) m_layout->showChart(titles[i]);
+  }
   if (!focus.view) return;
   QDockWidget* dock = nullptr;
   QWidget* view = nullptr;

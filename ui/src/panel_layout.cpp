@@ -179,6 +179,17 @@ void PanelLayout::setPresentationCharts(const QStringList& titles) {
   if (m_useSettings) QSettings().setValue(kChartsKey, chosen);
 }
 
+void PanelLayout::showChart(const QString& title) {
+  if (m_stage) bringForward(m_stage);
+  if (!m_presentation || !m_charts || !ChartsView::chartTitles().contains(title)) return;
+  // For this moment only: the presenter's own choice stays what presentation mode shows next time.
+  QStringList shown = m_charts->shownCharts();
+  if (shown.contains(title)) return;
+  shown.append(title);
+  while (shown.size() > 2) shown.removeFirst();
+  m_charts->setShownCharts(shown);
+}
+
 void PanelLayout::buildPresentationChartsMenu(QMenu* menu) {
   m_presentationChartsMenu = menu;
   menu->setToolTipsVisible(true);

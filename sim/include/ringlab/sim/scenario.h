@@ -108,12 +108,19 @@ enum class FocusView : std::uint8_t { kRing, kTraffic, kCharts, kNodes, kSpaceti
 std::string_view focusViewName(FocusView view);  // the YAML name: "ring", "fibers", ...
 std::optional<FocusView> parseFocusView(std::string_view name);
 
+// One of the app's live charts, which narration can put on screen (in presentation mode, in place of the oldest of
+// the presenter's charts).
+enum class FocusChart : std::uint8_t { kThroughput, kGetLatency, kPutLatency, kErrors, kMessages, kStaleness };
+std::string_view focusChartName(FocusChart chart);  // the YAML name: "throughput", "staleness", ...
+std::optional<FocusChart> parseFocusChart(std::string_view name);
+
 // What the screen should point at while a narration is read: a node (selected in the node table, the fiber view
 // and the inspector), a key (looked up on the ring) and/or a view brought to the front. Headless runs ignore it.
 struct NarrationFocus {
   std::optional<NodeId> node;
   std::optional<std::string> key;
   std::optional<FocusView> view;
+  std::optional<FocusChart> chart;
   friend bool operator==(const NarrationFocus&, const NarrationFocus&) = default;
 };
 

@@ -55,6 +55,9 @@ class PanelLayout final : public QObject {
 
   // The View menu entry (F11 or F5).
   QAction* presentationAction() const { return m_presentationAction; }
+  // Brings the charts forward; in presentation mode `title` (of ChartsView::chartTitles()) takes the place of the older
+  // chart shown, until presentation mode is left (the presenter's choice is kept).
+  void showChart(const QString& title);
   QAction* leavePresentationAction() const { return m_leavePresentationAction; }  // Escape, in presentation mode
   void setPresentationMode(bool on);
   bool presentationMode() const { return m_presentation; }
