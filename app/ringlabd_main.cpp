@@ -70,6 +70,10 @@ cli::CommandInfo programInfo() {
                      {"max-clients", "N"},
                      {"timeout", "SECONDS"},
                      {"proto-max-bulk-len", "BYTES"},
+                     {"client-output-hard-limit", "BYTES"},
+                     {"client-output-soft-limit", "BYTES"},
+                     {"client-output-soft-seconds", "SECONDS"},
+                     {"client-output-total-limit", "BYTES"},
                      {"proto-max-multibulk-len", "N"},
                      {"events-rate", "N"},
                      {"log-level", "LEVEL"},
@@ -202,6 +206,10 @@ int main(int argc, char** argv) {
     ("max-clients", po::value<long long>()->default_value(10000), "client connections at most")
     ("timeout", po::value<long long>()->default_value(0), "close clients idle this many seconds (0: never)")
     ("proto-max-bulk-len", po::value<long long>()->default_value(512ll << 20), "largest bulk string a client may send")
+    ("client-output-hard-limit", po::value<long long>()->default_value(64ll << 20), "a client whose unsent replies pass this many bytes is disconnected at once")
+    ("client-output-soft-limit", po::value<long long>()->default_value(16ll << 20), "over this many bytes of unsent replies a client's further commands wait until they drain; see --client-output-soft-seconds")
+    ("client-output-soft-seconds", po::value<long long>()->default_value(10), "a client whose unsent replies stay over the soft limit this long is disconnected")
+    ("client-output-total-limit", po::value<long long>()->default_value(512ll << 20), "when the unsent replies of all clients together pass this many bytes, the client with the most is disconnected")
     ("proto-max-multibulk-len", po::value<long long>()->default_value(1 << 20), "most arguments in one command")
     ("events-rate", po::value<long long>()->default_value(2000), "default events per second of /events (sampling)")
     ("log-level", po::value<std::string>(), "trace, debug, info, warn, error or off (or RINGLAB_LOG_LEVEL; default info)")
@@ -340,6 +348,15 @@ int main(int argc, char** argv) {
     config.clientIdleTimeout = std::chrono::seconds(count(vm, "timeout", 0, 1000000));
     config.resp.maxBulkBytes = count(vm, "proto-max-bulk-len", 1, 1ll << 32);
     config.resp.maxMultibulkLength = count(vm, "proto-max-multibulk-len", 1, 1ll << 31);
+    config.clientOutputHardBytes = count(vm, "client-output-hard-limit", 1 << 20, 1ll << 40);
+    config.clientOutputSoftBytes = count(vm, "client-output-soft-limit", 64 << 10, 1ll << 40);
+    if (config.clientOutputSoftBytes > config.clientOutputHardBytes) {
+      throw Fail{"--client-output-soft-limit (" + std::to_string(config.clientOutputSoftBytes) +
+                 ") must not be over --client-output-hard-limit (" + std::to_string(config.clientOutputHardBytes) +
+                 ")"};
+    }
+    config.clientOutputSoftTime = std::chrono::seconds(count(vm, "client-output-soft-seconds", 0, 3600));
+    config.clientOutputTotalBytes = count(vm, "client-output-total-limit", 1 << 20, 1ll << 42);
     config.eventsPerSecond = count(vm, "events-rate", 1, 100000);
 
     // Every flag is valid: from here on, problems are the node's, not the command line's.

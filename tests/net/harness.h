@@ -267,6 +267,19 @@ class NodeProcess {
   std::string logPath() const { return m_dataDir + ".log"; }
   std::string portFilePath() const { return m_dataDir + ".ports"; }
   bool running() const { return m_pid > 0; }
+  pid_t pid() const { return m_pid; }
+  // The process's resident set (VmRSS of /proc/PID/status) in kB; 0 when it cannot be read.
+  long residentKb() const {
+    std::FILE* file = std::fopen(("/proc/" + std::to_string(m_pid) + "/status").c_str(), "r");
+    if (!file) return 0;
+    char line[256];
+    long kb = 0;
+    while (std::fgets(line, sizeof line, file)) {
+      if (std::sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
+    }
+    std::fclose(file);
+    return kb;
+  }
 
   // Starts the node and waits until it reports its ports (the first start binds ports the kernel picks). Returns
   // false when the node exited or reported nothing within 20s; the ports then stay as they were.

@@ -909,6 +909,13 @@ std::string AdminServer::metricsText() {
   out.sample("", count(metrics.connectedClients));
   out.family("ringlab_protocol_errors_total", "counter", "Client connections closed for protocol errors.");
   out.sample("", count(metrics.protocolErrors));
+  out.family("ringlab_client_output_bytes", "gauge", "Replies waiting to be written to clients, all clients together.");
+  out.sample("", count(metrics.clientOutputBytes));
+  out.family("ringlab_clients_disconnected_total", "counter", "Client connections closed by a limit, by limit.");
+  for (std::size_t limit = 0; limit < kClientLimitCount; ++limit) {
+    out.sample("reason=\"" + std::string(clientLimitName(static_cast<ClientLimit>(limit))) + "\"",
+               count(metrics.clientsDisconnected[limit]));
+  }
   out.family("ringlab_operation_duration_seconds", "histogram", "Coordinated operations, from start to quorum, by op.");
   for (std::size_t op = 0; op < metrics.opLatency.size(); ++op) {
     const LatencyHistogram& h = metrics.opLatency[op];

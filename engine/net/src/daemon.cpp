@@ -1,6 +1,7 @@
 #include <ringlab/net/daemon.h>
 
 #include <fnmatch.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,6 +32,13 @@ using ErrorCodeT = boost::system::error_code;
 
 constexpr std::size_t kClientReadChunk = 64 * 1024;
 constexpr Duration kClientWriteTimeout = std::chrono::seconds(30);
+// Most commands of a pipeline that run before the output limits are checked: replies are at most a value (1 MiB) or
+// a few, so a run adds tens of MiB at most to an output buffer.
+constexpr std::size_t kMaxCommandRun = 32;
+// An output buffer that grew past this is freed once written, rather than kept for the next replies.
+constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
+// Free heap memory is handed back to the system at most this often (after a large buffer was freed).
+constexpr Duration kMemoryTrimInterval = std::chrono::seconds(1);
 constexpr Duration kMembershipInterval = std::chrono::milliseconds(200);
 constexpr const char* kRedisCompatVersion = "7.0.0";
 
@@ -104,7 +112,23 @@ struct Daemon::ClientState {
   std::string remote;
   bool authenticated = false;
   bool quit = false;
+  tcp::socket* socket = nullptr;
+  std::size_t pendingOutput = 0;  // replies not yet taken by the kernel; counted in metrics().clientOutputBytes
+  std::optional<std::chrono::steady_clock::time_point> overSoftSince;  // since when pendingOutput > the soft limit
+  bool closing = false;           // a limit closed the connection: nothing more is run or written
+  std::string closeReason;        // why, for the log
+  bool replyTooLarge = false;     // a reply being built passed the hard limit (set by executeOne)
+  std::size_t runReplyBytes = 0;  // values MGET put in the replies of the current run of commands
 };
+
+std::string_view clientLimitName(ClientLimit limit) {
+  switch (limit) {
+    case ClientLimit::kOutputHard: return "output_hard";
+    case ClientLimit::kOutputSoft: return "output_soft";
+    case ClientLimit::kOutputTotal: return "output_total";
+  }
+  return "output_hard";
+}
 
 Daemon::Daemon(DaemonConfig config) : m_config(std::move(config)) {}
 
@@ -296,7 +320,9 @@ Status Daemon::writePortFile() const {
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
-  if (ec) return Status(ErrorCode::kUnavailable, "--port-file: cannot rename '" + temporary + "' to '" + path + "': " + ec.message());
+  if (ec)
+    return Status(ErrorCode::kUnavailable,
+                  "--port-file: cannot rename '" + temporary + "' to '" + path + "': " + ec.message());
   return Status::ok();
 }
 
@@ -390,9 +416,10 @@ Status Daemon::decommission() {
     // that is down.
     const auto [told, asked] = announceDeparture();
     m_decommission.finished = true;
-    spdlog::warn("left the ring: {} records handed off in {} ranges ({} ranges not acknowledged); {} of {} peers "
-                 "acknowledged the departure",
-                 outcome.records, outcome.rangesDone, outcome.rangesFailed, told, asked);
+    spdlog::warn(
+        "left the ring: {} records handed off in {} ranges ({} ranges not acknowledged); {} of {} peers "
+        "acknowledged the departure",
+        outcome.records, outcome.rangesDone, outcome.rangesFailed, told, asked);
     auto& events = m_runtime->events();
     if (events.wants(EventType::kClusterChanged)) {
       events.publish(ClusterChanged{m_runtime->now(), m_config.nodeName + " left: " + std::to_string(outcome.records) +
@@ -480,9 +507,17 @@ int Daemon::run() {
   m_runtime->spawn(FiberRole::kClient, "client-accept", [this] { acceptClients(); });
   if (m_admin) m_admin->start();
   m_runtime->spawn(FiberRole::kSystem, "membership", [this] {
+    TimePoint lastTrim{};
     for (;;) {
       refreshRing();
       m_loop->scheduler().setRecordSlices(m_runtime->events().wants(EventType::kFiberSlice));
+      if (m_trimMemory && m_runtime->now() - lastTrim >= kMemoryTrimInterval) {
+        // Large reply buffers were freed: glibc keeps freed memory for reuse, so without this the resident size
+        // stays at its peak after an attack or a burst.
+        m_trimMemory = false;
+        lastTrim = m_runtime->now();
+        ::malloc_trim(0);
+      }
       m_runtime->sleepFor(kMembershipInterval);
     }
   });
@@ -581,11 +616,15 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
   client.id = id;
   client.remote = remoteOf(*socket);
   client.authenticated = m_config.password.empty();
+  client.socket = socket.get();
+  m_clientStates[id] = &client;
   RespParser parser(m_config.resp);
   std::vector<char> buffer(kClientReadChunk);
   std::vector<std::vector<std::string>> batch;
   std::string out;
   ErrorCodeT ignored;
+  // The next commands are read only once the replies to the previous ones are written: a client that does not read
+  // its replies is not read either.
   while (!m_stopping) {
     std::optional<OperationDeadline> idle;
     if (m_config.clientIdleTimeout > Duration{0}) idle.emplace(*m_io, *socket, m_config.clientIdleTimeout);
@@ -593,7 +632,7 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
     auto [ec, n] = awaitHandler<ErrorCodeT, std::size_t>(
         [&](auto handler) { socket->async_read_some(boost::asio::buffer(buffer), std::move(handler)); });
     idle.reset();
-    if (ec) break;
+    if (ec || client.closing) break;
     parser.feed(std::string_view(buffer.data(), n));
     batch.clear();
     bool failed = false;
@@ -607,108 +646,214 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
         break;
       }
     }
-    out.clear();
-    execute(client, batch, out);
+    if (!execute(client, batch, out)) break;
     if (failed && !client.quit) {
       m_metrics.protocolErrors++;
       spdlog::info("client {}: {}; closing the connection", client.remote, parser.error());
       appendError(out, "ERR " + parser.error());
+      if (!checkOutput(client, out)) break;
     }
-    if (!out.empty()) {
-      // Most replies fit the socket buffer: write them at once, and wait (with a deadline) only for the rest.
-      ErrorCodeT wec;
-      std::size_t written = socket->write_some(boost::asio::buffer(out), wec);
-      if (wec == boost::asio::error::would_block || wec == boost::asio::error::try_again) {
-        wec = {};
-        written = 0;
-      }
-      if (wec) break;
-      if (written < out.size()) {
-        OperationDeadline deadline(*m_io, *socket, kClientWriteTimeout);
-        auto [aec, rest] = awaitHandler<ErrorCodeT, std::size_t>([&](auto handler) {
-          boost::asio::async_write(*socket, boost::asio::buffer(out.data() + written, out.size() - written),
-                                   std::move(handler));
-        });
-        if (aec) break;
-      }
+    if (!out.empty() && !drainOutput(client, out, 0)) break;
+    if (out.capacity() > kKeptOutputCapacity) {
+      std::string().swap(out);
+      m_trimMemory = true;
     }
     if (failed || client.quit) break;
   }
+  if (!client.closeReason.empty()) {
+    spdlog::warn("client {} (id {}): {}; disconnected", client.remote, client.id, client.closeReason);
+  }
+  if (out.capacity() > kKeptOutputCapacity) m_trimMemory = true;
+  client.closing = false;
+  setPendingOutput(client, 0);
+  m_clientStates.erase(id);
   socket->shutdown(tcp::socket::shutdown_both, ignored);
   socket->close(ignored);
 }
 
-void Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out) {
+void Daemon::setPendingOutput(ClientState& client, std::size_t bytes) {
+  if (client.closing) bytes = 0;  // already released when the limit closed it
+  m_metrics.clientOutputBytes = m_metrics.clientOutputBytes - client.pendingOutput + bytes;
+  client.pendingOutput = bytes;
+  if (bytes > m_config.clientOutputSoftBytes) {
+    if (!client.overSoftSince) client.overSoftSince = std::chrono::steady_clock::now();
+  } else {
+    client.overSoftSince.reset();
+  }
+}
+
+void Daemon::closeForLimit(ClientState& client, ClientLimit limit, std::string reason) {
+  if (client.closing) return;
+  m_metrics.clientsDisconnected[static_cast<std::size_t>(limit)]++;
+  setPendingOutput(client, 0);
+  client.closing = true;
+  client.closeReason = std::move(reason);
+  ErrorCodeT ignored;
+  client.socket->close(ignored);  // wakes its fiber if it waits on the socket
+}
+
+bool Daemon::checkOutput(ClientState& client, std::string& out) {
+  if (client.closing) return false;
+  const std::size_t hard = m_config.clientOutputHardBytes;
+  if (client.replyTooLarge) {
+    closeForLimit(client, ClientLimit::kOutputHard,
+                  "a reply passed the output buffer hard limit of " + std::to_string(hard) +
+                      " bytes (--client-output-hard-limit)");
+    return false;
+  }
+  setPendingOutput(client, out.size());
+  if (client.pendingOutput > hard) {
+    closeForLimit(client, ClientLimit::kOutputHard,
+                  "output buffer of " + std::to_string(client.pendingOutput) + " bytes passed the hard limit of " +
+                      std::to_string(hard) + " bytes (--client-output-hard-limit)");
+    return false;
+  }
+  while (m_metrics.clientOutputBytes > m_config.clientOutputTotalBytes) {
+    ClientState* largest = nullptr;
+    for (const auto& [otherId, other] : m_clientStates) {
+      if (!other->closing && (!largest || other->pendingOutput > largest->pendingOutput)) largest = other;
+    }
+    if (!largest) break;
+    const std::size_t total = m_metrics.clientOutputBytes;
+    closeForLimit(*largest, ClientLimit::kOutputTotal,
+                  "the output buffers of all clients hold " + std::to_string(total) + " bytes, over the limit of " +
+                      std::to_string(m_config.clientOutputTotalBytes) +
+                      " bytes (--client-output-total-limit), and this client's (" +
+                      std::to_string(largest->pendingOutput) + " bytes) was the largest");
+  }
+  if (client.closing) return false;
+  if (client.pendingOutput > m_config.clientOutputSoftBytes) {
+    return drainOutput(client, out, m_config.clientOutputSoftBytes);
+  }
+  return true;
+}
+
+bool Daemon::drainOutput(ClientState& client, std::string& out, std::size_t keep) {
+  using Clock = std::chrono::steady_clock;
+  const auto giveUp = Clock::now() + kClientWriteTimeout;
+  std::size_t offset = 0;
+  bool ok = true;
+  // Most replies fit the socket buffer: write at once, and wait (with a deadline) only for the rest.
+  while (!client.closing && out.size() - offset > keep) {
+    ErrorCodeT ec;
+    std::size_t written = client.socket->write_some(boost::asio::buffer(out.data() + offset, out.size() - offset), ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+      ec = {};
+      written = 0;
+    }
+    if (ec) {
+      ok = false;
+      break;
+    }
+    offset += written;
+    setPendingOutput(client, out.size() - offset);
+    if (out.size() - offset <= keep) break;
+    auto deadline = giveUp;
+    const bool soft = client.overSoftSince.has_value();
+    if (soft) deadline = std::min(deadline, *client.overSoftSince + m_config.clientOutputSoftTime);
+    const auto now = Clock::now();
+    bool expired = now >= deadline;
+    if (!expired) {
+      OperationDeadline wait(*m_io, *client.socket, deadline - now);
+      noteWait(WaitFor{WaitKind::kClient});
+      auto [wec] = awaitHandler<ErrorCodeT>(
+          [&](auto handler) { client.socket->async_wait(tcp::socket::wait_write, std::move(handler)); });
+      expired = wait.expired();
+      if (wec && !expired) {
+        ok = false;
+        break;
+      }
+    }
+    if (expired) {
+      if (soft && Clock::now() >= *client.overSoftSince + m_config.clientOutputSoftTime) {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(m_config.clientOutputSoftTime).count();
+        closeForLimit(client, ClientLimit::kOutputSoft,
+                      "output buffer stayed over the soft limit of " + std::to_string(m_config.clientOutputSoftBytes) +
+                          " bytes for " + std::to_string(ms) + " ms (--client-output-soft-limit, " +
+                          "--client-output-soft-seconds); " + std::to_string(out.size() - offset) + " bytes unread");
+      }
+      ok = false;
+      break;
+    }
+  }
+  out.erase(0, offset);
+  return ok && !client.closing;
+}
+
+bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out) {
   std::vector<std::string> replies(batch.size());
   std::vector<std::string> names(batch.size());
   for (std::size_t k = 0; k < batch.size(); ++k) names[k] = upper(batch[k][0]);
   std::size_t i = 0;
   while (i < batch.size() && !client.quit) {
-    // The longest run of key commands from i whose keys are all distinct runs concurrently, a fiber per command;
-    // anything else runs alone, in order. Either way replies go out in request order.
+    // The longest run (of at most kMaxCommandRun) of key commands from i whose keys are all distinct runs
+    // concurrently, a fiber per command; anything else runs alone, in order. Either way replies go out in request
+    // order, and the output limits are checked after each run.
     std::size_t j = i;
     if (client.authenticated) {
       std::set<std::string_view> keys;
-      while (j < batch.size() && isKeyCommand(names[j])) {
+      while (j < batch.size() && j - i < kMaxCommandRun && isKeyCommand(names[j])) {
         const auto commandKeys = keysOf(names[j], batch[j]);
         if (std::any_of(commandKeys.begin(), commandKeys.end(), [&](auto k) { return keys.count(k) > 0; })) break;
         keys.insert(commandKeys.begin(), commandKeys.end());
         ++j;
       }
     }
-    if (j - i <= 1) {
-      executeOne(client, batch[i], replies[i]);
-      ++i;
-      continue;
-    }
-    const bool anyWrite = std::any_of(names.begin() + static_cast<std::ptrdiff_t>(i),
-                                      names.begin() + static_cast<std::ptrdiff_t>(j), [](const std::string& name) {
-                                        return name == "SET" || name == "MSET" || name == "DEL" || name == "UNLINK" ||
-                                               name == "INCR";
-                                      });
-    if (m_config.quorum.n == 1 && (!m_rocks || !anyWrite)) {
-      // Every operation is served locally without waiting for a peer or the disk: concurrency would only add fiber
-      // switches. Writes to RocksDB do wait (for the writer thread's group commit), so a run with writes goes
-      // concurrently below: the whole pipeline then lands in one write batch instead of one per command.
-      for (std::size_t k = i; k < j; ++k) executeOne(client, batch[k], replies[k]);
-      i = j;
-      continue;
-    }
-    struct Latch {
-      std::size_t left = 0;
-      boost::fibers::mutex mutex;
-      boost::fibers::condition_variable done;
-    };
-    auto latch = std::make_shared<Latch>();
-    latch->left = j - i;
-    for (std::size_t k = i; k < j; ++k) {
-      if (m_runtime->stopped()) {
-        // Shutting down: spawn() would refuse. Count the commands not started as done; wait for the others, which
-        // hold references into this batch.
-        latch->left -= j - k;
-        break;
-      }
-      // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
-      // must happen whatever becomes of the command.
-      m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(names[k]), [this, &client, &batch, &replies, k, latch] {
-        struct CountDown {
-          Latch& latch;
-          ~CountDown() {
-            if (--latch.left == 0) latch.done.notify_all();
-          }
-        } countDown{*latch};
-        try {
-          executeOne(client, batch[k], replies[k]);
-        } catch (const FiberCancelled&) {
-          // The node stopped while the command waited; the connection is closing anyway.
+    j = std::max(j, i + 1);
+    client.runReplyBytes = 0;
+    const bool anyWrite =
+        std::any_of(names.begin() + static_cast<std::ptrdiff_t>(i), names.begin() + static_cast<std::ptrdiff_t>(j),
+                    [](const std::string& name) {
+                      return name == "SET" || name == "MSET" || name == "DEL" || name == "UNLINK" || name == "INCR";
+                    });
+    if (j - i == 1 || (m_config.quorum.n == 1 && (!m_rocks || !anyWrite))) {
+      // One command, or every operation is served locally without waiting for a peer or the disk: concurrency would
+      // only add fiber switches. Writes to RocksDB do wait (for the writer thread's group commit), so a run with
+      // writes goes concurrently below: the whole run then lands in one write batch instead of one per command.
+      for (std::size_t k = i; k < j && !client.quit; ++k) executeOne(client, batch[k], replies[k]);
+    } else {
+      struct Latch {
+        std::size_t left = 0;
+        boost::fibers::mutex mutex;
+        boost::fibers::condition_variable done;
+      };
+      auto latch = std::make_shared<Latch>();
+      latch->left = j - i;
+      for (std::size_t k = i; k < j; ++k) {
+        if (m_runtime->stopped()) {
+          // Shutting down: spawn() would refuse. Count the commands not started as done; wait for the others,
+          // which hold references into this batch.
+          latch->left -= j - k;
+          break;
         }
-      });
+        // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
+        // must happen whatever becomes of the command.
+        m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(names[k]), [this, &client, &batch, &replies, k, latch] {
+          struct CountDown {
+            Latch& latch;
+            ~CountDown() {
+              if (--latch.left == 0) latch.done.notify_all();
+            }
+          } countDown{*latch};
+          try {
+            executeOne(client, batch[k], replies[k]);
+          } catch (const FiberCancelled&) {
+            // The node stopped while the command waited; the connection is closing anyway.
+          }
+        });
+      }
+      std::unique_lock lock(latch->mutex);
+      while (latch->left > 0) latch->done.wait(lock);
     }
-    std::unique_lock lock(latch->mutex);
-    while (latch->left > 0) latch->done.wait(lock);
+    for (std::size_t k = i; k < j; ++k) {
+      out += replies[k];
+      std::string().swap(replies[k]);
+      std::vector<std::string>().swap(batch[k]);  // the arguments too: a SET's value may be large
+    }
     i = j;
+    if (!checkOutput(client, out)) return false;
   }
-  for (const std::string& reply : replies) out += reply;
+  return true;
 }
 
 void Daemon::recordOp(Operation op, const OperationResult& result) {
@@ -856,8 +1001,13 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
       if (!result.status.isOk()) return opFailed(result);
       if (result.found) {
         appendBulk(values, result.value);
+        client.runReplyBytes += result.value.size();
       } else {
         appendNull(values);
+      }
+      if (client.pendingOutput + client.runReplyBytes > m_config.clientOutputHardBytes) {
+        client.replyTooLarge = true;  // checkOutput closes the connection after this run
+        return;
       }
     }
     appendArrayHeader(out, argc - 1);
@@ -921,8 +1071,8 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
     if (argc != 4) return wrongArity();
     const auto context = parseContext(args[3]);
     if (!context) {
-      return appendError(out, "ERR SETCTX context '" + args[3] +
-                                  "' is not one GETCTX returned (expected n1:4,n3:2 or empty)");
+      return appendError(
+          out, "ERR SETCTX context '" + args[3] + "' is not one GETCTX returned (expected n1:4,n3:2 or empty)");
     }
     OperationResult result = m_node->writeWithContext(Operation::kPut, args[1], std::move(args[2]), *context);
     recordOp(Operation::kPut, result);
@@ -948,6 +1098,11 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
           {"timeout",
            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientIdleTimeout).count())},
           {"proto-max-bulk-len", std::to_string(m_config.resp.maxBulkBytes)},
+          {"client-output-buffer-limit",
+           "normal " + std::to_string(m_config.clientOutputHardBytes) + " " +
+               std::to_string(m_config.clientOutputSoftBytes) + " " +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientOutputSoftTime).count())},
+          {"client-output-total-limit", std::to_string(m_config.clientOutputTotalBytes)},
           {"maxmemory", "0"},
           {"dir", durable ? m_config.dataDir : ""},
       };
@@ -1096,6 +1251,11 @@ std::string Daemon::infoText(std::string_view section) {
     out += "# Clients\r\n";
     line("connected_clients", std::to_string(m_metrics.connectedClients));
     line("maxclients", std::to_string(m_config.maxClients));
+    line("client_output_bytes", std::to_string(m_metrics.clientOutputBytes));
+    for (std::size_t limit = 0; limit < kClientLimitCount; ++limit) {
+      line("clients_disconnected_" + std::string(clientLimitName(static_cast<ClientLimit>(limit))),
+           std::to_string(m_metrics.clientsDisconnected[limit]));
+    }
     out += "\r\n";
   }
   if (wants("memory")) {

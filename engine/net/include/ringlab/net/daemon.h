@@ -57,7 +57,16 @@ struct DaemonConfig {
   bool allowFaultInjection = false;
   RespLimits resp;
   std::size_t maxClients = 10000;
-  Duration clientIdleTimeout{0};       // 0: clients may stay idle forever (Redis's default)
+  Duration clientIdleTimeout{0};  // 0: clients may stay idle forever (Redis's default)
+  // Limits on a client's output buffer: the bytes of replies produced for it and not yet taken by the kernel, as
+  // Redis's client-output-buffer-limit (docs/LIMITS.md). Over the hard limit a client is disconnected at once; over
+  // the soft limit the node runs none of its further commands until its replies drain below it, and disconnects it
+  // when they stay over it for softTime. When the output buffers of all clients together pass totalBytes, the client
+  // with the largest is disconnected.
+  std::size_t clientOutputHardBytes = 64u << 20;
+  std::size_t clientOutputSoftBytes = 16u << 20;
+  Duration clientOutputSoftTime = std::chrono::seconds(10);
+  std::size_t clientOutputTotalBytes = 512u << 20;
   std::size_t eventsPerSecond = 2000;  // default sampling rate of /events
   std::size_t replicaFibers = 4;
   // Gossip round period. The failure detector scales with it (its tolerated spread is half a round, its tolerated
@@ -98,6 +107,16 @@ inline constexpr std::size_t kOperationErrorReasonCount = 5;
 std::string_view operationErrorReasonName(OperationErrorReason reason);
 OperationErrorReason operationErrorReasonOf(ErrorCode code);
 
+// Why the node closed a client's connection: the "reason" label of ringlab_clients_disconnected_total.
+enum class ClientLimit : std::uint8_t {
+  kOutputHard,   // its output buffer passed the hard limit
+  kOutputSoft,   // its output buffer stayed over the soft limit too long
+  kOutputTotal,  // all output buffers together passed their limit, and this client's was the largest
+};
+inline constexpr std::size_t kClientLimitCount = 3;
+// "output_hard", "output_soft", "output_total"
+std::string_view clientLimitName(ClientLimit limit);
+
 struct DaemonMetrics {
   std::uint64_t connectionsReceived = 0;
   std::uint64_t connectionsRejected = 0;
@@ -107,7 +126,10 @@ struct DaemonMetrics {
   std::map<std::string, std::uint64_t> commandCounts;                               // by lower-case command name
   std::array<LatencyHistogram, 3> opLatency;                                        // by Operation
   std::array<std::array<std::uint64_t, kOperationErrorReasonCount>, 3> opErrors{};  // by Operation, then reason
-  std::uint64_t siblingReads = 0;  // GETs that found several siblings and answered with the newest one
+  std::uint64_t siblingReads = 0;     // GETs that found several siblings and answered with the newest one
+  std::size_t clientOutputBytes = 0;  // replies waiting for all clients together (their output buffers)
+  // Clients disconnected by a limit, by ClientLimit.
+  std::array<std::uint64_t, kClientLimitCount> clientsDisconnected{};
 };
 
 class AdminServer;
@@ -168,7 +190,17 @@ class Daemon {
   void incrBy(const std::string& key, std::int64_t delta, std::string& out);
   struct ClientState;
   // Runs a batch of parsed commands, appending replies in order.
-  void execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out);
+  // Returns false when the connection must close (a client limit was hit; the reason is in client).
+  bool execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out);
+  // After replies were appended to `out` (the client's whole output buffer): enforces the output limits, and writes
+  // while the buffer is over the soft limit. Returns false when the connection must close.
+  bool checkOutput(ClientState& client, std::string& out);
+  // Writes from `out` (erasing what the kernel took) until at most `keep` bytes wait. Returns false on a write error,
+  // or when the soft limit's time or the write deadline passed (the reason is then in client).
+  bool drainOutput(ClientState& client, std::string& out, std::size_t keep);
+  void setPendingOutput(ClientState& client, std::size_t bytes);
+  // Marks the client for closing because of `limit` (logged when its connection closes) and closes its socket.
+  void closeForLimit(ClientState& client, ClientLimit limit, std::string reason);
   void executeOne(ClientState& client, std::vector<std::string>& args, std::string& out);
   void refreshRing();
   // After leaving the ring: sends the news to every peer and waits (bounded) until each that is not down has
@@ -192,6 +224,8 @@ class Daemon {
   std::unique_ptr<boost::asio::ip::tcp::acceptor> m_clientAcceptor;
   std::unique_ptr<AdminServer> m_admin;
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> m_clients;
+  std::map<std::uint64_t, ClientState*> m_clientStates;  // every served client, by id (for the total output limit)
+  bool m_trimMemory = false;  // a large buffer was freed: return free heap memory to the system soon
   DaemonMetrics m_metrics;
   DecommissionProgress m_decommission;
   std::size_t m_serviceFibers = 0;

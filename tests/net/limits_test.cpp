@@ -1,0 +1,183 @@
+// One client, one scanner or one peer cannot take a node down: each attack on a real ringlabd ends in a bounded,
+// logged refusal while other clients keep getting answers, and the node's memory stays bounded and comes back.
+// Limits are the defaults unless a test says otherwise (docs/LIMITS.md lists them); figures the tests measure are
+// printed, bounds are generous (these are liveness checks, not benchmarks).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include "harness.h"
+
+namespace ringlab::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long long millisSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+// Measures a bystander's PING round trips (on one connection, as a client with a pool would) and the node's resident
+// size while an attack runs on other threads.
+class Bystander {
+ public:
+  Bystander(NodeProcess& node, std::chrono::milliseconds every = std::chrono::milliseconds(50))
+      : m_node(node), m_thread([this, every] { run(every); }) {}
+  ~Bystander() { stop(); }
+  void stop() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+  }
+  long long worstPingMs() const { return m_worstMs; }
+  long long pings() const { return m_pings; }
+  long long failures() const { return m_failures; }
+  long peakResidentKb() const { return m_peakKb; }
+
+ private:
+  void run(std::chrono::milliseconds every) {
+    RespClient client(m_node.clientPort(), std::chrono::seconds(10));
+    while (!m_stop) {
+      const auto start = Clock::now();
+      const bool ok = client.command({"PING"}).text == "PONG";
+      m_worstMs = std::max<long long>(m_worstMs, millisSince(start));
+      ok ? ++m_pings : ++m_failures;
+      m_peakKb = std::max(m_peakKb.load(), m_node.residentKb());
+      std::this_thread::sleep_for(every);
+    }
+  }
+  NodeProcess& m_node;
+  std::atomic<bool> m_stop{false};
+  std::atomic<long long> m_worstMs{0}, m_pings{0}, m_failures{0};
+  std::atomic<long> m_peakKb{0};
+  std::thread m_thread;
+};
+
+// Reads and discards until the server closes the connection; true when it did within `limit`.
+bool closedWithin(int fd, std::chrono::milliseconds limit) {
+  timeval tv{0, 200 * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto giveUp = Clock::now() + limit;
+  std::vector<char> buffer(1 << 20);
+  while (Clock::now() < giveUp) {
+    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+    if (n == 0) return true;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return true;  // reset
+  }
+  return false;
+}
+
+std::vector<std::string> singleNode(std::vector<std::string> more = {}) {
+  return with({"--storage", "memory", "--n", "1", "--r", "1", "--w", "1"}, more);
+}
+
+TEST(OutputLimitsTest, AClientThatPipelinesLargeGetsAndNeverReadsIsDisconnectedWhileOthersAreServed) {
+  TempDir dir("ringlabd-limits");
+  NodeProcess node("n1", dir.sub("n1"), singleNode({"--client-output-soft-seconds", "2"}));
+  ASSERT_TRUE(node.start()) << "see " << node.logPath();
+  ASSERT_TRUE(node.waitServing());
+  {
+    RespClient setup(node.clientPort());
+    ASSERT_EQ(setup.command({"SET", "big", std::string(1 << 20, 'x')}).text, "OK");
+    const auto limits = setup.command({"CONFIG", "GET", "client-output-*"});
+    ASSERT_EQ(limits.elements.size(), 4u);
+    EXPECT_EQ(limits.elements[1].text, "normal 67108864 16777216 2");
+    EXPECT_EQ(limits.elements[3].text, "536870912");
+  }
+  const long before = node.residentKb();
+  Bystander bystander(node);
+  const auto attackStart = Clock::now();
+  // 20,000 GETs of the 1 MiB value (20 GB of replies), sent at once; the replies are never read.
+  RespClient abuser(node.clientPort(), std::chrono::seconds(10));
+  int small = 64 * 1024;
+  ::setsockopt(abuser.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  std::string pipeline;
+  for (int i = 0; i < 20000; ++i) pipeline += RespClient::encode({"GET", "big"});
+  std::thread sender([&] { abuser.sendRaw(pipeline); });
+  // Disconnected after the soft limit's 2 s, not before it has had its chance to read.
+  ASSERT_TRUE(
+      eventually([&] { return node.info("clients_disconnected_output_soft") == "1"; }, std::chrono::seconds(15)))
+      << "see " << node.logPath();
+  const long long disconnectedAfterMs = millisSince(attackStart);
+  EXPECT_GE(disconnectedAfterMs, 1900);
+  EXPECT_TRUE(closedWithin(abuser.fd(), std::chrono::seconds(5)));
+  sender.join();
+  bystander.stop();
+  const long during = bystander.peakResidentKb();
+  // Memory comes back: freed reply buffers are returned to the system.
+  long after = 0;
+  const bool fellBack = eventually(
+      [&] {
+        after = node.residentKb();
+        return after < before + 32 * 1024;
+      },
+      std::chrono::seconds(5));
+  std::cout << "RSS before " << before / 1024 << " MB, peak during " << during / 1024 << " MB, after " << after / 1024
+            << " MB; bystander: " << bystander.pings() << " PINGs, worst " << bystander.worstPingMs()
+            << " ms; abuser disconnected after " << disconnectedAfterMs << " ms\n";
+  EXPECT_EQ(bystander.failures(), 0);
+  EXPECT_LT(bystander.worstPingMs(), 1000);
+  EXPECT_GT(bystander.pings(), 10);
+  EXPECT_LT(during, 256 * 1024) << "peak RSS during the attack, kB";
+  EXPECT_TRUE(fellBack) << "RSS " << after << " kB after the attack, " << before << " kB before";
+  EXPECT_NE(shell("grep -c 'over the soft limit of 16777216 bytes for 2000 ms' " + node.logPath()), "0");
+  RespClient later(node.clientPort());
+  EXPECT_EQ(later.command({"GET", "big"}).text.size(), std::size_t{1} << 20);
+}
+
+TEST(OutputLimitsTest, AReplyOverTheHardLimitDisconnectsAtOnce) {
+  TempDir dir("ringlabd-limits");
+  NodeProcess node("n1", dir.sub("n1"), singleNode());
+  ASSERT_TRUE(node.start()) << "see " << node.logPath();
+  ASSERT_TRUE(node.waitServing());
+  RespClient client(node.clientPort());
+  ASSERT_EQ(client.command({"SET", "big", std::string(1 << 20, 'x')}).text, "OK");
+  // 80 MiB in one reply, over the 64 MiB hard limit.
+  std::vector<std::string> mget = {"MGET"};
+  for (int i = 0; i < 80; ++i) mget.push_back("big");
+  const auto start = Clock::now();
+  ASSERT_TRUE(client.sendRaw(RespClient::encode(mget)));
+  EXPECT_TRUE(closedWithin(client.fd(), std::chrono::seconds(5)));
+  EXPECT_LT(millisSince(start), 2000);
+  EXPECT_EQ(node.info("clients_disconnected_output_hard"), "1");
+  EXPECT_NE(shell("grep -c 'passed the output buffer hard limit of 67108864 bytes' " + node.logPath()), "0");
+  // Under the limit, the same reply is served whole.
+  RespClient other(node.clientPort(), std::chrono::seconds(10));
+  mget.resize(41);
+  const auto reply = other.command(mget);
+  ASSERT_EQ(reply.elements.size(), 40u);
+  EXPECT_EQ(reply.elements[39].text.size(), std::size_t{1} << 20);
+}
+
+TEST(OutputLimitsTest, WhenAllClientsTogetherPassTheTotalLimitTheLargestIsDisconnected) {
+  TempDir dir("ringlabd-limits");
+  NodeProcess node("n1", dir.sub("n1"),
+                   singleNode({"--client-output-total-limit", "24000000", "--client-output-soft-seconds", "30"}));
+  ASSERT_TRUE(node.start()) << "see " << node.logPath();
+  ASSERT_TRUE(node.waitServing());
+  {
+    RespClient setup(node.clientPort());
+    ASSERT_EQ(setup.command({"SET", "big", std::string(1 << 20, 'x')}).text, "OK");
+  }
+  std::string pipeline;
+  for (int i = 0; i < 200; ++i) pipeline += RespClient::encode({"GET", "big"});
+  std::vector<std::unique_ptr<RespClient>> abusers;
+  for (int i = 0; i < 3; ++i) {
+    abusers.push_back(std::make_unique<RespClient>(node.clientPort()));
+    int small = 64 * 1024;
+    ::setsockopt(abusers.back()->fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    ASSERT_TRUE(abusers.back()->sendRaw(pipeline));
+  }
+  // Each stops at its soft limit (16 MiB and a run of replies); together they pass 24 MB long before the 30 s.
+  ASSERT_TRUE(
+      eventually([&] { return node.info("clients_disconnected_output_total") != "0"; }, std::chrono::seconds(10)))
+      << "see " << node.logPath();
+  EXPECT_LE(std::stoll(node.info("client_output_bytes")), 24000000);
+  EXPECT_NE(shell("grep -c 'over the limit of 24000000 bytes (--client-output-total-limit)' " + node.logPath()), "0");
+  RespClient bystander(node.clientPort());
+  EXPECT_EQ(bystander.command({"PING"}).text, "PONG");
+}
+
+}  // namespace
+}  // namespace ringlab::testing
