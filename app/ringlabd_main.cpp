@@ -68,6 +68,7 @@ cli::CommandInfo programInfo() {
                      {"requirepass", "PASSWORD"},
                      {"admin-token", "TOKEN"},
                      {"max-clients", "N"},
+                     {"max-admin-connections", "N"},
                      {"timeout", "SECONDS"},
                      {"proto-max-bulk-len", "BYTES"},
                      {"client-output-hard-limit", "BYTES"},
@@ -203,7 +204,8 @@ int main(int argc, char** argv) {
     ("requirepass", po::value<std::string>()->default_value(""), "password clients must AUTH with (or RINGLAB_REQUIREPASS)")
     ("admin-token", po::value<std::string>()->default_value(""), "bearer token the admin endpoint requires (or RINGLAB_ADMIN_TOKEN)")
     ("allow-fault-injection", po::bool_switch(), "serve POST /fault on the admin endpoint: drop or delay this node's peer messages, or pause it (for demos and tests; see docs/ADMIN_API.md)")
-    ("max-clients", po::value<long long>()->default_value(10000), "client connections at most")
+    ("max-clients", po::value<long long>()->default_value(10000), "client connections at most (fewer when the descriptor limit, ulimit -n, is too low for them)")
+    ("max-admin-connections", po::value<long long>()->default_value(64), "admin connections served at once; more are answered 503 and closed")
     ("timeout", po::value<long long>()->default_value(0), "close clients idle this many seconds (0: never)")
     ("proto-max-bulk-len", po::value<long long>()->default_value(512ll << 20), "largest bulk string a client may send")
     ("client-output-hard-limit", po::value<long long>()->default_value(64ll << 20), "a client whose unsent replies pass this many bytes is disconnected at once")
@@ -345,6 +347,7 @@ int main(int argc, char** argv) {
     }
     config.allowFaultInjection = vm["allow-fault-injection"].as<bool>();
     config.maxClients = count(vm, "max-clients", 1, 1000000);
+    config.maxAdminConnections = count(vm, "max-admin-connections", 1, 100000);
     config.clientIdleTimeout = std::chrono::seconds(count(vm, "timeout", 0, 1000000));
     config.resp.maxBulkBytes = count(vm, "proto-max-bulk-len", 1, 1ll << 32);
     config.resp.maxMultibulkLength = count(vm, "proto-max-multibulk-len", 1, 1ll << 31);

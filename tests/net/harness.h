@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -258,6 +259,8 @@ class NodeProcess {
   NodeProcess& operator=(const NodeProcess&) = delete;
 
   void setSeeds(std::string seeds) { m_seeds = std::move(seeds); }
+  // The node's RLIMIT_NOFILE (soft and hard), set in the child before it runs ringlabd; 0 leaves the test's own.
+  void setDescriptorLimit(int limit) { m_descriptorLimit = limit; }
   // The ports are known once start() returned; a restart keeps them, so that peers find the node where it was.
   std::string peerAddress() const { return "127.0.0.1:" + std::to_string(known(m_peerPort)); }
   int clientPort() const { return known(m_clientPort); }
@@ -311,6 +314,10 @@ class NodeProcess {
     const std::string log = logPath();
     m_pid = ::fork();
     if (m_pid == 0) {
+      if (m_descriptorLimit > 0) {
+        const rlimit limit{static_cast<rlim_t>(m_descriptorLimit), static_cast<rlim_t>(m_descriptorLimit)};
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+      }
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
@@ -410,6 +417,7 @@ class NodeProcess {
   int m_peerPort = 0;
   int m_adminPort = 0;
   pid_t m_pid = -1;
+  int m_descriptorLimit = 0;
 };
 
 // A fresh directory under the system's temporary directory, removed when the test ends.

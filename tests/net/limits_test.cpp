@@ -4,7 +4,10 @@
 // printed, bounds are generous (these are liveness checks, not benchmarks).
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -177,6 +180,80 @@ TEST(OutputLimitsTest, WhenAllClientsTogetherPassTheTotalLimitTheLargestIsDiscon
   EXPECT_NE(shell("grep -c 'over the limit of 24000000 bytes (--client-output-total-limit)' " + node.logPath()), "0");
   RespClient bystander(node.clientPort());
   EXPECT_EQ(bystander.command({"PING"}).text, "PONG");
+}
+
+// A field of INFO asked on `client`'s connection (a new one may be refused while a flood holds every client slot).
+long infoNumber(RespClient& client, const std::string& field) {
+  const std::string text = client.command({"INFO", "everything"}).text;
+  const auto pos = text.find(field + ":");
+  if (pos == std::string::npos) return -1;
+  return std::stol(text.substr(pos + field.size() + 1));
+}
+
+long countLines(const std::string& path, const std::string& needle) {
+  const std::string out = shell("grep -c -- '" + needle + "' " + path);
+  return out.empty() ? 0 : std::stol(out);
+}
+
+TEST(ConnectionFloodTest, ThousandsOfAdminAndClientConnectionsLeaveAConnectedClientServedAndTheLogQuiet) {
+  rlimit own{};
+  ::getrlimit(RLIMIT_NOFILE, &own);
+  if (own.rlim_cur < 4096) {
+    own.rlim_cur = std::min<rlim_t>(own.rlim_max, 4096);
+    ::setrlimit(RLIMIT_NOFILE, &own);
+  }
+  if (own.rlim_cur < 3000) GTEST_SKIP() << "the test needs 3000 descriptors of its own";
+  TempDir dir("ringlabd-flood");
+  NodeProcess node("n1", dir.sub("n1"), singleNode());
+  node.setDescriptorLimit(1024);
+  ASSERT_TRUE(node.start()) << "see " << node.logPath();
+  ASSERT_TRUE(node.waitServing());
+  // 1024 descriptors: 64 for admin connections and 256 in reserve leave 704 clients.
+  EXPECT_EQ(node.info("maxclients"), "704");
+  EXPECT_EQ(countLines(node.logPath(), "--max-clients lowered from 10000 to 704"), 1);
+  const long before = node.residentKb();
+  Bystander bystander(node);
+  RespClient observer(node.clientPort());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto floodStart = Clock::now();
+  std::vector<std::unique_ptr<RespClient>> flood;
+  for (int i = 0; i < 2000; ++i) flood.push_back(std::make_unique<RespClient>(node.adminPort()));
+  for (int i = 0; i < 800; ++i) flood.push_back(std::make_unique<RespClient>(node.clientPort()));
+  const long long openedInMs = millisSince(floodStart);
+  // While the flood holds its connections: the admin port serves at most 64 and answers the others 503 at once.
+  EXPECT_EQ(httpRequest(node.adminPort(), "GET", "/healthz").status, 503);
+  EXPECT_TRUE(
+      eventually([&] { return infoNumber(observer, "rejected_admin_connections") >= 1900; }, std::chrono::seconds(5)));
+  EXPECT_EQ(infoNumber(observer, "admin_connections"), 64);
+  EXPECT_TRUE(eventually([&] { return infoNumber(observer, "rejected_connections") >= 90; }, std::chrono::seconds(5)));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  flood.clear();
+  // Once it goes, the admin port serves again.
+  EXPECT_TRUE(eventually([&] { return httpRequest(node.adminPort(), "GET", "/healthz").status == 200; },
+                         std::chrono::seconds(5)));
+  bystander.stop();
+  long after = 0;
+  const bool fellBack = eventually(
+      [&] {
+        after = node.residentKb();
+        return after < before + 16 * 1024;
+      },
+      std::chrono::seconds(5));
+  const long refusalLines = countLines(node.logPath(), "admin: refused a connection");
+  const auto logBytes = std::filesystem::file_size(node.logPath());
+  std::cout << "flood of 2000 admin and 800 client connections opened in " << openedInMs << " ms; RSS before "
+            << before / 1024 << " MB, peak " << bystander.peakResidentKb() / 1024 << " MB, after " << after / 1024
+            << " MB; bystander: " << bystander.pings() << " PINGs, worst " << bystander.worstPingMs() << " ms; "
+            << refusalLines << " refusal lines, log " << logBytes << " bytes\n";
+  EXPECT_EQ(bystander.failures(), 0);
+  EXPECT_LT(bystander.worstPingMs(), 1000);
+  EXPECT_GE(refusalLines, 1);
+  EXPECT_LE(refusalLines, 12);  // a line a second at most
+  EXPECT_LT(logBytes, 16u * 1024);
+  EXPECT_LT(bystander.peakResidentKb(), 128 * 1024);
+  EXPECT_TRUE(fellBack) << "RSS " << after << " kB after the flood, " << before << " kB before";
+  RespClient later(node.clientPort());
+  EXPECT_EQ(later.command({"PING"}).text, "PONG");
 }
 
 }  // namespace

@@ -21,7 +21,9 @@
 #include <boost/url/url_view.hpp>
 
 #include <ringlab/net/daemon.h>
+#include <ringlab/net/descriptors.h>
 #include <ringlab/net/event_json.h>
+#include <ringlab/net/log_limiter.h>
 #include <ringlab/net/process_stats.h>
 
 #ifndef RINGLAB_NET_VERSION
@@ -317,15 +319,44 @@ void AdminServer::acceptLoop() {
     auto socket = std::make_shared<Socket>(m_daemon.runtime().loop().io());
     auto [ec] = awaitHandler<ErrorCodeT>([&](auto handler) { m_acceptor->async_accept(*socket, std::move(handler)); });
     if (m_stopping) break;
-    if (ec) continue;
+    if (ec) {
+      backOffAfterAcceptError(*m_acceptor, ec, "accepting an admin connection", m_daemon.runtime());
+      continue;
+    }
+    const std::size_t cap = m_daemon.config().maxAdminConnections;
+    if (m_openSessions >= cap) {
+      // Refused before reading anything (so before any token check): a short answer if the socket takes it at
+      // once, and the descriptor is free again.
+      m_refusedSessions++;
+      ErrorCodeT ignored;
+      socket->non_blocking(true, ignored);
+      static const std::string kBusy = [] {
+        const std::string body =
+            "{\"api_version\": 1, \"error\": \"too many admin connections are open; try again later\"}\n";
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+               "Content-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+      }();
+      socket->write_some(boost::asio::buffer(kBusy), ignored);
+      socket->close(ignored);
+      logLimited(spdlog::level::warn, "admin-connections",
+                 "admin: refused a connection: " + std::to_string(m_openSessions) +
+                     " admin connections are open, the most allowed (--max-admin-connections)");
+      continue;
+    }
     m_sessions.erase(std::remove_if(m_sessions.begin(), m_sessions.end(), [](auto& w) { return w.expired(); }),
                      m_sessions.end());
     m_sessions.push_back(socket);
+    ++m_openSessions;
     m_daemon.runtime().spawn(FiberRole::kSystem, "admin", [this, socket] {
+      struct Leave {
+        std::size_t& open;
+        ~Leave() { --open; }
+      } leave{m_openSessions};
       try {
         serve(socket);
       } catch (const std::exception& e) {
-        spdlog::warn("admin session failed: {}", e.what());
+        logLimited(spdlog::level::warn, "admin-session", std::string("admin session failed: ") + e.what());
       }
       ErrorCodeT ignored;
       socket->close(ignored);

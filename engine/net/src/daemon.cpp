@@ -22,6 +22,8 @@
 
 #include <ringlab/engine/hash.h>
 #include <ringlab/net/admin_server.h>
+#include <ringlab/net/descriptors.h>
+#include <ringlab/net/log_limiter.h>
 #include <ringlab/net/service_notify.h>
 
 namespace ringlab::net {
@@ -41,6 +43,10 @@ constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
 constexpr Duration kMemoryTrimInterval = std::chrono::seconds(1);
 constexpr Duration kMembershipInterval = std::chrono::milliseconds(200);
 constexpr const char* kRedisCompatVersion = "7.0.0";
+// Descriptors kept out of the client budget: peer connections (two per member), the log, the spare descriptor and
+// the rest; RocksDB keeps up to 256 files open on top (its max_open_files).
+constexpr std::size_t kReservedDescriptors = 256;
+constexpr std::size_t kRocksDbDescriptors = 256;
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -215,6 +221,24 @@ Status Daemon::open() {
   if (m_config.advertiseHost.empty()) {
     m_config.advertiseHost =
         (m_config.bindHost == "0.0.0.0" || m_config.bindHost == "::") ? "127.0.0.1" : m_config.bindHost;
+  }
+  {
+    // Every client and admin connection takes a descriptor: make room for all of them and a reserve, so that clients
+    // and admin floods cannot starve peers and storage; with less, fewer clients are allowed.
+    const std::size_t reserve =
+        kReservedDescriptors + (m_config.storage == StorageKind::kRocksDb ? kRocksDbDescriptors : 0);
+    const std::size_t wanted = m_config.maxClients + m_config.maxAdminConnections + reserve;
+    const std::size_t limit = raiseDescriptorLimit(wanted);
+    if (limit < wanted) {
+      const std::size_t others = m_config.maxAdminConnections + reserve;
+      const std::size_t clients = limit > others + 16 ? limit - others : 16;
+      spdlog::warn(
+          "the descriptor limit is {} (ulimit -n, or LimitNOFILE= in the unit): --max-clients lowered from {} to {} "
+          "to keep {} for admin connections, peers and storage",
+          limit, m_config.maxClients, clients, others);
+      m_config.maxClients = std::min(m_config.maxClients, clients);
+    }
+    reserveSpareDescriptor();
   }
   m_io = std::make_unique<boost::asio::io_context>(1);
   m_loop = std::make_unique<FiberLoop>(*m_io);
@@ -581,7 +605,7 @@ void Daemon::acceptClients() {
         awaitHandler<ErrorCodeT>([&](auto handler) { m_clientAcceptor->async_accept(*socket, std::move(handler)); });
     if (m_stopping) break;
     if (ec) {
-      spdlog::warn("accepting a client failed: {}", ec.message());
+      backOffAfterAcceptError(*m_clientAcceptor, ec, "accepting a client", *m_runtime);
       continue;
     }
     m_metrics.connectionsReceived++;
@@ -619,7 +643,6 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
   client.socket = socket.get();
   m_clientStates[id] = &client;
   RespParser parser(m_config.resp);
-  std::vector<char> buffer(kClientReadChunk);
   std::vector<std::vector<std::string>> batch;
   std::string out;
   ErrorCodeT ignored;
@@ -629,10 +652,16 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
     std::optional<OperationDeadline> idle;
     if (m_config.clientIdleTimeout > Duration{0}) idle.emplace(*m_io, *socket, m_config.clientIdleTimeout);
     noteWait(WaitFor{WaitKind::kClient});
-    auto [ec, n] = awaitHandler<ErrorCodeT, std::size_t>(
-        [&](auto handler) { socket->async_read_some(boost::asio::buffer(buffer), std::move(handler)); });
+    // Wait until there is something to read, then read it into the loop's one buffer and hand it to the parser
+    // without yielding: an idle connection holds no read buffer.
+    auto [ec] =
+        awaitHandler<ErrorCodeT>([&](auto handler) { socket->async_wait(tcp::socket::wait_read, std::move(handler)); });
     idle.reset();
     if (ec || client.closing) break;
+    static std::vector<char> buffer(kClientReadChunk);
+    const std::size_t n = socket->read_some(boost::asio::buffer(buffer), ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) continue;
+    if (ec) break;
     parser.feed(std::string_view(buffer.data(), n));
     batch.clear();
     bool failed = false;
@@ -649,7 +678,8 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
     if (!execute(client, batch, out)) break;
     if (failed && !client.quit) {
       m_metrics.protocolErrors++;
-      spdlog::info("client {}: {}; closing the connection", client.remote, parser.error());
+      logLimited(spdlog::level::info, "client-protocol-error",
+                 "client " + client.remote + ": " + parser.error() + "; closing the connection");
       appendError(out, "ERR " + parser.error());
       if (!checkOutput(client, out)) break;
     }
@@ -661,9 +691,11 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
     if (failed || client.quit) break;
   }
   if (!client.closeReason.empty()) {
-    spdlog::warn("client {} (id {}): {}; disconnected", client.remote, client.id, client.closeReason);
+    logLimited(spdlog::level::warn, "client-limit",
+               "client " + client.remote + " (id " + std::to_string(client.id) + "): " + client.closeReason +
+                   "; disconnected");
   }
-  if (out.capacity() > kKeptOutputCapacity) m_trimMemory = true;
+  m_trimMemory = true;  // its parser's and reply buffers, and the descriptors' kernel-side memory
   client.closing = false;
   setPendingOutput(client, 0);
   m_clientStates.erase(id);
@@ -1252,6 +1284,8 @@ std::string Daemon::infoText(std::string_view section) {
     line("connected_clients", std::to_string(m_metrics.connectedClients));
     line("maxclients", std::to_string(m_config.maxClients));
     line("client_output_bytes", std::to_string(m_metrics.clientOutputBytes));
+    line("admin_connections", std::to_string(m_admin ? m_admin->openConnections() : 0));
+    line("rejected_admin_connections", std::to_string(m_admin ? m_admin->refusedConnections() : 0));
     for (std::size_t limit = 0; limit < kClientLimitCount; ++limit) {
       line("clients_disconnected_" + std::string(clientLimitName(static_cast<ClientLimit>(limit))),
            std::to_string(m_metrics.clientsDisconnected[limit]));

@@ -55,6 +55,8 @@ struct DaemonConfig {
   std::string password;    // AUTH; empty: none
   std::string adminToken;  // empty: the admin endpoint is open (it binds to the bind address only)
   bool allowFaultInjection = false;
+  // Admin connections served at once; more are answered 503 and closed before anything is read.
+  std::size_t maxAdminConnections = 64;
   RespLimits resp;
   std::size_t maxClients = 10000;
   Duration clientIdleTimeout{0};  // 0: clients may stay idle forever (Redis's default)
