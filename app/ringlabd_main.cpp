@@ -69,6 +69,7 @@ cli::CommandInfo programInfo() {
                      {"admin-token", "TOKEN"},
                      {"max-clients", "N"},
                      {"max-admin-connections", "N"},
+                     {"max-members", "N"},
                      {"timeout", "SECONDS"},
                      {"proto-max-bulk-len", "BYTES"},
                      {"client-output-hard-limit", "BYTES"},
@@ -206,6 +207,7 @@ int main(int argc, char** argv) {
     ("allow-fault-injection", po::bool_switch(), "serve POST /fault on the admin endpoint: drop or delay this node's peer messages, or pause it (for demos and tests; see docs/ADMIN_API.md)")
     ("max-clients", po::value<long long>()->default_value(10000), "client connections at most (fewer when the descriptor limit, ulimit -n, is too low for them)")
     ("max-admin-connections", po::value<long long>()->default_value(64), "admin connections served at once; more are answered 503 and closed")
+    ("max-members", po::value<long long>()->default_value(1024), "cluster members this node keeps track of at most; gossip naming more is ignored beyond it")
     ("timeout", po::value<long long>()->default_value(0), "close clients idle this many seconds (0: never)")
     ("proto-max-bulk-len", po::value<long long>()->default_value(512ll << 20), "largest bulk string a client may send")
     ("client-output-hard-limit", po::value<long long>()->default_value(64ll << 20), "a client whose unsent replies pass this many bytes is disconnected at once")
@@ -348,6 +350,7 @@ int main(int argc, char** argv) {
     config.allowFaultInjection = vm["allow-fault-injection"].as<bool>();
     config.maxClients = count(vm, "max-clients", 1, 1000000);
     config.maxAdminConnections = count(vm, "max-admin-connections", 1, 100000);
+    config.maxMembers = count(vm, "max-members", 3, 65536);
     config.clientIdleTimeout = std::chrono::seconds(count(vm, "timeout", 0, 1000000));
     config.resp.maxBulkBytes = count(vm, "proto-max-bulk-len", 1, 1ll << 32);
     config.resp.maxMultibulkLength = count(vm, "proto-max-multibulk-len", 1, 1ll << 31);

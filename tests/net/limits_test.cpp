@@ -11,6 +11,9 @@
 #include <iostream>
 #include <thread>
 
+#include <ringlab/engine/codec.h>
+#include <ringlab/net/handshake.h>
+
 #include "harness.h"
 
 namespace ringlab::testing {
@@ -254,6 +257,99 @@ TEST(ConnectionFloodTest, ThousandsOfAdminAndClientConnectionsLeaveAConnectedCli
   EXPECT_TRUE(fellBack) << "RSS " << after << " kB after the flood, " << before << " kB before";
   RespClient later(node.clientPort());
   EXPECT_EQ(later.command({"PING"}).text, "PONG");
+}
+
+// Reads one whole handshake message from `client`'s socket; empty on failure.
+std::vector<std::uint8_t> readHandshakeMessage(RespClient& client) {
+  std::vector<std::uint8_t> bytes(4);
+  auto readExactly = [&](std::uint8_t* into, std::size_t n) {
+    for (std::size_t got = 0; got < n;) {
+      const ssize_t r = ::recv(client.fd(), into + got, n - got, 0);
+      if (r <= 0) return false;
+      got += static_cast<std::size_t>(r);
+    }
+    return true;
+  };
+  if (!readExactly(bytes.data(), 4)) return {};
+  const auto size = net::handshakeMessageSize(bytes);
+  if (!size) return {};
+  bytes.resize(*size);
+  if (!readExactly(bytes.data() + 4, *size - 4)) return {};
+  return bytes;
+}
+
+TEST(RingPoisoningTest, AGossipFrameListingInventedMembersLeavesTheRingAndClientsAlone) {
+  TempDir dir("ringlabd-poison");
+  const std::vector<std::string> flags = with(kFastGossip, {"--n", "2", "--r", "1", "--w", "1"});
+  NodeProcess n1("n1", dir.sub("n1"), flags);
+  NodeProcess n2("n2", dir.sub("n2"), flags);
+  ASSERT_TRUE(n1.start()) << "see " << n1.logPath();
+  n2.setSeeds(n1.peerAddress());
+  ASSERT_TRUE(n2.start()) << "see " << n2.logPath();
+  ASSERT_TRUE(n1.waitServing());
+  ASSERT_TRUE(eventually([&] { return n1.info("ring_members") == "2" && n2.info("ring_members") == "2"; }));
+  const long before = n1.residentKb();
+
+  // A peer that knows the cluster secret (here posing as n2, at n2's own addresses) sends one valid gossip frame
+  // listing 65,536 members nobody has heard of.
+  RespClient peer(n1.peerPort());
+  const net::MemberAddress posing{parseNodeName("n2"), "127.0.0.1", static_cast<std::uint16_t>(n2.peerPort()),
+                                  static_cast<std::uint16_t>(n2.clientPort()),
+                                  static_cast<std::uint16_t>(n2.adminPort())};
+  const net::HandshakeHello hello{"ringlab", posing, net::randomNonce()};
+  const auto helloBytes = net::encodeHello(hello);
+  ASSERT_TRUE(peer.sendRaw(std::string(helloBytes.begin(), helloBytes.end())));
+  const auto challengeBytes = readHandshakeMessage(peer);
+  const auto challenge = net::decodeChallenge(challengeBytes);
+  ASSERT_TRUE(challenge && challenge->accepted);
+  const net::HandshakeProof proof{net::computeProof("test-secret", "connector", "ringlab", hello.nonce,
+                                                    challenge->nonce, posing.node, challenge->self.node),
+                                  {}};
+  const auto proofBytes = net::encodeProof(proof);
+  ASSERT_TRUE(peer.sendRaw(std::string(proofBytes.begin(), proofBytes.end())));
+  const auto welcome = net::decodeWelcome(readHandshakeMessage(peer));
+  ASSERT_TRUE(welcome && welcome->accepted);
+  Message message;
+  message.from = posing.node;
+  message.to = challenge->self.node;
+  Gossip gossip;
+  for (NodeId node = 100; node < 100 + 65536; ++node) gossip.members.push_back({node, 1, 5, MemberStatus::kNormal});
+  message.payload = std::move(gossip);
+  const auto frame = encodeMessage(message);
+  ASSERT_TRUE(peer.sendRaw(std::string(frame.begin(), frame.end())));
+
+  // The frame is taken (16 of its members are added, the rest left out with a line in the log), and the ring keeps
+  // its two members: an invented name has no address, so it never enters the ring.
+  ASSERT_TRUE(eventually([&] { return n1.info("members_refused") == "65520"; }, std::chrono::seconds(10)))
+      << "see " << n1.logPath();
+  EXPECT_EQ(n1.info("members_known"), "18");
+  EXPECT_EQ(n1.info("ring_members"), "2");
+  EXPECT_TRUE(eventually([&] { return countLines(n1.logPath(), "65520 more members than this node takes") == 1; },
+                         std::chrono::seconds(2)));
+  RespClient client(n1.clientPort());
+  for (int i = 0; i < 50; ++i) {
+    const std::string key = "key" + std::to_string(i);
+    ASSERT_EQ(client.command({"SET", key, "v"}).text, "OK") << key;
+    ASSERT_EQ(client.command({"GET", key}).text, "v") << key;
+  }
+  // An operator removes an invented member; the news spreads to n2 by gossip.
+  auto removal = httpRequest(n1.adminPort(), "DELETE", "/members", R"({"member":"n101"})");
+  EXPECT_EQ(removal.status, 202) << removal.body;
+  EXPECT_NE(removal.body.find("\"status\":\"left\""), std::string::npos) << removal.body;
+  EXPECT_EQ(httpRequest(n1.adminPort(), "DELETE", "/members", R"({"member":"n60000"})").status, 404);
+  EXPECT_EQ(httpRequest(n1.adminPort(), "DELETE", "/members", R"({"member":"n1"})").status, 400);
+  EXPECT_EQ(httpRequest(n1.adminPort(), "DELETE", "/members", R"({"name":"n101"})").status, 400);
+  const boost::json::value cluster = parse(httpRequest(n1.adminPort(), "GET", "/cluster").body);
+  std::string status;
+  for (const auto& member : cluster.at("members").as_array()) {
+    if (member.at("id") == "n101") status = std::string(member.at("status").as_string());
+  }
+  EXPECT_EQ(status, "left");
+  EXPECT_EQ(n2.info("ring_members"), "2");
+  const long after = n1.residentKb();
+  std::cout << "gossip frame of " << frame.size() << " bytes with 65536 members: RSS " << before / 1024
+            << " MB before, " << after / 1024 << " MB after\n";
+  EXPECT_LT(after, before + 32 * 1024);
 }
 
 }  // namespace

@@ -256,6 +256,7 @@ const AdminServer::Route AdminServer::kRoutes[] = {
     {"/fault", http::verb::post, false, &AdminServer::postFault},
     {"/decommission", http::verb::post, false, &AdminServer::postDecommission},
     {"/members", http::verb::post, false, &AdminServer::postMembers},
+    {"/members", http::verb::delete_, false, &AdminServer::deleteMembers},
     {"/healthz", http::verb::get, true, &AdminServer::getHealthz},
     {"/readyz", http::verb::get, true, &AdminServer::getReadyz},
 };
@@ -266,7 +267,7 @@ namespace {
 template <typename Routes>
 std::string allowedMethods(const Routes& routes, std::string_view path) {
   std::string out;
-  for (http::verb method : {http::verb::get, http::verb::post}) {
+  for (http::verb method : {http::verb::get, http::verb::post, http::verb::delete_}) {
     for (const auto& route : routes) {
       if (route.path == path && route.method == method) {
         out += (out.empty() ? "" : ", ") + std::string(http::to_string(method));
@@ -618,6 +619,34 @@ void AdminServer::postMembers(const Query& query, AdminReply& reply) {
              {"peer", *peer},
              {"status", "connecting"}});
   }
+}
+
+void AdminServer::deleteMembers(const Query& query, AdminReply& reply) {
+  const auto parsed = parseObject(query.request.body(), false, R"({"member":"n5"})");
+  if (!parsed) return setError(reply.response, 400, parsed.status().message());
+  const boost::json::object& body = *parsed;
+  for (const auto& [key, value] : body) {
+    if (key != "member") {
+      return setError(reply.response, 400,
+                      "field '" + std::string(key) + "' is not understood (DELETE /members takes member)");
+    }
+  }
+  const auto* member = body.if_contains("member");
+  if (!member) return setError(reply.response, 400, "field 'member' is missing: the name of a member, such as \"n5\"");
+  if (!member->is_string()) return setError(reply.response, 400, "field 'member' must be a node name such as \"n5\"");
+  const std::string name(member->as_string());
+  const NodeId node = parseNodeName(name);
+  if (node == kNoNode) {
+    return setError(reply.response, 400, "field 'member': '" + name + "' is not a node name (n1, n2, ...)");
+  }
+  if (Status s = m_daemon.removeMember(node); !s.isOk()) {
+    return setError(reply.response, s.code() == ErrorCode::kNotFound ? 404 : 400, "field 'member': " + s.message());
+  }
+  setJson(reply.response, 202,
+          {{"api_version", kAdminApiVersion},
+           {"node", m_daemon.config().nodeName},
+           {"member", nodeName(node)},
+           {"status", "left"}});
 }
 
 void AdminServer::lingerAndClose(Socket& socket) {

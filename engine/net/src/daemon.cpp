@@ -265,6 +265,7 @@ Status Daemon::open() {
   nodeConfig.conflicts = m_config.conflicts;
   nodeConfig.maxSiblings = m_config.maxSiblings;
   nodeConfig.requestTimeout = m_config.requestTimeout;
+  nodeConfig.membershipLimits = MembershipLimits{m_config.maxMembers, m_config.maxNewMembersPerGossip};
   if (m_config.gossipInterval < std::chrono::milliseconds(10)) {
     return Status(ErrorCode::kInvalidArgument, "--gossip-interval-ms must be at least 10");
   }
@@ -312,6 +313,7 @@ Status Daemon::open() {
       MemberAddress{m_nodeId, m_config.advertiseHost, m_config.peerPort, m_config.clientPort, m_config.adminPort};
   peerConfig.bindHost = m_config.bindHost;
   peerConfig.seeds = m_config.seeds;
+  peerConfig.maxAddresses = m_config.maxMembers;
   PeerTransport::Callbacks callbacks;
   callbacks.onMessage = [this](Message message) { m_node->onMessage(std::move(message)); };
   callbacks.onUnreachable = [this](NodeId to, MessageKind kind, std::uint64_t requestId) {
@@ -369,9 +371,11 @@ void Daemon::refreshRing() {
   std::vector<NodeId> members;
   for (NodeId member : m_node->membership().members()) {
     const auto info = m_node->membership().member(member);
-    // Members heard of only by name count (status normal until gossip says otherwise); this node too, until it
-    // has left.
-    if (info && info->status != MemberStatus::kLeft) members.push_back(member);
+    // A member joins the ring once this node has its address: from a handshake with it, or from the address book
+    // of a peer that proved the cluster secret. A name that only gossip mentions does not, so a gossip message
+    // listing invented members cannot fill the ring with nodes nobody can reach. Then it stays in until it has left
+    // (status normal until gossip says otherwise); this node too.
+    if (info && info->status != MemberStatus::kLeft && m_transport->hasAddress(member)) members.push_back(member);
   }
   if (members == m_node->ring().nodes()) return;
   m_node->setRing(ringFor(members));
@@ -476,6 +480,18 @@ std::pair<std::size_t, std::size_t> Daemon::announceDeparture() {
   return {told, asked.size()};
 }
 
+Status Daemon::removeMember(NodeId member) {
+  if (Status s = m_node->removeMember(member); !s.isOk()) return s;
+  m_transport->forget(member);
+  spdlog::warn("removed member {} (admin request): marked as left; gossip tells the other members", nodeName(member));
+  auto& bus = m_runtime->events();
+  if (bus.wants(EventType::kClusterChanged)) {
+    bus.publish(ClusterChanged{m_runtime->now(), nodeName(member) + " removed by an operator on " + m_config.nodeName});
+  }
+  refreshRing();
+  return Status::ok();
+}
+
 void Daemon::pause(Duration duration) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
   spdlog::warn("pausing for {} ms (admin request): nothing is served meanwhile", ms);
@@ -535,6 +551,14 @@ int Daemon::run() {
     for (;;) {
       refreshRing();
       m_loop->scheduler().setRecordSlices(m_runtime->events().wants(EventType::kFiberSlice));
+      if (const std::uint64_t refused = m_node->membership().refused(); refused != m_membersRefusedLogged) {
+        logLimited(spdlog::level::warn, "members-refused",
+                   "gossip named " + std::to_string(refused - m_membersRefusedLogged) +
+                       " more members than this node takes (at most " + std::to_string(m_config.maxMembers) +
+                       " members, --max-members, and " + std::to_string(m_config.maxNewMembersPerGossip) +
+                       " new ones per gossip message); they were left out");
+        m_membersRefusedLogged = refused;
+      }
       if (m_trimMemory && m_runtime->now() - lastTrim >= kMemoryTrimInterval) {
         // Large reply buffers were freed: glibc keeps freed memory for reuse, so without this the resident size
         // stays at its peak after an attack or a burst.
@@ -1343,6 +1367,8 @@ std::string Daemon::infoText(std::string_view section) {
       heard += member == m_nodeId || (info && info->generation != 0);
     }
     line("ring_members_heard", std::to_string(heard));
+    line("members_known", std::to_string(m_node->membership().size()));
+    line("members_refused", std::to_string(m_node->membership().refused()));
     line("ring_nodes", names);
     line("ring_vnodes_per_node", std::to_string(m_config.vnodes));
     line("replication_n", std::to_string(m_config.quorum.n));

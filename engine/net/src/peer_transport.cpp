@@ -185,8 +185,24 @@ std::vector<MemberAddress> PeerTransport::addressBook() const {
   return out;
 }
 
+void PeerTransport::forget(NodeId node) {
+  if (node == m_config.self.node) return;
+  m_addresses.erase(node);
+  if (auto link = m_links.find(node); link != m_links.end() && link->second->socket) {
+    ErrorCodeT ec;
+    link->second->socket->close(ec);
+    link->second->socket.reset();
+  }
+}
+
 bool PeerTransport::learn(const MemberAddress& address) {
   if (address.node == kNoNode || address.node == m_config.self.node || address.peerPort == 0 || address.host.empty()) {
+    return false;
+  }
+  if (!m_addresses.count(address.node) && m_addresses.size() >= m_config.maxAddresses) {
+    logLimited(spdlog::level::warn, "peer-addresses",
+               "ignoring the address of " + nodeName(address.node) + ": " + std::to_string(m_addresses.size()) +
+                   " member addresses are known, the most kept (--max-members)");
     return false;
   }
   auto [it, inserted] = m_addresses.try_emplace(address.node, address);

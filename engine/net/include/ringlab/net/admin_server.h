@@ -102,6 +102,7 @@ class AdminServer {
   void postFault(const Query& query, AdminReply& reply);
   void postDecommission(const Query& query, AdminReply& reply);
   void postMembers(const Query& query, AdminReply& reply);
+  void deleteMembers(const Query& query, AdminReply& reply);
 
   // The actions. Each fails with kInvalidArgument and a message naming the field when the body is not valid, before
   // changing anything. applyFault returns the pause to take once the answer is written, if any.

@@ -55,6 +55,9 @@ struct DaemonConfig {
   std::string password;    // AUTH; empty: none
   std::string adminToken;  // empty: the admin endpoint is open (it binds to the bind address only)
   bool allowFaultInjection = false;
+  // Members this node knows at most (self and members that left included), and members one gossip message may add.
+  std::size_t maxMembers = 1024;
+  std::size_t maxNewMembersPerGossip = 16;
   // Admin connections served at once; more are answered 503 and closed before anything is read.
   std::size_t maxAdminConnections = 64;
   RespLimits resp;
@@ -177,6 +180,11 @@ class Daemon {
   // ring would keep fewer than N members. A restart cancels a decommission in progress (the node comes back normal).
   Status decommission();
   const DecommissionProgress& decommissionProgress() const { return m_decommission; }
+  // Removes another member that is gone for good (a machine that will not come back, or a name gossip made up): it
+  // is marked left, which gossip spreads, its address is forgotten, and it leaves the ring. A member that is still
+  // running comes back with its next heartbeat (decommission it instead). kInvalidArgument for this node,
+  // kNotFound for a member it does not know.
+  Status removeMember(NodeId member);
   // Blocks the loop thread for `duration`, as a stopped process or a long garbage-collection pause would: nothing
   // this node serves moves meanwhile (the kernel still accepts connections and buffers bytes).
   void pause(Duration duration);
@@ -227,6 +235,7 @@ class Daemon {
   std::unique_ptr<AdminServer> m_admin;
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> m_clients;
   std::map<std::uint64_t, ClientState*> m_clientStates;  // every served client, by id (for the total output limit)
+  std::uint64_t m_membersRefusedLogged = 0;  // MembershipView::refused() when last logged
   bool m_trimMemory = false;  // a large buffer was freed: return free heap memory to the system soon
   DaemonMetrics m_metrics;
   DecommissionProgress m_decommission;
