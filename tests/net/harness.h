@@ -302,7 +302,8 @@ class NodeProcess {
                                      portFile,
                                      "--data-dir",
                                      m_dataDir};
-    if (std::find(m_extra.begin(), m_extra.end(), "--cluster-secret") == m_extra.end()) {
+    if (std::find(m_extra.begin(), m_extra.end(), "--cluster-secret") == m_extra.end() &&
+        std::find(m_extra.begin(), m_extra.end(), "--cluster-secret-file") == m_extra.end()) {
       args.push_back("--cluster-secret");
       args.push_back("test-secret");
     }

@@ -352,5 +352,75 @@ TEST(RingPoisoningTest, AGossipFrameListingInventedMembersLeavesTheRingAndClient
   EXPECT_LT(after, before + 32 * 1024);
 }
 
+TEST(SecureDefaultsTest, AnAddressOtherMachinesReachNeedsASecretAndATokenUnlessInsecure) {
+  TempDir dir("ringlabd-secure");
+  const std::string bin = std::string("env -u RINGLAB_CLUSTER_SECRET -u RINGLAB_ADMIN_TOKEN ") + RINGLABD_PATH +
+                          " --storage memory --client-port 0 --peer-port 0 ";
+  auto run = [&](const std::string& args) { return shell("timeout 1 " + bin + args + " 2>&1; echo \"exit=$?\""); };
+  std::string out = run("--bind 0.0.0.0 --admin-port auto");
+  EXPECT_NE(out.find("--bind 0.0.0.0 can be reached from other machines: set a cluster secret (RINGLAB_CLUSTER_SECRET "
+                     "or --cluster-secret-file) and an admin token"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("exit=2"), std::string::npos) << out;
+  out = run("--bind 0.0.0.0 --admin-port 0 --cluster-secret s");  // no admin endpoint: no token needed
+  EXPECT_NE(out.find("exit=124"), std::string::npos) << out;      // served until timeout stopped it
+  out = run("--bind 0.0.0.0 --admin-port auto --insecure");
+  EXPECT_NE(out.find("no admin token (--insecure)"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=124"), std::string::npos) << out;
+  // On loopback, a node without seeds makes a secret of its own and says it; one with seeds needs the cluster's.
+  out = run("--admin-port 0");
+  EXPECT_NE(out.find("this node made one for its cluster"), std::string::npos) << out;
+  out = run("--admin-port 0 --seeds 127.0.0.1:1");
+  EXPECT_NE(out.find("--seeds: joining a cluster needs its secret"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=2"), std::string::npos) << out;
+  // Secrets from a file; a file and the flag together are refused.
+  const std::string secretFile = dir.sub("secret");
+  shell("printf 'from-a-file\\n' > " + secretFile);
+  out = run("--admin-port 0 --cluster-secret-file " + secretFile + " --cluster-secret x");
+  EXPECT_NE(out.find("--cluster-secret-file and --cluster-secret are given both"), std::string::npos) << out;
+  NodeProcess n1("n1", dir.sub("n1"), with(kFastGossip, {"--cluster-secret-file", secretFile}));
+  NodeProcess n2("n2", dir.sub("n2"), with(kFastGossip, {"--cluster-secret", "from-a-file"}));
+  ASSERT_TRUE(n1.start()) << "see " << n1.logPath();
+  n2.setSeeds(n1.peerAddress());
+  ASSERT_TRUE(n2.start()) << "see " << n2.logPath();
+  EXPECT_TRUE(eventually([&] { return n1.info("ring_members") == "2"; }, std::chrono::seconds(10)));
+}
+
+TEST(SecureDefaultsTest, FailedAuthIsSlowedDownAndTheConnectionClosedAfterTen) {
+  TempDir dir("ringlabd-auth");
+  NodeProcess node("n1", dir.sub("n1"), singleNode({"--requirepass", "right", "--admin-token", "tok3n"}));
+  ASSERT_TRUE(node.start()) << "see " << node.logPath();
+  RespClient bystander(node.clientPort());
+  ASSERT_EQ(bystander.command({"AUTH", "right"}).text, "OK");
+  RespClient guesser(node.clientPort(), std::chrono::seconds(10));
+  std::string guesses;
+  for (int i = 0; i < 1000; ++i) guesses += RespClient::encode({"AUTH", "guess" + std::to_string(i)});
+  const auto start = Clock::now();
+  std::thread sender([&] { guesser.sendRaw(guesses); });
+  int wrong = 0;
+  while (guesser.readReply().text.rfind("WRONGPASS", 0) == 0) {
+    ++wrong;
+    // Others are served meanwhile.
+    const auto pingStart = Clock::now();
+    EXPECT_EQ(bystander.command({"PING"}).text, "PONG");
+    EXPECT_LT(millisSince(pingStart), 1000);
+  }
+  const long long tookMs = millisSince(start);
+  sender.join();
+  std::cout << wrong << " wrong passwords answered in " << tookMs << " ms, then the connection closed\n";
+  EXPECT_EQ(wrong, 10);
+  EXPECT_GE(tookMs, 4000);  // 0.1 + 0.2 + ... + 0.9 s of delays
+  RespClient probe(node.clientPort());
+  ASSERT_EQ(probe.command({"AUTH", "right"}).text, "OK");
+  EXPECT_EQ(infoNumber(probe, "auth_failures"), 10);
+  EXPECT_EQ(countLines(node.logPath(), "10 failed AUTH attempts; closing the connection"), 1);
+  // The admin token's scheme is case-insensitive.
+  EXPECT_EQ(httpRequest(node.adminPort(), "GET", "/cluster", {}, {"Authorization: bearer tok3n"}).status, 200);
+  EXPECT_EQ(httpRequest(node.adminPort(), "GET", "/cluster", {}, {"Authorization: BEARER  tok3n"}).status, 200);
+  EXPECT_EQ(httpRequest(node.adminPort(), "GET", "/cluster", {}, {"Authorization: Bearer wrong"}).status, 401);
+  EXPECT_EQ(httpRequest(node.adminPort(), "GET", "/cluster", {}, {"Authorization: Basic tok3n"}).status, 401);
+}
+
 }  // namespace
 }  // namespace ringlab::testing

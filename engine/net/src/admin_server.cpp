@@ -439,8 +439,15 @@ AdminReply AdminServer::handle(const AdminRequest& request) {
     const std::string& token = m_daemon.config().adminToken;
     std::string given;
     if (auto it = request.find(http::field::authorization); it != request.end()) {
+      // The scheme is case-insensitive (RFC 9110, section 11.1): "bearer" and "BEARER" are "Bearer".
       std::string_view value = it->value();
-      if (value.starts_with("Bearer ")) given = std::string(value.substr(7));
+      if (value.size() > 7 && boost::beast::iequals(value.substr(0, 6), "Bearer") &&
+          (value[6] == ' ' || value[6] == '\t')) {
+        value.remove_prefix(7);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        given = std::string(value);
+      }
     }
     if (!(anyMethod && anyMethod->open) && !token.empty() && !tokenMatches(given, token)) {
       setError(response, 401, "missing or wrong admin token (send Authorization: Bearer ...)");

@@ -41,6 +41,10 @@ constexpr std::size_t kMaxCommandRun = 32;
 constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
 // Free heap memory is handed back to the system at most this often (after a large buffer was freed).
 constexpr Duration kMemoryTrimInterval = std::chrono::seconds(1);
+// A failed AUTH answers after kAuthFailureDelay times the connection's failures so far (at most a second); the
+// kMaxAuthFailures-th closes the connection.
+constexpr Duration kAuthFailureDelay = std::chrono::milliseconds(100);
+constexpr std::size_t kMaxAuthFailures = 10;
 constexpr Duration kMembershipInterval = std::chrono::milliseconds(200);
 constexpr const char* kRedisCompatVersion = "7.0.0";
 // Descriptors kept out of the client budget: peer connections (two per member), the log, the spare descriptor and
@@ -121,10 +125,12 @@ struct Daemon::ClientState {
   tcp::socket* socket = nullptr;
   std::size_t pendingOutput = 0;  // replies not yet taken by the kernel; counted in metrics().clientOutputBytes
   std::optional<std::chrono::steady_clock::time_point> overSoftSince;  // since when pendingOutput > the soft limit
-  bool closing = false;           // a limit closed the connection: nothing more is run or written
-  std::string closeReason;        // why, for the log
-  bool replyTooLarge = false;     // a reply being built passed the hard limit (set by executeOne)
-  std::size_t runReplyBytes = 0;  // values MGET put in the replies of the current run of commands
+  bool closing = false;        // a limit closed the connection: nothing more is run or written
+  std::string closeReason;     // why, for the log
+  bool replyTooLarge = false;  // a reply being built passed the hard limit (set by executeOne)
+  std::size_t runReplyBytes = 0;
+  std::size_t authFailures = 0;  // failed AUTH or HELLO AUTH on this connection  // values MGET put in the replies of
+                                 // the current run of commands
 };
 
 std::string_view clientLimitName(ClientLimit limit) {
@@ -912,6 +918,22 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
   return true;
 }
 
+void Daemon::authFailed(ClientState& client, std::string& out) {
+  // Guessing is slowed down per connection (each failure waits longer than the one before), and a connection that
+  // keeps failing is closed: tens of thousands of guesses a second become a handful.
+  ++client.authFailures;
+  m_metrics.authFailures++;
+  appendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+  if (client.authFailures >= kMaxAuthFailures) {
+    client.quit = true;  // the reply goes out, then the connection closes
+    logLimited(spdlog::level::warn, "client-auth",
+               "client " + client.remote + ": " + std::to_string(client.authFailures) +
+                   " failed AUTH attempts; closing the connection");
+    return;
+  }
+  m_runtime->sleepFor(std::min<Duration>(kAuthFailureDelay * client.authFailures, std::chrono::seconds(1)));
+}
+
 void Daemon::recordOp(Operation op, const OperationResult& result) {
   auto index = static_cast<std::size_t>(op);
   m_metrics.opLatency[index].record(result.completed - result.begun);
@@ -1220,7 +1242,7 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
       client.authenticated = true;
       return appendSimple(out, "OK");
     }
-    return appendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+    return authFailed(client, out);
   }
   if (name == "HELLO") {
     std::size_t i = 1;
@@ -1235,7 +1257,7 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
       const std::string option = upper(args[i]);
       if (option == "AUTH" && i + 2 < argc) {
         if (m_config.password.empty() || args[i + 2] != m_config.password || args[i + 1] != "default") {
-          return appendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+          return authFailed(client, out);
         }
         client.authenticated = true;
         i += 2;
@@ -1335,6 +1357,7 @@ std::string Daemon::infoText(std::string_view section) {
     line("total_commands_processed", std::to_string(m_metrics.commandsProcessed));
     line("rejected_connections", std::to_string(m_metrics.connectionsRejected));
     line("protocol_errors", std::to_string(m_metrics.protocolErrors));
+    line("auth_failures", std::to_string(m_metrics.authFailures));
     const auto& peers = m_transport->stats();
     line("peer_bytes_sent", std::to_string(peers.bytesSent));
     line("peer_bytes_received", std::to_string(peers.bytesReceived));

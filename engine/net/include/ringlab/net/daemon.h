@@ -126,6 +126,7 @@ struct DaemonMetrics {
   std::uint64_t connectionsReceived = 0;
   std::uint64_t connectionsRejected = 0;
   std::uint64_t protocolErrors = 0;
+  std::uint64_t authFailures = 0;  // failed AUTH and HELLO AUTH attempts
   std::uint64_t commandsProcessed = 0;
   std::size_t connectedClients = 0;
   std::map<std::string, std::uint64_t> commandCounts;                               // by lower-case command name
@@ -219,6 +220,8 @@ class Daemon {
   std::shared_ptr<const Ring> ringFor(const std::vector<NodeId>& members) const;
   std::string infoText(std::string_view section);
   void recordOp(Operation op, const OperationResult& result);
+  // Answers a failed AUTH: slows the connection down, and closes it after too many failures.
+  void authFailed(ClientState& client, std::string& out);
 
   DaemonConfig m_config;
   NodeId m_nodeId = 0;
@@ -235,7 +238,7 @@ class Daemon {
   std::unique_ptr<AdminServer> m_admin;
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> m_clients;
   std::map<std::uint64_t, ClientState*> m_clientStates;  // every served client, by id (for the total output limit)
-  std::uint64_t m_membersRefusedLogged = 0;  // MembershipView::refused() when last logged
+  std::uint64_t m_membersRefusedLogged = 0;              // MembershipView::refused() when last logged
   bool m_trimMemory = false;  // a large buffer was freed: return free heap memory to the system soon
   DaemonMetrics m_metrics;
   DecommissionProgress m_decommission;
