@@ -83,6 +83,7 @@ cli::CommandInfo programInfo() {
                      {"max-admin-connections", "N"},
                      {"max-members", "N"},
                      {"timeout", "SECONDS"},
+                     {"partial-command-timeout", "SECONDS"},
                      {"proto-max-bulk-len", "BYTES"},
                      {"client-output-hard-limit", "BYTES"},
                      {"client-output-soft-limit", "BYTES"},
@@ -251,7 +252,8 @@ int main(int argc, char** argv) {
     ("max-admin-connections", po::value<long long>()->default_value(64), "admin connections served at once; more are answered 503 and closed")
     ("max-members", po::value<long long>()->default_value(1024), "cluster members this node keeps track of at most; gossip naming more is ignored beyond it")
     ("timeout", po::value<long long>()->default_value(0), "close clients idle this many seconds (0: never)")
-    ("proto-max-bulk-len", po::value<long long>()->default_value(512ll << 20), "largest bulk string a client may send")
+    ("partial-command-timeout", po::value<long long>()->default_value(30), "close a client that sent part of a command and not the rest within this many seconds")
+    ("proto-max-bulk-len", po::value<long long>()->default_value(1ll << 20), "largest bulk string a client may send (the default is the largest value a node stores; a larger one is a protocol error)")
     ("client-output-hard-limit", po::value<long long>()->default_value(64ll << 20), "a client whose unsent replies pass this many bytes is disconnected at once")
     ("client-output-soft-limit", po::value<long long>()->default_value(16ll << 20), "over this many bytes of unsent replies a client's further commands wait until they drain; see --client-output-soft-seconds")
     ("client-output-soft-seconds", po::value<long long>()->default_value(10), "a client whose unsent replies stay over the soft limit this long is disconnected")
@@ -399,6 +401,7 @@ int main(int argc, char** argv) {
     config.maxMembers = count(vm, "max-members", 3, 65536);
     config.clientIdleTimeout = std::chrono::seconds(count(vm, "timeout", 0, 1000000));
     config.resp.maxBulkBytes = count(vm, "proto-max-bulk-len", 1, 1ll << 32);
+    config.partialCommandTimeout = std::chrono::seconds(count(vm, "partial-command-timeout", 1, 3600));
     config.resp.maxMultibulkLength = count(vm, "proto-max-multibulk-len", 1, 1ll << 31);
     config.clientOutputHardBytes = count(vm, "client-output-hard-limit", 1 << 20, 1ll << 40);
     config.clientOutputSoftBytes = count(vm, "client-output-soft-limit", 64 << 10, 1ll << 40);

@@ -321,6 +321,14 @@ Status Node::awaitQuorum(PendingRequest& pending) {
   switch (outcome) {
     case ReplyWait::Outcome::kReached: return Status::ok();
     case ReplyWait::Outcome::kUnreachable: {
+      if (pending.failedCounted() == 0) {
+        // Nothing failed: the ring holds fewer replicas for the key than the quorum needs (a ring of one member
+        // with W = 2, say).
+        return Status(ErrorCode::kUnavailable,
+                      "the ring has " + std::to_string(pending.expected()) +
+                          (pending.expected() == 1 ? " replica" : " replicas") + " for this key; " +
+                          std::to_string(pending.needed()) + " " + what + " needed (add members, or lower the quorum)");
+      }
       std::string refused;
       for (std::size_t i = 0; i < pending.counted(); ++i) {
         if (pending.answers[i].result == ErrorCode::kOk) continue;

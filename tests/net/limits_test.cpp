@@ -422,5 +422,42 @@ TEST(SecureDefaultsTest, FailedAuthIsSlowedDownAndTheConnectionClosedAfterTen) {
   EXPECT_EQ(httpRequest(node.adminPort(), "GET", "/cluster", {}, {"Authorization: Basic tok3n"}).status, 401);
 }
 
+TEST(TruthfulLimitsTest, HalfSentCommandsTimeOutAndLimitsAndErrorsSayWhatTheyAre) {
+  TempDir dir("ringlabd-truthful");
+  NodeProcess node("n1", dir.sub("n1"), {"--storage", "memory", "--partial-command-timeout", "1"});
+  ASSERT_TRUE(node.start()) << "see " << node.logPath();
+  ASSERT_TRUE(node.waitServing());
+  RespClient idle(node.clientPort());
+  RespClient half(node.clientPort());
+  const auto start = Clock::now();
+  ASSERT_TRUE(half.sendRaw("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\nonly a part"));
+  EXPECT_TRUE(closedWithin(half.fd(), std::chrono::seconds(5)));
+  const long long closedAfterMs = millisSince(start);
+  EXPECT_GE(closedAfterMs, 900);
+  EXPECT_LT(closedAfterMs, 3000);
+  // An idle client without a partial command stays (there is no --timeout).
+  EXPECT_EQ(idle.command({"PING"}).text, "PONG");
+  EXPECT_EQ(infoNumber(idle, "clients_disconnected_partial_command"), 1);
+  EXPECT_TRUE(eventually([&] { return countLines(node.logPath(), "(--partial-command-timeout); disconnected") == 1; },
+                         std::chrono::seconds(2)));
+  // The bulk limit is the value limit, and CONFIG GET says so.
+  const auto bulk = idle.command({"CONFIG", "GET", "proto-max-bulk-len"});
+  ASSERT_EQ(bulk.elements.size(), 2u);
+  EXPECT_EQ(bulk.elements[1].text, "1048576");
+  RespClient over(node.clientPort());
+  const auto refused = over.command({"SET", "over", std::string((1 << 20) + 1, 'x')});
+  EXPECT_EQ(refused.text, "ERR Protocol error: invalid bulk length") << refused.text;
+  // Alone with N=3, R=W=2, the ring has one replica for every key, and the error says that (not "0 of 1 replicas
+  // unreachable ()").
+  const auto unavailable = idle.command({"SET", "k", std::string(1 << 20, 'x')});
+  EXPECT_EQ(unavailable.text, "ERR unavailable: the ring has 1 nodes for this key; 2 are needed");
+  // A JSON body that gives a field twice is refused.
+  const auto twice =
+      httpRequest(node.adminPort(), "POST", "/members", R"({"peer":"127.0.0.1:1","peer":"127.0.0.1:2"})");
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_NE(twice.body.find("field 'peer' is given twice"), std::string::npos) << twice.body;
+  std::cout << "half-sent command closed after " << closedAfterMs << " ms\n";
+}
+
 }  // namespace
 }  // namespace ringlab::testing

@@ -50,7 +50,30 @@ constexpr std::int64_t kMaxPauseMs = 60000;
 // exception caught inside a fiber that goes on running leaves AddressSanitizer's stale redzones on its stack.
 Status badRequest(std::string message) { return Status(ErrorCode::kInvalidArgument, std::move(message)); }
 
-// The body as a JSON object. An empty body is an empty object when `emptyIsObject`.
+// The keys of a JSON object text's top level, in order, as written (escapes not decoded). `json` must be valid JSON
+// whose value is an object.
+std::vector<std::string_view> topLevelKeys(std::string_view json) {
+  std::vector<std::string_view> keys;
+  int depth = 0;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '"') {
+      const std::size_t start = ++i;
+      while (i < json.size() && json[i] != '"') i += json[i] == '\\' ? 2 : 1;
+      const std::string_view text = json.substr(start, i - start);
+      std::size_t next = json.find_first_not_of(" \t\r\n", i + 1);
+      if (depth == 1 && next != std::string_view::npos && json[next] == ':') keys.push_back(text);
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return keys;
+}
+
+// The body as a JSON object. An empty body is an empty object when `emptyIsObject`. A key given twice is refused:
+// which of the two would count is a guess the sender should not have to make.
 Result<boost::json::object> parseObject(std::string_view body, bool emptyIsObject, std::string_view example) {
   const auto blank = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
   if (blank) {
@@ -67,6 +90,14 @@ Result<boost::json::object> parseObject(std::string_view body, bool emptyIsObjec
   }
   boost::json::value value = parser.release();
   if (!value.is_object()) return badRequest("the body must be a JSON object such as " + std::string(example));
+  const std::vector<std::string_view> keys = topLevelKeys(body);
+  if (keys.size() != value.as_object().size()) {
+    std::set<std::string_view> seen;
+    for (std::string_view key : keys) {
+      if (!seen.insert(key).second) return badRequest("field '" + std::string(key) + "' is given twice");
+    }
+    return badRequest("a field is given twice");
+  }
   return std::move(value.as_object());
 }
 

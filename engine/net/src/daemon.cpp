@@ -138,6 +138,7 @@ std::string_view clientLimitName(ClientLimit limit) {
     case ClientLimit::kOutputHard: return "output_hard";
     case ClientLimit::kOutputSoft: return "output_soft";
     case ClientLimit::kOutputTotal: return "output_total";
+    case ClientLimit::kPartialCommand: return "partial_command";
   }
   return "output_hard";
 }
@@ -679,14 +680,28 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
   // The next commands are read only once the replies to the previous ones are written: a client that does not read
   // its replies is not read either.
   while (!m_stopping) {
+    // An idle client may wait as long as --timeout allows; one that sent part of a command has
+    // --partial-command-timeout to send the rest, so that a half-sent command cannot hold its buffer forever.
+    Duration wait = m_config.clientIdleTimeout;
+    const bool partial = parser.buffered() > 0;
+    if (partial && (wait == Duration{0} || m_config.partialCommandTimeout < wait))
+      wait = m_config.partialCommandTimeout;
     std::optional<OperationDeadline> idle;
-    if (m_config.clientIdleTimeout > Duration{0}) idle.emplace(*m_io, *socket, m_config.clientIdleTimeout);
+    if (wait > Duration{0}) idle.emplace(*m_io, *socket, wait);
     noteWait(WaitFor{WaitKind::kClient});
     // Wait until there is something to read, then read it into the loop's one buffer and hand it to the parser
     // without yielding: an idle connection holds no read buffer.
     auto [ec] =
         awaitHandler<ErrorCodeT>([&](auto handler) { socket->async_wait(tcp::socket::wait_read, std::move(handler)); });
+    const bool expired = idle && idle->expired();
     idle.reset();
+    if (expired && partial) {
+      m_metrics.clientsDisconnected[static_cast<std::size_t>(ClientLimit::kPartialCommand)]++;
+      client.closeReason = "sent " + std::to_string(parser.buffered()) +
+                           " bytes of a command and not the rest within " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count()) +
+                           " s (--partial-command-timeout)";
+    }
     if (ec || client.closing) break;
     static std::vector<char> buffer(kClientReadChunk);
     const std::size_t n = socket->read_some(boost::asio::buffer(buffer), ec);
@@ -1181,6 +1196,8 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
                std::to_string(m_config.clientOutputSoftBytes) + " " +
                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientOutputSoftTime).count())},
           {"client-output-total-limit", std::to_string(m_config.clientOutputTotalBytes)},
+          {"partial-command-timeout",
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.partialCommandTimeout).count())},
           {"maxmemory", "0"},
           {"dir", durable ? m_config.dataDir : ""},
       };

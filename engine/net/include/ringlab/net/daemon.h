@@ -63,6 +63,8 @@ struct DaemonConfig {
   RespLimits resp;
   std::size_t maxClients = 10000;
   Duration clientIdleTimeout{0};  // 0: clients may stay idle forever (Redis's default)
+  // A client that sent part of a command is closed if the rest does not come within this (whatever clientIdleTimeout).
+  Duration partialCommandTimeout = std::chrono::seconds(30);
   // Limits on a client's output buffer: the bytes of replies produced for it and not yet taken by the kernel, as
   // Redis's client-output-buffer-limit (docs/LIMITS.md). Over the hard limit a client is disconnected at once; over
   // the soft limit the node runs none of its further commands until its replies drain below it, and disconnects it
@@ -114,12 +116,13 @@ OperationErrorReason operationErrorReasonOf(ErrorCode code);
 
 // Why the node closed a client's connection: the "reason" label of ringlab_clients_disconnected_total.
 enum class ClientLimit : std::uint8_t {
-  kOutputHard,   // its output buffer passed the hard limit
-  kOutputSoft,   // its output buffer stayed over the soft limit too long
-  kOutputTotal,  // all output buffers together passed their limit, and this client's was the largest
+  kOutputHard,      // its output buffer passed the hard limit
+  kOutputSoft,      // its output buffer stayed over the soft limit too long
+  kOutputTotal,     // all output buffers together passed their limit, and this client's was the largest
+  kPartialCommand,  // it sent part of a command and not the rest in time
 };
-inline constexpr std::size_t kClientLimitCount = 3;
-// "output_hard", "output_soft", "output_total"
+inline constexpr std::size_t kClientLimitCount = 4;
+// "output_hard", "output_soft", "output_total", "partial_command"
 std::string_view clientLimitName(ClientLimit limit);
 
 struct DaemonMetrics {
