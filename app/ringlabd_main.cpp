@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,11 +11,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
 #include <ringlab/cli/documentation.h>
 #include <ringlab/cli/program_options.h>
 #include <ringlab/net/daemon.h>
+#include <ringlab/net/handshake.h>
 #include <ringlab/net/log_format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
@@ -34,10 +37,16 @@ cli::CommandInfo programInfo() {
       "(decommission, join, fault injection).\n\n"
       "A YAML file given with --config may set any option by its long name; flags win.";
   info.notes =
-      "Example, three nodes on one machine:\n"
+      "Example, two nodes on one machine, sharing a cluster secret:\n"
+      "  export RINGLAB_CLUSTER_SECRET=$(openssl rand -hex 16)\n"
       "  ringlabd --node-id n1 --client-port 6380 --peer-port 7380 --admin-port 8380 --data-dir /tmp/n1\n"
       "  ringlabd --node-id n2 --client-port 6381 --peer-port 7381 --admin-port 8381 --data-dir /tmp/n2 \\\n"
       "           --seeds 127.0.0.1:7380\n\n"
+      "Secrets: pass them in the environment (RINGLAB_CLUSTER_SECRET, RINGLAB_ADMIN_TOKEN, RINGLAB_REQUIREPASS) or in "
+      "files (--cluster-secret-file, --admin-token-file, --requirepass-file) rather than as flags, which every user "
+      "sees in ps. A node bound to an address other than loopback refuses to start without a cluster secret and (with "
+      "an admin port) an admin token, unless given --insecure. A node on loopback started without a secret and "
+      "without seeds makes a random one and logs it; one with seeds needs the secret of the cluster it joins.\n\n"
       "SIGTERM or SIGINT stops the node cleanly.";
   info.exitStatus = {
       {cli::kExitOk, "the node stopped cleanly (SIGTERM or SIGINT)"},
@@ -47,6 +56,9 @@ cli::CommandInfo programInfo() {
                      {"node-id", "NAME"},
                      {"cluster", "NAME"},
                      {"cluster-secret", "SECRET"},
+                     {"cluster-secret-file", "FILE"},
+                     {"admin-token-file", "FILE"},
+                     {"requirepass-file", "FILE"},
                      {"bind", "ADDRESS"},
                      {"advertise", "ADDRESS"},
                      {"client-port", "PORT"},
@@ -68,8 +80,15 @@ cli::CommandInfo programInfo() {
                      {"requirepass", "PASSWORD"},
                      {"admin-token", "TOKEN"},
                      {"max-clients", "N"},
+                     {"max-admin-connections", "N"},
+                     {"max-members", "N"},
                      {"timeout", "SECONDS"},
+                     {"partial-command-timeout", "SECONDS"},
                      {"proto-max-bulk-len", "BYTES"},
+                     {"client-output-hard-limit", "BYTES"},
+                     {"client-output-soft-limit", "BYTES"},
+                     {"client-output-soft-seconds", "SECONDS"},
+                     {"client-output-total-limit", "BYTES"},
                      {"proto-max-multibulk-len", "N"},
                      {"events-rate", "N"},
                      {"log-level", "LEVEL"},
@@ -163,6 +182,32 @@ std::size_t count(const po::variables_map& vm, const char* name, long long min, 
   return static_cast<std::size_t>(value);
 }
 
+// The secret in `--NAME-file` (its first line, without the line end), or nullopt when the flag is not given. Giving
+// both it and `--flag` is a usage error, as is a file that cannot be read or is empty.
+std::optional<std::string> secretFile(const po::variables_map& vm, const std::string& name, const std::string& flag) {
+  if (!vm.count(name)) return std::nullopt;
+  if (vm.count(flag) && !vm[flag].defaulted()) throw Fail{"--" + name + " and --" + flag + " are given both; give one"};
+  const std::string path = vm[name].as<std::string>();
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) throw Fail{"--" + name + ": cannot read '" + path + "'"};
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+  if (line.empty()) throw Fail{"--" + name + ": '" + path + "' starts with an empty line (expected the secret)"};
+  return line;
+}
+
+// 32 hex digits from the operating system's random source.
+std::string generateSecret() {
+  const Nonce nonce = randomNonce();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::uint8_t byte : nonce) {
+    out += kHex[byte >> 4];
+    out += kHex[byte & 15];
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -177,7 +222,8 @@ int main(int argc, char** argv) {
     ("config", po::value<std::string>(), "YAML file with options (keys are the long option names)")
     ("node-id", po::value<std::string>()->default_value("n1"), "this node's name: n1, n2, ... (unique in the cluster)")
     ("cluster", po::value<std::string>()->default_value("ringlab"), "cluster name; peers of other clusters are refused")
-    ("cluster-secret", po::value<std::string>(), "shared secret peers prove in the handshake (or RINGLAB_CLUSTER_SECRET)")
+    ("cluster-secret", po::value<std::string>(), "shared secret peers prove in the handshake (better: RINGLAB_CLUSTER_SECRET or --cluster-secret-file)")
+    ("cluster-secret-file", po::value<std::string>(), "read the cluster secret from this file (its first line)")
     ("bind", po::value<std::string>()->default_value("127.0.0.1"), "address to listen on")
     ("advertise", po::value<std::string>(), "address peers and tools should use for this node (default: --bind)")
     ("client-port", po::value<int>()->default_value(6380), "RESP (Redis protocol) port (0: one the kernel picks; see --port-file)")
@@ -196,12 +242,22 @@ int main(int argc, char** argv) {
     ("conflicts", po::value<std::string>()->default_value("lww"), "concurrent writes: lww (newest wins) or siblings (keep every concurrent value; GETCTX/SETCTX); the same on every node")
     ("max-siblings", po::value<long long>()->default_value(32), "siblings mode: most siblings a key may have before writes to it are refused")
     ("gossip-interval-ms", po::value<long long>()->default_value(1000), "gossip round period; failure detection scales with it")
-    ("requirepass", po::value<std::string>()->default_value(""), "password clients must AUTH with (or RINGLAB_REQUIREPASS)")
-    ("admin-token", po::value<std::string>()->default_value(""), "bearer token the admin endpoint requires (or RINGLAB_ADMIN_TOKEN)")
+    ("requirepass", po::value<std::string>()->default_value(""), "password clients must AUTH with (better: RINGLAB_REQUIREPASS or --requirepass-file)")
+    ("admin-token", po::value<std::string>()->default_value(""), "bearer token the admin endpoint requires (better: RINGLAB_ADMIN_TOKEN or --admin-token-file)")
+    ("admin-token-file", po::value<std::string>(), "read the admin token from this file (its first line)")
+    ("requirepass-file", po::value<std::string>(), "read the client password from this file (its first line)")
+    ("insecure", po::bool_switch(), "allow an address other than loopback without a cluster secret or admin token, and a node with seeds but no secret (for demos on a network you trust)")
     ("allow-fault-injection", po::bool_switch(), "serve POST /fault on the admin endpoint: drop or delay this node's peer messages, or pause it (for demos and tests; see docs/ADMIN_API.md)")
-    ("max-clients", po::value<long long>()->default_value(10000), "client connections at most")
+    ("max-clients", po::value<long long>()->default_value(10000), "client connections at most (fewer when the descriptor limit, ulimit -n, is too low for them)")
+    ("max-admin-connections", po::value<long long>()->default_value(64), "admin connections served at once; more are answered 503 and closed")
+    ("max-members", po::value<long long>()->default_value(1024), "cluster members this node keeps track of at most; gossip naming more is ignored beyond it")
     ("timeout", po::value<long long>()->default_value(0), "close clients idle this many seconds (0: never)")
-    ("proto-max-bulk-len", po::value<long long>()->default_value(512ll << 20), "largest bulk string a client may send")
+    ("partial-command-timeout", po::value<long long>()->default_value(30), "close a client that sent part of a command and not the rest within this many seconds")
+    ("proto-max-bulk-len", po::value<long long>()->default_value(1ll << 20), "largest bulk string a client may send (the default is the largest value a node stores; a larger one is a protocol error)")
+    ("client-output-hard-limit", po::value<long long>()->default_value(64ll << 20), "a client whose unsent replies pass this many bytes is disconnected at once")
+    ("client-output-soft-limit", po::value<long long>()->default_value(16ll << 20), "over this many bytes of unsent replies a client's further commands wait until they drain; see --client-output-soft-seconds")
+    ("client-output-soft-seconds", po::value<long long>()->default_value(10), "a client whose unsent replies stay over the soft limit this long is disconnected")
+    ("client-output-total-limit", po::value<long long>()->default_value(512ll << 20), "when the unsent replies of all clients together pass this many bytes, the client with the most is disconnected")
     ("proto-max-multibulk-len", po::value<long long>()->default_value(1 << 20), "most arguments in one command")
     ("events-rate", po::value<long long>()->default_value(2000), "default events per second of /events (sampling)")
     ("log-level", po::value<std::string>(), "trace, debug, info, warn, error or off (or RINGLAB_LOG_LEVEL; default info)")
@@ -266,7 +322,9 @@ int main(int argc, char** argv) {
       throw Fail{"--node-id: '" + config.nodeName + "' is not a node name (expected n1, n2, n3, ...)"};
     }
     config.cluster = vm["cluster"].as<std::string>();
-    if (vm.count("cluster-secret")) {
+    if (auto fromFile = secretFile(vm, "cluster-secret-file", "cluster-secret")) {
+      config.clusterSecret = *fromFile;
+    } else if (vm.count("cluster-secret")) {
       config.clusterSecret = vm["cluster-secret"].as<std::string>();
     } else if (const char* env = std::getenv("RINGLAB_CLUSTER_SECRET")) {
       config.clusterSecret = env;
@@ -328,25 +386,75 @@ int main(int argc, char** argv) {
     }
     config.gossipInterval = std::chrono::milliseconds(count(vm, "gossip-interval-ms", 10, 60000));
     config.password = vm["requirepass"].as<std::string>();
+    if (auto fromFile = secretFile(vm, "requirepass-file", "requirepass")) config.password = *fromFile;
     if (config.password.empty()) {
       if (const char* env = std::getenv("RINGLAB_REQUIREPASS")) config.password = env;
     }
     config.adminToken = vm["admin-token"].as<std::string>();
+    if (auto fromFile = secretFile(vm, "admin-token-file", "admin-token")) config.adminToken = *fromFile;
     if (config.adminToken.empty()) {
       if (const char* env = std::getenv("RINGLAB_ADMIN_TOKEN")) config.adminToken = env;
     }
     config.allowFaultInjection = vm["allow-fault-injection"].as<bool>();
     config.maxClients = count(vm, "max-clients", 1, 1000000);
+    config.maxAdminConnections = count(vm, "max-admin-connections", 1, 100000);
+    config.maxMembers = count(vm, "max-members", 3, 65536);
     config.clientIdleTimeout = std::chrono::seconds(count(vm, "timeout", 0, 1000000));
     config.resp.maxBulkBytes = count(vm, "proto-max-bulk-len", 1, 1ll << 32);
+    config.partialCommandTimeout = std::chrono::seconds(count(vm, "partial-command-timeout", 1, 3600));
     config.resp.maxMultibulkLength = count(vm, "proto-max-multibulk-len", 1, 1ll << 31);
+    config.clientOutputHardBytes = count(vm, "client-output-hard-limit", 1 << 20, 1ll << 40);
+    config.clientOutputSoftBytes = count(vm, "client-output-soft-limit", 64 << 10, 1ll << 40);
+    if (config.clientOutputSoftBytes > config.clientOutputHardBytes) {
+      throw Fail{"--client-output-soft-limit (" + std::to_string(config.clientOutputSoftBytes) +
+                 ") must not be over --client-output-hard-limit (" + std::to_string(config.clientOutputHardBytes) +
+                 ")"};
+    }
+    config.clientOutputSoftTime = std::chrono::seconds(count(vm, "client-output-soft-seconds", 0, 3600));
+    config.clientOutputTotalBytes = count(vm, "client-output-total-limit", 1 << 20, 1ll << 42);
     config.eventsPerSecond = count(vm, "events-rate", 1, 100000);
+
+    // Secrets where other machines can reach the node; a secret of its own for a loopback demo.
+    const bool insecure = vm["insecure"].as<bool>();
+    const bool adminServed = config.adminPort != 0 || config.adminAnyPort;
+    {
+      boost::system::error_code ec;
+      const auto address = boost::asio::ip::make_address(config.bindHost, ec);
+      const bool loopback = !ec && address.is_loopback();
+      std::vector<std::string> missing;
+      if (config.clusterSecret.empty())
+        missing.push_back("a cluster secret (RINGLAB_CLUSTER_SECRET or --cluster-secret-file)");
+      if (config.adminToken.empty() && adminServed) {
+        missing.push_back("an admin token (RINGLAB_ADMIN_TOKEN or --admin-token-file)");
+      }
+      if (!ec && !loopback && !insecure && !missing.empty()) {
+        std::string what;
+        for (std::size_t i = 0; i < missing.size(); ++i) what += (i == 0 ? "" : " and ") + missing[i];
+        throw Fail{"--bind " + config.bindHost + " can be reached from other machines: set " + what +
+                   ", or pass --insecure to run without them on a network you trust"};
+      }
+      if (config.clusterSecret.empty() && !insecure) {
+        if (!config.seeds.empty()) {
+          throw Fail{
+              "--seeds: joining a cluster needs its secret (RINGLAB_CLUSTER_SECRET or --cluster-secret-file; "
+              "a node started without one logged the one it made), or pass --insecure"};
+        }
+        config.clusterSecret = generateSecret();
+        spdlog::warn(
+            "no cluster secret given: this node made one for its cluster, {}; start the nodes that join it with "
+            "RINGLAB_CLUSTER_SECRET={}",
+            config.clusterSecret, config.clusterSecret);
+      }
+    }
 
     // Every flag is valid: from here on, problems are the node's, not the command line's.
     if (config.clusterSecret.empty()) {
       spdlog::warn(
-          "no cluster secret set (--cluster-secret or RINGLAB_CLUSTER_SECRET): any peer that knows the "
-          "cluster name can join");
+          "no cluster secret (--insecure): any peer that knows the cluster name can join, and read and write every "
+          "key");
+    }
+    if (config.adminToken.empty() && adminServed && insecure) {
+      spdlog::warn("no admin token (--insecure): anyone who reaches the admin port can decommission this node");
     }
     Daemon daemon(config);
     if (Status s = daemon.open(); !s.isOk()) {

@@ -19,7 +19,8 @@ void sortUnique(std::vector<NodeId>& nodes) {
 
 }  // namespace
 
-MembershipView::MembershipView(NodeId self, std::uint64_t generation) : m_self(self) {
+MembershipView::MembershipView(NodeId self, std::uint64_t generation, MembershipLimits limits)
+    : m_self(self), m_limits(limits) {
   entry(self).generation = generation;
 }
 
@@ -51,8 +52,17 @@ Gossip MembershipView::digest() const {
 
 MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoint now) {
   MergeResult result;
+  std::size_t added = 0;
   for (const GossipEntry& entry : remote.members) {
     if (entry.node == m_self) continue;
+    if ((m_limits.maxNewPerMerge != 0 || m_limits.maxMembers != 0) && !m_members.count(entry.node)) {
+      if ((m_limits.maxNewPerMerge != 0 && added >= m_limits.maxNewPerMerge) ||
+          (m_limits.maxMembers != 0 && m_members.size() >= m_limits.maxMembers)) {
+        ++m_refused;
+        continue;
+      }
+      ++added;
+    }
     MemberInfo& local = this->entry(entry.node);  // an unknown member starts as a seed placeholder
     if (!newer(entry, local)) continue;
     const bool heardOf = local.generation != 0 || local.heartbeat != 0;
@@ -74,15 +84,24 @@ MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoin
   return result;
 }
 
+bool MembershipView::markLeft(NodeId node) {
+  if (node == m_self) return false;
+  const auto it = m_members.find(node);
+  if (it == m_members.end()) return false;
+  MemberInfo& info = it->second;
+  if (info.status != MemberStatus::kLeft) ++m_leftCount;
+  info.status = MemberStatus::kLeft;
+  ++info.heartbeat;
+  return true;
+}
+
 std::optional<MemberInfo> MembershipView::member(NodeId node) const {
   const auto it = m_members.find(node);
   if (it == m_members.end()) return std::nullopt;
   return it->second;
 }
 
-std::vector<NodeId> MembershipView::members() const {
-  return m_order;
-}
+std::vector<NodeId> MembershipView::members() const { return m_order; }
 
 std::optional<NodeId> MembershipView::pickPeer(std::uint64_t random) const {
   std::vector<NodeId> candidates;

@@ -37,7 +37,7 @@ Node::Node(NodeConfig config, Runtime& runtime, Storage& storage, std::shared_pt
       m_storage(storage),
       m_ring(std::move(ring)),
       m_hlc(config.id),
-      m_membership(config.id, 0),
+      m_membership(config.id, 0, config.membershipLimits),
       m_detector(config.mechanisms.detector),
       m_hints(config.mechanisms.maxHints),
       m_inbox(std::make_unique<Inbox>()) {}
@@ -50,7 +50,7 @@ void Node::start(std::uint64_t generation) {
   if (m_running) return;
   m_running = true;
   const MechanismConfig& mechanisms = m_config.mechanisms;
-  m_membership = MembershipView(m_config.id, generation);
+  m_membership = MembershipView(m_config.id, generation, m_config.membershipLimits);
   for (NodeId node : m_ring->nodes()) {
     if (node != m_config.id) m_membership.addSeed(node);
   }
@@ -321,6 +321,14 @@ Status Node::awaitQuorum(PendingRequest& pending) {
   switch (outcome) {
     case ReplyWait::Outcome::kReached: return Status::ok();
     case ReplyWait::Outcome::kUnreachable: {
+      if (pending.failedCounted() == 0) {
+        // Nothing failed: the ring holds fewer replicas for the key than the quorum needs (a ring of one member
+        // with W = 2, say).
+        return Status(ErrorCode::kUnavailable,
+                      "the ring has " + std::to_string(pending.expected()) +
+                          (pending.expected() == 1 ? " replica" : " replicas") + " for this key; " +
+                          std::to_string(pending.needed()) + " " + what + " needed (add members, or lower the quorum)");
+      }
       std::string refused;
       for (std::size_t i = 0; i < pending.counted(); ++i) {
         if (pending.answers[i].result == ErrorCode::kOk) continue;

@@ -144,6 +144,17 @@ void Node::onGossip(const Message& message) {
   if (message.requestId != 0) sendMaintenance(message.from, m_membership.digest());
 }
 
+Status Node::removeMember(NodeId member) {
+  if (member == m_config.id) {
+    return Status(ErrorCode::kInvalidArgument, nodeName(member) + " is this node (decommission it instead)");
+  }
+  if (!m_membership.markLeft(member)) {
+    return Status(ErrorCode::kNotFound, nodeName(member) + " is not a member this node knows");
+  }
+  setDoubted(member, false);  // as for any member that left: gossip no longer goes to it
+  return Status::ok();
+}
+
 void Node::onHeartbeat(NodeId peer, TimePoint now) {
   m_detector.heartbeat(peer, now);
   if (!m_config.mechanisms.gossip || !m_config.mechanisms.failureDetector) return;

@@ -302,6 +302,47 @@ TEST(MembershipTest, SameSeedGivesSameRun) {
             roundsToConverge(32, 9, Bootstrap::kEveryoneKnowsEveryone, 100));
 }
 
+TEST(MembershipTest, LimitsBoundWhatOneDigestAndTheWholeViewMayAdd) {
+  MembershipView view(0, 1, MembershipLimits{/*maxMembers=*/10, /*maxNewPerMerge=*/4});
+  std::vector<GossipEntry> invented;
+  for (NodeId node = 1; node <= 100; ++node) invented.push_back(entry(node, 1, 1));
+  auto merged = view.merge(gossipOf(invented), kT1);
+  EXPECT_EQ(view.members(), (std::vector<NodeId>{0, 1, 2, 3, 4}));  // the first four, in digest order
+  EXPECT_EQ(merged.advanced, (std::vector<NodeId>{1, 2, 3, 4}));
+  EXPECT_EQ(view.refused(), 96u);
+  // Known members are still updated when nothing new may be added.
+  invented[0].heartbeat = 7;
+  for (int round = 0; round < 3; ++round) view.merge(gossipOf(invented), kT2);
+  EXPECT_EQ(view.size(), 10u);
+  EXPECT_EQ(view.member(1)->heartbeat, 7u);
+  EXPECT_EQ(view.refused(), 96u + 92u + 91u + 91u);
+}
+
+TEST(MembershipTest, NoLimitsByDefault) {
+  MembershipView view(0, 1);
+  std::vector<GossipEntry> many;
+  for (NodeId node = 1; node <= 2000; ++node) many.push_back(entry(node, 1, 1));
+  view.merge(gossipOf(many), kT1);
+  EXPECT_EQ(view.size(), 2001u);
+  EXPECT_EQ(view.refused(), 0u);
+}
+
+TEST(MembershipTest, MarkLeftMakesNewerNewsThatOtherViewsTake) {
+  MembershipView a(0, 1), b(1, 1);
+  a.merge(gossipOf({entry(5, 3, 9)}), kT1);
+  b.merge(gossipOf({entry(5, 3, 9)}), kT1);
+  EXPECT_FALSE(a.markLeft(0));  // self
+  EXPECT_FALSE(a.markLeft(7));  // unknown
+  ASSERT_TRUE(a.markLeft(5));
+  EXPECT_EQ(a.member(5)->status, MemberStatus::kLeft);
+  EXPECT_EQ(a.leftCount(), 1u);
+  b.merge(a.digest(), kT2);
+  EXPECT_EQ(b.member(5)->status, MemberStatus::kLeft);
+  // A member that is alive comes back with its next own heartbeat.
+  b.merge(gossipOf({entry(5, 3, 11)}), kT2);
+  EXPECT_EQ(b.member(5)->status, MemberStatus::kNormal);
+}
+
 }  // namespace
 
 // Gossip draws its target by index, so the indexed members must be the same set, in node order, as members(), and the

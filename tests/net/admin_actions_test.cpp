@@ -368,7 +368,7 @@ TEST(AdminActionsTest, BadRequestsGetAMessageAndTheNodeKeepsServing) {
   // The index lists the actions.
   const boost::json::value index = getJson(node, "/");
   EXPECT_EQ(index.at("methods").at("/fault"), boost::json::array({"GET", "POST"}));
-  EXPECT_EQ(index.at("methods").at("/members"), boost::json::array({"POST"}));
+  EXPECT_EQ(index.at("methods").at("/members"), boost::json::array({"POST", "DELETE"}));
   RespClient client(node.clientPort());
   EXPECT_EQ(client.command({"SET", "still", "here"}).text, "OK");
   EXPECT_EQ(client.command({"GET", "still"}).text, "here");

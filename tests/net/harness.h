@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -258,6 +259,8 @@ class NodeProcess {
   NodeProcess& operator=(const NodeProcess&) = delete;
 
   void setSeeds(std::string seeds) { m_seeds = std::move(seeds); }
+  // The node's RLIMIT_NOFILE (soft and hard), set in the child before it runs ringlabd; 0 leaves the test's own.
+  void setDescriptorLimit(int limit) { m_descriptorLimit = limit; }
   // The ports are known once start() returned; a restart keeps them, so that peers find the node where it was.
   std::string peerAddress() const { return "127.0.0.1:" + std::to_string(known(m_peerPort)); }
   int clientPort() const { return known(m_clientPort); }
@@ -267,6 +270,19 @@ class NodeProcess {
   std::string logPath() const { return m_dataDir + ".log"; }
   std::string portFilePath() const { return m_dataDir + ".ports"; }
   bool running() const { return m_pid > 0; }
+  pid_t pid() const { return m_pid; }
+  // The process's resident set (VmRSS of /proc/PID/status) in kB; 0 when it cannot be read.
+  long residentKb() const {
+    std::FILE* file = std::fopen(("/proc/" + std::to_string(m_pid) + "/status").c_str(), "r");
+    if (!file) return 0;
+    char line[256];
+    long kb = 0;
+    while (std::fgets(line, sizeof line, file)) {
+      if (std::sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
+    }
+    std::fclose(file);
+    return kb;
+  }
 
   // Starts the node and waits until it reports its ports (the first start binds ports the kernel picks). Returns
   // false when the node exited or reported nothing within 20s; the ports then stay as they were.
@@ -286,7 +302,8 @@ class NodeProcess {
                                      portFile,
                                      "--data-dir",
                                      m_dataDir};
-    if (std::find(m_extra.begin(), m_extra.end(), "--cluster-secret") == m_extra.end()) {
+    if (std::find(m_extra.begin(), m_extra.end(), "--cluster-secret") == m_extra.end() &&
+        std::find(m_extra.begin(), m_extra.end(), "--cluster-secret-file") == m_extra.end()) {
       args.push_back("--cluster-secret");
       args.push_back("test-secret");
     }
@@ -298,6 +315,10 @@ class NodeProcess {
     const std::string log = logPath();
     m_pid = ::fork();
     if (m_pid == 0) {
+      if (m_descriptorLimit > 0) {
+        const rlimit limit{static_cast<rlim_t>(m_descriptorLimit), static_cast<rlim_t>(m_descriptorLimit)};
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+      }
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
@@ -397,6 +418,7 @@ class NodeProcess {
   int m_peerPort = 0;
   int m_adminPort = 0;
   pid_t m_pid = -1;
+  int m_descriptorLimit = 0;
 };
 
 // A fresh directory under the system's temporary directory, removed when the test ends.

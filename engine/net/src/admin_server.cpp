@@ -21,6 +21,8 @@
 #include <boost/url/url_view.hpp>
 
 #include <ringlab/net/daemon.h>
+#include <ringlab/net/descriptors.h>
+#include <ringlab/net/log_limiter.h>
 #include <ringlab/net/process_stats.h>
 #include <ringlab/observe/event_json.h>
 #include <ringlab/observe/prometheus_text.h>
@@ -49,7 +51,30 @@ constexpr std::int64_t kMaxPauseMs = 60000;
 // exception caught inside a fiber that goes on running leaves AddressSanitizer's stale redzones on its stack.
 Status badRequest(std::string message) { return Status(ErrorCode::kInvalidArgument, std::move(message)); }
 
-// The body as a JSON object. An empty body is an empty object when `emptyIsObject`.
+// The keys of a JSON object text's top level, in order, as written (escapes not decoded). `json` must be valid JSON
+// whose value is an object.
+std::vector<std::string_view> topLevelKeys(std::string_view json) {
+  std::vector<std::string_view> keys;
+  int depth = 0;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '"') {
+      const std::size_t start = ++i;
+      while (i < json.size() && json[i] != '"') i += json[i] == '\\' ? 2 : 1;
+      const std::string_view text = json.substr(start, i - start);
+      std::size_t next = json.find_first_not_of(" \t\r\n", i + 1);
+      if (depth == 1 && next != std::string_view::npos && json[next] == ':') keys.push_back(text);
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return keys;
+}
+
+// The body as a JSON object. An empty body is an empty object when `emptyIsObject`. A key given twice is refused:
+// which of the two would count is a guess the sender should not have to make.
 Result<boost::json::object> parseObject(std::string_view body, bool emptyIsObject, std::string_view example) {
   const auto blank = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
   if (blank) {
@@ -66,6 +91,14 @@ Result<boost::json::object> parseObject(std::string_view body, bool emptyIsObjec
   }
   boost::json::value value = parser.release();
   if (!value.is_object()) return badRequest("the body must be a JSON object such as " + std::string(example));
+  const std::vector<std::string_view> keys = topLevelKeys(body);
+  if (keys.size() != value.as_object().size()) {
+    std::set<std::string_view> seen;
+    for (std::string_view key : keys) {
+      if (!seen.insert(key).second) return badRequest("field '" + std::string(key) + "' is given twice");
+    }
+    return badRequest("a field is given twice");
+  }
   return std::move(value.as_object());
 }
 
@@ -181,6 +214,7 @@ const AdminServer::Route AdminServer::kRoutes[] = {
     {"/fault", http::verb::post, false, &AdminServer::postFault},
     {"/decommission", http::verb::post, false, &AdminServer::postDecommission},
     {"/members", http::verb::post, false, &AdminServer::postMembers},
+    {"/members", http::verb::delete_, false, &AdminServer::deleteMembers},
     {"/healthz", http::verb::get, true, &AdminServer::getHealthz},
     {"/readyz", http::verb::get, true, &AdminServer::getReadyz},
 };
@@ -191,7 +225,7 @@ namespace {
 template <typename Routes>
 std::string allowedMethods(const Routes& routes, std::string_view path) {
   std::string out;
-  for (http::verb method : {http::verb::get, http::verb::post}) {
+  for (http::verb method : {http::verb::get, http::verb::post, http::verb::delete_}) {
     for (const auto& route : routes) {
       if (route.path == path && route.method == method) {
         out += (out.empty() ? "" : ", ") + std::string(http::to_string(method));
@@ -244,15 +278,44 @@ void AdminServer::acceptLoop() {
     auto socket = std::make_shared<Socket>(m_daemon.runtime().loop().io());
     auto [ec] = awaitHandler<ErrorCodeT>([&](auto handler) { m_acceptor->async_accept(*socket, std::move(handler)); });
     if (m_stopping) break;
-    if (ec) continue;
+    if (ec) {
+      backOffAfterAcceptError(*m_acceptor, ec, "accepting an admin connection", m_daemon.runtime());
+      continue;
+    }
+    const std::size_t cap = m_daemon.config().maxAdminConnections;
+    if (m_openSessions >= cap) {
+      // Refused before reading anything (so before any token check): a short answer if the socket takes it at
+      // once, and the descriptor is free again.
+      m_refusedSessions++;
+      ErrorCodeT ignored;
+      socket->non_blocking(true, ignored);
+      static const std::string kBusy = [] {
+        const std::string body =
+            "{\"api_version\": 1, \"error\": \"too many admin connections are open; try again later\"}\n";
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+               "Content-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+      }();
+      socket->write_some(boost::asio::buffer(kBusy), ignored);
+      socket->close(ignored);
+      logLimited(spdlog::level::warn, "admin-connections",
+                 "admin: refused a connection: " + std::to_string(m_openSessions) +
+                     " admin connections are open, the most allowed (--max-admin-connections)");
+      continue;
+    }
     m_sessions.erase(std::remove_if(m_sessions.begin(), m_sessions.end(), [](auto& w) { return w.expired(); }),
                      m_sessions.end());
     m_sessions.push_back(socket);
+    ++m_openSessions;
     m_daemon.runtime().spawn(FiberRole::kSystem, "admin", [this, socket] {
+      struct Leave {
+        std::size_t& open;
+        ~Leave() { --open; }
+      } leave{m_openSessions};
       try {
         serve(socket);
       } catch (const std::exception& e) {
-        spdlog::warn("admin session failed: {}", e.what());
+        logLimited(spdlog::level::warn, "admin-session", std::string("admin session failed: ") + e.what());
       }
       ErrorCodeT ignored;
       socket->close(ignored);
@@ -334,8 +397,15 @@ AdminReply AdminServer::handle(const AdminRequest& request) {
     const std::string& token = m_daemon.config().adminToken;
     std::string given;
     if (auto it = request.find(http::field::authorization); it != request.end()) {
+      // The scheme is case-insensitive (RFC 9110, section 11.1): "bearer" and "BEARER" are "Bearer".
       std::string_view value = it->value();
-      if (value.starts_with("Bearer ")) given = std::string(value.substr(7));
+      if (value.size() > 7 && boost::beast::iequals(value.substr(0, 6), "Bearer") &&
+          (value[6] == ' ' || value[6] == '\t')) {
+        value.remove_prefix(7);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        given = std::string(value);
+      }
     }
     if (!(anyMethod && anyMethod->open) && !token.empty() && !tokenMatches(given, token)) {
       setError(response, 401, "missing or wrong admin token (send Authorization: Bearer ...)");
@@ -514,6 +584,34 @@ void AdminServer::postMembers(const Query& query, AdminReply& reply) {
              {"peer", *peer},
              {"status", "connecting"}});
   }
+}
+
+void AdminServer::deleteMembers(const Query& query, AdminReply& reply) {
+  const auto parsed = parseObject(query.request.body(), false, R"({"member":"n5"})");
+  if (!parsed) return setError(reply.response, 400, parsed.status().message());
+  const boost::json::object& body = *parsed;
+  for (const auto& [key, value] : body) {
+    if (key != "member") {
+      return setError(reply.response, 400,
+                      "field '" + std::string(key) + "' is not understood (DELETE /members takes member)");
+    }
+  }
+  const auto* member = body.if_contains("member");
+  if (!member) return setError(reply.response, 400, "field 'member' is missing: the name of a member, such as \"n5\"");
+  if (!member->is_string()) return setError(reply.response, 400, "field 'member' must be a node name such as \"n5\"");
+  const std::string name(member->as_string());
+  const NodeId node = parseNodeName(name);
+  if (node == kNoNode) {
+    return setError(reply.response, 400, "field 'member': '" + name + "' is not a node name (n1, n2, ...)");
+  }
+  if (Status s = m_daemon.removeMember(node); !s.isOk()) {
+    return setError(reply.response, s.code() == ErrorCode::kNotFound ? 404 : 400, "field 'member': " + s.message());
+  }
+  setJson(reply.response, 202,
+          {{"api_version", kAdminApiVersion},
+           {"node", m_daemon.config().nodeName},
+           {"member", nodeName(node)},
+           {"status", "left"}});
 }
 
 void AdminServer::lingerAndClose(Socket& socket) {
@@ -836,6 +934,13 @@ std::string AdminServer::metricsText() {
   out.sample({}, count(metrics.connectedClients));
   out.family("ringlab_protocol_errors_total", "counter", "Client connections closed for protocol errors.");
   out.sample({}, count(metrics.protocolErrors));
+  out.family("ringlab_client_output_bytes", "gauge", "Replies waiting to be written to clients, all clients together.");
+  out.sample({}, count(metrics.clientOutputBytes));
+  out.family("ringlab_clients_disconnected_total", "counter", "Client connections closed by a limit, by limit.");
+  for (std::size_t limit = 0; limit < kClientLimitCount; ++limit) {
+    out.sample({{"reason", std::string(clientLimitName(static_cast<ClientLimit>(limit)))}},
+               count(metrics.clientsDisconnected[limit]));
+  }
   out.family("ringlab_operation_duration_seconds", "histogram", "Coordinated operations, from start to quorum, by op.");
   for (std::size_t op = 0; op < metrics.opLatency.size(); ++op) {
     const LatencyHistogram& h = metrics.opLatency[op];

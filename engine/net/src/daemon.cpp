@@ -1,6 +1,7 @@
 #include <ringlab/net/daemon.h>
 
 #include <fnmatch.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,8 @@
 
 #include <ringlab/engine/hash.h>
 #include <ringlab/net/admin_server.h>
+#include <ringlab/net/descriptors.h>
+#include <ringlab/net/log_limiter.h>
 #include <ringlab/net/service_notify.h>
 
 namespace ringlab::net {
@@ -31,8 +34,23 @@ using ErrorCodeT = boost::system::error_code;
 
 constexpr std::size_t kClientReadChunk = 64 * 1024;
 constexpr Duration kClientWriteTimeout = std::chrono::seconds(30);
+// Most commands of a pipeline that run before the output limits are checked: replies are at most a value (1 MiB) or
+// a few, so a run adds tens of MiB at most to an output buffer.
+constexpr std::size_t kMaxCommandRun = 32;
+// An output buffer that grew past this is freed once written, rather than kept for the next replies.
+constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
+// Free heap memory is handed back to the system at most this often (after a large buffer was freed).
+constexpr Duration kMemoryTrimInterval = std::chrono::seconds(1);
+// A failed AUTH answers after kAuthFailureDelay times the connection's failures so far (at most a second); the
+// kMaxAuthFailures-th closes the connection.
+constexpr Duration kAuthFailureDelay = std::chrono::milliseconds(100);
+constexpr std::size_t kMaxAuthFailures = 10;
 constexpr Duration kMembershipInterval = std::chrono::milliseconds(200);
 constexpr const char* kRedisCompatVersion = "7.0.0";
+// Descriptors kept out of the client budget: peer connections (two per member), the log, the spare descriptor and
+// the rest; RocksDB keeps up to 256 files open on top (its max_open_files).
+constexpr std::size_t kReservedDescriptors = 256;
+constexpr std::size_t kRocksDbDescriptors = 256;
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -104,7 +122,26 @@ struct Daemon::ClientState {
   std::string remote;
   bool authenticated = false;
   bool quit = false;
+  tcp::socket* socket = nullptr;
+  std::size_t pendingOutput = 0;  // replies not yet taken by the kernel; counted in metrics().clientOutputBytes
+  std::optional<std::chrono::steady_clock::time_point> overSoftSince;  // since when pendingOutput > the soft limit
+  bool closing = false;        // a limit closed the connection: nothing more is run or written
+  std::string closeReason;     // why, for the log
+  bool replyTooLarge = false;  // a reply being built passed the hard limit (set by executeOne)
+  std::size_t runReplyBytes = 0;
+  std::size_t authFailures = 0;  // failed AUTH or HELLO AUTH on this connection  // values MGET put in the replies of
+                                 // the current run of commands
 };
+
+std::string_view clientLimitName(ClientLimit limit) {
+  switch (limit) {
+    case ClientLimit::kOutputHard: return "output_hard";
+    case ClientLimit::kOutputSoft: return "output_soft";
+    case ClientLimit::kOutputTotal: return "output_total";
+    case ClientLimit::kPartialCommand: return "partial_command";
+  }
+  return "output_hard";
+}
 
 Daemon::Daemon(DaemonConfig config) : m_config(std::move(config)) {}
 
@@ -192,6 +229,24 @@ Status Daemon::open() {
     m_config.advertiseHost =
         (m_config.bindHost == "0.0.0.0" || m_config.bindHost == "::") ? "127.0.0.1" : m_config.bindHost;
   }
+  {
+    // Every client and admin connection takes a descriptor: make room for all of them and a reserve, so that clients
+    // and admin floods cannot starve peers and storage; with less, fewer clients are allowed.
+    const std::size_t reserve =
+        kReservedDescriptors + (m_config.storage == StorageKind::kRocksDb ? kRocksDbDescriptors : 0);
+    const std::size_t wanted = m_config.maxClients + m_config.maxAdminConnections + reserve;
+    const std::size_t limit = raiseDescriptorLimit(wanted);
+    if (limit < wanted) {
+      const std::size_t others = m_config.maxAdminConnections + reserve;
+      const std::size_t clients = limit > others + 16 ? limit - others : 16;
+      spdlog::warn(
+          "the descriptor limit is {} (ulimit -n, or LimitNOFILE= in the unit): --max-clients lowered from {} to {} "
+          "to keep {} for admin connections, peers and storage",
+          limit, m_config.maxClients, clients, others);
+      m_config.maxClients = std::min(m_config.maxClients, clients);
+    }
+    reserveSpareDescriptor();
+  }
   m_io = std::make_unique<boost::asio::io_context>(1);
   m_loop = std::make_unique<FiberLoop>(*m_io);
   const std::uint64_t seed = (static_cast<std::uint64_t>(::getpid()) << 32) ^
@@ -217,6 +272,7 @@ Status Daemon::open() {
   nodeConfig.conflicts = m_config.conflicts;
   nodeConfig.maxSiblings = m_config.maxSiblings;
   nodeConfig.requestTimeout = m_config.requestTimeout;
+  nodeConfig.membershipLimits = MembershipLimits{m_config.maxMembers, m_config.maxNewMembersPerGossip};
   if (m_config.gossipInterval < std::chrono::milliseconds(10)) {
     return Status(ErrorCode::kInvalidArgument, "--gossip-interval-ms must be at least 10");
   }
@@ -264,6 +320,7 @@ Status Daemon::open() {
       MemberAddress{m_nodeId, m_config.advertiseHost, m_config.peerPort, m_config.clientPort, m_config.adminPort};
   peerConfig.bindHost = m_config.bindHost;
   peerConfig.seeds = m_config.seeds;
+  peerConfig.maxAddresses = m_config.maxMembers;
   PeerTransport::Callbacks callbacks;
   callbacks.onMessage = [this](Message message) { m_node->onMessage(std::move(message)); };
   callbacks.onUnreachable = [this](NodeId to, MessageKind kind, std::uint64_t requestId) {
@@ -296,7 +353,9 @@ Status Daemon::writePortFile() const {
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
-  if (ec) return Status(ErrorCode::kUnavailable, "--port-file: cannot rename '" + temporary + "' to '" + path + "': " + ec.message());
+  if (ec)
+    return Status(ErrorCode::kUnavailable,
+                  "--port-file: cannot rename '" + temporary + "' to '" + path + "': " + ec.message());
   return Status::ok();
 }
 
@@ -319,9 +378,11 @@ void Daemon::refreshRing() {
   std::vector<NodeId> members;
   for (NodeId member : m_node->membership().members()) {
     const auto info = m_node->membership().member(member);
-    // Members heard of only by name count (status normal until gossip says otherwise); this node too, until it
-    // has left.
-    if (info && info->status != MemberStatus::kLeft) members.push_back(member);
+    // A member joins the ring once this node has its address: from a handshake with it, or from the address book
+    // of a peer that proved the cluster secret. A name that only gossip mentions does not, so a gossip message
+    // listing invented members cannot fill the ring with nodes nobody can reach. Then it stays in until it has left
+    // (status normal until gossip says otherwise); this node too.
+    if (info && info->status != MemberStatus::kLeft && m_transport->hasAddress(member)) members.push_back(member);
   }
   if (members == m_node->ring().nodes()) return;
   m_node->setRing(ringFor(members));
@@ -390,9 +451,10 @@ Status Daemon::decommission() {
     // that is down.
     const auto [told, asked] = announceDeparture();
     m_decommission.finished = true;
-    spdlog::warn("left the ring: {} records handed off in {} ranges ({} ranges not acknowledged); {} of {} peers "
-                 "acknowledged the departure",
-                 outcome.records, outcome.rangesDone, outcome.rangesFailed, told, asked);
+    spdlog::warn(
+        "left the ring: {} records handed off in {} ranges ({} ranges not acknowledged); {} of {} peers "
+        "acknowledged the departure",
+        outcome.records, outcome.rangesDone, outcome.rangesFailed, told, asked);
     auto& events = m_runtime->events();
     if (events.wants(EventType::kClusterChanged)) {
       events.publish(ClusterChanged{m_runtime->now(), m_config.nodeName + " left: " + std::to_string(outcome.records) +
@@ -423,6 +485,18 @@ std::pair<std::size_t, std::size_t> Daemon::announceDeparture() {
   std::size_t told = 0;
   for (NodeId peer : asked) told += answered(peer);
   return {told, asked.size()};
+}
+
+Status Daemon::removeMember(NodeId member) {
+  if (Status s = m_node->removeMember(member); !s.isOk()) return s;
+  m_transport->forget(member);
+  spdlog::warn("removed member {} (admin request): marked as left; gossip tells the other members", nodeName(member));
+  auto& bus = m_runtime->events();
+  if (bus.wants(EventType::kClusterChanged)) {
+    bus.publish(ClusterChanged{m_runtime->now(), nodeName(member) + " removed by an operator on " + m_config.nodeName});
+  }
+  refreshRing();
+  return Status::ok();
 }
 
 void Daemon::pause(Duration duration) {
@@ -480,9 +554,25 @@ int Daemon::run() {
   m_runtime->spawn(FiberRole::kClient, "client-accept", [this] { acceptClients(); });
   if (m_admin) m_admin->start();
   m_runtime->spawn(FiberRole::kSystem, "membership", [this] {
+    TimePoint lastTrim{};
     for (;;) {
       refreshRing();
       m_loop->scheduler().setRecordSlices(m_runtime->events().wants(EventType::kFiberSlice));
+      if (const std::uint64_t refused = m_node->membership().refused(); refused != m_membersRefusedLogged) {
+        logLimited(spdlog::level::warn, "members-refused",
+                   "gossip named " + std::to_string(refused - m_membersRefusedLogged) +
+                       " more members than this node takes (at most " + std::to_string(m_config.maxMembers) +
+                       " members, --max-members, and " + std::to_string(m_config.maxNewMembersPerGossip) +
+                       " new ones per gossip message); they were left out");
+        m_membersRefusedLogged = refused;
+      }
+      if (m_trimMemory && m_runtime->now() - lastTrim >= kMemoryTrimInterval) {
+        // Large reply buffers were freed: glibc keeps freed memory for reuse, so without this the resident size
+        // stays at its peak after an attack or a burst.
+        m_trimMemory = false;
+        lastTrim = m_runtime->now();
+        ::malloc_trim(0);
+      }
       m_runtime->sleepFor(kMembershipInterval);
     }
   });
@@ -546,7 +636,7 @@ void Daemon::acceptClients() {
         awaitHandler<ErrorCodeT>([&](auto handler) { m_clientAcceptor->async_accept(*socket, std::move(handler)); });
     if (m_stopping) break;
     if (ec) {
-      spdlog::warn("accepting a client failed: {}", ec.message());
+      backOffAfterAcceptError(*m_clientAcceptor, ec, "accepting a client", *m_runtime);
       continue;
     }
     m_metrics.connectionsReceived++;
@@ -581,18 +671,41 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
   client.id = id;
   client.remote = remoteOf(*socket);
   client.authenticated = m_config.password.empty();
+  client.socket = socket.get();
+  m_clientStates[id] = &client;
   RespParser parser(m_config.resp);
-  std::vector<char> buffer(kClientReadChunk);
   std::vector<std::vector<std::string>> batch;
   std::string out;
   ErrorCodeT ignored;
+  // The next commands are read only once the replies to the previous ones are written: a client that does not read
+  // its replies is not read either.
   while (!m_stopping) {
+    // An idle client may wait as long as --timeout allows; one that sent part of a command has
+    // --partial-command-timeout to send the rest, so that a half-sent command cannot hold its buffer forever.
+    Duration wait = m_config.clientIdleTimeout;
+    const bool partial = parser.buffered() > 0;
+    if (partial && (wait == Duration{0} || m_config.partialCommandTimeout < wait))
+      wait = m_config.partialCommandTimeout;
     std::optional<OperationDeadline> idle;
-    if (m_config.clientIdleTimeout > Duration{0}) idle.emplace(*m_io, *socket, m_config.clientIdleTimeout);
+    if (wait > Duration{0}) idle.emplace(*m_io, *socket, wait);
     noteWait(WaitFor{WaitKind::kClient});
-    auto [ec, n] = awaitHandler<ErrorCodeT, std::size_t>(
-        [&](auto handler) { socket->async_read_some(boost::asio::buffer(buffer), std::move(handler)); });
+    // Wait until there is something to read, then read it into the loop's one buffer and hand it to the parser
+    // without yielding: an idle connection holds no read buffer.
+    auto [ec] =
+        awaitHandler<ErrorCodeT>([&](auto handler) { socket->async_wait(tcp::socket::wait_read, std::move(handler)); });
+    const bool expired = idle && idle->expired();
     idle.reset();
+    if (expired && partial) {
+      m_metrics.clientsDisconnected[static_cast<std::size_t>(ClientLimit::kPartialCommand)]++;
+      client.closeReason = "sent " + std::to_string(parser.buffered()) +
+                           " bytes of a command and not the rest within " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count()) +
+                           " s (--partial-command-timeout)";
+    }
+    if (ec || client.closing) break;
+    static std::vector<char> buffer(kClientReadChunk);
+    const std::size_t n = socket->read_some(boost::asio::buffer(buffer), ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) continue;
     if (ec) break;
     parser.feed(std::string_view(buffer.data(), n));
     batch.clear();
@@ -607,108 +720,233 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
         break;
       }
     }
-    out.clear();
-    execute(client, batch, out);
+    if (!execute(client, batch, out)) break;
     if (failed && !client.quit) {
       m_metrics.protocolErrors++;
-      spdlog::info("client {}: {}; closing the connection", client.remote, parser.error());
+      logLimited(spdlog::level::info, "client-protocol-error",
+                 "client " + client.remote + ": " + parser.error() + "; closing the connection");
       appendError(out, "ERR " + parser.error());
+      if (!checkOutput(client, out)) break;
     }
-    if (!out.empty()) {
-      // Most replies fit the socket buffer: write them at once, and wait (with a deadline) only for the rest.
-      ErrorCodeT wec;
-      std::size_t written = socket->write_some(boost::asio::buffer(out), wec);
-      if (wec == boost::asio::error::would_block || wec == boost::asio::error::try_again) {
-        wec = {};
-        written = 0;
-      }
-      if (wec) break;
-      if (written < out.size()) {
-        OperationDeadline deadline(*m_io, *socket, kClientWriteTimeout);
-        auto [aec, rest] = awaitHandler<ErrorCodeT, std::size_t>([&](auto handler) {
-          boost::asio::async_write(*socket, boost::asio::buffer(out.data() + written, out.size() - written),
-                                   std::move(handler));
-        });
-        if (aec) break;
-      }
+    if (!out.empty() && !drainOutput(client, out, 0)) break;
+    if (out.capacity() > kKeptOutputCapacity) {
+      std::string().swap(out);
+      m_trimMemory = true;
     }
     if (failed || client.quit) break;
   }
+  if (!client.closeReason.empty()) {
+    logLimited(spdlog::level::warn, "client-limit",
+               "client " + client.remote + " (id " + std::to_string(client.id) + "): " + client.closeReason +
+                   "; disconnected");
+  }
+  m_trimMemory = true;  // its parser's and reply buffers, and the descriptors' kernel-side memory
+  client.closing = false;
+  setPendingOutput(client, 0);
+  m_clientStates.erase(id);
   socket->shutdown(tcp::socket::shutdown_both, ignored);
   socket->close(ignored);
 }
 
-void Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out) {
+void Daemon::setPendingOutput(ClientState& client, std::size_t bytes) {
+  if (client.closing) bytes = 0;  // already released when the limit closed it
+  m_metrics.clientOutputBytes = m_metrics.clientOutputBytes - client.pendingOutput + bytes;
+  client.pendingOutput = bytes;
+  if (bytes > m_config.clientOutputSoftBytes) {
+    if (!client.overSoftSince) client.overSoftSince = std::chrono::steady_clock::now();
+  } else {
+    client.overSoftSince.reset();
+  }
+}
+
+void Daemon::closeForLimit(ClientState& client, ClientLimit limit, std::string reason) {
+  if (client.closing) return;
+  m_metrics.clientsDisconnected[static_cast<std::size_t>(limit)]++;
+  setPendingOutput(client, 0);
+  client.closing = true;
+  client.closeReason = std::move(reason);
+  ErrorCodeT ignored;
+  client.socket->close(ignored);  // wakes its fiber if it waits on the socket
+}
+
+bool Daemon::checkOutput(ClientState& client, std::string& out) {
+  if (client.closing) return false;
+  const std::size_t hard = m_config.clientOutputHardBytes;
+  if (client.replyTooLarge) {
+    closeForLimit(client, ClientLimit::kOutputHard,
+                  "a reply passed the output buffer hard limit of " + std::to_string(hard) +
+                      " bytes (--client-output-hard-limit)");
+    return false;
+  }
+  setPendingOutput(client, out.size());
+  if (client.pendingOutput > hard) {
+    closeForLimit(client, ClientLimit::kOutputHard,
+                  "output buffer of " + std::to_string(client.pendingOutput) + " bytes passed the hard limit of " +
+                      std::to_string(hard) + " bytes (--client-output-hard-limit)");
+    return false;
+  }
+  while (m_metrics.clientOutputBytes > m_config.clientOutputTotalBytes) {
+    ClientState* largest = nullptr;
+    for (const auto& [otherId, other] : m_clientStates) {
+      if (!other->closing && (!largest || other->pendingOutput > largest->pendingOutput)) largest = other;
+    }
+    if (!largest) break;
+    const std::size_t total = m_metrics.clientOutputBytes;
+    closeForLimit(*largest, ClientLimit::kOutputTotal,
+                  "the output buffers of all clients hold " + std::to_string(total) + " bytes, over the limit of " +
+                      std::to_string(m_config.clientOutputTotalBytes) +
+                      " bytes (--client-output-total-limit), and this client's (" +
+                      std::to_string(largest->pendingOutput) + " bytes) was the largest");
+  }
+  if (client.closing) return false;
+  if (client.pendingOutput > m_config.clientOutputSoftBytes) {
+    return drainOutput(client, out, m_config.clientOutputSoftBytes);
+  }
+  return true;
+}
+
+bool Daemon::drainOutput(ClientState& client, std::string& out, std::size_t keep) {
+  using Clock = std::chrono::steady_clock;
+  const auto giveUp = Clock::now() + kClientWriteTimeout;
+  std::size_t offset = 0;
+  bool ok = true;
+  // Most replies fit the socket buffer: write at once, and wait (with a deadline) only for the rest.
+  while (!client.closing && out.size() - offset > keep) {
+    ErrorCodeT ec;
+    std::size_t written = client.socket->write_some(boost::asio::buffer(out.data() + offset, out.size() - offset), ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+      ec = {};
+      written = 0;
+    }
+    if (ec) {
+      ok = false;
+      break;
+    }
+    offset += written;
+    setPendingOutput(client, out.size() - offset);
+    if (out.size() - offset <= keep) break;
+    auto deadline = giveUp;
+    const bool soft = client.overSoftSince.has_value();
+    if (soft) deadline = std::min(deadline, *client.overSoftSince + m_config.clientOutputSoftTime);
+    const auto now = Clock::now();
+    bool expired = now >= deadline;
+    if (!expired) {
+      OperationDeadline wait(*m_io, *client.socket, deadline - now);
+      noteWait(WaitFor{WaitKind::kClient});
+      auto [wec] = awaitHandler<ErrorCodeT>(
+          [&](auto handler) { client.socket->async_wait(tcp::socket::wait_write, std::move(handler)); });
+      expired = wait.expired();
+      if (wec && !expired) {
+        ok = false;
+        break;
+      }
+    }
+    if (expired) {
+      if (soft && Clock::now() >= *client.overSoftSince + m_config.clientOutputSoftTime) {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(m_config.clientOutputSoftTime).count();
+        closeForLimit(client, ClientLimit::kOutputSoft,
+                      "output buffer stayed over the soft limit of " + std::to_string(m_config.clientOutputSoftBytes) +
+                          " bytes for " + std::to_string(ms) + " ms (--client-output-soft-limit, " +
+                          "--client-output-soft-seconds); " + std::to_string(out.size() - offset) + " bytes unread");
+      }
+      ok = false;
+      break;
+    }
+  }
+  out.erase(0, offset);
+  return ok && !client.closing;
+}
+
+bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out) {
   std::vector<std::string> replies(batch.size());
   std::vector<std::string> names(batch.size());
   for (std::size_t k = 0; k < batch.size(); ++k) names[k] = upper(batch[k][0]);
   std::size_t i = 0;
   while (i < batch.size() && !client.quit) {
-    // The longest run of key commands from i whose keys are all distinct runs concurrently, a fiber per command;
-    // anything else runs alone, in order. Either way replies go out in request order.
+    // The longest run (of at most kMaxCommandRun) of key commands from i whose keys are all distinct runs
+    // concurrently, a fiber per command; anything else runs alone, in order. Either way replies go out in request
+    // order, and the output limits are checked after each run.
     std::size_t j = i;
     if (client.authenticated) {
       std::set<std::string_view> keys;
-      while (j < batch.size() && isKeyCommand(names[j])) {
+      while (j < batch.size() && j - i < kMaxCommandRun && isKeyCommand(names[j])) {
         const auto commandKeys = keysOf(names[j], batch[j]);
         if (std::any_of(commandKeys.begin(), commandKeys.end(), [&](auto k) { return keys.count(k) > 0; })) break;
         keys.insert(commandKeys.begin(), commandKeys.end());
         ++j;
       }
     }
-    if (j - i <= 1) {
-      executeOne(client, batch[i], replies[i]);
-      ++i;
-      continue;
-    }
-    const bool anyWrite = std::any_of(names.begin() + static_cast<std::ptrdiff_t>(i),
-                                      names.begin() + static_cast<std::ptrdiff_t>(j), [](const std::string& name) {
-                                        return name == "SET" || name == "MSET" || name == "DEL" || name == "UNLINK" ||
-                                               name == "INCR";
-                                      });
-    if (m_config.quorum.n == 1 && (!m_rocks || !anyWrite)) {
-      // Every operation is served locally without waiting for a peer or the disk: concurrency would only add fiber
-      // switches. Writes to RocksDB do wait (for the writer thread's group commit), so a run with writes goes
-      // concurrently below: the whole pipeline then lands in one write batch instead of one per command.
-      for (std::size_t k = i; k < j; ++k) executeOne(client, batch[k], replies[k]);
-      i = j;
-      continue;
-    }
-    struct Latch {
-      std::size_t left = 0;
-      boost::fibers::mutex mutex;
-      boost::fibers::condition_variable done;
-    };
-    auto latch = std::make_shared<Latch>();
-    latch->left = j - i;
-    for (std::size_t k = i; k < j; ++k) {
-      if (m_runtime->stopped()) {
-        // Shutting down: spawn() would refuse. Count the commands not started as done; wait for the others, which
-        // hold references into this batch.
-        latch->left -= j - k;
-        break;
-      }
-      // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
-      // must happen whatever becomes of the command.
-      m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(names[k]), [this, &client, &batch, &replies, k, latch] {
-        struct CountDown {
-          Latch& latch;
-          ~CountDown() {
-            if (--latch.left == 0) latch.done.notify_all();
-          }
-        } countDown{*latch};
-        try {
-          executeOne(client, batch[k], replies[k]);
-        } catch (const FiberCancelled&) {
-          // The node stopped while the command waited; the connection is closing anyway.
+    j = std::max(j, i + 1);
+    client.runReplyBytes = 0;
+    const bool anyWrite =
+        std::any_of(names.begin() + static_cast<std::ptrdiff_t>(i), names.begin() + static_cast<std::ptrdiff_t>(j),
+                    [](const std::string& name) {
+                      return name == "SET" || name == "MSET" || name == "DEL" || name == "UNLINK" || name == "INCR";
+                    });
+    if (j - i == 1 || (m_config.quorum.n == 1 && (!m_rocks || !anyWrite))) {
+      // One command, or every operation is served locally without waiting for a peer or the disk: concurrency would
+      // only add fiber switches. Writes to RocksDB do wait (for the writer thread's group commit), so a run with
+      // writes goes concurrently below: the whole run then lands in one write batch instead of one per command.
+      for (std::size_t k = i; k < j && !client.quit; ++k) executeOne(client, batch[k], replies[k]);
+    } else {
+      struct Latch {
+        std::size_t left = 0;
+        boost::fibers::mutex mutex;
+        boost::fibers::condition_variable done;
+      };
+      auto latch = std::make_shared<Latch>();
+      latch->left = j - i;
+      for (std::size_t k = i; k < j; ++k) {
+        if (m_runtime->stopped()) {
+          // Shutting down: spawn() would refuse. Count the commands not started as done; wait for the others,
+          // which hold references into this batch.
+          latch->left -= j - k;
+          break;
         }
-      });
+        // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
+        // must happen whatever becomes of the command.
+        m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(names[k]), [this, &client, &batch, &replies, k, latch] {
+          struct CountDown {
+            Latch& latch;
+            ~CountDown() {
+              if (--latch.left == 0) latch.done.notify_all();
+            }
+          } countDown{*latch};
+          try {
+            executeOne(client, batch[k], replies[k]);
+          } catch (const FiberCancelled&) {
+            // The node stopped while the command waited; the connection is closing anyway.
+          }
+        });
+      }
+      std::unique_lock lock(latch->mutex);
+      while (latch->left > 0) latch->done.wait(lock);
     }
-    std::unique_lock lock(latch->mutex);
-    while (latch->left > 0) latch->done.wait(lock);
+    for (std::size_t k = i; k < j; ++k) {
+      out += replies[k];
+      std::string().swap(replies[k]);
+      std::vector<std::string>().swap(batch[k]);  // the arguments too: a SET's value may be large
+    }
     i = j;
+    if (!checkOutput(client, out)) return false;
   }
-  for (const std::string& reply : replies) out += reply;
+  return true;
+}
+
+void Daemon::authFailed(ClientState& client, std::string& out) {
+  // Guessing is slowed down per connection (each failure waits longer than the one before), and a connection that
+  // keeps failing is closed: tens of thousands of guesses a second become a handful.
+  ++client.authFailures;
+  m_metrics.authFailures++;
+  appendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+  if (client.authFailures >= kMaxAuthFailures) {
+    client.quit = true;  // the reply goes out, then the connection closes
+    logLimited(spdlog::level::warn, "client-auth",
+               "client " + client.remote + ": " + std::to_string(client.authFailures) +
+                   " failed AUTH attempts; closing the connection");
+    return;
+  }
+  m_runtime->sleepFor(std::min<Duration>(kAuthFailureDelay * client.authFailures, std::chrono::seconds(1)));
 }
 
 void Daemon::recordOp(Operation op, const OperationResult& result) {
@@ -856,8 +1094,13 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
       if (!result.status.isOk()) return opFailed(result);
       if (result.found) {
         appendBulk(values, result.value);
+        client.runReplyBytes += result.value.size();
       } else {
         appendNull(values);
+      }
+      if (client.pendingOutput + client.runReplyBytes > m_config.clientOutputHardBytes) {
+        client.replyTooLarge = true;  // checkOutput closes the connection after this run
+        return;
       }
     }
     appendArrayHeader(out, argc - 1);
@@ -921,8 +1164,8 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
     if (argc != 4) return wrongArity();
     const auto context = parseContext(args[3]);
     if (!context) {
-      return appendError(out, "ERR SETCTX context '" + args[3] +
-                                  "' is not one GETCTX returned (expected n1:4,n3:2 or empty)");
+      return appendError(
+          out, "ERR SETCTX context '" + args[3] + "' is not one GETCTX returned (expected n1:4,n3:2 or empty)");
     }
     OperationResult result = m_node->writeWithContext(Operation::kPut, args[1], std::move(args[2]), *context);
     recordOp(Operation::kPut, result);
@@ -948,6 +1191,13 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
           {"timeout",
            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientIdleTimeout).count())},
           {"proto-max-bulk-len", std::to_string(m_config.resp.maxBulkBytes)},
+          {"client-output-buffer-limit",
+           "normal " + std::to_string(m_config.clientOutputHardBytes) + " " +
+               std::to_string(m_config.clientOutputSoftBytes) + " " +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientOutputSoftTime).count())},
+          {"client-output-total-limit", std::to_string(m_config.clientOutputTotalBytes)},
+          {"partial-command-timeout",
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.partialCommandTimeout).count())},
           {"maxmemory", "0"},
           {"dir", durable ? m_config.dataDir : ""},
       };
@@ -1009,7 +1259,7 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
       client.authenticated = true;
       return appendSimple(out, "OK");
     }
-    return appendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+    return authFailed(client, out);
   }
   if (name == "HELLO") {
     std::size_t i = 1;
@@ -1024,7 +1274,7 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
       const std::string option = upper(args[i]);
       if (option == "AUTH" && i + 2 < argc) {
         if (m_config.password.empty() || args[i + 2] != m_config.password || args[i + 1] != "default") {
-          return appendError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+          return authFailed(client, out);
         }
         client.authenticated = true;
         i += 2;
@@ -1096,6 +1346,13 @@ std::string Daemon::infoText(std::string_view section) {
     out += "# Clients\r\n";
     line("connected_clients", std::to_string(m_metrics.connectedClients));
     line("maxclients", std::to_string(m_config.maxClients));
+    line("client_output_bytes", std::to_string(m_metrics.clientOutputBytes));
+    line("admin_connections", std::to_string(m_admin ? m_admin->openConnections() : 0));
+    line("rejected_admin_connections", std::to_string(m_admin ? m_admin->refusedConnections() : 0));
+    for (std::size_t limit = 0; limit < kClientLimitCount; ++limit) {
+      line("clients_disconnected_" + std::string(clientLimitName(static_cast<ClientLimit>(limit))),
+           std::to_string(m_metrics.clientsDisconnected[limit]));
+    }
     out += "\r\n";
   }
   if (wants("memory")) {
@@ -1117,6 +1374,7 @@ std::string Daemon::infoText(std::string_view section) {
     line("total_commands_processed", std::to_string(m_metrics.commandsProcessed));
     line("rejected_connections", std::to_string(m_metrics.connectionsRejected));
     line("protocol_errors", std::to_string(m_metrics.protocolErrors));
+    line("auth_failures", std::to_string(m_metrics.authFailures));
     const auto& peers = m_transport->stats();
     line("peer_bytes_sent", std::to_string(peers.bytesSent));
     line("peer_bytes_received", std::to_string(peers.bytesReceived));
@@ -1149,6 +1407,8 @@ std::string Daemon::infoText(std::string_view section) {
       heard += member == m_nodeId || (info && info->generation != 0);
     }
     line("ring_members_heard", std::to_string(heard));
+    line("members_known", std::to_string(m_node->membership().size()));
+    line("members_refused", std::to_string(m_node->membership().refused()));
     line("ring_nodes", names);
     line("ring_vnodes_per_node", std::to_string(m_config.vnodes));
     line("replication_n", std::to_string(m_config.quorum.n));

@@ -1,5 +1,9 @@
 #include <ringlab/net/fiber_loop.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <exception>
 
 #include <spdlog/spdlog.h>
@@ -27,11 +31,16 @@ thread_local boost::asio::io_context* t_io = nullptr;
 // Pooled stacks, unpoisoned for AddressSanitizer when handed out and when returned: Boost.Context's switches are not
 // annotated, so frames unwound by an exception on a fiber stack (FiberCancelled at shutdown) can leave stale
 // redzones behind that would otherwise be reported when the stack is reused.
+//
+// The pool never frees a stack, so after a burst of fibers (thousands of connections) their touched pages would stay
+// resident: beyond kWarmStacks free stacks, a returned stack's pages are handed back to the kernel (all but its lowest
+// page, where the pool keeps its free list), and come back zeroed on next use.
 class FiberStacks {
  public:
   explicit FiberStacks(std::size_t size) : m_pool(size) {}
   boost::context::stack_context allocate() {
     boost::context::stack_context stack = m_pool.allocate();
+    if (t_freeStacks > 0) --t_freeStacks;
 #if defined(__SANITIZE_ADDRESS__)
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
 #endif
@@ -41,12 +50,23 @@ class FiberStacks {
 #if defined(__SANITIZE_ADDRESS__)
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
 #endif
+    if (++t_freeStacks > kWarmStacks) {
+      static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+      const auto top = reinterpret_cast<std::uintptr_t>(stack.sp);
+      const std::uintptr_t first = ((top - stack.size) / page + 1) * page;  // keeps the lowest page
+      const std::uintptr_t last = top / page * page;
+      if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    }
     m_pool.deallocate(stack);
   }
 
  private:
-  boost::fibers::pooled_fixedsize_stack m_pool;
+  static constexpr std::size_t kWarmStacks = 128;
+  boost::fibers::pooled_fixedsize_stack m_pool;  // shared by the copies each fiber takes
+  // Stacks returned to the pool and not handed out again, roughly (the loop thread's count; copies share it).
+  static thread_local std::size_t t_freeStacks;
 };
+thread_local std::size_t FiberStacks::t_freeStacks = 0;
 
 }  // namespace
 

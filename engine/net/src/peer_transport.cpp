@@ -14,6 +14,9 @@
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
 
+#include <ringlab/net/descriptors.h>
+#include <ringlab/net/log_limiter.h>
+
 namespace ringlab::net {
 namespace {
 
@@ -182,8 +185,24 @@ std::vector<MemberAddress> PeerTransport::addressBook() const {
   return out;
 }
 
+void PeerTransport::forget(NodeId node) {
+  if (node == m_config.self.node) return;
+  m_addresses.erase(node);
+  if (auto link = m_links.find(node); link != m_links.end() && link->second->socket) {
+    ErrorCodeT ec;
+    link->second->socket->close(ec);
+    link->second->socket.reset();
+  }
+}
+
 bool PeerTransport::learn(const MemberAddress& address) {
   if (address.node == kNoNode || address.node == m_config.self.node || address.peerPort == 0 || address.host.empty()) {
+    return false;
+  }
+  if (!m_addresses.count(address.node) && m_addresses.size() >= m_config.maxAddresses) {
+    logLimited(spdlog::level::warn, "peer-addresses",
+               "ignoring the address of " + nodeName(address.node) + ": " + std::to_string(m_addresses.size()) +
+                   " member addresses are known, the most kept (--max-members)");
     return false;
   }
   auto [it, inserted] = m_addresses.try_emplace(address.node, address);
@@ -483,7 +502,7 @@ void PeerTransport::acceptLoop() {
     auto [ec] = awaitHandler<ErrorCodeT>([&](auto handler) { m_acceptor->async_accept(*socket, std::move(handler)); });
     if (m_stopping) break;
     if (ec) {
-      spdlog::warn("accepting a peer connection failed: {}", ec.message());
+      backOffAfterAcceptError(*m_acceptor, ec, "accepting a peer connection", m_rt);
       continue;
     }
     m_stats.connectionsAccepted++;
@@ -500,7 +519,7 @@ void PeerTransport::serveInbound(std::shared_ptr<Socket> socket) {
   ErrorCodeT ignored;
   auto refuse = [&](std::string reason, bool atChallenge) {
     m_stats.handshakesRefused++;
-    spdlog::warn("refused peer connection from {}: {}", remote, reason);
+    logLimited(spdlog::level::warn, "peer-refused", "refused peer connection from " + remote + ": " + reason);
     if (atChallenge) {
       HandshakeChallenge challenge;
       challenge.reason = std::move(reason);
@@ -515,7 +534,8 @@ void PeerTransport::serveInbound(std::shared_ptr<Socket> socket) {
 
   auto helloBytes = readHandshake(io, *socket, m_config.handshakeTimeout);
   if (!helloBytes) {
-    spdlog::warn("peer connection from {} closed: {}", remote, helloBytes.status().message());
+    logLimited(spdlog::level::warn, "peer-hello",
+               "peer connection from " + remote + " closed: " + helloBytes.status().message());
     socket->close(ignored);
     return;
   }

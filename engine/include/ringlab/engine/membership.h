@@ -32,10 +32,18 @@ struct MemberInfo {
   friend bool operator==(const MemberInfo&, const MemberInfo&) = default;
 };
 
+// Bounds on the members gossip may add to a view; 0 is no bound. A real node sets them, so that one peer's digest
+// listing thousands of invented members cannot grow its view (and every digest it sends) without end; the
+// simulation leaves them off.
+struct MembershipLimits {
+  std::size_t maxMembers = 0;      // members known at most, self and members that left included
+  std::size_t maxNewPerMerge = 0;  // members not known before that one merged digest may add
+};
+
 class MembershipView {
  public:
   // A view holding only `self`, at heartbeat 0 of `generation`.
-  explicit MembershipView(NodeId self, std::uint64_t generation);
+  explicit MembershipView(NodeId self, std::uint64_t generation, MembershipLimits limits = {});
 
   NodeId self() const { return m_self; }
 
@@ -63,7 +71,15 @@ class MembershipView {
   // A member not known before is added, as if it had been a seed (generation 0, heartbeat 0, kNormal) before the
   // merge: it is reported as advanced unless the remote entry is itself at (0, 0), and as status-changed when its
   // status is not kNormal. Entries about self are ignored. Every list is sorted and excludes self.
+  // Unknown members beyond the view's MembershipLimits are left out (in digest order) and counted in refused().
   MergeResult merge(const Gossip& remote, TimePoint now);
+  // Unknown members that merges left out because of the limits, since the view was made.
+  std::uint64_t refused() const { return m_refused; }
+
+  // An operator's removal of another member that is gone for good: its status becomes kLeft and its heartbeat goes
+  // up by one, so that the news wins over what other views hold and spreads by gossip. A member that is still alive
+  // comes back with its next own heartbeat. False (nothing changed) for self or a member this view does not know.
+  bool markLeft(NodeId node);
 
   // nullopt for a node this view has never heard of.
   std::optional<MemberInfo> member(NodeId node) const;
@@ -87,6 +103,8 @@ class MembershipView {
   // Adds `node` as a seed placeholder if unknown; returns its entry.
   MemberInfo& entry(NodeId node);
 
+  MembershipLimits m_limits;
+  std::uint64_t m_refused = 0;
   std::map<NodeId, MemberInfo> m_members;  // includes self
   std::vector<NodeId> m_order;             // the keys of m_members, ascending, for O(1) draws by index
   std::size_t m_leftCount = 0;

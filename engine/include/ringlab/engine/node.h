@@ -84,6 +84,7 @@ struct NodeConfig {
   QuorumConfig quorum;
   Duration requestTimeout = std::chrono::milliseconds(500);
   MechanismConfig mechanisms;
+  MembershipLimits membershipLimits;  // none by default (the simulation); ringlabd bounds what gossip may add
 };
 
 // One replica's answer to a coordinated request.
@@ -225,6 +226,10 @@ class Node {
   }
   // Sets this node's membership status (joining, normal, leaving, left); gossip spreads it.
   void setMemberStatus(MemberStatus status) { m_membership.setOwnStatus(status); }
+  // An operator removes another member that is gone for good (MembershipView::markLeft): it leaves this node's view,
+  // and every other as gossip spreads the news. kInvalidArgument for this node itself, kNotFound for a member this
+  // node does not know.
+  Status removeMember(NodeId member);
   std::size_t pendingRequests() const { return m_requests.size(); }
   std::size_t queuedMessages() const;
 

@@ -62,6 +62,9 @@ class AdminServer {
   Status listen(const std::string& host, std::uint16_t port);
   // The bound port after listen(), else 0.
   std::uint16_t port() const { return m_port; }
+  // Connections being served, and those refused because --max-admin-connections were open.
+  std::size_t openConnections() const { return m_openSessions; }
+  std::uint64_t refusedConnections() const { return m_refusedSessions; }
   void start();
   void stop();
 
@@ -99,6 +102,7 @@ class AdminServer {
   void postFault(const Query& query, AdminReply& reply);
   void postDecommission(const Query& query, AdminReply& reply);
   void postMembers(const Query& query, AdminReply& reply);
+  void deleteMembers(const Query& query, AdminReply& reply);
 
   // The actions. Each fails with kInvalidArgument and a message naming the field when the body is not valid, before
   // changing anything. applyFault returns the pause to take once the answer is written, if any.
@@ -114,6 +118,8 @@ class AdminServer {
   std::uint16_t m_port = 0;
   std::vector<std::weak_ptr<Socket>> m_sessions;
   bool m_stopping = false;
+  std::size_t m_openSessions = 0;       // admin connections being served (at most --max-admin-connections)
+  std::uint64_t m_refusedSessions = 0;  // connections refused because that many were open
 };
 
 }  // namespace ringlab::net

@@ -55,9 +55,25 @@ struct DaemonConfig {
   std::string password;    // AUTH; empty: none
   std::string adminToken;  // empty: the admin endpoint is open (it binds to the bind address only)
   bool allowFaultInjection = false;
+  // Members this node knows at most (self and members that left included), and members one gossip message may add.
+  std::size_t maxMembers = 1024;
+  std::size_t maxNewMembersPerGossip = 16;
+  // Admin connections served at once; more are answered 503 and closed before anything is read.
+  std::size_t maxAdminConnections = 64;
   RespLimits resp;
   std::size_t maxClients = 10000;
-  Duration clientIdleTimeout{0};       // 0: clients may stay idle forever (Redis's default)
+  Duration clientIdleTimeout{0};  // 0: clients may stay idle forever (Redis's default)
+  // A client that sent part of a command is closed if the rest does not come within this (whatever clientIdleTimeout).
+  Duration partialCommandTimeout = std::chrono::seconds(30);
+  // Limits on a client's output buffer: the bytes of replies produced for it and not yet taken by the kernel, as
+  // Redis's client-output-buffer-limit (docs/LIMITS.md). Over the hard limit a client is disconnected at once; over
+  // the soft limit the node runs none of its further commands until its replies drain below it, and disconnects it
+  // when they stay over it for softTime. When the output buffers of all clients together pass totalBytes, the client
+  // with the largest is disconnected.
+  std::size_t clientOutputHardBytes = 64u << 20;
+  std::size_t clientOutputSoftBytes = 16u << 20;
+  Duration clientOutputSoftTime = std::chrono::seconds(10);
+  std::size_t clientOutputTotalBytes = 512u << 20;
   std::size_t eventsPerSecond = 2000;  // default sampling rate of /events
   std::size_t replicaFibers = 4;
   // Gossip round period. The failure detector scales with it (its tolerated spread is half a round, its tolerated
@@ -98,16 +114,31 @@ inline constexpr std::size_t kOperationErrorReasonCount = 5;
 std::string_view operationErrorReasonName(OperationErrorReason reason);
 OperationErrorReason operationErrorReasonOf(ErrorCode code);
 
+// Why the node closed a client's connection: the "reason" label of ringlab_clients_disconnected_total.
+enum class ClientLimit : std::uint8_t {
+  kOutputHard,      // its output buffer passed the hard limit
+  kOutputSoft,      // its output buffer stayed over the soft limit too long
+  kOutputTotal,     // all output buffers together passed their limit, and this client's was the largest
+  kPartialCommand,  // it sent part of a command and not the rest in time
+};
+inline constexpr std::size_t kClientLimitCount = 4;
+// "output_hard", "output_soft", "output_total", "partial_command"
+std::string_view clientLimitName(ClientLimit limit);
+
 struct DaemonMetrics {
   std::uint64_t connectionsReceived = 0;
   std::uint64_t connectionsRejected = 0;
   std::uint64_t protocolErrors = 0;
+  std::uint64_t authFailures = 0;  // failed AUTH and HELLO AUTH attempts
   std::uint64_t commandsProcessed = 0;
   std::size_t connectedClients = 0;
   std::map<std::string, std::uint64_t> commandCounts;                               // by lower-case command name
   std::array<LatencyHistogram, 3> opLatency;                                        // by Operation
   std::array<std::array<std::uint64_t, kOperationErrorReasonCount>, 3> opErrors{};  // by Operation, then reason
-  std::uint64_t siblingReads = 0;  // GETs that found several siblings and answered with the newest one
+  std::uint64_t siblingReads = 0;     // GETs that found several siblings and answered with the newest one
+  std::size_t clientOutputBytes = 0;  // replies waiting for all clients together (their output buffers)
+  // Clients disconnected by a limit, by ClientLimit.
+  std::array<std::uint64_t, kClientLimitCount> clientsDisconnected{};
 };
 
 class AdminServer;
@@ -153,6 +184,11 @@ class Daemon {
   // ring would keep fewer than N members. A restart cancels a decommission in progress (the node comes back normal).
   Status decommission();
   const DecommissionProgress& decommissionProgress() const { return m_decommission; }
+  // Removes another member that is gone for good (a machine that will not come back, or a name gossip made up): it
+  // is marked left, which gossip spreads, its address is forgotten, and it leaves the ring. A member that is still
+  // running comes back with its next heartbeat (decommission it instead). kInvalidArgument for this node,
+  // kNotFound for a member it does not know.
+  Status removeMember(NodeId member);
   // Blocks the loop thread for `duration`, as a stopped process or a long garbage-collection pause would: nothing
   // this node serves moves meanwhile (the kernel still accepts connections and buffers bytes).
   void pause(Duration duration);
@@ -168,7 +204,17 @@ class Daemon {
   void incrBy(const std::string& key, std::int64_t delta, std::string& out);
   struct ClientState;
   // Runs a batch of parsed commands, appending replies in order.
-  void execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out);
+  // Returns false when the connection must close (a client limit was hit; the reason is in client).
+  bool execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out);
+  // After replies were appended to `out` (the client's whole output buffer): enforces the output limits, and writes
+  // while the buffer is over the soft limit. Returns false when the connection must close.
+  bool checkOutput(ClientState& client, std::string& out);
+  // Writes from `out` (erasing what the kernel took) until at most `keep` bytes wait. Returns false on a write error,
+  // or when the soft limit's time or the write deadline passed (the reason is then in client).
+  bool drainOutput(ClientState& client, std::string& out, std::size_t keep);
+  void setPendingOutput(ClientState& client, std::size_t bytes);
+  // Marks the client for closing because of `limit` (logged when its connection closes) and closes its socket.
+  void closeForLimit(ClientState& client, ClientLimit limit, std::string reason);
   void executeOne(ClientState& client, std::vector<std::string>& args, std::string& out);
   void refreshRing();
   // After leaving the ring: sends the news to every peer and waits (bounded) until each that is not down has
@@ -177,6 +223,8 @@ class Daemon {
   std::shared_ptr<const Ring> ringFor(const std::vector<NodeId>& members) const;
   std::string infoText(std::string_view section);
   void recordOp(Operation op, const OperationResult& result);
+  // Answers a failed AUTH: slows the connection down, and closes it after too many failures.
+  void authFailed(ClientState& client, std::string& out);
 
   DaemonConfig m_config;
   NodeId m_nodeId = 0;
@@ -192,6 +240,9 @@ class Daemon {
   std::unique_ptr<boost::asio::ip::tcp::acceptor> m_clientAcceptor;
   std::unique_ptr<AdminServer> m_admin;
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> m_clients;
+  std::map<std::uint64_t, ClientState*> m_clientStates;  // every served client, by id (for the total output limit)
+  std::uint64_t m_membersRefusedLogged = 0;              // MembershipView::refused() when last logged
+  bool m_trimMemory = false;  // a large buffer was freed: return free heap memory to the system soon
   DaemonMetrics m_metrics;
   DecommissionProgress m_decommission;
   std::size_t m_serviceFibers = 0;

@@ -60,6 +60,7 @@ struct PeerTransportConfig {
   Duration writeTimeout = std::chrono::seconds(5);
   Duration idleTimeout = std::chrono::seconds(60);  // an inbound connection silent this long is closed
   std::size_t maxQueuedFrames = 100000;             // per peer; beyond it messages are dropped
+  std::size_t maxAddresses = 1024;                  // members' addresses kept at most (own included); more are ignored
 };
 
 // The injected faults on outgoing messages. A rule keyed kNoNode applies to every peer without a rule of its own.
@@ -120,8 +121,13 @@ class PeerTransport final : public MessageTransport {
 
   // Every member address known, own included, by node.
   std::vector<MemberAddress> addressBook() const;
-  // Records an address learned elsewhere; returns true when it was new.
+  // Records an address learned elsewhere; returns true when it was new. A new one beyond maxAddresses is ignored.
   bool learn(const MemberAddress& address);
+  // Whether this node has an address for `node` (from a handshake with it, or from the address book of a peer that
+  // proved the cluster secret).
+  bool hasAddress(NodeId node) const { return m_addresses.count(node) > 0; }
+  // Forgets `node`'s address and closes the connection to it (an operator removed the member).
+  void forget(NodeId node);
   const PeerTransportStats& stats() const { return m_stats; }
   // Number of peers with an established outbound connection.
   std::size_t connectedPeers() const;

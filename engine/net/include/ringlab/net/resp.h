@@ -17,7 +17,7 @@
 namespace ringlab::net {
 
 struct RespLimits {
-  std::size_t maxBulkBytes = 512u << 20;      // one argument
+  std::size_t maxBulkBytes = 1u << 20;        // one argument (ringlabd: the largest value a node stores)
   std::size_t maxMultibulkLength = 1u << 20;  // arguments in one command
   std::size_t maxInlineBytes = 64u << 10;     // one inline command line
 };
