@@ -89,6 +89,7 @@ cli::CommandInfo programInfo() {
                      {"client-output-soft-limit", "BYTES"},
                      {"client-output-soft-seconds", "SECONDS"},
                      {"client-output-total-limit", "BYTES"},
+                     {"client-input-total-limit", "BYTES"},
                      {"proto-max-multibulk-len", "N"},
                      {"events-rate", "N"},
                      {"log-level", "LEVEL"},
@@ -258,6 +259,7 @@ int main(int argc, char** argv) {
     ("client-output-soft-limit", po::value<long long>()->default_value(16ll << 20), "over this many bytes of unsent replies a client's further commands wait until they drain; see --client-output-soft-seconds")
     ("client-output-soft-seconds", po::value<long long>()->default_value(10), "a client whose unsent replies stay over the soft limit this long is disconnected")
     ("client-output-total-limit", po::value<long long>()->default_value(512ll << 20), "when the unsent replies of all clients together pass this many bytes, the client with the most is disconnected")
+    ("client-input-total-limit", po::value<long long>()->default_value(256ll << 20), "when the half-received commands of all clients together pass this many bytes, the client with the largest is disconnected")
     ("proto-max-multibulk-len", po::value<long long>()->default_value(1 << 20), "most arguments in one command")
     ("events-rate", po::value<long long>()->default_value(2000), "default events per second of /events (sampling)")
     ("log-level", po::value<std::string>(), "trace, debug, info, warn, error or off (or RINGLAB_LOG_LEVEL; default info)")
@@ -412,6 +414,7 @@ int main(int argc, char** argv) {
     }
     config.clientOutputSoftTime = std::chrono::seconds(count(vm, "client-output-soft-seconds", 0, 3600));
     config.clientOutputTotalBytes = count(vm, "client-output-total-limit", 1 << 20, 1ll << 42);
+    config.clientInputTotalBytes = count(vm, "client-input-total-limit", 1 << 20, 1ll << 42);
     config.eventsPerSecond = count(vm, "events-rate", 1, 100000);
 
     // Secrets where other machines can reach the node; a secret of its own for a loopback demo.

@@ -936,6 +936,9 @@ std::string AdminServer::metricsText() {
   out.sample({}, count(metrics.protocolErrors));
   out.family("ringlab_client_output_bytes", "gauge", "Replies waiting to be written to clients, all clients together.");
   out.sample({}, count(metrics.clientOutputBytes));
+  out.family("ringlab_client_input_bytes", "gauge",
+             "Parts of client commands received and not yet whole, all clients together.");
+  out.sample({}, count(metrics.clientInputBytes));
   out.family("ringlab_clients_disconnected_total", "counter", "Client connections closed by a limit, by limit.");
   for (std::size_t limit = 0; limit < kClientLimitCount; ++limit) {
     out.sample({{"reason", std::string(clientLimitName(static_cast<ClientLimit>(limit)))}},

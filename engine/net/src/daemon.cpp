@@ -124,6 +124,7 @@ struct Daemon::ClientState {
   bool quit = false;
   tcp::socket* socket = nullptr;
   std::size_t pendingOutput = 0;  // replies not yet taken by the kernel; counted in metrics().clientOutputBytes
+  std::size_t pendingInput = 0;   // bytes of a command not yet whole; counted in metrics().clientInputBytes
   std::optional<std::chrono::steady_clock::time_point> overSoftSince;  // since when pendingOutput > the soft limit
   bool closing = false;        // a limit closed the connection: nothing more is run or written
   std::string closeReason;     // why, for the log
@@ -139,6 +140,7 @@ std::string_view clientLimitName(ClientLimit limit) {
     case ClientLimit::kOutputSoft: return "output_soft";
     case ClientLimit::kOutputTotal: return "output_total";
     case ClientLimit::kPartialCommand: return "partial_command";
+    case ClientLimit::kInputTotal: return "input_total";
   }
   return "output_hard";
 }
@@ -720,6 +722,7 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
         break;
       }
     }
+    if (!checkInput(client, parser.buffered())) break;
     if (!execute(client, batch, out)) break;
     if (failed && !client.quit) {
       m_metrics.protocolErrors++;
@@ -743,6 +746,7 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
   m_trimMemory = true;  // its parser's and reply buffers, and the descriptors' kernel-side memory
   client.closing = false;
   setPendingOutput(client, 0);
+  setPendingInput(client, 0);
   m_clientStates.erase(id);
   socket->shutdown(tcp::socket::shutdown_both, ignored);
   socket->close(ignored);
@@ -759,10 +763,36 @@ void Daemon::setPendingOutput(ClientState& client, std::size_t bytes) {
   }
 }
 
+void Daemon::setPendingInput(ClientState& client, std::size_t bytes) {
+  if (client.closing) bytes = 0;
+  m_metrics.clientInputBytes = m_metrics.clientInputBytes - client.pendingInput + bytes;
+  client.pendingInput = bytes;
+}
+
+bool Daemon::checkInput(ClientState& client, std::size_t buffered) {
+  if (client.closing) return false;
+  setPendingInput(client, buffered);
+  while (m_metrics.clientInputBytes > m_config.clientInputTotalBytes) {
+    ClientState* largest = nullptr;
+    for (const auto& [otherId, other] : m_clientStates) {
+      if (!other->closing && (!largest || other->pendingInput > largest->pendingInput)) largest = other;
+    }
+    if (!largest) break;
+    const std::size_t total = m_metrics.clientInputBytes;
+    closeForLimit(*largest, ClientLimit::kInputTotal,
+                  "the partial commands of all clients hold " + std::to_string(total) + " bytes, over the limit of " +
+                      std::to_string(m_config.clientInputTotalBytes) +
+                      " bytes (--client-input-total-limit), and this client's (" +
+                      std::to_string(largest->pendingInput) + " bytes) was the largest");
+  }
+  return !client.closing;
+}
+
 void Daemon::closeForLimit(ClientState& client, ClientLimit limit, std::string reason) {
   if (client.closing) return;
   m_metrics.clientsDisconnected[static_cast<std::size_t>(limit)]++;
   setPendingOutput(client, 0);
+  setPendingInput(client, 0);
   client.closing = true;
   client.closeReason = std::move(reason);
   ErrorCodeT ignored;
@@ -1196,6 +1226,7 @@ void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std
                std::to_string(m_config.clientOutputSoftBytes) + " " +
                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientOutputSoftTime).count())},
           {"client-output-total-limit", std::to_string(m_config.clientOutputTotalBytes)},
+          {"client-input-total-limit", std::to_string(m_config.clientInputTotalBytes)},
           {"partial-command-timeout",
            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.partialCommandTimeout).count())},
           {"maxmemory", "0"},
@@ -1347,6 +1378,7 @@ std::string Daemon::infoText(std::string_view section) {
     line("connected_clients", std::to_string(m_metrics.connectedClients));
     line("maxclients", std::to_string(m_config.maxClients));
     line("client_output_bytes", std::to_string(m_metrics.clientOutputBytes));
+    line("client_input_bytes", std::to_string(m_metrics.clientInputBytes));
     line("admin_connections", std::to_string(m_admin ? m_admin->openConnections() : 0));
     line("rejected_admin_connections", std::to_string(m_admin ? m_admin->refusedConnections() : 0));
     for (std::size_t limit = 0; limit < kClientLimitCount; ++limit) {

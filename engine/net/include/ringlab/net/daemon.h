@@ -65,6 +65,9 @@ struct DaemonConfig {
   Duration clientIdleTimeout{0};  // 0: clients may stay idle forever (Redis's default)
   // A client that sent part of a command is closed if the rest does not come within this (whatever clientIdleTimeout).
   Duration partialCommandTimeout = std::chrono::seconds(30);
+  // When the parts of commands that all clients have sent and not yet completed pass this many bytes together, the
+  // client with the largest is disconnected: a value may be 1 MiB, but ten thousand clients may not each hold one.
+  std::size_t clientInputTotalBytes = 256u << 20;
   // Limits on a client's output buffer: the bytes of replies produced for it and not yet taken by the kernel, as
   // Redis's client-output-buffer-limit (docs/LIMITS.md). Over the hard limit a client is disconnected at once; over
   // the soft limit the node runs none of its further commands until its replies drain below it, and disconnects it
@@ -120,9 +123,10 @@ enum class ClientLimit : std::uint8_t {
   kOutputSoft,      // its output buffer stayed over the soft limit too long
   kOutputTotal,     // all output buffers together passed their limit, and this client's was the largest
   kPartialCommand,  // it sent part of a command and not the rest in time
+  kInputTotal,      // the partial commands of all clients together passed their limit, and this client's was the largest
 };
-inline constexpr std::size_t kClientLimitCount = 4;
-// "output_hard", "output_soft", "output_total", "partial_command"
+inline constexpr std::size_t kClientLimitCount = 5;
+// "output_hard", "output_soft", "output_total", "partial_command", "input_total"
 std::string_view clientLimitName(ClientLimit limit);
 
 struct DaemonMetrics {
@@ -137,6 +141,7 @@ struct DaemonMetrics {
   std::array<std::array<std::uint64_t, kOperationErrorReasonCount>, 3> opErrors{};  // by Operation, then reason
   std::uint64_t siblingReads = 0;     // GETs that found several siblings and answered with the newest one
   std::size_t clientOutputBytes = 0;  // replies waiting for all clients together (their output buffers)
+  std::size_t clientInputBytes = 0;   // parts of commands received and not yet whole, all clients together
   // Clients disconnected by a limit, by ClientLimit.
   std::array<std::uint64_t, kClientLimitCount> clientsDisconnected{};
 };
@@ -213,6 +218,10 @@ class Daemon {
   // or when the soft limit's time or the write deadline passed (the reason is then in client).
   bool drainOutput(ClientState& client, std::string& out, std::size_t keep);
   void setPendingOutput(ClientState& client, std::size_t bytes);
+  // Records the bytes of an incomplete command `client` holds, and closes the client with the largest when all of them
+  // together pass --client-input-total-limit; false when that closed this client.
+  bool checkInput(ClientState& client, std::size_t buffered);
+  void setPendingInput(ClientState& client, std::size_t bytes);
   // Marks the client for closing because of `limit` (logged when its connection closes) and closes its socket.
   void closeForLimit(ClientState& client, ClientLimit limit, std::string reason);
   void executeOne(ClientState& client, std::vector<std::string>& args, std::string& out);
