@@ -1,17 +1,17 @@
 #include <ringlab/net/fiber_loop.h>
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <exception>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
-#include <boost/fiber/pooled_fixedsize_stack.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #endif
@@ -21,26 +21,34 @@ namespace {
 
 bool isWorker(boost::fibers::context* ctx) { return ctx->is_context(boost::fibers::type::worker_context); }
 
-// Coordinator fibers call into RocksDB and the codec: give them room. Stacks come from a pool, so a fiber per
+// Coordinator fibers call into RocksDB and the codec: give them room. Stacks are reused (FiberStacks), so a fiber per
 // request costs no system call.
 constexpr std::size_t kFiberStackBytes = 256 * 1024;
 constexpr std::size_t kMaxBufferedSlices = 1u << 16;
 
 thread_local boost::asio::io_context* t_io = nullptr;
 
-// Pooled stacks, unpoisoned for AddressSanitizer when handed out and when returned: Boost.Context's switches are not
+// Fiber stacks: mapped with a guard page below each (an overflow faults instead of writing over a neighbour), and
+// kept for reuse up to kWarmStacks free ones, so that a connection arriving costs no system call in the common case.
+// Beyond that a returned stack is unmapped: after a burst of thousands of connections the memory goes back to the
+// kernel instead of staying resident in a pool that never shrinks.
+//
+// Stacks are unpoisoned for AddressSanitizer when handed out and when returned: Boost.Context's switches are not
 // annotated, so frames unwound by an exception on a fiber stack (FiberCancelled at shutdown) can leave stale
 // redzones behind that would otherwise be reported when the stack is reused.
-//
-// The pool never frees a stack, so after a burst of fibers (thousands of connections) their touched pages would stay
-// resident: beyond kWarmStacks free stacks, a returned stack's pages are handed back to the kernel (all but its lowest
-// page, where the pool keeps its free list), and come back zeroed on next use.
 class FiberStacks {
  public:
-  explicit FiberStacks(std::size_t size) : m_pool(size) {}
+  explicit FiberStacks(std::size_t size) : m_shared(std::make_shared<Shared>(size)) {}
   boost::context::stack_context allocate() {
-    boost::context::stack_context stack = m_pool.allocate();
-    if (t_freeStacks > 0) --t_freeStacks;
+    boost::context::stack_context stack;
+    {
+      std::lock_guard<std::mutex> lock(m_shared->mutex);
+      if (!m_shared->free.empty()) {
+        stack = m_shared->free.back();
+        m_shared->free.pop_back();
+      }
+    }
+    if (!stack.sp) stack = boost::context::protected_fixedsize_stack(m_shared->size).allocate();
 #if defined(__SANITIZE_ADDRESS__)
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
 #endif
@@ -50,23 +58,26 @@ class FiberStacks {
 #if defined(__SANITIZE_ADDRESS__)
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
 #endif
-    if (++t_freeStacks > kWarmStacks) {
-      static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-      const auto top = reinterpret_cast<std::uintptr_t>(stack.sp);
-      const std::uintptr_t first = ((top - stack.size) / page + 1) * page;  // keeps the lowest page
-      const std::uintptr_t last = top / page * page;
-      if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    {
+      std::lock_guard<std::mutex> lock(m_shared->mutex);
+      if (m_shared->free.size() < kWarmStacks) {
+        m_shared->free.push_back(stack);
+        return;
+      }
     }
-    m_pool.deallocate(stack);
+    boost::context::protected_fixedsize_stack(m_shared->size).deallocate(stack);
   }
 
  private:
   static constexpr std::size_t kWarmStacks = 128;
-  boost::fibers::pooled_fixedsize_stack m_pool;  // shared by the copies each fiber takes
-  // Stacks returned to the pool and not handed out again, roughly (the loop thread's count; copies share it).
-  static thread_local std::size_t t_freeStacks;
+  struct Shared {
+    explicit Shared(std::size_t bytes) : size(bytes) { free.reserve(kWarmStacks); }
+    const std::size_t size;
+    std::mutex mutex;  // loops on several threads (tests run nodes side by side) share the stacks
+    std::vector<boost::context::stack_context> free;
+  };
+  std::shared_ptr<Shared> m_shared;  // shared by the copies each fiber takes
 };
-thread_local std::size_t FiberStacks::t_freeStacks = 0;
 
 }  // namespace
 
