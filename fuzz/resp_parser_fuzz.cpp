@@ -6,28 +6,28 @@
 #include <string_view>
 #include <vector>
 
-#include <ringlab/net/resp.h>
+#include <ringlab/engine/resp.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   // The first byte picks the size of the pieces the rest arrives in, as reads from a socket would cut it.
   const std::size_t piece = 1 + data[0] % 64;
-  ringlab::net::RespLimits limits;
+  ringlab::RespLimits limits;
   limits.maxBulkBytes = 1 << 16;
   limits.maxMultibulkLength = 1 << 12;
   limits.maxInlineBytes = 1 << 12;
-  ringlab::net::RespParser parser(limits);
+  ringlab::RespParser parser(limits);
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
   std::vector<std::string> args;
   for (std::size_t at = 0; at < input.size(); at += piece) {
     parser.feed(input.substr(at, piece));
     for (;;) {
       const auto outcome = parser.next(args);
-      if (outcome == ringlab::net::RespParser::Outcome::kCommand) {
+      if (outcome == ringlab::RespParser::Outcome::kCommand) {
         if (args.empty()) std::abort();
         continue;
       }
-      if (outcome == ringlab::net::RespParser::Outcome::kError) return 0;
+      if (outcome == ringlab::RespParser::Outcome::kError) return 0;
       break;
     }
   }

@@ -28,6 +28,8 @@
 
 #include <boost/json.hpp>
 
+#include <ringlab/engine/resp.h>
+
 namespace ringlab::testing {
 
 // A port nothing listens on now (the kernel's choice), never handed out twice by this process. Only for a port that
@@ -118,46 +120,24 @@ class RespClient {
     return true;
   }
 
-  static std::string encode(const std::vector<std::string>& args) {
-    std::string out = "*" + std::to_string(args.size()) + "\r\n";
-    for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-    return out;
-  }
+  static std::string encode(const std::vector<std::string>& args) { return encodeCommand(args); }
 
   Reply command(const std::vector<std::string>& args) {
     if (!m_connected || !sendRaw(encode(args))) return {};
     return readReply();
   }
 
+  // The next reply, read with the codec the node and the app use; a failed Reply when the connection fails, times out
+  // or breaks the protocol.
   Reply readReply() {
-    Reply reply;
-    std::string line;
-    if (!readLine(line) || line.empty()) return {};
-    reply.type = line[0];
-    const std::string rest = line.substr(1);
-    switch (reply.type) {
-      case '+':
-      case '-': reply.text = rest; break;
-      case ':': reply.integer = std::stoll(rest); break;
-      case '$': {
-        const long long n = std::stoll(rest);
-        if (n < 0) {
-          reply.null = true;
-          break;
-        }
-        std::string data;
-        if (!readExactly(static_cast<std::size_t>(n) + 2, data)) return {};
-        reply.text = data.substr(0, static_cast<std::size_t>(n));
-        break;
-      }
-      case '*': {
-        const long long n = std::stoll(rest);
-        for (long long i = 0; i < n; ++i) reply.elements.push_back(readReply());
-        break;
-      }
-      default: return {};
+    for (;;) {
+      if (std::optional<RespValue> value = m_parser.next()) return toReply(*value);
+      if (!m_parser.error().empty()) return {};
+      char buffer[64 * 1024];
+      const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
+      if (n <= 0) return {};
+      m_parser.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
     }
-    return reply;
   }
 
   // True when the server closed the connection (a read returns end of stream or an error) within the timeout.
@@ -171,36 +151,19 @@ class RespClient {
   }
 
  private:
-  bool fill() {
-    char buffer[4096];
-    const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
-    if (n <= 0) return false;
-    m_buffer.append(buffer, static_cast<std::size_t>(n));
-    return true;
-  }
-  bool readLine(std::string& line) {
-    for (;;) {
-      const auto pos = m_buffer.find("\r\n");
-      if (pos != std::string::npos) {
-        line = m_buffer.substr(0, pos);
-        m_buffer.erase(0, pos + 2);
-        return true;
-      }
-      if (!fill()) return false;
-    }
-  }
-  bool readExactly(std::size_t n, std::string& out) {
-    while (m_buffer.size() < n) {
-      if (!fill()) return false;
-    }
-    out = m_buffer.substr(0, n);
-    m_buffer.erase(0, n);
-    return true;
+  static Reply toReply(const RespValue& value) {
+    Reply reply;
+    reply.type = static_cast<char>(value.type);
+    reply.text = value.text;
+    reply.integer = value.integer;
+    reply.null = value.isNull;
+    for (const RespValue& element : value.elements) reply.elements.push_back(toReply(element));
+    return reply;
   }
 
   int m_fd = -1;
   bool m_connected = false;
-  std::string m_buffer;
+  RespReplyParser m_parser;
 };
 
 // One HTTP/1.1 exchange on a fresh connection (Connection: close), as the desktop app's HTTP client makes them.

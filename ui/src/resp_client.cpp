@@ -13,19 +13,11 @@ namespace ringlab {
 
 namespace {
 
-// A few bytes of input as a person can read them in an error message: printable ASCII as is, the rest as \xNN.
+// A few bytes of input as a person can read them in an error message (the codec's rule: printable ASCII as is, the
+// rest as \xNN).
 QString shown(QByteArrayView bytes, qsizetype limit = 32) {
-  QString out;
-  for (qsizetype i = 0; i < std::min(bytes.size(), limit); ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
-      out += QChar(c);
-    } else {
-      out += QStringLiteral("\\x%1").arg(c, 2, 16, QChar('0'));
-    }
-  }
-  if (bytes.size() > limit) out += QStringLiteral("...");
-  return out;
+  return QString::fromStdString(shownBytes(std::string_view(bytes.data(), static_cast<std::size_t>(bytes.size())),
+                                           static_cast<std::size_t>(limit)));
 }
 
 QString indented(const QString& text, int width) {
@@ -72,142 +64,28 @@ QString RespReply::describe() const {
   return {};
 }
 
+RespReply RespReply::from(const RespValue& value) {
+  RespReply reply;
+  switch (value.type) {
+    case RespValue::Type::kSimpleString: reply.type = Type::kSimpleString; break;
+    case RespValue::Type::kError: reply.type = Type::kError; break;
+    case RespValue::Type::kInteger: reply.type = Type::kInteger; break;
+    case RespValue::Type::kBulkString: reply.type = Type::kBulkString; break;
+    case RespValue::Type::kArray: reply.type = Type::kArray; break;
+  }
+  reply.text = QByteArray(value.text.data(), static_cast<qsizetype>(value.text.size()));
+  reply.integer = value.integer;
+  reply.isNull = value.isNull;
+  reply.elements.reserve(static_cast<qsizetype>(value.elements.size()));
+  for (const RespValue& element : value.elements) reply.elements.push_back(from(element));
+  return reply;
+}
+
 RespReply RespReply::failure(const QString& why) {
   RespReply reply;
   reply.type = Type::kFailed;
   reply.text = why.toUtf8();
   return reply;
-}
-
-// --- RespReplyParser
-
-void RespReplyParser::feed(QByteArrayView bytes) {
-  if (!m_error.isEmpty() || bytes.isEmpty()) return;
-  // Drop the replies already returned once they are at least half the buffer, so a long stream costs linear time.
-  if (m_pos > 0 && m_pos >= m_buffer.size() / 2) {
-    m_buffer.remove(0, m_pos);
-    m_discarded += m_pos;
-    m_pos = 0;
-  }
-  m_buffer.append(bytes.data(), bytes.size());
-}
-
-std::optional<RespReply> RespReplyParser::next() {
-  if (!m_error.isEmpty() || m_pos >= m_buffer.size()) return std::nullopt;
-  qsizetype pos = m_pos;
-  RespReply reply;
-  if (parse(pos, 0, reply) != Outcome::kDone) return std::nullopt;
-  m_pos = pos;
-  return reply;
-}
-
-RespReplyParser::Outcome RespReplyParser::malformed(qsizetype at, const QString& what) {
-  m_error = QStringLiteral("byte %1: %2").arg(m_discarded + at).arg(what);
-  return Outcome::kMalformed;
-}
-
-RespReplyParser::Outcome RespReplyParser::readLine(qsizetype& pos, QByteArrayView& line) {
-  const qsizetype end = m_buffer.indexOf('\n', pos);
-  if (end < 0) {
-    if (m_buffer.size() - pos > kMaxLineLength) {
-      return malformed(pos, QStringLiteral("no line end within %1 bytes").arg(kMaxLineLength));
-    }
-    return Outcome::kNeedMore;
-  }
-  if (end == pos || m_buffer[end - 1] != '\r')
-    return malformed(end, QStringLiteral("line feed without carriage return"));
-  line = QByteArrayView(m_buffer).sliced(pos, end - 1 - pos);
-  if (line.size() > kMaxLineLength)
-    return malformed(pos, QStringLiteral("line longer than %1 bytes").arg(kMaxLineLength));
-  if (const qsizetype cr = line.indexOf('\r'); cr >= 0) {
-    return malformed(pos + cr, QStringLiteral("carriage return inside a line"));
-  }
-  pos = end + 1;
-  return Outcome::kDone;
-}
-
-RespReplyParser::Outcome RespReplyParser::readInteger(qsizetype& pos, qint64& value) {
-  const qsizetype start = pos;
-  QByteArrayView line;
-  if (const Outcome o = readLine(pos, line); o != Outcome::kDone) return o;
-  const bool negative = !line.isEmpty() && line[0] == '-';
-  const QByteArrayView digits = line.sliced(negative ? 1 : 0);
-  // Up to 2^63 - 1, or 2^63 when negative.
-  const quint64 limit = negative ? quint64(1) << 63 : (quint64(1) << 63) - 1;
-  bool ok = !digits.isEmpty();
-  quint64 v = 0;
-  for (const char c : digits) {
-    if (c < '0' || c > '9' || v > (limit - quint64(c - '0')) / 10) {
-      ok = false;
-      break;
-    }
-    v = v * 10 + quint64(c - '0');
-  }
-  if (!ok) return malformed(start, QStringLiteral("expected an integer, got \"%1\"").arg(shown(line)));
-  value = negative ? static_cast<qint64>(0 - v) : static_cast<qint64>(v);
-  return Outcome::kDone;
-}
-
-RespReplyParser::Outcome RespReplyParser::parse(qsizetype& pos, int depth, RespReply& out) {
-  if (pos >= m_buffer.size()) return Outcome::kNeedMore;
-  const qsizetype start = pos;
-  const char marker = m_buffer[pos++];
-  switch (marker) {
-    case '+':
-    case '-': {
-      QByteArrayView line;
-      if (const Outcome o = readLine(pos, line); o != Outcome::kDone) return o;
-      out.type = marker == '+' ? RespReply::Type::kSimpleString : RespReply::Type::kError;
-      out.text = line.toByteArray();
-      return Outcome::kDone;
-    }
-    case ':': {
-      out.type = RespReply::Type::kInteger;
-      return readInteger(pos, out.integer);
-    }
-    case '$': {
-      qint64 length = 0;
-      if (const Outcome o = readInteger(pos, length); o != Outcome::kDone) return o;
-      out.type = RespReply::Type::kBulkString;
-      if (length == -1) {
-        out.isNull = true;
-        return Outcome::kDone;
-      }
-      if (length < 0 || length > kMaxBulkLength) {
-        return malformed(start, QStringLiteral("bulk string length %1 outside 0..%2").arg(length).arg(kMaxBulkLength));
-      }
-      if (m_buffer.size() - pos < length + 2) return Outcome::kNeedMore;
-      if (m_buffer[pos + length] != '\r' || m_buffer[pos + length + 1] != '\n') {
-        return malformed(pos + length, QStringLiteral("bulk string of %1 bytes not followed by CRLF").arg(length));
-      }
-      out.text = m_buffer.sliced(pos, length);
-      pos += length + 2;
-      return Outcome::kDone;
-    }
-    case '*': {
-      qint64 count = 0;
-      if (const Outcome o = readInteger(pos, count); o != Outcome::kDone) return o;
-      out.type = RespReply::Type::kArray;
-      if (count == -1) {
-        out.isNull = true;
-        return Outcome::kDone;
-      }
-      if (count < 0 || count > kMaxArrayLength) {
-        return malformed(start, QStringLiteral("array length %1 outside 0..%2").arg(count).arg(kMaxArrayLength));
-      }
-      if (depth + 1 > kMaxDepth) return malformed(start, QStringLiteral("arrays nested deeper than %1").arg(kMaxDepth));
-      out.elements.reserve(static_cast<qsizetype>(std::min<qint64>(count, 1024)));
-      for (qint64 i = 0; i < count; ++i) {
-        RespReply element;
-        if (const Outcome o = parse(pos, depth + 1, element); o != Outcome::kDone) return o;
-        out.elements.push_back(std::move(element));
-      }
-      return Outcome::kDone;
-    }
-    default:
-      return malformed(start, QStringLiteral("expected '+', '-', ':', '$' or '*' to start a reply, got \"%1\"")
-                                  .arg(shown(QByteArrayView(m_buffer).sliced(start, 1))));
-  }
 }
 
 // --- RespEndpoint
@@ -325,21 +203,10 @@ void RespClient::commandBytes(const QList<QByteArray>& args, Callback done) {
 }
 
 QByteArray RespClient::encode(const QList<QByteArray>& args) {
-  QByteArray out;
-  qsizetype size = 16;
-  for (const QByteArray& a : args) size += a.size() + 16;
-  out.reserve(size);
-  out += '*';
-  out += QByteArray::number(args.size());
-  out += "\r\n";
-  for (const QByteArray& a : args) {
-    out += '$';
-    out += QByteArray::number(a.size());
-    out += "\r\n";
-    out += a;
-    out += "\r\n";
-  }
-  return out;
+  std::string out;
+  appendArrayHeader(out, static_cast<std::size_t>(args.size()));
+  for (const QByteArray& a : args) appendBulk(out, std::string_view(a.constData(), static_cast<std::size_t>(a.size())));
+  return QByteArray(out.data(), static_cast<qsizetype>(out.size()));
 }
 
 void RespClient::onConnected() {
@@ -372,11 +239,13 @@ void RespClient::onReadyRead() {
     m_socket->readAll();
     return;
   }
-  m_parser.feed(m_socket->readAll());
+  const QByteArray bytes = m_socket->readAll();
+  m_parser.feed(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())));
   const Dispatching dispatching(this);
   QPointer<RespClient> self(this);
   const quint64 generation = m_generation;
-  while (std::optional<RespReply> reply = m_parser.next()) {
+  while (std::optional<RespValue> value = m_parser.next()) {
+    const std::optional<RespReply> reply = RespReply::from(*value);
     if (m_pending.empty()) {
       return fail(QStringLiteral("protocol error: a reply (%1) came with no command waiting for it")
                       .arg(shown(reply->describe().toUtf8())));
@@ -394,7 +263,9 @@ void RespClient::onReadyRead() {
     // The callback may have destroyed this client, closed it or started another connection.
     if (!self || generation != m_generation) return;
   }
-  if (!m_parser.error().isEmpty()) return fail(QStringLiteral("protocol error: %1").arg(m_parser.error()));
+  if (!m_parser.error().empty()) {
+    return fail(QStringLiteral("protocol error: %1").arg(QString::fromStdString(m_parser.error())));
+  }
   armTimer();
 }
 

@@ -1,11 +1,11 @@
 // A client for one real ringlabd node, which speaks RESP2 (the Redis protocol): the key inspector's GET/SET/DEL and
 // the load generator go through it. Event-driven on Qt's QTcpSocket; nothing in here blocks.
 //
-// RespReplyParser is the pure part: it is fed the bytes a node sent and hands back whole replies, or an error naming
-// the byte offset where the stream stopped making sense. RespClient sends commands as RESP arrays of bulk strings,
-// pipelined, and calls each command's callback with its reply, in the order the commands were issued.
+// The codec is the one the node and the tests use (ringlab/engine/resp.h): RespClient feeds its RespReplyParser the
+// bytes a node sent, sends commands as RESP arrays of bulk strings, pipelined, and calls each command's callback with
+// its reply as a RespReply, in the order the commands were issued.
 //
-// Thread-safety: RespReply is a value. A RespReplyParser is not thread-safe. A RespClient belongs to the thread it
+// Thread-safety: RespReply is a value. A RespClient belongs to the thread it
 // lives on (the one that created it, or the one it was moved to before its first connection), which must run a Qt
 // event loop; call it only from that thread, and its callbacks and signals run there. To use it from another thread,
 // post calls with QMetaObject::invokeMethod(client, [=] { ... }).
@@ -25,6 +25,8 @@
 #include <QObject>
 #include <QString>
 #include <QStringList>
+
+#include <ringlab/engine/resp.h>
 
 class QTcpSocket;
 class QTimer;
@@ -54,39 +56,8 @@ struct RespReply {
   QString describe() const;
 
   static RespReply failure(const QString& why);
-};
-
-// Turns the bytes of a RESP2 reply stream into replies. Bytes may come in any pieces; a reply split across feeds is
-// returned once its last byte arrives.
-class RespReplyParser {
- public:
-  // Limits beyond which the input is taken for garbage rather than waited for.
-  static constexpr qsizetype kMaxBulkLength = 512 * 1024 * 1024;  // ringlabd's proto-max-bulk-len
-  static constexpr qint64 kMaxArrayLength = 16 * 1024 * 1024;
-  static constexpr qsizetype kMaxLineLength = 64 * 1024;  // a header, simple string, error or integer line
-  static constexpr int kMaxDepth = 64;                    // arrays nested in arrays
-
-  void feed(QByteArrayView bytes);
-  // The next whole reply; nullopt when more bytes are needed or the input is malformed (then error() says why, and
-  // every later call returns nullopt).
-  std::optional<RespReply> next();
-  // Empty while the input is well-formed; otherwise what was wrong and at which byte offset of the whole stream, e.g.
-  // "byte 12: expected '+', '-', ':', '$' or '*' to start a reply, got 'G' (0x47)".
-  const QString& error() const { return m_error; }
-  // Bytes received but not yet returned as replies.
-  qsizetype buffered() const { return m_buffer.size() - m_pos; }
-
- private:
-  enum class Outcome : std::uint8_t { kDone, kNeedMore, kMalformed };
-  Outcome parse(qsizetype& pos, int depth, RespReply& out);
-  Outcome readLine(qsizetype& pos, QByteArrayView& line);
-  Outcome readInteger(qsizetype& pos, qint64& value);
-  Outcome malformed(qsizetype at, const QString& what);
-
-  QByteArray m_buffer;
-  qsizetype m_pos = 0;     // start of the first byte not yet returned as a reply
-  qint64 m_discarded = 0;  // bytes dropped from the front of m_buffer, for offsets in error messages
-  QString m_error;
+  // The same reply, in Qt's types.
+  static RespReply from(const RespValue& value);
 };
 
 // Where a node takes client connections.

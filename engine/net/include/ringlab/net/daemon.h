@@ -22,7 +22,7 @@
 
 #include <ringlab/engine/node.h>
 #include <ringlab/net/peer_transport.h>
-#include <ringlab/net/resp.h>
+#include <ringlab/engine/resp.h>
 #include <ringlab/net/rocksdb_storage.h>
 
 namespace ringlab::net {

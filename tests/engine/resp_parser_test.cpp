@@ -1,9 +1,9 @@
 // The RESP parser on its own: bytes in, commands or errors out.
 #include <gtest/gtest.h>
 
-#include <ringlab/net/resp.h>
+#include <ringlab/engine/resp.h>
 
-namespace ringlab::net {
+namespace ringlab {
 namespace {
 
 using Args = std::vector<std::string>;
@@ -114,4 +114,4 @@ TEST(RespParserTest, RepliesAreEncodedAsRedisDoes) {
 }
 
 }  // namespace
-}  // namespace ringlab::net
+}  // namespace ringlab
