@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [SECONDS]     build, then run every target SECONDS seconds (default 25) from its seed corpus
 #
-# Targets: resp_parser_fuzz (the RESP parser), peer_codec_fuzz (peer frames and handshake messages) and
+# Targets: resp_parser_fuzz (the RESP codec's command and reply parsers), peer_codec_fuzz (peer frames and handshake messages) and
 # scenario_parser_fuzz (the scenario format, written back and read again; seeded with scenarios/). Builds go
 # to build/fuzz/; corpora grow in build/fuzz/corpus/<target>/ (seeded from fuzz/seeds/<target>/). A crash leaves
 # its input in build/fuzz/ and makes the script exit non-zero.
@@ -40,7 +40,7 @@ build() {
     'o="$1/$(echo "$2" | tr / _).o"; shift 2; exec "$@" -c "$0" -o "$o"' {} "$out/obj/$target" {} "$cxx" "${flags[@]}"
   "$cxx" "${flags[@]}" "${objects[@]}" "${libraries[@]}" -o "$out/$target"
 }
-build resp_parser_fuzz engine/net/src/resp.cpp
+build resp_parser_fuzz engine/src/resp.cpp
 build peer_codec_fuzz engine/net/src/handshake.cpp "${engine_sources[@]}" -lxxhash -lcrypto
 build scenario_parser_fuzz engine/src/*.cpp sim/src/*.cpp -lyaml-cpp -lfmt -lboost_json -lboost_fiber \
   -lboost_context -lxxhash -lz
