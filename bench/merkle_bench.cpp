@@ -63,7 +63,7 @@ void BM_MerkleFromStorage(benchmark::State& state) {
     Record record;
     record.version = e.version;
     record.value = "value";
-    storage->apply(e.key, record);
+    (void)storage->apply(e.key, record);
   }
   for (auto _ : state) {
     MerkleTree tree = MerkleTree::fromStorage(*storage, kWholeRing, kDepth);

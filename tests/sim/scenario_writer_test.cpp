@@ -349,7 +349,7 @@ TEST(ScenarioWriterTest, NarrationFocusRoundTrips) {
   spec.duration = 5s;
   spec.cluster.nodes = 7;
   TimelineEntry look = at(1s, {}, "Look at n7's fibers.");
-  look.focus = NarrationFocus{6, std::nullopt, FocusView::kFibers};
+  look.focus = NarrationFocus{6, std::nullopt, FocusView::kFibers, std::nullopt};
   TimelineEntry onlyFocus = at(2s, {}, "");
   onlyFocus.focus = NarrationFocus{std::nullopt, "key:00000042", FocusView::kRing, FocusChart::kStaleness};
   spec.timeline = {look, onlyFocus};

@@ -74,8 +74,12 @@ TEST(SimulationTest, RoutingPicksAReplicaANonReplicaOrAnyNodeAsCoordinator) {
     sim.runUntil(TimePoint{1s});
     SCOPED_TRACE(std::string(routingName(routing)));
     ASSERT_GT(replicas + others, 500u);
-    if (routing == Routing::kTokenAware) EXPECT_EQ(others, 0u);
-    if (routing == Routing::kProxy) EXPECT_EQ(replicas, 0u);
+    if (routing == Routing::kTokenAware) {
+      EXPECT_EQ(others, 0u);
+    }
+    if (routing == Routing::kProxy) {
+      EXPECT_EQ(replicas, 0u);
+    }
     if (routing == Routing::kRandom) {
       EXPECT_GT(replicas, (replicas + others) / 4);  // about half: 3 replicas of 6 nodes
       EXPECT_GT(others, (replicas + others) / 4);

@@ -85,7 +85,11 @@ TEST(ExportControllerTest, ARecordingCannotBeSavedAsAScenario) {
   testing::app();
   QWidget window;
   RecordingFeed recording;
-  ExportController exporter(window, [&] { return RunExportSource{&recording}; });
+  ExportController exporter(window, [&] {
+    RunExportSource source;
+    source.feed = &recording;
+    return source;
+  });
   const std::filesystem::path path = tempFile("ringlab-export-recording.yaml");
   std::filesystem::remove(path);
   EXPECT_FALSE(exporter.saveRunAsScenario(QString::fromStdString(path.string())).isEmpty());

@@ -27,7 +27,8 @@ enum class ErrorCode : std::uint8_t {
 
 std::string_view errorCodeName(ErrorCode code);
 
-class Status {
+// [[nodiscard]]: a failure is a value, so a call that drops one is a bug the compiler points at.
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(ErrorCode code, std::string message) : m_code(code), m_message(std::move(message)) {}
@@ -41,8 +42,6 @@ class Status {
   // "timeout: 1 of 2 acks within 500ms"
   std::string toString() const;
 
-  friend bool operator==(const Status& a, const Status& b) { return a.m_code == b.m_code; }
-
  private:
   ErrorCode m_code = ErrorCode::kOk;
   std::string m_message;
@@ -50,7 +49,7 @@ class Status {
 
 // Either a T or a non-OK Status.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : m_state(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : m_state(std::move(status)) {  // NOLINT(google-explicit-constructor)
