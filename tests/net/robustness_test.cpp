@@ -2,6 +2,9 @@
 // or with the wrong secret, bad flags, ports in use, an unwritable data directory, admin requests without the token.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <set>
+
 #include <random>
 
 #include <ringlab/engine/codec.h>
@@ -98,6 +101,13 @@ TEST_F(RobustnessTest, UnsupportedCommandsAndOptionsGetUsefulErrors) {
   ASSERT_EQ(config.elements.size(), 2u);
   EXPECT_EQ(config.elements[1].text, "no");  // memory storage
   EXPECT_EQ(client.command({"COMMAND", "DOCS"}).type, '*');
+  // Commands unknown to the node (FLUSHALL above and two more) are counted under one name, not their own: random
+  // names cannot grow the metrics.
+  client.command({"NOSUCH1"});
+  client.command({"NOSUCH2"});
+  const std::string metrics = httpRequest(node->adminPort(), "GET", "/metrics", {}, {"Authorization: Bearer tok3n"}).body;
+  EXPECT_NE(metrics.find("ringlab_commands_total{node=\"n1\",command=\"unknown\"} 3"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("nosuch"), std::string::npos);
   EXPECT_EQ(client.command({"AUTH", "x"}).type, '-');  // no password configured
   EXPECT_EQ(client.command({"SET", "n", "abc"}).text, "OK");
   // A key holds a value or a counter, as in Redis a key holds one type.
@@ -288,6 +298,61 @@ TEST(CommandLineTest, BadInputGivesAClearErrorAndNoCrash) {
   EXPECT_NE(out.find(yaml + ":2: unknown option 'client-prot'"), std::string::npos) << out;
   EXPECT_NE(run("--help").find("--seeds"), std::string::npos);
   EXPECT_NE(run("--version").find("ringlabd "), std::string::npos);
+}
+
+// COMMAND describes every command from the node's one table, and the arity that table states is the arity the
+// node enforces: each command sent with one argument too few (or, for a fixed arity, one too many) is refused with
+// Redis's message, and COUNT, INFO and DOCS agree with it.
+TEST_F(RobustnessTest, CommandDescribesEveryCommandAndTheArityItStatesIsEnforced) {
+  RespClient client(node->clientPort());
+  const auto all = client.command({"COMMAND"});
+  ASSERT_EQ(all.type, '*');
+  ASSERT_GE(all.elements.size(), 20u);
+  EXPECT_EQ(client.command({"COMMAND", "COUNT"}).integer, static_cast<long long>(all.elements.size()));
+  const auto docs = client.command({"COMMAND", "DOCS"});
+  ASSERT_EQ(docs.elements.size(), all.elements.size() * 2);
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < all.elements.size(); ++i) {
+    const auto& info = all.elements[i];
+    ASSERT_EQ(info.elements.size(), 6u);
+    const std::string name = info.elements[0].text;
+    const long long arity = info.elements[1].integer;
+    SCOPED_TRACE(name);
+    names.insert(name);
+    EXPECT_EQ(docs.elements[2 * i].text, name);
+    ASSERT_EQ(docs.elements[2 * i + 1].elements.size(), 6u);
+    EXPECT_EQ(docs.elements[2 * i + 1].elements[0].text, "summary");
+    EXPECT_FALSE(docs.elements[2 * i + 1].elements[1].text.empty());
+    if (name == "quit") continue;  // it would close this connection
+    const std::size_t least = static_cast<std::size_t>(arity > 0 ? arity : -arity);
+    if (least > 1) {
+      std::vector<std::string> tooFew(least - 1, "x");
+      tooFew[0] = name;
+      const auto reply = client.command(tooFew);
+      EXPECT_EQ(reply.text, "ERR wrong number of arguments for '" + name + "' command");
+    }
+    if (arity > 0) {
+      std::vector<std::string> tooMany(static_cast<std::size_t>(arity) + 1, "x");
+      tooMany[0] = name;
+      const auto reply = client.command(tooMany);
+      EXPECT_EQ(reply.text, "ERR wrong number of arguments for '" + name + "' command");
+    }
+  }
+  for (const char* expected : {"get", "set", "del", "mget", "mset", "incrby", "getctx", "setctx", "command"}) {
+    EXPECT_EQ(names.count(expected), 1u) << expected;
+  }
+  const auto mset = client.command({"COMMAND", "INFO", "mset", "nosuch"});
+  ASSERT_EQ(mset.elements.size(), 2u);
+  EXPECT_EQ(mset.elements[0].elements[1].integer, -3);
+  EXPECT_EQ(mset.elements[0].elements[5].integer, 2);  // keys at every other argument
+  EXPECT_TRUE(mset.elements[1].null);
+  // The unknown-command message lists what the table has.
+  const auto unknown = client.command({"FLUSHDB"});
+  for (const std::string& name : names) {
+    std::string upperName = name;
+    for (char& c : upperName) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    EXPECT_NE(unknown.text.find(" " + upperName), std::string::npos) << upperName;
+  }
 }
 
 }  // namespace

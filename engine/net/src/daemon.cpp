@@ -64,25 +64,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// Commands that read or write keys, with the positions of their keys.
-bool isKeyCommand(const std::string& name) {
-  return name == "GET" || name == "SET" || name == "DEL" || name == "EXISTS" || name == "MGET" || name == "MSET" ||
-         name == "INCR" || name == "DECR" || name == "INCRBY" || name == "DECRBY" || name == "GETCTX" ||
-         name == "SETCTX" || name == "UNLINK";
-}
-
-std::vector<std::string_view> keysOf(const std::string& name, const std::vector<std::string>& args) {
-  std::vector<std::string_view> keys;
-  if (name == "MSET") {
-    for (std::size_t i = 1; i < args.size(); i += 2) keys.emplace_back(args[i]);
-  } else if (name == "DEL" || name == "EXISTS" || name == "MGET" || name == "UNLINK") {
-    for (std::size_t i = 1; i < args.size(); ++i) keys.emplace_back(args[i]);
-  } else if (args.size() > 1) {
-    keys.emplace_back(args[1]);
-  }
-  return keys;
-}
-
 Status checkWritableDirectory(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -132,6 +113,51 @@ struct Daemon::ClientState {
   std::size_t runReplyBytes = 0;
   std::size_t authFailures = 0;  // failed AUTH or HELLO AUTH on this connection  // values MGET put in the replies of
                                  // the current run of commands
+};
+
+// --- Commands
+//
+// One table says what each command is: its arity (as Redis counts it, the name included; negative means at least),
+// its flags, where its keys are, its group and summary, and the function that runs it. COMMAND, COMMAND COUNT,
+// COMMAND INFO and COMMAND DOCS answer from it, arity errors and the unknown-command message come from it, and the
+// pipeline scheduler asks it which commands touch which keys and which write.
+
+namespace {
+
+enum CommandFlag : std::uint8_t {
+  kWrite = 1,     // changes data
+  kReadOnly = 2,  // reads data only
+  kFast = 4,      // answers without a round trip to the storage or a peer
+  kNoAuth = 8,    // allowed before AUTH
+};
+
+constexpr std::pair<CommandFlag, std::string_view> kFlagNames[] = {
+    {kWrite, "write"}, {kReadOnly, "readonly"}, {kFast, "fast"}, {kNoAuth, "no_auth"}};
+
+}  // namespace
+
+struct Daemon::Command {
+  using Args = std::vector<std::string>;
+  std::string_view name;  // upper case
+  int arity;
+  std::uint8_t flags;
+  int firstKey, lastKey, keyStep;  // argument positions of the keys; lastKey -1: the last argument; all 0: no keys
+  std::string_view group;          // as COMMAND DOCS groups commands: string, generic, connection, server
+  std::string_view summary;
+  void (*run)(Daemon& daemon, ClientState& client, Args& args, std::string& out);
+
+  bool arityFits(std::size_t argc) const {
+    return arity > 0 ? argc == static_cast<std::size_t>(arity) : argc >= static_cast<std::size_t>(-arity);
+  }
+  std::vector<std::string_view> keys(const Args& args) const {
+    std::vector<std::string_view> out;
+    if (firstKey == 0) return out;
+    const long last = lastKey < 0 ? static_cast<long>(args.size()) + lastKey : lastKey;
+    for (long i = firstKey; i <= last && i < static_cast<long>(args.size()); i += keyStep) {
+      out.emplace_back(args[static_cast<std::size_t>(i)]);
+    }
+    return out;
+  }
 };
 
 std::string_view clientLimitName(ClientLimit limit) {
@@ -899,8 +925,10 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
     std::size_t j = i;
     if (client.authenticated) {
       std::set<std::string_view> keys;
-      while (j < batch.size() && j - i < kMaxCommandRun && isKeyCommand(names[j])) {
-        const auto commandKeys = keysOf(names[j], batch[j]);
+      while (j < batch.size() && j - i < kMaxCommandRun) {
+        const Command* command = findCommand(names[j]);
+        if (!command || command->firstKey == 0 || !command->arityFits(batch[j].size())) break;
+        const auto commandKeys = command->keys(batch[j]);
         if (std::any_of(commandKeys.begin(), commandKeys.end(), [&](auto k) { return keys.count(k) > 0; })) break;
         keys.insert(commandKeys.begin(), commandKeys.end());
         ++j;
@@ -911,7 +939,8 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
     const bool anyWrite =
         std::any_of(names.begin() + static_cast<std::ptrdiff_t>(i), names.begin() + static_cast<std::ptrdiff_t>(j),
                     [](const std::string& name) {
-                      return name == "SET" || name == "MSET" || name == "DEL" || name == "UNLINK" || name == "INCR";
+                      const Command* command = findCommand(name);
+                      return command && (command->flags & kWrite);
                     });
     if (j - i == 1 || (m_config.quorum.n == 1 && (!m_rocks || !anyWrite))) {
       // One command, or every operation is served locally without waiting for a peer or the disk: concurrency would
@@ -1047,306 +1076,394 @@ std::optional<std::int64_t> parseInteger(const std::string& text) {
 
 }  // namespace
 
+const std::vector<Daemon::Command>& Daemon::commands() {
+  using Args = Command::Args;
+  static const std::vector<Command> table = {
+      {"GET", 2, kReadOnly, 1, 1, 1, "string", "Returns the value of a key, read from R replicas.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         OperationResult result = d.m_node->get(args[1]);
+         d.recordOp(Operation::kGet, result);
+         if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+         if (result.record && result.record->siblings.siblings().size() > 1) d.m_metrics.siblingReads++;
+         if (!result.found) return appendNull(out);
+         appendBulk(out, result.value);
+       }},
+      {"SET", -3, kWrite, 1, 1, 1, "string", "Sets the value of a key, acknowledged by W replicas.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         if (args.size() > 3) {
+           return appendError(out, "ERR SET option '" + args[3] +
+                                       "' is not supported by ringlabd (no expiry and no conditional writes: SET key "
+                                       "value only)");
+         }
+         OperationResult result = d.m_node->put(args[1], std::move(args[2]));
+         d.recordOp(Operation::kPut, result);
+         if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+         appendSimple(out, "OK");
+       }},
+      {"DEL", -2, kWrite, 1, -1, 1, "generic", "Deletes keys (each a tombstone on W replicas); answers how many existed.",
+       [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runDelete(c, a, o); }},
+      {"UNLINK", -2, kWrite, 1, -1, 1, "generic", "Deletes keys, as DEL.", [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runDelete(c, a, o); }},
+      {"EXISTS", -2, kReadOnly, 1, -1, 1, "generic", "Counts how many of the keys exist.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         long long found = 0;
+         for (std::size_t i = 1; i < args.size(); ++i) {
+           OperationResult result = d.m_node->get(args[i]);
+           d.recordOp(Operation::kGet, result);
+           if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+           found += result.found ? 1 : 0;
+         }
+         appendInteger(out, found);
+       }},
+      {"MGET", -2, kReadOnly, 1, -1, 1, "string", "Returns the values of several keys.",
+       [](Daemon& d, ClientState& client, Args& args, std::string& out) {
+         std::string values;
+         for (std::size_t i = 1; i < args.size(); ++i) {
+           OperationResult result = d.m_node->get(args[i]);
+           d.recordOp(Operation::kGet, result);
+           if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+           if (result.found) {
+             appendBulk(values, result.value);
+             client.runReplyBytes += result.value.size();
+           } else {
+             appendNull(values);
+           }
+           if (client.pendingOutput + client.runReplyBytes > d.m_config.clientOutputHardBytes) {
+             client.replyTooLarge = true;  // checkOutput closes the connection after this run
+             return;
+           }
+         }
+         appendArrayHeader(out, args.size() - 1);
+         out += values;
+       }},
+      {"MSET", -3, kWrite, 1, -1, 2, "string", "Sets several keys, one after the other.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         if (args.size() % 2 == 0) return appendError(out, "ERR wrong number of arguments for 'mset' command");
+         for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
+           OperationResult result = d.m_node->put(args[i], std::move(args[i + 1]));
+           d.recordOp(Operation::kPut, result);
+           if (!result.status.isOk()) {
+             return appendError(out, "ERR MSET stopped at key '" + args[i] +
+                                         "' (earlier keys were written): " + result.status.toString());
+           }
+         }
+         appendSimple(out, "OK");
+       }},
+      {"INCR", 2, kWrite, 1, 1, 1, "string", "Adds 1 to a counter (a PN-counter CRDT); answers its value.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) { d.incrBy(args[1], 1, out); }},
+      {"DECR", 2, kWrite, 1, 1, 1, "string", "Subtracts 1 from a counter; answers its value.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) { d.incrBy(args[1], -1, out); }},
+      {"INCRBY", 3, kWrite, 1, 1, 1, "string", "Adds an amount to a counter; answers its value.",
+       [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runIncrementBy(c, a, o); }},
+      {"DECRBY", 3, kWrite, 1, 1, 1, "string", "Subtracts an amount from a counter; answers its value.",
+       [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runIncrementBy(c, a, o); }},
+      {"GETCTX", 2, kReadOnly, 1, 1, 1, "string",
+       "Returns a key's causal context and every sibling's value (nil for a concurrent delete).",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         OperationResult result = d.m_node->get(args[1]);
+         d.recordOp(Operation::kGet, result);
+         if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+         appendArrayHeader(out, 2);
+         if (!result.record || result.record->kind != RecordKind::kSiblings) {
+           appendBulk(out, "");
+           if (!result.found) return appendArrayHeader(out, 0);
+           appendArrayHeader(out, 1);
+           return appendBulk(out, result.value);
+         }
+         const SiblingSet& set = result.record->siblings;
+         appendBulk(out, formatContext(set.context()));
+         appendArrayHeader(out, set.siblings().size());
+         for (const Sibling& sibling : set.siblings()) {
+           if (sibling.tombstone) {
+             appendNull(out);
+           } else {
+             appendBulk(out, sibling.value);
+           }
+         }
+       }},
+      {"SETCTX", 4, kWrite, 1, 1, 1, "string",
+       "Writes a value that supersedes exactly the siblings GETCTX returned with the given context.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         const auto context = parseContext(args[3]);
+         if (!context) {
+           return appendError(
+               out, "ERR SETCTX context '" + args[3] + "' is not one GETCTX returned (expected n1:4,n3:2 or empty)");
+         }
+         OperationResult result = d.m_node->writeWithContext(Operation::kPut, args[1], std::move(args[2]), *context);
+         d.recordOp(Operation::kPut, result);
+         if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+         appendSimple(out, "OK");
+       }},
+      {"DBSIZE", 1, kReadOnly | kFast, 0, 0, 0, "server", "Counts the live keys this node stores (not the cluster's).",
+       [](Daemon& d, ClientState&, Args&, std::string& out) {
+         const StorageStats stats = d.m_storage->stats();
+         appendInteger(out, static_cast<long long>(stats.records - stats.tombstones));
+       }},
+      {"PING", -1, kFast, 0, 0, 0, "connection", "Answers PONG, or its argument.",
+       [](Daemon&, ClientState&, Args& args, std::string& out) {
+         if (args.size() > 2) return appendError(out, "ERR wrong number of arguments for 'ping' command");
+         if (args.size() == 2) return appendBulk(out, args[1]);
+         appendSimple(out, "PONG");
+       }},
+      {"ECHO", 2, kFast, 0, 0, 0, "connection", "Answers its argument.",
+       [](Daemon&, ClientState&, Args& args, std::string& out) { appendBulk(out, args[1]); }},
+      {"INFO", -1, kFast, 0, 0, 0, "server",
+       "Reports the node: server, clients, memory, persistence, stats, replication, ring, keyspace.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         if (args.size() > 2) return appendError(out, "ERR wrong number of arguments for 'info' command");
+         appendBulk(out, d.infoText(args.size() == 2 ? lower(args[1]) : "default"));
+       }},
+      {"CONFIG", -2, kFast, 0, 0, 0, "server", "CONFIG GET pattern...: the settings in force (they come from flags).",
+       [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runConfig(c, a, o); }},
+      {"COMMAND", -1, kFast, 0, 0, 0, "server", "Describes the commands: COMMAND, COMMAND COUNT, INFO name..., DOCS.",
+       [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runCommand(c, a, o); }},
+      {"CLIENT", -2, kFast, 0, 0, 0, "connection", "CLIENT SETNAME, GETNAME, ID and SETINFO.",
+       [](Daemon&, ClientState& client, Args& args, std::string& out) {
+         const std::string sub = upper(args[1]);
+         if (sub == "SETNAME" && args.size() == 3) {
+           if (args[2].find_first_of(" \n") != std::string::npos) {
+             return appendError(out, "ERR Client names cannot contain spaces, newlines or special characters.");
+           }
+           client.name = args[2];
+           return appendSimple(out, "OK");
+         }
+         if (sub == "GETNAME" && args.size() == 2) {
+           return client.name.empty() ? appendNull(out) : appendBulk(out, client.name);
+         }
+         if (sub == "ID" && args.size() == 2) return appendInteger(out, static_cast<long long>(client.id));
+         if (sub == "SETINFO" && args.size() == 4) return appendSimple(out, "OK");
+         appendError(out, "ERR CLIENT supports SETNAME, GETNAME, ID and SETINFO only");
+       }},
+      {"SELECT", 2, kFast, 0, 0, 0, "connection", "Selects database 0, the only one.",
+       [](Daemon&, ClientState&, Args& args, std::string& out) {
+         if (args[1] == "0") return appendSimple(out, "OK");
+         appendError(out, "ERR DB index is out of range (ringlabd has database 0 only)");
+       }},
+      {"AUTH", -2, kFast | kNoAuth, 0, 0, 0, "connection", "Authenticates with --requirepass's password.",
+       [](Daemon& d, ClientState& client, Args& args, std::string& out) {
+         if (args.size() > 3) return appendError(out, "ERR wrong number of arguments for 'auth' command");
+         if (d.m_config.password.empty()) {
+           return appendError(out,
+                              "ERR AUTH <password> called without any password configured for the default user. "
+                              "Are you sure your configuration is correct?");
+         }
+         const std::string& given = args.back();
+         const bool userOk = args.size() == 2 || args[1] == "default";
+         if (userOk && given == d.m_config.password) {
+           client.authenticated = true;
+           return appendSimple(out, "OK");
+         }
+         d.authFailed(client, out);
+       }},
+      {"HELLO", -1, kFast | kNoAuth, 0, 0, 0, "connection", "Greets the node with protocol 2, AUTH and SETNAME.",
+       [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runHello(c, a, o); }},
+      {"QUIT", -1, kFast | kNoAuth, 0, 0, 0, "connection", "Closes the connection once the reply is sent.",
+       [](Daemon&, ClientState& client, Args&, std::string& out) {
+         client.quit = true;
+         appendSimple(out, "OK");
+       }},
+  };
+  return table;
+}
+
+const Daemon::Command* Daemon::findCommand(std::string_view upperName) {
+  static const std::unordered_map<std::string_view, const Command*> byName = [] {
+    std::unordered_map<std::string_view, const Command*> out;
+    for (const Command& command : commands()) out.emplace(command.name, &command);
+    return out;
+  }();
+  const auto it = byName.find(upperName);
+  return it == byName.end() ? nullptr : it->second;
+}
+
 void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std::string& out) {
   const std::string name = upper(args[0]);
   m_metrics.commandsProcessed++;
+  const Command* command = findCommand(name);
+  if (!command) {
+    m_metrics.commandCounts["unknown"]++;
+    std::string known;
+    for (const Command& c : commands()) known += (known.empty() ? "" : " ") + std::string(c.name);
+    return appendError(out, "ERR unknown command '" + args[0] + "' (ringlabd supports " + known + ")");
+  }
   m_metrics.commandCounts[lower(name)]++;
-  const std::size_t argc = args.size();
-  auto wrongArity = [&] { appendError(out, "ERR wrong number of arguments for '" + lower(name) + "' command"); };
-  auto opFailed = [&](const OperationResult& result) { appendError(out, "ERR " + result.status.toString()); };
+  if (!client.authenticated && !(command->flags & kNoAuth)) return appendError(out, "NOAUTH Authentication required.");
+  if (!command->arityFits(args.size())) {
+    return appendError(out, "ERR wrong number of arguments for '" + lower(name) + "' command");
+  }
+  command->run(*this, client, args, out);
+}
 
-  if (!client.authenticated && name != "AUTH" && name != "HELLO" && name != "QUIT") {
-    appendError(out, "NOAUTH Authentication required.");
-    return;
+void Daemon::runDelete(ClientState&, std::vector<std::string>& args, std::string& out) {
+  long long removed = 0;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    OperationResult read = m_node->get(args[i]);
+    recordOp(Operation::kGet, read);
+    if (!read.status.isOk()) return appendError(out, "ERR " + read.status.toString());
+    if (!read.found) continue;
+    OperationResult result = m_node->remove(args[i]);
+    recordOp(Operation::kDelete, result);
+    if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+    ++removed;
   }
-  if (name == "PING") {
-    if (argc > 2) return wrongArity();
-    if (argc == 2) return appendBulk(out, args[1]);
-    return appendSimple(out, "PONG");
+  appendInteger(out, removed);
+}
+
+void Daemon::runIncrementBy(ClientState&, std::vector<std::string>& args, std::string& out) {
+  const auto amount = parseInteger(args[2]);
+  if (!amount || *amount == std::numeric_limits<std::int64_t>::min()) {
+    return appendError(out, "ERR value is not an integer or out of range");
   }
-  if (name == "ECHO") {
-    if (argc != 2) return wrongArity();
-    return appendBulk(out, args[1]);
-  }
-  if (name == "GET") {
-    if (argc != 2) return wrongArity();
-    OperationResult result = m_node->get(args[1]);
-    recordOp(Operation::kGet, result);
-    if (!result.status.isOk()) return opFailed(result);
-    if (result.record && result.record->siblings.siblings().size() > 1) m_metrics.siblingReads++;
-    if (!result.found) return appendNull(out);
-    return appendBulk(out, result.value);
-  }
-  if (name == "SET") {
-    if (argc < 3) return wrongArity();
-    if (argc > 3) {
-      appendError(out, "ERR SET option '" + args[3] +
-                           "' is not supported by ringlabd (no expiry and no conditional writes: SET key value only)");
-      return;
-    }
-    OperationResult result = m_node->put(args[1], std::move(args[2]));
-    recordOp(Operation::kPut, result);
-    if (!result.status.isOk()) return opFailed(result);
-    return appendSimple(out, "OK");
-  }
-  if (name == "DEL" || name == "UNLINK") {
-    if (argc < 2) return wrongArity();
-    long long removed = 0;
-    for (std::size_t i = 1; i < argc; ++i) {
-      OperationResult read = m_node->get(args[i]);
-      recordOp(Operation::kGet, read);
-      if (!read.status.isOk()) return opFailed(read);
-      if (!read.found) continue;
-      OperationResult result = m_node->remove(args[i]);
-      recordOp(Operation::kDelete, result);
-      if (!result.status.isOk()) return opFailed(result);
-      ++removed;
-    }
-    return appendInteger(out, removed);
-  }
-  if (name == "EXISTS") {
-    if (argc < 2) return wrongArity();
-    long long found = 0;
-    for (std::size_t i = 1; i < argc; ++i) {
-      OperationResult result = m_node->get(args[i]);
-      recordOp(Operation::kGet, result);
-      if (!result.status.isOk()) return opFailed(result);
-      found += result.found ? 1 : 0;
-    }
-    return appendInteger(out, found);
-  }
-  if (name == "MGET") {
-    if (argc < 2) return wrongArity();
-    std::string values;
-    for (std::size_t i = 1; i < argc; ++i) {
-      OperationResult result = m_node->get(args[i]);
-      recordOp(Operation::kGet, result);
-      if (!result.status.isOk()) return opFailed(result);
-      if (result.found) {
-        appendBulk(values, result.value);
-        client.runReplyBytes += result.value.size();
-      } else {
-        appendNull(values);
-      }
-      if (client.pendingOutput + client.runReplyBytes > m_config.clientOutputHardBytes) {
-        client.replyTooLarge = true;  // checkOutput closes the connection after this run
-        return;
-      }
-    }
-    appendArrayHeader(out, argc - 1);
-    out += values;
-    return;
-  }
-  if (name == "MSET") {
-    if (argc < 3 || argc % 2 == 0) return wrongArity();
-    for (std::size_t i = 1; i + 1 < argc; i += 2) {
-      OperationResult result = m_node->put(args[i], std::move(args[i + 1]));
-      recordOp(Operation::kPut, result);
-      if (!result.status.isOk()) {
-        appendError(
-            out, "ERR MSET stopped at key '" + args[i] + "' (earlier keys were written): " + result.status.toString());
-        return;
-      }
-    }
-    return appendSimple(out, "OK");
-  }
-  if (name == "INCR" || name == "DECR" || name == "INCRBY" || name == "DECRBY") {
-    const bool by = name == "INCRBY" || name == "DECRBY";
-    if (argc != (by ? 3u : 2u)) return wrongArity();
-    std::int64_t delta = 1;
-    if (by) {
-      const auto amount = parseInteger(args[2]);
-      if (!amount || *amount == std::numeric_limits<std::int64_t>::min()) {
-        return appendError(out, "ERR value is not an integer or out of range");
-      }
-      delta = *amount;
-    }
-    if (name[0] == 'D') delta = -delta;
-    return incrBy(args[1], delta, out);
-  }
-  if (name == "GETCTX") {
-    // *2: the causal context (opaque text for SETCTX), then every sibling's value (nil for a concurrent delete).
-    if (argc != 2) return wrongArity();
-    OperationResult result = m_node->get(args[1]);
-    recordOp(Operation::kGet, result);
-    if (!result.status.isOk()) return opFailed(result);
-    appendArrayHeader(out, 2);
-    if (!result.record || result.record->kind != RecordKind::kSiblings) {
-      appendBulk(out, "");
-      if (!result.found) return appendArrayHeader(out, 0);
-      appendArrayHeader(out, 1);
-      return appendBulk(out, result.value);
-    }
-    const SiblingSet& set = result.record->siblings;
-    appendBulk(out, formatContext(set.context()));
-    appendArrayHeader(out, set.siblings().size());
-    for (const Sibling& sibling : set.siblings()) {
-      if (sibling.tombstone) {
-        appendNull(out);
-      } else {
-        appendBulk(out, sibling.value);
-      }
-    }
-    return;
-  }
-  if (name == "SETCTX") {
-    // SETCTX key value context: a write that supersedes exactly the siblings GETCTX returned with `context`.
-    if (argc != 4) return wrongArity();
-    const auto context = parseContext(args[3]);
-    if (!context) {
-      return appendError(
-          out, "ERR SETCTX context '" + args[3] + "' is not one GETCTX returned (expected n1:4,n3:2 or empty)");
-    }
-    OperationResult result = m_node->writeWithContext(Operation::kPut, args[1], std::move(args[2]), *context);
-    recordOp(Operation::kPut, result);
-    if (!result.status.isOk()) return opFailed(result);
-    return appendSimple(out, "OK");
-  }
-  if (name == "INFO") {
-    if (argc > 2) return wrongArity();
-    return appendBulk(out, infoText(argc == 2 ? lower(args[1]) : "default"));
-  }
-  if (name == "CONFIG") {
-    if (argc >= 2 && upper(args[1]) == "GET") {
-      if (argc < 3) return wrongArity();
-      const bool durable = m_config.storage == StorageKind::kRocksDb;
-      const std::vector<std::pair<std::string, std::string>> parameters = {
-          {"save", ""},  // no snapshots: RocksDB's log is the persistence
-          {"appendonly", durable ? "yes" : "no"},
-          {"appendfsync", std::string(syncPolicyName(m_config.sync))},
-          {"databases", "1"},
-          {"port", std::to_string(m_config.clientPort)},
-          {"bind", m_config.bindHost},
-          {"maxclients", std::to_string(m_config.maxClients)},
-          {"timeout",
-           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientIdleTimeout).count())},
-          {"proto-max-bulk-len", std::to_string(m_config.resp.maxBulkBytes)},
-          {"client-output-buffer-limit",
-           "normal " + std::to_string(m_config.clientOutputHardBytes) + " " +
-               std::to_string(m_config.clientOutputSoftBytes) + " " +
-               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.clientOutputSoftTime).count())},
-          {"client-output-total-limit", std::to_string(m_config.clientOutputTotalBytes)},
-          {"client-input-total-limit", std::to_string(m_config.clientInputTotalBytes)},
-          {"partial-command-timeout",
-           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(m_config.partialCommandTimeout).count())},
-          {"maxmemory", "0"},
-          {"dir", durable ? m_config.dataDir : ""},
-      };
-      std::vector<std::pair<std::string, std::string>> matched;
-      for (const auto& [key, value] : parameters) {
-        for (std::size_t i = 2; i < argc; ++i) {
-          if (fnmatch(lower(args[i]).c_str(), key.c_str(), 0) == 0) {
-            matched.emplace_back(key, value);
-            break;
-          }
-        }
-      }
-      appendArrayHeader(out, matched.size() * 2);
-      for (const auto& [key, value] : matched) {
-        appendBulk(out, key);
-        appendBulk(out, value);
-      }
-      return;
-    }
-    return appendError(out, "ERR CONFIG " + (argc >= 2 ? upper(args[1]) : std::string()) +
+  incrBy(args[1], upper(args[0]) == "DECRBY" ? -*amount : *amount, out);
+}
+
+void Daemon::runConfig(ClientState&, std::vector<std::string>& args, std::string& out) {
+  const std::size_t argc = args.size();
+  if (upper(args[1]) != "GET") {
+    return appendError(out, "ERR CONFIG " + upper(args[1]) +
                                 " is not supported by ringlabd (only CONFIG GET; settings come from flags)");
   }
-  if (name == "COMMAND") {
-    if (argc == 1 || upper(args[1]) == "DOCS" || upper(args[1]) == "INFO") return appendArrayHeader(out, 0);
-    if (upper(args[1]) == "COUNT") return appendInteger(out, 21);
-    return appendError(out, "ERR COMMAND " + upper(args[1]) + " is not supported (try COMMAND DOCS or COMMAND COUNT)");
-  }
-  if (name == "CLIENT") {
-    if (argc >= 2) {
-      const std::string sub = upper(args[1]);
-      if (sub == "SETNAME" && argc == 3) {
-        if (args[2].find_first_of(" \n") != std::string::npos) {
-          return appendError(out, "ERR Client names cannot contain spaces, newlines or special characters.");
-        }
-        client.name = args[2];
-        return appendSimple(out, "OK");
-      }
-      if (sub == "GETNAME" && argc == 2) return client.name.empty() ? appendNull(out) : appendBulk(out, client.name);
-      if (sub == "ID" && argc == 2) return appendInteger(out, static_cast<long long>(client.id));
-      if (sub == "SETINFO" && argc == 4) return appendSimple(out, "OK");
-    }
-    return appendError(out, "ERR CLIENT supports SETNAME, GETNAME, ID and SETINFO only");
-  }
-  if (name == "SELECT") {
-    if (argc != 2) return wrongArity();
-    if (args[1] == "0") return appendSimple(out, "OK");
-    return appendError(out, "ERR DB index is out of range (ringlabd has database 0 only)");
-  }
-  if (name == "AUTH") {
-    if (argc < 2 || argc > 3) return wrongArity();
-    if (m_config.password.empty()) {
-      return appendError(out,
-                         "ERR AUTH <password> called without any password configured for the default user. "
-                         "Are you sure your configuration is correct?");
-    }
-    const std::string& given = args[argc - 1];
-    const bool userOk = argc == 2 || args[1] == "default";
-    if (userOk && given == m_config.password) {
-      client.authenticated = true;
-      return appendSimple(out, "OK");
-    }
-    return authFailed(client, out);
-  }
-  if (name == "HELLO") {
-    std::size_t i = 1;
-    if (argc >= 2) {
-      if (args[1] != "2") {
-        if (args[1] == "3") return appendError(out, "NOPROTO sorry, this protocol version is not supported");
-        return appendError(out, "ERR Protocol version is not an integer or out of range");
-      }
-      i = 2;
-    }
-    for (; i < argc; ++i) {
-      const std::string option = upper(args[i]);
-      if (option == "AUTH" && i + 2 < argc) {
-        if (m_config.password.empty() || args[i + 2] != m_config.password || args[i + 1] != "default") {
-          return authFailed(client, out);
-        }
-        client.authenticated = true;
-        i += 2;
-      } else if (option == "SETNAME" && i + 1 < argc) {
-        client.name = args[++i];
-      } else {
-        return appendError(out, "ERR Syntax error in HELLO option '" + args[i] + "'");
+  if (argc < 3) return appendError(out, "ERR wrong number of arguments for 'config|get' command");
+  const bool durable = m_config.storage == StorageKind::kRocksDb;
+  auto seconds = [](Duration d) { return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()); };
+  const std::vector<std::pair<std::string, std::string>> parameters = {
+      {"save", ""},  // no snapshots: RocksDB's log is the persistence
+      {"appendonly", durable ? "yes" : "no"},
+      {"appendfsync", std::string(syncPolicyName(m_config.sync))},
+      {"databases", "1"},
+      {"port", std::to_string(m_config.clientPort)},
+      {"bind", m_config.bindHost},
+      {"maxclients", std::to_string(m_config.maxClients)},
+      {"timeout", seconds(m_config.clientIdleTimeout)},
+      {"proto-max-bulk-len", std::to_string(m_config.resp.maxBulkBytes)},
+      {"client-output-buffer-limit", "normal " + std::to_string(m_config.clientOutputHardBytes) + " " +
+                                         std::to_string(m_config.clientOutputSoftBytes) + " " +
+                                         seconds(m_config.clientOutputSoftTime)},
+      {"client-output-total-limit", std::to_string(m_config.clientOutputTotalBytes)},
+      {"client-input-total-limit", std::to_string(m_config.clientInputTotalBytes)},
+      {"partial-command-timeout", seconds(m_config.partialCommandTimeout)},
+      {"maxmemory", "0"},
+      {"dir", durable ? m_config.dataDir : ""},
+  };
+  std::vector<std::pair<std::string, std::string>> matched;
+  for (const auto& [key, value] : parameters) {
+    for (std::size_t i = 2; i < argc; ++i) {
+      if (fnmatch(lower(args[i]).c_str(), key.c_str(), 0) == 0) {
+        matched.emplace_back(key, value);
+        break;
       }
     }
-    if (!client.authenticated)
-      return appendError(out,
-                         "NOAUTH HELLO must be called with the client already authenticated, "
-                         "otherwise the HELLO AUTH <user> <pass> option can be used");
-    appendArrayHeader(out, 14);
-    appendBulk(out, "server");
-    appendBulk(out, "ringlabd");
-    appendBulk(out, "version");
+  }
+  appendArrayHeader(out, matched.size() * 2);
+  for (const auto& [key, value] : matched) {
+    appendBulk(out, key);
+    appendBulk(out, value);
+  }
+}
+
+void Daemon::runCommand(ClientState&, std::vector<std::string>& args, std::string& out) {
+  // Redis's COMMAND INFO form: name, arity, flags, first key, last key, key step.
+  auto info = [&out](const Command& c) {
+    appendArrayHeader(out, 6);
+    appendBulk(out, lower(c.name));
+    appendInteger(out, c.arity);
+    std::size_t flags = 0;
+    for (const auto& [flag, name] : kFlagNames) flags += (c.flags & flag) ? 1 : 0;
+    appendArrayHeader(out, flags);
+    for (const auto& [flag, name] : kFlagNames) {
+      if (c.flags & flag) appendSimple(out, name);
+    }
+    appendInteger(out, c.firstKey);
+    appendInteger(out, c.lastKey);
+    appendInteger(out, c.keyStep);
+  };
+  // COMMAND DOCS: name, then a map (a flat array in RESP2) of summary, since and group, the keys Redis requires.
+  auto docs = [&out](const Command& c) {
+    appendBulk(out, lower(c.name));
+    appendArrayHeader(out, 6);
+    appendBulk(out, "summary");
+    appendBulk(out, c.summary);
+    appendBulk(out, "since");
     appendBulk(out, RINGLAB_NET_VERSION);
-    appendBulk(out, "proto");
-    appendInteger(out, 2);
-    appendBulk(out, "id");
-    appendInteger(out, static_cast<long long>(client.id));
-    appendBulk(out, "mode");
-    appendBulk(out, "standalone");
-    appendBulk(out, "role");
-    appendBulk(out, "master");
-    appendBulk(out, "modules");
-    appendArrayHeader(out, 0);
+    appendBulk(out, "group");
+    appendBulk(out, c.group);
+  };
+  const std::vector<Command>& all = commands();
+  if (args.size() == 1) {
+    appendArrayHeader(out, all.size());
+    for (const Command& c : all) info(c);
     return;
   }
-  if (name == "QUIT") {
-    client.quit = true;
-    return appendSimple(out, "OK");
+  const std::string sub = upper(args[1]);
+  if (sub == "COUNT" && args.size() == 2) return appendInteger(out, static_cast<long long>(all.size()));
+  if (sub == "INFO" || sub == "DOCS") {
+    std::vector<const Command*> chosen;
+    bool everything = args.size() == 2;
+    if (everything) {
+      for (const Command& c : all) chosen.push_back(&c);
+    } else {
+      for (std::size_t i = 2; i < args.size(); ++i) chosen.push_back(findCommand(upper(args[i])));
+    }
+    if (sub == "INFO") {
+      appendArrayHeader(out, chosen.size());
+      for (const Command* c : chosen) c ? info(*c) : appendNull(out);
+      return;
+    }
+    std::size_t known = 0;
+    for (const Command* c : chosen) known += c ? 1 : 0;
+    appendArrayHeader(out, known * 2);
+    for (const Command* c : chosen) {
+      if (c) docs(*c);
+    }
+    return;
   }
-  if (name == "DBSIZE") {
-    const StorageStats stats = m_storage->stats();
-    return appendInteger(out, static_cast<long long>(stats.records - stats.tombstones));
+  appendError(out, "ERR COMMAND " + sub + " is not supported (COMMAND, COMMAND COUNT, COMMAND INFO and COMMAND DOCS are)");
+}
+
+void Daemon::runHello(ClientState& client, std::vector<std::string>& args, std::string& out) {
+  const std::size_t argc = args.size();
+  std::size_t i = 1;
+  if (argc >= 2) {
+    if (args[1] != "2") {
+      if (args[1] == "3") return appendError(out, "NOPROTO sorry, this protocol version is not supported");
+      return appendError(out, "ERR Protocol version is not an integer or out of range");
+    }
+    i = 2;
   }
-  appendError(out, "ERR unknown command '" + args[0] +
-                       "' (ringlabd supports GET SET DEL EXISTS MGET MSET INCR DECR INCRBY DECRBY GETCTX SETCTX PING "
-                       "ECHO INFO CONFIG GET COMMAND CLIENT SELECT AUTH HELLO DBSIZE QUIT)");
+  for (; i < argc; ++i) {
+    const std::string option = upper(args[i]);
+    if (option == "AUTH" && i + 2 < argc) {
+      if (m_config.password.empty() || args[i + 2] != m_config.password || args[i + 1] != "default") {
+        return authFailed(client, out);
+      }
+      client.authenticated = true;
+      i += 2;
+    } else if (option == "SETNAME" && i + 1 < argc) {
+      client.name = args[++i];
+    } else {
+      return appendError(out, "ERR Syntax error in HELLO option '" + args[i] + "'");
+    }
+  }
+  if (!client.authenticated) {
+    return appendError(out,
+                       "NOAUTH HELLO must be called with the client already authenticated, "
+                       "otherwise the HELLO AUTH <user> <pass> option can be used");
+  }
+  appendArrayHeader(out, 14);
+  for (const auto& [key, value] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+           {"server", "ringlabd"}, {"version", RINGLAB_NET_VERSION}}) {
+    appendBulk(out, key);
+    appendBulk(out, value);
+  }
+  appendBulk(out, "proto");
+  appendInteger(out, 2);
+  appendBulk(out, "id");
+  appendInteger(out, static_cast<long long>(client.id));
+  appendBulk(out, "mode");
+  appendBulk(out, "standalone");
+  appendBulk(out, "role");
+  appendBulk(out, "master");
+  appendBulk(out, "modules");
+  appendArrayHeader(out, 0);
 }
 
 std::string Daemon::infoText(std::string_view section) {

@@ -224,7 +224,17 @@ class Daemon {
   void setPendingInput(ClientState& client, std::size_t bytes);
   // Marks the client for closing because of `limit` (logged when its connection closes) and closes its socket.
   void closeForLimit(ClientState& client, ClientLimit limit, std::string reason);
+  // The commands clients may send (the table in daemon.cpp), and the one named `upperName`, or null.
+  struct Command;
+  static const std::vector<Command>& commands();
+  static const Command* findCommand(std::string_view upperName);
+  // Runs one command, checking authentication and arity against the table first.
   void executeOne(ClientState& client, std::vector<std::string>& args, std::string& out);
+  void runDelete(ClientState& client, std::vector<std::string>& args, std::string& out);
+  void runIncrementBy(ClientState& client, std::vector<std::string>& args, std::string& out);
+  void runConfig(ClientState& client, std::vector<std::string>& args, std::string& out);
+  void runCommand(ClientState& client, std::vector<std::string>& args, std::string& out);
+  void runHello(ClientState& client, std::vector<std::string>& args, std::string& out);
   void refreshRing();
   // After leaving the ring: sends the news to every peer and waits (bounded) until each that is not down has
   // answered. Returns {peers that answered, peers asked}.
