@@ -533,5 +533,58 @@ TEST(TimeAxisTest, DraggingPansTheWindowAndAPressWithoutMovingIsAClick) {
   EXPECT_TRUE(axis.releaseWasClick());
 }
 
+TEST(SpaceTimeViewTest, AFilterShowsOneKeysRequestsOneFamilyOrOneNodesMessages) {
+  testing::app();
+  SpaceTimeView view;
+  view.resize(900, 300);
+  FeedSnapshot s;
+  s.nowNs = 1'000'000'000;
+  for (NodeId n = 0; n < 3; ++n) {
+    NodeInfo node;
+    node.id = n;
+    s.nodes.push_back(node);
+  }
+  // Request 1 on "a" coordinated by n1 (two writes and their acks), request 2 on "b" by n2 (a read and its reply),
+  // and a gossip message from n3 to n1.
+  s.newRequests.push_back({1, 0, Operation::kPut, "a", 100'000'000, 200'000'000, ErrorCode::kOk, 0, {}, {}});
+  s.newRequests.push_back({2, 1, Operation::kGet, "b", 300'000'000, 400'000'000, ErrorCode::kOk, 0, {}, {}});
+  s.newMessages.push_back({1, 0, 1, MessageKind::kWriteRequest, 1, 100, 110'000'000, 120'000'000, false});
+  s.newMessages.push_back({2, 0, 2, MessageKind::kWriteRequest, 1, 100, 110'000'000, 130'000'000, false});
+  s.newMessages.push_back({3, 1, 0, MessageKind::kWriteAck, 1, 20, 120'000'000, 140'000'000, false});
+  s.newMessages.push_back({4, 2, 0, MessageKind::kWriteAck, 1, 20, 130'000'000, 150'000'000, false});
+  s.newMessages.push_back({5, 1, 2, MessageKind::kReadRequest, 2, 40, 310'000'000, 320'000'000, false});
+  s.newMessages.push_back({6, 2, 1, MessageKind::kReadReply, 2, 60, 320'000'000, 330'000'000, false});
+  s.newMessages.push_back({7, 2, 0, MessageKind::kGossip, 0, 300, 500'000'000, 510'000'000, false});
+  view.setSnapshot(s);
+  view.setWindow(0, 1'000'000'000);
+  auto shown = [&](const SpaceTimeFilter& filter) {
+    view.setFilter(filter);
+    (void)view.grab();
+    EXPECT_EQ(view.arrowsDrawn(), view.messagesMatching());
+    return view.messagesMatching();
+  };
+  EXPECT_EQ(shown({}), 7u);
+  EXPECT_EQ(shown({"a", SpaceTimeFilter::Family::kAll, std::nullopt}), 4u);
+  EXPECT_EQ(shown({"b", SpaceTimeFilter::Family::kAll, std::nullopt}), 2u);
+  EXPECT_EQ(shown({"nobody", SpaceTimeFilter::Family::kAll, std::nullopt}), 0u);
+  EXPECT_EQ(shown({"", SpaceTimeFilter::Family::kReads, std::nullopt}), 2u);
+  EXPECT_EQ(shown({"", SpaceTimeFilter::Family::kWrites, std::nullopt}), 4u);
+  EXPECT_EQ(shown({"", SpaceTimeFilter::Family::kGossip, std::nullopt}), 1u);
+  EXPECT_EQ(shown({"", SpaceTimeFilter::Family::kAll, NodeId{2}}), 5u);  // n3: a write and its ack, a read and its reply, gossip
+  EXPECT_EQ(shown({"a", SpaceTimeFilter::Family::kWrites, NodeId{2}}), 2u);  // all three together
+  EXPECT_EQ(shown({"a", SpaceTimeFilter::Family::kReads, std::nullopt}), 0u);
+  // Requests arriving later on the filtered key join it.
+  FeedSnapshot later;
+  later.nowNs = 1'000'000'000;
+  later.nodes = s.nodes;
+  later.newRequests.push_back({3, 2, Operation::kGet, "a", 600'000'000, 700'000'000, ErrorCode::kOk, 0, {}, {}});
+  later.newMessages.push_back({8, 2, 0, MessageKind::kReadRequest, 3, 40, 610'000'000, 620'000'000, false});
+  view.setSnapshot(later);
+  EXPECT_EQ(shown({"a", SpaceTimeFilter::Family::kAll, std::nullopt}), 5u);
+  EXPECT_EQ(SpaceTimeFilter({"a", SpaceTimeFilter::Family::kReads, NodeId{2}}).describe(),
+            "key \"a\" · reads · to or from n3");
+  EXPECT_TRUE(SpaceTimeFilter{}.describe().isEmpty());
+}
+
 }  // namespace
 }  // namespace ringlab

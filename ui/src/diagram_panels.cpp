@@ -2,7 +2,13 @@
 
 #include <algorithm>
 
+#include <QComboBox>
 #include <QDockWidget>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QToolButton>
+#include <QVBoxLayout>
 
 #include <ringlab/ui/charts_view.h>
 #include <ringlab/ui/fiber_view.h>
@@ -23,7 +29,51 @@ DiagramPanels::DiagramPanels(PanelLayout& layout) : QObject(&layout) {
   m_chartsDock = layout.addPanel(tr("Live charts"), QStringLiteral("chartsDock"), m_charts, Qt::BottomDockWidgetArea);
   m_spacetime = new SpaceTimeView;
   m_spacetime->setToolTip(QString());
-  m_spacetimeDock = layout.addPanel(tr("Space-time diagram"), QStringLiteral("spacetimeDock"), m_spacetime,
+  // The filter bar: a family of messages, a node and a key, each "any" by default.
+  auto* spacetimePanel = new QWidget;
+  auto* column = new QVBoxLayout(spacetimePanel);
+  column->setContentsMargins(0, 0, 0, 0);
+  column->setSpacing(2);
+  auto* bar = new QHBoxLayout;
+  bar->setContentsMargins(6, 2, 6, 0);
+  auto* show = new QLabel(tr("Show"));
+  m_family = new QComboBox;
+  m_family->setObjectName(QStringLiteral("spacetimeFamily"));
+  m_family->setToolTip(tr("Only one family of messages (and, for reads and writes, the client requests)"));
+  for (int f = 0; f <= static_cast<int>(SpaceTimeFilter::Family::kAntiEntropy); ++f) {
+    m_family->addItem(spaceTimeFamilyName(static_cast<SpaceTimeFilter::Family>(f)), f);
+  }
+  m_node = new QComboBox;
+  m_node->setObjectName(QStringLiteral("spacetimeNode"));
+  m_node->setToolTip(tr("Only the messages a node sent or received, and the requests it coordinated"));
+  m_node->addItem(tr("of every node"), -1);
+  m_key = new QLineEdit;
+  m_key->setObjectName(QStringLiteral("spacetimeKey"));
+  m_key->setPlaceholderText(tr("for any key"));
+  m_key->setToolTip(tr("Only the requests on this key and their messages: follow one request through the crowd"));
+  m_key->setClearButtonEnabled(true);
+  m_key->setMaximumWidth(220);
+  auto* reset = new QToolButton;
+  reset->setText(tr("Show all"));
+  reset->setToolTip(tr("Clear the filter"));
+  bar->addWidget(show);
+  bar->addWidget(m_family);
+  bar->addWidget(m_node);
+  bar->addWidget(m_key, 1);
+  bar->addWidget(reset);
+  bar->addStretch(1);
+  column->addLayout(bar);
+  column->addWidget(m_spacetime, 1);
+  spacetimePanel->setFocusProxy(m_spacetime);  // a narration's focus on the panel reaches the diagram's keys
+  connect(m_family, &QComboBox::currentIndexChanged, this, &DiagramPanels::applyFilter);
+  connect(m_node, &QComboBox::currentIndexChanged, this, &DiagramPanels::applyFilter);
+  connect(m_key, &QLineEdit::textChanged, this, &DiagramPanels::applyFilter);
+  connect(reset, &QToolButton::clicked, this, [this] {
+    m_family->setCurrentIndex(0);
+    m_node->setCurrentIndex(0);
+    m_key->clear();
+  });
+  m_spacetimeDock = layout.addPanel(tr("Space-time diagram"), QStringLiteral("spacetimeDock"), spacetimePanel,
                                     Qt::BottomDockWidgetArea, m_chartsDock);
   m_fibers = new FiberView;
   m_fibersDock = layout.addPanel(tr("Fiber scheduling"), QStringLiteral("fibersDock"), m_fibers,
@@ -49,7 +99,27 @@ void DiagramPanels::moveCursor(std::int64_t ns) {
   m_fibers->setTimeCursor(ns);
 }
 
+void DiagramPanels::applyFilter() {
+  SpaceTimeFilter filter;
+  filter.family = static_cast<SpaceTimeFilter::Family>(std::max(0, m_family->currentData().toInt()));
+  if (const int node = m_node->currentData().toInt(); node >= 0) filter.node = static_cast<NodeId>(node);
+  filter.key = m_key->text().toStdString();
+  m_spacetime->setFilter(filter);
+}
+
 void DiagramPanels::setSnapshot(const FeedSnapshot& snapshot) {
+  // One entry per node of the run (nodes join and leave; the choice stays while its node exists).
+  if (static_cast<std::size_t>(m_node->count() - 1) != snapshot.nodes.size()) {
+    const int chosen = m_node->currentData().toInt();
+    const QSignalBlocker quiet(m_node);
+    while (m_node->count() > 1) m_node->removeItem(m_node->count() - 1);
+    for (const NodeInfo& n : snapshot.nodes) {
+      m_node->addItem(tr("of %1").arg(QString::fromStdString(nodeName(n.id))), static_cast<int>(n.id));
+    }
+    const int index = m_node->findData(chosen);
+    m_node->setCurrentIndex(index < 0 ? 0 : index);
+    if (index < 0 && chosen >= 0) applyFilter();
+  }
   m_charts->setSnapshot(snapshot);
   m_spacetime->setSnapshot(snapshot);
   m_fibers->setSnapshot(snapshot);

@@ -7,6 +7,7 @@
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QStringList>
 #include <QToolTip>
 #include <QWheelEvent>
 
@@ -54,15 +55,86 @@ void SpaceTimeView::setTheme(const Theme& theme) {
 
 void SpaceTimeView::clear() {
   m_store.clear();
+  m_keyRequests.clear();
   m_selected = 0;
   m_nowNs = 0;
   m_axis.follow(0);
   update();
 }
 
+bool SpaceTimeFilter::matchesKind(MessageKind kind) const {
+  const TrafficClass c = trafficClassOf(kind);
+  switch (family) {
+    case Family::kAll: return true;
+    case Family::kReads: return c == TrafficClass::kRead || c == TrafficClass::kReply || c == TrafficClass::kRepair;
+    case Family::kWrites: return c == TrafficClass::kWrite || c == TrafficClass::kAck;
+    case Family::kHints: return c == TrafficClass::kHint;
+    case Family::kGossip: return c == TrafficClass::kGossip;
+    case Family::kAntiEntropy: return c == TrafficClass::kAntiEntropy;
+  }
+  return true;
+}
+
+bool SpaceTimeFilter::matches(const RequestRecord& r) const {
+  if (!key.empty() && r.key != key) return false;
+  if (node && r.coordinator != *node) return false;
+  switch (family) {
+    case Family::kAll: return true;
+    case Family::kReads: return r.op == Operation::kGet;
+    case Family::kWrites: return r.op != Operation::kGet;
+    default: return false;  // hints, gossip and anti-entropy serve no client request of their own
+  }
+}
+
+QString spaceTimeFamilyName(SpaceTimeFilter::Family family) {
+  switch (family) {
+    case SpaceTimeFilter::Family::kAll: return QObject::tr("All messages");
+    case SpaceTimeFilter::Family::kReads: return QObject::tr("Reads");
+    case SpaceTimeFilter::Family::kWrites: return QObject::tr("Writes");
+    case SpaceTimeFilter::Family::kHints: return QObject::tr("Hints");
+    case SpaceTimeFilter::Family::kGossip: return QObject::tr("Gossip");
+    case SpaceTimeFilter::Family::kAntiEntropy: return QObject::tr("Anti-entropy and streaming");
+  }
+  return {};
+}
+
+QString SpaceTimeFilter::describe() const {
+  QStringList parts;
+  if (!key.empty()) parts << QObject::tr("key \"%1\"").arg(QString::fromStdString(key));
+  if (family != Family::kAll) parts << spaceTimeFamilyName(family).toLower();
+  if (node) parts << QObject::tr("to or from %1").arg(QString::fromStdString(nodeName(*node)));
+  return parts.join(QStringLiteral(" · "));
+}
+
+void SpaceTimeView::setFilter(const SpaceTimeFilter& filter) {
+  if (filter == m_filter) return;
+  m_filter = filter;
+  refreshKeyRequests();
+  update();
+}
+
+void SpaceTimeView::refreshKeyRequests() {
+  m_keyRequests.clear();
+  if (m_filter.key.empty()) return;
+  for (const RequestRecord& r : m_store.requests()) {
+    if (r.key == m_filter.key) m_keyRequests.insert(r.requestId);
+  }
+}
+
+bool SpaceTimeView::shows(const MessageRecord& m) const {
+  if (!m_filter.matchesKind(m.kind)) return false;
+  if (m_filter.node && m.from != *m_filter.node && m.to != *m_filter.node) return false;
+  return m_filter.key.empty() || (m.requestId != 0 && m_keyRequests.count(m.requestId) > 0);
+}
+
 void SpaceTimeView::setSnapshot(const FeedSnapshot& snapshot) {
   if (snapshot.nowNs < m_nowNs) clear();
   m_store.append(snapshot);
+  if (!m_filter.key.empty()) {
+    for (const RequestRecord& r : snapshot.newRequests) {
+      if (r.key == m_filter.key) m_keyRequests.insert(r.requestId);
+    }
+  }
   m_nowNs = snapshot.nowNs;
   m_lanes = snapshot.nodes.size();
   m_states.clear();
@@ -144,14 +216,18 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   // Requests: a bar on the coordinator's lane, in the operation's colour (red when it failed).
   const double barH = std::max(3.0, laneH * 0.16);
   std::size_t visibleRequests = 0;
+  const bool filtered = m_filter.active();
   for (const RequestRecord& r : m_store.requests())
-    if (r.endNs >= m_axis.startNs() && r.beginNs <= m_axis.endNs() && r.coordinator < m_lanes) ++visibleRequests;
+    if (r.endNs >= m_axis.startNs() && r.beginNs <= m_axis.endNs() && r.coordinator < m_lanes &&
+        (!filtered || m_filter.matches(r)))
+      ++visibleRequests;
   const std::size_t requestStride =
       visibleRequests > kMaxRequestBars ? (visibleRequests + kMaxRequestBars - 1) / kMaxRequestBars : 1;
   std::size_t requestIndex = 0;
   p.setRenderHint(QPainter::Antialiasing, false);  // bars are axis-aligned
   for (const RequestRecord& r : m_store.requests()) {
     if (r.endNs < m_axis.startNs() || r.beginNs > m_axis.endNs() || r.coordinator >= m_lanes) continue;
+    if (filtered && !m_filter.matches(r)) continue;
     if (r.requestId != m_selected && requestIndex++ % requestStride != 0) continue;
     const double y = laneY(r.coordinator) - laneH * 0.32;
     QColor c = r.result == ErrorCode::kOk ? opColor(r.op) : nodeStateColor(NodeDisplayState::kDown, m_theme);
@@ -167,6 +243,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   for (const RequestRecord& r : m_store.requests()) {
     if (r.siblingChange == RequestRecord::SiblingChange::kNone) continue;
     if (r.endNs < m_axis.startNs() || r.beginNs > m_axis.endNs() || r.coordinator >= m_lanes) continue;
+    if (filtered && !m_filter.matches(r)) continue;
     const bool grew = r.siblingChange == RequestRecord::SiblingChange::kGrew;
     const QPointF at(xOf(r.endNs), laneY(r.coordinator) - laneH * 0.32 - barH / 2 - mark);
     const QPolygonF diamond{at + QPointF(0, -mark), at + QPointF(mark, 0), at + QPointF(0, mark), at + QPointF(-mark, 0)};
@@ -184,7 +261,10 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   // Messages: visible ones, sampled evenly above kMaxArrows, drawn in batches per traffic class.
   std::size_t visible = 0;
   for (const MessageRecord& m : m_store.messages())
-    if (m.endedNs >= m_axis.startNs() && m.sentNs <= m_axis.endNs() && m.from < m_lanes && m.to < m_lanes) ++visible;
+    if (m.endedNs >= m_axis.startNs() && m.sentNs <= m_axis.endNs() && m.from < m_lanes && m.to < m_lanes &&
+        (!filtered || shows(m)))
+      ++visible;
+  m_matching = visible;
   const std::size_t stride = visible > kMaxArrows ? (visible + kMaxArrows - 1) / kMaxArrows : 1;
   m_sampled = stride > 1 || requestStride > 1;
   // Antialiasing only while the arrows are few enough for it to stay cheap.
@@ -195,6 +275,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   std::size_t index = 0;
   for (const MessageRecord& m : m_store.messages()) {
     if (m.endedNs < m_axis.startNs() || m.sentNs > m_axis.endNs() || m.from >= m_lanes || m.to >= m_lanes) continue;
+    if (filtered && !shows(m)) continue;
     const bool selected = m_selected != 0 && m.requestId == m_selected;
     if (!selected && index++ % stride != 0) continue;
     const QLineF line(QPointF(xOf(m.sentNs), laneY(m.from)), QPointF(xOf(m.endedNs), laneY(m.to)));
@@ -278,6 +359,10 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   // Status line.
   p.setPen(m_theme.mutedText);
   QString status = m_axis.following() ? tr("following virtual time") : tr("paused view — F or double-click to follow");
+  if (filtered) {
+    status += visible == 0 ? tr(" · showing %1: no message in view").arg(m_filter.describe())
+                           : tr(" · showing %1: %2 messages").arg(m_filter.describe()).arg(visible);
+  }
   if (m_sampled) status += tr(" · %1 messages in view, showing 1 in %2").arg(visible).arg(stride);
   if (m_selected != 0) status += tr(" · request %1 highlighted (click empty space to clear)").arg(m_selected);
   p.drawText(QRectF(area.left(), height() - kBottom * s + 4, area.width(), kBottom * s),
@@ -291,6 +376,7 @@ const MessageRecord* SpaceTimeView::messageAt(const QPointF& pos) const {
   const std::int64_t slack = (m_axis.endNs() - m_axis.startNs()) / 100;
   for (const MessageRecord& m : m_store.messages()) {
     if (m.endedNs < t - slack || m.sentNs > t + slack || m.from >= m_lanes || m.to >= m_lanes) continue;
+    if (m_filter.active() && !shows(m)) continue;
     const double d =
         distanceToSegment(pos, QPointF(xOf(m.sentNs), laneY(m.from)), QPointF(xOf(m.endedNs), laneY(m.to)));
     if (d < bestD) {
@@ -317,6 +403,7 @@ const RequestRecord* SpaceTimeView::requestAt(const QPointF& pos) const {
   const std::int64_t slack = (m_axis.endNs() - m_axis.startNs()) / 400;
   for (const RequestRecord& r : m_store.requests()) {
     if (r.coordinator >= m_lanes || t < r.beginNs - slack || t > r.endNs + slack) continue;
+    if (m_filter.active() && !m_filter.matches(r)) continue;
     const double y = laneY(r.coordinator) - laneH * 0.32;
     if (std::abs(pos.y() - y) <= std::max(4.0, laneH * 0.1)) return &r;
   }

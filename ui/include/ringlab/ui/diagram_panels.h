@@ -1,6 +1,7 @@
 // The diagrams under the central views, tabbed in the bottom dock area: the live charts, the space-time diagram and
 // the fiber scheduling view. The two diagrams share one time cursor, and a point clicked in a chart opens its
-// quarter-second interval in both.
+// quarter-second interval in both. Above the space-time diagram, a filter bar narrows it to one key, one family of
+// messages or one node.
 //
 // Thread-safety: UI thread only.
 #pragma once
@@ -11,7 +12,9 @@
 #include <ringlab/ui/theme.h>
 
 QT_BEGIN_NAMESPACE
+class QComboBox;
 class QDockWidget;
+class QLineEdit;
 QT_END_NAMESPACE
 
 namespace ringlab {
@@ -34,6 +37,10 @@ class DiagramPanels final : public QObject {
   QDockWidget* chartsDock() const { return m_chartsDock; }
   QDockWidget* spacetimeDock() const { return m_spacetimeDock; }
   QDockWidget* fibersDock() const { return m_fibersDock; }
+  // The space-time filter bar's fields (for tests and shortcuts).
+  QComboBox& familyFilter() { return *m_family; }
+  QComboBox& nodeFilter() { return *m_node; }
+  QLineEdit& keyFilter() { return *m_key; }
 
   void setSnapshot(const FeedSnapshot& snapshot);
   void setTheme(const Theme& theme);
@@ -46,6 +53,7 @@ class DiagramPanels final : public QObject {
 
  private:
   void moveCursor(std::int64_t ns);
+  void applyFilter();
 
   ChartsView* m_charts = nullptr;
   SpaceTimeView* m_spacetime = nullptr;
@@ -53,6 +61,9 @@ class DiagramPanels final : public QObject {
   QDockWidget* m_chartsDock = nullptr;
   QDockWidget* m_spacetimeDock = nullptr;
   QDockWidget* m_fibersDock = nullptr;
+  QComboBox* m_family = nullptr;
+  QComboBox* m_node = nullptr;
+  QLineEdit* m_key = nullptr;
 };
 
 }  // namespace ringlab

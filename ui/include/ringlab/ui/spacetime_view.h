@@ -3,13 +3,17 @@
 // coordinator's lane; faults, changes and narration as marks on the time axis. It follows virtual time until the
 // user zooms (wheel) or pans (drag); F or a double-click follows again. Hovering an arrow describes the message;
 // clicking a request (or one of its messages) highlights its whole fan-out. With more arrows in view than it can
-// draw smoothly it draws an even sample and says so.
+// draw smoothly it draws an even sample and says so. A filter narrows it to one key's requests, one family of
+// messages or one node's messages, so that a class can follow a single request through the crowd.
 //
 // Thread-safety: a widget; UI thread only. It keeps copies of snapshot values only.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
+
+#include <unordered_set>
 
 #include <QWidget>
 
@@ -18,6 +22,29 @@
 #include <ringlab/ui/timeline_store.h>
 
 namespace ringlab {
+
+// What the space-time diagram shows. Every part narrows it; together they must all hold.
+struct SpaceTimeFilter {
+  enum class Family : std::uint8_t {
+    kAll,
+    kReads,        // read requests, their replies and read repairs; GET bars
+    kWrites,       // write requests and their acks; PUT, DELETE and INCREMENT bars
+    kHints,        // hinted writes and their replays
+    kGossip,       // membership gossip
+    kAntiEntropy,  // Merkle exchanges and range streaming
+  };
+  std::string key;  // the requests on this key and their messages; empty: any key
+  Family family = Family::kAll;
+  std::optional<NodeId> node;  // messages from or to this node, and the requests it coordinated
+
+  bool active() const { return !key.empty() || family != Family::kAll || node.has_value(); }
+  bool matches(const RequestRecord& request) const;
+  bool matchesKind(MessageKind kind) const;
+  // "key \"user:42\" · reads · n3", empty when inactive.
+  QString describe() const;
+  friend bool operator==(const SpaceTimeFilter&, const SpaceTimeFilter&) = default;
+};
+QString spaceTimeFamilyName(SpaceTimeFilter::Family family);  // "Reads", "Anti-entropy and streaming", ...
 
 class SpaceTimeView final : public QWidget {
   Q_OBJECT
@@ -38,6 +65,10 @@ class SpaceTimeView final : public QWidget {
   bool following() const { return m_axis.following(); }
 
   void selectRequest(std::uint64_t requestId);  // 0 clears
+  void setFilter(const SpaceTimeFilter& filter);
+  const SpaceTimeFilter& filter() const { return m_filter; }
+  // Of the last paint: the messages in the window that the filter lets through (all of them without a filter).
+  std::size_t messagesMatching() const { return m_matching; }
   // The time cursor shared by the diagrams (-1: none), drawn as a vertical line.
   void setTimeCursor(std::int64_t ns);
   std::int64_t timeCursor() const { return m_cursorNs; }
@@ -71,6 +102,9 @@ class SpaceTimeView final : public QWidget {
   QRectF plot() const;
   std::int64_t timeAt(double x) const { return m_axis.timeAt(x, plot()); }
   const MessageRecord* messageAt(const QPointF& pos) const;
+  // Whether the filter lets `m` through; `keyRequests` holds the ids of the requests on the filter's key.
+  bool shows(const MessageRecord& m) const;
+  void refreshKeyRequests();
   const RequestRecord* requestAt(const QPointF& pos) const;
   // Siblings mode: the tooltip lines about the context a request carried and the siblings it showed.
   static QString causalText(const RequestRecord& r);
@@ -85,6 +119,9 @@ class SpaceTimeView final : public QWidget {
   std::int64_t m_cursorNs = -1;
   std::size_t m_arrowsDrawn = 0;
   bool m_sampled = false;
+  SpaceTimeFilter m_filter;
+  std::unordered_set<std::uint64_t> m_keyRequests;  // requests on m_filter.key, kept as snapshots arrive
+  std::size_t m_matching = 0;
 };
 
 }  // namespace ringlab
