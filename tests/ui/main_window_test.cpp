@@ -86,6 +86,39 @@ TEST(MainWindowTest, OpensAScenarioRunsItAndSavesAScreenshot) {
   EXPECT_TRUE(window.grabView("no-such-view").isNull());
 }
 
+TEST(MainWindowTest, TheSpaceTimeFilterBarNarrowsTheDiagramAndListsTheRunsNodes) {
+  testing::app();
+  MainWindow window(/*restoreSettings=*/false);
+  window.setAttribute(Qt::WA_DontShowOnScreen);
+  window.resize(1400, 900);
+  window.show();
+  ASSERT_TRUE(window.openScenarioFile(kQuorumScenario, false, std::nullopt, true).isEmpty());
+  runTo(window, std::chrono::seconds(2));
+  auto& family = child<QComboBox>(window, "spacetimeFamily");
+  auto& node = child<QComboBox>(window, "spacetimeNode");
+  auto& key = child<QLineEdit>(window, "spacetimeKey");
+  ASSERT_EQ(node.count(), 6);  // every node, then n1..n5
+  EXPECT_EQ(node.itemText(5), "of n5");
+  SpaceTimeView& view = window.spacetimeView();
+  EXPECT_FALSE(view.filter().active());
+  key.setText(QStringLiteral("key:00000000"));
+  family.setCurrentIndex(family.findData(static_cast<int>(SpaceTimeFilter::Family::kReads)));
+  node.setCurrentIndex(3);
+  EXPECT_EQ(view.filter().key, "key:00000000");
+  EXPECT_EQ(view.filter().family, SpaceTimeFilter::Family::kReads);
+  EXPECT_EQ(view.filter().node, std::optional<NodeId>(2));
+  // A window that holds many messages shows far fewer through the filter, and every one it shows matches it.
+  view.setWindow(0, std::chrono::nanoseconds(std::chrono::seconds(2)).count());
+  (void)view.grab();
+  const std::size_t narrowed = view.messagesMatching();
+  key.clear();
+  family.setCurrentIndex(0);
+  node.setCurrentIndex(0);
+  EXPECT_FALSE(view.filter().active());
+  (void)view.grab();
+  EXPECT_LT(narrowed * 20, view.messagesMatching());
+}
+
 TEST(MainWindowTest, ABrokenScenarioFileChangesNothing) {
   testing::app();
   MainWindow window(false);
