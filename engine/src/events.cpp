@@ -34,6 +34,7 @@ std::string_view hintActionName(HintAction action) {
     case HintAction::kStored: return "stored";
     case HintAction::kReplayed: return "replayed";
     case HintAction::kDropped: return "dropped";
+    case HintAction::kHandedOver: return "handed_over";
   }
   return "unknown";
 }

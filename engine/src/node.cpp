@@ -395,14 +395,7 @@ void Node::onMessage(Message message) {
     case MessageKind::kWriteAck: {
       if (auto replay = m_hintReplays.find(message.requestId); replay != m_hintReplays.end()) {
         const auto& ack = std::get<WriteAck>(message.payload);
-        if (ack.result == ErrorCode::kOk) {
-          m_hints.acknowledge(replay->second.owner, replay->second.key, replay->second.record);
-          auto& bus = m_rt.events();
-          if (bus.wants(EventType::kHintEvent)) {
-            bus.publish(HintEvent{m_rt.now(), m_config.id, replay->second.owner, HintAction::kReplayed,
-                                  replay->second.key, m_hints.pending()});
-          }
-        }
+        if (ack.result == ErrorCode::kOk) settleHint(replay->second);
         m_hintReplays.erase(replay);
         return;
       }
@@ -530,6 +523,18 @@ ErrorCode Node::applyLocally(const Key& key, const Record& record) {
 }  // namespace ringlab
 
 namespace ringlab {
+
+void Node::settleHint(const ReplayedHint& replay) {
+  const std::size_t before = m_hints.pending();
+  m_hints.acknowledge(replay.owner, replay.key, replay.record);
+  // A hint handed over goes to every current replica of its key; the first acknowledgement removes it.
+  auto& bus = m_rt.events();
+  if (m_hints.pending() < before && bus.wants(EventType::kHintEvent)) {
+    bus.publish(HintEvent{m_rt.now(), m_config.id, replay.owner,
+                          replay.handedOver ? HintAction::kHandedOver : HintAction::kReplayed, replay.key,
+                          m_hints.pending()});
+  }
+}
 
 bool Node::isUp(NodeId peer) const {
   if (peer == m_config.id) return true;

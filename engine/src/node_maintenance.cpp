@@ -259,16 +259,38 @@ void Node::runHintReplay() {
     // Acks of the previous round that never came are given up on; those hints are still stored and go again.
     m_hintReplays.clear();
     for (NodeId owner : m_hints.owners()) {
-      if (!isUp(owner)) continue;
+      // An owner that left the ring will never come back for its hints: they go to the key's current replicas
+      // instead, which now hold the range in its place (the data it streamed out when it left did not have them).
+      const auto info = m_membership.member(owner);
+      const bool departed = (info && info->status == MemberStatus::kLeft) || !m_ring->contains(owner);
+      if (!departed && !isUp(owner)) continue;
       for (const Hint& hint : m_hints.pendingFor(owner, m_config.mechanisms.hintReplayBatch)) {
         m_rt.chargeCpu();
-        const std::uint64_t id = nextRequestId();
-        m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record});
-        Message message;
-        message.to = owner;
-        message.requestId = id;
-        message.payload = HintReplay{hint.key, hint.record};
-        m_rt.send(std::move(message));
+        std::vector<NodeId> targets;
+        if (departed) {
+          PreferenceList list;
+          m_ring->preferenceList(tokenForKey(hint.key), m_config.quorum.n, 0, list);
+          for (NodeId replica : list.replicas) {
+            if (replica != owner && isUp(replica)) targets.push_back(replica);
+          }
+        } else {
+          targets.push_back(owner);
+        }
+        for (NodeId to : targets) {
+          if (to == m_config.id) {  // this node is a current replica itself: it stores the record, and that settles it
+            if (applyLocally(hint.key, hint.record) == ErrorCode::kOk) {
+              settleHint(ReplayedHint{owner, hint.key, hint.record, departed});
+            }
+            continue;
+          }
+          const std::uint64_t id = nextRequestId();
+          m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record, departed});
+          Message message;
+          message.to = to;
+          message.requestId = id;
+          message.payload = HintReplay{hint.key, hint.record};
+          m_rt.send(std::move(message));
+        }
       }
     }
   }

@@ -215,6 +215,7 @@ enum class HintAction : std::uint8_t {
   kStored,    // a fallback took a write for an owner that is down or slow
   kReplayed,  // the owner acknowledged the replayed hint; it is deleted
   kDropped,   // the hint store was full: the oldest hint was dropped
+  kHandedOver,  // the owner left the ring; a current replica of the key acknowledged the hint instead; it is deleted
 };
 std::string_view hintActionName(HintAction action);
 

@@ -326,8 +326,11 @@ class Node {
     NodeId owner;
     Key key;
     Record record;  // what was sent: the hint is dropped on the ack only if it still holds exactly this
+    bool handedOver = false;  // the owner left the ring: sent to a current replica of the key instead
   };
   std::map<std::uint64_t, ReplayedHint> m_hintReplays;  // by request id, until acknowledged
+  // A replayed (or handed-over) hint was stored: drops it if it still holds what was sent, and says so.
+  void settleHint(const ReplayedHint& replay);
   std::size_t m_aeCursor = 0;                           // next ring range to reconcile
   ReplyTable<StreamWait> m_streams;                     // range batches asked for, by request id
   ReplyTable<> m_handOffs;                              // acks of records handed off, by the request id of each record
