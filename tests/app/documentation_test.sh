@@ -16,7 +16,7 @@ help_options() {
   local program="$1"
   "$program" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z0-9-]+'
   if [ "$(basename "$program")" = ringlab-sim ]; then
-    for command in run campaign check list demo ring; do
+    for command in run campaign campaign-merge check list demo ring; do
       "$program" "$command" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z0-9-]+'
     done
   fi
