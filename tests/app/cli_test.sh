@@ -113,6 +113,16 @@ check "merge refuses other options" 2 "otheroptions.json: options '', but" \
   "$sim" campaign-merge "$work/shard1.json" "$work/otheroptions.json"
 check "merge names an unreadable file" 2 "$work/nope.json: cannot read" "$sim" campaign-merge "$work/nope.json"
 check "merge of the program itself" 2 "not JSON" "$sim" campaign-merge "$sim"
+# scripts/campaign-ssh.sh, with a stand-in ssh that runs the command here: a shard per host, merged.
+mkdir -p "$work/bin" "$work/ssh"
+ln -s "$(realpath "$sim")" "$work/bin/ringlab-sim"
+printf '#!/usr/bin/env bash\n[ "$1" = -n ] && shift\nshift\nexec bash -c "$*"\n' >"$work/bin/ssh"
+chmod +x "$work/bin/ssh"
+printf 'n1\n# a comment\nn2\n' >"$work/ssh/hosts"
+check "campaign over ssh merges a shard per host" 1 "3 seeds run: 0 passed, 3 failed" \
+  env -C "$work/ssh" PATH="$work/bin:$PATH" bash "$(cd "$(dirname "$0")/../.." && pwd)/scripts/campaign-ssh.sh" hosts 2000..2002 \
+  --expect 'get_p50<=1ns' --jobs 1
+check "campaign over ssh: two shards" 0 "" test -s "$work/ssh/campaign-results/shard-2.json" -a ! -e "$work/ssh/campaign-results/shard-3.json"
 check "tie options exclude each other" 2 "exclude each other" "$sim" campaign --seed 3 --tie-seed 1 --fifo-ties
 check "missing file" 2 "cannot read" "$sim" run "$work/nope.yaml"
 
