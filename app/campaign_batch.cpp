@@ -273,6 +273,8 @@ std::string readResult(const std::string& path, CampaignResult& result) {
     return problem;
   }
   if (result.seeds.first > result.seeds.last) return "'seeds.first' is greater than 'seeds.last'";
+  if (result.seeds.last - result.seeds.first == ~std::uint64_t{0})
+    return "'seeds' holds more seeds than a campaign can";
   const json::object* shard = readObject(o, "shard", problem);
   if (!shard) return problem;
   if (!readUnsigned(*shard, "index", "shard", result.shard.index, problem) ||
@@ -371,6 +373,7 @@ std::optional<Shard> parseShard(std::string_view text) {
   return Shard{index, count};
 }
 
+// A range of all 2^64 seeds does not fit the count; parsers refuse it.
 std::uint64_t shardSize(SeedRange range, Shard shard) {
   const std::uint64_t offset = shard.index - 1;
   if (range.last - range.first < offset) return 0;

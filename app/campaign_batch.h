@@ -14,6 +14,7 @@
 namespace ringlab {
 
 // The seeds A..B (inclusive), parsed from "A..B". Returns std::nullopt for anything else (A > B, no "..", a sign).
+// Callers refuse the one range whose size does not fit 64 bits, 0..18446744073709551615.
 struct SeedRange {
   std::uint64_t first = 0;
   std::uint64_t last = 0;

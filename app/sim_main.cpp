@@ -455,6 +455,9 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       return cli::usageError(info,
                              "--seeds: expected A..B, two seeds with A <= B such as 1..1000, got '" + seedsText + "'");
     }
+    if (seedRange->last - seedRange->first == ~std::uint64_t{0}) {
+      return cli::usageError(info, "--seeds: at most 18446744073709551615 seeds at once, got '" + seedsText + "'");
+    }
     if (vm.count("shard")) {
       shard = parseShard(shardText);
       if (!shard) {

@@ -205,6 +205,7 @@ check_usage "list takes no argument" "ringlab-sim list" "unexpected argument 'ex
 check_usage "campaign takes no FILE" "ringlab-sim campaign" "unexpected argument 'steady-state'" "$sim" campaign --seed 1 steady-state
 check_usage "campaign: --seed and --seeds" "ringlab-sim campaign" "--seed and --seeds exclude each other" "$sim" campaign --seed 1 --seeds 1..3
 check_usage "campaign: --seeds backwards" "ringlab-sim campaign" "--seeds: expected A..B, two seeds with A <= B" "$sim" campaign --seeds 5..3
+check_usage "campaign: every seed there is" "ringlab-sim campaign" "--seeds: at most 18446744073709551615 seeds at once" "$sim" campaign --seeds 0..18446744073709551615
 check_usage "campaign: --seeds without .." "ringlab-sim campaign" "--seeds: expected A..B" "$sim" campaign --seeds 5
 check_usage "campaign: --shard 0/3" "ringlab-sim campaign" "--shard: expected I/K with 1 <= I <= K, such as 2/8, got '0/3'" "$sim" campaign --seeds 1..3 --shard 0/3
 check_usage "campaign: --shard 4/3" "ringlab-sim campaign" "--shard: expected I/K with 1 <= I <= K, such as 2/8, got '4/3'" "$sim" campaign --seeds 1..3 --shard 4/3
