@@ -634,7 +634,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
 }
 
 int runCampaignMerge(const std::vector<std::string>& args) {
-  const cli::CommandInfo info = commandInfo(
+  cli::CommandInfo info = commandInfo(
       "campaign-merge", "[OPTION]... FILE...",
       "Combines the JSON results of the shards of one fault campaign (written by 'ringlab-sim campaign --seeds A..B "
       "--shard I/K --json') into one summary, as if the campaign had run on one machine. The files must be results "
@@ -644,6 +644,7 @@ int runCampaignMerge(const std::vector<std::string>& args) {
       {{kExitOk, "every shard is present and every seed passed"},
        {kExitExpectationFailed, "a seed failed, or a shard is missing"},
        {kExitUsage, "usage error, or a file is unreadable, malformed or inconsistent with the others"}});
+  info.fileArguments = {"*.json"};
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")(
       "json", "print the merged result as JSON (the format of campaign --json, shard 1/1) instead of the summary");
