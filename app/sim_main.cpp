@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -26,6 +29,8 @@
 #include <ringlab/sim/summary.h>
 #include <ringlab/sim/timeseries.h>
 #include <ringlab/sim/trace_export.h>
+
+#include "campaign_batch.h"
 
 namespace po = boost::program_options;
 using namespace ringlab;
@@ -56,7 +61,12 @@ cli::CommandInfo programInfo() {
       "The headless RingLab tool: runs the in-process cluster without a GUI and prints what happened, and shows how a "
       "ring places data.";
   info.commands = {{"run FILE", "run a scenario headless; prints narration, a summary and whether expectations hold"},
-                   {"campaign", "replay one seed of the randomized fault campaign: campaign --seed N"},
+                   {"campaign",
+                    "replay one seed of the randomized fault campaign (campaign --seed N), or run a range of seeds "
+                    "on all cores (campaign --seeds A..B), or one shard of it (--shard I/K)"},
+                   {"campaign-merge FILE...",
+                    "combine the JSON results of campaign shards (campaign --seeds A..B --shard I/K --json) into "
+                    "one summary"},
                    {"check FILE...", "validate scenario files without running them"},
                    {"list", "list the shipped scenarios with their titles"},
                    {"demo",
@@ -68,7 +78,9 @@ cli::CommandInfo programInfo() {
       "Run 'ringlab-sim COMMAND --help' for a command's options.";
   info.exitStatus = {
       {kExitOk, "success; for run and campaign, every expectation holds"},
-      {kExitExpectationFailed, "run or campaign: an expectation failed; or an unexpected internal error"},
+      {kExitExpectationFailed,
+       "run or campaign: an expectation failed (with --seeds: in some seed); campaign-merge: a seed failed or a "
+       "shard is missing; or an unexpected internal error"},
       {kExitUsage,
        "usage or input error: a bad command, flag or argument, an invalid scenario file, an output path "
        "that cannot be written"}};
@@ -98,7 +110,11 @@ cli::CommandInfo commandInfo(const char* command, std::string synopsis, std::str
                      {"trace-from", "TIME"},
                      {"trace-to", "TIME"},
                      {"trace-sample", "FRACTION"},
-                     {"staleness-bands", "DURATIONS"}};
+                     {"staleness-bands", "DURATIONS"},
+                     {"seeds", "A..B"},
+                     {"jobs", "K"},
+                     {"shard", "I/K"},
+                     {"expect", "BOUND"}};
   return info;
 }
 
@@ -308,6 +324,51 @@ class ProgressBar {
   std::chrono::steady_clock::time_point m_last{};
 };
 
+// An --expect flag: "METRIC<=VALUE" or "METRIC>=VALUE", VALUE a duration for the latency and time metrics and a
+// number otherwise. Returns std::nullopt with `problem` set when it is not one.
+std::optional<Expectation> parseExpectFlag(const std::string& text, std::string& problem) {
+  const auto le = text.find("<=");
+  const auto ge = text.find(">=");
+  if ((le == std::string::npos) == (ge == std::string::npos)) {
+    problem = "expected METRIC<=VALUE or METRIC>=VALUE, such as put_p99<=50ms, got '" + text + "'";
+    return std::nullopt;
+  }
+  const std::size_t at = le != std::string::npos ? le : ge;
+  const auto trim = [](std::string s) {
+    while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+  };
+  const std::string name = trim(text.substr(0, at));
+  const std::string value = trim(text.substr(at + 2));
+  const auto metric = parseExpectMetric(name);
+  if (!metric) {
+    problem = "unknown metric '" + name + "' in '" + text + "' (the metrics are those of a scenario's expect section)";
+    return std::nullopt;
+  }
+  Expectation e;
+  e.metric = *metric;
+  double bound = 0;
+  if (isDurationMetric(*metric)) {
+    const auto d = parseDuration(value);
+    if (!d || *d < Duration{0}) {
+      problem = "expected a duration such as 50ms after '" + name + (le != std::string::npos ? "<=" : ">=") +
+                "', got '" + value + "'";
+      return std::nullopt;
+    }
+    bound = static_cast<double>(d->count());
+  } else {
+    char* end = nullptr;
+    bound = value.empty() ? 0 : std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(bound)) {
+      problem = "expected a number after '" + name + (le != std::string::npos ? "<=" : ">=") + "', got '" + value + "'";
+      return std::nullopt;
+    }
+  }
+  (le != std::string::npos ? e.max : e.min) = bound;
+  return e;
+}
+
 // The options of run and campaign that name files to write; each is checked writable before the run starts.
 const std::vector<std::string> kOutputOptions = {"report", "trace", "csv"};
 
@@ -315,11 +376,17 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   const cli::CommandInfo info =
       campaign
           ? commandInfo(
-                "campaign", "--seed N [OPTION]...",
+                "campaign", "(--seed N | --seeds A..B) [OPTION]...",
                 "Runs the randomized fault campaign of seed N (crashes, restarts, partitions, loss, latency "
                 "spikes, a membership change), as the test suite does, to replay a failing seed. Events due at the "
                 "same instant run in an order shuffled with seed N unless --tie-seed or --fifo-ties says "
-                "otherwise.",
+                "otherwise.\n"
+                "With --seeds A..B it runs every seed from A to B (inclusive), each in its own worker process "
+                "(this program, replaying that seed), --jobs at a time, with a progress bar on a terminal, and "
+                "prints one summary: how many passed, and each failed seed with the expectation that failed (or "
+                "the signal that killed its worker). --shard I/K runs only the seeds s with (s - A) % K == I - 1, "
+                "so K machines (a Slurm array, Kubernetes indexed Jobs, GNU parallel over ssh) split a campaign "
+                "between them; --json writes each shard's result for 'ringlab-sim campaign-merge'.",
                 kRunExitStatus)
           : commandInfo("run", "[OPTION]... FILE",
                         "Runs a scenario headless: prints its narration as the timeline applies, a progress bar, "
@@ -330,6 +397,9 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   std::uint64_t seed = 0;
   std::uint64_t tieSeed = 0;
   std::string duration, reportPath, tracePath, csvPath, bands, traceFrom, traceTo, traceSample, conflicts;
+  std::string seedsText, shardText;
+  unsigned jobs = 0;
+  std::vector<std::string> expects;
   options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
       "tie-seed", po::value(&tieSeed), "run events due at the same instant in an order shuffled with this seed")(
       "fifo-ties", "run events due at the same instant in the order they were scheduled (the default for 'run')")(
@@ -351,6 +421,15 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     options.add_options()("conflicts", po::value(&conflicts),
                           "lww (default) or siblings: run the campaign with causality tracking, read-modify-writes, "
                           "blind writes and CRDT counters");
+    options.add_options()("seeds", po::value(&seedsText),
+                          "run every seed from A to B (inclusive) on worker processes and print one summary")(
+        "jobs", po::value(&jobs), "with --seeds: how many seeds run at once (default: the number of cores)")(
+        "shard", po::value(&shardText),
+        "with --seeds: run only the I-th of K disjoint slices of the range, the seeds s with (s - A) % K == I - 1")(
+        "json", "with --seeds: print the result as JSON on stdout (for campaign-merge) instead of the summary")(
+        "expect", po::value(&expects)->composing(),
+        "add an expectation to the campaign's, as METRIC<=VALUE or METRIC>=VALUE with a metric of a scenario's "
+        "expect section, e.g. put_p99<=50ms or availability>=0.99 (repeatable)");
   }
   po::variables_map vm;
   std::vector<std::string> files;
@@ -360,7 +439,50 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
                                      ? "expected exactly one scenario FILE"
                                      : "expected exactly one scenario FILE, got " + std::to_string(files.size()));
   }
-  if (campaign && !vm.count("seed")) return cli::usageError(info, "expected --seed N");
+  const bool batch = campaign && vm.count("seeds") > 0;
+  if (campaign && vm.count("seed") && batch) return cli::usageError(info, "--seed and --seeds exclude each other");
+  if (campaign && !vm.count("seed") && !batch) return cli::usageError(info, "expected --seed N or --seeds A..B");
+  std::optional<SeedRange> seedRange;
+  std::optional<Shard> shard = Shard{};
+  if (campaign && !batch) {
+    for (const char* flag : {"jobs", "shard", "json"}) {
+      if (vm.count(flag)) return cli::usageError(info, fmt::format("--{}: needs --seeds A..B", flag));
+    }
+  }
+  if (batch) {
+    seedRange = parseSeedRange(seedsText);
+    if (!seedRange) {
+      return cli::usageError(info,
+                             "--seeds: expected A..B, two seeds with A <= B such as 1..1000, got '" + seedsText + "'");
+    }
+    if (seedRange->last - seedRange->first == ~std::uint64_t{0}) {
+      return cli::usageError(info, "--seeds: at most 18446744073709551615 seeds at once, got '" + seedsText + "'");
+    }
+    if (vm.count("shard")) {
+      shard = parseShard(shardText);
+      if (!shard) {
+        return cli::usageError(info, "--shard: expected I/K with 1 <= I <= K, such as 2/8, got '" + shardText + "'");
+      }
+    }
+    if (vm.count("jobs") && (jobs == 0 || jobs > 4096)) {
+      return cli::usageError(info, "--jobs: expected 1 to 4096, got " + std::to_string(jobs));
+    }
+    for (const std::string& flag : kOutputOptions) {
+      if (vm.count(flag)) {
+        return cli::usageError(info, "--" + flag +
+                                         ": writes one seed's run; with --seeds, replay a failed seed "
+                                         "with --seed N --" +
+                                         flag + " FILE");
+      }
+    }
+  }
+  std::vector<Expectation> extraExpectations;
+  for (const std::string& text : expects) {
+    std::string problem;
+    const auto expectation = parseExpectFlag(text, problem);
+    if (!expectation) return cli::usageError(info, "--expect: " + problem);
+    extraExpectations.push_back(*expectation);
+  }
   if (std::string problem = cli::checkOutputOptions(vm, kOutputOptions); !problem.empty()) {
     return cli::usageError(info, problem);
   }
@@ -370,6 +492,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     const auto mode = parseConflictMode(conflicts.empty() ? "lww" : conflicts);
     if (!mode) return cli::usageError(info, "--conflicts: '" + conflicts + "' (expected lww or siblings)");
     spec = faultCampaignScenario(seed, *mode);
+    for (const Expectation& e : extraExpectations) spec->expectations.push_back(e);
   } else {
     spec = loadScenarioFile(resolveScenario(files[0]));
     if (!spec) {
@@ -410,6 +533,33 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     runOptions.stalenessBands = std::move(*parsed);
   }
   const bool quiet = vm.count("quiet") > 0;
+  if (batch) {
+    CampaignBatchOptions batchOptions;
+    std::error_code ec;
+    batchOptions.program = fs::read_symlink("/proc/self/exe", ec).string();
+    if (ec) {
+      std::fprintf(stderr, "ringlab-sim: cannot find this program to run the seeds (/proc/self/exe: %s)\n",
+                   ec.message().c_str());
+      return kExitExpectationFailed;
+    }
+    batchOptions.seeds = *seedRange;
+    batchOptions.shard = *shard;
+    batchOptions.jobs = vm.count("jobs") ? jobs : std::max(1u, std::thread::hardware_concurrency());
+    batchOptions.conflicts = conflicts.empty() ? "lww" : conflicts;
+    // Everything else that shapes a seed's run is forwarded, already checked, to every worker.
+    std::vector<std::string>& forwarded = batchOptions.options;
+    if (vm.count("tie-seed")) forwarded.insert(forwarded.end(), {"--tie-seed", std::to_string(tieSeed)});
+    if (vm.count("fifo-ties")) forwarded.push_back("--fifo-ties");
+    if (vm.count("duration")) forwarded.insert(forwarded.end(), {"--duration", duration});
+    if (vm.count("staleness-bands")) forwarded.insert(forwarded.end(), {"--staleness-bands", bands});
+    for (const std::string& e : expects) forwarded.insert(forwarded.end(), {"--expect", e});
+    batchOptions.progress = !quiet && isatty(STDERR_FILENO);
+    const CampaignResult result = runCampaignBatch(batchOptions);
+    const std::string out =
+        vm.count("json") ? formatCampaignJson(result) : formatCampaignSummary(result, batchOptions.jobs);
+    std::fputs(out.c_str(), stdout);
+    return result.failures.empty() ? kExitOk : kExitExpectationFailed;
+  }
   ProgressBar progress(!quiet && isatty(STDERR_FILENO));
   ScenarioRunner* runnerPtr = nullptr;
   std::unique_ptr<ChromeTraceRecorder> trace;
@@ -483,6 +633,52 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   return exitCode;
 }
 
+int runCampaignMerge(const std::vector<std::string>& args) {
+  cli::CommandInfo info = commandInfo(
+      "campaign-merge", "[OPTION]... FILE...",
+      "Combines the JSON results of the shards of one fault campaign (written by 'ringlab-sim campaign --seeds A..B "
+      "--shard I/K --json') into one summary, as if the campaign had run on one machine. The files must be results "
+      "of the same seeds, shard count, conflicts mode and options, each shard at most once; a file that is not, or "
+      "that is not a well-formed result, is named with what is wrong and nothing is merged. Missing shards are "
+      "listed.",
+      {{kExitOk, "every shard is present and every seed passed"},
+       {kExitExpectationFailed, "a seed failed, or a shard is missing"},
+       {kExitUsage, "usage error, or a file is unreadable, malformed or inconsistent with the others"}});
+  info.fileArguments = {"*.json"};
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "json", "print the merged result as JSON (the format of campaign --json, shard 1/1) instead of the summary");
+  po::variables_map vm;
+  std::vector<std::string> files;
+  if (auto exit = cli::parseCommandLine(info, args, options, vm, &files)) return *exit;
+  if (files.empty()) return cli::usageError(info, "expected the result FILEs of a campaign's shards");
+  CampaignMerge merge = mergeCampaignResults(files);
+  if (!merge.problems.empty()) {
+    for (const std::string& problem : merge.problems)
+      std::fprintf(stderr, "ringlab-sim campaign-merge: %s\n", problem.c_str());
+    std::fprintf(stderr, "ringlab-sim campaign-merge: nothing merged (%zu of %zu files unusable)\n",
+                 merge.problems.size(), files.size());
+    return kExitUsage;
+  }
+  std::string missing;
+  for (std::uint64_t index : merge.missingShards) missing += (missing.empty() ? "" : ", ") + std::to_string(index);
+  const double allShards = merge.result.wallSeconds;
+  merge.result.wallSeconds = merge.longestWallSeconds;
+  if (!merge.missingShards.empty()) {
+    std::fprintf(stderr, "ringlab-sim campaign-merge: incomplete: %zu file(s) of %llu shards; missing shard(s) %s%s\n",
+                 files.size(), static_cast<unsigned long long>(merge.shardCount), missing.c_str(),
+                 merge.missingShards.size() >= 100 ? ", ..." : "");
+  }
+  if (vm.count("json")) {
+    if (merge.missingShards.empty()) std::fputs(formatCampaignJson(merge.result).c_str(), stdout);
+  } else {
+    std::fputs(formatCampaignSummary(merge.result, 0).c_str(), stdout);
+    std::printf("  merged from %zu shard file(s) of %llu; the longest shard took %.1fs wall, all together %.1fs\n",
+                files.size(), static_cast<unsigned long long>(merge.shardCount), merge.longestWallSeconds, allShards);
+  }
+  return merge.missingShards.empty() && merge.result.failures.empty() ? kExitOk : kExitExpectationFailed;
+}
+
 std::vector<cli::OptionHelp> programOptions(const cli::CommandInfo& program) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help and exit")("version", "print the version and exit");
@@ -504,6 +700,7 @@ cli::ProgramDoc documentation(const cli::CommandInfo& program) {
     cli::DocumentationCollector collector;
     runScenario({}, false);
     runScenario({}, true);
+    runCampaignMerge({});
     runCheck({});
     runList({});
     runDemo({}, false);
@@ -550,6 +747,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "run") return runScenario(args, false);
     if (command == "campaign") return runScenario(args, true);
+    if (command == "campaign-merge") return runCampaignMerge(args);
     if (command == "check") return runCheck(args);
     if (command == "list") return runList(args);
     if (command == "demo") return runDemo(args, implicit);
@@ -558,6 +756,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ringlab-sim: %s\n", e.what());
     return kExitExpectationFailed;
   }
-  return cli::usageError(program,
-                         "unknown command '" + command + "' (expected run, campaign, check, list, demo or ring)");
+  return cli::usageError(
+      program, "unknown command '" + command + "' (expected run, campaign, campaign-merge, check, list, demo or ring)");
 }

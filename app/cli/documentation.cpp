@@ -172,10 +172,15 @@ std::vector<const CommandDoc*> allDocs(const ProgramDoc& doc) {
   return docs;
 }
 
-std::string fileGlob(const ProgramDoc& doc) {
-  if (doc.fileArguments.empty()) return "";
-  if (doc.fileArguments.size() == 1) return doc.fileArguments.front();
-  return "@(" + join(doc.fileArguments, "|") + ")";
+// The file name patterns a command's FILE arguments complete to: its own, or else the program's.
+const std::vector<std::string>& filePatterns(const ProgramDoc& doc, const CommandInfo& command) {
+  return command.fileArguments.empty() ? doc.fileArguments : command.fileArguments;
+}
+
+std::string fileGlob(const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return "";
+  if (patterns.size() == 1) return patterns.front();
+  return "@(" + join(patterns, "|") + ")";
 }
 
 }  // namespace
@@ -296,20 +301,26 @@ std::string formatBashCompletion(const ProgramDoc& doc) {
     out += "    return\n";
     out += "  fi\n";
   }
-  std::vector<std::string> fileCommands;
+  // Commands that take FILEs, grouped by the pattern their files complete to (in the order first seen).
+  std::vector<std::pair<std::string, std::vector<std::string>>> fileCommands;
   for (const CommandDoc& command : doc.commands) {
-    if (takesFiles(command.info)) fileCommands.push_back(command.info.command);
+    if (!takesFiles(command.info)) continue;
+    const std::string glob = fileGlob(filePatterns(doc, command.info));
+    auto group = std::find_if(fileCommands.begin(), fileCommands.end(), [&](const auto& g) { return g.first == glob; });
+    if (group == fileCommands.end()) group = fileCommands.insert(fileCommands.end(), {glob, {}});
+    group->second.push_back(command.info.command);
   }
   if (!fileCommands.empty()) {
     out += "  case \"$command\" in\n";
-    out += "    " + join(fileCommands, "|") + ")\n";
-    const std::string glob = fileGlob(doc);
-    if (glob.empty()) {
-      out += "      COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n";
-    } else {
-      out += "      local IFS=$'\\n'\n";
-      out += "      COMPREPLY=($(compgen -d -- \"$cur\") $(shopt -s extglob; compgen -f -X '!" + glob +
-             "' -- \"$cur\")) ;;\n";
+    for (const auto& [glob, commandNames] : fileCommands) {
+      out += "    " + join(commandNames, "|") + ")\n";
+      if (glob.empty()) {
+        out += "      COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n";
+      } else {
+        out += "      local IFS=$'\\n'\n";
+        out += "      COMPREPLY=($(compgen -d -- \"$cur\") $(shopt -s extglob; compgen -f -X '!" + glob +
+               "' -- \"$cur\")) ;;\n";
+      }
     }
     out += "  esac\n";
   }
@@ -352,12 +363,12 @@ std::string formatZshCompletion(const ProgramDoc& doc) {
     }
     return out;
   };
-  std::string filesAction = "_files";
-  if (!doc.fileArguments.empty()) {
-    std::string patterns;
-    for (const std::string& pattern : doc.fileArguments) patterns += (patterns.empty() ? "" : "|") + pattern;
-    filesAction = "_files -g \"" + (doc.fileArguments.size() == 1 ? patterns : "(" + patterns + ")") + "\"";
-  }
+  const auto filesAction = [&](const CommandInfo& command) -> std::string {
+    const std::vector<std::string>& patterns = filePatterns(doc, command);
+    if (patterns.empty()) return "_files";
+    const std::string joined = join(patterns, "|");
+    return "_files -g \"" + (patterns.size() == 1 ? joined : "(" + joined + ")") + "\"";
+  };
 
   std::string out;
   out += "#compdef " + info.program + "\n";
@@ -395,7 +406,7 @@ std::string formatZshCompletion(const ProgramDoc& doc) {
     out += "        " + command.info.command + ")\n";
     out += "          _arguments -s \\\n";
     out += optionSpecs(command, "            ");
-    if (takesFiles(command.info)) out += "            " + singleQuoted("*:file:" + filesAction) + " \\\n";
+    if (takesFiles(command.info)) out += "            " + singleQuoted("*:file:" + filesAction(command.info)) + " \\\n";
     out += "            && return 0 ;;\n";
   }
   out += "      esac ;;\n";

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command-line behaviour of ringlab-sim: help and usage errors in the shared style, exit codes, output paths checked
-# before a run, clear errors for bad scenario files, the shipped list.
+# before a run, clear errors for bad scenario files, the shipped list, campaigns over seed ranges, their shards and
+# the merge of shards' results.
 # Usage: cli_test.sh PATH_TO_RINGLAB_SIM
 set -u
 sim="$1"
@@ -47,6 +48,81 @@ check "run without file" 2 "expected exactly one scenario FILE" "$sim" run
 check "list" 0 "steady-state" "$sim" list
 check "campaign replay" 0 "PASS  lost_writes = 0" "$sim" campaign --seed 3 --quiet
 check "campaign needs a seed" 2 "expected --seed N" "$sim" campaign
+
+# Many seeds on worker processes: one summary; shards that split the range; JSON results that merge.
+check "campaign range on two jobs" 0 "4 seeds run: 4 passed, 0 failed" "$sim" campaign --seeds 2000..2003 --jobs 2
+check "campaign range siblings" 0 "conflicts siblings, 1 job" "$sim" campaign --seeds 2000..2001 --jobs 1 --conflicts siblings
+# A bound no run can meet (a median get faster than a nanosecond) makes every seed fail in its own worker, measured:
+# each failure names its seed and the expectation with the figure that seed measured.
+check "failed seeds are named with the expectation" 1 "2001  get_p50 = " \
+  "$sim" campaign --seeds 2000..2002 --jobs 2 --expect 'get_p50<=1ns'
+check "failed campaign names how to replay" 1 "Replay one with: ringlab-sim campaign --seed 2000 --expect 'get_p50<=1ns'" \
+  "$sim" campaign --seeds 2000..2002 --jobs 2 --expect 'get_p50<=1ns'
+check "the single replay takes --expect too" 1 "get_p50 = " "$sim" campaign --seed 2001 --quiet --expect 'get_p50<=1ns'
+"$sim" campaign --seeds 2000..2006 --jobs 2 --expect 'get_p50<=1ns' --json >"$work/all.json"
+for i in 1 2 3; do
+  "$sim" campaign --seeds 2000..2006 --shard "$i/3" --jobs 2 --expect 'get_p50<=1ns' --json >"$work/shard$i.json"
+done
+check "shards are disjoint, cover the range and agree with the whole run" 0 "" python3 -c "
+import json
+whole = json.load(open('$work/all.json'))
+shards = [json.load(open('$work/shard%d.json' % i)) for i in (1, 2, 3)]
+seen = [f['seed'] for s in shards for f in s['failures']]
+assert sorted(seen) == list(range(2000, 2007)), seen
+assert len(set(seen)) == len(seen), seen
+for i, s in enumerate(shards, 1):
+    assert s['shard'] == {'index': i, 'count': 3}, s['shard']
+    assert all((f['seed'] - 2000) % 3 == i - 1 for f in s['failures']), s
+    assert s['seeds_run'] == len(s['failures']) and s['passed'] == 0
+reasons = {f['seed']: f['reason'] for s in shards for f in s['failures']}
+assert reasons == {f['seed']: f['reason'] for f in whole['failures']}
+assert whole['format'] == 'ringlab-campaign-result' and whole['version'] == 1 and whole['seeds'] == {'first': 2000, 'last': 2006}
+assert whole['conflicts'] == 'lww' and whole['options'] == ['--expect', 'get_p50<=1ns'] and whole['wall_seconds'] > 0
+"
+check "merge combines the shards" 1 "7 seeds run: 0 passed, 7 failed" \
+  "$sim" campaign-merge "$work/shard1.json" "$work/shard2.json" "$work/shard3.json"
+"$sim" campaign-merge --json "$work/shard3.json" "$work/shard1.json" "$work/shard2.json" >"$work/merged.json"
+check "merged JSON equals the whole run's" 0 "" python3 -c "
+import json
+a, b = json.load(open('$work/merged.json')), json.load(open('$work/all.json'))
+for d in (a, b): d.pop('wall_seconds')
+assert a == b, (a, b)
+"
+check "merge names a missing shard" 1 "missing shard(s) 2" "$sim" campaign-merge "$work/shard1.json" "$work/shard3.json"
+"$sim" campaign --seeds 2000..2001 --json >"$work/pass.json"
+check "merge of passing seeds" 0 "2 seeds run: 2 passed, 0 failed" "$sim" campaign-merge "$work/pass.json"
+printf '{"format": "ringlab-campaign-result", "version": 1, "seeds": {"first": 2000' >"$work/cut.json"
+check "merge names a cut file" 2 "cut.json: not JSON" "$sim" campaign-merge "$work/shard1.json" "$work/cut.json"
+printf '[1, 2]' >"$work/array.json"
+check "merge names a file that is no result" 2 "array.json: expected a JSON object" "$sim" campaign-merge "$work/array.json"
+python3 -c "
+import json
+d = json.load(open('$work/shard2.json')); del d['seeds_run']; json.dump(d, open('$work/nocount.json', 'w'))
+d = json.load(open('$work/shard2.json')); d['failures'][0]['seed'] = 2000; json.dump(d, open('$work/wrongseed.json', 'w'))
+d = json.load(open('$work/shard2.json')); d['options'] = []; json.dump(d, open('$work/otheroptions.json', 'w'))
+"
+check "merge names a missing field" 2 "nocount.json: missing 'seeds_run'" "$sim" campaign-merge "$work/nocount.json"
+check "merge names a seed outside its shard" 2 "wrongseed.json: 'failures[0].seed' 2000 is not in shard 2/3" \
+  "$sim" campaign-merge "$work/wrongseed.json"
+check "merge refuses overlapping shards" 2 "shard1.json: shard 1/3 is also in $work/shard1.json" \
+  "$sim" campaign-merge "$work/shard1.json" "$work/shard1.json"
+"$sim" campaign --seeds 2000..2006 --shard 1/2 --expect 'get_p50<=1ns' --json >"$work/othercount.json"
+check "merge refuses another slicing" 2 "othercount.json: 2 shards, but $work/shard1.json has 3" \
+  "$sim" campaign-merge "$work/shard1.json" "$work/othercount.json"
+check "merge refuses other options" 2 "otheroptions.json: options '', but" \
+  "$sim" campaign-merge "$work/shard1.json" "$work/otheroptions.json"
+check "merge names an unreadable file" 2 "$work/nope.json: cannot read" "$sim" campaign-merge "$work/nope.json"
+check "merge of the program itself" 2 "not JSON" "$sim" campaign-merge "$sim"
+# scripts/campaign-ssh.sh, with a stand-in ssh that runs the command here: a shard per host, merged.
+mkdir -p "$work/bin" "$work/ssh"
+ln -s "$(realpath "$sim")" "$work/bin/ringlab-sim"
+printf '#!/usr/bin/env bash\n[ "$1" = -n ] && shift\nshift\nexec bash -c "$*"\n' >"$work/bin/ssh"
+chmod +x "$work/bin/ssh"
+printf 'n1\n# a comment\nn2\n' >"$work/ssh/hosts"
+check "campaign over ssh merges a shard per host" 1 "3 seeds run: 0 passed, 3 failed" \
+  env -C "$work/ssh" PATH="$work/bin:$PATH" bash "$(cd "$(dirname "$0")/../.." && pwd)/scripts/campaign-ssh.sh" hosts 2000..2002 \
+  --expect 'get_p50<=1ns' --jobs 1
+check "campaign over ssh: two shards" 0 "" test -s "$work/ssh/campaign-results/shard-2.json" -a ! -e "$work/ssh/campaign-results/shard-3.json"
 check "tie options exclude each other" 2 "exclude each other" "$sim" campaign --seed 3 --tie-seed 1 --fifo-ties
 check "missing file" 2 "cannot read" "$sim" run "$work/nope.yaml"
 
@@ -119,7 +195,7 @@ check "ring with as many replicas as nodes" 0 "100.000%" "$sim" ring --nodes 3 -
 # One help style and one usage-error style for the program and every command.
 check_help "help" "$sim" --help
 check_help "help command" "$sim" help run
-for command in run campaign check list demo ring; do
+for command in run campaign campaign-merge check list demo ring; do
   check_help "$command --help" "$sim" "$command" --help
   check_usage "$command: unknown flag" "ringlab-sim $command" "unrecognised option '--bogus'" "$sim" "$command" --bogus
 done
@@ -127,6 +203,18 @@ check_usage "unknown flag without a command" "ringlab-sim" "unrecognised option 
 check_usage "unknown command names the program" "ringlab-sim" "unknown command 'frobnicate'" "$sim" frobnicate
 check_usage "list takes no argument" "ringlab-sim list" "unexpected argument 'extra'" "$sim" list extra
 check_usage "campaign takes no FILE" "ringlab-sim campaign" "unexpected argument 'steady-state'" "$sim" campaign --seed 1 steady-state
+check_usage "campaign: --seed and --seeds" "ringlab-sim campaign" "--seed and --seeds exclude each other" "$sim" campaign --seed 1 --seeds 1..3
+check_usage "campaign: --seeds backwards" "ringlab-sim campaign" "--seeds: expected A..B, two seeds with A <= B" "$sim" campaign --seeds 5..3
+check_usage "campaign: every seed there is" "ringlab-sim campaign" "--seeds: at most 18446744073709551615 seeds at once" "$sim" campaign --seeds 0..18446744073709551615
+check_usage "campaign: --seeds without .." "ringlab-sim campaign" "--seeds: expected A..B" "$sim" campaign --seeds 5
+check_usage "campaign: --shard 0/3" "ringlab-sim campaign" "--shard: expected I/K with 1 <= I <= K, such as 2/8, got '0/3'" "$sim" campaign --seeds 1..3 --shard 0/3
+check_usage "campaign: --shard 4/3" "ringlab-sim campaign" "--shard: expected I/K with 1 <= I <= K, such as 2/8, got '4/3'" "$sim" campaign --seeds 1..3 --shard 4/3
+check_usage "campaign: --jobs 0" "ringlab-sim campaign" "--jobs: expected 1 to 4096, got 0" "$sim" campaign --seeds 1..3 --jobs 0
+check_usage "campaign: --jobs needs --seeds" "ringlab-sim campaign" "--jobs: needs --seeds A..B" "$sim" campaign --seed 1 --jobs 2
+check_usage "campaign: --report with --seeds" "ringlab-sim campaign" "--report: writes one seed's run" "$sim" campaign --seeds 1..3 --report "$work/r.json"
+check_usage "campaign: --expect unknown metric" "ringlab-sim campaign" "--expect: unknown metric 'p50'" "$sim" campaign --seeds 1..3 --expect 'p50<=1ms'
+check_usage "campaign: --expect bad duration" "ringlab-sim campaign" "--expect: expected a duration such as 50ms after 'get_p99<=', got '5'" "$sim" campaign --seed 1 --expect 'get_p99<=5'
+check_usage "campaign-merge needs files" "ringlab-sim campaign-merge" "expected the result FILEs" "$sim" campaign-merge
 check_usage "run takes one FILE" "ringlab-sim run" "expected exactly one scenario FILE, got 2" "$sim" run "$work/ok.yaml" "$work/ok.yaml"
 
 # The rule and its message agree: 0 seconds is refused and the message does not call it allowed.

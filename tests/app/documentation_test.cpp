@@ -107,6 +107,33 @@ TEST(ZshCompletionTest, GivesEachCommandItsOwnOptionsAndFiles) {
   EXPECT_EQ(script.substr(listCase).find("_files -g"), std::string::npos) << "list takes no file";
 }
 
+TEST(ZshCompletionTest, CommandWithItsOwnFilePatternsCompletesThoseFiles) {
+  ProgramDoc doc;
+  doc.program.info.program = "ringlab-sim";
+  doc.program.info.commands = {{"run FILE", "run a scenario"}, {"campaign-merge FILE...", "merge results"}};
+  doc.fileArguments = {"*.yaml"};
+  CommandDoc run;
+  run.info.program = "ringlab-sim";
+  run.info.command = "run";
+  run.info.synopsis = "[OPTION]... FILE";
+  CommandDoc merge;
+  merge.info.program = "ringlab-sim";
+  merge.info.command = "campaign-merge";
+  merge.info.synopsis = "[OPTION]... FILE...";
+  merge.info.fileArguments = {"*.json"};
+  doc.commands = {run, merge};
+  const std::string script = formatZshCompletion(doc);
+  const std::size_t runCase = script.find("        run)\n");
+  const std::size_t mergeCase = script.find("        campaign-merge)\n");
+  ASSERT_NE(runCase, std::string::npos) << script;
+  ASSERT_NE(mergeCase, std::string::npos) << script;
+  ASSERT_LT(runCase, mergeCase) << script;
+  EXPECT_NE(script.substr(runCase, mergeCase - runCase).find("'*:file:_files -g \"*.yaml\"'"), std::string::npos)
+      << script;
+  EXPECT_NE(script.substr(mergeCase).find("'*:file:_files -g \"*.json\"'"), std::string::npos) << script;
+  EXPECT_EQ(script.substr(mergeCase).find("*.yaml"), std::string::npos) << script;
+}
+
 TEST(DocumentationRequestTest, ReadsTheManPageAndCompletionRequests) {
   EXPECT_EQ(documentationRequest({"--man-page"}), DocumentationKind::kManPage);
   EXPECT_EQ(documentationRequest({"--completion", "bash"}), DocumentationKind::kBashCompletion);

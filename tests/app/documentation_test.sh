@@ -16,7 +16,7 @@ help_options() {
   local program="$1"
   "$program" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z0-9-]+'
   if [ "$(basename "$program")" = ringlab-sim ]; then
-    for command in run campaign check list demo ring; do
+    for command in run campaign campaign-merge check list demo ring; do
       "$program" "$command" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z0-9-]+'
     done
   fi
@@ -77,7 +77,7 @@ expect_completion() { completion_offers "$1" "$2" "${@:3}"; }
 reject_completion() { completion_offers "$1" "!$2" "${@:3}"; }
 
 mkdir -p "$work/files/scenarios"
-touch "$work/files/scenarios/partition.yaml" "$work/files/notes.txt"
+touch "$work/files/scenarios/partition.yaml" "$work/files/notes.txt" "$work/files/shard-1.json"
 for program in "${programs[@]}"; do
   "$program" --completion bash >"$work/$(basename "$program").bash"
   "$program" --completion zsh >"$work/_$(basename "$program")"
@@ -91,6 +91,9 @@ if has ringlab-sim; then
   expect_completion "sim scenario files" scenarios ringlab-sim run sc
   expect_completion "sim scenario yaml" scenarios/partition.yaml ringlab-sim run scenarios/
   reject_completion "sim scenario files are YAML" notes.txt ringlab-sim check no
+  expect_completion "sim merge files are campaign results" shard-1.json ringlab-sim campaign-merge sh
+  reject_completion "sim merge files are not scenarios" scenarios/partition.yaml ringlab-sim campaign-merge scenarios/
+  reject_completion "sim scenario files are not results" shard-1.json ringlab-sim run sh
   expect_completion "sim report path" notes.txt ringlab-sim run --report no
 fi
 if has ringlabd; then

@@ -43,6 +43,9 @@ struct CommandInfo {
   std::vector<std::pair<std::string, std::string>> valueNames;
   // The words an option's value may be ("storage" -> rocksdb, memory), for shell completion; empty for free values.
   std::vector<std::pair<std::string, std::vector<std::string>>> valueChoices;
+  // What this command's positional FILE arguments complete to ("*.json"); the program's ProgramDoc::fileArguments
+  // when empty.
+  std::vector<std::string> fileArguments;
 
   // "ringlab-sim run", or "ringlab-sim" for the program itself.
   std::string name() const;
