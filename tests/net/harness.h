@@ -235,8 +235,9 @@ class NodeProcess {
   bool running() const { return m_pid > 0; }
   pid_t pid() const { return m_pid; }
   // Whether the node's memory figures mean what they say: under AddressSanitizer the allocator keeps freed memory in
-  // quarantine and pads every block, so resident size neither stays near a bound nor falls back.
-#if defined(__SANITIZE_ADDRESS__)
+  // quarantine and pads every block, and ThreadSanitizer maps shadow memory for every byte touched, so resident size
+  // neither stays near a bound nor falls back.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   static constexpr bool kResidentSizeIsMeaningful = false;
 #else
   static constexpr bool kResidentSizeIsMeaningful = true;
