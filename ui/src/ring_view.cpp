@@ -436,12 +436,33 @@ void RingView::paintLookup(QPainter& p) {
   for (const QString& line : lines) widest = std::max(widest, fm.horizontalAdvance(line));
   const double fit =
       std::min(caption.height() / (fm.height() * static_cast<double>(lines.size())), caption.width() / widest);
-  if (fit < 1) {
-    f.setPointSizeF(std::max(4.0, f.pointSizeF() * fit));
-    p.setFont(f);
+  constexpr double kSmallestReadable = 0.85;  // of the view's font: below this a projector shows a smudge
+  if (fit >= kSmallestReadable) {
+    if (fit < 1) {
+      f.setPointSizeF(f.pointSizeF() * fit);
+      p.setFont(f);
+    }
+    p.setPen(m_theme.text);
+    p.drawText(caption, Qt::AlignCenter, lines.join(QLatin1Char('\n')));
+    return;
   }
+  // The walks leave too little room inside the ring: a panel in the view's top-left corner, in readable type, drawn
+  // over the corner the ring leaves free (its background keeps the ring's rim legible where the two meet).
+  f.setPointSizeF(f.pointSizeF() * kSmallestReadable);
+  p.setFont(f);
+  const QFontMetricsF small(f);
+  double panelW = 0;
+  for (const QString& line : lines) panelW = std::max(panelW, small.horizontalAdvance(line));
+  const double pad = 4 * s;
+  const QRectF panel(pad, pad, panelW + 2 * pad, small.height() * static_cast<double>(lines.size()) + 2 * pad);
+  QColor back = m_theme.surface;
+  back.setAlpha(225);
+  p.setPen(QPen(m_theme.grid, 1));
+  p.setBrush(back);
+  p.drawRoundedRect(panel, 4 * s, 4 * s);
+  p.setBrush(Qt::NoBrush);
   p.setPen(m_theme.text);
-  p.drawText(caption, Qt::AlignCenter, lines.join(QLatin1Char('\n')));
+  p.drawText(panel.adjusted(pad, pad, -pad, -pad), Qt::AlignLeft | Qt::AlignTop, lines.join(QLatin1Char('\n')));
 }
 
 void RingView::paintLegend(QPainter& p) {
