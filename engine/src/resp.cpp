@@ -240,9 +240,11 @@ void RespReplyParser::feed(std::string_view bytes) {
 
 std::optional<RespValue> RespReplyParser::next() {
   if (!m_error.empty() || m_pos >= m_buffer.size()) return std::nullopt;
+  std::size_t end = m_pos;
+  if (parse(end, 0, nullptr) != Outcome::kDone) return std::nullopt;
   std::size_t pos = m_pos;
   RespValue reply;
-  if (parse(pos, 0, reply) != Outcome::kDone) return std::nullopt;
+  parse(pos, 0, &reply);
   m_pos = pos;
   return reply;
 }
@@ -294,7 +296,9 @@ RespReplyParser::Outcome RespReplyParser::readInteger(std::size_t& pos, long lon
   return Outcome::kDone;
 }
 
-RespReplyParser::Outcome RespReplyParser::parse(std::size_t& pos, int depth, RespValue& out) {
+RespReplyParser::Outcome RespReplyParser::parse(std::size_t& pos, int depth, RespValue* out) {
+  RespValue scratch;  // what a check-only pass parses headers into
+  RespValue& value = out ? *out : scratch;
   if (pos >= m_buffer.size()) return Outcome::kNeedMore;
   const std::size_t start = pos;
   const char marker = m_buffer[pos++];
@@ -303,20 +307,20 @@ RespReplyParser::Outcome RespReplyParser::parse(std::size_t& pos, int depth, Res
     case '-': {
       std::string_view line;
       if (const Outcome o = readLine(pos, line); o != Outcome::kDone) return o;
-      out.type = marker == '+' ? RespValue::Type::kSimpleString : RespValue::Type::kError;
-      out.text.assign(line);
+      value.type = marker == '+' ? RespValue::Type::kSimpleString : RespValue::Type::kError;
+      if (out) value.text.assign(line);
       return Outcome::kDone;
     }
     case ':': {
-      out.type = RespValue::Type::kInteger;
-      return readInteger(pos, out.integer);
+      value.type = RespValue::Type::kInteger;
+      return readInteger(pos, value.integer);
     }
     case '$': {
       long long length = 0;
       if (const Outcome o = readInteger(pos, length); o != Outcome::kDone) return o;
-      out.type = RespValue::Type::kBulkString;
+      value.type = RespValue::Type::kBulkString;
       if (length == -1) {
-        out.isNull = true;
+        value.isNull = true;
         return Outcome::kDone;
       }
       if (length < 0 || length > kMaxBulkLength) {
@@ -328,16 +332,16 @@ RespReplyParser::Outcome RespReplyParser::parse(std::size_t& pos, int depth, Res
       if (m_buffer[pos + size] != '\r' || m_buffer[pos + size + 1] != '\n') {
         return malformed(pos + size, "bulk string of " + std::to_string(length) + " bytes not followed by CRLF");
       }
-      out.text.assign(m_buffer, pos, size);
+      if (out) value.text.assign(m_buffer, pos, size);
       pos += size + 2;
       return Outcome::kDone;
     }
     case '*': {
       long long count = 0;
       if (const Outcome o = readInteger(pos, count); o != Outcome::kDone) return o;
-      out.type = RespValue::Type::kArray;
+      value.type = RespValue::Type::kArray;
       if (count == -1) {
-        out.isNull = true;
+        value.isNull = true;
         return Outcome::kDone;
       }
       if (count < 0 || count > kMaxArrayLength) {
@@ -345,11 +349,11 @@ RespReplyParser::Outcome RespReplyParser::parse(std::size_t& pos, int depth, Res
                                     std::to_string(kMaxArrayLength));
       }
       if (depth + 1 > kMaxDepth) return malformed(start, "arrays nested deeper than " + std::to_string(kMaxDepth));
-      out.elements.reserve(static_cast<std::size_t>(std::min<long long>(count, 1024)));
+      if (out) value.elements.reserve(static_cast<std::size_t>(std::min<long long>(count, 1024)));
       for (long long i = 0; i < count; ++i) {
         RespValue element;
-        if (const Outcome o = parse(pos, depth + 1, element); o != Outcome::kDone) return o;
-        out.elements.push_back(std::move(element));
+        if (const Outcome o = parse(pos, depth + 1, out ? &element : nullptr); o != Outcome::kDone) return o;
+        if (out) value.elements.push_back(std::move(element));
       }
       return Outcome::kDone;
     }

@@ -123,6 +123,24 @@ TEST(RespReplyParserTest, WhatTheServerEncodesReadsBack) {
   EXPECT_EQ(args, (std::vector<std::string>{"SET", "k", std::string("v\r\n", 3)}));
 }
 
+TEST(RespReplyParserTest, ALargeReplyInManyPiecesArrivesWhole) {
+  // 40 values of 1 MiB, as an MGET answers, fed in 64 KiB reads: nothing until the last byte, then all of it.
+  std::string bytes;
+  appendArrayHeader(bytes, 40);
+  for (int i = 0; i < 40; ++i) appendBulk(bytes, std::string(1 << 20, static_cast<char>('a' + i % 26)));
+  RespReplyParser parser;
+  std::optional<RespValue> reply;
+  for (std::size_t at = 0; at < bytes.size(); at += 64 * 1024) {
+    ASSERT_FALSE(reply.has_value()) << "a reply before its last byte, at " << at;
+    parser.feed(std::string_view(bytes).substr(at, 64 * 1024));
+    reply = parser.next();
+  }
+  ASSERT_TRUE(reply.has_value()) << parser.error();
+  ASSERT_EQ(reply->elements.size(), 40u);
+  EXPECT_EQ(reply->elements[39].text, std::string(1 << 20, static_cast<char>('a' + 39 % 26)));
+  EXPECT_EQ(parser.buffered(), 0u);
+}
+
 TEST(RespReplyParserTest, GarbageIsAProtocolErrorNamingTheByte) {
   RespReplyParser parser;
   parser.feed("+OK\r\nGET / HTTP/1.1\r\n");

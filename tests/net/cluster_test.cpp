@@ -183,7 +183,10 @@ TEST(ClusterTest, SyncAlwaysLosesNoAcknowledgedWriteAcrossKillNine) {
   std::vector<std::unique_ptr<Writer>> writers;
   for (int i = 0; i < 4; ++i)
     writers.push_back(std::make_unique<Writer>(node.clientPort(), "w" + std::to_string(i) + ":"));
-  ASSERT_TRUE(eventually([&] { return writers[3]->acknowledged() > 200; }));
+  // Every writer well under way (on a loaded machine they do not keep pace with each other).
+  ASSERT_TRUE(eventually([&] {
+    return std::all_of(writers.begin(), writers.end(), [](const auto& w) { return w->acknowledged() > 200; });
+  }));
   node.kill9();
   std::map<std::string, std::string> acked;
   for (auto& writer : writers) {

@@ -109,7 +109,9 @@ class RespReplyParser {
 
  private:
   enum class Outcome : std::uint8_t { kDone, kNeedMore, kMalformed };
-  Outcome parse(std::size_t& pos, int depth, RespValue& out);
+  // Parses one reply at `pos` into `out`; with `out` null only checks that it is whole (and well-formed), without
+  // copying anything, so that a large reply arriving in many pieces is copied once, when its last byte is here.
+  Outcome parse(std::size_t& pos, int depth, RespValue* out);
   Outcome readLine(std::size_t& pos, std::string_view& line);
   Outcome readInteger(std::size_t& pos, long long& value);
   Outcome malformed(std::size_t at, const std::string& what);
