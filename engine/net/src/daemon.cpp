@@ -798,20 +798,24 @@ void Daemon::setPendingInput(ClientState& client, std::size_t bytes) {
 bool Daemon::checkInput(ClientState& client, std::size_t buffered) {
   if (client.closing) return false;
   setPendingInput(client, buffered);
-  while (m_metrics.clientInputBytes > m_config.clientInputTotalBytes) {
+  closeLargestWhileOver(m_metrics.clientInputBytes, m_config.clientInputTotalBytes, &ClientState::pendingInput,
+                        ClientLimit::kInputTotal, "partial commands", "--client-input-total-limit");
+  return !client.closing;
+}
+
+void Daemon::closeLargestWhileOver(const std::size_t& total, std::size_t limit, std::size_t ClientState::*held,
+                                   ClientLimit reason, std::string_view what, std::string_view flag) {
+  while (total > limit) {
     ClientState* largest = nullptr;
     for (const auto& [otherId, other] : m_clientStates) {
-      if (!other->closing && (!largest || other->pendingInput > largest->pendingInput)) largest = other;
+      if (!other->closing && (!largest || other->*held > largest->*held)) largest = other;
     }
     if (!largest) break;
-    const std::size_t total = m_metrics.clientInputBytes;
-    closeForLimit(*largest, ClientLimit::kInputTotal,
-                  "the partial commands of all clients hold " + std::to_string(total) + " bytes, over the limit of " +
-                      std::to_string(m_config.clientInputTotalBytes) +
-                      " bytes (--client-input-total-limit), and this client's (" +
-                      std::to_string(largest->pendingInput) + " bytes) was the largest");
+    closeForLimit(*largest, reason,
+                  "the " + std::string(what) + " of all clients hold " + std::to_string(total) +
+                      " bytes, over the limit of " + std::to_string(limit) + " bytes (" + std::string(flag) +
+                      "), and this client's (" + std::to_string(largest->*held) + " bytes) was the largest");
   }
-  return !client.closing;
 }
 
 void Daemon::closeForLimit(ClientState& client, ClientLimit limit, std::string reason) {
@@ -841,19 +845,8 @@ bool Daemon::checkOutput(ClientState& client, std::string& out) {
                       std::to_string(hard) + " bytes (--client-output-hard-limit)");
     return false;
   }
-  while (m_metrics.clientOutputBytes > m_config.clientOutputTotalBytes) {
-    ClientState* largest = nullptr;
-    for (const auto& [otherId, other] : m_clientStates) {
-      if (!other->closing && (!largest || other->pendingOutput > largest->pendingOutput)) largest = other;
-    }
-    if (!largest) break;
-    const std::size_t total = m_metrics.clientOutputBytes;
-    closeForLimit(*largest, ClientLimit::kOutputTotal,
-                  "the output buffers of all clients hold " + std::to_string(total) + " bytes, over the limit of " +
-                      std::to_string(m_config.clientOutputTotalBytes) +
-                      " bytes (--client-output-total-limit), and this client's (" +
-                      std::to_string(largest->pendingOutput) + " bytes) was the largest");
-  }
+  closeLargestWhileOver(m_metrics.clientOutputBytes, m_config.clientOutputTotalBytes, &ClientState::pendingOutput,
+                        ClientLimit::kOutputTotal, "output buffers", "--client-output-total-limit");
   if (client.closing) return false;
   if (client.pendingOutput > m_config.clientOutputSoftBytes) {
     return drainOutput(client, out, m_config.clientOutputSoftBytes);

@@ -222,6 +222,10 @@ class Daemon {
   // together pass --client-input-total-limit; false when that closed this client.
   bool checkInput(ClientState& client, std::size_t buffered);
   void setPendingInput(ClientState& client, std::size_t bytes);
+  // While `total` (a figure the closings bring down) is over `limit`, closes the client holding the most `held` bytes;
+  // `what` and `flag` name them in the log line.
+  void closeLargestWhileOver(const std::size_t& total, std::size_t limit, std::size_t ClientState::*held,
+                             ClientLimit reason, std::string_view what, std::string_view flag);
   // Marks the client for closing because of `limit` (logged when its connection closes) and closes its socket.
   void closeForLimit(ClientState& client, ClientLimit limit, std::string reason);
   // The commands clients may send (the table in daemon.cpp), and the one named `upperName`, or null.
