@@ -123,7 +123,9 @@ class RespClient {
   static std::string encode(const std::vector<std::string>& args) { return encodeCommand(args); }
 
   Reply command(const std::vector<std::string>& args) {
-    if (!m_connected || !sendRaw(encode(args))) return {};
+    if (!m_connected) return {};
+    // A node may answer (with an error) and stop reading before the whole command is sent; the answer is still read.
+    sendRaw(encode(args));
     return readReply();
   }
 

@@ -486,9 +486,15 @@ TEST(TruthfulLimitsTest, HalfSentCommandsTimeOutAndLimitsAndErrorsSayWhatTheyAre
   const auto bulk = idle.command({"CONFIG", "GET", "proto-max-bulk-len"});
   ASSERT_EQ(bulk.elements.size(), 2u);
   EXPECT_EQ(bulk.elements[1].text, "1048576");
+  // The node refuses the value from its length, then reads and drops the rest the client is still sending, so the
+  // whole command goes out and the error is read (closing at once would reset the connection under the client).
   RespClient over(node.clientPort());
-  const auto refused = over.command({"SET", "over", std::string((1 << 20) + 1, 'x')});
+  const int smallBuffer = 4096;  // the value goes out in small pieces, long after the node has answered
+  ASSERT_EQ(::setsockopt(over.fd(), SOL_SOCKET, SO_SNDBUF, &smallBuffer, sizeof smallBuffer), 0);
+  EXPECT_TRUE(over.sendRaw(RespClient::encode({"SET", "over", std::string((1 << 20) + 1, 'x')})));
+  const auto refused = over.readReply();
   EXPECT_EQ(refused.text, "ERR Protocol error: invalid bulk length") << refused.text;
+  EXPECT_TRUE(over.closedByServer());
   // Alone with N=3, R=W=2, the ring has one replica for every key, and the error says that (not "0 of 1 replicas
   // unreachable ()").
   const auto unavailable = idle.command({"SET", "k", std::string(1 << 20, 'x')});

@@ -39,6 +39,10 @@ constexpr Duration kClientWriteTimeout = std::chrono::seconds(30);
 constexpr std::size_t kMaxCommandRun = 32;
 // An output buffer that grew past this is freed once written, rather than kept for the next replies.
 constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
+// How long, and how many bytes, a connection closed for a protocol error is still read (and dropped) so that its
+// client sees the error reply instead of a reset.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
 // Free heap memory is handed back to the system at most this often (after a large buffer was freed).
 constexpr Duration kMemoryTrimInterval = std::chrono::seconds(1);
 // A failed AUTH answers after kAuthFailureDelay times the connection's failures so far (at most a second); the
@@ -705,6 +709,7 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
   std::vector<std::vector<std::string>> batch;
   std::string out;
   ErrorCodeT ignored;
+  bool protocolError = false;
   // The next commands are read only once the replies to the previous ones are written: a client that does not read
   // its replies is not read either.
   while (!m_stopping) {
@@ -762,8 +767,12 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
       std::string().swap(out);
       m_trimMemory = true;
     }
-    if (failed || client.quit) break;
+    if (failed || client.quit) {
+      protocolError = failed && !client.quit;
+      break;
+    }
   }
+  if (protocolError && !m_stopping) lingerAfterError(*socket);
   if (!client.closeReason.empty()) {
     logLimited(spdlog::level::warn, "client-limit",
                "client " + client.remote + " (id " + std::to_string(client.id) + "): " + client.closeReason +
@@ -776,6 +785,31 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
   m_clientStates.erase(id);
   socket->shutdown(tcp::socket::shutdown_both, ignored);
   socket->close(ignored);
+}
+
+// After a protocol error the client may still be sending the rest of what it meant (a value over the bulk limit, say):
+// closing with unread input makes the kernel reset the connection, and the reset can discard the error reply before
+// the client reads it. So the node stops writing, then reads and drops input for a bounded time and amount (a
+// lingering close, as web servers do), and closes when the client does or the bound is reached.
+void Daemon::lingerAfterError(tcp::socket& socket) {
+  ErrorCodeT ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return;
+  std::size_t dropped = 0;
+  const auto until = std::chrono::steady_clock::now() + kLingerTime;
+  static std::vector<char> buffer(kClientReadChunk);
+  while (!m_stopping && dropped < kLingerBytes) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) break;
+    OperationDeadline deadline(*m_io, socket, std::chrono::duration_cast<Duration>(until - now));
+    auto [waited] =
+        awaitHandler<ErrorCodeT>([&](auto handler) { socket.async_wait(tcp::socket::wait_read, std::move(handler)); });
+    if (waited || deadline.expired()) break;
+    const std::size_t n = socket.read_some(boost::asio::buffer(buffer), ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) continue;
+    if (ec) break;  // end of stream: the client has read the error and closed
+    dropped += n;
+  }
 }
 
 void Daemon::setPendingOutput(ClientState& client, std::size_t bytes) {

@@ -205,6 +205,7 @@ class Daemon {
   Status writePortFile() const;
   void acceptClients();
   void serveClient(std::shared_ptr<boost::asio::ip::tcp::socket> socket, std::uint64_t id);
+  void lingerAfterError(boost::asio::ip::tcp::socket& socket);
   // INCR/DECR/INCRBY/DECRBY: adds `delta` to the key's PN-counter and replies with the total this node sees.
   void incrBy(const std::string& key, std::int64_t delta, std::string& out);
   struct ClientState;
