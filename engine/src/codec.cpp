@@ -117,7 +117,8 @@ struct PayloadSize {
   std::size_t operator()(const HintReplay& m) const { return stringSize(m.key) + recordSize(m.record); }
   std::size_t operator()(const ReadRepair& m) const { return stringSize(m.key) + recordSize(m.record); }
   std::size_t operator()(const AeTree& m) const {
-    return kRangeBytes + kDepthBytes + kCountBytes + m.leaves.size() * kLeafHashBytes;
+    return kRangeBytes + 3 * kDepthBytes + kCountBytes + m.groups.size() * kLeafIndexBytes +
+           m.hashes.size() * kLeafHashBytes;
   }
   std::size_t operator()(const AeDiff& m) const {
     std::size_t size = kRangeBytes + kDepthBytes + kCountBytes + m.leaves.size() * kLeafIndexBytes + kCountBytes;
@@ -222,8 +223,11 @@ class ByteWriter {
   void operator()(const AeTree& m) {
     range(m.range);
     u8(m.depth);
-    count(m.leaves.size());
-    for (const std::uint64_t leaf : m.leaves) u64(leaf);
+    u8(m.level);
+    u8(m.span);
+    count(m.groups.size());
+    for (const std::uint32_t group : m.groups) u32(group);
+    for (const std::uint64_t hash : m.hashes) u64(hash);
   }
   void operator()(const AeDiff& m) {
     range(m.range);
@@ -463,18 +467,41 @@ Status readGossip(ByteReader& reader, Gossip& body) {
 Status readAeTree(ByteReader& reader, AeTree& body) {
   if (Status status = reader.range(body.range, "token range"); !status) return status;
   if (Status status = readDepth(reader, body.depth); !status) return status;
-  const std::size_t at = reader.position();
-  const std::uint32_t leafCount = std::uint32_t{1} << body.depth;
-  std::uint32_t count = 0;
-  if (Status status = reader.u32(count, "leaf count"); !status) return status;
-  if (count != leafCount) {
-    return Status(ErrorCode::kCorrupt, describe("leaf count ", count, " at byte ", at, " does not match the ",
-                                                leafCount, " leaves of a depth-", body.depth, " tree"));
+  std::size_t at = reader.position();
+  if (Status status = reader.u8(body.level, "tree level"); !status) return status;
+  if (body.level > body.depth) {
+    return Status(ErrorCode::kCorrupt, describe("tree level ", body.level, " at byte ", at,
+                                                " is below the leaves of a depth-", body.depth, " tree"));
   }
-  if (Status status = reader.fits(count, kLeafHashBytes, "leaf count", at); !status) return status;
-  body.leaves.resize(count);
-  for (std::uint64_t& leaf : body.leaves) {
-    if (Status status = reader.u64(leaf, "leaf hash"); !status) return status;
+  at = reader.position();
+  if (Status status = reader.u8(body.span, "level span"); !status) return status;
+  if (body.span > body.level) {
+    return Status(ErrorCode::kCorrupt,
+                  describe("level span ", body.span, " at byte ", at, " reaches above the root from level ", body.level));
+  }
+  // Groups are subtrees rooted `span` levels up; there are 2^(level - span) of them.
+  const std::uint32_t groupLimit = std::uint32_t{1} << (body.level - body.span);
+  const std::size_t groupBytes = kLeafIndexBytes + (std::size_t{1} << body.span) * kLeafHashBytes;
+  at = reader.position();
+  std::uint32_t count = 0;
+  if (Status status = reader.u32(count, "subtree count"); !status) return status;
+  if (count > groupLimit) {
+    return Status(ErrorCode::kCorrupt, describe("subtree count ", count, " at byte ", at, " exceeds the ", groupLimit,
+                                                " subtrees at level ", body.level - body.span));
+  }
+  if (Status status = reader.fits(count, groupBytes, "subtree count", at); !status) return status;
+  body.groups.resize(count);
+  for (std::uint32_t& group : body.groups) {
+    const std::size_t groupAt = reader.position();
+    if (Status status = reader.u32(group, "subtree index"); !status) return status;
+    if (group >= groupLimit) {
+      return Status(ErrorCode::kCorrupt, describe("subtree index ", group, " at byte ", groupAt, " is beyond the ",
+                                                  groupLimit, " subtrees at level ", body.level - body.span));
+    }
+  }
+  body.hashes.resize(std::size_t{count} << body.span);
+  for (std::uint64_t& hash : body.hashes) {
+    if (Status status = reader.u64(hash, "subtree hash"); !status) return status;
   }
   return Status::ok();
 }

@@ -14,6 +14,10 @@ namespace {
 
 __extension__ typedef unsigned __int128 Uint128;
 
+// How many levels a Merkle exchange descends per message: a differing node is answered with its 16 descendants four
+// levels down, so a depth-8 tree is compared in three steps (root, level 4, leaves).
+constexpr unsigned kAeLevelsPerStep = 4;
+
 // A period with +-20% jitter, so nodes do not act in lockstep.
 Duration jittered(Duration period, Rng& rng) {
   return Duration(static_cast<std::int64_t>(static_cast<double>(period.count()) * rng.uniform(0.8, 1.2)));
@@ -320,17 +324,47 @@ void Node::runAntiEntropy() {
       m_rt.chargeCpu();
       const MerkleTree tree = MerkleTree::fromStorage(m_storage, ring.rangeOf(index), m_config.mechanisms.merkleDepth);
       m_stats.antiEntropyExchanges++;
-      sendMaintenance(peer, AeTree{tree.range(), static_cast<std::uint8_t>(tree.depth()), tree.leaves()});
+      // The exchange starts at the root: replicas in sync compare one hash and stop there.
+      sendMaintenance(peer, AeTree{tree.range(), static_cast<std::uint8_t>(tree.depth()), 0, 0, {0}, {tree.root()}});
       break;
     }
   }
 }
 
+// One step of the descent: compare the sender's hashes with this node's tree; where they differ, answer with this
+// node's hashes a few levels further down, or, at the leaves, with what it holds there (AeDiff). Both sides rebuild
+// the tree from storage at every step, so each step compares the data as it is now.
 void Node::onAeTree(const Message& message) {
   const auto& request = std::get<AeTree>(message.payload);
   const MerkleTree mine = MerkleTree::fromStorage(m_storage, request.range, request.depth);
-  const std::vector<std::uint32_t> differing = mine.differingLeaves(request.leaves);
+  if (mine.depth() != request.depth || request.level > request.depth || request.span > request.level ||
+      request.hashes.size() != (request.groups.size() << request.span)) {
+    return;  // not a tree this node can build over that range: nothing to compare
+  }
+  std::vector<std::uint32_t> differing;
+  const std::size_t perGroup = std::size_t{1} << request.span;
+  for (std::size_t g = 0; g < request.groups.size(); ++g) {
+    for (std::size_t c = 0; c < perGroup; ++c) {
+      const std::size_t index = (std::size_t{request.groups[g]} << request.span) + c;
+      if (mine.node(request.level, index) != request.hashes[g * perGroup + c]) {
+        differing.push_back(static_cast<std::uint32_t>(index));
+      }
+    }
+  }
   if (differing.empty()) return;
+  if (request.level < request.depth) {
+    const unsigned next = std::min<unsigned>(request.level + kAeLevelsPerStep, request.depth);
+    AeTree step{request.range, request.depth, static_cast<std::uint8_t>(next),
+                static_cast<std::uint8_t>(next - request.level), {}, {}};
+    const std::size_t children = std::size_t{1} << step.span;
+    step.hashes.reserve(differing.size() * children);
+    for (const std::uint32_t parent : differing) {
+      for (std::size_t c = 0; c < children; ++c) step.hashes.push_back(mine.node(next, (std::size_t{parent} << step.span) + c));
+    }
+    step.groups = std::move(differing);
+    sendMaintenance(message.from, std::move(step));
+    return;
+  }
   AeDiff diff{request.range, request.depth, differing, {}};
   for (std::uint32_t leaf : differing) {
     m_storage.scan(mine.leafRange(leaf), [&](Token, std::string_view key, const Record& record) {

@@ -110,9 +110,13 @@ std::vector<Message> sampleMessages() {
       makeMessage(HintReplay{"gone", makeRecord("", true)}),
       makeMessage(ReadRepair{binaryString(), makeRecord(binaryString())}),
       makeMessage(ReadRepair{"gone", makeRecord("", true)}),
-      makeMessage(AeTree{TokenRange{0, 0}, 0, {0}}),
-      makeMessage(AeTree{
-          TokenRange{std::numeric_limits<std::uint64_t>::max(), 5}, 3, {1, 2, 3, 4, 5, 6, 7, 0xfedcba9876543210ull}}),
+      makeMessage(AeTree{TokenRange{0, 0}, 0, 0, 0, {0}, {0}}),
+      makeMessage(AeTree{TokenRange{std::numeric_limits<std::uint64_t>::max(), 5},
+                         5,
+                         3,
+                         2,
+                         {0, 1},
+                         {1, 2, 3, 4, 5, 6, 7, 0xfedcba9876543210ull}}),
       makeMessage(AeDiff{}),
       makeMessage(AeDiff{TokenRange{10, 20}, 4, {0, 15, 7}, {}}),
       makeMessage(AeDiff{TokenRange{10, 20},
@@ -263,7 +267,7 @@ TEST(CodecTest, HeaderCarriesLengthVersionKindAndRouting) {
                           0,
                           0,
                           0,  // length
-                          2,  // format version
+                          3,  // format version
                           3,  // kind: read
                           0,
                           0,  // flags
@@ -441,7 +445,7 @@ TEST(CodecTest, FieldCutShortBeforeTheChecksumIsTruncated) {
 }
 
 TEST(CodecTest, UnknownFormatVersionIsUnsupported) {
-  for (std::uint8_t formatVersion : {0, 1, 3, 255}) {
+  for (std::uint8_t formatVersion : {0, 1, 2, 4, 255}) {
     Bytes frame = encodeMessage(makeMessage(ReadRequest{"k"}));
     frame[4] = formatVersion;
     reseal(frame);
@@ -507,7 +511,7 @@ TEST(CodecTest, AFrameOfFormatVersionOneIsRefusedNamingBothVersions) {
   reseal(frame);
   const Result<Message> decoded = decodeMessage(frame);
   ASSERT_FALSE(decoded);
-  EXPECT_EQ(decoded.status().message(), "format version 1 at byte 4; this build reads version 2");
+  EXPECT_EQ(decoded.status().message(), "format version 1 at byte 4; this build reads version 3");
 }
 
 Record siblingRecord() {
@@ -731,9 +735,9 @@ TEST(CodecTest, NextFrameSizeRejectsSizesBeyondTheLimitAsTooLarge) {
 }
 
 TEST(CodecTest, RoundTripsAMaximumDepthTree) {
-  AeTree tree{TokenRange{3, 2}, 16, {}};
-  tree.leaves.resize(std::size_t{1} << 16);
-  for (std::size_t i = 0; i < tree.leaves.size(); ++i) tree.leaves[i] = i * 0x9e3779b97f4a7c15ull;
+  AeTree tree{TokenRange{3, 2}, 16, 16, 16, {0}, {}};
+  tree.hashes.resize(std::size_t{1} << 16);
+  for (std::size_t i = 0; i < tree.hashes.size(); ++i) tree.hashes[i] = i * 0x9e3779b97f4a7c15ull;
   AeDiff diff{TokenRange{3, 2}, 16, {0, 1, 65535}, {KeyVersion{"k", Version{1, 2, 3}}}};
   for (const Message& message : {makeMessage(std::move(tree)), makeMessage(std::move(diff))}) {
     const Bytes frame = encodeMessage(message);
@@ -763,7 +767,8 @@ TEST(CodecTest, GossipAtTheMemberLimitRoundTripsAndOneMoreIsTooLarge) {
 TEST(CodecTest, EncodedSizeMatchesTheEncodingForListsOfEveryLength) {
   for (std::size_t n = 0; n < 5; ++n) {
     Gossip gossip;
-    AeTree tree{TokenRange{}, static_cast<std::uint8_t>(n), std::vector<std::uint64_t>(std::size_t{1} << n, 7)};
+    const auto level = static_cast<std::uint8_t>(n);
+    AeTree tree{TokenRange{}, level, level, level, {0}, std::vector<std::uint64_t>(std::size_t{1} << n, 7)};
     AeDiff diff{TokenRange{}, 3, {}, {}};
     AeFetch fetch;
     AeRecords records;
@@ -822,6 +827,8 @@ TEST(CodecTest, CountsBeyondTheRemainingBytesFailWithoutAllocating) {
 
 TEST(CodecTest, LeafCountsBeyondTheRemainingBytesFailWithoutAllocating) {
   Bytes tree = treePrefix(16);
+  tree.push_back(16);  // level: the leaves
+  tree.push_back(0);   // span: single nodes, so up to 65,536 of them
   appendU32(tree, 65536);
   tree.resize(tree.size() + 100, 0);
   Bytes diff = treePrefix(16);
@@ -852,22 +859,50 @@ TEST(CodecTest, TreeDepthBeyondSixteenIsCorrupt) {
   }
 }
 
-TEST(CodecTest, TreeLeafCountOtherThanTwoToTheDepthIsCorrupt) {
-  for (const std::uint32_t count : {0u, 3u, 5u, 8u, 0xffffffffu}) {
+// An AeTree step names nodes inside its tree: a level at most the depth, subtrees that start at or below the root,
+// no more subtrees than that level has, and each subtree's index within it.
+TEST(CodecTest, TreeStepsOutsideTheTreeAreCorrupt) {
+  struct Case {
+    std::uint8_t level, span;
+    std::vector<std::uint32_t> groups;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {3, 0, {0}, "tree level 3 at byte 41 is below the leaves of a depth-2 tree"},
+      {1, 2, {0}, "level span 2 at byte 42 reaches above the root from level 1"},
+      {2, 1, {0, 1, 0}, "subtree count 3 at byte 43 exceeds the 2 subtrees at level 1"},
+      {2, 0, {1, 4}, "subtree index 4 at byte 51 is beyond the 4 subtrees at level 2"},
+  };
+  for (const Case& c : cases) {
     Bytes payload = treePrefix(2);
-    appendU32(payload, count);
-    for (std::uint32_t i = 0; i < std::min(count, 8u); ++i) appendU64(payload, i);
+    payload.push_back(c.level);
+    payload.push_back(c.span);
+    appendU32(payload, static_cast<std::uint32_t>(c.groups.size()));
+    for (const std::uint32_t group : c.groups) appendU32(payload, group);
+    for (std::size_t i = 0; i < (c.groups.size() << std::min<std::uint8_t>(c.span, 4)); ++i) appendU64(payload, i);
     const Result<Message> decoded = decodeRaw(MessageKind::kAeTree, payload);
-    ASSERT_FALSE(decoded) << "count " << count;
+    ASSERT_FALSE(decoded) << c.message;
     EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt) << decoded.status().toString();
+    EXPECT_EQ(decoded.status().message(), c.message);
   }
+  // Two subtrees of two leaves each: the whole depth-2 tree's leaves.
   Bytes payload = treePrefix(2);
-  appendU32(payload, 4);
-  for (std::uint32_t i = 0; i < 4; ++i) appendU64(payload, i);
-  EXPECT_TRUE(decodeRaw(MessageKind::kAeTree, payload));
-  const Result<Message> mismatch = decodeMessage(encodeMessage(makeMessage(AeTree{TokenRange{}, 2, {1, 2, 3}})));
-  ASSERT_FALSE(mismatch);
-  EXPECT_EQ(mismatch.status().message(), "leaf count 3 at byte 41 does not match the 4 leaves of a depth-2 tree");
+  payload.push_back(2);
+  payload.push_back(1);
+  appendU32(payload, 2);
+  appendU32(payload, 1);
+  appendU32(payload, 0);
+  for (std::uint64_t i = 0; i < 4; ++i) appendU64(payload, i);
+  const Result<Message> decoded = decodeRaw(MessageKind::kAeTree, payload);
+  ASSERT_TRUE(decoded) << decoded.status().toString();
+  const auto& tree = std::get<AeTree>(decoded->payload);
+  EXPECT_EQ(tree.groups, (std::vector<std::uint32_t>{1, 0}));
+  EXPECT_EQ(tree.hashes, (std::vector<std::uint64_t>{0, 1, 2, 3}));
+  // The hashes a subtree count promises must be there.
+  payload.resize(payload.size() - 8);
+  const Result<Message> short_ = decodeRaw(MessageKind::kAeTree, payload);
+  ASSERT_FALSE(short_);
+  EXPECT_EQ(short_.status().code(), ErrorCode::kTruncated) << short_.status().toString();
 }
 
 TEST(CodecTest, DiffLeavesBeyondTheTreeAreCorrupt) {

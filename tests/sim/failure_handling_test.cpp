@@ -3,6 +3,7 @@
 // `ringlab-sim run` on the scenario the test prints.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include <ringlab/engine/hash.h>
@@ -109,6 +110,59 @@ TEST(AntiEntropyTest, WithoutRepairMechanismsDivergenceStays) {
   const ScenarioReport report = partitionRun(3, false);
   EXPECT_GT(report.divergentKeys, 0u) << "the mechanisms are what makes replicas converge";
   EXPECT_FALSE(report.convergenceTime.has_value());
+}
+
+// Merkle exchanges start at the root and descend only where hashes differ: replicas that agree send one AeTree of one
+// hash per exchange and nothing else; a replica missing one newer version is found in three AeTree steps (root, level
+// 4, leaves of a depth-8 tree) and repaired, with no other range's leaves sent.
+TEST(AntiEntropyTest, ReplicasInSyncCompareOneHashAndADifferenceIsFoundByDescending) {
+  SimulationConfig config;
+  config.seed = 5;
+  config.nodes = 3;
+  config.quorum = {3, 2, 2};
+  config.mechanisms.hintedHandoff = false;
+  config.mechanisms.readRepair = false;
+  Simulation sim(config);
+  Record record;
+  record.value = "v";
+  record.version = Version{1'000, 0, 1};
+  for (std::uint64_t k = 0; k < 2'000; ++k) {
+    for (NodeId node = 0; node < 3; ++node) (void)sim.node(node).storage().apply(keyName(k), record);
+  }
+  std::map<MessageKind, std::uint64_t> sent;
+  std::set<std::uint32_t> treeBytes;
+  sim.events().subscribe(maskOf(EventType::kMessageSent), [&](const Event& e) {
+    const auto& message = std::get<MessageSent>(e);
+    if (message.kind < MessageKind::kAeTree || message.kind > MessageKind::kAeRecords) return;
+    ++sent[message.kind];
+    if (message.kind == MessageKind::kAeTree) treeBytes.insert(message.bytes);
+  });
+  sim.runFor(10s);
+  const std::uint64_t exchanges = sim.totalNodeStats().antiEntropyExchanges;
+  ASSERT_GT(exchanges, 50u);
+  EXPECT_EQ(sent[MessageKind::kAeTree], exchanges) << "one root hash per exchange, no answer";
+  EXPECT_EQ(treeBytes, (std::set<std::uint32_t>{63}));
+  EXPECT_EQ(sent[MessageKind::kAeDiff] + sent[MessageKind::kAeFetch] + sent[MessageKind::kAeRecords], 0u);
+
+  // n1 and n2 get a newer version of one key that n3 misses.
+  Record newer = record;
+  newer.value = "newer";
+  newer.version = Version{2'000, 0, 1};
+  const Key key = keyName(7);
+  (void)sim.node(0).storage().apply(key, newer);
+  (void)sim.node(1).storage().apply(key, newer);
+  sent.clear();
+  treeBytes.clear();
+  const std::uint64_t before = sim.totalNodeStats().antiEntropyExchanges;
+  for (int i = 0; i < 300 && sim.node(2).storage().get(key)->version != newer.version; ++i) sim.runFor(100ms);
+  ASSERT_EQ(sim.node(2).storage().get(key)->version, newer.version) << "anti-entropy repaired n3";
+  const std::uint64_t during = sim.totalNodeStats().antiEntropyExchanges - before;
+  // Every exchange sent its root; those that touched the differing range descended: a step of 16 hashes to level 4,
+  // then 16 leaves, then the diff.
+  EXPECT_GE(sent[MessageKind::kAeTree], during + 2);
+  EXPECT_TRUE(treeBytes.count(183)) << "one subtree of 16 hashes";
+  EXPECT_GE(sent[MessageKind::kAeDiff], 1u);
+  EXPECT_LT(*treeBytes.rbegin(), 1000u) << "no step sends every leaf of the range (2 kB)";
 }
 
 TEST(ReadRepairTest, AReadWritesTheNewestVersionBackToAStaleReplica) {

@@ -15,8 +15,10 @@
 
 namespace ringlab {
 
-// 2: records carry their kind (register, sibling set, counter) and a causal body. A version-1 peer is refused.
-inline constexpr std::uint8_t kWireFormatVersion = 2;
+// 2: records carry their kind (register, sibling set, counter) and a causal body.
+// 3: Merkle exchanges descend from the root (AeTree carries a level and subtrees, not every leaf).
+// A peer speaking another version is refused.
+inline constexpr std::uint8_t kWireFormatVersion = 3;
 // Bytes before the payload: length(4) version(1) kind(1) flags(2) from(4) to(4) requestId(8).
 inline constexpr std::size_t kFrameHeaderBytes = 24;
 // Bytes after the payload: XXH32 checksum(4).

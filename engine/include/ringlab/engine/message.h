@@ -26,7 +26,7 @@ enum class MessageKind : std::uint8_t {
   kHintedWrite = 6,     // coordinator -> fallback: store this record for an owner that is down (sloppy quorum)
   kHintReplay = 7,      // fallback -> owner: a hinted record, delivered now that the owner is back (acked)
   kReadRepair = 8,      // coordinator -> stale replica: the newest record among a read's replies (not acked)
-  kAeTree = 9,          // anti-entropy: my Merkle leaf hashes for a token range
+  kAeTree = 9,          // anti-entropy: my Merkle hashes for some subtrees of a token range
   kAeDiff = 10,         // anti-entropy: the leaves that differ, with the keys and versions I hold in them
   kAeFetch = 11,        // anti-entropy: send me your records for these keys
   kAeRecords = 12,      // anti-entropy: records to apply (a push, or the answer to a fetch)
@@ -108,10 +108,18 @@ struct ReadRepair {
   friend bool operator==(const ReadRepair&, const ReadRepair&) = default;
 };
 
+// One step of a Merkle exchange, which descends from the root only into subtrees whose hashes differ. The hashes are
+// the sender's, in groups of 2^span consecutive nodes at `level` (0 = root, depth = leaves): group i holds the
+// descendants at `level` of node groups[i] at level `level - span`. The first step carries the root alone (level 0,
+// span 0, groups {0}); the receiver answers with the children of the nodes that differ, a few levels down, until the
+// leaves are reached and an AeDiff names the differing ones. Replicas in sync exchange one hash.
 struct AeTree {
   TokenRange range;
   std::uint8_t depth = 0;
-  std::vector<std::uint64_t> leaves;  // 2^depth hashes, leaf i covering the i-th equal slice of the range
+  std::uint8_t level = 0;
+  std::uint8_t span = 0;
+  std::vector<std::uint32_t> groups;
+  std::vector<std::uint64_t> hashes;  // groups.size() * 2^span
   friend bool operator==(const AeTree&, const AeTree&) = default;
 };
 
