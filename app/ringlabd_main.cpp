@@ -77,6 +77,7 @@ cli::CommandInfo programInfo() {
                      {"conflicts", "MODE"},
                      {"max-siblings", "N"},
                      {"gossip-interval-ms", "MS"},
+                     {"tombstone-grace", "SECONDS"},
                      {"requirepass", "PASSWORD"},
                      {"admin-token", "TOKEN"},
                      {"max-clients", "N"},
@@ -243,6 +244,7 @@ int main(int argc, char** argv) {
     ("conflicts", po::value<std::string>()->default_value("lww"), "concurrent writes: lww (newest wins) or siblings (keep every concurrent value; GETCTX/SETCTX); the same on every node")
     ("max-siblings", po::value<long long>()->default_value(32), "siblings mode: most siblings a key may have before writes to it are refused")
     ("gossip-interval-ms", po::value<long long>()->default_value(1000), "gossip round period; failure detection scales with it")
+    ("tombstone-grace", po::value<long long>()->default_value(864000), "drop a deleted key's tombstone this many seconds after the delete (0: keep forever); a replica down longer than this, with no repair in between, brings deleted keys back")
     ("requirepass", po::value<std::string>()->default_value(""), "password clients must AUTH with (better: RINGLAB_REQUIREPASS or --requirepass-file)")
     ("admin-token", po::value<std::string>()->default_value(""), "bearer token the admin endpoint requires (better: RINGLAB_ADMIN_TOKEN or --admin-token-file)")
     ("admin-token-file", po::value<std::string>(), "read the admin token from this file (its first line)")
@@ -387,6 +389,7 @@ int main(int argc, char** argv) {
       config.maxSiblings = count(vm, "max-siblings", 1, 100000);
     }
     config.gossipInterval = std::chrono::milliseconds(count(vm, "gossip-interval-ms", 10, 60000));
+    config.tombstoneGrace = std::chrono::seconds(count(vm, "tombstone-grace", 0, 10ll * 365 * 86400));
     config.password = vm["requirepass"].as<std::string>();
     if (auto fromFile = secretFile(vm, "requirepass-file", "requirepass")) config.password = *fromFile;
     if (config.password.empty()) {

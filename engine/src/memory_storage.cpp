@@ -218,6 +218,22 @@ class MemoryStorage final : public Storage {
 
   const StorageLimits& limits() const override { return m_limits; }
 
+  std::size_t purgeTombstones(std::int64_t beforeMicros) override {
+    std::size_t removed = 0;
+    for (auto it = m_records.begin(); it != m_records.end();) {
+      if (it->kind() != RecordKind::kRegister || !it->tombstone() || it->version().physicalMicros >= beforeMicros) {
+        ++it;
+        continue;
+      }
+      m_stats.records--;
+      m_stats.tombstones--;
+      m_stats.bytes -= it->key().size() + it->record().footprint();
+      it = m_records.erase_and_dispose(it, &StoredRecord::destroy);
+      ++removed;
+    }
+    return removed;
+  }
+
  private:
   StorageLimits m_limits;
   RecordSet m_records;

@@ -72,6 +72,7 @@ void Node::start(std::uint64_t generation) {
   }
   if (mechanisms.hintedHandoff) m_rt.spawn(FiberRole::kHints, "hint-replay", [this] { runHintReplay(); });
   if (mechanisms.antiEntropy) m_rt.spawn(FiberRole::kAntiEntropy, "anti-entropy", [this] { runAntiEntropy(); });
+  if (mechanisms.tombstoneGc) m_rt.spawn(FiberRole::kSystem, "tombstone-gc", [this] { runTombstoneGc(); });
 }
 
 void Node::stop() {

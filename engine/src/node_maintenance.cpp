@@ -331,6 +331,19 @@ void Node::runAntiEntropy() {
   }
 }
 
+// Drops tombstones older than the grace period, by this node's clock (as Cassandra compares a tombstone's local
+// deletion time with its own).
+void Node::runTombstoneGc() {
+  const Duration grace = m_config.mechanisms.tombstoneGrace;
+  const Duration period = std::clamp<Duration>(grace / 10, std::chrono::seconds(1), std::chrono::hours(1));
+  for (;;) {
+    m_rt.sleepFor(jittered(period, m_rt.rng()));
+    const std::int64_t graceMicros = std::chrono::duration_cast<std::chrono::microseconds>(grace).count();
+    m_rt.chargeCpu();
+    m_stats.tombstonesPurged += m_storage.purgeTombstones(m_rt.wallClockMicros() - graceMicros);
+  }
+}
+
 // One step of the descent: compare the sender's hashes with this node's tree; where they differ, answer with this
 // node's hashes a few levels further down, or, at the leaves, with what it holds there (AeDiff). Both sides rebuild
 // the tree from storage at every step, so each step compares the data as it is now.

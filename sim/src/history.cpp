@@ -72,6 +72,14 @@ bool heldByAnyReplica(const FinalReplicaState& finalState, const Key& key, const
                      [&](const std::optional<Version>& held) { return held && *held >= version; });
 }
 
+// Whether no replica holds anything for `key` (nor ever did, or its tombstone was collected).
+bool heldByNoReplica(const FinalReplicaState& finalState, const Key& key) {
+  const auto it = finalState.find(key);
+  if (it == finalState.end()) return true;
+  return std::none_of(it->second.versions.begin(), it->second.versions.end(),
+                      [](const std::optional<Version>& held) { return held.has_value(); });
+}
+
 // The merge of every replica's record of a key (nullopt when none holds one or the records were not kept).
 std::optional<Record> mergedFinalRecord(const FinalReplicaState& finalState, const Key& key) {
   const auto it = finalState.find(key);
@@ -362,7 +370,9 @@ HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const Final
         StalenessBand& phaseBand = phase.staleness[bandAt];
         ++band.reads;
         ++phaseBand.reads;
-        if (e.version >= latest->version) {
+        const bool collectedDelete = options.tombstonesCollected && latest->op == Operation::kDelete && !e.found &&
+                                     e.version.isNull();
+        if (e.version >= latest->version || collectedDelete) {
           ++band.fresh;
           ++phaseBand.fresh;
           continue;
@@ -381,7 +391,9 @@ HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const Final
                      [](const LostUpdate& u) { return u.writeId; });
       }
       const bool supersededByAnother = highestWritten && *highestWritten > e.version;
-      if (!supersededByAnother && !heldByAnyReplica(finalState, key, e.version)) {
+      const bool collected =
+          options.tombstonesCollected && e.op == Operation::kDelete && heldByNoReplica(finalState, key);
+      if (!supersededByAnother && !collected && !heldByAnyReplica(finalState, key, e.version)) {
         ++report.lostWrites;
         keepSmallest(report.lostWriteExamples, LostWrite{e.id, key, e.version, e.completed},
                      [](const LostWrite& w) { return w.writeId; });

@@ -151,6 +151,18 @@ void ScenarioParser::parseMechanisms(const Field& f, MechanismConfig& mech) {
     if (const Field* i = a.find("interval")) mech.antiEntropyInterval = duration(*i, Duration{0}, kMinute, true);
     if (const Field* d = a.find("depth")) mech.merkleDepth = static_cast<unsigned>(integer(*d, 0, 16));
   }
+  {
+    // Off by default; a mapping such as {grace: 10s} turns it on unless it says `enabled: false`.
+    bool enabled = mech.tombstoneGc;
+    const MapView t = section("tombstone_gc", kTombstoneGcKeys, enabled, "true, false, or {grace: 10s}");
+    if (const Field* field = m.find("tombstone_gc"); field != nullptr && !field->node.IsScalar()) {
+      enabled = t.find("enabled") == nullptr || boolean(*t.find("enabled"));
+    }
+    mech.tombstoneGc = enabled;
+    if (const Field* g = t.find("grace")) {
+      mech.tombstoneGrace = duration(*g, Duration{0}, std::chrono::hours(24 * 365), true);
+    }
+  }
 }
 
 // --- network ----------------------------------------------------------------------------------------------------

@@ -326,8 +326,8 @@ inline constexpr std::array<std::string_view, 12> kTopKeys = {
 inline constexpr std::array<std::string_view, 12> kClusterKeys = {
     "nodes",          "ring",         "replication", "request_timeout", "cores",     "cpu_per_message",
     "max_value_size", "max_key_size", "clock_skew",  "mechanisms",      "conflicts", "max_siblings"};
-inline constexpr std::array<std::string_view, 5> kMechanismKeys = {"gossip", "failure_detector", "hinted_handoff",
-                                                                   "read_repair", "anti_entropy"};
+inline constexpr std::array<std::string_view, 6> kMechanismKeys = {
+    "gossip", "failure_detector", "hinted_handoff", "read_repair", "anti_entropy", "tombstone_gc"};
 inline constexpr std::array<std::string_view, 2> kGossipKeys = {"enabled", "interval"};
 inline constexpr std::array<std::string_view, 4> kDetectorKeys = {"enabled", "threshold", "suspect_threshold",
                                                                   "interval"};
@@ -335,6 +335,7 @@ inline constexpr std::array<std::string_view, 5> kHintKeys = {"enabled", "hint_a
                                                               "replay_batch"};
 inline constexpr std::array<std::string_view, 2> kReadRepairKeys = {"enabled", "probability"};
 inline constexpr std::array<std::string_view, 3> kAntiEntropyKeys = {"enabled", "interval", "depth"};
+inline constexpr std::array<std::string_view, 2> kTombstoneGcKeys = {"enabled", "grace"};
 inline constexpr std::array<std::string_view, 3> kRingKeys = {"strategy", "vnodes", "partitions"};
 inline constexpr std::array<std::string_view, 3> kReplicationKeys = {"n", "r", "w"};
 inline constexpr std::array<std::string_view, 5> kNetworkKeys = {"latency", "latency_by_kind", "links", "loss",

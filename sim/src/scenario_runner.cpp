@@ -329,6 +329,7 @@ ScenarioReport ScenarioRunner::finish() {
   report.metrics = m_sim->metrics();
   HistoryCheckOptions check;
   check.bandEdges = m_spec.stalenessBands;
+  check.tombstonesCollected = m_spec.cluster.mechanisms.tombstoneGc;
   for (const auto& [start, changes] : m_phases) {
     check.phaseStarts.push_back(start);
     report.phaseChanges.push_back(changes);

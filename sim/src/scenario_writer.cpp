@@ -209,6 +209,10 @@ void ScenarioEmitter::mechanisms(const MechanismConfig& mech) {
        d.antiEntropy,
        {{"interval", mech.antiEntropyInterval != d.antiEntropyInterval, duration(mech.antiEntropyInterval)},
         {"depth", mech.merkleDepth != d.merkleDepth, std::to_string(mech.merkleDepth)}}},
+      {"tombstone_gc",
+       mech.tombstoneGc,
+       d.tombstoneGc,
+       {{"grace", mech.tombstoneGrace != d.tombstoneGrace, duration(mech.tombstoneGrace)}}},
   };
   bool opened = false;
   for (const Section& section : sections) {
@@ -225,7 +229,11 @@ void ScenarioEmitter::mechanisms(const MechanismConfig& mech) {
       continue;
     }
     m_out << YAML::Flow << YAML::BeginMap;
-    if (section.enabled != section.defaultEnabled) pair("enabled", boolean(section.enabled));
+    // A tombstone_gc mapping turns collection on unless it says otherwise.
+    const bool mappingEnables = section.name == "tombstone_gc";
+    if (section.enabled != section.defaultEnabled || (mappingEnables && !section.enabled)) {
+      pair("enabled", boolean(section.enabled));
+    }
     for (const Setting& s : section.settings) {
       if (s.differs) pair(s.key, s.value);
     }

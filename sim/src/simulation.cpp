@@ -225,6 +225,7 @@ NodeStats Simulation::totalNodeStats() const {
     total.antiEntropyBytesRepaired += s.antiEntropyBytesRepaired;
     total.antiEntropyBytesSent += s.antiEntropyBytesSent;
     total.gossipRounds += s.gossipRounds;
+    total.tombstonesPurged += s.tombstonesPurged;
   }
   return total;
 }

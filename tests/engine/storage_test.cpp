@@ -211,6 +211,36 @@ TEST(StorageTest, SiblingSetsAndCountersAreStoredWholeAndKeysWithSiblingsAreCoun
   EXPECT_EQ(storage->stats().records, 2u);
 }
 
+// Tombstone collection drops register tombstones older than the cutoff and nothing else: not newer tombstones, not
+// live values however old, not sibling sets (whose causal context must stay). Afterwards the key reads as never
+// written, so an old value for it is taken again: the resurrection a grace period must prevent.
+TEST(StorageTest, PurgingDropsOnlyTombstonesOlderThanTheCutoff) {
+  auto storage = makeMemoryStorage();
+  SiblingSet deleted;
+  deleted.write(0, {}, "", true, Version{10, 0, 0});
+  applyOk(*storage, "old-delete", tombstoneRecord(100));
+  applyOk(*storage, "new-delete", tombstoneRecord(500));
+  applyOk(*storage, "live", valueRecord(50, "still here"));
+  applyOk(*storage, "siblings", Record::fromSiblings(deleted));
+  const StorageStats before = storage->stats();
+  EXPECT_EQ(before.tombstones, 3u) << "a sibling set of deletes counts as a tombstone";
+
+  EXPECT_EQ(storage->purgeTombstones(200), 1u);
+  EXPECT_FALSE(storage->get("old-delete").has_value());
+  EXPECT_TRUE(storage->get("new-delete").has_value());
+  EXPECT_EQ(storage->get("live")->value, "still here");
+  EXPECT_TRUE(storage->get("siblings").has_value());
+  const StorageStats after = storage->stats();
+  EXPECT_EQ(after.records, before.records - 1);
+  EXPECT_EQ(after.tombstones, 2u);
+  EXPECT_EQ(after.bytes, before.bytes - std::string("old-delete").size() - tombstoneRecord(100).footprint());
+  EXPECT_EQ(scanAll(*storage, TokenRange{0, 0}).size(), 3u);
+  EXPECT_EQ(storage->purgeTombstones(200), 0u) << "nothing left to drop";
+
+  EXPECT_EQ(applyOk(*storage, "old-delete", valueRecord(40, "back")), ApplyOutcome::kApplied);
+  EXPECT_EQ(storage->get("old-delete")->value, "back");
+}
+
 TEST(StorageTest, TombstoneIsStoredAndCounted) {
   auto storage = makeMemoryStorage();
   const Record tombstone = tombstoneRecord(50);

@@ -89,6 +89,25 @@ std::pair<RespClient::Reply, std::chrono::milliseconds> timedGet(int port, const
   return {reply, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)};
 }
 
+// --tombstone-grace: a deleted key's tombstone stays until the grace period has passed, then the node drops it (on
+// RocksDB, the default storage) and counts it.
+TEST(TombstoneCollectionTest, ADeletedKeysTombstoneIsDroppedAfterTheGracePeriod) {
+  TempDir dir("ringlabd-tombstones");
+  NodeProcess node("n1", dir.sub("n1"), {"--n", "1", "--r", "1", "--w", "1", "--tombstone-grace", "2"});
+  ASSERT_TRUE(node.start()) << "see " << node.logPath();
+  ASSERT_TRUE(node.waitServing());
+  RespClient client(node.clientPort());
+  ASSERT_EQ(client.command({"SET", "k", "v"}).text, "OK");
+  ASSERT_EQ(client.command({"DEL", "k"}).integer, 1);
+  EXPECT_EQ(metric(node, "ringlab_storage_tombstones"), 1) << "kept during the grace period";
+  EXPECT_EQ(metric(node, "ringlab_tombstones_purged_total"), 0);
+  EXPECT_TRUE(eventually([&] { return metric(node, "ringlab_tombstones_purged_total") == 1; },
+                         std::chrono::seconds(15)));
+  EXPECT_EQ(metric(node, "ringlab_storage_tombstones"), 0);
+  EXPECT_EQ(metric(node, "ringlab_storage_records"), 0);
+  EXPECT_TRUE(client.command({"GET", "k"}).null);
+}
+
 TEST(AdminActionsTest, FaultInjectionIsRefusedWithoutTheFlag) {
   TempDir dir("ringlabd-nofault");
   NodeProcess node("n1", dir.sub("n1"), with(kFastGossip, {"--n", "1", "--r", "1", "--w", "1"}));

@@ -122,6 +122,39 @@ TEST(RocksDbStorageTest, RecordsWrittenBeforeSiblingsAndCountersExistedReadUncha
   EXPECT_FALSE(old->tombstone);
 }
 
+// The purge runs on the writer thread, ordered with writes: tombstones older than the cutoff go, the rest stays, the
+// counts follow, and a reopened database agrees with them.
+TEST(RocksDbStorageTest, PurgingDropsOldTombstonesAndTheCountsFollow) {
+  testing::TempDir dir("ringlab-rocks");
+  StorageStats after;
+  {
+    boost::asio::io_context io;
+    auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kAlways);
+    ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+    Storage& s = **storage;
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(s.apply("d" + std::to_string(i), record(100 + i, "", true)).isOk());
+      ASSERT_TRUE(s.apply("v" + std::to_string(i), record(100 + i, "value")).isOk());
+    }
+    EXPECT_EQ(s.stats().tombstones, 100u);
+    EXPECT_EQ(s.purgeTombstones(150), 50u);
+    EXPECT_FALSE(s.get("d0"));
+    EXPECT_TRUE(s.get("d50"));
+    EXPECT_EQ(s.get("v0")->value, "value");
+    after = s.stats();
+    EXPECT_EQ(after.records, 150u);
+    EXPECT_EQ(after.tombstones, 50u);
+    EXPECT_EQ(s.purgeTombstones(150), 0u);
+  }
+  boost::asio::io_context io;
+  auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kAlways);
+  ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+  EXPECT_FALSE((*storage)->get("d0"));
+  EXPECT_EQ((*storage)->stats().records, after.records);
+  EXPECT_EQ((*storage)->stats().tombstones, after.tombstones);
+  EXPECT_EQ((*storage)->stats().bytes, after.bytes);
+}
+
 TEST(RocksDbStorageTest, SiblingSetsAndCountersMergeOnApplyAndSurviveReopening) {
   testing::TempDir dir("ringlab-rocks");
   SiblingSet a;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <ringlab/sim/history.h>
@@ -202,6 +203,45 @@ TEST(ShippedNarrationTest, RingBalanceSharesStayAsEvenAsQAllows) {
   expectCounts(5, 9, 10, entryAt(spec, 6s).say);
   runner.runUntil(TimePoint{12s});
   expectCounts(6, 8, 8, entryAt(spec, 12s).say);
+}
+
+// The tombstone lesson: n3 returns after the grace period and its old values come back (the deletes lost, reads of
+// them stale), as its narration says; the same run with n3 back before the tombstones are dropped loses nothing, and
+// so does the run that keeps tombstones forever.
+TEST(ShippedNarrationTest, TombstoneLessonResurrectsOnlyWhenTheReplicaMissesTheGracePeriod) {
+  const ScenarioSpec shipped = load("tombstone-resurrection");
+  ASSERT_TRUE(shipped.cluster.mechanisms.tombstoneGc);
+  const auto run = [](const ScenarioSpec& spec) {
+    ScenarioRunner runner(spec);
+    const ScenarioReport report = runner.run();
+    return std::pair{report, runner.simulation().totalNodeStats().tombstonesPurged};
+  };
+  const auto [late, latePurged] = run(shipped);
+  EXPECT_GT(latePurged, 100u);
+  EXPECT_GT(late.history.lostWrites, 100u);
+  EXPECT_GT(late.history.staleReads, 1000u);
+  EXPECT_EQ(late.divergentKeys, 0u);
+
+  ScenarioSpec early = shipped;
+  auto restart = std::find_if(early.timeline.begin(), early.timeline.end(), [](const TimelineEntry& e) {
+    return !e.actions.empty() && std::holds_alternative<RestartAction>(e.actions.front());
+  });
+  ASSERT_NE(restart, early.timeline.end());
+  EXPECT_EQ(restart->at, TimePoint{32s});
+  restart->at = TimePoint{14s};
+  std::stable_sort(early.timeline.begin(), early.timeline.end(),
+                   [](const TimelineEntry& a, const TimelineEntry& b) { return a.at < b.at; });
+  const auto [inTime, inTimePurged] = run(early);
+  EXPECT_GT(inTimePurged, 100u) << "the tombstones are dropped in this run too, after n3 has them";
+  EXPECT_EQ(inTime.history.lostWrites, 0u);
+  EXPECT_EQ(inTime.history.staleReads, 0u);
+
+  ScenarioSpec forever = shipped;
+  forever.cluster.mechanisms.tombstoneGc = false;
+  const auto [kept, keptPurged] = run(forever);
+  EXPECT_EQ(keptPurged, 0u);
+  EXPECT_EQ(kept.history.lostWrites, 0u);
+  EXPECT_EQ(kept.history.staleReads, 0u);
 }
 
 TEST(ShippedNarrationTest, MerkleLessonShowsN4RepairingAfterTheHeal) {

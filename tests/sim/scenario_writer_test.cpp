@@ -291,6 +291,34 @@ TEST(ScenarioWriterTest, ScenarioWithEveryFeatureRoundTrips) {
   EXPECT_EQ(traceHashOf(spec, 14s), traceHashOf(back, 14s)) << "seed " << spec.cluster.seed;
 }
 
+// tombstone_gc is off unless given, and a mapping turns it on unless it says otherwise; what is written reads back
+// the same in every combination.
+TEST(ScenarioWriterTest, TombstoneCollectionReadsAndRoundTripsInEveryForm) {
+  const auto mechanisms = [](std::string_view value) {
+    return parseOk("name: T\nduration: 2s\ncluster:\n  mechanisms:\n    tombstone_gc: " + std::string(value) + "\n")
+        .cluster.mechanisms;
+  };
+  EXPECT_FALSE(parseOk("name: T\nduration: 2s\n").cluster.mechanisms.tombstoneGc);
+  const MechanismConfig on = mechanisms("{grace: 10s}");
+  EXPECT_TRUE(on.tombstoneGc);
+  EXPECT_EQ(on.tombstoneGrace, 10s);
+  EXPECT_TRUE(mechanisms("true").tombstoneGc);
+  EXPECT_EQ(mechanisms("true").tombstoneGrace, std::chrono::hours(240));
+  const MechanismConfig off = mechanisms("{enabled: false, grace: 1h}");
+  EXPECT_FALSE(off.tombstoneGc);
+  EXPECT_EQ(off.tombstoneGrace, 1h);
+  for (const std::string_view form : {"{grace: 10s}", "true", "{enabled: false, grace: 1h}", "false"}) {
+    ScenarioSpec spec = parseOk("name: T\nduration: 2s\ncluster:\n  mechanisms:\n    tombstone_gc: " + std::string(form) + "\n");
+    const ScenarioSpec back = roundTrip(spec);
+    EXPECT_EQ(back.cluster.mechanisms.tombstoneGc, spec.cluster.mechanisms.tombstoneGc) << form;
+    EXPECT_EQ(back.cluster.mechanisms.tombstoneGrace, spec.cluster.mechanisms.tombstoneGrace) << form;
+  }
+  const Result<ScenarioSpec> zero =
+      parseScenario("name: T\nduration: 2s\ncluster:\n  mechanisms:\n    tombstone_gc: {grace: 0s}\n", "x.yaml");
+  ASSERT_FALSE(zero.isOk());
+  EXPECT_NE(zero.status().message().find("x.yaml:5"), std::string::npos) << zero.status().message();
+}
+
 TEST(ScenarioWriterTest, ShuffledTiesRoundTripWithTheirSeed) {
   for (std::uint64_t tieSeed : {0u, 5u}) {
     ScenarioSpec spec = parseOk("name: Ties\nduration: 2s\n");

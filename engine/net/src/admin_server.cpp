@@ -1007,6 +1007,8 @@ std::string AdminServer::metricsText() {
   out.sample({}, count(stats.antiEntropyExchanges));
   out.family("ringlab_anti_entropy_keys_repaired_total", "counter", "Records applied here by anti-entropy.");
   out.sample({}, count(stats.antiEntropyKeysRepaired));
+  out.family("ringlab_tombstones_purged_total", "counter", "Tombstones dropped after --tombstone-grace.");
+  out.sample({}, count(stats.tombstonesPurged));
   out.family("ringlab_replica_writes_total", "counter", "Writes served as a replica.");
   out.sample({}, count(stats.replicaWrites));
   out.family("ringlab_replica_reads_total", "counter", "Reads served as a replica.");

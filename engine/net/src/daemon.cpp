@@ -317,6 +317,8 @@ Status Daemon::open() {
     mechanisms.detector.acceptablePause = round;
     mechanisms.detector.firstHeartbeatEstimate = round;
     mechanisms.detectorInterval = std::min<Duration>(std::chrono::milliseconds(250), round / 4);
+    mechanisms.tombstoneGc = m_config.tombstoneGrace > Duration{0};
+    if (mechanisms.tombstoneGc) mechanisms.tombstoneGrace = m_config.tombstoneGrace;
   }
   m_node = std::make_unique<Node>(nodeConfig, *m_runtime, *m_storage, ringFor({m_nodeId}));
 

@@ -155,24 +155,18 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     auto op = std::make_shared<WriteOp>();
     op->key = std::string(key);
     op->record = record;
-    op->fiber = inFiber();
-    {
-      std::lock_guard lock(m_mutex);
-      m_queue.push_back(op);
-    }
-    m_wake.notify_one();
-    if (op->fiber) {
-      std::unique_lock lock(op->fiberMutex);
-      while (!op->fiberDone) {
-        noteWait(WaitFor{WaitKind::kStorage});
-        op->fiberReady.wait(lock);
-      }
-    } else {
-      std::unique_lock lock(m_mutex);
-      m_done.wait(lock, [&] { return op->done; });
-    }
+    submit(op);
     if (!op->status.isOk()) return op->status;
     return op->outcome;
+  }
+
+  // Runs on the writer thread, between groups, so that no write to a key can fall between reading its tombstone and
+  // deleting it.
+  std::size_t purgeTombstones(std::int64_t beforeMicros) override {
+    auto op = std::make_shared<WriteOp>();
+    op->purgeBeforeMicros = beforeMicros;
+    submit(op);
+    return op->purged;
   }
 
   std::optional<Record> get(std::string_view key) const override {
@@ -253,11 +247,33 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     bool fiber = false;
     Status status;
     ApplyOutcome outcome = ApplyOutcome::kSuperseded;
+    std::optional<std::int64_t> purgeBeforeMicros;  // set: a tombstone purge, not a write
+    std::size_t purged = 0;
     bool done = false;  // guarded by m_mutex (waiters outside fibers)
     bool fiberDone = false;
     boost::fibers::mutex fiberMutex;
     boost::fibers::condition_variable fiberReady;
   };
+
+  // Queues `op` for the writer thread and waits for it (a fiber yields; a caller outside fibers blocks).
+  void submit(const std::shared_ptr<WriteOp>& op) {
+    op->fiber = inFiber();
+    {
+      std::lock_guard lock(m_mutex);
+      m_queue.push_back(op);
+    }
+    m_wake.notify_one();
+    if (op->fiber) {
+      std::unique_lock lock(op->fiberMutex);
+      while (!op->fiberDone) {
+        noteWait(WaitFor{WaitKind::kStorage});
+        op->fiberReady.wait(lock);
+      }
+    } else {
+      std::unique_lock lock(m_mutex);
+      m_done.wait(lock, [&] { return op->done; });
+    }
+  }
 
   void countRecords() {
     std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions()));
@@ -279,9 +295,13 @@ class RocksDbStorageImpl final : public RocksDbStorage {
         std::unique_lock lock(m_mutex);
         m_wake.wait(lock, [&] { return m_closing || !m_queue.empty() || m_syncRequested; });
         if (m_queue.empty() && m_closing) return;
+        // A purge goes alone: the writes before it are committed first, those after it see its deletions.
         while (!m_queue.empty() && group.size() < kMaxGroup) {
+          const bool purge = m_queue.front()->purgeBeforeMicros.has_value();
+          if (purge && !group.empty()) break;
           group.push_back(std::move(m_queue.front()));
           m_queue.pop_front();
+          if (purge) break;
         }
         sync = m_syncRequested;
         m_syncRequested = false;
@@ -295,7 +315,59 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     }
   }
 
+  void purge(WriteOp& op) {
+    rocksdb::WriteBatch batch;
+    StorageStats removed;
+    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto record = decodeRecord(std::string_view(it->value().data(), it->value().size()));
+      if (!record || record->kind != RecordKind::kRegister || !record->tombstone ||
+          record->version.physicalMicros >= *op.purgeBeforeMicros) {
+        continue;
+      }
+      batch.Delete(it->key());
+      removed.records++;
+      removed.bytes += it->key().size() - 8 + record->footprint();
+    }
+    if (batch.Count() == 0) return;
+    rocksdb::WriteOptions options;
+    options.sync = m_sync == SyncPolicy::kAlways;
+    if (const rocksdb::Status s = m_db->Write(options, &batch); !s.ok()) {
+      spdlog::error("RocksDB tombstone purge failed: {}", s.ToString());
+      return;
+    }
+    op.purged = removed.records;
+    std::lock_guard lock(m_mutex);
+    m_stats.records -= removed.records;
+    m_stats.tombstones -= removed.records;
+    m_stats.bytes -= removed.bytes;
+  }
+
   void commit(std::vector<std::shared_ptr<WriteOp>>& group) {
+    if (group.size() == 1 && group.front()->purgeBeforeMicros) purge(*group.front());
+    else commitWrites(group);
+    bool anyFiber = false;
+    {
+      std::lock_guard lock(m_mutex);
+      for (auto& op : group) {
+        op->done = true;
+        anyFiber = anyFiber || op->fiber;
+      }
+    }
+    m_done.notify_all();
+    if (anyFiber) {
+      // Wake the waiting fibers on the loop thread.
+      boost::asio::post(m_io, [group = std::move(group)] {
+        for (auto& op : group) {
+          if (!op->fiber) continue;
+          op->fiberDone = true;
+          op->fiberReady.notify_one();
+        }
+      });
+    }
+  }
+
+  void commitWrites(std::vector<std::shared_ptr<WriteOp>>& group) {
     rocksdb::WriteBatch batch;
     std::map<std::string, Record> staged;  // records this group already wrote, by stored key
     StorageStats delta;
@@ -359,29 +431,11 @@ class RocksDbStorageImpl final : public RocksDbStorage {
         bytesDelta = 0;
       }
     }
-    bool anyFiber = false;
-    {
-      std::lock_guard lock(m_mutex);
-      m_stats.records += delta.records;
-      m_stats.tombstones += delta.tombstones;
-      m_stats.siblingKeys += delta.siblingKeys;
-      m_stats.bytes = static_cast<std::size_t>(static_cast<std::int64_t>(m_stats.bytes) + bytesDelta);
-      for (auto& op : group) {
-        op->done = true;
-        anyFiber = anyFiber || op->fiber;
-      }
-    }
-    m_done.notify_all();
-    if (anyFiber) {
-      // Wake the waiting fibers on the loop thread.
-      boost::asio::post(m_io, [group = std::move(group)] {
-        for (auto& op : group) {
-          if (!op->fiber) continue;
-          op->fiberDone = true;
-          op->fiberReady.notify_one();
-        }
-      });
-    }
+    std::lock_guard lock(m_mutex);
+    m_stats.records += delta.records;
+    m_stats.tombstones += delta.tombstones;
+    m_stats.siblingKeys += delta.siblingKeys;
+    m_stats.bytes = static_cast<std::size_t>(static_cast<std::int64_t>(m_stats.bytes) + bytesDelta);
   }
 
   boost::asio::io_context& m_io;

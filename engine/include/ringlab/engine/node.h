@@ -64,6 +64,12 @@ struct MechanismConfig {
   bool antiEntropy = true;  // Merkle-tree exchanges between replicas of each range
   Duration antiEntropyInterval = std::chrono::milliseconds(250);
   unsigned merkleDepth = 8;
+  // Tombstone collection (Cassandra's gc_grace_seconds): a replica drops a tombstone once the delete is older than
+  // the grace period, checked every tenth of it (at least every second, at most every hour). A replica that missed
+  // the delete and comes back after that still holds the value and repairs bring it back: repair must reach every
+  // replica within the grace period. Off by default, so tombstones are kept forever.
+  bool tombstoneGc = false;
+  Duration tombstoneGrace = std::chrono::hours(24 * 10);
 };
 
 // How replicas treat concurrent writes to one key. kLww: one version per key, the newest timestamp wins (concurrent
@@ -124,6 +130,7 @@ struct NodeStats {
   std::uint64_t antiEntropyBytesRepaired = 0;
   std::uint64_t antiEntropyBytesSent = 0;  // encoded bytes of the anti-entropy messages this node sent
   std::uint64_t gossipRounds = 0;
+  std::uint64_t tombstonesPurged = 0;  // tombstones dropped after their grace period
 };
 
 class Node {
@@ -270,6 +277,7 @@ class Node {
   void runDetector();
   void runHintReplay();
   void runAntiEntropy();
+  void runTombstoneGc();
   void onGossip(const Message& message);
   // A newer heartbeat of `peer` arrived: feeds the detector and schedules the peer's next check. O(1) amortized.
   void onHeartbeat(NodeId peer, TimePoint now);

@@ -58,6 +58,11 @@ class Storage {
   virtual StorageStats stats() const = 0;
   // Removes everything (a wiped disk).
   virtual void clear() = 0;
+  // Removes the tombstones of deleted keys written (by their version's physical time) before `beforeMicros`, as
+  // replicas do once a tombstone's grace period is over; returns how many. A key whose record is a sibling set or a
+  // counter is never removed (its causal history must stay). After this a removed key reads as never written, so a
+  // replica that missed the delete and still holds the value can bring it back.
+  virtual std::size_t purgeTombstones(std::int64_t beforeMicros) = 0;
   virtual const StorageLimits& limits() const = 0;
 };
 

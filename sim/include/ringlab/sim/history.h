@@ -124,6 +124,10 @@ struct HistoryCheckOptions {
   // Where phases begin, increasing; reads belong to the phase in which they were invoked. The first phase starts at
   // 0 whatever the first entry is. Empty: one phase, the whole run.
   std::vector<TimePoint> phaseStarts;
+  // Replicas drop tombstones after a grace period (tombstone_gc): a key no replica holds any more is deleted, so a
+  // delete is not lost when its key is gone everywhere, and a read that finds nothing after a delete is fresh. A
+  // replica that still holds an older value (the delete resurrected) is still a lost write, and reads of it stale.
+  bool tombstonesCollected = false;
 };
 
 struct HistoryReport {

@@ -82,6 +82,8 @@ struct DaemonConfig {
   // Gossip round period. The failure detector scales with it (its tolerated spread is half a round, its tolerated
   // pause one round), so a shorter period also detects failures sooner.
   Duration gossipInterval = std::chrono::seconds(1);
+  // Tombstones are dropped this long after their delete (0: kept forever); repair must reach every replica sooner.
+  Duration tombstoneGrace = std::chrono::hours(24 * 10);
 };
 
 // Progress of this node's decommission (POST /decommission): the ranges it hands to their new owners.
