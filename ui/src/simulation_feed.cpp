@@ -227,6 +227,7 @@ class SimulationWorker final : public QObject {
       Version version;
       std::int64_t completed = 0;
       std::uint64_t client = 0;
+      bool deleted = false;
     };
     std::map<Key, AckedWrite> lastAckedWrite;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> reads;  // per sample interval: (successful reads, stale)
@@ -457,7 +458,10 @@ class SimulationWorker final : public QObject {
       run.detailFrom = recordFrom;
       run.subscribeDetail = [&sim, detail, handler] { sim.events().subscribe(detail, handler); };
     }
-    sim.onOperationCompleted([weak](const ClientOperation& op) {
+    // With tombstone collection a key no replica holds any more is deleted: finding nothing after a delete is fresh,
+    // as the checker counts it.
+    const bool tombstonesCollected = sim.config().mechanisms.tombstoneGc;
+    sim.onOperationCompleted([weak, tombstonesCollected](const ClientOperation& op) {
       auto observed = weak.lock();
       if (!observed) return;
       const OperationResult& r = op.result;
@@ -489,7 +493,8 @@ class SimulationWorker final : public QObject {
           const auto& last = it->second;
           const bool before = last.completed < r.begun.nanos() ||
                               (last.completed == r.begun.nanos() && op.client != 0 && last.client == op.client);
-          if (before && r.version < last.version) ++observed->reads[bucket].second;
+          const bool collectedDelete = tombstonesCollected && last.deleted && !r.found && r.version.isNull();
+          if (before && r.version < last.version && !collectedDelete) ++observed->reads[bucket].second;
         }
       } else {
         auto& last = observed->lastAckedWrite[r.key];
@@ -501,7 +506,7 @@ class SimulationWorker final : public QObject {
           ++observed->writes[bucket].first;
           if (last.completed < r.begun.nanos() && r.version < last.version) ++observed->writes[bucket].second;
         }
-        if (last.version < r.version) last = {r.version, r.completed.nanos(), op.client};
+        if (last.version < r.version) last = {r.version, r.completed.nanos(), op.client, r.op == Operation::kDelete};
       }
     });
 
