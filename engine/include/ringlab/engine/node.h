@@ -65,7 +65,7 @@ struct MechanismConfig {
   Duration antiEntropyInterval = std::chrono::milliseconds(250);
   unsigned merkleDepth = 8;
   // Tombstone collection (Cassandra's gc_grace_seconds): a replica drops a tombstone once the delete is older than
-  // the grace period, checked every tenth of it (at least every second, at most every hour). A replica that missed
+  // the grace period, checked every tenth of it (but no more often than once a second, and at least once an hour). A replica that missed
   // the delete and comes back after that still holds the value and repairs bring it back: repair must reach every
   // replica within the grace period. Off by default, so tombstones are kept forever.
   bool tombstoneGc = false;
