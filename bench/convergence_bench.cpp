@@ -60,21 +60,32 @@ BENCHMARK(BM_ConvergeAfterPartition)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 
+// Five nodes with anti-entropy the only repair mechanism.
+SimulationConfig antiEntropyOnly(std::uint64_t seed) {
+  SimulationConfig config;
+  config.seed = seed;
+  config.nodes = 5;
+  config.mechanisms.hintedHandoff = false;
+  config.mechanisms.readRepair = false;
+  return config;
+}
+
+// The record every replica starts with: 200 bytes, one version.
+Record loadedRecord() {
+  Record record;
+  record.value.assign(200, 'v');
+  record.version = Version{1'000, 0, 1};
+  return record;
+}
+
 void BM_AntiEntropyBytes(benchmark::State& state) {
   const auto divergent = static_cast<std::uint64_t>(state.range(0));
   constexpr std::uint64_t kKeys = 20'000;
   double aeBytes = 0, fullBytes = 0, seconds = 0;
   for (auto _ : state) {
-    SimulationConfig config;
-    config.seed = 2;
-    config.nodes = 5;
-    config.mechanisms.hintedHandoff = false;
-    config.mechanisms.readRepair = false;
-    Simulation sim(config);
+    Simulation sim(antiEntropyOnly(2));
     const NodeId victim = 0;
-    Record record;
-    record.value.assign(200, 'v');
-    record.version = Version{1'000, 0, 1};
+    const Record record = loadedRecord();
     std::vector<Key> victimKeys;
     PreferenceList list;
     for (std::uint64_t k = 0; k < kKeys; ++k) {
@@ -119,15 +130,8 @@ void BM_InSyncExchanges(benchmark::State& state) {
   constexpr std::uint64_t kKeys = 20'000;
   double bytes = 0, exchanges = 0;
   for (auto _ : state) {
-    SimulationConfig config;
-    config.seed = 3;
-    config.nodes = 5;
-    config.mechanisms.hintedHandoff = false;
-    config.mechanisms.readRepair = false;
-    Simulation sim(config);
-    Record record;
-    record.value.assign(200, 'v');
-    record.version = Version{1'000, 0, 1};
+    Simulation sim(antiEntropyOnly(3));
+    const Record record = loadedRecord();
     PreferenceList list;
     for (std::uint64_t k = 0; k < kKeys; ++k) {
       const Key key = keyName(k);
