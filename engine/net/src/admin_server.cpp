@@ -365,9 +365,17 @@ void AdminServer::serve(std::shared_ptr<Socket> socket) {
     AdminReply reply = handle(parser.get());
     if (reply.events) return streamEvents(*socket, *reply.events);
     ec = write(reply.response);
+    const bool again = !ec && reply.response.keep_alive();
+    if (!again) {
+      // Closed now, not when the fiber ends: a client reading to the end of the connection has its answer before
+      // a pause begins.
+      ErrorCodeT ignored;
+      socket->shutdown(tcp::socket::shutdown_send, ignored);
+      socket->close(ignored);
+    }
     // The answer is on its way (in the kernel's buffer) before the node stops moving.
     if (reply.pauseAfterReply) m_daemon.pause(*reply.pauseAfterReply);
-    if (ec || !reply.response.keep_alive()) return;
+    if (!again) return;
   }
 }
 
