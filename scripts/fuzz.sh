@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh [SECONDS]     build, then run every target SECONDS seconds (default 25) from its seed corpus
 #
-# Targets: resp_parser_fuzz (the RESP codec's command and reply parsers), peer_codec_fuzz (peer frames and handshake messages) and
+# Targets: resp_parser_fuzz (the RESP codec's command and reply parsers), peer_codec_fuzz (peer frames and handshake
+# messages), admin_request_fuzz (admin HTTP requests: reading, routing, every body and query parser) and
 # scenario_parser_fuzz (the scenario format, written back and read again; seeded with scenarios/). Builds go
 # to build/fuzz/; corpora grow in build/fuzz/corpus/<target>/ (seeded from fuzz/seeds/<target>/). A crash leaves
 # its input in build/fuzz/ and makes the script exit non-zero.
@@ -42,11 +43,13 @@ build() {
 }
 build resp_parser_fuzz engine/src/resp.cpp
 build peer_codec_fuzz engine/net/src/handshake.cpp "${engine_sources[@]}" -lxxhash -lcrypto
+build admin_request_fuzz engine/net/src/admin_request.cpp engine/net/src/host_port.cpp engine/src/events.cpp \
+  engine/src/status.cpp engine/src/types.cpp -lboost_url -lboost_json -lcrypto
 build scenario_parser_fuzz engine/src/*.cpp sim/src/*.cpp -lyaml-cpp -lfmt -lboost_json -lboost_fiber \
   -lboost_context -lxxhash -lz
 
 status=0
-for target in resp_parser_fuzz peer_codec_fuzz scenario_parser_fuzz; do
+for target in resp_parser_fuzz peer_codec_fuzz admin_request_fuzz scenario_parser_fuzz; do
   corpus="$out/corpus/$target"
   mkdir -p "$corpus"
   seeds="../../fuzz/seeds/$target"

@@ -20,6 +20,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <ringlab/net/admin_request.h>
 #include <ringlab/net/daemon.h>
 #include <ringlab/net/descriptors.h>
 #include <ringlab/net/log_limiter.h>
@@ -41,99 +42,14 @@ using ErrorCodeT = boost::system::error_code;
 constexpr Duration kRequestTimeout = std::chrono::seconds(10);
 constexpr Duration kWriteTimeout = std::chrono::seconds(10);
 constexpr std::size_t kMaxQueuedLines = 10000;
-constexpr std::size_t kMaxEventsPerSecond = 100000;
-constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
-constexpr std::size_t kMaxBodyBytes = 64 * 1024;
-constexpr std::int64_t kMaxDelayMs = 10000;
-constexpr std::int64_t kMaxPauseMs = 60000;
 
-// A request body that failed validation; the message names the field. Errors are values here, not exceptions: an
-// exception caught inside a fiber that goes on running leaves AddressSanitizer's stale redzones on its stack.
-Status badRequest(std::string message) { return Status(ErrorCode::kInvalidArgument, std::move(message)); }
-
-// The keys of a JSON object text's top level, in order, as written (escapes not decoded). `json` must be valid JSON
-// whose value is an object.
-std::vector<std::string_view> topLevelKeys(std::string_view json) {
-  std::vector<std::string_view> keys;
-  int depth = 0;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (c == '"') {
-      const std::size_t start = ++i;
-      while (i < json.size() && json[i] != '"') i += json[i] == '\\' ? 2 : 1;
-      const std::string_view text = json.substr(start, i - start);
-      std::size_t next = json.find_first_not_of(" \t\r\n", i + 1);
-      if (depth == 1 && next != std::string_view::npos && json[next] == ':') keys.push_back(text);
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return keys;
-}
-
-// The body as a JSON object. An empty body is an empty object when `emptyIsObject`. A key given twice is refused:
-// which of the two would count is a guess the sender should not have to make.
-Result<boost::json::object> parseObject(std::string_view body, bool emptyIsObject, std::string_view example) {
-  const auto blank = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
-  if (blank) {
-    if (emptyIsObject) return boost::json::object{};
-    return badRequest("the body is empty; expected a JSON object such as " + std::string(example));
-  }
-  boost::json::stream_parser parser;
-  ErrorCodeT ec;
-  const std::size_t used = parser.write(body.data(), body.size(), ec);
-  if (!ec) parser.finish(ec);
-  if (ec) {
-    return badRequest("the body is not JSON: " + ec.message() + " (at byte " + std::to_string(used) +
-                      "); expected an object such as " + std::string(example));
-  }
-  boost::json::value value = parser.release();
-  if (!value.is_object()) return badRequest("the body must be a JSON object such as " + std::string(example));
-  const std::vector<std::string_view> keys = topLevelKeys(body);
-  if (keys.size() != value.as_object().size()) {
-    std::set<std::string_view> seen;
-    for (std::string_view key : keys) {
-      if (!seen.insert(key).second) return badRequest("field '" + std::string(key) + "' is given twice");
-    }
-    return badRequest("a field is given twice");
-  }
-  return std::move(value.as_object());
-}
-
-// A whole number in [min, max] (a JSON integer, or a number with no fraction).
-Result<std::int64_t> wholeNumber(const boost::json::value& value, std::string_view field, std::int64_t min,
-                                 std::int64_t max, std::string_view unit) {
-  std::optional<std::int64_t> number;
-  if (value.is_int64()) {
-    number = value.as_int64();
-  } else if (value.is_uint64()) {
-    number =
-        value.as_uint64() > static_cast<std::uint64_t>(max) ? max + 1 : static_cast<std::int64_t>(value.as_uint64());
-  } else if (value.is_double()) {
-    const double d = value.as_double();
-    if (std::isfinite(d) && d == std::floor(d) && d >= static_cast<double>(min) && d <= static_cast<double>(max)) {
-      number = static_cast<std::int64_t>(d);
-    }
-  }
-  if (!number || *number < min || *number > max) {
-    return badRequest("field '" + std::string(field) + "' must be a whole number of " + std::string(unit) +
-                      " between " + std::to_string(min) + " and " + std::to_string(max) + ", not " +
-                      boost::json::serialize(value));
-  }
-  return *number;
-}
+// A request the node cannot act on; the message names the field.
+Status invalid(std::string message) { return Status(ErrorCode::kInvalidArgument, std::move(message)); }
 
 std::string formatProbability(double p) {
   char buffer[32];
   auto [ptr, ec] = std::to_chars(buffer, buffer + sizeof buffer, p);
   return std::string(buffer, ptr);
-}
-
-bool tokenMatches(std::string_view given, std::string_view expected) {
-  if (given.size() != expected.size()) return false;
-  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
 // Sets (`active`) or removes one action's rule for `peers`. No peers means every peer: the rule for all (kNoNode)
@@ -154,89 +70,33 @@ void setRule(std::map<NodeId, Value>& rules, const std::vector<NodeId>& peers, b
   }
 }
 
-// The answer to a request that could not be read whole, when there is one to give: a body over the limit (413), a
-// header over the limit (431) or malformed HTTP (400). nullopt when the client just went away or was too slow.
-std::optional<AdminResponse> unreadableRequestResponse(const ErrorCodeT& ec) {
-  std::string error;
-  http::status status = http::status::bad_request;
-  if (ec == http::error::body_limit) {
-    status = http::status::payload_too_large;
-    error = "the body is larger than " + std::to_string(kMaxBodyBytes / 1024) + " kB";
-  } else if (ec == http::error::header_limit) {
-    status = http::status::request_header_fields_too_large;
-    error = "the request header is larger than " + std::to_string(kMaxHeaderBytes / 1024) + " kB";
-  } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
-             ec != http::error::end_of_stream && ec != http::error::partial_message) {
-    error = "malformed HTTP request: " + ec.message();
-  }
-  if (error.empty()) return std::nullopt;
-  AdminResponse response(status, 11);
-  response.set(http::field::server, "ringlabd");
-  response.set(http::field::content_type, "application/json");
-  response.body() =
-      boost::json::serialize(boost::json::object{{"api_version", kAdminApiVersion}, {"error", error}}) + "\n";
-  response.keep_alive(false);
-  response.prepare_payload();
-  return response;
-}
-
 }  // namespace
-
-// One row of the routing table: a method on a path, and who serves it.
-struct AdminServer::Route {
-  std::string_view path;
-  http::verb method;  // GET routes serve HEAD too
-  bool open;          // served without the admin token: probes carry none, and they reveal nothing but readiness
-  Handler handler;
-};
 
 // The request's target, parsed (Boost.URL); valid while the request is.
 struct AdminServer::Query {
   const AdminRequest& request;
   boost::urls::url_view url;
   std::string path;  // percent-decoded
-  // A query parameter, percent-decoded ("types=a%2Cb" is "a,b"); "" when absent or empty.
-  std::string param(std::string_view name) const {
-    const auto params = url.params();
-    const auto it = params.find(boost::core::string_view(name.data(), name.size()));
-    if (it == params.end()) return {};
-    return std::string((*it).value);
-  }
+  // A query parameter, percent-decoded; "" when absent or empty.
+  std::string param(std::string_view name) const { return queryParameter(url, name); }
 };
 
-// Every endpoint, in the order the index lists them.
-const AdminServer::Route AdminServer::kRoutes[] = {
-    {"/", http::verb::get, false, &AdminServer::getIndex},
-    {"/metrics", http::verb::get, false, &AdminServer::getMetrics},
-    {"/cluster", http::verb::get, false, &AdminServer::getCluster},
-    {"/events", http::verb::get, false, &AdminServer::getEvents},
-    {"/fault", http::verb::get, false, &AdminServer::getFault},
-    {"/fault", http::verb::post, false, &AdminServer::postFault},
-    {"/decommission", http::verb::post, false, &AdminServer::postDecommission},
-    {"/members", http::verb::post, false, &AdminServer::postMembers},
-    {"/members", http::verb::delete_, false, &AdminServer::deleteMembers},
-    {"/healthz", http::verb::get, true, &AdminServer::getHealthz},
-    {"/readyz", http::verb::get, true, &AdminServer::getReadyz},
-};
-
-namespace {
-
-// The methods a path serves, as the Allow header lists them ("GET, POST"). HEAD goes with GET and is not listed.
-template <typename Routes>
-std::string allowedMethods(const Routes& routes, std::string_view path) {
-  std::string out;
-  for (http::verb method : {http::verb::get, http::verb::post, http::verb::delete_}) {
-    for (const auto& route : routes) {
-      if (route.path == path && route.method == method) {
-        out += (out.empty() ? "" : ", ") + std::string(http::to_string(method));
-        break;
-      }
-    }
+AdminServer::Handler AdminServer::handlerOf(AdminEndpoint endpoint) {
+  switch (endpoint) {
+    case AdminEndpoint::kIndex: return &AdminServer::getIndex;
+    case AdminEndpoint::kMetrics: return &AdminServer::getMetrics;
+    case AdminEndpoint::kCluster: return &AdminServer::getCluster;
+    case AdminEndpoint::kEvents: return &AdminServer::getEvents;
+    case AdminEndpoint::kGetFault: return &AdminServer::getFault;
+    case AdminEndpoint::kPostFault: return &AdminServer::postFault;
+    case AdminEndpoint::kDecommission: return &AdminServer::postDecommission;
+    case AdminEndpoint::kPostMembers: return &AdminServer::postMembers;
+    case AdminEndpoint::kDeleteMembers: return &AdminServer::deleteMembers;
+    case AdminEndpoint::kHealthz: return &AdminServer::getHealthz;
+    case AdminEndpoint::kReadyz: return &AdminServer::getReadyz;
   }
-  return out;
+  return &AdminServer::getIndex;
 }
-
-}  // namespace
 
 AdminServer::AdminServer(Daemon& daemon) : m_daemon(daemon) {}
 AdminServer::~AdminServer() { stop(); }
@@ -335,8 +195,8 @@ void AdminServer::serve(std::shared_ptr<Socket> socket) {
   };
   while (!m_stopping) {
     http::request_parser<http::string_body> parser;
-    parser.header_limit(kMaxHeaderBytes);
-    parser.body_limit(kMaxBodyBytes);
+    parser.header_limit(kAdminMaxHeaderBytes);
+    parser.body_limit(kAdminMaxBodyBytes);
     ErrorCodeT ec;
     {
       OperationDeadline deadline(io, *socket, kRequestTimeout);
@@ -386,49 +246,14 @@ AdminReply AdminServer::handle(const AdminRequest& request) {
   response.keep_alive(request.keep_alive());
   response.set(http::field::server, "ringlabd");
   const bool head = request.method() == http::verb::head;
-  const http::verb method = head ? http::verb::get : request.method();
-  const auto target = request.target();
-  const auto url = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
-  if (!url) {
-    setError(response, 400,
-             "malformed request target '" + std::string(target) + "': " + url.error().message() +
-                 " (expected a path such as /events?types=hint)");
+  const AdminRouting routing = routeAdminRequest(request, m_daemon.config().adminToken);
+  if (!routing.route) {
+    setError(response, routing.status, routing.error);
+    if (routing.status == 401) response.set(http::field::www_authenticate, "Bearer");
+    if (routing.status == 405) response.set(http::field::allow, routing.allow);
   } else {
-    const Query query{request, *url, std::string(url->path())};
-    const Route* route = nullptr;
-    const Route* anyMethod = nullptr;
-    for (const Route& r : kRoutes) {
-      if (r.path != query.path) continue;
-      anyMethod = &r;
-      if (r.method == method) route = &r;
-    }
-    const std::string& token = m_daemon.config().adminToken;
-    std::string given;
-    if (auto it = request.find(http::field::authorization); it != request.end()) {
-      // The scheme is case-insensitive (RFC 9110, section 11.1): "bearer" and "BEARER" are "Bearer".
-      std::string_view value = it->value();
-      if (value.size() > 7 && boost::beast::iequals(value.substr(0, 6), "Bearer") &&
-          (value[6] == ' ' || value[6] == '\t')) {
-        value.remove_prefix(7);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-        given = std::string(value);
-      }
-    }
-    if (!(anyMethod && anyMethod->open) && !token.empty() && !tokenMatches(given, token)) {
-      setError(response, 401, "missing or wrong admin token (send Authorization: Bearer ...)");
-      response.set(http::field::www_authenticate, "Bearer");
-    } else if (!anyMethod) {
-      setError(response, 404, "no such endpoint: " + query.path);
-    } else if (!route) {
-      const std::string allowed = allowedMethods(kRoutes, query.path);
-      response.set(http::field::allow, allowed);
-      setError(response, 405,
-               std::string(request.method_string()) + " " + query.path + " is not supported: " + query.path +
-                   " allows " + allowed);
-    } else {
-      (this->*route->handler)(query, reply);
-    }
+    const Query query{request, routing.url, routing.path};
+    (this->*handlerOf(routing.route->endpoint))(query, reply);
   }
   if (reply.events && head) reply.events.reset();  // the stream's headers only
   if (reply.events) return reply;
@@ -455,7 +280,7 @@ void AdminServer::setError(AdminResponse& response, unsigned status, const std::
 void AdminServer::getIndex(const Query&, AdminReply& reply) {
   boost::json::array endpoints;
   boost::json::object methods;
-  for (const Route& route : kRoutes) {
+  for (const AdminRoute& route : adminRoutes()) {
     if (route.path == "/") continue;
     if (!methods.contains(route.path)) {
       endpoints.emplace_back(route.path);
@@ -497,38 +322,9 @@ void AdminServer::getCluster(const Query&, AdminReply& reply) {
 
 void AdminServer::getEvents(const Query& query, AdminReply& reply) {
   // Which event types, and how many per second at most.
-  EventStreamRequest stream;
-  stream.mask = kAllEvents & ~maskOf(EventType::kFiberSlice);
-  const std::string types = query.param("types");
-  std::string error;
-  if (!types.empty()) {
-    stream.mask = 0;
-    std::string_view rest = types;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      const std::string_view name = rest.substr(0, comma);
-      bool known = false;
-      for (std::size_t t = 0; t < kEventTypeCount; ++t) {
-        if (eventTypeName(static_cast<EventType>(t)) == name) {
-          stream.mask |= maskOf(static_cast<EventType>(t));
-          known = true;
-        }
-      }
-      if (!known && error.empty()) error = "unknown event type '" + std::string(name) + "'";
-      if (comma == std::string_view::npos) break;
-      rest = rest.substr(comma + 1);
-    }
-  }
-  stream.rate = m_daemon.config().eventsPerSecond;
-  if (const std::string text = query.param("rate"); !text.empty()) {
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), stream.rate);
-    if (ec != std::errc() || ptr != text.data() + text.size() || stream.rate == 0 ||
-        stream.rate > kMaxEventsPerSecond) {
-      error = "rate must be a whole number between 1 and " + std::to_string(kMaxEventsPerSecond);
-    }
-  }
-  if (!error.empty()) {
-    setError(reply.response, 400, error);
+  const auto stream = parseEventStreamRequest(query.param("types"), query.param("rate"), m_daemon.config().eventsPerSecond);
+  if (!stream) {
+    setError(reply.response, 400, stream.status().message());
     reply.response.keep_alive(false);
     return;
   }
@@ -537,7 +333,7 @@ void AdminServer::getEvents(const Query& query, AdminReply& reply) {
   reply.response.set(http::field::content_type, "application/x-ndjson");
   reply.response.set(http::field::cache_control, "no-store");
   reply.response.keep_alive(false);
-  reply.events = stream;
+  reply.events = *stream;
 }
 
 void AdminServer::getFault(const Query&, AdminReply& reply) { setJson(reply.response, 200, faultJson()); }
@@ -568,12 +364,8 @@ void AdminServer::postFault(const Query& query, AdminReply& reply) {
 }
 
 void AdminServer::postDecommission(const Query& query, AdminReply& reply) {
-  const auto body = parseObject(query.request.body(), true, "{}");
-  if (!body) {
-    setError(reply.response, 400, body.status().message());
-  } else if (!body->empty()) {
-    setError(reply.response, 400,
-             "field '" + std::string(body->begin()->key()) + "' is not understood: POST /decommission takes no fields");
+  if (Status body = parseDecommissionRequest(query.request.body()); !body.isOk()) {
+    setError(reply.response, 400, body.message());
   } else if (Status s = m_daemon.decommission(); !s.isOk()) {
     setError(reply.response, 409, s.message());
   } else {
@@ -595,23 +387,9 @@ void AdminServer::postMembers(const Query& query, AdminReply& reply) {
 }
 
 void AdminServer::deleteMembers(const Query& query, AdminReply& reply) {
-  const auto parsed = parseObject(query.request.body(), false, R"({"member":"n5"})");
+  const auto parsed = parseRemoveMemberRequest(query.request.body());
   if (!parsed) return setError(reply.response, 400, parsed.status().message());
-  const boost::json::object& body = *parsed;
-  for (const auto& [key, value] : body) {
-    if (key != "member") {
-      return setError(reply.response, 400,
-                      "field '" + std::string(key) + "' is not understood (DELETE /members takes member)");
-    }
-  }
-  const auto* member = body.if_contains("member");
-  if (!member) return setError(reply.response, 400, "field 'member' is missing: the name of a member, such as \"n5\"");
-  if (!member->is_string()) return setError(reply.response, 400, "field 'member' must be a node name such as \"n5\"");
-  const std::string name(member->as_string());
-  const NodeId node = parseNodeName(name);
-  if (node == kNoNode) {
-    return setError(reply.response, 400, "field 'member': '" + name + "' is not a node name (n1, n2, ...)");
-  }
+  const NodeId node = *parsed;
   if (Status s = m_daemon.removeMember(node); !s.isOk()) {
     return setError(reply.response, s.code() == ErrorCode::kNotFound ? 404 : 400, "field 'member': " + s.message());
   }
@@ -639,50 +417,19 @@ void AdminServer::lingerAndClose(Socket& socket) {
 }
 
 Result<std::optional<Duration>> AdminServer::applyFault(const std::string& text) {
-  static constexpr std::string_view kExample = R"({"action":"drop","peers":["n2"],"probability":1.0})";
-  const auto parsed = parseObject(text, false, kExample);
+  const auto parsed = parseFaultRequest(text);
   if (!parsed) return parsed.status();
-  const boost::json::object& body = *parsed;
-  const auto* actionValue = body.if_contains("action");
-  if (!actionValue) return badRequest("field 'action' is missing (one of drop, delay, pause, heal)");
-  if (!actionValue->is_string()) {
-    return badRequest("field 'action' must be a string: one of drop, delay, pause, heal");
-  }
-  const std::string action(actionValue->as_string());
-  std::vector<std::string_view> fields;  // the fields the action takes
-  if (action == "drop") {
-    fields = {"action", "peers", "probability"};
-  } else if (action == "delay") {
-    fields = {"action", "peers", "delay_ms"};
-  } else if (action == "pause") {
-    fields = {"action", "duration_ms"};
-  } else if (action == "heal") {
-    fields = {"action"};
-  } else {
-    return badRequest("field 'action': '" + action + "' is not one of drop, delay, pause, heal");
-  }
-  for (const auto& [key, value] : body) {
-    if (std::find(fields.begin(), fields.end(), std::string_view(key)) != fields.end()) continue;
-    std::string takes;
-    for (std::size_t i = 1; i < fields.size(); ++i) takes += (takes.empty() ? "" : ", ") + std::string(fields[i]);
-    return badRequest("field '" + std::string(key) + "' is not used by action '" + action + "' (it takes " +
-                      (takes.empty() ? std::string("no other field") : takes) + ")");
-  }
-
-  if (action == "pause") {
-    const auto* duration = body.if_contains("duration_ms");
-    if (!duration) return badRequest("field 'duration_ms' is missing (1 to 60000 milliseconds)");
-    const auto ms = wholeNumber(*duration, "duration_ms", 1, kMaxPauseMs, "milliseconds");
-    if (!ms) return ms.status();
-    return std::optional<Duration>(std::chrono::milliseconds(*ms));
+  const FaultRequest& request = *parsed;
+  if (request.action == FaultRequest::Action::kPause) {
+    return std::optional<Duration>(std::chrono::milliseconds(request.durationMs));
   }
   PeerTransport& transport = m_daemon.transport();
-  if (action == "heal") {
+  if (request.action == FaultRequest::Action::kHeal) {
     m_daemon.setFaultRules({}, "heal: every drop and delay rule cleared");
     return std::optional<Duration>();
   }
 
-  // The peers named, or every peer (kNoNode).
+  // The peers named (each a known peer), or every peer (kNoNode).
   const NodeId self = m_daemon.nodeId();
   std::set<NodeId> known;
   for (NodeId member : m_daemon.node().membership().members()) known.insert(member);
@@ -690,51 +437,34 @@ Result<std::optional<Duration>> AdminServer::applyFault(const std::string& text)
   known.erase(self);
   std::vector<NodeId> peers;
   std::string peerNames;
-  if (const auto* list = body.if_contains("peers"); list && !list->is_null()) {
-    if (!list->is_array()) return badRequest("field 'peers' must be an array of node names such as [\"n2\"]");
-    const auto& array = list->as_array();
-    for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string field = "peers[" + std::to_string(i) + "]";
-      if (!array[i].is_string()) return badRequest("field '" + field + "' must be a node name such as \"n2\"");
-      const std::string name(array[i].as_string());
-      const NodeId peer = parseNodeName(name);
-      if (peer == kNoNode) return badRequest("field '" + field + "': '" + name + "' is not a node name (n1, n2, ...)");
-      if (peer == self) return badRequest("field '" + field + "': " + name + " is this node");
-      if (!known.count(peer)) {
-        std::string names;
-        for (NodeId k : known) names += (names.empty() ? "" : ", ") + nodeName(k);
-        return badRequest("field '" + field + "': " + name + " is not a known peer of " + m_daemon.config().nodeName +
-                          " (known: " + (names.empty() ? std::string("none") : names) + ")");
-      }
-      if (std::find(peers.begin(), peers.end(), peer) == peers.end()) {
-        peers.push_back(peer);
-        peerNames += (peerNames.empty() ? "" : ",") + name;
-      }
+  for (std::size_t i = 0; i < request.peers.size(); ++i) {
+    const NodeId peer = request.peers[i];
+    const std::string field = "peers[" + std::to_string(i) + "]";
+    const std::string name = nodeName(peer);
+    if (peer == self) return invalid("field '" + field + "': " + name + " is this node");
+    if (!known.count(peer)) {
+      std::string names;
+      for (NodeId k : known) names += (names.empty() ? "" : ", ") + nodeName(k);
+      return invalid("field '" + field + "': " + name + " is not a known peer of " + m_daemon.config().nodeName +
+                        " (known: " + (names.empty() ? std::string("none") : names) + ")");
+    }
+    if (std::find(peers.begin(), peers.end(), peer) == peers.end()) {
+      peers.push_back(peer);
+      peerNames += (peerNames.empty() ? "" : ",") + name;
     }
   }
   if (peers.empty()) peerNames = "every peer";
 
   PeerFaultRules rules = transport.faultRules();
   std::string description;
-  if (action == "drop") {
-    double probability = 1.0;
-    if (const auto* p = body.if_contains("probability")) {
-      if (!p->is_number() || p->to_number<double>() < 0 || p->to_number<double>() > 1 ||
-          !std::isfinite(p->to_number<double>())) {
-        return badRequest("field 'probability' must be a number between 0 and 1, not " + boost::json::serialize(*p));
-      }
-      probability = p->to_number<double>();
-    }
+  if (request.action == FaultRequest::Action::kDrop) {
+    const double probability = request.probability;
     setRule(rules.drop, peers, probability > 0, probability);
     description = probability > 0
                       ? "drop messages to " + peerNames + " with probability " + formatProbability(probability)
                       : "stop dropping messages to " + peerNames;
   } else {
-    const auto* d = body.if_contains("delay_ms");
-    if (!d) return badRequest("field 'delay_ms' is missing (0 to 10000 milliseconds)");
-    const auto checked = wholeNumber(*d, "delay_ms", 0, kMaxDelayMs, "milliseconds");
-    if (!checked) return checked.status();
-    const std::int64_t ms = *checked;
+    const std::int64_t ms = request.delayMs;
     const Duration delay = std::chrono::milliseconds(ms);
     setRule(rules.delay, peers, ms > 0, delay);
     description = ms > 0 ? "delay messages to " + peerNames + " by " + std::to_string(ms) + " ms"
@@ -745,24 +475,11 @@ Result<std::optional<Duration>> AdminServer::applyFault(const std::string& text)
 }
 
 Result<std::string> AdminServer::dialMember(const std::string& text) {
-  const auto parsed = parseObject(text, false, R"({"peer":"127.0.0.1:7380"})");
-  if (!parsed) return parsed.status();
-  const boost::json::object& body = *parsed;
-  for (const auto& [key, value] : body) {
-    if (key != "peer") {
-      return badRequest("field '" + std::string(key) + "' is not understood (POST /members takes peer)");
-    }
-  }
-  const auto* peer = body.if_contains("peer");
-  if (!peer) return badRequest("field 'peer' is missing: the host:port of another node's peer port");
-  if (!peer->is_string()) return badRequest("field 'peer' must be a string host:port, such as \"127.0.0.1:7380\"");
-  const std::string given(peer->as_string());
-  auto address = parseHostPort(given);
-  if (!address) return badRequest("field 'peer': " + address.status().message());
-  if (address->host.empty() || address->host.size() > 253 ||
-      address->host.find_first_of(" \t\r\n/?#@") != std::string::npos) {
-    return badRequest("field 'peer': '" + address->host + "' is not a host name or address");
-  }
+  auto address = parseJoinRequest(text);
+  if (!address) return address.status();
+  const std::string shown = address->host.find(':') != std::string::npos
+                                ? "[" + address->host + "]:" + std::to_string(address->port)
+                                : address->toString();
   const DaemonConfig& config = m_daemon.config();
   if (address->port == config.peerPort) {
     bool own = address->host == config.advertiseHost || address->host == config.bindHost;
@@ -771,11 +488,8 @@ Result<std::string> AdminServer::dialMember(const std::string& text) {
     const auto bound = boost::asio::ip::make_address(config.bindHost, bindEc);
     const bool listensOnLoopback = !bindEc && (bound.is_loopback() || bound.is_unspecified());
     if (listensOnLoopback && (address->host == "localhost" || (!ec && ip.is_loopback()))) own = true;
-    if (own) return badRequest("field 'peer': " + given + " is this node's own peer port");
+    if (own) return invalid("field 'peer': " + shown + " is this node's own peer port");
   }
-  const std::string shown = address->host.find(':') != std::string::npos
-                                ? "[" + address->host + "]:" + std::to_string(address->port)
-                                : address->toString();
   spdlog::info("admin: joining through {}", shown);
   m_daemon.transport().dial(*address);
   return shown;

@@ -7,9 +7,9 @@
 // "Authorization: Bearer <token>". Request bodies are JSON objects of at most 64 kB; a bad one gets 400 with a
 // message naming the field.
 //
-// Two parts, as in Boost.Beast's examples: handle() turns one request into its answer through a table of routes
-// (method and path to a handler) and does no I/O, so tests call it directly; the session loop reads requests, writes
-// what handle() answers and streams /events. A fiber per connection; every read and write has a deadline.
+// Two parts, as in Boost.Beast's examples: handle() turns one request into its answer through the table of routes
+// (admin_request.h, which also checks every body with no node behind it) and does no I/O, so tests call it
+// directly; the session loop reads requests, writes what handle() answers and streams /events. A fiber per connection; every read and write has a deadline.
 // Threading: loop thread only.
 #pragma once
 
@@ -30,19 +30,11 @@
 #include <ringlab/engine/events.h>
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/types.h>
+#include <ringlab/net/admin_request.h>
 
 namespace ringlab::net {
 
 class Daemon;
-
-using AdminRequest = boost::beast::http::request<boost::beast::http::string_body>;
-using AdminResponse = boost::beast::http::response<boost::beast::http::string_body>;
-
-// What GET /events asked for, checked.
-struct EventStreamRequest {
-  EventMask mask = 0;
-  std::size_t rate = 0;  // events per second at most
-};
 
 // The answer to one request, and what the session does once it is written.
 struct AdminReply {
@@ -80,11 +72,10 @@ class AdminServer {
 
  private:
   using Socket = boost::asio::ip::tcp::socket;
-  struct Route;
   struct Query;
   // One endpoint's work; the reply's response has its status, headers and body set.
   using Handler = void (AdminServer::*)(const Query& query, AdminReply& reply);
-  static const Route kRoutes[];
+  static Handler handlerOf(AdminEndpoint endpoint);
 
   void acceptLoop();
   void serve(std::shared_ptr<Socket> socket);

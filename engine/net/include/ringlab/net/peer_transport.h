@@ -35,18 +35,10 @@
 #include <ringlab/engine/codec.h>
 #include <ringlab/engine/message.h>
 #include <ringlab/net/handshake.h>
+#include <ringlab/net/host_port.h>
 #include <ringlab/net/real_runtime.h>
 
 namespace ringlab::net {
-
-struct HostPort {
-  std::string host;
-  std::uint16_t port = 0;
-  std::string toString() const { return host + ":" + std::to_string(port); }
-};
-
-// Parses "host:port"; kInvalidArgument with a reason otherwise.
-Result<HostPort> parseHostPort(std::string_view text);
 
 struct PeerTransportConfig {
   std::string cluster = "ringlab";
