@@ -43,6 +43,8 @@ namespace {
 
 constexpr std::size_t kRecordHeader = 8 + 4 + 4 + 1;
 constexpr std::size_t kMaxGroup = 1024;
+// Records a tombstone purge looks at in one turn of the writer thread (a few milliseconds of work).
+constexpr std::size_t kPurgeChunk = 4096;
 
 std::string storedKey(Token token, std::string_view key) {
   std::string out(8 + key.size(), '\0');
@@ -161,7 +163,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   }
 
   // Runs on the writer thread, between groups, so that no write to a key can fall between reading its tombstone and
-  // deleting it.
+  // deleting it; in chunks of kPurgeChunk records, with the writes that arrive meanwhile going between chunks.
   std::size_t purgeTombstones(std::int64_t beforeMicros) override {
     auto op = std::make_shared<WriteOp>();
     op->purgeBeforeMicros = beforeMicros;
@@ -249,6 +251,8 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     ApplyOutcome outcome = ApplyOutcome::kSuperseded;
     std::optional<std::int64_t> purgeBeforeMicros;  // set: a tombstone purge, not a write
     std::size_t purged = 0;
+    std::string purgeResume;     // the first key the purge's next chunk looks at ("" : the first key)
+    bool purgeFinished = false;  // every key looked at
     bool done = false;  // guarded by m_mutex (waiters outside fibers)
     bool fiberDone = false;
     boost::fibers::mutex fiberMutex;
@@ -315,11 +319,18 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     }
   }
 
+  // One chunk of a purge: up to kPurgeChunk records from where the last one stopped. Between chunks the writes
+  // queued meanwhile go first, so a sweep of a large database holds no write back for long.
   void purge(WriteOp& op) {
     rocksdb::WriteBatch batch;
     StorageStats removed;
     std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (op.purgeResume.empty()) {
+      it->SeekToFirst();
+    } else {
+      it->Seek(op.purgeResume);
+    }
+    for (std::size_t looked = 0; it->Valid() && looked < kPurgeChunk; it->Next(), ++looked) {
       auto record = decodeRecord(std::string_view(it->value().data(), it->value().size()));
       if (!record || record->kind != RecordKind::kRegister || !record->tombstone ||
           record->version.physicalMicros >= *op.purgeBeforeMicros) {
@@ -329,14 +340,17 @@ class RocksDbStorageImpl final : public RocksDbStorage {
       removed.records++;
       removed.bytes += it->key().size() - 8 + record->footprint();
     }
+    op.purgeFinished = !it->Valid();
+    if (!op.purgeFinished) op.purgeResume = it->key().ToString();
     if (batch.Count() == 0) return;
     rocksdb::WriteOptions options;
     options.sync = m_sync == SyncPolicy::kAlways;
     if (const rocksdb::Status s = m_db->Write(options, &batch); !s.ok()) {
       spdlog::error("RocksDB tombstone purge failed: {}", s.ToString());
+      op.purgeFinished = true;
       return;
     }
-    op.purged = removed.records;
+    op.purged += removed.records;
     std::lock_guard lock(m_mutex);
     m_stats.records -= removed.records;
     m_stats.tombstones -= removed.records;
@@ -344,8 +358,17 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   }
 
   void commit(std::vector<std::shared_ptr<WriteOp>>& group) {
-    if (group.size() == 1 && group.front()->purgeBeforeMicros) purge(*group.front());
-    else commitWrites(group);
+    if (group.size() == 1 && group.front()->purgeBeforeMicros) {
+      purge(*group.front());
+      if (!group.front()->purgeFinished) {
+        // Its next chunk goes behind the writes that came in meanwhile.
+        std::lock_guard lock(m_mutex);
+        m_queue.push_back(std::move(group.front()));
+        return;
+      }
+    } else {
+      commitWrites(group);
+    }
     bool anyFiber = false;
     {
       std::lock_guard lock(m_mutex);
