@@ -25,6 +25,18 @@ Duration jittered(Duration period, Rng& rng) {
 
 }  // namespace
 
+NodeStatus Node::status() const {
+  const StorageStats storage = m_storage.stats();
+  NodeStatus status;
+  status.records = storage.records;
+  status.bytes = storage.bytes;
+  status.siblingKeys = storage.siblingKeys;
+  status.tombstones = storage.tombstones;
+  status.hintsHeld = m_hints.pending();
+  if (const auto self = m_membership.member(m_config.id)) status.membership = self->status;
+  return status;
+}
+
 NodeState Node::peerState(NodeId peer) const {
   if (peer == m_config.id || !m_config.mechanisms.gossip || !m_config.mechanisms.failureDetector) {
     return NodeState::kUp;

@@ -262,7 +262,7 @@ FinalReplicaState ScenarioRunner::readReplicas() const {
     m_sim->ring().preferenceList(tokenForKey(key), m_sim->config().quorum.n, 0, list);
     for (NodeId replica : list.replicas) {
       versions.replicas.push_back(replica);
-      auto record = m_sim->node(replica).storage().get(key);
+      auto record = m_sim->node(replica).localRecord(key);
       versions.versions.push_back(record ? std::optional<Version>(syncVersion(*record)) : std::nullopt);
       if (record && (record->kind != RecordKind::kRegister || key.rfind("counter-", 0) == 0)) {
         versions.records.resize(versions.replicas.size());

@@ -140,7 +140,7 @@ KeyInspection inspectKey(ScenarioRunner& runner, const Key& key, std::size_t max
     copy.node = node;
     copy.fallback = fallback;
     copy.running = sim.isRunning(node);
-    copy.record = sim.node(node).storage().get(key);
+    copy.record = sim.node(node).localRecord(key);
     out.copies.push_back(std::move(copy));
   };
   for (NodeId n : pref.replicas) add(n, false);

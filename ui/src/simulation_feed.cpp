@@ -814,11 +814,11 @@ class SimulationWorker final : public QObject {
       info.running = sim.isRunning(id);
       info.cpuFactor = sim.cpuFactor(id);
       const Node& node = sim.node(id);
-      const StorageStats storage = node.storage().stats();
-      info.keys = storage.records;
-      info.bytes = storage.bytes;
-      info.siblingKeys = storage.siblingKeys;
-      info.hintsHeld = node.hints().pending();
+      const NodeStatus status = node.status();
+      info.keys = status.records;
+      info.bytes = status.bytes;
+      info.siblingKeys = status.siblingKeys;
+      info.hintsHeld = status.hintsHeld;
       if (const NodeOwnership* own = m_ownership.of(id)) {
         info.primaryShare = own->primaryShare;
         info.replicatedShare = own->replicatedShare;
@@ -840,15 +840,13 @@ class SimulationWorker final : public QObject {
         info.lastRepair = m_run.observed->repairs[id].first;
         info.antiEntropyKeysRepaired = m_run.observed->repairs[id].second;
       }
-      const auto self = node.membership().member(id);
-      const MemberStatus status = self ? self->status : MemberStatus::kNormal;
       if (sim.hasLeft(id)) {
         info.state = NodeDisplayState::kLeft;
       } else if (!info.running) {
         info.state = NodeDisplayState::kDown;
-      } else if (status == MemberStatus::kJoining) {
+      } else if (status.membership == MemberStatus::kJoining) {
         info.state = NodeDisplayState::kJoining;
-      } else if (status == MemberStatus::kLeaving) {
+      } else if (status.membership == MemberStatus::kLeaving) {
         info.state = NodeDisplayState::kLeaving;
       } else if (info.suspectedBy > 0) {
         info.state = NodeDisplayState::kSuspect;

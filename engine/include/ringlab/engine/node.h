@@ -133,6 +133,17 @@ struct NodeStats {
   std::uint64_t tombstonesPurged = 0;  // tombstones dropped after their grace period
 };
 
+// What an observer may know of a node without reaching into it (the app's node table and inspector, the scenario
+// runner): what it stores, the hints it holds, and how it sees itself in the membership. A copy, taken at once.
+struct NodeStatus {
+  std::uint64_t records = 0;      // live values, tombstones, sibling sets and counters stored
+  std::uint64_t bytes = 0;        // their size (keys, values, versions)
+  std::uint64_t siblingKeys = 0;  // keys holding more than one concurrent sibling
+  std::uint64_t tombstones = 0;
+  std::size_t hintsHeld = 0;  // writes held for other nodes
+  MemberStatus membership = MemberStatus::kNormal;  // as this node sees itself (kNormal before it knows)
+};
+
 class Node {
  public:
   Node(NodeConfig config, Runtime& runtime, Storage& storage, std::shared_ptr<const Ring> ring);
@@ -185,6 +196,10 @@ class Node {
   const NodeStats& stats() const { return m_stats; }
   const HintStore& hints() const { return m_hints; }
   const MembershipView& membership() const { return m_membership; }
+  // The queries observers use. status(): a summary of what the node holds; localRecord(): the copy of `key` this
+  // node stores (nullopt when none), as its storage has it, without a read through the cluster.
+  NodeStatus status() const;
+  std::optional<Record> localRecord(const Key& key) const { return m_storage.get(key); }
   // This node's current opinion of a peer: kUp, kSuspect or kDown (kUp when failure detection is off, and for self).
   NodeState peerState(NodeId peer) const;
   // The phi value this node's detector has for a peer now (0 when unknown or detection is off).
