@@ -5,12 +5,9 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QLabel>
 #include <QLineEdit>
-#include <QActionGroup>
 #include <QMenu>
-#include <QMenuBar>
 #include <QMessageBox>
 #include <QRandomGenerator>
 #include <QSettings>
@@ -36,6 +33,7 @@
 #include <ringlab/ui/spacetime_view.h>
 #include <ringlab/ui/time_controls.h>
 #include <ringlab/ui/traffic_view.h>
+#include <ringlab/ui/window_menus.h>
 
 namespace ringlab {
 
@@ -112,8 +110,8 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
     m_export->addView(dock->objectName().chopped(4), dock->widget());
   connect(m_export, &ExportController::message, statusBar(), &QStatusBar::showMessage);
   connect(logPanel, &ActionLogPanel::saveRequested, m_export, &ExportController::saveRunDialog);
-  buildMenus();
-  connect(m_scenarioPanel, &ScenarioPanel::reportAvailable, m_reportAction, &QAction::setEnabled);
+  m_menus = new WindowMenus(*this, *m_scenarioPanel, *m_cluster, *m_darkAction);
+  connect(m_scenarioPanel, &ScenarioPanel::reportAvailable, &m_menus->reportAction(), &QAction::setEnabled);
 
   connect(m_ringView, &RingView::nodeContextMenuRequested, m_cluster, &ClusterActions::showNodeMenu);
   connect(m_trafficView, &TrafficView::nodeContextMenuRequested, m_cluster, &ClusterActions::showNodeMenu);
@@ -157,97 +155,6 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
 }
 
 MainWindow::~MainWindow() = default;
-
-void MainWindow::buildMenus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("&Open scenario…"), QKeySequence::Open, m_scenarioPanel, &ScenarioPanel::openFileDialog);
-  file->addAction(tr("Open &recording…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a recorded session"), QString(),
-                                                      tr("RingLab recordings (*.ringlab);;All files (*)"));
-    if (path.isEmpty()) return;
-    if (const QString error = openRecording(path); !error.isEmpty())
-      QMessageBox::warning(this, tr("Cannot open the recording"), error);
-  });
-  QAction* connectAction =
-      file->addAction(tr("&Connect to cluster…"), QKeySequence(Qt::CTRL | Qt::Key_K), this, [this] {
-        if (const auto target = LiveSession::askTarget(this)) connectToCluster(*target);
-      });
-  connectAction->setToolTip(tr("Watch a cluster of real ringlabd nodes (Ctrl+K)"));
-  m_disconnectAction =
-      file->addAction(tr("&Disconnect (back to the simulation)"), this, &MainWindow::disconnectFromCluster);
-  file->addSeparator();
-  file->addAction(tr("&Save run as scenario…"), QKeySequence::Save, m_export, &ExportController::saveRunDialog);
-  QMenu* exportMenu = file->addMenu(tr("&Export"));
-  exportMenu->addAction(tr("&View as PNG or SVG…"), QKeySequence(Qt::CTRL | Qt::Key_E), m_export,
-                        &ExportController::exportViewDialog);
-  exportMenu->addAction(tr("&Metrics as CSV…"), m_export, &ExportController::exportMetricsDialog);
-  exportMenu->addAction(tr("&Trace as Chrome/Perfetto JSON…"), m_export, &ExportController::exportTraceDialog);
-  exportMenu->addAction(tr("&Run as scenario…"), m_export, &ExportController::saveRunDialog);
-  file->addSeparator();
-  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-  QMenu* run = menuBar()->addMenu(tr("&Run"));
-  run->addActions({m_time->play(), m_time->step(), m_time->next(), m_time->back(), m_time->forward()});
-  run->addSeparator();
-  run->addActions({m_time->faster(), m_time->slower()});
-  run->addSeparator();
-  run->addActions({m_time->restart(), m_time->newSeed()});
-  run->addSeparator();
-  m_reportAction =
-      run->addAction(tr("End-of-run &report…"), QKeySequence(Qt::CTRL | Qt::Key_I), this, &MainWindow::showReport);
-  m_reportAction->setEnabled(false);
-  menuBar()->addMenu(tr("&Cluster"))->addActions({m_cluster->partition(), m_cluster->heal(), m_cluster->addNode()});
-  QMenu* view = menuBar()->addMenu(tr("&View"));
-  view->addAction(m_layout->presentationAction());
-  m_layout->buildPresentationChartsMenu(view->addMenu(tr("Charts in presentation mode")));
-  view->addAction(m_darkAction);
-  // Whose failure detector the ring, traffic view and node table show: during a partition, each side sees the other
-  // suspect or down while the default view shows every node suspect.
-  QMenu* seenBy = view->addMenu(tr("Membership as seen &by"));
-  connect(seenBy, &QMenu::aboutToShow, this, [this, seenBy] {
-    seenBy->clear();
-    auto* group = new QActionGroup(seenBy);
-    QAction* all = seenBy->addAction(tr("Every node (suspect when any peer suspects it)"));
-    all->setCheckable(true);
-    all->setChecked(!m_viewpoint);
-    group->addAction(all);
-    connect(all, &QAction::triggered, this, [this] { setViewpoint(std::nullopt); });
-    for (const NodeInfo& n : m_snapshot.nodes) {
-      if (n.state == NodeDisplayState::kLeft) continue;
-      QAction* a = seenBy->addAction(QString::fromStdString(nodeName(n.id)));
-      a->setCheckable(true);
-      a->setChecked(m_viewpoint == n.id);
-      group->addAction(a);
-      connect(a, &QAction::triggered, this, [this, id = n.id] { setViewpoint(id); });
-    }
-  });
-  view->addSeparator();
-  m_layout->addPanelToggles(view);
-  QMenu* help = menuBar()->addMenu(tr("&Help"));
-  help->addAction(tr("&Keyboard shortcuts"), QKeySequence(Qt::Key_F1), this,
-                  [this] { QMessageBox::information(this, tr("Keyboard shortcuts"), TimeControls::shortcutsHtml()); });
-  help->addAction(tr("&About RingLab"), this, [this] {
-    QMessageBox::about(this, tr("About RingLab"),
-                       tr("<b>RingLab %1</b><p>A Dynamo-style replicated key-value store that you can watch: "
-                          "consistent hashing with virtual nodes, N/R/W quorums, hinted handoff, read repair, Merkle "
-                          "anti-entropy, gossip and failure detection, in a deterministic simulation.</p>")
-                           .arg(QApplication::applicationVersion()));
-  });
-  // Presentation mode hides the menu bar. Its actions' shortcuts keep working because the window itself carries
-  // every one that has a shortcut (a shortcut works while one widget holding its action is visible).
-  std::vector<QMenu*> menus;
-  for (QAction* top : menuBar()->actions())
-    if (top->menu()) menus.push_back(top->menu());
-  while (!menus.empty()) {
-    QMenu* menu = menus.back();
-    menus.pop_back();
-    for (QAction* a : menu->actions()) {
-      if (a->menu()) menus.push_back(a->menu());
-      else if (!a->shortcuts().isEmpty()) addAction(a);
-    }
-  }
-  m_layout->addStepAside(menuBar());
-}
 
 void MainWindow::setViewpoint(std::optional<NodeId> viewer) {
   m_viewpoint = viewer;
@@ -301,7 +208,7 @@ void MainWindow::watch(ClusterFeed& feed) {
 }
 
 void MainWindow::activate() {
-  m_disconnectAction->setEnabled(live());
+  m_menus->disconnectAction().setEnabled(live());
   m_time->setFeed(&activeFeed());
   m_cluster->setFeed(&activeFeed(), m_live.get());
   updateControls();

@@ -4,8 +4,8 @@
 // light and dark palettes. Window layout and settings persist in QSettings.
 //
 // It is wiring: the feed shown (the embedded simulation, a live cluster or a recording) is one ClusterFeed, and
-// every control is enabled from its capabilities; time controls, the Scenario and Controls panels, the live session,
-// exports and the panel layout are objects of their own.
+// every control is enabled from its capabilities; time controls, the menus, the Scenario and Controls panels, the
+// live session, exports and the panel layout are objects of their own.
 //
 // Thread-safety: a widget; UI thread only. It drives the feeds it owns and reads only their snapshots.
 #pragma once
@@ -57,6 +57,7 @@ class SimulationFeed;
 class SpaceTimeView;
 class TimeControls;
 class TrafficView;
+class WindowMenus;
 struct RemoteTarget;
 
 class MainWindow final : public QMainWindow {
@@ -106,6 +107,7 @@ class MainWindow final : public QMainWindow {
   // Shows membership in the ring, traffic view and node table as `viewer`'s failure detector sees it (View >
   // Membership as seen by); nullopt: each node suspect when any peer suspects it.
   void setViewpoint(std::optional<NodeId> viewer);
+  std::optional<NodeId> viewpoint() const { return m_viewpoint; }
   // Points the screen at what a narration talks about: selects the node (node table, fiber view, inspector), looks
   // the key up, brings the view to the front. Narration entries with `focus:` call it when they are reached.
   void applyFocus(const NarrationFocus& focus);
@@ -147,7 +149,6 @@ class MainWindow final : public QMainWindow {
   void watch(ClusterFeed& feed);
   // The shown feed changed: the time controls drive it and the controls follow its capabilities.
   void activate();
-  void buildMenus();
   void onSnapshot(const FeedSnapshot& snapshot);
   void onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, const QVector<NarrationPoint>& timeline);
   void onNarration(const NarrationPoint& point);
@@ -202,9 +203,8 @@ class MainWindow final : public QMainWindow {
   QDockWidget* m_controlsDock = nullptr;
   QDockWidget* m_inspectorDock = nullptr;
   QDockWidget* m_logDock = nullptr;
-  QAction* m_reportAction = nullptr;
   QAction* m_darkAction = nullptr;
-  QAction* m_disconnectAction = nullptr;
+  WindowMenus* m_menus = nullptr;
 };
 
 }  // namespace ringlab
