@@ -23,7 +23,9 @@ TEST(AdminRequestTest, BytesBecomeOneRequestAndWhatFollowsIsLeftForTheNext) {
   EXPECT_EQ(parsed.request->target(), "/fault");
   EXPECT_EQ(parsed.request->body(), R"({"action":"heal"})");
   EXPECT_EQ(parsed.used, first.size());
-  EXPECT_EQ(parseAdminRequest(std::string_view(bytes).substr(parsed.used)).request->target(), "/metrics");
+  const ParsedAdminRequest next = parseAdminRequest(std::string_view(bytes).substr(parsed.used));
+  ASSERT_TRUE(next.request.has_value());
+  EXPECT_EQ(next.request->target(), "/metrics");
 
   // A chunked body is joined.
   const ParsedAdminRequest chunked = parseAdminRequest(

@@ -182,7 +182,8 @@ TEST(RocksDbStorageTest, APurgeOfManyTombstonesGoesInChunksMissesNoneAndLetsWrit
     const bool tombstone = i % 3 != 0;
     EXPECT_EQ(s.get("k" + std::to_string(i)).has_value(), !(tombstone && i % 2 == 0)) << i;
   }
-  EXPECT_EQ(s.purgeTombstones(500), s.get("late") ? 1u : 0u);
+  const bool lateKept = s.get("late").has_value();  // written after the sweep passed its key
+  EXPECT_EQ(s.purgeTombstones(500), lateKept ? 1u : 0u);
   EXPECT_EQ(s.stats().tombstones, static_cast<std::uint64_t>(kKeys - kKeys / 3 - old));
 }
 

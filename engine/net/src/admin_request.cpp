@@ -248,6 +248,7 @@ Result<EventStreamRequest> parseEventStreamRequest(std::string_view types, std::
                                                    std::size_t defaultRate) {
   EventStreamRequest stream;
   stream.mask = kAllEvents & ~maskOf(EventType::kFiberSlice);
+  std::string typeError;
   if (!types.empty()) {
     stream.mask = 0;
     std::string_view rest = types;
@@ -261,7 +262,7 @@ Result<EventStreamRequest> parseEventStreamRequest(std::string_view types, std::
           known = true;
         }
       }
-      if (!known) return badRequest("unknown event type '" + std::string(name) + "'");
+      if (!known && typeError.empty()) typeError = "unknown event type '" + std::string(name) + "'";
       if (comma == std::string_view::npos) break;
       rest = rest.substr(comma + 1);
     }
@@ -274,6 +275,7 @@ Result<EventStreamRequest> parseEventStreamRequest(std::string_view types, std::
       return badRequest("rate must be a whole number between 1 and " + std::to_string(kAdminMaxEventsPerSecond));
     }
   }
+  if (!typeError.empty()) return badRequest(std::move(typeError));
   return stream;
 }
 
@@ -313,6 +315,18 @@ Result<FaultRequest> parseFaultRequest(std::string_view text) {
                       (takes.empty() ? std::string("no other field") : takes) + ")");
   }
 
+  if (const auto* list = body.if_contains("peers"); list && !list->is_null()) {
+    if (!list->is_array()) return badRequest("field 'peers' must be an array of node names such as [\"n2\"]");
+    const auto& array = list->as_array();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      const std::string field = "peers[" + std::to_string(i) + "]";
+      if (!array[i].is_string()) return badRequest("field '" + field + "' must be a node name such as \"n2\"");
+      const std::string name(array[i].as_string());
+      const NodeId peer = parseNodeName(name);
+      if (peer == kNoNode) return badRequest("field '" + field + "': '" + name + "' is not a node name (n1, n2, ...)");
+      request.peers.push_back(peer);
+    }
+  }
   switch (request.action) {
     case FaultRequest::Action::kHeal:
       return request;
@@ -341,18 +355,6 @@ Result<FaultRequest> parseFaultRequest(std::string_view text) {
       if (!ms) return ms.status();
       request.delayMs = *ms;
       break;
-    }
-  }
-  if (const auto* list = body.if_contains("peers"); list && !list->is_null()) {
-    if (!list->is_array()) return badRequest("field 'peers' must be an array of node names such as [\"n2\"]");
-    const auto& array = list->as_array();
-    for (std::size_t i = 0; i < array.size(); ++i) {
-      const std::string field = "peers[" + std::to_string(i) + "]";
-      if (!array[i].is_string()) return badRequest("field '" + field + "' must be a node name such as \"n2\"");
-      const std::string name(array[i].as_string());
-      const NodeId peer = parseNodeName(name);
-      if (peer == kNoNode) return badRequest("field '" + field + "': '" + name + "' is not a node name (n1, n2, ...)");
-      request.peers.push_back(peer);
     }
   }
   return request;
