@@ -25,6 +25,25 @@ Status QuorumConfig::validate() const {
 
 std::string_view conflictModeName(ConflictMode mode) { return mode == ConflictMode::kSiblings ? "siblings" : "lww"; }
 
+std::string_view injectedBugName(InjectedBug bug) {
+  switch (bug) {
+    case InjectedBug::kNone: return "none";
+    case InjectedBug::kAckBeforeStore: return "ack-before-store";
+    case InjectedBug::kSkipHintReplay: return "skip-hint-replay";
+    case InjectedBug::kReadKeepsOldest: return "read-keeps-oldest";
+    case InjectedBug::kDropAntiEntropyRecords: return "drop-anti-entropy-records";
+  }
+  return "none";
+}
+
+std::optional<InjectedBug> parseInjectedBug(std::string_view name) {
+  for (InjectedBug bug : {InjectedBug::kNone, InjectedBug::kAckBeforeStore, InjectedBug::kSkipHintReplay,
+                          InjectedBug::kReadKeepsOldest, InjectedBug::kDropAntiEntropyRecords}) {
+    if (injectedBugName(bug) == name) return bug;
+  }
+  return std::nullopt;
+}
+
 std::optional<ConflictMode> parseConflictMode(std::string_view name) {
   if (name == "lww") return ConflictMode::kLww;
   if (name == "siblings") return ConflictMode::kSiblings;
@@ -87,6 +106,7 @@ void Node::stop() {
   m_inbox->ready.notify_all();
   // A causal write cut short before its local apply returned was sent nowhere; storage holds every one that was.
   m_causalInFlight.clear();
+  m_unstored.clear();  // InjectedBug::kAckBeforeStore: acknowledged, never stored
 }
 
 OperationResult Node::get(const Key& key) { return coordinate(Operation::kGet, key, {}, {}, CausalWrite{}); }
@@ -236,7 +256,13 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value, cons
       for (const auto& a : result.answers) {
         if (a.result == ErrorCode::kOk) records.push_back(a.record);
       }
-      if (auto newest = reconcile(records)) {
+      std::optional<Record> newest = reconcile(records);
+      if (m_config.injectedBug == InjectedBug::kReadKeepsOldest) {
+        for (const auto& record : records) {
+          if (record && (!newest || record->version < newest->version)) newest = record;
+        }
+      }
+      if (newest) {
         result.version = newest->version;
         result.found = !newest->tombstone;
         if (result.found) result.value = newest->value;
@@ -379,7 +405,17 @@ void Node::recordAnswer(PendingRequest& pending, ReplicaAnswer answer) {
   // A replica that refused a write gets a hinted copy on a fallback, so the write can still reach W.
   if (answer.result == ErrorCode::kUnavailable && pending.op != Operation::kGet && !pending.ended() &&
       m_config.mechanisms.hintedHandoff) {
-    sendHints(pending, {answer.replica});
+    NodeId owner = answer.replica;
+    const auto used = std::find(pending.usedFallbacks.begin(), pending.usedFallbacks.end(), answer.replica);
+    if (used != pending.usedFallbacks.end()) {
+      // A fallback refused the hinted copy: the copy goes on to the next fallback, still for the replica it stands
+      // in for (the fallback is no owner: a hint for it would be replayed to it, and the replicas would never see
+      // the write).
+      NodeId& hinted = pending.hintedOwners[static_cast<std::size_t>(used - pending.usedFallbacks.begin())];
+      owner = hinted;
+      hinted = kNoNode;
+    }
+    if (owner != kNoNode) sendHints(pending, {owner});
   }
   const bool ok = answer.result == ErrorCode::kOk;
   pending.answers.push_back(std::move(answer));
@@ -410,6 +446,13 @@ void Node::onMessage(Message message) {
       auto pending = m_requests.find(message.requestId);  // recordAnswer may retire it
       if (!pending) {
         m_stats.strayAnswers++;
+        return;
+      }
+      // A message may arrive twice (a network that duplicates it, a resend): one replica's answer counts once, or a
+      // single replica could make a quorum of R or W on its own.
+      if (std::any_of(pending->answers.begin(), pending->answers.end(),
+                      [&](const ReplicaAnswer& a) { return a.replica == message.from; })) {
+        m_stats.duplicateAnswers++;
         return;
       }
       ReplicaAnswer answer{message.from, ErrorCode::kOk, std::nullopt, m_rt.now()};
@@ -472,7 +515,12 @@ void Node::handleReplicaRequest(Message& message) {
   reply.requestId = message.requestId;
   if (auto* write = std::get_if<WriteRequest>(&message.payload)) {
     m_hlc.observe(write->record.version, m_rt.wallClockMicros());
-    reply.payload = WriteAck{write->key, write->record.version, applyLocally(write->key, write->record)};
+    if (m_config.injectedBug == InjectedBug::kAckBeforeStore) {
+      m_unstored.push_back(KeyRecord{write->key, write->record});
+      reply.payload = WriteAck{write->key, write->record.version, ErrorCode::kOk};
+    } else {
+      reply.payload = WriteAck{write->key, write->record.version, applyLocally(write->key, write->record)};
+    }
   } else if (auto* read = std::get_if<ReadRequest>(&message.payload)) {
     m_stats.replicaReads++;
     reply.payload = ReadReply{read->key, m_storage.get(read->key)};

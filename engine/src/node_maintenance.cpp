@@ -218,6 +218,11 @@ void Node::setDoubted(NodeId peer, bool doubted) {
 void Node::runDetector() {
   for (;;) {
     m_rt.sleepFor(m_config.mechanisms.detectorInterval);
+    if (!m_unstored.empty()) {  // InjectedBug::kAckBeforeStore: the writes acknowledged since the last check
+      std::vector<KeyRecord> unstored;
+      unstored.swap(m_unstored);
+      for (const KeyRecord& entry : unstored) applyLocally(entry.key, entry.record);
+    }
     const TimePoint now = m_rt.now();
     // Only the peers that are due, in (due time, node) order.
     while (!m_checkQueue.empty() && m_checkQueue.top().due <= now) {
@@ -272,6 +277,7 @@ void Node::storeHint(NodeId owner, const Key& key, const Record& record) {
 void Node::runHintReplay() {
   for (;;) {
     m_rt.sleepFor(jittered(m_config.mechanisms.hintReplayInterval, m_rt.rng()));
+    if (m_config.injectedBug == InjectedBug::kSkipHintReplay) continue;
     // Acks of the previous round that never came are given up on; those hints are still stored and go again.
     m_hintReplays.clear();
     for (NodeId owner : m_hints.owners()) {
@@ -310,6 +316,49 @@ void Node::runHintReplay() {
       }
     }
   }
+}
+
+std::size_t Node::handOffHints(int rounds) {
+  for (int round = 0; round < rounds && m_hints.pending() > 0; ++round) {
+    for (NodeId owner : m_hints.owners()) {
+      const auto info = m_membership.member(owner);
+      const bool departed = (info && info->status == MemberStatus::kLeft) || !m_ring->contains(owner);
+      const bool toOwner = !departed && isUp(owner);
+      for (const Hint& hint : m_hints.pendingFor(owner, m_hints.pending())) {
+        m_rt.chargeCpu();
+        const auto send = [&](NodeId to, Payload payload) {
+          const std::uint64_t id = nextRequestId();
+          m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record, !toOwner});
+          Message message;
+          message.to = to;
+          message.requestId = id;
+          message.payload = std::move(payload);
+          m_rt.send(std::move(message));
+        };
+        if (toOwner) {
+          send(owner, HintReplay{hint.key, hint.record});
+          continue;
+        }
+        constexpr std::size_t kMaxFallbacks = 16;
+        PreferenceList list;
+        m_ring->preferenceList(tokenForKey(hint.key), m_config.quorum.n, departed ? 0 : kMaxFallbacks, list);
+        // An owner that is still a member but out of reach: the hint goes on, still for it, to the next fallback
+        // that is up. A replica of the key may already hold the write: a copy there would not add one.
+        const auto fallback = std::find_if(list.fallbacks.begin(), list.fallbacks.end(),
+                                           [&](NodeId n) { return n != m_config.id && isUp(n); });
+        if (!departed && fallback != list.fallbacks.end()) {
+          send(*fallback, HintedWrite{hint.key, hint.record, owner});
+          continue;
+        }
+        // The owner left the ring (or no fallback is up): the key's current replicas store the record.
+        for (NodeId replica : list.replicas) {
+          if (replica != owner && replica != m_config.id && isUp(replica)) send(replica, HintReplay{hint.key, hint.record});
+        }
+      }
+    }
+    m_rt.sleepFor(m_config.requestTimeout);
+  }
+  return m_hints.pending();
 }
 
 // --- anti-entropy -------------------------------------------------------------------------------------------------
@@ -451,6 +500,7 @@ void Node::onAeFetch(const Message& message) {
 }
 
 void Node::applyRecords(const AeRecords& records) {
+  if (m_config.injectedBug == InjectedBug::kDropAntiEntropyRecords) return;
   for (const KeyRecord& entry : records.records) {
     m_hlc.observe(entry.record.version, m_rt.wallClockMicros());
     auto outcome = m_storage.apply(entry.key, entry.record);

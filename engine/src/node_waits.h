@@ -27,7 +27,7 @@ struct Node::PendingRequest : ReplyWait {
   std::vector<ReplicaAnswer> answers;  // in arrival order, late ones included
   std::vector<NodeId> replicas;        // the preference list's N replicas
   std::vector<NodeId> fallbacks;       // further nodes, in ring order, that may stand in for failed replicas
-  std::vector<NodeId> hintedOwners;    // replicas a hinted copy was sent for
+  std::vector<NodeId> hintedOwners;    // replicas a hinted copy was sent for (kNoNode: the fallback refused it)
   std::vector<NodeId> usedFallbacks;
 };
 

@@ -81,6 +81,22 @@ std::string_view conflictModeName(ConflictMode mode);  // "lww", "siblings"
 // Inverse of conflictModeName; nullopt for anything else.
 std::optional<ConflictMode> parseConflictMode(std::string_view name);
 
+// A bug a node can be told to have, on purpose, so that tests prove the history checker and the fault campaign catch
+// each one (mutation testing of the checker). Only tests and `ringlab-sim campaign --inject-bug` set it.
+enum class InjectedBug : std::uint8_t {
+  kNone,
+  kAckBeforeStore,          // a replica acknowledges a write at once and stores it at its next detector check (every
+                            // detectorInterval): a crash in between loses it, and reads in between miss it
+  kSkipHintReplay,          // hints are kept but never replayed to their owners
+  kReadKeepsOldest,         // a read returns the oldest version among the replies instead of the newest
+  kDropAntiEntropyRecords,  // records fetched by anti-entropy are dropped instead of applied
+};
+std::string_view injectedBugName(InjectedBug bug);  // "ack-before-store", ...; "none" for kNone
+// Inverse of injectedBugName; nullopt for anything else.
+std::optional<InjectedBug> parseInjectedBug(std::string_view name);
+inline constexpr InjectedBug kInjectableBugs[] = {InjectedBug::kAckBeforeStore, InjectedBug::kSkipHintReplay,
+                                                  InjectedBug::kReadKeepsOldest, InjectedBug::kDropAntiEntropyRecords};
+
 struct NodeConfig {
   NodeId id = 0;
   ConflictMode conflicts = ConflictMode::kLww;
@@ -91,6 +107,7 @@ struct NodeConfig {
   Duration requestTimeout = std::chrono::milliseconds(500);
   MechanismConfig mechanisms;
   MembershipLimits membershipLimits;  // none by default (the simulation); ringlabd bounds what gossip may add
+  InjectedBug injectedBug = InjectedBug::kNone;  // tests only: see InjectedBug
 };
 
 // One replica's answer to a coordinated request.
@@ -123,6 +140,7 @@ struct NodeStats {
   std::uint64_t replicaReads = 0;
   std::uint64_t lateAnswers = 0;       // answers recorded after their request completed
   std::uint64_t strayAnswers = 0;      // answers for requests no longer pending (after the deadline, or unknown)
+  std::uint64_t duplicateAnswers = 0;  // a second answer from one replica to one request (a duplicated message)
   std::uint64_t hintedWritesSent = 0;  // writes sent to a fallback for a failed replica
   std::uint64_t readRepairsSent = 0;
   std::uint64_t antiEntropyExchanges = 0;     // exchanges this node started
@@ -232,6 +250,11 @@ class Node {
   // (anti-entropy among the remaining replicas fills it in). Publishes a RangeStreamed event per range, with the
   // receiver as node and this node as source. Returns early, with the rest not counted, when the node stops.
   StreamOutcome handOff(const std::vector<HandOffTask>& tasks);
+  // Fiber only. For a node about to leave: sends every hint it holds to its owner if the owner is up, or else to the
+  // key's current replicas that are up (which store it as data; anti-entropy brings it to the owner later), and
+  // waits a request timeout for the acknowledgements, up to `rounds` times while hints remain. Returns how many
+  // hints it still holds (lost when it leaves).
+  std::size_t handOffHints(int rounds = 4);
   // Records `peer` as a member heard of but not heard from yet (a seed), so that gossip reaches it, and starts the
   // failure detector's clock for it: a peer named by others that never gossips (it left, or is gone) is judged
   // down like one that fell silent, instead of counting as up for ever. Real nodes call this when they learn a
@@ -366,6 +389,8 @@ class Node {
     std::size_t writers = 0;
   };
   std::map<Key, InFlight> m_causalInFlight;
+  // InjectedBug::kAckBeforeStore: writes acknowledged but not stored yet (lost when the node stops).
+  std::vector<KeyRecord> m_unstored;
 };
 
 }  // namespace ringlab
