@@ -9,6 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <cstring>
+#include <cerrno>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +28,7 @@
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/sim/scenario_runner.h>
+#include <ringlab/sim/scenario_writer.h>
 #include <ringlab/sim/simulation.h>
 #include <ringlab/sim/summary.h>
 #include <ringlab/sim/timeseries.h>
@@ -311,6 +315,13 @@ class ProgressBar {
     std::fflush(stderr);
     m_drawn = true;
   }
+  // One line of text in place of the bar (work whose end is not known in advance).
+  void note(const std::string& text) {
+    if (!m_enabled) return;
+    std::fprintf(stderr, "\r%-70s", text.c_str());
+    std::fflush(stderr);
+    m_drawn = true;
+  }
   void clear() {
     if (!m_drawn) return;
     std::fprintf(stderr, "\r%70s\r", "");
@@ -372,15 +383,74 @@ std::optional<Expectation> parseExpectFlag(const std::string& text, std::string&
 // The options of run and campaign that name files to write; each is checked writable before the run starts.
 const std::vector<std::string> kOutputOptions = {"report", "trace", "csv"};
 
+// `campaign --seed N --shrink`: runs the seed; if it fails, shrinks it while the same expectations keep failing and
+// writes the smallest failing scenario as YAML (every candidate must also read back as a valid scenario file).
+int shrinkCampaignSeed(ScenarioSpec spec, const std::string& path, const std::string& bug, bool showProgress) {
+  const ScenarioReport first = ScenarioRunner(spec).run();
+  if (first.passed) {
+    std::printf("%s passes: nothing to shrink.\n", spec.name.c_str());
+    return kExitOk;
+  }
+  std::set<ExpectMetric> failed;
+  for (const ExpectationResult& e : first.expectations) {
+    if (!e.passed) failed.insert(e.expectation.metric);
+  }
+  const InjectedBug injected = spec.cluster.injectedBug;
+  const auto fails = [&](const ScenarioSpec& candidate) {
+    Result<ScenarioSpec> reread = parseScenario(writeScenario(candidate), path);
+    if (!reread) return false;  // e.g. a restart left without its crash
+    reread->cluster.injectedBug = injected;
+    const ScenarioReport report = ScenarioRunner(std::move(*reread)).run();
+    return std::any_of(report.expectations.begin(), report.expectations.end(),
+                       [&](const ExpectationResult& e) { return !e.passed && failed.count(e.expectation.metric); });
+  };
+  const std::size_t entries = spec.timeline.size();
+  std::size_t clients = 0;
+  for (const WorkloadConfig& w : spec.workloads) clients += w.model == LoadModel::kClosedLoop ? w.clients : 0;
+  ProgressBar progress(showProgress);
+  ShrinkResult shrunk = shrinkScenario(std::move(spec), fails, [&](const ShrinkResult& r) {
+    progress.note(fmt::format("shrinking: {} runs, {} timeline steps and {} clients removed", r.candidates,
+                              r.entriesRemoved, r.clientsRemoved));
+  });
+  progress.clear();
+  ScenarioSpec& small = shrunk.spec;
+  small.name += ", shrunk";
+  small.description = fmt::format("Shrunk from {} timeline steps to {} in {} runs. Faults left: {}.", entries,
+                                  small.timeline.size(), shrunk.candidates, formatCampaignFaults(small));
+  if (!bug.empty()) small.description += " It fails only with --inject-bug " + bug + ".";
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << writeScenario(small);
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "ringlab-sim: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+    return kExitUsage;
+  }
+  const ScenarioReport last = ScenarioRunner(small).run();
+  std::size_t smallClients = 0;
+  for (const WorkloadConfig& w : small.workloads) smallClients += w.model == LoadModel::kClosedLoop ? w.clients : 0;
+  std::printf("%s\nfrom %zu timeline steps and %zu clients to %zu and %zu, in %zu runs; it still fails:\n",
+              small.name.c_str(), entries, clients, small.timeline.size(), smallClients, shrunk.candidates);
+  for (const ExpectationResult& e : last.expectations) {
+    if (!e.passed) std::printf("  %s\n", e.text.c_str());
+  }
+  std::printf("Wrote %s. Open it with 'ringlab %s', or replay it with 'ringlab-sim run %s%s'.\n", path.c_str(),
+              path.c_str(), path.c_str(), bug.empty() ? "" : (" --inject-bug " + bug).c_str());
+  return kExitExpectationFailed;
+}
+
 int runScenario(const std::vector<std::string>& args, bool campaign) {
   const cli::CommandInfo info =
       campaign
           ? commandInfo(
                 "campaign", "(--seed N | --seeds A..B) [OPTION]...",
-                "Runs the randomized fault campaign of seed N (crashes, restarts, partitions, loss, latency "
-                "spikes, a membership change), as the test suite does, to replay a failing seed. Events due at the "
-                "same instant run in an order shuffled with seed N unless --tie-seed or --fifo-ties says "
-                "otherwise.\n"
+                "Runs the randomized fault campaign of seed N, as the test suite does, to replay a failing seed. "
+                "Each seed draws from every fault the simulator knows (crashes and restarts, lost disks, "
+                "partitions and one-way cuts, loss, duplication, latency spikes, clock jumps, slow nodes, joins "
+                "and decommissions, quorum changes) and checks that no acknowledged write is lost unless every "
+                "node that acknowledged it lost its disk, that replicas and membership views agree after quiesce, "
+                "that no read returns a value nobody wrote, and, on the seeds with strict quorums, that no read is "
+                "stale. The summary's heading names the faults drawn. Events due at the same instant run in an "
+                "order shuffled with seed N unless --tie-seed or --fifo-ties says otherwise.\n"
                 "With --seeds A..B it runs every seed from A to B (inclusive), each in its own worker process "
                 "(this program, replaying that seed), --jobs at a time, with a progress bar on a terminal, and "
                 "prints one summary: how many passed, and each failed seed with the expectation that failed (or "
@@ -397,7 +467,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   std::uint64_t seed = 0;
   std::uint64_t tieSeed = 0;
   std::string duration, reportPath, tracePath, csvPath, bands, traceFrom, traceTo, traceSample, conflicts;
-  std::string seedsText, shardText;
+  std::string seedsText, shardText, injectBug, shrinkPath;
   unsigned jobs = 0;
   std::vector<std::string> expects;
   options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
@@ -416,7 +486,10 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       "csv", po::value(&csvPath), "write the metric time series (one row per virtual second) as CSV")(
       "staleness-bands", po::value(&bands),
       "override the scenario's staleness band edges: increasing durations, e.g. 1ms,5ms,20ms,100ms")(
-      "quiet,q", "print only the summary (no narration, no progress bar)");
+      "quiet,q", "print only the summary (no narration, no progress bar)")(
+      "inject-bug", po::value(&injectBug),
+      "make every node wrong on purpose, to see the checks catch it: ack-before-store, skip-hint-replay, "
+      "read-keeps-oldest or drop-anti-entropy-records");
   if (campaign) {
     options.add_options()("conflicts", po::value(&conflicts),
                           "lww (default) or siblings: run the campaign with causality tracking, read-modify-writes, "
@@ -427,6 +500,10 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
         "shard", po::value(&shardText),
         "with --seeds: run only the I-th of K disjoint slices of the range, the seeds s with (s - A) % K == I - 1")(
         "json", "with --seeds: print the result as JSON on stdout (for campaign-merge) instead of the summary")(
+        "shrink", "with --seed: if the seed fails, remove timeline steps and clients while it still fails and write "
+                  "the smallest failing scenario as YAML (see --shrink-to)")(
+        "shrink-to", po::value(&shrinkPath),
+        "with --shrink: the file to write (default: campaign-SEED-shrunk.yaml in the current directory)")(
         "expect", po::value(&expects)->composing(),
         "add an expectation to the campaign's, as METRIC<=VALUE or METRIC>=VALUE with a metric of a scenario's "
         "expect section, e.g. put_p99<=50ms or availability>=0.99 (repeatable)");
@@ -502,6 +579,21 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     if (vm.count("seed")) runOptions.seed = seed;
     for (const std::string& warning : spec->warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   }
+  if (vm.count("inject-bug")) {
+    const auto bug = parseInjectedBug(injectBug);
+    if (!bug) {
+      return cli::usageError(info, "--inject-bug: '" + injectBug +
+                                       "' (expected ack-before-store, skip-hint-replay, read-keeps-oldest, "
+                                       "drop-anti-entropy-records or none)");
+    }
+    spec->cluster.injectedBug = *bug;
+    if (*bug != InjectedBug::kNone) spec->name += fmt::format(" (injected bug: {})", injectedBugName(*bug));
+  }
+  if (campaign && (vm.count("shrink") || vm.count("shrink-to"))) {
+    if (batch) return cli::usageError(info, "--shrink: shrinks one seed; use --seed N");
+    if (!vm.count("shrink")) return cli::usageError(info, "--shrink-to: needs --shrink");
+    if (shrinkPath.empty()) shrinkPath = fmt::format("campaign-{}-shrunk.yaml", seed);
+  }
   Result<TraceOptions> traceOptions = parseTraceOptions(traceFrom, traceTo, traceSample);
   if (!traceOptions) {
     return cli::usageError(info, traceOptions.status().message());
@@ -533,6 +625,13 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     runOptions.stalenessBands = std::move(*parsed);
   }
   const bool quiet = vm.count("quiet") > 0;
+  if (campaign && vm.count("shrink")) {
+    if (runOptions.duration) spec->duration = *runOptions.duration;
+    if (runOptions.stalenessBands) spec->stalenessBands = *runOptions.stalenessBands;
+    return shrinkCampaignSeed(std::move(*spec), shrinkPath, vm.count("inject-bug") ? injectBug : std::string(),
+                              !quiet && isatty(STDERR_FILENO));
+  }
+  const std::string campaignFaultText = campaign ? formatCampaignFaults(*spec) : std::string();
   if (batch) {
     CampaignBatchOptions batchOptions;
     std::error_code ec;
@@ -550,6 +649,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     std::vector<std::string>& forwarded = batchOptions.options;
     if (vm.count("tie-seed")) forwarded.insert(forwarded.end(), {"--tie-seed", std::to_string(tieSeed)});
     if (vm.count("fifo-ties")) forwarded.push_back("--fifo-ties");
+    if (vm.count("inject-bug")) forwarded.insert(forwarded.end(), {"--inject-bug", injectBug});
     if (vm.count("duration")) forwarded.insert(forwarded.end(), {"--duration", duration});
     if (vm.count("staleness-bands")) forwarded.insert(forwarded.end(), {"--staleness-bands", bands});
     for (const std::string& e : expects) forwarded.insert(forwarded.end(), {"--expect", e});
@@ -628,6 +728,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     for (const auto& e : report.expectations) {
       if (!e.passed) std::fprintf(stderr, "  %s\n", e.text.c_str());
     }
+    if (campaign) std::fprintf(stderr, "  faults drawn: %s\n", campaignFaultText.c_str());
   }
   trace.reset();  // it is subscribed to the runner's event bus, which goes first otherwise
   return exitCode;

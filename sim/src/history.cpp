@@ -335,6 +335,34 @@ HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const Final
       }
       if (causal) merged = mergedFinalRecord(finalState, key);
     }
+    // Every version a write to this key carried (for reads that return a version nobody wrote).
+    std::vector<Version> writtenVersions;
+    std::vector<const HistoryEntry*> unversionedWrites;  // cut short with no version known: may have landed
+    const bool checkInvented = options.checkInventedValues && !causal && !increments.count(key);
+    if (checkInvented) {
+      for (auto it = groupBegin; it != groupEnd; ++it) {
+        if (!isWrite(**it)) continue;
+        if (!(*it)->version.isNull()) {
+          writtenVersions.push_back((*it)->version);
+        } else if (!isOk(**it) && (*it)->coordinator != kNoNode) {
+          unversionedWrites.push_back(*it);
+        }
+      }
+      std::sort(writtenVersions.begin(), writtenVersions.end());
+    }
+    const auto written = [&](const HistoryEntry& read) {
+      if (std::binary_search(writtenVersions.begin(), writtenVersions.end(), read.version)) return true;
+      return std::any_of(unversionedWrites.begin(), unversionedWrites.end(), [&](const HistoryEntry* w) {
+        return w->coordinator == read.version.node && w->invoked <= read.completed;
+      });
+    };
+    const auto countLost = [&](const HistoryEntry& e) {
+      ++report.lostWrites;
+      const bool diskLoss = options.lostToDiskLoss && options.lostToDiskLoss(key, e.version);
+      if (diskLoss) ++report.lostWritesToDiskLoss;
+      keepSmallest(report.lostWriteExamples, LostWrite{e.id, key, e.version, e.completed, diskLoss},
+                   [](const LostWrite& w) { return w.writeId; });
+    };
     // Some write's context covers a dot exactly when the join of all of them does (a write's own context never
     // covers its own, new dot).
     VersionVector allContexts;
@@ -352,14 +380,15 @@ HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const Final
       if (isWrite(e) && e.dot) {
         // Siblings mode: lost only if no replica holds it and no write's context covered it (superseded on purpose).
         if (holdsSibling(merged, *e.dot, e.version)) continue;
-        if (!allContexts.covers(*e.dot)) {
-          ++report.lostWrites;
-          keepSmallest(report.lostWriteExamples, LostWrite{e.id, key, e.version, e.completed},
-                       [](const LostWrite& w) { return w.writeId; });
-        }
+        if (!allContexts.covers(*e.dot)) countLost(e);
         continue;
       }
 
+      if (e.op == Operation::kGet && checkInvented && !e.version.isNull() && !written(e)) {
+        ++report.inventedReads;
+        keepSmallest(report.inventedReadExamples, InventedRead{e.id, key, e.version},
+                     [](const InventedRead& r) { return r.readId; });
+      }
       if (e.op == Operation::kGet) {
         PhaseStaleness& phase = report.phases[phaseIndex(phaseStarts, e.invoked)];
         ++phase.successfulReads;
@@ -393,11 +422,7 @@ HistoryReport checkHistory(const std::vector<HistoryEntry>& history, const Final
       const bool supersededByAnother = highestWritten && *highestWritten > e.version;
       const bool collected =
           options.tombstonesCollected && e.op == Operation::kDelete && heldByNoReplica(finalState, key);
-      if (!supersededByAnother && !collected && !heldByAnyReplica(finalState, key, e.version)) {
-        ++report.lostWrites;
-        keepSmallest(report.lostWriteExamples, LostWrite{e.id, key, e.version, e.completed},
-                     [](const LostWrite& w) { return w.writeId; });
-      }
+      if (!supersededByAnother && !collected && !heldByAnyReplica(finalState, key, e.version)) countLost(e);
     }
   }
   std::sort(report.staleReadTimes.begin(), report.staleReadTimes.end());

@@ -376,11 +376,18 @@ std::string describeAction(const ScenarioAction& action) {
             return out;
           },
           [](const NetworkAction& a) {
+            std::vector<std::string> parts;
+            if (a.latency) parts.push_back("latency " + a.latency->describe());
+            if (a.loss) parts.push_back("loss " + formatNumber(*a.loss));
+            if (a.duplication) parts.push_back("duplication " + formatNumber(*a.duplication));
             std::string out = "network:";
-            if (a.latency) out += " latency " + a.latency->describe();
-            if (a.latency && a.loss) out += ',';
-            if (a.loss) out += " loss " + formatNumber(*a.loss);
+            for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : " ") + parts[i];
             return out;
+          },
+          [](const ClockAction& a) {
+            if (a.offset == Duration{0}) return fmt::format("clock {} back to true time", nodeName(a.node));
+            return fmt::format("clock {} {}{}", nodeName(a.node), a.offset > Duration{0} ? "+" : "-",
+                               formatScenarioDuration(a.offset > Duration{0} ? a.offset : -a.offset));
           },
           [](const SlowNodeAction& a) { return fmt::format("slow {} x{}", nodeName(a.node), formatNumber(a.factor)); },
           [](const WorkloadAction& a) {

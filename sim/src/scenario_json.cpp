@@ -96,7 +96,13 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
     lostExamples.push_back(json::object{{"write", w.writeId},
                                         {"key", w.key},
                                         {"version", versionJson(w.version)},
-                                        {"acknowledged_ms", ms(w.acknowledged.sinceStart)}});
+                                        {"acknowledged_ms", ms(w.acknowledged.sinceStart)},
+                                        {"lost_to_disk_loss", w.diskLoss}});
+  }
+  json::array inventedExamples;
+  for (const InventedRead& r : h.inventedReadExamples) {
+    inventedExamples.push_back(
+        json::object{{"read", r.readId}, {"key", r.key}, {"returned", versionJson(r.returned)}});
   }
   for (const LostUpdate& u : h.lostUpdateExamples) {
     updateExamples.push_back(json::object{{"write", u.writeId},
@@ -135,6 +141,9 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
                                    {"acknowledged_writes", h.acknowledgedWrites},
                                    {"lost_writes", h.lostWrites},
                                    {"lost_updates", h.lostUpdates},
+                                   {"lost_writes_to_disk_loss", h.lostWritesToDiskLoss},
+                                   {"invented_reads", h.inventedReads},
+                                   {"membership_disagreements", r.membershipDisagreements},
                                    {"siblings_created", h.siblingsCreated},
                                    {"largest_sibling_set", h.largestSiblingSet},
                                    {"sibling_sets_resolved", h.siblingSetsResolved},
@@ -152,6 +161,7 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
                                    {"phases", std::move(phases)},
                                    {"stale_read_examples", std::move(staleExamples)},
                                    {"lost_write_examples", std::move(lostExamples)},
+                                   {"invented_read_examples", std::move(inventedExamples)},
                                    {"lost_update_examples", std::move(updateExamples)}}},
       {"expectations", std::move(expectations)},
       {"simulation", json::object{{"events", r.eventsProcessed},

@@ -350,20 +350,21 @@ inline constexpr std::array<std::string_view, 14> kWorkloadKeys = {
 inline constexpr std::array<std::string_view, 6> kKeysKeys = {"count",     "distribution", "theta",
                                                               "scrambled", "hot_keys",     "hot_ops"};
 inline constexpr std::array<std::string_view, 2> kMinMaxKeys = {"min", "max"};
-inline constexpr std::array<std::string_view, 18> kTimelineKeys = {
-    "at",   "say",  "pause",   "focus", "crash",    "restart", "wipe",     "partition",    "cut",
-    "heal", "link", "network", "slow",  "workload", "quorum",  "add_node", "decommission", "remove_node"};
+inline constexpr std::array<std::string_view, 19> kTimelineKeys = {
+    "at",   "say",  "pause",   "focus", "crash",    "restart", "wipe",     "partition",    "cut",        "heal",
+    "link", "network", "slow",  "workload", "quorum",  "add_node", "decommission", "remove_node", "clock"};
 inline constexpr std::array<std::string_view, 4> kFocusKeys = {"node", "key", "view", "chart"};
 inline constexpr std::array<std::string_view, 6> kFocusChartNames = {"throughput", "get_latency", "put_latency",
                                                                      "errors",     "messages",    "staleness"};
 inline constexpr std::array<std::string_view, 7> kFocusViewNames = {"ring",      "traffic", "charts",   "nodes",
                                                                     "spacetime", "fibers",  "inspector"};
-inline constexpr std::array<std::string_view, 14> kActionKeys = {
-    "crash",   "restart", "wipe",     "partition", "cut",      "heal",         "link",
-    "network", "slow",    "workload", "quorum",    "add_node", "decommission", "remove_node"};
+inline constexpr std::array<std::string_view, 15> kActionKeys = {
+    "crash",   "restart", "wipe",     "partition", "cut",      "heal",         "link",       "network",
+    "slow",    "workload", "quorum",    "add_node", "decommission", "remove_node", "clock"};
 inline constexpr std::array<std::string_view, 2> kRestartKeys = {"node", "wipe"};
 inline constexpr std::array<std::string_view, 2> kCutKeys = {"from", "to"};
-inline constexpr std::array<std::string_view, 2> kNetworkActionKeys = {"latency", "loss"};
+inline constexpr std::array<std::string_view, 3> kNetworkActionKeys = {"latency", "loss", "duplication"};
+inline constexpr std::array<std::string_view, 2> kClockKeys = {"node", "offset"};
 inline constexpr std::array<std::string_view, 2> kSlowKeys = {"node", "factor"};
 inline constexpr std::array<std::string_view, 5> kWorkloadActionKeys = {"rate", "read_ratio", "delete_ratio", "keys",
                                                                         "routing"};
@@ -390,7 +391,7 @@ struct ExpectMetricInfo {
   bool fraction;  // a ratio in [0, 1]
 };
 
-inline constexpr std::array<ExpectMetricInfo, 24> kExpectMetrics = {{
+inline constexpr std::array<ExpectMetricInfo, 27> kExpectMetrics = {{
     {ExpectMetric::kLostWrites, "lost_writes", false, false, false},
     {ExpectMetric::kLostUpdates, "lost_updates", false, false, false},
     {ExpectMetric::kStaleReads, "stale_reads", false, false, false},
@@ -415,6 +416,9 @@ inline constexpr std::array<ExpectMetricInfo, 24> kExpectMetrics = {{
     {ExpectMetric::kSiblingsCreated, "siblings_created", true, false, false},
     {ExpectMetric::kLargestSiblingSet, "largest_sibling_set", true, false, false},
     {ExpectMetric::kSiblingSetsResolved, "sibling_sets_resolved", true, false, false},
+    {ExpectMetric::kUnexplainedLostWrites, "unexplained_lost_writes", false, false, false},
+    {ExpectMetric::kInventedValues, "invented_values", false, false, false},
+    {ExpectMetric::kMembershipDisagreements, "membership_disagreements", false, false, false},
 }};
 
 inline const ExpectMetricInfo& metricInfo(ExpectMetric metric) {

@@ -81,6 +81,9 @@ double measureExpectation(ExpectMetric metric, const ScenarioReport& report) {
     case ExpectMetric::kSiblingsCreated: return static_cast<double>(report.history.siblingsCreated);
     case ExpectMetric::kLargestSiblingSet: return static_cast<double>(report.history.largestSiblingSet);
     case ExpectMetric::kSiblingSetsResolved: return static_cast<double>(report.history.siblingSetsResolved);
+    case ExpectMetric::kUnexplainedLostWrites: return static_cast<double>(report.history.unexplainedLostWrites());
+    case ExpectMetric::kInventedValues: return static_cast<double>(report.history.inventedReads);
+    case ExpectMetric::kMembershipDisagreements: return static_cast<double>(report.membershipDisagreements);
   }
   return 0;
 }
@@ -93,10 +96,25 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
   m_phases.emplace_back(TimePoint{}, std::string());
   m_sim = std::make_unique<Simulation>(m_spec.cluster);
   m_cpuFactors.assign(m_spec.cluster.nodes, 1.0);
+  for (const TimelineEntry& entry : m_spec.timeline) {
+    for (const ScenarioAction& action : entry.actions) {
+      const auto* restart = std::get_if<RestartAction>(&action);
+      m_trackAcks = m_trackAcks || std::holds_alternative<WipeAction>(action) || (restart && restart->wipe);
+    }
+  }
   m_sim->onOperationCompleted([this](const ClientOperation& op) {
+    if (m_trackAcks && op.result.op != Operation::kGet && op.result.status.isOk()) {
+      auto& ackers = m_ackedBy[{op.result.key, op.result.version}];
+      for (const ReplicaAnswer& answer : op.result.answers) {
+        // The replica stored it at some point after the write began (the ack's arrival is later still): a wipe from
+        // then on may have taken its copy.
+        if (answer.result == ErrorCode::kOk) ackers.emplace_back(answer.replica, op.result.begun);
+      }
+    }
     HistoryEntry entry;
     entry.id = op.id;
     entry.client = op.client;
+    entry.coordinator = op.coordinator;
     entry.op = op.result.op;
     entry.key = op.result.key;
     entry.invoked = op.result.begun;
@@ -159,11 +177,13 @@ void ScenarioRunner::apply(const ScenarioAction& action) {
                      m_crashed.push_back(a.node);
                  },
                  [&](const RestartAction& a) {
+                   if (a.wipe && sim.nodeCount() > a.node && !sim.isRunning(a.node)) m_wipes[a.node].push_back(sim.now());
                    sim.restart(a.node, a.wipe);
                    std::erase(m_crashed, a.node);
                    m_lastHeal = sim.now();
                  },
                  [&](const WipeAction& a) {
+                   if (sim.nodeCount() > a.node && sim.isRunning(a.node)) m_wipes[a.node].push_back(sim.now());
                    sim.crash(a.node);
                    sim.restart(a.node, true);
                    std::erase(m_crashed, a.node);
@@ -185,7 +205,9 @@ void ScenarioRunner::apply(const ScenarioAction& action) {
                  [&](const NetworkAction& a) {
                    if (a.latency) sim.network().setDefaultLatency(*a.latency);
                    if (a.loss) sim.network().setLoss(*a.loss);
+                   if (a.duplication) sim.network().setDuplication(*a.duplication);
                  },
+                 [&](const ClockAction& a) { sim.setClockOffset(a.node, a.offset); },
                  [&](const SlowNodeAction& a) {
                    sim.setCpuFactor(a.node, a.factor);
                    if (a.node < m_cpuFactors.size()) m_cpuFactors[a.node] = a.factor;
@@ -301,8 +323,22 @@ ScenarioReport ScenarioRunner::finish() {
   const TimePoint limit = quiesceStart + m_spec.quiesce.limit;
   std::uint64_t divergent = countDivergentKeys(readReplicas());
   std::optional<TimePoint> convergedAt;
+  // A scenario that makes claims about membership views also waits for gossip to spread the last changes.
+  const bool waitForViews =
+      std::any_of(m_spec.expectations.begin(), m_spec.expectations.end(),
+                  [](const Expectation& e) { return e.metric == ExpectMetric::kMembershipDisagreements; });
+  // Writes still held as hints have not reached their replicas yet: replicas that all lack one agree, but the
+  // cluster has not settled until the hints are delivered.
+  const auto hintsHeld = [&] {
+    std::size_t held = 0;
+    for (NodeId node = 0; node < m_sim->nodeCount(); ++node) {
+      if (m_sim->isRunning(node) && !m_sim->hasLeft(node)) held += m_sim->node(node).status().hintsHeld;
+    }
+    return held;
+  };
   const auto settled = [&] {
-    return divergent == 0 && m_sim->operationsInFlight() == 0 && !m_sim->membershipChangeInProgress();
+    return divergent == 0 && m_sim->operationsInFlight() == 0 && !m_sim->membershipChangeInProgress() &&
+           hintsHeld() == 0 && (!waitForViews || membershipDisagreements(nullptr) == 0);
   };
   if (settled()) convergedAt = m_sim->now();
   while (!convergedAt && m_sim->now() < limit) {
@@ -334,7 +370,20 @@ ScenarioReport ScenarioRunner::finish() {
     check.phaseStarts.push_back(start);
     report.phaseChanges.push_back(changes);
   }
+  check.checkInventedValues = m_spec.cluster.conflicts == ConflictMode::kLww;
+  if (m_trackAcks) {
+    check.lostToDiskLoss = [this](const Key& key, const Version& version) {
+      const auto acked = m_ackedBy.find({key, version});
+      if (acked == m_ackedBy.end() || acked->second.empty()) return false;
+      return std::all_of(acked->second.begin(), acked->second.end(), [&](const auto& ack) {
+        const auto wipes = m_wipes.find(ack.first);
+        return wipes != m_wipes.end() && std::any_of(wipes->second.begin(), wipes->second.end(),
+                                                     [&](TimePoint wiped) { return wiped >= ack.second; });
+      });
+    };
+  }
   report.history = checkHistory(m_history, finalState, check);
+  report.membershipDisagreements = membershipDisagreements(&report.membershipDisagreementExamples);
   report.keysChecked = finalState.size();
   report.divergentKeys = countDivergentKeys(finalState);
   report.lastHeal = m_lastHeal;
@@ -346,6 +395,35 @@ ScenarioReport ScenarioRunner::finish() {
   report.messagesDelivered = m_sim->metrics().totalMessages().delivered;
   evaluate(report);
   return report;
+}
+
+std::uint64_t ScenarioRunner::membershipDisagreements(std::vector<std::string>* examples) const {
+  const Simulation& sim = *m_sim;
+  std::uint64_t count = 0;
+  for (NodeId node = 0; node < sim.nodeCount(); ++node) {
+    if (!sim.isRunning(node) || sim.hasLeft(node)) continue;
+    const MembershipView& view = sim.node(node).membership();
+    for (NodeId member = 0; member < sim.nodeCount(); ++member) {
+      if (member == node) continue;
+      const auto info = view.member(member);
+      std::string problem;
+      if (sim.hasLeft(member)) {
+        if (info && info->status != MemberStatus::kLeft) problem = "still a member, though it left";
+      } else if (!info) {
+        problem = "unknown";
+      } else if (info->status != MemberStatus::kNormal) {
+        problem = info->status == MemberStatus::kJoining   ? "still joining"
+                  : info->status == MemberStatus::kLeaving ? "still leaving"
+                                                           : "left, though it is a member";
+      }
+      if (problem.empty()) continue;
+      ++count;
+      if (examples && examples->size() < kMaxHistoryExamples) {
+        examples->push_back(fmt::format("{} sees {}: {}", nodeName(node), nodeName(member), problem));
+      }
+    }
+  }
+  return count;
 }
 
 void ScenarioRunner::evaluate(ScenarioReport& report) const {

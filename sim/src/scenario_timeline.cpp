@@ -167,7 +167,18 @@ ScenarioAction ScenarioParser::parseAction(std::string_view key, const Field& f)
     NetworkAction action;
     if (const Field* l = m.find("latency")) action.latency = latency(*l);
     if (const Field* l = m.find("loss")) action.loss = number(*l, 0, 1);
-    if (!action.latency && !action.loss) fail(f.at, f.path, "expected at least one of latency or loss, got neither");
+    if (const Field* d = m.find("duplication")) action.duplication = number(*d, 0, 1);
+    if (!action.latency && !action.loss && !action.duplication) {
+      fail(f.at, f.path, "expected at least one of latency, loss or duplication, got none");
+    }
+    return action;
+  }
+  if (key == "clock") {
+    const MapView m = mapping(f, kClockKeys, "a mapping such as {node: n2, offset: 150ms} (offset: 0ms restores)");
+    ClockAction action;
+    action.node = node(require(m, "node", "the node whose clock moves, as in 'node: n2'"));
+    action.offset = duration(require(m, "offset", "the clock's offset from true time, as in 'offset: -80ms'"),
+                             -std::chrono::hours(1), std::chrono::hours(1));
     return action;
   }
   if (key == "slow") {

@@ -419,6 +419,7 @@ std::string_view actionKey(const ScenarioAction& action) {
                         [](const AddNodeAction&) { return std::string_view("add_node"); },
                         [](const DecommissionAction&) { return std::string_view("decommission"); },
                         [](const RemoveNodeAction&) { return std::string_view("remove_node"); },
+                        [](const ClockAction&) { return std::string_view("clock"); },
                     },
                     action);
 }
@@ -510,6 +511,13 @@ void ScenarioEmitter::action(const ScenarioAction& a) {
                      latency(*x.latency);
                    }
                    if (x.loss) pair("loss", number(*x.loss));
+                   if (x.duplication) pair("duplication", number(*x.duplication));
+                   m_out << YAML::EndMap;
+                 },
+                 [&](const ClockAction& x) {
+                   m_out << YAML::Flow << YAML::BeginMap;
+                   pair("node", nodeName(x.node));
+                   pair("offset", formatScenarioDuration(x.offset));
                    m_out << YAML::EndMap;
                  },
                  [&](const SlowNodeAction& x) {

@@ -205,6 +205,7 @@ void Simulation::addSlot(NodeId id) {
   nodeConfig.maxSiblings = m_config.maxSiblings;
   nodeConfig.requestTimeout = m_config.requestTimeout;
   nodeConfig.mechanisms = m_config.mechanisms;
+  nodeConfig.injectedBug = m_config.injectedBug;
   slot.node = std::make_unique<Node>(nodeConfig, *slot.runtime, *slot.storage, m_ring);
   slot.coreFreeAt.assign(m_config.coresPerNode, m_now);
 }
@@ -218,6 +219,7 @@ NodeStats Simulation::totalNodeStats() const {
     total.replicaReads += s.replicaReads;
     total.lateAnswers += s.lateAnswers;
     total.strayAnswers += s.strayAnswers;
+    total.duplicateAnswers += s.duplicateAnswers;
     total.hintedWritesSent += s.hintedWritesSent;
     total.readRepairsSent += s.readRepairsSent;
     total.antiEntropyExchanges += s.antiEntropyExchanges;
@@ -691,6 +693,20 @@ void Simulation::heal() {
   if (m_events.wants(EventType::kClusterChanged)) m_events.publish(ClusterChanged{m_now, "all links healed"});
 }
 
+void Simulation::setClockOffset(NodeId id, Duration offset) {
+  if (id >= m_nodes.size()) return;
+  if (m_config.clockSkew.size() <= id) m_config.clockSkew.resize(id + 1, Duration{0});
+  m_config.clockSkew[id] = offset;
+  hash(0xc10c, static_cast<std::uint64_t>(m_now.nanos()), id, static_cast<std::uint64_t>(offset.count()));
+  if (m_events.wants(EventType::kClusterChanged)) {
+    const Duration size = offset < Duration{0} ? -offset : offset;
+    m_events.publish(ClusterChanged{
+        m_now, offset == Duration{0} ? nodeName(id) + "'s clock back to true time"
+                                     : fmt::format("{}'s clock {} {} true time", nodeName(id), formatDuration(size),
+                                                   offset < Duration{0} ? "behind" : "ahead of")});
+  }
+}
+
 void Simulation::setCpuFactor(NodeId id, double factor) {
   if (id >= m_nodes.size() || !(factor > 0)) return;
   m_nodes[id].cpuFactor = factor;
@@ -1046,6 +1062,34 @@ void Simulation::switchRing(Ring ring) {
   hash(0x4149, static_cast<std::uint64_t>(m_now.nanos()), m_ring->entries().size());
 }
 
+void Simulation::completeMembershipChange(std::size_t changeIndex) {
+  MembershipChange& c = m_changes[changeIndex];
+  if (c.finished) return;
+  c.finished = m_now;
+  NodeSlot& slot = m_nodes[c.node];
+  if (c.kind == MembershipChange::Kind::kAdd) {
+    slot.node->setMemberStatus(MemberStatus::kNormal);
+  } else {
+    slot.node->setMemberStatus(MemberStatus::kLeft);
+    // As a real node does before it exits: every member hears that it has left (and tells the others), so no
+    // membership view keeps it as a member that went silent.
+    if (slot.running) (void)slot.node->announce();
+    if (slot.running) {
+      slot.running = false;
+      ++slot.incarnation;
+      slot.node->stop();
+    }
+    slot.leaving = false;
+    slot.left = true;
+  }
+  hash(0xd0e, static_cast<std::uint64_t>(m_now.nanos()), c.node, c.recordsStreamed);
+  if (m_events.wants(EventType::kClusterChanged)) {
+    m_events.publish(ClusterChanged{m_now, fmt::format("{} {}: {} records streamed in {} ranges", nodeName(c.node),
+                                                       c.kind == MembershipChange::Kind::kAdd ? "joined" : "left",
+                                                       c.recordsStreamed, c.transfers.size())});
+  }
+}
+
 void Simulation::startStreaming(std::size_t changeIndex, const Ring& before) {
   MembershipChange& change = m_changes[changeIndex];
   // Group the ranges by receiving node; each receiver tries the previous holder first, then the other replicas the
@@ -1065,32 +1109,52 @@ void Simulation::startStreaming(std::size_t changeIndex, const Ring& before) {
         task.sources.push_back(replica);
       }
     }
+    // The node that gives the range up is the one source sure to hold every write it took: the others may lack
+    // some, and once it is no longer a replica nothing else brings them over. While it runs, only it is asked (a
+    // failure streams again a second later); when it is down, the other previous replicas stand in.
+    const NodeSlot& giver = m_nodes[transfer.from];
+    if (change.kind != MembershipChange::Kind::kRemove && !task.sources.empty() && task.sources.front() == transfer.from &&
+        giver.running && !giver.left) {
+      task.sources.resize(1);
+    }
     byReceiver[transfer.to].push_back(std::move(task));
   }
   change.receivers = byReceiver.size();
   auto finishIfDone = [this, changeIndex] {
     MembershipChange& c = m_changes[changeIndex];
-    if (c.receiversDone < c.receivers || c.finished) return;
-    c.finished = m_now;
+    if (c.receiversDone < c.receivers || c.finished || c.handingOffHints || c.retryPending) return;
     NodeSlot& slot = m_nodes[c.node];
-    if (c.kind == MembershipChange::Kind::kAdd) {
-      slot.node->setMemberStatus(MemberStatus::kNormal);
-    } else {
-      slot.node->setMemberStatus(MemberStatus::kLeft);
-      if (slot.running) {
-        slot.running = false;
-        ++slot.incarnation;
-        slot.node->stop();
-      }
-      slot.leaving = false;
-      slot.left = true;
+    // Some ranges did not stream (a receiver or every source down or cut off): they stream again in a second, while
+    // the node joining or leaving runs. A leaving node stays until then; a joining one stays joining.
+    const bool nodeNeeded = c.kind != MembershipChange::Kind::kRemove;
+    if (c.rangesFailed > 0 && (slot.running || !nodeNeeded) && c.before && c.streamAttempts < kMaxStreamAttempts) {
+      c.streamAttempts++;
+      c.retryPending = true;
+      startTimer(kNoNode, std::chrono::seconds(1), [this, changeIndex] {
+        MembershipChange& change = m_changes[changeIndex];
+        change.retryPending = false;
+        change.receiversDone = 0;
+        change.rangesFailed = 0;
+        const std::shared_ptr<const Ring> before = change.before;
+        startStreaming(changeIndex, *before);
+      }, false);
+      return;
     }
-    hash(0xd0e, static_cast<std::uint64_t>(m_now.nanos()), c.node, c.recordsStreamed);
-    if (m_events.wants(EventType::kClusterChanged)) {
-      m_events.publish(ClusterChanged{m_now, fmt::format("{} {}: {} records streamed in {} ranges", nodeName(c.node),
-                                                         c.kind == MembershipChange::Kind::kAdd ? "joined" : "left",
-                                                         c.recordsStreamed, c.transfers.size())});
+    if (c.kind == MembershipChange::Kind::kAdd || !slot.running || slot.node->hints().pending() == 0) {
+      completeMembershipChange(changeIndex);
+      return;
     }
+    // Hints it holds for unreachable owners would leave with it: it sends them on first. The change completes
+    // however the hand-off ends (a crash of the leaving node cuts it short).
+    c.handingOffHints = true;
+    struct Done {
+      Simulation* sim;
+      std::size_t change;
+      ~Done() { sim->completeMembershipChange(change); }
+    };
+    spawnFiber(c.node, FiberRole::kSystem, "hand-off-hints", [this, changeIndex, done = std::make_shared<Done>(Done{this, changeIndex})] {
+      (void)m_nodes[m_changes[changeIndex].node].node->handOffHints();
+    });
   };
   // If a receiver is down, or crashes before or while streaming, its remaining ranges count as failed: anti-entropy
   // fills them in once it is back. Either way the change completes: the completion runs when the fiber's body is
@@ -1146,6 +1210,7 @@ NodeId Simulation::addNode() {
   change.node = id;
   change.begun = m_now;
   change.transfers = Ring::diff(before, *m_ring, m_config.quorum.n);
+  change.before = std::make_shared<const Ring>(before);
   m_changes.push_back(std::move(change));
   if (m_events.wants(EventType::kNodeStateChanged)) {
     m_events.publish(NodeStateChanged{m_now, id, NodeState::kJoining, "added to the ring"});
@@ -1176,6 +1241,7 @@ Status Simulation::leaveRing(NodeId id, MembershipChange::Kind kind) {
   change.node = id;
   change.begun = m_now;
   change.transfers = Ring::diff(before, *m_ring, m_config.quorum.n);
+  change.before = std::make_shared<const Ring>(before);
   m_changes.push_back(std::move(change));
   if (m_events.wants(EventType::kNodeStateChanged)) {
     m_events.publish(NodeStateChanged{m_now, id, decommission ? NodeState::kLeaving : NodeState::kDown,

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
@@ -152,6 +153,14 @@ std::string formatScenarioSummary(const ScenarioReport& r, const RunSpeed& speed
   out += fmt::format("  stale reads             {} of {} successful reads ({:.3f}%)\n", h.staleReads, h.successfulReads,
                      100 * h.staleReadRate());
   out += fmt::format("  lost acknowledged writes {} of {}\n", h.lostWrites, h.acknowledgedWrites);
+  if (h.lostWritesToDiskLoss > 0) {
+    out += fmt::format("    of which lost to disks  {} (every node that acknowledged them was wiped after the write began: the "
+                       "model allows it); {} unexplained\n",
+                       h.lostWritesToDiskLoss, h.unexplainedLostWrites());
+  }
+  if (h.inventedReads > 0) {
+    out += fmt::format("  invented values         {} reads returned a version no client wrote\n", h.inventedReads);
+  }
   out += fmt::format("  lost updates (LWW)      {}\n", h.lostUpdates);
   if (h.siblingsCreated > 0 || h.largestSiblingSet > 1) {
     out += fmt::format("  siblings                {} writes made siblings, at most {} per key, {} sets resolved "
@@ -164,6 +173,10 @@ std::string formatScenarioSummary(const ScenarioReport& r, const RunSpeed& speed
                        h.acknowledgedIncrements, h.convergedCounterTotal, h.lostIncrements);
   }
   out += fmt::format("  divergent keys at end   {} of {} written keys\n", r.divergentKeys, r.keysChecked);
+  if (r.membershipDisagreements > 0) {
+    out += fmt::format("  membership views        {} disagreements after quiesce ({})\n", r.membershipDisagreements,
+                       fmt::join(r.membershipDisagreementExamples, "; "));
+  }
   out += fmt::format("  convergence time        {}\n",
                      r.convergenceTime ? formatDuration(*r.convergenceTime) + " after the clients stopped"
                                        : "not converged within " + formatDuration(r.quiesceTime));

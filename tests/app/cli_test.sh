@@ -46,8 +46,22 @@ check "help" 0 "Commands:" "$sim" --help
 check "version" 0 "ringlab-sim" "$sim" --version
 check "run without file" 2 "expected exactly one scenario FILE" "$sim" run
 check "list" 0 "steady-state" "$sim" list
-check "campaign replay" 0 "PASS  lost_writes = 0" "$sim" campaign --seed 3 --quiet
+check "campaign replay" 0 "PASS  unexplained_lost_writes = 0" "$sim" campaign --seed 3 --quiet
 check "campaign needs a seed" 2 "expected --seed N" "$sim" campaign
+check "campaign names the faults it drew" 0 "Faults drawn: " "$sim" campaign --seed 3
+check "campaign refuses an unknown bug" 2 "--inject-bug: 'ack-before-stor' (expected ack-before-store" \
+  "$sim" campaign --seed 3 --inject-bug ack-before-stor
+check "an injected bug is caught and the faults named" 1 "faults drawn: " \
+  "$sim" campaign --seed 2 --inject-bug read-keeps-oldest --quiet
+check "a failing seed shrinks to a file" 1 "Wrote $work/shrunk.yaml" \
+  "$sim" campaign --seed 1 --inject-bug drop-anti-entropy-records --shrink --shrink-to "$work/shrunk.yaml"
+check "the shrunk scenario fails with the bug" 1 "divergent_keys" \
+  "$sim" run "$work/shrunk.yaml" --inject-bug drop-anti-entropy-records --quiet
+check "the shrunk scenario passes without it" 0 "PASS  divergent_keys = 0" "$sim" run "$work/shrunk.yaml" --quiet
+check "a passing seed has nothing to shrink" 0 "nothing to shrink" "$sim" campaign --seed 3 --shrink
+check "shrink needs one seed" 2 "--shrink: shrinks one seed" "$sim" campaign --seeds 1..2 --shrink
+check "an injected bug reaches every worker" 1 "2 seeds run: 0 passed, 2 failed" \
+  "$sim" campaign --seeds 1..2 --jobs 2 --inject-bug drop-anti-entropy-records
 
 # Many seeds on worker processes: one summary; shards that split the range; JSON results that merge.
 check "campaign range on two jobs" 0 "4 seeds run: 4 passed, 0 failed" "$sim" campaign --seeds 2000..2003 --jobs 2

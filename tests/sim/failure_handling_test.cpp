@@ -271,16 +271,20 @@ TEST_P(ReachablePeerTest, APeerWhoseLinkIsUpIsNotMarkedDownWhileMostPeersAreUnre
 
 INSTANTIATE_TEST_SUITE_P(Seeds, ReachablePeerTest, ::testing::Range<std::uint64_t>(1, 33));
 
-// The randomized campaign (sim/campaign.h): crashes, restarts, partitions, loss, latency spikes and a membership
-// change, then quiesce. Every acknowledged write must survive, replicas must converge, and runs must be
-// deterministic. A failing seed is replayed with `ringlab-sim campaign --seed N`.
+// The randomized campaign (sim/campaign.h): every fault the simulator knows, then quiesce. Every acknowledged write
+// must survive unless its acknowledging nodes all lost their disks, replicas and membership views must converge, no
+// read may return a value nobody wrote (nor, on strict seeds, a stale one), and runs must be deterministic. A failing
+// seed is replayed with `ringlab-sim campaign --seed N`.
 class FaultCampaignTest : public ::testing::TestWithParam<std::uint64_t> {};
 
 TEST_P(FaultCampaignTest, NoAcknowledgedWriteIsLostAndReplicasConverge) {
   const std::uint64_t seed = GetParam();
   const ScenarioReport first = ScenarioRunner(faultCampaignScenario(seed)).run();
   const std::string replay = " (replay: ringlab-sim campaign --seed " + std::to_string(seed) + ")";
-  EXPECT_EQ(first.history.lostWrites, 0u) << "seed " << seed << replay;
+  // A write may be lost where the model allows it: every node that acknowledged it lost its disk afterwards.
+  EXPECT_EQ(first.history.unexplainedLostWrites(), 0u) << "seed " << seed << replay;
+  EXPECT_EQ(first.history.inventedReads, 0u) << "seed " << seed << replay;
+  EXPECT_EQ(first.membershipDisagreements, 0u) << "seed " << seed << replay;
   EXPECT_EQ(first.divergentKeys, 0u) << "seed " << seed << ": replicas did not converge" << replay;
   EXPECT_TRUE(first.convergenceTime.has_value()) << "seed " << seed << replay;
   EXPECT_TRUE(first.passed) << replay;

@@ -368,6 +368,49 @@ TEST(HistoryTest, AcknowledgedWriteAbsentFromEveryReplicaIsLost) {
   EXPECT_EQ(r.lostWriteExamples[1].key, "j");
 }
 
+TEST(HistoryTest, LostWritesTheDiskLossCallbackExplainsAreCountedApart) {
+  const std::vector<HistoryEntry> h = {write(1, "k", 0ms, 1ms, v(100)), write(2, "j", 0ms, 2ms, v(100, 1)),
+                                       write(3, "m", 0ms, 2ms, v(300))};
+  HistoryCheckOptions options;
+  options.lostToDiskLoss = [](const Key& key, const Version& version) { return key == "j" && version == v(100, 1); };
+  const HistoryReport r = checkHistory(h, {{"m", replicasHolding({v(300)})}}, options);
+  EXPECT_EQ(r.lostWrites, 2u);
+  EXPECT_EQ(r.lostWritesToDiskLoss, 1u);
+  EXPECT_EQ(r.unexplainedLostWrites(), 1u);
+  ASSERT_EQ(r.lostWriteExamples.size(), 2u);
+  EXPECT_FALSE(r.lostWriteExamples[0].diskLoss) << "k: nothing explains it";
+  EXPECT_TRUE(r.lostWriteExamples[1].diskLoss) << "j: every node that acknowledged it was wiped";
+  // Without the callback nothing is explained.
+  EXPECT_EQ(checkHistory(h, {{"m", replicasHolding({v(300)})}}).unexplainedLostWrites(), 2u);
+}
+
+TEST(HistoryTest, AReadOfAVersionNoWriteCarriedIsInvented) {
+  HistoryEntry crashed = write(3, "k", 5ms, 6ms, Version{}, ErrorCode::kCancelled);
+  crashed.coordinator = 2;  // its coordinator crashed before the version reached the history
+  const std::vector<HistoryEntry> h = {
+      write(1, "k", 0ms, 1ms, v(100)),
+      write(2, "k", 2ms, 3ms, v(200), ErrorCode::kTimeout),  // failed, but may have landed
+      crashed,
+      read(4, "k", 4ms, 5ms, v(100)),
+      read(5, "k", 4ms, 5ms, v(200)),
+      read(6, "k", 4ms, 5ms, v(150)),     // nobody wrote 150
+      read(7, "k", 7ms, 8ms, v(400, 2)),  // may come from the write whose coordinator n3 crashed
+      read(8, "k", 7ms, 8ms, v(400, 1)),  // n2 issued no write of this key
+      read(9, "k", 2ms, 4ms, v(500, 2)),  // completed before n3's write began
+  };
+  HistoryCheckOptions options;
+  options.checkInventedValues = true;
+  const HistoryReport r = checkHistory(h, {{"k", replicasHolding({v(200)})}}, options);
+  EXPECT_EQ(r.inventedReads, 3u);
+  ASSERT_EQ(r.inventedReadExamples.size(), 3u);
+  EXPECT_EQ(r.inventedReadExamples[0].readId, 6u);
+  EXPECT_EQ(r.inventedReadExamples[0].returned, v(150));
+  EXPECT_EQ(r.inventedReadExamples[1].readId, 8u);
+  EXPECT_EQ(r.inventedReadExamples[2].readId, 9u);
+  options.checkInventedValues = false;
+  EXPECT_EQ(checkHistory(h, {{"k", replicasHolding({v(200)})}}, options).inventedReads, 0u);
+}
+
 TEST(HistoryTest, AcknowledgedWriteHeldByAnOlderVersionOnlyIsLost) {
   const std::vector<HistoryEntry> h = {write(1, "k", 0ms, 1ms, v(100)), write(2, "k", 2ms, 3ms, v(200))};
   const HistoryReport r = checkHistory(h, {{"k", replicasHolding({v(100), v(100), std::nullopt})}});

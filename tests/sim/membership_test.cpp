@@ -82,6 +82,50 @@ TEST(MembershipTest, RemovingADeadNodeStreamsItsRangesFromTheSurvivors) {
   EXPECT_GT(change.recordsStreamed, 0u);
 }
 
+// A decommissioning node whose ranges cannot reach a receiver (down) stays, leaving, and streams again every second;
+// it leaves only once its data has gone, so what only it held is not lost. Before, the change completed with failed
+// ranges and the node stopped, taking those writes with it.
+TEST(MembershipTest, ADecommissionWhoseReceiverIsDownWaitsForItAndLosesNothing) {
+  ScenarioSpec spec = loadedCluster(7, 5, 16s);
+  spec.timeline = {timelineEntry(2s, CrashAction{2}), timelineEntry(4s, DecommissionAction{0}),
+                   timelineEntry(10s, RestartAction{2, false})};
+  ScenarioRunner runner(spec);
+  runner.runUntil(TimePoint{9s});
+  const Simulation& sim = runner.simulation();
+  ASSERT_EQ(sim.membershipChanges().size(), 1u);
+  EXPECT_FALSE(sim.membershipChanges()[0].finished.has_value()) << "n1 cannot stream out to n3 while it is down";
+  EXPECT_FALSE(sim.hasLeft(0));
+  EXPECT_GT(sim.membershipChanges()[0].streamAttempts, 2u);
+  const ScenarioReport report = runner.finish();
+  const auto& change = sim.membershipChanges()[0];
+  ASSERT_TRUE(change.finished.has_value());
+  EXPECT_GE(*change.finished, TimePoint{10s}) << "it left after n3 came back";
+  EXPECT_EQ(change.rangesFailed, 0u) << "the last attempt streamed every range";
+  EXPECT_TRUE(sim.hasLeft(0));
+  EXPECT_EQ(report.history.lostWrites, 0u);
+  EXPECT_EQ(report.divergentKeys, 0u);
+  EXPECT_EQ(report.membershipDisagreements, 0u) << (report.membershipDisagreementExamples.empty()
+                                                        ? std::string()
+                                                        : report.membershipDisagreementExamples[0]);
+}
+
+// A node that leaves announces it, as a real node does: every other member's view has it as left, not as a member
+// that went silent.
+TEST(MembershipTest, EveryMemberSeesADecommissionedNodeAsLeft) {
+  ScenarioSpec spec = loadedCluster(8, 5, 10s);
+  spec.timeline = {timelineEntry(3s, DecommissionAction{2})};
+  ScenarioRunner runner(spec);
+  const ScenarioReport report = runner.run();
+  const Simulation& sim = runner.simulation();
+  ASSERT_TRUE(sim.hasLeft(2));
+  for (NodeId node : {0u, 1u, 3u, 4u}) {
+    const auto info = sim.node(node).membership().member(2);
+    ASSERT_TRUE(info.has_value()) << nodeName(node);
+    EXPECT_EQ(info->status, MemberStatus::kLeft) << nodeName(node) << " sees n3";
+  }
+  EXPECT_EQ(report.membershipDisagreements, 0u);
+}
+
 TEST(MembershipTest, DecommissionRefusesToShrinkBelowN) {
   SimulationConfig config;
   config.nodes = 3;

@@ -614,6 +614,29 @@ TEST(ScenarioParseTest, RejectsInconsistentTimelines) {
   EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, slow: {node: n1, factor: 0}}\n"),
                        "x.yaml:4:39: timeline[0].slow.factor: expected a number greater than 0 and at most 1000"));
   EXPECT_TRUE(rejected(withHead("timeline: {at: 1s}\n"), "x.yaml:3:11: timeline: expected a list"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, network: {duplication: 1.5}}\n"),
+                       "x.yaml:4:37: timeline[0].network.duplication: expected a number"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, clock: {node: n1}}\n"),
+                       "x.yaml:4:21: timeline[0].clock.offset: missing"));
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, clock: {node: n1, offset: 2h}}\n"),
+                       "x.yaml:4:40: timeline[0].clock.offset: expected a duration from -1h to 1h"));
+}
+
+TEST(ScenarioParseTest, ClockJumpsAndDuplicationAreTimelineActions) {
+  const ScenarioSpec spec = parseOk(withHead(
+      "timeline:\n  - {at: 1s, clock: {node: n2, offset: -80ms}, network: {duplication: 0.05}}\n"
+      "  - {at: 2s, clock: {node: n2, offset: 0ms}}\n"));
+  ASSERT_EQ(spec.timeline.size(), 2u);
+  ASSERT_EQ(spec.timeline[0].actions.size(), 2u);
+  const auto& clock = std::get<ClockAction>(spec.timeline[0].actions[0]);
+  EXPECT_EQ(clock.node, 1u);
+  EXPECT_EQ(clock.offset, -80ms);
+  EXPECT_EQ(describeAction(clock), "clock n2 -80ms");
+  const auto& network = std::get<NetworkAction>(spec.timeline[0].actions[1]);
+  EXPECT_EQ(network.duplication, 0.05);
+  EXPECT_FALSE(network.loss.has_value());
+  EXPECT_EQ(describeAction(network), "network: duplication 0.05");
+  EXPECT_EQ(describeAction(spec.timeline[1].actions[0]), "clock n2 back to true time");
 }
 
 TEST(ScenarioParseTest, RejectsSettingsOfTheWrongModel) {

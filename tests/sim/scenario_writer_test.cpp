@@ -195,6 +195,8 @@ ScenarioSpec everyFeature() {
   NetworkAction network;
   network.latency = LatencyDistribution::uniform(1ms, 2ms).plus(1ms);
   network.loss = 0.01;
+  NetworkAction duplicating;
+  duplicating.duplication = 0.05;
   WorkloadAction workload;
   workload.ratePerSecond = 80;
   workload.readRatio = 0.5;
@@ -218,6 +220,9 @@ ScenarioSpec everyFeature() {
       at(11s, {CrashAction{3}, RemoveNodeAction{3}}),
       at(12s, {DecommissionAction{5}}),
       at(13s, {}, "Only words."),
+      at(13500ms, {ClockAction{1, -80ms}, duplicating}),
+      at(13600ms, {ClockAction{2, 1500us}}),
+      at(13750ms, {ClockAction{1, 0ms}}),
   };
   spec.expectations = {
       {ExpectMetric::kLostWrites, std::nullopt, 0, {}},
@@ -227,6 +232,9 @@ ScenarioSpec everyFeature() {
       {ExpectMetric::kThroughput, 1, 1e6, {}},
       {ExpectMetric::kStaleReadRate, std::nullopt, 0.25, {}},
       {ExpectMetric::kFreshAfter, std::nullopt, 5e6, {}},
+      {ExpectMetric::kUnexplainedLostWrites, std::nullopt, 0, {}},
+      {ExpectMetric::kInventedValues, std::nullopt, 0, {}},
+      {ExpectMetric::kMembershipDisagreements, std::nullopt, 0, {}},
   };
   spec.stalenessBands = {250us, 1500us, 1s};
   spec.quiesce.limit = 5s;

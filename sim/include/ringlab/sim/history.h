@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -35,6 +36,7 @@ namespace ringlab {
 struct HistoryEntry {
   std::uint64_t id = 0;      // operations of one client have increasing ids, in the order the client issued them
   std::uint64_t client = 0;  // the issuing client's session; 0 for an independent request (no causal order)
+  NodeId coordinator = kNoNode;  // the node that coordinated it (kNoNode: none was running)
   Operation op{};
   Key key;
   TimePoint invoked;
@@ -74,6 +76,14 @@ struct LostWrite {
   Key key;
   Version version;
   TimePoint acknowledged;
+  bool diskLoss = false;  // HistoryCheckOptions::lostToDiskLoss explains it
+};
+
+// A successful read that returned a version no client ever wrote to that key.
+struct InventedRead {
+  std::uint64_t readId = 0;
+  Key key;
+  Version returned;
 };
 
 struct LostUpdate {
@@ -128,6 +138,15 @@ struct HistoryCheckOptions {
   // delete is not lost when its key is gone everywhere, and a read that finds nothing after a delete is fresh. A
   // replica that still holds an older value (the delete resurrected) is still a lost write, and reads of it stale.
   bool tombstonesCollected = false;
+  // Last-write-wins registers: count reads that return a version no write to the key carried (every write counts,
+  // failed ones too: a write that timed out may still have landed). A write whose coordinator crashed before it
+  // answered has no version in the history but may have landed: a version issued by that coordinator (Version::node)
+  // is accepted from it for reads that complete after it began. Keys with causal writes or counters are skipped.
+  bool checkInventedValues = false;
+  // Disks lost during the run: true when every node that acknowledged the write (key, version) lost its disk after
+  // the write began (so its copy may have gone with it), which the model allows to lose it. Unset: no lost write
+  // is explained.
+  std::function<bool(const Key&, const Version&)> lostToDiskLoss;
 };
 
 struct HistoryReport {
@@ -137,6 +156,9 @@ struct HistoryReport {
   std::uint64_t staleReads = 0;
   std::uint64_t lostWrites = 0;
   std::uint64_t lostUpdates = 0;
+  std::uint64_t lostWritesToDiskLoss = 0;  // the lost writes HistoryCheckOptions::lostToDiskLoss explains
+  std::uint64_t inventedReads = 0;         // HistoryCheckOptions::checkInventedValues
+  std::vector<InventedRead> inventedReadExamples;
   std::vector<StaleRead> staleReadExamples;  // the first few, by read id
   std::vector<LostWrite> lostWriteExamples;
   std::vector<LostUpdate> lostUpdateExamples;
@@ -155,6 +177,8 @@ struct HistoryReport {
   std::uint64_t lostIncrements = 0;      // sum over counter keys of max(0, acknowledged - converged)
   std::uint64_t lostCrdtIncrements = 0;  // the same, over the keys that converged to a CRDT counter
   double staleReadRate() const;
+  // Lost writes no disk loss explains: each one is a bug.
+  std::uint64_t unexplainedLostWrites() const { return lostWrites - lostWritesToDiskLoss; }
 };
 
 inline constexpr std::size_t kMaxHistoryExamples = 10;

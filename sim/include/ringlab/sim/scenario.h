@@ -60,15 +60,22 @@ struct LinkAction {
   std::optional<LatencyDistribution> latency;
   std::optional<double> loss;
 };
-// Network-wide default latency and/or loss.
+// Network-wide default latency, loss and/or duplication (the chance a delivered message arrives twice).
 struct NetworkAction {
   std::optional<LatencyDistribution> latency;
   std::optional<double> loss;
+  std::optional<double> duplication{};
 };
 // Multiplies a node's CPU cost per message (grey failure); 1.0 restores it.
 struct SlowNodeAction {
   NodeId node = 0;
   double factor = 1.0;
+};
+// Sets a node's clock offset from true time (a skew when it lasts, a jump when it changes; 0 restores). The node's
+// hybrid logical clock never goes backwards, so a jump back only slows its versions until true time catches up.
+struct ClockAction {
+  NodeId node = 0;
+  Duration offset{};
 };
 // Changes the workload (every workload of the scenario): rate, mix and/or which keys it touches.
 struct WorkloadAction {
@@ -98,7 +105,7 @@ struct RemoveNodeAction {
 
 using ScenarioAction = std::variant<CrashAction, RestartAction, WipeAction, PartitionAction, CutLinkAction, HealAction,
                                     LinkAction, NetworkAction, SlowNodeAction, WorkloadAction, QuorumAction,
-                                    AddNodeAction, DecommissionAction, RemoveNodeAction>;
+                                    AddNodeAction, DecommissionAction, RemoveNodeAction, ClockAction>;
 
 // "crash n3", "partition [n1 n2] [n3]", ... for narration and logs.
 std::string describeAction(const ScenarioAction& action);
@@ -174,6 +181,9 @@ enum class ExpectMetric : std::uint8_t {
   kSiblingsCreated,    // acknowledged writes that left their key with several siblings (count)
   kLargestSiblingSet,  // the most siblings one key had (count)
   kSiblingSetsResolved,  // times a write resolved a key's siblings back to one (count)
+  kUnexplainedLostWrites,     // lost writes that no disk loss explains (count)
+  kInventedValues,            // reads that returned a version no client wrote (count; last-write-wins)
+  kMembershipDisagreements,   // (node, member) pairs whose view disagrees after quiesce (count)
 };
 std::string_view expectMetricName(ExpectMetric metric);  // the YAML key, e.g. "lost_writes"
 std::optional<ExpectMetric> parseExpectMetric(std::string_view name);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -53,6 +54,10 @@ struct ScenarioReport {
                                           // the first phase when nothing was applied at 0s)
   std::uint64_t keysChecked = 0;          // keys written during the run whose replicas were read at the end
   std::uint64_t divergentKeys = 0;        // at the end of the run
+  // After quiesce: (running node, member) pairs where the node's membership view disagrees with the cluster's (a
+  // member that left seen as still there, or a member seen as joining, leaving or gone); the first few described.
+  std::uint64_t membershipDisagreements = 0;
+  std::vector<std::string> membershipDisagreementExamples;
   // From the start of the quiesce phase (clients stopped, remaining faults healed) to every replica of every written
   // key agreeing; nullopt if that never happened within the quiesce limit.
   std::optional<Duration> convergenceTime;
@@ -103,6 +108,8 @@ class ScenarioRunner {
   void applyEntry(const TimelineEntry& entry);
   void healEverything();
   void evaluate(ScenarioReport& report) const;
+  // Running nodes' views of the membership that disagree with the cluster's (ScenarioReport::membershipDisagreements).
+  std::uint64_t membershipDisagreements(std::vector<std::string>* examples) const;
 
   ScenarioSpec m_spec;
   ScenarioRunOptions m_options;
@@ -115,6 +122,12 @@ class ScenarioRunner {
   std::vector<NodeId> m_crashed;                            // crashed and not restarted, for the quiesce phase
   std::vector<std::pair<TimePoint, std::string>> m_phases;  // where each phase began and the actions that began it
   std::vector<double> m_cpuFactors;
+  // When the timeline loses disks: which nodes acknowledged each acknowledged write and when the write began, and
+  // when each node lost its disk, so that a lost write is told apart as one the model allows (every acknowledging
+  // node wiped after the write began: its copy may have gone with the disk).
+  bool m_trackAcks = false;
+  std::map<std::pair<Key, Version>, std::vector<std::pair<NodeId, TimePoint>>> m_ackedBy;
+  std::map<NodeId, std::vector<TimePoint>> m_wipes;
 };
 
 // The measured value of an expectation metric in a report (durations in nanoseconds).

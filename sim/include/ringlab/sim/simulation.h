@@ -51,6 +51,7 @@ struct SimulationConfig {
   NetworkConfig network;
   std::vector<Duration> clockSkew;  // per node (index = node id); missing entries are 0
   MechanismConfig mechanisms;       // gossip, failure detection, hinted handoff, read repair, anti-entropy
+  InjectedBug injectedBug = InjectedBug::kNone;  // every node's NodeConfig::injectedBug (tests of the checker)
   // Events due at the same virtual instant run in the order they were scheduled (FIFO) unless this is set: then
   // their order is shuffled by a generator seeded with `seed` and `tieSeed`, as FoundationDB's simulator does, so
   // bugs that depend on one order surface. Still deterministic: the same seed and tie seed give the same run.
@@ -115,6 +116,8 @@ class Simulation final : private FiberObserver {
   void cutLink(NodeId from, NodeId to);
   // Restores every link.
   void heal();
+  // Sets a node's clock offset from virtual time (SimulationConfig::clockSkew) from now on: a clock jump.
+  void setClockOffset(NodeId node, Duration offset);
   // Multiplies a node's CPU cost per message (2.0: half as fast). 1.0 restores it.
   void setCpuFactor(NodeId node, double factor);
   // The factor set by setCpuFactor (1.0 unless changed, or for an unknown node).
@@ -144,8 +147,16 @@ class Simulation final : private FiberObserver {
     std::size_t rangesFailed = 0;
     TimePoint begun;
     std::optional<TimePoint> finished;
+    bool handingOffHints = false;  // a leaving node sends the hints it holds on before it goes
+    // A change whose ranges did not all stream (a receiver, or every source, down or cut off) streams again a second
+    // later, up to kMaxStreamAttempts times in all: a leaving node leaves only once its data has somewhere to go, and
+    // data held only by a node that stopped being a replica reaches the new one.
+    std::shared_ptr<const Ring> before;  // the ring before the change (the streams' previous holders)
+    std::size_t streamAttempts = 1;
+    bool retryPending = false;
   };
   const std::vector<MembershipChange>& membershipChanges() const { return m_changes; }
+  static constexpr std::size_t kMaxStreamAttempts = 60;
   bool membershipChangeInProgress() const;
   // True for a node that has left the cluster (decommissioned or removed); it cannot be restarted.
   bool hasLeft(NodeId node) const;
@@ -313,6 +324,8 @@ class Simulation final : private FiberObserver {
   std::vector<MembershipChange> m_changes;
   void switchRing(Ring ring);
   void startStreaming(std::size_t change, const Ring& before);
+  // Marks a membership change finished: a joining node becomes normal, a leaving one announces it left and stops.
+  void completeMembershipChange(std::size_t change);
   Status leaveRing(NodeId node, MembershipChange::Kind kind);
   void addSlot(NodeId id);
   std::uint64_t m_downVerdicts = 0;
