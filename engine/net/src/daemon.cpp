@@ -479,6 +479,12 @@ Status Daemon::decommission() {
                  m_decommission.records += streamed.records;
                })};
     const Node::StreamOutcome outcome = m_node->handOff(tasks);
+    // Hints it holds for owners that are out of reach would leave with it: they go on to a fallback first.
+    const std::size_t hintsHeld = m_node->hints().pending();
+    const std::size_t hintsLeft = hintsHeld > 0 ? m_node->handOffHints() : 0;
+    if (hintsHeld > 0) {
+      spdlog::warn("decommissioning: handed on {} of {} hints held for other nodes", hintsHeld - hintsLeft, hintsHeld);
+    }
     m_node->setMemberStatus(MemberStatus::kLeft);
     // Tell every peer now, and wait for their answers, before saying the decommission has finished: a node stopped
     // right after would otherwise take the news of its leaving with it, and stay in the others' rings as a member
