@@ -293,7 +293,7 @@ TEST_P(FaultCampaignTest, NoAcknowledgedWriteIsLostAndReplicasConverge) {
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr std::uint64_t kCampaignSeeds = 40;  // the sanitizer build runs a smaller slice of the same campaign
+constexpr std::uint64_t kCampaignSeeds = 25;  // the sanitizer build runs a smaller slice of the same campaign
 #else
 constexpr std::uint64_t kCampaignSeeds = 200;
 #endif
