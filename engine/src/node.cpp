@@ -37,8 +37,8 @@ std::string_view injectedBugName(InjectedBug bug) {
 }
 
 std::optional<InjectedBug> parseInjectedBug(std::string_view name) {
-  for (InjectedBug bug : {InjectedBug::kNone, InjectedBug::kAckBeforeStore, InjectedBug::kSkipHintReplay,
-                          InjectedBug::kReadKeepsOldest, InjectedBug::kDropAntiEntropyRecords}) {
+  if (name == injectedBugName(InjectedBug::kNone)) return InjectedBug::kNone;
+  for (InjectedBug bug : kInjectableBugs) {
     if (injectedBugName(bug) == name) return bug;
   }
   return std::nullopt;
@@ -187,9 +187,6 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value, cons
   const QuorumConfig quorum = m_config.quorum;
   const MechanismConfig& mechanisms = m_config.mechanisms;
   PreferenceList preference;
-  // Fallbacks are the next distinct nodes clockwise; a handful is plenty (they stand in for the few replicas that
-  // fail at once), and walking the whole ring for them costs O(nodes^2) per request in a large cluster.
-  constexpr std::size_t kMaxFallbacks = 16;
   m_ring->preferenceList(tokenForKey(key), quorum.n, mechanisms.hintedHandoff ? kMaxFallbacks : 0, preference);
   const std::size_t needed = op == Operation::kGet ? quorum.r : quorum.w;
 

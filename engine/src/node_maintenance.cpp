@@ -339,7 +339,6 @@ std::size_t Node::handOffHints(int rounds) {
           send(owner, HintReplay{hint.key, hint.record});
           continue;
         }
-        constexpr std::size_t kMaxFallbacks = 16;
         PreferenceList list;
         m_ring->preferenceList(tokenForKey(hint.key), m_config.quorum.n, departed ? 0 : kMaxFallbacks, list);
         // An owner that is still a member but out of reach: the hint goes on, still for it, to the next fallback

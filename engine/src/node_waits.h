@@ -14,6 +14,10 @@
 
 namespace ringlab {
 
+// Fallbacks are the next distinct nodes clockwise; a handful is plenty (they stand in for the few replicas that fail
+// at once), and walking the whole ring for them costs O(nodes^2) per request in a large cluster.
+inline constexpr std::size_t kMaxFallbacks = 16;
+
 // A coordinated request: the quorum it waits for, and what the coordinator needs to answer, hint and repair.
 struct Node::PendingRequest : ReplyWait {
   PendingRequest(Runtime& runtime, std::uint64_t requestId, std::size_t needed)
