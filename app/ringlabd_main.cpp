@@ -27,6 +27,18 @@ using namespace ringlab::net;
 
 namespace {
 
+std::vector<std::string> injectableBugNames() {
+  std::vector<std::string> names{std::string(injectedBugName(InjectedBug::kNone))};
+  for (InjectedBug bug : kInjectableBugs) names.emplace_back(injectedBugName(bug));
+  return names;
+}
+
+std::string joinedBugNames() {
+  std::string joined;
+  for (const std::string& name : injectableBugNames()) joined += (joined.empty() ? "" : ", ") + name;
+  return joined;
+}
+
 cli::CommandInfo programInfo() {
   cli::CommandInfo info;
   info.program = "ringlabd";
@@ -95,11 +107,14 @@ cli::CommandInfo programInfo() {
                      {"events-rate", "N"},
                      {"log-level", "LEVEL"},
                      {"log-format", "FORMAT"},
+                     {"clock-offset-ms", "MS"},
+                     {"inject-bug", "BUG"},
                      {"completion", "SHELL"}};
   info.valueChoices = {{"storage", {"rocksdb", "memory"}},
                        {"appendfsync", {"always", "everysec", "no"}},
                        {"log-level", {"trace", "debug", "info", "warn", "error", "off"}},
                        {"log-format", {"text", "json"}},
+                       {"inject-bug", injectableBugNames()},
                        {"completion", {"bash", "zsh"}}};
   return info;
 }
@@ -266,7 +281,13 @@ int main(int argc, char** argv) {
     ("events-rate", po::value<long long>()->default_value(2000), "default events per second of /events (sampling)")
     ("log-level", po::value<std::string>(), "trace, debug, info, warn, error or off (or RINGLAB_LOG_LEVEL; default info)")
     ("log-format", po::value<std::string>()->default_value("text"),
-     "text (for people) or json (one JSON object per line, for log shippers)");
+     "text (for people) or json (one JSON object per line, for log shippers)")
+    ("clock-offset-ms", po::value<long long>()->default_value(0),
+     "testing: shift this node's wall clock, and so the versions of the writes it coordinates, by this many "
+     "milliseconds, as on a machine whose clock is off (docs/NEMESIS.md)")
+    ("inject-bug", po::value<std::string>()->default_value("none"),
+     "testing only: make the node wrong on purpose (ack-before-store, skip-hint-replay, read-keeps-oldest or "
+     "drop-anti-entropy-records), to prove a checker catches it (docs/NEMESIS.md); never for data");
   // clang-format on
 
   try {
@@ -419,6 +440,17 @@ int main(int argc, char** argv) {
     config.clientOutputTotalBytes = count(vm, "client-output-total-limit", 1 << 20, 1ll << 42);
     config.clientInputTotalBytes = count(vm, "client-input-total-limit", 1 << 20, 1ll << 42);
     config.eventsPerSecond = count(vm, "events-rate", 1, 100000);
+    {
+      const long long offset = vm["clock-offset-ms"].as<long long>();
+      if (offset < -86400000 || offset > 86400000) {
+        throw Fail{"--clock-offset-ms: " + std::to_string(offset) + " is outside -86400000..86400000 (one day)"};
+      }
+      config.clockOffset = std::chrono::milliseconds(offset);
+      const std::string bugName = vm["inject-bug"].as<std::string>();
+      const auto bug = parseInjectedBug(bugName);
+      if (!bug) throw Fail{"--inject-bug: '" + bugName + "' (expected one of: " + joinedBugNames() + ")"};
+      config.injectedBug = *bug;
+    }
 
     // Secrets where other machines can reach the node; a secret of its own for a loopback demo.
     const bool insecure = vm["insecure"].as<bool>();

@@ -35,6 +35,7 @@
 #include <ringlab/sim/trace_export.h>
 
 #include "campaign_batch.h"
+#include "nemesis_client.h"
 
 namespace po = boost::program_options;
 using namespace ringlab;
@@ -76,7 +77,13 @@ cli::CommandInfo programInfo() {
                    {"demo",
                     "run the default 5-node cluster under a mixed workload and print a summary (the default: options "
                     "without a COMMAND are demo's)"},
-                   {"ring", "show how a ring places data: each node's ownership and the balance statistics"}};
+                   {"ring", "show how a ring places data: each node's ownership and the balance statistics"},
+                   {"load",
+                    "run recording clients against real ringlabd nodes and write every operation to a history file "
+                    "(the real-node nemesis, docs/NEMESIS.md)"},
+                   {"check-history",
+                    "read back every key from real nodes and check a recorded history: lost writes, invented values, "
+                    "stale reads, divergence"}};
   info.notes =
       "FILE is a path, or the name of a shipped scenario (see 'list').\n"
       "Run 'ringlab-sim COMMAND --help' for a command's options.";
@@ -780,6 +787,117 @@ int runCampaignMerge(const std::vector<std::string>& args) {
   return merge.missingShards.empty() && merge.result.failures.empty() ? kExitOk : kExitExpectationFailed;
 }
 
+int runLoadCommand(const std::vector<std::string>& args) {
+  const cli::CommandInfo info = commandInfo(
+      "load", "--nodes HOST:PORT,... --history FILE [OPTION]...",
+      "Runs closed-loop clients against real ringlabd nodes for a while: each operation goes to a random node, reads "
+      "with GETVER and writes a unique value with SETVER, and is written to the history file (JSON lines) with the "
+      "times it began and ended on the machine's monotonic clock. An operation that gets no answer within --timeout "
+      "fails (a stopped or cut-off node never blocks a client). 'check-history' judges the file. "
+      "scripts/nemesis.sh runs this under faults.",
+      {{kExitOk, "the load ran; the history is written"},
+       {kExitExpectationFailed, "no node could be reached at the start, or the history could not be written"},
+       {kExitUsage, "usage error: a bad flag or argument"}});
+  po::options_description options("Options");
+  std::string nodes, history, password;
+  double seconds = 60, timeoutMs = 2000, readRatio = 0.5;
+  std::size_t clients = 4, keys = 40;
+  std::uint64_t seed = 1;
+  options.add_options()("help,h", "show this help")("nodes", po::value(&nodes), "client addresses of the nodes, comma-separated")(
+      "history", po::value(&history), "the history file to write (JSON lines)")(
+      "seconds", po::value(&seconds)->default_value(60), "how long to run")(
+      "clients", po::value(&clients)->default_value(4), "closed-loop clients (threads)")(
+      "keys", po::value(&keys)->default_value(40), "distinct keys, chosen uniformly")(
+      "read-ratio", po::value(&readRatio)->default_value(0.5), "share of operations that are reads")(
+      "timeout-ms", po::value(&timeoutMs)->default_value(2000), "deadline of one operation, connecting included")(
+      "seed", po::value(&seed)->default_value(1), "random seed of the clients' choices")(
+      "password", po::value(&password), "AUTH password, when the nodes require one (or RINGLAB_REQUIREPASS)");
+  po::variables_map vm;
+  if (auto exit = cli::parseCommandLine(info, args, options, vm)) return *exit;
+  if (nodes.empty()) return cli::usageError(info, "--nodes: expected HOST:PORT,... of at least one node");
+  if (history.empty()) return cli::usageError(info, "--history: expected the file to write");
+  auto endpoints = nemesis::parseEndpoints(nodes);
+  if (!endpoints) return cli::usageError(info, "--nodes: " + endpoints.status().message());
+  if (!(seconds > 0) || seconds > 86400) return cli::usageError(info, fmt::format("--seconds: expected 0 < S <= 86400, got {}", seconds));
+  if (clients < 1 || clients > 256) return cli::usageError(info, fmt::format("--clients: expected 1 to 256, got {}", clients));
+  if (keys < 1 || keys > 1000000) return cli::usageError(info, fmt::format("--keys: expected 1 to 1000000, got {}", keys));
+  if (!(readRatio >= 0 && readRatio <= 1)) return cli::usageError(info, fmt::format("--read-ratio: expected 0 to 1, got {}", readRatio));
+  if (!(timeoutMs >= 1 && timeoutMs <= 600000)) {
+    return cli::usageError(info, fmt::format("--timeout-ms: expected 1 to 600000, got {}", timeoutMs));
+  }
+  nemesis::LoadOptions load;
+  load.nodes = std::move(*endpoints);
+  load.clients = clients;
+  load.keys = keys;
+  load.readRatio = readRatio;
+  load.duration = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+  load.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(timeoutMs));
+  load.seed = seed;
+  load.historyPath = history;
+  load.password = password;
+  if (load.password.empty()) {
+    if (const char* env = std::getenv("RINGLAB_REQUIREPASS")) load.password = env;
+  }
+  std::printf("load: %zu clients on %zu nodes, %zu keys, %.0f%% reads, for %g s; history in %s\n", clients,
+              load.nodes.size(), keys, readRatio * 100, seconds, history.c_str());
+  std::fflush(stdout);
+  auto result = nemesis::runLoad(load, stdout);
+  if (!result) {
+    std::fprintf(stderr, "ringlab-sim load: %s\n", result.status().message().c_str());
+    return kExitExpectationFailed;
+  }
+  std::printf("load: done, %llu operations (%llu succeeded, %llu failed)\n",
+              static_cast<unsigned long long>(result->operations), static_cast<unsigned long long>(result->succeeded),
+              static_cast<unsigned long long>(result->failed));
+  return kExitOk;
+}
+
+int runCheckHistoryCommand(const std::vector<std::string>& args) {
+  const cli::CommandInfo info = commandInfo(
+      "check-history", "--nodes HOST:PORT,... --history FILE [OPTION]...",
+      "Checks a history recorded by 'load' against real nodes with the simulation's history checker. It waits until "
+      "every node's own copy of every key agrees (LOCALGET; up to --settle seconds), reads every key through every "
+      "node (GETVER, added to the history), and reports lost acknowledged writes, values no write carried, reads "
+      "whose value differs from their version's write, stale reads (a version older than one acknowledged before the "
+      "read began) and keys whose replicas still differ. Every node given is taken as a replica of every key: run the "
+      "cluster with N equal to its number of nodes.",
+      {{kExitOk, "no anomaly: the history is consistent with the nodes' final state"},
+       {kExitExpectationFailed, "an anomaly was found (each is listed), or the nodes could not be read"},
+       {kExitUsage, "usage or input error: a bad flag, or a history file that cannot be read or parsed"}});
+  po::options_description options("Options");
+  std::string nodes, history, password;
+  double settle = 60, timeoutMs = 2000;
+  options.add_options()("help,h", "show this help")("nodes", po::value(&nodes), "client addresses of every node, comma-separated")(
+      "history", po::value(&history), "the history file 'load' wrote")(
+      "settle", po::value(&settle)->default_value(60), "seconds to wait for the replicas to agree")(
+      "timeout-ms", po::value(&timeoutMs)->default_value(2000), "deadline of one read")(
+      "allow-stale-reads", "report stale reads without failing (a run that lost a disk may read stale values until "
+                           "repair)")(
+      "password", po::value(&password), "AUTH password, when the nodes require one (or RINGLAB_REQUIREPASS)");
+  po::variables_map vm;
+  if (auto exit = cli::parseCommandLine(info, args, options, vm)) return *exit;
+  if (nodes.empty()) return cli::usageError(info, "--nodes: expected HOST:PORT,... of every node");
+  if (history.empty()) return cli::usageError(info, "--history: expected the file 'load' wrote");
+  auto endpoints = nemesis::parseEndpoints(nodes);
+  if (!endpoints) return cli::usageError(info, "--nodes: " + endpoints.status().message());
+  if (!(settle >= 0 && settle <= 3600)) return cli::usageError(info, fmt::format("--settle: expected 0 to 3600, got {}", settle));
+  if (!(timeoutMs >= 1 && timeoutMs <= 600000)) {
+    return cli::usageError(info, fmt::format("--timeout-ms: expected 1 to 600000, got {}", timeoutMs));
+  }
+  nemesis::CheckOptions check;
+  check.nodes = std::move(*endpoints);
+  check.historyPath = history;
+  check.settle = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(settle));
+  check.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(timeoutMs));
+  check.allowStaleReads = vm.count("allow-stale-reads") > 0;
+  check.password = password;
+  if (check.password.empty()) {
+    if (const char* env = std::getenv("RINGLAB_REQUIREPASS")) check.password = env;
+  }
+  const int status = nemesis::runCheck(check, stdout);
+  return status == 2 ? kExitUsage : status == 0 ? kExitOk : kExitExpectationFailed;
+}
+
 std::vector<cli::OptionHelp> programOptions(const cli::CommandInfo& program) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help and exit")("version", "print the version and exit");
@@ -806,6 +924,8 @@ cli::ProgramDoc documentation(const cli::CommandInfo& program) {
     runList({});
     runDemo({}, false);
     runRing({});
+    runLoadCommand({});
+    runCheckHistoryCommand({});
     doc.commands = collector.commands();
   }
   return doc;
@@ -853,10 +973,12 @@ int main(int argc, char** argv) {
     if (command == "list") return runList(args);
     if (command == "demo") return runDemo(args, implicit);
     if (command == "ring") return runRing(args);
+    if (command == "load") return runLoadCommand(args);
+    if (command == "check-history") return runCheckHistoryCommand(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ringlab-sim: %s\n", e.what());
     return kExitExpectationFailed;
   }
   return cli::usageError(
-      program, "unknown command '" + command + "' (expected run, campaign, campaign-merge, check, list, demo or ring)");
+      program, "unknown command '" + command + "' (expected run, campaign, campaign-merge, check, list, demo, ring, load or check-history)");
 }

@@ -66,6 +66,54 @@ TEST(ClusterTest, RedisCliSetOnOneNodeIsReadOnTheOthers) {
   for (auto& node : cluster.nodes) EXPECT_TRUE(eventually([&] { return node->localKeys() == 3; }));
 }
 
+// The commands a history checker reads versions with (the real-node nemesis, docs/NEMESIS.md).
+TEST(ClusterTest, VersionCommandsAnswerTheVersionEveryReplicaHolds) {
+  TempDir dir("ringlabd-versions");
+  Cluster cluster(dir, {"--storage", "memory"});
+  ASSERT_TRUE(cluster.formed());
+  RespClient n1(cluster.nodes[0]->clientPort());
+  const RespClient::Reply written = n1.command({"SETVER", "k", "v1"});
+  ASSERT_EQ(written.type, '$') << written.text;
+  ASSERT_NE(written.text.find("@n1"), std::string::npos) << written.text;  // PHYSICAL.LOGICAL@COORDINATOR
+  RespClient n2(cluster.nodes[1]->clientPort());
+  const RespClient::Reply got = n2.command({"GETVER", "k"});
+  ASSERT_EQ(got.type, '*');
+  ASSERT_EQ(got.elements.size(), 2u);
+  EXPECT_EQ(got.elements[0].text, "v1");
+  EXPECT_EQ(got.elements[1].text, written.text);
+  const RespClient::Reply missing = n2.command({"GETVER", "nothing-here"});
+  ASSERT_EQ(missing.elements.size(), 2u);
+  EXPECT_TRUE(missing.elements[0].null);
+  EXPECT_TRUE(missing.elements[1].null);
+  // Every replica's own copy, without a quorum (N = 3: all three hold it once the write reached them).
+  for (auto& node : cluster.nodes) {
+    RespClient client(node->clientPort());
+    EXPECT_TRUE(eventually([&] {
+      const RespClient::Reply local = client.command({"LOCALGET", "k"});
+      return local.elements.size() == 2 && local.elements[0].text == written.text && local.elements[1].text == "v1";
+    })) << node->name();
+    EXPECT_TRUE(client.command({"LOCALGET", "nothing-here"}).null);
+  }
+  EXPECT_EQ(n1.command({"SETVER", "k"}).type, '-');  // wrong number of arguments
+}
+
+TEST(ClusterTest, AClockOffsetShiftsTheVersionsANodeIssues) {
+  TempDir dir("ringlabd-clock");
+  NodeProcess ahead("n1", dir.sub("n1"), {"--storage", "memory", "--n", "1", "--r", "1", "--w", "1",
+                                           "--clock-offset-ms", "3600000"});
+  ASSERT_TRUE(ahead.start());
+  ASSERT_TRUE(ahead.waitServing());
+  RespClient client(ahead.clientPort());
+  const RespClient::Reply written = client.command({"SETVER", "k", "v"});
+  ASSERT_EQ(written.type, '$') << written.text;
+  const long long physicalMicros = std::stoll(written.text.substr(0, written.text.find('.')));
+  const long long nowMicros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  EXPECT_GT(physicalMicros - nowMicros, 3500ll * 1000 * 1000) << written.text;
+  EXPECT_LT(physicalMicros - nowMicros, 3700ll * 1000 * 1000) << written.text;
+}
+
 TEST(ClusterTest, RedisBenchmarkRunsUnchangedAgainstAClusterNode) {
   TempDir dir("ringlabd-bench");
   Cluster cluster(dir, {"--storage", "memory"});

@@ -284,6 +284,7 @@ Status Daemon::open() {
   const std::uint64_t seed = (static_cast<std::uint64_t>(::getpid()) << 32) ^
                              static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   m_runtime = std::make_unique<RealRuntime>(*m_loop, m_nodeId, m_config.replicaFibers, mix64(seed));
+  m_runtime->setClockOffset(m_config.clockOffset);
 
   if (m_config.storage == StorageKind::kRocksDb) {
     if (m_config.dataDir.empty()) return Status(ErrorCode::kInvalidArgument, "--data-dir is required with rocksdb");
@@ -303,6 +304,7 @@ Status Daemon::open() {
   nodeConfig.quorum = m_config.quorum;
   nodeConfig.conflicts = m_config.conflicts;
   nodeConfig.maxSiblings = m_config.maxSiblings;
+  nodeConfig.injectedBug = m_config.injectedBug;
   nodeConfig.requestTimeout = m_config.requestTimeout;
   nodeConfig.membershipLimits = MembershipLimits{m_config.maxMembers, m_config.maxNewMembersPerGossip};
   if (m_config.gossipInterval < std::chrono::milliseconds(10)) {
@@ -642,6 +644,14 @@ int Daemon::run() {
         seeds.empty() ? std::string("no seeds (first node of a ring)") : "joining through " + seeds,
         m_config.password.empty() ? "off" : "on", m_config.adminToken.empty() ? "off" : "on",
         m_config.allowFaultInjection ? "allowed" : "off");
+    if (m_config.injectedBug != InjectedBug::kNone) {
+      spdlog::warn("injected bug '{}': this node is wrong on purpose, to test a checker; never use it for data",
+                   injectedBugName(m_config.injectedBug));
+    }
+    if (m_config.clockOffset != Duration{0}) {
+      spdlog::warn("the wall clock of this node is shifted by {} ms (--clock-offset-ms)",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(m_config.clockOffset).count());
+    }
   }
   // systemd's Type=notify: the ports are bound and every fiber is started.
   if (!notifyServiceManager("READY=1\nSTATUS=serving clients on port " + std::to_string(m_config.clientPort))) {
@@ -1227,6 +1237,39 @@ const std::vector<Daemon::Command>& Daemon::commands() {
          d.recordOp(Operation::kPut, result);
          if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
          appendSimple(out, "OK");
+       }},
+      {"GETVER", 2, kReadOnly, 1, 1, 1, "string",
+       "GET that also answers the version read: [value, version] (nil, nil when missing), for history checkers.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         OperationResult result = d.m_node->get(args[1]);
+         d.recordOp(Operation::kGet, result);
+         if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+         appendArrayHeader(out, 2);
+         if (!result.found) {
+           appendNull(out);
+         } else {
+           appendBulk(out, result.value);
+         }
+         if (result.version.isNull()) return appendNull(out);
+         appendBulk(out, result.version.toString());
+       }},
+      {"SETVER", 3, kWrite, 1, 1, 1, "string",
+       "SET that answers the version the write got (e.g. 1733448000123456.0@n2), for history checkers.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         OperationResult result = d.m_node->put(args[1], std::move(args[2]));
+         d.recordOp(Operation::kPut, result);
+         if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
+         appendBulk(out, result.version.toString());
+       }},
+      {"LOCALGET", 2, kReadOnly, 1, 1, 1, "string",
+       "This node's own copy of a key, with no quorum: [version, value] (value nil for a tombstone), or nil.",
+       [](Daemon& d, ClientState&, Args& args, std::string& out) {
+         const std::optional<Record> record = d.m_storage->get(args[1]);
+         if (!record) return appendNull(out);
+         appendArrayHeader(out, 2);
+         appendBulk(out, syncVersion(*record).toString());
+         if (record->tombstone) return appendNull(out);
+         appendBulk(out, record->value);
        }},
       {"DBSIZE", 1, kReadOnly | kFast, 0, 0, 0, "server", "Counts the live keys this node stores (not the cluster's).",
        [](Daemon& d, ClientState&, Args&, std::string& out) {

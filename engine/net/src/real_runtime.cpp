@@ -11,7 +11,8 @@ RealRuntime::~RealRuntime() { stop(); }
 
 std::int64_t RealRuntime::wallClockMicros() const {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+             .count() +
+         m_clockOffsetMicros;
 }
 
 void RealRuntime::spawn(FiberRole role, std::string name, std::function<void()> body) {

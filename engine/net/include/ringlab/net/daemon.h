@@ -84,6 +84,11 @@ struct DaemonConfig {
   Duration gossipInterval = std::chrono::seconds(1);
   // Tombstones are dropped this long after their delete (0: kept forever); repair must reach every replica sooner.
   Duration tombstoneGrace = std::chrono::hours(24 * 10);
+  // Testing only (the real-node nemesis, docs/NEMESIS.md): shift this node's wall clock, as a machine whose clock is
+  // off would be (versions carry the shifted time); and make the node wrong on purpose (see InjectedBug), to prove a
+  // checker catches it.
+  Duration clockOffset{0};
+  InjectedBug injectedBug = InjectedBug::kNone;
 };
 
 // Progress of this node's decommission (POST /decommission): the ranges it hands to their new owners.

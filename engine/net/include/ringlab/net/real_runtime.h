@@ -37,6 +37,10 @@ class RealRuntime final : public Runtime {
   ~RealRuntime() override;
 
   void setTransport(MessageTransport* transport) { m_transport = transport; }
+  // Shifts wallClockMicros() by `offset`, as a machine whose clock is off (testing: DaemonConfig::clockOffset).
+  void setClockOffset(Duration offset) {
+    m_clockOffsetMicros = std::chrono::duration_cast<std::chrono::microseconds>(offset).count();
+  }
 
   NodeId self() const override { return m_self; }
   TimePoint now() const override { return TimePoint{m_loop.sinceStart()}; }
@@ -66,6 +70,7 @@ class RealRuntime final : public Runtime {
   EventBus m_events;
   MessageTransport* m_transport = nullptr;
   bool m_stopped = false;
+  std::int64_t m_clockOffsetMicros = 0;
   // Timers live in one ordered queue served by a single Asio timer armed for the earliest deadline: starting and
   // cancelling one (two per coordinated request) costs a map insertion and erasure, not an Asio timer each.
   void armTimer();
