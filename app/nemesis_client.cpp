@@ -41,7 +41,16 @@ TimePoint monotonicNow() {
 
 int millisLeft(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 60000));
+  return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 1 << 30));
+}
+
+// poll() on one descriptor until it is ready, the deadline passes (0) or it fails (-1); signals do not cut it short.
+int waitFor(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    const int ready = ::poll(&p, 1, millisLeft(deadline));
+    if (ready >= 0 || errno != EINTR) return ready;
+  }
 }
 
 // One blocking RESP connection with deadlines. Any failure closes it; the next call reconnects.
@@ -102,10 +111,9 @@ class Connection {
       return fail(ErrorCode::kUnavailable, "connect to " + m_endpoint.toString() + ": " + std::strerror(errno));
     }
     if (rc != 0) {
-      pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, millisLeft(deadline)) <= 0) {
-        return fail(ErrorCode::kTimeout, "connect to " + m_endpoint.toString() + " timed out");
-      }
+      const int ready = waitFor(fd, POLLOUT, deadline);
+      if (ready < 0) return fail(ErrorCode::kUnavailable, std::string("poll: ") + std::strerror(errno));
+      if (ready == 0) return fail(ErrorCode::kTimeout, "connect to " + m_endpoint.toString() + " timed out");
       int error = 0;
       socklen_t length = sizeof error;
       ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
@@ -130,17 +138,17 @@ class Connection {
       if (n < 0 && errno != EAGAIN && errno != EINTR) {
         return fail(ErrorCode::kUnavailable, std::string("send: ") + std::strerror(errno));
       }
-      pollfd p{m_fd, POLLOUT, 0};
-      if (::poll(&p, 1, millisLeft(deadline)) <= 0) return fail(ErrorCode::kTimeout, "send timed out");
+      const int ready = waitFor(m_fd, POLLOUT, deadline);
+      if (ready < 0) return fail(ErrorCode::kUnavailable, std::string("poll: ") + std::strerror(errno));
+      if (ready == 0) return fail(ErrorCode::kTimeout, "send timed out");
     }
     char buffer[16384];
     for (;;) {
       if (auto reply = m_parser.next()) return std::move(*reply);
       if (!m_parser.error().empty()) return fail(ErrorCode::kCorrupt, "bad reply: " + m_parser.error());
-      pollfd p{m_fd, POLLIN, 0};
-      const int ready = ::poll(&p, 1, millisLeft(deadline));
+      const int ready = waitFor(m_fd, POLLIN, deadline);
       if (ready == 0) return fail(ErrorCode::kTimeout, "no answer within the timeout");
-      if (ready < 0 && errno != EINTR) return fail(ErrorCode::kUnavailable, std::string("poll: ") + std::strerror(errno));
+      if (ready < 0) return fail(ErrorCode::kUnavailable, std::string("poll: ") + std::strerror(errno));
       const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
       if (n == 0) return fail(ErrorCode::kUnavailable, "the node closed the connection");
       if (n < 0) {
@@ -360,8 +368,10 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
   }
 
   // Each node's own copy of every key, until they agree or the settle time is up.
+  std::vector<RecordedOperation> copies;
   const auto readReplicas = [&]() -> Result<FinalReplicaState> {
     FinalReplicaState state;
+    copies.clear();
     for (const Key& key : keys) {
       ReplicaVersions& replicas = state[key];
       for (std::size_t i = 0; i < connections.size(); ++i) {
@@ -380,6 +390,17 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
                                  : std::nullopt;
         if (!version) return Status(ErrorCode::kCorrupt, options.nodes[i].toString() + ": LOCALGET: not [version, value]");
         replicas.versions.push_back(*version);
+        if (reply->elements.size() == 2 && !reply->elements[1].isNull) {
+          RecordedOperation copy;  // a replica's copy, checked by value like a read
+          copy.entry.op = Operation::kGet;
+          copy.entry.key = key;
+          copy.entry.coordinator = (*names)[i];
+          copy.entry.found = true;
+          copy.entry.version = *version;
+          copy.entry.invoked = copy.entry.completed = monotonicNow();
+          copy.value = reply->elements[1].text;
+          copies.push_back(std::move(copy));
+        }
       }
     }
     return state;
@@ -432,8 +453,18 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
   for (const RecordedOperation& o : history) entries.push_back(o.entry);
   HistoryCheckOptions checkOptions;
   checkOptions.checkInventedValues = true;
+  if (options.staleReadsAllowedFrom) checkOptions.phaseStarts = {TimePoint{}, *options.staleReadsAllowedFrom};
   const HistoryReport report = checkHistory(entries, state, checkOptions);
-  const std::vector<ValueMismatch> mismatches = findValueMismatches(history);
+  // Stale reads before the first lost disk always count.
+  const std::uint64_t staleReadsThatCount =
+      options.staleReadsAllowedFrom ? report.phases.front().staleReads : report.staleReads;
+  // Every read and every replica's final copy, by value (the load sends each value once).
+  std::vector<RecordedOperation> byValue = history;
+  for (RecordedOperation& copy : copies) {
+    copy.entry.id = ++lastId;
+    byValue.push_back(std::move(copy));
+  }
+  const std::vector<ValueMismatch> mismatches = findValueMismatches(byValue);
 
   const std::uint64_t recordedOps = history.size() - keys.size() * connections.size();
   std::uint64_t failed = 0;
@@ -451,7 +482,7 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
     std::fprintf(out, "    write %llu of %s (version %s) is on no replica\n", static_cast<unsigned long long>(w.writeId),
                  w.key.c_str(), w.version.toString().c_str());
   }
-  std::fprintf(out, "  invented values %llu, values that differ from their version's write %zu\n",
+  std::fprintf(out, "  invented values %llu, reads or replica copies whose value is not their version's write's %zu\n",
                static_cast<unsigned long long>(report.inventedReads), mismatches.size());
   for (const InventedRead& r : report.inventedReadExamples) {
     std::fprintf(out, "    read %llu of %s returned version %s, which no write carried\n",
@@ -459,12 +490,16 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
   }
   for (std::size_t i = 0; i < std::min<std::size_t>(mismatches.size(), kMaxHistoryExamples); ++i) {
     const ValueMismatch& m = mismatches[i];
-    std::fprintf(out, "    read %llu of %s returned '%s' with version %s, written as '%s'\n",
+    std::fprintf(out, "    read %llu of %s returned '%s' with version %s: %s\n",
                  static_cast<unsigned long long>(m.readId), m.key.c_str(), m.returned.c_str(),
-                 m.version.toString().c_str(), m.written.c_str());
+                 m.version.toString().c_str(), m.why.c_str());
   }
-  std::fprintf(out, "  stale reads %llu%s\n", static_cast<unsigned long long>(report.staleReads),
-               options.allowStaleReads ? " (allowed: a disk was lost)" : "");
+  std::fprintf(out, "  stale reads %llu", static_cast<unsigned long long>(report.staleReads));
+  if (options.staleReadsAllowedFrom) {
+    std::fprintf(out, " (%llu before the first lost disk; after it they are allowed until repair)",
+                 static_cast<unsigned long long>(staleReadsThatCount));
+  }
+  std::fprintf(out, "\n");
   for (const StaleRead& r : report.staleReadExamples) {
     std::fprintf(out, "    read %llu of %s returned %s, %.1f ms after %s was acknowledged\n",
                  static_cast<unsigned long long>(r.readId), r.key.c_str(),
@@ -481,7 +516,7 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
   if (report.inventedReads) anomalies.push_back(fmt::format("{} invented values", report.inventedReads));
   if (!mismatches.empty()) anomalies.push_back(fmt::format("{} mismatched values", mismatches.size()));
   if (divergent) anomalies.push_back(fmt::format("{} divergent keys after {:.0f} s", divergent, settled));
-  if (report.staleReads && !options.allowStaleReads) anomalies.push_back(fmt::format("{} stale reads", report.staleReads));
+  if (staleReadsThatCount) anomalies.push_back(fmt::format("{} stale reads", staleReadsThatCount));
   if (finalReadFailures) anomalies.push_back(fmt::format("{} final reads failed", finalReadFailures));
   if (!anomalies.empty()) {
     std::string joined;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,7 +56,9 @@ struct CheckOptions {
   Duration settle = std::chrono::seconds(60);  // how long to wait for the replicas to agree
   Duration timeout = std::chrono::seconds(2);
   std::string password;
-  bool allowStaleReads = false;  // a run that lost a disk may read stale values until repair
+  // A run that lost a disk may read stale values until repair: stale reads invoked at or after this instant (the
+  // history's clock) are reported without failing the check. nullopt: none are allowed.
+  std::optional<TimePoint> staleReadsAllowedFrom;
 };
 
 // Waits for the replicas to agree (up to `settle`), reads every key from every node (each node's own copy, and a

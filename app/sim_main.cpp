@@ -787,8 +787,21 @@ int runCampaignMerge(const std::vector<std::string>& args) {
   return merge.missingShards.empty() && merge.result.failures.empty() ? kExitOk : kExitExpectationFailed;
 }
 
+// Sets the value names of a command's options, replacing the program-wide ones of the same options.
+void nameValues(cli::CommandInfo& info, const std::vector<std::pair<std::string, std::string>>& names) {
+  for (const auto& [option, value] : names) {
+    auto it = std::find_if(info.valueNames.begin(), info.valueNames.end(),
+                           [&](const auto& entry) { return entry.first == option; });
+    if (it == info.valueNames.end()) {
+      info.valueNames.emplace_back(option, value);
+    } else {
+      it->second = value;
+    }
+  }
+}
+
 int runLoadCommand(const std::vector<std::string>& args) {
-  const cli::CommandInfo info = commandInfo(
+  cli::CommandInfo info = commandInfo(
       "load", "--nodes HOST:PORT,... --history FILE [OPTION]...",
       "Runs closed-loop clients against real ringlabd nodes for a while: each operation goes to a random node, reads "
       "with GETVER and writes a unique value with SETVER, and is written to the history file (JSON lines) with the "
@@ -798,6 +811,8 @@ int runLoadCommand(const std::vector<std::string>& args) {
       {{kExitOk, "the load ran; the history is written"},
        {kExitExpectationFailed, "no node could be reached at the start, or the history could not be written"},
        {kExitUsage, "usage error: a bad flag or argument"}});
+  nameValues(info, {{"nodes", "HOST:PORT,..."}, {"history", "FILE"}, {"clients", "N"}, {"keys", "N"},
+                    {"read-ratio", "FRACTION"}, {"timeout-ms", "MS"}, {"password", "PASSWORD"}});
   po::options_description options("Options");
   std::string nodes, history, password;
   double seconds = 60, timeoutMs = 2000, readRatio = 0.5;
@@ -853,7 +868,7 @@ int runLoadCommand(const std::vector<std::string>& args) {
 }
 
 int runCheckHistoryCommand(const std::vector<std::string>& args) {
-  const cli::CommandInfo info = commandInfo(
+  cli::CommandInfo info = commandInfo(
       "check-history", "--nodes HOST:PORT,... --history FILE [OPTION]...",
       "Checks a history recorded by 'load' against real nodes with the simulation's history checker. It waits until "
       "every node's own copy of every key agrees (LOCALGET; up to --settle seconds), reads every key through every "
@@ -864,6 +879,8 @@ int runCheckHistoryCommand(const std::vector<std::string>& args) {
       {{kExitOk, "no anomaly: the history is consistent with the nodes' final state"},
        {kExitExpectationFailed, "an anomaly was found (each is listed), or the nodes could not be read"},
        {kExitUsage, "usage or input error: a bad flag, or a history file that cannot be read or parsed"}});
+  nameValues(info, {{"nodes", "HOST:PORT,..."}, {"history", "FILE"}, {"settle", "SECONDS"}, {"timeout-ms", "MS"},
+                    {"password", "PASSWORD"}, {"allow-stale-reads-from", "MICROS"}});
   po::options_description options("Options");
   std::string nodes, history, password;
   double settle = 60, timeoutMs = 2000;
@@ -871,8 +888,9 @@ int runCheckHistoryCommand(const std::vector<std::string>& args) {
       "history", po::value(&history), "the history file 'load' wrote")(
       "settle", po::value(&settle)->default_value(60), "seconds to wait for the replicas to agree")(
       "timeout-ms", po::value(&timeoutMs)->default_value(2000), "deadline of one read")(
-      "allow-stale-reads", "report stale reads without failing (a run that lost a disk may read stale values until "
-                           "repair)")(
+      "allow-stale-reads-from", po::value<std::int64_t>(),
+      "report stale reads invoked at or after this instant (microseconds of the monotonic clock, as in the history) "
+      "without failing: a run that lost a disk then may read stale values until repair")(
       "password", po::value(&password), "AUTH password, when the nodes require one (or RINGLAB_REQUIREPASS)");
   po::variables_map vm;
   if (auto exit = cli::parseCommandLine(info, args, options, vm)) return *exit;
@@ -889,7 +907,11 @@ int runCheckHistoryCommand(const std::vector<std::string>& args) {
   check.historyPath = history;
   check.settle = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(settle));
   check.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(timeoutMs));
-  check.allowStaleReads = vm.count("allow-stale-reads") > 0;
+  if (vm.count("allow-stale-reads-from")) {
+    const std::int64_t from = vm["allow-stale-reads-from"].as<std::int64_t>();
+    if (from < 0) return cli::usageError(info, fmt::format("--allow-stale-reads-from: expected 0 or more, got {}", from));
+    check.staleReadsAllowedFrom = TimePoint{std::chrono::microseconds(from)};
+  }
   check.password = password;
   if (check.password.empty()) {
     if (const char* env = std::getenv("RINGLAB_REQUIREPASS")) check.password = env;

@@ -53,6 +53,8 @@ skip() { echo "SKIPPED: $*" >&2; exit 77; }
 [ "$(id -u)" = 0 ] || skip "network namespaces need root"
 command -v ip >/dev/null || skip "iproute2 (ip) is not installed"
 command -v curl >/dev/null || skip "curl is not installed"
+command -v redis-cli >/dev/null || skip "redis-cli (redis-tools) is not installed"
+command -v python3 >/dev/null || skip "python3 is not installed"
 
 RANDOM=$seed
 nodes=3
@@ -61,6 +63,10 @@ net="10.$((200 + RANDOM % 50)).$((RANDOM % 250)).0"
 prefix="${net%.0}"
 hub="$tag-hub"
 if [ -n "$keep" ]; then
+  if [ -d "$keep" ] && [ -n "$(ls -A "$keep")" ]; then
+    echo "nemesis.sh: --keep: $keep is not empty (a new run needs an empty directory)" >&2
+    exit 2
+  fi
   mkdir -p "$keep"
   work=$(cd "$keep" && pwd)
 else
@@ -69,16 +75,23 @@ fi
 token="nemesis-$$"
 declare -A pid
 cleanup() {
-  for i in $(seq 1 $nodes); do
-    [ -n "${pid[$i]:-}" ] && { kill -CONT "${pid[$i]}" 2>/dev/null || true; kill -TERM "${pid[$i]}" 2>/dev/null || true; }
-  done
-  [ -n "${load_pid:-}" ] && kill -TERM "$load_pid" 2>/dev/null || true
+  local all=()
+  for i in $(seq 1 $nodes); do [ -n "${pid[$i]:-}" ] && all+=("${pid[$i]}"); done
+  [ -n "${load_pid:-}" ] && all+=("$load_pid")
+  if [ ${#all[@]} -gt 0 ]; then
+    kill -CONT "${all[@]}" 2>/dev/null || true
+    kill -TERM "${all[@]}" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "${all[@]}" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "${all[@]}" 2>/dev/null || true
+  fi
   wait 2>/dev/null || true
   for i in $(seq 1 $nodes); do ip netns del "$tag-n$i" 2>/dev/null || true; done
   ip netns del "$hub" 2>/dev/null || true
   [ -n "$keep" ] || rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 ip netns add "$hub" 2>/dev/null || skip "cannot create network namespaces here"
 ip netns exec "$hub" ip link add br0 type bridge || skip "cannot create a bridge in a namespace"
 ip netns exec "$hub" ip addr add "$prefix.254/24" dev br0
@@ -108,10 +121,23 @@ start_node() { # index [clock offset ms]
     --clock-offset-ms "$offset" --inject-bug "$bug" >>"$work/n$i.log" 2>&1 &
   pid[$i]=$!
 }
-admin() { # index json
-  ip netns exec "$hub" curl -s -m 2 -H "Authorization: Bearer $token" -X POST "http://$prefix.$1:8379/fault" -d "$2" \
-    >/dev/null 2>&1 || true
+admin() { # index json: returns non-zero (and says so) when the node did not take the rule
+  local answer
+  if ! answer=$(ip netns exec "$hub" curl -fsS -m 2 -H "Authorization: Bearer $token" -X POST \
+      "http://$prefix.$1:8379/fault" -d "$2" 2>&1); then
+    log "n$1 did not take $2: $answer"
+    return 1
+  fi
 }
+# Sends a signal to node `index`; a node that is not running is reported, not fatal.
+signal_node() { # signal index
+  kill "-$1" "${pid[$2]}" 2>/dev/null || log "n$2 was not running (SIG$1 not delivered): see $work/n$2.log"
+}
+stop_node() { # index: kill -9 and reap
+  signal_node KILL "$1"
+  wait "${pid[$1]}" 2>/dev/null || true
+}
+mono_us() { python3 -c 'import time; print(int(time.monotonic() * 1e6))'; }
 info() { ip netns exec "$hub" redis-cli -h "$prefix.$1" -p 6379 info everything 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p"; }
 formed() { for i in $(seq 1 $nodes); do [ "$(info "$i" ring_members_up)" = $nodes ] || return 1; done; }
 
@@ -133,32 +159,35 @@ load_pid=$!
 
 # One fault at a time, each held for a few seconds, until a few seconds before the load ends.
 applied=()
-disk_lost=0
-pick() { echo $(( $1 + RANDOM % ($2 - $1 + 1) )); }
-hold() { sleep "$(pick "$1" "$2")"; }
+disk_lost_at=""
+# pick sets `picked` rather than printing: a $(...) subshell would draw from a reseeded RANDOM, not from --seed's.
+pick() { picked=$(( $1 + RANDOM % ($2 - $1 + 1) )); }
+hold() { pick "$1" "$2"; sleep "$picked"; }
 while [ $(( $(date +%s) - start )) -lt $(( seconds - 8 )) ]; do
   hold 1 3
   fault=${fault_list[$((RANDOM % ${#fault_list[@]}))]}
-  n=$(pick 1 $nodes)
+  pick 1 $nodes
+  n=$picked
   case "$fault" in
     kill)
       log "kill -9 n$n"
-      kill -KILL "${pid[$n]}"; wait "${pid[$n]}" 2>/dev/null || true
+      stop_node "$n"
       hold 1 4
       log "restart n$n"
       start_node "$n" ;;
     clock)
-      offset=$(( (RANDOM % 2 ? 1 : -1) * $(pick 50 1500) ))
+      pick 50 1500
+      offset=$(( (RANDOM % 2 ? 1 : -1) * picked ))
       log "kill -9 n$n, restart it with its clock off by ${offset} ms"
-      kill -KILL "${pid[$n]}"; wait "${pid[$n]}" 2>/dev/null || true
+      stop_node "$n"
       hold 1 2
       start_node "$n" "$offset" ;;
     pause)
       log "SIGSTOP n$n"
-      kill -STOP "${pid[$n]}"
+      signal_node STOP "$n"
       hold 1 4
       log "SIGCONT n$n"
-      kill -CONT "${pid[$n]}" ;;
+      signal_node CONT "$n" ;;
     partition)
       log "partition: n$n cut off from the others and the clients"
       ip netns exec "$hub" ip link set "$tag-h$n" down
@@ -168,15 +197,15 @@ while [ $(( $(date +%s) - start )) -lt $(( seconds - 8 )) ]; do
     cut)
       m=$(( n % nodes + 1 ))
       log "one-way cut: n$n's messages to n$m are dropped"
-      admin "$n" "{\"action\":\"drop\",\"peers\":[\"n$m\"]}"
+      admin "$n" "{\"action\":\"drop\",\"peers\":[\"n$m\"]}" || true
       hold 2 6
       log "heal the cut n$n -> n$m"
-      admin "$n" '{"action":"heal"}' ;;
+      admin "$n" '{"action":"heal"}' || true ;;
     disk)
       log "disk loss: kill -9 n3 (appendfsync no), wipe its data directory, restart it empty"
-      kill -KILL "${pid[3]}"; wait "${pid[3]}" 2>/dev/null || true
+      stop_node 3
       rm -rf "$work/n3.data"
-      disk_lost=1
+      [ -n "$disk_lost_at" ] || disk_lost_at=$(mono_us)
       hold 1 3
       start_node 3 ;;
   esac
@@ -187,17 +216,22 @@ log "healing: every link up, every rule removed, every node running"
 for i in $(seq 1 $nodes); do
   ip netns exec "$hub" ip link set "$tag-h$i" up
   kill -CONT "${pid[$i]}" 2>/dev/null || true
-  kill -0 "${pid[$i]}" 2>/dev/null || start_node "$i"
-  admin "$i" '{"action":"heal"}'
+  kill -0 "${pid[$i]}" 2>/dev/null || { log "n$i is not running: restarting it"; start_node "$i"; }
+done
+for i in $(seq 1 $nodes); do
+  for _ in $(seq 1 20); do admin "$i" '{"action":"heal"}' && break; sleep 0.5; done
 done
 wait "$load_pid" || { echo "FAILED: the load stopped: $(tail -3 "$work/load.log")" >&2; exit 1; }
 load_pid=""
 tail -1 "$work/load.log"
-summary=$(printf '%s\n' "${applied[@]}" | sort | uniq -c | awk '{printf "%s%s %s", (NR>1?", ":""), $2, $1}')
-log "faults applied: ${summary:-none}"
+if [ ${#applied[@]} -gt 0 ]; then
+  log "faults applied: $(printf '%s\n' "${applied[@]}" | sort | uniq -c | awk '{printf "%s%s %s", (NR>1?", ":""), $2, $1}')"
+else
+  log "faults applied: none"
+fi
 
 stale=()
-[ "$disk_lost" = 1 ] && stale=(--allow-stale-reads)
+[ -n "$disk_lost_at" ] && stale=(--allow-stale-reads-from "$disk_lost_at")
 log "checking the history against every node"
 set +e
 ip netns exec "$hub" "$sim" check-history --nodes "$endpoints" --history "$work/history.jsonl" --settle 60 \

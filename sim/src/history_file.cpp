@@ -164,17 +164,25 @@ Result<std::vector<RecordedOperation>> readRecordedHistory(const std::string& pa
 }
 
 std::vector<ValueMismatch> findValueMismatches(const std::vector<RecordedOperation>& history) {
-  std::map<std::pair<Key, Version>, const std::string*> written;
+  std::map<std::pair<Key, std::string>, const HistoryEntry*> writes;  // (key, value sent) -> the write
   for (const RecordedOperation& o : history) {
-    if (o.entry.op == Operation::kPut && !o.entry.version.isNull()) written[{o.entry.key, o.entry.version}] = &o.value;
+    if (o.entry.op == Operation::kPut) writes.emplace(std::make_pair(o.entry.key, o.value), &o.entry);
   }
   std::vector<ValueMismatch> mismatches;
   for (const RecordedOperation& o : history) {
     const HistoryEntry& e = o.entry;
     if (e.op != Operation::kGet || e.result != ErrorCode::kOk || !e.found) continue;
-    const auto it = written.find({e.key, e.version});
-    if (it == written.end() || *it->second == o.value) continue;
-    mismatches.push_back(ValueMismatch{e.id, e.key, e.version, o.value, *it->second});
+    const auto it = writes.find({e.key, o.value});
+    std::string why;
+    if (it == writes.end()) {
+      why = "no write to the key sent this value";
+    } else if (const HistoryEntry& w = *it->second; w.result == ErrorCode::kOk) {
+      if (w.version != e.version) why = "its write got version " + w.version.toString();
+    } else if (w.coordinator != e.version.node || e.completed < w.invoked) {
+      why = "its write failed at " + (w.coordinator == kNoNode ? std::string("no node") : nodeName(w.coordinator)) +
+            ", which did not issue this version";
+    }
+    if (!why.empty()) mismatches.push_back(ValueMismatch{e.id, e.key, e.version, o.value, std::move(why)});
   }
   return mismatches;
 }

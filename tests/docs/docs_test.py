@@ -12,7 +12,8 @@ KIND says what the block is and how it is proved:
                       itself: their presets and scripts must exist. `scripts/local-cluster.sh` starts in the
                       background and is stopped at the end of the block; `ringlab` takes a screenshot offscreen.
                       Benchmarks only list their cases. Option `expect-exit=N` expects exit status N for every line;
-                      option `cluster="ARGS"` starts `scripts/local-cluster.sh ARGS` for the block to talk to.
+                      option `cluster="ARGS"` starts `scripts/local-cluster.sh ARGS` for the block to talk to;
+                      option `needs-root` skips the block when not run as root (network namespaces).
   scenario            a whole scenario file: `ringlab-sim check` must accept it.
   scenario-run        a whole scenario file: it must check, run, and meet every expectation.
   scenario-fragment   part of a scenario: its top-level keys are added to a minimal valid file, which must check.
@@ -405,6 +406,10 @@ def main():
                             detail = getattr(e, "stderr", b"") or b""
                             cannot_run_machines = (f"cannot make the network namespaces here: {e} "
                                                    f"{detail.decode(errors='replace').strip()}")
+            if "needs-root" in block.options and os.geteuid() != 0:
+                skipped += 1
+                print(f"skip {block.where()} [{block.kind}]: needs root (network namespaces)")
+                continue
             if cannot_run_machines and "on=" in block.options:
                 skipped += 1
                 print(f"skip {block.where()} [{block.kind}]: {cannot_run_machines}")

@@ -20,7 +20,7 @@ cat "$out" >&2
 [ "$status" = 77 ] && exit 77
 [ "$status" = 0 ] || { echo "FAILED: the nemesis run found an anomaly or did not run (exit $status)" >&2; exit 1; }
 grep -q '^PASSED' "$out" || { echo "FAILED: the check did not report PASSED" >&2; exit 1; }
-grep -q 'faults applied: .*[a-z]' "$out" || { echo "FAILED: no fault was applied" >&2; exit 1; }
+grep -Eq 'faults applied: .*(kill|pause|partition|cut|clock|disk) [0-9]' "$out" || { echo "FAILED: no fault was applied" >&2; exit 1; }
 
 echo "== 20 s with ack-before-store injected: expect the checker to catch it" >&2
 bash "$script" --ringlabd "$ringlabd" --ringlab-sim "$sim" --seconds 20 --seed 12 --faults kill,pause \

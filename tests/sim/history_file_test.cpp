@@ -122,19 +122,31 @@ TEST(HistoryFileTest, AFileErrorNamesTheLine) {
   EXPECT_EQ(readRecordedHistory(path).status().code(), ErrorCode::kNotFound);
 }
 
-TEST(HistoryFileTest, AReadWhoseValueIsNotItsVersionsWriteIsAMismatch) {
-  const Version v1{100, 0, 1}, v2{200, 0, 2};
+TEST(HistoryFileTest, AReadMustReturnAValueAWriteSentWithTheVersionItGot) {
+  const Version v1{100, 0, 1}, v2{200, 0, 2}, late{300, 0, 2};
+  RecordedOperation failed = write(3, "k", Version{}, "third", 1500);
+  failed.entry.result = ErrorCode::kTimeout;
+  failed.entry.coordinator = 2;  // n3
   const std::vector<RecordedOperation> history = {
-      write(1, "k", v1, "first", 0),        write(2, "k", v2, "second", 1000),
-      read(3, "k", v2, "second", 2000),     // right
-      read(4, "k", v1, "second", 3000),     // the value of v2 under v1's version
-      read(5, "other", v1, "first", 3000),  // another key: no write carried v1 there (the invented-value check's job)
+      write(1, "k", v1, "first", 0),
+      write(2, "k", v2, "second", 1000),
+      failed,
+      read(4, "k", v2, "second", 2000),   // right
+      read(5, "k", v1, "second", 3000),   // second's value under first's version
+      read(6, "k", v1, "nobody", 3000),   // a value no write sent
+      read(7, "k", late, "third", 4000),  // the failed write landed, with a version of its coordinator: right
+      read(8, "k", v1, "third", 4000),    // the failed write's value under a version n3 did not issue
+      read(9, "other", v1, "first", 4000),  // first's value under another key
   };
   const std::vector<ValueMismatch> mismatches = findValueMismatches(history);
-  ASSERT_EQ(mismatches.size(), 1u);
-  EXPECT_EQ(mismatches[0].readId, 4u);
-  EXPECT_EQ(mismatches[0].returned, "second");
-  EXPECT_EQ(mismatches[0].written, "first");
+  ASSERT_EQ(mismatches.size(), 4u);
+  EXPECT_EQ(mismatches[0].readId, 5u);
+  EXPECT_EQ(mismatches[0].why, "its write got version " + v2.toString());
+  EXPECT_EQ(mismatches[1].readId, 6u);
+  EXPECT_EQ(mismatches[1].why, "no write to the key sent this value");
+  EXPECT_EQ(mismatches[2].readId, 8u);
+  EXPECT_EQ(mismatches[2].why, "its write failed at n3, which did not issue this version");
+  EXPECT_EQ(mismatches[3].readId, 9u);
 }
 
 TEST(HistoryFileTest, RecordedOperationsFeedTheHistoryChecker) {

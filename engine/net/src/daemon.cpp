@@ -298,7 +298,11 @@ Status Daemon::open() {
   }
 
   // Generations must grow across restarts: the wall clock in milliseconds does.
-  m_generation = static_cast<std::uint64_t>(m_runtime->wallClockMicros() / 1000);
+  // The true clock, not the shifted one (--clock-offset-ms): a node restarted with a clock behind must not come back
+  // with a generation lower than its last, which peers would ignore.
+  m_generation = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
   NodeConfig nodeConfig;
   nodeConfig.id = m_nodeId;
   nodeConfig.quorum = m_config.quorum;

@@ -45,15 +45,16 @@ Result<RecordedOperation> parseRecordedOperation(std::string_view line);
 // 'scan' is not get or put"); a file that cannot be read is kNotFound.
 Result<std::vector<RecordedOperation>> readRecordedHistory(const std::string& path);
 
-// Reads whose value disagrees with the write that carried the version they returned (a value nobody wrote with that
-// version: a node mixed up records). Reads of versions no recorded write carried are left to checkHistory's
-// invented-value check.
+// Histories whose writes each send a value no other write to the key sends (as the nemesis load does) allow a check
+// by value: every read that found a value must have read one some write to the key sent, with the version that write
+// got when it was acknowledged, or, when it failed (it may still have landed), a version its coordinator issued.
+// A mismatch is a node that mixed up records or made a value up.
 struct ValueMismatch {
   std::uint64_t readId = 0;
   Key key;
   Version version;
   std::string returned;
-  std::string written;
+  std::string why;  // "no write sent this value", "written with version ...", "its write failed at n2"
 };
 std::vector<ValueMismatch> findValueMismatches(const std::vector<RecordedOperation>& history);
 
