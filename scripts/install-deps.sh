@@ -22,7 +22,7 @@ packages=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libxxhash-dev zlib1g-dev
   libboost-system1.81-dev libssl-dev librocksdb-dev
   redis-tools redis-server curl iproute2 clang-14 libclang-rt-14-dev jq desktop-file-utils appstream
-  groff-base man-db zsh nftables
+  groff-base man-db zsh nftables python3
 )
 if [ "$want_gui" = 1 ]; then
   packages+=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6-dev libgl-dev libglx-dev xvfb xauth fonts-dejavu-core)
