@@ -800,6 +800,13 @@ void nameValues(cli::CommandInfo& info, const std::vector<std::pair<std::string,
   }
 }
 
+// --password, else RINGLAB_REQUIREPASS (as ringlabd reads it), else none.
+std::string passwordOrEnvironment(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  const char* env = std::getenv("RINGLAB_REQUIREPASS");
+  return env ? env : "";
+}
+
 int runLoadCommand(const std::vector<std::string>& args) {
   cli::CommandInfo info = commandInfo(
       "load", "--nodes HOST:PORT,... --history FILE [OPTION]...",
@@ -849,10 +856,7 @@ int runLoadCommand(const std::vector<std::string>& args) {
   load.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(timeoutMs));
   load.seed = seed;
   load.historyPath = history;
-  load.password = password;
-  if (load.password.empty()) {
-    if (const char* env = std::getenv("RINGLAB_REQUIREPASS")) load.password = env;
-  }
+  load.password = passwordOrEnvironment(password);
   std::printf("load: %zu clients on %zu nodes, %zu keys, %.0f%% reads, for %g s; history in %s\n", clients,
               load.nodes.size(), keys, readRatio * 100, seconds, history.c_str());
   std::fflush(stdout);
@@ -912,10 +916,7 @@ int runCheckHistoryCommand(const std::vector<std::string>& args) {
     if (from < 0) return cli::usageError(info, fmt::format("--allow-stale-reads-from: expected 0 or more, got {}", from));
     check.staleReadsAllowedFrom = TimePoint{std::chrono::microseconds(from)};
   }
-  check.password = password;
-  if (check.password.empty()) {
-    if (const char* env = std::getenv("RINGLAB_REQUIREPASS")) check.password = env;
-  }
+  check.password = passwordOrEnvironment(password);
   const int status = nemesis::runCheck(check, stdout);
   return status == 2 ? kExitUsage : status == 0 ? kExitOk : kExitExpectationFailed;
 }
