@@ -258,9 +258,8 @@ Result<std::vector<Endpoint>> parseEndpoints(const std::string& text) {
     const std::size_t colon = entry.rfind(':');
     unsigned port = 0;
     const char* portEnd = entry.data() + entry.size();
-    const auto parsed = colon == std::string::npos
-                            ? std::from_chars_result{portEnd, std::errc::invalid_argument}
-                            : std::from_chars(entry.data() + colon + 1, portEnd, port);
+    const auto parsed = colon == std::string::npos ? std::from_chars_result{portEnd, std::errc::invalid_argument}
+                                                   : std::from_chars(entry.data() + colon + 1, portEnd, port);
     if (colon == std::string::npos || colon == 0 || parsed.ec != std::errc() || parsed.ptr != portEnd || port == 0 ||
         port > 65535) {
       return Status(ErrorCode::kInvalidArgument, "'" + entry + "' is not HOST:PORT");
@@ -333,9 +332,10 @@ Result<LoadResult> runLoad(const LoadOptions& options, std::FILE* progress) {
     if (progress && Clock::now() >= nextReport && Clock::now() < end) {
       nextReport += std::chrono::seconds(10);
       const std::lock_guard lock(historyMutex);
-      std::fprintf(progress, "load: %3llds  %llu operations, %llu failed\n",
-                   static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count()),
-                   static_cast<unsigned long long>(result.operations), static_cast<unsigned long long>(result.failed));
+      std::fprintf(
+          progress, "load: %3llds  %llu operations, %llu failed\n",
+          static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count()),
+          static_cast<unsigned long long>(result.operations), static_cast<unsigned long long>(result.failed));
       std::fflush(progress);
     }
   }
@@ -360,7 +360,8 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
   }
   const Clock::time_point settleEnd = Clock::now() + options.settle;
   std::vector<std::unique_ptr<Connection>> connections;
-  for (const Endpoint& node : options.nodes) connections.push_back(std::make_unique<Connection>(node, options.password));
+  for (const Endpoint& node : options.nodes)
+    connections.push_back(std::make_unique<Connection>(node, options.password));
   auto names = nodeNames(connections, options.nodes, options.timeout, settleEnd);
   if (!names) {
     std::fprintf(out, "FAILED: a node did not answer within the settle time: %s\n", names.status().message().c_str());
@@ -388,7 +389,8 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
         const auto version = reply->type == RespValue::Type::kArray && !reply->elements.empty()
                                  ? parseVersion(reply->elements[0].text)
                                  : std::nullopt;
-        if (!version) return Status(ErrorCode::kCorrupt, options.nodes[i].toString() + ": LOCALGET: not [version, value]");
+        if (!version)
+          return Status(ErrorCode::kCorrupt, options.nodes[i].toString() + ": LOCALGET: not [version, value]");
         replicas.versions.push_back(*version);
         if (reply->elements.size() == 2 && !reply->elements[1].isNull) {
           RecordedOperation copy;  // a replica's copy, checked by value like a read
@@ -422,9 +424,9 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
       }
       break;
     }
-    std::fprintf(out, "waiting for the replicas to agree: %s\n",
-                 read ? fmt::format("{} of {} keys differ", divergent, keys.size()).c_str()
-                      : read.status().message().c_str());
+    std::fprintf(
+        out, "waiting for the replicas to agree: %s\n",
+        read ? fmt::format("{} of {} keys differ", divergent, keys.size()).c_str() : read.status().message().c_str());
     std::fflush(out);
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
@@ -470,8 +472,8 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
   std::uint64_t failed = 0;
   for (const RecordedOperation& o : history) failed += o.entry.result == ErrorCode::kOk ? 0 : 1;
   std::fprintf(out, "history: %llu operations (%llu failed or timed out), %zu keys, %zu nodes\n",
-               static_cast<unsigned long long>(recordedOps), static_cast<unsigned long long>(failed - finalReadFailures),
-               keys.size(), connections.size());
+               static_cast<unsigned long long>(recordedOps),
+               static_cast<unsigned long long>(failed - finalReadFailures), keys.size(), connections.size());
   std::fprintf(out, "  acknowledged writes %llu, successful reads %llu (final reads through every node included)\n",
                static_cast<unsigned long long>(report.acknowledgedWrites),
                static_cast<unsigned long long>(report.successfulReads));
@@ -479,8 +481,8 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
                static_cast<unsigned long long>(divergent));
   std::fprintf(out, "  lost acknowledged writes %llu\n", static_cast<unsigned long long>(report.lostWrites));
   for (const LostWrite& w : report.lostWriteExamples) {
-    std::fprintf(out, "    write %llu of %s (version %s) is on no replica\n", static_cast<unsigned long long>(w.writeId),
-                 w.key.c_str(), w.version.toString().c_str());
+    std::fprintf(out, "    write %llu of %s (version %s) is on no replica\n",
+                 static_cast<unsigned long long>(w.writeId), w.key.c_str(), w.version.toString().c_str());
   }
   std::fprintf(out, "  invented values %llu, reads or replica copies whose value is not their version's write's %zu\n",
                static_cast<unsigned long long>(report.inventedReads), mismatches.size());
@@ -525,8 +527,10 @@ int runCheck(const CheckOptions& options, std::FILE* out) {
     return 1;
   }
   if (report.staleReads > 0) {
-    std::fprintf(out, "PASSED: no lost write, no invented value, every replica agrees; %llu stale reads after a lost disk, "
-                      "as the model allows\n", static_cast<unsigned long long>(report.staleReads));
+    std::fprintf(out,
+                 "PASSED: no lost write, no invented value, every replica agrees; %llu stale reads after a lost disk, "
+                 "as the model allows\n",
+                 static_cast<unsigned long long>(report.staleReads));
   } else {
     std::fprintf(out, "PASSED: no lost write, no invented value, no stale read, every replica agrees\n");
   }

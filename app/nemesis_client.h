@@ -34,7 +34,7 @@ struct LoadOptions {
   double readRatio = 0.5;
   Duration duration = std::chrono::seconds(60);
   Duration timeout = std::chrono::seconds(2);  // one operation, connecting included
-  std::string password;                         // AUTH, when the nodes require it
+  std::string password;                        // AUTH, when the nodes require it
   std::uint64_t seed = 1;
   std::string historyPath;  // JSON lines (ringlab/sim/history_file.h)
 };

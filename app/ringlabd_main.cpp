@@ -33,12 +33,6 @@ std::vector<std::string> injectableBugNames() {
   return names;
 }
 
-std::string joinedBugNames() {
-  std::string joined;
-  for (const std::string& name : injectableBugNames()) joined += (joined.empty() ? "" : ", ") + name;
-  return joined;
-}
-
 cli::CommandInfo programInfo() {
   cli::CommandInfo info;
   info.program = "ringlabd";
@@ -286,8 +280,8 @@ int main(int argc, char** argv) {
      "testing: shift this node's wall clock, and so the versions of the writes it coordinates, by this many "
      "milliseconds, as on a machine whose clock is off (docs/NEMESIS.md)")
     ("inject-bug", po::value<std::string>()->default_value("none"),
-     "testing only: make the node wrong on purpose (ack-before-store, skip-hint-replay, read-keeps-oldest or "
-     "drop-anti-entropy-records), to prove a checker catches it (docs/NEMESIS.md); never for data");
+     ("testing only: make the node wrong on purpose (" + injectableBugList() +
+      "), to prove a checker catches it (docs/NEMESIS.md); never for data").c_str());
   // clang-format on
 
   try {
@@ -448,7 +442,7 @@ int main(int argc, char** argv) {
       config.clockOffset = std::chrono::milliseconds(offset);
       const std::string bugName = vm["inject-bug"].as<std::string>();
       const auto bug = parseInjectedBug(bugName);
-      if (!bug) throw Fail{"--inject-bug: '" + bugName + "' (expected one of: " + joinedBugNames() + ")"};
+      if (!bug) throw Fail{"--inject-bug: '" + bugName + "' (expected none, " + injectableBugList() + ")"};
       config.injectedBug = *bug;
     }
 

@@ -125,7 +125,8 @@ cli::CommandInfo commandInfo(const char* command, std::string synopsis, std::str
                      {"seeds", "A..B"},
                      {"jobs", "K"},
                      {"shard", "I/K"},
-                     {"expect", "BOUND"}};
+                     {"expect", "BOUND"},
+                     {"inject-bug", "BUG"}};
   return info;
 }
 
@@ -495,8 +496,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       "override the scenario's staleness band edges: increasing durations, e.g. 1ms,5ms,20ms,100ms")(
       "quiet,q", "print only the summary (no narration, no progress bar)")(
       "inject-bug", po::value(&injectBug),
-      "make every node wrong on purpose, to see the checks catch it: ack-before-store, skip-hint-replay, "
-      "read-keeps-oldest or drop-anti-entropy-records");
+      ("make every node wrong on purpose, to see the checks catch it: " + injectableBugList()).c_str());
   if (campaign) {
     options.add_options()("conflicts", po::value(&conflicts),
                           "lww (default) or siblings: run the campaign with causality tracking, read-modify-writes, "
@@ -589,9 +589,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   if (vm.count("inject-bug")) {
     const auto bug = parseInjectedBug(injectBug);
     if (!bug) {
-      return cli::usageError(info, "--inject-bug: '" + injectBug +
-                                       "' (expected ack-before-store, skip-hint-replay, read-keeps-oldest, "
-                                       "drop-anti-entropy-records or none)");
+      return cli::usageError(info, "--inject-bug: '" + injectBug + "' (expected none, " + injectableBugList() + ")");
     }
     spec->cluster.injectedBug = *bug;
     if (*bug != InjectedBug::kNone) spec->name += fmt::format(" (injected bug: {})", injectedBugName(*bug));
@@ -818,14 +816,20 @@ int runLoadCommand(const std::vector<std::string>& args) {
       {{kExitOk, "the load ran; the history is written"},
        {kExitExpectationFailed, "no node could be reached at the start, or the history could not be written"},
        {kExitUsage, "usage error: a bad flag or argument"}});
-  nameValues(info, {{"nodes", "HOST:PORT,..."}, {"history", "FILE"}, {"clients", "N"}, {"keys", "N"},
-                    {"read-ratio", "FRACTION"}, {"timeout-ms", "MS"}, {"password", "PASSWORD"}});
+  nameValues(info, {{"nodes", "HOST:PORT,..."},
+                    {"history", "FILE"},
+                    {"clients", "N"},
+                    {"keys", "N"},
+                    {"read-ratio", "FRACTION"},
+                    {"timeout-ms", "MS"},
+                    {"password", "PASSWORD"}});
   po::options_description options("Options");
   std::string nodes, history, password;
   double seconds = 60, timeoutMs = 2000, readRatio = 0.5;
   std::size_t clients = 4, keys = 40;
   std::uint64_t seed = 1;
-  options.add_options()("help,h", "show this help")("nodes", po::value(&nodes), "client addresses of the nodes, comma-separated")(
+  options.add_options()("help,h", "show this help")("nodes", po::value(&nodes),
+                                                    "client addresses of the nodes, comma-separated")(
       "history", po::value(&history), "the history file to write (JSON lines)")(
       "seconds", po::value(&seconds)->default_value(60), "how long to run")(
       "clients", po::value(&clients)->default_value(4), "closed-loop clients (threads)")(
@@ -840,10 +844,14 @@ int runLoadCommand(const std::vector<std::string>& args) {
   if (history.empty()) return cli::usageError(info, "--history: expected the file to write");
   auto endpoints = nemesis::parseEndpoints(nodes);
   if (!endpoints) return cli::usageError(info, "--nodes: " + endpoints.status().message());
-  if (!(seconds > 0) || seconds > 86400) return cli::usageError(info, fmt::format("--seconds: expected 0 < S <= 86400, got {}", seconds));
-  if (clients < 1 || clients > 256) return cli::usageError(info, fmt::format("--clients: expected 1 to 256, got {}", clients));
-  if (keys < 1 || keys > 1000000) return cli::usageError(info, fmt::format("--keys: expected 1 to 1000000, got {}", keys));
-  if (!(readRatio >= 0 && readRatio <= 1)) return cli::usageError(info, fmt::format("--read-ratio: expected 0 to 1, got {}", readRatio));
+  if (!(seconds > 0) || seconds > 86400)
+    return cli::usageError(info, fmt::format("--seconds: expected 0 < S <= 86400, got {}", seconds));
+  if (clients < 1 || clients > 256)
+    return cli::usageError(info, fmt::format("--clients: expected 1 to 256, got {}", clients));
+  if (keys < 1 || keys > 1000000)
+    return cli::usageError(info, fmt::format("--keys: expected 1 to 1000000, got {}", keys));
+  if (!(readRatio >= 0 && readRatio <= 1))
+    return cli::usageError(info, fmt::format("--read-ratio: expected 0 to 1, got {}", readRatio));
   if (!(timeoutMs >= 1 && timeoutMs <= 600000)) {
     return cli::usageError(info, fmt::format("--timeout-ms: expected 1 to 600000, got {}", timeoutMs));
   }
@@ -883,14 +891,19 @@ int runCheckHistoryCommand(const std::vector<std::string>& args) {
       {{kExitOk, "no anomaly: the history is consistent with the nodes' final state"},
        {kExitExpectationFailed, "an anomaly was found (each is listed), or the nodes could not be read"},
        {kExitUsage, "usage or input error: a bad flag, or a history file that cannot be read or parsed"}});
-  nameValues(info, {{"nodes", "HOST:PORT,..."}, {"history", "FILE"}, {"settle", "SECONDS"}, {"timeout-ms", "MS"},
-                    {"password", "PASSWORD"}, {"allow-stale-reads-from", "MICROS"}});
+  nameValues(info, {{"nodes", "HOST:PORT,..."},
+                    {"history", "FILE"},
+                    {"settle", "SECONDS"},
+                    {"timeout-ms", "MS"},
+                    {"password", "PASSWORD"},
+                    {"allow-stale-reads-from", "MICROS"}});
   po::options_description options("Options");
   std::string nodes, history, password;
   double settle = 60, timeoutMs = 2000;
-  options.add_options()("help,h", "show this help")("nodes", po::value(&nodes), "client addresses of every node, comma-separated")(
-      "history", po::value(&history), "the history file 'load' wrote")(
-      "settle", po::value(&settle)->default_value(60), "seconds to wait for the replicas to agree")(
+  options.add_options()("help,h", "show this help")("nodes", po::value(&nodes),
+                                                    "client addresses of every node, comma-separated")(
+      "history", po::value(&history), "the history file 'load' wrote")("settle", po::value(&settle)->default_value(60),
+                                                                       "seconds to wait for the replicas to agree")(
       "timeout-ms", po::value(&timeoutMs)->default_value(2000), "deadline of one read")(
       "allow-stale-reads-from", po::value<std::int64_t>(),
       "report stale reads invoked at or after this instant (microseconds of the monotonic clock, as in the history) "
@@ -902,7 +915,8 @@ int runCheckHistoryCommand(const std::vector<std::string>& args) {
   if (history.empty()) return cli::usageError(info, "--history: expected the file 'load' wrote");
   auto endpoints = nemesis::parseEndpoints(nodes);
   if (!endpoints) return cli::usageError(info, "--nodes: " + endpoints.status().message());
-  if (!(settle >= 0 && settle <= 3600)) return cli::usageError(info, fmt::format("--settle: expected 0 to 3600, got {}", settle));
+  if (!(settle >= 0 && settle <= 3600))
+    return cli::usageError(info, fmt::format("--settle: expected 0 to 3600, got {}", settle));
   if (!(timeoutMs >= 1 && timeoutMs <= 600000)) {
     return cli::usageError(info, fmt::format("--timeout-ms: expected 1 to 600000, got {}", timeoutMs));
   }
@@ -913,7 +927,8 @@ int runCheckHistoryCommand(const std::vector<std::string>& args) {
   check.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(timeoutMs));
   if (vm.count("allow-stale-reads-from")) {
     const std::int64_t from = vm["allow-stale-reads-from"].as<std::int64_t>();
-    if (from < 0) return cli::usageError(info, fmt::format("--allow-stale-reads-from: expected 0 or more, got {}", from));
+    if (from < 0)
+      return cli::usageError(info, fmt::format("--allow-stale-reads-from: expected 0 or more, got {}", from));
     check.staleReadsAllowedFrom = TimePoint{std::chrono::microseconds(from)};
   }
   check.password = passwordOrEnvironment(password);
@@ -1003,5 +1018,6 @@ int main(int argc, char** argv) {
     return kExitExpectationFailed;
   }
   return cli::usageError(
-      program, "unknown command '" + command + "' (expected run, campaign, campaign-merge, check, list, demo, ring, load or check-history)");
+      program, "unknown command '" + command +
+                   "' (expected run, campaign, campaign-merge, check, list, demo, ring, load or check-history)");
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <iterator>
 #include <string>
 
 #include "node_waits.h"
@@ -42,6 +43,16 @@ std::optional<InjectedBug> parseInjectedBug(std::string_view name) {
     if (injectedBugName(bug) == name) return bug;
   }
   return std::nullopt;
+}
+
+std::string injectableBugList() {
+  std::string list;
+  const std::size_t count = std::size(kInjectableBugs);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) list += i + 1 == count ? " or " : ", ";
+    list += injectedBugName(kInjectableBugs[i]);
+  }
+  return list;
 }
 
 std::optional<ConflictMode> parseConflictMode(std::string_view name) {

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <utility>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace ringlab {
 namespace {
@@ -26,9 +26,7 @@ Status fieldError(std::string_view field, const std::string& what) {
   return Status(ErrorCode::kInvalidArgument, fmt::format("field '{}': {}", field, what));
 }
 
-std::int64_t micros(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.sinceStart).count();
-}
+std::int64_t micros(TimePoint t) { return std::chrono::duration_cast<std::chrono::microseconds>(t.sinceStart).count(); }
 
 }  // namespace
 
@@ -69,7 +67,7 @@ Result<RecordedOperation> parseRecordedOperation(std::string_view text) {
   if (!parsed.is_object()) return Status(ErrorCode::kInvalidArgument, "not a JSON object");
   const json::object& line = parsed.get_object();
   for (const auto& [name, value] : line) {
-    static constexpr std::string_view kKnown[] = {"client", "id",   "op",      "key",   "node",  "invoked_us",
+    static constexpr std::string_view kKnown[] = {"client",       "id", "op",    "key",     "node",  "invoked_us",
                                                   "completed_us", "ok", "found", "version", "value", "error"};
     if (std::find(std::begin(kKnown), std::end(kKnown), std::string_view(name)) == std::end(kKnown)) {
       return fieldError(name, "unknown field");
@@ -108,11 +106,11 @@ Result<RecordedOperation> parseRecordedOperation(std::string_view text) {
   std::int64_t client = 0, id = 0, invoked = 0, completed = 0;
   std::string op, node, version;
   bool ok = false;
-  for (Status s : {integer("client", true, client), integer("id", true, id), string("op", true, op),
-                   string("key", true, e.key), string("node", false, node), integer("invoked_us", true, invoked),
-                   integer("completed_us", true, completed), boolean("ok", true, ok), boolean("found", false, e.found),
-                   string("version", false, version), string("value", false, operation.value),
-                   string("error", false, operation.error)}) {
+  for (Status s :
+       {integer("client", true, client), integer("id", true, id), string("op", true, op), string("key", true, e.key),
+        string("node", false, node), integer("invoked_us", true, invoked), integer("completed_us", true, completed),
+        boolean("ok", true, ok), boolean("found", false, e.found), string("version", false, version),
+        string("value", false, operation.value), string("error", false, operation.error)}) {
     if (!s.isOk()) return s;
   }
   e.client = static_cast<std::uint64_t>(client);
@@ -139,7 +137,8 @@ Result<RecordedOperation> parseRecordedOperation(std::string_view text) {
     if (!parsedVersion) return fieldError("version", "'" + version + "' is not PHYSICAL.LOGICAL@NODE");
     e.version = *parsedVersion;
   }
-  if (ok && e.op != Operation::kGet && e.version.isNull()) return fieldError("version", "missing for a successful write");
+  if (ok && e.op != Operation::kGet && e.version.isNull())
+    return fieldError("version", "missing for a successful write");
   if (ok && e.op == Operation::kGet && e.found && e.version.isNull()) {
     return fieldError("version", "missing for a read that found a value");
   }
@@ -156,7 +155,8 @@ Result<std::vector<RecordedOperation>> readRecordedHistory(const std::string& pa
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto parsed = parseRecordedOperation(line);
-    if (!parsed) return Status(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}", path, number, parsed.status().message()));
+    if (!parsed)
+      return Status(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}", path, number, parsed.status().message()));
     history.push_back(std::move(*parsed));
   }
   if (in.bad()) return Status(ErrorCode::kNotFound, fmt::format("{}: read failed after line {}", path, number));

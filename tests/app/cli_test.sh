@@ -49,7 +49,7 @@ check "list" 0 "steady-state" "$sim" list
 check "campaign replay" 0 "PASS  unexplained_lost_writes = 0" "$sim" campaign --seed 3 --quiet
 check "campaign needs a seed" 2 "expected --seed N" "$sim" campaign
 check "campaign names the faults it drew" 0 "Faults drawn: " "$sim" campaign --seed 3
-check "campaign refuses an unknown bug" 2 "--inject-bug: 'ack-before-stor' (expected ack-before-store" \
+check "campaign refuses an unknown bug" 2 "--inject-bug: 'ack-before-stor' (expected none, ack-before-store" \
   "$sim" campaign --seed 3 --inject-bug ack-before-stor
 check "an injected bug is caught and the faults named" 1 "faults drawn: " \
   "$sim" campaign --seed 2 --inject-bug read-keeps-oldest --quiet

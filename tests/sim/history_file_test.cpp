@@ -82,8 +82,7 @@ TEST(HistoryFileTest, ABadLineNamesTheField) {
             std::string::npos);
   EXPECT_NE(error("{" + base + R"(,"op":"put"})").find("field 'version': missing for a successful write"),
             std::string::npos);
-  EXPECT_NE(error("{" + base + R"(,"op":"put","version":"x"})").find("field 'version': 'x' is not"),
-            std::string::npos);
+  EXPECT_NE(error("{" + base + R"(,"op":"put","version":"x"})").find("field 'version': 'x' is not"), std::string::npos);
   EXPECT_NE(error("{" + base + R"(,"op":"get","colour":"red"})").find("field 'colour': unknown field"),
             std::string::npos);
   EXPECT_NE(error(R"({"client":1,"id":2,"op":"get","key":"k","invoked_us":9,"completed_us":5,"ok":true})")
@@ -128,14 +127,12 @@ TEST(HistoryFileTest, AReadMustReturnAValueAWriteSentWithTheVersionItGot) {
   failed.entry.result = ErrorCode::kTimeout;
   failed.entry.coordinator = 2;  // n3
   const std::vector<RecordedOperation> history = {
-      write(1, "k", v1, "first", 0),
-      write(2, "k", v2, "second", 1000),
-      failed,
-      read(4, "k", v2, "second", 2000),   // right
-      read(5, "k", v1, "second", 3000),   // second's value under first's version
-      read(6, "k", v1, "nobody", 3000),   // a value no write sent
-      read(7, "k", late, "third", 4000),  // the failed write landed, with a version of its coordinator: right
-      read(8, "k", v1, "third", 4000),    // the failed write's value under a version n3 did not issue
+      write(1, "k", v1, "first", 0),       write(2, "k", v2, "second", 1000), failed,
+      read(4, "k", v2, "second", 2000),     // right
+      read(5, "k", v1, "second", 3000),     // second's value under first's version
+      read(6, "k", v1, "nobody", 3000),     // a value no write sent
+      read(7, "k", late, "third", 4000),    // the failed write landed, with a version of its coordinator: right
+      read(8, "k", v1, "third", 4000),      // the failed write's value under a version n3 did not issue
       read(9, "other", v1, "first", 4000),  // first's value under another key
   };
   const std::vector<ValueMismatch> mismatches = findValueMismatches(history);

@@ -96,6 +96,9 @@ std::string_view injectedBugName(InjectedBug bug);  // "ack-before-store", ...; 
 std::optional<InjectedBug> parseInjectedBug(std::string_view name);
 inline constexpr InjectedBug kInjectableBugs[] = {InjectedBug::kAckBeforeStore, InjectedBug::kSkipHintReplay,
                                                   InjectedBug::kReadKeepsOldest, InjectedBug::kDropAntiEntropyRecords};
+// The injectable bugs' names for messages and help: "ack-before-store, skip-hint-replay, ... or
+// drop-anti-entropy-records".
+std::string injectableBugList();
 
 struct NodeConfig {
   NodeId id = 0;
