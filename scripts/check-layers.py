@@ -36,7 +36,6 @@ SIM_INTERNALS = {
 KNOWN_UI_REACH_INS = {
     ('ui/src/export.cpp', 'ringlab/sim/scenario_runner.h'),        # exports a finished run's report
     ('ui/include/ringlab/ui/inspector.h', 'ringlab/sim/scenario_runner.h'),  # inspects a paused runner
-    ('ui/include/ringlab/ui/feed_snapshot.h', 'ringlab/engine/node.h'),       # QuorumConfig lives in node.h
     ('ui/include/ringlab/ui/simulation_feed.h', 'ringlab/sim/scenario_runner.h'),  # the feed owns the runner
 }
 SOURCES = ('.h', '.hpp', '.cpp', '.cc')

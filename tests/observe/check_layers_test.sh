@@ -11,7 +11,6 @@ tree() {  # a clean tree with the known reach-ins in place
   echo '#include <boost/asio.hpp>' > "$tmp/t/engine/net/src/ok.cpp"
   echo '#include <ringlab/sim/scenario_runner.h>' > "$tmp/t/ui/src/export.cpp"
   echo '#include <ringlab/sim/scenario_runner.h>' > "$tmp/t/ui/include/ringlab/ui/inspector.h"
-  echo '#include <ringlab/engine/node.h>' > "$tmp/t/ui/include/ringlab/ui/feed_snapshot.h"
   echo '#include <ringlab/sim/scenario_runner.h>' > "$tmp/t/ui/include/ringlab/ui/simulation_feed.h"
 }
 expect() {  # expect <pattern>: the check fails and says <pattern>

@@ -61,7 +61,7 @@ class LiveClusterTest : public ::testing::Test {
         for (const MetricsSample& m : s.newSamples) {
           if (m.opsPerSecond[static_cast<std::size_t>(Operation::kPut)] > 0) ++busySamples;
         }
-        for (const TimeMark& m : s.newMarks) marks << m.text;
+        for (const TimeMark& m : s.newMarks) marks << QString::fromStdString(m.text);
       });
       QObject::connect(&feed, &ClusterFeed::problem, &feed, [this](const QString& p) { problems << p; });
       QObject::connect(&feed, &ClusterFeed::actionLogged, &feed,

@@ -31,7 +31,7 @@ struct FeedRecorder {
   explicit FeedRecorder(SimulationFeed& feed) {
     QObject::connect(&feed, &ClusterFeed::snapshotReady, &feed, [this](const FeedSnapshot& s) {
       last = s;
-      for (const TimeMark& m : s.newMarks) marks << m.text;
+      for (const TimeMark& m : s.newMarks) marks << QString::fromStdString(m.text);
       messages += s.newMessages.size();
       ++snapshots;
       samples += s.newSamples.size();

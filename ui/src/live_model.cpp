@@ -20,12 +20,6 @@ namespace {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::int64_t kRatesFreshNs = 2'500'000'000;       // a node's rates count until it misses two scrapes
-constexpr std::int64_t kUnmatchedLifetimeNs = 2 * kSecond;  // a send whose delivery was not seen is forgotten
-constexpr std::int64_t kClockSlackNs = 50'000'000;          // how far two nodes' mapped clocks may disagree
-constexpr std::int64_t kDropFlashNs = 300'000'000;
-constexpr std::size_t kMaxRecordsPerSnapshot = 20'000;
-constexpr std::size_t kMaxInFlight = 4'000;
-constexpr std::uint64_t kFiberIdNodeShift = 40;  // fiber ids are per node: the node goes in the high bits
 
 std::string_view str(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -61,14 +55,6 @@ bool boolean(const json::object& o, std::string_view key) {
 NodeId liveNodeId(std::string_view name) {
   const NodeId id = parseNodeName(name);
   return id < LiveClusterModel::kMaxNodes ? id : kNoNode;
-}
-
-// The same for a decoded id.
-NodeId liveNode(NodeId id) { return id < LiveClusterModel::kMaxNodes ? id : kNoNode; }
-
-// Fiber ids are per node: the node goes in the high bits.
-std::uint64_t liveFiberId(NodeId node, std::uint64_t fiberId) {
-  return (static_cast<std::uint64_t>(node) + 1) << kFiberIdNodeShift | (fiberId & ((1ull << kFiberIdNodeShift) - 1));
 }
 
 QString qstr(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
@@ -411,7 +397,7 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
     return {};
   }
   if (type == "sampled") {
-    m_truncated = true;
+    m_observer.noteTruncated();
     return {};
   }
   // A line this build cannot read (a newer node's event type, a malformed field) is skipped like a sampled one.
@@ -419,138 +405,18 @@ QString LiveClusterModel::ingestEvent(std::int64_t atNs, MemberState& m, const Q
   if (!decoded.isOk()) return {};
   const Event& event = *decoded;
   const bool isSlice = std::holds_alternative<FiberSlice>(event);
-  const std::int64_t t = toSession(m, atNs, eventTime(event).nanos(), /*calibrate=*/!isSlice);
-  const auto knownKind = [](MessageKind kind) { return isKnownMessageKind(static_cast<std::uint8_t>(kind)); };
-
-  if (const auto* e = std::get_if<MessageSent>(&event)) {
-    const NodeId from = liveNode(e->from);
-    const NodeId to = liveNode(e->to);
-    if (!knownKind(e->kind) || from == kNoNode || to == kNoNode) return {};
-    const MessageKind kind = e->kind;
-    const std::uint64_t id = m_nextMessageId++;
-    const std::uint32_t bytes = e->bytes;
-    const std::uint64_t requestId = e->requestId;
-    if (m_inFlight.size() < kMaxInFlight) {
-      m_inFlight.push_back(MessageDot{id, from, to, kind, t, t + kMinFlightNs, requestId, bytes});
-    }
-    // The receiver's stream may have brought the delivery first.
-    if (auto early = m_earlyDeliveries.find({from, to, kind}); early != m_earlyDeliveries.end()) {
-      auto& deliveries = early->second;
-      std::erase_if(deliveries, [t](const PendingSend& d) { return d.sentNs < t - kUnmatchedLifetimeNs; });
-      auto match = std::find_if(deliveries.begin(), deliveries.end(), [&](const PendingSend& d) {
-        return (requestId == 0 || d.requestId == requestId) && d.sentNs >= t - kClockSlackNs;
-      });
-      if (match != deliveries.end()) {
-        keepNewest(m_newMessages,
-                   MessageRecord{id, from, to, kind, requestId, bytes, t, std::max(t, match->sentNs), false});
-        deliveries.erase(match);
-        return {};
-      }
-    }
-    auto& queue = m_unmatched[{from, to, kind}];
-    queue.push_back(PendingSend{t, requestId, bytes, id});
-    while (!queue.empty() && queue.front().sentNs < t - kUnmatchedLifetimeNs) queue.pop_front();
-  } else if (const auto* e = std::get_if<MessageDelivered>(&event)) {
-    const NodeId from = liveNode(e->from);
-    const NodeId to = liveNode(e->to);
-    if (!knownKind(e->kind) || from == kNoNode || to == kNoNode) return {};
-    const MessageKind kind = e->kind;
-    ++m_messagesDelivered;
-    const auto keepForItsSend = [&] {
-      auto& deliveries = m_earlyDeliveries[{from, to, kind}];
-      deliveries.push_back(PendingSend{t, e->requestId, 0, 0});  // sentNs holds the delivery
-      while (deliveries.size() > kMaxInFlight) deliveries.pop_front();
-    };
-    auto it = m_unmatched.find({from, to, kind});
-    if (it == m_unmatched.end()) {
-      keepForItsSend();
-      return {};
-    }
-    auto& queue = it->second;
-    while (!queue.empty() && queue.front().sentNs < t - kUnmatchedLifetimeNs) queue.pop_front();
-    if (queue.empty()) {
-      keepForItsSend();
-      return {};
-    }
-    // Events are sampled, so a send may have lost its delivery and the other way round: match the same request when
-    // the delivery names one, else the oldest send on that link.
-    const std::uint64_t requestId = e->requestId;
-    auto match = queue.begin();
-    if (requestId != 0) {
-      const auto same = std::find_if(queue.begin(), queue.end(),
-                                     [requestId](const PendingSend& p) { return p.requestId == requestId; });
-      if (same != queue.end()) match = same;
-    }
-    const PendingSend sent = *match;
-    queue.erase(match);
-    keepNewest(m_newMessages, MessageRecord{sent.id, from, to, kind, sent.requestId, sent.bytes, sent.sentNs,
-                                            std::max(t, sent.sentNs), false});
-  } else if (const auto* e = std::get_if<MessageDropped>(&event)) {
-    const NodeId from = liveNode(e->from);
-    const NodeId to = liveNode(e->to);
-    if (!knownKind(e->kind) || from == kNoNode || to == kNoNode) return {};
-    m_drops.push_back(DropFlash{from, to, e->kind, e->reason, t});
-    while (m_drops.size() > kMaxInFlight) m_drops.pop_front();
-    keepNewest(m_newMessages, MessageRecord{m_nextMessageId++, from, to, e->kind, e->requestId, 0, t, t, true});
-  } else if (const auto* e = std::get_if<RequestCompleted>(&event)) {
-    const NodeId coordinator = liveNode(e->coordinator);
-    if (coordinator == kNoNode) return {};
-    if (e->result == ErrorCode::kOk) {
-      ++m_operationsCompleted;
-    } else {
-      ++m_operationsFailed;
-    }
-    keepNewest(m_newRequests, RequestRecord{e->requestId, coordinator, e->op, e->key, t - e->latency.count(), t,
-                                            e->result, 0, {}, {}});
-  } else if (const auto* e = std::get_if<FiberStarted>(&event)) {
-    const NodeId node = liveNode(e->node);
-    if (node == kNoNode) return {};
-    keepNewest(m_newFibers, FiberRecord{liveFiberId(node, e->fiberId), node, e->role, e->name, t, -1, false});
-  } else if (const auto* e = std::get_if<FiberEnded>(&event)) {
-    const NodeId node = liveNode(e->node);
-    if (node == kNoNode) return {};
-    keepNewest(m_newFibers,
-               FiberRecord{liveFiberId(node, e->fiberId), node, FiberRole::kSystem, {}, -1, t, e->cancelled});
-  } else if (const auto* e = std::get_if<FiberSlice>(&event)) {
-    const NodeId node = liveNode(e->node);
-    if (node == kNoNode) return {};
-    WaitFor wait;
-    if (e->state == FiberState::kBlocked) {
-      wait = e->waitFor;
-      wait.peer = wait.peer == kNoNode ? kNoNode : liveNode(wait.peer);
-    }
+  const std::int64_t nodeNs = eventTime(event).nanos();
+  const std::int64_t t = toSession(m, atNs, nodeNs, /*calibrate=*/!isSlice);
+  std::int64_t shift = t - nodeNs;
+  if (const auto* slice = std::get_if<FiberSlice>(&event)) {
     // Until the node's clock is known, the slice ends when it arrived (its length kept).
-    const std::int64_t endNs = e->end.nanos();
-    const std::int64_t offset = m.offsetNs.value_or(atNs - endNs);
-    keepNewest(m_newSlices, FiberSliceRecord{liveFiberId(node, e->fiberId), node, e->role, e->state,
-                                             e->start.nanos() + offset, endNs + offset, wait});
-  } else if (const auto* e = std::get_if<NodeStateChanged>(&event)) {
-    addMark(t,
-            QStringLiteral("%1 %2 (%3)").arg(qstr(nodeName(e->node)), qstr(nodeStateName(e->state)), qstr(e->reason)));
-  } else if (const auto* e = std::get_if<ClusterChanged>(&event)) {
-    addMark(t, qstr(e->description));
-  } else if (const auto* e = std::get_if<PeerStateChanged>(&event)) {
-    if (e->state == NodeState::kDown || e->state == NodeState::kUp) {
-      addMark(t, QStringLiteral("%1 sees %2 %3")
-                     .arg(qstr(nodeName(e->observer)), qstr(nodeName(e->peer)), qstr(nodeStateName(e->state))));
-    }
+    shift = m.offsetNs.value_or(atNs - slice->end.nanos());
   }
+  m_observer.observe(event, shift);
   return {};
 }
 
-template <typename T>
-void LiveClusterModel::keepNewest(std::vector<T>& records, T record) {
-  records.push_back(std::move(record));
-  if (records.size() >= 2 * kMaxRecordsPerSnapshot) {
-    records.erase(records.begin(),
-                  records.begin() + static_cast<std::ptrdiff_t>(records.size() - kMaxRecordsPerSnapshot));
-    m_truncated = true;
-  }
-}
-
-void LiveClusterModel::addMark(std::int64_t atNs, QString text) {
-  if (m_newMarks.size() < 1000) m_newMarks.push_back(TimeMark{atNs, std::move(text), false});
-}
+void LiveClusterModel::addMark(std::int64_t atNs, const QString& text) { m_observer.addMark(atNs, text.toStdString()); }
 
 void LiveClusterModel::closeInterval(std::int64_t endNs) {
   if (endNs <= m_intervalStartNs) return;
@@ -682,25 +548,10 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
     }
   }
 
-  // Not in time order: events of different nodes' streams interleave, each late by its own lag.
-  std::erase_if(m_inFlight, [nowNs](const MessageDot& dot) { return dot.arrivesNs < nowNs; });
-  for (const MessageDot& dot : m_inFlight) {
-    if (dot.sentNs <= nowNs) s.inFlight.push_back(dot);
-  }
-  s.inFlightTotal = s.inFlight.size();
-  std::erase_if(m_drops, [nowNs](const DropFlash& drop) { return drop.atNs < nowNs - kDropFlashNs; });
-  s.drops.assign(m_drops.begin(), m_drops.end());
-
+  m_observer.takeRecords(s, nowNs);
   s.newSamples = std::exchange(m_newSamples, {});
-  s.newMessages = std::exchange(m_newMessages, {});
-  s.newRequests = std::exchange(m_newRequests, {});
-  s.newFibers = std::exchange(m_newFibers, {});
-  s.newSlices = std::exchange(m_newSlices, {});
-  s.newMarks = std::exchange(m_newMarks, {});
-  s.recordingTruncated = std::exchange(m_truncated, false);
-  s.operationsCompleted = m_operationsCompleted;
-  s.operationsFailed = m_operationsFailed;
-  s.messagesDelivered = m_messagesDelivered;
+  s.operationsCompleted = m_observer.requestsSucceeded();
+  s.operationsFailed = m_observer.requestsFailed();
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include <QTimer>
 
 #include <ringlab/engine/overloaded.h>
+#include <ringlab/observe/cluster_observer.h>
 #include <ringlab/sim/summary.h>
 #include <ringlab/sim/timeseries.h>
 
@@ -22,9 +23,6 @@ namespace {
 constexpr Duration kSampleInterval = std::chrono::milliseconds(250);  // metrics sampling, virtual time
 constexpr int kTickMs = 16;                                           // at most ~60 snapshots a second
 constexpr qint64 kWorkBudgetNs = 12'000'000;                          // simulation work per tick, wall clock
-constexpr std::size_t kMaxDots = 2000;                                // message dots per snapshot
-constexpr std::size_t kMaxDropsPerSnapshot = 400;
-constexpr std::size_t kMaxRecordsPerSnapshot = 50'000;  // finished messages or requests per snapshot
 // How much detailed history (messages, requests, fiber slices) a replay to a time records before it.
 constexpr Duration kRecentHistory = std::chrono::seconds(3);
 constexpr int kSpareRuns = 2;  // spares kept parked 1 s, 2 s, ... before a paused run (for steps back)
@@ -218,10 +216,11 @@ class SimulationWorker final : public QObject {
   }
 
  private:
-  // Per-run observation state, fed by the simulation's events and completions.
+  // Per-run observation state: the observation layer's ClusterObserver, fed by the simulation's events, and what
+  // only a simulation knows, from its clients' completions (staleness, lost updates, siblings shown).
   struct Observed {
-    std::unordered_map<std::uint64_t, MessageDot> inFlight;
-    std::vector<DropFlash> drops;  // since the last snapshot
+    explicit Observed(std::uint32_t merkleLeaves) : observer(ObserverOptions{.merkleLeaves = merkleLeaves}) {}
+    ClusterObserver observer;
     // The newest acknowledged write of each key: its version, completion time and client (0: none).
     struct AckedWrite {
       Version version;
@@ -232,11 +231,8 @@ class SimulationWorker final : public QObject {
     std::map<Key, AckedWrite> lastAckedWrite;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> reads;  // per sample interval: (successful reads, stale)
     std::vector<std::pair<std::uint64_t, std::uint64_t>> writes;  // per interval: (acknowledged puts/deletes, lost)
-    std::uint64_t completed = 0;
+    std::uint64_t completed = 0;  // client operations
     std::uint64_t failed = 0;
-    std::uint64_t delivered = 0;
-    std::deque<MessageRecord> messages;  // finished since the last snapshot (the newest, at most the limit)
-    std::unordered_map<std::uint64_t, RequestRecord> openRequests;
     // Siblings mode: what each completed client request showed of its key's siblings (by request id, applied to the
     // request records at the next snapshot), and how many siblings each key last showed.
     struct CausalNote {
@@ -246,26 +242,6 @@ class SimulationWorker final : public QObject {
     };
     std::unordered_map<std::uint64_t, CausalNote> causalNotes;
     std::unordered_map<Key, std::uint32_t> siblingsSeen;
-    std::deque<RequestRecord> requests;   // finished since the last snapshot (the newest, at most the limit)
-    std::vector<TimeMark> marks;          // since the last snapshot
-    std::vector<FiberRecord> fibers;      // started or ended since the last snapshot
-    std::deque<FiberSliceRecord> slices;  // since the last snapshot (the newest, at most the limit)
-    // Per node: its latest anti-entropy exchange that found differences, and the keys its exchanges repaired.
-    std::vector<std::pair<std::optional<AntiEntropySummary>, std::uint64_t>> repairs;
-    bool truncated = false;
-
-    // A message arrived or was lost: it leaves the traffic view and enters the space-time record.
-    void finish(std::uint64_t id, std::int64_t at, bool wasDropped) {
-      auto it = inFlight.find(id);
-      if (it == inFlight.end()) return;
-      const MessageDot& d = it->second;
-      messages.push_back(MessageRecord{d.id, d.from, d.to, d.kind, d.requestId, d.bytes, d.sentNs, at, wasDropped});
-      if (messages.size() > kMaxRecordsPerSnapshot) {  // keep the newest
-        messages.pop_front();
-        truncated = true;
-      }
-      inFlight.erase(it);
-    }
   };
 
   struct CpuUse {
@@ -347,12 +323,12 @@ class SimulationWorker final : public QObject {
     auto spec = std::make_shared<ScenarioSpec>(keep.empty() ? m_baseSpec : scenarioWithActions(m_baseSpec, keep, seed));
     spec->cluster.seed = seed;
     run.spec = spec;
-    run.observed = std::make_shared<Observed>();
+    run.observed = std::make_shared<Observed>(std::uint32_t{1} << spec->cluster.mechanisms.merkleDepth);
     ScenarioRunOptions options;
     options.onNarration = [this, weak = std::weak_ptr<Observed>(run.observed),
                            on = run.live](const TimelineEntry& entry) {
       if (auto observed = weak.lock(); observed && !entry.say.empty()) {
-        observed->marks.push_back(TimeMark{entry.at.nanos(), QString::fromStdString(entry.say), true});
+        observed->observer.addMark(entry.at.nanos(), entry.say, /*narration=*/true);
       }
       if (!*on) return;  // a spare replaying in the background
       if (entry.pause) m_playing = false;
@@ -378,78 +354,8 @@ class SimulationWorker final : public QObject {
                              maskOf(EventType::kFiberEnded) | maskOf(EventType::kFiberSlice);
     const EventMask always = maskOf(EventType::kNodeStateChanged) | maskOf(EventType::kClusterChanged) |
                              maskOf(EventType::kAntiEntropyExchanged);
-    auto handler = [weak, leaves = std::uint32_t{1} << run.spec->cluster.mechanisms.merkleDepth](const Event& event) {
-      auto observed = weak.lock();
-      if (!observed) return;
-      std::visit(
-          Overloaded{
-              [&](const MessageSent& m) {
-                observed->inFlight[m.messageId] = MessageDot{
-                    m.messageId, m.from, m.to, m.kind, m.time.nanos(), m.deliverAt.nanos(), m.requestId, m.bytes};
-              },
-              [&](const MessageDelivered& m) {
-                observed->finish(m.messageId, m.time.nanos(), false);
-                ++observed->delivered;
-              },
-              [&](const MessageDropped& m) {
-                observed->finish(m.messageId, m.time.nanos(), true);
-                // The newest drops are the ones a view shows: after a long jump, the last before its end.
-                observed->drops.push_back(DropFlash{m.from, m.to, m.kind, m.reason, m.time.nanos()});
-                if (observed->drops.size() >= 2 * kMaxDropsPerSnapshot) {
-                  observed->drops.erase(observed->drops.begin(),
-                                        observed->drops.end() - static_cast<std::ptrdiff_t>(kMaxDropsPerSnapshot));
-                }
-              },
-              [&](const RequestBegun& r) {
-                observed->openRequests[r.requestId] =
-                    RequestRecord{r.requestId, r.coordinator, r.op, r.key, r.time.nanos(), 0, ErrorCode::kOk, 0, {}, {}};
-              },
-              [&](const RequestCompleted& r) {
-                auto it = observed->openRequests.find(r.requestId);
-                if (it == observed->openRequests.end()) return;
-                it->second.endNs = r.time.nanos();
-                it->second.result = r.result;
-                observed->requests.push_back(std::move(it->second));
-                if (observed->requests.size() > kMaxRecordsPerSnapshot) {
-                  observed->requests.pop_front();
-                  observed->truncated = true;
-                }
-                observed->openRequests.erase(it);
-              },
-              [&](const FiberStarted& f) {
-                observed->fibers.push_back(FiberRecord{f.fiberId, f.node, f.role, f.name, f.time.nanos(), -1, false});
-              },
-              [&](const FiberEnded& f) {
-                observed->fibers.push_back(
-                    FiberRecord{f.fiberId, f.node, FiberRole::kSystem, {}, -1, f.time.nanos(), f.cancelled});
-              },
-              [&](const FiberSlice& f) {
-                observed->slices.push_back(
-                    FiberSliceRecord{f.fiberId, f.node, f.role, f.state, f.start.nanos(), f.end.nanos(), f.waitFor});
-                if (observed->slices.size() > kMaxRecordsPerSnapshot) {
-                  observed->slices.pop_front();
-                  observed->truncated = true;
-                }
-              },
-              [&](const NodeStateChanged& c) {
-                observed->marks.push_back(TimeMark{c.time.nanos(),
-                                                   QStringLiteral("%1 %2").arg(QString::fromStdString(nodeName(c.node)),
-                                                                               QString::fromStdString(c.reason)),
-                                                   false});
-              },
-              [&](const ClusterChanged& c) {
-                observed->marks.push_back(TimeMark{c.time.nanos(), QString::fromStdString(c.description), false});
-              },
-              [&](const AntiEntropyExchanged& a) {
-                if (observed->repairs.size() <= a.node) observed->repairs.resize(a.node + 1);
-                auto& [last, total] = observed->repairs[a.node];
-                last = AntiEntropySummary{a.time.nanos(),    a.peer,       a.range,      leaves,
-                                          a.differingLeaves, a.keysPushed, a.keysFetched};
-                total += a.keysPushed + a.keysFetched;
-              },
-              [](const auto&) {},
-          },
-          event);
+    auto handler = [weak](const Event& event) {
+      if (auto observed = weak.lock()) observed->observer.observe(event);
     };
     sim.events().subscribe(always, handler);
     if (recordFrom <= TimePoint{}) {
@@ -836,10 +742,6 @@ class SimulationWorker final : public QObject {
         info.verdictToward[peer] = peer == id ? NodeState::kUp : node.peerState(peer);
       }
       if (id < m_run.cpuUse.size()) info.cpuUtilization = m_run.cpuUse[id].utilization;
-      if (id < m_run.observed->repairs.size()) {
-        info.lastRepair = m_run.observed->repairs[id].first;
-        info.antiEntropyKeysRepaired = m_run.observed->repairs[id].second;
-      }
       if (sim.hasLeft(id)) {
         info.state = NodeDisplayState::kLeft;
       } else if (!info.running) {
@@ -859,23 +761,7 @@ class SimulationWorker final : public QObject {
         if (from != to && sim.network().linkCut(from, to)) s.cutLinks.emplace_back(from, to);
 
     Observed& observed = *m_run.observed;
-    s.inFlightTotal = observed.inFlight.size();
-    const std::size_t stride = s.inFlightTotal > kMaxDots ? (s.inFlightTotal + kMaxDots - 1) / kMaxDots : 1;
-    s.inFlight.reserve(std::min(s.inFlightTotal, kMaxDots));
-    std::size_t i = 0;
-    for (const auto& [id, dot] : observed.inFlight) {
-      if (i++ % stride == 0) s.inFlight.push_back(dot);
-    }
-    if (observed.drops.size() > kMaxDropsPerSnapshot) {
-      observed.drops.erase(observed.drops.begin(),
-                           observed.drops.end() - static_cast<std::ptrdiff_t>(kMaxDropsPerSnapshot));
-    }
-    s.drops = std::move(observed.drops);
-    observed.drops.clear();
-    s.newMessages.assign(observed.messages.begin(), observed.messages.end());
-    observed.messages.clear();
-    s.newRequests.assign(observed.requests.begin(), observed.requests.end());
-    observed.requests.clear();
+    observed.observer.takeRecords(s, s.nowNs);
     if (!observed.causalNotes.empty()) {
       for (RequestRecord& r : s.newRequests) {
         const auto it = observed.causalNotes.find(r.requestId);
@@ -886,17 +772,8 @@ class SimulationWorker final : public QObject {
       }
       observed.causalNotes.clear();  // both halves of a request arrive in the same step, before this snapshot
     }
-    s.newMarks = std::move(observed.marks);
-    observed.marks.clear();
-    s.newFibers = std::move(observed.fibers);
-    observed.fibers.clear();
-    s.newSlices.assign(observed.slices.begin(), observed.slices.end());
-    observed.slices.clear();
-    s.recordingTruncated = observed.truncated;
-    observed.truncated = false;
     s.operationsCompleted = observed.completed;
     s.operationsFailed = observed.failed;
-    s.messagesDelivered = observed.delivered;
     s.traceHash = sim.traceHash();
 
     // Metrics intervals completed since the last snapshot.

@@ -333,7 +333,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
     p.setPen(QPen(c, 1.5 * s, Qt::DashLine));
     p.drawLine(QPointF(x, area.top() - 4), QPointF(x, area.bottom()));
     p.setPen(c);
-    const QString text = fm.elidedText(mark.text, Qt::ElideRight, 220 * s);
+    const QString text = fm.elidedText(QString::fromStdString(mark.text), Qt::ElideRight, 220 * s);
     const int row = x > rowEnd[0] ? 0 : (x > rowEnd[1] ? 1 : 0);
     const double rowH = (kTop * s - 2) / 2;
     p.drawText(QRectF(x + 3, 1 + row * rowH, 230 * s, rowH), Qt::AlignLeft | Qt::AlignVCenter, text);

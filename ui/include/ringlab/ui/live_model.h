@@ -26,6 +26,7 @@
 #include <QStringList>
 
 #include <ringlab/engine/admin_api.h>
+#include <ringlab/observe/cluster_observer.h>
 #include <ringlab/ui/feed_snapshot.h>
 
 namespace ringlab {
@@ -63,7 +64,7 @@ class LiveClusterModel {
   // Members the app draws: n1 .. n256; inputs naming others are ignored.
   static constexpr NodeId kMaxNodes = 256;
   // Minimum time a message is drawn in flight.
-  static constexpr std::int64_t kMinFlightNs = 250'000'000;
+  static constexpr std::int64_t kMinFlightNs = ClusterObserver::kMinFlightNs;
 
   LiveClusterModel();
   ~LiveClusterModel();
@@ -86,12 +87,6 @@ class LiveClusterModel {
 
  private:
   struct MemberState;
-  struct PendingSend {
-    std::int64_t sentNs = 0;
-    std::uint64_t requestId = 0;
-    std::uint32_t bytes = 0;
-    std::uint64_t id = 0;
-  };
   // Counters of one node's last /metrics, to turn into rates.
   struct Counters {
     std::int64_t atNs = -1;
@@ -118,10 +113,7 @@ class LiveClusterModel {
   void setReachable(std::int64_t atNs, MemberState& m, bool reachable, const QString& reason);
   std::int64_t toSession(MemberState& m, std::int64_t atNs, std::int64_t nodeNs, bool calibrate);
   void rebuildRing();
-  void addMark(std::int64_t atNs, QString text);
-  // Appends a record for the next snapshot, keeping the newest when more arrive than a snapshot carries.
-  template <typename T>
-  void keepNewest(std::vector<T>& records, T record);
+  void addMark(std::int64_t atNs, const QString& text);
   void closeInterval(std::int64_t endNs);
 
   std::map<QString, std::unique_ptr<MemberState>> m_members;
@@ -134,23 +126,9 @@ class LiveClusterModel {
   std::size_t m_ownershipReplicas = 0;  // 0: to be computed
   std::vector<RingEntry> m_ringEntries;
   std::uint64_t m_eventsIngested = 0;
-  std::uint64_t m_nextMessageId = 1;
-
-  std::deque<MessageDot> m_inFlight;
-  std::deque<DropFlash> m_drops;
-  std::map<std::tuple<NodeId, NodeId, MessageKind>, std::deque<PendingSend>> m_unmatched;
-  // Deliveries whose send had not arrived yet (another node's stream); PendingSend::sentNs holds the delivery time.
-  std::map<std::tuple<NodeId, NodeId, MessageKind>, std::deque<PendingSend>> m_earlyDeliveries;
-  std::vector<MessageRecord> m_newMessages;
-  std::vector<RequestRecord> m_newRequests;
-  std::vector<FiberRecord> m_newFibers;
-  std::vector<FiberSliceRecord> m_newSlices;
-  std::vector<TimeMark> m_newMarks;
+  // Events become messages, requests, fibers and marks the way they do for a simulation.
+  ClusterObserver m_observer{ObserverOptions{.source = EventSource::kNodeStreams, .maxNodes = kMaxNodes}};
   std::vector<MetricsSample> m_newSamples;
-  bool m_truncated = false;
-  std::uint64_t m_operationsCompleted = 0;
-  std::uint64_t m_operationsFailed = 0;
-  std::uint64_t m_messagesDelivered = 0;
 
   std::int64_t m_intervalStartNs = 0;  // start of the chart interval now open (one sample a second)
 };

@@ -1,0 +1,49 @@
+#include <ringlab/observe/cluster_snapshot.h>
+
+namespace ringlab {
+
+TrafficClass trafficClassOf(MessageKind kind) {
+  switch (kind) {
+    case MessageKind::kWriteRequest: return TrafficClass::kWrite;
+    case MessageKind::kReadRequest: return TrafficClass::kRead;
+    case MessageKind::kWriteAck: return TrafficClass::kAck;
+    case MessageKind::kReadReply: return TrafficClass::kReply;
+    case MessageKind::kGossip: return TrafficClass::kGossip;
+    case MessageKind::kHintedWrite:
+    case MessageKind::kHintReplay: return TrafficClass::kHint;
+    case MessageKind::kReadRepair: return TrafficClass::kRepair;
+    case MessageKind::kAeTree:
+    case MessageKind::kAeDiff:
+    case MessageKind::kAeFetch:
+    case MessageKind::kAeRecords:
+    case MessageKind::kStreamRequest:
+    case MessageKind::kStreamBatch: return TrafficClass::kAntiEntropy;
+  }
+  return TrafficClass::kGossip;
+}
+
+void applyViewpoint(std::vector<NodeInfo>& nodes, NodeId viewer) {
+  if (viewer >= nodes.size() || !nodes[viewer].running) return;
+  const NodeInfo& self = nodes[viewer];
+  if (self.state == NodeDisplayState::kLeft || self.verdictToward.size() < nodes.size()) return;
+  for (NodeInfo& n : nodes) {
+    if (n.id == viewer) {
+      if (n.state == NodeDisplayState::kSuspect) n.state = NodeDisplayState::kUp;  // no node suspects itself
+      continue;
+    }
+    switch (n.state) {
+      case NodeDisplayState::kUp:
+      case NodeDisplayState::kSuspect:
+      case NodeDisplayState::kDown: break;
+      default: continue;  // membership changes and unreachable processes are facts, not opinions
+    }
+    switch (self.verdictToward[n.id]) {
+      case NodeState::kUp: n.state = NodeDisplayState::kUp; break;
+      case NodeState::kSuspect: n.state = NodeDisplayState::kSuspect; break;
+      case NodeState::kDown: n.state = NodeDisplayState::kDown; break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace ringlab
