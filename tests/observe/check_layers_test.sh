@@ -10,7 +10,6 @@ tree() {  # a clean tree with the known reach-ins in place
   rm -rf "$tmp/t" && mkdir -p "$tmp/t"/{engine/src,engine/net/src,sim/src,observe/src,ui/src,ui/include/ringlab/ui}
   echo '#include <boost/asio.hpp>' > "$tmp/t/engine/net/src/ok.cpp"
   echo '#include <ringlab/sim/scenario_runner.h>' > "$tmp/t/ui/src/export.cpp"
-  echo '#include <ringlab/sim/scenario_runner.h>' > "$tmp/t/ui/include/ringlab/ui/inspector.h"
   echo '#include <ringlab/sim/scenario_runner.h>' > "$tmp/t/ui/include/ringlab/ui/simulation_feed.h"
 }
 expect() {  # expect <pattern>: the check fails and says <pattern>

@@ -8,6 +8,7 @@
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
 #include <ringlab/ui/inspector.h>
+#include <ringlab/ui/simulation_feed.h>
 
 namespace ringlab {
 namespace {

@@ -11,6 +11,7 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
+#include <ringlab/engine/hash.h>
 #include <ringlab/engine/overloaded.h>
 #include <ringlab/observe/cluster_observer.h>
 #include <ringlab/sim/summary.h>
@@ -839,6 +840,32 @@ class SimulationWorker final : public QObject {
   std::size_t m_ownershipN = 0;
 };
 
+KeyInspection inspectKey(ScenarioRunner& runner, const Key& key, std::size_t maxHistory) {
+  KeyInspection out;
+  out.key = key;
+  out.token = tokenForKey(key);
+  Simulation& sim = runner.simulation();
+  const PreferenceList pref = sim.ring().preferenceList(out.token, sim.config().quorum.n, 2);
+  auto add = [&](NodeId node, bool fallback) {
+    KeyInspection::Copy copy;
+    copy.node = node;
+    copy.fallback = fallback;
+    copy.running = sim.isRunning(node);
+    copy.record = sim.node(node).localRecord(key);
+    out.copies.push_back(std::move(copy));
+  };
+  for (NodeId n : pref.replicas) add(n, false);
+  for (NodeId n : pref.fallbacks) add(n, true);
+  rankCopies(out.copies);
+  for (const HistoryEntry& e : runner.history()) {
+    if (e.key != key) continue;
+    ++out.operations;
+    out.recent.push_back(e);
+    if (out.recent.size() > maxHistory) out.recent.erase(out.recent.begin());
+  }
+  return out;
+}
+
 SimulationFeed::SimulationFeed(QObject* parent) : ClusterFeed(parent) {
   qRegisterMetaType<FeedSnapshot>();
   qRegisterMetaType<NarrationPoint>();
@@ -914,6 +941,14 @@ QString SimulationFeed::exportMetricsCsv(const QString& path) {
       m_worker, [w = m_worker, &path, &error] { error = w->exportMetricsCsv(path); }, Qt::BlockingQueuedConnection);
   return error;
 }
+std::optional<KeyInspection> SimulationFeed::inspectKey(const Key& key) {
+  std::optional<KeyInspection> result;
+  inspectBlocking([&](ScenarioRunner* runner) {
+    if (runner) result = ringlab::inspectKey(*runner, key);
+  });
+  return result;
+}
+
 void SimulationFeed::inspectBlocking(const std::function<void(ScenarioRunner*)>& fn) {
   QMetaObject::invokeMethod(
       m_worker, [w = m_worker, &fn] { w->inspect(fn); }, Qt::BlockingQueuedConnection);

@@ -20,6 +20,7 @@
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/ui/feed_snapshot.h>
+#include <ringlab/ui/key_inspection.h>
 
 namespace ringlab {
 
@@ -40,7 +41,8 @@ enum class FeedCapability {
   kMembership = 0x20,  // add, decommission or remove nodes
   kSettings = 0x40,    // change the quorum and the workload (the Controls panel)
   kExportRun = 0x80,   // export the run: metrics CSV, trace, the run as a scenario
-  kFreezeOnly = 0x100  // time is the real clock: pause freezes the picture, play goes live again
+  kFreezeOnly = 0x100,  // time is the real clock: pause freezes the picture, play goes live again
+  kInspectKeys = 0x200  // inspectKey answers: every copy of a key and its recent operations
 };
 Q_DECLARE_FLAGS(FeedCapabilities, FeedCapability)
 Q_DECLARE_OPERATORS_FOR_FLAGS(FeedCapabilities)
@@ -80,6 +82,9 @@ class ClusterFeed : public QObject {
   virtual void restart(std::optional<std::uint64_t> /*seed*/ = std::nullopt) {}
   // Applies an action now and records it in the action log; an action the feed cannot take comes back as problem().
   virtual void apply(const ScenarioAction& action) = 0;
+  // Every copy of `key` now and the clients' latest operations on it (kInspectKeys); nullopt from a feed that cannot
+  // tell, or before anything is loaded. May block briefly: a simulation answers between two slices of its run.
+  virtual std::optional<KeyInspection> inspectKey(const Key& /*key*/) { return std::nullopt; }
   // Writes the run's metrics as CSV (kExportRun). Returns an error message naming the file, empty on success.
   virtual QString exportMetricsCsv(const QString& path);
   // The clock, the run and the state in words as of `latest`.

@@ -22,6 +22,10 @@ namespace ringlab {
 
 class SimulationWorker;
 
+// What every replica and fallback of `key` holds in `runner`'s simulation now, and the last `maxHistory` client
+// operations on it. Reads the simulation: call it on its thread.
+KeyInspection inspectKey(ScenarioRunner& runner, const Key& key, std::size_t maxHistory = 20);
+
 class SimulationFeed final : public ClusterFeed {
   Q_OBJECT
 
@@ -39,7 +43,7 @@ class SimulationFeed final : public ClusterFeed {
   FeedCapabilities capabilities() const override {
     return FeedCapabilities(FeedCapability::kPlayPause) | FeedCapability::kStep | FeedCapability::kSeek |
            FeedCapability::kRestart | FeedCapability::kFaults | FeedCapability::kMembership |
-           FeedCapability::kSettings | FeedCapability::kExportRun;
+           FeedCapability::kSettings | FeedCapability::kExportRun | FeedCapability::kInspectKeys;
   }
   void play() override;
   void pause() override;
@@ -60,8 +64,10 @@ class SimulationFeed final : public ClusterFeed {
   // Runs the current scenario to virtual time `t` (capped at its end), paused, and waits until the snapshot of
   // that moment has been emitted.
   void runToBlocking(TimePoint t);
-  // Runs `fn` on the worker thread with the runner (null when nothing is loaded) and waits for it. For inspection
-  // only: `fn` must not keep references past its return.
+  // Every copy of `key` and its recent operations, read on the worker thread; waits.
+  std::optional<KeyInspection> inspectKey(const Key& key) override;
+  // Runs `fn` on the worker thread with the runner (null when nothing is loaded) and waits for it. For tests and the
+  // command line only (the app's widgets ask through ClusterFeed); `fn` must not keep references past its return.
   void inspectBlocking(const std::function<void(ScenarioRunner*)>& fn);
   // The virtual times at which spare runs are parked, ready for a step back (see seek); waits.
   QVector<qint64> parkedSparesBlocking();
