@@ -11,6 +11,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <streambuf>
@@ -25,6 +26,7 @@
 
 #include <ringlab/engine/random.h>
 #include <ringlab/sim/scenario.h>
+#include <ringlab/sim/scenario_runner.h>
 
 namespace ringlab {
 namespace {
@@ -836,6 +838,29 @@ std::string traceCapMessage(const ChromeTraceRecorder& trace, std::string_view p
                        "0.1), or pass --trace-truncate to accept a cut trace",
                        formatScenarioDuration(window), formatScenarioDuration(start),
                        formatScenarioDuration(start + window));
+}
+
+Status exportTraceByReplay(const ScenarioSpec& spec, TimePoint until, const std::string& path,
+                           const std::function<void(double)>& progress) {
+  std::unique_ptr<ChromeTraceRecorder> trace;
+  ScenarioRunOptions options;
+  options.onNarration = [&trace](const TimelineEntry& entry) {
+    if (trace && !entry.say.empty()) trace->addNarration(entry.at, entry.say);
+  };
+  ScenarioRunner runner(spec, options);
+  trace = std::make_unique<ChromeTraceRecorder>(runner.simulation().events());
+  trace->declareNodes(runner.simulation().nodeCount());
+  until = std::min(until, runner.end());
+  const Duration chunk = std::chrono::milliseconds(250);
+  while (runner.simulation().now() < until) {
+    runner.runUntil(std::min(until, runner.simulation().now() + chunk));
+    if (progress && until.nanos() > 0) {
+      progress(static_cast<double>(runner.simulation().now().nanos()) / static_cast<double>(until.nanos()));
+    }
+  }
+  Status status = trace->writeTo(path);
+  trace.reset();  // unsubscribe before the runner's bus goes
+  return status;
 }
 
 }  // namespace ringlab

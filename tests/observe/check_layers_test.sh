@@ -9,7 +9,6 @@ fail() { echo "FAIL: $*"; exit 1; }
 tree() {  # a clean tree with the known reach-ins in place
   rm -rf "$tmp/t" && mkdir -p "$tmp/t"/{engine/src,engine/net/src,sim/src,observe/src,ui/src,ui/include/ringlab/ui}
   echo '#include <boost/asio.hpp>' > "$tmp/t/engine/net/src/ok.cpp"
-  echo '#include <ringlab/sim/scenario_runner.h>' > "$tmp/t/ui/src/export.cpp"
   echo '#include <ringlab/sim/scenario_runner.h>' > "$tmp/t/ui/include/ringlab/ui/simulation_feed.h"
 }
 expect() {  # expect <pattern>: the check fails and says <pattern>
@@ -24,5 +23,5 @@ tree; echo '#include <boost/asio/io_context.hpp>' > "$tmp/t/sim/src/b.cpp"; expe
 tree; echo '#include <QtCore/QObject>' > "$tmp/t/observe/src/c.cpp"; expect 'observe/src/c.cpp:1: includes Qt'
 tree; echo '#include <ringlab/sim/simulation.h>' > "$tmp/t/ui/src/d.cpp"; expect 'ui/src/d.cpp:1: includes the simulator internal'
 tree; echo '#include <boost/beast/http.hpp>' > "$tmp/t/ui/src/e.cpp"; expect 'ui/src/e.cpp:1: includes Asio'
-tree; echo '' > "$tmp/t/ui/src/export.cpp"; expect 'no longer includes'
+tree; echo '' > "$tmp/t/ui/include/ringlab/ui/simulation_feed.h"; expect 'no longer includes'
 echo "check-layers refuses every kind of violation"

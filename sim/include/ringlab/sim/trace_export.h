@@ -35,6 +35,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -188,5 +189,14 @@ class ChromeTraceRecorder {
 // holds the events up to there, and (unless `accepted`, when --trace-truncate asked for a cut trace) how to narrow
 // the trace: --trace-from/--trace-to or --trace-sample, or --trace-truncate.
 std::string traceCapMessage(const ChromeTraceRecorder& trace, std::string_view path, bool accepted);
+
+struct ScenarioSpec;
+
+// Runs `spec` (with its seed and timeline, manual actions included) from zero to `until` with a Chrome trace
+// recorder attached, then writes the trace to `path`. Runs are deterministic, so this is the trace of the run a
+// person watched. `progress` (optional) is called with the fraction done. Errors name the file and the reason.
+// Runs its own simulation: call it on a thread with no other simulation running.
+Status exportTraceByReplay(const ScenarioSpec& spec, TimePoint until, const std::string& path,
+                           const std::function<void(double)>& progress = {});
 
 }  // namespace ringlab
