@@ -1,7 +1,10 @@
 #include <ringlab/sim/simulation.h>
 
+#include "simulation_internal.h"
+
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <stdexcept>
 
 #include <boost/fiber/fiber.hpp>
@@ -23,12 +26,6 @@ constexpr std::size_t kFiberStackBytes = 512 * 1024;
 #else
 constexpr std::size_t kFiberStackBytes = 64 * 1024;
 #endif
-
-std::int64_t micros(TimePoint t) { return t.nanos() / 1000; }
-
-// The running fiber's properties. Every fiber the simulation spawns has FiberProps (the scheduler creates them), so
-// a static cast is safe and avoids boost::this_fiber::properties' dynamic_cast on this hot path.
-FiberProps& currentFiber() { return *static_cast<FiberProps*>(boost::fibers::context::active()->get_properties()); }
 
 }  // namespace
 
@@ -88,60 +85,6 @@ struct Simulation::InFlight {
   bool used = false;
 };
 
-class Simulation::NodeRuntime final : public Runtime {
- public:
-  NodeRuntime(Simulation& sim, NodeId id) : m_sim(sim), m_id(id) {}
-
-  NodeId self() const override { return m_id; }
-  TimePoint now() const override { return m_sim.m_now; }
-  std::int64_t wallClockMicros() const override {
-    const auto& skew = m_sim.m_config.clockSkew;
-    return micros(m_sim.m_now + (m_id < skew.size() ? skew[m_id] : Duration{0}));
-  }
-  void spawn(FiberRole role, std::string name, std::function<void()> body) override {
-    m_sim.spawnFiber(m_id, role, std::move(name), std::move(body));
-  }
-  void sleepFor(Duration d) override { m_sim.sleepFiber(d); }
-  void chargeCpu() override { m_sim.chargeCpu(m_id); }
-  void noteWait(const WaitFor& what) override { currentFiber().waitFor = what; }
-  void checkAlive() override { m_sim.checkAlive(); }
-  std::size_t concurrency() const override { return m_sim.m_config.coresPerNode; }
-  TimerId startTimer(Duration delay, std::function<void()> callback) override {
-    return m_sim.startTimer(m_id, delay, std::move(callback), false);
-  }
-  void cancelTimer(TimerId id) override { m_sim.cancelTimer(id); }
-  void send(Message message) override { m_sim.send(m_id, std::move(message)); }
-  Rng& rng() override { return m_rng; }
-  EventBus& events() override { return m_sim.m_events; }
-
-  Rng m_rng;
-
- private:
-  Simulation& m_sim;
-  NodeId m_id;
-};
-
-struct Simulation::NodeSlot {
-  std::unique_ptr<Storage> storage;
-  std::unique_ptr<NodeRuntime> runtime;
-  std::unique_ptr<Node> node;
-  bool running = false;
-  std::uint64_t incarnation = 1;
-  std::vector<TimePoint> coreFreeAt;
-  Duration cpuCharged{0};  // CPU time handed out on its cores so far, including work scheduled past now
-  double cpuFactor = 1.0;
-  bool leaving = false;  // decommissioning: still running to stream its data out, no longer in the ring
-  bool left = false;     // gone for good
-};
-
-struct Simulation::Workload {
-  WorkloadConfig config;
-  Rng rng;
-  bool stopped = false;
-  bool arrivalScheduled = false;
-  std::uint64_t issued = 0;
-};
-
 std::size_t Simulation::nodeCount() const { return m_nodes.size(); }
 boost::context::stack_context Simulation::FiberStacks::allocate() {
   boost::context::stack_context stack = m_pool.allocate();
@@ -171,9 +114,12 @@ Simulation::Simulation(SimulationConfig config)
       m_scheduler(installDeterministicScheduler()),
       m_rng(m_config.seed),
       m_networkRng(m_rng.split("network")),
-      m_tieRng(m_rng.split("ties").split(m_config.tieSeed)),
       m_network(m_config.network, m_config.nodes),
-      m_stacks(kFiberStackBytes) {
+      m_cpu(m_config.coresPerNode, m_config.cpuCostPerMessage),
+      m_queue(m_config.shuffleTies, m_rng.split("ties").split(m_config.tieSeed)),
+      m_stacks(kFiberStackBytes),
+      m_clients(std::make_unique<ClientDriver>(*this)),
+      m_membership(std::make_unique<MembershipChanges>(*this)) {
   if (Status s = m_config.validate(); !s.isOk()) throw std::invalid_argument(s.toString());
   m_ringRng = m_rng.split("ring");
   m_ring = std::make_shared<const Ring>(Ring::build(m_config.ring, m_config.nodes, m_ringRng));
@@ -207,7 +153,7 @@ void Simulation::addSlot(NodeId id) {
   nodeConfig.mechanisms = m_config.mechanisms;
   nodeConfig.injectedBug = m_config.injectedBug;
   slot.node = std::make_unique<Node>(nodeConfig, *slot.runtime, *slot.storage, m_ring);
-  slot.coreFreeAt.assign(m_config.coresPerNode, m_now);
+  m_cpu.addNode(m_now);
 }
 
 NodeStats Simulation::totalNodeStats() const {
@@ -264,19 +210,8 @@ Simulation::~Simulation() {
 // ---------------------------------------------------------------------------------------------------------------
 // Event loop
 
-namespace {
-constexpr std::int64_t kFarHorizonNanos = 20'000'000;  // 20 ms
-constexpr std::int64_t kFarBucketNanos = 1'000'000;    // 1 ms
-}  // namespace
-
 void Simulation::push(std::int64_t at, EventKind kind, std::uint32_t slot, std::uint32_t generation) {
-  const QueuedEvent event{at, m_config.shuffleTies ? m_tieRng.next() : 0, m_nextSeq++, kind, slot, generation};
-  if (at - m_now.nanos() > kFarHorizonNanos && at >= m_migratedUntil) {
-    m_far[at / kFarBucketNanos].push_back(event);
-    ++m_farCount;
-  } else {
-    m_queue.push(event);
-  }
+  m_queue.push(at, m_now.nanos(), kind, slot, generation);
 }
 
 bool Simulation::isCancelled(const QueuedEvent& event) const {
@@ -285,53 +220,29 @@ bool Simulation::isCancelled(const QueuedEvent& event) const {
   return !timer.armed || timer.generation != event.generation;
 }
 
-void Simulation::migrateFarEvents() {
-  while (!m_far.empty()) {
-    auto bucket = m_far.begin();
-    const std::int64_t bucketStart = bucket->first * kFarBucketNanos;
-    if (!m_queue.empty() && m_queue.top().at < bucketStart) return;
-    m_farCount -= bucket->second.size();
-    for (const QueuedEvent& event : bucket->second) {
-      if (!isCancelled(event)) m_queue.push(event);
-    }
-    m_migratedUntil = bucketStart + kFarBucketNanos;
-    m_far.erase(bucket);
-  }
-}
-
 std::optional<TimePoint> Simulation::nextEventTime() const {
-  std::optional<TimePoint> next;
-  if (!m_queue.empty()) next = TimePoint{Duration(m_queue.top().at)};
-  for (const auto& [bucket, events] : m_far) {
-    for (const QueuedEvent& event : events) {
-      if (!isCancelled(event) && (!next || event.at < next->nanos())) next = TimePoint{Duration(event.at)};
-    }
-    if (next && next->nanos() < (bucket + 1) * kFarBucketNanos) break;
-  }
-  return next;
+  const auto next = m_queue.nextTime([this](const QueuedEvent& e) { return isCancelled(e); });
+  if (!next) return std::nullopt;
+  return TimePoint{Duration(*next)};
 }
 
 bool Simulation::step() {
   runReadyFibers();
-  migrateFarEvents();
-  if (m_queue.empty()) return false;
-  const QueuedEvent event = m_queue.top();
-  m_queue.pop();
-  m_now = TimePoint{Duration(event.at)};
-  dispatch(event);
+  const auto event = m_queue.popUntil(std::numeric_limits<std::int64_t>::max(),
+                                      [this](const QueuedEvent& e) { return isCancelled(e); });
+  if (!event) return false;
+  m_now = TimePoint{Duration(event->at)};
+  dispatch(*event);
   runReadyFibers();
   return true;
 }
 
 void Simulation::runUntil(TimePoint until) {
   runReadyFibers();
-  for (;;) {
-    migrateFarEvents();
-    if (m_queue.empty() || m_queue.top().at > until.nanos()) break;
-    const QueuedEvent event = m_queue.top();
-    m_queue.pop();
-    m_now = TimePoint{Duration(event.at)};
-    dispatch(event);
+  const EventQueue::IsCancelled cancelled = [this](const QueuedEvent& e) { return isCancelled(e); };
+  while (const auto event = m_queue.popUntil(until.nanos(), cancelled)) {
+    m_now = TimePoint{Duration(event->at)};
+    dispatch(*event);
     runReadyFibers();
   }
   if (m_now < until) m_now = until;
@@ -448,27 +359,20 @@ void Simulation::sleepFiber(Duration d) {
 }
 
 void Simulation::chargeCpu(NodeId node) {
-  NodeSlot& slot = m_nodes[node];
-  const Duration cost =
-      Duration(static_cast<std::int64_t>(static_cast<double>(m_config.cpuCostPerMessage.count()) * slot.cpuFactor));
-  if (cost <= Duration{0}) {
+  const auto slice = m_cpu.charge(node, m_now);
+  if (!slice) {
     checkAlive();
     return;
   }
-  auto core = std::min_element(slot.coreFreeAt.begin(), slot.coreFreeAt.end());
-  const TimePoint start = std::max(m_now, *core);
-  const TimePoint end = start + cost;
-  *core = end;
-  slot.cpuCharged += cost;
   FiberProps& props = currentFiber();
   if (m_events.wants(EventType::kFiberSlice)) {
-    if (start > m_now) {
-      m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kReady, m_now, start, {}});
+    if (slice->start > m_now) {
+      m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kReady, m_now, slice->start, {}});
     }
-    m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kRunning, start, end, {}});
+    m_events.publish(FiberSlice{node, props.fiberId, props.role, FiberState::kRunning, slice->start, slice->end, {}});
   }
   props.inCpu = true;
-  sleepFiber(end - m_now);
+  sleepFiber(slice->end - m_now);
   props.inCpu = false;
 }
 
@@ -643,7 +547,7 @@ void Simulation::crash(NodeId id) {
   slot.running = false;
   ++slot.incarnation;
   slot.node->stop();
-  releaseCores(slot);
+  m_cpu.release(id, m_now);
   hash(0xc4a5, static_cast<std::uint64_t>(m_now.nanos()), id);
   if (m_events.wants(EventType::kNodeStateChanged)) {
     m_events.publish(NodeStateChanged{m_now, id, NodeState::kDown, "crashed"});
@@ -659,7 +563,7 @@ void Simulation::restart(NodeId id, bool wipe) {
   }
   slot.running = true;
   ++slot.incarnation;
-  releaseCores(slot);
+  m_cpu.release(id, m_now);
   slot.node->start(slot.incarnation);
   hash(0x5747, static_cast<std::uint64_t>(m_now.nanos()), id, wipe);
   if (m_events.wants(EventType::kNodeStateChanged)) {
@@ -709,30 +613,13 @@ void Simulation::setClockOffset(NodeId id, Duration offset) {
 
 void Simulation::setCpuFactor(NodeId id, double factor) {
   if (id >= m_nodes.size() || !(factor > 0)) return;
-  m_nodes[id].cpuFactor = factor;
+  m_cpu.setFactor(id, factor);
   hash(0xcf, static_cast<std::uint64_t>(m_now.nanos()), id, static_cast<std::uint64_t>(factor * 1e6));
 }
 
-double Simulation::cpuFactor(NodeId id) const { return id < m_nodes.size() ? m_nodes[id].cpuFactor : 1.0; }
+double Simulation::cpuFactor(NodeId id) const { return m_cpu.factor(id); }
 
-Duration Simulation::cpuBusy(NodeId id) const {
-  if (id >= m_nodes.size()) return Duration{0};
-  const NodeSlot& slot = m_nodes[id];
-  // Work queued on a core runs back to back from now until the core is free: only the part before now is done.
-  Duration busy = slot.cpuCharged;
-  for (TimePoint free : slot.coreFreeAt) {
-    if (free > m_now) busy -= free - m_now;
-  }
-  return busy;
-}
-
-void Simulation::releaseCores(NodeSlot& slot) {
-  // The work queued past now is abandoned with the fibers that waited for it: it was never done.
-  for (TimePoint& free : slot.coreFreeAt) {
-    if (free > m_now) slot.cpuCharged -= free - m_now;
-    free = m_now;
-  }
-}
+Duration Simulation::cpuBusy(NodeId id) const { return m_cpu.busy(id, m_now); }
 
 void Simulation::setQuorum(const QuorumConfig& quorum) {
   m_config.quorum = quorum;
@@ -741,320 +628,7 @@ void Simulation::setQuorum(const QuorumConfig& quorum) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Clients
-
-void Simulation::onOperationCompleted(std::function<void(const ClientOperation&)> observer) {
-  m_completionObservers.push_back(std::move(observer));
-}
-
-void Simulation::finishOperation(ClientOperation& op, const std::function<void(const ClientOperation&)>& done) {
-  ++m_operationsFinished;
-  OperationMetrics& metrics = m_metrics.of(op.result.op);
-  const ErrorCode code = op.result.status.code();
-  if (code == ErrorCode::kOk) {
-    metrics.ok++;
-    metrics.latency.record(op.result.completed - op.result.begun);
-    if (op.result.op == Operation::kGet && !op.result.found) m_metrics.notFoundReads++;
-  } else {
-    metrics.errors[static_cast<std::size_t>(code)]++;
-  }
-  hash(0x0b5, static_cast<std::uint64_t>(m_now.nanos()), op.id,
-       (static_cast<std::uint64_t>(code) << 32) | op.coordinator);
-  hash(static_cast<std::uint64_t>(op.result.version.physicalMicros), op.result.version.logical, op.result.version.node,
-       op.result.found);
-  for (const auto& observer : m_completionObservers) observer(op);
-  if (done) done(op);
-}
-
-OperationResult Simulation::executeStyled(Node& node, ClientOperation& op, const Key& key, Value value,
-                                         const Version& after, const WriteStyle& style) {
-  const Operation kind = op.result.op;
-  if (kind == Operation::kIncrement) {
-    op.delta = 1;
-    if (style.counter == WorkloadConfig::Counter::kCrdt) return node.increment(key, 1, after);
-    // A naive counter: read the value, write value + 1. Concurrent increments through different nodes overwrite
-    // each other under last-write-wins.
-    OperationResult read = node.get(key);
-    OperationResult result = read;
-    if (read.status.isOk()) {
-      std::int64_t current = 0;
-      if (read.found) current = std::strtoll(read.value.c_str(), nullptr, 10);
-      result = node.execute(Operation::kPut, key, std::to_string(current + 1), std::max(after, read.version));
-      result.value = std::to_string(current + 1);
-    }
-    result.op = Operation::kIncrement;
-    result.begun = read.begun;
-    return result;
-  }
-  if (kind == Operation::kGet || m_config.conflicts != ConflictMode::kSiblings) {
-    return node.execute(kind, key, std::move(value), after);
-  }
-  if (!style.readModifyWrite) return node.writeWithContext(kind, key, std::move(value), op.context, after);
-  OperationResult read = node.get(key);
-  if (!read.status.isOk()) {
-    read.op = kind;
-    read.version = {};
-    read.record.reset();
-    return read;
-  }
-  if (read.record && read.record->kind == RecordKind::kSiblings) op.context = read.record->siblings.context();
-  OperationResult result = node.writeWithContext(kind, key, std::move(value), op.context, std::max(after, read.version));
-  result.begun = read.begun;
-  return result;
-}
-
-void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
-                        std::function<void(const ClientOperation&)> done, const ClientSession& session,
-                        WriteStyle style) {
-  const std::uint64_t id = ++m_nextOperationId;
-  ++m_operationsStarted;
-  if (coordinator >= m_nodes.size() || !m_nodes[coordinator].running) {
-    ClientOperation failed;
-    failed.id = id;
-    failed.client = session.client;
-    failed.coordinator = coordinator < m_nodes.size() ? coordinator : kNoNode;
-    failed.result.op = op;
-    failed.result.key = std::move(key);
-    failed.result.begun = failed.result.completed = m_now;
-    failed.result.status = Status(ErrorCode::kUnavailable, coordinator < m_nodes.size()
-                                                               ? "coordinator " + nodeName(coordinator) + " is down"
-                                                               : "no node is running");
-    finishOperation(failed, done);
-    return;
-  }
-  struct Pending {
-    ClientOperation op;
-    bool finished = false;
-    std::function<void(const ClientOperation&)> done;
-  };
-  auto pending = std::make_shared<Pending>();
-  pending->op.id = id;
-  pending->op.client = session.client;
-  pending->op.coordinator = coordinator;
-  pending->op.result.op = op;
-  pending->op.result.key = key;
-  pending->op.result.begun = m_now;
-  pending->done = std::move(done);
-  // If the coordinator crashes, the fiber unwinds without a result: report the operation as cancelled then.
-  struct Guard {
-    Simulation* sim;
-    std::shared_ptr<Pending> pending;
-    ~Guard() {
-      if (pending->finished) return;
-      pending->finished = true;
-      pending->op.result.status =
-          Status(ErrorCode::kCancelled, "coordinator " + nodeName(pending->op.coordinator) + " crashed");
-      pending->op.result.completed = sim->m_now;
-      sim->finishOperation(pending->op, pending->done);
-    }
-  };
-  const TimePoint begun = m_now;
-  spawnFiber(coordinator, FiberRole::kCoordinator, std::string(operationName(op)),
-             [this, coordinator, pending, begun, style, after = session.seen, key = std::move(key),
-              value = std::move(value)]() mutable {
-               Guard guard{this, pending};
-               OperationResult result = executeStyled(*m_nodes[coordinator].node, pending->op, key, std::move(value),
-                                                      after, style);
-               result.begun = begun;
-               result.completed = m_now;
-               pending->op.result = std::move(result);
-               pending->finished = true;
-               finishOperation(pending->op, pending->done);
-             });
-}
-
-std::size_t Simulation::addWorkload(WorkloadConfig config) {
-  if (Status s = config.validate(); !s.isOk()) throw std::invalid_argument("workload: " + s.toString());
-  const std::size_t index = m_workloads.size();
-  auto workload = std::make_unique<Workload>();
-  workload->config = std::move(config);
-  workload->rng = m_rng.split(0x776f726b'00000000ull + index);
-  m_workloads.push_back(std::move(workload));
-  Workload& w = *m_workloads.back();
-  if (w.config.model == LoadModel::kOpenLoop) {
-    scheduleArrival(index);
-  } else {
-    for (std::size_t c = 0; c < w.config.clients; ++c) {
-      spawnFiber(kNoNode, FiberRole::kClient, "client-" + std::to_string(c + 1),
-                 [this, index] { runClosedLoopClient(index); });
-    }
-  }
-  return index;
-}
-
-void Simulation::scheduleArrival(std::size_t index) {
-  Workload& w = *m_workloads[index];
-  if (w.stopped || w.arrivalScheduled || w.config.ratePerSecond <= 0) return;
-  TimePoint at = std::max(m_now, w.config.start) +
-                 Duration(static_cast<std::int64_t>(w.rng.exponential(1e9 / w.config.ratePerSecond)));
-  if (w.config.stop && at >= *w.config.stop) return;
-  w.arrivalScheduled = true;
-  startTimer(
-      kNoNode, at - m_now,
-      [this, index] {
-        Workload& workload = *m_workloads[index];
-        workload.arrivalScheduled = false;
-        if (workload.stopped || workload.config.ratePerSecond <= 0) return;
-        issueOperation(index, {});
-        scheduleArrival(index);
-      },
-      false);
-}
-
-void Simulation::issueOperation(std::size_t index, std::function<void(const ClientOperation&)> done,
-                                const ClientSession& session) {
-  Workload& w = *m_workloads[index];
-  const WorkloadConfig& c = w.config;
-  w.issued++;
-  const double draw = w.rng.uniform01();
-  const Operation op = draw < c.readRatio                                      ? Operation::kGet
-                       : draw < c.readRatio + c.deleteRatio                    ? Operation::kDelete
-                       : draw < c.readRatio + c.deleteRatio + c.incrementRatio ? Operation::kIncrement
-                                                                               : Operation::kPut;
-  Key key = keyName(c.keys.next(w.rng));
-  if (op == Operation::kIncrement) {
-    key = (c.counter == WorkloadConfig::Counter::kCrdt ? "counter-" : "counter-register-") + key;
-  }
-  WriteStyle style;
-  style.counter = c.counter;
-  const bool siblingsWrite = m_config.conflicts == ConflictMode::kSiblings && op != Operation::kGet;
-  if (siblingsWrite && op != Operation::kIncrement) style.readModifyWrite = !(c.blindRatio > 0 && w.rng.uniform01() < c.blindRatio);
-  Value value;
-  if (op == Operation::kPut) {
-    const std::size_t size =
-        c.valueBytesMin + (c.valueBytesMax > c.valueBytesMin ? w.rng.below(c.valueBytesMax - c.valueBytesMin + 1) : 0);
-    value.assign(size, static_cast<char>('a' + w.issued % 26));
-  }
-  // A coordinator among the running nodes, as the workload's routing chooses (a load balancer with health checks by
-  // default). A causal write or a CRDT increment needs a replica of the key (Node::writeWithContext): it goes to one
-  // of them, as a token-aware client would send it.
-  std::size_t running = 0;
-  auto serving = [](const NodeSlot& slot) { return slot.running && !slot.leaving; };
-  for (const auto& slot : m_nodes) running += serving(slot);
-  NodeId coordinator = kNoNode;
-  const bool needsReplica = siblingsWrite || (op == Operation::kIncrement && c.counter == WorkloadConfig::Counter::kCrdt);
-  const auto replicasOf = [&](const Key& k) {
-    PreferenceList list;
-    m_ring->preferenceList(tokenForKey(k), m_config.quorum.n, 0, list);
-    return list.replicas;
-  };
-  if ((needsReplica || c.routing == Routing::kTokenAware) && running > 0) {
-    std::vector<NodeId> candidates;
-    for (NodeId replica : replicasOf(key)) {
-      if (replica < m_nodes.size() && serving(m_nodes[replica])) candidates.push_back(replica);
-    }
-    if (!candidates.empty()) coordinator = candidates[w.rng.below(candidates.size())];
-  } else if (c.routing == Routing::kProxy && running > 0) {
-    const auto replicas = replicasOf(key);
-    std::vector<NodeId> candidates;
-    for (NodeId id = 0; id < m_nodes.size(); ++id) {
-      if (serving(m_nodes[id]) && std::find(replicas.begin(), replicas.end(), id) == replicas.end()) {
-        candidates.push_back(id);
-      }
-    }
-    if (!candidates.empty()) {
-      coordinator = candidates[w.rng.below(candidates.size())];
-    } else {
-      std::uint64_t pick = w.rng.below(running);  // every running node holds a copy: any of them
-      for (NodeId id = 0; id < m_nodes.size(); ++id) {
-        if (serving(m_nodes[id]) && pick-- == 0) {
-          coordinator = id;
-          break;
-        }
-      }
-    }
-  } else if (running > 0) {
-    std::uint64_t pick = w.rng.below(running);
-    for (NodeId id = 0; id < m_nodes.size(); ++id) {
-      if (serving(m_nodes[id]) && pick-- == 0) {
-        coordinator = id;
-        break;
-      }
-    }
-  }
-  submit(coordinator, op, std::move(key), std::move(value), std::move(done), session, style);
-}
-
-void Simulation::runClosedLoopClient(std::size_t index) {
-  ClientSession session;
-  session.client = ++m_nextClientId;
-  for (;;) {
-    Workload& w = *m_workloads[index];
-    if (w.stopped) return;
-    if (m_now < w.config.start) {
-      sleepFiber(w.config.start - m_now);
-      continue;
-    }
-    if (w.config.stop && m_now >= *w.config.stop) return;
-    bool finished = false;
-    boost::fibers::context* self = boost::fibers::context::active();
-    boost::fibers::waker waker = self->create_waker();
-    bool waiting = false;
-    issueOperation(
-        index,
-        [&finished, &waiting, &session, waker](const ClientOperation& op) {
-          session.seen = std::max(session.seen, op.result.version);
-          finished = true;
-          if (waiting) waker.wake();
-        },
-        session);
-    if (!finished) {
-      waiting = true;
-      currentFiber().waitFor = WaitFor{WaitKind::kReplies};
-      self->suspend();
-      waiting = false;
-    }
-    checkAlive();
-    if (w.config.thinkTime > Duration{0}) sleepFiber(w.config.thinkTime);
-  }
-}
-
-void Simulation::setWorkloadRate(std::size_t index, double ratePerSecond) {
-  if (index >= m_workloads.size()) return;
-  Workload& w = *m_workloads[index];
-  w.config.ratePerSecond = ratePerSecond;
-  hash(0x4a7e, index, static_cast<std::uint64_t>(ratePerSecond * 1000));
-  if (w.config.model == LoadModel::kOpenLoop) scheduleArrival(index);
-}
-
-void Simulation::setWorkloadMix(std::size_t index, double readRatio, double deleteRatio) {
-  if (index >= m_workloads.size()) return;
-  WorkloadConfig& config = m_workloads[index]->config;
-  config.readRatio = std::clamp(readRatio, 0.0, 1.0);
-  config.deleteRatio = std::clamp(deleteRatio, 0.0, 1.0 - config.readRatio);
-  hash(0x3147, index, static_cast<std::uint64_t>(readRatio * 1e6), static_cast<std::uint64_t>(deleteRatio * 1e6));
-}
-
-void Simulation::setWorkloadKeys(std::size_t index, KeyDistribution keys) {
-  if (index >= m_workloads.size()) return;
-  hash(0x6b65, index, keys.count(), static_cast<std::uint64_t>(keys.shape()));
-  m_workloads[index]->config.keys = std::move(keys);
-}
-
-void Simulation::setWorkloadRouting(std::size_t index, Routing routing) {
-  if (index >= m_workloads.size()) return;
-  hash(0x726f, index, static_cast<std::uint64_t>(routing));
-  m_workloads[index]->config.routing = routing;
-}
-
-const WorkloadConfig& Simulation::workload(std::size_t index) const { return m_workloads.at(index)->config; }
-
-void Simulation::stopWorkloads() {
-  for (auto& w : m_workloads) w->stopped = true;
-}
-
-}  // namespace ringlab
-
-namespace ringlab {
-
-// ---------------------------------------------------------------------------------------------------------------
-// Membership changes
-
-bool Simulation::hasLeft(NodeId node) const { return node < m_nodes.size() && m_nodes[node].left; }
-
-bool Simulation::membershipChangeInProgress() const {
-  return std::any_of(m_changes.begin(), m_changes.end(), [](const MembershipChange& c) { return !c.finished; });
-}
+// Membership and clients: the parts behind the facade
 
 void Simulation::switchRing(Ring ring) {
   m_ring = std::make_shared<const Ring>(std::move(ring));
@@ -1062,208 +636,39 @@ void Simulation::switchRing(Ring ring) {
   hash(0x4149, static_cast<std::uint64_t>(m_now.nanos()), m_ring->entries().size());
 }
 
-void Simulation::completeMembershipChange(std::size_t changeIndex) {
-  MembershipChange& c = m_changes[changeIndex];
-  if (c.finished) return;
-  c.finished = m_now;
-  NodeSlot& slot = m_nodes[c.node];
-  if (c.kind == MembershipChange::Kind::kAdd) {
-    slot.node->setMemberStatus(MemberStatus::kNormal);
-  } else {
-    slot.node->setMemberStatus(MemberStatus::kLeft);
-    // As a real node does before it exits: every member hears that it has left (and tells the others), so no
-    // membership view keeps it as a member that went silent.
-    if (slot.running) (void)slot.node->announce();
-    if (slot.running) {
-      slot.running = false;
-      ++slot.incarnation;
-      slot.node->stop();
-    }
-    slot.leaving = false;
-    slot.left = true;
-  }
-  hash(0xd0e, static_cast<std::uint64_t>(m_now.nanos()), c.node, c.recordsStreamed);
-  if (m_events.wants(EventType::kClusterChanged)) {
-    m_events.publish(ClusterChanged{m_now, fmt::format("{} {}: {} records streamed in {} ranges", nodeName(c.node),
-                                                       c.kind == MembershipChange::Kind::kAdd ? "joined" : "left",
-                                                       c.recordsStreamed, c.transfers.size())});
-  }
+bool Simulation::hasLeft(NodeId node) const { return node < m_nodes.size() && m_nodes[node].left; }
+NodeId Simulation::addNode() { return m_membership->addNode(); }
+Status Simulation::decommission(NodeId node) { return m_membership->decommission(node); }
+Status Simulation::removeNode(NodeId node) { return m_membership->removeNode(node); }
+const std::vector<Simulation::MembershipChange>& Simulation::membershipChanges() const {
+  return m_membership->changes();
 }
+bool Simulation::membershipChangeInProgress() const { return m_membership->membershipChangeInProgress(); }
 
-void Simulation::startStreaming(std::size_t changeIndex, const Ring& before) {
-  MembershipChange& change = m_changes[changeIndex];
-  // Group the ranges by receiving node; each receiver tries the previous holder first, then the other replicas the
-  // range had before the change.
-  std::map<NodeId, std::vector<Node::StreamTask>> byReceiver;
-  PreferenceList previous;
-  for (const RangeTransfer& transfer : change.transfers) {
-    Node::StreamTask task;
-    task.range = transfer.range;
-    before.preferenceList(transfer.range.end, m_config.quorum.n, 0, previous);
-    if (transfer.from != change.node || change.kind != MembershipChange::Kind::kRemove) {
-      task.sources.push_back(transfer.from);
-    }
-    for (NodeId replica : previous.replicas) {
-      if (replica != transfer.to && replica != change.node &&
-          std::find(task.sources.begin(), task.sources.end(), replica) == task.sources.end()) {
-        task.sources.push_back(replica);
-      }
-    }
-    // The node that gives the range up is the one source sure to hold every write it took: the others may lack
-    // some, and once it is no longer a replica nothing else brings them over. While it runs, only it is asked (a
-    // failure streams again a second later); when it is down, the other previous replicas stand in.
-    const NodeSlot& giver = m_nodes[transfer.from];
-    if (change.kind != MembershipChange::Kind::kRemove && !task.sources.empty() && task.sources.front() == transfer.from &&
-        giver.running && !giver.left) {
-      task.sources.resize(1);
-    }
-    byReceiver[transfer.to].push_back(std::move(task));
-  }
-  change.receivers = byReceiver.size();
-  auto finishIfDone = [this, changeIndex] {
-    MembershipChange& c = m_changes[changeIndex];
-    if (c.receiversDone < c.receivers || c.finished || c.handingOffHints || c.retryPending) return;
-    NodeSlot& slot = m_nodes[c.node];
-    // Some ranges did not stream (a receiver or every source down or cut off): they stream again in a second, while
-    // the node joining or leaving runs. A leaving node stays until then; a joining one stays joining.
-    const bool nodeNeeded = c.kind != MembershipChange::Kind::kRemove;
-    if (c.rangesFailed > 0 && (slot.running || !nodeNeeded) && c.before && c.streamAttempts < kMaxStreamAttempts) {
-      c.streamAttempts++;
-      c.retryPending = true;
-      startTimer(kNoNode, std::chrono::seconds(1), [this, changeIndex] {
-        MembershipChange& change = m_changes[changeIndex];
-        change.retryPending = false;
-        change.receiversDone = 0;
-        change.rangesFailed = 0;
-        const std::shared_ptr<const Ring> before = change.before;
-        startStreaming(changeIndex, *before);
-      }, false);
-      return;
-    }
-    if (c.kind == MembershipChange::Kind::kAdd || !slot.running || slot.node->hints().pending() == 0) {
-      completeMembershipChange(changeIndex);
-      return;
-    }
-    // Hints it holds for unreachable owners would leave with it: it sends them on first. The change completes
-    // however the hand-off ends (a crash of the leaving node cuts it short).
-    c.handingOffHints = true;
-    struct Done {
-      Simulation* sim;
-      std::size_t change;
-      ~Done() { sim->completeMembershipChange(change); }
-    };
-    spawnFiber(c.node, FiberRole::kSystem, "hand-off-hints", [this, changeIndex, done = std::make_shared<Done>(Done{this, changeIndex})] {
-      (void)m_nodes[m_changes[changeIndex].node].node->handOffHints();
-    });
-  };
-  // If a receiver is down, or crashes before or while streaming, its remaining ranges count as failed: anti-entropy
-  // fills them in once it is back. Either way the change completes: the completion runs when the fiber's body is
-  // released, however the fiber ended.
-  struct Completion {
-    Completion(Simulation* s, std::size_t c, std::size_t r, std::function<void()> f)
-        : sim(s), change(c), ranges(r), finish(std::move(f)) {}
-    Completion(const Completion&) = delete;
-    Completion& operator=(const Completion&) = delete;
-    Simulation* sim;
-    std::size_t change;
-    std::size_t ranges;
-    std::function<void()> finish;
-    bool counted = false;
-    ~Completion() {
-      if (counted) return;
-      MembershipChange& c = sim->m_changes[change];
-      c.rangesFailed += ranges;
-      c.receiversDone++;
-      finish();
-    }
-  };
-  for (auto& [receiver, tasks] : byReceiver) {
-    auto completion = std::make_shared<Completion>(this, changeIndex, tasks.size(), finishIfDone);
-    if (!m_nodes[receiver].running) continue;  // `completion` counts it as failed right here
-    spawnFiber(receiver, FiberRole::kSystem, "stream-in",
-               [this, receiver = receiver, tasks = std::move(tasks), changeIndex, finishIfDone, completion] {
-                 const Node::StreamOutcome outcome = m_nodes[receiver].node->streamIn(tasks);
-                 completion->counted = true;
-                 MembershipChange& c = m_changes[changeIndex];
-                 c.recordsStreamed += outcome.records;
-                 c.rangesFailed += outcome.rangesFailed;
-                 c.receiversDone++;
-                 finishIfDone();
-               });
-  }
-  finishIfDone();
+std::size_t Simulation::addWorkload(WorkloadConfig config) { return m_clients->addWorkload(std::move(config)); }
+void Simulation::setWorkloadRate(std::size_t workload, double ratePerSecond) {
+  m_clients->setWorkloadRate(workload, ratePerSecond);
 }
-
-NodeId Simulation::addNode() {
-  const NodeId id = static_cast<NodeId>(m_nodes.size());
-  const Ring before = *m_ring;
-  m_config.nodes = m_nodes.size() + 1;
-  m_network.resize(m_config.nodes);
-  addSlot(id);
-  switchRing(before.withNode(id, m_ringRng));
-  NodeSlot& slot = m_nodes[id];
-  slot.running = true;
-  slot.node->start(slot.incarnation);
-  slot.node->setMemberStatus(MemberStatus::kJoining);
-  MembershipChange change;
-  change.kind = MembershipChange::Kind::kAdd;
-  change.node = id;
-  change.begun = m_now;
-  change.transfers = Ring::diff(before, *m_ring, m_config.quorum.n);
-  change.before = std::make_shared<const Ring>(before);
-  m_changes.push_back(std::move(change));
-  if (m_events.wants(EventType::kNodeStateChanged)) {
-    m_events.publish(NodeStateChanged{m_now, id, NodeState::kJoining, "added to the ring"});
-  }
-  startStreaming(m_changes.size() - 1, before);
-  return id;
+void Simulation::setWorkloadMix(std::size_t workload, double readRatio, double deleteRatio) {
+  m_clients->setWorkloadMix(workload, readRatio, deleteRatio);
 }
-
-Status Simulation::leaveRing(NodeId id, MembershipChange::Kind kind) {
-  const bool decommission = kind == MembershipChange::Kind::kDecommission;
-  NodeSlot& slot = m_nodes[id];
-  const Ring before = *m_ring;
-  if (before.nodes().size() <= m_config.quorum.n) {
-    return Status(ErrorCode::kInvalidArgument,
-                  std::string(decommission ? "decommissioning " : "removing ") + nodeName(id) +
-                      " would leave fewer than N = " + std::to_string(m_config.quorum.n) + " nodes");
-  }
-  if (decommission) {
-    slot.leaving = true;  // it keeps running until its ranges have streamed out
-    slot.node->setMemberStatus(MemberStatus::kLeaving);
-  } else {
-    slot.left = true;
-    slot.node->clearHints();
-  }
-  switchRing(before.withoutNode(id));
-  MembershipChange change;
-  change.kind = kind;
-  change.node = id;
-  change.begun = m_now;
-  change.transfers = Ring::diff(before, *m_ring, m_config.quorum.n);
-  change.before = std::make_shared<const Ring>(before);
-  m_changes.push_back(std::move(change));
-  if (m_events.wants(EventType::kNodeStateChanged)) {
-    m_events.publish(NodeStateChanged{m_now, id, decommission ? NodeState::kLeaving : NodeState::kDown,
-                                      decommission ? "decommissioning" : "removed from the ring"});
-  }
-  startStreaming(m_changes.size() - 1, before);
-  return Status::ok();
+void Simulation::setWorkloadKeys(std::size_t workload, KeyDistribution keys) {
+  m_clients->setWorkloadKeys(workload, std::move(keys));
 }
-
-Status Simulation::decommission(NodeId id) {
-  if (id >= m_nodes.size() || !m_nodes[id].running || m_nodes[id].leaving || m_nodes[id].left) {
-    return Status(ErrorCode::kInvalidArgument, nodeName(id) + " is not a running member of the ring");
-  }
-  return leaveRing(id, MembershipChange::Kind::kDecommission);
+void Simulation::setWorkloadRouting(std::size_t workload, Routing routing) {
+  m_clients->setWorkloadRouting(workload, routing);
 }
-
-Status Simulation::removeNode(NodeId id) {
-  if (id >= m_nodes.size() || m_nodes[id].running || m_nodes[id].left) {
-    return Status(ErrorCode::kInvalidArgument,
-                  nodeName(id) + " is not a crashed member of the ring (decommission a running node instead)");
-  }
-  return leaveRing(id, MembershipChange::Kind::kRemove);
+std::size_t Simulation::workloadCount() const { return m_clients->workloadCount(); }
+const WorkloadConfig& Simulation::workload(std::size_t index) const { return m_clients->workload(index); }
+void Simulation::stopWorkloads() { m_clients->stopWorkloads(); }
+void Simulation::submit(NodeId coordinator, Operation op, Key key, Value value,
+                        std::function<void(const ClientOperation&)> done, const ClientSession& session,
+                        WriteStyle style) {
+  m_clients->submit(coordinator, op, std::move(key), std::move(value), std::move(done), session, style);
 }
+void Simulation::onOperationCompleted(std::function<void(const ClientOperation&)> observer) {
+  m_clients->onOperationCompleted(std::move(observer));
+}
+std::uint64_t Simulation::operationsInFlight() const { return m_clients->operationsInFlight(); }
 
 }  // namespace ringlab

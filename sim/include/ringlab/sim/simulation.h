@@ -2,6 +2,12 @@
 // models, client workloads and metrics. The app, the headless runner and the tests all drive a cluster through
 // this class.
 //
+// Simulation is the facade over its parts: the event loop (an EventQueue of timers and messages, dispatched here,
+// with the fibers they wake), the network model (NetworkModel: latency, loss, partitions) and the delivery of
+// messages through it, the CPU model (CpuModel: each node's cores), the cluster (node slots, crash and restart,
+// faults, the ring), its membership changes (MembershipChanges: joins, decommissions and removals with their streams)
+// and its clients (ClientDriver: workloads and single operations). The last two are internal (sim/src/).
+//
 // Everything runs on the calling thread: fibers are scheduled by the DeterministicScheduler, time is virtual and
 // advances only when every fiber is blocked, and every random draw comes from streams split off the seed. The same
 // configuration and seed give the same run, event for event; traceHash() proves it.
@@ -30,12 +36,17 @@
 #include <ringlab/engine/ring.h>
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/storage.h>
+#include <ringlab/sim/cpu_model.h>
+#include <ringlab/sim/event_queue.h>
 #include <ringlab/sim/metrics.h>
 #include <ringlab/sim/network.h>
 #include <ringlab/sim/scheduler.h>
 #include <ringlab/sim/workload.h>
 
 namespace ringlab {
+
+class ClientDriver;
+class MembershipChanges;
 
 struct SimulationConfig {
   std::uint64_t seed = 1;
@@ -155,7 +166,7 @@ class Simulation final : private FiberObserver {
     std::size_t streamAttempts = 1;
     bool retryPending = false;
   };
-  const std::vector<MembershipChange>& membershipChanges() const { return m_changes; }
+  const std::vector<MembershipChange>& membershipChanges() const;
   static constexpr std::size_t kMaxStreamAttempts = 60;
   bool membershipChangeInProgress() const;
   // True for a node that has left the cluster (decommissioned or removed); it cannot be restarted.
@@ -174,7 +185,7 @@ class Simulation final : private FiberObserver {
   void setWorkloadKeys(std::size_t workload, KeyDistribution keys);
   // Changes how a workload's later requests pick their coordinator. Ignored for an unknown workload index.
   void setWorkloadRouting(std::size_t workload, Routing routing);
-  std::size_t workloadCount() const { return m_workloads.size(); }
+  std::size_t workloadCount() const;
   const WorkloadConfig& workload(std::size_t index) const;
   void stopWorkloads();
   // Sends one operation to `coordinator` now; `done` is called with the outcome when it completes (also when the
@@ -201,8 +212,8 @@ class Simulation final : private FiberObserver {
   std::uint64_t eventsProcessed() const { return m_eventsProcessed; }
   std::uint64_t fibersStarted() const { return m_fibersStarted; }
   std::size_t liveFibers() const { return m_liveFibers; }
-  std::size_t queuedEvents() const { return m_queue.size() + m_farCount; }
-  std::uint64_t operationsInFlight() const { return m_operationsStarted - m_operationsFinished; }
+  std::size_t queuedEvents() const { return m_queue.size(); }
+  std::uint64_t operationsInFlight() const;
 
   // Failure detection quality: every time a node's detector declares a peer down, and how many of those were false
   // (the peer was running and the link from it to the observer was not cut).
@@ -213,54 +224,28 @@ class Simulation final : private FiberObserver {
   std::size_t hintsPending() const;
 
  private:
+  friend class ClientDriver;
+  friend class MembershipChanges;
   class NodeRuntime;
   struct NodeSlot;
-  struct Workload;
   struct Timer;
   struct InFlight;
-  enum class EventKind : std::uint8_t { kTimer, kDeliver, kRefused };
-  struct QueuedEvent {
-    std::int64_t at;
-    std::uint64_t tie;  // orders events due at the same instant: 0 (FIFO by seq) unless ties are shuffled
-    std::uint64_t seq;
-    EventKind kind;
-    std::uint32_t slot;
-    std::uint32_t generation;
-    bool operator>(const QueuedEvent& o) const {
-      if (at != o.at) return at > o.at;
-      if (tie != o.tie) return tie > o.tie;
-      return seq > o.seq;
-    }
-  };
 
   // Runtime services, per node.
   void spawnFiber(NodeId node, FiberRole role, std::string name, std::function<void()> body);
   void sleepFiber(Duration d);
   void chargeCpu(NodeId node);
-  void releaseCores(NodeSlot& slot);
   void checkAlive();
   TimerId startTimer(NodeId node, Duration delay, std::function<void()> callback, bool wake);
   void cancelTimer(TimerId id);
   void send(NodeId from, Message message);
 
   void push(std::int64_t at, EventKind kind, std::uint32_t slot, std::uint32_t generation);
-  // Moves far-future events whose bucket may hold the next event into the heap; returns the heap (maybe empty).
-  void migrateFarEvents();
   bool isCancelled(const QueuedEvent& event) const;
   void dispatch(const QueuedEvent& event);
   void deliver(std::uint32_t slot);
   void drop(const InFlight& flight, DropReason reason);
   void hash(std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0, std::uint64_t d = 0);
-
-  void scheduleArrival(std::size_t workload);
-  void issueOperation(std::size_t workload, std::function<void(const ClientOperation&)> done,
-                      const ClientSession& session = {});
-  void runClosedLoopClient(std::size_t workload);
-  void finishOperation(ClientOperation& op, const std::function<void(const ClientOperation&)>& done);
-  // Runs one client operation on `node` (in its coordinator fiber) as `style` says: a plain request, a causal
-  // read-modify-write or blind write in siblings mode, or an increment. Records the context and delta in `op`.
-  OperationResult executeStyled(Node& node, ClientOperation& op, const Key& key, Value value, const Version& after,
-                                const WriteStyle& style);
 
   void fiberBlocked(FiberProps& fiber) override;
   void fiberReady(FiberProps& fiber) override;
@@ -269,25 +254,14 @@ class Simulation final : private FiberObserver {
   DeterministicScheduler& m_scheduler;
   Rng m_rng;
   Rng m_networkRng;
-  Rng m_tieRng;  // draws only when ties are shuffled
   TimePoint m_now;
   EventBus m_events;
   Metrics m_metrics;
   NetworkModel m_network;
   std::shared_ptr<const Ring> m_ring;
   std::vector<NodeSlot> m_nodes;
-  std::vector<std::unique_ptr<Workload>> m_workloads;
-  std::vector<std::function<void(const ClientOperation&)>> m_completionObservers;
-
-  // Events are ordered by (time, tie, sequence); tie is 0 unless ties are shuffled. Near events live in a heap;
-  // events more than a horizon ahead (mostly request deadlines, nearly all cancelled before they fire) wait in coarse
-  // time buckets and enter the heap only when their bucket comes up, so cancelled ones never cost a heap operation.
-  // The order is exactly the same.
-  std::priority_queue<QueuedEvent, std::vector<QueuedEvent>, std::greater<>> m_queue;
-  std::map<std::int64_t, std::vector<QueuedEvent>> m_far;  // by bucket number
-  std::int64_t m_migratedUntil = 0;                        // every far event before this is in the heap
-  std::size_t m_farCount = 0;
-  std::uint64_t m_nextSeq = 0;
+  CpuModel m_cpu;
+  EventQueue m_queue;
   std::vector<Timer> m_timers;
   std::vector<std::uint32_t> m_freeTimers;
   std::vector<InFlight> m_inflight;
@@ -313,21 +287,15 @@ class Simulation final : private FiberObserver {
   std::uint64_t m_fibersStarted = 0;
   std::size_t m_liveFibers = 0;
   std::uint64_t m_nextMessageId = 0;
-  std::uint64_t m_nextOperationId = 0;
-  std::uint64_t m_nextClientId = 0;
-  std::uint64_t m_operationsStarted = 0;
-  std::uint64_t m_operationsFinished = 0;
   std::uint64_t m_eventsProcessed = 0;
   std::uint64_t m_traceHash = 0x52696e674c6162ull;
   bool m_stopping = false;
   Rng m_ringRng;
-  std::vector<MembershipChange> m_changes;
+  // Installs a new ring on every node.
   void switchRing(Ring ring);
-  void startStreaming(std::size_t change, const Ring& before);
-  // Marks a membership change finished: a joining node becomes normal, a leaving one announces it left and stops.
-  void completeMembershipChange(std::size_t change);
-  Status leaveRing(NodeId node, MembershipChange::Kind kind);
   void addSlot(NodeId id);
+  std::unique_ptr<ClientDriver> m_clients;
+  std::unique_ptr<MembershipChanges> m_membership;
   std::uint64_t m_downVerdicts = 0;
   std::uint64_t m_falseSuspicions = 0;
   EventBus::SubscriptionId m_detectorWatch = 0;

@@ -1,0 +1,228 @@
+#include "simulation_internal.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace ringlab {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Membership changes
+
+bool MembershipChanges::membershipChangeInProgress() const {
+  return std::any_of(m_changes.begin(), m_changes.end(),
+                     [](const Simulation::MembershipChange& c) { return !c.finished; });
+}
+
+void MembershipChanges::completeMembershipChange(std::size_t changeIndex) {
+  Simulation::MembershipChange& c = m_changes[changeIndex];
+  if (c.finished) return;
+  c.finished = m_sim.m_now;
+  Simulation::NodeSlot& slot = m_sim.m_nodes[c.node];
+  if (c.kind == Simulation::MembershipChange::Kind::kAdd) {
+    slot.node->setMemberStatus(MemberStatus::kNormal);
+  } else {
+    slot.node->setMemberStatus(MemberStatus::kLeft);
+    // As a real node does before it exits: every member hears that it has left (and tells the others), so no
+    // membership view keeps it as a member that went silent.
+    if (slot.running) (void)slot.node->announce();
+    if (slot.running) {
+      slot.running = false;
+      ++slot.incarnation;
+      slot.node->stop();
+    }
+    slot.leaving = false;
+    slot.left = true;
+  }
+  m_sim.hash(0xd0e, static_cast<std::uint64_t>(m_sim.m_now.nanos()), c.node, c.recordsStreamed);
+  if (m_sim.m_events.wants(EventType::kClusterChanged)) {
+    m_sim.m_events.publish(
+        ClusterChanged{m_sim.m_now, fmt::format("{} {}: {} records streamed in {} ranges", nodeName(c.node),
+                                                c.kind == Simulation::MembershipChange::Kind::kAdd ? "joined" : "left",
+                                                c.recordsStreamed, c.transfers.size())});
+  }
+}
+
+void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& before) {
+  Simulation::MembershipChange& change = m_changes[changeIndex];
+  // Group the ranges by receiving node; each receiver tries the previous holder first, then the other replicas the
+  // range had before the change.
+  std::map<NodeId, std::vector<Node::StreamTask>> byReceiver;
+  PreferenceList previous;
+  for (const RangeTransfer& transfer : change.transfers) {
+    Node::StreamTask task;
+    task.range = transfer.range;
+    before.preferenceList(transfer.range.end, m_sim.m_config.quorum.n, 0, previous);
+    if (transfer.from != change.node || change.kind != Simulation::MembershipChange::Kind::kRemove) {
+      task.sources.push_back(transfer.from);
+    }
+    for (NodeId replica : previous.replicas) {
+      if (replica != transfer.to && replica != change.node &&
+          std::find(task.sources.begin(), task.sources.end(), replica) == task.sources.end()) {
+        task.sources.push_back(replica);
+      }
+    }
+    // The node that gives the range up is the one source sure to hold every write it took: the others may lack
+    // some, and once it is no longer a replica nothing else brings them over. While it runs, only it is asked (a
+    // failure streams again a second later); when it is down, the other previous replicas stand in.
+    const Simulation::NodeSlot& giver = m_sim.m_nodes[transfer.from];
+    if (change.kind != Simulation::MembershipChange::Kind::kRemove && !task.sources.empty() &&
+        task.sources.front() == transfer.from && giver.running && !giver.left) {
+      task.sources.resize(1);
+    }
+    byReceiver[transfer.to].push_back(std::move(task));
+  }
+  change.receivers = byReceiver.size();
+  auto finishIfDone = [this, changeIndex] {
+    Simulation::MembershipChange& c = m_changes[changeIndex];
+    if (c.receiversDone < c.receivers || c.finished || c.handingOffHints || c.retryPending) return;
+    Simulation::NodeSlot& slot = m_sim.m_nodes[c.node];
+    // Some ranges did not stream (a receiver or every source down or cut off): they stream again in a second, while
+    // the node joining or leaving runs. A leaving node stays until then; a joining one stays joining.
+    const bool nodeNeeded = c.kind != Simulation::MembershipChange::Kind::kRemove;
+    if (c.rangesFailed > 0 && (slot.running || !nodeNeeded) && c.before &&
+        c.streamAttempts < Simulation::kMaxStreamAttempts) {
+      c.streamAttempts++;
+      c.retryPending = true;
+      m_sim.startTimer(
+          kNoNode, std::chrono::seconds(1),
+          [this, changeIndex] {
+            Simulation::MembershipChange& change = m_changes[changeIndex];
+            change.retryPending = false;
+            change.receiversDone = 0;
+            change.rangesFailed = 0;
+            const std::shared_ptr<const Ring> before = change.before;
+            startStreaming(changeIndex, *before);
+          },
+          false);
+      return;
+    }
+    if (c.kind == Simulation::MembershipChange::Kind::kAdd || !slot.running || slot.node->hints().pending() == 0) {
+      completeMembershipChange(changeIndex);
+      return;
+    }
+    // Hints it holds for unreachable owners would leave with it: it sends them on first. The change completes
+    // however the hand-off ends (a crash of the leaving node cuts it short).
+    c.handingOffHints = true;
+    struct Done {
+      MembershipChanges* changes;
+      std::size_t change;
+      ~Done() { changes->completeMembershipChange(change); }
+    };
+    m_sim.spawnFiber(c.node, FiberRole::kSystem, "hand-off-hints",
+                     [this, changeIndex, done = std::make_shared<Done>(Done{this, changeIndex})] {
+                       (void)m_sim.m_nodes[m_changes[changeIndex].node].node->handOffHints();
+                     });
+  };
+  // If a receiver is down, or crashes before or while streaming, its remaining ranges count as failed: anti-entropy
+  // fills them in once it is back. Either way the change completes: the completion runs when the fiber's body is
+  // released, however the fiber ended.
+  struct Completion {
+    Completion(MembershipChanges* s, std::size_t c, std::size_t r, std::function<void()> f)
+        : changes(s), change(c), ranges(r), finish(std::move(f)) {}
+    Completion(const Completion&) = delete;
+    Completion& operator=(const Completion&) = delete;
+    MembershipChanges* changes;
+    std::size_t change;
+    std::size_t ranges;
+    std::function<void()> finish;
+    bool counted = false;
+    ~Completion() {
+      if (counted) return;
+      Simulation::MembershipChange& c = changes->m_changes[change];
+      c.rangesFailed += ranges;
+      c.receiversDone++;
+      finish();
+    }
+  };
+  for (auto& [receiver, tasks] : byReceiver) {
+    auto completion = std::make_shared<Completion>(this, changeIndex, tasks.size(), finishIfDone);
+    if (!m_sim.m_nodes[receiver].running) continue;  // `completion` counts it as failed right here
+    m_sim.spawnFiber(receiver, FiberRole::kSystem, "stream-in",
+                     [this, receiver = receiver, tasks = std::move(tasks), changeIndex, finishIfDone, completion] {
+                       const Node::StreamOutcome outcome = m_sim.m_nodes[receiver].node->streamIn(tasks);
+                       completion->counted = true;
+                       Simulation::MembershipChange& c = m_changes[changeIndex];
+                       c.recordsStreamed += outcome.records;
+                       c.rangesFailed += outcome.rangesFailed;
+                       c.receiversDone++;
+                       finishIfDone();
+                     });
+  }
+  finishIfDone();
+}
+
+NodeId MembershipChanges::addNode() {
+  const NodeId id = static_cast<NodeId>(m_sim.m_nodes.size());
+  const Ring before = *m_sim.m_ring;
+  m_sim.m_config.nodes = m_sim.m_nodes.size() + 1;
+  m_sim.m_network.resize(m_sim.m_config.nodes);
+  m_sim.addSlot(id);
+  m_sim.switchRing(before.withNode(id, m_sim.m_ringRng));
+  Simulation::NodeSlot& slot = m_sim.m_nodes[id];
+  slot.running = true;
+  slot.node->start(slot.incarnation);
+  slot.node->setMemberStatus(MemberStatus::kJoining);
+  Simulation::MembershipChange change;
+  change.kind = Simulation::MembershipChange::Kind::kAdd;
+  change.node = id;
+  change.begun = m_sim.m_now;
+  change.transfers = Ring::diff(before, *m_sim.m_ring, m_sim.m_config.quorum.n);
+  change.before = std::make_shared<const Ring>(before);
+  m_changes.push_back(std::move(change));
+  if (m_sim.m_events.wants(EventType::kNodeStateChanged)) {
+    m_sim.m_events.publish(NodeStateChanged{m_sim.m_now, id, NodeState::kJoining, "added to the ring"});
+  }
+  startStreaming(m_changes.size() - 1, before);
+  return id;
+}
+
+Status MembershipChanges::leaveRing(NodeId id, Simulation::MembershipChange::Kind kind) {
+  const bool decommission = kind == Simulation::MembershipChange::Kind::kDecommission;
+  Simulation::NodeSlot& slot = m_sim.m_nodes[id];
+  const Ring before = *m_sim.m_ring;
+  if (before.nodes().size() <= m_sim.m_config.quorum.n) {
+    return Status(ErrorCode::kInvalidArgument,
+                  std::string(decommission ? "decommissioning " : "removing ") + nodeName(id) +
+                      " would leave fewer than N = " + std::to_string(m_sim.m_config.quorum.n) + " nodes");
+  }
+  if (decommission) {
+    slot.leaving = true;  // it keeps running until its ranges have streamed out
+    slot.node->setMemberStatus(MemberStatus::kLeaving);
+  } else {
+    slot.left = true;
+    slot.node->clearHints();
+  }
+  m_sim.switchRing(before.withoutNode(id));
+  Simulation::MembershipChange change;
+  change.kind = kind;
+  change.node = id;
+  change.begun = m_sim.m_now;
+  change.transfers = Ring::diff(before, *m_sim.m_ring, m_sim.m_config.quorum.n);
+  change.before = std::make_shared<const Ring>(before);
+  m_changes.push_back(std::move(change));
+  if (m_sim.m_events.wants(EventType::kNodeStateChanged)) {
+    m_sim.m_events.publish(NodeStateChanged{m_sim.m_now, id, decommission ? NodeState::kLeaving : NodeState::kDown,
+                                            decommission ? "decommissioning" : "removed from the ring"});
+  }
+  startStreaming(m_changes.size() - 1, before);
+  return Status::ok();
+}
+
+Status MembershipChanges::decommission(NodeId id) {
+  if (id >= m_sim.m_nodes.size() || !m_sim.m_nodes[id].running || m_sim.m_nodes[id].leaving || m_sim.m_nodes[id].left) {
+    return Status(ErrorCode::kInvalidArgument, nodeName(id) + " is not a running member of the ring");
+  }
+  return leaveRing(id, Simulation::MembershipChange::Kind::kDecommission);
+}
+
+Status MembershipChanges::removeNode(NodeId id) {
+  if (id >= m_sim.m_nodes.size() || m_sim.m_nodes[id].running || m_sim.m_nodes[id].left) {
+    return Status(ErrorCode::kInvalidArgument,
+                  nodeName(id) + " is not a crashed member of the ring (decommission a running node instead)");
+  }
+  return leaveRing(id, Simulation::MembershipChange::Kind::kRemove);
+}
+
+}  // namespace ringlab
