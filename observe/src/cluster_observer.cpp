@@ -125,19 +125,22 @@ void ClusterObserver::onSent(const MessageSent& e, std::int64_t shiftNs) {
   while (!queue.empty() && queue.front().atNs < t - kUnmatchedLifetimeNs) queue.pop_front();
 }
 
+bool ClusterObserver::finishInFlight(NodeId from, std::uint64_t messageId, std::int64_t t, bool dropped) {
+  if (m_limits.source != EventSource::kSimulation) return false;
+  const auto it = m_inFlight.find({from, messageId});
+  if (it == m_inFlight.end() || !it->second.arrivalKnown) return false;
+  const MessageDot& d = it->second.dot;
+  keepNewest(m_messages, MessageRecord{d.id, d.from, d.to, d.kind, d.requestId, d.bytes, d.sentNs, t, dropped},
+             m_limits.recordsPerSnapshot);
+  m_inFlight.erase(it);
+  return true;
+}
+
 void ClusterObserver::onDelivered(const MessageDelivered& e, std::int64_t shiftNs) {
   if (!known(e.from) || !known(e.to) || !isKnownMessageKind(static_cast<std::uint8_t>(e.kind))) return;
   const std::int64_t t = e.time.nanos() + shiftNs;
   ++m_messagesDelivered;
-  if (m_limits.source == EventSource::kSimulation) {
-    if (const auto it = m_inFlight.find({e.from, e.messageId}); it != m_inFlight.end() && it->second.arrivalKnown) {
-      const MessageDot& d = it->second.dot;
-      keepNewest(m_messages, MessageRecord{d.id, d.from, d.to, d.kind, d.requestId, d.bytes, d.sentNs, t, false},
-                 m_limits.recordsPerSnapshot);
-      m_inFlight.erase(it);
-      return;
-    }
-  }
+  if (finishInFlight(e.from, e.messageId, t, /*dropped=*/false)) return;
   // A delivery that does not name its send: the send on the same link and of the same kind, for the same request when
   // the delivery names one, else the oldest (events are sampled: either half may be missing).
   const Link link{e.from, e.to, e.kind};
@@ -176,15 +179,7 @@ void ClusterObserver::onDropped(const MessageDropped& e, std::int64_t shiftNs) {
   const std::int64_t t = e.time.nanos() + shiftNs;
   m_drops.push_back(DropFlash{e.from, e.to, e.kind, e.reason, t});
   if (m_drops.size() > m_limits.dropsPerSnapshot) m_drops.pop_front();  // the newest are the ones a view shows
-  if (m_limits.source == EventSource::kSimulation) {
-    if (const auto it = m_inFlight.find({e.from, e.messageId}); it != m_inFlight.end() && it->second.arrivalKnown) {
-      const MessageDot& d = it->second.dot;
-      keepNewest(m_messages, MessageRecord{d.id, d.from, d.to, d.kind, d.requestId, d.bytes, d.sentNs, t, true},
-                 m_limits.recordsPerSnapshot);
-      m_inFlight.erase(it);
-      return;
-    }
-  }
+  if (finishInFlight(e.from, e.messageId, t, /*dropped=*/true)) return;
   // Lost before it was sent (a real node's fault rule), or its send was not seen: it lives and dies at one instant.
   keepNewest(m_messages, MessageRecord{m_nextMessageId++, e.from, e.to, e.kind, e.requestId, 0, t, t, true},
              m_limits.recordsPerSnapshot);

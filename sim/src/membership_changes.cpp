@@ -153,6 +153,21 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
   finishIfDone();
 }
 
+void MembershipChanges::begin(Simulation::MembershipChange::Kind kind, NodeId node, const Ring& before, NodeState state,
+                              const char* reason) {
+  Simulation::MembershipChange change;
+  change.kind = kind;
+  change.node = node;
+  change.begun = m_sim.m_now;
+  change.transfers = Ring::diff(before, *m_sim.m_ring, m_sim.m_config.quorum.n);
+  change.before = std::make_shared<const Ring>(before);
+  m_changes.push_back(std::move(change));
+  if (m_sim.m_events.wants(EventType::kNodeStateChanged)) {
+    m_sim.m_events.publish(NodeStateChanged{m_sim.m_now, node, state, reason});
+  }
+  startStreaming(m_changes.size() - 1, before);
+}
+
 NodeId MembershipChanges::addNode() {
   const NodeId id = static_cast<NodeId>(m_sim.m_nodes.size());
   const Ring before = *m_sim.m_ring;
@@ -164,17 +179,7 @@ NodeId MembershipChanges::addNode() {
   slot.running = true;
   slot.node->start(slot.incarnation);
   slot.node->setMemberStatus(MemberStatus::kJoining);
-  Simulation::MembershipChange change;
-  change.kind = Simulation::MembershipChange::Kind::kAdd;
-  change.node = id;
-  change.begun = m_sim.m_now;
-  change.transfers = Ring::diff(before, *m_sim.m_ring, m_sim.m_config.quorum.n);
-  change.before = std::make_shared<const Ring>(before);
-  m_changes.push_back(std::move(change));
-  if (m_sim.m_events.wants(EventType::kNodeStateChanged)) {
-    m_sim.m_events.publish(NodeStateChanged{m_sim.m_now, id, NodeState::kJoining, "added to the ring"});
-  }
-  startStreaming(m_changes.size() - 1, before);
+  begin(Simulation::MembershipChange::Kind::kAdd, id, before, NodeState::kJoining, "added to the ring");
   return id;
 }
 
@@ -195,18 +200,8 @@ Status MembershipChanges::leaveRing(NodeId id, Simulation::MembershipChange::Kin
     slot.node->clearHints();
   }
   m_sim.switchRing(before.withoutNode(id));
-  Simulation::MembershipChange change;
-  change.kind = kind;
-  change.node = id;
-  change.begun = m_sim.m_now;
-  change.transfers = Ring::diff(before, *m_sim.m_ring, m_sim.m_config.quorum.n);
-  change.before = std::make_shared<const Ring>(before);
-  m_changes.push_back(std::move(change));
-  if (m_sim.m_events.wants(EventType::kNodeStateChanged)) {
-    m_sim.m_events.publish(NodeStateChanged{m_sim.m_now, id, decommission ? NodeState::kLeaving : NodeState::kDown,
-                                            decommission ? "decommissioning" : "removed from the ring"});
-  }
-  startStreaming(m_changes.size() - 1, before);
+  begin(kind, id, before, decommission ? NodeState::kLeaving : NodeState::kDown,
+        decommission ? "decommissioning" : "removed from the ring");
   return Status::ok();
 }
 

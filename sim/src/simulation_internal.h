@@ -133,6 +133,9 @@ class MembershipChanges {
   // Marks a membership change finished: a joining node becomes normal, a leaving one announces it left and stops.
   void completeMembershipChange(std::size_t change);
   Status leaveRing(NodeId node, Simulation::MembershipChange::Kind kind);
+  // Records a change the ring has just taken (`before` is the ring it replaced), says so, and starts its streams.
+  void begin(Simulation::MembershipChange::Kind kind, NodeId node, const Ring& before, NodeState state,
+             const char* reason);
 
   Simulation& m_sim;
   std::vector<Simulation::MembershipChange> m_changes;

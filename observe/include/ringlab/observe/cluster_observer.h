@@ -102,6 +102,8 @@ class ClusterObserver {
   void onSent(const MessageSent& e, std::int64_t shiftNs);
   void onDelivered(const MessageDelivered& e, std::int64_t shiftNs);
   void onDropped(const MessageDropped& e, std::int64_t shiftNs);
+  // A simulation's message that arrived or was lost, found by its send's id: its record, and its dot leaves the air.
+  bool finishInFlight(NodeId from, std::uint64_t messageId, std::int64_t t, bool dropped);
   void onRequestCompleted(const RequestCompleted& e, std::int64_t shiftNs);
   template <typename T>
   void keepNewest(std::deque<T>& records, T record, std::size_t limit);
