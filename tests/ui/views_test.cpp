@@ -184,7 +184,8 @@ TEST(TrafficViewTest, AShortViewDropsItsLegendSoTheCircleOfNodesStaysReadable) {
   view.setSnapshot(s);
   EXPECT_FALSE(view.legendShown());
   double spread = 0;
-  for (NodeId i = 1; i < 5; ++i) spread = std::max(spread, std::abs(view.nodePosition(i)->y() - view.nodePosition(0)->y()));
+  for (NodeId i = 1; i < 5; ++i)
+    spread = std::max(spread, std::abs(view.nodePosition(i)->y() - view.nodePosition(0)->y()));
   EXPECT_GT(spread, 80.0) << "the circle of nodes spans most of the height";
 }
 
@@ -461,6 +462,46 @@ TEST(SpaceTimeViewTest, FollowsVirtualTimeUntilTheUserMovesTheWindow) {
 namespace ringlab {
 namespace {
 
+// A fiber view docked under the ring on a 720p projector is about 230 px tall in presentation mode: the lanes keep
+// most of it (the run queue shrinks), and role labels never overlap each other or run into the time axis.
+TEST(FiberViewTest, AShortPresentationViewKeepsRoomForLanesAndLabelsThatDoNotOverlap) {
+  testing::app();
+  FeedSnapshot s;
+  NodeInfo n;
+  s.nodes.push_back(n);
+  s.nowNs = 10'000'000;
+  std::uint64_t id = 1;
+  const auto add = [&](FiberRole role) {
+    s.newFibers.push_back({id, 0, role, "f", 1'000'000, -1, false});
+    s.newSlices.push_back({id, 0, role, FiberState::kRunning, 2'000'000, 2'500'000, {}});
+    ++id;
+  };
+  for (int i = 0; i < 5; ++i) add(FiberRole::kCoordinator);
+  for (FiberRole role :
+       {FiberRole::kReplica, FiberRole::kHints, FiberRole::kDetector, FiberRole::kAntiEntropy, FiberRole::kGossip}) {
+    add(role);
+  }
+  FiberView view;
+  view.setTheme(Theme::make(ThemeKind::kLight, /*presentation=*/true));
+  view.resize(1280, 232);
+  view.setSnapshot(s);
+  view.setWindow(0, 10'000'000);
+  (void)view.grab();
+  EXPECT_GE(view.lanesRect().height(), 0.35 * view.height()) << "the run queue left the lanes too little room";
+  const auto& labels = view.labelBoxes();
+  ASSERT_FALSE(labels.empty());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    EXPECT_LE(labels[i].bottom(), view.lanesRect().bottom() + 2) << "label " << i << " runs into the time axis";
+    for (std::size_t j = i + 1; j < labels.size(); ++j) {
+      EXPECT_FALSE(labels[i].intersects(labels[j].adjusted(0, 1, 0, 0))) << "labels " << i << " and " << j;
+    }
+  }
+  // A tall view has room for every role's label.
+  view.resize(1280, 900);
+  (void)view.grab();
+  EXPECT_EQ(view.labelBoxes().size(), 6u);
+}
+
 TEST(FiberViewTest, SummarizesAFibersLifeAndMeasuresTheRunQueue) {
   testing::app();
   FeedSnapshot s;
@@ -570,7 +611,8 @@ TEST(SpaceTimeViewTest, AFilterShowsOneKeysRequestsOneFamilyOrOneNodesMessages) 
   EXPECT_EQ(shown({"", SpaceTimeFilter::Family::kReads, std::nullopt}), 2u);
   EXPECT_EQ(shown({"", SpaceTimeFilter::Family::kWrites, std::nullopt}), 4u);
   EXPECT_EQ(shown({"", SpaceTimeFilter::Family::kGossip, std::nullopt}), 1u);
-  EXPECT_EQ(shown({"", SpaceTimeFilter::Family::kAll, NodeId{2}}), 5u);  // n3: a write and its ack, a read and its reply, gossip
+  EXPECT_EQ(shown({"", SpaceTimeFilter::Family::kAll, NodeId{2}}),
+            5u);  // n3: a write and its ack, a read and its reply, gossip
   EXPECT_EQ(shown({"a", SpaceTimeFilter::Family::kWrites, NodeId{2}}), 2u);  // all three together
   EXPECT_EQ(shown({"a", SpaceTimeFilter::Family::kReads, std::nullopt}), 0u);
   // Requests arriving later on the filtered key join it.

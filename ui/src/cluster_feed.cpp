@@ -18,11 +18,13 @@ FeedClockText ClusterFeed::clockText(const FeedSnapshot& s) const {
   } else {
     speed = s.finished ? tr("ended") : tr("paused");
   }
-  text.status = tr("%1  ·  %2 ops done, %3 failed  ·  %4 messages in flight  ·  trace %5")
+  const QString inFlight =
+      s.inFlightTotal == 1 ? tr("1 message in flight") : tr("%1 messages in flight").arg(s.inFlightTotal);
+  text.status = tr("%1  ·  %2 ops done, %3 failed  ·  %4  ·  trace %5")
                     .arg(speed)
                     .arg(s.operationsCompleted)
                     .arg(s.operationsFailed)
-                    .arg(s.inFlightTotal)
+                    .arg(inFlight)
                     .arg(s.traceHash, 16, 16, QLatin1Char('0'));
   return text;
 }

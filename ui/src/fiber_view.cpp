@@ -154,15 +154,22 @@ void FiberView::setSnapshot(const FeedSnapshot& s) {
   update();
 }
 
+// The run queue gets its full height when the view is tall, and at most a fifth of a short one (a bottom dock on a
+// 720p projector), so that the fibers' lanes keep most of the room.
+double FiberView::queueHeight() const {
+  const double s = m_theme.scale();
+  return std::min(kQueueHeight * s, std::max(24.0 * s, height() * 0.2));
+}
+
 QRectF FiberView::lanesArea() const {
   const double s = m_theme.scale();
-  return QRectF(kLeft * s, kTop * s, width() - kLeft * s - 8, height() - (kTop + kAxis + kQueueHeight + 8) * s);
+  return QRectF(kLeft * s, kTop * s, width() - kLeft * s - 8, height() - (kTop + kAxis + 8) * s - queueHeight());
 }
 
 QRectF FiberView::queueArea() const {
   const double s = m_theme.scale();
   const QRectF lanes = lanesArea();
-  return QRectF(lanes.left(), lanes.bottom() + (kAxis + 4) * s, lanes.width(), kQueueHeight * s);
+  return QRectF(lanes.left(), lanes.bottom() + (kAxis + 4) * s, lanes.width(), queueHeight());
 }
 
 void FiberView::layoutLanes() {
@@ -230,10 +237,16 @@ void FiberView::paintEvent(QPaintEvent*) {
     return;
   }
   const double laneH = std::clamp(area.height() / static_cast<double>(m_lanes.size()), 6.0, 30.0 * s);
+  // A role's label sits at its first lane; when lanes are thinner than a line of text, a label that would overlap
+  // the one above it, or run below the lanes into the time axis, is left out (its lanes keep their colour).
+  double labelsEnd = area.top();
+  m_labelBoxes.clear();
   for (std::size_t i = 0; i < m_lanes.size(); ++i) {
     const double y = area.top() + laneH * static_cast<double>(i);
     if (i % 2 == 0) p.fillRect(QRectF(area.left(), y, area.width(), laneH), m_theme.background);
-    if (!m_lanes[i].label.isEmpty()) {
+    if (!m_lanes[i].label.isEmpty() && y >= labelsEnd - 1 && y + fm.height() <= area.bottom() + 2) {
+      labelsEnd = y + fm.height();
+      m_labelBoxes.emplace_back(0, y, area.left() - 6, fm.height());
       // Role colours are mid-tones: lightened on a dark background so that every label (the grey detector's too)
       // stays readable.
       const QColor role = fiberRoleColor(m_lanes[i].role);
@@ -329,8 +342,14 @@ void FiberView::paintEvent(QPaintEvent*) {
   QStringList status;
   status << (m_axis.following() ? tr("following virtual time") : tr("F or double-click to follow"));
   if (m_hiddenFibers > 0) status << tr("%1 more fibers not shown (too many at once)").arg(m_hiddenFibers);
-  p.drawText(QRectF(q.left(), height() - fm.height() - 2, q.width(), fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-             status.join(QStringLiteral(" · ")));
+  // On a backing of its own: in a short view the line sits over the run queue's bars.
+  const QString statusText = status.join(QStringLiteral(" · "));
+  const double statusWidth = std::min(q.width(), static_cast<double>(fm.horizontalAdvance(statusText)) + 8);
+  const QRectF statusBox(q.right() - statusWidth, height() - fm.height() - 2, statusWidth, fm.height());
+  QColor backing = m_theme.surface;
+  backing.setAlpha(220);
+  p.fillRect(statusBox, backing);
+  p.drawText(statusBox.adjusted(0, 0, -4, 0), Qt::AlignRight | Qt::AlignVCenter, statusText);
   if (const QString text = summaryText(m_selected); !text.isEmpty()) {
     const QRectF box = fm.boundingRect(QRectF(0, 0, 640 * s, 400 * s), Qt::TextWordWrap, text).adjusted(-8, -6, 8, 6);
     const QRectF placed(area.right() - box.width() - 6, area.top() + 6, box.width(), box.height());

@@ -394,7 +394,8 @@ void TrafficView::paintEvent(QPaintEvent*) {
   }
   y += rowH;
   p.setPen(m_theme.mutedText);
-  QString total = tr("%1 messages in flight").arg(m_snapshot.inFlightTotal);
+  QString total = m_snapshot.inFlightTotal == 1 ? tr("1 message in flight")
+                                                : tr("%1 messages in flight").arg(m_snapshot.inFlightTotal);
   if (m_snapshot.inFlightTotal > m_snapshot.inFlight.size()) {
     total = tr("%1 messages in flight: too many to draw, showing a sample of %2")
                 .arg(m_snapshot.inFlightTotal)

@@ -71,6 +71,9 @@ class FiberView final : public QWidget {
   std::size_t slicesDrawn() const { return m_slicesDrawn; }
   std::size_t maxRunQueue() const { return m_maxRunQueue; }
   std::size_t fibersKnown() const { return m_fibers.size(); }
+  // Where the role labels went (a label that did not fit beside its lanes is left out) and the lanes' area.
+  const std::vector<QRectF>& labelBoxes() const { return m_labelBoxes; }
+  QRectF lanesRect() const { return lanesArea(); }
 
   QSize sizeHint() const override { return {900, 360}; }
 
@@ -88,6 +91,8 @@ class FiberView final : public QWidget {
   void keyPressEvent(QKeyEvent* event) override;
 
  private:
+  double queueHeight() const;
+  std::vector<QRectF> m_labelBoxes;
   QRectF lanesArea() const;
   QRectF queueArea() const;
   void layoutLanes();  // assigns visible fibers of the node to lanes
