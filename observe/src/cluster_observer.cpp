@@ -40,14 +40,14 @@ void ClusterObserver::observe(const Event& event, std::int64_t shiftNs) {
           [&](const FiberStarted& e) {
             if (!known(e.node)) return;
             keepNewest(m_fibers, FiberRecord{fiberId(e.node, e.fiberId), e.node, e.role, e.name, at(e.time), -1, false},
-                       m_limits.recordsPerSnapshot);
+                       m_limits.fibersPerSnapshot);
           },
           [&](const FiberEnded& e) {
             if (!known(e.node)) return;
             keepNewest(
                 m_fibers,
                 FiberRecord{fiberId(e.node, e.fiberId), e.node, FiberRole::kSystem, {}, -1, at(e.time), e.cancelled},
-                m_limits.recordsPerSnapshot);
+                m_limits.fibersPerSnapshot);
           },
           [&](const FiberSlice& e) {
             if (!known(e.node)) return;
@@ -91,11 +91,13 @@ void ClusterObserver::onSent(const MessageSent& e, std::int64_t shiftNs) {
   if (!known(e.from) || !known(e.to) || !isKnownMessageKind(static_cast<std::uint8_t>(e.kind))) return;
   const std::int64_t t = e.time.nanos() + shiftNs;
   const std::uint64_t id = m_nextMessageId++;
-  // Real nodes do not know when a message will arrive (their deliverAt is the send's own instant, or near it).
-  const bool arrivalKnown = m_limits.source == EventSource::kSimulation && e.deliverAt > e.time;
+  // A simulation knows when a message will arrive (a message lost at its send arrives never: its drop follows at once
+  // and ends it); a real node does not (its deliverAt is the send's own instant, or near it).
+  const bool arrivalKnown = m_limits.source == EventSource::kSimulation;
   if (arrivalKnown) {
-    m_inFlight[{e.from, e.messageId}] =
-        Dot{MessageDot{id, e.from, e.to, e.kind, t, e.deliverAt.nanos() + shiftNs, e.requestId, e.bytes}, true};
+    m_inFlight[{e.from, e.messageId}] = Dot{
+        MessageDot{id, e.from, e.to, e.kind, t, std::max(e.deliverAt, e.time).nanos() + shiftNs, e.requestId, e.bytes},
+        true};
     return;
   }
   if (m_unknownArrivals < m_limits.unknownArrivals) {
@@ -207,11 +209,10 @@ void ClusterObserver::onRequestCompleted(const RequestCompleted& e, std::int64_t
 }
 
 void ClusterObserver::addMark(std::int64_t atNs, std::string text, bool narration) {
+  // Marks are few (faults, changes, narration); past the limit the oldest go. Their loss does not make the message
+  // history incomplete, so it is not reported as a truncation.
   m_marks.push_back(TimeMark{atNs, std::move(text), narration});
-  if (m_marks.size() > m_limits.marksPerSnapshot) {
-    m_marks.pop_front();
-    m_truncated = true;
-  }
+  if (m_marks.size() > m_limits.marksPerSnapshot) m_marks.pop_front();
 }
 
 void ClusterObserver::takeRecords(ClusterSnapshot& s, std::int64_t nowNs) {

@@ -62,9 +62,6 @@ struct Simulation::NodeSlot {
   std::unique_ptr<Node> node;
   bool running = false;
   std::uint64_t incarnation = 1;
-  std::vector<TimePoint> coreFreeAt;
-  Duration cpuCharged{0};  // CPU time handed out on its cores so far, including work scheduled past now
-  double cpuFactor = 1.0;
   bool leaving = false;  // decommissioning: still running to stream its data out, no longer in the ring
   bool left = false;     // gone for good
 };

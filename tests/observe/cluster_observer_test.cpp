@@ -81,6 +81,27 @@ TEST(ClusterObserverTest, ASimulatedMessageFliesUntilTheDeliveryThatNamesItsSend
   EXPECT_TRUE(s.newMessages.empty());
 }
 
+// A simulated message lost at its send (a cut link, random loss) has no flight: its drop follows at the same instant.
+// It must not linger as a dot, and its record keeps the send's size.
+TEST(ClusterObserverTest, ASimulatedMessageLostAtItsSendLeavesNoDotAndKeepsItsSize) {
+  ClusterObserver observer;
+  observer.observe(sent(10 * kMs, 7, 0, 1, 3, 10 * kMs));
+  observer.observe(MessageDropped{at(10 * kMs), 7, 0, 1, MessageKind::kWriteRequest, 3, DropReason::kPartition});
+  const ClusterSnapshot s = take(observer, 10 * kMs + 1);
+  EXPECT_EQ(s.inFlightTotal, 0u);
+  ASSERT_EQ(s.newMessages.size(), 1u);
+  EXPECT_TRUE(s.newMessages[0].dropped);
+  EXPECT_EQ(s.newMessages[0].bytes, 100u);
+  EXPECT_EQ(s.newMessages[0].sentNs, 10 * kMs);
+  // And a message delivered the instant it was sent (a zero latency) ends at its delivery too.
+  observer.observe(sent(20 * kMs, 8, 0, 1, 4, 20 * kMs));
+  observer.observe(MessageDelivered{at(20 * kMs), 8, 0, 1, MessageKind::kWriteRequest, 4});
+  const ClusterSnapshot t = take(observer, 20 * kMs);
+  EXPECT_EQ(t.inFlightTotal, 0u);
+  ASSERT_EQ(t.newMessages.size(), 1u);
+  EXPECT_FALSE(t.newMessages[0].dropped);
+}
+
 TEST(ClusterObserverTest, ARealNodesSendIsDrawnForTheMinimumFlightAndPairsWithItsDeliveryByLinkAndRequest) {
   ClusterObserver observer(ObserverOptions{.source = EventSource::kNodeStreams});
   // Two writes on the same link; real nodes know neither the arrival nor, on delivery, the send's id.
@@ -220,6 +241,8 @@ TEST(ClusterObserverTest, ASimulationAndTheSameRunReportedAsRealNodesWouldGiveTh
   spec.workloads.at(0).ratePerSecond = 300;
   spec.timeline.clear();
   spec.timeline.push_back(TimelineEntry{TimePoint{1500ms}, {CrashAction{2}}, {}, false, {}, {}});
+  // A partition too: its messages are lost at their send.
+  spec.timeline.push_back(TimelineEntry{TimePoint{2000ms}, {PartitionAction{{{0, 1}, {2, 3, 4}}}}, {}, false, {}, {}});
   ScenarioRunner runner(spec);
 
   // Kept and replayed after the run: a handler runs on the publishing fiber's small stack.
@@ -273,6 +296,11 @@ TEST(ClusterObserverTest, ASimulationAndTheSameRunReportedAsRealNodesWouldGiveTh
   EXPECT_EQ(counts, count(b));
   const auto droppedWrites = counts.find({MessageKind::kWriteRequest, true});
   EXPECT_TRUE(droppedWrites != counts.end() && droppedWrites->second > 0) << "writes to the crashed n3 are dropped";
+  // Whatever the partition lost at its send left the air with its drop: no simulated dot flies across the cut.
+  const auto side = [](NodeId n) { return n <= 1; };
+  for (const MessageDot& dot : a.inFlight) {
+    EXPECT_EQ(side(dot.from), side(dot.to)) << nodeName(dot.from) << " -> " << nodeName(dot.to);
+  }
   EXPECT_EQ(a.messagesDelivered, b.messagesDelivered);
 }
 

@@ -154,8 +154,8 @@ void FiberView::setSnapshot(const FeedSnapshot& s) {
   update();
 }
 
-// The run queue gets its full height when the view is tall, and at most a fifth of a short one (a bottom dock on a
-// 720p projector), so that the fibers' lanes keep most of the room.
+// The run queue gets its full height when the view is tall, and a fifth of a short one (a bottom dock on a 720p
+// projector; never less than 24 px at normal scale), so that the fibers' lanes keep most of the room.
 double FiberView::queueHeight() const {
   const double s = m_theme.scale();
   return std::min(kQueueHeight * s, std::max(24.0 * s, height() * 0.2));
@@ -221,6 +221,7 @@ void FiberView::paintEvent(QPaintEvent*) {
   const QRectF area = lanesArea();
   m_slicesDrawn = 0;
   m_maxRunQueue = 0;
+  m_labelBoxes.clear();
   layoutLanes();
   const QFontMetricsF fm(font());
 
@@ -240,7 +241,6 @@ void FiberView::paintEvent(QPaintEvent*) {
   // A role's label sits at its first lane; when lanes are thinner than a line of text, a label that would overlap
   // the one above it, or run below the lanes into the time axis, is left out (its lanes keep their colour).
   double labelsEnd = area.top();
-  m_labelBoxes.clear();
   for (std::size_t i = 0; i < m_lanes.size(); ++i) {
     const double y = area.top() + laneH * static_cast<double>(i);
     if (i % 2 == 0) p.fillRect(QRectF(area.left(), y, area.width(), laneH), m_theme.background);

@@ -16,8 +16,8 @@
 // its own, and puts the node in the high bits of a real node's fiber ids (a simulation's are unique already).
 //
 // A request record is made from the coordinator's RequestCompleted, with its begin from the RequestBegun when that was
-// seen, else from the completion's latency. Records beyond ObserverOptions::recordsPerSnapshot are dropped oldest first
-// and the snapshot says so (recordingTruncated).
+// seen, else from the completion's latency. Messages, requests, slices and fibers beyond the options' limits are
+// dropped oldest first and the snapshot says so (recordingTruncated); marks beyond theirs are dropped silently.
 //
 // Thread-safety: none; one thread feeds it and takes its records.
 #pragma once
@@ -46,12 +46,15 @@ struct ObserverOptions {
   EventSource source = EventSource::kSimulation;
   NodeId maxNodes = kNoNode;                // events naming a node id at or above this are ignored
   std::uint32_t merkleLeaves = 0;           // leaves of each Merkle tree, for the repair summaries (0: unknown)
-  std::size_t recordsPerSnapshot = 50'000;  // finished messages, requests, fibers or slices kept per snapshot
-  std::size_t dotsPerSnapshot = 2'000;      // message dots per snapshot (a sample beyond: see inFlightTotal)
-  std::size_t dropsPerSnapshot = 400;       // drop flashes per snapshot, the newest
-  std::size_t marksPerSnapshot = 1'000;     // marks per snapshot, the newest
-  std::size_t unknownArrivals = 4'000;      // sends drawn for kMinFlightNs at once (real nodes)
-  std::size_t openRequests = 100'000;       // requests begun and not yet completed that are remembered
+  std::size_t recordsPerSnapshot = 50'000;  // finished messages, requests or slices kept per snapshot, the newest
+  // Fibers started or ended per snapshot, the newest. A view needs every fiber of the window it shows, so a simulation
+  // keeps them all (a replay records only the seconds before its target); real nodes' streams are bounded.
+  std::size_t fibersPerSnapshot = static_cast<std::size_t>(-1);
+  std::size_t dotsPerSnapshot = 2'000;     // message dots per snapshot (a sample beyond: see inFlightTotal)
+  std::size_t dropsPerSnapshot = 400;      // drop flashes per snapshot, the newest
+  std::size_t marksPerSnapshot = 100'000;  // marks per snapshot, the newest (not a truncation of the history)
+  std::size_t unknownArrivals = 4'000;     // sends drawn for kMinFlightNs at once (real nodes)
+  std::size_t openRequests = 100'000;      // requests begun and not yet completed that are remembered
 };
 
 class ClusterObserver {

@@ -127,7 +127,12 @@ class LiveClusterModel {
   std::vector<RingEntry> m_ringEntries;
   std::uint64_t m_eventsIngested = 0;
   // Events become messages, requests, fibers and marks the way they do for a simulation.
-  ClusterObserver m_observer{ObserverOptions{.source = EventSource::kNodeStreams, .maxNodes = kMaxNodes}};
+  ClusterObserver m_observer{ObserverOptions{.source = EventSource::kNodeStreams,
+                                             .maxNodes = kMaxNodes,
+                                             .recordsPerSnapshot = 20'000,
+                                             .fibersPerSnapshot = 20'000,
+                                             .marksPerSnapshot = 1'000,
+                                             .openRequests = 10'000}};
   std::vector<MetricsSample> m_newSamples;
 
   std::int64_t m_intervalStartNs = 0;  // start of the chart interval now open (one sample a second)
