@@ -27,21 +27,13 @@
 #include <ringlab/engine/message.h>
 #include <ringlab/engine/reply_wait.h>
 #include <ringlab/engine/ring.h>
+#include <ringlab/engine/quorum.h>
 #include <ringlab/engine/runtime.h>
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/storage.h>
 #include <ringlab/engine/version.h>
 
 namespace ringlab {
-
-struct QuorumConfig {
-  std::size_t n = 3;  // replicas per key
-  std::size_t r = 2;  // replies a read waits for
-  std::size_t w = 2;  // acknowledgements a write waits for
-  // kInvalidArgument when r or w is 0 or larger than n, or n is 0.
-  Status validate() const;
-  friend bool operator==(const QuorumConfig&, const QuorumConfig&) = default;
-};
 
 // The mechanisms that keep a cluster available and convergent. Each can be switched off, so a class can see what
 // breaks without it.

@@ -17,7 +17,7 @@
 
 #include <ringlab/engine/events.h>
 #include <ringlab/engine/message.h>
-#include <ringlab/engine/node.h>  // QuorumConfig
+#include <ringlab/engine/quorum.h>
 #include <ringlab/engine/ring.h>
 
 namespace ringlab {
