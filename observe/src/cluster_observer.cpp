@@ -91,20 +91,15 @@ void ClusterObserver::onSent(const MessageSent& e, std::int64_t shiftNs) {
   if (!known(e.from) || !known(e.to) || !isKnownMessageKind(static_cast<std::uint8_t>(e.kind))) return;
   const std::int64_t t = e.time.nanos() + shiftNs;
   const std::uint64_t id = m_nextMessageId++;
-  // A simulation knows when a message will arrive (a message lost at its send arrives never: its drop follows at once
-  // and ends it); a real node does not (its deliverAt is the send's own instant, or near it).
-  const bool arrivalKnown = m_limits.source == EventSource::kSimulation;
-  if (arrivalKnown) {
-    m_inFlight[{e.from, e.messageId}] = Dot{
-        MessageDot{id, e.from, e.to, e.kind, t, std::max(e.deliverAt, e.time).nanos() + shiftNs, e.requestId, e.bytes},
-        true};
+  // A simulation knows when a message will arrive (a message lost at its send never does: its drop follows at once
+  // and ends it); a real node does not, so its dot flies for the minimum flight.
+  if (m_limits.source == EventSource::kSimulation) {
+    m_inFlight[{e.from, e.messageId}] =
+        MessageDot{id, e.from, e.to, e.kind, t, std::max(e.deliverAt, e.time).nanos() + shiftNs, e.requestId, e.bytes};
     return;
   }
-  if (m_unknownArrivals < m_limits.unknownArrivals) {
-    auto [it, added] = m_inFlight.try_emplace({e.from, e.messageId});
-    if (!added && !it->second.arrivalKnown) --m_unknownArrivals;
-    it->second = Dot{MessageDot{id, e.from, e.to, e.kind, t, t + kMinFlightNs, e.requestId, e.bytes}, false};
-    ++m_unknownArrivals;
+  if (m_inFlight.size() < m_limits.unknownArrivals) {
+    m_inFlight[{e.from, e.messageId}] = MessageDot{id, e.from, e.to, e.kind, t, t + kMinFlightNs, e.requestId, e.bytes};
   }
   const Link link{e.from, e.to, e.kind};
   // The receiver's stream may have brought the delivery first.
@@ -130,8 +125,8 @@ void ClusterObserver::onSent(const MessageSent& e, std::int64_t shiftNs) {
 bool ClusterObserver::finishInFlight(NodeId from, std::uint64_t messageId, std::int64_t t, bool dropped) {
   if (m_limits.source != EventSource::kSimulation) return false;
   const auto it = m_inFlight.find({from, messageId});
-  if (it == m_inFlight.end() || !it->second.arrivalKnown) return false;
-  const MessageDot& d = it->second.dot;
+  if (it == m_inFlight.end()) return false;
+  const MessageDot& d = it->second;
   keepNewest(m_messages, MessageRecord{d.id, d.from, d.to, d.kind, d.requestId, d.bytes, d.sentNs, t, dropped},
              m_limits.recordsPerSnapshot);
   m_inFlight.erase(it);
@@ -216,27 +211,22 @@ void ClusterObserver::addMark(std::int64_t atNs, std::string text, bool narratio
 }
 
 void ClusterObserver::takeRecords(ClusterSnapshot& s, std::int64_t nowNs) {
-  // Dots drawn by time fly until their minimum flight is over; the others until their delivery or drop.
-  for (auto it = m_inFlight.begin(); it != m_inFlight.end();) {
-    if (!it->second.arrivalKnown && it->second.dot.arrivesNs < nowNs) {
-      --m_unknownArrivals;
-      it = m_inFlight.erase(it);
-    } else {
-      ++it;
-    }
+  // Real nodes' dots fly until their minimum flight is over; a simulation's until their delivery or drop.
+  if (m_limits.source == EventSource::kNodeStreams) {
+    std::erase_if(m_inFlight, [nowNs](const auto& entry) { return entry.second.arrivesNs < nowNs; });
   }
   // Real nodes' streams interleave, each late by its own lag: a send mapped past `nowNs` is not drawn yet.
   std::size_t flying = 0;
-  for (const auto& [key, d] : m_inFlight) flying += d.dot.sentNs <= nowNs ? 1 : 0;
+  for (const auto& [key, dot] : m_inFlight) flying += dot.sentNs <= nowNs ? 1 : 0;
   s.inFlightTotal = flying;
   const std::size_t limit = std::max<std::size_t>(1, m_limits.dotsPerSnapshot);
   const std::size_t stride = flying > limit ? (flying + limit - 1) / limit : 1;
   s.inFlight.clear();
   s.inFlight.reserve(std::min(flying, limit));
   std::size_t i = 0;
-  for (const auto& [key, d] : m_inFlight) {
-    if (d.dot.sentNs > nowNs) continue;
-    if (i++ % stride == 0) s.inFlight.push_back(d.dot);
+  for (const auto& [key, dot] : m_inFlight) {
+    if (dot.sentNs > nowNs) continue;
+    if (i++ % stride == 0) s.inFlight.push_back(dot);
   }
   s.drops.assign(m_drops.begin(), m_drops.end());
   m_drops.clear();

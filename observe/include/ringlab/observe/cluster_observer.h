@@ -84,10 +84,6 @@ class ClusterObserver {
   std::uint64_t messagesDelivered() const { return m_messagesDelivered; }
 
  private:
-  struct Dot {
-    MessageDot dot;
-    bool arrivalKnown = true;  // false: drawn for kMinFlightNs, then forgotten
-  };
   struct PendingSend {
     std::int64_t atNs = 0;  // the send, or for an early delivery the delivery
     std::uint64_t requestId = 0;
@@ -114,8 +110,8 @@ class ClusterObserver {
 
   ObserverOptions m_limits;
   std::uint64_t m_nextMessageId = 1;
-  std::unordered_map<std::pair<NodeId, std::uint64_t>, Dot, IdHash> m_inFlight;  // by (sender, the sender's id)
-  std::size_t m_unknownArrivals = 0;                                             // dots in m_inFlight drawn by time
+  // By (sender, the sender's id). A simulation's dots fly until their delivery or drop; real nodes' for kMinFlightNs.
+  std::unordered_map<std::pair<NodeId, std::uint64_t>, MessageDot, IdHash> m_inFlight;
   std::map<Link, std::deque<PendingSend>> m_unmatchedSends;
   std::map<Link, std::deque<PendingSend>> m_earlyDeliveries;  // deliveries whose send had not arrived yet
   std::unordered_map<std::pair<NodeId, std::uint64_t>, RequestRecord, IdHash> m_openRequests;  // (coordinator, id)
