@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <cstring>
 #include <cerrno>
@@ -23,6 +25,8 @@
 #include <ringlab/cli/program_options.h>
 #include <ringlab/engine/ring.h>
 #include <ringlab/sim/campaign.h>
+#include <ringlab/sim/course.h>
+#include <ringlab/sim/lesson_report.h>
 #include <ringlab/sim/file_output.h>
 #include <ringlab/sim/ring_report.h>
 #include <ringlab/sim/scenario.h>
@@ -73,6 +77,8 @@ cli::CommandInfo programInfo() {
                     "combine the JSON results of campaign shards (campaign --seeds A..B --shard I/K --json) into "
                     "one summary"},
                    {"check FILE...", "validate scenario files without running them"},
+                   {"course", "list the lessons of the course (course list), or check that every lesson still "
+                              "teaches what it claims (course check)"},
                    {"list", "list the shipped scenarios with their titles"},
                    {"demo",
                     "run the default 5-node cluster under a mixed workload and print a summary (the default: options "
@@ -126,6 +132,8 @@ cli::CommandInfo commandInfo(const char* command, std::string synopsis, std::str
                      {"jobs", "K"},
                      {"shard", "I/K"},
                      {"expect", "BOUND"},
+                     {"set", "PATH=VALUE"},
+                     {"answers", "FILE"},
                      {"inject-bug", "BUG"}};
   return info;
 }
@@ -477,7 +485,8 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   std::string duration, reportPath, tracePath, csvPath, bands, traceFrom, traceTo, traceSample, conflicts;
   std::string seedsText, shardText, injectBug, shrinkPath;
   unsigned jobs = 0;
-  std::vector<std::string> expects;
+  std::vector<std::string> expects, sets;
+  std::string answersPath;
   options.add_options()("help,h", "show this help")("seed", po::value(&seed), "override the scenario's seed")(
       "tie-seed", po::value(&tieSeed), "run events due at the same instant in an order shuffled with this seed")(
       "fifo-ties", "run events due at the same instant in the order they were scheduled (the default for 'run')")(
@@ -497,6 +506,15 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       "quiet,q", "print only the summary (no narration, no progress bar)")(
       "inject-bug", po::value(&injectBug),
       ("make every node wrong on purpose, to see the checks catch it: " + injectableBugList()).c_str());
+  if (!campaign) {
+    options.add_options()(
+        "set", po::value(&sets)->composing(),
+        "change a setting of the scenario file before it runs, as PATH=VALUE with a path of keys, e.g. "
+        "cluster.replication.r=2 or workload.rate=500/s (repeatable); a lesson's challenge is graded with them")(
+        "answers", po::value(&answersPath),
+        "grade answers to the scenario's questions: a YAML file mapping question ids to answers, e.g. "
+        "{stale-share: 5, which-node: 2} (a choice's number, or a number in the question's unit)");
+  }
   if (campaign) {
     options.add_options()("conflicts", po::value(&conflicts),
                           "lww (default) or siblings: run the campaign with causality tracking, read-modify-writes, "
@@ -578,7 +596,14 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     spec = faultCampaignScenario(seed, *mode);
     for (const Expectation& e : extraExpectations) spec->expectations.push_back(e);
   } else {
-    spec = loadScenarioFile(resolveScenario(files[0]));
+    std::vector<ScenarioOverride> overrides;
+    for (const std::string& text : sets) {
+      std::string problem;
+      const auto o = parseOverride(text, problem);
+      if (!o) return cli::usageError(info, "--set: " + problem);
+      overrides.push_back(*o);
+    }
+    spec = loadScenarioFile(resolveScenario(files[0]), overrides);
     if (!spec) {
       std::fprintf(stderr, "%s\n", spec.status().message().c_str());
       return kExitUsage;
@@ -665,14 +690,37 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     std::fputs(out.c_str(), stdout);
     return result.failures.empty() ? kExitOk : kExitExpectationFailed;
   }
+  std::optional<std::map<std::string, Answer>> answers;
+  if (!answersPath.empty()) {
+    std::ifstream in(answersPath, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "ringlab-sim: cannot read the answers '%s': %s\n", answersPath.c_str(), std::strerror(errno));
+      return kExitUsage;
+    }
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto parsed = parseAnswerFile(text, answersPath, spec->questions);
+    if (!parsed) {
+      std::fprintf(stderr, "%s\n", parsed.status().message().c_str());
+      return kExitUsage;
+    }
+    answers = std::move(*parsed);
+  }
   ProgressBar progress(!quiet && isatty(STDERR_FILENO));
   ScenarioRunner* runnerPtr = nullptr;
   std::unique_ptr<ChromeTraceRecorder> trace;
   runOptions.onEntryApplied = [&](const TimelineEntry& entry) {
     if (trace && !entry.say.empty()) trace->addNarration(entry.at, entry.say);
-    if (quiet || (entry.actions.empty() && entry.say.empty() && !entry.pause)) return;  // only a focus for the app
+    const bool lesson = entry.ask || !entry.reveals.empty();
+    if (quiet || (entry.actions.empty() && entry.say.empty() && !entry.pause && !lesson)) return;  // focus, notes
     progress.clear();
     std::printf("%s\n", formatTimelineEntry(entry).c_str());
+    const ScenarioSpec& running = runnerPtr->spec();
+    for (std::size_t q : entry.reveals) {
+      if (const Reveal* r = runnerPtr->reveal(q)) {
+        std::printf("%s\n", formatReveal(running.questions[q], *r, "            ").c_str());
+      }
+    }
+    if (entry.ask) std::printf("%s\n", formatQuestion(running.questions[*entry.ask], "            ").c_str());
     std::fflush(stdout);
   };
   runOptions.onProgress = [&](double fraction, bool quiescing) {
@@ -702,7 +750,14 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   progress.clear();
 
   std::printf("%s%s", quiet ? "" : "\n", formatScenarioSummary(report, RunSpeed{wall}).c_str());
-  int exitCode = report.passed ? kExitOk : kExitExpectationFailed;
+  AnswerTally tally;
+  std::fputs(formatLessonReport(runner.spec(), report, answers ? &*answers : nullptr, &tally).c_str(), stdout);
+  // A challenge run with the student's settings is graded by the challenge's goals: the file's own expectations
+  // describe the lesson as written.
+  const bool gradedChallenge = report.challenge && !runner.spec().overrides.empty();
+  bool passed = gradedChallenge ? report.challenge->passed : report.passed;
+  if (answers && tally.correct < tally.asked) passed = false;
+  int exitCode = passed ? kExitOk : kExitExpectationFailed;
   if (!reportPath.empty()) {
     const std::string json = formatScenarioJson(report, RunSpeed{wall});
     if (Status s = writeFileAtomically(reportPath, "report", [&](std::ostream& out) { out << json; }); !s.isOk()) {
@@ -726,7 +781,7 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
       exitCode = kExitUsage;
     }
   }
-  if (!report.passed) {
+  if (!report.passed && !gradedChallenge) {
     std::fprintf(stderr, "\n%s: %zu expectation(s) failed:\n", report.name.c_str(),
                  static_cast<std::size_t>(std::count_if(report.expectations.begin(), report.expectations.end(),
                                                         [](const auto& e) { return !e.passed; })));
@@ -737,6 +792,72 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
   }
   trace.reset();  // it is subscribed to the runner's event bus, which goes first otherwise
   return exitCode;
+}
+
+int runCourse(const std::vector<std::string>& args) {
+  const cli::CommandInfo info = commandInfo(
+      "course", "(list | check) [DIR]",
+      "The course: an ordered folder of lessons (the shipped one is scenarios/course). 'course list' shows each "
+      "lesson with what it teaches and how long it takes. 'course check' runs every lesson headless and fails when "
+      "one no longer teaches what it claims: an expectation fails, a question's own answer disagrees with what the "
+      "run measures, a challenge is met without changes, or its solution does not meet it.",
+      {{kExitOk, "list: the course was listed; check: every lesson holds"},
+       {kExitExpectationFailed, "check: a lesson no longer matches what it claims (each failure is listed)"},
+       {kExitUsage, "usage or input error: a bad flag, a folder that cannot be read, an invalid lesson"}});
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")("verbose,v", "check: list what held in each lesson, too");
+  po::variables_map vm;
+  std::vector<std::string> words;
+  if (auto exit = cli::parseCommandLine(info, args, options, vm, &words)) return *exit;
+  if (words.empty() || (words[0] != "list" && words[0] != "check")) {
+    return cli::usageError(info, words.empty() ? "expected list or check" : "expected list or check, got '" + words[0] + "'");
+  }
+  if (words.size() > 2) return cli::usageError(info, "expected at most one course folder");
+  const fs::path dir = words.size() == 2 ? fs::path(words[1]) : findCourseDirectory(RINGLAB_SCENARIO_DIR);
+  if (dir.empty()) {
+    std::fprintf(stderr, "ringlab-sim: no course found (looked for a 'course' folder beside the shipped scenarios)\n");
+    return kExitUsage;
+  }
+  auto course = loadCourse(dir);
+  if (!course) {
+    std::fprintf(stderr, "%s\n", course.status().message().c_str());
+    return kExitUsage;
+  }
+  if (words[0] == "list") {
+    int total = 0;
+    for (std::size_t i = 0; i < course->size(); ++i) {
+      const ScenarioSpec& spec = (*course)[i].spec;
+      total += spec.lesson->minutes;
+      std::printf("%2zu. %-34s %3d min  %s%s\n", i + 1, spec.lesson->teaches.c_str(), spec.lesson->minutes,
+                  spec.name.c_str(), spec.challenge ? "  [challenge]" : "");
+    }
+    std::printf("\n%zu lessons, about %d minutes. Run one with: ringlab-sim run %s\n", course->size(), total,
+                ((*course)[0].path).c_str());
+    return kExitOk;
+  }
+  const bool tty = isatty(STDERR_FILENO);
+  std::size_t failed = 0;
+  const auto wallStart = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < course->size(); ++i) {
+    const CourseLesson& lesson = (*course)[i];
+    const auto start = std::chrono::steady_clock::now();
+    const LessonCheck check = checkLesson(lesson, [&](const std::string& what) {
+      if (tty) std::fprintf(stderr, "\r\033[K[%zu/%zu] running %s", i + 1, course->size(), what.c_str());
+    });
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("%-34s %s (%zu checks, %.1f s)\n", check.file.c_str(), check.passed() ? "ok" : "FAILED",
+                check.checked.size() + check.failures.size(), seconds);
+    if (vm.count("verbose")) {
+      for (const std::string& line : check.checked) std::printf("    ok   %s\n", line.c_str());
+    }
+    for (const std::string& line : check.failures) std::printf("    FAIL %s\n", line.c_str());
+    if (!check.passed()) ++failed;
+    std::fflush(stdout);
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+  std::printf("\n%zu of %zu lessons hold (%.1f s)\n", course->size() - failed, course->size(), wall);
+  return failed == 0 ? kExitOk : kExitExpectationFailed;
 }
 
 int runCampaignMerge(const std::vector<std::string>& args) {
@@ -959,6 +1080,7 @@ cli::ProgramDoc documentation(const cli::CommandInfo& program) {
     runScenario({}, true);
     runCampaignMerge({});
     runCheck({});
+    runCourse({});
     runList({});
     runDemo({}, false);
     runRing({});
@@ -1008,6 +1130,7 @@ int main(int argc, char** argv) {
     if (command == "campaign") return runScenario(args, true);
     if (command == "campaign-merge") return runCampaignMerge(args);
     if (command == "check") return runCheck(args);
+    if (command == "course") return runCourse(args);
     if (command == "list") return runList(args);
     if (command == "demo") return runDemo(args, implicit);
     if (command == "ring") return runRing(args);
@@ -1019,5 +1142,5 @@ int main(int argc, char** argv) {
   }
   return cli::usageError(
       program, "unknown command '" + command +
-                   "' (expected run, campaign, campaign-merge, check, list, demo, ring, load or check-history)");
+                   "' (expected run, campaign, campaign-merge, check, course, list, demo, ring, load or check-history)");
 }

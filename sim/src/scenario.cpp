@@ -177,12 +177,13 @@ std::string checkText(std::string_view text, std::string_view sourceName) {
 
 // --- public functions -------------------------------------------------------------------------------------------
 
-Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view sourceName) {
+Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view sourceName,
+                                   std::span<const ScenarioOverride> overrides) {
   if (const std::string garbled = checkText(yamlText, sourceName); !garbled.empty()) {
     return Status(ErrorCode::kInvalidArgument, garbled);
   }
   try {
-    ScenarioParser parser(sourceName);
+    ScenarioParser parser(sourceName, overrides);
     return parser.parse(yamlText);
   } catch (const ScenarioError& e) {
     return Status(ErrorCode::kInvalidArgument, e.message);
@@ -196,7 +197,7 @@ Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view s
   }
 }
 
-Result<ScenarioSpec> loadScenarioFile(const std::string& path) {
+Result<ScenarioSpec> loadScenarioFile(const std::string& path, std::span<const ScenarioOverride> overrides) {
   constexpr std::size_t kMaxFileBytes = std::size_t{4} << 20;
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
@@ -225,7 +226,7 @@ Result<ScenarioSpec> loadScenarioFile(const std::string& path) {
     return Status(ErrorCode::kTooLarge,
                   fmt::format("cannot read '{}': the file is larger than 4 MiB, the limit for a scenario file", path));
   }
-  return parseScenario(text, path);
+  return parseScenario(text, path, overrides);
 }
 
 std::string formatTimelineEntry(const TimelineEntry& entry) {

@@ -56,7 +56,9 @@ void ScenarioParser::parseCluster(const Field& f, SimulationConfig& config) {
   if (wField == nullptr) quorum.w = quorum.n / 2 + 1;
   if (quorum.n > config.nodes) {
     // nField is set: the default N never exceeds the node count. Point at whichever of the two comes later.
-    if (nodesField != nullptr && isAfter(nodesField->at, nField->at)) {
+    // A value given with --set has no line: it is the one to blame.
+    if (nodesField != nullptr && !overrideFor(nField->path) &&
+        (overrideFor(nodesField->path) || isAfter(nodesField->at, nField->at))) {
       fail(nodesField->at, nodesField->path,
            fmt::format("the node count ({}) is smaller than N ({}) at line {}", config.nodes, quorum.n,
                        nField->at.line));
@@ -65,7 +67,8 @@ void ScenarioParser::parseCluster(const Field& f, SimulationConfig& config) {
   }
   const auto checkQuorum = [&](const Field* field, std::size_t value, char name) {
     if (field == nullptr || (value >= 1 && value <= quorum.n)) return;
-    if (nField != nullptr && isAfter(nField->at, field->at) && value >= 1) {
+    if (nField != nullptr && !overrideFor(field->path) && (overrideFor(nField->path) || isAfter(nField->at, field->at)) &&
+        value >= 1) {
       fail(nField->at, nField->path,
            fmt::format("N ({}) is smaller than {} ({}) at line {}", quorum.n, name, value, field->at.line));
     }

@@ -160,7 +160,11 @@ ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
   if (lines.secondDocument != 0) {
     fail({lines.secondDocument, 1}, "", "expected a single YAML document, got a second one ('---')");
   }
-  const YAML::Node document = YAML::Load(std::string(yamlText));
+  YAML::Node document = YAML::Load(std::string(yamlText));
+  if (!m_overrides.empty()) {
+    if (!document.IsMap()) fail({}, "", fmt::format("{}, got {}", kTopExpected, describeFound(document)));
+    applyOverrides(document);
+  }
   if (document.IsNull()) {
     if (lines.firstContent == 0) fail({}, "", fmt::format("{}, got an empty file", kTopExpected));
     fail({lines.firstContent, 1}, "",
@@ -204,6 +208,24 @@ ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
   if (const Field* f = top.find("expect")) parseExpectations(*f, spec.expectations);
   if (const Field* f = top.find("quiesce")) parseQuiesce(*f, spec.quiesce);
   if (const Field* f = top.find("staleness_bands")) spec.stalenessBands = parseStalenessBands(*f);
+  if (const Field* f = top.find("lesson")) spec.lesson = parseLesson(*f);
+  if (const Field* f = top.find("notes")) spec.notes = text(*f, true);
+  if (const Field* f = top.find("challenge")) spec.challenge = parseChallenge(*f);
+  // Questions in the order the run asks them (the timeline is sorted; entries keep their question's index).
+  std::vector<std::size_t> order(m_questions.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return m_questions[a].askedAt < m_questions[b].askedAt; });
+  std::vector<std::size_t> newIndex(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    newIndex[order[i]] = i;
+    spec.questions.push_back(std::move(m_questions[order[i]]));
+  }
+  for (TimelineEntry& entry : spec.timeline) {
+    if (entry.ask) entry.ask = newIndex[*entry.ask];
+    for (std::size_t& r : entry.reveals) r = newIndex[r];
+  }
+  spec.overrides = m_overrides;
   spec.warnings = std::move(m_warnings);
   return spec;
 }

@@ -320,9 +320,15 @@ inline std::string suggestion(std::string_view key, std::span<const std::string_
 
 // --- keys the format allows -------------------------------------------------------------------------------------
 
-inline constexpr std::array<std::string_view, 12> kTopKeys = {
-    "name",     "description", "seed",   "duration", "cluster",      "network",
-    "workload", "timeline",    "expect", "quiesce",  "shuffle_ties", "staleness_bands"};
+inline constexpr std::array<std::string_view, 15> kTopKeys = {
+    "name",     "description", "seed",   "duration", "cluster",      "network",         "workload", "timeline",
+    "expect",   "quiesce",     "shuffle_ties", "staleness_bands", "lesson", "notes", "challenge"};
+inline constexpr std::array<std::string_view, 8> kAskKeys = {"id",      "question", "choices",   "measure",
+                                                             "answer",  "tolerance", "hint",     "explanation"};
+inline constexpr std::array<std::string_view, 4> kChoiceKeys = {"text", "min", "max", "correct"};
+inline constexpr std::array<std::string_view, 4> kChallengeKeys = {"text", "knobs", "goals", "solution"};
+inline constexpr std::array<std::string_view, 5> kKnobKeys = {"set", "label", "min", "max", "choices"};
+inline constexpr std::array<std::string_view, 3> kLessonKeys = {"teaches", "minutes", "summary"};
 inline constexpr std::array<std::string_view, 12> kClusterKeys = {
     "nodes",          "ring",         "replication", "request_timeout", "cores",     "cpu_per_message",
     "max_value_size", "max_key_size", "clock_skew",  "mechanisms",      "conflicts", "max_siblings"};
@@ -350,9 +356,10 @@ inline constexpr std::array<std::string_view, 14> kWorkloadKeys = {
 inline constexpr std::array<std::string_view, 6> kKeysKeys = {"count",     "distribution", "theta",
                                                               "scrambled", "hot_keys",     "hot_ops"};
 inline constexpr std::array<std::string_view, 2> kMinMaxKeys = {"min", "max"};
-inline constexpr std::array<std::string_view, 19> kTimelineKeys = {
+inline constexpr std::array<std::string_view, 22> kTimelineKeys = {
     "at",   "say",  "pause",   "focus", "crash",    "restart", "wipe",     "partition",    "cut",        "heal",
-    "link", "network", "slow",  "workload", "quorum",  "add_node", "decommission", "remove_node", "clock"};
+    "link", "network", "slow",  "workload", "quorum",  "add_node", "decommission", "remove_node", "clock",
+    "ask",  "reveal",  "notes"};
 inline constexpr std::array<std::string_view, 4> kFocusKeys = {"node", "key", "view", "chart"};
 inline constexpr std::array<std::string_view, 6> kFocusChartNames = {"throughput", "get_latency", "put_latency",
                                                                      "errors",     "messages",    "staleness"};
@@ -433,11 +440,14 @@ struct PendingEntry {
   TimelineEntry entry;
   std::vector<Field> actionFields;  // parallel to entry.actions
   std::optional<Field> focusField;
+  std::vector<std::string> revealNames;  // resolved to questions once every entry is parsed
+  std::vector<Field> revealFields;
 };
 
 class ScenarioParser {
  public:
-  explicit ScenarioParser(std::string_view sourceName) : m_source(sourceName) {}
+  explicit ScenarioParser(std::string_view sourceName, std::span<const ScenarioOverride> overrides = {})
+      : m_source(sourceName), m_overrides(overrides.begin(), overrides.end()) {}
 
   ScenarioSpec parse(std::string_view yamlText);
 
@@ -451,7 +461,11 @@ class ScenarioParser {
 
   [[noreturn]] void fail(SourceLocation at, std::string_view path, std::string_view message) const {
     std::string where(m_source);
-    if (at.line > 0) where += fmt::format(":{}:{}", at.line, at.column);
+    if (const ScenarioOverride* o = overrideFor(path)) {
+      where = "--set " + formatOverride(*o);  // the value is not in the file: name where it came from
+    } else if (at.line > 0) {
+      where += fmt::format(":{}:{}", at.line, at.column);
+    }
     if (path.empty()) throw ScenarioError{fmt::format("{}: {}", where, message)};
     throw ScenarioError{fmt::format("{}: {}: {}", where, path, message)};
   }
@@ -517,6 +531,15 @@ class ScenarioParser {
   void checkQuorumAction(const QuorumAction& action, const Field& f, std::string_view at, std::size_t running,
                          QuorumConfig& quorum);
   void parseExpectations(const Field& f, std::vector<Expectation>& expectations);
+  // Lessons (scenario_lesson.cpp).
+  void applyOverrides(YAML::Node root);
+  const ScenarioOverride* overrideFor(std::string_view path) const;
+  double metricValue(const Field& f, ExpectMetric metric);
+  std::size_t parseAsk(const Field& f, TimePoint at);
+  std::vector<std::string> parseRevealNames(const Field& f);
+  void resolveReveals(std::vector<PendingEntry*>& entries);
+  Challenge parseChallenge(const Field& f);
+  LessonInfo parseLesson(const Field& f);
   void parseQuiesce(const Field& f, QuiesceConfig& quiesce);
   std::vector<Duration> parseStalenessBands(const Field& f);
 
@@ -530,6 +553,9 @@ class ScenarioParser {
   Duration m_duration{};
   std::string m_durationText;  // as written, for messages
   std::vector<std::string> m_warnings;
+  std::vector<ScenarioOverride> m_overrides;
+  std::vector<Question> m_questions;  // in file order until the timeline is sorted
+  std::vector<Field> m_questionFields;
 };
 
 }  // namespace ringlab::scenario_detail

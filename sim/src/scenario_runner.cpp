@@ -31,7 +31,72 @@ double opAvailability(const OperationMetrics& m) {
 
 double nanos(Duration d) { return static_cast<double>(d.count()); }
 
+std::string_view operationNoun(Operation op) {
+  switch (op) {
+    case Operation::kGet: return "read";
+    case Operation::kDelete: return "delete";
+    case Operation::kIncrement: return "increment";
+    default: return "write";
+  }
+}
+
+std::string at(TimePoint t) { return formatDuration(t.sinceStart); }
+
 }  // namespace
+
+std::string describeMeasured(ExpectMetric metric, double value, const ScenarioReport& report) {
+  const std::string v = formatMetricValue(metric, value);
+  const Metrics& m = report.metrics;
+  const auto count = [](std::uint64_t n) { return formatMetricValue(ExpectMetric::kLostWrites, static_cast<double>(n)); };
+  std::uint64_t ok = 0, total = 0;
+  for (const auto& op : m.operations) {
+    ok += op.ok;
+    total += op.total();
+  }
+  switch (metric) {
+    case ExpectMetric::kStaleReadRate:
+      return fmt::format("{} of reads were stale ({} of {})", v, count(report.history.staleReads),
+                         count(report.history.successfulReads));
+    case ExpectMetric::kStaleReads:
+      return fmt::format("{} stale read{} (of {} successful reads)", v, value == 1 ? "" : "s",
+                         count(report.history.successfulReads));
+    case ExpectMetric::kAvailability:
+      return fmt::format("{} of operations succeeded ({} of {})", v, count(ok), count(total));
+    case ExpectMetric::kGetAvailability:
+      return fmt::format("{} of reads succeeded ({} of {})", v, count(m.of(Operation::kGet).ok),
+                         count(m.of(Operation::kGet).total()));
+    case ExpectMetric::kPutAvailability:
+      return fmt::format("{} of writes succeeded ({} of {})", v, count(m.of(Operation::kPut).ok),
+                         count(m.of(Operation::kPut).total()));
+    case ExpectMetric::kGetP50: return fmt::format("half of the reads took under {}", v);
+    case ExpectMetric::kGetP99: return fmt::format("99 % of the reads took under {}", v);
+    case ExpectMetric::kGetP999: return fmt::format("99.9 % of the reads took under {}", v);
+    case ExpectMetric::kPutP50: return fmt::format("half of the writes took under {}", v);
+    case ExpectMetric::kPutP99: return fmt::format("99 % of the writes took under {}", v);
+    case ExpectMetric::kPutP999: return fmt::format("99.9 % of the writes took under {}", v);
+    case ExpectMetric::kThroughput: return fmt::format("{} operations succeeded per second", v);
+    case ExpectMetric::kTimeouts: return fmt::format("{} operation{} timed out (of {})", v, value == 1 ? "" : "s", count(total));
+    case ExpectMetric::kUnavailable:
+      return fmt::format("{} operation{} failed as unavailable (of {})", v, value == 1 ? "" : "s", count(total));
+    case ExpectMetric::kFreshAfter:
+      return std::isfinite(value) ? fmt::format("reads were 99.9 % fresh from {} after a write's acknowledgement", v)
+                                  : std::string("reads never reached 99.9 % fresh");
+    case ExpectMetric::kLostWrites:
+      return fmt::format("{} acknowledged write{} lost (of {})", v, value == 1 ? " was" : "s were",
+                         count(report.history.acknowledgedWrites));
+    case ExpectMetric::kLostUpdates:
+      return fmt::format("{} acknowledged write{} discarded by last-write-wins (of {})", v, value == 1 ? " was" : "s were",
+                         count(report.history.acknowledgedWrites));
+    case ExpectMetric::kConvergenceTime:
+      return std::isfinite(value) ? fmt::format("the replicas agreed {} after the clients stopped", v)
+                                  : std::string("the replicas did not agree before the quiesce limit");
+    case ExpectMetric::kDivergentKeys:
+      return fmt::format("{} key{} still differed between replicas at the end (of {})", v, value == 1 ? "" : "s",
+                         count(report.keysChecked));
+    default: break;
+  }
+  return fmt::format("{} = {}", expectMetricName(metric), v);
+}
 
 double ScenarioReport::availability() const {
   std::uint64_t ok = 0, total = 0;
@@ -94,6 +159,8 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
   if (m_options.duration) m_spec.duration = *m_options.duration;
   if (m_options.stalenessBands) m_spec.stalenessBands = *m_options.stalenessBands;
   m_phases.emplace_back(TimePoint{}, std::string());
+  m_reveals.resize(m_spec.questions.size());
+  m_asked.resize(m_spec.questions.size(), false);
   m_sim = std::make_unique<Simulation>(m_spec.cluster);
   m_cpuFactors.assign(m_spec.cluster.nodes, 1.0);
   for (const TimelineEntry& entry : m_spec.timeline) {
@@ -161,6 +228,8 @@ void ScenarioRunner::runUntil(TimePoint until) {
 
 void ScenarioRunner::applyEntry(const TimelineEntry& entry) {
   for (const ScenarioAction& action : entry.actions) apply(action);
+  if (entry.ask) m_asked[*entry.ask] = true;
+  for (std::size_t question : entry.reveals) m_reveals[question] = measureReveal(question, entry.at, nullptr);
   if (entry.isNarration() && m_options.onNarration) m_options.onNarration(entry);
   if (m_options.onEntryApplied) m_options.onEntryApplied(entry);
 }
@@ -394,7 +463,93 @@ ScenarioReport ScenarioRunner::finish() {
   report.eventsProcessed = m_sim->eventsProcessed();
   report.messagesDelivered = m_sim->metrics().totalMessages().delivered;
   evaluate(report);
+  for (std::size_t q = 0; q < m_spec.questions.size(); ++q) {
+    if (m_reveals[q]) {
+      report.reveals.push_back(*m_reveals[q]);
+    } else if (m_asked[q]) {
+      // A reveal step beyond a shortened run measures up to the end of the main phase; no reveal step: the whole run.
+      report.reveals.push_back(measureReveal(q, end(), m_spec.questions[q].revealAt ? nullptr : &report));
+    }
+  }
+  gradeChallenge(report);
   return report;
+}
+
+const Reveal* ScenarioRunner::reveal(std::size_t index) const {
+  return index < m_reveals.size() && m_reveals[index] ? &*m_reveals[index] : nullptr;
+}
+
+Reveal ScenarioRunner::measureReveal(std::size_t index, TimePoint to, const ScenarioReport* whole) const {
+  const Question& q = m_spec.questions[index];
+  Reveal r;
+  r.question = index;
+  r.at = to;
+  if (!q.measure) return r;
+  double value = 0;
+  if (whole) {
+    value = measureExpectation(*q.measure, *whole);
+    r.measuredText = describeMeasured(*q.measure, value, *whole);
+  } else {
+    // The operations invoked from the question to the reveal, measured as the whole run's are: the same metrics
+    // (counts, latency histograms) and the same checker (staleness of the reads invoked in that phase).
+    const TimePoint from = q.askedAt;
+    ScenarioReport window;
+    window.duration = to - from;
+    for (const HistoryEntry& e : m_history) {
+      if (e.invoked < from || e.invoked >= to) continue;
+      OperationMetrics& op = window.metrics.of(e.op);
+      if (e.result == ErrorCode::kOk) {
+        ++op.ok;
+        op.latency.record(e.completed - e.invoked);
+      } else {
+        ++op.errors[static_cast<std::size_t>(e.result)];
+      }
+    }
+    HistoryCheckOptions check;
+    check.bandEdges = m_spec.stalenessBands;
+    check.tombstonesCollected = m_spec.cluster.mechanisms.tombstoneGc;
+    if (from > TimePoint{}) check.phaseStarts.push_back(from);
+    check.phaseStarts.push_back(to);
+    const HistoryReport history = checkHistory(m_history, {}, check);
+    for (const PhaseStaleness& phase : history.phases) {
+      if (phase.from != from) continue;
+      window.history.successfulReads = phase.successfulReads;
+      window.history.staleReads = phase.staleReads;
+      window.history.staleness = phase.staleness;
+      window.history.freshAfter = phase.freshAfter;
+    }
+    value = measureExpectation(*q.measure, window);
+    r.measuredText = describeMeasured(*q.measure, value, window);
+  }
+  r.measured = value;
+  if (q.isNumber()) {
+    r.lessonAgrees = q.answer && std::isfinite(value) && std::abs(*q.answer - value) <= q.tolerance + 1e-12;
+  } else {
+    for (std::size_t c = 0; c < q.choices.size() && !r.rightChoice; ++c) {
+      if (q.choices[c].holds(value)) r.rightChoice = c;
+    }
+    r.lessonAgrees = r.rightChoice && r.rightChoice == q.markedChoice();
+  }
+  return r;
+}
+
+void ScenarioRunner::gradeChallenge(ScenarioReport& report) const {
+  if (!m_spec.challenge) return;
+  const Challenge& challenge = *m_spec.challenge;
+  ChallengeReport grade;
+  for (const Expectation& goal : challenge.goals) grade.goals.push_back(evaluateExpectation(goal, report));
+  for (const ScenarioOverride& o : m_spec.overrides) {
+    const auto knob = std::find_if(challenge.knobs.begin(), challenge.knobs.end(),
+                                   [&](const ChallengeKnob& k) { return k.path == o.path; });
+    if (knob == challenge.knobs.end()) {
+      grade.problems.push_back(fmt::format("{} is not a knob of this challenge", o.path));
+    } else if (std::string problem = checkKnobValue(*knob, o.value); !problem.empty()) {
+      grade.problems.push_back(std::move(problem));
+    }
+  }
+  grade.passed = grade.problems.empty() &&
+                 std::all_of(grade.goals.begin(), grade.goals.end(), [](const auto& g) { return g.passed; });
+  report.challenge = std::move(grade);
 }
 
 std::uint64_t ScenarioRunner::membershipDisagreements(std::vector<std::string>* examples) const {
@@ -429,6 +584,15 @@ std::uint64_t ScenarioRunner::membershipDisagreements(std::vector<std::string>* 
 void ScenarioRunner::evaluate(ScenarioReport& report) const {
   report.passed = true;
   for (const Expectation& expectation : m_spec.expectations) {
+    ExpectationResult result = evaluateExpectation(expectation, report);
+    report.passed = report.passed && result.passed;
+    report.expectations.push_back(std::move(result));
+  }
+}
+
+ExpectationResult ScenarioRunner::evaluateExpectation(const Expectation& expectation,
+                                                      const ScenarioReport& report) const {
+  {
     ExpectationResult result;
     result.expectation = expectation;
     result.measured = measureExpectation(expectation.metric, report);
@@ -445,8 +609,74 @@ void ScenarioRunner::evaluate(ScenarioReport& report) const {
     }
     result.text = fmt::format("{} = {} (expected {})", expectMetricName(expectation.metric),
                               formatMeasure(expectation.metric, v), bound);
-    report.passed = report.passed && result.passed;
-    report.expectations.push_back(std::move(result));
+    if (!result.passed) lookAtFailure(expectation, report, result);
+    return result;
+  }
+}
+
+void ScenarioRunner::lookAtFailure(const Expectation& expectation, const ScenarioReport& report,
+                                   ExpectationResult& result) const {
+  // The earliest-completed operation that matches.
+  const auto first = [&](const auto& matches) -> const HistoryEntry* {
+    const HistoryEntry* best = nullptr;
+    for (const HistoryEntry& e : m_history) {
+      if (matches(e) && (!best || e.completed < best->completed)) best = &e;
+    }
+    return best;
+  };
+  const auto failed = [&](auto matches, std::string_view what) {
+    if (const HistoryEntry* e = first([&](const HistoryEntry& h) { return h.result != ErrorCode::kOk && matches(h); })) {
+      result.lookAt = e->completed;
+      result.lookAtText = fmt::format("the first failed {} ({} on {}), at {}", what, errorCodeName(e->result),
+                                      e->key, at(e->completed));
+    }
+  };
+  const auto slow = [&](Operation op, std::string_view what) {
+    if (!expectation.max) return;
+    const Duration bound(static_cast<std::int64_t>(*expectation.max));
+    if (const HistoryEntry* e = first([&](const HistoryEntry& h) {
+          return h.result == ErrorCode::kOk && operationIndex(h.op) == operationIndex(op) && h.completed - h.invoked > bound;
+        })) {
+      result.lookAt = e->invoked;
+      result.lookAtText = fmt::format("the first {} slower than {} ({} on {}), at {}", what, formatDuration(bound),
+                                      formatDuration(e->completed - e->invoked), e->key, at(e->invoked));
+    }
+  };
+  switch (expectation.metric) {
+    case ExpectMetric::kAvailability: failed([](const HistoryEntry&) { return true; }, "operation"); break;
+    case ExpectMetric::kGetAvailability: failed([](const HistoryEntry& h) { return h.op == Operation::kGet; }, "read"); break;
+    case ExpectMetric::kPutAvailability:
+      failed([](const HistoryEntry& h) { return operationIndex(h.op) == operationIndex(Operation::kPut); }, "write");
+      break;
+    case ExpectMetric::kTimeouts: failed([](const HistoryEntry& h) { return h.result == ErrorCode::kTimeout; }, "operation"); break;
+    case ExpectMetric::kUnavailable:
+      failed([](const HistoryEntry& h) { return h.result == ErrorCode::kUnavailable; }, "operation");
+      break;
+    case ExpectMetric::kStaleReads:
+    case ExpectMetric::kStaleReadRate:
+    case ExpectMetric::kFreshAfter:
+      if (!report.history.staleReadTimes.empty()) {
+        result.lookAt = report.history.staleReadTimes.front();
+        result.lookAtText = fmt::format("the first stale read, at {}", at(*result.lookAt));
+      }
+      break;
+    case ExpectMetric::kLostWrites:
+    case ExpectMetric::kUnexplainedLostWrites:
+      for (const LostWrite& lost : report.history.lostWriteExamples) {
+        if (expectation.metric == ExpectMetric::kUnexplainedLostWrites && lost.diskLoss) continue;
+        if (!result.lookAt || lost.acknowledged < *result.lookAt) {
+          result.lookAt = lost.acknowledged;
+          result.lookAtText = fmt::format("a lost write to {}, acknowledged at {}", lost.key, at(lost.acknowledged));
+        }
+      }
+      break;
+    case ExpectMetric::kGetP50:
+    case ExpectMetric::kGetP99:
+    case ExpectMetric::kGetP999: slow(Operation::kGet, "read"); break;
+    case ExpectMetric::kPutP50:
+    case ExpectMetric::kPutP99:
+    case ExpectMetric::kPutP999: slow(Operation::kPut, "write"); break;
+    default: break;
   }
 }
 

@@ -25,6 +25,7 @@ void ScenarioParser::parseTimeline(const Field& f, std::vector<TimelineEntry>& t
   std::stable_sort(order.begin(), order.end(),
                    [](const PendingEntry* a, const PendingEntry* b) { return a->entry.at < b->entry.at; });
   checkTimeline(order);
+  resolveReveals(order);
   timeline.reserve(timeline.size() + order.size());
   for (PendingEntry* p : order) timeline.push_back(std::move(p->entry));
 }
@@ -52,6 +53,21 @@ PendingEntry ScenarioParser::parseEntry(const Field& f) {
       p.entry.focus = parseFocus(entry.value);
       p.focusField = entry.value;
       narration = true;
+    } else if (entry.key == "ask") {
+      p.entry.ask = parseAsk(entry.value, p.entry.at);
+      narration = true;
+    } else if (entry.key == "reveal") {
+      p.revealNames = parseRevealNames(entry.value);
+      for (std::size_t i = 0; i < p.revealNames.size(); ++i) {
+        p.revealFields.push_back(entry.value.node.IsSequence()
+                                     ? Field{element(entry.value.path, i), entry.value.node[i],
+                                             locationOf(entry.value.node[i], entry.value.at)}
+                                     : entry.value);
+      }
+      narration = true;
+    } else if (entry.key == "notes") {
+      p.entry.notes = text(entry.value, true);
+      narration = true;
     } else {
       p.entry.actions.push_back(parseAction(entry.key, entry.value));
       p.actionFields.push_back(entry.value);
@@ -59,7 +75,8 @@ PendingEntry ScenarioParser::parseEntry(const Field& f) {
   }
   if (p.entry.actions.empty() && !narration) {
     fail(f.at, f.path,
-         fmt::format("expected an action ({}) or say/pause/focus, got only 'at'", joinNames(kActionKeys, " or ")));
+         fmt::format("expected an action ({}) or say/pause/focus/ask/reveal/notes, got only 'at'",
+                     joinNames(kActionKeys, " or ")));
   }
   return p;
 }

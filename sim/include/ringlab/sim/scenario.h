@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -18,16 +19,11 @@
 #include <ringlab/sim/distribution.h>
 #include <ringlab/sim/history.h>
 #include <ringlab/sim/key_distribution.h>
+#include <ringlab/sim/lesson.h>
 #include <ringlab/sim/simulation.h>
 #include <ringlab/sim/workload.h>
 
 namespace ringlab {
-
-// Where a value came from in the scenario file (1-based; 0 when unknown).
-struct SourceLocation {
-  int line = 0;
-  int column = 0;
-};
 
 // --- timeline actions -------------------------------------------------------------------------------------------
 
@@ -138,10 +134,17 @@ struct TimelineEntry {
   std::string say;                      // narration shown by the app and printed headless (may be empty)
   bool pause = false;                   // the app stops here for the class; headless runs pass through
   std::optional<NarrationFocus> focus;  // what the app selects when the entry is reached
+  // Lessons: the question asked here (an index into ScenarioSpec::questions; the app stops for the answer), the
+  // questions revealed here, and notes for the teacher (shown in the app's teacher view only).
+  std::optional<std::size_t> ask;
+  std::vector<std::size_t> reveals;
+  std::string notes;
   SourceLocation where;
 
-  // True when the app stops or shows something here: a say, a pause or a focus.
-  bool isNarration() const { return !say.empty() || pause || focus.has_value(); }
+  // True when the app stops or shows something here: a say, a pause, a focus, a question or a reveal.
+  bool isNarration() const {
+    return !say.empty() || pause || focus.has_value() || ask.has_value() || !reveals.empty() || !notes.empty();
+  }
 };
 
 // One line for a log of the run: the time, every action, the narration and a pause mark, as in
@@ -199,6 +202,15 @@ struct Expectation {
   SourceLocation where;
 };
 
+// A challenge: the settings a student may change and the goals a run with them must meet (see lesson.h).
+struct Challenge {
+  std::string text;  // the task, as the student reads it
+  std::vector<ChallengeKnob> knobs;
+  std::vector<Expectation> goals;
+  std::vector<ScenarioOverride> solution;  // a reference solution, for `course check`
+  SourceLocation where;
+};
+
 // --- the scenario -----------------------------------------------------------------------------------------------
 
 struct QuiesceConfig {
@@ -226,14 +238,27 @@ struct ScenarioSpec {
   // "<sourceName>:<line>:<column>: warning: <key path>: <what and why>". A timeline that cannot run (a crash of a
   // node already down, a restart of a running node) is an error instead.
   std::vector<std::string> warnings;
+
+  // Lessons (see lesson.h): questions in the order they are asked, a challenge, what the lesson teaches, and the
+  // teacher's notes for the whole lesson.
+  std::vector<Question> questions;
+  std::optional<Challenge> challenge;
+  std::optional<LessonInfo> lesson;
+  std::string notes;
+  // The --set overrides the spec was parsed with, in order.
+  std::vector<ScenarioOverride> overrides;
 };
 
 // Parses and validates a scenario. `sourceName` names the input in error messages ("scenarios/partition.yaml").
 // Errors are kInvalidArgument with a message of the form
 //   "<sourceName>:<line>:<column>: <key path>: <what was expected>, got <what was found>".
-Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view sourceName);
+// `overrides` edit the YAML before it is validated: each path of mapping keys is created where missing and its value
+// replaced; a path into a list of workloads (workload.rate) edits every workload. An error in an overridden value
+// names the override ("--set cluster.replication.r=9: ...").
+Result<ScenarioSpec> parseScenario(std::string_view yamlText, std::string_view sourceName,
+                                   std::span<const ScenarioOverride> overrides = {});
 // Reads and parses a file. A file that cannot be read is kNotFound with the path and the reason.
-Result<ScenarioSpec> loadScenarioFile(const std::string& path);
+Result<ScenarioSpec> loadScenarioFile(const std::string& path, std::span<const ScenarioOverride> overrides = {});
 
 // Parses "250ms", "10s", "1.5s", "2m", "500us", "100ns" (a number followed by a unit; a bare "0" is zero; a leading
 // "-" gives a negative duration, which callers accept only where it makes sense). nullopt when malformed.

@@ -40,6 +40,19 @@ struct ExpectationResult {
   double measured = 0;  // durations in nanoseconds; +infinity when a duration never ended (no convergence)
   bool passed = false;
   std::string text;  // "lost_writes = 0 (expected <= 0)"
+  // When it failed: where in the run to look first (the first failed operation, stale read, lost write or slow
+  // operation), with what happened there ("the first stale read, at 12.204s"). Unset when nothing points there.
+  std::optional<TimePoint> lookAt;
+  std::string lookAtText;
+};
+
+// A challenge's grade: its goals against a run with the student's settings.
+struct ChallengeReport {
+  std::vector<ExpectationResult> goals;
+  // Settings that make the run no answer to the challenge: a knob outside its range, or a setting the challenge
+  // does not offer ("cluster.nodes is not a knob of this challenge").
+  std::vector<std::string> problems;
+  bool passed = false;  // every goal holds and there are no problems
 };
 
 struct ScenarioReport {
@@ -64,6 +77,9 @@ struct ScenarioReport {
   TimePoint lastHeal;  // when the last fault was healed (by the timeline or by the quiesce phase)
   std::vector<ExpectationResult> expectations;
   bool passed = true;  // every expectation holds
+  // Lessons: every question asked, in question order, with what the run measured; the challenge's grade.
+  std::vector<Reveal> reveals;
+  std::optional<ChallengeReport> challenge;
   std::uint64_t traceHash = 0;
   std::uint64_t eventsProcessed = 0;
   std::uint64_t messagesDelivered = 0;
@@ -104,10 +120,19 @@ class ScenarioRunner {
   // What every replica of every key written so far holds now.
   FinalReplicaState readReplicas() const;
 
+  // The reveal of question `index` (ScenarioSpec::questions) once its reveal step has been applied (before the
+  // entry's narration callback runs); end-of-run reveals come with the report.
+  const Reveal* reveal(std::size_t index) const;
+
  private:
   void applyEntry(const TimelineEntry& entry);
   void healEverything();
   void evaluate(ScenarioReport& report) const;
+  ExpectationResult evaluateExpectation(const Expectation& expectation, const ScenarioReport& report) const;
+  void gradeChallenge(ScenarioReport& report) const;
+  void lookAtFailure(const Expectation& expectation, const ScenarioReport& report, ExpectationResult& result) const;
+  // What the run measured for a question over [its asking, `to`) (window metrics), or over the whole run (`whole`).
+  Reveal measureReveal(std::size_t index, TimePoint to, const ScenarioReport* whole) const;
   // Running nodes' views of the membership that disagree with the cluster's (ScenarioReport::membershipDisagreements).
   std::uint64_t membershipDisagreements(std::vector<std::string>* examples) const;
 
@@ -128,7 +153,13 @@ class ScenarioRunner {
   bool m_trackAcks = false;
   std::map<std::pair<Key, Version>, std::vector<std::pair<NodeId, TimePoint>>> m_ackedBy;
   std::map<NodeId, std::vector<TimePoint>> m_wipes;
+  std::vector<std::optional<Reveal>> m_reveals;  // by question
+  std::vector<bool> m_asked;                     // by question: its step was applied
 };
+
+// "3.2 % of reads were stale (141 of 4,410)": a measured value with what it is made of. `report` holds the counts
+// (a window's or the whole run's).
+std::string describeMeasured(ExpectMetric metric, double value, const ScenarioReport& report);
 
 // The measured value of an expectation metric in a report (durations in nanoseconds).
 double measureExpectation(ExpectMetric metric, const ScenarioReport& report);
