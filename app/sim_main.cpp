@@ -713,7 +713,11 @@ int runScenario(const std::vector<std::string>& args, bool campaign) {
     const bool lesson = entry.ask || !entry.reveals.empty();
     if (quiet || (entry.actions.empty() && entry.say.empty() && !entry.pause && !lesson)) return;  // focus, notes
     progress.clear();
-    std::printf("%s\n", formatTimelineEntry(entry).c_str());
+    std::string line = formatTimelineEntry(entry);
+    if (entry.actions.empty() && entry.say.empty() && !entry.pause) {
+      line += entry.reveals.empty() ? "question" : (entry.ask ? "answer and question" : "answer");
+    }
+    std::printf("%s\n", line.c_str());
     const ScenarioSpec& running = runnerPtr->spec();
     for (std::size_t q : entry.reveals) {
       if (const Reveal* r = runnerPtr->reveal(q)) {
@@ -828,8 +832,9 @@ int runCourse(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < course->size(); ++i) {
       const ScenarioSpec& spec = (*course)[i].spec;
       total += spec.lesson->minutes;
-      std::printf("%2zu. %-34s %3d min  %s%s\n", i + 1, spec.lesson->teaches.c_str(), spec.lesson->minutes,
-                  spec.name.c_str(), spec.challenge ? "  [challenge]" : "");
+      std::printf("%2zu. %-42s %2d min  %zu question%s%s   %s\n", i + 1, spec.lesson->teaches.c_str(),
+                  spec.lesson->minutes, spec.questions.size(), spec.questions.size() == 1 ? " " : "s",
+                  spec.challenge ? ", challenge" : "           ", (*course)[i].path.filename().c_str());
     }
     std::printf("\n%zu lessons, about %d minutes. Run one with: ringlab-sim run %s\n", course->size(), total,
                 ((*course)[0].path).c_str());

@@ -78,10 +78,13 @@ class ScenarioEmitter {
   static std::string latencyText(const LatencyDistribution& dist);
   void workload(const WorkloadConfig& w);
   void keys(const KeyDistribution& keys);
-  void timeline(const std::vector<TimelineEntry>& timeline);
+  void timeline(const std::vector<TimelineEntry>& timeline, const std::vector<Question>& questions);
+  void question(const Question& q);
+  void challenge(const Challenge& c);
+  static std::string metricValue(ExpectMetric metric, double value);
   void action(const ScenarioAction& action);
   void focus(const NarrationFocus& focus);
-  void expectations(const std::vector<Expectation>& expectations);
+  void expectations(const std::vector<Expectation>& expectations, std::string_view key = "expect");
 
   YAML::Emitter m_out;
 };
@@ -90,6 +93,14 @@ std::string ScenarioEmitter::write(const ScenarioSpec& spec) {
   m_out << YAML::BeginMap;
   text("name", spec.name);
   if (!spec.description.empty()) text("description", spec.description);
+  if (spec.lesson) {
+    m_out << YAML::Key << "lesson" << YAML::Value << YAML::BeginMap;
+    text("teaches", spec.lesson->teaches);
+    if (spec.lesson->minutes > 0) pair("minutes", std::to_string(spec.lesson->minutes));
+    if (!spec.lesson->summary.empty()) text("summary", spec.lesson->summary);
+    m_out << YAML::EndMap;
+  }
+  if (!spec.notes.empty()) text("notes", spec.notes);
   pair("seed", std::to_string(spec.cluster.seed));
   if (spec.cluster.shuffleTies) {
     pair("shuffle_ties", spec.cluster.tieSeed == 0 ? std::string("true") : std::to_string(spec.cluster.tieSeed));
@@ -105,8 +116,9 @@ std::string ScenarioEmitter::write(const ScenarioSpec& spec) {
     for (const WorkloadConfig& w : spec.workloads) workload(w);
     m_out << YAML::EndSeq;
   }
-  if (!spec.timeline.empty()) timeline(spec.timeline);
+  if (!spec.timeline.empty()) timeline(spec.timeline, spec.questions);
   if (!spec.expectations.empty()) expectations(spec.expectations);
+  if (spec.challenge) challenge(*spec.challenge);
   const QuiesceConfig defaults;
   if (spec.quiesce.limit != defaults.limit || spec.quiesce.checkEvery != defaults.checkEvery) {
     m_out << YAML::Key << "quiesce" << YAML::Value << YAML::BeginMap;
@@ -424,7 +436,7 @@ std::string_view actionKey(const ScenarioAction& action) {
                     action);
 }
 
-void ScenarioEmitter::timeline(const std::vector<TimelineEntry>& timeline) {
+void ScenarioEmitter::timeline(const std::vector<TimelineEntry>& timeline, const std::vector<Question>& questions) {
   m_out << YAML::Key << "timeline" << YAML::Value << YAML::BeginSeq;
   for (const TimelineEntry& entry : timeline) {
     // A mapping holds each key once: an entry with two actions of one kind becomes consecutive entries at the same
@@ -435,11 +447,19 @@ void ScenarioEmitter::timeline(const std::vector<TimelineEntry>& timeline) {
       m_out << YAML::Flow << YAML::BeginMap;
       pair("at", duration(entry.at.sinceStart));
       // An entry with nothing in it is written with an empty say, the least a file entry must hold besides 'at'.
-      if (first && (!entry.say.empty() || (entry.actions.empty() && !entry.pause && !entry.focus))) {
+      if (first && (!entry.say.empty() || (entry.actions.empty() && !entry.pause && !entry.focus && !entry.ask &&
+                                           entry.reveals.empty() && entry.notes.empty()))) {
         text("say", entry.say);
       }
       if (first && entry.pause) pair("pause", boolean(true));
       if (first && entry.focus) focus(*entry.focus);
+      if (first && !entry.reveals.empty()) {
+        m_out << YAML::Key << "reveal" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+        for (std::size_t r : entry.reveals) m_out << questions[r].id;
+        m_out << YAML::EndSeq;
+      }
+      if (first && entry.ask) question(questions[*entry.ask]);
+      if (first && !entry.notes.empty()) text("notes", entry.notes);
       std::set<std::string_view> used;
       while (next < entry.actions.size() && used.insert(actionKey(entry.actions[next])).second) {
         action(entry.actions[next]);
@@ -552,8 +572,74 @@ void ScenarioEmitter::action(const ScenarioAction& a) {
              a);
 }
 
-void ScenarioEmitter::expectations(const std::vector<Expectation>& expectations) {
-  m_out << YAML::Key << "expect" << YAML::Value << YAML::BeginMap;
+std::string ScenarioEmitter::metricValue(ExpectMetric metric, double value) {
+  if (isDurationMetric(metric)) return duration(Duration{static_cast<std::int64_t>(std::llround(value))});
+  return number(value);
+}
+
+void ScenarioEmitter::question(const Question& q) {
+  m_out << YAML::Key << "ask" << YAML::Value << YAML::BeginMap;
+  text("id", q.id);
+  text("question", q.text);
+  if (q.measure) pair("measure", std::string(expectMetricName(*q.measure)));
+  if (!q.choices.empty()) {
+    m_out << YAML::Key << "choices" << YAML::Value << YAML::BeginSeq;
+    for (const QuestionChoice& c : q.choices) {
+      m_out << YAML::Flow << YAML::BeginMap;
+      text("text", c.text);
+      if (c.min) pair("min", metricValue(*q.measure, *c.min));
+      if (c.max) pair("max", metricValue(*q.measure, *c.max));
+      if (c.correct) pair("correct", boolean(true));
+      m_out << YAML::EndMap;
+    }
+    m_out << YAML::EndSeq;
+  }
+  if (q.answer) {
+    pair("answer", metricValue(*q.measure, *q.answer));
+    pair("tolerance", metricValue(*q.measure, q.tolerance));
+  }
+  if (!q.hint.empty()) text("hint", q.hint);
+  if (!q.explanation.empty()) text("explanation", q.explanation);
+  m_out << YAML::EndMap;
+}
+
+void ScenarioEmitter::challenge(const Challenge& c) {
+  m_out << YAML::Key << "challenge" << YAML::Value << YAML::BeginMap;
+  text("text", c.text);
+  m_out << YAML::Key << "knobs" << YAML::Value << YAML::BeginSeq;
+  for (const ChallengeKnob& k : c.knobs) {
+    const KnobInfo* info = findChallengeKnob(k.path);
+    const auto bound = [&](double v) {
+      switch (k.kind) {
+        case KnobKind::kDuration: return duration(Duration{static_cast<std::int64_t>(std::llround(v))});
+        case KnobKind::kRate: return rate(v);
+        default: return number(v);
+      }
+    };
+    m_out << YAML::Flow << YAML::BeginMap;
+    pair("set", k.path);
+    if (info && info->label != k.label) text("label", k.label);
+    if (k.min) pair("min", bound(*k.min));
+    if (k.max) pair("max", bound(*k.max));
+    if (k.kind == KnobKind::kChoice && info && k.choices.size() != info->choices.size()) {
+      m_out << YAML::Key << "choices" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const std::string& choice : k.choices) m_out << choice;
+      m_out << YAML::EndSeq;
+    }
+    m_out << YAML::EndMap;
+  }
+  m_out << YAML::EndSeq;
+  expectations(c.goals, "goals");
+  if (!c.solution.empty()) {
+    m_out << YAML::Key << "solution" << YAML::Value << YAML::BeginMap;
+    for (const ScenarioOverride& o : c.solution) pair(o.path, o.value);
+    m_out << YAML::EndMap;
+  }
+  m_out << YAML::EndMap;
+}
+
+void ScenarioEmitter::expectations(const std::vector<Expectation>& expectations, std::string_view key) {
+  m_out << YAML::Key << std::string(key) << YAML::Value << YAML::BeginMap;
   for (const Expectation& e : expectations) {
     const auto bound = [&](double value) {
       if (isDurationMetric(e.metric)) return duration(Duration{static_cast<std::int64_t>(std::llround(value))});

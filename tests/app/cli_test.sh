@@ -257,5 +257,30 @@ check_usage "campaign --report below a file" "ringlab-sim campaign" "--report: c
   "$sim" campaign --seed 1 --quiet --report "$work/ok.yaml/r.json"
 check_usage "--report empty" "ringlab-sim run" "--report: expected a file path" "$sim" run "$work/ok.yaml" --report ""
 
+# Lessons: questions and reveals printed as the run goes, answers graded, challenges graded with --set.
+lesson="$(dirname "$0")/../../scenarios/course/04-quorums-and-staleness.yaml"
+check "a lesson prints its question" 0 "? [stale-share] Over the next 10 seconds, what share of reads" "$sim" run "$lesson"
+check "a lesson reveals what it measured" 0 "! [stale-share] Measured: 2.7 % of reads were stale (284 of 10,561)" "$sim" run "$lesson"
+printf 'stale-share: 3\nstale-after: 1\n' >"$work/right.yaml"
+check "right answers are graded right" 0 "2 of 2 answers right" "$sim" run "$lesson" --quiet --answers "$work/right.yaml"
+printf 'stale-share: 40%%\nstale-after: 3\n' >"$work/wrong.yaml"
+check "wrong answers fail the run" 1 "0 of 2 answers right" "$sim" run "$lesson" --quiet --answers "$work/wrong.yaml"
+printf 'stale-shar: 3\n' >"$work/typo.yaml"
+check "an unknown question id is named" 2 "$work/typo.yaml:1:1: no question has the id 'stale-shar'" \
+  "$sim" run "$lesson" --quiet --answers "$work/typo.yaml"
+check "a challenge is graded with --set" 0 "Challenge met." \
+  "$sim" run "$lesson" --quiet --set cluster.replication.r=2 --set cluster.replication.w=2
+check "a failed goal says where to look" 1 "look at the first stale read, at " \
+  "$sim" run "$lesson" --quiet --set cluster.replication.r=1 --set cluster.replication.w=2
+check "a knob outside its range is not an answer" 1 "NOT ALLOWED cluster.replication.r: 4 is above" \
+  "$sim" run "$lesson" --quiet --set cluster.replication.r=4 --set cluster.replication.w=2 --set cluster.nodes=6 --set cluster.replication.n=4
+check "a bad --set value names the override" 2 "--set cluster.replication.w=9: cluster.replication.w: W (9) must be between 1 and N (3)" \
+  "$sim" run "$lesson" --quiet --set cluster.replication.w=9
+check_usage "--set without a value" "ringlab-sim run" "--set: expected PATH=VALUE such as cluster.replication.r=2, got 'cluster.replication.r'" \
+  "$sim" run "$lesson" --set cluster.replication.r
+check "course list" 0 "13. Grey failure and tail latency" "$sim" course list
+check_usage "course without a verb" "ringlab-sim course" "expected list or check" "$sim" course
+check "course of a missing folder" 2 "cannot read the course folder '$work/nowhere'" "$sim" course list "$work/nowhere"
+
 echo "$passes passed, $failures failed"
 [ "$failures" = 0 ]

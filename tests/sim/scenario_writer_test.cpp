@@ -533,3 +533,69 @@ TEST(ScenarioWriterTest, SetWorkloadKeysIsDeterministic) {
 
 }  // namespace
 }  // namespace ringlab
+
+namespace ringlab {
+namespace {
+
+// Every lesson of the course: written and read back, its questions, reveals, challenge, notes and lesson information
+// are the same (so a lesson exported from the app keeps what makes it a lesson).
+TEST(ScenarioWriterTest, LessonsRoundTripWithTheirQuestionsAndChallenge) {
+  std::size_t lessons = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(RINGLAB_SOURCE_DIR) / "scenarios" / "course")) {
+    if (entry.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(entry.path().string());
+    ++lessons;
+    auto spec = loadScenarioFile(entry.path().string());
+    ASSERT_TRUE(spec.isOk()) << spec.status().message();
+    const ScenarioSpec back = roundTrip(*spec);
+    ASSERT_EQ(back.questions.size(), spec->questions.size());
+    for (std::size_t i = 0; i < back.questions.size(); ++i) {
+      const Question& a = spec->questions[i];
+      const Question& b = back.questions[i];
+      EXPECT_EQ(a.id, b.id);
+      EXPECT_EQ(a.text, b.text);
+      EXPECT_EQ(a.hint, b.hint);
+      EXPECT_EQ(a.explanation, b.explanation);
+      EXPECT_EQ(a.measure, b.measure);
+      EXPECT_EQ(a.answer, b.answer);
+      EXPECT_EQ(a.tolerance, b.tolerance);
+      EXPECT_EQ(a.askedAt, b.askedAt);
+      EXPECT_EQ(a.revealAt, b.revealAt);
+      ASSERT_EQ(a.choices.size(), b.choices.size());
+      for (std::size_t c = 0; c < a.choices.size(); ++c) {
+        EXPECT_EQ(a.choices[c].text, b.choices[c].text);
+        EXPECT_EQ(a.choices[c].min, b.choices[c].min);
+        EXPECT_EQ(a.choices[c].max, b.choices[c].max);
+        EXPECT_EQ(a.choices[c].correct, b.choices[c].correct);
+      }
+    }
+    EXPECT_EQ(back.notes, spec->notes);
+    ASSERT_TRUE(back.lesson.has_value());
+    EXPECT_EQ(back.lesson->teaches, spec->lesson->teaches);
+    EXPECT_EQ(back.lesson->minutes, spec->lesson->minutes);
+    EXPECT_EQ(back.lesson->summary, spec->lesson->summary);
+    ASSERT_EQ(back.challenge.has_value(), spec->challenge.has_value());
+    if (spec->challenge) {
+      EXPECT_EQ(back.challenge->text, spec->challenge->text);
+      EXPECT_EQ(back.challenge->solution, spec->challenge->solution);
+      ASSERT_EQ(back.challenge->knobs.size(), spec->challenge->knobs.size());
+      for (std::size_t k = 0; k < back.challenge->knobs.size(); ++k) {
+        EXPECT_EQ(back.challenge->knobs[k].path, spec->challenge->knobs[k].path);
+        EXPECT_EQ(back.challenge->knobs[k].min, spec->challenge->knobs[k].min);
+        EXPECT_EQ(back.challenge->knobs[k].max, spec->challenge->knobs[k].max);
+        EXPECT_EQ(back.challenge->knobs[k].choices, spec->challenge->knobs[k].choices);
+      }
+      EXPECT_EQ(back.challenge->goals.size(), spec->challenge->goals.size());
+    }
+    ASSERT_EQ(back.timeline.size(), spec->timeline.size());
+    for (std::size_t i = 0; i < back.timeline.size(); ++i) {
+      EXPECT_EQ(back.timeline[i].ask, spec->timeline[i].ask);
+      EXPECT_EQ(back.timeline[i].reveals, spec->timeline[i].reveals);
+      EXPECT_EQ(back.timeline[i].notes, spec->timeline[i].notes);
+    }
+  }
+  EXPECT_GE(lessons, 12u);
+}
+
+}  // namespace
+}  // namespace ringlab
