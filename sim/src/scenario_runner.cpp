@@ -229,7 +229,10 @@ void ScenarioRunner::runUntil(TimePoint until) {
 void ScenarioRunner::applyEntry(const TimelineEntry& entry) {
   for (const ScenarioAction& action : entry.actions) apply(action);
   if (entry.ask) m_asked[*entry.ask] = true;
-  for (std::size_t question : entry.reveals) m_reveals[question] = measureReveal(question, entry.at, nullptr);
+  for (std::size_t question : entry.reveals) {
+    m_reveals[question] = measureReveal(question, entry.at, nullptr);
+    if (m_options.onReveal) m_options.onReveal(*m_reveals[question]);
+  }
   if (entry.isNarration() && m_options.onNarration) m_options.onNarration(entry);
   if (m_options.onEntryApplied) m_options.onEntryApplied(entry);
 }

@@ -7,6 +7,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <ringlab/ui/lesson_panel.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/ring_view.h>
 #include <ringlab/ui/traffic_view.h>
@@ -25,6 +26,8 @@ CentralArea::CentralArea(QWidget* parent) : QWidget(parent) {
   m_banner->setMargin(8);
   m_banner->setAutoFillBackground(true);
   layout->addWidget(m_banner);
+  m_lessonPanel = new LessonPanel(this);
+  layout->addWidget(m_lessonPanel);
 
   m_keyRow = new QWidget(this);
   auto* keyRow = new QHBoxLayout(m_keyRow);
@@ -91,6 +94,7 @@ void CentralArea::setTheme(const Theme& theme) {
                   theme.kind == ThemeKind::kDark ? QColor(0x2b, 0x30, 0x3b) : QColor(0xe7, 0xf0, 0xfb));
   banner.setColor(QPalette::WindowText, theme.text);
   m_banner->setPalette(banner);
+  m_lessonPanel->setTheme(theme);
 }
 
 void CentralArea::setSnapshot(const FeedSnapshot& snapshot) {

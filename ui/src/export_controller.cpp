@@ -1,5 +1,7 @@
 #include <ringlab/ui/export_controller.h>
 
+#include <ringlab/ui/handout.h>
+
 #include <ostream>
 
 #include <QApplication>
@@ -13,6 +15,7 @@
 #include <ringlab/sim/file_output.h>
 #include <ringlab/sim/scenario_writer.h>
 #include <ringlab/ui/export.h>
+#include <ringlab/ui/handout.h>
 #include <ringlab/ui/models.h>
 
 namespace ringlab {
@@ -113,6 +116,31 @@ void ExportController::exportMetricsDialog() {
     QMessageBox::critical(&m_window, tr("Export metrics"), error);
   else
     emit message(tr("Saved %1 (one line per 250 ms of virtual time)").arg(path), 5000);
+}
+
+void ExportController::exportHandoutDialog() {
+  const std::optional<RunExportSource> run = exportableRun();
+  if (!run || !run->spec) return;
+  const QString suggested =
+      (run->scenarioPath.isEmpty() ? QStringLiteral("lesson") : QFileInfo(run->scenarioPath).completeBaseName()) +
+      QStringLiteral("-handout.pdf");
+  const QString path = QFileDialog::getSaveFileName(&m_window, tr("Export lesson handout"), suggested,
+                                                    tr("PDF (*.pdf)"));
+  if (path.isEmpty()) return;
+  QProgressDialog dialog(tr("Running the lesson to each narration point for its pictures…"), QString(), 0, 1,
+                         &m_window);
+  dialog.setWindowModality(Qt::WindowModal);
+  dialog.setMinimumDuration(0);
+  const QString error = writeLessonHandout(*run->spec, path, [&dialog](int done, int total) {
+    dialog.setMaximum(std::max(1, total));
+    dialog.setValue(done);
+  });
+  dialog.close();
+  if (!error.isEmpty()) {
+    QMessageBox::critical(&m_window, tr("Export lesson handout"), error);
+    return;
+  }
+  emit message(tr("Saved the handout %1").arg(path), 8000);
 }
 
 void ExportController::exportTraceDialog() {

@@ -22,6 +22,7 @@
 #include <ringlab/ui/export_controller.h>
 #include <ringlab/ui/fiber_view.h>
 #include <ringlab/ui/inspector.h>
+#include <ringlab/ui/lesson_controller.h>
 #include <ringlab/ui/live_session.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/panel_layout.h>
@@ -64,6 +65,7 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
 
   // Panels: scenario and action log on the left, nodes, controls and inspector on the right, diagrams below.
   m_scenarioPanel = new ScenarioPanel;
+  m_scenarioPanel->setUseSettings(m_useSettings);
   connect(m_scenarioPanel, &ScenarioPanel::scenarioChosen, this,
           [this](const QString& path) { openScenarioFile(path, false); });
   m_scenarioDock =
@@ -92,9 +94,36 @@ MainWindow::MainWindow(bool restoreSettings, QWidget* parent)
   m_fiberView = &m_diagrams->fibers();
   m_layout->setStage(m_diagrams->chartsDock(), m_chartsView);
   m_layout->setHeadline(&m_central->banner());
+  m_lessons = new LessonController(m_central->lessonPanel(), *this, m_useSettings);
+  connect(m_lessons, &LessonController::resumeRequested, this, [this] {
+    if (&activeFeed() == m_feed.get() && !m_snapshot.finished) m_feed->play();
+  });
+  connect(m_lessons, &LessonController::openRunRequested, this,
+          [this](std::shared_ptr<const ScenarioSpec> spec, qint64 atNs) {
+            // The student's run, at its first failure (a second before it), with the space-time diagram in front.
+            openScenario(*spec, m_scenarioPath, /*play=*/false);
+            m_feed->seek(std::max<qint64>(0, atNs - 1'000'000'000));
+            m_diagrams->spacetimeDock()->show();
+            m_diagrams->spacetimeDock()->raise();
+            statusBar()->showMessage(tr("Your run with the challenge's settings, one second before %1")
+                                         .arg(formatVirtualTime(atNs)),
+                                     10000);
+          });
+  connect(m_lessons, &LessonController::progressChanged, m_scenarioPanel, [this] { m_scenarioPanel->refreshCourse(); });
+  connect(m_scenarioPanel, &ScenarioPanel::nextLessonRequested, this, &MainWindow::openNextLesson);
+  // Keys 1 to 9 answer the open question of a lesson (a text field that has the focus keeps its digits).
+  for (int n = 1; n <= 9; ++n) {
+    auto* answer = new QAction(tr("Answer %1").arg(n), this);
+    answer->setShortcut(QKeySequence(Qt::Key_0 + n));
+    connect(answer, &QAction::triggered, this, [this, n] { m_lessons->choose(n); });
+    addAction(answer);
+  }
   for (QWidget* w : std::initializer_list<QWidget*>{&m_central->keyRow(), m_cluster->toolBar(), statusBar()})
     m_layout->addStepAside(w);
-  connect(m_layout, &PanelLayout::presentationChanged, this, [this] { setTheme(m_theme.kind); });
+  connect(m_layout, &PanelLayout::presentationChanged, this, [this] {
+    setTheme(m_theme.kind);
+    m_lessons->setPresentationMode(presentationMode());
+  });
 
   m_export = new ExportController(*this, [this] {
     return RunExportSource{&activeFeed(),   m_spec,           m_actionLog->actions(),
@@ -243,12 +272,22 @@ void MainWindow::onScenarioStarted(std::shared_ptr<const ScenarioSpec> spec, con
   clearRun();
   setWindowTitle(tr("RingLab — %1").arg(QString::fromStdString(m_spec->name)));
   m_scenarioPanel->showScenario(*m_spec, timeline);
+  m_lessons->start(m_spec, m_scenarioPath);
+  m_menus->lessonStarted(*m_lessons);
   setNarrationBody(
       tr("<b>%1</b> — N runs to the next narration point.").arg(QString::fromStdString(m_spec->name).toHtmlEscaped()));
 }
 
 void MainWindow::onNarration(const NarrationPoint& point) {
-  setNarrationBody(CentralArea::narrationHtml(point));
+  m_lessons->onNarration(point);
+  if (point.lessonEnd) return;  // the run's end says itself in the banner when the report is ready
+  if (point.ask && point.text.isEmpty() && point.actions.isEmpty()) {
+    setNarrationBody(tr("<b>%1</b>&nbsp;&nbsp;A question for the class: answer below (keys 1–9), then the run goes "
+                        "on.")
+                         .arg(formatVirtualTime(point.atNs)));
+  } else {
+    setNarrationBody(CentralArea::narrationHtml(point));
+  }
   if (point.focus) applyFocus(*point.focus);
 }
 
@@ -294,6 +333,7 @@ void MainWindow::updateNarrationHint() {
   if (activeFeed().can(FeedCapability::kRestart) && m_spec && !m_snapshot.finished && !m_snapshot.playing &&
       m_snapshot.endNs > 0) {
     hint = m_snapshot.nowNs == 0 ? tr("press Space to play") : tr("paused — Space to continue");
+    if (m_lessons->waitingForAnswer()) hint = tr("waiting for the class's answer");
   }
   m_central->setNarrationHint(hint);
 }
@@ -321,6 +361,23 @@ void MainWindow::onSnapshot(const FeedSnapshot& snapshot) {
   if (activeFeed().can(FeedCapability::kSettings)) m_controls->sync(snapshot);
   updateControls();
   updateNarrationHint();
+}
+
+QString MainWindow::nextLessonPath() const { return m_scenarioPanel->lessonAfter(m_scenarioPath); }
+
+void MainWindow::openNextLesson() {
+  const QString next = nextLessonPath();
+  if (next.isEmpty()) {
+    statusBar()->showMessage(tr("That was the last lesson of the course."), 8000);
+    return;
+  }
+  openScenarioFile(next, /*play=*/false);
+}
+
+void MainWindow::showCourse() {
+  m_scenarioDock->show();
+  m_scenarioDock->raise();
+  m_scenarioPanel->showCourse();
 }
 
 void MainWindow::restart(bool newSeed) {

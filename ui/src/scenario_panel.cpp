@@ -10,6 +10,9 @@
 #include <QFileInfo>
 #include <QLabel>
 #include <QListView>
+#include <QListWidget>
+#include <QSettings>
+#include <QTabWidget>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -17,7 +20,9 @@
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
+#include <ringlab/sim/course.h>
 #include <ringlab/sim/scenario_catalog.h>
+#include <ringlab/ui/lesson_controller.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/run_report.h>
 
@@ -78,15 +83,101 @@ ScenarioPanel::ScenarioPanel(QWidget* parent) : QWidget(parent) {
   m_reportButton->setObjectName(QStringLiteral("showReport"));
   m_reportButton->setToolTip(tr("Expectations, operations and latency, consistency and messages of the finished run"));
   connect(m_reportButton, &QPushButton::clicked, this, &ScenarioPanel::showReport);
-  layout->addWidget(new QLabel(tr("Scenarios"), this));
-  layout->addWidget(m_view, 2);
+  // The course: lessons in order, what each teaches, and how far the student got.
+  auto* coursePage = new QWidget(this);
+  auto* courseLayout = new QVBoxLayout(coursePage);
+  courseLayout->setContentsMargins(0, 0, 0, 0);
+  m_course = new QListWidget(coursePage);
+  m_course->setObjectName(QStringLiteral("courseList"));
+  m_course->setWordWrap(true);
+  m_course->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  m_course->setToolTip(tr("The course: double-click or press Enter to open a lesson"));
+  connect(m_course, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+    emit scenarioChosen(item->data(Qt::UserRole).toString());
+  });
+  auto* next = new QPushButton(tr("Next lesson (Ctrl+L)"), coursePage);
+  next->setObjectName(QStringLiteral("nextLesson"));
+  connect(next, &QPushButton::clicked, this, &ScenarioPanel::nextLessonRequested);
+  m_courseStatus = new QLabel(coursePage);
+  m_courseStatus->setWordWrap(true);
+  courseLayout->addWidget(m_course, 1);
+  courseLayout->addWidget(m_courseStatus);
+  courseLayout->addWidget(next);
+  m_tabs = new QTabWidget(this);
+  m_tabs->addTab(m_view, tr("Scenarios"));
+  m_tabs->addTab(coursePage, tr("Course"));
+  layout->addWidget(m_tabs, 2);
   layout->addWidget(open);
   layout->addWidget(m_title);
   layout->addWidget(m_description, 3);
   layout->addWidget(m_reportStatus);
   layout->addWidget(m_reportButton);
   clearReport();
+  refreshCourse();
 }
+
+void ScenarioPanel::setUseSettings(bool on) {
+  m_useSettings = on;
+  refreshCourse();
+}
+
+void ScenarioPanel::refreshCourse() {
+  const std::filesystem::path dir = findCourseDirectory(RINGLAB_SCENARIO_DIR);
+  m_courseFiles.clear();
+  const int current = m_course->currentRow();
+  m_course->clear();
+  if (dir.empty()) {
+    m_courseStatus->setText(tr("No course found beside the shipped scenarios."));
+    return;
+  }
+  auto course = loadCourse(dir);
+  if (!course) {
+    m_courseStatus->setText(QString::fromStdString(course.status().message()));
+    return;
+  }
+  int done = 0;
+  for (std::size_t i = 0; i < course->size(); ++i) {
+    const CourseLesson& lesson = (*course)[i];
+    const QString path = QString::fromStdString(lesson.path.string());
+    m_courseFiles << path;
+    const LessonProgress progress = lessonProgress(path, m_useSettings);
+    QString state;
+    if (progress.started()) {
+      state = tr("%1 of %2 answered, %3 right").arg(progress.answered).arg(progress.questions).arg(progress.correct);
+      if (lesson.spec.challenge) {
+        state += progress.challengePassed ? tr(", challenge passed") : tr(", challenge open");
+      }
+      if (progress.answered >= progress.questions && (!lesson.spec.challenge || progress.challengePassed)) ++done;
+    } else {
+      state = lesson.spec.challenge ? tr("not started · with a challenge") : tr("not started");
+    }
+    auto* item = new QListWidgetItem(tr("%1. %2 — %3 min\n    %4")
+                                         .arg(i + 1)
+                                         .arg(QString::fromStdString(lesson.spec.lesson->teaches))
+                                         .arg(lesson.spec.lesson->minutes)
+                                         .arg(state),
+                                     m_course);
+    item->setData(Qt::UserRole, path);
+    item->setToolTip(QString::fromStdString(lesson.spec.name));
+  }
+  if (current >= 0 && current < m_course->count()) m_course->setCurrentRow(current);
+  m_courseStatus->setText(tr("%1 of %2 lessons done.").arg(done).arg(course->size()));
+}
+
+QString ScenarioPanel::lessonAfter(const QString& current) const {
+  const QString currentName = QFileInfo(current).fileName();
+  for (int i = 0; i < m_courseFiles.size(); ++i) {
+    if (QFileInfo(m_courseFiles[i]).fileName() == currentName && !currentName.isEmpty()) {
+      return i + 1 < m_courseFiles.size() ? m_courseFiles[i + 1] : QString();
+    }
+  }
+  for (const QString& file : m_courseFiles) {
+    if (!lessonProgress(file, m_useSettings).started()) return file;
+  }
+  return m_courseFiles.isEmpty() ? QString() : m_courseFiles.front();
+}
+
+void ScenarioPanel::showCourse() { m_tabs->setCurrentIndex(1); }
 
 std::optional<ScenarioSpec> ScenarioPanel::loadScenario(const QString& path, QWidget* dialogParent, QString* error) {
   auto spec = loadScenarioFile(path.toStdString());
@@ -104,6 +195,13 @@ std::optional<ScenarioSpec> ScenarioPanel::loadScenario(const QString& path, QWi
 void ScenarioPanel::selectFile(const QString& path) {
   const int row = m_list->rowOf(QFileInfo(path).completeBaseName());
   if (row >= 0) m_view->setCurrentIndex(m_list->index(row));
+  const QString name = QFileInfo(path).fileName();
+  for (int i = 0; i < m_courseFiles.size(); ++i) {
+    if (QFileInfo(m_courseFiles[i]).fileName() == name) {
+      m_course->setCurrentRow(i);
+      showCourse();
+    }
+  }
 }
 
 void ScenarioPanel::showScenario(const ScenarioSpec& spec, const QVector<NarrationPoint>& timeline) {

@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <unordered_map>
+#include <utility>
 
 #include <QElapsedTimer>
 #include <QTimer>
@@ -37,6 +38,8 @@ NarrationPoint narrationOf(const TimelineEntry& entry) {
   point.actions = actions.join(QStringLiteral("; "));
   point.pause = entry.pause;
   point.focus = entry.focus;
+  point.ask = entry.ask;
+  point.notes = QString::fromStdString(entry.notes);
   return point;
 }
 
@@ -326,14 +329,18 @@ class SimulationWorker final : public QObject {
     run.spec = spec;
     run.observed = std::make_shared<Observed>(std::uint32_t{1} << spec->cluster.mechanisms.merkleDepth);
     ScenarioRunOptions options;
-    options.onNarration = [this, weak = std::weak_ptr<Observed>(run.observed),
-                           on = run.live](const TimelineEntry& entry) {
+    auto revealed = std::make_shared<QVector<Reveal>>();  // this entry's reveals, until its narration
+    options.onReveal = [revealed](const Reveal& reveal) { revealed->push_back(reveal); };
+    options.onNarration = [this, weak = std::weak_ptr<Observed>(run.observed), on = run.live,
+                           revealed](const TimelineEntry& entry) {
       if (auto observed = weak.lock(); observed && !entry.say.empty()) {
         observed->observer.addMark(entry.at.nanos(), entry.say, /*narration=*/true);
       }
+      NarrationPoint point = narrationOf(entry);
+      point.reveals = std::exchange(*revealed, {});
       if (!*on) return;  // a spare replaying in the background
-      if (entry.pause) m_playing = false;
-      emit m_feed->narrationReached(narrationOf(entry));
+      if (entry.pause || entry.ask) m_playing = false;  // a question waits for the class's answer
+      emit m_feed->narrationReached(point);
     };
     try {
       run.runner = std::make_unique<ScenarioRunner>(*spec, options);
@@ -572,6 +579,18 @@ class SimulationWorker final : public QObject {
     const ScenarioReport report = m_run.runner->finish();
     RunSpeed speed;
     speed.wallSeconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    const ScenarioSpec& spec = *m_run.spec;
+    if (spec.lesson || !spec.questions.empty()) {
+      // The questions revealed at the end of the run, with the lesson's summary.
+      NarrationPoint end;
+      end.atNs = m_run.runner->end().nanos();
+      end.lessonEnd = true;
+      for (const Reveal& reveal : report.reveals) {
+        if (!m_run.runner->reveal(reveal.question)) end.reveals.push_back(reveal);
+      }
+      if (spec.lesson) end.summary = QString::fromStdString(spec.lesson->summary).trimmed();
+      emit m_feed->narrationReached(end);
+    }
     emit m_feed->runReportReady(QString::fromStdString(formatScenarioJson(report, speed)));
     emit m_feed->runFinished(QString::fromStdString(formatScenarioSummary(report, speed)), report.passed);
   }

@@ -188,6 +188,10 @@ QString TimeControls::shortcutsHtml() {
       "<tr><td><b>Ctrl+Shift+D</b></td><td>dark palette</td></tr>"
       "<tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>open a scenario / save the run as a scenario</td></tr>"
       "<tr><td><b>Ctrl+E</b></td><td>export a view as PNG</td></tr>"
+      "<tr><td><b>1</b> … <b>9</b></td><td>answer a lesson's question</td></tr>"
+      "<tr><td><b>Ctrl+G</b></td><td>the lesson's challenge</td></tr>"
+      "<tr><td><b>Ctrl+L</b></td><td>next lesson of the course</td></tr>"
+      "<tr><td><b>Ctrl+T</b></td><td>teacher view (notes)</td></tr>"
       "</table>");
 }
 

@@ -12,6 +12,7 @@
 
 #include <ringlab/ui/cluster_actions.h>
 #include <ringlab/ui/export_controller.h>
+#include <ringlab/ui/lesson_controller.h>
 #include <ringlab/ui/live_session.h>
 #include <ringlab/ui/main_window.h>
 #include <ringlab/ui/panel_layout.h>
@@ -37,6 +38,7 @@ WindowMenus::WindowMenus(MainWindow& window, ScenarioPanel& scenarios, ClusterAc
   m_report->setEnabled(false);
   window.menuBar()->addMenu(tr("&Cluster"))->addActions({cluster.partition(), cluster.heal(), cluster.addNode()});
 
+  buildLessonMenu();
   buildViewMenu(darkPalette);
   buildHelpMenu();
   carryShortcuts();
@@ -105,6 +107,31 @@ void WindowMenus::fillViewpointMenu(QMenu& menu) {
     group->addAction(a);
     connect(a, &QAction::triggered, &m_window, [this, id = n.id] { m_window.setViewpoint(id); });
   }
+}
+
+void WindowMenus::buildLessonMenu() {
+  MainWindow& window = m_window;
+  QMenu* lesson = window.menuBar()->addMenu(tr("&Lesson"));
+  m_challenge = lesson->addAction(tr("&Challenge…"), QKeySequence(Qt::CTRL | Qt::Key_G), &window,
+                                  [&window] { window.lessons().openChallenge(); });
+  m_challenge->setToolTip(tr("Change the settings the lesson allows, run it and get it graded"));
+  m_challenge->setEnabled(false);
+  lesson->addAction(tr("&Next lesson"), QKeySequence(Qt::CTRL | Qt::Key_L), &window, &MainWindow::openNextLesson);
+  lesson->addAction(tr("The &course"), &window, &MainWindow::showCourse);
+  lesson->addSeparator();
+  m_teacher = lesson->addAction(tr("&Teacher view (notes)"));
+  m_teacher->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+  m_teacher->setCheckable(true);
+  m_teacher->setToolTip(tr("Show the lesson's notes for the teacher (never in presentation mode)"));
+  connect(m_teacher, &QAction::toggled, &window, [&window](bool on) { window.lessons().setTeacherView(on); });
+  m_handout = lesson->addAction(tr("Export lesson &handout (PDF)…"), &window.exporter(),
+                                &ExportController::exportHandoutDialog);
+  m_handout->setEnabled(false);
+}
+
+void WindowMenus::lessonStarted(const LessonController& lessons) {
+  m_challenge->setEnabled(lessons.hasChallenge());
+  m_handout->setEnabled(lessons.isLesson());
 }
 
 void WindowMenus::buildHelpMenu() {

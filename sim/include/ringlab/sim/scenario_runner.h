@@ -29,6 +29,8 @@ struct ScenarioRunOptions {
   std::optional<std::vector<Duration>> stalenessBands;
   // Called when a timeline entry with narration, a pause or a focus is reached (after its actions are applied).
   std::function<void(const TimelineEntry&)> onNarration;
+  // Called for each question a timeline entry reveals, with what the run measured, before the entry's onNarration.
+  std::function<void(const Reveal&)> onReveal;
   // Called after every timeline entry is applied, with or without narration (a log of what the run did).
   std::function<void(const TimelineEntry&)> onEntryApplied;
   // Called now and then with the fraction of the main phase done (0..1) and whether the run is quiescing.

@@ -17,6 +17,7 @@ QT_END_NAMESPACE
 
 namespace ringlab {
 
+class LessonPanel;
 class RingView;
 class TrafficView;
 
@@ -32,6 +33,8 @@ class CentralArea final : public QWidget {
   // The key field and its label, which presentation mode hides.
   QWidget& keyRow() { return *m_keyRow; }
   QLabel& banner() { return *m_banner; }
+  // Questions, answers and notes of a lesson, under the banner (hidden while empty).
+  LessonPanel& lessonPanel() { return *m_lessonPanel; }
 
   // Sets the banner's text (HTML) and drops the hint.
   void setNarration(const QString& html);
@@ -52,6 +55,7 @@ class CentralArea final : public QWidget {
   void showBanner();
 
   QLabel* m_banner = nullptr;
+  LessonPanel* m_lessonPanel = nullptr;
   QWidget* m_keyRow = nullptr;
   QLineEdit* m_keyField = nullptr;
   RingView* m_ringView = nullptr;

@@ -61,6 +61,8 @@ class ExportController final : public QObject {
   void exportMetricsDialog();
   void exportTraceDialog();
   void saveRunDialog();
+  // File > Export lesson handout: asks for a PDF path and writes the open lesson's handout (handout.h).
+  void exportHandoutDialog();
 
  signals:
   // A result to show in the status bar for `timeoutMs`.

@@ -10,6 +10,7 @@
 
 #include <QMetaType>
 #include <QString>
+#include <QVector>
 
 #include <ringlab/observe/cluster_snapshot.h>
 #include <ringlab/sim/scenario.h>
@@ -27,6 +28,14 @@ struct NarrationPoint {
   QString actions;  // "crash n3; partition [n1 n2] [n3 n4 n5]"
   bool pause = false;
   std::optional<NarrationFocus> focus;  // the node, key and/or view the app points at
+  // Lessons: the question asked here (an index into the scenario's questions; the run pauses for the answer), what
+  // the run measured for the questions revealed here, and the teacher's notes. The end of a lesson's run comes as a
+  // point of its own (`lessonEnd`) with the questions revealed at the end and the lesson's summary.
+  std::optional<std::size_t> ask;
+  QVector<Reveal> reveals;
+  QString notes;
+  bool lessonEnd = false;
+  QString summary;
 };
 
 // A cluster snapshot as a feed delivers it: with where the feed's clock stands and what it is doing.

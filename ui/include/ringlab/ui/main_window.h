@@ -43,6 +43,7 @@ class ExportController;
 class FiberView;
 class InspectorPanel;
 class KeyConsole;
+class LessonController;
 class LivePanel;
 class LiveSession;
 class NodeTableModel;
@@ -94,6 +95,14 @@ class MainWindow final : public QMainWindow {
   PanelLayout& panelLayout() { return *m_layout; }
   TimeControls& timeControls() { return *m_time; }
   ExportController& exporter() { return *m_export; }
+  LessonController& lessons() { return *m_lessons; }
+  const QString& scenarioPath() const { return m_scenarioPath; }
+  // The lesson of the course after the open one (the first lesson when none is open); empty at the end of the course.
+  QString nextLessonPath() const;
+  // Opens the lesson after the current one (Lesson > Next lesson).
+  void openNextLesson();
+  // Brings the Scenario panel's course list to the front.
+  void showCourse();
 
   // The views --screenshot can save, and a grab of one ("window" for the whole window). Null pixmap for an
   // unknown name.
@@ -184,6 +193,7 @@ class MainWindow final : public QMainWindow {
   PanelLayout* m_layout = nullptr;
   TimeControls* m_time = nullptr;
   ExportController* m_export = nullptr;
+  LessonController* m_lessons = nullptr;
   ScenarioPanel* m_scenarioPanel = nullptr;
   ControlsPanel* m_controls = nullptr;
   DiagramPanels* m_diagrams = nullptr;

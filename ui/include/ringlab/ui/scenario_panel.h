@@ -17,6 +17,8 @@ QT_BEGIN_NAMESPACE
 class QDialog;
 class QLabel;
 class QListView;
+class QListWidget;
+class QTabWidget;
 class QPushButton;
 class QTextBrowser;
 QT_END_NAMESPACE
@@ -46,6 +48,17 @@ class ScenarioPanel final : public QWidget {
   // Shows another source (a live cluster, a recording): a title and an HTML description.
   void showSource(const QString& title, const QString& html);
 
+  // The course: its lessons in order with what each teaches and the progress kept for it (QSettings, unless
+  // `useSettings` is off). refreshCourse() reads the progress again.
+  void setUseSettings(bool on);
+  void refreshCourse();
+  QStringList courseFiles() const { return m_courseFiles; }
+  // The lesson after `current` (a path); the first lesson not yet started when `current` is not a lesson; empty
+  // after the last one.
+  QString lessonAfter(const QString& current) const;
+  // Brings the course list to the front.
+  void showCourse();
+
   // Asks for a scenario file and, unless cancelled, emits scenarioChosen.
   void openFileDialog();
 
@@ -63,10 +76,17 @@ class ScenarioPanel final : public QWidget {
   void scenarioChosen(const QString& path);
   // The report became available (or went away).
   void reportAvailable(bool available);
+  // "Next lesson" was pressed.
+  void nextLessonRequested();
 
  private:
   ScenarioListModel* m_list = nullptr;
   QListView* m_view = nullptr;
+  QTabWidget* m_tabs = nullptr;
+  QListWidget* m_course = nullptr;
+  QLabel* m_courseStatus = nullptr;
+  QStringList m_courseFiles;
+  bool m_useSettings = true;
   QLabel* m_title = nullptr;
   QTextBrowser* m_description = nullptr;
   QLabel* m_reportStatus = nullptr;

@@ -16,6 +16,7 @@ QT_END_NAMESPACE
 namespace ringlab {
 
 class ClusterActions;
+class LessonController;
 class MainWindow;
 class ScenarioPanel;
 
@@ -29,11 +30,17 @@ class WindowMenus final : public QObject {
   // Run > End-of-run report (enabled once a report exists) and File > Disconnect (enabled while connected).
   QAction& reportAction() const { return *m_report; }
   QAction& disconnectAction() const { return *m_disconnect; }
+  // Lesson > Challenge and Export handout follow the open scenario.
+  void lessonStarted(const LessonController& lessons);
+  QAction& challengeAction() const { return *m_challenge; }
+  QAction& teacherAction() const { return *m_teacher; }
+  QAction& handoutAction() const { return *m_handout; }
 
  private:
   void buildFileMenu(ScenarioPanel& scenarios);
   void buildViewMenu(QAction& darkPalette);
   void buildHelpMenu();
+  void buildLessonMenu();
   // Fills View > Membership as seen by with "every node" and one entry per member of the last snapshot.
   void fillViewpointMenu(QMenu& menu);
   // Adds every action of the menu bar that has a shortcut to the window itself.
@@ -42,6 +49,9 @@ class WindowMenus final : public QObject {
   MainWindow& m_window;
   QAction* m_report = nullptr;
   QAction* m_disconnect = nullptr;
+  QAction* m_challenge = nullptr;
+  QAction* m_teacher = nullptr;
+  QAction* m_handout = nullptr;
 };
 
 }  // namespace ringlab

@@ -1,0 +1,139 @@
+#include <ringlab/ui/lesson_controller.h>
+
+#include <QFileInfo>
+#include <QSettings>
+#include <QStringList>
+
+#include <ringlab/ui/challenge_dialog.h>
+#include <ringlab/ui/lesson_panel.h>
+
+namespace ringlab {
+
+namespace {
+
+QString settingsKey(const QString& lessonFile, const char* what) {
+  return QStringLiteral("lessons/%1/%2").arg(QFileInfo(lessonFile).fileName(), QLatin1String(what));
+}
+
+}  // namespace
+
+LessonProgress lessonProgress(const QString& lessonFile, bool useSettings) {
+  LessonProgress progress;
+  auto spec = loadScenarioFile(lessonFile.toStdString());
+  if (spec) progress.questions = static_cast<int>(spec->questions.size());
+  if (!useSettings) return progress;
+  QSettings settings;
+  progress.answered = static_cast<int>(settings.value(settingsKey(lessonFile, "answered")).toStringList().size());
+  progress.correct = static_cast<int>(settings.value(settingsKey(lessonFile, "correct")).toStringList().size());
+  progress.challengePassed = settings.value(settingsKey(lessonFile, "challenge"), false).toBool();
+  return progress;
+}
+
+LessonController::LessonController(LessonPanel& panel, QWidget& window, bool useSettings)
+    : QObject(&window), m_panel(panel), m_window(window), m_useSettings(useSettings) {
+  connect(&m_panel, &LessonPanel::answered, this, [this](std::optional<Answer> answer) {
+    if (!m_open) return;
+    const std::size_t question = *m_open;
+    m_open.reset();
+    if (answer) {
+      m_answers[question] = *answer;
+      record(question, std::nullopt);
+    }
+    emit resumeRequested();
+  });
+}
+
+LessonController::~LessonController() = default;
+
+void LessonController::start(std::shared_ptr<const ScenarioSpec> spec, const QString& path) {
+  m_spec = std::move(spec);
+  m_path = path;
+  m_answers.clear();
+  m_open.reset();
+  m_notes.clear();
+  m_dialog.reset();
+  m_panel.clear();
+  // The lesson's own notes come first, until a step has notes of its own.
+  if (m_spec) m_notes = QString::fromStdString(m_spec->notes);
+  updateNotes();
+}
+
+void LessonController::onNarration(const NarrationPoint& point) {
+  if (!m_spec) return;
+  if (!point.notes.isEmpty()) {
+    m_notes = point.notes;
+    updateNotes();
+  }
+  for (const Reveal& reveal : point.reveals) {
+    if (reveal.question >= m_spec->questions.size()) continue;
+    const Question& question = m_spec->questions[reveal.question];
+    const auto given = m_answers.find(reveal.question);
+    std::optional<Answer> answer;
+    if (given != m_answers.end()) {
+      answer = given->second;
+      record(reveal.question, gradeAnswer(question, reveal, given->second).correct);
+    }
+    if (m_open == reveal.question) m_open.reset();
+    m_panel.showReveal(question, reveal, answer);
+  }
+  if (point.lessonEnd) m_panel.showSummary(point.summary);
+  if (point.ask && *point.ask < m_spec->questions.size()) {
+    m_open = *point.ask;
+    m_panel.ask(m_spec->questions[*point.ask], *point.ask, m_spec->questions.size());
+  }
+}
+
+bool LessonController::choose(int number) { return m_open && m_panel.choose(number); }
+
+bool LessonController::waitingForAnswer() const { return m_open.has_value() && m_panel.waitingForAnswer(); }
+
+void LessonController::setTeacherView(bool on) {
+  m_teacher = on;
+  updateNotes();
+}
+
+void LessonController::setPresentationMode(bool on) {
+  m_presentation = on;
+  updateNotes();
+}
+
+void LessonController::updateNotes() {
+  // Teacher's notes are for the teacher's screen: never on the projector.
+  const bool show = m_teacher && !m_presentation;
+  m_panel.setNotes(show ? m_notes : QString());
+  m_panel.setTeacherView(show);
+}
+
+void LessonController::openChallenge() {
+  if (!hasChallenge()) return;
+  if (!m_dialog) {
+    m_dialog = std::make_unique<ChallengeDialog>(m_spec, m_path, &m_window);
+    connect(m_dialog.get(), &ChallengeDialog::graded, this, [this](bool passed) {
+      if (!passed || !m_useSettings || m_path.isEmpty()) return;
+      QSettings().setValue(settingsKey(m_path, "challenge"), true);
+      emit progressChanged(QFileInfo(m_path).fileName());
+    });
+    connect(m_dialog.get(), &ChallengeDialog::openRunRequested, this, &LessonController::openRunRequested);
+  }
+  m_dialog->show();
+  m_dialog->raise();
+  m_dialog->activateWindow();
+}
+
+void LessonController::record(std::size_t question, const std::optional<bool>& correct) {
+  if (!m_useSettings || m_path.isEmpty() || !m_spec || question >= m_spec->questions.size()) return;
+  const QString id = QString::fromStdString(m_spec->questions[question].id);
+  QSettings settings;
+  QStringList answered = settings.value(settingsKey(m_path, "answered")).toStringList();
+  if (!answered.contains(id)) answered << id;
+  settings.setValue(settingsKey(m_path, "answered"), answered);
+  if (correct) {
+    QStringList right = settings.value(settingsKey(m_path, "correct")).toStringList();
+    right.removeAll(id);
+    if (*correct) right << id;
+    settings.setValue(settingsKey(m_path, "correct"), right);
+  }
+  emit progressChanged(QFileInfo(m_path).fileName());
+}
+
+}  // namespace ringlab
