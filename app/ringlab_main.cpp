@@ -11,6 +11,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QIcon>
 #include <QMessageBox>
@@ -22,6 +23,9 @@
 #include <ringlab/cli/program_options.h>
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_catalog.h>
+#include <ringlab/ui/challenge_dialog.h>
+#include <ringlab/ui/handout.h>
+#include <ringlab/ui/lesson_controller.h>
 #include <ringlab/ui/main_window.h>
 #include <ringlab/ui/recording_feed.h>
 #include <ringlab/ui/remote_feed.h>
@@ -137,7 +141,8 @@ DisplayMode prepareDisplay(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const QByteArray arg(argv[i]);
     if (arg == "--help" || arg == "-h" || arg == "--help-all" || arg == "--version" || arg == "-v" ||
-        arg == "--screenshot" || arg.startsWith("--screenshot=")) {
+        arg == "--screenshot" || arg.startsWith("--screenshot=") || arg == "--handout" ||
+        arg.startsWith("--handout=")) {
       qputenv("QT_QPA_PLATFORM", "offscreen");
       return DisplayMode::kOffscreen;
     }
@@ -166,6 +171,25 @@ int main(int argc, char** argv) {
       QStringLiteral("Save a PNG (or SVG, for a .svg name) of the window or --view at --run-to without showing a "
                      "window, then exit."),
       QStringLiteral("PNG"));
+  const QCommandLineOption handoutOpt(
+      QStringLiteral("handout"),
+      QStringLiteral("Write the handout of the lesson --scenario names as a PDF (its text, its questions without the "
+                     "answers, pictures at each narration point) without showing a window, then exit."),
+      QStringLiteral("PDF"));
+  const QCommandLineOption answersOpt(
+      QStringLiteral("answers"),
+      QStringLiteral("Answer the lesson's questions from FILE (YAML: question id to answer, as for ringlab-sim run "
+                     "--answers): each question shows its answer as it is asked and is graded when revealed."),
+      QStringLiteral("FILE"));
+  const QCommandLineOption challengeOpt(
+      QStringLiteral("challenge"),
+      QStringLiteral("Open the lesson's challenge. With --screenshot: run and grade it (with the --set knobs) and save "
+                     "the dialog."));
+  const QCommandLineOption setOpt(
+      QStringLiteral("set"),
+      QStringLiteral("With --challenge: set a knob of the challenge, as PATH=VALUE (e.g. cluster.replication.r=2; "
+                     "repeatable)."),
+      QStringLiteral("PATH=VALUE"));
   const QCommandLineOption viewOpt(
       QStringLiteral("view"),
       QStringLiteral("What --screenshot saves: %1.").arg(ringlab::MainWindow::viewNames().join(QStringLiteral(", "))),
@@ -209,7 +233,8 @@ int main(int argc, char** argv) {
   const QList<QCommandLineOption> allOptions{helpOpt,       versionOpt,   scenarioOpt, seedOpt,      runToOpt,
                                              screenshotOpt, viewOpt,      sizeOpt,     themeOpt,     presentOpt,
                                              pausedOpt,     keyOpt,       seenByOpt,   connectOpt,   tokenOpt,
-                                             afterOpt,      recordOpt,    recordingOpt, manPageOpt,  completionOpt};
+                                             afterOpt,      recordOpt,    recordingOpt, manPageOpt,  completionOpt,
+                                             handoutOpt,    answersOpt,   challengeOpt, setOpt};
   parser.addOptions(allOptions);
 
   std::optional<std::uint64_t> seed;
@@ -372,9 +397,10 @@ int main(int argc, char** argv) {
       return usageError(
           QStringLiteral("--after: expected a duration such as 5s or 1500ms, got '%1'").arg(parser.value(afterOpt)));
     }
-    if (parser.isSet(scenarioOpt) || parser.isSet(runToOpt) || parser.isSet(seedOpt)) {
-      return usageError(
-          QStringLiteral("--connect watches a real cluster: --scenario, --seed and --run-to do not apply"));
+    if (parser.isSet(scenarioOpt) || parser.isSet(runToOpt) || parser.isSet(seedOpt) || parser.isSet(challengeOpt) ||
+        parser.isSet(answersOpt)) {
+      return usageError(QStringLiteral(
+          "--connect watches a real cluster: --scenario, --seed, --run-to, --answers and --challenge do not apply"));
     }
     ringlab::MainWindow window(/*restoreSettings=*/!screenshot);
     if (theme) window.setTheme(*theme);
@@ -409,6 +435,27 @@ int main(int argc, char** argv) {
                 qPrintable(target->address()), members.size(), reachable);
     return kExitOk;
   }
+  if (parser.isSet(handoutOpt)) {
+    if (!parser.isSet(scenarioOpt)) return usageError(QStringLiteral("--handout: needs --scenario FILE (a lesson)"));
+    const QString lesson =
+        QString::fromStdString(ringlab::resolveScenario(parser.value(scenarioOpt).toStdString(), RINGLAB_SCENARIO_DIR));
+    auto spec = ringlab::loadScenarioFile(lesson.toStdString());
+    if (!spec.isOk()) {
+      std::fprintf(stderr, "ringlab: %s\n", spec.status().message().c_str());
+      return kExitUsage;
+    }
+    const QString out = parser.value(handoutOpt);
+    const QString error = ringlab::writeLessonHandout(*spec, out, [](int done, int total) {
+      std::fprintf(stderr, "\rPictures: %d of %d", done, total);
+    });
+    std::fprintf(stderr, "\n");
+    if (!error.isEmpty()) {
+      std::fprintf(stderr, "ringlab: --handout: %s\n", qPrintable(error));
+      return kExitFailed;
+    }
+    std::printf("Saved %s (handout of %s)\n", qPrintable(out), spec->name.c_str());
+    return kExitOk;
+  }
   QString scenario = parser.value(scenarioOpt);
   if (scenario.isEmpty() && !screenshot) {
     scenario = QSettings().value(QStringLiteral("run/lastScenario")).toString();
@@ -422,10 +469,43 @@ int main(int argc, char** argv) {
   if (parser.isSet(keyOpt)) window.setLookupKey(parser.value(keyOpt));
   if (seenBy) window.setViewpoint(*seenBy);
 
+  if (parser.isSet(setOpt) && !parser.isSet(challengeOpt)) {
+    return usageError(QStringLiteral("--set: sets a knob of the challenge; add --challenge"));
+  }
+  std::vector<ringlab::ScenarioOverride> knobs;
+  for (const QString& text : parser.values(setOpt)) {
+    std::string problem;
+    const auto knob = ringlab::parseOverride(text.toStdString(), problem);
+    if (!knob) return usageError(QStringLiteral("--set: %1").arg(QString::fromStdString(problem)));
+    knobs.push_back(*knob);
+  }
+  if (parser.isSet(answersOpt)) {
+    QFile file(parser.value(answersOpt));
+    if (!file.open(QIODevice::ReadOnly)) {
+      std::fprintf(stderr, "ringlab: cannot read the answers '%s': %s\n", qPrintable(parser.value(answersOpt)),
+                   qPrintable(file.errorString()));
+      return kExitUsage;
+    }
+    // Checked against the lesson's questions (a lesson that does not parse says so when it is opened).
+    if (auto lesson = ringlab::loadScenarioFile(path.toStdString()); lesson.isOk()) {
+      auto answers = ringlab::parseAnswerFile(file.readAll().toStdString(), parser.value(answersOpt).toStdString(),
+                                              lesson->questions);
+      if (!answers) {
+        std::fprintf(stderr, "%s\n", answers.status().message().c_str());
+        return kExitUsage;
+      }
+      window.lessons().setPresetAnswers(std::move(*answers));
+    }
+  }
+
   if (screenshot) {
     auto spec = ringlab::loadScenarioFile(path.toStdString());
     if (!spec.isOk()) {
       std::fprintf(stderr, "ringlab: %s\n", spec.status().message().c_str());
+      return kExitUsage;
+    }
+    if (parser.isSet(challengeOpt) && !spec->challenge) {
+      std::fprintf(stderr, "ringlab: --challenge: '%s' has no challenge\n", qPrintable(path));
       return kExitUsage;
     }
     prepareForScreenshot(window, size);
@@ -435,6 +515,32 @@ int main(int argc, char** argv) {
     window.feed().runToBlocking(ringlab::TimePoint{runTo.value_or(ringlab::Duration{0})});
     processEventsFor(400);
     const QString out = parser.value(screenshotOpt);
+    if (parser.isSet(challengeOpt)) {
+      window.lessons().openChallenge();
+      ringlab::ChallengeDialog* dialog = window.lessons().challengeDialog();
+      dialog->setAttribute(Qt::WA_DontShowOnScreen);
+      for (const ringlab::ScenarioOverride& knob : knobs) {
+        if (!dialog->setKnob(QString::fromStdString(knob.path), QString::fromStdString(knob.value))) {
+          return usageError(QStringLiteral("--set: '%1' is not a knob of this challenge, or the value is outside its "
+                                           "range")
+                                .arg(QString::fromStdString(ringlab::formatOverride(knob))));
+        }
+      }
+      bool graded = false;
+      QObject::connect(dialog, &ringlab::ChallengeDialog::graded, [&graded] { graded = true; });
+      dialog->run();
+      QElapsedTimer wait;
+      wait.start();
+      while (!graded && wait.elapsed() < 300'000) QApplication::processEvents(QEventLoop::AllEvents, 50);
+      processEventsFor(200);
+      if (!dialog->grab().save(out)) {
+        std::fprintf(stderr, "ringlab: cannot write the screenshot '%s'\n", qPrintable(out));
+        return kExitFailed;
+      }
+      std::printf("Saved %s (challenge %s)\n", qPrintable(out),
+                  dialog->grade() && dialog->grade()->passed ? "met" : "not met");
+      return kExitOk;
+    }
     if (!saveScreenshot(window, view, out)) return kExitFailed;
     const QPixmap image = window.grabView(view);
     std::printf("Saved %s (%dx%d, view %s, t = %s, seed %llu)\n", qPrintable(out), image.width(), image.height(),
@@ -444,6 +550,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
 
+  if (parser.isSet(challengeOpt)) window.lessons().openChallengeOnStart(knobs);
   const QString error = window.openScenarioFile(path, /*play=*/false, seed, /*quiet=*/true);
   window.show();
   if (!error.isEmpty()) {

@@ -181,9 +181,9 @@ AnswerGrade gradeAnswer(const Question& question, const Reveal& reveal, const An
     const double truth = *reveal.measured;
     grade.correct = std::isfinite(truth) ? std::abs(value - truth) <= question.tolerance + 1e-12 : false;
     grade.text = fmt::format("You predicted {}.{} {}", formatMetricValue(metric, value), measured,
-                             grade.correct ? fmt::format("Within {} of it: right.",
+                             grade.correct ? fmt::format("That is within {}.",
                                                          formatMetricValue(metric, question.tolerance))
-                                           : fmt::format("More than {} away.",
+                                           : fmt::format("That is more than {} away.",
                                                          formatMetricValue(metric, question.tolerance)));
     return grade;
   }
@@ -195,11 +195,9 @@ AnswerGrade gradeAnswer(const Question& question, const Reveal& reveal, const An
   const std::optional<std::size_t> right = question.measure ? reveal.rightChoice : question.markedChoice();
   grade.correct = right && *right == *chosen;
   std::string text = fmt::format("You chose ({}) {}.{}", *chosen + 1, question.choices[*chosen].text, measured);
-  if (grade.correct) {
-    text += " Right.";
-  } else if (right) {
+  if (!grade.correct && right) {
     text += fmt::format(" The answer is ({}) {}.", *right + 1, question.choices[*right].text);
-  } else {
+  } else if (!grade.correct) {
     text += " None of the choices matches what the run measured.";
   }
   grade.text = std::move(text);

@@ -240,9 +240,9 @@ TEST(ClusterObserverTest, ASimulationAndTheSameRunReportedAsRealNodesWouldGiveTh
   ScenarioSpec spec = *loaded;
   spec.workloads.at(0).ratePerSecond = 300;
   spec.timeline.clear();
-  spec.timeline.push_back(TimelineEntry{TimePoint{1500ms}, {CrashAction{2}}, {}, false, {}, {}});
+  spec.timeline.push_back(timelineEntry(1500ms, CrashAction{2}));
   // A partition too: its messages are lost at their send.
-  spec.timeline.push_back(TimelineEntry{TimePoint{2000ms}, {PartitionAction{{{0, 1}, {2, 3, 4}}}}, {}, false, {}, {}});
+  spec.timeline.push_back(timelineEntry(2000ms, PartitionAction{{{0, 1}, {2, 3, 4}}}));
   ScenarioRunner runner(spec);
 
   // Kept and replayed after the run: a handler runs on the publishing fiber's small stack.

@@ -12,6 +12,7 @@
 #include <QUrl>
 
 #include <ringlab/sim/lesson.h>
+#include <ringlab/ui/lesson_panel.h>
 #include <ringlab/ui/main_window.h>
 #include <ringlab/ui/models.h>
 #include <ringlab/ui/simulation_feed.h>
@@ -58,7 +59,10 @@ QString writeLessonHandout(const ScenarioSpec& spec, const QString& pdfPath,
   window.setTheme(ThemeKind::kLight);
   window.openScenario(spec, QString(), /*play=*/false);
   window.show();
-  processEventsFor(200);
+  // Presentation mode: two large charts instead of six small ones, and large type that stays readable on paper.
+  window.setPresentationMode(true);
+  window.resize(1400, 900);
+  processEventsFor(300);
 
   QTextDocument doc;
   QString html = QStringLiteral("<h1>%1</h1>").arg(esc(spec.name));
@@ -73,6 +77,9 @@ QString writeLessonHandout(const ScenarioSpec& spec, const QString& pdfPath,
     if (progress) progress(done, static_cast<int>(points.size()));
     window.feed().runToBlocking(entry->at);
     processEventsFor(250);
+    // The pictures show the cluster; the question is in the text (and its panel would squeeze the views).
+    if (auto* panel = window.findChild<LessonPanel*>()) panel->hide();
+    processEventsFor(100);
     html += QStringLiteral("<h3>%1</h3>").arg(formatVirtualTime(entry->at.nanos()).toHtmlEscaped());
     QStringList actions;
     for (const ScenarioAction& action : entry->actions) actions << QString::fromStdString(describeAction(action));
@@ -102,11 +109,11 @@ QString writeLessonHandout(const ScenarioSpec& spec, const QString& pdfPath,
       return image.width() > 0 ? image.height() * width / image.width() : 0;
     };
     html += QStringLiteral("<p><img src='ring%1' width='300' height='%2'>&nbsp;<img src='traffic%1' width='300' "
-                           "height='%3'></p><p><img src='charts%1' width='606' height='%4'></p>")
+                           "height='%3'></p><p><img src='charts%1' width='560' height='%4'></p>")
                 .arg(tag)
                 .arg(scaled(ring, 300))
                 .arg(scaled(traffic, 300))
-                .arg(scaled(charts, 606));
+                .arg(scaled(charts, 560));
     ++done;
   }
   if (spec.lesson && !spec.lesson->summary.empty()) {

@@ -1,5 +1,7 @@
 #include <ringlab/ui/lesson_controller.h>
 
+#include <utility>
+
 #include <QFileInfo>
 #include <QSettings>
 #include <QStringList>
@@ -56,6 +58,13 @@ void LessonController::start(std::shared_ptr<const ScenarioSpec> spec, const QSt
   // The lesson's own notes come first, until a step has notes of its own.
   if (m_spec) m_notes = QString::fromStdString(m_spec->notes);
   updateNotes();
+  if (m_challengeOnStart && hasChallenge()) {
+    const std::vector<ScenarioOverride> knobs = std::exchange(m_challengeOnStart, std::nullopt).value();
+    openChallenge();
+    for (const ScenarioOverride& knob : knobs) {
+      m_dialog->setKnob(QString::fromStdString(knob.path), QString::fromStdString(knob.value));
+    }
+  }
 }
 
 void LessonController::onNarration(const NarrationPoint& point) {
@@ -78,8 +87,14 @@ void LessonController::onNarration(const NarrationPoint& point) {
   }
   if (point.lessonEnd) m_panel.showSummary(point.summary);
   if (point.ask && *point.ask < m_spec->questions.size()) {
-    m_open = *point.ask;
-    m_panel.ask(m_spec->questions[*point.ask], *point.ask, m_spec->questions.size());
+    const Question& question = m_spec->questions[*point.ask];
+    m_panel.ask(question, *point.ask, m_spec->questions.size(), !point.reveals.isEmpty());
+    if (const auto preset = m_preset.find(question.id); preset != m_preset.end()) {
+      m_answers[*point.ask] = preset->second;
+      m_panel.markAnswered(preset->second);
+    } else {
+      m_open = *point.ask;
+    }
   }
 }
 

@@ -1,5 +1,8 @@
 #include <ringlab/ui/lesson_panel.h>
 
+#include <variant>
+
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -26,7 +29,8 @@ LessonPanel::LessonPanel(QWidget* parent) : QFrame(parent) {
   layout->addWidget(m_question);
 
   m_choiceBox = new QWidget(this);
-  m_choiceLayout = new QVBoxLayout(m_choiceBox);
+  // Choices in two columns: four choices take two rows, which leaves the views room on a 720p projector.
+  m_choiceLayout = new QGridLayout(m_choiceBox);
   m_choiceLayout->setContentsMargins(0, 0, 0, 0);
   m_choiceLayout->setSpacing(3);
   layout->addWidget(m_choiceBox);
@@ -96,7 +100,7 @@ void LessonPanel::setTheme(const Theme& theme) {
   QFont base = font();
   const double points = 10.0 * theme.scale();
   QFont question = base;
-  question.setPointSizeF(points * 1.35);
+  question.setPointSizeF(points * (theme.presentation ? 1.2 : 1.35));
   question.setBold(true);
   m_question->setFont(question);
   QFont body = base;
@@ -128,11 +132,19 @@ void LessonPanel::clear() {
   updateVisibility();
 }
 
-void LessonPanel::ask(const Question& question, std::size_t index, std::size_t count) {
+void LessonPanel::ask(const Question& question, std::size_t index, std::size_t count, bool keepReveals) {
+  if (keepReveals && m_asked && m_asked->id != question.id && !m_resultHtml.isEmpty()) {
+    // Short: the new question needs the room. The earlier question's text is in its tooltip.
+    m_resultHtml = tr("<i>Last question:</i> ") + m_resultHtml;
+    m_result->setToolTip(QString::fromStdString(m_asked->text));
+    m_result->setText(m_resultHtml);
+  }
   m_asked = question;
   m_open = true;
-  m_resultHtml.clear();
-  m_result->clear();
+  if (!keepReveals) {
+    m_resultHtml.clear();
+    m_result->clear();
+  }
   m_status->clear();
   m_heading->setText(tr("Question %1 of %2 — predict before the run goes on").arg(index + 1).arg(count));
   m_question->setText(QString::fromStdString(question.text));
@@ -145,7 +157,8 @@ void LessonPanel::ask(const Question& question, std::size_t index, std::size_t c
     button->setStyleSheet(QStringLiteral("text-align: left; padding: 4px 10px;"));
     button->setToolTip(tr("Key %1").arg(i + 1));
     connect(button, &QPushButton::clicked, this, [this, i] { choose(static_cast<int>(i) + 1); });
-    m_choiceLayout->addWidget(button);
+    const int rows = static_cast<int>((question.choices.size() + 1) / 2);
+    m_choiceLayout->addWidget(button, static_cast<int>(i) % rows, static_cast<int>(i) / rows);
     m_choices.push_back(button);
   }
   if (question.isNumber()) {
@@ -165,15 +178,30 @@ bool LessonPanel::choose(int number) {
   if (!m_open || !m_asked || m_asked->isNumber()) return false;
   if (number < 1 || static_cast<std::size_t>(number) > m_asked->choices.size()) return false;
   const auto index = static_cast<std::size_t>(number - 1);
-  for (std::size_t i = 0; i < m_choices.size(); ++i) {
-    m_choices[i]->setEnabled(false);
-    if (i == index) m_choices[i]->setStyleSheet(QStringLiteral("text-align: left; padding: 4px 10px; font-weight: bold;"));
-  }
-  finishAsking(tr("Your answer: (%1) %2. The run goes on (Space pauses it).")
-                   .arg(number)
-                   .arg(QString::fromStdString(m_asked->choices[index].text)));
+  markAnswered(Answer{index});
   emit answered(Answer{index});
   return true;
+}
+
+void LessonPanel::markAnswered(const Answer& answer) {
+  if (!m_open || !m_asked) return;
+  if (const auto* index = std::get_if<std::size_t>(&answer); index && *index < m_choices.size()) {
+    for (std::size_t i = 0; i < m_choices.size(); ++i) {
+      m_choices[i]->setEnabled(false);
+      if (i == *index) {
+        m_choices[i]->setStyleSheet(QStringLiteral("text-align: left; padding: 4px 10px; font-weight: bold;"));
+      }
+    }
+    finishAsking(tr("Your answer: (%1) %2. The run goes on (Space pauses it).")
+                     .arg(*index + 1)
+                     .arg(QString::fromStdString(m_asked->choices[*index].text)));
+  } else if (const auto* value = std::get_if<double>(&answer); value && m_asked->isNumber()) {
+    m_number->setText(QString::fromStdString(formatMetricValue(*m_asked->measure, *value)));
+    m_number->setEnabled(false);
+    m_submit->setEnabled(false);
+    finishAsking(tr("Your prediction: %1. The run goes on (Space pauses it).")
+                     .arg(QString::fromStdString(formatMetricValue(*m_asked->measure, *value))));
+  }
 }
 
 void LessonPanel::submitNumber() {
@@ -185,10 +213,7 @@ void LessonPanel::submitNumber() {
                           .arg(m_unit->text().isEmpty() ? QString() : tr(" in %1").arg(m_unit->text())));
     return;
   }
-  m_number->setEnabled(false);
-  m_submit->setEnabled(false);
-  finishAsking(tr("Your prediction: %1. The run goes on (Space pauses it).")
-                   .arg(QString::fromStdString(formatMetricValue(*m_asked->measure, std::get<double>(*answer)))));
+  markAnswered(*answer);
   emit answered(*answer);
 }
 
@@ -201,19 +226,23 @@ void LessonPanel::finishAsking(const QString& status) {
 }
 
 void LessonPanel::showReveal(const Question& question, const Reveal& reveal, const std::optional<Answer>& given) {
-  // The question stays on screen only if it is the one revealed; otherwise the reveal says which question it answers.
-  if (!m_asked || m_asked->id != question.id) {
+  // The question stays on screen (without its choices) when it is the one revealed; otherwise the reveal says which
+  // question it answers.
+  const bool same = m_asked && m_asked->id == question.id;
+  if (!same) {
     m_asked.reset();
-    m_open = false;
     m_question->clear();
-    m_status->clear();
-    for (QPushButton* b : m_choices) b->deleteLater();
-    m_choices.clear();
   }
+  m_open = false;
+  m_status->clear();
+  for (QPushButton* b : m_choices) b->deleteLater();
+  m_choices.clear();
   m_heading->setText(tr("Answer"));
   QString html;
   if (!m_resultHtml.isEmpty()) html = m_resultHtml + QStringLiteral("<br>");
-  html += QStringLiteral("<i>%1</i><br>").arg(QString::fromStdString(question.text).toHtmlEscaped());
+  if (!same) {
+    html += tr("<i>The earlier question: %1</i><br>").arg(QString::fromStdString(question.text).toHtmlEscaped());
+  }
   if (given) {
     const AnswerGrade grade = gradeAnswer(question, reveal, *given);
     html += QStringLiteral("<span style='color:%1'><b>%2</b></span> %3")
@@ -266,7 +295,7 @@ void LessonPanel::updateVisibility() {
   m_heading->setVisible(!m_heading->text().isEmpty());
   m_question->setVisible(asking);
   m_choiceBox->setVisible(asking && !m_choices.empty());
-  const bool number = asking && m_asked->isNumber();
+  const bool number = asking && m_asked->isNumber() && (m_open || !m_status->text().isEmpty());
   m_numberRow->setVisible(number);
   if (number) {
     m_number->setEnabled(m_open);

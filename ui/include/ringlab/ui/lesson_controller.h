@@ -51,12 +51,17 @@ class LessonController final : public QObject {
   // Keys 1 to 9: picks that choice of the open question; false when none is open.
   bool choose(int number);
   bool waitingForAnswer() const;
+  // Answers given beforehand, by question id (ringlab --answers FILE): a question asked is answered at once, and the
+  // run does not wait for it.
+  void setPresetAnswers(std::map<std::string, Answer> answers) { m_preset = std::move(answers); }
 
   void setTeacherView(bool on);
   bool teacherView() const { return m_teacher; }
   void setPresentationMode(bool on);
   // Opens the challenge of the current lesson (nothing when it has none).
   void openChallenge();
+  // Opens the challenge, with these knobs set, as soon as the next lesson starts (ringlab --challenge --set ...).
+  void openChallengeOnStart(std::vector<ScenarioOverride> knobs) { m_challengeOnStart = std::move(knobs); }
   ChallengeDialog* challengeDialog() { return m_dialog.get(); }
   bool hasChallenge() const { return m_spec && m_spec->challenge.has_value(); }
   bool isLesson() const { return m_spec && (m_spec->lesson || !m_spec->questions.empty()); }
@@ -80,11 +85,13 @@ class LessonController final : public QObject {
   std::shared_ptr<const ScenarioSpec> m_spec;
   QString m_path;
   std::map<std::size_t, Answer> m_answers;  // by question, this run
+  std::map<std::string, Answer> m_preset;    // by question id
   std::optional<std::size_t> m_open;        // the question waiting for an answer
   bool m_teacher = false;
   bool m_presentation = false;
   QString m_notes;  // of the last step reached
   std::unique_ptr<ChallengeDialog> m_dialog;
+  std::optional<std::vector<ScenarioOverride>> m_challengeOnStart;
 };
 
 }  // namespace ringlab

@@ -17,7 +17,7 @@ QT_BEGIN_NAMESPACE
 class QLabel;
 class QLineEdit;
 class QPushButton;
-class QVBoxLayout;
+class QGridLayout;
 QT_END_NAMESPACE
 
 namespace ringlab {
@@ -31,8 +31,9 @@ class LessonPanel final : public QFrame {
   void setTheme(const Theme& theme);
   // Hides everything (a new run).
   void clear();
-  // Shows `question` (number `index` of `count`) and waits for an answer.
-  void ask(const Question& question, std::size_t index, std::size_t count);
+  // Shows `question` (number `index` of `count`) and waits for an answer. `keepReveals`: the step that asks it also
+  // revealed earlier questions, whose answers stay on screen below it.
+  void ask(const Question& question, std::size_t index, std::size_t count, bool keepReveals = false);
   // Shows what the run measured for `question`, graded against `given` when the class answered it. Several reveals
   // of one step are shown together; the next ask or clear starts afresh.
   void showReveal(const Question& question, const Reveal& reveal, const std::optional<Answer>& given);
@@ -46,6 +47,8 @@ class LessonPanel final : public QFrame {
   // open or there is no such choice.
   bool choose(int number);
   bool waitingForAnswer() const { return m_open; }
+  // Shows `answer` as the open question's answer without emitting `answered` (an answer given beforehand).
+  void markAnswered(const Answer& answer);
 
   // What is on screen, for tests and screenshots.
   QString questionText() const;
@@ -63,7 +66,7 @@ class LessonPanel final : public QFrame {
   QLabel* m_heading = nullptr;
   QLabel* m_question = nullptr;
   QWidget* m_choiceBox = nullptr;
-  QVBoxLayout* m_choiceLayout = nullptr;
+  QGridLayout* m_choiceLayout = nullptr;
   std::vector<QPushButton*> m_choices;
   QWidget* m_numberRow = nullptr;
   QLineEdit* m_number = nullptr;
