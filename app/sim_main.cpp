@@ -832,9 +832,11 @@ int runCourse(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < course->size(); ++i) {
       const ScenarioSpec& spec = (*course)[i].spec;
       total += spec.lesson->minutes;
-      std::printf("%2zu. %-42s %2d min  %zu question%s%s   %s\n", i + 1, spec.lesson->teaches.c_str(),
-                  spec.lesson->minutes, spec.questions.size(), spec.questions.size() == 1 ? " " : "s",
-                  spec.challenge ? ", challenge" : "           ", (*course)[i].path.filename().c_str());
+      const std::string contents = fmt::format("{} question{}{}", spec.questions.size(),
+                                               spec.questions.size() == 1 ? "" : "s",
+                                               spec.challenge ? ", challenge" : "");
+      std::printf("%2zu. %-42s %2d min  %-24s %s\n", i + 1, spec.lesson->teaches.c_str(), spec.lesson->minutes,
+                  contents.c_str(), (*course)[i].path.filename().c_str());
     }
     std::printf("\n%zu lessons, about %d minutes. Run one with: ringlab-sim run %s\n", course->size(), total,
                 ((*course)[0].path).c_str());

@@ -31,15 +31,6 @@ double opAvailability(const OperationMetrics& m) {
 
 double nanos(Duration d) { return static_cast<double>(d.count()); }
 
-std::string_view operationNoun(Operation op) {
-  switch (op) {
-    case Operation::kGet: return "read";
-    case Operation::kDelete: return "delete";
-    case Operation::kIncrement: return "increment";
-    default: return "write";
-  }
-}
-
 std::string at(TimePoint t) { return formatDuration(t.sinceStart); }
 
 }  // namespace
@@ -90,6 +81,15 @@ std::string describeMeasured(ExpectMetric metric, double value, const ScenarioRe
     case ExpectMetric::kConvergenceTime:
       return std::isfinite(value) ? fmt::format("the replicas agreed {} after the clients stopped", v)
                                   : std::string("the replicas did not agree before the quiesce limit");
+    case ExpectMetric::kSiblingsCreated:
+      return fmt::format("{} acknowledged write{} left {} key with siblings", v, value == 1 ? "" : "s",
+                         value == 1 ? "its" : "their");
+    case ExpectMetric::kLargestSiblingSet: return fmt::format("the largest sibling set held {} values", v);
+    case ExpectMetric::kSiblingSetsResolved:
+      return fmt::format("writes resolved a key's siblings back to one value {} time{}", v, value == 1 ? "" : "s");
+    case ExpectMetric::kLostIncrements:
+    case ExpectMetric::kLostCrdtIncrements:
+      return fmt::format("{} acknowledged increment{} missing from the converged totals", v, value == 1 ? " was" : "s were");
     case ExpectMetric::kDivergentKeys:
       return fmt::format("{} key{} still differed between replicas at the end (of {})", v, value == 1 ? "" : "s",
                          count(report.keysChecked));
@@ -476,6 +476,23 @@ ScenarioReport ScenarioRunner::finish() {
   }
   gradeChallenge(report);
   return report;
+}
+
+ChallengeRun runChallenge(const ScenarioSpec& spec, const std::function<void(double, bool)>& onProgress) {
+  ChallengeRun result;
+  if (!spec.challenge) {
+    result.error = "the scenario has no challenge";
+    return result;
+  }
+  try {
+    ScenarioRunOptions options;
+    options.onProgress = onProgress;
+    ScenarioRunner runner(spec, options);
+    result.grade = runner.run().challenge;
+  } catch (const std::exception& e) {
+    result.error = e.what();
+  }
+  return result;
 }
 
 const Reveal* ScenarioRunner::reveal(std::size_t index) const {

@@ -278,7 +278,7 @@ check "a bad --set value names the override" 2 "--set cluster.replication.w=9: c
   "$sim" run "$lesson" --quiet --set cluster.replication.w=9
 check_usage "--set without a value" "ringlab-sim run" "--set: expected PATH=VALUE such as cluster.replication.r=2, got 'cluster.replication.r'" \
   "$sim" run "$lesson" --set cluster.replication.r
-check "course list" 0 "13. Grey failure and tail latency" "$sim" course list
+check "course list" 0 "14. Grey failure and tail latency" "$sim" course list
 check_usage "course without a verb" "ringlab-sim course" "expected list or check" "$sim" course
 check "course of a missing folder" 2 "cannot read the course folder '$work/nowhere'" "$sim" course list "$work/nowhere"
 

@@ -210,41 +210,31 @@ void ChallengeDialog::run() {
                                       : tr("Running with %1…").arg(changed.join(QStringLiteral(", "))));
   m_done = false;
   m_thread = std::thread([this, shared, alive = m_alive] {
-    std::optional<ScenarioReport> report;
-    QString error;
-    try {
-      ScenarioRunOptions options;
-      int lastPercent = -1;
-      options.onProgress = [&](double fraction, bool quiescing) {
-        const int percent = quiescing ? 90 + static_cast<int>(10 * std::min(1.0, fraction))
-                                      : static_cast<int>(90 * std::min(1.0, fraction));
-        if (percent == lastPercent || !*alive) return;
-        lastPercent = percent;
-        QMetaObject::invokeMethod(this, [this, percent] { m_progress->setValue(percent); }, Qt::QueuedConnection);
-      };
-      ScenarioRunner runner(*shared, options);
-      report = runner.run();
-    } catch (const std::exception& e) {
-      error = QString::fromUtf8(e.what());
-    }
+    int lastPercent = -1;
+    ChallengeRun run = runChallenge(*shared, [&](double fraction, bool quiescing) {
+      const int percent = quiescing ? 90 + static_cast<int>(10 * std::min(1.0, fraction))
+                                    : static_cast<int>(90 * std::min(1.0, fraction));
+      if (percent == lastPercent || !*alive) return;
+      lastPercent = percent;
+      QMetaObject::invokeMethod(this, [this, percent] { m_progress->setValue(percent); }, Qt::QueuedConnection);
+    });
     m_done = true;
     if (!*alive) return;
     QMetaObject::invokeMethod(
-        this, [this, shared, report = std::move(report), error] { finished(shared, report, error); },
-        Qt::QueuedConnection);
+        this, [this, shared, run = std::move(run)] { finished(shared, run); }, Qt::QueuedConnection);
   });
 }
 
-void ChallengeDialog::finished(std::shared_ptr<const ScenarioSpec> spec, std::optional<ScenarioReport> report,
-                               QString error) {
+void ChallengeDialog::finished(std::shared_ptr<const ScenarioSpec> spec, ChallengeRun run) {
   join();
   m_runButton->setEnabled(true);
   m_progress->setValue(100);
-  if (!report || !report->challenge) {
-    m_status->setText(tr("<span style='color:#e03131'>The run failed: %1</span>").arg(error.toHtmlEscaped()));
+  if (!run.grade) {
+    m_status->setText(
+        tr("<span style='color:#e03131'>The run failed: %1</span>").arg(QString::fromStdString(run.error).toHtmlEscaped()));
     return;
   }
-  m_grade = report->challenge;
+  m_grade = run.grade;
   const ChallengeReport& grade = *m_grade;
   m_table->setRowCount(static_cast<int>(grade.goals.size()));
   for (std::size_t i = 0; i < grade.goals.size(); ++i) {

@@ -38,7 +38,7 @@ WindowMenus::WindowMenus(MainWindow& window, ScenarioPanel& scenarios, ClusterAc
   m_report->setEnabled(false);
   window.menuBar()->addMenu(tr("&Cluster"))->addActions({cluster.partition(), cluster.heal(), cluster.addNode()});
 
-  buildLessonMenu();
+  buildLessonMenu();  // after File: its handout action joins File > Export
   buildViewMenu(darkPalette);
   buildHelpMenu();
   carryShortcuts();
@@ -67,6 +67,7 @@ void WindowMenus::buildFileMenu(ScenarioPanel& scenarios) {
   file->addSeparator();
   file->addAction(tr("&Save run as scenario…"), QKeySequence::Save, &exporter, &ExportController::saveRunDialog);
   QMenu* exportMenu = file->addMenu(tr("&Export"));
+  m_exportMenu = exportMenu;
   exportMenu->addAction(tr("&View as PNG or SVG…"), QKeySequence(Qt::CTRL | Qt::Key_E), &exporter,
                         &ExportController::exportViewDialog);
   exportMenu->addAction(tr("&Metrics as CSV…"), &exporter, &ExportController::exportMetricsDialog);
@@ -127,6 +128,7 @@ void WindowMenus::buildLessonMenu() {
   m_handout = lesson->addAction(tr("Export lesson &handout (PDF)…"), &window.exporter(),
                                 &ExportController::exportHandoutDialog);
   m_handout->setEnabled(false);
+  m_exportMenu->addAction(m_handout);  // File > Export too, beside the other exports
 }
 
 void WindowMenus::lessonStarted(const LessonController& lessons) {

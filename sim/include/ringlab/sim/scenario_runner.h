@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <ringlab/sim/challenge.h>
 #include <ringlab/sim/history.h>
 #include <ringlab/sim/metrics.h>
 #include <ringlab/sim/scenario.h>
@@ -35,26 +36,6 @@ struct ScenarioRunOptions {
   std::function<void(const TimelineEntry&)> onEntryApplied;
   // Called now and then with the fraction of the main phase done (0..1) and whether the run is quiescing.
   std::function<void(double fraction, bool quiescing)> onProgress;
-};
-
-struct ExpectationResult {
-  Expectation expectation;
-  double measured = 0;  // durations in nanoseconds; +infinity when a duration never ended (no convergence)
-  bool passed = false;
-  std::string text;  // "lost_writes = 0 (expected <= 0)"
-  // When it failed: where in the run to look first (the first failed operation, stale read, lost write or slow
-  // operation), with what happened there ("the first stale read, at 12.204s"). Unset when nothing points there.
-  std::optional<TimePoint> lookAt;
-  std::string lookAtText;
-};
-
-// A challenge's grade: its goals against a run with the student's settings.
-struct ChallengeReport {
-  std::vector<ExpectationResult> goals;
-  // Settings that make the run no answer to the challenge: a knob outside its range, or a setting the challenge
-  // does not offer ("cluster.nodes is not a knob of this challenge").
-  std::vector<std::string> problems;
-  bool passed = false;  // every goal holds and there are no problems
 };
 
 struct ScenarioReport {

@@ -15,7 +15,7 @@
 #include <QDialog>
 
 #include <ringlab/sim/scenario.h>
-#include <ringlab/sim/scenario_runner.h>
+#include <ringlab/sim/challenge.h>
 #include <ringlab/ui/cluster_feed.h>  // the metatype of std::shared_ptr<const ScenarioSpec>
 
 QT_BEGIN_NAMESPACE
@@ -50,7 +50,7 @@ class ChallengeDialog final : public QDialog {
   void openRunRequested(std::shared_ptr<const ringlab::ScenarioSpec> spec, qint64 atNs);
 
  private:
-  void finished(std::shared_ptr<const ScenarioSpec> spec, std::optional<ScenarioReport> report, QString error);
+  void finished(std::shared_ptr<const ScenarioSpec> spec, ChallengeRun run);
   void join();
 
   std::shared_ptr<const ScenarioSpec> m_spec;

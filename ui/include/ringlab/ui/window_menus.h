@@ -52,6 +52,7 @@ class WindowMenus final : public QObject {
   QAction* m_challenge = nullptr;
   QAction* m_teacher = nullptr;
   QAction* m_handout = nullptr;
+  QMenu* m_exportMenu = nullptr;
 };
 
 }  // namespace ringlab
