@@ -59,6 +59,11 @@ case "$out" in "$prefix"/share/ringlab/scenarios/installed-only.yaml*) ;; *) fai
 out=$("$prefix/bin/ringlab-sim" check steady-state 2>&1) || fail "check steady-state: $out"
 case "$out" in "$prefix"/share/ringlab/scenarios/steady-state.yaml*) ;; *) fail "steady-state resolved outside the prefix: $out" ;; esac
 "$prefix/bin/ringlab-sim" list | grep -q "installed-only" || fail "list does not show the installed-only scenario"
+# The course is installed beside the scenarios and found from the prefix.
+[ -e "$prefix/share/ringlab/scenarios/course/01-consistent-hashing.yaml" ] || fail "the course is not installed"
+out=$("$prefix/bin/ringlab-sim" course list 2>&1) || fail "course list from the prefix: $out"
+grep -q "$prefix/share/ringlab/scenarios/course/01-consistent-hashing.yaml" <<<"$out" ||
+  fail "course list did not use the installed course: $out"
 
 # The example configuration starts a node (ports and data directory moved out of the way).
 if [ -e "$prefix/bin/ringlabd" ] && command -v redis-cli >/dev/null; then
