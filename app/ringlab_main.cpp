@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QRegularExpression>
 #include <QFileInfo>
 #include <QIcon>
 #include <QMessageBox>
@@ -528,10 +529,18 @@ int main(int argc, char** argv) {
       }
       bool graded = false;
       QObject::connect(dialog, &ringlab::ChallengeDialog::graded, [&graded] { graded = true; });
-      dialog->run();
+      if (!dialog->run()) {
+        QString why = dialog->statusText();
+        why.remove(QRegularExpression(QStringLiteral("<[^>]*>")));
+        return usageError(QStringLiteral("--challenge: %1").arg(why));
+      }
       QElapsedTimer wait;
       wait.start();
       while (!graded && wait.elapsed() < 300'000) QApplication::processEvents(QEventLoop::AllEvents, 50);
+      if (!graded) {
+        std::fprintf(stderr, "ringlab: --challenge: the run did not finish within 5 minutes\n");
+        return kExitFailed;
+      }
       processEventsFor(200);
       if (!dialog->grab().save(out)) {
         std::fprintf(stderr, "ringlab: cannot write the screenshot '%s'\n", qPrintable(out));

@@ -111,6 +111,7 @@ std::string_view metricInputUnit(ExpectMetric metric) {
 
 std::optional<double> parseMetricValue(ExpectMetric metric, std::string_view text) {
   text = trimmed(text);
+  constexpr double kLargest = 1e15;  // counts and rates; durations stop at a day
   switch (metricUnit(metric)) {
     case MetricUnit::kShare: {
       if (text.ends_with('%')) text.remove_suffix(1);
@@ -119,21 +120,24 @@ std::optional<double> parseMetricValue(ExpectMetric metric, std::string_view tex
       return *percent / 100;
     }
     case MetricUnit::kDuration: {
-      if (const auto ms = readNumber(text)) return *ms < 0 ? std::nullopt : std::optional<double>(*ms * 1e6);
+      constexpr double kDay = 86'400e9;
+      if (const auto ms = readNumber(text)) {
+        return *ms < 0 || *ms * 1e6 > kDay ? std::nullopt : std::optional<double>(*ms * 1e6);
+      }
       const auto d = parseDuration(text);
-      if (!d || d->count() < 0) return std::nullopt;
+      if (!d || d->count() < 0 || static_cast<double>(d->count()) > kDay) return std::nullopt;
       return static_cast<double>(d->count());
     }
     case MetricUnit::kRate: {
       if (text.ends_with("/s")) text.remove_suffix(2);
       const auto r = readNumber(text);
-      if (!r || *r < 0) return std::nullopt;
+      if (!r || *r < 0 || *r > kLargest) return std::nullopt;
       return r;
     }
     case MetricUnit::kCount: break;
   }
   const auto n = readNumber(text);
-  if (!n || *n < 0) return std::nullopt;
+  if (!n || *n < 0 || *n > kLargest) return std::nullopt;
   return n;
 }
 

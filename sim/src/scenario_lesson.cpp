@@ -51,8 +51,8 @@ void ScenarioParser::applyOverrides(YAML::Node root) {
             }
             next.push_back(child[k]);
           }
-        } else if (child.IsScalar() && i + 2 == parts.size() && parts.back() == "enabled") {
-          // A mechanism written as true/false: its mapping form keeps the same meaning.
+        } else if (child.IsScalar() && i >= 1 && parts[i - 1] == "mechanisms") {
+          // A mechanism written as true/false: its mapping form keeps the same meaning, and takes the setting.
           YAML::Node section(YAML::NodeType::Map);
           section["enabled"] = YAML::Node(child.Scalar());
           node[parts[i]] = section;
@@ -81,7 +81,11 @@ void ScenarioParser::applyOverrides(YAML::Node root) {
 const ScenarioOverride* ScenarioParser::overrideFor(std::string_view path) const {
   const std::string plain = withoutIndexes(path);
   for (auto it = m_overrides.rbegin(); it != m_overrides.rend(); ++it) {
-    if (plain == it->path || (plain.starts_with(it->path) && plain[it->path.size()] == '.')) return &*it;
+    // The override's own path, a setting below it, or a key it created on its way (a misspelled one).
+    if (plain == it->path || (plain.starts_with(it->path) && plain[it->path.size()] == '.') ||
+        (!plain.empty() && it->path.starts_with(plain) && it->path[plain.size()] == '.')) {
+      return &*it;
+    }
   }
   return nullptr;
 }

@@ -49,17 +49,20 @@ TEST(LessonAppTest, AQuestionStopsTheRunTakesAKeyAndIsGradedByWhatTheRunMeasured
   ASSERT_TRUE(testing::waitFor([&] { return window.lessons().isLesson(); }));
   EXPECT_FALSE(panel.isVisible());  // nothing asked yet
 
-  runTo(window, std::chrono::seconds(5));
+  // Played as fast as it goes: the run stops by itself at the question, at 5 s.
+  window.feed().setSpeed(0);
+  window.feed().play();
   ASSERT_TRUE(testing::waitFor([&] { return window.lessons().waitingForAnswer(); }));
+  ASSERT_TRUE(testing::waitFor([&] { return !window.lastSnapshot().playing; }));
+  EXPECT_EQ(window.lastSnapshot().nowNs, 5'000'000'000);
   EXPECT_TRUE(panel.isVisible());
   EXPECT_TRUE(panel.questionText().startsWith(QStringLiteral("n3 owns its arcs")));
-  EXPECT_FALSE(window.lastSnapshot().playing);
 
   // Key 2, as the class would press it: the answer is taken and the run goes on.
   EXPECT_FALSE(window.lessons().choose(7));  // there is no seventh choice
   EXPECT_TRUE(window.lessons().choose(2));
   EXPECT_FALSE(window.lessons().waitingForAnswer());
-  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().playing; }));
+  ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().playing || window.lastSnapshot().nowNs > 5'000'000'000; }));
   window.feed().pause();
 
   runTo(window, std::chrono::seconds(15));
@@ -134,6 +137,21 @@ TEST(LessonAppTest, AChallengeIsRunAndGradedFromItsDialogAndAFailureOpensTheRunT
   ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().nowNs == std::max<qint64>(0, at - 1'000'000'000); }));
 }
 
+TEST(LessonAppTest, AChallengeOpenedOnAStudentsRunKeepsItsSettingsUnlessAKnobChangesThem) {
+  testing::app();
+  const std::vector<ScenarioOverride> earlier = {{"cluster.replication.r", "2"}};
+  auto spec = loadScenarioFile(kLesson4.toStdString(), earlier);
+  ASSERT_TRUE(spec.isOk());
+  ChallengeDialog dialog(std::make_shared<const ScenarioSpec>(*spec), kLesson4);
+  EXPECT_EQ(dialog.settings(), earlier);  // shown as R=2, and run as R=2
+  ASSERT_TRUE(dialog.setKnob(QStringLiteral("cluster.replication.w"), QStringLiteral("2")));
+  const std::vector<ScenarioOverride> both = {{"cluster.replication.r", "2"}, {"cluster.replication.w", "2"}};
+  EXPECT_EQ(dialog.settings(), both);
+  ASSERT_TRUE(dialog.setKnob(QStringLiteral("cluster.replication.r"), QStringLiteral("1")));
+  const std::vector<ScenarioOverride> changed = {{"cluster.replication.r", "1"}, {"cluster.replication.w", "2"}};
+  EXPECT_EQ(dialog.settings(), changed);
+}
+
 TEST(LessonAppTest, TheCourseListsItsLessonsAndNextLessonFollowsTheOrder) {
   testing::app();
   MainWindow window(/*restoreSettings=*/false);
@@ -158,10 +176,14 @@ TEST(LessonAppTest, AHandoutIsAPdfWithTheLessonsQuestionsButNotItsAnswers) {
   std::filesystem::create_directories(dir);
   const QString pdf = QString::fromStdString((dir / "lesson1.pdf").string());
   int lastDone = -1, lastTotal = -1;
-  const QString error = writeLessonHandout(*spec, pdf, [&](int done, int total) {
-    lastDone = done;
-    lastTotal = total;
-  });
+  QString html;
+  const QString error = writeLessonHandout(
+      *spec, pdf,
+      [&](int done, int total) {
+        lastDone = done;
+        lastTotal = total;
+      },
+      &html);
   ASSERT_TRUE(error.isEmpty()) << error.toStdString();
   EXPECT_EQ(lastDone, lastTotal);
   EXPECT_EQ(lastTotal, 4);  // the narration and question points of lesson 1
@@ -170,6 +192,18 @@ TEST(LessonAppTest, AHandoutIsAPdfWithTheLessonsQuestionsButNotItsAnswers) {
   const QByteArray bytes = file.readAll();
   EXPECT_TRUE(bytes.startsWith("%PDF-"));
   EXPECT_GT(bytes.size(), 50'000);  // pictures of the ring, traffic and charts at each point
+  // Every question and its choices, none of the answers: no explanation, no hint, no teacher's notes.
+  for (const Question& q : spec->questions) {
+    EXPECT_TRUE(html.contains(QString::fromStdString(q.text).toHtmlEscaped())) << q.id;
+    for (const QuestionChoice& c : q.choices) EXPECT_TRUE(html.contains(QString::fromStdString(c.text).toHtmlEscaped()));
+    if (!q.explanation.empty()) {
+      EXPECT_FALSE(html.contains(QString::fromStdString(q.explanation).toHtmlEscaped())) << q.id;
+    }
+    if (!q.hint.empty()) {
+      EXPECT_FALSE(html.contains(QString::fromStdString(q.hint).toHtmlEscaped())) << q.id;
+    }
+  }
+  EXPECT_FALSE(html.contains(QStringLiteral("Open with the ring view")));  // the notes
   const QString missing = writeLessonHandout(*spec, QStringLiteral("/nonexistent/dir/x.pdf"));
   EXPECT_TRUE(missing.contains(QStringLiteral("no directory '/nonexistent/dir'"))) << missing.toStdString();
   std::filesystem::remove_all(dir);

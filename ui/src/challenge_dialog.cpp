@@ -1,6 +1,7 @@
 #include <ringlab/ui/challenge_dialog.h>
 
 #include <cmath>
+#include <stdexcept>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -147,17 +148,22 @@ void ChallengeDialog::join() {
 }
 
 std::vector<ScenarioOverride> ChallengeDialog::settings() const {
-  std::vector<ScenarioOverride> out;
+  // The scenario shown may itself be a student's run (read with overrides): those stay unless a knob changes them.
+  std::vector<ScenarioOverride> out = m_spec->overrides;
   for (const Knob& k : m_knobs) {
     QString value;
     if (auto* spin = qobject_cast<QSpinBox*>(k.widget)) value = QString::number(spin->value());
     else if (auto* box = qobject_cast<QCheckBox*>(k.widget)) value = box->isChecked() ? QStringLiteral("true") : QStringLiteral("false");
     else if (auto* combo = qobject_cast<QComboBox*>(k.widget)) value = combo->currentText();
     else if (auto* edit = qobject_cast<QLineEdit*>(k.widget)) value = edit->text().trimmed();
-    if (value != k.initial) out.push_back(ScenarioOverride{k.knob.path, value.toStdString()});
+    if (value == k.initial) continue;
+    std::erase_if(out, [&](const ScenarioOverride& o) { return o.path == k.knob.path; });
+    out.push_back(ScenarioOverride{k.knob.path, value.toStdString()});
   }
   return out;
 }
+
+QString ChallengeDialog::statusText() const { return m_status->text(); }
 
 bool ChallengeDialog::setKnob(const QString& path, const QString& value) {
   for (Knob& k : m_knobs) {
@@ -180,8 +186,8 @@ bool ChallengeDialog::setKnob(const QString& path, const QString& value) {
   return false;
 }
 
-void ChallengeDialog::run() {
-  if (running()) return;
+bool ChallengeDialog::run() {
+  if (running()) return false;
   join();
   const std::vector<ScenarioOverride> overrides = settings();
   for (const ScenarioOverride& o : overrides) {
@@ -189,7 +195,7 @@ void ChallengeDialog::run() {
       if (k.knob.path != o.path) continue;
       if (const std::string problem = checkKnobValue(k.knob, o.value); !problem.empty()) {
         m_status->setText(tr("<span style='color:#e03131'>%1</span>").arg(qs(problem).toHtmlEscaped()));
-        return;
+        return false;
       }
     }
   }
@@ -197,7 +203,7 @@ void ChallengeDialog::run() {
                                                : loadScenarioFile(m_path.toStdString(), overrides);
   if (!spec) {
     m_status->setText(tr("<span style='color:#e03131'>%1</span>").arg(qs(spec.status().message()).toHtmlEscaped()));
-    return;
+    return false;
   }
   auto shared = std::make_shared<const ScenarioSpec>(std::move(*spec));
   m_grade.reset();
@@ -209,29 +215,35 @@ void ChallengeDialog::run() {
   m_status->setText(changed.isEmpty() ? tr("Running the lesson as it starts…")
                                       : tr("Running with %1…").arg(changed.join(QStringLiteral(", "))));
   m_done = false;
-  m_thread = std::thread([this, shared, alive = m_alive] {
+  const int generation = ++m_generation;
+  m_thread = std::thread([this, shared, alive = m_alive, generation] {
     int lastPercent = -1;
     ChallengeRun run = runChallenge(*shared, [&](double fraction, bool quiescing) {
+      if (!*alive) throw std::runtime_error("cancelled");  // the dialog is closing: stop the run
       const int percent = quiescing ? 90 + static_cast<int>(10 * std::min(1.0, fraction))
                                     : static_cast<int>(90 * std::min(1.0, fraction));
-      if (percent == lastPercent || !*alive) return;
+      if (percent == lastPercent) return;
       lastPercent = percent;
       QMetaObject::invokeMethod(this, [this, percent] { m_progress->setValue(percent); }, Qt::QueuedConnection);
     });
     m_done = true;
     if (!*alive) return;
     QMetaObject::invokeMethod(
-        this, [this, shared, run = std::move(run)] { finished(shared, run); }, Qt::QueuedConnection);
+        this, [this, shared, run = std::move(run), generation] { finished(shared, run, generation); },
+        Qt::QueuedConnection);
   });
+  return true;
 }
 
-void ChallengeDialog::finished(std::shared_ptr<const ScenarioSpec> spec, ChallengeRun run) {
+void ChallengeDialog::finished(std::shared_ptr<const ScenarioSpec> spec, ChallengeRun run, int generation) {
+  if (generation != m_generation) return;  // a later run has started; its own result follows
   join();
   m_runButton->setEnabled(true);
   m_progress->setValue(100);
   if (!run.grade) {
     m_status->setText(
         tr("<span style='color:#e03131'>The run failed: %1</span>").arg(QString::fromStdString(run.error).toHtmlEscaped()));
+    emit graded(false);
     return;
   }
   m_grade = run.grade;

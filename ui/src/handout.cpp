@@ -41,7 +41,7 @@ QString paragraphs(const std::string& text) {
 }  // namespace
 
 QString writeLessonHandout(const ScenarioSpec& spec, const QString& pdfPath,
-                           const std::function<void(int, int)>& progress) {
+                           const std::function<void(int, int)>& progress, QString* htmlOut) {
   const QFileInfo target(pdfPath);
   if (target.isDir()) return QObject::tr("cannot write '%1': it is a directory").arg(pdfPath);
   if (!target.absoluteDir().exists()) {
@@ -121,6 +121,7 @@ QString writeLessonHandout(const ScenarioSpec& spec, const QString& pdfPath,
   }
   if (progress) progress(done, static_cast<int>(points.size()));
   doc.setHtml(html);
+  if (htmlOut) *htmlOut = html;
 
   QPdfWriter writer(pdfPath);
   writer.setPageSize(QPageSize(QPageSize::A4));

@@ -48,18 +48,26 @@ LessonController::LessonController(LessonPanel& panel, QWidget& window, bool use
 LessonController::~LessonController() = default;
 
 void LessonController::start(std::shared_ptr<const ScenarioSpec> spec, const QString& path) {
+  // A restart, or the student's run opened from the challenge, keeps the challenge dialog with its knobs and grade;
+  // another lesson gets a dialog of its own (the old one stops its run as it goes).
+  const bool sameLesson = !path.isEmpty() && path == m_path && spec && spec->challenge;
+  if (!sameLesson && m_dialog) {
+    m_dialog->hide();
+    m_dialog->deleteLater();
+    m_dialog = nullptr;
+  }
   m_spec = std::move(spec);
   m_path = path;
   m_answers.clear();
   m_open.reset();
   m_notes.clear();
-  m_dialog.reset();
   m_panel.clear();
   // The lesson's own notes come first, until a step has notes of its own.
   if (m_spec) m_notes = QString::fromStdString(m_spec->notes);
   updateNotes();
-  if (m_challengeOnStart && hasChallenge()) {
+  if (m_challengeOnStart) {
     const std::vector<ScenarioOverride> knobs = std::exchange(m_challengeOnStart, std::nullopt).value();
+    if (!hasChallenge()) return;
     openChallenge();
     for (const ScenarioOverride& knob : knobs) {
       m_dialog->setKnob(QString::fromStdString(knob.path), QString::fromStdString(knob.value));
@@ -98,6 +106,8 @@ void LessonController::onNarration(const NarrationPoint& point) {
   }
 }
 
+ChallengeDialog* LessonController::challengeDialog() { return m_dialog.data(); }
+
 bool LessonController::choose(int number) { return m_open && m_panel.choose(number); }
 
 bool LessonController::waitingForAnswer() const { return m_open.has_value() && m_panel.waitingForAnswer(); }
@@ -122,13 +132,13 @@ void LessonController::updateNotes() {
 void LessonController::openChallenge() {
   if (!hasChallenge()) return;
   if (!m_dialog) {
-    m_dialog = std::make_unique<ChallengeDialog>(m_spec, m_path, &m_window);
-    connect(m_dialog.get(), &ChallengeDialog::graded, this, [this](bool passed) {
+    m_dialog = new ChallengeDialog(m_spec, m_path, &m_window);
+    connect(m_dialog, &ChallengeDialog::graded, this, [this](bool passed) {
       if (!passed || !m_useSettings || m_path.isEmpty()) return;
       QSettings().setValue(settingsKey(m_path, "challenge"), true);
       emit progressChanged(QFileInfo(m_path).fileName());
     });
-    connect(m_dialog.get(), &ChallengeDialog::openRunRequested, this, &LessonController::openRunRequested);
+    connect(m_dialog, &ChallengeDialog::openRunRequested, this, &LessonController::openRunRequested);
   }
   m_dialog->show();
   m_dialog->raise();

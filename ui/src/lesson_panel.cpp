@@ -178,12 +178,12 @@ bool LessonPanel::choose(int number) {
   if (!m_open || !m_asked || m_asked->isNumber()) return false;
   if (number < 1 || static_cast<std::size_t>(number) > m_asked->choices.size()) return false;
   const auto index = static_cast<std::size_t>(number - 1);
-  markAnswered(Answer{index});
+  showAnswer(Answer{index}, tr("The run goes on (Space pauses it)."));
   emit answered(Answer{index});
   return true;
 }
 
-void LessonPanel::markAnswered(const Answer& answer) {
+void LessonPanel::showAnswer(const Answer& answer, const QString& then) {
   if (!m_open || !m_asked) return;
   if (const auto* index = std::get_if<std::size_t>(&answer); index && *index < m_choices.size()) {
     for (std::size_t i = 0; i < m_choices.size(); ++i) {
@@ -192,15 +192,15 @@ void LessonPanel::markAnswered(const Answer& answer) {
         m_choices[i]->setStyleSheet(QStringLiteral("text-align: left; padding: 4px 10px; font-weight: bold;"));
       }
     }
-    finishAsking(tr("Your answer: (%1) %2. The run goes on (Space pauses it).")
+    finishAsking(tr("Your answer: (%1) %2. %3")
                      .arg(*index + 1)
-                     .arg(QString::fromStdString(m_asked->choices[*index].text)));
+                     .arg(QString::fromStdString(m_asked->choices[*index].text), then));
   } else if (const auto* value = std::get_if<double>(&answer); value && m_asked->isNumber()) {
     m_number->setText(QString::fromStdString(formatMetricValue(*m_asked->measure, *value)));
     m_number->setEnabled(false);
     m_submit->setEnabled(false);
-    finishAsking(tr("Your prediction: %1. The run goes on (Space pauses it).")
-                     .arg(QString::fromStdString(formatMetricValue(*m_asked->measure, *value))));
+    finishAsking(tr("Your prediction: %1. %2")
+                     .arg(QString::fromStdString(formatMetricValue(*m_asked->measure, *value)), then));
   }
 }
 
@@ -213,7 +213,7 @@ void LessonPanel::submitNumber() {
                           .arg(m_unit->text().isEmpty() ? QString() : tr(" in %1").arg(m_unit->text())));
     return;
   }
-  markAnswered(*answer);
+  showAnswer(*answer, tr("The run goes on (Space pauses it)."));
   emit answered(*answer);
 }
 

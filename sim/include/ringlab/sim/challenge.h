@@ -40,7 +40,8 @@ struct ChallengeRun {
 };
 
 // Runs `spec` (a lesson read with the student's settings as overrides) to its end and grades its challenge.
-// `onProgress` as ScenarioRunOptions::onProgress.
+// `onProgress` as ScenarioRunOptions::onProgress, through the main phase and the quiesce phase; an exception it
+// throws (derived from std::exception) stops the run, and its what() is the error.
 ChallengeRun runChallenge(const ScenarioSpec& spec,
                           const std::function<void(double fraction, bool quiescing)>& onProgress = {});
 

@@ -35,12 +35,15 @@ class ChallengeDialog final : public QDialog {
   ChallengeDialog(std::shared_ptr<const ScenarioSpec> spec, QString path, QWidget* parent = nullptr);
   ~ChallengeDialog() override;
 
-  // The settings that differ from the lesson's, as overrides.
+  // The settings that differ from the lesson as its file is written, as overrides: those the scenario shown was read
+  // with (a student's earlier run), changed by the knobs.
   std::vector<ScenarioOverride> settings() const;
   // Sets a knob's widget from a value as written (tests); false for an unknown knob or a value it cannot show.
   bool setKnob(const QString& path, const QString& value);
-  // Runs the lesson with the settings; `graded` follows. Nothing while a run is going on.
-  void run();
+  // Runs the lesson with the settings; `graded` follows (false when the run could not happen). Returns false, with
+  // the reason on the dialog, when it does not start: a run is going on, or a setting is refused.
+  bool run();
+  QString statusText() const;
   bool running() const { return m_thread.joinable() && !m_done; }
   const std::optional<ChallengeReport>& grade() const { return m_grade; }
   QString gradeText() const;
@@ -50,7 +53,7 @@ class ChallengeDialog final : public QDialog {
   void openRunRequested(std::shared_ptr<const ringlab::ScenarioSpec> spec, qint64 atNs);
 
  private:
-  void finished(std::shared_ptr<const ScenarioSpec> spec, ChallengeRun run);
+  void finished(std::shared_ptr<const ScenarioSpec> spec, ChallengeRun run, int generation);
   void join();
 
   std::shared_ptr<const ScenarioSpec> m_spec;
@@ -69,6 +72,7 @@ class ChallengeDialog final : public QDialog {
   std::atomic<bool> m_done{false};
   std::shared_ptr<std::atomic<bool>> m_alive = std::make_shared<std::atomic<bool>>(true);
   std::optional<ChallengeReport> m_grade;
+  int m_generation = 0;  // of the last run started: a late result of an earlier run is dropped
 };
 
 }  // namespace ringlab

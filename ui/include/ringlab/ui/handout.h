@@ -16,8 +16,8 @@
 namespace ringlab {
 
 // Writes the handout of `spec` to `pdfPath`. `progress` is called with (points done, points in all). Returns an error
-// message naming the file, empty on success.
+// message naming the file, empty on success. `html`, when given, receives the document's text (for tests).
 QString writeLessonHandout(const ScenarioSpec& spec, const QString& pdfPath,
-                           const std::function<void(int done, int total)>& progress = {});
+                           const std::function<void(int done, int total)>& progress = {}, QString* html = nullptr);
 
 }  // namespace ringlab

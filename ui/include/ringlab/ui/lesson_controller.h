@@ -10,6 +10,7 @@
 #include <optional>
 
 #include <QObject>
+#include <QPointer>
 #include <QString>
 
 #include <ringlab/sim/scenario.h>
@@ -51,8 +52,8 @@ class LessonController final : public QObject {
   // Keys 1 to 9: picks that choice of the open question; false when none is open.
   bool choose(int number);
   bool waitingForAnswer() const;
-  // Answers given beforehand, by question id (ringlab --answers FILE): a question asked is answered at once, and the
-  // run does not wait for it.
+  // Answers given beforehand, by question id (ringlab --answers FILE): a question asked shows its answer at once;
+  // the run still stops there, so that the class sees the question, until it is played on.
   void setPresetAnswers(std::map<std::string, Answer> answers) { m_preset = std::move(answers); }
 
   void setTeacherView(bool on);
@@ -62,7 +63,7 @@ class LessonController final : public QObject {
   void openChallenge();
   // Opens the challenge, with these knobs set, as soon as the next lesson starts (ringlab --challenge --set ...).
   void openChallengeOnStart(std::vector<ScenarioOverride> knobs) { m_challengeOnStart = std::move(knobs); }
-  ChallengeDialog* challengeDialog() { return m_dialog.get(); }
+  ChallengeDialog* challengeDialog();
   bool hasChallenge() const { return m_spec && m_spec->challenge.has_value(); }
   bool isLesson() const { return m_spec && (m_spec->lesson || !m_spec->questions.empty()); }
   const std::map<std::size_t, Answer>& answers() const { return m_answers; }
@@ -90,7 +91,7 @@ class LessonController final : public QObject {
   bool m_teacher = false;
   bool m_presentation = false;
   QString m_notes;  // of the last step reached
-  std::unique_ptr<ChallengeDialog> m_dialog;
+  QPointer<ChallengeDialog> m_dialog;  // a child of the window; kept across restarts of the same lesson
   std::optional<std::vector<ScenarioOverride>> m_challengeOnStart;
 };
 

@@ -47,8 +47,9 @@ class LessonPanel final : public QFrame {
   // open or there is no such choice.
   bool choose(int number);
   bool waitingForAnswer() const { return m_open; }
-  // Shows `answer` as the open question's answer without emitting `answered` (an answer given beforehand).
-  void markAnswered(const Answer& answer);
+  // Shows `answer` as the open question's answer without emitting `answered` (an answer given beforehand: the run
+  // stays paused until it is played on).
+  void markAnswered(const Answer& answer) { showAnswer(answer, tr("Space plays on.")); }
 
   // What is on screen, for tests and screenshots.
   QString questionText() const;
@@ -60,6 +61,7 @@ class LessonPanel final : public QFrame {
 
  private:
   void submitNumber();
+  void showAnswer(const Answer& answer, const QString& then);
   void finishAsking(const QString& status);
   void updateVisibility();
 
