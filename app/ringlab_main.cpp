@@ -186,6 +186,9 @@ int main(int argc, char** argv) {
       QStringLiteral("challenge"),
       QStringLiteral("Open the lesson's challenge. With --screenshot: run and grade it (with the --set knobs) and save "
                      "the dialog."));
+  const QCommandLineOption teacherOpt(
+      QStringLiteral("teacher"),
+      QStringLiteral("Start in the teacher view: lessons show their notes for the teacher (never in presentation mode)."));
   const QCommandLineOption setOpt(
       QStringLiteral("set"),
       QStringLiteral("With --challenge: set a knob of the challenge, as PATH=VALUE (e.g. cluster.replication.r=2; "
@@ -235,7 +238,7 @@ int main(int argc, char** argv) {
                                              screenshotOpt, viewOpt,      sizeOpt,     themeOpt,     presentOpt,
                                              pausedOpt,     keyOpt,       seenByOpt,   connectOpt,   tokenOpt,
                                              afterOpt,      recordOpt,    recordingOpt, manPageOpt,  completionOpt,
-                                             handoutOpt,    answersOpt,   challengeOpt, setOpt};
+                                             handoutOpt,    answersOpt,   challengeOpt, setOpt,       teacherOpt};
   parser.addOptions(allOptions);
 
   std::optional<std::uint64_t> seed;
@@ -470,6 +473,7 @@ int main(int argc, char** argv) {
   if (parser.isSet(keyOpt)) window.setLookupKey(parser.value(keyOpt));
   if (seenBy) window.setViewpoint(*seenBy);
 
+  if (parser.isSet(teacherOpt)) window.setTeacherView(true);
   if (parser.isSet(setOpt) && !parser.isSet(challengeOpt)) {
     return usageError(QStringLiteral("--set: sets a knob of the challenge; add --challenge"));
   }

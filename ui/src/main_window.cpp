@@ -374,6 +374,14 @@ void MainWindow::openNextLesson() {
   openScenarioFile(next, /*play=*/false);
 }
 
+void MainWindow::setTeacherView(bool on) {
+  m_lessons->setTeacherView(on);
+  if (m_menus->teacherAction().isChecked() != on) {
+    const QSignalBlocker block(&m_menus->teacherAction());
+    m_menus->teacherAction().setChecked(on);
+  }
+}
+
 void MainWindow::showCourse() {
   m_scenarioDock->show();
   m_scenarioDock->raise();

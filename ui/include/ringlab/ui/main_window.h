@@ -103,6 +103,8 @@ class MainWindow final : public QMainWindow {
   void openNextLesson();
   // Brings the Scenario panel's course list to the front.
   void showCourse();
+  // Lesson > Teacher view: the lessons' notes for the teacher (never shown in presentation mode).
+  void setTeacherView(bool on);
 
   // The views --screenshot can save, and a grab of one ("window" for the whole window). Null pixmap for an
   // unknown name.
