@@ -2,7 +2,7 @@
 # Installs the Debian packages from dist/ (scripts/package.sh) into a bare Debian 12 root made with debootstrap, and
 # checks that they work there: the ringlabd service's own command line (ExecStart of its unit, as its user) starts a
 # node that answers `redis-cli PING` and serves /metrics; the system user, the data directory and the conffile
-# exist; `ringlab-sim` runs a shipped scenario; the desktop entry validates. Slow (a few minutes, mostly
+# exist; `ringlab-sim` runs a shipped scenario and finds the course; the desktop entry validates. Slow (a few minutes, mostly
 # debootstrap); needs root and the machine's Debian mirror (read from its apt sources).
 #
 #   scripts/test-packages.sh [--keep]     --keep leaves the root in build/debian-root for a look
@@ -94,6 +94,8 @@ kill "$node" 2>/dev/null; wait "$node" 2>/dev/null || true; node=""
 
 if [ -e "$root/usr/bin/ringlab-sim" ]; then
   in_root ringlab-sim run steady-state --quiet >/dev/null || fail "ringlab-sim run steady-state in the root"
+  in_root ringlab-sim course list | grep -q "/usr/share/ringlab/scenarios/course/01-consistent-hashing.yaml" ||
+    fail "ringlab-sim course list in the root does not find the installed course"
   in_root desktop-file-validate /usr/share/applications/ringlab.desktop || fail "the desktop entry does not validate"
 fi
 if [ "$failures" -gt 0 ]; then echo "$failures failed"; exit 1; fi

@@ -58,12 +58,16 @@ TEST(LessonAppTest, AQuestionStopsTheRunTakesAKeyAndIsGradedByWhatTheRunMeasured
   EXPECT_TRUE(panel.isVisible());
   EXPECT_TRUE(panel.questionText().startsWith(QStringLiteral("n3 owns its arcs")));
 
-  // Key 2, as the class would press it: the answer is taken and the run goes on.
+  // Key 2, as the class would press it: the answer is taken and the run goes on (at 1x from here, so that it is still
+  // short of the reveal when it is paused again).
+  window.feed().setSpeed(1.0);
   EXPECT_FALSE(window.lessons().choose(7));  // there is no seventh choice
   EXPECT_TRUE(window.lessons().choose(2));
   EXPECT_FALSE(window.lessons().waitingForAnswer());
   ASSERT_TRUE(testing::waitFor([&] { return window.lastSnapshot().playing || window.lastSnapshot().nowNs > 5'000'000'000; }));
   window.feed().pause();
+  ASSERT_TRUE(testing::waitFor([&] { return !window.lastSnapshot().playing; }));
+  ASSERT_LT(window.lastSnapshot().nowNs, 15'000'000'000);
 
   runTo(window, std::chrono::seconds(15));
   ASSERT_TRUE(testing::waitFor([&] { return panel.resultText().contains(QStringLiteral("Measured:")); }));
