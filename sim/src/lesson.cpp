@@ -57,7 +57,9 @@ constexpr std::array<KnobInfo, 11> kKnobs = {{
     {"workload.rate", "Workload rate (operations per second)", KnobKind::kRate, {}},
 }};
 
-std::string formatKnobNumber(KnobKind kind, double value) {
+}  // namespace
+
+std::string formatKnobValue(KnobKind kind, double value) {
   switch (kind) {
     case KnobKind::kDuration: return formatScenarioDuration(Duration(static_cast<std::int64_t>(std::llround(value))));
     case KnobKind::kRate: return fmt::format("{:g}/s", value);
@@ -65,7 +67,12 @@ std::string formatKnobNumber(KnobKind kind, double value) {
   }
 }
 
-}  // namespace
+std::string formatRequired(ExpectMetric metric, std::optional<double> min, std::optional<double> max) {
+  if (min && max) return formatMetricValue(metric, *min) + " to " + formatMetricValue(metric, *max);
+  if (min) return "\xe2\x89\xa5 " + formatMetricValue(metric, *min);
+  if (max) return "\xe2\x89\xa4 " + formatMetricValue(metric, *max);
+  return {};
+}
 
 // --- metric values ------------------------------------------------------------------------------------------------
 
@@ -360,11 +367,11 @@ std::string checkKnobValue(const ChallengeKnob& knob, std::string_view value) {
   }
   if (knob.min && *number < *knob.min) {
     return fmt::format("{}: {} is below the challenge's minimum of {}", knob.path, value,
-                       formatKnobNumber(knob.kind, *knob.min));
+                       formatKnobValue(knob.kind, *knob.min));
   }
   if (knob.max && *number > *knob.max) {
     return fmt::format("{}: {} is above the challenge's maximum of {}", knob.path, value,
-                       formatKnobNumber(knob.kind, *knob.max));
+                       formatKnobValue(knob.kind, *knob.max));
   }
   return {};
 }

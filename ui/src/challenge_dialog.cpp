@@ -25,13 +25,7 @@ namespace {
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 QString rangeText(const ChallengeKnob& knob) {
-  const auto show = [&](double v) {
-    switch (knob.kind) {
-      case KnobKind::kDuration: return qs(formatScenarioDuration(Duration(static_cast<std::int64_t>(std::llround(v)))));
-      case KnobKind::kRate: return QStringLiteral("%1/s").arg(v);
-      default: return QString::number(v);
-    }
-  };
+  const auto show = [&](double v) { return qs(formatKnobValue(knob.kind, v)); };
   if (knob.min && knob.max) return QObject::tr("from %1 to %2").arg(show(*knob.min), show(*knob.max));
   if (knob.min) return QObject::tr("at least %1").arg(show(*knob.min));
   if (knob.max) return QObject::tr("at most %1").arg(show(*knob.max));
@@ -57,12 +51,8 @@ ChallengeDialog::ChallengeDialog(std::shared_ptr<const ScenarioSpec> spec, QStri
   auto* goals = new QLabel(this);
   QStringList goalLines;
   for (const Expectation& goal : m_spec->challenge->goals) {
-    QString bound;
-    const auto value = [&](double v) { return qs(formatMetricValue(goal.metric, v)); };
-    if (goal.min && goal.max) bound = tr("between %1 and %2").arg(value(*goal.min), value(*goal.max));
-    else if (goal.min) bound = tr("at least %1").arg(value(*goal.min));
-    else if (goal.max) bound = tr("at most %1").arg(value(*goal.max));
-    goalLines << QStringLiteral("%1 %2").arg(qs(std::string(expectMetricName(goal.metric))), bound);
+    goalLines << QStringLiteral("%1 %2").arg(qs(std::string(expectMetricName(goal.metric))),
+                                             qs(formatRequired(goal.metric, goal.min, goal.max)));
   }
   goals->setText(tr("Goals: %1").arg(goalLines.join(QStringLiteral("; "))));
   goals->setWordWrap(true);
@@ -252,15 +242,10 @@ void ChallengeDialog::finished(std::shared_ptr<const ScenarioSpec> spec, Challen
   for (std::size_t i = 0; i < grade.goals.size(); ++i) {
     const ExpectationResult& goal = grade.goals[i];
     const Expectation& e = goal.expectation;
-    const auto value = [&](double v) { return qs(formatMetricValue(e.metric, v)); };
-    QString required;
-    if (e.min && e.max) required = tr("%1 to %2").arg(value(*e.min), value(*e.max));
-    else if (e.min) required = tr("≥ %1").arg(value(*e.min));
-    else if (e.max) required = tr("≤ %1").arg(value(*e.max));
     const int row = static_cast<int>(i);
     m_table->setItem(row, 0, new QTableWidgetItem(qs(std::string(expectMetricName(e.metric)))));
-    m_table->setItem(row, 1, new QTableWidgetItem(value(goal.measured)));
-    m_table->setItem(row, 2, new QTableWidgetItem(required));
+    m_table->setItem(row, 1, new QTableWidgetItem(qs(formatMetricValue(e.metric, goal.measured))));
+    m_table->setItem(row, 2, new QTableWidgetItem(qs(formatRequired(e.metric, e.min, e.max))));
     auto* result = new QTableWidgetItem(goal.passed ? tr("PASS") : tr("FAIL"));
     result->setForeground(goal.passed ? QColor(0x2f, 0x9e, 0x44) : QColor(0xe0, 0x31, 0x31));
     QFont bold = result->font();

@@ -19,10 +19,9 @@ QString settingsKey(const QString& lessonFile, const char* what) {
 
 }  // namespace
 
-LessonProgress lessonProgress(const QString& lessonFile, bool useSettings) {
+LessonProgress lessonProgress(const QString& lessonFile, int questions, bool useSettings) {
   LessonProgress progress;
-  auto spec = loadScenarioFile(lessonFile.toStdString());
-  if (spec) progress.questions = static_cast<int>(spec->questions.size());
+  progress.questions = questions;
   if (!useSettings) return progress;
   QSettings settings;
   progress.answered = static_cast<int>(settings.value(settingsKey(lessonFile, "answered")).toStringList().size());

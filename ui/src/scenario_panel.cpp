@@ -113,6 +113,21 @@ ScenarioPanel::ScenarioPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(m_reportStatus);
   layout->addWidget(m_reportButton);
   clearReport();
+  // The course is read once; its progress is read again as it changes.
+  const std::filesystem::path dir = findCourseDirectory(RINGLAB_SCENARIO_DIR);
+  if (dir.empty()) {
+    m_courseProblem = tr("No course found beside the shipped scenarios.");
+  } else if (auto course = loadCourse(dir); !course) {
+    m_courseProblem = QString::fromStdString(course.status().message());
+  } else {
+    for (const CourseLesson& lesson : *course) {
+      m_lessons.push_back(CourseLessonInfo{QString::fromStdString(lesson.path.string()),
+                                           QString::fromStdString(lesson.spec.name),
+                                           QString::fromStdString(lesson.spec.lesson->teaches),
+                                           lesson.spec.lesson->minutes, static_cast<int>(lesson.spec.questions.size()),
+                                           lesson.spec.challenge.has_value()});
+    }
+  }
   refreshCourse();
 }
 
@@ -122,59 +137,50 @@ void ScenarioPanel::setUseSettings(bool on) {
 }
 
 void ScenarioPanel::refreshCourse() {
-  const std::filesystem::path dir = findCourseDirectory(RINGLAB_SCENARIO_DIR);
-  m_courseFiles.clear();
   const int current = m_course->currentRow();
   m_course->clear();
-  if (dir.empty()) {
-    m_courseStatus->setText(tr("No course found beside the shipped scenarios."));
-    return;
-  }
-  auto course = loadCourse(dir);
-  if (!course) {
-    m_courseStatus->setText(QString::fromStdString(course.status().message()));
+  if (m_lessons.empty()) {
+    m_courseStatus->setText(m_courseProblem);
     return;
   }
   int done = 0;
-  for (std::size_t i = 0; i < course->size(); ++i) {
-    const CourseLesson& lesson = (*course)[i];
-    const QString path = QString::fromStdString(lesson.path.string());
-    m_courseFiles << path;
-    const LessonProgress progress = lessonProgress(path, m_useSettings);
+  for (std::size_t i = 0; i < m_lessons.size(); ++i) {
+    const CourseLessonInfo& lesson = m_lessons[i];
+    const LessonProgress progress = lessonProgress(lesson.path, lesson.questions, m_useSettings);
     QString state;
     if (progress.started()) {
       state = tr("%1 of %2 answered, %3 right").arg(progress.answered).arg(progress.questions).arg(progress.correct);
-      if (lesson.spec.challenge) {
-        state += progress.challengePassed ? tr(", challenge passed") : tr(", challenge open");
-      }
-      if (progress.answered >= progress.questions && (!lesson.spec.challenge || progress.challengePassed)) ++done;
+      if (lesson.challenge) state += progress.challengePassed ? tr(", challenge passed") : tr(", challenge open");
+      if (progress.answered >= progress.questions && (!lesson.challenge || progress.challengePassed)) ++done;
     } else {
-      state = lesson.spec.challenge ? tr("not started · with a challenge") : tr("not started");
+      state = lesson.challenge ? tr("not started · with a challenge") : tr("not started");
     }
-    auto* item = new QListWidgetItem(tr("%1. %2 — %3 min\n    %4")
-                                         .arg(i + 1)
-                                         .arg(QString::fromStdString(lesson.spec.lesson->teaches))
-                                         .arg(lesson.spec.lesson->minutes)
-                                         .arg(state),
-                                     m_course);
-    item->setData(Qt::UserRole, path);
-    item->setToolTip(QString::fromStdString(lesson.spec.name));
+    auto* item = new QListWidgetItem(
+        tr("%1. %2 — %3 min\n    %4").arg(i + 1).arg(lesson.teaches).arg(lesson.minutes).arg(state), m_course);
+    item->setData(Qt::UserRole, lesson.path);
+    item->setToolTip(lesson.title);
   }
   if (current >= 0 && current < m_course->count()) m_course->setCurrentRow(current);
-  m_courseStatus->setText(tr("%1 of %2 lessons done.").arg(done).arg(course->size()));
+  m_courseStatus->setText(tr("%1 of %2 lessons done.").arg(done).arg(m_lessons.size()));
+}
+
+QStringList ScenarioPanel::courseFiles() const {
+  QStringList files;
+  for (const CourseLessonInfo& lesson : m_lessons) files << lesson.path;
+  return files;
 }
 
 QString ScenarioPanel::lessonAfter(const QString& current) const {
   const QString currentName = QFileInfo(current).fileName();
-  for (int i = 0; i < m_courseFiles.size(); ++i) {
-    if (QFileInfo(m_courseFiles[i]).fileName() == currentName && !currentName.isEmpty()) {
-      return i + 1 < m_courseFiles.size() ? m_courseFiles[i + 1] : QString();
+  for (std::size_t i = 0; i < m_lessons.size() && !currentName.isEmpty(); ++i) {
+    if (QFileInfo(m_lessons[i].path).fileName() == currentName) {
+      return i + 1 < m_lessons.size() ? m_lessons[i + 1].path : QString();
     }
   }
-  for (const QString& file : m_courseFiles) {
-    if (!lessonProgress(file, m_useSettings).started()) return file;
+  for (const CourseLessonInfo& lesson : m_lessons) {
+    if (!lessonProgress(lesson.path, lesson.questions, m_useSettings).started()) return lesson.path;
   }
-  return m_courseFiles.isEmpty() ? QString() : m_courseFiles.front();
+  return m_lessons.empty() ? QString() : m_lessons.front().path;
 }
 
 void ScenarioPanel::showCourse() { m_tabs->setCurrentIndex(1); }
@@ -196,9 +202,9 @@ void ScenarioPanel::selectFile(const QString& path) {
   const int row = m_list->rowOf(QFileInfo(path).completeBaseName());
   if (row >= 0) m_view->setCurrentIndex(m_list->index(row));
   const QString name = QFileInfo(path).fileName();
-  for (int i = 0; i < m_courseFiles.size(); ++i) {
-    if (QFileInfo(m_courseFiles[i]).fileName() == name) {
-      m_course->setCurrentRow(i);
+  for (std::size_t i = 0; i < m_lessons.size(); ++i) {
+    if (QFileInfo(m_lessons[i].path).fileName() == name) {
+      m_course->setCurrentRow(static_cast<int>(i));
       showCourse();
     }
   }

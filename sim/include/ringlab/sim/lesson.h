@@ -49,6 +49,8 @@ std::string formatMetricValue(ExpectMetric metric, double value);
 // ("3.2" is 3.2 %, 0.032), a duration has a unit or is a number of milliseconds, a rate may end in "/s". nullopt when
 // malformed. The result is in the metric's own scale (a share as a fraction, a duration in nanoseconds).
 std::optional<double> parseMetricValue(ExpectMetric metric, std::string_view text);
+// A bound on a metric as a goal states it: "≥ 99.9 %", "≤ 15.00ms", "1.0 % to 5.0 %" ("" for no bound).
+std::string formatRequired(ExpectMetric metric, std::optional<double> min, std::optional<double> max);
 // What a number answer is typed in: "%", "ms", "/s" or "" (for the app's number field).
 std::string_view metricInputUnit(ExpectMetric metric);
 
@@ -138,6 +140,8 @@ struct KnobInfo {
 // Every setting a challenge may name.
 std::span<const KnobInfo> challengeKnobs();
 const KnobInfo* findChallengeKnob(std::string_view path);
+// A knob's number as written in a file: "3", "250ms", "2000/s".
+std::string formatKnobValue(KnobKind kind, double value);
 
 struct ChallengeKnob {
   std::string path;

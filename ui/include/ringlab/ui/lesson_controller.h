@@ -27,7 +27,7 @@ namespace ringlab {
 class ChallengeDialog;
 class LessonPanel;
 
-// A lesson's progress as the course list shows it, kept per lesson file name.
+// A lesson's progress as the course list shows it, kept per lesson file name (`questions`: how many it asks).
 struct LessonProgress {
   int questions = 0;  // questions the lesson asks
   int answered = 0;   // of them, answered at least once
@@ -35,8 +35,8 @@ struct LessonProgress {
   bool challengePassed = false;
   bool started() const { return answered > 0 || challengePassed; }
 };
-// `useSettings` false reads and writes nothing (tests, screenshots).
-LessonProgress lessonProgress(const QString& lessonFile, bool useSettings = true);
+// `useSettings` false reads nothing (tests, screenshots).
+LessonProgress lessonProgress(const QString& lessonFile, int questions, bool useSettings = true);
 
 class LessonController final : public QObject {
   Q_OBJECT

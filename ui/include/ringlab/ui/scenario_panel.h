@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <QVector>
 #include <QWidget>
@@ -48,11 +49,11 @@ class ScenarioPanel final : public QWidget {
   // Shows another source (a live cluster, a recording): a title and an HTML description.
   void showSource(const QString& title, const QString& html);
 
-  // The course: its lessons in order with what each teaches and the progress kept for it (QSettings, unless
-  // `useSettings` is off). refreshCourse() reads the progress again.
+  // The course: its lessons in order (read once) with what each teaches and the progress kept for it (QSettings,
+  // unless `useSettings` is off). refreshCourse() reads the progress again.
   void setUseSettings(bool on);
   void refreshCourse();
-  QStringList courseFiles() const { return m_courseFiles; }
+  QStringList courseFiles() const;
   // The lesson after `current` (a path); the first lesson not yet started when `current` is not a lesson; empty
   // after the last one.
   QString lessonAfter(const QString& current) const;
@@ -85,7 +86,16 @@ class ScenarioPanel final : public QWidget {
   QTabWidget* m_tabs = nullptr;
   QListWidget* m_course = nullptr;
   QLabel* m_courseStatus = nullptr;
-  QStringList m_courseFiles;
+  struct CourseLessonInfo {
+    QString path;
+    QString title;
+    QString teaches;
+    int minutes = 0;
+    int questions = 0;
+    bool challenge = false;
+  };
+  std::vector<CourseLessonInfo> m_lessons;
+  QString m_courseProblem;  // why there is no course, when there is none
   bool m_useSettings = true;
   QLabel* m_title = nullptr;
   QTextBrowser* m_description = nullptr;
