@@ -1,5 +1,7 @@
 #include <ringlab/net/fiber_loop.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -29,9 +31,12 @@ constexpr std::size_t kMaxBufferedSlices = 1u << 16;
 thread_local boost::asio::io_context* t_io = nullptr;
 
 // Fiber stacks: mapped with a guard page below each (an overflow faults instead of writing over a neighbour), and
-// kept for reuse up to kWarmStacks free ones, so that a connection arriving costs no system call in the common case.
-// Beyond that a returned stack is unmapped: after a burst of thousands of connections the memory goes back to the
-// kernel instead of staying resident in a pool that never shrinks.
+// reused, so that a request or a connection arriving costs no system call in the common case. The free stacks follow
+// the load with a delay: every returned stack is kept, and once per kTrimPeriod the stacks beyond kWarmStacks that no
+// fiber needed during the whole period (the low-water mark of the free list) are unmapped. So a node that keeps 800
+// pipelined commands in flight reuses its stacks instead of mapping and unmapping hundreds a second, and after a
+// burst of thousands of connections the memory goes back to the kernel within two periods instead of staying
+// resident in a pool that never shrinks.
 //
 // Stacks are unpoisoned for AddressSanitizer when handed out and when returned: Boost.Context's switches are not
 // annotated, so frames unwound by an exception on a fiber stack (FiberCancelled at shutdown) can leave stale
@@ -47,6 +52,7 @@ class FiberStacks {
         stack = m_shared->free.back();
         m_shared->free.pop_back();
       }
+      m_shared->lowWater = std::min(m_shared->lowWater, m_shared->free.size());
     }
     if (!stack.sp) stack = boost::context::protected_fixedsize_stack(m_shared->size).allocate();
 #if defined(__SANITIZE_ADDRESS__)
@@ -58,15 +64,30 @@ class FiberStacks {
 #if defined(__SANITIZE_ADDRESS__)
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
 #endif
+    std::lock_guard<std::mutex> lock(m_shared->mutex);
+    m_shared->free.push_back(stack);
+  }
+  // Unmaps the free stacks beyond kWarmStacks that stayed free since the last trim, if a period has passed since.
+  void trim(std::chrono::steady_clock::time_point now) {
+    const auto ticks = now.time_since_epoch().count();
+    if (ticks < m_shared->nextTrim.load(std::memory_order_relaxed)) return;  // the common case: no lock
+    std::vector<boost::context::stack_context> release;
     {
       std::lock_guard<std::mutex> lock(m_shared->mutex);
-      if (m_shared->free.size() < kWarmStacks) {
-        m_shared->free.push_back(stack);
-        return;
+      if (ticks < m_shared->nextTrim.load(std::memory_order_relaxed)) return;
+      m_shared->nextTrim.store((now + kTrimPeriod).time_since_epoch().count(), std::memory_order_relaxed);
+      if (m_shared->lowWater > kWarmStacks) {
+        // The bottom of the free list: the stacks reused least recently (allocate takes from the top).
+        const auto count = static_cast<std::ptrdiff_t>(m_shared->lowWater - kWarmStacks);
+        release.assign(m_shared->free.begin(), m_shared->free.begin() + count);
+        m_shared->free.erase(m_shared->free.begin(), m_shared->free.begin() + count);
       }
+      m_shared->lowWater = m_shared->free.size();
     }
-    boost::context::protected_fixedsize_stack(m_shared->size).deallocate(stack);
+    for (auto& stack : release) boost::context::protected_fixedsize_stack(m_shared->size).deallocate(stack);
   }
+
+  static constexpr std::chrono::seconds kTrimPeriod{1};
 
  private:
   static constexpr std::size_t kWarmStacks = 128;
@@ -75,9 +96,17 @@ class FiberStacks {
     const std::size_t size;
     std::mutex mutex;  // loops on several threads (tests run nodes side by side) share the stacks
     std::vector<boost::context::stack_context> free;
+    std::size_t lowWater = 0;  // the fewest free stacks since the last trim
+    std::atomic<std::chrono::steady_clock::rep> nextTrim{0};  // when trim() next looks, in clock ticks
   };
   std::shared_ptr<Shared> m_shared;  // shared by the copies each fiber takes
 };
+
+FiberStacks& fiberStacks() {
+  static FiberStacks stacks(kFiberStackBytes);
+  return stacks;
+}
+
 
 }  // namespace
 
@@ -176,7 +205,7 @@ FiberLoop::~FiberLoop() {
 }
 
 std::uint64_t FiberLoop::spawn(NodeId node, FiberRole role, std::string name, std::function<void()> body) {
-  static FiberStacks stacks(kFiberStackBytes);
+  FiberStacks& stacks = fiberStacks();
   const std::uint64_t id = ++m_nextFiberId;
   ++m_liveFibers;
   boost::fibers::fiber fiber(std::allocator_arg, stacks,
@@ -215,6 +244,7 @@ void FiberLoop::run(const std::function<bool()>& drained, Duration grace,
       if (!giveUpAt) giveUpAt = now + grace;
       if ((drained && drained()) || now >= *giveUpAt) break;
     }
+    fiberStacks().trim(std::chrono::steady_clock::now());  // at most once a period; otherwise a clock read
     if (m_scheduler->readyWorkers() > 0) continue;
     if (m_stopping) {
       m_io.run_one_for(std::chrono::milliseconds(5));
