@@ -241,6 +241,41 @@ TEST(StorageTest, PurgingDropsOnlyTombstonesOlderThanTheCutoff) {
   EXPECT_EQ(storage->get("old-delete")->value, "back");
 }
 
+// Point lookups go through a hash index beside the ordered tree: after thousands of inserts (the index grows many
+// times), purges that empty slots in the middle of probe runs, replacements and re-inserts, every key is found with
+// its latest value, purged keys are gone, and a scan still sees exactly the stored keys.
+TEST(StorageTest, LookupsFindEveryKeyThroughGrowthPurgesAndReplacements) {
+  auto storage = makeMemoryStorage();
+  constexpr int kKeys = 6000;
+  auto key = [](int i) { return "k" + std::to_string(i); };
+  for (int i = 0; i < kKeys; ++i) {
+    applyOk(*storage, key(i), i % 3 == 0 ? tombstoneRecord(100) : valueRecord(100, "v" + std::to_string(i)));
+  }
+  for (int i = 1; i < kKeys; i += 3) applyOk(*storage, key(i), valueRecord(200, "w" + std::to_string(i)));
+  EXPECT_EQ(storage->purgeTombstones(150), static_cast<std::size_t>(kKeys / 3));
+  std::set<std::string> expected;
+  for (int i = 0; i < kKeys; ++i) {
+    const auto found = storage->get(key(i));
+    if (i % 3 == 0) {
+      EXPECT_FALSE(found.has_value()) << key(i) << " was purged";
+      continue;
+    }
+    expected.insert(key(i));
+    ASSERT_TRUE(found.has_value()) << key(i);
+    EXPECT_EQ(found->value, (i % 3 == 1 ? "w" : "v") + std::to_string(i)) << key(i);
+  }
+  std::set<std::string> scanned;
+  for (const Visited& visited : scanAll(*storage, TokenRange{0, 0})) scanned.insert(visited.key);
+  EXPECT_EQ(scanned, expected);
+  for (int i = 0; i < kKeys; i += 3) applyOk(*storage, key(i), valueRecord(300, "back"));
+  for (int i = 0; i < kKeys; i += 3) EXPECT_EQ(storage->get(key(i))->value, "back") << key(i);
+  EXPECT_EQ(storage->stats().records, static_cast<std::uint64_t>(kKeys));
+  storage->clear();
+  EXPECT_FALSE(storage->get(key(1)).has_value());
+  applyOk(*storage, key(1), valueRecord(1, "after clear"));
+  EXPECT_EQ(storage->get(key(1))->value, "after clear");
+}
+
 TEST(StorageTest, TombstoneIsStoredAndCounted) {
   auto storage = makeMemoryStorage();
   const Record tombstone = tombstoneRecord(50);

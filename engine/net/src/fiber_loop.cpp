@@ -11,9 +11,9 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/operations.hpp>
-#include <boost/context/protected_fixedsize_stack.hpp>
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #endif
@@ -96,7 +96,7 @@ class FiberStacks {
     const std::size_t size;
     std::mutex mutex;  // loops on several threads (tests run nodes side by side) share the stacks
     std::vector<boost::context::stack_context> free;
-    std::size_t lowWater = 0;  // the fewest free stacks since the last trim
+    std::size_t lowWater = 0;                                 // the fewest free stacks since the last trim
     std::atomic<std::chrono::steady_clock::rep> nextTrim{0};  // when trim() next looks, in clock ticks
   };
   std::shared_ptr<Shared> m_shared;  // shared by the copies each fiber takes
@@ -106,7 +106,6 @@ FiberStacks& fiberStacks() {
   static FiberStacks stacks(kFiberStackBytes);
   return stacks;
 }
-
 
 }  // namespace
 
