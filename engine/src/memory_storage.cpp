@@ -29,16 +29,17 @@ Status StorageLimits::check(std::string_view key, const Record& record) const {
 
 namespace {
 
-// One stored record in one heap block: the tree links, the token, the version, then a flags byte, the key and value
-// lengths (one byte each when both fit, else four each) and then the key and value bytes. A million 14-byte keys with
-// 3-byte values cost about 80 bytes each (one 80-byte malloc chunk), plus 10 to 20 in the hash index, where a std::map
-// of std::string keys and Record values costs about 160: the map node, two std::string headers, and a separate
-// allocation for any key past the small-string buffer.
+// One stored record in one heap block: the tree links, the version, then a flags byte, the key and value lengths (one
+// byte each when both fit, else four each) and then the key and value bytes. The token is not stored: it is the key's
+// hash, computed again where needed (a few nanoseconds beside the cache miss that reaching the record costs). A million
+// 14-byte keys with 3-byte values cost 60 bytes each (a 64-byte allocation), plus 10 to 20 in the hash index, where a
+// std::map of std::string keys and Record values costs about 160: the map node, two std::string headers, and a
+// separate allocation for any key past the small-string buffer.
 class StoredRecord
     : public boost::intrusive::set_base_hook<boost::intrusive::optimize_size<true>,
                                              boost::intrusive::link_mode<boost::intrusive::normal_link>> {
  public:
-  static StoredRecord* make(Token token, std::string_view key, const Record& record) {
+  static StoredRecord* make(std::string_view key, const Record& record) {
     // A register keeps its value; a sibling set or a counter keeps its binary form (causal.h) in the value's place.
     std::string body;
     if (record.kind == RecordKind::kSiblings) appendSiblingSet(body, record.siblings);
@@ -47,7 +48,7 @@ class StoredRecord
     const bool shortLengths = key.size() <= 0xff && value.size() <= 0xff;
     const std::size_t lengths = shortLengths ? 2 : 8;
     void* block = ::operator new(sizeof(StoredRecord) + 1 + lengths + key.size() + value.size());
-    auto* stored = new (block) StoredRecord(token, record.version);
+    auto* stored = new (block) StoredRecord(record.version);
     char* tail = stored->tail();
     *tail++ = static_cast<char>((record.tombstone ? kTombstone : 0) | (shortLengths ? kShortLengths : 0) |
                                 (static_cast<std::uint8_t>(record.kind) << kKindShift));
@@ -71,7 +72,7 @@ class StoredRecord
     ::operator delete(stored);
   }
 
-  Token token() const { return m_token; }
+  Token token() const { return tokenForKey(key()); }
   const Version& version() const { return m_version; }
   bool tombstone() const { return (flags() & kTombstone) != 0; }
   std::string_view key() const { return {bytes(), length(0)}; }
@@ -99,7 +100,7 @@ class StoredRecord
   static constexpr std::uint8_t kShortLengths = 2;
   static constexpr int kKindShift = 2;  // bits 2-3: the RecordKind
 
-  StoredRecord(Token token, const Version& version) : m_token(token), m_version(version) {}
+  explicit StoredRecord(const Version& version) : m_version(version) {}
 
   char* tail() { return reinterpret_cast<char*>(this) + sizeof(StoredRecord); }
   const char* tail() const { return reinterpret_cast<const char*>(this) + sizeof(StoredRecord); }
@@ -114,10 +115,9 @@ class StoredRecord
   }
 
   // The flags byte, the lengths, the key and the value follow in the same block (no padding in between).
-  Token m_token;
   Version m_version;
 };
-static_assert(sizeof(StoredRecord) == 48, "tree links, token and version, with no padding for the tail to waste");
+static_assert(sizeof(StoredRecord) == 40, "tree links and version, with no padding for the tail to waste");
 
 struct TokenKeyView {
   Token token;
@@ -151,21 +151,23 @@ class RecordIndex {
       if (slot == 0) return nullptr;
       if ((slot & kTagMask) != tag(token)) continue;
       StoredRecord* record = pointer(slot);
-      if (record->token() == token && record->key() == key) return record;
+      if (record->key() == key) return record;  // the same key has the same token
     }
   }
-  // `record` must not be indexed yet (no record with its key is).
-  void insert(StoredRecord* record) {
+  // `record`, whose key hashes to `token`, must not be indexed yet (no record with its key is).
+  void insert(Token token, StoredRecord* record) {
     if ((m_count + 1) * 5 > m_slots.size() * 4) grow();
-    place(record);
+    place(token, record);
     ++m_count;
   }
-  // Points the slot of `old` at `replacement`, which has the same token and key.
-  void replace(const StoredRecord* old, StoredRecord* replacement) { m_slots[slotOf(old)] = pack(replacement); }
+  // Points the slot of `old` at `replacement`, which has the same key (and so token).
+  void replace(Token token, const StoredRecord* old, StoredRecord* replacement) {
+    m_slots[slotOf(token, old)] = pack(token, replacement);
+  }
   void erase(const StoredRecord* record) {
     // Backward-shift deletion: the records after the hole that may live there move up, so that no probe sequence
     // is cut short and no tombstone slots accumulate.
-    std::size_t hole = slotOf(record);
+    std::size_t hole = slotOf(record->token(), record);
     for (std::size_t i = (hole + 1) & m_mask; m_slots[i] != 0; i = (i + 1) & m_mask) {
       const std::size_t want = home(pointer(m_slots[i])->token());
       // The record at i may fill the hole unless its home lies cyclically in (hole, i].
@@ -189,21 +191,21 @@ class RecordIndex {
   static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ > kTagMask, "operator new leaves the tag bits of a pointer free");
 
   static std::uintptr_t tag(Token token) { return static_cast<std::uintptr_t>(token) & kTagMask; }
-  static std::uintptr_t pack(StoredRecord* record) {
-    return reinterpret_cast<std::uintptr_t>(record) | tag(record->token());
+  static std::uintptr_t pack(Token token, StoredRecord* record) {
+    return reinterpret_cast<std::uintptr_t>(record) | tag(token);
   }
   static StoredRecord* pointer(std::uintptr_t slot) { return reinterpret_cast<StoredRecord*>(slot & ~kTagMask); }
   std::size_t home(Token token) const { return static_cast<std::size_t>(token >> m_shift); }
 
-  std::size_t slotOf(const StoredRecord* record) const {
-    for (std::size_t i = home(record->token());; i = (i + 1) & m_mask) {
+  std::size_t slotOf(Token token, const StoredRecord* record) const {
+    for (std::size_t i = home(token);; i = (i + 1) & m_mask) {
       if (pointer(m_slots[i]) == record) return i;
     }
   }
-  void place(StoredRecord* record) {
-    std::size_t i = home(record->token());
+  void place(Token token, StoredRecord* record) {
+    std::size_t i = home(token);
     while (m_slots[i] != 0) i = (i + 1) & m_mask;
-    m_slots[i] = pack(record);
+    m_slots[i] = pack(token, record);
   }
   void grow() {
     const std::size_t size = m_slots.empty() ? 16 : m_slots.size() * 2;
@@ -212,7 +214,7 @@ class RecordIndex {
     m_mask = size - 1;
     m_shift = 64 - static_cast<unsigned>(__builtin_ctzll(size));
     for (std::uintptr_t slot : old) {
-      if (slot != 0) place(pointer(slot));
+      if (slot != 0) place(pointer(slot)->token(), pointer(slot));
     }
   }
 
@@ -234,9 +236,9 @@ class MemoryStorage final : public Storage {
     const Token token = tokenForKey(key);
     StoredRecord* current = m_index.find(token, key);
     if (!current) {
-      StoredRecord* stored = StoredRecord::make(token, key, record);
+      StoredRecord* stored = StoredRecord::make(key, record);
       m_records.insert(*stored);
-      m_index.insert(stored);
+      m_index.insert(token, stored);
       m_stats.records++;
       m_stats.bytes += key.size() + record.footprint();
       if (record.tombstone) m_stats.tombstones++;
@@ -252,9 +254,9 @@ class MemoryStorage final : public Storage {
     if (merged.tombstone) m_stats.tombstones++;
     if (holdsSiblings(stored)) m_stats.siblingKeys--;
     if (holdsSiblings(merged)) m_stats.siblingKeys++;
-    StoredRecord* replacement = StoredRecord::make(token, key, merged);
+    StoredRecord* replacement = StoredRecord::make(key, merged);
     m_records.replace_node(m_records.iterator_to(*current), *replacement);
-    m_index.replace(current, replacement);
+    m_index.replace(token, current, replacement);
     StoredRecord::destroy(current);
     return ApplyOutcome::kApplied;
   }
@@ -274,15 +276,17 @@ class MemoryStorage final : public Storage {
         while (it != m_records.end() && it->token() == lo) ++it;
       }
       Record record;  // reused for registers: the visitor sees one record at a time
-      for (; it != m_records.end() && it->token() <= hi; ++it) {
+      for (; it != m_records.end(); ++it) {
+        const Token token = it->token();
+        if (token > hi) break;
         if (it->kind() != RecordKind::kRegister) {
-          if (!visit(it->token(), it->key(), it->record())) return false;
+          if (!visit(token, it->key(), it->record())) return false;
           continue;
         }
         record.version = it->version();
         record.value.assign(it->value());
         record.tombstone = it->tombstone();
-        if (!visit(it->token(), it->key(), record)) return false;
+        if (!visit(token, it->key(), record)) return false;
       }
       return true;
     };
