@@ -1,5 +1,6 @@
 #include <ringlab/net/rocksdb_storage.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -8,7 +9,10 @@
 #include <mutex>
 #include <thread>
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
@@ -45,6 +49,7 @@ constexpr std::size_t kRecordHeader = 8 + 4 + 4 + 1;
 constexpr std::size_t kMaxGroup = 1024;
 // Records a tombstone purge looks at in one turn of the writer thread (a few milliseconds of work).
 constexpr std::size_t kPurgeChunk = 4096;
+constexpr std::size_t kBlockCacheBytes = 64u << 20;  // table blocks, their indexes and filters
 
 std::string storedKey(Token token, std::string_view key) {
   std::string out(8 + key.size(), '\0');
@@ -405,7 +410,13 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     std::vector<rocksdb::Status> statuses(group.size());
     m_db->MultiGet(rocksdb::ReadOptions(), m_db->DefaultColumnFamily(), slices.size(), slices.data(), values.data(),
                    statuses.data());
-    for (std::size_t i = 0; i < group.size(); ++i) {
+    // Into the batch in key order (writes to one key keep their order): consecutive memtable inserts then land near
+    // one another, and the skip list reuses the upper levels of the previous insert's search.
+    std::vector<std::size_t> order(group.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return storedKeys[a] < storedKeys[b]; });
+    for (const std::size_t i : order) {
       auto& op = group[i];
       const std::string& stored = storedKeys[i];
       std::optional<Record> current;
@@ -483,6 +494,20 @@ Result<std::unique_ptr<RocksDbStorage>> RocksDbStorage::open(boost::asio::io_con
   options.create_if_missing = true;
   options.max_open_files = 256;
   options.keep_log_file_num = 4;
+  // Every write reads the stored version first (last-write-wins), and most writes of a bulk load are to keys not
+  // stored yet: Bloom filters answer "not here" for the memtable and for each table file without searching them
+  // (the memtable's skip list search was a third of a bulk load's time).
+  options.memtable_prefix_bloom_size_ratio = 0.1;
+  options.memtable_whole_key_filtering = true;
+  options.write_buffer_size = 16u << 20;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Index and filter blocks live in the block cache, so resident memory is bounded by the cache (and the memtables)
+  // whatever the number of keys.
+  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
   if (!s.ok()) return Status(ErrorCode::kUnavailable, "cannot open RocksDB in '" + path + "': " + s.ToString());
