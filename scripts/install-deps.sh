@@ -20,7 +20,7 @@ packages=(
   libboost1.81-dev libboost-fiber1.81-dev libboost-context1.81-dev libboost-json1.81-dev
   libboost-program-options1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libxxhash-dev zlib1g-dev
-  libboost-system1.81-dev libssl-dev librocksdb-dev
+  libboost-system1.81-dev libssl-dev librocksdb-dev libjemalloc-dev
   redis-tools redis-server curl iproute2 clang-14 libclang-rt-14-dev jq desktop-file-utils appstream
   groff-base man-db zsh nftables python3
 )
