@@ -37,6 +37,7 @@ constexpr Duration kClientWriteTimeout = std::chrono::seconds(30);
 // Most commands of a pipeline that run before the output limits are checked: replies are at most a value (1 MiB) or
 // a few, so a run adds tens of MiB at most to an output buffer.
 constexpr std::size_t kMaxCommandRun = 32;
+constexpr std::size_t kRocksDbReplicaFibers = 64;
 // An output buffer that grew past this is freed once written, rather than kept for the next replies.
 constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
 // How long, and how many bytes, a connection closed for a protocol error is still read (and dropped) so that its
@@ -283,7 +284,10 @@ Status Daemon::open() {
   m_loop = std::make_unique<FiberLoop>(*m_io);
   const std::uint64_t seed = (static_cast<std::uint64_t>(::getpid()) << 32) ^
                              static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  m_runtime = std::make_unique<RealRuntime>(*m_loop, m_nodeId, m_config.replicaFibers, mix64(seed));
+  const std::size_t replicaFibers = m_config.storage == StorageKind::kRocksDb
+                                        ? std::max(m_config.replicaFibers, kRocksDbReplicaFibers)
+                                        : m_config.replicaFibers;
+  m_runtime = std::make_unique<RealRuntime>(*m_loop, m_nodeId, replicaFibers, mix64(seed));
   m_runtime->setClockOffset(m_config.clockOffset);
 
   if (m_config.storage == StorageKind::kRocksDb) {
