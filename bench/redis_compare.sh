@@ -226,12 +226,14 @@ for run in $(seq 1 "$runs"); do
 done
 if [ "$runs" -gt 1 ]; then
   # Medians over the runs, row by row (rows keep their order in every run).
-  paste -d' ' "$work"/results.* | awk -v R="$runs" '{
-      n = split("", v); printf "%s %s %s %s", $1, $2, $3, $4
-      for (col = 5; col <= 7; col++) { for (k = 0; k < R; k++) v[k] = $(k * 7 + col); asort(v); printf " %s", v[int((R + 1) / 2)] }
+  # POSIX awk (Debian's default is mawk, without gawk's asort): an insertion sort of the R values.
+  median_awk='function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t } return a[int((n + 1) / 2)] }'
+  paste -d' ' "$work"/results.* | awk -v R="$runs" "$median_awk"'{
+      printf "%s %s %s %s", $1, $2, $3, $4
+      for (col = 5; col <= 7; col++) { for (k = 0; k < R; k++) v[k + 1] = $(k * 7 + col); printf " %s", med(v, R) }
       printf "\n" }' >"$work/results.median"
-  paste -d' ' "$work"/bulk.* | awk -v R="$runs" 'NF { printf "%s", $1
-      for (col = 2; col <= 3; col++) { for (k = 0; k < R; k++) v[k + 1] = $(k * 3 + col); asort(v); printf " %s", v[int((R + 1) / 2)] }
+  paste -d' ' "$work"/bulk.* | awk -v R="$runs" "$median_awk"'NF { printf "%s", $1
+      for (col = 2; col <= 3; col++) { for (k = 0; k < R; k++) v[k + 1] = $(k * 3 + col); printf " %s", med(v, R) }
       printf "\n" }' >"$work/bulk.median"
   report "$work/results.median" "$work/bulk.median" "Medians of $runs runs"
 fi
