@@ -66,6 +66,43 @@ TEST(ClusterTest, RedisCliSetOnOneNodeIsReadOnTheOthers) {
   for (auto& node : cluster.nodes) EXPECT_TRUE(eventually([&] { return node->localKeys() == 3; }));
 }
 
+// A pipeline runs its commands on distinct keys at once (a fiber each) and splits where a key comes back: whatever
+// the split, the replies are those of running the commands one after another.
+TEST(ClusterTest, APipelineThatRepeatsKeysAnswersAsIfRunInOrder) {
+  TempDir dir("ringlabd-pipeline-order");
+  Cluster cluster(dir, {"--storage", "memory"});
+  ASSERT_TRUE(cluster.formed());
+  RespClient client(cluster.nodes[0]->clientPort());
+  ASSERT_TRUE(client.connected());
+  std::vector<std::vector<std::string>> commands;
+  std::vector<std::string> expected;
+  for (int round = 0; round < 3; ++round) {
+    for (int k = 0; k < 40; ++k) {  // more distinct keys than one concurrent run takes
+      commands.push_back({"SET", "k" + std::to_string(k), "r" + std::to_string(round)});
+      expected.push_back("OK");
+    }
+    commands.push_back({"GET", "k7"});
+    expected.push_back("r" + std::to_string(round));
+    commands.push_back({"INCR", "count"});
+    expected.push_back(std::to_string(round * 2 + 1));
+    commands.push_back({"INCR", "count"});
+    expected.push_back(std::to_string(round * 2 + 2));
+    commands.push_back({"MSET", "m", "first", "m", "second"});  // one command naming a key twice
+    expected.push_back("OK");
+    commands.push_back({"GET", "m"});
+    expected.push_back("second");
+  }
+  std::string pipeline;
+  for (const auto& command : commands) pipeline += RespClient::encode(command);
+  ASSERT_TRUE(client.sendRaw(pipeline));
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const auto reply = client.readReply();
+    ASSERT_TRUE(reply.ok()) << "reply " << i << " to " << commands[i][0] << ": " << reply.text;
+    const std::string text = reply.type == ':' ? std::to_string(reply.integer) : reply.text;
+    EXPECT_EQ(text, expected[i]) << "reply " << i << " to " << commands[i][0] << " " << commands[i][1];
+  }
+}
+
 // The commands a history checker reads versions with (the real-node nemesis, docs/NEMESIS.md).
 TEST(ClusterTest, VersionCommandsAnswerTheVersionEveryReplicaHolds) {
   TempDir dir("ringlabd-versions");

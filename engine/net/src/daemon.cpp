@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <csignal>
@@ -38,6 +39,7 @@ constexpr Duration kClientWriteTimeout = std::chrono::seconds(30);
 // a few, so a run adds tens of MiB at most to an output buffer.
 constexpr std::size_t kMaxCommandRun = 32;
 constexpr std::size_t kRocksDbReplicaFibers = 64;
+constexpr std::size_t kRunKeySlots = 128;  // a power of two; runs stop at half of it, so probes stay short
 // An output buffer that grew past this is freed once written, rather than kept for the next replies.
 constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
 // How long, and how many bytes, a connection closed for a protocol error is still read (and dropped) so that its
@@ -304,9 +306,9 @@ Status Daemon::open() {
   // Generations must grow across restarts: the wall clock in milliseconds does.
   // The true clock, not the shifted one (--clock-offset-ms): a node restarted with a clock behind must not come back
   // with a generation lower than its last, which peers would ignore.
-  m_generation = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count());
+  m_generation = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   NodeConfig nodeConfig;
   nodeConfig.id = m_nodeId;
   nodeConfig.quorum = m_config.quorum;
@@ -977,24 +979,38 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
     // order, and the output limits are checked after each run.
     std::size_t j = i;
     if (client.authenticated) {
-      std::set<std::string_view> keys;
+      // Distinct keys, told apart by hash in a small table on the stack: two keys that share a slot's hash end the
+      // run early (it is then merely shorter), never let two commands on one key run at once.
+      std::array<std::size_t, kRunKeySlots> seen{};
+      std::size_t seenKeys = 0;
+      auto addKey = [&](std::string_view key) {
+        std::size_t hash = std::hash<std::string_view>()(key) | 1;  // 0 marks a free slot
+        for (std::size_t slot = hash & (kRunKeySlots - 1);; slot = (slot + 1) & (kRunKeySlots - 1)) {
+          if (seen[slot] == 0) {
+            seen[slot] = hash;
+            return ++seenKeys < kRunKeySlots / 2;
+          }
+          if (seen[slot] == hash) return false;
+        }
+      };
       while (j < batch.size() && j - i < kMaxCommandRun) {
         const Command* command = findCommand(names[j]);
         if (!command || command->firstKey == 0 || !command->arityFits(batch[j].size())) break;
         const auto commandKeys = command->keys(batch[j]);
-        if (std::any_of(commandKeys.begin(), commandKeys.end(), [&](auto k) { return keys.count(k) > 0; })) break;
-        keys.insert(commandKeys.begin(), commandKeys.end());
+        if (!std::all_of(commandKeys.begin(), commandKeys.end(), addKey)) {
+          if (j == i) ++j;  // a command on its own may name a key twice (MSET k 1 k 2)
+          break;
+        }
         ++j;
       }
     }
     j = std::max(j, i + 1);
     client.runReplyBytes = 0;
-    const bool anyWrite =
-        std::any_of(names.begin() + static_cast<std::ptrdiff_t>(i), names.begin() + static_cast<std::ptrdiff_t>(j),
-                    [](const std::string& name) {
-                      const Command* command = findCommand(name);
-                      return command && (command->flags & kWrite);
-                    });
+    const bool anyWrite = std::any_of(names.begin() + static_cast<std::ptrdiff_t>(i),
+                                      names.begin() + static_cast<std::ptrdiff_t>(j), [](const std::string& name) {
+                                        const Command* command = findCommand(name);
+                                        return command && (command->flags & kWrite);
+                                      });
     if (j - i == 1 || (m_config.quorum.n == 1 && (!m_rocks || !anyWrite))) {
       // One command, or every operation is served locally without waiting for a peer or the disk: concurrency would
       // only add fiber switches. Writes to RocksDB do wait (for the writer thread's group commit), so a run with
@@ -1153,9 +1169,11 @@ const std::vector<Daemon::Command>& Daemon::commands() {
          if (!result.status.isOk()) return appendError(out, "ERR " + result.status.toString());
          appendSimple(out, "OK");
        }},
-      {"DEL", -2, kWrite, 1, -1, 1, "generic", "Deletes keys (each a tombstone on W replicas); answers how many existed.",
+      {"DEL", -2, kWrite, 1, -1, 1, "generic",
+       "Deletes keys (each a tombstone on W replicas); answers how many existed.",
        [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runDelete(c, a, o); }},
-      {"UNLINK", -2, kWrite, 1, -1, 1, "generic", "Deletes keys, as DEL.", [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runDelete(c, a, o); }},
+      {"UNLINK", -2, kWrite, 1, -1, 1, "generic", "Deletes keys, as DEL.",
+       [](Daemon& d, ClientState& c, Args& a, std::string& o) { d.runDelete(c, a, o); }},
       {"EXISTS", -2, kReadOnly, 1, -1, 1, "generic", "Counts how many of the keys exist.",
        [](Daemon& d, ClientState&, Args& args, std::string& out) {
          long long found = 0;
@@ -1502,7 +1520,8 @@ void Daemon::runCommand(ClientState&, std::vector<std::string>& args, std::strin
     }
     return;
   }
-  appendError(out, "ERR COMMAND " + sub + " is not supported (COMMAND, COMMAND COUNT, COMMAND INFO and COMMAND DOCS are)");
+  appendError(out,
+              "ERR COMMAND " + sub + " is not supported (COMMAND, COMMAND COUNT, COMMAND INFO and COMMAND DOCS are)");
 }
 
 void Daemon::runHello(ClientState& client, std::vector<std::string>& args, std::string& out) {
