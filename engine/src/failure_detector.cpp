@@ -14,15 +14,20 @@ double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::l
 }  // namespace
 
 void PhiAccrualDetector::IntervalHistory::add(std::int64_t interval) {
-  const std::size_t capacity = m_samples.size();
+  const std::size_t capacity = m_window;
   if (m_count == capacity) {
     const double evicted = static_cast<double>(m_samples[m_next]);
     m_sum -= evicted;
     m_sumOfSquares -= evicted * evicted;
+    m_samples[m_next] = interval;
   } else {
+    // Not full yet, so m_next == m_count: the sample goes at the end. Room grows by doubling, never past the window.
+    if (m_samples.size() == m_samples.capacity()) {
+      m_samples.reserve(std::min(capacity, std::max<std::size_t>(4, 2 * m_samples.size())));
+    }
+    m_samples.push_back(interval);
     ++m_count;
   }
-  m_samples[m_next] = interval;
   m_next = m_next + 1 == capacity ? 0 : m_next + 1;
   const double added = static_cast<double>(interval);
   m_sum += added;

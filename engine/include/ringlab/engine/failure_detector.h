@@ -79,10 +79,12 @@ class PhiAccrualDetector {
   const FailureDetectorConfig& config() const { return m_config; }
 
  private:
-  // A ring buffer of inter-arrival intervals (nanoseconds) with running sums for mean and variance.
+  // A ring buffer of inter-arrival intervals (nanoseconds) with running sums for mean and variance. It grows with
+  // the samples it holds, up to the window, rather than taking the whole window at once: a node of a 1,000-node
+  // cluster keeps a history for each of 999 peers, most of them a few samples long.
   class IntervalHistory {
    public:
-    explicit IntervalHistory(std::size_t capacity) : m_samples(capacity > 0 ? capacity : 1, 0) {}
+    explicit IntervalHistory(std::size_t window) : m_window(window > 0 ? window : 1) {}
     void add(std::int64_t interval);
     double mean() const;
     double stdDev() const;
@@ -90,7 +92,8 @@ class PhiAccrualDetector {
    private:
     void recomputeSums();
 
-    std::vector<std::int64_t> m_samples;
+    std::vector<std::int64_t> m_samples;  // m_count of them; slot i holds the same sample a full buffer would
+    std::size_t m_window;
     std::size_t m_next = 0;   // slot the next sample goes to
     std::size_t m_count = 0;  // samples held, up to capacity
     std::size_t m_addsSinceRecompute = 0;
