@@ -24,16 +24,25 @@ MembershipView::MembershipView(NodeId self, std::uint64_t generation, Membership
   entry(self).generation = generation;
 }
 
-MemberInfo& MembershipView::entry(NodeId node) {
-  const auto [it, inserted] = m_members.try_emplace(node);
-  if (inserted) m_order.insert(std::lower_bound(m_order.begin(), m_order.end(), node), node);
-  return it->second;
+std::size_t MembershipView::indexOf(NodeId node) const {
+  const auto it = std::lower_bound(m_order.begin(), m_order.end(), node);
+  return it != m_order.end() && *it == node ? static_cast<std::size_t>(it - m_order.begin()) : kNotFound;
 }
 
-void MembershipView::beat() { ++m_members.at(m_self).heartbeat; }
+MemberInfo& MembershipView::entry(NodeId node) {
+  const auto it = std::lower_bound(m_order.begin(), m_order.end(), node);
+  const auto at = it - m_order.begin();
+  if (it == m_order.end() || *it != node) {
+    m_order.insert(it, node);
+    m_infos.insert(m_infos.begin() + at, MemberInfo{});
+  }
+  return m_infos[static_cast<std::size_t>(at)];
+}
+
+void MembershipView::beat() { ++m_infos[indexOf(m_self)].heartbeat; }
 
 void MembershipView::setOwnStatus(MemberStatus status) {
-  MemberInfo& own = m_members.at(m_self);
+  MemberInfo& own = m_infos[indexOf(m_self)];
   if (own.status == status) return;
   own.status = status;
   ++own.heartbeat;
@@ -43,40 +52,75 @@ void MembershipView::addSeed(NodeId node) { entry(node); }
 
 Gossip MembershipView::digest() const {
   Gossip gossip;
-  gossip.members.reserve(m_members.size());
-  for (const auto& [node, info] : m_members) {
-    gossip.members.push_back(GossipEntry{node, info.generation, info.heartbeat, info.status});
+  gossip.members.reserve(m_order.size());
+  for (std::size_t i = 0; i < m_order.size(); ++i) {
+    const MemberInfo& info = m_infos[i];
+    gossip.members.push_back(GossipEntry{m_order[i], info.generation, info.heartbeat, info.status});
   }
   return gossip;
 }
 
 MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoint now) {
   MergeResult result;
+  // Members not known before the merge wait in `fresh` and join the sorted arrays in one pass at the end, so that a
+  // digest naming a thousand new members costs O(n + k log k) rather than a thousand insertions into the middle.
+  std::vector<std::pair<NodeId, MemberInfo>> fresh;
+  auto freshEntry = [&](NodeId node) -> MemberInfo* {
+    if (!fresh.empty() && fresh.back().first == node) return &fresh.back().second;  // digests are sorted
+    for (auto& [n, info] : fresh) {
+      if (n == node) return &info;
+    }
+    return nullptr;
+  };
   std::size_t added = 0;
   for (const GossipEntry& entry : remote.members) {
     if (entry.node == m_self) continue;
-    if ((m_limits.maxNewPerMerge != 0 || m_limits.maxMembers != 0) && !m_members.count(entry.node)) {
-      if ((m_limits.maxNewPerMerge != 0 && added >= m_limits.maxNewPerMerge) ||
-          (m_limits.maxMembers != 0 && m_members.size() >= m_limits.maxMembers)) {
-        ++m_refused;
-        continue;
+    const std::size_t index = indexOf(entry.node);
+    MemberInfo* local = index == kNotFound ? freshEntry(entry.node) : &m_infos[index];
+    if (!local) {
+      if (m_limits.maxNewPerMerge != 0 || m_limits.maxMembers != 0) {
+        if ((m_limits.maxNewPerMerge != 0 && added >= m_limits.maxNewPerMerge) ||
+            (m_limits.maxMembers != 0 && m_order.size() + fresh.size() >= m_limits.maxMembers)) {
+          ++m_refused;
+          continue;
+        }
+        ++added;
       }
-      ++added;
+      fresh.emplace_back(entry.node, MemberInfo{});  // an unknown member starts as a seed placeholder
+      local = &fresh.back().second;
     }
-    MemberInfo& local = this->entry(entry.node);  // an unknown member starts as a seed placeholder
-    if (!newer(entry, local)) continue;
-    const bool heardOf = local.generation != 0 || local.heartbeat != 0;
+    if (!newer(entry, *local)) continue;
+    const bool heardOf = local->generation != 0 || local->heartbeat != 0;
     result.advanced.push_back(entry.node);
-    if (heardOf && entry.generation > local.generation) result.restarted.push_back(entry.node);
-    if (entry.status != local.status) {
+    if (heardOf && entry.generation > local->generation) result.restarted.push_back(entry.node);
+    if (entry.status != local->status) {
       result.statusChanged.push_back(entry.node);
       if (entry.status == MemberStatus::kLeft) ++m_leftCount;
-      if (local.status == MemberStatus::kLeft) --m_leftCount;
+      if (local->status == MemberStatus::kLeft) --m_leftCount;
     }
-    local.generation = entry.generation;
-    local.heartbeat = entry.heartbeat;
-    local.status = entry.status;
-    local.lastChange = now;
+    local->generation = entry.generation;
+    local->heartbeat = entry.heartbeat;
+    local->status = entry.status;
+    local->lastChange = now;
+  }
+  if (!fresh.empty()) {
+    std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    // Merge from the back, in place: each array grows once.
+    std::size_t old = m_order.size();
+    std::size_t k = fresh.size();
+    m_order.resize(old + k);
+    m_infos.resize(old + k);
+    for (std::size_t out = old + k; k > 0; --out) {
+      if (old > 0 && m_order[old - 1] > fresh[k - 1].first) {
+        m_order[out - 1] = m_order[old - 1];
+        m_infos[out - 1] = m_infos[old - 1];
+        --old;
+      } else {
+        m_order[out - 1] = fresh[k - 1].first;
+        m_infos[out - 1] = fresh[k - 1].second;
+        --k;
+      }
+    }
   }
   sortUnique(result.advanced);
   sortUnique(result.restarted);
@@ -86,9 +130,9 @@ MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoin
 
 bool MembershipView::markLeft(NodeId node) {
   if (node == m_self) return false;
-  const auto it = m_members.find(node);
-  if (it == m_members.end()) return false;
-  MemberInfo& info = it->second;
+  const std::size_t index = indexOf(node);
+  if (index == kNotFound) return false;
+  MemberInfo& info = m_infos[index];
   if (info.status != MemberStatus::kLeft) ++m_leftCount;
   info.status = MemberStatus::kLeft;
   ++info.heartbeat;
@@ -96,17 +140,17 @@ bool MembershipView::markLeft(NodeId node) {
 }
 
 std::optional<MemberInfo> MembershipView::member(NodeId node) const {
-  const auto it = m_members.find(node);
-  if (it == m_members.end()) return std::nullopt;
-  return it->second;
+  const std::size_t index = indexOf(node);
+  if (index == kNotFound) return std::nullopt;
+  return m_infos[index];
 }
 
 std::vector<NodeId> MembershipView::members() const { return m_order; }
 
 std::optional<NodeId> MembershipView::pickPeer(std::uint64_t random) const {
   std::vector<NodeId> candidates;
-  for (const auto& [node, info] : m_members) {
-    if (node != m_self && info.status != MemberStatus::kLeft) candidates.push_back(node);
+  for (std::size_t i = 0; i < m_order.size(); ++i) {
+    if (m_order[i] != m_self && m_infos[i].status != MemberStatus::kLeft) candidates.push_back(m_order[i]);
   }
   if (candidates.empty()) return std::nullopt;
   // The high half of random * n: uniform over the candidates to within n / 2^64, using the generator's high bits.

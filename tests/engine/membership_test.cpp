@@ -33,6 +33,25 @@ TEST(MembershipTest, StartsWithOnlyItselfAtHeartbeatZero) {
   EXPECT_EQ(view.pickPeer(12345), std::nullopt);
 }
 
+// New members from one digest join the known ones in node order, wherever they fall between them, and a digest that
+// names a new member twice (or out of order) keeps the newer entry.
+TEST(MembershipTest, NewMembersInterleaveWithKnownOnesInNodeOrder) {
+  MembershipView view(4, 1);
+  view.addSeed(2);
+  view.addSeed(8);
+  const auto merged = view.merge(gossipOf({entry(9, 1, 3), entry(1, 1, 1), entry(5, 1, 2), entry(2, 1, 4),
+                                           entry(5, 1, 7), entry(7, 2, 0), entry(1, 1, 0)}),
+                                 TimePoint{std::chrono::seconds(1)});
+  EXPECT_EQ(view.members(), (std::vector<NodeId>{1, 2, 4, 5, 7, 8, 9}));
+  for (std::size_t i = 0; i < view.size(); ++i) EXPECT_EQ(view.memberAt(i), view.members()[i]);
+  EXPECT_EQ(merged.advanced, (std::vector<NodeId>{1, 2, 5, 7, 9}));
+  EXPECT_EQ(view.member(5)->heartbeat, 7u);
+  EXPECT_EQ(view.member(1)->heartbeat, 1u) << "the older duplicate does not win";
+  EXPECT_EQ(view.member(8)->heartbeat, 0u);
+  EXPECT_EQ(view.digest(), gossipOf({entry(1, 1, 1), entry(2, 1, 4), entry(4, 1, 0), entry(5, 1, 7), entry(7, 2, 0),
+                                     entry(8, 0, 0), entry(9, 1, 3)}));
+}
+
 TEST(MembershipTest, BeatIncrementsOwnHeartbeat) {
   MembershipView view(0, 7);
   view.beat();

@@ -13,7 +13,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <vector>
 
@@ -103,10 +102,16 @@ class MembershipView {
   // Adds `node` as a seed placeholder if unknown; returns its entry.
   MemberInfo& entry(NodeId node);
 
+  static constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
+  // The index of `node` in m_order, or kNotFound.
+  std::size_t indexOf(NodeId node) const;
+
   MembershipLimits m_limits;
   std::uint64_t m_refused = 0;
-  std::map<NodeId, MemberInfo> m_members;  // includes self
-  std::vector<NodeId> m_order;             // the keys of m_members, ascending, for O(1) draws by index
+  // Every known member, self included, in two parallel arrays sorted by node: a lookup is a binary search over 4-byte
+  // ids, a digest a copy of contiguous memory, and a draw by index O(1).
+  std::vector<NodeId> m_order;
+  std::vector<MemberInfo> m_infos;
   std::size_t m_leftCount = 0;
 };
 
