@@ -2,8 +2,8 @@
 # Installs the Debian packages from dist/ (scripts/package.sh) into a bare Debian 12 root made with debootstrap, and
 # checks that they work there: the ringlabd service's own command line (ExecStart of its unit, as its user) starts a
 # node that answers `redis-cli PING` and serves /metrics; the system user, the data directory and the conffile
-# exist; `ringlab-sim` runs a shipped scenario and finds the course; the desktop entry validates. Slow (a few minutes, mostly
-# debootstrap); needs root and the machine's Debian mirror (read from its apt sources).
+# exist; `ringlab-sim` runs a shipped scenario and finds the course; the desktop entry validates. Slow (a few
+# minutes, mostly debootstrap); needs root and the machine's Debian mirror (read from its apt sources).
 #
 #   scripts/test-packages.sh [--keep]     --keep leaves the root in build/debian-root for a look
 set -euo pipefail

@@ -62,21 +62,24 @@ Gossip MembershipView::digest() const {
 
 MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoint now) {
   MergeResult result;
-  // Members not known before the merge wait in `fresh` and join the sorted arrays in one pass at the end, so that a
-  // digest naming a thousand new members costs O(n + k log k) rather than a thousand insertions into the middle.
+  // Members not known before the merge wait in `fresh`, sorted by node, and join the sorted arrays in one pass at the
+  // end: a digest (sorted by node) naming a thousand new members appends to `fresh` a thousand times rather than
+  // inserting into the middle of the arrays a thousand times.
   std::vector<std::pair<NodeId, MemberInfo>> fresh;
-  auto freshEntry = [&](NodeId node) -> MemberInfo* {
-    if (!fresh.empty() && fresh.back().first == node) return &fresh.back().second;  // digests are sorted
-    for (auto& [n, info] : fresh) {
-      if (n == node) return &info;
-    }
-    return nullptr;
+  const auto freshAt = [&](NodeId node) {
+    return std::lower_bound(fresh.begin(), fresh.end(), node, [](const auto& f, NodeId n) { return f.first < n; });
   };
   std::size_t added = 0;
   for (const GossipEntry& entry : remote.members) {
     if (entry.node == m_self) continue;
     const std::size_t index = indexOf(entry.node);
-    MemberInfo* local = index == kNotFound ? freshEntry(entry.node) : &m_infos[index];
+    MemberInfo* local = nullptr;
+    auto freshIt = fresh.end();
+    if (index != kNotFound) {
+      local = &m_infos[index];
+    } else if (freshIt = freshAt(entry.node); freshIt != fresh.end() && freshIt->first == entry.node) {
+      local = &freshIt->second;
+    }
     if (!local) {
       if (m_limits.maxNewPerMerge != 0 || m_limits.maxMembers != 0) {
         if ((m_limits.maxNewPerMerge != 0 && added >= m_limits.maxNewPerMerge) ||
@@ -86,8 +89,8 @@ MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoin
         }
         ++added;
       }
-      fresh.emplace_back(entry.node, MemberInfo{});  // an unknown member starts as a seed placeholder
-      local = &fresh.back().second;
+      // An unknown member starts as a seed placeholder.
+      local = &fresh.insert(freshIt, {entry.node, MemberInfo{}})->second;
     }
     if (!newer(entry, *local)) continue;
     const bool heardOf = local->generation != 0 || local->heartbeat != 0;
@@ -104,7 +107,6 @@ MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoin
     local->lastChange = now;
   }
   if (!fresh.empty()) {
-    std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     // Merge from the back, in place: each array grows once.
     std::size_t old = m_order.size();
     std::size_t k = fresh.size();

@@ -1,12 +1,11 @@
 // In-memory Storage: compact records, held in (token, key) order by a two-level sorted array so that token ranges
 // iterate in ring order, and in a hash index for point lookups.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <new>
 #include <string>
-
-#include <algorithm>
 
 #include <ringlab/engine/causal.h>
 #include <ringlab/engine/hash.h>
@@ -122,12 +121,16 @@ struct OrderEntry {
   StoredRecord* record;
 };
 
-// (token, key) order; keys are read only when two tokens are equal.
-bool before(Token token, std::string_view key, const OrderEntry& entry) {
-  return token < entry.token || (token == entry.token && key < entry.record->key());
-}
+// Whether `entry` comes before (token, key) in (token, key) order; its key is read only when the tokens are equal.
 bool after(const OrderEntry& entry, Token token, std::string_view key) {
   return entry.token < token || (entry.token == token && entry.record->key() < key);
+}
+
+// The first entry of a sorted bucket that does not come before (token, key).
+std::vector<OrderEntry>::const_iterator positionIn(const std::vector<OrderEntry>& bucket, Token token,
+                                                   std::string_view key) {
+  return std::lower_bound(bucket.begin(), bucket.end(), token,
+                          [&](const OrderEntry& e, Token) { return after(e, token, key); });
 }
 
 // The records in (token, key) order: a sorted sequence of buckets, each a sorted array of at most kMaxBucket (token,
@@ -154,16 +157,12 @@ class TokenOrder {
     std::size_t b = bucketFor(token, key);
     if (b == m_buckets.size()) b = m_buckets.size() - 1;
     auto& bucket = m_buckets[b];
-    const auto at = std::lower_bound(bucket.begin(), bucket.end(), OrderEntry{token, record},
-                                     [&](const OrderEntry& e, const OrderEntry&) { return after(e, token, key); });
+    const auto offset = positionIn(bucket, token, key) - bucket.cbegin();
     if (bucket.size() == bucket.capacity()) {
       // Grow to at most the split size: a vector left to double would hold 512 entries' room for 256.
-      const auto offset = at - bucket.begin();
       bucket.reserve(std::min(kMaxBucket + 1, std::max<std::size_t>(8, 2 * bucket.size())));
-      bucket.insert(bucket.begin() + offset, OrderEntry{token, record});
-    } else {
-      bucket.insert(at, OrderEntry{token, record});
     }
+    bucket.insert(bucket.begin() + offset, OrderEntry{token, record});
     m_lastTokens[b] = bucket.back().token;
     if (bucket.size() > kMaxBucket) split(b);
   }
@@ -240,9 +239,7 @@ class TokenOrder {
     const std::string_view key = record->key();
     const std::size_t b = bucketFor(token, key);
     const auto& bucket = m_buckets[b];
-    auto at = std::lower_bound(bucket.begin(), bucket.end(), token,
-                               [&](const OrderEntry& e, Token) { return after(e, token, key); });
-    return Position{b, static_cast<std::size_t>(at - bucket.begin())};
+    return Position{b, static_cast<std::size_t>(positionIn(bucket, token, key) - bucket.begin())};
   }
 
   void split(std::size_t b) {

@@ -79,8 +79,8 @@ struct DaemonConfig {
   std::size_t clientOutputTotalBytes = 512u << 20;
   std::size_t eventsPerSecond = 2000;  // default sampling rate of /events
   // Fibers serving peers' replica requests. With RocksDB storage a write waits for the writer thread's group commit,
-  // so the node takes at least 64: the replica writes that arrive together land in one write
-  // batch instead of four at a time.
+  // so the node takes at least 64: the replica writes that arrive together land in one write batch instead of four
+  // at a time.
   std::size_t replicaFibers = 4;
   // Gossip round period. The failure detector scales with it (its tolerated spread is half a round, its tolerated
   // pause one round), so a shorter period also detects failures sooner.
