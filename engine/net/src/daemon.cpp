@@ -35,11 +35,14 @@ using ErrorCodeT = boost::system::error_code;
 
 constexpr std::size_t kClientReadChunk = 64 * 1024;
 constexpr Duration kClientWriteTimeout = std::chrono::seconds(30);
-// Most commands of a pipeline that run before the output limits are checked: replies are at most a value (1 MiB) or
-// a few, so a run adds tens of MiB at most to an output buffer.
-constexpr std::size_t kMaxCommandRun = 32;
-constexpr std::size_t kRocksDbReplicaFibers = 64;
-constexpr std::size_t kRunKeySlots = 128;  // a power of two; runs stop at half of it, so probes stay short
+// Most commands of a pipeline that run at once, before the output limits are checked. A write replies in a few bytes;
+// a read may reply with a value (up to 1 MiB), so at most kMaxReadRun of them go in a run, which adds tens of MiB at
+// most to an output buffer. Long runs of writes keep the storage busy: with RocksDB a run lands in a few group
+// commits, and the larger a group, the less each write costs.
+constexpr std::size_t kMaxCommandRun = 256;
+constexpr std::size_t kMaxReadRun = 32;
+constexpr std::size_t kRocksDbReplicaFibers = kMaxCommandRun;  // a whole run of writes reaches the writer at once
+constexpr std::size_t kRunKeySlots = 4 * kMaxCommandRun;  // a power of two; a run fills at most half of it
 // An output buffer that grew past this is freed once written, rather than kept for the next replies.
 constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
 // How long, and how many bytes, a connection closed for a protocol error is still read (and dropped) so that its
@@ -981,21 +984,27 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
     if (client.authenticated) {
       // Distinct keys, told apart by hash in a small table on the stack: two keys that share a slot's hash end the
       // run early (it is then merely shorter), never let two commands on one key run at once.
-      std::array<std::size_t, kRunKeySlots> seen{};
+      // Only as much of the table as the rest of the batch can fill is cleared (a lone command clears 8 slots).
+      std::array<std::size_t, kRunKeySlots> seen;
+      std::size_t slots = 8;
+      while (slots < kRunKeySlots && slots < 4 * (batch.size() - i)) slots *= 2;
+      std::fill_n(seen.begin(), slots, std::size_t{0});
       std::size_t seenKeys = 0;
       auto addKey = [&](std::string_view key) {
         std::size_t hash = std::hash<std::string_view>()(key) | 1;  // 0 marks a free slot
-        for (std::size_t slot = hash & (kRunKeySlots - 1);; slot = (slot + 1) & (kRunKeySlots - 1)) {
+        for (std::size_t slot = hash & (slots - 1);; slot = (slot + 1) & (slots - 1)) {
           if (seen[slot] == 0) {
             seen[slot] = hash;
-            return ++seenKeys < kRunKeySlots / 2;
+            return ++seenKeys < slots / 2;
           }
           if (seen[slot] == hash) return false;
         }
       };
+      std::size_t reads = 0;
       while (j < batch.size() && j - i < kMaxCommandRun) {
         const Command* command = findCommand(names[j]);
         if (!command || command->firstKey == 0 || !command->arityFits(batch[j].size())) break;
+        if (!(command->flags & kWrite) && ++reads > kMaxReadRun) break;
         const auto commandKeys = command->keys(batch[j]);
         if (!std::all_of(commandKeys.begin(), commandKeys.end(), addKey)) {
           if (j == i) ++j;  // a command on its own may name a key twice (MSET k 1 k 2)
