@@ -1,6 +1,7 @@
 #include <ringlab/engine/membership.h>
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 namespace ringlab {
@@ -70,9 +71,23 @@ MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoin
     return std::lower_bound(fresh.begin(), fresh.end(), node, [](const auto& f, NodeId n) { return f.first < n; });
   };
   std::size_t added = 0;
+  // A digest lists its members in node order, as this view does: one walk along both finds each member, where a
+  // binary search per member was a tenth of a 1,000-node simulation. A digest out of order (not one this code
+  // writes) falls back to the search from where the order breaks.
+  std::size_t cursor = 0;
+  bool ascending = true;
+  std::optional<NodeId> previous;
   for (const GossipEntry& entry : remote.members) {
     if (entry.node == m_self) continue;
-    const std::size_t index = indexOf(entry.node);
+    if (previous && entry.node <= *previous) ascending = false;
+    previous = entry.node;
+    std::size_t index = kNotFound;
+    if (ascending) {
+      while (cursor < m_order.size() && m_order[cursor] < entry.node) ++cursor;
+      if (cursor < m_order.size() && m_order[cursor] == entry.node) index = cursor++;
+    } else {
+      index = indexOf(entry.node);
+    }
     MemberInfo* local = nullptr;
     auto freshIt = fresh.end();
     if (index != kNotFound) {

@@ -42,7 +42,7 @@ constexpr Duration kClientWriteTimeout = std::chrono::seconds(30);
 constexpr std::size_t kMaxCommandRun = 256;
 constexpr std::size_t kMaxReadRun = 32;
 constexpr std::size_t kRocksDbReplicaFibers = kMaxCommandRun;  // a whole run of writes reaches the writer at once
-constexpr std::size_t kRunKeySlots = 4 * kMaxCommandRun;  // a power of two; a run fills at most half of it
+constexpr std::size_t kRunKeySlots = 4 * kMaxCommandRun;       // a power of two; a run fills at most half of it
 // An output buffer that grew past this is freed once written, rather than kept for the next replies.
 constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
 // How long, and how many bytes, a connection closed for a protocol error is still read (and dropped) so that its

@@ -17,8 +17,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <ringlab/engine/types.h>
 
@@ -113,7 +114,9 @@ class PhiAccrualDetector {
   IntervalHistory seededHistory() const;
 
   FailureDetectorConfig m_config;
-  std::unordered_map<NodeId, PeerState> m_peers;  // looked up only, never iterated
+  // Looked up only, never iterated. An open-addressing table: a lookup per heartbeat and per check, for every peer of
+  // every node, is much of a large simulated cluster's time.
+  boost::unordered_flat_map<NodeId, PeerState> m_peers;
 };
 
 }  // namespace ringlab

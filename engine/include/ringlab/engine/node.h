@@ -17,17 +17,18 @@
 #include <memory>
 #include <optional>
 #include <queue>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <ringlab/engine/events.h>
 #include <ringlab/engine/failure_detector.h>
 #include <ringlab/engine/hints.h>
 #include <ringlab/engine/membership.h>
 #include <ringlab/engine/message.h>
+#include <ringlab/engine/quorum.h>
 #include <ringlab/engine/reply_wait.h>
 #include <ringlab/engine/ring.h>
-#include <ringlab/engine/quorum.h>
 #include <ringlab/engine/runtime.h>
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/storage.h>
@@ -57,9 +58,9 @@ struct MechanismConfig {
   Duration antiEntropyInterval = std::chrono::milliseconds(250);
   unsigned merkleDepth = 8;
   // Tombstone collection (Cassandra's gc_grace_seconds): a replica drops a tombstone once the delete is older than
-  // the grace period, checked every tenth of it (but no more often than once a second, and at least once an hour). A replica that missed
-  // the delete and comes back after that still holds the value and repairs bring it back: repair must reach every
-  // replica within the grace period. Off by default, so tombstones are kept forever.
+  // the grace period, checked every tenth of it (but no more often than once a second, and at least once an hour). A
+  // replica that missed the delete and comes back after that still holds the value and repairs bring it back: repair
+  // must reach every replica within the grace period. Off by default, so tombstones are kept forever.
   bool tombstoneGc = false;
   Duration tombstoneGrace = std::chrono::hours(24 * 10);
 };
@@ -153,7 +154,7 @@ struct NodeStatus {
   std::uint64_t bytes = 0;        // their size (keys, values, versions)
   std::uint64_t siblingKeys = 0;  // keys holding more than one concurrent sibling
   std::uint64_t tombstones = 0;
-  std::size_t hintsHeld = 0;  // writes held for other nodes
+  std::size_t hintsHeld = 0;                        // writes held for other nodes
   MemberStatus membership = MemberStatus::kNormal;  // as this node sees itself (kNormal before it knows)
 };
 
@@ -347,7 +348,8 @@ class Node {
 
   MembershipView m_membership;
   PhiAccrualDetector m_detector;
-  std::unordered_map<NodeId, NodeState> m_peerStates;  // last verdict published per peer (looked up, not iterated)
+  boost::unordered_flat_map<NodeId, NodeState>
+      m_peerStates;  // last verdict published per peer (looked up, not iterated)
   // Failure detection looks only at peers whose verdict can change by now: each scheduled peer has one due time (when
   // its phi reaches the next threshold) in m_checkDue and an entry in the min-heap; an entry whose time is no longer
   // the peer's due time is stale and skipped.
@@ -357,24 +359,24 @@ class Node {
     friend auto operator<=>(const DueCheck&, const DueCheck&) = default;
   };
   std::priority_queue<DueCheck, std::vector<DueCheck>, std::greater<>> m_checkQueue;
-  std::unordered_map<NodeId, TimePoint> m_checkDue;
+  boost::unordered_flat_map<NodeId, TimePoint> m_checkDue;
   // Peers published suspect or down (not left), for O(1) draws; m_doubtedIndex locates each in m_doubted.
   std::vector<NodeId> m_doubted;
-  std::unordered_map<NodeId, std::size_t> m_doubtedIndex;
-  std::map<NodeId, TimePoint> m_gossipHeard;  // when each peer's gossip last arrived
+  boost::unordered_flat_map<NodeId, std::size_t> m_doubtedIndex;
+  boost::unordered_flat_map<NodeId, TimePoint> m_gossipHeard;  // when each peer's gossip last arrived (not iterated)
   HintStore m_hints;
   struct ReplayedHint {
     NodeId owner;
     Key key;
-    Record record;  // what was sent: the hint is dropped on the ack only if it still holds exactly this
+    Record record;            // what was sent: the hint is dropped on the ack only if it still holds exactly this
     bool handedOver = false;  // the owner left the ring: sent to a current replica of the key instead
   };
   std::map<std::uint64_t, ReplayedHint> m_hintReplays;  // by request id, until acknowledged
   // A replayed (or handed-over) hint was stored: drops it if it still holds what was sent, and says so.
   void settleHint(const ReplayedHint& replay);
-  std::size_t m_aeCursor = 0;                           // next ring range to reconcile
-  ReplyTable<StreamWait> m_streams;                     // range batches asked for, by request id
-  ReplyTable<> m_handOffs;                              // acks of records handed off, by the request id of each record
+  std::size_t m_aeCursor = 0;        // next ring range to reconcile
+  ReplyTable<StreamWait> m_streams;  // range batches asked for, by request id
+  ReplyTable<> m_handOffs;           // acks of records handed off, by the request id of each record
 
   std::unique_ptr<Inbox> m_inbox;  // replica requests waiting for a replica fiber
   // Causal writes this node coordinated whose local apply has not returned yet (a RocksDB apply blocks the fiber):
