@@ -52,6 +52,22 @@ TEST(MembershipTest, NewMembersInterleaveWithKnownOnesInNodeOrder) {
                                      entry(8, 0, 0), entry(9, 1, 3)}));
 }
 
+TEST(MembershipTest, KnownMembersAreFoundWhetherTheDigestIsInNodeOrderOrNot) {
+  MembershipView view(0, 1);
+  for (NodeId node = 1; node <= 6; ++node) view.addSeed(node);
+  // In order up to 5 (found walking along the view), then back to 3 and on to 6 and 4 (found by search).
+  const auto merged =
+      view.merge(gossipOf({entry(2, 1, 1), entry(5, 1, 2), entry(3, 1, 3), entry(6, 1, 4), entry(4, 1, 5)}), kT1);
+  EXPECT_EQ(merged.advanced, (std::vector<NodeId>{2, 3, 4, 5, 6}));
+  EXPECT_EQ(view.members(), (std::vector<NodeId>{0, 1, 2, 3, 4, 5, 6})) << "no member is added twice";
+  EXPECT_EQ(view.member(2)->heartbeat, 1u);
+  EXPECT_EQ(view.member(5)->heartbeat, 2u);
+  EXPECT_EQ(view.member(3)->heartbeat, 3u);
+  EXPECT_EQ(view.member(6)->heartbeat, 4u);
+  EXPECT_EQ(view.member(4)->heartbeat, 5u);
+  EXPECT_EQ(view.member(1)->heartbeat, 0u);
+}
+
 TEST(MembershipTest, BeatIncrementsOwnHeartbeat) {
   MembershipView view(0, 7);
   view.beat();

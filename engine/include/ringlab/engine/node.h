@@ -348,8 +348,8 @@ class Node {
 
   MembershipView m_membership;
   PhiAccrualDetector m_detector;
-  boost::unordered_flat_map<NodeId, NodeState>
-      m_peerStates;  // last verdict published per peer (looked up, not iterated)
+  // The last verdict published per peer (looked up, not iterated).
+  boost::unordered_flat_map<NodeId, NodeState> m_peerStates;
   // Failure detection looks only at peers whose verdict can change by now: each scheduled peer has one due time (when
   // its phi reaches the next threshold) in m_checkDue and an entry in the min-heap; an entry whose time is no longer
   // the peer's due time is stale and skipped.
