@@ -49,6 +49,26 @@ void ScenarioParser::parseExpectations(const Field& f, std::vector<Expectation>&
   }
 }
 
+void ScenarioParser::checkDetectionExpectations(const ScenarioSpec& spec) const {
+  for (const Expectation& e : spec.expectations) {
+    if (e.metric != ExpectMetric::kDetectionTime) continue;
+    const MechanismConfig& mechanisms = spec.cluster.mechanisms;
+    if (!mechanisms.gossip || !mechanisms.failureDetector) {
+      fail(e.where, "expect.detection_time",
+           "detection_time needs gossip and the failure detector, which cluster.mechanisms turns off");
+    }
+    const bool crashes = std::any_of(spec.timeline.begin(), spec.timeline.end(), [](const TimelineEntry& entry) {
+      return std::any_of(entry.actions.begin(), entry.actions.end(),
+                         [](const ScenarioAction& a) { return std::holds_alternative<CrashAction>(a); });
+    });
+    if (!crashes) {
+      fail(e.where, "expect.detection_time",
+           "detection_time needs a crash in the timeline (such as {at: 10s, crash: n3}): it measures how long the "
+           "running nodes take to mark a crashed node down");
+    }
+  }
+}
+
 void ScenarioParser::parseQuiesce(const Field& f, QuiesceConfig& quiesce) {
   const MapView m = mapping(f, kQuiesceKeys, "a mapping such as {limit: 30s, check_every: 100ms}");
   if (const Field* l = m.find("limit")) quiesce.limit = duration(*l, Duration{0}, kOneHour, true);

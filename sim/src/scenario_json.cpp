@@ -124,6 +124,16 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
     }
     expectations.push_back(std::move(x));
   }
+  json::array detections;
+  for (const CrashDetection& d : r.crashDetections) {
+    json::array after;
+    for (Duration t : d.detectedAfter) after.push_back(ms(t));
+    detections.push_back(json::object{{"node", nodeName(d.node)},
+                                      {"crashed_at_s", static_cast<double>(d.crashedAt.nanos()) / 1e9},
+                                      {"observers", d.observers},
+                                      {"all_detected_ms", durationMs(d.allDetected())},
+                                      {"detected_after_ms", std::move(after)}});
+  }
   json::object root{
       {"scenario", r.name},
       {"source", r.sourceName},
@@ -163,6 +173,7 @@ std::string formatScenarioJson(const ScenarioReport& r, const RunSpeed& speed) {
                                    {"lost_write_examples", std::move(lostExamples)},
                                    {"invented_read_examples", std::move(inventedExamples)},
                                    {"lost_update_examples", std::move(updateExamples)}}},
+      {"crash_detections", std::move(detections)},
       {"expectations", std::move(expectations)},
       {"simulation", json::object{{"events", r.eventsProcessed},
                                   {"messages_delivered", r.messagesDelivered},

@@ -205,7 +205,10 @@ ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
   m_workloadCount = spec.workloads.size();
   for (const WorkloadConfig& w : spec.workloads) m_workloadMix.emplace_back(w.readRatio, w.deleteRatio);
   if (const Field* f = top.find("timeline")) parseTimeline(*f, spec.timeline);
-  if (const Field* f = top.find("expect")) parseExpectations(*f, spec.expectations);
+  if (const Field* f = top.find("expect")) {
+    parseExpectations(*f, spec.expectations);
+    checkDetectionExpectations(spec);
+  }
   if (const Field* f = top.find("quiesce")) parseQuiesce(*f, spec.quiesce);
   if (const Field* f = top.find("staleness_bands")) spec.stalenessBands = parseStalenessBands(*f);
   if (const Field* f = top.find("lesson")) spec.lesson = parseLesson(*f);

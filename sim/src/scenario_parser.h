@@ -361,8 +361,8 @@ inline constexpr std::array<std::string_view, 22> kTimelineKeys = {
     "link", "network", "slow",  "workload", "quorum",  "add_node", "decommission", "remove_node", "clock",
     "ask",  "reveal",  "notes"};
 inline constexpr std::array<std::string_view, 4> kFocusKeys = {"node", "key", "view", "chart"};
-inline constexpr std::array<std::string_view, 6> kFocusChartNames = {"throughput", "get_latency", "put_latency",
-                                                                     "errors",     "messages",    "staleness"};
+inline constexpr std::array<std::string_view, 7> kFocusChartNames = {
+    "throughput", "get_latency", "put_latency", "errors", "messages", "staleness", "detection"};
 inline constexpr std::array<std::string_view, 7> kFocusViewNames = {"ring",      "traffic", "charts",   "nodes",
                                                                     "spacetime", "fibers",  "inspector"};
 inline constexpr std::array<std::string_view, 15> kActionKeys = {
@@ -398,7 +398,7 @@ struct ExpectMetricInfo {
   bool fraction;  // a ratio in [0, 1]
 };
 
-inline constexpr std::array<ExpectMetricInfo, 27> kExpectMetrics = {{
+inline constexpr std::array<ExpectMetricInfo, 28> kExpectMetrics = {{
     {ExpectMetric::kLostWrites, "lost_writes", false, false, false},
     {ExpectMetric::kLostUpdates, "lost_updates", false, false, false},
     {ExpectMetric::kStaleReads, "stale_reads", false, false, false},
@@ -426,6 +426,7 @@ inline constexpr std::array<ExpectMetricInfo, 27> kExpectMetrics = {{
     {ExpectMetric::kUnexplainedLostWrites, "unexplained_lost_writes", false, false, false},
     {ExpectMetric::kInventedValues, "invented_values", false, false, false},
     {ExpectMetric::kMembershipDisagreements, "membership_disagreements", false, false, false},
+    {ExpectMetric::kDetectionTime, "detection_time", false, true, false},
 }};
 
 inline const ExpectMetricInfo& metricInfo(ExpectMetric metric) {
@@ -531,6 +532,8 @@ class ScenarioParser {
   void checkQuorumAction(const QuorumAction& action, const Field& f, std::string_view at, std::size_t running,
                          QuorumConfig& quorum);
   void parseExpectations(const Field& f, std::vector<Expectation>& expectations);
+  // detection_time measures how failure detectors learn of crashes: it needs a crash and the detectors.
+  void checkDetectionExpectations(const ScenarioSpec& spec) const;
   // Lessons (scenario_lesson.cpp).
   void applyOverrides(YAML::Node root);
   const ScenarioOverride* overrideFor(std::string_view path) const;

@@ -90,6 +90,19 @@ std::string describeMeasured(ExpectMetric metric, double value, const ScenarioRe
     case ExpectMetric::kLostIncrements:
     case ExpectMetric::kLostCrdtIncrements:
       return fmt::format("{} acknowledged increment{} missing from the converged totals", v, value == 1 ? " was" : "s were");
+    case ExpectMetric::kDetectionTime: {
+      if (report.crashDetections.empty()) return "no node crashed during the run";
+      const CrashDetection* slowest = &report.crashDetections.front();
+      for (const CrashDetection& d : report.crashDetections) {
+        if (!d.allDetected() || (slowest->allDetected() && *d.allDetected() > *slowest->allDetected())) slowest = &d;
+      }
+      if (!slowest->allDetected()) {
+        return fmt::format("only {} of the {} running nodes marked {} down before it restarted or the run ended",
+                           count(slowest->detectedAfter.size()), count(slowest->observers), nodeName(slowest->node));
+      }
+      return fmt::format("every running node ({}) marked {} down within {} of its crash at {}",
+                         count(slowest->observers), nodeName(slowest->node), v, at(slowest->crashedAt));
+    }
     case ExpectMetric::kDivergentKeys:
       return fmt::format("{} key{} still differed between replicas at the end (of {})", v, value == 1 ? "" : "s",
                          count(report.keysChecked));
@@ -149,6 +162,15 @@ double measureExpectation(ExpectMetric metric, const ScenarioReport& report) {
     case ExpectMetric::kUnexplainedLostWrites: return static_cast<double>(report.history.unexplainedLostWrites());
     case ExpectMetric::kInventedValues: return static_cast<double>(report.history.inventedReads);
     case ExpectMetric::kMembershipDisagreements: return static_cast<double>(report.membershipDisagreements);
+    case ExpectMetric::kDetectionTime: {
+      double longest = 0;
+      for (const CrashDetection& detection : report.crashDetections) {
+        const auto all = detection.allDetected();
+        if (!all) return std::numeric_limits<double>::infinity();
+        longest = std::max(longest, nanos(*all));
+      }
+      return longest;
+    }
   }
   return 0;
 }
@@ -162,6 +184,9 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
   m_reveals.resize(m_spec.questions.size());
   m_asked.resize(m_spec.questions.size(), false);
   m_sim = std::make_unique<Simulation>(m_spec.cluster);
+  m_detectionWatch = m_sim->events().subscribe(maskOf(EventType::kPeerStateChanged), [this](const Event& event) {
+    onPeerStateChanged(std::get<PeerStateChanged>(event));
+  });
   m_cpuFactors.assign(m_spec.cluster.nodes, 1.0);
   for (const TimelineEntry& entry : m_spec.timeline) {
     for (const ScenarioAction& action : entry.actions) {
@@ -207,7 +232,55 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
 
 // The simulation goes first: destroying it unwinds the fibers of operations still in flight (a run stopped before
 // finish), whose completions are recorded into m_history and m_writtenKeys, so those must still exist.
-ScenarioRunner::~ScenarioRunner() { m_sim.reset(); }
+ScenarioRunner::~ScenarioRunner() {
+  m_sim->events().unsubscribe(m_detectionWatch);
+  m_sim.reset();
+}
+
+std::optional<Duration> CrashDetection::allDetected() const {
+  if (detectedAfter.size() < observers) return std::nullopt;
+  return detectedAfter.empty() ? Duration{0} : detectedAfter.back();
+}
+
+std::optional<Duration> CrashDetection::detectedBy(double share) const {
+  const auto needed = static_cast<std::size_t>(std::ceil(share * static_cast<double>(observers)));
+  if (needed == 0) return Duration{0};
+  if (detectedAfter.size() < needed) return std::nullopt;
+  return detectedAfter[needed - 1];
+}
+
+void ScenarioRunner::openDetection(NodeId crashed) {
+  OpenDetection open;
+  open.index = m_detections.size();
+  for (NodeId node = 0; node < m_sim->nodeCount(); ++node) {
+    if (node != crashed && m_sim->isRunning(node) && !m_sim->hasLeft(node)) open.waiting.insert(node);
+  }
+  CrashDetection detection;
+  detection.node = crashed;
+  detection.crashedAt = m_sim->now();
+  detection.observers = open.waiting.size();
+  m_detections.push_back(std::move(detection));
+  // A node that crashes can no longer learn of earlier crashes.
+  for (OpenDetection& other : m_openDetections) {
+    if (other.waiting.erase(crashed) > 0) --m_detections[other.index].observers;
+  }
+  m_openDetections.push_back(std::move(open));
+}
+
+void ScenarioRunner::closeDetection(NodeId restarted) {
+  std::erase_if(m_openDetections,
+                [&](const OpenDetection& open) { return m_detections[open.index].node == restarted; });
+}
+
+void ScenarioRunner::onPeerStateChanged(const PeerStateChanged& change) {
+  if (change.state != NodeState::kDown) return;
+  for (OpenDetection& open : m_openDetections) {
+    CrashDetection& detection = m_detections[open.index];
+    if (detection.node != change.peer || open.waiting.erase(change.observer) == 0) continue;
+    // Verdicts arrive in time order, so the list stays sorted.
+    detection.detectedAfter.push_back(change.time - detection.crashedAt);
+  }
+}
 
 std::optional<TimePoint> ScenarioRunner::nextTimelineTime() const {
   if (m_nextEntry >= m_spec.timeline.size()) return std::nullopt;
@@ -244,13 +317,17 @@ void ScenarioRunner::apply(const ScenarioAction& action) {
   changes += (changes.empty() ? "" : ", ") + describeAction(action);
   std::visit(Overloaded{
                  [&](const CrashAction& a) {
+                   const bool wasRunning = sim.nodeCount() > a.node && sim.isRunning(a.node);
                    sim.crash(a.node);
+                   if (wasRunning) openDetection(a.node);
                    if (std::find(m_crashed.begin(), m_crashed.end(), a.node) == m_crashed.end())
                      m_crashed.push_back(a.node);
                  },
                  [&](const RestartAction& a) {
-                   if (a.wipe && sim.nodeCount() > a.node && !sim.isRunning(a.node)) m_wipes[a.node].push_back(sim.now());
+                   if (a.wipe && sim.nodeCount() > a.node && !sim.isRunning(a.node))
+                     m_wipes[a.node].push_back(sim.now());
                    sim.restart(a.node, a.wipe);
+                   closeDetection(a.node);
                    std::erase(m_crashed, a.node);
                    m_lastHeal = sim.now();
                  },
@@ -390,6 +467,7 @@ ScenarioReport ScenarioRunner::finish() {
 
   // Quiesce: clients stop, faults heal, the run goes on until the replicas agree or the limit passes.
   m_sim->stopWorkloads();
+  m_openDetections.clear();  // detection is measured in the main phase; quiesce restarts crashed nodes
   healEverything();
   const TimePoint quiesceStart = m_sim->now();
   const TimePoint limit = quiesceStart + m_spec.quiesce.limit;
@@ -462,6 +540,8 @@ ScenarioReport ScenarioRunner::finish() {
   // Under load replicas always differ by the writes in flight, so convergence is measured once the clients have
   // stopped and every remaining fault has healed: from the start of the quiesce phase.
   if (convergedAt) report.convergenceTime = *convergedAt - quiesceStart;
+  report.crashDetections = m_detections;
+  report.gossipInterval = m_spec.cluster.mechanisms.gossipInterval;
   report.traceHash = m_sim->traceHash();
   report.eventsProcessed = m_sim->eventsProcessed();
   report.messagesDelivered = m_sim->metrics().totalMessages().delivered;
@@ -696,6 +776,18 @@ void ScenarioRunner::lookAtFailure(const Expectation& expectation, const Scenari
     case ExpectMetric::kPutP50:
     case ExpectMetric::kPutP99:
     case ExpectMetric::kPutP999: slow(Operation::kPut, "write"); break;
+    case ExpectMetric::kDetectionTime:
+      // The first crash some node was slower than the bound to mark down (or never did).
+      for (const CrashDetection& d : report.crashDetections) {
+        const auto all = d.allDetected();
+        if (all && (!expectation.max || static_cast<double>(all->count()) <= *expectation.max)) continue;
+        result.lookAt = d.crashedAt;
+        result.lookAtText = fmt::format("{}'s crash, at {} ({} of {} running nodes marked it down{})", nodeName(d.node),
+                                        at(d.crashedAt), d.detectedAfter.size(), d.observers,
+                                        all ? " within " + formatDuration(*all) : "");
+        break;
+      }
+      break;
     default: break;
   }
 }

@@ -75,6 +75,36 @@ std::string formatStaleness(const ScenarioReport& r) {
 
 }  // namespace
 
+// When the running nodes' failure detectors marked each crashed node down, and how that compares with the
+// O(log n) rounds gossip needs to reach every node.
+std::string formatCrashDetections(const ScenarioReport& r) {
+  if (r.crashDetections.empty()) return {};
+  const auto when = [](const std::optional<Duration>& d) { return d ? formatDuration(*d) : std::string("-"); };
+  std::string out =
+      "\nCrash detection (time from the crash until the running nodes' failure detectors marked the node "
+      "down)\n";
+  out += fmt::format("  {:<8} {:>10} {:>9} {:>10} {:>10} {:>10} {:>10}\n", "node", "crashed", "observers", "first",
+                     "half", "90%", "all");
+  for (const CrashDetection& d : r.crashDetections) {
+    out += fmt::format("  {:<8} {:>10} {:>9} {:>10} {:>10} {:>10} {:>10}\n", nodeName(d.node),
+                       formatDuration(d.crashedAt.sinceStart), d.observers,
+                       when(d.detectedAfter.empty() ? std::nullopt : std::optional<Duration>(d.detectedAfter.front())),
+                       when(d.detectedBy(0.5)), when(d.detectedBy(0.9)), when(d.allDetected()));
+  }
+  const CrashDetection& last = r.crashDetections.back();
+  if (r.gossipInterval > Duration{0} && last.observers > 1 && !last.detectedAfter.empty()) {
+    // The spread between the first and the last verdict is the time the crashed node's last heartbeat took to
+    // reach everyone: an epidemic, O(log n) gossip rounds.
+    const double spread = static_cast<double>((last.detectedAfter.back() - last.detectedAfter.front()).count()) /
+                          static_cast<double>(r.gossipInterval.count());
+    out += fmt::format("  first to last verdict on {}: {:.1f} gossip rounds of {}; log2({}) = {:.1f}{}\n",
+                       nodeName(last.node), spread, formatDuration(r.gossipInterval), last.observers,
+                       std::log2(static_cast<double>(last.observers)),
+                       last.allDetected() ? "" : " (not every node marked it down)");
+  }
+  return out;
+}
+
 std::string formatOperationTable(const Metrics& m, double seconds) {
   std::string out = fmt::format("{:<8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "op", "ok", "failed",
                                 "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms");
@@ -180,6 +210,7 @@ std::string formatScenarioSummary(const ScenarioReport& r, const RunSpeed& speed
   out += fmt::format("  convergence time        {}\n",
                      r.convergenceTime ? formatDuration(*r.convergenceTime) + " after the clients stopped"
                                        : "not converged within " + formatDuration(r.quiesceTime));
+  out += formatCrashDetections(r);
   out += formatStaleness(r);
   out += "\n" + formatMessageTable(r.metrics) + "\n";
   out += formatSpeed(r.eventsProcessed, r.messagesDelivered, seconds + static_cast<double>(r.quiesceTime.count()) / 1e9,

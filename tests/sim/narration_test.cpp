@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <variant>
@@ -283,6 +284,48 @@ TEST(ShippedNarrationTest, AntiEntropyRepairsOnlyAfterTheHeal) {
     EXPECT_EQ(e.say.find("message table"), std::string::npos) << "the message table exists only in the report";
   }
   EXPECT_EQ(spec.description.find("message table"), std::string::npos);
+}
+
+// How many running nodes other than `peer` believe it is in `state`.
+std::size_t countSeeing(Simulation& sim, NodeId peer, NodeState state) {
+  std::size_t seeing = 0;
+  for (NodeId observer = 0; observer < sim.nodeCount(); ++observer) {
+    if (observer != peer && sim.isRunning(observer) && sim.node(observer).peerState(peer) == state) ++seeing;
+  }
+  return seeing;
+}
+
+TEST(ShippedNarrationTest, GossipAtScaleMarksTheCrashDownAsTheNarrationSays) {
+  const ScenarioSpec spec = load("gossip-at-scale");
+  ASSERT_EQ(spec.cluster.nodes, 1000u);
+  ScenarioRunner runner(spec);
+  Simulation& sim = runner.simulation();
+  constexpr NodeId kCrashed = 499;  // n500
+  runner.runUntil(TimePoint{10s});
+  ASSERT_FALSE(sim.isRunning(kCrashed)) << entryAt(spec, 10s).say;
+  EXPECT_EQ(countSeeing(sim, kCrashed, NodeState::kDown), 0u);
+  // "The first failure detectors mark n500 down": a few, not yet many.
+  runner.runUntil(entryAt(spec, 16500ms).at);
+  const std::size_t first = countSeeing(sim, kCrashed, NodeState::kDown);
+  EXPECT_GE(first, 1u) << entryAt(spec, 16500ms).say;
+  EXPECT_LE(first, 50u) << entryAt(spec, 16500ms).say;
+  // "About half of the nodes".
+  runner.runUntil(entryAt(spec, 19s).at);
+  const std::size_t half = countSeeing(sim, kCrashed, NodeState::kDown);
+  EXPECT_GE(half, 350u) << entryAt(spec, 19s).say;
+  EXPECT_LE(half, 650u) << entryAt(spec, 19s).say;
+  // "Every node has marked n500 down", and the verdicts spread over about log2 n rounds (between half and twice).
+  runner.runUntil(entryAt(spec, 24s).at);
+  EXPECT_EQ(countSeeing(sim, kCrashed, NodeState::kDown), 999u) << entryAt(spec, 24s).say;
+  const ScenarioReport report = runner.finish();
+  ASSERT_EQ(report.crashDetections.size(), 1u);
+  const CrashDetection& detection = report.crashDetections[0];
+  ASSERT_TRUE(detection.allDetected());
+  const double rounds =
+      static_cast<double>((detection.detectedAfter.back() - detection.detectedAfter.front()).count()) /
+      static_cast<double>(spec.cluster.mechanisms.gossipInterval.count());
+  EXPECT_GE(rounds, 0.5 * std::log2(999.0));
+  EXPECT_LE(rounds, 2 * std::log2(999.0));
 }
 
 }  // namespace

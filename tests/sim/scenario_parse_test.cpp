@@ -459,6 +459,21 @@ TEST(ScenarioParseTest, RejectsAnUnknownNodeInCrash) {
                        "x.yaml:5:21: timeline[0].crash: expected a node name n1, got 'n0'"));
 }
 
+TEST(ScenarioParseTest, DetectionTimeNeedsACrashAndTheFailureDetector) {
+  const ScenarioSpec spec = parseOk(withHead("timeline:\n  - {at: 2s, crash: n3}\nexpect: {detection_time: 10s}\n"));
+  ASSERT_EQ(spec.expectations.size(), 1u);
+  EXPECT_EQ(spec.expectations[0].metric, ExpectMetric::kDetectionTime);
+  EXPECT_EQ(spec.expectations[0].max, 10e9);
+  EXPECT_TRUE(isDurationMetric(ExpectMetric::kDetectionTime));
+  EXPECT_FALSE(isHigherBetter(ExpectMetric::kDetectionTime));
+  EXPECT_EQ(parseExpectMetric("detection_time"), ExpectMetric::kDetectionTime);
+  EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 2s, partition: [[n1], [n2]]}\nexpect: {detection_time: 10s}\n"),
+                       "x.yaml:5:10: expect.detection_time: detection_time needs a crash in the timeline"));
+  EXPECT_TRUE(rejected(withHead("cluster: {mechanisms: {failure_detector: false}}\ntimeline:\n  - {at: 2s, crash: n3}\n"
+                                "expect: {detection_time: 10s}\n"),
+                       "x.yaml:6:10: expect.detection_time: detection_time needs gossip and the failure detector"));
+}
+
 TEST(ScenarioParseTest, RejectsAnUnknownNodeInPartition) {
   EXPECT_TRUE(rejected(withHead("timeline:\n  - {at: 1s, partition: [[n1, n2], [n3, n6]]}\n"),
                        "x.yaml:4:41: timeline[0].partition[1][1]: expected a node name n1..n5, got 'n6'"));

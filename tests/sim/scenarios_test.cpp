@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -77,6 +78,67 @@ TEST(ScenarioRunnerTest, EveryAppliedTimelineEntryIsReportedNotOnlyNarratedOnes)
                                              "    2.000s  partition [n1] [n2 n3]"};
   EXPECT_EQ(applied, expected) << "seed " << report.seed;
   EXPECT_EQ(narrated, std::vector<std::string>{expected[1]}) << "seed " << report.seed;
+}
+
+// Five nodes, one workload-free cluster, and a timeline; the report's crash detections and detection_time.
+ScenarioReport runWithTimeline(const std::string& timeline) {
+  auto spec = parseScenario(
+      "name: Detection\nduration: 20s\ncluster: {nodes: 5}\ntimeline:\n" + timeline + "expect: {detection_time: 15s}\n",
+      "inline.yaml");
+  if (!spec) throw std::runtime_error(spec.status().toString());
+  return ScenarioRunner(std::move(*spec)).run();
+}
+
+TEST(ScenarioRunnerTest, DetectionTimeIsTheCrashToTheLastRunningNodesDownVerdict) {
+  const ScenarioReport report = runWithTimeline("  - {at: 5s, crash: n3}\n");
+  ASSERT_EQ(report.crashDetections.size(), 1u);
+  const CrashDetection& d = report.crashDetections[0];
+  EXPECT_EQ(d.node, NodeId{2});
+  EXPECT_EQ(d.crashedAt, TimePoint{std::chrono::seconds(5)});
+  EXPECT_EQ(d.observers, 4u);
+  ASSERT_EQ(d.detectedAfter.size(), 4u);
+  EXPECT_TRUE(std::is_sorted(d.detectedAfter.begin(), d.detectedAfter.end()));
+  EXPECT_GT(d.detectedAfter.front(), std::chrono::seconds(1)) << "phi needs a silence of a few heartbeats";
+  ASSERT_TRUE(d.allDetected());
+  EXPECT_EQ(*d.allDetected(), d.detectedAfter.back());
+  EXPECT_EQ(d.detectedBy(0.5), d.detectedAfter[1]);
+  EXPECT_EQ(measureExpectation(ExpectMetric::kDetectionTime, report),
+            static_cast<double>(d.detectedAfter.back().count()));
+  ASSERT_EQ(report.expectations.size(), 1u);
+  EXPECT_TRUE(report.expectations[0].passed) << report.expectations[0].text;
+  EXPECT_NE(
+      describeMeasured(ExpectMetric::kDetectionTime, measureExpectation(ExpectMetric::kDetectionTime, report), report)
+          .find("every running node (4) marked n3 down within"),
+      std::string::npos);
+}
+
+TEST(ScenarioRunnerTest, ACrashedNodeBackBeforeEveryVerdictLeavesDetectionUnbounded) {
+  const ScenarioReport report = runWithTimeline("  - {at: 5s, crash: n3}\n  - {at: 5500ms, restart: n3}\n");
+  ASSERT_EQ(report.crashDetections.size(), 1u);
+  EXPECT_TRUE(report.crashDetections[0].detectedAfter.empty());
+  EXPECT_FALSE(report.crashDetections[0].allDetected());
+  EXPECT_TRUE(std::isinf(measureExpectation(ExpectMetric::kDetectionTime, report)));
+  ASSERT_EQ(report.expectations.size(), 1u);
+  EXPECT_FALSE(report.expectations[0].passed);
+  const std::string described =
+      describeMeasured(ExpectMetric::kDetectionTime, measureExpectation(ExpectMetric::kDetectionTime, report), report);
+  EXPECT_NE(described.find("only 0 of the 4 running nodes marked n3 down"), std::string::npos) << described;
+  // A failed claim points at the crash nobody finished noticing.
+  EXPECT_EQ(report.expectations[0].lookAt, TimePoint{std::chrono::seconds(5)});
+  EXPECT_EQ(report.expectations[0].lookAtText, "n3's crash, at 5.000s (0 of 4 running nodes marked it down)");
+}
+
+TEST(ScenarioRunnerTest, ANodeThatCrashesBeforeItsVerdictIsNotWaitedFor) {
+  // n4 crashes a moment after n3, before any detector can have marked n3 down: three nodes are left to notice each.
+  const ScenarioReport report = runWithTimeline("  - {at: 5s, crash: n3}\n  - {at: 5100ms, crash: n4}\n");
+  ASSERT_EQ(report.crashDetections.size(), 2u);
+  EXPECT_EQ(report.crashDetections[0].observers, 3u);
+  EXPECT_EQ(report.crashDetections[1].observers, 3u);
+  for (const CrashDetection& d : report.crashDetections) {
+    EXPECT_EQ(d.detectedAfter.size(), 3u) << nodeName(d.node);
+    EXPECT_TRUE(d.allDetected()) << nodeName(d.node);
+  }
+  EXPECT_TRUE(report.passed);
 }
 
 class ShippedScenarioTest : public ::testing::TestWithParam<std::string> {};

@@ -747,6 +747,24 @@ TEST(LiveModelReachabilityTest, PeersVerdictsMakeANodeDownOrSuspect) {
   EXPECT_EQ(later.nodes[2].suspectedBy, 1u);
 }
 
+TEST(LiveModelReachabilityTest, TheCrashDetectionChartCountsDownVerdictsOnUnreachableMembers) {
+  LiveClusterModel model;
+  connectThree(model);
+  model.ingest(kSec, QStringLiteral("n1"), Kind::kCluster,
+               clusterBody(QStringLiteral("n1"), threeMembers(QStringLiteral("down"))));
+  model.ingest(kSec, QStringLiteral("n2"), Kind::kCluster,
+               clusterBody(QStringLiteral("n2"), threeMembers(QStringLiteral("suspect"))));
+  const FeedSnapshot before = model.takeSnapshot(kSec + kMs);
+  ASSERT_FALSE(before.newSamples.empty());
+  EXPECT_DOUBLE_EQ(before.newSamples.back().runningNodes, 3);
+  EXPECT_DOUBLE_EQ(before.newSamples.back().crashDownVerdicts, 0) << "n3 answers: a verdict on it is not a detection";
+  model.ingest(2 * kSec, QStringLiteral("n3"), Kind::kReachability, QByteArray("down connection refused"));
+  const FeedSnapshot after = model.takeSnapshot(3 * kSec);
+  ASSERT_FALSE(after.newSamples.empty());
+  EXPECT_DOUBLE_EQ(after.newSamples.back().runningNodes, 2);
+  EXPECT_DOUBLE_EQ(after.newSamples.back().crashDownVerdicts, 1);  // n1's; n2 only suspects n3
+}
+
 TEST(LiveModelReachabilityTest, ARestartIsMarked) {
   LiveClusterModel model;
   connectThree(model);

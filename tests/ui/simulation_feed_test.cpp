@@ -35,6 +35,7 @@ struct FeedRecorder {
       messages += s.newMessages.size();
       ++snapshots;
       samples += s.newSamples.size();
+      sampleList.insert(sampleList.end(), s.newSamples.begin(), s.newSamples.end());
     });
     QObject::connect(&feed, &ClusterFeed::actionLogged, &feed, [this](const LoggedAction& a) { actions.push_back(a); });
     QObject::connect(&feed, &ClusterFeed::problem, &feed, [this](const QString& m) { problems << m; });
@@ -53,6 +54,7 @@ struct FeedRecorder {
   FeedSnapshot last;
   int snapshots = 0;
   std::size_t samples = 0;
+  std::vector<MetricsSample> sampleList;
   std::size_t messages = 0;
   QStringList marks;
   std::vector<LoggedAction> actions;
@@ -125,6 +127,15 @@ TEST(SimulationFeedTest, ACrashFromTheUiReachesTheEngineAndIsLogged) {
   EXPECT_FALSE(running);
   EXPECT_EQ(rec.last.nodes[1].state, NodeDisplayState::kDown);
   EXPECT_EQ(rec.last.nodes[1].suspectedBy, 4u);  // every running peer's detector noticed
+  // The crash detection chart: no verdict before the crash, then the four running nodes' down verdicts, one by one.
+  ASSERT_EQ(rec.sampleList.size(), 24u);
+  EXPECT_EQ(rec.sampleList[3].crashDownVerdicts, 0);  // at 1 s
+  EXPECT_EQ(rec.sampleList[3].runningNodes, 5);
+  EXPECT_EQ(rec.sampleList[4].runningNodes, 4);
+  EXPECT_EQ(rec.sampleList.back().crashDownVerdicts, 4);
+  EXPECT_TRUE(std::is_sorted(
+      rec.sampleList.begin(), rec.sampleList.end(),
+      [](const MetricsSample& a, const MetricsSample& b) { return a.crashDownVerdicts < b.crashDownVerdicts; }));
   ASSERT_EQ(rec.actions.size(), 1u);
   EXPECT_EQ(rec.actions[0].description, "crash n2");
   EXPECT_TRUE(rec.marks.contains("n2 crashed")) << rec.marks.join(" | ").toStdString();

@@ -134,6 +134,15 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent) {
       health, tr("hints held"), trafficColor(TrafficClass::kHint),
       [](const MetricsSample& s) { return s.hintsOutstanding; }, Qt::SolidLine, true, tr("hints"));
 
+  // How far the news of a crash has spread: for one crashed node, the running nodes whose failure detector marks it
+  // down, rising towards the running nodes as its last heartbeat's age passes each one's threshold.
+  Chart& detection = addChart(tr("Crash detection"), tr("nodes"));
+  addSeries(detection, tr("mark a crashed node down"), kFailed,
+            [](const MetricsSample& s) { return s.crashDownVerdicts; });
+  addSeries(
+      detection, tr("running nodes"), QColor(0x86, 0x8e, 0x96), [](const MetricsSample& s) { return s.runningNodes; },
+      Qt::DashLine);
+
   layoutCharts();
 
   m_refresh.setInterval(100);
@@ -146,7 +155,8 @@ ChartsView::ChartsView(QWidget* parent) : QWidget(parent) {
 
 QStringList ChartsView::chartTitles() {
   return {tr("Throughput"),       tr("Get latency"),      tr("Put / delete latency"),
-          tr("Errors and drops"), tr("Messages by kind"), tr("Stale reads, lost updates, hints")};
+          tr("Errors and drops"), tr("Messages by kind"), tr("Stale reads, lost updates, hints"),
+          tr("Crash detection")};
 }
 
 QStringList ChartsView::shownCharts() const {
@@ -165,17 +175,20 @@ void ChartsView::setShownCharts(const QStringList& titles) {
 void ChartsView::layoutCharts() {
   auto* grid = static_cast<QGridLayout*>(layout());
   for (const Chart& c : m_charts) grid->removeWidget(c.view);
-  for (int i = 0; i < 3; ++i) {
+  const int count = static_cast<int>(m_charts.size());
+  for (int i = 0; i < count; ++i) {
     grid->setColumnStretch(i, 0);
     grid->setRowStretch(i, 0);
   }
+  // Every chart: two rows. A chosen few (presentation mode): one row.
+  const int columns = (count + 1) / 2;
   int placed = 0;
   for (const Chart& c : m_charts) {
     const bool shown = m_shown.isEmpty() || m_shown.contains(c.chart->title());
     c.view->setVisible(shown);
     if (!shown) continue;
-    const int row = m_shown.isEmpty() ? placed / 3 : 0;
-    const int column = m_shown.isEmpty() ? placed % 3 : placed;
+    const int row = m_shown.isEmpty() ? placed / columns : 0;
+    const int column = m_shown.isEmpty() ? placed % columns : placed;
     grid->addWidget(c.view, row, column);
     grid->setColumnStretch(column, 1);
     grid->setRowStretch(row, 1);

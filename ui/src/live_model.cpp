@@ -424,6 +424,15 @@ void LiveClusterModel::closeInterval(std::int64_t endNs) {
   sample.timeSeconds = static_cast<double>(endNs) / 1e9;
   std::array<std::map<double, double>, 3> buckets;
   for (const auto& [name, m] : m_members) {
+    if (m->info.reachable && m->info.status != QLatin1String("left")) sample.runningNodes += 1;
+    if (!m->info.reachable && m->info.status != QLatin1String("left")) {
+      // An unreachable member: how many reachable members' detectors hold it down.
+      for (const auto& [otherName, other] : m_members) {
+        if (other.get() == m.get() || !other->info.reachable) continue;
+        const auto v = other->verdict.find(name);
+        if (v != other->verdict.end() && v->second == NodeState::kDown) sample.crashDownVerdicts += 1;
+      }
+    }
     sample.hintsOutstanding += static_cast<double>(m->hints);
     const Rates& r = m->rates;
     if (r.atNs < 0 || r.atNs < endNs - kRatesFreshNs || !m->info.reachable) continue;  // stale: the node is silent

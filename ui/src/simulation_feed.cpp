@@ -264,6 +264,7 @@ class SimulationWorker final : public QObject {
     std::unique_ptr<ScenarioRunner> runner;
     std::unique_ptr<MetricsTimeSeries> series;  // declared after the runner: detaches before the simulation goes
     std::vector<double> hintsAt;                // hints outstanding by sampling interval
+    std::vector<std::pair<double, double>> detectionAt;  // (crash down verdicts, running nodes) by sampling interval
     std::vector<CpuUse> cpuUse;                 // by node
     // While the run has not reached detailFrom, subscribes the detailed recording (messages, requests, fibers).
     std::function<void()> subscribeDetail;
@@ -512,6 +513,26 @@ class SimulationWorker final : public QObject {
     const auto boundary = static_cast<std::size_t>(sim.now().nanos() / kSampleInterval.count());
     if (run.hintsAt.size() >= boundary) return;
     run.hintsAt.resize(boundary, static_cast<double>(sim.hintsPending()));
+    run.detectionAt.resize(boundary, crashDetection(sim));
+  }
+
+  // Down verdicts running nodes hold on crashed nodes, and the running nodes: O(nodes) per crashed node, taken once
+  // per sampling interval.
+  static std::pair<double, double> crashDetection(const Simulation& sim) {
+    const std::size_t count = sim.nodeCount();
+    std::size_t running = 0;
+    for (NodeId id = 0; id < count; ++id) running += sim.isRunning(id) && !sim.hasLeft(id) ? 1 : 0;
+    std::size_t verdicts = 0;
+    for (NodeId crashed = 0; crashed < count && running < count; ++crashed) {
+      if (sim.isRunning(crashed) || sim.hasLeft(crashed)) continue;
+      for (NodeId observer = 0; observer < count; ++observer) {
+        if (observer != crashed && sim.isRunning(observer) &&
+            sim.node(observer).peerState(crashed) == NodeState::kDown) {
+          ++verdicts;
+        }
+      }
+    }
+    return {static_cast<double>(verdicts), static_cast<double>(running)};
   }
 
   // While the run on screen is paused: keeps spares parked 1 s and 2 s before it (the step-back targets), replaying
@@ -830,6 +851,8 @@ class SimulationWorker final : public QObject {
       }
       sample.hintsOutstanding =
           m_samplesEmitted < m_run.hintsAt.size() ? m_run.hintsAt[m_samplesEmitted] : static_cast<double>(hints);
+      std::tie(sample.crashDownVerdicts, sample.runningNodes) =
+          m_samplesEmitted < m_run.detectionAt.size() ? m_run.detectionAt[m_samplesEmitted] : crashDetection(sim);
       s.newSamples.push_back(sample);
     }
     emit m_feed->snapshotReady(s);

@@ -158,6 +158,10 @@ struct MetricsSample {
   double staleReadRate = 0;     // stale reads / successful reads in the interval
   double lostUpdateRate = 0;    // lost updates (last-write-wins) / acknowledged puts and deletes in the interval
   double hintsOutstanding = 0;  // at the end of the interval, all nodes
+  // At the end of the interval: down verdicts that running nodes' failure detectors hold on nodes that are not
+  // running (crashed or unreachable; for one crash, how many nodes know of it), and the running nodes.
+  double crashDownVerdicts = 0;
+  double runningNodes = 0;
 };
 
 // What a cluster looked like at one moment, and what happened in it since the previous snapshot: the part of a

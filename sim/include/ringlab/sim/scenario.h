@@ -113,7 +113,15 @@ std::optional<FocusView> parseFocusView(std::string_view name);
 
 // One of the app's live charts, which narration can put on screen (in presentation mode, in place of the oldest of
 // the presenter's charts).
-enum class FocusChart : std::uint8_t { kThroughput, kGetLatency, kPutLatency, kErrors, kMessages, kStaleness };
+enum class FocusChart : std::uint8_t {
+  kThroughput,
+  kGetLatency,
+  kPutLatency,
+  kErrors,
+  kMessages,
+  kStaleness,
+  kDetection,  // crash detection: running nodes that mark a crashed node down
+};
 std::string_view focusChartName(FocusChart chart);  // the YAML name: "throughput", "staleness", ...
 std::optional<FocusChart> parseFocusChart(std::string_view name);
 
@@ -174,19 +182,21 @@ enum class ExpectMetric : std::uint8_t {
   kPutP50,
   kPutP99,
   kPutP999,
-  kThroughput,   // successful operations per virtual second during the scenario's duration
-  kTimeouts,     // operations that failed with timeout (count)
-  kUnavailable,  // operations that failed with unavailable (count)
-  kFreshAfter,   // time since acknowledgement at which P(fresh read) first reaches 99.9 %, interpolated from the
-                 // staleness curve (duration; unbounded if never)
-  kLostIncrements,     // acknowledged counter increments missing from the converged totals (count)
+  kThroughput,          // successful operations per virtual second during the scenario's duration
+  kTimeouts,            // operations that failed with timeout (count)
+  kUnavailable,         // operations that failed with unavailable (count)
+  kFreshAfter,          // time since acknowledgement at which P(fresh read) first reaches 99.9 %, interpolated from the
+                        // staleness curve (duration; unbounded if never)
+  kLostIncrements,      // acknowledged counter increments missing from the converged totals (count)
   kLostCrdtIncrements,  // the same, on keys that are CRDT counters (count)
-  kSiblingsCreated,    // acknowledged writes that left their key with several siblings (count)
-  kLargestSiblingSet,  // the most siblings one key had (count)
-  kSiblingSetsResolved,  // times a write resolved a key's siblings back to one (count)
-  kUnexplainedLostWrites,     // lost writes that no disk loss explains (count)
-  kInventedValues,            // reads that returned a version no client wrote (count; last-write-wins)
-  kMembershipDisagreements,   // (node, member) pairs whose view disagrees after quiesce (count)
+  kSiblingsCreated,     // acknowledged writes that left their key with several siblings (count)
+  kLargestSiblingSet,   // the most siblings one key had (count)
+  kSiblingSetsResolved,      // times a write resolved a key's siblings back to one (count)
+  kUnexplainedLostWrites,    // lost writes that no disk loss explains (count)
+  kInventedValues,           // reads that returned a version no client wrote (count; last-write-wins)
+  kMembershipDisagreements,  // (node, member) pairs whose view disagrees after quiesce (count)
+  kDetectionTime,  // from a crash to the last running node marking the crashed node down, the longest over the
+                   // run's crashes (duration; unbounded if some node never did)
 };
 std::string_view expectMetricName(ExpectMetric metric);  // the YAML key, e.g. "lost_writes"
 std::optional<ExpectMetric> parseExpectMetric(std::string_view name);

@@ -38,6 +38,21 @@ struct ScenarioRunOptions {
   std::function<void(double fraction, bool quiescing)> onProgress;
 };
 
+// A node that crashed during the main phase, and when each node that was running then marked it down (its failure
+// detector's PeerStateChanged to down). The window closes when the crashed node restarts or the main phase ends; a
+// node that itself crashes before marking it down no longer counts as an observer.
+struct CrashDetection {
+  NodeId node = 0;
+  TimePoint crashedAt;
+  std::size_t observers = 0;            // nodes expected to mark it down
+  std::vector<Duration> detectedAfter;  // ascending: from the crash to each observer's first down verdict
+  // From the crash to the last observer's verdict; nullopt if some observer had not marked it down when the window
+  // closed.
+  std::optional<Duration> allDetected() const;
+  // From the crash until `share` (0..1] of the observers had marked it down; nullopt if that many never did.
+  std::optional<Duration> detectedBy(double share) const;
+};
+
 struct ScenarioReport {
   std::string name;
   std::string sourceName;
@@ -58,6 +73,8 @@ struct ScenarioReport {
   // key agreeing; nullopt if that never happened within the quiesce limit.
   std::optional<Duration> convergenceTime;
   TimePoint lastHeal;  // when the last fault was healed (by the timeline or by the quiesce phase)
+  std::vector<CrashDetection> crashDetections;  // in crash order
+  Duration gossipInterval{};                    // the cluster's gossip round (to read detection times in rounds)
   std::vector<ExpectationResult> expectations;
   bool passed = true;  // every expectation holds
   // Lessons: every question asked, in question order, with what the run measured; the challenge's grade.
@@ -136,6 +153,17 @@ class ScenarioRunner {
   bool m_trackAcks = false;
   std::map<std::pair<Key, Version>, std::vector<std::pair<NodeId, TimePoint>>> m_ackedBy;
   std::map<NodeId, std::vector<TimePoint>> m_wipes;
+  // Crashes whose detection window is open: the report's entry and the observers that have not yet marked it down.
+  struct OpenDetection {
+    std::size_t index = 0;  // into m_detections
+    std::set<NodeId> waiting;
+  };
+  void openDetection(NodeId crashed);
+  void closeDetection(NodeId restarted);
+  void onPeerStateChanged(const PeerStateChanged& change);
+  std::vector<CrashDetection> m_detections;
+  std::vector<OpenDetection> m_openDetections;
+  EventBus::SubscriptionId m_detectionWatch = 0;
   std::vector<std::optional<Reveal>> m_reveals;  // by question
   std::vector<bool> m_asked;                     // by question: its step was applied
 };
