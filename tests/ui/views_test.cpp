@@ -216,6 +216,43 @@ TEST(TrafficViewTest, CaptionsGetShorterAndThenGoWhereTheyWouldOverlapTheMarkers
     }
 }
 
+TEST(TrafficViewTest, AThousandNodesAreDrawnAsGroupsOfConsecutiveNodesThatSayWhatIsWrong) {
+  testing::app();
+  FeedSnapshot s = snapshotOf(1000, 8, 1);
+  for (NodeInfo& n : s.nodes) n.running = true;
+  s.nodes[499].state = NodeDisplayState::kDown;  // n500
+  s.nodes[499].running = false;
+  s.nodes[10].state = NodeDisplayState::kSuspect;
+  s.nodes[20].state = NodeDisplayState::kSuspect;
+  // A message between nodes of different groups travels between their groups' markers.
+  s.nowNs = 500;
+  s.inFlight.push_back({1, 0, 999, MessageKind::kGossip, 0, 1000});
+  s.inFlightTotal = 1;
+  TrafficView view;
+  view.resize(800, 600);
+  view.setSnapshot(s);
+  EXPECT_EQ(view.groupCount(), TrafficView::kGroups);
+  EXPECT_EQ(view.nodesPerGroup(), 63u);
+  // Every node of a group is drawn where its group's marker is; different groups are apart.
+  EXPECT_EQ(*view.nodePosition(0), *view.nodePosition(62));
+  EXPECT_NE(*view.nodePosition(62), *view.nodePosition(63));
+  for (std::size_t g = 0; g + 1 < view.groupCount(); ++g) {
+    const QPointF d =
+        *view.nodePosition(static_cast<NodeId>(g * 63)) - *view.nodePosition(static_cast<NodeId>((g + 1) * 63));
+    EXPECT_GT(std::hypot(d.x(), d.y()), 2 * view.markerRadius()) << "groups " << g << " and " << g + 1;
+  }
+  EXPECT_EQ(view.captionFor(0), QString::fromUtf8("n1\u2013n63 \u00b7 2 suspect"));
+  EXPECT_EQ(view.captionFor(499), QString::fromUtf8("n442\u2013n504 \u00b7 1 down"));
+  EXPECT_EQ(view.captionFor(100), QString::fromUtf8("n64\u2013n126"));  // all up: the name alone
+  EXPECT_EQ(view.captionFor(999), QString::fromUtf8("n946\u2013n1000"));
+  (void)view.grab();
+  EXPECT_EQ(view.dotsDrawn(), 1u);
+  // Below the threshold, one marker per node as before.
+  view.setSnapshot(snapshotOf(TrafficView::kGroupAbove, 8, 1));
+  EXPECT_EQ(view.groupCount(), 0u);
+  EXPECT_NE(*view.nodePosition(0), *view.nodePosition(1));
+}
+
 TEST(TrafficViewTest, ADownNodeIsDrawnGreyInsteadOfItsColour) {
   testing::app();
   FeedSnapshot s = snapshotOf(3, 8, 1);

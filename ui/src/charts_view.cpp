@@ -22,7 +22,9 @@ constexpr std::size_t kMaxSamples = 4 * 60 * 30;  // 30 minutes of 250 ms interv
 double niceCeiling(double v) {
   if (v <= 0) return 1;
   const double exp = std::pow(10.0, std::floor(std::log10(v)));
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+  // Fine enough steps that a line does not hug the bottom half (1,000 nodes reads 0-1,200, not 0-2,000), and each
+  // halves into a round middle tick.
+  for (double m : {1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0})
     if (v <= m * exp) return m * exp;
   return 10 * exp;
 }

@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include <QContextMenuEvent>
+#include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
 #include <QToolTip>
@@ -43,6 +44,7 @@ void TrafficView::setSnapshot(const FeedSnapshot& snapshot) {
   m_drawn.clear();
   for (const NodeInfo& n : snapshot.nodes)
     if (n.state != NodeDisplayState::kLeft) m_drawn.push_back(n.id);
+  buildGroups();
   const qint64 now = m_clock.elapsed();
   // Time travel: a drop after the moment shown has not happened (yet).
   std::erase_if(m_flashes, [&](const Flash& f) { return f.drop.atNs > snapshot.nowNs || flashAge(f, now) > 1; });
@@ -53,6 +55,73 @@ void TrafficView::setSnapshot(const FeedSnapshot& snapshot) {
   if (!m_flashes.empty() && !m_flashTimer.isActive()) m_flashTimer.start();
   m_layoutSize = QSize();  // recomputed on first use
   update();
+}
+
+void TrafficView::buildGroups() {
+  m_groups.clear();
+  m_groupOf.clear();
+  m_perGroup = 0;
+  if (m_drawn.size() <= kGroupAbove) return;
+  m_perGroup = (m_drawn.size() + kGroups - 1) / kGroups;
+  m_groupOf.assign(m_snapshot.nodes.size(), 0);
+  std::vector<std::size_t> running;
+  for (std::size_t i = 0; i < m_drawn.size(); ++i) {
+    const NodeInfo& n = m_snapshot.nodes[m_drawn[i]];
+    if (i % m_perGroup == 0) {
+      m_groups.push_back(Group{n.id, n.id});
+      running.push_back(0);
+    }
+    Group& g = m_groups.back();
+    m_groupOf[n.id] = m_groups.size() - 1;
+    g.last = n.id;
+    ++g.nodes;
+    if (!n.running || n.state == NodeDisplayState::kDown || n.state == NodeDisplayState::kUnreachable) {
+      ++g.down;
+    } else if (n.state == NodeDisplayState::kSuspect) {
+      ++g.suspect;
+    }
+    g.hints += n.hintsHeld;
+    if (n.running) {
+      g.cpu += n.cpuUtilization;
+      ++running.back();
+    }
+  }
+  for (std::size_t i = 0; i < m_groups.size(); ++i) {
+    if (running[i] > 0) m_groups[i].cpu /= static_cast<double>(running[i]);
+  }
+}
+
+QString TrafficView::groupCaption(const Group& g) const {
+  if (m_captionLines >= kNoCaption) return {};
+  const QString name = QStringLiteral("%1\u2013%2")
+                           .arg(QString::fromStdString(nodeName(g.first)), QString::fromStdString(nodeName(g.last)));
+  QStringList parts;
+  if (g.down > 0) parts << tr("%1 down").arg(g.down);
+  if (g.suspect > 0) parts << tr("%1 suspect").arg(g.suspect);
+  if (g.hints > 0) parts << (g.hints == 1 ? tr("1 hint") : tr("%1 hints").arg(g.hints));
+  if (parts.isEmpty()) return name;  // all up: the green ring says so (load and hints are in the tooltip)
+  return name + (m_captionLines == 1 ? QStringLiteral(" · ") : QStringLiteral("\n")) +
+         parts.join(QStringLiteral(" · "));
+}
+
+QString TrafficView::groupSummary() const {
+  return tr("%1 nodes shown as %2 groups of up to %3 consecutive nodes")
+      .arg(QLocale().toString(static_cast<qulonglong>(m_drawn.size())))
+      .arg(m_groups.size())
+      .arg(m_perGroup);
+}
+
+std::vector<NodeId> TrafficView::markerIds() const {
+  if (m_groups.empty()) return m_drawn;
+  std::vector<NodeId> ids;
+  ids.reserve(m_groups.size());
+  for (const Group& g : m_groups) ids.push_back(g.first);
+  return ids;
+}
+
+QString TrafficView::markerCaption(NodeId id) const {
+  if (!m_groups.empty()) return groupCaption(m_groups[m_groupOf[id]]);
+  return captionOf(m_snapshot.nodes[id]);
 }
 
 double TrafficView::flashAge(const Flash& flash, qint64 wallNowMs) const {
@@ -105,7 +174,7 @@ QRectF TrafficView::plotArea() const {
 QString TrafficView::captionFor(NodeId id) const {
   if (m_layoutSize != size()) relayout();
   if (id >= m_snapshot.nodes.size() || !nodePosition(id)) return {};
-  return captionOf(m_snapshot.nodes[id]);
+  return markerCaption(id);
 }
 
 bool TrafficView::legendShown() const {
@@ -149,14 +218,15 @@ void TrafficView::relayout() const {
   };
   auto radiusFor = [&](const QRectF& plot, int captionLines) {
     const double base = std::min(plot.width(), plot.height());
-    const double byCount = m_drawn.size() > 12 ? 12.0 / static_cast<double>(m_drawn.size()) : 1.0;
+    const std::vector<NodeId> markers = markerIds();
+    const double byCount = markers.size() > 12 ? 12.0 / static_cast<double>(markers.size()) : 1.0;
     m_markerRadius = std::clamp(base * 0.06 * byCount, 9.0, 34.0) * (m_theme.presentation ? 1.2 : 1.0);
     const double largest = base / 2.0 - m_markerRadius - 6.0;
     m_captionLines = captionLines;
     double captionW = 0;
     int lines = 0;
-    for (NodeId id : m_drawn) {
-      const QString text = captionOf(m_snapshot.nodes[id]);
+    for (NodeId id : markers) {
+      const QString text = markerCaption(id);
       if (text.isEmpty()) continue;
       const QStringList caption = text.split(QLatin1Char('\n'));
       lines = std::max(lines, static_cast<int>(caption.size()));
@@ -186,11 +256,13 @@ void TrafficView::relayout() const {
     return std::pair{chosen.radius, best};
   };
   m_showLegend = true;
-  m_plot = QRectF(0, 0, width(), std::max(60.0, height() - legendHeight()));
+  // Grouped, the line that says so takes the top.
+  const double top = m_groups.empty() ? 0.0 : fm.height() + 8;
+  m_plot = QRectF(0, top, width(), std::max(60.0, height() - legendHeight() - top));
   auto [radius, lines] = bestFor(m_plot);
   // On a small view (a 720p projector) the legend's rows would leave a circle too small to read: the circle wins.
   if (2.0 * radius < 160.0 * m_theme.scale()) {
-    const QRectF whole(0, 0, width(), std::max(60.0, static_cast<double>(height())));
+    const QRectF whole(0, top, width(), std::max(60.0, static_cast<double>(height()) - top));
     if (const auto [r, l] = bestFor(whole); r > radius * 1.2) {
       m_showLegend = false;
       m_plot = whole;
@@ -201,9 +273,11 @@ void TrafficView::relayout() const {
   (void)radiusFor(m_plot, lines);  // leaves the marker radius and caption layout of the choice
   const QPointF c = m_plot.center();
   m_positions.assign(m_snapshot.nodes.size(), std::nullopt);
+  const std::size_t markers = m_groups.empty() ? m_drawn.size() : m_groups.size();
   for (std::size_t i = 0; i < m_drawn.size(); ++i) {
+    const std::size_t marker = m_groups.empty() ? i : m_groupOf[m_drawn[i]];
     const double angle =
-        2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(m_drawn.size()) - std::numbers::pi / 2;
+        2.0 * std::numbers::pi * static_cast<double>(marker) / static_cast<double>(markers) - std::numbers::pi / 2;
     if (m_drawn[i] < m_positions.size()) {
       m_positions[m_drawn[i]] = QPointF(c.x() + radius * std::cos(angle), c.y() + radius * std::sin(angle));
     }
@@ -243,17 +317,26 @@ void TrafficView::paintEvent(QPaintEvent*) {
     return;
   }
 
-  // Faint links between every pair, cut links in red.
+  // Faint links between every pair of markers, cut links in red (once per pair of groups).
+  const std::vector<NodeId> markers = markerIds();
   QPen linkPen(m_theme.grid, 1);
   p.setPen(linkPen);
-  for (std::size_t i = 0; i < m_drawn.size(); ++i)
-    for (std::size_t j = i + 1; j < m_drawn.size(); ++j)
-      p.drawLine(*nodePosition(m_drawn[i]), *nodePosition(m_drawn[j]));
+  for (std::size_t i = 0; i < markers.size(); ++i)
+    for (std::size_t j = i + 1; j < markers.size(); ++j)
+      p.drawLine(*nodePosition(markers[i]), *nodePosition(markers[j]));
   QPen cutPen(nodeStateColor(NodeDisplayState::kDown, m_theme), 2.5 * s, Qt::DashLine);
+  std::vector<std::pair<std::size_t, std::size_t>> cutGroups;
   for (const auto& [from, to] : m_snapshot.cutLinks) {
     const auto a = nodePosition(from);
     const auto b = nodePosition(to);
     if (!a || !b) continue;
+    if (!m_groups.empty()) {
+      const std::pair<std::size_t, std::size_t> pair{std::min(m_groupOf[from], m_groupOf[to]),
+                                                     std::max(m_groupOf[from], m_groupOf[to])};
+      if (pair.first == pair.second) continue;
+      if (std::find(cutGroups.begin(), cutGroups.end(), pair) != cutGroups.end()) continue;
+      cutGroups.push_back(pair);
+    }
     p.setPen(cutPen);
     p.drawLine(*a, *b);
     // A cross at the middle marks the cut.
@@ -301,10 +384,17 @@ void TrafficView::paintEvent(QPaintEvent*) {
   // Drops flash as a red ring two thirds of the way along their link.
   const qint64 wallNow = m_clock.elapsed();
   m_dropsDrawn = 0;
-  for (const Flash& f : m_flashes) {
+  std::vector<std::pair<std::size_t, std::size_t>> flashedGroups;  // grouped: one flash per pair of groups
+  for (auto it = m_flashes.rbegin(); it != m_flashes.rend(); ++it) {
+    const Flash& f = *it;
     const double age = std::max(0.0, flashAge(f, wallNow));
     if (age > 1) continue;
     if (!nodePosition(f.drop.from) || !nodePosition(f.drop.to)) continue;  // a node that left is not drawn
+    if (!m_groups.empty()) {
+      const std::pair<std::size_t, std::size_t> pair{m_groupOf[f.drop.from], m_groupOf[f.drop.to]};
+      if (std::find(flashedGroups.begin(), flashedGroups.end(), pair) != flashedGroups.end()) continue;
+      flashedGroups.push_back(pair);
+    }
     ++m_dropsDrawn;
     const QPointF at = along(f.drop.from, f.drop.to, 0.5);
     QColor color = nodeStateColor(NodeDisplayState::kDown, m_theme);
@@ -315,26 +405,35 @@ void TrafficView::paintEvent(QPaintEvent*) {
     p.drawEllipse(at, r, r);
   }
 
-  // Node markers.
+  // Node markers (or group markers: the worst state of its nodes as the ring, its node count inside).
   const double r = markerRadius();
-  for (NodeId id : m_drawn) {
+  for (NodeId id : markers) {
     const NodeInfo& n = m_snapshot.nodes[id];
     const QPointF c = *nodePosition(id);
-    const QColor state = nodeStateColor(n.state, m_theme);
+    const Group* group = m_groups.empty() ? nullptr : &m_groups[m_groupOf[id]];
+    NodeDisplayState shown = n.state;
+    if (group) {
+      shown = group->down > 0      ? NodeDisplayState::kDown
+              : group->suspect > 0 ? NodeDisplayState::kSuspect
+                                   : NodeDisplayState::kUp;
+    }
+    const QColor state = nodeStateColor(shown, m_theme);
     p.setPen(QPen(state, 4 * s));
-    QColor fill = nodeColor(id);
-    if (!n.running) fill = m_theme.grid;
+    const bool running = group ? group->down < group->nodes : n.running;
+    QColor fill = group ? m_theme.mutedText : nodeColor(id);
+    if (!running) fill = m_theme.grid;
     p.setBrush(fill);
     p.drawEllipse(c, r, r);
-    p.setPen(n.running ? QColor(Qt::white) : m_theme.text);
+    p.setPen(running ? QColor(Qt::white) : m_theme.text);
     QFont bold = font;
     bold.setBold(true);
     bold.setPointSizeF(std::max(7.0, std::min(font.pointSizeF(), r * 0.7)));
     p.setFont(bold);
-    p.drawText(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r), Qt::AlignCenter, QString::fromStdString(nodeName(id)));
+    p.drawText(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r), Qt::AlignCenter,
+               group ? QString::number(group->nodes) : QString::fromStdString(nodeName(id)));
     p.setFont(font);
     // State and load beside the marker, on the side away from the centre of the circle.
-    const QString caption = captionOf(n);
+    const QString caption = markerCaption(id);
     if (caption.isEmpty()) continue;
     p.setPen(m_theme.kind == ThemeKind::kDark ? state.lighter(120) : state.darker(125));
     const QFontMetricsF fm(font);
@@ -346,7 +445,9 @@ void TrafficView::paintEvent(QPaintEvent*) {
     const double len = std::max(1.0, std::hypot(out.x(), out.y()));
     const QPointF dir(out.x() / len, out.y() / len);
     QRectF box(0, 0, w, h);
-    if (std::abs(dir.y()) > 0.92) {  // above or below
+    // Above or below: the markers at the top and bottom (with 16 group markers, only the one at the very top or
+    // bottom, so that its neighbours' captions go beside them instead of over it).
+    if (std::abs(dir.y()) > (m_groups.empty() ? 0.92 : 0.97)) {
       box.moveCenter(c + QPointF(0, (dir.y() < 0 ? -1 : 1) * (r + h / 2 + 2)));
     } else {  // left or right
       box.moveCenter(c + QPointF((dir.x() < 0 ? -1 : 1) * (r + w / 2 + 4), 0));
@@ -354,9 +455,16 @@ void TrafficView::paintEvent(QPaintEvent*) {
     // Never cut by the edge of the view: slide the caption back inside.
     if (box.left() < 2) box.moveLeft(2);
     if (box.right() > width() - 2) box.moveRight(width() - 2);
-    if (box.top() < 2) box.moveTop(2);
+    if (box.top() < plotArea().top() + 2) box.moveTop(plotArea().top() + 2);
     if (box.bottom() > plotArea().bottom()) box.moveBottom(plotArea().bottom());
     p.drawText(box, Qt::AlignCenter, caption);
+  }
+
+  if (!m_groups.empty()) {
+    p.setPen(m_theme.mutedText);
+    const QFontMetricsF fm(font);
+    p.drawText(QRectF(8, 4, width() - 16, fm.height()), Qt::AlignLeft | Qt::AlignTop,
+               fm.elidedText(groupSummary(), Qt::ElideRight, width() - 16));
   }
 
   // Legend and counts along the bottom.
@@ -404,7 +512,17 @@ void TrafficView::paintEvent(QPaintEvent*) {
   p.drawText(QRectF(8, y, width() - 16, rowH), Qt::AlignLeft | Qt::AlignVCenter, total);
 }
 
+std::optional<std::size_t> TrafficView::groupAt(const QPointF& pos) const {
+  const double r = markerRadius();
+  for (std::size_t g = 0; g < m_groups.size(); ++g) {
+    const QPointF d = pos - *nodePosition(m_groups[g].first);
+    if (std::hypot(d.x(), d.y()) <= r + 4) return g;
+  }
+  return std::nullopt;
+}
+
 std::optional<NodeId> TrafficView::nodeAt(const QPointF& pos) const {
+  if (!m_groups.empty()) return std::nullopt;  // a group marker stands for many nodes: the Nodes panel acts on one
   const double r = markerRadius();
   for (NodeId id : m_drawn) {
     const QPointF d = pos - *nodePosition(id);
@@ -418,7 +536,19 @@ void TrafficView::contextMenuEvent(QContextMenuEvent* event) {
 }
 
 void TrafficView::mouseMoveEvent(QMouseEvent* event) {
-  if (auto node = nodeAt(event->position())) {
+  if (const auto group = groupAt(event->position())) {
+    const Group& g = m_groups[*group];
+    QToolTip::showText(event->globalPosition().toPoint(),
+                       tr("%1 to %2: %3 nodes, %4 down, %5 suspect · %6 hints held · CPU %7 %\n"
+                          "act on one node from the Nodes panel")
+                           .arg(QString::fromStdString(nodeName(g.first)), QString::fromStdString(nodeName(g.last)))
+                           .arg(g.nodes)
+                           .arg(g.down)
+                           .arg(g.suspect)
+                           .arg(g.hints)
+                           .arg(std::round(g.cpu * 100.0), 0, 'f', 0),
+                       this);
+  } else if (auto node = nodeAt(event->position())) {
     const NodeInfo& n = m_snapshot.nodes[*node];
     QToolTip::showText(event->globalPosition().toPoint(),
                        tr("%1: %2\n%3 keys · %4 hints held\nright-click for actions")

@@ -1,6 +1,8 @@
 // Replication traffic: node markers on a circle with their state, messages in flight as dots moving from sender to
 // receiver (coloured by traffic class), dropped messages flashing where they died, cut links drawn as red dashed
-// lines, and a legend. Above kMaxDots messages it draws a sample and says so.
+// lines, and a legend. Above kMaxDots messages it draws a sample and says so. Above kGroupAbove nodes, markers
+// would overlap: consecutive nodes share one marker (an arc of the circle, "n1-n42"), messages travel between
+// groups, and the view says so.
 //
 // Thread-safety: a widget; UI thread only. It keeps copies of snapshot values only.
 #pragma once
@@ -41,6 +43,11 @@ class TrafficView final : public QWidget {
   QString captionFor(NodeId id) const;
   // False when the view is too short for both the legend and a readable circle of nodes (a 720p projector).
   bool legendShown() const;
+  // Markers that stand for several nodes each (0: one marker per node), and the nodes each holds at most.
+  std::size_t groupCount() const { return m_groups.size(); }
+  std::size_t nodesPerGroup() const { return m_perGroup; }
+  static constexpr std::size_t kGroupAbove = 48;  // more nodes than this are drawn in groups
+  static constexpr std::size_t kGroups = 16;
   // Dots drawn in the last paint (a sample when there were too many).
   std::size_t dotsDrawn() const { return m_dotsDrawn; }
   // Drop markers drawn in the last paint.
@@ -81,11 +88,31 @@ class TrafficView final : public QWidget {
     enum Mark { kDot, kRing, kDash } mark = kDot;
   };
   std::vector<LegendItem> legendItems() const;
+  // Consecutive nodes drawn as one marker (see kGroupAbove).
+  struct Group {
+    NodeId first = 0;  // id of its first node; its marker's position is every member's
+    NodeId last = 0;
+    std::size_t nodes = 0;
+    std::size_t down = 0;  // not running, or unreachable
+    std::size_t suspect = 0;
+    std::size_t hints = 0;
+    double cpu = 0;  // mean utilization of its running nodes
+  };
+  void buildGroups();
+  QString groupCaption(const Group& group) const;  // "n1-n42\n1 down"
+  QString groupSummary() const;                    // "1,000 nodes shown as 16 groups of up to 63"
+  // The markers drawn: one node each, or a group's first node standing for the group.
+  std::vector<NodeId> markerIds() const;
+  QString markerCaption(NodeId id) const;
+  std::optional<std::size_t> groupAt(const QPointF& pos) const;
   double legendHeight() const;
 
   Theme m_theme = Theme::make(ThemeKind::kLight, false);
   FeedSnapshot m_snapshot;
   std::vector<NodeId> m_drawn;  // nodes on the circle, in order
+  std::vector<Group> m_groups;  // empty: one marker per node
+  std::vector<std::size_t> m_groupOf;  // by node id, while grouped
+  std::size_t m_perGroup = 0;
   std::vector<Flash> m_flashes;
   QElapsedTimer m_clock;
   QTimer m_flashTimer;
