@@ -1,5 +1,6 @@
 // Frame time of the desktop app's ring and traffic views, rendered offscreen into an image the size of a large
-// window pane: 32 nodes x 256 virtual nodes on the ring, 2,000 messages in flight in the traffic view.
+// window pane: 32 nodes x 256 virtual nodes on the ring, 2,000 messages in flight in the traffic view; and the same
+// views with 1,000 nodes x 8 virtual nodes (the cases with /1000), as in the gossip-at-scale scenario.
 //
 //   build/release/bench/view_frame_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -30,17 +31,18 @@ QApplication& app() {
   return *instance;
 }
 
-FeedSnapshot bigSnapshot(std::uint64_t seed) {
+// `nodes` nodes: 32 with 256 virtual nodes each, more with 8 each.
+FeedSnapshot bigSnapshot(std::uint64_t seed, std::size_t nodes = kNodes) {
   FeedSnapshot s;
   RingConfig config;
-  config.vnodesPerNode = kVnodes;
+  config.vnodesPerNode = nodes == kNodes ? kVnodes : 8;
   Rng rng(seed);
-  auto ring = std::make_shared<const Ring>(Ring::build(config, kNodes, rng));
+  auto ring = std::make_shared<const Ring>(Ring::build(config, nodes, rng));
   const OwnershipStats ownership = ring->ownership(3);
   s.ring = ring;
   s.ringVersion = seed;
   s.quorum = {3, 2, 2};
-  for (NodeId id = 0; id < kNodes; ++id) {
+  for (NodeId id = 0; id < nodes; ++id) {
     NodeInfo n;
     n.id = id;
     n.primaryShare = ownership.nodes[id].primaryShare;
@@ -53,9 +55,9 @@ FeedSnapshot bigSnapshot(std::uint64_t seed) {
   Rng traffic(seed + 1);
   s.nowNs = 1'000'000;
   for (std::uint64_t i = 0; i < kMessages; ++i) {
-    const auto from = static_cast<NodeId>(traffic.below(kNodes));
-    auto to = static_cast<NodeId>(traffic.below(kNodes));
-    if (to == from) to = (to + 1) % kNodes;
+    const auto from = static_cast<NodeId>(traffic.below(nodes));
+    auto to = static_cast<NodeId>(traffic.below(nodes));
+    if (to == from) to = static_cast<NodeId>((to + 1) % nodes);
     const auto sent = static_cast<std::int64_t>(traffic.below(1'000'000));
     s.inFlight.push_back({i, from, to, static_cast<MessageKind>(1 + traffic.below(14)), sent, sent + 1'500'000});
   }
@@ -83,19 +85,19 @@ void BM_RingViewFrame(benchmark::State& state) {
   app();
   RingView view;
   view.resize(kPane);
-  view.setSnapshot(bigSnapshot(1));
+  view.setSnapshot(bigSnapshot(1, static_cast<std::size_t>(state.range(0))));
   view.setLookupKey("user:42");
   renderFrames(state, view);
 }
-BENCHMARK(BM_RingViewFrame)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RingViewFrame)->Arg(32)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 // A frame right after the ring changed (a node joined or left): the band of 8,192 ranges is redrawn.
 void BM_RingViewFrameAfterRingChange(benchmark::State& state) {
   app();
   RingView view;
   view.resize(kPane);
-  const FeedSnapshot a = bigSnapshot(1);
-  const FeedSnapshot b = bigSnapshot(2);
+  const FeedSnapshot a = bigSnapshot(1, static_cast<std::size_t>(state.range(0)));
+  const FeedSnapshot b = bigSnapshot(2, static_cast<std::size_t>(state.range(0)));
   QImage image(kPane, QImage::Format_ARGB32_Premultiplied);
   bool flip = false;
   for (auto _ : state) {
@@ -107,24 +109,24 @@ void BM_RingViewFrameAfterRingChange(benchmark::State& state) {
     benchmark::DoNotOptimize(image.constBits());
   }
 }
-BENCHMARK(BM_RingViewFrameAfterRingChange)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RingViewFrameAfterRingChange)->Arg(32)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 // A frame of the traffic view with 2,000 messages in flight, drops flashing and cut links.
 void BM_TrafficViewFrame(benchmark::State& state) {
   app();
   TrafficView view;
   view.resize(kPane);
-  view.setSnapshot(bigSnapshot(1));
+  view.setSnapshot(bigSnapshot(1, static_cast<std::size_t>(state.range(0))));
   renderFrames(state, view);
 }
-BENCHMARK(BM_TrafficViewFrame)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TrafficViewFrame)->Arg(32)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 // Taking a new snapshot and drawing it, as the app does up to 60 times a second.
 void BM_TrafficViewSnapshotAndFrame(benchmark::State& state) {
   app();
   TrafficView view;
   view.resize(kPane);
-  const FeedSnapshot s = bigSnapshot(1);
+  const FeedSnapshot s = bigSnapshot(1, static_cast<std::size_t>(state.range(0)));
   QImage image(kPane, QImage::Format_ARGB32_Premultiplied);
   for (auto _ : state) {
     view.setSnapshot(s);
@@ -134,7 +136,7 @@ void BM_TrafficViewSnapshotAndFrame(benchmark::State& state) {
     benchmark::DoNotOptimize(image.constBits());
   }
 }
-BENCHMARK(BM_TrafficViewSnapshotAndFrame)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TrafficViewSnapshotAndFrame)->Arg(32)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 // The space-time diagram with 100,000 messages and 12,500 requests recorded over 10 s, 32 node lanes; the window
 // shows all of it (level of detail: an even sample of 6,000 arrows) or one second of it.

@@ -1,6 +1,7 @@
 #include <ringlab/ui/ring_view.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 
@@ -488,6 +489,18 @@ void RingView::paintLegend(QPainter& p) {
   std::size_t shown = 0;
   std::size_t total = 0;
   for (const NodeInfo& n : m_nodes) total += n.state != NodeDisplayState::kLeft ? 1 : 0;
+  // The widest state shown, for aligned bars: each state measured once, however many nodes there are.
+  double stateW = fm.horizontalAdvance(QStringLiteral("suspect"));
+  {
+    std::array<bool, kNodeDisplayStateCount> seen{};
+    for (const NodeInfo& other : m_nodes) {
+      const auto index = static_cast<std::size_t>(other.state);
+      if (index >= seen.size() || seen[index]) continue;
+      seen[index] = true;
+      stateW = std::max<double>(stateW, fm.horizontalAdvance(nodeDisplayStateName(other.state)));
+    }
+  }
+  stateW += 14;
   for (const NodeInfo& n : m_nodes) {
     if (n.state == NodeDisplayState::kLeft) continue;
     if (shown + 1 == capacity && total > capacity) {
@@ -510,10 +523,6 @@ void RingView::paintLegend(QPainter& p) {
     const double nameW = fm.horizontalAdvance(QStringLiteral("n00")) + 6;
     p.drawText(QRectF(swatch.right() + 6, y, nameW, rowH), Qt::AlignVCenter | Qt::AlignLeft,
                QString::fromStdString(nodeName(n.id)));
-    double stateW = fm.horizontalAdvance(QStringLiteral("suspect"));  // the widest state shown, for aligned bars
-    for (const NodeInfo& other : m_nodes)
-      stateW = std::max<double>(stateW, fm.horizontalAdvance(nodeDisplayStateName(other.state)));
-    stateW += 14;
     const QColor stateColor = nodeStateColor(n.state, m_theme);
     const QRectF pill(swatch.right() + 6 + nameW, y + 3, stateW, rowH - 6);
     p.setPen(Qt::NoPen);
