@@ -6,6 +6,7 @@
 
 #include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/ui/models.h>
+#include <ringlab/ui/run_panels.h>
 
 #include "qt_test_support.h"
 
@@ -42,6 +43,34 @@ TEST(NodeTableModelTest, GrowsByInsertingRowsAndUpdatesInPlace) {
 
   model.update({node(0, NodeDisplayState::kUp, 1.0)});  // a new, smaller run resets
   EXPECT_EQ(model.rowCount(), 1);
+}
+
+TEST(NodeTableViewTest, ListsNodesInOrderAndSortsByAnyColumnAsNumbers) {
+  testing::app();
+  NodeTableModel model;
+  NodeTableView view(model);
+  std::vector<NodeInfo> nodes;
+  for (NodeId id = 0; id < 12; ++id) {
+    NodeInfo n = node(id, NodeDisplayState::kUp, 1.0 / 12);
+    n.cpuUtilization = id == 7 ? 0.95 : 0.01 * id;
+    n.hintsHeld = id == 10 ? 9 : 0;  // "9" sorts above "10" as text, not as a number
+    nodes.push_back(n);
+  }
+  nodes[11].hintsHeld = 10;
+  model.update(nodes);
+  const auto idAt = [&](int row) { return view.model()->index(row, 0).data(NodeTableModel::kNodeIdRole).toUInt(); };
+  for (int row = 0; row < 12; ++row) EXPECT_EQ(idAt(row), static_cast<uint>(row)) << "node order until sorted";
+  view.sortByColumn(NodeTableModel::kCpu, Qt::DescendingOrder);
+  EXPECT_EQ(idAt(0), 7u) << "the busiest node first";
+  EXPECT_EQ(idAt(1), 11u);
+  view.sortByColumn(NodeTableModel::kHints, Qt::DescendingOrder);
+  EXPECT_EQ(idAt(0), 11u) << "10 hints above 9";
+  EXPECT_EQ(idAt(1), 10u);
+  // Selecting a node finds its row wherever sorting put it.
+  view.selectNode(3);
+  const QModelIndexList selected = view.selectionModel()->selectedRows();
+  ASSERT_EQ(selected.size(), 1);
+  EXPECT_EQ(selected.front().data(NodeTableModel::kNodeIdRole).toUInt(), 3u);
 }
 
 TEST(ScenarioListModelTest, ListsShippedScenariosAndMarksBrokenFiles) {

@@ -611,6 +611,45 @@ TEST(TimeAxisTest, DraggingPansTheWindowAndAPressWithoutMovingIsAClick) {
   EXPECT_TRUE(axis.releaseWasClick());
 }
 
+TEST(SpaceTimeViewTest, ALargeClusterDrawsChosenLanesByDefaultTheReplicasOfTheKeyFollowed) {
+  testing::app();
+  SpaceTimeView view;
+  view.resize(900, 400);
+  FeedSnapshot s = snapshotOf(100, 8, 1);
+  s.nowNs = 1'000'000'000;
+  s.newMessages.push_back({1, 0, 1, MessageKind::kGossip, 0, 300, 100'000'000, 110'000'000, false});   // n1 -> n2
+  s.newMessages.push_back({2, 0, 89, MessageKind::kGossip, 0, 300, 200'000'000, 210'000'000, false});  // n1 -> n90
+  // A read of user:42 coordinated by n50.
+  s.newRequests.push_back({7, 49, Operation::kGet, "user:42", 300'000'000, 310'000'000, ErrorCode::kOk, 0, {}, {}});
+  view.setSnapshot(s);
+  view.setWindow(0, 1'000'000'000);
+  (void)view.grab();
+  // No choice made: the first nodes, and only the messages between them.
+  ASSERT_EQ(view.lanes().size(), SpaceTimeView::kMaxLanes);
+  EXPECT_EQ(view.lanes().front(), NodeId{0});
+  EXPECT_EQ(view.arrowsDrawn(), 1u);
+  // Following a key: the lanes of its replicas and of its requests' coordinators, in node order.
+  SpaceTimeFilter filter;
+  filter.key = "user:42";
+  view.setFilter(filter);
+  std::vector<NodeId> expected{49};
+  for (NodeId n : s.ring->preferenceList(tokenForKey("user:42"), 3, 0).replicas) expected.push_back(n);
+  std::sort(expected.begin(), expected.end());
+  expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+  EXPECT_EQ(view.lanes(), expected);
+  // Lanes chosen by hand win, in the order given.
+  view.setFilter({});
+  view.setLanes({89, 0});
+  (void)view.grab();
+  EXPECT_EQ(view.lanes(), (std::vector<NodeId>{89, 0}));
+  EXPECT_LT(view.laneY(89), view.laneY(0));
+  EXPECT_EQ(view.arrowsDrawn(), 1u) << "n1 -> n90 now, not n1 -> n2";
+  // A small cluster draws every lane.
+  view.setLanes({});
+  view.setSnapshot(snapshotOf(5, 8, 1));
+  EXPECT_EQ(view.lanes().size(), 5u);
+}
+
 TEST(SpaceTimeViewTest, AFilterShowsOneKeysRequestsOneFamilyOrOneNodesMessages) {
   testing::app();
   SpaceTimeView view;

@@ -7,6 +7,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -53,6 +54,14 @@ DiagramPanels::DiagramPanels(PanelLayout& layout) : QObject(&layout) {
   m_key->setToolTip(tr("Only the requests on this key and their messages: follow one request through the crowd"));
   m_key->setClearButtonEnabled(true);
   m_key->setMaximumWidth(220);
+  m_lanes = new QLineEdit;
+  m_lanes->setObjectName(QStringLiteral("spacetimeLanes"));
+  m_lanes->setPlaceholderText(tr("lanes: default"));
+  m_lanes->setToolTip(tr("The nodes drawn as lanes, such as \"n1 n7 n500\". Empty: every node up to %1; in a larger "
+                         "cluster the replicas of the key above, else the first %1 nodes")
+                          .arg(SpaceTimeView::kMaxLanes));
+  m_lanes->setClearButtonEnabled(true);
+  m_lanes->setMaximumWidth(200);
   auto* reset = new QToolButton;
   reset->setText(tr("Show all"));
   reset->setToolTip(tr("Clear the filter"));
@@ -60,6 +69,7 @@ DiagramPanels::DiagramPanels(PanelLayout& layout) : QObject(&layout) {
   bar->addWidget(m_family);
   bar->addWidget(m_node);
   bar->addWidget(m_key, 1);
+  bar->addWidget(m_lanes, 1);
   bar->addWidget(reset);
   bar->addStretch(1);
   column->addLayout(bar);
@@ -68,10 +78,15 @@ DiagramPanels::DiagramPanels(PanelLayout& layout) : QObject(&layout) {
   connect(m_family, &QComboBox::currentIndexChanged, this, &DiagramPanels::applyFilter);
   connect(m_node, &QComboBox::currentIndexChanged, this, &DiagramPanels::applyFilter);
   connect(m_key, &QLineEdit::textChanged, this, &DiagramPanels::applyFilter);
+  connect(m_lanes, &QLineEdit::editingFinished, this, &DiagramPanels::applyLanes);
+  connect(m_lanes, &QLineEdit::textChanged, this, [this](const QString& text) {
+    if (text.isEmpty()) applyLanes();  // the clear button
+  });
   connect(reset, &QToolButton::clicked, this, [this] {
     m_family->setCurrentIndex(0);
     m_node->setCurrentIndex(0);
     m_key->clear();
+    m_lanes->clear();
   });
   m_spacetimeDock = layout.addPanel(tr("Space-time diagram"), QStringLiteral("spacetimeDock"), spacetimePanel,
                                     Qt::BottomDockWidgetArea, m_chartsDock);
@@ -105,6 +120,27 @@ void DiagramPanels::applyFilter() {
   if (const int node = m_node->currentData().toInt(); node >= 0) filter.node = static_cast<NodeId>(node);
   filter.key = m_key->text().toStdString();
   m_spacetime->setFilter(filter);
+}
+
+void DiagramPanels::applyLanes() {
+  std::vector<NodeId> lanes;
+  QStringList unknown;
+  const QStringList names = m_lanes->text().split(QRegularExpression(QStringLiteral("[\\s,]+")), Qt::SkipEmptyParts);
+  for (const QString& name : names) {
+    const NodeId id = parseNodeName(name.trimmed().toStdString());
+    if (id != kNoNode && id < m_spacetime->nodeCount()) {
+      lanes.push_back(id);
+    } else {
+      unknown << name;
+    }
+  }
+  m_spacetime->setLanes(std::move(lanes));
+  if (!unknown.isEmpty()) {
+    emit message(tr("Lanes: no node %1 in this run (nodes are n1 to n%2)")
+                     .arg(unknown.join(QStringLiteral(", ")))
+                     .arg(m_spacetime->nodeCount()),
+                 6000);
+  }
 }
 
 void DiagramPanels::setSnapshot(const FeedSnapshot& snapshot) {

@@ -28,6 +28,18 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
   if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
   const NodeInfo& node = m_nodes[static_cast<std::size_t>(index.row())];
   if (role == kNodeIdRole) return static_cast<uint>(node.id);
+  if (role == kSortRole) {
+    switch (index.column()) {
+      case kName: return static_cast<uint>(node.id);
+      case kState: return static_cast<uint>(node.state);
+      case kOwnership: return node.primaryShare;
+      case kTokens: return static_cast<qulonglong>(node.tokens);
+      case kKeys: return static_cast<qulonglong>(node.keys);
+      case kHints: return static_cast<qulonglong>(node.hintsHeld);
+      case kCpu: return node.cpuUtilization;
+    }
+    return {};
+  }
   if (role == Qt::DecorationRole && index.column() == kName) return nodeColor(node.id);
   if (role == Qt::ForegroundRole && index.column() == kState) {
     return QBrush(nodeStateColor(node.state, Theme::make(ThemeKind::kLight, false)));

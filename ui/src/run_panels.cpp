@@ -2,6 +2,7 @@
 
 #include <QHeaderView>
 #include <QPushButton>
+#include <QSortFilterProxyModel>
 #include <QVBoxLayout>
 
 #include <ringlab/ui/models.h>
@@ -10,10 +11,19 @@ namespace ringlab {
 
 NodeTableView::NodeTableView(NodeTableModel& model, QWidget* parent) : QTableView(parent) {
   setObjectName(QStringLiteral("nodeTable"));
-  setModel(&model);
+  // Sortable by any column (click a header): a thousand nodes sorted by CPU load or hints show the hot ones first.
+  // Node order (by id) until then.
+  auto* sorted = new QSortFilterProxyModel(this);
+  sorted->setSourceModel(&model);
+  sorted->setSortRole(NodeTableModel::kSortRole);
+  setModel(sorted);
+  horizontalHeader()->setSortIndicator(NodeTableModel::kName, Qt::AscendingOrder);
+  setSortingEnabled(true);
   verticalHeader()->hide();
   setSelectionBehavior(QAbstractItemView::SelectRows);
   horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  // Column widths from the first rows only: measuring a thousand rows at every update would cost more than drawing.
+  horizontalHeader()->setResizeContentsPrecision(64);
   setContextMenuPolicy(Qt::CustomContextMenu);
   setToolTip(tr("Right-click a node to crash, restart, wipe, slow down or decommission it"));
   setMinimumHeight(110);

@@ -11,6 +11,8 @@
 #include <QToolTip>
 #include <QWheelEvent>
 
+#include <ringlab/engine/hash.h>
+
 namespace ringlab {
 
 namespace {
@@ -110,6 +112,7 @@ void SpaceTimeView::setFilter(const SpaceTimeFilter& filter) {
   if (filter == m_filter) return;
   m_filter = filter;
   refreshKeyRequests();
+  chooseLanes();  // a large cluster's default lanes follow the key and the node
   update();
 }
 
@@ -130,17 +133,65 @@ bool SpaceTimeView::shows(const MessageRecord& m) const {
 void SpaceTimeView::setSnapshot(const FeedSnapshot& snapshot) {
   if (snapshot.nowNs < m_nowNs) clear();
   m_store.append(snapshot);
+  bool keyRequestArrived = false;
   if (!m_filter.key.empty()) {
     for (const RequestRecord& r : snapshot.newRequests) {
-      if (r.key == m_filter.key) m_keyRequests.insert(r.requestId);
+      if (r.key != m_filter.key) continue;
+      m_keyRequests.insert(r.requestId);
+      keyRequestArrived = true;
     }
   }
   m_nowNs = snapshot.nowNs;
-  m_lanes = snapshot.nodes.size();
+  const bool nodesChanged = m_nodeCount != snapshot.nodes.size() || m_ring != snapshot.ring;
+  m_nodeCount = snapshot.nodes.size();
+  m_ring = snapshot.ring;
+  m_replicas = std::max<std::size_t>(1, snapshot.quorum.n);
+  // A new request on the key followed may bring a new coordinator's lane (large clusters, default lanes).
+  if (nodesChanged || m_laneOf.size() != m_nodeCount ||
+      (keyRequestArrived && m_userLanes.empty() && m_nodeCount > kMaxLanes)) {
+    chooseLanes();
+  }
   m_states.clear();
   for (const NodeInfo& n : snapshot.nodes) m_states.push_back(n.state);
   m_axis.advance(m_nowNs);
   update();
+}
+
+void SpaceTimeView::setLanes(std::vector<NodeId> nodes) {
+  m_userLanes = std::move(nodes);
+  chooseLanes();
+  update();
+}
+
+void SpaceTimeView::chooseLanes() {
+  std::vector<NodeId> lanes;
+  const auto add = [&](NodeId node) {
+    if (node < m_nodeCount && std::find(lanes.begin(), lanes.end(), node) == lanes.end()) lanes.push_back(node);
+  };
+  for (NodeId node : m_userLanes) add(node);
+  if (lanes.empty() && m_nodeCount <= kMaxLanes) {
+    for (NodeId node = 0; node < m_nodeCount; ++node) add(node);
+  } else if (lanes.empty()) {
+    // A large cluster: the replicas of the key being followed, and the node chosen; else the first nodes.
+    if (!m_filter.key.empty() && m_ring && !m_ring->empty()) {
+      const PreferenceList replicas = m_ring->preferenceList(tokenForKey(m_filter.key), m_replicas, 0);
+      for (NodeId node : replicas.replicas) add(node);
+      // And the coordinators of its latest requests, whose fan-out to the replicas is the story.
+      const auto& requests = m_store.requests();
+      for (auto it = requests.rbegin(); it != requests.rend() && lanes.size() < kMaxLanes; ++it) {
+        if (it->key == m_filter.key) add(it->coordinator);
+      }
+    }
+    if (m_filter.node) add(*m_filter.node);
+    std::sort(lanes.begin(), lanes.end());
+    if (lanes.empty()) {
+      for (NodeId node = 0; node < kMaxLanes; ++node) add(node);
+    }
+  }
+  m_laneNodes = std::move(lanes);
+  m_lanes = m_laneNodes.size();
+  m_laneOf.assign(m_nodeCount, -1);
+  for (std::size_t i = 0; i < m_laneNodes.size(); ++i) m_laneOf[m_laneNodes[i]] = static_cast<int>(i);
 }
 
 void SpaceTimeView::setWindow(std::int64_t startNs, std::int64_t endNs) {
@@ -174,7 +225,8 @@ double SpaceTimeView::xOf(std::int64_t ns) const { return m_axis.xOf(ns, plot())
 double SpaceTimeView::laneY(NodeId node) const {
   const QRectF p = plot();
   const double laneH = p.height() / static_cast<double>(std::max<std::size_t>(1, m_lanes));
-  return p.top() + laneH * (static_cast<double>(node) + 0.5);
+  const double lane = onLane(node) ? static_cast<double>(m_laneOf[node]) : -1.0;
+  return p.top() + laneH * (lane + 0.5);
 }
 
 void SpaceTimeView::paintEvent(QPaintEvent*) {
@@ -194,18 +246,22 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
 
   // Lanes.
   const double laneH = area.height() / static_cast<double>(m_lanes);
-  for (NodeId n = 0; n < m_lanes; ++n) {
+  // Lanes lower than a line of text are labelled one in `labelEvery`, so that the names stay readable.
+  const auto labelEvery = static_cast<std::size_t>(std::max(1.0, std::ceil(fm.height() / laneH)));
+  for (std::size_t lane = 0; lane < m_laneNodes.size(); ++lane) {
+    const NodeId n = m_laneNodes[lane];
     const double y = laneY(n);
     QColor band = nodeColor(n);
     band.setAlpha(m_states.size() > n && m_states[n] == NodeDisplayState::kDown ? 10 : 22);
     p.fillRect(QRectF(area.left(), y - laneH / 2, area.width(), laneH), band);
     p.setPen(QPen(m_theme.grid, 1));
     p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
+    if (lane % labelEvery != 0) continue;
     p.setPen(nodeColor(n));
     QFont bold = font();
     bold.setBold(true);
     p.setFont(bold);
-    p.drawText(QRectF(0, y - laneH / 2, area.left() - 6, laneH), Qt::AlignRight | Qt::AlignVCenter,
+    p.drawText(QRectF(0, y - fm.height() / 2, area.left() - 6, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
                QString::fromStdString(nodeName(n)));
     p.setFont(font());
   }
@@ -218,7 +274,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   std::size_t visibleRequests = 0;
   const bool filtered = m_filter.active();
   for (const RequestRecord& r : m_store.requests())
-    if (r.endNs >= m_axis.startNs() && r.beginNs <= m_axis.endNs() && r.coordinator < m_lanes &&
+    if (r.endNs >= m_axis.startNs() && r.beginNs <= m_axis.endNs() && onLane(r.coordinator) &&
         (!filtered || m_filter.matches(r)))
       ++visibleRequests;
   const std::size_t requestStride =
@@ -226,7 +282,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   std::size_t requestIndex = 0;
   p.setRenderHint(QPainter::Antialiasing, false);  // bars are axis-aligned
   for (const RequestRecord& r : m_store.requests()) {
-    if (r.endNs < m_axis.startNs() || r.beginNs > m_axis.endNs() || r.coordinator >= m_lanes) continue;
+    if (r.endNs < m_axis.startNs() || r.beginNs > m_axis.endNs() || !onLane(r.coordinator)) continue;
     if (filtered && !m_filter.matches(r)) continue;
     if (r.requestId != m_selected && requestIndex++ % requestStride != 0) continue;
     const double y = laneY(r.coordinator) - laneH * 0.32;
@@ -242,7 +298,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   const double mark = std::max(4.0, laneH * 0.12);
   for (const RequestRecord& r : m_store.requests()) {
     if (r.siblingChange == RequestRecord::SiblingChange::kNone) continue;
-    if (r.endNs < m_axis.startNs() || r.beginNs > m_axis.endNs() || r.coordinator >= m_lanes) continue;
+    if (r.endNs < m_axis.startNs() || r.beginNs > m_axis.endNs() || !onLane(r.coordinator)) continue;
     if (filtered && !m_filter.matches(r)) continue;
     const bool grew = r.siblingChange == RequestRecord::SiblingChange::kGrew;
     const QPointF at(xOf(r.endNs), laneY(r.coordinator) - laneH * 0.32 - barH / 2 - mark);
@@ -261,7 +317,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   // Messages: visible ones, sampled evenly above kMaxArrows, drawn in batches per traffic class.
   std::size_t visible = 0;
   for (const MessageRecord& m : m_store.messages())
-    if (m.endedNs >= m_axis.startNs() && m.sentNs <= m_axis.endNs() && m.from < m_lanes && m.to < m_lanes &&
+    if (m.endedNs >= m_axis.startNs() && m.sentNs <= m_axis.endNs() && onLane(m.from) && onLane(m.to) &&
         (!filtered || shows(m)))
       ++visible;
   m_matching = visible;
@@ -274,7 +330,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   QVector<QLineF> highlighted;
   std::size_t index = 0;
   for (const MessageRecord& m : m_store.messages()) {
-    if (m.endedNs < m_axis.startNs() || m.sentNs > m_axis.endNs() || m.from >= m_lanes || m.to >= m_lanes) continue;
+    if (m.endedNs < m_axis.startNs() || m.sentNs > m_axis.endNs() || !onLane(m.from) || !onLane(m.to)) continue;
     if (filtered && !shows(m)) continue;
     const bool selected = m_selected != 0 && m.requestId == m_selected;
     if (!selected && index++ % stride != 0) continue;
@@ -364,6 +420,10 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
                            : tr(" · showing %1: %2 messages").arg(m_filter.describe()).arg(visible);
   }
   if (m_sampled) status += tr(" · %1 messages in view, showing 1 in %2").arg(visible).arg(stride);
+  if (m_lanes < m_nodeCount) {
+    status +=
+        tr(" · lanes of %1 of %2 nodes (choose them in Lanes; a key shows its replicas)").arg(m_lanes).arg(m_nodeCount);
+  }
   if (m_selected != 0) status += tr(" · request %1 highlighted (click empty space to clear)").arg(m_selected);
   p.drawText(QRectF(area.left(), height() - kBottom * s + 4, area.width(), kBottom * s),
              Qt::AlignRight | Qt::AlignVCenter, status);
@@ -375,7 +435,7 @@ const MessageRecord* SpaceTimeView::messageAt(const QPointF& pos) const {
   const std::int64_t t = timeAt(pos.x());
   const std::int64_t slack = (m_axis.endNs() - m_axis.startNs()) / 100;
   for (const MessageRecord& m : m_store.messages()) {
-    if (m.endedNs < t - slack || m.sentNs > t + slack || m.from >= m_lanes || m.to >= m_lanes) continue;
+    if (m.endedNs < t - slack || m.sentNs > t + slack || !onLane(m.from) || !onLane(m.to)) continue;
     if (m_filter.active() && !shows(m)) continue;
     const double d =
         distanceToSegment(pos, QPointF(xOf(m.sentNs), laneY(m.from)), QPointF(xOf(m.endedNs), laneY(m.to)));
@@ -402,7 +462,7 @@ const RequestRecord* SpaceTimeView::requestAt(const QPointF& pos) const {
   const std::int64_t t = timeAt(pos.x());
   const std::int64_t slack = (m_axis.endNs() - m_axis.startNs()) / 400;
   for (const RequestRecord& r : m_store.requests()) {
-    if (r.coordinator >= m_lanes || t < r.beginNs - slack || t > r.endNs + slack) continue;
+    if (!onLane(r.coordinator) || t < r.beginNs - slack || t > r.endNs + slack) continue;
     if (m_filter.active() && !m_filter.matches(r)) continue;
     const double y = laneY(r.coordinator) - laneH * 0.32;
     if (std::abs(pos.y() - y) <= std::max(4.0, laneH * 0.1)) return &r;

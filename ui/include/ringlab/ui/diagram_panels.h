@@ -41,6 +41,8 @@ class DiagramPanels final : public QObject {
   QComboBox& familyFilter() { return *m_family; }
   QComboBox& nodeFilter() { return *m_node; }
   QLineEdit& keyFilter() { return *m_key; }
+  // The space-time diagram's lanes: node names ("n1 n7 n500"); empty for the default.
+  QLineEdit& lanesField() { return *m_lanes; }
 
   void setSnapshot(const FeedSnapshot& snapshot);
   void setTheme(const Theme& theme);
@@ -64,6 +66,8 @@ class DiagramPanels final : public QObject {
   QComboBox* m_family = nullptr;
   QComboBox* m_node = nullptr;
   QLineEdit* m_key = nullptr;
+  QLineEdit* m_lanes = nullptr;
+  void applyLanes();
 };
 
 }  // namespace ringlab

@@ -26,6 +26,7 @@ class NodeTableModel final : public QAbstractTableModel {
  public:
   enum Column { kName, kState, kOwnership, kTokens, kKeys, kHints, kCpu, kColumnCount };
   static constexpr int kNodeIdRole = Qt::UserRole + 1;
+  static constexpr int kSortRole = Qt::UserRole + 2;  // a number to sort by (node id, state, share, count, load)
 
   using QAbstractTableModel::QAbstractTableModel;
   int rowCount(const QModelIndex& parent = {}) const override;

@@ -4,14 +4,18 @@
 // user zooms (wheel) or pans (drag); F or a double-click follows again. Hovering an arrow describes the message;
 // clicking a request (or one of its messages) highlights its whole fan-out. With more arrows in view than it can
 // draw smoothly it draws an even sample and says so. A filter narrows it to one key's requests, one family of
-// messages or one node's messages, so that a class can follow a single request through the crowd.
+// messages or one node's messages, so that a class can follow a single request through the crowd. Above kMaxLanes
+// nodes it draws a chosen set of lanes (setLanes), by default the replicas of the filter's key (and the filter's
+// node), or else the first kMaxLanes nodes, and says so; messages to or from other nodes are not drawn.
 //
 // Thread-safety: a widget; UI thread only. It keeps copies of snapshot values only.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <unordered_set>
 
@@ -74,6 +78,12 @@ class SpaceTimeView final : public QWidget {
   std::int64_t timeCursor() const { return m_cursorNs; }
   std::uint64_t selectedRequest() const { return m_selected; }
 
+  // The nodes drawn as lanes, in order; empty: the default (every node up to kMaxLanes, else see above).
+  void setLanes(std::vector<NodeId> nodes);
+  const std::vector<NodeId>& lanes() const { return m_laneNodes; }  // the lanes drawn now
+  std::size_t nodeCount() const { return m_nodeCount; }
+  static constexpr std::size_t kMaxLanes = 24;
+
   const TimelineStore& store() const { return m_store; }
   // Of the last paint: arrows drawn, and whether they were a sample of more.
   std::size_t arrowsDrawn() const { return m_arrowsDrawn; }
@@ -105,13 +115,21 @@ class SpaceTimeView final : public QWidget {
   // Whether the filter lets `m` through; `keyRequests` holds the ids of the requests on the filter's key.
   bool shows(const MessageRecord& m) const;
   void refreshKeyRequests();
+  void chooseLanes();  // m_laneNodes and m_laneOf from the user's lanes or the default
+  bool onLane(NodeId node) const { return node < m_laneOf.size() && m_laneOf[node] >= 0; }
   const RequestRecord* requestAt(const QPointF& pos) const;
   // Siblings mode: the tooltip lines about the context a request carried and the siblings it showed.
   static QString causalText(const RequestRecord& r);
 
   Theme m_theme = Theme::make(ThemeKind::kLight, false);
   TimelineStore m_store;
-  std::size_t m_lanes = 0;
+  std::size_t m_lanes = 0;  // lanes drawn
+  std::size_t m_nodeCount = 0;
+  std::vector<NodeId> m_userLanes;  // setLanes; empty: the default
+  std::vector<NodeId> m_laneNodes;  // the lanes drawn, top to bottom
+  std::vector<int> m_laneOf;        // by node id: its lane, or -1
+  std::shared_ptr<const Ring> m_ring;
+  std::size_t m_replicas = 3;
   std::vector<NodeDisplayState> m_states;
   std::int64_t m_nowNs = 0;
   TimeAxis m_axis{60'000'000};  // 60 ms: a few requests' worth at a thousand a second
