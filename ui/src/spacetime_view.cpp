@@ -421,8 +421,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   }
   if (m_sampled) status += tr(" · %1 messages in view, showing 1 in %2").arg(visible).arg(stride);
   if (m_lanes < m_nodeCount) {
-    status +=
-        tr(" · lanes of %1 of %2 nodes (choose them in Lanes; a key shows its replicas)").arg(m_lanes).arg(m_nodeCount);
+    status += tr(" · lanes of %1 of %2 nodes").arg(m_lanes).arg(m_nodeCount);
   }
   if (m_selected != 0) status += tr(" · request %1 highlighted (click empty space to clear)").arg(m_selected);
   p.drawText(QRectF(area.left(), height() - kBottom * s + 4, area.width(), kBottom * s),
