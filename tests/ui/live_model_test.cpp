@@ -722,13 +722,18 @@ TEST(LiveModelReachabilityTest, AnUnreachableNodeIsMarkedWithTheReasonAndAgainWh
   EXPECT_TRUE(model.member(QStringLiteral("n2"))->lastError.isEmpty());
 }
 
-TEST(LiveModelReachabilityTest, PeersVerdictsMakeANodeDownOrSuspect) {
-  LiveClusterModel model;
+// Three members; n1's detector holds n3 down, n2's holds it suspect (at 1 s).
+void connectThreeWhereN1HoldsN3DownAndN2SuspectsIt(LiveClusterModel& model) {
   connectThree(model);
   model.ingest(kSec, QStringLiteral("n1"), Kind::kCluster,
                clusterBody(QStringLiteral("n1"), threeMembers(QStringLiteral("down"))));
   model.ingest(kSec, QStringLiteral("n2"), Kind::kCluster,
                clusterBody(QStringLiteral("n2"), threeMembers(QStringLiteral("suspect"))));
+}
+
+TEST(LiveModelReachabilityTest, PeersVerdictsMakeANodeDownOrSuspect) {
+  LiveClusterModel model;
+  connectThreeWhereN1HoldsN3DownAndN2SuspectsIt(model);
   const FeedSnapshot s = model.takeSnapshot(kSec + kMs);
   EXPECT_EQ(s.nodes[2].state, NodeDisplayState::kDown);
   EXPECT_EQ(s.nodes[2].suspectedBy, 2u);
@@ -749,11 +754,7 @@ TEST(LiveModelReachabilityTest, PeersVerdictsMakeANodeDownOrSuspect) {
 
 TEST(LiveModelReachabilityTest, TheCrashDetectionChartCountsDownVerdictsOnUnreachableMembers) {
   LiveClusterModel model;
-  connectThree(model);
-  model.ingest(kSec, QStringLiteral("n1"), Kind::kCluster,
-               clusterBody(QStringLiteral("n1"), threeMembers(QStringLiteral("down"))));
-  model.ingest(kSec, QStringLiteral("n2"), Kind::kCluster,
-               clusterBody(QStringLiteral("n2"), threeMembers(QStringLiteral("suspect"))));
+  connectThreeWhereN1HoldsN3DownAndN2SuspectsIt(model);
   const FeedSnapshot before = model.takeSnapshot(kSec + kMs);
   ASSERT_FALSE(before.newSamples.empty());
   EXPECT_DOUBLE_EQ(before.newSamples.back().runningNodes, 3);
