@@ -221,9 +221,10 @@ void ScenarioParser::resolveReveals(std::vector<PendingEntry*>& entries) {
       }
       if (it->measure && !isWindowMetric(*it->measure)) {
         fail(field.at, field.path,
-             fmt::format("{} needs the replicas' state after the run, so its question is revealed at the end: leave "
-                         "out this reveal",
-                         expectMetricName(*it->measure)));
+             fmt::format("{} {}, so its question is revealed at the end: leave out this reveal",
+                         expectMetricName(*it->measure),
+                         *it->measure == ExpectMetric::kDetectionTime ? "is measured over the whole run's crashes"
+                                                                      : "needs the replicas' state after the run"));
       }
       revealed[index] = true;
       it->revealAt = p->entry.at;

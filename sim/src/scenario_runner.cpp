@@ -252,19 +252,28 @@ std::optional<Duration> CrashDetection::detectedBy(double share) const {
 void ScenarioRunner::openDetection(NodeId crashed) {
   OpenDetection open;
   open.index = m_detections.size();
-  for (NodeId node = 0; node < m_sim->nodeCount(); ++node) {
-    if (node != crashed && m_sim->isRunning(node) && !m_sim->hasLeft(node)) open.waiting.insert(node);
-  }
   CrashDetection detection;
   detection.node = crashed;
   detection.crashedAt = m_sim->now();
-  detection.observers = open.waiting.size();
-  m_detections.push_back(std::move(detection));
-  // A node that crashes can no longer learn of earlier crashes.
-  for (OpenDetection& other : m_openDetections) {
-    if (other.waiting.erase(crashed) > 0) --m_detections[other.index].observers;
+  for (NodeId node = 0; node < m_sim->nodeCount(); ++node) {
+    if (node == crashed || !m_sim->isRunning(node) || m_sim->hasLeft(node)) continue;
+    ++detection.observers;
+    // A node that already held it down (it was cut off, or wrongly judged) knows at once: no change will come.
+    if (m_sim->node(node).peerState(crashed) == NodeState::kDown) {
+      detection.detectedAfter.push_back(Duration{0});
+    } else {
+      open.waiting.insert(node);
+    }
   }
+  m_detections.push_back(std::move(detection));
+  dropObserver(crashed);  // a node that crashes can no longer learn of earlier crashes
   m_openDetections.push_back(std::move(open));
+}
+
+void ScenarioRunner::dropObserver(NodeId node) {
+  for (OpenDetection& open : m_openDetections) {
+    if (open.waiting.erase(node) > 0) --m_detections[open.index].observers;
+  }
 }
 
 void ScenarioRunner::closeDetection(NodeId restarted) {
@@ -333,6 +342,7 @@ void ScenarioRunner::apply(const ScenarioAction& action) {
                  },
                  [&](const WipeAction& a) {
                    if (sim.nodeCount() > a.node && sim.isRunning(a.node)) m_wipes[a.node].push_back(sim.now());
+                   dropObserver(a.node);  // it comes back with a fresh detector: as good as crashed
                    sim.crash(a.node);
                    sim.restart(a.node, true);
                    std::erase(m_crashed, a.node);
@@ -387,7 +397,10 @@ void ScenarioRunner::apply(const ScenarioAction& action) {
                  },
                  [&](const DecommissionAction& a) { (void)sim.decommission(a.node); },
                  [&](const RemoveNodeAction& a) {
-                   if (sim.removeNode(a.node).isOk()) std::erase(m_crashed, a.node);
+                   if (sim.removeNode(a.node).isOk()) {
+                     std::erase(m_crashed, a.node);
+                     closeDetection(a.node);  // gone from every view: nobody will mark it down
+                   }
                  },
              },
              action);
@@ -467,7 +480,12 @@ ScenarioReport ScenarioRunner::finish() {
 
   // Quiesce: clients stop, faults heal, the run goes on until the replicas agree or the limit passes.
   m_sim->stopWorkloads();
-  m_openDetections.clear();  // detection is measured in the main phase; quiesce restarts crashed nodes
+  // Detection is measured in the main phase (quiesce restarts crashed nodes); observers that left or stopped during
+  // it (decommissioned) are not waited for.
+  for (NodeId node = 0; node < m_sim->nodeCount(); ++node) {
+    if (!m_sim->isRunning(node) || m_sim->hasLeft(node)) dropObserver(node);
+  }
+  m_openDetections.clear();
   healEverything();
   const TimePoint quiesceStart = m_sim->now();
   const TimePoint limit = quiesceStart + m_spec.quiesce.limit;

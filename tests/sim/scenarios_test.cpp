@@ -141,6 +141,26 @@ TEST(ScenarioRunnerTest, ANodeThatCrashesBeforeItsVerdictIsNotWaitedFor) {
   EXPECT_TRUE(report.passed);
 }
 
+TEST(ScenarioRunnerTest, NodesThatAlreadyHeldTheCrashedNodeDownKnowAtOnce) {
+  // n1 is cut off for 10 s, long enough for the others to mark it down, then crashes: no new verdict comes.
+  const ScenarioReport report =
+      runWithTimeline("  - {at: 2s, partition: [[n1], [n2, n3, n4, n5]]}\n  - {at: 12s, crash: n1}\n");
+  ASSERT_EQ(report.crashDetections.size(), 1u);
+  const CrashDetection& d = report.crashDetections[0];
+  EXPECT_EQ(d.observers, 4u);
+  EXPECT_EQ(d.detectedAfter, std::vector<Duration>(4, Duration{0}));
+  EXPECT_EQ(d.allDetected(), Duration{0});
+}
+
+TEST(ScenarioRunnerTest, AWipedNodeIsNotWaitedForEither) {
+  // n4 loses its disk (crash and restart with a fresh detector) before anyone marked n3 down.
+  const ScenarioReport report = runWithTimeline("  - {at: 5s, crash: n3}\n  - {at: 5100ms, wipe: n4}\n");
+  ASSERT_EQ(report.crashDetections.size(), 1u);
+  EXPECT_EQ(report.crashDetections[0].observers, 3u);
+  EXPECT_EQ(report.crashDetections[0].detectedAfter.size(), 3u);
+  EXPECT_TRUE(report.crashDetections[0].allDetected());
+}
+
 class ShippedScenarioTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ShippedScenarioTest, MeetsItsExpectations) {

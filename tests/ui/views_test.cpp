@@ -644,8 +644,16 @@ TEST(SpaceTimeViewTest, ALargeClusterDrawsChosenLanesByDefaultTheReplicasOfTheKe
   EXPECT_EQ(view.lanes(), (std::vector<NodeId>{89, 0}));
   EXPECT_LT(view.laneY(89), view.laneY(0));
   EXPECT_EQ(view.arrowsDrawn(), 1u) << "n1 -> n90 now, not n1 -> n2";
-  // A small cluster draws every lane.
+  // Following one node: its lane and those of the peers it talked to.
   view.setLanes({});
+  filter = {};
+  filter.node = NodeId{89};
+  view.setFilter(filter);
+  (void)view.grab();
+  EXPECT_EQ(view.lanes(), (std::vector<NodeId>{0, 89}));
+  EXPECT_EQ(view.arrowsDrawn(), 1u);
+  view.setFilter({});
+  // A small cluster draws every lane.
   view.setSnapshot(snapshotOf(5, 8, 1));
   EXPECT_EQ(view.lanes().size(), 5u);
 }

@@ -1,6 +1,7 @@
 #include <ringlab/ui/models.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <QBrush>
@@ -31,7 +32,11 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
   if (role == kSortRole) {
     switch (index.column()) {
       case kName: return static_cast<uint>(node.id);
-      case kState: return static_cast<uint>(node.state);
+      case kState: {  // by severity: up, changing, doubted, gone
+        constexpr std::array<uint, kNodeDisplayStateCount> kRank = {0, 3, 5, 1, 2, 6, 4};  // NodeDisplayState order
+        const auto state = static_cast<std::size_t>(node.state);
+        return state < kRank.size() ? kRank[state] : 0u;
+      }
       case kOwnership: return node.primaryShare;
       case kTokens: return static_cast<qulonglong>(node.tokens);
       case kKeys: return static_cast<qulonglong>(node.keys);

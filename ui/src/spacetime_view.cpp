@@ -142,13 +142,16 @@ void SpaceTimeView::setSnapshot(const FeedSnapshot& snapshot) {
     }
   }
   m_nowNs = snapshot.nowNs;
-  const bool nodesChanged = m_nodeCount != snapshot.nodes.size() || m_ring != snapshot.ring;
+  const std::size_t replicas = std::max<std::size_t>(1, snapshot.quorum.n);
+  const bool nodesChanged = m_nodeCount != snapshot.nodes.size() || m_ring != snapshot.ring || m_replicas != replicas;
   m_nodeCount = snapshot.nodes.size();
   m_ring = snapshot.ring;
-  m_replicas = std::max<std::size_t>(1, snapshot.quorum.n);
+  m_replicas = replicas;
   // A new request on the key followed may bring a new coordinator's lane (large clusters, default lanes).
-  if (nodesChanged || m_laneOf.size() != m_nodeCount ||
-      (keyRequestArrived && m_userLanes.empty() && m_nodeCount > kMaxLanes)) {
+  // Likewise a node followed that has talked to fewer peers than there are lanes.
+  const bool defaultLanes = m_userLanes.empty() && m_nodeCount > kMaxLanes;
+  if (nodesChanged || m_laneOf.size() != m_nodeCount || (defaultLanes && keyRequestArrived) ||
+      (defaultLanes && m_filter.node && m_filter.key.empty() && m_lanes < kMaxLanes && !snapshot.newMessages.empty())) {
     chooseLanes();
   }
   m_states.clear();
@@ -182,7 +185,16 @@ void SpaceTimeView::chooseLanes() {
         if (it->key == m_filter.key) add(it->coordinator);
       }
     }
-    if (m_filter.node) add(*m_filter.node);
+    if (m_filter.node) {
+      // And the peers it exchanged messages with most recently.
+      add(*m_filter.node);
+      const auto& messages = m_store.messages();
+      std::size_t scanned = 0;  // the latest messages only: this runs as snapshots arrive
+      for (auto it = messages.rbegin(); it != messages.rend() && lanes.size() < kMaxLanes && scanned++ < 20000; ++it) {
+        if (it->from == *m_filter.node) add(it->to);
+        if (it->to == *m_filter.node) add(it->from);
+      }
+    }
     std::sort(lanes.begin(), lanes.end());
     if (lanes.empty()) {
       for (NodeId node = 0; node < kMaxLanes; ++node) add(node);
@@ -247,7 +259,7 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   // Lanes.
   const double laneH = area.height() / static_cast<double>(m_lanes);
   // Lanes lower than a line of text are labelled one in `labelEvery`, so that the names stay readable.
-  const auto labelEvery = static_cast<std::size_t>(std::max(1.0, std::ceil(fm.height() / laneH)));
+  const auto labelEvery = static_cast<std::size_t>(std::clamp(std::ceil(fm.height() / std::max(laneH, 0.5)), 1.0, 1e6));
   for (std::size_t lane = 0; lane < m_laneNodes.size(); ++lane) {
     const NodeId n = m_laneNodes[lane];
     const double y = laneY(n);

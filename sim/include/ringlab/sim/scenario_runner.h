@@ -160,6 +160,7 @@ class ScenarioRunner {
   };
   void openDetection(NodeId crashed);
   void closeDetection(NodeId restarted);
+  void dropObserver(NodeId node);  // it can no longer mark anyone down: open detections stop waiting for it
   void onPeerStateChanged(const PeerStateChanged& change);
   std::vector<CrashDetection> m_detections;
   std::vector<OpenDetection> m_openDetections;
