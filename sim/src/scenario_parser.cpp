@@ -207,13 +207,16 @@ ScenarioSpec ScenarioParser::parse(std::string_view yamlText) {
   if (const Field* f = top.find("timeline")) parseTimeline(*f, spec.timeline);
   if (const Field* f = top.find("expect")) {
     parseExpectations(*f, spec.expectations);
-    checkDetectionExpectations(spec);
+    checkDetectionExpectations(spec, spec.expectations, "expect");
   }
   if (const Field* f = top.find("quiesce")) parseQuiesce(*f, spec.quiesce);
   if (const Field* f = top.find("staleness_bands")) spec.stalenessBands = parseStalenessBands(*f);
   if (const Field* f = top.find("lesson")) spec.lesson = parseLesson(*f);
   if (const Field* f = top.find("notes")) spec.notes = text(*f, true);
-  if (const Field* f = top.find("challenge")) spec.challenge = parseChallenge(*f);
+  if (const Field* f = top.find("challenge")) {
+    spec.challenge = parseChallenge(*f);
+    checkDetectionExpectations(spec, spec.challenge->goals, "challenge.goals");
+  }
   // Questions in the order the run asks them (the timeline is sorted; entries keep their question's index).
   std::vector<std::size_t> order(m_questions.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;

@@ -533,7 +533,8 @@ class ScenarioParser {
                          QuorumConfig& quorum);
   void parseExpectations(const Field& f, std::vector<Expectation>& expectations);
   // detection_time measures how failure detectors learn of crashes: it needs a crash and the detectors.
-  void checkDetectionExpectations(const ScenarioSpec& spec) const;
+  void checkDetectionExpectations(const ScenarioSpec& spec, const std::vector<Expectation>& claims,
+                                  std::string_view path) const;
   // Lessons (scenario_lesson.cpp).
   void applyOverrides(YAML::Node root);
   const ScenarioOverride* overrideFor(std::string_view path) const;

@@ -472,6 +472,10 @@ TEST(ScenarioParseTest, DetectionTimeNeedsACrashAndTheFailureDetector) {
   EXPECT_TRUE(rejected(withHead("cluster: {mechanisms: {failure_detector: false}}\ntimeline:\n  - {at: 2s, crash: n3}\n"
                                 "expect: {detection_time: 10s}\n"),
                        "x.yaml:6:10: expect.detection_time: detection_time needs gossip and the failure detector"));
+  // A challenge's goal too.
+  EXPECT_TRUE(rejected(withHead("challenge:\n  text: Detect it\n  knobs: [{set: workload.rate}]\n"
+                                "  goals: {detection_time: 10s}\n"),
+                       "x.yaml:6:11: challenge.goals.detection_time: detection_time needs a crash in the timeline"));
 }
 
 TEST(ScenarioParseTest, RejectsAnUnknownNodeInPartition) {
