@@ -52,17 +52,17 @@ void ScenarioParser::parseExpectations(const Field& f, std::vector<Expectation>&
 void ScenarioParser::checkDetectionExpectations(const ScenarioSpec& spec, const std::vector<Expectation>& claims,
                                                 std::string_view path) const {
   const std::string where = std::string(path) + ".detection_time";
+  const MechanismConfig& mechanisms = spec.cluster.mechanisms;
+  const bool crashes = std::any_of(spec.timeline.begin(), spec.timeline.end(), [](const TimelineEntry& entry) {
+    return std::any_of(entry.actions.begin(), entry.actions.end(),
+                       [](const ScenarioAction& a) { return std::holds_alternative<CrashAction>(a); });
+  });
   for (const Expectation& e : claims) {
     if (e.metric != ExpectMetric::kDetectionTime) continue;
-    const MechanismConfig& mechanisms = spec.cluster.mechanisms;
     if (!mechanisms.gossip || !mechanisms.failureDetector) {
       fail(e.where, where,
            "detection_time needs gossip and the failure detector, which cluster.mechanisms turns off");
     }
-    const bool crashes = std::any_of(spec.timeline.begin(), spec.timeline.end(), [](const TimelineEntry& entry) {
-      return std::any_of(entry.actions.begin(), entry.actions.end(),
-                         [](const ScenarioAction& a) { return std::holds_alternative<CrashAction>(a); });
-    });
     if (!crashes) {
       fail(e.where, where,
            "detection_time needs a crash in the timeline (such as {at: 10s, crash: n3}): it measures how long the "

@@ -33,6 +33,17 @@ double nanos(Duration d) { return static_cast<double>(d.count()); }
 
 std::string at(TimePoint t) { return formatDuration(t.sinceStart); }
 
+// The crash the run took longest to detect: the first that some observer never marked down, else the one with the
+// latest last verdict. Null when no node crashed.
+const CrashDetection* slowestDetection(const ScenarioReport& report) {
+  const CrashDetection* slowest = nullptr;
+  for (const CrashDetection& d : report.crashDetections) {
+    if (!d.allDetected()) return &d;
+    if (!slowest || *d.allDetected() > *slowest->allDetected()) slowest = &d;
+  }
+  return slowest;
+}
+
 }  // namespace
 
 std::string describeMeasured(ExpectMetric metric, double value, const ScenarioReport& report) {
@@ -91,11 +102,8 @@ std::string describeMeasured(ExpectMetric metric, double value, const ScenarioRe
     case ExpectMetric::kLostCrdtIncrements:
       return fmt::format("{} acknowledged increment{} missing from the converged totals", v, value == 1 ? " was" : "s were");
     case ExpectMetric::kDetectionTime: {
-      if (report.crashDetections.empty()) return "no node crashed during the run";
-      const CrashDetection* slowest = &report.crashDetections.front();
-      for (const CrashDetection& d : report.crashDetections) {
-        if (!d.allDetected() || (slowest->allDetected() && *d.allDetected() > *slowest->allDetected())) slowest = &d;
-      }
+      const CrashDetection* slowest = slowestDetection(report);
+      if (!slowest) return "no node crashed during the run";
       if (!slowest->allDetected()) {
         return fmt::format("only {} of the {} running nodes marked {} down before it restarted or the run ended",
                            count(slowest->detectedAfter.size()), count(slowest->observers), nodeName(slowest->node));
@@ -163,13 +171,10 @@ double measureExpectation(ExpectMetric metric, const ScenarioReport& report) {
     case ExpectMetric::kInventedValues: return static_cast<double>(report.history.inventedReads);
     case ExpectMetric::kMembershipDisagreements: return static_cast<double>(report.membershipDisagreements);
     case ExpectMetric::kDetectionTime: {
-      double longest = 0;
-      for (const CrashDetection& detection : report.crashDetections) {
-        const auto all = detection.allDetected();
-        if (!all) return std::numeric_limits<double>::infinity();
-        longest = std::max(longest, nanos(*all));
-      }
-      return longest;
+      const CrashDetection* slowest = slowestDetection(report);
+      if (!slowest) return 0;
+      const auto all = slowest->allDetected();
+      return all ? nanos(*all) : std::numeric_limits<double>::infinity();
     }
   }
   return 0;
@@ -795,15 +800,13 @@ void ScenarioRunner::lookAtFailure(const Expectation& expectation, const Scenari
     case ExpectMetric::kPutP99:
     case ExpectMetric::kPutP999: slow(Operation::kPut, "write"); break;
     case ExpectMetric::kDetectionTime:
-      // The first crash some node was slower than the bound to mark down (or never did).
-      for (const CrashDetection& d : report.crashDetections) {
-        const auto all = d.allDetected();
-        if (all && (!expectation.max || static_cast<double>(all->count()) <= *expectation.max)) continue;
-        result.lookAt = d.crashedAt;
-        result.lookAtText = fmt::format("{}'s crash, at {} ({} of {} running nodes marked it down{})", nodeName(d.node),
-                                        at(d.crashedAt), d.detectedAfter.size(), d.observers,
+      // The crash that failed the claim: the one detected last (or never).
+      if (const CrashDetection* d = slowestDetection(report)) {
+        const auto all = d->allDetected();
+        result.lookAt = d->crashedAt;
+        result.lookAtText = fmt::format("{}'s crash, at {} ({} of {} running nodes marked it down{})",
+                                        nodeName(d->node), at(d->crashedAt), d->detectedAfter.size(), d->observers,
                                         all ? " within " + formatDuration(*all) : "");
-        break;
       }
       break;
     default: break;

@@ -73,8 +73,6 @@ std::string formatStaleness(const ScenarioReport& r) {
   return out;
 }
 
-}  // namespace
-
 // When the running nodes' failure detectors marked each crashed node down, and how that compares with the
 // O(log n) rounds gossip needs to reach every node.
 std::string formatCrashDetections(const ScenarioReport& r) {
@@ -104,6 +102,8 @@ std::string formatCrashDetections(const ScenarioReport& r) {
   }
   return out;
 }
+
+}  // namespace
 
 std::string formatOperationTable(const Metrics& m, double seconds) {
   std::string out = fmt::format("{:<8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "op", "ok", "failed",

@@ -127,7 +127,7 @@ void DiagramPanels::applyLanes() {
   QStringList unknown;
   const QStringList names = m_lanes->text().split(QRegularExpression(QStringLiteral("[\\s,]+")), Qt::SkipEmptyParts);
   for (const QString& name : names) {
-    const NodeId id = parseNodeName(name.trimmed().toStdString());
+    const NodeId id = parseNodeName(name.toStdString());
     if (id != kNoNode && id < m_spacetime->nodeCount()) {
       lanes.push_back(id);
     } else {

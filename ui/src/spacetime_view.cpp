@@ -150,8 +150,9 @@ void SpaceTimeView::setSnapshot(const FeedSnapshot& snapshot) {
   // A new request on the key followed may bring a new coordinator's lane (large clusters, default lanes).
   // Likewise a node followed that has talked to fewer peers than there are lanes.
   const bool defaultLanes = m_userLanes.empty() && m_nodeCount > kMaxLanes;
-  if (nodesChanged || m_laneOf.size() != m_nodeCount || (defaultLanes && keyRequestArrived) ||
-      (defaultLanes && m_filter.node && m_filter.key.empty() && m_lanes < kMaxLanes && !snapshot.newMessages.empty())) {
+  if (nodesChanged || (defaultLanes && keyRequestArrived) ||
+      (defaultLanes && m_filter.node && m_filter.key.empty() && m_laneNodes.size() < kMaxLanes &&
+       !snapshot.newMessages.empty())) {
     chooseLanes();
   }
   m_states.clear();
@@ -201,7 +202,6 @@ void SpaceTimeView::chooseLanes() {
     }
   }
   m_laneNodes = std::move(lanes);
-  m_lanes = m_laneNodes.size();
   m_laneOf.assign(m_nodeCount, -1);
   for (std::size_t i = 0; i < m_laneNodes.size(); ++i) m_laneOf[m_laneNodes[i]] = static_cast<int>(i);
 }
@@ -236,7 +236,7 @@ double SpaceTimeView::xOf(std::int64_t ns) const { return m_axis.xOf(ns, plot())
 
 double SpaceTimeView::laneY(NodeId node) const {
   const QRectF p = plot();
-  const double laneH = p.height() / static_cast<double>(std::max<std::size_t>(1, m_lanes));
+  const double laneH = p.height() / static_cast<double>(std::max<std::size_t>(1, m_laneNodes.size()));
   const double lane = onLane(node) ? static_cast<double>(m_laneOf[node]) : -1.0;
   return p.top() + laneH * (lane + 0.5);
 }
@@ -250,14 +250,14 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
   const QFontMetricsF fm(font());
   m_arrowsDrawn = 0;
   m_sampled = false;
-  if (m_lanes == 0) {
+  if (m_laneNodes.empty()) {
     p.setPen(m_theme.mutedText);
     p.drawText(rect(), Qt::AlignCenter, tr("No run yet: open a scenario."));
     return;
   }
 
   // Lanes.
-  const double laneH = area.height() / static_cast<double>(m_lanes);
+  const double laneH = area.height() / static_cast<double>(m_laneNodes.size());
   // Lanes lower than a line of text are labelled one in `labelEvery`, so that the names stay readable.
   const auto labelEvery = static_cast<std::size_t>(std::clamp(std::ceil(fm.height() / std::max(laneH, 0.5)), 1.0, 1e6));
   for (std::size_t lane = 0; lane < m_laneNodes.size(); ++lane) {
@@ -432,8 +432,8 @@ void SpaceTimeView::paintEvent(QPaintEvent*) {
                            : tr(" · showing %1: %2 messages").arg(m_filter.describe()).arg(visible);
   }
   if (m_sampled) status += tr(" · %1 messages in view, showing 1 in %2").arg(visible).arg(stride);
-  if (m_lanes < m_nodeCount) {
-    status += tr(" · lanes of %1 of %2 nodes").arg(m_lanes).arg(m_nodeCount);
+  if (m_laneNodes.size() < m_nodeCount) {
+    status += tr(" · lanes of %1 of %2 nodes").arg(static_cast<qulonglong>(m_laneNodes.size())).arg(m_nodeCount);
   }
   if (m_selected != 0) status += tr(" · request %1 highlighted (click empty space to clear)").arg(m_selected);
   p.drawText(QRectF(area.left(), height() - kBottom * s + 4, area.width(), kBottom * s),
@@ -468,8 +468,8 @@ QString SpaceTimeView::causalText(const RequestRecord& r) {
 }
 
 const RequestRecord* SpaceTimeView::requestAt(const QPointF& pos) const {
-  if (m_lanes == 0) return nullptr;
-  const double laneH = plot().height() / static_cast<double>(m_lanes);
+  if (m_laneNodes.empty()) return nullptr;
+  const double laneH = plot().height() / static_cast<double>(m_laneNodes.size());
   const std::int64_t t = timeAt(pos.x());
   const std::int64_t slack = (m_axis.endNs() - m_axis.startNs()) / 400;
   for (const RequestRecord& r : m_store.requests()) {

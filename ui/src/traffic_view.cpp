@@ -64,13 +64,9 @@ void TrafficView::buildGroups() {
   if (m_drawn.size() <= kGroupAbove) return;
   m_perGroup = (m_drawn.size() + kGroups - 1) / kGroups;
   m_groupOf.assign(m_snapshot.nodes.size(), 0);
-  std::vector<std::size_t> running;
   for (std::size_t i = 0; i < m_drawn.size(); ++i) {
     const NodeInfo& n = m_snapshot.nodes[m_drawn[i]];
-    if (i % m_perGroup == 0) {
-      m_groups.push_back(Group{n.id, n.id});
-      running.push_back(0);
-    }
+    if (i % m_perGroup == 0) m_groups.push_back(Group{n.id, n.id});
     Group& g = m_groups.back();
     m_groupOf[n.id] = m_groups.size() - 1;
     g.last = n.id;
@@ -83,11 +79,11 @@ void TrafficView::buildGroups() {
     g.hints += n.hintsHeld;
     if (n.running) {
       g.cpu += n.cpuUtilization;
-      ++running.back();
+      ++g.running;
     }
   }
-  for (std::size_t i = 0; i < m_groups.size(); ++i) {
-    if (running[i] > 0) m_groups[i].cpu /= static_cast<double>(running[i]);
+  for (Group& g : m_groups) {
+    if (g.running > 0) g.cpu /= static_cast<double>(g.running);
   }
 }
 
@@ -419,7 +415,7 @@ void TrafficView::paintEvent(QPaintEvent*) {
     }
     const QColor state = nodeStateColor(shown, m_theme);
     p.setPen(QPen(state, 4 * s));
-    const bool running = group ? group->down < group->nodes : n.running;
+    const bool running = group ? group->running > 0 : n.running;
     QColor fill = group ? m_theme.mutedText : nodeColor(id);
     if (!running) fill = m_theme.grid;
     p.setBrush(fill);

@@ -123,7 +123,6 @@ class SpaceTimeView final : public QWidget {
 
   Theme m_theme = Theme::make(ThemeKind::kLight, false);
   TimelineStore m_store;
-  std::size_t m_lanes = 0;  // lanes drawn
   std::size_t m_nodeCount = 0;
   std::vector<NodeId> m_userLanes;  // setLanes; empty: the default
   std::vector<NodeId> m_laneNodes;  // the lanes drawn, top to bottom

@@ -96,6 +96,7 @@ class TrafficView final : public QWidget {
     std::size_t down = 0;  // not running, or unreachable
     std::size_t suspect = 0;
     std::size_t hints = 0;
+    std::size_t running = 0;
     double cpu = 0;  // mean utilization of its running nodes
   };
   void buildGroups();
