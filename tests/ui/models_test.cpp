@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <QAbstractItemModelTester>
+#include <QHeaderView>
 
 #include <ringlab/sim/scenario_catalog.h>
 #include <ringlab/ui/models.h>
@@ -60,7 +61,9 @@ TEST(NodeTableViewTest, ListsNodesInOrderAndSortsByAnyColumnAsNumbers) {
   model.update(nodes);
   const auto idAt = [&](int row) { return view.model()->index(row, 0).data(NodeTableModel::kNodeIdRole).toUInt(); };
   for (int row = 0; row < 12; ++row) EXPECT_EQ(idAt(row), static_cast<uint>(row)) << "node order until sorted";
+  EXPECT_FALSE(view.horizontalHeader()->isSortIndicatorShown()) << "no arrow until the user sorts";
   view.sortByColumn(NodeTableModel::kCpu, Qt::DescendingOrder);
+  EXPECT_TRUE(view.horizontalHeader()->isSortIndicatorShown());
   EXPECT_EQ(idAt(0), 7u) << "the busiest node first";
   EXPECT_EQ(idAt(1), 11u);
   view.sortByColumn(NodeTableModel::kHints, Qt::DescendingOrder);

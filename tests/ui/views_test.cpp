@@ -232,19 +232,19 @@ TEST(TrafficViewTest, AThousandNodesAreDrawnAsGroupsOfConsecutiveNodesThatSayWha
   view.resize(800, 600);
   view.setSnapshot(s);
   EXPECT_EQ(view.groupCount(), TrafficView::kGroups);
-  EXPECT_EQ(view.nodesPerGroup(), 63u);
+  EXPECT_EQ(view.nodesPerGroup(), 84u);
   // Every node of a group is drawn where its group's marker is; different groups are apart.
-  EXPECT_EQ(*view.nodePosition(0), *view.nodePosition(62));
-  EXPECT_NE(*view.nodePosition(62), *view.nodePosition(63));
+  EXPECT_EQ(*view.nodePosition(0), *view.nodePosition(83));
+  EXPECT_NE(*view.nodePosition(83), *view.nodePosition(84));
   for (std::size_t g = 0; g + 1 < view.groupCount(); ++g) {
     const QPointF d =
-        *view.nodePosition(static_cast<NodeId>(g * 63)) - *view.nodePosition(static_cast<NodeId>((g + 1) * 63));
+        *view.nodePosition(static_cast<NodeId>(g * 84)) - *view.nodePosition(static_cast<NodeId>((g + 1) * 84));
     EXPECT_GT(std::hypot(d.x(), d.y()), 2 * view.markerRadius()) << "groups " << g << " and " << g + 1;
   }
-  EXPECT_EQ(view.captionFor(0), QString::fromUtf8("n1\u2013n63 \u00b7 2 suspect"));
-  EXPECT_EQ(view.captionFor(499), QString::fromUtf8("n442\u2013n504 \u00b7 1 down"));
-  EXPECT_EQ(view.captionFor(100), QString::fromUtf8("n64\u2013n126"));  // all up: the name alone
-  EXPECT_EQ(view.captionFor(999), QString::fromUtf8("n946\u2013n1000"));
+  EXPECT_EQ(view.captionFor(0), QString::fromUtf8("n1\u2013n84 \u00b7 2 suspect"));
+  EXPECT_EQ(view.captionFor(499), QString::fromUtf8("n421\u2013n504 \u00b7 1 down"));
+  EXPECT_EQ(view.captionFor(100), QString::fromUtf8("n85\u2013n168"));  // all up: the name alone
+  EXPECT_EQ(view.captionFor(999), QString::fromUtf8("n925\u2013n1000"));
   (void)view.grab();
   EXPECT_EQ(view.dotsDrawn(), 1u);
   // Below the threshold, one marker per node as before.

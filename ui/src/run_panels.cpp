@@ -19,6 +19,10 @@ NodeTableView::NodeTableView(NodeTableModel& model, QWidget* parent) : QTableVie
   setModel(sorted);
   horizontalHeader()->setSortIndicator(NodeTableModel::kName, Qt::AscendingOrder);
   setSortingEnabled(true);
+  // The arrow widens every column: shown once the user sorts, so that node order fits the panel as before.
+  horizontalHeader()->setSortIndicatorShown(false);
+  connect(horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
+          [this] { horizontalHeader()->setSortIndicatorShown(true); });
   verticalHeader()->hide();
   setSelectionBehavior(QAbstractItemView::SelectRows);
   horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);

@@ -403,6 +403,12 @@ void TrafficView::paintEvent(QPaintEvent*) {
 
   // Node markers (or group markers: the worst state of its nodes as the ring, its node count inside).
   const double r = markerRadius();
+  struct Caption {
+    QRectF box;
+    QColor color;
+    QString text;
+  };
+  std::vector<Caption> captions;
   for (NodeId id : markers) {
     const NodeInfo& n = m_snapshot.nodes[id];
     const QPointF c = *nodePosition(id);
@@ -431,7 +437,6 @@ void TrafficView::paintEvent(QPaintEvent*) {
     // State and load beside the marker, on the side away from the centre of the circle.
     const QString caption = markerCaption(id);
     if (caption.isEmpty()) continue;
-    p.setPen(m_theme.kind == ThemeKind::kDark ? state.lighter(120) : state.darker(125));
     const QFontMetricsF fm(font);
     const QStringList lines = caption.split(QLatin1Char('\n'));
     double w = 0;
@@ -441,7 +446,7 @@ void TrafficView::paintEvent(QPaintEvent*) {
     const double len = std::max(1.0, std::hypot(out.x(), out.y()));
     const QPointF dir(out.x() / len, out.y() / len);
     QRectF box(0, 0, w, h);
-    // Above or below: the markers at the top and bottom (with 16 group markers, only the one at the very top or
+    // Above or below: the markers at the top and bottom (with 12 group markers, only the one at the very top or
     // bottom, so that its neighbours' captions go beside them instead of over it).
     if (std::abs(dir.y()) > (m_groups.empty() ? 0.92 : 0.97)) {
       box.moveCenter(c + QPointF(0, (dir.y() < 0 ? -1 : 1) * (r + h / 2 + 2)));
@@ -453,6 +458,11 @@ void TrafficView::paintEvent(QPaintEvent*) {
     if (box.right() > width() - 2) box.moveRight(width() - 2);
     if (box.top() < plotArea().top() + 2) box.moveTop(plotArea().top() + 2);
     if (box.bottom() > plotArea().bottom()) box.moveBottom(plotArea().bottom());
+    captions.push_back({box, m_theme.kind == ThemeKind::kDark ? state.lighter(120) : state.darker(125), caption});
+  }
+  // Captions after every marker, so that a neighbouring marker never hides part of one.
+  for (const auto& [box, color, caption] : captions) {
+    p.setPen(color);
     p.drawText(box, Qt::AlignCenter, caption);
   }
 

@@ -47,7 +47,7 @@ class TrafficView final : public QWidget {
   std::size_t groupCount() const { return m_groups.size(); }
   std::size_t nodesPerGroup() const { return m_perGroup; }
   static constexpr std::size_t kGroupAbove = 48;  // more nodes than this are drawn in groups
-  static constexpr std::size_t kGroups = 16;
+  static constexpr std::size_t kGroups = 12;
   // Dots drawn in the last paint (a sample when there were too many).
   std::size_t dotsDrawn() const { return m_dotsDrawn; }
   // Drop markers drawn in the last paint.
@@ -101,7 +101,7 @@ class TrafficView final : public QWidget {
   };
   void buildGroups();
   QString groupCaption(const Group& group) const;  // "n1-n42\n1 down"
-  QString groupSummary() const;                    // "1,000 nodes shown as 16 groups of up to 63"
+  QString groupSummary() const;                    // "1,000 nodes shown as 12 groups of up to 84"
   // The markers drawn: one node each, or a group's first node standing for the group.
   std::vector<NodeId> markerIds() const;
   QString markerCaption(NodeId id) const;
