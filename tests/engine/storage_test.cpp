@@ -94,6 +94,42 @@ TEST(StorageTest, NewerVersionReplacesStoredRecord) {
   EXPECT_EQ(storage->stats().bytes, 1 + newer.footprint());
 }
 
+TEST(StorageTest, ReplacementOfTheSameLengthIsSeenByGetScanAndStatsAndAnOlderOneStillLoses) {
+  // A newer value of the same length is written over the stored one (no new allocation): get, scan and the stats
+  // see it at once, the records around it are untouched, and versions still decide.
+  auto storage = makeMemoryStorage();
+  for (std::size_t i = 0; i < 300; ++i)
+    applyOk(*storage, keyNumber(i), valueRecord(100, "v-" + std::to_string(i % 10)));
+  const StorageStats before = storage->stats();
+
+  EXPECT_EQ(applyOk(*storage, keyNumber(7), valueRecord(200, "new")), ApplyOutcome::kApplied);
+  EXPECT_EQ(applyOk(*storage, keyNumber(7), valueRecord(150, "old")), ApplyOutcome::kSuperseded);
+  EXPECT_EQ(applyOk(*storage, keyNumber(7), valueRecord(200, "tie")), ApplyOutcome::kSuperseded);
+
+  EXPECT_EQ(storage->get(keyNumber(7)), valueRecord(200, "new"));
+  EXPECT_EQ(storage->get(keyNumber(8)), valueRecord(100, "v-8"));
+  std::size_t seen = 0;
+  storage->scan(TokenRange{0, 0}, [&](Token token, std::string_view key, const Record& record) {
+    EXPECT_EQ(token, tokenForKey(key));
+    if (key == keyNumber(7)) EXPECT_EQ(record, valueRecord(200, "new"));
+    ++seen;
+    return true;
+  });
+  EXPECT_EQ(seen, 300u);
+  EXPECT_EQ(storage->stats().records, before.records);
+  EXPECT_EQ(storage->stats().bytes, before.bytes);
+  EXPECT_EQ(storage->stats().tombstones, before.tombstones);
+
+  // An empty value and a tombstone have the same (empty) length: the flag changes in place, and back.
+  applyOk(*storage, "empty", valueRecord(10, ""));
+  ASSERT_EQ(applyOk(*storage, "empty", tombstoneRecord(20)), ApplyOutcome::kApplied);
+  EXPECT_EQ(storage->get("empty"), tombstoneRecord(20));
+  EXPECT_EQ(storage->stats().tombstones, before.tombstones + 1);
+  ASSERT_EQ(applyOk(*storage, "empty", valueRecord(30, "")), ApplyOutcome::kApplied);
+  EXPECT_EQ(storage->get("empty"), valueRecord(30, ""));
+  EXPECT_EQ(storage->stats().tombstones, before.tombstones);
+}
+
 TEST(StorageTest, KeysAndValuesAroundTheCompactLengthBoundaryRoundTripThroughGetScanAndReplacement) {
   // Records keep their lengths in one byte each while key and value are both under 256 bytes, else in four each;
   // every mix of sides reads back whole, and a replacement may switch between the two layouts.
