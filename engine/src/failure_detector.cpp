@@ -13,19 +13,47 @@ double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::l
 
 }  // namespace
 
+std::int64_t PhiAccrualDetector::IntervalHistory::sample(std::size_t i) const {
+  if (!m_wide) return m_words[i];
+  return static_cast<std::int64_t>((static_cast<std::uint64_t>(m_words[2 * i + 1]) << 32) | m_words[2 * i]);
+}
+
+void PhiAccrualDetector::IntervalHistory::setSample(std::size_t i, std::int64_t value) {
+  if (!m_wide) {
+    m_words[i] = static_cast<std::uint32_t>(value);
+    return;
+  }
+  m_words[2 * i] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(value));
+  m_words[2 * i + 1] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(value) >> 32);
+}
+
+void PhiAccrualDetector::IntervalHistory::widen() {
+  std::vector<std::uint32_t> wide;
+  wide.reserve(2 * std::max<std::size_t>(m_words.capacity(), 1));
+  for (const std::uint32_t word : m_words) {
+    wide.push_back(word);
+    wide.push_back(0);
+  }
+  m_words = std::move(wide);
+  m_wide = true;
+}
+
 void PhiAccrualDetector::IntervalHistory::add(std::int64_t interval) {
+  if (!m_wide && (interval < 0 || interval > std::int64_t{0xffffffff})) widen();
   const std::size_t capacity = m_window;
+  const std::size_t width = m_wide ? 2 : 1;
   if (m_count == capacity) {
-    const double evicted = static_cast<double>(m_samples[m_next]);
+    const double evicted = static_cast<double>(sample(m_next));
     m_sum -= evicted;
     m_sumOfSquares -= evicted * evicted;
-    m_samples[m_next] = interval;
+    setSample(m_next, interval);
   } else {
     // Not full yet, so m_next == m_count: the sample goes at the end. Room grows by doubling, never past the window.
-    if (m_samples.size() == m_samples.capacity()) {
-      m_samples.reserve(std::min(capacity, std::max<std::size_t>(4, 2 * m_samples.size())));
+    if (m_words.size() == m_words.capacity()) {
+      m_words.reserve(width * std::min(capacity, std::max<std::size_t>(4, 2 * m_count)));
     }
-    m_samples.push_back(interval);
+    m_words.resize(m_words.size() + width);
+    setSample(m_count, interval);
     ++m_count;
   }
   m_next = m_next + 1 == capacity ? 0 : m_next + 1;
@@ -41,9 +69,9 @@ void PhiAccrualDetector::IntervalHistory::recomputeSums() {
   m_sum = 0;
   m_sumOfSquares = 0;
   for (std::size_t i = 0; i < m_count; ++i) {
-    const double sample = static_cast<double>(m_samples[i]);
-    m_sum += sample;
-    m_sumOfSquares += sample * sample;
+    const double value = static_cast<double>(sample(i));
+    m_sum += value;
+    m_sumOfSquares += value * value;
   }
   m_addsSinceRecompute = 0;
 }

@@ -223,6 +223,36 @@ TEST(FailureDetectorTest, WindowKeepsOnlyRecentIntervals) {
   EXPECT_LE(std::chrono::abs(detector.timeToDown(kPeer) - regular.timeToDown(kPeer)), 1us);
 }
 
+TEST(FailureDetectorTest, IntervalsPastFourSecondsKeepTheStatisticsExact) {
+  // Samples are kept in 4 bytes while they fit (under 2^32 ns, about 4.29 s) and in 8 once one does not: the switch
+  // in mid-window, and evicting a sample afterwards, leave the mean and deviation those of the intervals themselves.
+  PhiAccrualDetector detector(FailureDetectorConfig{.window = 4, .minStdDev = 1s, .firstHeartbeatEstimate = 2s});
+  TimePoint now = at(0s);
+  detector.heartbeat(kPeer, now);  // seeds 1.5 s and 2.5 s
+  for (Duration interval : std::vector<Duration>{2s, 2s, 4400ms, 1s}) {
+    now = now + interval;
+    detector.heartbeat(kPeer, now);
+  }
+  // The window holds 4.4 s, 1 s, 2 s and 2 s: the seeds are gone.
+  const double mean = 9.4e9 / 4;
+  const double stdDev = std::sqrt((4.4e9 * 4.4e9 + 1e18 + 4e18 + 4e18) / 4 - mean * mean);
+  for (Duration elapsed : std::vector<Duration>{0s, 1s, 2350ms, 4s, 6s}) {
+    const double expected = akkaPhi(static_cast<double>(elapsed.count()), mean, stdDev);
+    EXPECT_NEAR(detector.phi(kPeer, now + elapsed), expected, 1e-9 * std::max(1.0, expected))
+        << formatDuration(elapsed);
+  }
+
+  // Every sample past 2^32 ns from the first heartbeat on: at elapsed == mean, phi is log10(2).
+  PhiAccrualDetector slow(FailureDetectorConfig{.firstHeartbeatEstimate = 10s});
+  TimePoint beat = at(0s);
+  slow.heartbeat(kPeer, beat);
+  for (int i = 0; i < 5; ++i) {
+    beat = beat + 10s;
+    slow.heartbeat(kPeer, beat);
+  }
+  EXPECT_NEAR(slow.phi(kPeer, beat + 10s), std::log10(2.0), 1e-12);
+}
+
 TEST(FailureDetectorTest, PhiStaysFiniteForHugeGapsAndDegenerateHistories) {
   PhiAccrualDetector detector(FailureDetectorConfig{.window = 10, .minStdDev = 0ms});
   TimePoint now = at(1s);

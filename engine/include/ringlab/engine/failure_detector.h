@@ -13,6 +13,7 @@
 // Thread-compatible: const calls may run concurrently, anything else needs external synchronisation.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -82,24 +83,33 @@ class PhiAccrualDetector {
  private:
   // A ring buffer of inter-arrival intervals (nanoseconds) with running sums for mean and variance. It grows with
   // the samples it holds, up to the window, rather than taking the whole window at once: a node of a 1,000-node
-  // cluster keeps a history for each of 999 peers, most of them a few samples long.
+  // cluster keeps a history for each of 999 peers. Samples take 4 bytes each while every one fits (intervals under
+  // 4.29 s, the usual case) and 8 bytes (two words) once one does not, so a full window of 100 costs 400 bytes
+  // rather than 800 and the values, and so every phi, are exactly those of 8-byte samples.
   class IntervalHistory {
    public:
-    explicit IntervalHistory(std::size_t window) : m_window(window > 0 ? window : 1) {}
+    explicit IntervalHistory(std::size_t window)
+        : m_window(static_cast<std::uint32_t>(std::clamp<std::size_t>(window, 1, kMaxWindow))) {}
     void add(std::int64_t interval);
     double mean() const;
     double stdDev() const;
 
+    static constexpr std::size_t kMaxWindow = 1u << 24;
+
    private:
     void recomputeSums();
+    std::int64_t sample(std::size_t i) const;
+    void setSample(std::size_t i, std::int64_t value);
+    void widen();
 
-    std::vector<std::int64_t> m_samples;  // m_count of them; slot i holds the same sample a full buffer would
-    std::size_t m_window;
-    std::size_t m_next = 0;   // slot the next sample goes to
-    std::size_t m_count = 0;  // samples held, up to capacity
-    std::size_t m_addsSinceRecompute = 0;
+    std::vector<std::uint32_t> m_words;  // m_count samples, one word each, or two (low, high) once m_wide
     double m_sum = 0;
     double m_sumOfSquares = 0;
+    std::uint32_t m_window;
+    std::uint32_t m_next = 0;   // slot the next sample goes to
+    std::uint32_t m_count = 0;  // samples held, up to the window; slot i holds the same sample a full buffer would
+    std::uint32_t m_addsSinceRecompute = 0;
+    bool m_wide = false;
   };
 
   struct PeerState {
