@@ -52,8 +52,8 @@ void PhiAccrualDetector::IntervalHistory::add(std::int64_t interval) {
     if (m_words.size() == m_words.capacity()) {
       m_words.reserve(width * std::min(capacity, std::max<std::size_t>(4, 2 * m_count)));
     }
-    m_words.resize(m_words.size() + width);
-    setSample(m_count, interval);
+    m_words.push_back(static_cast<std::uint32_t>(static_cast<std::uint64_t>(interval)));
+    if (width == 2) m_words.push_back(static_cast<std::uint32_t>(static_cast<std::uint64_t>(interval) >> 32));
     ++m_count;
   }
   m_next = m_next + 1 == capacity ? 0 : m_next + 1;
