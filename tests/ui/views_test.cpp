@@ -539,6 +539,38 @@ TEST(FiberViewTest, AShortPresentationViewKeepsRoomForLanesAndLabelsThatDoNotOve
   EXPECT_EQ(view.labelBoxes().size(), 6u);
 }
 
+TEST(FiberViewTest, ANodeThatIsNotRunningIsSaidToBeDownInsteadOfShowingEmptyLanes) {
+  testing::app();
+  FeedSnapshot s;
+  for (NodeId id = 0; id < 2; ++id) {
+    NodeInfo n;
+    n.id = id;
+    n.running = id == 0;
+    s.nodes.push_back(n);
+  }
+  s.nowNs = 10'000'000;
+  // n2's replica fiber ran before it crashed; nothing of it ran since.
+  s.newFibers.push_back({5, 1, FiberRole::kReplica, "replica", 1'000'000, -1, false});
+  s.newSlices.push_back({5, 1, FiberRole::kReplica, FiberState::kRunning, 1'000'000, 1'100'000, {}});
+  FiberView view;
+  view.resize(900, 360);
+  view.setSnapshot(s);
+  view.setNode(1);
+  view.setWindow(5'000'000, 10'000'000);
+  (void)view.grab();
+  EXPECT_EQ(view.slicesDrawn(), 0u);
+  EXPECT_TRUE(view.emptyMessage().contains("n2 is not running")) << view.emptyMessage().toStdString();
+  // Before the crash its slices are drawn and nothing is said.
+  view.setWindow(0, 5'000'000);
+  (void)view.grab();
+  EXPECT_EQ(view.slicesDrawn(), 1u);
+  EXPECT_TRUE(view.emptyMessage().isEmpty());
+  // A running node with nothing in the window is not called down.
+  view.setNode(0);
+  (void)view.grab();
+  EXPECT_EQ(view.emptyMessage(), QString("No fiber of this node ran in this window."));
+}
+
 TEST(FiberViewTest, SummarizesAFibersLifeAndMeasuresTheRunQueue) {
   testing::app();
   FeedSnapshot s;

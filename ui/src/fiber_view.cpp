@@ -123,6 +123,10 @@ void FiberView::setSnapshot(const FeedSnapshot& s) {
     m_nodeBox->setCurrentIndex(static_cast<int>(std::min<std::size_t>(m_node, m_nodeCount - 1)));
     m_nodeBox->adjustSize();
   }
+  m_running.assign(s.nodes.size(), true);
+  for (const NodeInfo& n : s.nodes) {
+    if (n.id < m_running.size()) m_running[n.id] = n.running;
+  }
   for (const FiberRecord& f : s.newFibers) {
     if (f.startNs >= 0) {
       m_fibers[f.fiberId] = f;
@@ -231,10 +235,18 @@ void FiberView::paintEvent(QPaintEvent*) {
   p.drawText(QRectF(headerX, 0, width() - headerX - 8, kTop * s), Qt::AlignVCenter | Qt::AlignLeft,
              tr("fibers: running ▮ solid · ready (waiting for a core) ▮ light · blocked — line"));
 
+  // A node that is down runs nothing: said in words, rather than left as empty lanes (its long-lived fibers stay
+  // listed until they end, and a crash does not end them one by one).
+  const bool down = m_node < m_running.size() && !m_running[m_node];
+  const QString downText = tr("%1 is not running (crashed or stopped): no fiber of it runs until it restarts.")
+                               .arg(QString::fromStdString(nodeName(m_node)));
+  m_emptyMessage.clear();
   if (m_lanes.empty()) {
+    m_emptyMessage = m_nodeCount == 0 ? tr("No run yet: open a scenario.")
+                     : down           ? downText
+                                      : tr("No fiber of this node ran in this window.");
     p.setPen(m_theme.mutedText);
-    p.drawText(area, Qt::AlignCenter,
-               m_nodeCount == 0 ? tr("No run yet: open a scenario.") : tr("No fiber of this node ran in this window."));
+    p.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, m_emptyMessage);
     return;
   }
   const double laneH = std::clamp(area.height() / static_cast<double>(m_lanes.size()), 6.0, 30.0 * s);
@@ -291,6 +303,18 @@ void FiberView::paintEvent(QPaintEvent*) {
     ++m_slicesDrawn;
   }
   p.setClipping(false);
+  if (m_slicesDrawn == 0 && down) {
+    m_emptyMessage = downText;
+    const QRectF box = fm.boundingRect(area.adjusted(16, 0, -16, 0), Qt::AlignCenter | Qt::TextWordWrap, downText)
+                           .adjusted(-10, -6, 10, 6);
+    QColor bg = m_theme.surface;
+    bg.setAlpha(235);
+    p.setPen(QPen(m_theme.grid, 1));
+    p.setBrush(bg);
+    p.drawRoundedRect(box, 6, 6);
+    p.setPen(m_theme.text);
+    p.drawText(box, Qt::AlignCenter | Qt::TextWordWrap, downText);
+  }
   m_axis.paint(p, area, m_theme, kAxis * s);
   if (m_cursorNs >= m_axis.startNs() && m_cursorNs <= m_axis.endNs()) {
     const double x = m_axis.xOf(m_cursorNs, area);

@@ -69,6 +69,9 @@ class FiberView final : public QWidget {
 
   // Of the last paint: slices drawn and the largest run-queue length in view.
   std::size_t slicesDrawn() const { return m_slicesDrawn; }
+  // What the view says instead of slices (no run yet, nothing in this window, the node is not running), as last
+  // painted; empty while it draws slices.
+  const QString& emptyMessage() const { return m_emptyMessage; }
   std::size_t maxRunQueue() const { return m_maxRunQueue; }
   std::size_t fibersKnown() const { return m_fibers.size(); }
   // Where the role labels went (a label that did not fit beside its lanes is left out) and the lanes' area.
@@ -108,6 +111,8 @@ class FiberView final : public QWidget {
   QComboBox* m_nodeBox = nullptr;
   NodeId m_node = 0;
   std::size_t m_nodeCount = 0;
+  std::vector<bool> m_running;  // by node id, from the latest snapshot
+  QString m_emptyMessage;
   std::unordered_map<std::uint64_t, FiberRecord> m_fibers;
   std::unordered_map<std::uint64_t, RequestRecord> m_requests;  // recent requests, to name what a fiber waited for
   std::deque<FiberSliceRecord> m_slices;
