@@ -89,6 +89,8 @@ double PhiAccrualDetector::IntervalHistory::stdDev() const {
 
 PhiAccrualDetector::PhiAccrualDetector(FailureDetectorConfig config) : m_config(config) {
   m_config.window = std::max<std::size_t>(m_config.window, 1);
+  m_thresholdRoot = rootFor(m_config.threshold);
+  m_suspectRoot = rootFor(m_config.suspectThreshold);
 }
 
 PhiAccrualDetector::IntervalHistory PhiAccrualDetector::seededHistory() const {
@@ -125,47 +127,73 @@ void PhiAccrualDetector::heartbeat(NodeId peer, TimePoint now) {
   if (now < state.lastHeartbeat) return;
   const Duration interval = now - state.lastHeartbeat;
   const double meanWithPause = state.history.mean() + static_cast<double>(m_config.acceptablePause.count());
-  if (phiOf(interval, meanWithPause, effectiveStdDev(state.history)) < m_config.threshold) {
+  // At or before the mean, y <= 0 and phi is at most log10(2) = 0.30103: under any threshold above that, known
+  // without the exponential and logarithm (most heartbeats come before the mean or near it).
+  constexpr double kPhiAtMostAtMean = 0.3011;
+  const bool early = static_cast<double>(interval.count()) <= meanWithPause && m_config.threshold > kPhiAtMostAtMean;
+  if (early || phiOf(interval, meanWithPause, effectiveStdDev(state.history)) < m_config.threshold) {
     state.history.add(interval.count());
   }
   state.lastHeartbeat = now;
 }
 
-double PhiAccrualDetector::phi(NodeId peer, TimePoint now) const {
-  const auto it = m_peers.find(peer);
-  if (it == m_peers.end()) return 0.0;
-  const PeerState& state = it->second;
+double PhiAccrualDetector::phiFor(const PeerState& state, TimePoint now) const {
   const double meanWithPause = state.history.mean() + static_cast<double>(m_config.acceptablePause.count());
   return phiOf(now - state.lastHeartbeat, meanWithPause, effectiveStdDev(state.history));
 }
 
+double PhiAccrualDetector::phi(NodeId peer, TimePoint now) const {
+  const auto it = m_peers.find(peer);
+  if (it == m_peers.end()) return 0.0;
+  return phiFor(it->second, now);
+}
+
 PhiAccrualDetector::Verdict PhiAccrualDetector::verdict(NodeId peer, TimePoint now) const {
-  if (!m_peers.contains(peer)) return Verdict::kUnknown;
-  const double level = phi(peer, now);
+  const auto it = m_peers.find(peer);
+  if (it == m_peers.end()) return Verdict::kUnknown;
+  const double level = phiFor(it->second, now);
   if (level >= m_config.threshold) return Verdict::kDown;
   if (level >= m_config.suspectThreshold) return Verdict::kSuspect;
   return Verdict::kUp;
 }
 
-Duration PhiAccrualDetector::timeToPhi(NodeId peer, double level) const {
-  const auto it = m_peers.find(peer);
-  if (it == m_peers.end() || level > kMaxPhi) return Duration::max();
+double PhiAccrualDetector::rootFor(double level) {
   // phi = log10(1 + exp(z)), so z = ln(10^phi - 1); z = a*y + b*y^3 has the one real root of Cardano's formula.
   const double expm = std::expm1(level * std::numbers::ln10);
-  if (expm <= 0) return Duration::zero();
+  if (expm <= 0) return -std::numeric_limits<double>::infinity();  // phi's floor is at or above the level
   const double z = std::log(expm);
   constexpr double kA = 1.5976;
   constexpr double kB = 0.070566;
   const double p = kA / kB;
   const double q = -z / kB;
   const double root = std::sqrt(q * q / 4 + p * p * p / 27);
-  const double y = std::cbrt(-q / 2 + root) + std::cbrt(-q / 2 - root);
-  const IntervalHistory& history = it->second.history;
+  return std::cbrt(-q / 2 + root) + std::cbrt(-q / 2 - root);
+}
+
+Duration PhiAccrualDetector::timeToPhiFor(const IntervalHistory& history, double level) const {
+  if (level > kMaxPhi) return Duration::max();
+  const double y = level == m_config.threshold          ? m_thresholdRoot
+                   : level == m_config.suspectThreshold ? m_suspectRoot
+                                                        : rootFor(level);
   const double mean = history.mean() + static_cast<double>(m_config.acceptablePause.count());
   const double elapsed = mean + y * effectiveStdDev(history);
   if (elapsed <= 0) return Duration::zero();
   if (elapsed >= 9e18) return Duration::max();
   return Duration(static_cast<std::int64_t>(std::ceil(elapsed)));
+}
+
+Duration PhiAccrualDetector::timeToPhi(NodeId peer, double level) const {
+  const auto it = m_peers.find(peer);
+  if (it == m_peers.end()) return Duration::max();
+  return timeToPhiFor(it->second.history, level);
+}
+
+std::optional<TimePoint> PhiAccrualDetector::whenPhiReaches(NodeId peer, double level) const {
+  const auto it = m_peers.find(peer);
+  if (it == m_peers.end()) return std::nullopt;
+  const Duration after = timeToPhiFor(it->second.history, level);
+  if (after == Duration::max()) return std::nullopt;
+  return it->second.lastHeartbeat + after;
 }
 
 std::optional<TimePoint> PhiAccrualDetector::lastHeartbeat(NodeId peer) const {

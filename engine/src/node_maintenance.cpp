@@ -185,13 +185,8 @@ void Node::onHeartbeat(NodeId peer, TimePoint now) {
 
 std::optional<TimePoint> Node::nextCheck(NodeId peer, NodeState state) const {
   if (state == NodeState::kDown) return std::nullopt;
-  const auto last = m_detector.lastHeartbeat(peer);
-  if (!last) return std::nullopt;
   const FailureDetectorConfig& config = m_detector.config();
-  const Duration after =
-      m_detector.timeToPhi(peer, state == NodeState::kUp ? config.suspectThreshold : config.threshold);
-  if (after == Duration::max()) return std::nullopt;
-  return *last + after;
+  return m_detector.whenPhiReaches(peer, state == NodeState::kUp ? config.suspectThreshold : config.threshold);
 }
 
 void Node::scheduleCheck(NodeId peer, TimePoint due) {

@@ -78,6 +78,10 @@ class PhiAccrualDetector {
   // When the last heartbeat of `peer` arrived; nullopt for a peer never heard from.
   std::optional<TimePoint> lastHeartbeat(NodeId peer) const;
 
+  // lastHeartbeat(peer) + timeToPhi(peer, level) in one lookup: when phi reaches `level` if no heartbeat comes;
+  // nullopt for a peer never heard from or a level phi never reaches.
+  std::optional<TimePoint> whenPhiReaches(NodeId peer, double level) const;
+
   const FailureDetectorConfig& config() const { return m_config; }
 
  private:
@@ -119,11 +123,18 @@ class PhiAccrualDetector {
 
   // phi `elapsed` after the last heartbeat, for a history with this mean and standard deviation.
   double phiOf(Duration elapsed, double mean, double stdDev) const;
+  double phiFor(const PeerState& state, TimePoint now) const;
+  Duration timeToPhiFor(const IntervalHistory& history, double level) const;
+  // y of the logistic approximation at which phi reaches `level` (Cardano's root of a cubic in y).
+  static double rootFor(double level);
   double effectiveStdDev(const IntervalHistory& history) const;
   Duration timeToDownFor(const IntervalHistory& history) const;
   IntervalHistory seededHistory() const;
 
   FailureDetectorConfig m_config;
+  // rootFor() of the two thresholds, computed once: every check of a peer asks for one of them.
+  double m_thresholdRoot = 0;
+  double m_suspectRoot = 0;
   // Looked up only, never iterated. An open-addressing table: a lookup per heartbeat and per check, for every peer of
   // every node, is much of a large simulated cluster's time.
   boost::unordered_flat_map<NodeId, PeerState> m_peers;
