@@ -229,18 +229,33 @@ TEST(FailureDetectorTest, IntervalsPastFourSecondsKeepTheStatisticsExact) {
   PhiAccrualDetector detector(FailureDetectorConfig{.window = 4, .minStdDev = 1s, .firstHeartbeatEstimate = 2s});
   TimePoint now = at(0s);
   detector.heartbeat(kPeer, now);  // seeds 1.5 s and 2.5 s
-  for (Duration interval : std::vector<Duration>{2s, 2s, 4400ms, 1s}) {
+  // The window of 4 then holds each set of intervals below (the seeds and older samples evicted); the running sums are
+  // rebuilt from the stored samples every 4 additions, so a sample stored wrongly shows in phi.
+  const auto check = [&](const std::vector<double>& window) {
+    double sum = 0, squares = 0;
+    for (double x : window) {
+      sum += x;
+      squares += x * x;
+    }
+    const double mean = sum / 4;
+    const double stdDev = std::max(std::sqrt(squares / 4 - mean * mean), 1e9);
+    for (Duration elapsed : std::vector<Duration>{0s, 1s, 2350ms, 4s, 6s}) {
+      const double expected = akkaPhi(static_cast<double>(elapsed.count()), mean, stdDev);
+      EXPECT_NEAR(detector.phi(kPeer, now + elapsed), expected, 1e-9 * std::max(1.0, expected))
+          << formatDuration(elapsed);
+    }
+  };
+  const auto heartbeatAfter = [&](Duration interval) {
     now = now + interval;
     detector.heartbeat(kPeer, now);
-  }
-  // The window holds 4.4 s, 1 s, 2 s and 2 s: the seeds are gone.
-  const double mean = 9.4e9 / 4;
-  const double stdDev = std::sqrt((4.4e9 * 4.4e9 + 1e18 + 4e18 + 4e18) / 4 - mean * mean);
-  for (Duration elapsed : std::vector<Duration>{0s, 1s, 2350ms, 4s, 6s}) {
-    const double expected = akkaPhi(static_cast<double>(elapsed.count()), mean, stdDev);
-    EXPECT_NEAR(detector.phi(kPeer, now + elapsed), expected, 1e-9 * std::max(1.0, expected))
-        << formatDuration(elapsed);
-  }
+  };
+  for (Duration interval : std::vector<Duration>{2s, 2s, 4400ms, 1s}) heartbeatAfter(interval);
+  check({4.4e9, 1e9, 2e9, 2e9});  // 4.4 s went in as the window switched to 8-byte samples
+  heartbeatAfter(2s);
+  heartbeatAfter(3s);  // the sums are rebuilt from the stored samples
+  check({4.4e9, 1e9, 2e9, 3e9});
+  heartbeatAfter(2s);  // evicts the 4.4 s sample
+  check({2e9, 1e9, 2e9, 3e9});
 
   // Every sample past 2^32 ns from the first heartbeat on: at elapsed == mean, phi is log10(2).
   PhiAccrualDetector slow(FailureDetectorConfig{.firstHeartbeatEstimate = 10s});

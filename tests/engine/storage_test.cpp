@@ -120,6 +120,28 @@ TEST(StorageTest, ReplacementOfTheSameLengthIsSeenByGetScanAndStatsAndAnOlderOne
   EXPECT_EQ(storage->stats().bytes, before.bytes);
   EXPECT_EQ(storage->stats().tombstones, before.tombstones);
 
+  // The long layout (a length past 255 bytes takes four bytes): a key of 300 bytes, and a value of 300 bytes.
+  const std::string longKey(300, 'k');
+  applyOk(*storage, longKey, valueRecord(10, "abc"));
+  ASSERT_EQ(applyOk(*storage, longKey, valueRecord(20, "xyz")), ApplyOutcome::kApplied);
+  EXPECT_EQ(storage->get(longKey), valueRecord(20, "xyz"));
+  applyOk(*storage, "long value", valueRecord(10, std::string(300, 'a')));
+  ASSERT_EQ(applyOk(*storage, "long value", valueRecord(20, std::string(300, 'b'))), ApplyOutcome::kApplied);
+  EXPECT_EQ(storage->get("long value"), valueRecord(20, std::string(300, 'b')));
+  std::size_t longSeen = 0;
+  storage->scan(TokenRange{0, 0}, [&](Token, std::string_view key, const Record& record) {
+    if (key == longKey) {
+      EXPECT_EQ(record, valueRecord(20, "xyz"));
+      ++longSeen;
+    }
+    if (key == "long value") {
+      EXPECT_EQ(record, valueRecord(20, std::string(300, 'b')));
+      ++longSeen;
+    }
+    return true;
+  });
+  EXPECT_EQ(longSeen, 2u);
+
   // An empty value and a tombstone have the same (empty) length: the flag changes in place, and back.
   applyOk(*storage, "empty", valueRecord(10, ""));
   ASSERT_EQ(applyOk(*storage, "empty", tombstoneRecord(20)), ApplyOutcome::kApplied);

@@ -542,14 +542,14 @@ TEST(FiberViewTest, AShortPresentationViewKeepsRoomForLanesAndLabelsThatDoNotOve
 TEST(FiberViewTest, ANodeThatIsNotRunningIsSaidToBeDownInsteadOfShowingEmptyLanes) {
   testing::app();
   FeedSnapshot s;
-  for (NodeId id = 0; id < 2; ++id) {
+  for (NodeId id = 0; id < 3; ++id) {
     NodeInfo n;
     n.id = id;
     n.running = id == 0;
     s.nodes.push_back(n);
   }
   s.nowNs = 10'000'000;
-  // n2's replica fiber ran before it crashed; nothing of it ran since.
+  // n2's replica fiber ran before it crashed; nothing of it ran since. n3 never ran a fiber.
   s.newFibers.push_back({5, 1, FiberRole::kReplica, "replica", 1'000'000, -1, false});
   s.newSlices.push_back({5, 1, FiberRole::kReplica, FiberState::kRunning, 1'000'000, 1'100'000, {}});
   FiberView view;
@@ -559,12 +559,22 @@ TEST(FiberViewTest, ANodeThatIsNotRunningIsSaidToBeDownInsteadOfShowingEmptyLane
   view.setWindow(5'000'000, 10'000'000);
   (void)view.grab();
   EXPECT_EQ(view.slicesDrawn(), 0u);
-  EXPECT_TRUE(view.emptyMessage().contains("n2 is not running")) << view.emptyMessage().toStdString();
-  // Before the crash its slices are drawn and nothing is said.
+  EXPECT_TRUE(view.emptyMessage().contains("n2 is not running now")) << view.emptyMessage().toStdString();
+  // Before the crash its slices are drawn and nothing is said; a past window without slices is not called down.
   view.setWindow(0, 5'000'000);
   (void)view.grab();
   EXPECT_EQ(view.slicesDrawn(), 1u);
   EXPECT_TRUE(view.emptyMessage().isEmpty());
+  view.setWindow(2'000'000, 5'000'000);
+  (void)view.grab();
+  EXPECT_EQ(view.slicesDrawn(), 0u);
+  EXPECT_TRUE(view.emptyMessage().isEmpty()) << view.emptyMessage().toStdString();
+  // A node with no fiber at all, down now.
+  view.setNode(2);
+  view.setWindow(5'000'000, 10'000'000);
+  (void)view.grab();
+  EXPECT_TRUE(view.emptyMessage().contains("n3 is not running now")) << view.emptyMessage().toStdString();
+  view.setWindow(5'000'000, 10'000'000);
   // A running node with nothing in the window is not called down.
   view.setNode(0);
   (void)view.grab();

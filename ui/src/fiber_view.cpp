@@ -83,6 +83,7 @@ QString FiberView::waitText(const WaitFor& wait) const {
 }
 
 void FiberView::clear() {
+  m_running.clear();
   m_fibers.clear();
   m_slices.clear();
   m_requests.clear();
@@ -235,10 +236,11 @@ void FiberView::paintEvent(QPaintEvent*) {
   p.drawText(QRectF(headerX, 0, width() - headerX - 8, kTop * s), Qt::AlignVCenter | Qt::AlignLeft,
              tr("fibers: running ▮ solid · ready (waiting for a core) ▮ light · blocked — line"));
 
-  // A node that is down runs nothing: said in words, rather than left as empty lanes (its long-lived fibers stay
-  // listed until they end, and a crash does not end them one by one).
-  const bool down = m_node < m_running.size() && !m_running[m_node];
-  const QString downText = tr("%1 is not running (crashed or stopped): no fiber of it runs until it restarts.")
+  // A node that is down now runs nothing now: said in words when the window reaches the present, rather than left as
+  // empty lanes (its long-lived fibers stay listed until they end, and a crash does not end them one by one). A past
+  // window is drawn as it was.
+  const bool down = m_node < m_running.size() && !m_running[m_node] && m_axis.endNs() >= m_nowNs;
+  const QString downText = tr("%1 is not running now (crashed, stopped or gone): none of its fibers runs.")
                                .arg(QString::fromStdString(nodeName(m_node)));
   m_emptyMessage.clear();
   if (m_lanes.empty()) {
@@ -305,8 +307,8 @@ void FiberView::paintEvent(QPaintEvent*) {
   p.setClipping(false);
   if (m_slicesDrawn == 0 && down) {
     m_emptyMessage = downText;
-    const QRectF box = fm.boundingRect(area.adjusted(16, 0, -16, 0), Qt::AlignCenter | Qt::TextWordWrap, downText)
-                           .adjusted(-10, -6, 10, 6);
+    p.setClipRect(area);
+    const QRectF box = fm.boundingRect(area, Qt::AlignCenter | Qt::TextWordWrap, downText).adjusted(-10, -6, 10, 6);
     QColor bg = m_theme.surface;
     bg.setAlpha(235);
     p.setPen(QPen(m_theme.grid, 1));
@@ -314,6 +316,7 @@ void FiberView::paintEvent(QPaintEvent*) {
     p.drawRoundedRect(box, 6, 6);
     p.setPen(m_theme.text);
     p.drawText(box, Qt::AlignCenter | Qt::TextWordWrap, downText);
+    p.setClipping(false);
   }
   m_axis.paint(p, area, m_theme, kAxis * s);
   if (m_cursorNs >= m_axis.startNs() && m_cursorNs <= m_axis.endNs()) {
