@@ -73,8 +73,7 @@ class StoredRecord {
     }
     m_version = record.version;
     tail()[0] = static_cast<char>((flags() & ~kTombstone) | (record.tombstone ? kTombstone : 0));
-    char* value = tail() + 1 + (shortLengths() ? 2 : 8) + length(0);
-    if (!record.value.empty()) std::memcpy(value, record.value.data(), record.value.size());
+    if (!record.value.empty()) std::memcpy(bytes() + length(0), record.value.data(), record.value.size());
     return true;
   }
   static void destroy(StoredRecord* stored) {
@@ -117,6 +116,7 @@ class StoredRecord {
   std::uint8_t flags() const { return static_cast<std::uint8_t>(tail()[0]); }
   bool shortLengths() const { return (flags() & kShortLengths) != 0; }
   const char* bytes() const { return tail() + 1 + (shortLengths() ? 2 : 8); }
+  char* bytes() { return tail() + 1 + (shortLengths() ? 2 : 8); }
   std::size_t length(int which) const {
     if (shortLengths()) return static_cast<unsigned char>(tail()[1 + which]);
     std::uint32_t v = 0;
@@ -381,8 +381,9 @@ class MemoryStorage final : public Storage {
       if (holdsSiblings(record)) m_stats.siblingKeys++;
       return ApplyOutcome::kApplied;
     }
-    if (record.kind == RecordKind::kRegister && current->kind() == RecordKind::kRegister) {
-      // Last-write-wins between registers needs only the versions: the stored value is not decoded.
+    // Last-write-wins between registers needs only the versions: the stored value is not decoded to decide.
+    const bool registers = record.kind == RecordKind::kRegister && current->kind() == RecordKind::kRegister;
+    if (registers) {
       if (!(record.version > current->version())) return ApplyOutcome::kSuperseded;
       const bool wasTombstone = current->tombstone();
       if (current->overwrite(record)) {  // same value length: the same footprint
@@ -392,7 +393,7 @@ class MemoryStorage final : public Storage {
       }
     }
     const Record stored = current->record();
-    if (!supersedes(record, stored)) return ApplyOutcome::kSuperseded;
+    if (!registers && !supersedes(record, stored)) return ApplyOutcome::kSuperseded;
     const Record merged = mergeRecords(stored, record);
     m_stats.bytes -= stored.footprint();
     m_stats.bytes += merged.footprint();

@@ -36,6 +36,18 @@ std::size_t maxLanesFor(FiberRole role) {
 
 QString ms(std::int64_t ns) { return QString::fromStdString(formatDuration(Duration(ns))); }
 
+// A note over the lanes: `text` in a rounded box (`box`, its padding included) on a nearly opaque backing.
+void drawNote(QPainter& p, const Theme& theme, const QRectF& box, const QRectF& textBox, int flags,
+              const QString& text) {
+  QColor bg = theme.surface;
+  bg.setAlpha(235);
+  p.setPen(QPen(theme.grid, 1));
+  p.setBrush(bg);
+  p.drawRoundedRect(box, 6, 6);
+  p.setPen(theme.text);
+  p.drawText(textBox, flags, text);
+}
+
 }  // namespace
 
 QColor fiberRoleColor(FiberRole role) {
@@ -309,13 +321,7 @@ void FiberView::paintEvent(QPaintEvent*) {
     m_emptyMessage = downText;
     p.setClipRect(area);
     const QRectF box = fm.boundingRect(area, Qt::AlignCenter | Qt::TextWordWrap, downText).adjusted(-10, -6, 10, 6);
-    QColor bg = m_theme.surface;
-    bg.setAlpha(235);
-    p.setPen(QPen(m_theme.grid, 1));
-    p.setBrush(bg);
-    p.drawRoundedRect(box, 6, 6);
-    p.setPen(m_theme.text);
-    p.drawText(box, Qt::AlignCenter | Qt::TextWordWrap, downText);
+    drawNote(p, m_theme, box, box, Qt::AlignCenter | Qt::TextWordWrap, downText);
     p.setClipping(false);
   }
   m_axis.paint(p, area, m_theme, kAxis * s);
@@ -380,13 +386,7 @@ void FiberView::paintEvent(QPaintEvent*) {
   if (const QString text = summaryText(m_selected); !text.isEmpty()) {
     const QRectF box = fm.boundingRect(QRectF(0, 0, 640 * s, 400 * s), Qt::TextWordWrap, text).adjusted(-8, -6, 8, 6);
     const QRectF placed(area.right() - box.width() - 6, area.top() + 6, box.width(), box.height());
-    QColor bg = m_theme.surface;
-    bg.setAlpha(235);
-    p.setPen(QPen(m_theme.grid, 1));
-    p.setBrush(bg);
-    p.drawRoundedRect(placed, 6, 6);
-    p.setPen(m_theme.text);
-    p.drawText(placed.adjusted(8, 6, -8, -6), Qt::TextWordWrap, text);
+    drawNote(p, m_theme, placed, placed.adjusted(8, 6, -8, -6), Qt::TextWordWrap, text);
   }
 }
 
