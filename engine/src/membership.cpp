@@ -20,43 +20,74 @@ void sortUnique(std::vector<NodeId>& nodes) {
 
 }  // namespace
 
+MembershipView::SeedTable::SeedTable(std::vector<NodeId> nodes) : m_table(std::make_shared<Table>()) {
+  sortUnique(nodes);
+  m_table->infos.resize(nodes.size());
+  m_table->order = std::move(nodes);
+}
+
+const std::vector<NodeId>& MembershipView::SeedTable::nodes() const { return m_table->order; }
+
 MembershipView::MembershipView(NodeId self, std::uint64_t generation, MembershipLimits limits)
-    : m_self(self), m_limits(limits) {
-  entry(self).generation = generation;
+    : m_self(self), m_limits(limits), m_table(std::make_shared<Table>()) {
+  m_own.generation = generation;
+  m_table->order.push_back(self);
+  m_table->infos.emplace_back();
+}
+
+MembershipView::MembershipView(NodeId self, std::uint64_t generation, const SeedTable& seeds, MembershipLimits limits)
+    : m_self(self), m_limits(limits), m_table(seeds.m_table) {
+  m_own.generation = generation;
+  if (indexOf(self) == kNotFound) {
+    Table& table = writable();
+    const auto it = std::lower_bound(table.order.begin(), table.order.end(), self);
+    table.infos.insert(table.infos.begin() + (it - table.order.begin()), MemberInfo{});
+    table.order.insert(it, self);
+  }
+}
+
+MembershipView::Table& MembershipView::writable() {
+  if (m_table.use_count() != 1) m_table = std::make_shared<Table>(*m_table);
+  return *m_table;
 }
 
 std::size_t MembershipView::indexOf(NodeId node) const {
-  const auto it = std::lower_bound(m_order.begin(), m_order.end(), node);
-  return it != m_order.end() && *it == node ? static_cast<std::size_t>(it - m_order.begin()) : kNotFound;
+  const std::vector<NodeId>& order = m_table->order;
+  const auto it = std::lower_bound(order.begin(), order.end(), node);
+  return it != order.end() && *it == node ? static_cast<std::size_t>(it - order.begin()) : kNotFound;
 }
 
 MemberInfo& MembershipView::entry(NodeId node) {
-  const auto it = std::lower_bound(m_order.begin(), m_order.end(), node);
-  const auto at = it - m_order.begin();
-  if (it == m_order.end() || *it != node) {
-    m_order.insert(it, node);
-    m_infos.insert(m_infos.begin() + at, MemberInfo{});
-  }
-  return m_infos[static_cast<std::size_t>(at)];
+  const std::size_t known = indexOf(node);
+  Table& table = writable();
+  if (known != kNotFound) return table.infos[known];
+  const auto it = std::lower_bound(table.order.begin(), table.order.end(), node);
+  const auto at = it - table.order.begin();
+  table.order.insert(it, node);
+  table.infos.insert(table.infos.begin() + at, MemberInfo{});
+  return table.infos[static_cast<std::size_t>(at)];
 }
 
-void MembershipView::beat() { ++m_infos[indexOf(m_self)].heartbeat; }
+void MembershipView::beat() { ++m_own.heartbeat; }
 
 void MembershipView::setOwnStatus(MemberStatus status) {
-  MemberInfo& own = m_infos[indexOf(m_self)];
-  if (own.status == status) return;
-  own.status = status;
-  ++own.heartbeat;
+  if (m_own.status == status) return;
+  m_own.status = status;
+  ++m_own.heartbeat;
 }
 
-void MembershipView::addSeed(NodeId node) { entry(node); }
+void MembershipView::addSeed(NodeId node) {
+  if (node != m_self && indexOf(node) == kNotFound) entry(node);
+}
 
 Gossip MembershipView::digest() const {
+  const Table& table = *m_table;
   Gossip gossip;
-  gossip.members.reserve(m_order.size());
-  for (std::size_t i = 0; i < m_order.size(); ++i) {
-    const MemberInfo& info = m_infos[i];
-    gossip.members.push_back(GossipEntry{m_order[i], info.generation, info.heartbeat, info.status});
+  gossip.members.reserve(table.order.size());
+  for (std::size_t i = 0; i < table.order.size(); ++i) {
+    const NodeId node = table.order[i];
+    const MemberInfo& info = node == m_self ? m_own : table.infos[i];
+    gossip.members.push_back(GossipEntry{node, info.generation, info.heartbeat, info.status});
   }
   return gossip;
 }
@@ -74,6 +105,9 @@ MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoin
   // A digest lists its members in node order, as this view does: one walk along both finds each member, where a
   // binary search per member was a tenth of a 1,000-node simulation. A digest out of order (not one this code
   // writes) falls back to the search from where the order breaks.
+  // Nothing is written until an entry is newer: a digest that brings no news leaves a shared table shared.
+  const Table* table = m_table.get();
+  Table* owned = nullptr;
   std::size_t cursor = 0;
   bool ascending = true;
   std::optional<NodeId> previous;
@@ -82,30 +116,32 @@ MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoin
     if (previous && entry.node <= *previous) ascending = false;
     previous = entry.node;
     std::size_t index = kNotFound;
+    const std::vector<NodeId>& order = table->order;
     if (ascending) {
-      while (cursor < m_order.size() && m_order[cursor] < entry.node) ++cursor;
-      if (cursor < m_order.size() && m_order[cursor] == entry.node) index = cursor++;
+      while (cursor < order.size() && order[cursor] < entry.node) ++cursor;
+      if (cursor < order.size() && order[cursor] == entry.node) index = cursor++;
     } else {
       index = indexOf(entry.node);
     }
-    MemberInfo* local = nullptr;
+    const MemberInfo* local = nullptr;
+    MemberInfo* freshEntry = nullptr;  // the entry of `fresh` that `local` points to, if it is one
     auto freshIt = fresh.end();
     if (index != kNotFound) {
-      local = &m_infos[index];
+      local = &table->infos[index];
     } else if (freshIt = freshAt(entry.node); freshIt != fresh.end() && freshIt->first == entry.node) {
-      local = &freshIt->second;
+      local = freshEntry = &freshIt->second;
     }
     if (!local) {
       if (m_limits.maxNewPerMerge != 0 || m_limits.maxMembers != 0) {
         if ((m_limits.maxNewPerMerge != 0 && added >= m_limits.maxNewPerMerge) ||
-            (m_limits.maxMembers != 0 && m_order.size() + fresh.size() >= m_limits.maxMembers)) {
+            (m_limits.maxMembers != 0 && table->order.size() + fresh.size() >= m_limits.maxMembers)) {
           ++m_refused;
           continue;
         }
         ++added;
       }
       // An unknown member starts as a seed placeholder.
-      local = &fresh.insert(freshIt, {entry.node, MemberInfo{}})->second;
+      local = freshEntry = &fresh.insert(freshIt, {entry.node, MemberInfo{}})->second;
     }
     if (!newer(entry, *local)) continue;
     const bool heardOf = local->generation != 0 || local->heartbeat != 0;
@@ -116,25 +152,36 @@ MembershipView::MergeResult MembershipView::merge(const Gossip& remote, TimePoin
       if (entry.status == MemberStatus::kLeft) ++m_leftCount;
       if (local->status == MemberStatus::kLeft) --m_leftCount;
     }
-    local->generation = entry.generation;
-    local->heartbeat = entry.heartbeat;
-    local->status = entry.status;
-    local->lastChange = now;
+    MemberInfo* target = nullptr;
+    if (index != kNotFound) {
+      if (owned == nullptr) {
+        owned = &writable();
+        table = owned;
+      }
+      target = &owned->infos[index];
+    } else {
+      target = freshEntry;
+    }
+    target->generation = entry.generation;
+    target->heartbeat = entry.heartbeat;
+    target->status = entry.status;
+    target->lastChange = now;
   }
   if (!fresh.empty()) {
     // Merge from the back, in place: each array grows once.
-    std::size_t old = m_order.size();
+    Table& out = writable();
+    std::size_t old = out.order.size();
     std::size_t k = fresh.size();
-    m_order.resize(old + k);
-    m_infos.resize(old + k);
-    for (std::size_t out = old + k; k > 0; --out) {
-      if (old > 0 && m_order[old - 1] > fresh[k - 1].first) {
-        m_order[out - 1] = m_order[old - 1];
-        m_infos[out - 1] = m_infos[old - 1];
+    out.order.resize(old + k);
+    out.infos.resize(old + k);
+    for (std::size_t at = old + k; k > 0; --at) {
+      if (old > 0 && out.order[old - 1] > fresh[k - 1].first) {
+        out.order[at - 1] = out.order[old - 1];
+        out.infos[at - 1] = out.infos[old - 1];
         --old;
       } else {
-        m_order[out - 1] = fresh[k - 1].first;
-        m_infos[out - 1] = fresh[k - 1].second;
+        out.order[at - 1] = fresh[k - 1].first;
+        out.infos[at - 1] = fresh[k - 1].second;
         --k;
       }
     }
@@ -149,7 +196,7 @@ bool MembershipView::markLeft(NodeId node) {
   if (node == m_self) return false;
   const std::size_t index = indexOf(node);
   if (index == kNotFound) return false;
-  MemberInfo& info = m_infos[index];
+  MemberInfo& info = writable().infos[index];
   if (info.status != MemberStatus::kLeft) ++m_leftCount;
   info.status = MemberStatus::kLeft;
   ++info.heartbeat;
@@ -157,17 +204,19 @@ bool MembershipView::markLeft(NodeId node) {
 }
 
 std::optional<MemberInfo> MembershipView::member(NodeId node) const {
+  if (node == m_self) return m_own;
   const std::size_t index = indexOf(node);
   if (index == kNotFound) return std::nullopt;
-  return m_infos[index];
+  return m_table->infos[index];
 }
 
-std::vector<NodeId> MembershipView::members() const { return m_order; }
+std::vector<NodeId> MembershipView::members() const { return m_table->order; }
 
 std::optional<NodeId> MembershipView::pickPeer(std::uint64_t random) const {
   std::vector<NodeId> candidates;
-  for (std::size_t i = 0; i < m_order.size(); ++i) {
-    if (m_order[i] != m_self && m_infos[i].status != MemberStatus::kLeft) candidates.push_back(m_order[i]);
+  const Table& table = *m_table;
+  for (std::size_t i = 0; i < table.order.size(); ++i) {
+    if (table.order[i] != m_self && table.infos[i].status != MemberStatus::kLeft) candidates.push_back(table.order[i]);
   }
   if (candidates.empty()) return std::nullopt;
   // The high half of random * n: uniform over the candidates to within n / 2^64, using the generator's high bits.

@@ -67,9 +67,11 @@ void Node::start(std::uint64_t generation) {
   if (m_running) return;
   m_running = true;
   const MechanismConfig& mechanisms = m_config.mechanisms;
-  m_membership = MembershipView(m_config.id, generation, m_config.membershipLimits);
-  for (NodeId node : m_ring->nodes()) {
-    if (node != m_config.id) m_membership.addSeed(node);
+  if (m_seeds) {
+    m_membership = MembershipView(m_config.id, generation, *m_seeds, m_config.membershipLimits);
+  } else {
+    m_membership = MembershipView(m_config.id, generation, m_config.membershipLimits);
+    for (NodeId node : m_ring->nodes()) m_membership.addSeed(node);
   }
   m_detector = PhiAccrualDetector(mechanisms.detector);
   m_peerStates.clear();

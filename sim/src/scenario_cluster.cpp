@@ -8,7 +8,7 @@ namespace ringlab::scenario_detail {
 void ScenarioParser::parseCluster(const Field& f, SimulationConfig& config) {
   const MapView m = mapping(f, kClusterKeys, "a mapping of cluster settings");
   const Field* nodesField = m.find("nodes");
-  if (nodesField != nullptr) config.nodes = integer(*nodesField, 1, 1000);
+  if (nodesField != nullptr) config.nodes = integer(*nodesField, 1, 10000);
   m_nodeCount = config.nodes;
 
   if (const Field* ringField = m.find("ring")) {

@@ -35,7 +35,7 @@ constexpr std::size_t kFiberStackBytes = 64 * 1024;
 Status SimulationConfig::validate() const {
   auto bad = [](std::string message) { return Status(ErrorCode::kInvalidArgument, std::move(message)); };
   if (nodes == 0) return bad("cluster.nodes must be at least 1");
-  if (nodes > 1000) return bad("cluster.nodes must be at most 1000 (got " + std::to_string(nodes) + ")");
+  if (nodes > 10000) return bad("cluster.nodes must be at most 10000 (got " + std::to_string(nodes) + ")");
   if (Status s = quorum.validate(); !s.isOk()) return s;
   if (quorum.n > nodes) {
     return bad("N (" + std::to_string(quorum.n) + ") is larger than the node count (" + std::to_string(nodes) + ")");
@@ -123,6 +123,7 @@ Simulation::Simulation(SimulationConfig config)
   if (Status s = m_config.validate(); !s.isOk()) throw std::invalid_argument(s.toString());
   m_ringRng = m_rng.split("ring");
   m_ring = std::make_shared<const Ring>(Ring::build(m_config.ring, m_config.nodes, m_ringRng));
+  m_seeds.emplace(m_ring->nodes());
   m_nodes.reserve(m_config.nodes);
   for (NodeId id = 0; id < m_config.nodes; ++id) addSlot(id);
   for (NodeId id = 0; id < m_config.nodes; ++id) {
@@ -153,6 +154,7 @@ void Simulation::addSlot(NodeId id) {
   nodeConfig.mechanisms = m_config.mechanisms;
   nodeConfig.injectedBug = m_config.injectedBug;
   slot.node = std::make_unique<Node>(nodeConfig, *slot.runtime, *slot.storage, m_ring);
+  slot.node->setRing(m_ring, m_seeds);
   m_cpu.addNode(m_now);
 }
 
@@ -632,7 +634,8 @@ void Simulation::setQuorum(const QuorumConfig& quorum) {
 
 void Simulation::switchRing(Ring ring) {
   m_ring = std::make_shared<const Ring>(std::move(ring));
-  for (auto& slot : m_nodes) slot.node->setRing(m_ring);
+  m_seeds.emplace(m_ring->nodes());
+  for (auto& slot : m_nodes) slot.node->setRing(m_ring, m_seeds);
   hash(0x4149, static_cast<std::uint64_t>(m_now.nanos()), m_ring->entries().size());
 }
 

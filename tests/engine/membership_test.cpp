@@ -68,6 +68,46 @@ TEST(MembershipTest, KnownMembersAreFoundWhetherTheDigestIsInNodeOrderOrNot) {
   EXPECT_EQ(view.member(1)->heartbeat, 0u);
 }
 
+// Views made from one SeedTable behave exactly like views seeded one member at a time, and each stays its own:
+// what one takes from gossip, beats or marks is invisible to the others sharing the table.
+TEST(MembershipTest, ViewsFromOneSeedTableMatchSeededViewsAndStayIndependent) {
+  const MembershipView::SeedTable seeds({4, 1, 3, 2, 3});
+  EXPECT_EQ(seeds.nodes(), (std::vector<NodeId>{1, 2, 3, 4}));
+  MembershipView a(1, 7, seeds);
+  MembershipView b(2, 9, seeds);
+  MembershipView outsider(5, 11, seeds);  // not in the table: added to its own copy
+  MembershipView built(1, 7);
+  for (NodeId node : {2, 3, 4}) built.addSeed(node);
+  EXPECT_EQ(a.digest(), built.digest());
+  EXPECT_EQ(a.member(1)->generation, 7u);
+  EXPECT_EQ(b.member(2)->generation, 9u);
+  EXPECT_EQ(outsider.members(), (std::vector<NodeId>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(b.members(), (std::vector<NodeId>{1, 2, 3, 4}));
+
+  a.beat();
+  const auto merged = a.merge(gossipOf({entry(3, 5, 2), entry(6, 1, 1)}), kT1);
+  EXPECT_EQ(merged.advanced, (std::vector<NodeId>{3, 6}));
+  EXPECT_TRUE(a.markLeft(4));
+  built.beat();
+  built.merge(gossipOf({entry(3, 5, 2), entry(6, 1, 1)}), kT1);
+  built.markLeft(4);
+  EXPECT_EQ(a.digest(), built.digest());
+
+  // b and the table are untouched.
+  EXPECT_EQ(b.member(3)->generation, 0u);
+  EXPECT_EQ(b.member(4)->status, MemberStatus::kNormal);
+  EXPECT_FALSE(b.member(6).has_value());
+  EXPECT_EQ(b.member(1)->heartbeat, 0u);
+  EXPECT_EQ(seeds.nodes(), (std::vector<NodeId>{1, 2, 3, 4}));
+  MembershipView c(3, 1, seeds);
+  EXPECT_EQ(c.member(1)->heartbeat, 0u);
+  EXPECT_EQ(c.leftCount(), 0u);
+
+  // A digest with no news leaves b as it was; one about b itself is ignored.
+  EXPECT_TRUE(b.merge(gossipOf({entry(1, 0, 0), entry(2, 50, 50)}), kT2).advanced.empty());
+  EXPECT_EQ(b.member(2)->generation, 9u);
+}
+
 TEST(MembershipTest, BeatIncrementsOwnHeartbeat) {
   MembershipView view(0, 7);
   view.beat();

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -40,9 +41,29 @@ struct MembershipLimits {
 };
 
 class MembershipView {
+  struct Table;
+
  public:
   // A view holding only `self`, at heartbeat 0 of `generation`.
   explicit MembershipView(NodeId self, std::uint64_t generation, MembershipLimits limits = {});
+
+  // Seed members shared by many views: a simulation gives each of its nodes the same list of every other node, and
+  // a thousand nodes holding a thousand entries each is a million entries. Views made from one SeedTable share its
+  // memory until one of them takes news about a member from gossip; only then does that view copy it (copy on write).
+  // So nodes whose views never change (no heartbeat gossip) hold none of it themselves.
+  class SeedTable {
+   public:
+    // `nodes` in any order, duplicates ignored; every entry a seed (generation 0, heartbeat 0, kNormal).
+    explicit SeedTable(std::vector<NodeId> nodes);
+    const std::vector<NodeId>& nodes() const;
+
+   private:
+    friend class MembershipView;
+    std::shared_ptr<Table> m_table;
+  };
+  // A view of `self` at heartbeat 0 of `generation`, with every node of `seeds` other than self as a seed: the same
+  // view as the constructor above followed by addSeed() for each, sharing the table's memory until it changes.
+  MembershipView(NodeId self, std::uint64_t generation, const SeedTable& seeds, MembershipLimits limits = {});
 
   NodeId self() const { return m_self; }
 
@@ -88,8 +109,8 @@ class MembershipView {
 
   // How many members are known, self included; the i-th of them in node order (i < size()). O(1): a gossip round
   // draws a target by index rather than by scanning the view.
-  std::size_t size() const { return m_order.size(); }
-  NodeId memberAt(std::size_t i) const { return m_order[i]; }
+  std::size_t size() const { return m_table->order.size(); }
+  NodeId memberAt(std::size_t i) const { return m_table->order[i]; }
   // Members other than self whose status is kLeft.
   std::size_t leftCount() const { return m_leftCount; }
 
@@ -98,8 +119,17 @@ class MembershipView {
   std::optional<NodeId> pickPeer(std::uint64_t random) const;
 
  private:
+  struct Table {
+    // Every known member, self included (its entry there unused: see m_own), in two parallel arrays sorted by node:
+    // a lookup is a binary search over 4-byte ids, a digest a copy of contiguous memory, and a draw by index O(1).
+    std::vector<NodeId> order;
+    std::vector<MemberInfo> infos;
+  };
+
   NodeId m_self;
-  // Adds `node` as a seed placeholder if unknown; returns its entry.
+  // The table, copied first if another view shares it.
+  Table& writable();
+  // Adds `node` (not self) as a seed placeholder if unknown; returns its entry.
   MemberInfo& entry(NodeId node);
 
   static constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
@@ -108,10 +138,8 @@ class MembershipView {
 
   MembershipLimits m_limits;
   std::uint64_t m_refused = 0;
-  // Every known member, self included, in two parallel arrays sorted by node: a lookup is a binary search over 4-byte
-  // ids, a digest a copy of contiguous memory, and a draw by index O(1).
-  std::vector<NodeId> m_order;
-  std::vector<MemberInfo> m_infos;
+  std::shared_ptr<Table> m_table;  // shared with other views made from one SeedTable until written
+  MemberInfo m_own;                // self's entry, kept here so that a beat does not copy a shared table
   std::size_t m_leftCount = 0;
 };
 

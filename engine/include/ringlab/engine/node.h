@@ -199,7 +199,12 @@ class Node {
   // Called by the runtime when a message this node sent could not be delivered because the destination refused it.
   void onUnreachable(NodeId to, MessageKind kind, std::uint64_t requestId);
 
-  void setRing(std::shared_ptr<const Ring> ring) { m_ring = std::move(ring); }
+  // `seeds`, when given, lists the ring's nodes (MembershipView::SeedTable(ring->nodes())): start() then seeds the
+  // membership view from it, sharing its memory with every node given the same table, instead of building its own.
+  void setRing(std::shared_ptr<const Ring> ring, std::optional<MembershipView::SeedTable> seeds = std::nullopt) {
+    m_ring = std::move(ring);
+    m_seeds = std::move(seeds);
+  }
   const Ring& ring() const { return *m_ring; }
   void setQuorum(const QuorumConfig& quorum) { m_config.quorum = quorum; }
   void setRequestTimeout(Duration timeout) { m_config.requestTimeout = timeout; }
@@ -339,6 +344,7 @@ class Node {
   Runtime& m_rt;
   Storage& m_storage;
   std::shared_ptr<const Ring> m_ring;
+  std::optional<MembershipView::SeedTable> m_seeds;  // the ring's nodes, shared with other nodes (setRing)
   HybridLogicalClock m_hlc;
   bool m_running = false;
   std::uint64_t m_requestCounter = 0;
