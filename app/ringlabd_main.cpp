@@ -83,6 +83,7 @@ cli::CommandInfo programInfo() {
                      {"conflicts", "MODE"},
                      {"max-siblings", "N"},
                      {"gossip-interval-ms", "MS"},
+                     {"failure-detector", "PROTOCOL"},
                      {"tombstone-grace", "SECONDS"},
                      {"requirepass", "PASSWORD"},
                      {"admin-token", "TOKEN"},
@@ -106,6 +107,7 @@ cli::CommandInfo programInfo() {
                      {"completion", "SHELL"}};
   info.valueChoices = {{"storage", {"rocksdb", "memory"}},
                        {"appendfsync", {"always", "everysec", "no"}},
+                       {"failure-detector", {"phi_accrual", "swim"}},
                        {"log-level", {"trace", "debug", "info", "warn", "error", "off"}},
                        {"log-format", {"text", "json"}},
                        {"inject-bug", injectableBugNames()},
@@ -253,6 +255,7 @@ int main(int argc, char** argv) {
     ("conflicts", po::value<std::string>()->default_value("lww"), "concurrent writes: lww (newest wins) or siblings (keep every concurrent value; GETCTX/SETCTX); the same on every node")
     ("max-siblings", po::value<long long>()->default_value(32), "siblings mode: most siblings a key may have before writes to it are refused")
     ("gossip-interval-ms", po::value<long long>()->default_value(1000), "gossip round period; failure detection scales with it")
+    ("failure-detector", po::value<std::string>()->default_value("phi_accrual"), "phi_accrual (every node gossips heartbeats of all members; up to hundreds of nodes) or swim (each round probes one peer, news rides on the probes; for thousands); the same on every node")
     ("tombstone-grace", po::value<long long>()->default_value(864000), "drop a deleted key's tombstone this many seconds after the delete (0: keep forever); a replica down longer than this, with no repair in between, brings deleted keys back")
     ("requirepass", po::value<std::string>()->default_value(""), "password clients must AUTH with (better: RINGLAB_REQUIREPASS or --requirepass-file)")
     ("admin-token", po::value<std::string>()->default_value(""), "bearer token the admin endpoint requires (better: RINGLAB_ADMIN_TOKEN or --admin-token-file)")
@@ -404,6 +407,12 @@ int main(int argc, char** argv) {
       config.maxSiblings = count(vm, "max-siblings", 1, 100000);
     }
     config.gossipInterval = std::chrono::milliseconds(count(vm, "gossip-interval-ms", 10, 60000));
+    {
+      const std::string name = vm["failure-detector"].as<std::string>();
+      const auto protocol = parseDetectionProtocol(name);
+      if (!protocol) throw Fail{"--failure-detector: '" + name + "' (expected phi_accrual or swim)"};
+      config.detection = *protocol;
+    }
     config.tombstoneGrace = std::chrono::seconds(count(vm, "tombstone-grace", 0, 10ll * 365 * 86400));
     config.password = vm["requirepass"].as<std::string>();
     if (auto fromFile = secretFile(vm, "requirepass-file", "requirepass")) config.password = *fromFile;

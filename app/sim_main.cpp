@@ -151,6 +151,7 @@ int runDemo(const std::vector<std::string>& args, bool implicit) {
   std::size_t nodes = 5;
   double rate = 10000;
   std::string routing = "random";
+  std::string detector = "phi_accrual";
   options.add_options()("help,h", "show this help")("seconds", po::value(&seconds)->default_value(5),
                                                     "virtual seconds to run")(
       "seed", po::value(&seed)->default_value(1), "random seed (the same seed gives the same run)")(
@@ -158,6 +159,9 @@ int runDemo(const std::vector<std::string>& args, bool implicit) {
                                                                        "client operations per second (open loop)")(
       "routing", po::value(&routing)->default_value("random"),
       "how clients pick a coordinator: random, token_aware (a replica of the key) or proxy (a node without a copy)")(
+      "detector", po::value(&detector)->default_value("phi_accrual"),
+      "failure detection: phi_accrual (heartbeats gossiped to all, fine up to hundreds of nodes) or swim (probes "
+      "of one peer a round, for thousands)")(
       "crash", "crash n3 at 40% of the run and restart it at 70%, to show failures and recovery");
   po::variables_map vm;
   if (auto exit = cli::parseCommandLine(info, args, options, vm)) return *exit;
@@ -173,6 +177,11 @@ int runDemo(const std::vector<std::string>& args, bool implicit) {
   config.nodes = nodes;
   config.quorum = {std::min<std::size_t>(3, nodes), std::min<std::size_t>(2, nodes), std::min<std::size_t>(2, nodes)};
   if (Status s = config.validate(); !s.isOk()) return cli::usageError(info, "--nodes: " + s.message());
+  if (const auto protocol = parseDetectionProtocol(detector)) {
+    config.mechanisms.detection = *protocol;
+  } else {
+    return cli::usageError(info, "--detector: expected phi_accrual or swim, got '" + detector + "'");
+  }
   WorkloadConfig workload;
   if (const auto r = parseRouting(routing)) {
     workload.routing = *r;
@@ -185,8 +194,10 @@ int runDemo(const std::vector<std::string>& args, bool implicit) {
 
   Simulation sim(config);
   sim.addWorkload(workload);
-  std::printf("RingLab demo: %zu nodes, N=%zu R=%zu W=%zu, %s, seed %llu\n", config.nodes, config.quorum.n,
-              config.quorum.r, config.quorum.w, workload.describe().c_str(), static_cast<unsigned long long>(seed));
+  std::printf("RingLab demo: %zu nodes, N=%zu R=%zu W=%zu, %s, %s failure detection, seed %llu\n", config.nodes,
+              config.quorum.n, config.quorum.r, config.quorum.w, workload.describe().c_str(),
+              config.mechanisms.detection == DetectionProtocol::kSwim ? "SWIM" : "phi accrual",
+              static_cast<unsigned long long>(seed));
   const auto wallStart = std::chrono::steady_clock::now();
   const TimePoint end{std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds))};
   if (vm.count("crash") && nodes >= 3) {

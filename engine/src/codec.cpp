@@ -28,6 +28,10 @@ constexpr std::uint8_t kHighestMemberStatus = static_cast<std::uint8_t>(MemberSt
 constexpr std::size_t kCountBytes = 4;         // u32 element count in front of every list
 constexpr std::size_t kRangeBytes = 16;        // u64 start, u64 end
 constexpr std::size_t kGossipEntryBytes = 21;  // u32 node, u64 generation, u64 heartbeat, u8 status
+constexpr std::size_t kRumourBytes = 22;       // u8 kind, u32 node, u64 generation, u64 incarnation, u8 status
+constexpr std::size_t kProbeHeaderBytes = 12;  // u64 sequence, u32 target
+constexpr std::uint8_t kHighestRumourKind = static_cast<std::uint8_t>(RumourKind::kDead);
+constexpr std::uint32_t kMaxRumours = 1024;
 constexpr std::size_t kLeafHashBytes = 8;      // u64 per Merkle leaf
 constexpr std::size_t kLeafIndexBytes = 4;     // u32 per differing leaf
 constexpr std::size_t kDepthBytes = 1;         // u8 Merkle tree depth
@@ -113,6 +117,12 @@ struct PayloadSize {
     return stringSize(m.key) + kFlagBytes + (m.record ? recordSize(*m.record) : 0);
   }
   std::size_t operator()(const Gossip& m) const { return kCountBytes + m.members.size() * kGossipEntryBytes; }
+  std::size_t operator()(const Probe& m) const {
+    return kProbeHeaderBytes + kCountBytes + m.rumours.size() * kRumourBytes;
+  }
+  std::size_t operator()(const ProbeAck& m) const {
+    return kProbeHeaderBytes + kCountBytes + m.rumours.size() * kRumourBytes;
+  }
   std::size_t operator()(const HintedWrite& m) const { return stringSize(m.key) + recordSize(m.record) + kNodeIdBytes; }
   std::size_t operator()(const HintReplay& m) const { return stringSize(m.key) + recordSize(m.record); }
   std::size_t operator()(const ReadRepair& m) const { return stringSize(m.key) + recordSize(m.record); }
@@ -205,6 +215,20 @@ class ByteWriter {
       u64(entry.generation);
       u64(entry.heartbeat);
       u8(static_cast<std::uint8_t>(entry.status));
+    }
+  }
+  void operator()(const Probe& m) { probe(m.sequence, m.target, m.rumours); }
+  void operator()(const ProbeAck& m) { probe(m.sequence, m.target, m.rumours); }
+  void probe(std::uint64_t sequence, NodeId target, const std::vector<Rumour>& rumours) {
+    u64(sequence);
+    u32(target);
+    count(rumours.size());
+    for (const Rumour& rumour : rumours) {
+      u8(static_cast<std::uint8_t>(rumour.kind));
+      u32(rumour.node);
+      u64(rumour.generation);
+      u64(rumour.incarnation);
+      u8(static_cast<std::uint8_t>(rumour.status));
     }
   }
   void operator()(const HintedWrite& m) {
@@ -441,6 +465,38 @@ Status readDepth(ByteReader& reader, std::uint8_t& depth) {
   return Status::ok();
 }
 
+// A probe and its acknowledgement share a layout: u64 sequence, u32 target, then the rumours.
+Status readProbe(ByteReader& reader, std::uint64_t& sequence, NodeId& target, std::vector<Rumour>& rumours) {
+  if (Status status = reader.u64(sequence, "probe sequence"); !status) return status;
+  if (Status status = reader.u32(target, "probe target"); !status) return status;
+  std::uint32_t count = 0;
+  if (Status status = reader.count(count, "rumour count", kMaxRumours, kRumourBytes); !status) return status;
+  rumours.resize(count);
+  for (Rumour& rumour : rumours) {
+    std::size_t at = reader.position();
+    std::uint8_t kind = 0;
+    if (Status status = reader.u8(kind, "rumour kind"); !status) return status;
+    if (kind > kHighestRumourKind) {
+      return Status(ErrorCode::kCorrupt, describe("rumour kind ", kind, " at byte ", at,
+                                                  " is not a rumour kind (the highest is ", kHighestRumourKind, ")"));
+    }
+    rumour.kind = static_cast<RumourKind>(kind);
+    if (Status status = reader.u32(rumour.node, "rumour node id"); !status) return status;
+    if (Status status = reader.u64(rumour.generation, "rumour generation"); !status) return status;
+    if (Status status = reader.u64(rumour.incarnation, "rumour incarnation"); !status) return status;
+    at = reader.position();
+    std::uint8_t memberStatus = 0;
+    if (Status status = reader.u8(memberStatus, "member status"); !status) return status;
+    if (memberStatus > kHighestMemberStatus) {
+      return Status(ErrorCode::kCorrupt,
+                    describe("member status ", memberStatus, " at byte ", at,
+                             " is not a member status (the highest is ", kHighestMemberStatus, ")"));
+    }
+    rumour.status = static_cast<MemberStatus>(memberStatus);
+  }
+  return Status::ok();
+}
+
 Status readGossip(ByteReader& reader, Gossip& body) {
   std::uint32_t count = 0;
   if (Status status = reader.count(count, "gossip member count", kMaxGossipMembers, kGossipEntryBytes); !status) {
@@ -639,6 +695,14 @@ Status readPayload(MessageKind kind, ByteReader& reader, const CodecLimits& limi
     case MessageKind::kAeRecords: return readAeRecords(reader, limits, payload.emplace<AeRecords>());
     case MessageKind::kStreamRequest: return readStreamRequest(reader, payload.emplace<StreamRequest>());
     case MessageKind::kStreamBatch: return readStreamBatch(reader, limits, payload.emplace<StreamBatch>());
+    case MessageKind::kProbe: {
+      auto& body = payload.emplace<Probe>();
+      return readProbe(reader, body.sequence, body.target, body.rumours);
+    }
+    case MessageKind::kProbeAck: {
+      auto& body = payload.emplace<ProbeAck>();
+      return readProbe(reader, body.sequence, body.target, body.rumours);
+    }
   }
   return Status(ErrorCode::kInternal, "readPayload called with an unknown kind");  // callers check the kind first
 }

@@ -20,9 +20,10 @@ void sortUnique(std::vector<NodeId>& nodes) {
 
 }  // namespace
 
-MembershipView::SeedTable::SeedTable(std::vector<NodeId> nodes) : m_table(std::make_shared<Table>()) {
+MembershipView::SeedTable::SeedTable(std::vector<NodeId> nodes, std::uint64_t generation)
+    : m_table(std::make_shared<Table>()) {
   sortUnique(nodes);
-  m_table->infos.resize(nodes.size());
+  m_table->infos.resize(nodes.size(), MemberInfo{.generation = generation});
   m_table->order = std::move(nodes);
 }
 

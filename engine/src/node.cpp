@@ -85,9 +85,13 @@ void Node::start(std::uint64_t generation) {
   for (std::size_t i = 0; i < workers; ++i) {
     m_rt.spawn(FiberRole::kReplica, "replica-" + std::to_string(i + 1), [this] { serveReplicaRequests(); });
   }
-  if (mechanisms.gossip) m_rt.spawn(FiberRole::kGossip, "gossip", [this] { runGossip(); });
-  if (mechanisms.gossip && mechanisms.failureDetector) {
-    m_rt.spawn(FiberRole::kDetector, "failure-detector", [this] { runDetector(); });
+  if (swimming()) {
+    startSwim();
+  } else {
+    if (mechanisms.gossip) m_rt.spawn(FiberRole::kGossip, "gossip", [this] { runGossip(); });
+    if (mechanisms.gossip && mechanisms.failureDetector) {
+      m_rt.spawn(FiberRole::kDetector, "failure-detector", [this] { runDetector(); });
+    }
   }
   if (mechanisms.hintedHandoff) m_rt.spawn(FiberRole::kHints, "hint-replay", [this] { runHintReplay(); });
   if (mechanisms.antiEntropy) m_rt.spawn(FiberRole::kAntiEntropy, "anti-entropy", [this] { runAntiEntropy(); });
@@ -533,6 +537,12 @@ void Node::handleReplicaRequest(Message& message) {
     return;
   } else if (std::holds_alternative<Gossip>(message.payload)) {
     onGossip(message);
+    return;
+  } else if (std::holds_alternative<Probe>(message.payload)) {
+    onProbe(message);
+    return;
+  } else if (std::holds_alternative<ProbeAck>(message.payload)) {
+    onProbeAck(message);
     return;
   } else if (std::holds_alternative<AeTree>(message.payload)) {
     onAeTree(message);

@@ -18,11 +18,6 @@ __extension__ typedef unsigned __int128 Uint128;
 // levels down, so a depth-8 tree is compared in three steps (root, level 4, leaves).
 constexpr unsigned kAeLevelsPerStep = 4;
 
-// A period with +-20% jitter, so nodes do not act in lockstep.
-Duration jittered(Duration period, Rng& rng) {
-  return Duration(static_cast<std::int64_t>(static_cast<double>(period.count()) * rng.uniform(0.8, 1.2)));
-}
-
 }  // namespace
 
 NodeStatus Node::status() const {
@@ -109,6 +104,7 @@ void Node::addPeer(NodeId peer) {
   m_membership.addSeed(peer);
   const auto info = m_membership.member(peer);
   const bool heardFrom = info && (info->generation != 0 || info->heartbeat != 0);
+  if (swimming()) return;  // SWIM keeps no state about a peer until some news is about it
   if (!heardFrom && m_detector.verdict(peer, m_rt.now()) == PhiAccrualDetector::Verdict::kUnknown) {
     onHeartbeat(peer, m_rt.now());
   }
@@ -151,6 +147,18 @@ void Node::onGossip(const Message& message) {
   const TimePoint now = m_rt.now();
   m_gossipHeard[message.from] = now;
   const MembershipView::MergeResult merged = m_membership.merge(gossip, now);
+  if (swimming()) {
+    // A full exchange of views (a node joining, announce()): what it taught this node spreads as rumours.
+    for (NodeId advanced : merged.advanced) {
+      const MemberInfo info = *m_membership.member(advanced);
+      const Rumour alive{RumourKind::kAlive, advanced, info.generation, info.heartbeat, info.status};
+      applyRumour(alive, now);
+      spread(alive);
+      if (info.status == MemberStatus::kLeft) setDoubted(advanced, false);
+    }
+    if (message.requestId != 0) sendMaintenance(message.from, m_membership.digest());
+    return;
+  }
   for (NodeId restarted : merged.restarted) m_detector.forget(restarted);
   for (NodeId advanced : merged.advanced) onHeartbeat(advanced, now);
   for (NodeId changed : merged.statusChanged) {
@@ -168,6 +176,10 @@ Status Node::removeMember(NodeId member) {
     return Status(ErrorCode::kNotFound, nodeName(member) + " is not a member this node knows");
   }
   setDoubted(member, false);  // as for any member that left: gossip no longer goes to it
+  if (swimming()) {
+    const MemberInfo info = *m_membership.member(member);
+    spread(Rumour{RumourKind::kAlive, member, info.generation, info.heartbeat, MemberStatus::kLeft});
+  }
   return Status::ok();
 }
 

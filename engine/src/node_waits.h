@@ -18,6 +18,11 @@ namespace ringlab {
 // at once), and walking the whole ring for them costs O(nodes^2) per request in a large cluster.
 inline constexpr std::size_t kMaxFallbacks = 16;
 
+// A period with +-20% jitter, so nodes do not act in lockstep.
+inline Duration jittered(Duration period, Rng& rng) {
+  return Duration(static_cast<std::int64_t>(static_cast<double>(period.count()) * rng.uniform(0.8, 1.2)));
+}
+
 // A coordinated request: the quorum it waits for, and what the coordinator needs to answer, hint and repair.
 struct Node::PendingRequest : ReplyWait {
   PendingRequest(Runtime& runtime, std::uint64_t requestId, std::size_t needed)

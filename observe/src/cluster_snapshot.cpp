@@ -8,7 +8,9 @@ TrafficClass trafficClassOf(MessageKind kind) {
     case MessageKind::kReadRequest: return TrafficClass::kRead;
     case MessageKind::kWriteAck: return TrafficClass::kAck;
     case MessageKind::kReadReply: return TrafficClass::kReply;
-    case MessageKind::kGossip: return TrafficClass::kGossip;
+    case MessageKind::kGossip:
+    case MessageKind::kProbe:
+    case MessageKind::kProbeAck: return TrafficClass::kGossip;
     case MessageKind::kHintedWrite:
     case MessageKind::kHintReplay: return TrafficClass::kHint;
     case MessageKind::kReadRepair: return TrafficClass::kRepair;

@@ -126,7 +126,18 @@ void ScenarioParser::parseMechanisms(const Field& f, MechanismConfig& mech) {
   }
   {
     const MapView d = section("failure_detector", kDetectorKeys, mech.failureDetector,
-                              "true, false, or {threshold: 8, suspect_threshold: 4, interval: 250ms}");
+                              "true, false, or {threshold: 8, suspect_threshold: 4, interval: 250ms}, or "
+                              "{protocol: swim, probe_timeout: 500ms, indirect_probes: 3, suspicion_multiplier: 4}");
+    if (const Field* p = d.find("protocol")) {
+      const std::string& name = scalar(*p, "phi_accrual or swim");
+      const auto protocol = parseDetectionProtocol(name);
+      if (!protocol) failExpected(*p, "phi_accrual or swim");
+      mech.detection = *protocol;
+    }
+    if (const Field* t = d.find("probe_timeout")) mech.swim.probeTimeout = duration(*t, Duration{0}, kMinute, true);
+    if (const Field* k = d.find("indirect_probes")) mech.swim.indirectProbes = integer(*k, 0, 16);
+    if (const Field* s = d.find("suspicion_multiplier")) mech.swim.suspicionMultiplier = number(*s, 0, 1000);
+    if (const Field* r = d.find("retransmit_multiplier")) mech.swim.retransmitMultiplier = integer(*r, 1, 100);
     if (const Field* t = d.find("threshold")) mech.detector.threshold = number(*t, 0, 1000, true);
     if (const Field* t = d.find("suspect_threshold")) mech.detector.suspectThreshold = number(*t, 0, 1000, true);
     if (const Field* i = d.find("interval")) mech.detectorInterval = duration(*i, Duration{0}, kMinute, true);

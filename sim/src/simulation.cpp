@@ -123,7 +123,7 @@ Simulation::Simulation(SimulationConfig config)
   if (Status s = m_config.validate(); !s.isOk()) throw std::invalid_argument(s.toString());
   m_ringRng = m_rng.split("ring");
   m_ring = std::make_shared<const Ring>(Ring::build(m_config.ring, m_config.nodes, m_ringRng));
-  m_seeds.emplace(m_ring->nodes());
+  m_seeds.emplace(m_ring->nodes(), seedGeneration());
   m_nodes.reserve(m_config.nodes);
   for (NodeId id = 0; id < m_config.nodes; ++id) addSlot(id);
   for (NodeId id = 0; id < m_config.nodes; ++id) {
@@ -634,9 +634,16 @@ void Simulation::setQuorum(const QuorumConfig& quorum) {
 
 void Simulation::switchRing(Ring ring) {
   m_ring = std::make_shared<const Ring>(std::move(ring));
-  m_seeds.emplace(m_ring->nodes());
+  m_seeds.emplace(m_ring->nodes(), seedGeneration());
   for (auto& slot : m_nodes) slot.node->setRing(m_ring, m_seeds);
   hash(0x4149, static_cast<std::uint64_t>(m_now.nanos()), m_ring->entries().size());
+}
+
+// With SWIM, a member's first generation is news that a view takes (and a shared table is copied for): seeding the
+// views with the generation every node starts at spares a 10,000-node cluster 10,000 copies. Heartbeat gossip learns
+// it from the first digest, as real nodes do, and its runs stay as they were.
+std::uint64_t Simulation::seedGeneration() const {
+  return m_config.mechanisms.detection == DetectionProtocol::kSwim ? NodeSlot{}.incarnation : 0;
 }
 
 bool Simulation::hasLeft(NodeId node) const { return node < m_nodes.size() && m_nodes[node].left; }

@@ -104,6 +104,13 @@ std::vector<Message> sampleMessages() {
                           GossipEntry{2, 0, 0, MemberStatus::kLeaving},
                           GossipEntry{0xffffffffu, std::numeric_limits<std::uint64_t>::max(),
                                       std::numeric_limits<std::uint64_t>::max(), MemberStatus::kLeft}}}),
+      makeMessage(Probe{}),
+      makeMessage(Probe{7, 3, {Rumour{RumourKind::kSuspect, 3, 1, 0, MemberStatus::kNormal}}}),
+      makeMessage(ProbeAck{std::numeric_limits<std::uint64_t>::max(),
+                           0xffffffffu,
+                           {Rumour{RumourKind::kAlive, 0, 2, 5, MemberStatus::kJoining},
+                            Rumour{RumourKind::kDead, 0xffffffffu, std::numeric_limits<std::uint64_t>::max(),
+                                   std::numeric_limits<std::uint64_t>::max(), MemberStatus::kLeft}}}),
       makeMessage(HintedWrite{"user:42", makeRecord("hello"), 3}),
       makeMessage(HintedWrite{"", makeRecord("", true), 0xffffffffu}),
       makeMessage(HintReplay{"user:42", makeRecord("hello")}),
@@ -941,6 +948,32 @@ TEST(CodecTest, MemberStatusBeyondLeftIsCorrupt) {
   ASSERT_FALSE(decoded);
   EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
   EXPECT_EQ(decoded.status().message(), "member status 4 at byte 48 is not a member status (the highest is 3)");
+}
+
+TEST(CodecTest, RumourKindBeyondDeadAndStatusBeyondLeftAreCorrupt) {
+  const Bytes frame =
+      encodeMessage(makeMessage(Probe{1, 2, {Rumour{RumourKind::kDead, 3, 4, 5, MemberStatus::kLeft}}}));
+  ASSERT_EQ(frame.size(), 44u + 22u);
+  Bytes badKind = frame;
+  badKind[40] = 3;
+  reseal(badKind);
+  Result<Message> decoded = decodeMessage(badKind);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.status().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(decoded.status().message(), "rumour kind 3 at byte 40 is not a rumour kind (the highest is 2)");
+  Bytes badStatus = frame;
+  badStatus[61] = 4;
+  reseal(badStatus);
+  decoded = decodeMessage(badStatus);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.status().message(), "member status 4 at byte 61 is not a member status (the highest is 3)");
+  Bytes tooMany = frame;
+  tooMany[36] = 0x01;
+  tooMany[37] = 0x04;  // 1025 rumours
+  reseal(tooMany);
+  decoded = decodeMessage(tooMany);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.status().code(), ErrorCode::kTooLarge) << decoded.status().toString();
 }
 
 TEST(CodecTest, KeysInListsObeyTheKeyLimit) {

@@ -23,6 +23,8 @@ constexpr std::pair<MessageKind, std::string_view> kKinds[] = {
     {MessageKind::kAeRecords, "ae_records"},
     {MessageKind::kStreamRequest, "stream_request"},
     {MessageKind::kStreamBatch, "stream_batch"},
+    {MessageKind::kProbe, "probe"},
+    {MessageKind::kProbeAck, "probe_ack"},
 };
 
 TEST(MessageTest, EveryKindHasANameThatParsesBack) {
@@ -37,16 +39,16 @@ TEST(MessageTest, EveryKindHasANameThatParsesBack) {
 
 TEST(MessageTest, WireNumbersOutsideTheTableAreUnknown) {
   EXPECT_EQ(messageKindName(static_cast<MessageKind>(0)), "unknown");
-  EXPECT_EQ(messageKindName(static_cast<MessageKind>(15)), "unknown");
+  EXPECT_EQ(messageKindName(static_cast<MessageKind>(17)), "unknown");
   EXPECT_EQ(messageKindName(static_cast<MessageKind>(255)), "unknown");
   EXPECT_EQ(parseMessageKind("unknown"), std::nullopt);
   EXPECT_EQ(parseMessageKind("Write"), std::nullopt);
   EXPECT_EQ(parseMessageKind(""), std::nullopt);
 }
 
-TEST(MessageTest, OnlyWireNumbersOneToFourteenAreKnown) {
+TEST(MessageTest, OnlyWireNumbersOneToSixteenAreKnown) {
   for (int wire = 0; wire < 256; ++wire) {
-    EXPECT_EQ(isKnownMessageKind(static_cast<std::uint8_t>(wire)), wire >= 1 && wire <= 14) << "wire " << wire;
+    EXPECT_EQ(isKnownMessageKind(static_cast<std::uint8_t>(wire)), wire >= 1 && wire <= 16) << "wire " << wire;
   }
   EXPECT_FALSE(isKnownMessageKind(kMessageKindCount));
 }
@@ -67,6 +69,8 @@ TEST(MessageTest, KindFollowsThePayload) {
       {AeRecords{}, MessageKind::kAeRecords},
       {StreamRequest{}, MessageKind::kStreamRequest},
       {StreamBatch{}, MessageKind::kStreamBatch},
+      {Probe{}, MessageKind::kProbe},
+      {ProbeAck{}, MessageKind::kProbeAck},
   };
   for (const auto& [payload, kind] : cases) {
     Message message;

@@ -221,6 +221,27 @@ class Writer {
   std::thread m_thread;
 };
 
+// Real nodes speak SWIM too: probes and rumours over TCP find a killed node, and take it back when it restarts.
+TEST(ClusterTest, SwimFailureDetectionMarksAKilledNodeDownAndTakesItBack) {
+  TempDir dir("ringlabd-swim");
+  Cluster cluster(dir, {"--storage", "memory", "--failure-detector", "swim", "--gossip-interval-ms", "200"});
+  ASSERT_TRUE(cluster.formed());
+  EXPECT_EQ(redisCli(cluster.nodes[0]->clientPort(), "SET before kill"), "OK");
+  cluster.nodes[2]->kill9();
+  // Suspicion timeout at 3 nodes: 4 rounds of 200 ms, after the probe that finds it.
+  for (std::size_t i : {0u, 1u}) {
+    EXPECT_TRUE(eventually([&] { return cluster.nodes[i]->info("ring_members_up") == "2"; }))
+        << cluster.nodes[i]->name() << " still counts " << cluster.nodes[i]->info("ring_members_up") << " up";
+  }
+  EXPECT_EQ(redisCli(cluster.nodes[1]->clientPort(), "GET before"), "kill") << "R=2 of the two live replicas";
+  cluster.nodes[2]->start();
+  ASSERT_TRUE(cluster.nodes[2]->waitServing());
+  for (auto& node : cluster.nodes) {
+    EXPECT_TRUE(eventually([&] { return node->info("ring_members_up") == "3"; }))
+        << node->name() << " counts " << node->info("ring_members_up") << " up after the restart";
+  }
+}
+
 TEST(ClusterTest, KillNineUnderLoadKeepsWritesSucceedingAndTheNodeCatchesUp) {
   TempDir dir("ringlabd-kill");
   Cluster cluster(dir);

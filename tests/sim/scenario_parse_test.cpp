@@ -369,7 +369,7 @@ TEST(ScenarioParseTest, RejectsAListAtTopLevel) {
 
 TEST(ScenarioParseTest, RejectsAWrongType) {
   EXPECT_TRUE(rejected(withHead("cluster:\n  nodes: five\n"),
-                       "x.yaml:4:10: cluster.nodes: expected a whole number from 1 to 1000, got 'five'"));
+                       "x.yaml:4:10: cluster.nodes: expected a whole number from 1 to 10000, got 'five'"));
   EXPECT_TRUE(rejected(withHead("cluster:\n  nodes: [5]\n"), "x.yaml:4:10: cluster.nodes: expected", "got a list"));
   EXPECT_TRUE(rejected(withHead("cluster: 5\n"), "x.yaml:3:10: cluster: expected a mapping", "got '5'"));
   EXPECT_TRUE(rejected(withHead("network: {loss: abc}\n"),

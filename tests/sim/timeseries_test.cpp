@@ -56,7 +56,7 @@ const char* const kHeader =
     "time_s,get_ops_s,put_ops_s,delete_ops_s,get_p50_ms,get_p99_ms,get_p999_ms,put_p50_ms,put_p99_ms,put_p999_ms,"
     "errors_s,msg_write_s,msg_write_ack_s,msg_read_s,msg_read_reply_s,msg_gossip_s,msg_hinted_write_s,"
     "msg_hint_replay_s,msg_read_repair_s,msg_ae_tree_s,msg_ae_diff_s,msg_ae_fetch_s,msg_ae_records_s,"
-    "msg_stream_request_s,msg_stream_batch_s,dropped_s,stale_reads_s,stale_read_share";
+    "msg_stream_request_s,msg_stream_batch_s,msg_probe_s,msg_probe_ack_s,dropped_s,stale_reads_s,stale_read_share";
 
 TEST(MetricsTimeSeriesTest, EmptySeriesHasOnlyTheHeader) {
   MetricsTimeSeries series;
@@ -150,11 +150,11 @@ TEST(MetricsTimeSeriesTest, CsvLinesAreExact) {
   const std::vector<std::string> expected = {
       kHeader,
       "0.000,4.000,2.000,0.000,1.000,1.000,1.000,2.500,2.500,2.500,2.000,2.000,2.000,2.000,2.000,0.000,0.000,0.000,0."
-      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,2.000,1.000000",
+      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,2.000,1.000000",
       "0.500,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0."
-      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000000",
+      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000000",
       "1.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0."
-      "000,0.000,0.000,0.000,0.000,0.000,0.000,2.000,0.000,0.000000",
+      "000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,2.000,0.000,0.000000",
   };
   EXPECT_EQ(csvLines(series), expected);
 }

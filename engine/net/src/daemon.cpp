@@ -332,6 +332,8 @@ Status Daemon::open() {
     mechanisms.detector.acceptablePause = round;
     mechanisms.detector.firstHeartbeatEstimate = round;
     mechanisms.detectorInterval = std::min<Duration>(std::chrono::milliseconds(250), round / 4);
+    mechanisms.detection = m_config.detection;
+    mechanisms.swim.probeTimeout = std::min<Duration>(std::chrono::milliseconds(500), round / 2);
     mechanisms.tombstoneGc = m_config.tombstoneGrace > Duration{0};
     if (mechanisms.tombstoneGc) mechanisms.tombstoneGrace = m_config.tombstoneGrace;
   }
@@ -647,12 +649,13 @@ int Daemon::run() {
     std::string seeds;
     for (const HostPort& seed : m_config.seeds) seeds += (seeds.empty() ? "" : ",") + seed.toString();
     spdlog::info(
-        "storage {}{}; N={} R={} W={}; {} vnodes; request timeout {} ms; gossip every {} ms; {}; "
+        "storage {}{}; N={} R={} W={}; {} vnodes; request timeout {} ms; {} every {} ms; {}; "
         "client AUTH {}, admin token {}, fault injection {}",
         m_config.storage == StorageKind::kMemory ? "memory (not durable)" : "rocksdb in " + m_config.dataDir,
         m_config.storage == StorageKind::kMemory ? "" : ", appendfsync " + std::string(syncPolicyName(m_config.sync)),
         m_config.quorum.n, m_config.quorum.r, m_config.quorum.w, m_config.vnodes,
         std::chrono::duration_cast<std::chrono::milliseconds>(m_config.requestTimeout).count(),
+        m_config.detection == DetectionProtocol::kSwim ? "SWIM probes" : "gossip",
         std::chrono::duration_cast<std::chrono::milliseconds>(m_config.gossipInterval).count(),
         seeds.empty() ? std::string("no seeds (first node of a ring)") : "joining through " + seeds,
         m_config.password.empty() ? "off" : "on", m_config.adminToken.empty() ? "off" : "on",

@@ -53,8 +53,9 @@ class MembershipView {
   // So nodes whose views never change (no heartbeat gossip) hold none of it themselves.
   class SeedTable {
    public:
-    // `nodes` in any order, duplicates ignored; every entry a seed (generation 0, heartbeat 0, kNormal).
-    explicit SeedTable(std::vector<NodeId> nodes);
+    // `nodes` in any order, duplicates ignored; every entry at `generation`, heartbeat 0, kNormal (generation 0: a
+    // seed not heard from yet; a simulation that starts every node at a known generation may say so).
+    explicit SeedTable(std::vector<NodeId> nodes, std::uint64_t generation = 0);
     const std::vector<NodeId>& nodes() const;
 
    private:

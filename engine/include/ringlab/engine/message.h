@@ -32,11 +32,14 @@ enum class MessageKind : std::uint8_t {
   kAeRecords = 12,      // anti-entropy: records to apply (a push, or the answer to a fetch)
   kStreamRequest = 13,  // membership change: send me your records in this token range (a batch at a time)
   kStreamBatch = 14,    // membership change: a batch of records of the requested range
+  kProbe = 15,          // SWIM failure detection: are you alive? (or: ask that node for me), with rumours
+  kProbeAck = 16,       // SWIM failure detection: the probed node is alive, with rumours
 };
-inline constexpr std::size_t kMessageKindCount = 15;  // highest wire number + 1, for per-kind tables
+inline constexpr std::size_t kMessageKindCount = 17;  // highest wire number + 1, for per-kind tables
 
 // "write", "write_ack", "read", "read_reply", "gossip", "hinted_write", "hint_replay", "read_repair", "ae_tree",
-// "ae_diff", "ae_fetch", "ae_records", "stream_request", "stream_batch"; "unknown" for anything else.
+// "ae_diff", "ae_fetch", "ae_records", "stream_request", "stream_batch", "probe", "probe_ack"; "unknown" for anything
+// else.
 std::string_view messageKindName(MessageKind kind);
 // Inverse of messageKindName; nullopt for an unknown name.
 std::optional<MessageKind> parseMessageKind(std::string_view name);
@@ -87,6 +90,39 @@ struct GossipEntry {
 struct Gossip {
   std::vector<GossipEntry> members;  // sorted by node
   friend bool operator==(const Gossip&, const Gossip&) = default;
+};
+
+// SWIM failure detection (Das, Gupta and Motivala, 2002, with the refinements of HashiCorp's memberlist): news about
+// one member, carried on probes and their acknowledgements. (generation, incarnation) orders the news about a member:
+// only the member itself raises its incarnation, to refute a suspicion about it, and its generation when it restarts.
+// Of two rumours at the same (generation, incarnation), dead beats suspect and suspect beats alive.
+enum class RumourKind : std::uint8_t { kAlive = 0, kSuspect = 1, kDead = 2 };
+std::string_view rumourKindName(RumourKind kind);  // "alive", "suspect", "dead"
+
+struct Rumour {
+  RumourKind kind = RumourKind::kAlive;
+  NodeId node = 0;
+  std::uint64_t generation = 0;
+  std::uint64_t incarnation = 0;
+  MemberStatus status = MemberStatus::kNormal;  // the member's status (joining, normal, leaving, left)
+  friend bool operator==(const Rumour&, const Rumour&) = default;
+};
+
+// A probe to `target`: when the receiver is the target it answers with a ProbeAck; otherwise the sender asks it to
+// probe `target` on its behalf (an indirect probe) and relay the acknowledgement.
+struct Probe {
+  std::uint64_t sequence = 0;  // the sender's probe number, echoed by the acknowledgement
+  NodeId target = 0;
+  std::vector<Rumour> rumours;
+  friend bool operator==(const Probe&, const Probe&) = default;
+};
+
+// `target` answered the probe `sequence` (directly, or relayed by the node asked to probe it).
+struct ProbeAck {
+  std::uint64_t sequence = 0;
+  NodeId target = 0;
+  std::vector<Rumour> rumours;
+  friend bool operator==(const ProbeAck&, const ProbeAck&) = default;
 };
 
 struct HintedWrite {
@@ -170,8 +206,9 @@ struct StreamBatch {
   friend bool operator==(const StreamBatch&, const StreamBatch&) = default;
 };
 
-using Payload = std::variant<WriteRequest, WriteAck, ReadRequest, ReadReply, Gossip, HintedWrite, HintReplay,
-                             ReadRepair, AeTree, AeDiff, AeFetch, AeRecords, StreamRequest, StreamBatch>;
+using Payload =
+    std::variant<WriteRequest, WriteAck, ReadRequest, ReadReply, Gossip, HintedWrite, HintReplay, ReadRepair, AeTree,
+                 AeDiff, AeFetch, AeRecords, StreamRequest, StreamBatch, Probe, ProbeAck>;
 
 struct Message {
   NodeId from = 0;

@@ -36,6 +36,35 @@
 
 namespace ringlab {
 
+// How a node finds out that a peer has failed.
+enum class DetectionProtocol : std::uint8_t {
+  // Every node gossips its whole membership view (a heartbeat counter per member) to a random peer each round, and
+  // judges every peer by phi accrual over the heartbeats it receives (Cassandra's way). Work and memory are n^2 for
+  // the cluster: fine for tens or hundreds of nodes, slow at a thousand.
+  kPhiAccrual,
+  // SWIM (Das, Gupta and Motivala, 2002; as HashiCorp's memberlist does it): each round a node probes one random
+  // peer, asks a few others to probe it when it does not answer in time, and suspects it if nobody gets an answer.
+  // News (alive, suspect, dead) rides on the probes and their acknowledgements; a suspected node that hears of it
+  // refutes it, and a suspicion that nobody refutes in time becomes a death. A node sends and receives O(1) messages a
+  // round whatever the size of the cluster, and keeps state only about peers some news was about.
+  kSwim,
+};
+std::string_view detectionProtocolName(DetectionProtocol protocol);  // "phi_accrual", "swim"
+// Inverse of detectionProtocolName; nullopt for anything else.
+std::optional<DetectionProtocol> parseDetectionProtocol(std::string_view name);
+
+// SWIM's settings (DetectionProtocol::kSwim). The protocol period is the gossip interval.
+struct SwimConfig {
+  Duration probeTimeout = std::chrono::milliseconds(500);  // a probe unanswered this long goes to helpers
+  std::size_t indirectProbes = 3;                          // helpers asked to probe a peer that did not answer
+  // A suspicion nobody refutes becomes a death after multiplier x max(1, log10 n) protocol periods (memberlist's
+  // suspicion timeout): n = 1,000 gives 12 periods, n = 10,000 16.
+  double suspicionMultiplier = 4;
+  // Each rumour is sent multiplier x ceil(log10(n + 1)) times, up to maxPiggyback on each probe or acknowledgement.
+  std::size_t retransmitMultiplier = 4;
+  std::size_t maxPiggyback = 8;
+};
+
 // The mechanisms that keep a cluster available and convergent. Each can be switched off, so a class can see what
 // breaks without it.
 struct MechanismConfig {
@@ -47,6 +76,8 @@ struct MechanismConfig {
   FailureDetectorConfig detector{.minStdDev = std::chrono::milliseconds(500),
                                  .acceptablePause = std::chrono::seconds(1)};
   Duration detectorInterval = std::chrono::milliseconds(250);
+  DetectionProtocol detection = DetectionProtocol::kPhiAccrual;
+  SwimConfig swim;
   bool hintedHandoff = true;                            // sloppy quorum: fallbacks take writes for failed replicas
   Duration hintAfter = std::chrono::milliseconds(100);  // a replica silent this long gets a hinted copy elsewhere
   Duration hintReplayInterval = std::chrono::seconds(1);
@@ -271,7 +302,7 @@ class Node {
     return it != m_gossipHeard.end() && it->second >= since;
   }
   // Sets this node's membership status (joining, normal, leaving, left); gossip spreads it.
-  void setMemberStatus(MemberStatus status) { m_membership.setOwnStatus(status); }
+  void setMemberStatus(MemberStatus status);
   // An operator removes another member that is gone for good (MembershipView::markLeft): it leaves this node's view,
   // and every other as gossip spreads the news. kInvalidArgument for this node itself, kNotFound for a member this
   // node does not know.
@@ -314,6 +345,34 @@ class Node {
   void maybeReadRepair(const PendingRequest& pending);
   void runGossip();
   void runDetector();
+  // --- SWIM (DetectionProtocol::kSwim; node_swim.cpp) ---
+  bool swimming() const {
+    return m_config.mechanisms.gossip && m_config.mechanisms.failureDetector &&
+           m_config.mechanisms.detection == DetectionProtocol::kSwim;
+  }
+  void startSwim();
+  // One probe per protocol period: direct, then indirect through helpers, then a suspicion if nobody answered.
+  void runProbes();
+  void onProbe(const Message& message);
+  void onProbeAck(const Message& message);
+  void sendProbe(NodeId to, std::uint64_t sequence, NodeId target);
+  void probeDoubted();
+  // Applies news about a member; true when it changed what this node believes (and so is worth passing on).
+  bool applyRumour(const Rumour& rumour, TimePoint now);
+  void applyRumours(const std::vector<Rumour>& rumours);
+  // Queues news for the next probes and acknowledgements (replacing older news about the same member).
+  void spread(const Rumour& rumour);
+  // The news to piggyback on a message to `to`: what this node believes about `to` itself (so that a suspected node
+  // hears of it at once and refutes it: Lifeguard's buddy system), then the least-sent first, each counted.
+  std::vector<Rumour> piggyback(NodeId to);
+  // This node's own alive rumour (its generation, incarnation and status).
+  Rumour ownAlive() const;
+  // Suspicions past their timeout become deaths.
+  void expireSuspicions(TimePoint now);
+  void publishPeerState(NodeId peer, NodeState state, TimePoint now);
+  Duration suspicionTimeout() const;
+  // Writes acknowledged but not stored yet (InjectedBug::kAckBeforeStore), stored now.
+  void storeUnstored();
   void runHintReplay();
   void runAntiEntropy();
   void runTombstoneGc();
@@ -394,6 +453,38 @@ class Node {
   std::map<Key, InFlight> m_causalInFlight;
   // InjectedBug::kAckBeforeStore: writes acknowledged but not stored yet (lost when the node stops).
   std::vector<KeyRecord> m_unstored;
+
+  // SWIM state. Only peers some rumour was about have an entry: at 10,000 nodes a node holds a few, not 10,000.
+  struct SwimPeer {
+    std::uint64_t generation = 0;
+    std::uint64_t incarnation = 0;
+    NodeState state = NodeState::kUp;
+    TimePoint suspectedUntil;  // kSuspect: when the suspicion becomes a death (after one last direct probe)
+    bool askedAtLast = false;  // kSuspect: the last direct probe has been sent
+  };
+  // Peers some rumour was about. This node's own incarnation is its heartbeat in m_membership (raised to refute).
+  boost::unordered_flat_map<NodeId, SwimPeer> m_swimPeers;
+  struct QueuedRumour {
+    Rumour rumour;
+    std::uint32_t sent = 0;
+    std::uint64_t order = 0;  // queueing order: ties of `sent` go oldest first
+  };
+  std::vector<QueuedRumour> m_rumours;
+  std::uint64_t m_rumourOrder = 0;
+  std::uint64_t m_probeSequence = 0;
+  struct ProbeInFlight {
+    NodeId target = 0;
+    std::uint64_t sequence = 0;
+    bool acked = false;
+  };
+  ProbeInFlight m_probe;
+  // Indirect probes this node sends for others, by its own sequence number: whom to relay the ack to.
+  struct Relay {
+    NodeId origin = 0;
+    std::uint64_t originSequence = 0;
+    TimePoint sent;
+  };
+  boost::unordered_flat_map<std::uint64_t, Relay> m_relays;
 };
 
 }  // namespace ringlab

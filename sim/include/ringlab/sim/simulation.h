@@ -261,6 +261,7 @@ class Simulation final : private FiberObserver {
   std::shared_ptr<const Ring> m_ring;
   // The ring's nodes as seed members, one table shared by every node's membership view until that view changes.
   std::optional<MembershipView::SeedTable> m_seeds;
+  std::uint64_t seedGeneration() const;
   std::vector<NodeSlot> m_nodes;
   CpuModel m_cpu;
   EventQueue m_queue;

@@ -85,6 +85,9 @@ struct DaemonConfig {
   // Gossip round period. The failure detector scales with it (its tolerated spread is half a round, its tolerated
   // pause one round), so a shorter period also detects failures sooner.
   Duration gossipInterval = std::chrono::seconds(1);
+  // phi accrual over gossiped heartbeats (every node gossips its whole view), or SWIM (a probe of one peer a round,
+  // news on the probes): the same on every node of a cluster.
+  DetectionProtocol detection = DetectionProtocol::kPhiAccrual;
   // Tombstones are dropped this long after their delete (0: kept forever); repair must reach every replica sooner.
   Duration tombstoneGrace = std::chrono::hours(24 * 10);
   // Testing only (the real-node nemesis, docs/NEMESIS.md): shift this node's wall clock, as a machine whose clock is

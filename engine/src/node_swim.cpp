@@ -1,0 +1,349 @@
+// SWIM failure detection (DetectionProtocol::kSwim): probes, indirect probes, suspicion, refutation, and rumours
+// piggybacked on the probes. The alternative to gossiping heartbeats when a cluster has thousands of nodes.
+//
+// Each protocol period (the gossip interval, jittered) a node probes one peer it believes up. If no acknowledgement
+// comes within the probe timeout, it asks a few other peers to probe that peer for it (the answer may have been lost
+// on one link only); if nothing has come by the end of the period, it suspects the peer and says so. News travels as
+// rumours on every probe and acknowledgement, each sent a logarithmic number of times, so it reaches every node in
+// O(log n) periods like any epidemic. A node that hears a suspicion about itself refutes it with a higher
+// incarnation; a suspicion nobody refutes within the suspicion timeout becomes a death.
+//
+// A node keeps state only about peers some rumour was about: with one crash in a 10,000-node cluster each node holds
+// one entry, not 10,000 detector histories.
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+#include <ringlab/engine/node.h>
+
+#include "node_waits.h"
+
+namespace ringlab {
+namespace {
+
+__extension__ typedef unsigned __int128 Uint128;
+
+// More rumours than this wait for their turn no longer: the most-sent are dropped first.
+constexpr std::size_t kMaxQueuedRumours = 512;
+
+}  // namespace
+
+std::string_view detectionProtocolName(DetectionProtocol protocol) {
+  switch (protocol) {
+    case DetectionProtocol::kPhiAccrual: return "phi_accrual";
+    case DetectionProtocol::kSwim: return "swim";
+  }
+  return "unknown";
+}
+
+std::optional<DetectionProtocol> parseDetectionProtocol(std::string_view name) {
+  if (name == "phi_accrual") return DetectionProtocol::kPhiAccrual;
+  if (name == "swim") return DetectionProtocol::kSwim;
+  return std::nullopt;
+}
+
+void Node::setMemberStatus(MemberStatus status) {
+  m_membership.setOwnStatus(status);
+  if (swimming() && m_running) spread(ownAlive());
+}
+
+Rumour Node::ownAlive() const {
+  const MemberInfo own = *m_membership.member(m_config.id);
+  return Rumour{RumourKind::kAlive, m_config.id, own.generation, own.heartbeat, own.status};
+}
+
+Duration Node::suspicionTimeout() const {
+  const double members = static_cast<double>(std::max<std::size_t>(m_membership.size(), 1));
+  const double periods = m_config.mechanisms.swim.suspicionMultiplier * std::max(1.0, std::log10(members));
+  return Duration(static_cast<std::int64_t>(periods * static_cast<double>(m_config.mechanisms.gossipInterval.count())));
+}
+
+void Node::startSwim() {
+  m_swimPeers.clear();
+  m_rumours.clear();
+  m_relays.clear();
+  m_probe = {};
+  // Peers that believe this node dead (it restarted) take it back when this news reaches them.
+  spread(ownAlive());
+  m_rt.spawn(FiberRole::kDetector, "swim-probe", [this] { runProbes(); });
+}
+
+void Node::storeUnstored() {
+  if (m_unstored.empty()) return;
+  std::vector<KeyRecord> unstored;
+  unstored.swap(m_unstored);
+  for (const KeyRecord& entry : unstored) applyLocally(entry.key, entry.record);
+}
+
+void Node::runProbes() {
+  const MechanismConfig& mechanisms = m_config.mechanisms;
+  Duration wait = jittered(mechanisms.gossipInterval, m_rt.rng());
+  for (;;) {
+    // Nothing with a destructor lives across a sleep (see runGossip).
+    m_rt.sleepFor(wait);
+    m_rt.chargeCpu();
+    storeUnstored();
+    const TimePoint now = m_rt.now();
+    // The previous period's probe: nobody got an answer from its target, directly or through helpers.
+    if (m_probe.sequence != 0) {
+      const ProbeInFlight probe = m_probe;
+      m_probe = {};
+      const auto info = m_membership.member(probe.target);
+      if (!probe.acked && info && info->status != MemberStatus::kLeft) {
+        SwimPeer& peer = m_swimPeers[probe.target];
+        if (peer.state == NodeState::kUp) {
+          peer.state = NodeState::kSuspect;
+          peer.suspectedUntil = now + suspicionTimeout();
+          peer.askedAtLast = false;
+          publishPeerState(probe.target, NodeState::kSuspect, now);
+          spread(Rumour{RumourKind::kSuspect, probe.target, peer.generation, peer.incarnation, info->status});
+          // Tell the suspect itself too: if it is alive and only a link failed, it refutes at once.
+          sendMaintenance(probe.target, Probe{++m_probeSequence, probe.target, piggyback(probe.target)});
+        }
+      }
+    }
+    expireSuspicions(now);
+    boost::unordered::erase_if(
+        m_relays, [&](const auto& relay) { return now - relay.second.sent > 2 * mechanisms.gossipInterval; });
+    m_stats.gossipRounds++;
+    probeDoubted();
+    const Duration period = jittered(mechanisms.gossipInterval, m_rt.rng());
+    const std::optional<NodeId> target = drawTrustedPeer();
+    if (!target) {
+      wait = period;
+      continue;
+    }
+    const std::uint64_t sequence = ++m_probeSequence;
+    m_probe = ProbeInFlight{*target, sequence, false};
+    sendProbe(*target, sequence, *target);
+    const Duration timeout = std::min(mechanisms.swim.probeTimeout, period);
+    m_rt.sleepFor(timeout);
+    if (m_probe.sequence == sequence && !m_probe.acked && mechanisms.swim.indirectProbes > 0) {
+      // Helpers: distinct peers believed up, other than the target; a few draws at most.
+      std::size_t asked = 0;
+      NodeId helpers[16] = {};
+      const std::size_t wanted = std::min<std::size_t>(mechanisms.swim.indirectProbes, std::size(helpers));
+      for (std::size_t attempt = 0; attempt < 2 * wanted && asked < wanted; ++attempt) {
+        const std::optional<NodeId> helper = drawTrustedPeer();
+        if (!helper) break;
+        if (*helper == *target || std::find(helpers, helpers + asked, *helper) != helpers + asked) continue;
+        helpers[asked++] = *helper;
+        sendProbe(*helper, sequence, *target);
+      }
+    }
+    wait = period - timeout;
+  }
+}
+
+void Node::sendProbe(NodeId to, std::uint64_t sequence, NodeId target) {
+  sendMaintenance(to, Probe{sequence, target, piggyback(to)});
+}
+
+// A peer this node believes suspect or down is not probed in the normal rounds, and once the rumours of its death
+// have been sent their share of times nobody tells it: after a partition heals, both sides would go on believing the
+// other dead. So, as the heartbeat gossip does, a round also probes a doubted peer with probability
+// doubted / (trusted + 1), and tells it what this node believes; alive, it refutes that in its acknowledgement.
+void Node::probeDoubted() {
+  const std::size_t doubted = m_doubted.size();
+  if (doubted == 0) return;
+  const std::size_t excluded = 1 + m_membership.leftCount() + doubted;
+  const std::size_t trusted = m_membership.size() > excluded ? m_membership.size() - excluded : 0;
+  if (trusted != 0 && m_rt.rng().uniform01() >= static_cast<double>(doubted) / static_cast<double>(trusted + 1)) {
+    return;
+  }
+  const NodeId peer = m_doubted[static_cast<std::size_t>((static_cast<Uint128>(m_rt.rng().next()) * doubted) >> 64)];
+  sendMaintenance(peer, Probe{++m_probeSequence, peer, piggyback(peer)});
+}
+
+void Node::onProbe(const Message& message) {
+  const auto& probe = std::get<Probe>(message.payload);
+  applyRumours(probe.rumours);
+  if (probe.target == m_config.id) {
+    sendMaintenance(message.from, ProbeAck{probe.sequence, m_config.id, piggyback(message.from)});
+    return;
+  }
+  // An indirect probe: ask the target on the sender's behalf, and relay its acknowledgement.
+  const std::uint64_t sequence = ++m_probeSequence;
+  m_relays[sequence] = Relay{message.from, probe.sequence, m_rt.now()};
+  sendProbe(probe.target, sequence, probe.target);
+}
+
+void Node::onProbeAck(const Message& message) {
+  const auto& ack = std::get<ProbeAck>(message.payload);
+  applyRumours(ack.rumours);
+  if (const auto relay = m_relays.find(ack.sequence); relay != m_relays.end()) {
+    const Relay to = relay->second;
+    m_relays.erase(relay);
+    sendMaintenance(to.origin, ProbeAck{to.originSequence, ack.target, piggyback(to.origin)});
+    return;
+  }
+  if (ack.sequence == m_probe.sequence && ack.target == m_probe.target) m_probe.acked = true;
+}
+
+void Node::applyRumours(const std::vector<Rumour>& rumours) {
+  const TimePoint now = m_rt.now();
+  for (const Rumour& rumour : rumours) {
+    if (applyRumour(rumour, now)) spread(rumour);
+  }
+}
+
+bool Node::applyRumour(const Rumour& rumour, TimePoint now) {
+  const NodeId self = m_config.id;
+  if (rumour.node == self) {
+    if (rumour.kind == RumourKind::kAlive) return false;
+    // Suspected, or declared dead, while alive: refute with a new incarnation. It is raised even when the rumour
+    // names an older one, so that the refutation (incarnation above 0) is news to every node, which keeps it and
+    // passes it on, rather than only to the nodes the suspicion has reached so far: those it reaches later would
+    // otherwise take it with nothing to tell them it is stale. The suspicion does not travel further from here.
+    const MemberInfo own = *m_membership.member(self);
+    if (own.heartbeat > 0 &&
+        std::tie(rumour.generation, rumour.incarnation) < std::tie(own.generation, own.heartbeat)) {
+      // Already refuted: the rumour is older than this node's incarnation; say it again.
+      spread(ownAlive());
+      return false;
+    }
+    m_membership.beat();
+    spread(ownAlive());
+    return false;
+  }
+  bool changed = false;
+  // Membership news (a member not known yet, its first generation, a status change) goes into the view, as a gossip
+  // merge would take it. Later generations (restarts) stay with the liveness state below.
+  if (rumour.kind == RumourKind::kAlive) {
+    const auto known = m_membership.member(rumour.node);
+    if (!known || known->status != rumour.status || (known->generation == 0 && rumour.generation != 0)) {
+      const Gossip one{{GossipEntry{rumour.node, rumour.generation, rumour.incarnation, rumour.status}}};
+      const MembershipView::MergeResult merged = m_membership.merge(one, now);
+      changed = !merged.advanced.empty();
+      if (changed && rumour.status == MemberStatus::kLeft) {
+        setDoubted(rumour.node, false);
+        m_peerStates.erase(rumour.node);
+      }
+    }
+  }
+  const auto info = m_membership.member(rumour.node);
+  if (!info || info->status == MemberStatus::kLeft) return changed;
+
+  const auto found = m_swimPeers.find(rumour.node);
+  const std::uint64_t knownGeneration = found != m_swimPeers.end() ? found->second.generation : 0;
+  const std::uint64_t knownIncarnation = found != m_swimPeers.end() ? found->second.incarnation : 0;
+  const NodeState state = found != m_swimPeers.end() ? found->second.state : NodeState::kUp;
+  const auto version = std::tie(rumour.generation, rumour.incarnation);
+  const auto known = std::tie(knownGeneration, knownIncarnation);
+  switch (rumour.kind) {
+    case RumourKind::kAlive: {
+      if (version <= known) return changed;
+      // A peer that starts announces itself at incarnation 0: a node that has no doubt about it keeps no entry (at
+      // 10,000 nodes that would be 10,000 entries each). A refutation (incarnation above 0) is kept, so that a
+      // suspicion it answered, still on its way, is recognised as older when it comes.
+      if (found == m_swimPeers.end() && rumour.incarnation == 0) return changed;
+      SwimPeer& peer = m_swimPeers[rumour.node];
+      peer.generation = rumour.generation;
+      peer.incarnation = rumour.incarnation;
+      if (state != NodeState::kUp) {
+        peer.state = NodeState::kUp;
+        publishPeerState(rumour.node, NodeState::kUp, now);
+      }
+      return true;
+    }
+    case RumourKind::kSuspect: {
+      if (version < known || (version == known && state != NodeState::kUp)) return changed;
+      SwimPeer& peer = m_swimPeers[rumour.node];
+      peer.generation = rumour.generation;
+      peer.incarnation = rumour.incarnation;
+      peer.suspectedUntil = now + suspicionTimeout();
+      peer.askedAtLast = false;
+      if (peer.state != NodeState::kSuspect) {
+        peer.state = NodeState::kSuspect;
+        publishPeerState(rumour.node, NodeState::kSuspect, now);
+      }
+      return true;
+    }
+    case RumourKind::kDead: {
+      if (version < known || (version == known && state == NodeState::kDown)) return changed;
+      SwimPeer& peer = m_swimPeers[rumour.node];
+      peer.generation = rumour.generation;
+      peer.incarnation = rumour.incarnation;
+      if (peer.state != NodeState::kDown) {
+        peer.state = NodeState::kDown;
+        publishPeerState(rumour.node, NodeState::kDown, now);
+      }
+      return true;
+    }
+  }
+  return changed;
+}
+
+void Node::expireSuspicions(TimePoint now) {
+  // m_doubted holds every suspect (and down) peer; a suspect that turns down stays in it.
+  for (std::size_t i = 0; i < m_doubted.size(); ++i) {
+    const NodeId node = m_doubted[i];
+    const auto found = m_swimPeers.find(node);
+    if (found == m_swimPeers.end() || found->second.state != NodeState::kSuspect) continue;
+    SwimPeer& peer = found->second;
+    if (peer.suspectedUntil > now) continue;
+    if (!peer.askedAtLast) {
+      // A last chance: ask the suspect directly, with the suspicion attached. Alive, it refutes in its answer (or in
+      // its next messages) before the next round; the refutation may simply not have reached this node yet.
+      peer.askedAtLast = true;
+      peer.suspectedUntil = now + m_config.mechanisms.swim.probeTimeout;
+      sendMaintenance(node, Probe{++m_probeSequence, node, piggyback(node)});
+      continue;
+    }
+    peer.state = NodeState::kDown;
+    publishPeerState(node, NodeState::kDown, now);
+    const auto info = m_membership.member(node);
+    spread(Rumour{RumourKind::kDead, node, peer.generation, peer.incarnation,
+                  info ? info->status : MemberStatus::kNormal});
+  }
+}
+
+void Node::publishPeerState(NodeId peer, NodeState state, TimePoint now) {
+  if (state == NodeState::kUp) {
+    m_peerStates.erase(peer);
+  } else {
+    m_peerStates[peer] = state;
+  }
+  setDoubted(peer, state != NodeState::kUp);
+  auto& bus = m_rt.events();
+  if (bus.wants(EventType::kPeerStateChanged)) bus.publish(PeerStateChanged{now, m_config.id, peer, state, 0.0});
+}
+
+void Node::spread(const Rumour& rumour) {
+  const auto same = std::find_if(m_rumours.begin(), m_rumours.end(),
+                                 [&](const QueuedRumour& queued) { return queued.rumour.node == rumour.node; });
+  if (same != m_rumours.end()) m_rumours.erase(same);
+  m_rumours.push_back(QueuedRumour{rumour, 0, m_rumourOrder++});
+}
+
+std::vector<Rumour> Node::piggyback(NodeId to) {
+  std::vector<Rumour> out;
+  // What this node doubts about `to`, even when the rumour has been sent its share of times already.
+  if (const auto found = m_swimPeers.find(to); found != m_swimPeers.end() && found->second.state != NodeState::kUp) {
+    const auto info = m_membership.member(to);
+    const RumourKind kind = found->second.state == NodeState::kDown ? RumourKind::kDead : RumourKind::kSuspect;
+    out.push_back(Rumour{kind, to, found->second.generation, found->second.incarnation,
+                         info ? info->status : MemberStatus::kNormal});
+  }
+  if (m_rumours.empty()) return out;
+  const SwimConfig& swim = m_config.mechanisms.swim;
+  const double members = static_cast<double>(m_membership.size());
+  const auto limit = static_cast<std::uint32_t>(
+      std::max<double>(1.0, static_cast<double>(swim.retransmitMultiplier) * std::ceil(std::log10(members + 1))));
+  const auto leastSent = [](const QueuedRumour& a, const QueuedRumour& b) {
+    return std::tie(a.sent, a.order) < std::tie(b.sent, b.order);
+  };
+  std::sort(m_rumours.begin(), m_rumours.end(), leastSent);
+  if (m_rumours.size() > kMaxQueuedRumours) m_rumours.resize(kMaxQueuedRumours);
+  const std::size_t count = std::min(swim.maxPiggyback, m_rumours.size());
+  out.reserve(out.size() + count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!out.empty() && m_rumours[i].rumour.node == to && out.front().node == to) continue;  // said already
+    out.push_back(m_rumours[i].rumour);
+    ++m_rumours[i].sent;
+  }
+  std::erase_if(m_rumours, [&](const QueuedRumour& queued) { return queued.sent >= limit; });
+  return out;
+}
+
+}  // namespace ringlab

@@ -1,0 +1,132 @@
+// SWIM failure detection (DetectionProtocol::kSwim) in the deterministic simulation: a crash is detected by every
+// node and a restart taken back, false suspicions under message loss are refuted, a healed partition reunites the
+// cluster, and a node keeps state only about the peers some news was about.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include <ringlab/sim/simulation.h>
+
+namespace ringlab {
+namespace {
+
+using namespace std::chrono_literals;
+
+SimulationConfig swimConfig(std::uint64_t seed, std::size_t nodes) {
+  SimulationConfig config;
+  config.seed = seed;
+  config.nodes = nodes;
+  config.ring.vnodesPerNode = 8;
+  config.mechanisms.detection = DetectionProtocol::kSwim;
+  return config;
+}
+
+// The latest published verdict of each observer about each peer.
+struct Verdicts {
+  std::map<std::pair<NodeId, NodeId>, NodeState> state;
+  std::map<NodeId, TimePoint> firstDown;  // of the watched peer, by observer
+  std::size_t suspicions = 0;
+};
+
+std::shared_ptr<Verdicts> watch(Simulation& sim, NodeId peer) {
+  auto verdicts = std::make_shared<Verdicts>();
+  sim.events().subscribe(maskOf(EventType::kPeerStateChanged), [verdicts, peer](const Event& e) {
+    const auto& change = std::get<PeerStateChanged>(e);
+    verdicts->state[{change.observer, change.peer}] = change.state;
+    if (change.state == NodeState::kSuspect) ++verdicts->suspicions;
+    if (change.peer == peer && change.state == NodeState::kDown && !verdicts->firstDown.count(change.observer)) {
+      verdicts->firstDown[change.observer] = change.time;
+    }
+  });
+  return verdicts;
+}
+
+TEST(SwimTest, EveryNodeMarksACrashedNodeDownAndTakesItBackAfterItRestarts) {
+  for (std::uint64_t seed : {1, 2, 3}) {
+    Simulation sim(swimConfig(seed, 50));
+    const auto verdicts = watch(sim, 25);
+    sim.runUntil(TimePoint{10s});
+    EXPECT_EQ(sim.downVerdicts(), 0u) << "seed " << seed << ": no down verdict in a healthy cluster";
+    sim.crash(25);
+    const TimePoint crashedAt = sim.now();
+    sim.runUntil(TimePoint{40s});
+    // Suspicion timeout at 50 nodes: 4 x log10(50) = 6.8 periods; plus the probe that finds it and the spreading.
+    for (NodeId observer = 0; observer < 50; ++observer) {
+      if (observer == 25) continue;
+      ASSERT_TRUE(verdicts->firstDown.count(observer))
+          << "seed " << seed << ": " << nodeName(observer) << " never marked n26 down";
+      const Duration delay = verdicts->firstDown[observer] - crashedAt;
+      EXPECT_GT(delay, 6s) << "seed " << seed << ": a suspicion must wait for its timeout";
+      EXPECT_LT(delay, 20s) << "seed " << seed << ": " << nodeName(observer) << " took " << formatDuration(delay);
+      EXPECT_EQ(sim.node(observer).peerState(25), NodeState::kDown);
+    }
+    EXPECT_EQ(sim.falseSuspicions(), 0u) << "seed " << seed;
+    sim.restart(25);
+    sim.runUntil(TimePoint{60s});
+    for (NodeId observer = 0; observer < 50; ++observer) {
+      EXPECT_EQ(sim.node(observer).peerState(25), NodeState::kUp)
+          << "seed " << seed << ": " << nodeName(observer) << " did not take the restarted n26 back";
+    }
+  }
+}
+
+TEST(SwimTest, SuspicionsUnderMessageLossAreRefutedBeforeTheyBecomeDeaths) {
+  SimulationConfig config = swimConfig(4, 30);
+  config.network.loss = 0.10;
+  Simulation sim(config);
+  const auto verdicts = watch(sim, 0);
+  sim.runUntil(TimePoint{120s});
+  // 30 nodes probing for two minutes with 10% loss: the indirect probes save most, and the rest are suspected...
+  EXPECT_GT(verdicts->suspicions, 0u) << "with 10% loss some probe should go unanswered by every path";
+  // ...and refuted (a last direct probe asks the suspect before its death is declared): no running node is declared
+  // dead, and every node is believed up at the end.
+  EXPECT_EQ(sim.falseSuspicions(), 0u);
+  for (NodeId a = 0; a < 30; ++a) {
+    for (NodeId b = 0; b < 30; ++b) {
+      if (a != b && sim.node(a).peerState(b) != NodeState::kUp) {
+        // A suspicion raised in the last round may still be on its way to its refutation.
+        EXPECT_EQ(sim.node(a).peerState(b), NodeState::kSuspect) << nodeName(a) << " about " << nodeName(b);
+      }
+    }
+  }
+}
+
+TEST(SwimTest, AHealedPartitionReunitesTheCluster) {
+  Simulation sim(swimConfig(5, 12));
+  sim.runUntil(TimePoint{5s});
+  sim.partition({{0, 1, 2, 3, 4, 5}, {6, 7, 8, 9, 10, 11}});
+  sim.runUntil(TimePoint{40s});
+  EXPECT_EQ(sim.node(0).peerState(6), NodeState::kDown) << "across the partition, peers are declared dead";
+  EXPECT_EQ(sim.node(11).peerState(5), NodeState::kDown);
+  EXPECT_EQ(sim.node(0).peerState(1), NodeState::kUp) << "on the same side, they are not";
+  sim.heal();
+  sim.runUntil(TimePoint{100s});
+  for (NodeId a = 0; a < 12; ++a) {
+    for (NodeId b = 0; b < 12; ++b) {
+      if (a != b) EXPECT_EQ(sim.node(a).peerState(b), NodeState::kUp) << nodeName(a) << " about " << nodeName(b);
+    }
+  }
+}
+
+TEST(SwimTest, ANodeSendsAFewMessagesARoundWhateverTheClusterSize) {
+  for (std::size_t nodes : {20u, 200u}) {
+    SimulationConfig config = swimConfig(6, nodes);
+    config.mechanisms.hintedHandoff = false;
+    config.mechanisms.antiEntropy = false;
+    Simulation sim(config);
+    sim.runUntil(TimePoint{20s});
+    const auto& probes = sim.metrics().messages[static_cast<std::size_t>(MessageKind::kProbe)];
+    const auto& acks = sim.metrics().messages[static_cast<std::size_t>(MessageKind::kProbeAck)];
+    const double perNodePerSecond = static_cast<double>(probes.sent + acks.sent) / static_cast<double>(nodes) / 20.0;
+    EXPECT_GT(perNodePerSecond, 1.5) << nodes << " nodes: a probe and its ack each round";
+    EXPECT_LT(perNodePerSecond, 2.5) << nodes << " nodes: no indirect probes in a healthy cluster";
+    EXPECT_EQ(sim.metrics().messages[static_cast<std::size_t>(MessageKind::kGossip)].sent, 0u) << "no heartbeat gossip";
+    const double bytesPerMessage =
+        static_cast<double>(probes.bytes + acks.bytes) / static_cast<double>(probes.sent + acks.sent);
+    EXPECT_LT(bytesPerMessage, 250) << nodes << " nodes: a message carries at most a few rumours, not the membership";
+  }
+}
+
+}  // namespace
+}  // namespace ringlab
