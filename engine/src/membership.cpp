@@ -1,6 +1,7 @@
 #include <ringlab/engine/membership.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <tuple>
 
@@ -70,6 +71,12 @@ MemberInfo& MembershipView::entry(NodeId node) {
 }
 
 void MembershipView::beat() { ++m_own.heartbeat; }
+
+void MembershipView::raiseOwnHeartbeatAbove(std::uint64_t above) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t next = m_own.heartbeat == kMax ? kMax : m_own.heartbeat + 1;
+  m_own.heartbeat = std::max(next, above == kMax ? kMax : above + 1);
+}
 
 void MembershipView::setOwnStatus(MemberStatus status) {
   if (m_own.status == status) return;

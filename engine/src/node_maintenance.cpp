@@ -152,8 +152,9 @@ void Node::onGossip(const Message& message) {
     for (NodeId advanced : merged.advanced) {
       const MemberInfo info = *m_membership.member(advanced);
       const Rumour alive{RumourKind::kAlive, advanced, info.generation, info.heartbeat, info.status};
-      applyRumour(alive, now);
-      spread(alive);
+      const bool statusNews = std::binary_search(merged.statusChanged.begin(), merged.statusChanged.end(), advanced);
+      // Passed on only when it is news here too: a stale alive must not displace a queued suspicion or death.
+      if (applyRumour(alive, now) || statusNews) spread(alive);
       if (info.status == MemberStatus::kLeft) setDoubted(advanced, false);
     }
     if (message.requestId != 0) sendMaintenance(message.from, m_membership.digest());
@@ -376,26 +377,55 @@ void Node::runAntiEntropy() {
     const std::size_t ranges = ring.entries().size();
     if (ranges == 0) continue;
     // The next range (in ring order) this node replicates, and another replica of it that is up.
+    const std::vector<std::uint32_t>& mine = replicatedRanges();
+    if (mine.empty()) continue;
+    const auto next = std::lower_bound(mine.begin(), mine.end(), m_aeCursor % ranges);
     PreferenceList list;
-    for (std::size_t step = 0; step < ranges; ++step) {
-      const std::size_t index = (m_aeCursor + step) % ranges;
+    {
+      const std::size_t index = next != mine.end() ? *next : mine.front();
       ring.preferenceList(ring.entries()[index].token, m_config.quorum.n, 0, list);
-      if (std::find(list.replicas.begin(), list.replicas.end(), m_config.id) == list.replicas.end()) continue;
       m_aeCursor = index + 1;
       std::vector<NodeId> peers;
       for (NodeId replica : list.replicas) {
         if (replica != m_config.id && isUp(replica)) peers.push_back(replica);
       }
-      if (peers.empty()) break;
+      if (peers.empty()) continue;
       const NodeId peer = peers[m_rt.rng().below(peers.size())];
       m_rt.chargeCpu();
       const MerkleTree tree = MerkleTree::fromStorage(m_storage, ring.rangeOf(index), m_config.mechanisms.merkleDepth);
       m_stats.antiEntropyExchanges++;
       // The exchange starts at the root: replicas in sync compare one hash and stop there.
       sendMaintenance(peer, AeTree{tree.range(), static_cast<std::uint8_t>(tree.depth()), 0, 0, {0}, {tree.root()}});
-      break;
     }
   }
+}
+
+// The ranges (ring entry indices, ascending) whose preference list holds this node, for the current ring and N.
+// Found from this node's own tokens: walking back from one, the ranges before it hold the node until N other
+// distinct nodes come between (a range further back has at least as many). So a node with v tokens asks for about
+// v x (N + 1) preference lists once per ring, where scanning the ring for its next range cost a preference list per
+// range of the whole ring (a few thousand per anti-entropy round at 10,000 nodes).
+const std::vector<std::uint32_t>& Node::replicatedRanges() {
+  const Ring& ring = *m_ring;
+  if (m_replicatedRing == m_ring && m_replicatedN == m_config.quorum.n) return m_replicated;
+  m_replicatedRing = m_ring;
+  m_replicatedN = m_config.quorum.n;
+  m_replicated.clear();
+  const auto& entries = ring.entries();
+  const std::size_t size = entries.size();
+  PreferenceList list;
+  for (std::size_t own = 0; own < size; ++own) {
+    if (entries[own].node != m_config.id) continue;
+    for (std::size_t back = 0; back < size; ++back) {
+      const std::size_t index = (own + size - back) % size;
+      ring.preferenceList(entries[index].token, m_config.quorum.n, 0, list);
+      if (std::find(list.replicas.begin(), list.replicas.end(), m_config.id) == list.replicas.end()) break;
+      m_replicated.push_back(static_cast<std::uint32_t>(index));
+    }
+  }
+  std::sort(m_replicated.begin(), m_replicated.end());
+  m_replicated.erase(std::unique(m_replicated.begin(), m_replicated.end()), m_replicated.end());
+  return m_replicated;
 }
 
 // Drops tombstones older than the grace period, by this node's clock (as Cassandra compares a tombstone's local

@@ -63,6 +63,7 @@ void Node::startSwim() {
   m_rumours.clear();
   m_relays.clear();
   m_probe = {};
+  m_nextSync = m_rt.now();
   // Peers that believe this node dead (it restarted) take it back when this news reaches them.
   spread(ownAlive());
   m_rt.spawn(FiberRole::kDetector, "swim-probe", [this] { runProbes(); });
@@ -90,7 +91,9 @@ void Node::runProbes() {
       m_probe = {};
       const auto info = m_membership.member(probe.target);
       if (!probe.acked && info && info->status != MemberStatus::kLeft) {
-        SwimPeer& peer = m_swimPeers[probe.target];
+        const auto [at, inserted] = m_swimPeers.try_emplace(probe.target);
+        SwimPeer& peer = at->second;
+        if (inserted) peer.generation = info->generation;
         if (peer.state == NodeState::kUp) {
           peer.state = NodeState::kSuspect;
           peer.suspectedUntil = now + suspicionTimeout();
@@ -107,6 +110,13 @@ void Node::runProbes() {
         m_relays, [&](const auto& relay) { return now - relay.second.sent > 2 * mechanisms.gossipInterval; });
     m_stats.gossipRounds++;
     probeDoubted();
+    // Push-pull: now and then (and at the first round, to join) a full exchange of views with one peer, as
+    // memberlist does: it brings members and statuses whose rumours this node missed (it joined or restarted later).
+    if (m_nextSync && now >= *m_nextSync) {
+      m_nextSync.reset();
+      if (mechanisms.swim.syncInterval > Duration{0}) m_nextSync = now + mechanisms.swim.syncInterval;
+      if (const std::optional<NodeId> peer = drawTrustedPeer()) askForGossip(*peer);
+    }
     const Duration period = jittered(mechanisms.gossipInterval, m_rt.rng());
     const std::optional<NodeId> target = drawTrustedPeer();
     if (!target) {
@@ -182,7 +192,15 @@ void Node::onProbeAck(const Message& message) {
 
 void Node::applyRumours(const std::vector<Rumour>& rumours) {
   const TimePoint now = m_rt.now();
+  // As for a gossip digest, one message may introduce only so many members this node does not know (a real node's
+  // MembershipLimits): otherwise one peer could fill the view, and every probe, with invented members.
+  const std::size_t maxNew = m_config.membershipLimits.maxNewPerMerge;
+  std::size_t added = 0;
   for (const Rumour& rumour : rumours) {
+    if (maxNew != 0 && rumour.node != m_config.id && !m_membership.member(rumour.node)) {
+      if (added >= maxNew) continue;
+      ++added;
+    }
     if (applyRumour(rumour, now)) spread(rumour);
   }
 }
@@ -190,19 +208,22 @@ void Node::applyRumours(const std::vector<Rumour>& rumours) {
 bool Node::applyRumour(const Rumour& rumour, TimePoint now) {
   const NodeId self = m_config.id;
   if (rumour.node == self) {
-    if (rumour.kind == RumourKind::kAlive) return false;
-    // Suspected, or declared dead, while alive: refute with a new incarnation. It is raised even when the rumour
-    // names an older one, so that the refutation (incarnation above 0) is news to every node, which keeps it and
-    // passes it on, rather than only to the nodes the suspicion has reached so far: those it reaches later would
-    // otherwise take it with nothing to tell them it is stale. The suspicion does not travel further from here.
     const MemberInfo own = *m_membership.member(self);
+    // An operator's removal of this node while it runs (alive, status left) is refuted like a suspicion: a member
+    // that is still alive comes back, as with heartbeat gossip.
+    const bool removed =
+        rumour.kind == RumourKind::kAlive && rumour.status == MemberStatus::kLeft && own.status != MemberStatus::kLeft;
+    if (rumour.kind == RumourKind::kAlive && !removed) return false;
+    // Suspected, or declared dead, while alive: refute with a new incarnation, above the rumour's. It is raised even
+    // when the rumour names an older one, so that the refutation (incarnation above 0) is news to every node, which
+    // keeps it and passes it on, rather than only to the nodes the suspicion has reached so far: those it reaches
+    // later would otherwise take it with nothing to tell them it is stale. The rumour goes no further from here.
     if (own.heartbeat > 0 &&
         std::tie(rumour.generation, rumour.incarnation) < std::tie(own.generation, own.heartbeat)) {
-      // Already refuted: the rumour is older than this node's incarnation; say it again.
-      spread(ownAlive());
+      spread(ownAlive());  // already refuted: say it again
       return false;
     }
-    m_membership.beat();
+    m_membership.raiseOwnHeartbeatAbove(rumour.generation == own.generation ? rumour.incarnation : 0);
     spread(ownAlive());
     return false;
   }
@@ -224,8 +245,10 @@ bool Node::applyRumour(const Rumour& rumour, TimePoint now) {
   const auto info = m_membership.member(rumour.node);
   if (!info || info->status == MemberStatus::kLeft) return changed;
 
+  // A peer without an entry is up at the generation the view knows, incarnation 0: so a death rumoured before it
+  // restarted (at that generation) is recognised as older than its restart's announcement.
   const auto found = m_swimPeers.find(rumour.node);
-  const std::uint64_t knownGeneration = found != m_swimPeers.end() ? found->second.generation : 0;
+  const std::uint64_t knownGeneration = found != m_swimPeers.end() ? found->second.generation : info->generation;
   const std::uint64_t knownIncarnation = found != m_swimPeers.end() ? found->second.incarnation : 0;
   const NodeState state = found != m_swimPeers.end() ? found->second.state : NodeState::kUp;
   const auto version = std::tie(rumour.generation, rumour.incarnation);
@@ -233,10 +256,13 @@ bool Node::applyRumour(const Rumour& rumour, TimePoint now) {
   switch (rumour.kind) {
     case RumourKind::kAlive: {
       if (version <= known) return changed;
-      // A peer that starts announces itself at incarnation 0: a node that has no doubt about it keeps no entry (at
-      // 10,000 nodes that would be 10,000 entries each). A refutation (incarnation above 0) is kept, so that a
-      // suspicion it answered, still on its way, is recognised as older when it comes.
-      if (found == m_swimPeers.end() && rumour.incarnation == 0) return changed;
+      // A peer that starts announces itself at incarnation 0 of the generation the view already has: a node that
+      // has no doubt about it keeps no entry (at 10,000 nodes that would be 10,000 entries each). A refutation
+      // (incarnation above 0) or a restart (a later generation) is kept, so that a suspicion or death rumoured
+      // before it, still on its way, is recognised as older when it comes.
+      if (found == m_swimPeers.end() && rumour.incarnation == 0 && rumour.generation <= info->generation) {
+        return changed;
+      }
       SwimPeer& peer = m_swimPeers[rumour.node];
       peer.generation = rumour.generation;
       peer.incarnation = rumour.incarnation;
@@ -247,7 +273,10 @@ bool Node::applyRumour(const Rumour& rumour, TimePoint now) {
       return true;
     }
     case RumourKind::kSuspect: {
-      if (version < known || (version == known && state != NodeState::kUp)) return changed;
+      // A peer already declared dead stays dead until it says it is alive (as memberlist does).
+      if (version < known || state == NodeState::kDown || (version == known && state != NodeState::kUp)) {
+        return changed;
+      }
       SwimPeer& peer = m_swimPeers[rumour.node];
       peer.generation = rumour.generation;
       peer.incarnation = rumour.incarnation;
@@ -330,8 +359,11 @@ std::vector<Rumour> Node::piggyback(NodeId to) {
   const double members = static_cast<double>(m_membership.size());
   const auto limit = static_cast<std::uint32_t>(
       std::max<double>(1.0, static_cast<double>(swim.retransmitMultiplier) * std::ceil(std::log10(members + 1))));
-  const auto leastSent = [](const QueuedRumour& a, const QueuedRumour& b) {
-    return std::tie(a.sent, a.order) < std::tie(b.sent, b.order);
+  // This node's own news (a refutation) first: a suspicion about it must not outlive its answer for want of room.
+  const NodeId self = m_config.id;
+  const auto leastSent = [self](const QueuedRumour& a, const QueuedRumour& b) {
+    return std::make_tuple(a.rumour.node != self, a.sent, a.order) <
+           std::make_tuple(b.rumour.node != self, b.sent, b.order);
   };
   std::sort(m_rumours.begin(), m_rumours.end(), leastSent);
   if (m_rumours.size() > kMaxQueuedRumours) m_rumours.resize(kMaxQueuedRumours);

@@ -127,14 +127,25 @@ void ScenarioParser::parseMechanisms(const Field& f, MechanismConfig& mech) {
   {
     const MapView d = section("failure_detector", kDetectorKeys, mech.failureDetector,
                               "true, false, or {threshold: 8, suspect_threshold: 4, interval: 250ms}, or "
-                              "{protocol: swim, probe_timeout: 500ms, indirect_probes: 3, suspicion_multiplier: 4}");
+                              "{protocol: swim, probe_timeout: 500ms, indirect_probes: 3, suspicion_multiplier: 4, "
+                              "retransmit_multiplier: 4, sync_interval: 30s}");
     if (const Field* p = d.find("protocol")) {
       const std::string& name = scalar(*p, "phi_accrual or swim");
       const auto protocol = parseDetectionProtocol(name);
       if (!protocol) failExpected(*p, "phi_accrual or swim");
       mech.detection = *protocol;
     }
-    if (const Field* t = d.find("probe_timeout")) mech.swim.probeTimeout = duration(*t, Duration{0}, kMinute, true);
+    if (const Field* t = d.find("probe_timeout")) {
+      mech.swim.probeTimeout = duration(*t, Duration{0}, kMinute, true);
+      // A round lasts 0.8 to 1.2 gossip intervals: helpers need the rest of the shortest one to answer.
+      if (mech.swim.probeTimeout >= mech.gossipInterval * 8 / 10) {
+        fail(t->at, t->path,
+             "probe_timeout must be shorter than 80% of the gossip interval (" + formatDuration(mech.gossipInterval) +
+                 "), so that indirect probes have time");
+      }
+    }
+    if (const Field* i = d.find("sync_interval"))
+      mech.swim.syncInterval = duration(*i, Duration{0}, std::chrono::hours(1));
     if (const Field* k = d.find("indirect_probes")) mech.swim.indirectProbes = integer(*k, 0, 16);
     if (const Field* s = d.find("suspicion_multiplier")) mech.swim.suspicionMultiplier = number(*s, 0, 1000);
     if (const Field* r = d.find("retransmit_multiplier")) mech.swim.retransmitMultiplier = integer(*r, 1, 100);

@@ -335,15 +335,16 @@ inline constexpr std::array<std::string_view, 12> kClusterKeys = {
 inline constexpr std::array<std::string_view, 6> kMechanismKeys = {
     "gossip", "failure_detector", "hinted_handoff", "read_repair", "anti_entropy", "tombstone_gc"};
 inline constexpr std::array<std::string_view, 2> kGossipKeys = {"enabled", "interval"};
-inline constexpr std::array<std::string_view, 9> kDetectorKeys = {"enabled",
-                                                                  "threshold",
-                                                                  "suspect_threshold",
-                                                                  "interval",
-                                                                  "protocol",
-                                                                  "probe_timeout",
-                                                                  "indirect_probes",
-                                                                  "suspicion_multiplier",
-                                                                  "retransmit_multiplier"};
+inline constexpr std::array<std::string_view, 10> kDetectorKeys = {"enabled",
+                                                                   "threshold",
+                                                                   "suspect_threshold",
+                                                                   "interval",
+                                                                   "protocol",
+                                                                   "probe_timeout",
+                                                                   "indirect_probes",
+                                                                   "suspicion_multiplier",
+                                                                   "retransmit_multiplier",
+                                                                   "sync_interval"};
 inline constexpr std::array<std::string_view, 5> kHintKeys = {"enabled", "hint_after", "replay_interval", "max_hints",
                                                               "replay_batch"};
 inline constexpr std::array<std::string_view, 2> kReadRepairKeys = {"enabled", "probability"};

@@ -239,6 +239,9 @@ TEST(ClusterTest, SwimFailureDetectionMarksAKilledNodeDownAndTakesItBack) {
   for (auto& node : cluster.nodes) {
     EXPECT_TRUE(eventually([&] { return node->info("ring_members_up") == "3"; }))
         << node->name() << " counts " << node->info("ring_members_up") << " up after the restart";
+    // The restarted node learns the others' generations from its first exchange of views (push-pull).
+    EXPECT_TRUE(eventually([&] { return node->info("ring_members_heard") == "3"; }))
+        << node->name() << " has heard from " << node->info("ring_members_heard") << " members";
   }
 }
 

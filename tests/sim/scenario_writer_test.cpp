@@ -327,6 +327,39 @@ TEST(ScenarioWriterTest, TombstoneCollectionReadsAndRoundTripsInEveryForm) {
   EXPECT_NE(zero.status().message().find("x.yaml:5"), std::string::npos) << zero.status().message();
 }
 
+TEST(ScenarioWriterTest, SwimSettingsRoundTripAndATooLongProbeTimeoutIsRefused) {
+  ScenarioSpec spec = parseOk(
+      "name: s\nduration: 5s\ncluster:\n  nodes: 20\n  mechanisms:\n    gossip: {interval: 2s}\n"
+      "    failure_detector: {protocol: swim, probe_timeout: 300ms, indirect_probes: 5, suspicion_multiplier: 2.5,"
+      " retransmit_multiplier: 3, sync_interval: 10s}\nworkload: {rate: 10/s}\n");
+  const MechanismConfig& m = spec.cluster.mechanisms;
+  EXPECT_EQ(m.detection, DetectionProtocol::kSwim);
+  EXPECT_EQ(m.swim.probeTimeout, 300ms);
+  EXPECT_EQ(m.swim.indirectProbes, 5u);
+  EXPECT_EQ(m.swim.suspicionMultiplier, 2.5);
+  EXPECT_EQ(m.swim.retransmitMultiplier, 3u);
+  EXPECT_EQ(m.swim.syncInterval, 10s);
+  const ScenarioSpec back = roundTrip(spec);
+  EXPECT_EQ(back.cluster.mechanisms.detection, DetectionProtocol::kSwim);
+  EXPECT_EQ(back.cluster.mechanisms.swim.syncInterval, 10s);
+  EXPECT_NE(writeScenario(spec).find("protocol: swim"), std::string::npos);
+
+  const auto refused = parseScenario(
+      "name: s\nduration: 5s\ncluster:\n  mechanisms:\n    failure_detector: {protocol: swim, probe_timeout: 900ms}\n"
+      "workload: {rate: 10/s}\n",
+      "x.yaml");
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_NE(refused.status().message().find("probe_timeout must be shorter than 80% of the gossip interval"),
+            std::string::npos)
+      << refused.status().message();
+  const auto unknown = parseScenario(
+      "name: s\nduration: 5s\ncluster:\n  mechanisms:\n    failure_detector: {protocol: gossip}\n"
+      "workload: {rate: 10/s}\n",
+      "x.yaml");
+  ASSERT_FALSE(unknown.isOk());
+  EXPECT_NE(unknown.status().message().find("phi_accrual or swim"), std::string::npos) << unknown.status().message();
+}
+
 TEST(ScenarioWriterTest, ShuffledTiesRoundTripWithTheirSeed) {
   for (std::uint64_t tieSeed : {0u, 5u}) {
     ScenarioSpec spec = parseOk("name: Ties\nduration: 2s\n");

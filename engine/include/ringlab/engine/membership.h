@@ -70,6 +70,9 @@ class MembershipView {
 
   // Own heartbeat += 1. Called once per gossip round.
   void beat();
+  // Own heartbeat becomes at least `above` + 1 (and at least one more than now); saturates at the largest value. SWIM
+  // uses the own heartbeat as its incarnation, raised above a suspicion's to refute it.
+  void raiseOwnHeartbeatAbove(std::uint64_t above);
 
   // Sets the own status. A change also bumps the own heartbeat, so that peers holding the previous heartbeat take
   // it.

@@ -63,6 +63,9 @@ struct SwimConfig {
   // Each rumour is sent multiplier x ceil(log10(n + 1)) times, up to maxPiggyback on each probe or acknowledgement.
   std::size_t retransmitMultiplier = 4;
   std::size_t maxPiggyback = 8;
+  // A full exchange of membership views with one peer this often (memberlist's push-pull), and at a node's first
+  // round: how a node that joined or restarted learns what rumours it missed. Zero: only at the first round.
+  Duration syncInterval = std::chrono::seconds(30);
 };
 
 // The mechanisms that keep a cluster available and convergent. Each can be switched off, so a class can see what
@@ -440,6 +443,10 @@ class Node {
   // A replayed (or handed-over) hint was stored: drops it if it still holds what was sent, and says so.
   void settleHint(const ReplayedHint& replay);
   std::size_t m_aeCursor = 0;        // next ring range to reconcile
+  const std::vector<std::uint32_t>& replicatedRanges();
+  std::shared_ptr<const Ring> m_replicatedRing;  // the ring and N that m_replicated was computed for
+  std::size_t m_replicatedN = 0;
+  std::vector<std::uint32_t> m_replicated;
   ReplyTable<StreamWait> m_streams;  // range batches asked for, by request id
   ReplyTable<> m_handOffs;           // acks of records handed off, by the request id of each record
 
@@ -472,6 +479,7 @@ class Node {
   std::vector<QueuedRumour> m_rumours;
   std::uint64_t m_rumourOrder = 0;
   std::uint64_t m_probeSequence = 0;
+  std::optional<TimePoint> m_nextSync;  // the next push-pull exchange of views (none: no more)
   struct ProbeInFlight {
     NodeId target = 0;
     std::uint64_t sequence = 0;
