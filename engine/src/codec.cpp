@@ -465,6 +465,19 @@ Status readDepth(ByteReader& reader, std::uint8_t& depth) {
   return Status::ok();
 }
 
+// A member status byte (gossip entries, rumours): 0..kHighestMemberStatus, else kCorrupt.
+Status readMemberStatus(ByteReader& reader, MemberStatus& out) {
+  const std::size_t at = reader.position();
+  std::uint8_t memberStatus = 0;
+  if (Status status = reader.u8(memberStatus, "member status"); !status) return status;
+  if (memberStatus > kHighestMemberStatus) {
+    return Status(ErrorCode::kCorrupt, describe("member status ", memberStatus, " at byte ", at,
+                                                " is not a member status (the highest is ", kHighestMemberStatus, ")"));
+  }
+  out = static_cast<MemberStatus>(memberStatus);
+  return Status::ok();
+}
+
 // A probe and its acknowledgement share a layout: u64 sequence, u32 target, then the rumours.
 Status readProbe(ByteReader& reader, std::uint64_t& sequence, NodeId& target, std::vector<Rumour>& rumours) {
   if (Status status = reader.u64(sequence, "probe sequence"); !status) return status;
@@ -473,7 +486,7 @@ Status readProbe(ByteReader& reader, std::uint64_t& sequence, NodeId& target, st
   if (Status status = reader.count(count, "rumour count", kMaxRumours, kRumourBytes); !status) return status;
   rumours.resize(count);
   for (Rumour& rumour : rumours) {
-    std::size_t at = reader.position();
+    const std::size_t at = reader.position();
     std::uint8_t kind = 0;
     if (Status status = reader.u8(kind, "rumour kind"); !status) return status;
     if (kind > kHighestRumourKind) {
@@ -484,15 +497,7 @@ Status readProbe(ByteReader& reader, std::uint64_t& sequence, NodeId& target, st
     if (Status status = reader.u32(rumour.node, "rumour node id"); !status) return status;
     if (Status status = reader.u64(rumour.generation, "rumour generation"); !status) return status;
     if (Status status = reader.u64(rumour.incarnation, "rumour incarnation"); !status) return status;
-    at = reader.position();
-    std::uint8_t memberStatus = 0;
-    if (Status status = reader.u8(memberStatus, "member status"); !status) return status;
-    if (memberStatus > kHighestMemberStatus) {
-      return Status(ErrorCode::kCorrupt,
-                    describe("member status ", memberStatus, " at byte ", at,
-                             " is not a member status (the highest is ", kHighestMemberStatus, ")"));
-    }
-    rumour.status = static_cast<MemberStatus>(memberStatus);
+    if (Status status = readMemberStatus(reader, rumour.status); !status) return status;
   }
   return Status::ok();
 }
@@ -507,15 +512,7 @@ Status readGossip(ByteReader& reader, Gossip& body) {
     if (Status status = reader.u32(entry.node, "gossip node id"); !status) return status;
     if (Status status = reader.u64(entry.generation, "gossip generation"); !status) return status;
     if (Status status = reader.u64(entry.heartbeat, "gossip heartbeat"); !status) return status;
-    const std::size_t at = reader.position();
-    std::uint8_t memberStatus = 0;
-    if (Status status = reader.u8(memberStatus, "member status"); !status) return status;
-    if (memberStatus > kHighestMemberStatus) {
-      return Status(ErrorCode::kCorrupt,
-                    describe("member status ", memberStatus, " at byte ", at,
-                             " is not a member status (the highest is ", kHighestMemberStatus, ")"));
-    }
-    entry.status = static_cast<MemberStatus>(memberStatus);
+    if (Status status = readMemberStatus(reader, entry.status); !status) return status;
   }
   return Status::ok();
 }

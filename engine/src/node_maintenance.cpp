@@ -77,16 +77,11 @@ void Node::runGossip() {
     m_membership.beat();
     m_stats.gossipRounds++;
     // Counts, not lists: a round costs O(1) whatever the size of the cluster.
-    const std::size_t doubted = m_doubted.size();
-    const std::size_t excluded = 1 + m_membership.leftCount() + doubted;
-    const std::size_t trusted = m_membership.size() > excluded ? m_membership.size() - excluded : 0;
+    const std::size_t trusted = trustedPeerCount(m_membership, m_doubted.size());
     if (trusted > 0) {
       if (const auto peer = drawTrustedPeer()) askForGossip(*peer);
     }
-    if (doubted > 0 && (trusted == 0 || m_rt.rng().uniform01() < static_cast<double>(doubted) /
-                                                                     static_cast<double>(trusted + 1))) {
-      askForGossip(m_doubted[static_cast<std::size_t>((static_cast<Uint128>(m_rt.rng().next()) * doubted) >> 64)]);
-    }
+    if (const auto peer = drawDoubtedPeer(m_doubted, trusted, m_rt.rng())) askForGossip(*peer);
   }
 }
 

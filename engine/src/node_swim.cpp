@@ -21,8 +21,6 @@
 namespace ringlab {
 namespace {
 
-__extension__ typedef unsigned __int128 Uint128;
-
 // More rumours than this wait for their turn no longer: the most-sent are dropped first.
 constexpr std::size_t kMaxQueuedRumours = 512;
 
@@ -154,15 +152,10 @@ void Node::sendProbe(NodeId to, std::uint64_t sequence, NodeId target) {
 // other dead. So, as the heartbeat gossip does, a round also probes a doubted peer with probability
 // doubted / (trusted + 1), and tells it what this node believes; alive, it refutes that in its acknowledgement.
 void Node::probeDoubted() {
-  const std::size_t doubted = m_doubted.size();
-  if (doubted == 0) return;
-  const std::size_t excluded = 1 + m_membership.leftCount() + doubted;
-  const std::size_t trusted = m_membership.size() > excluded ? m_membership.size() - excluded : 0;
-  if (trusted != 0 && m_rt.rng().uniform01() >= static_cast<double>(doubted) / static_cast<double>(trusted + 1)) {
-    return;
+  const std::size_t trusted = trustedPeerCount(m_membership, m_doubted.size());
+  if (const auto peer = drawDoubtedPeer(m_doubted, trusted, m_rt.rng())) {
+    sendMaintenance(*peer, Probe{++m_probeSequence, *peer, piggyback(*peer)});
   }
-  const NodeId peer = m_doubted[static_cast<std::size_t>((static_cast<Uint128>(m_rt.rng().next()) * doubted) >> 64)];
-  sendMaintenance(peer, Probe{++m_probeSequence, peer, piggyback(peer)});
 }
 
 void Node::onProbe(const Message& message) {

@@ -23,6 +23,24 @@ inline Duration jittered(Duration period, Rng& rng) {
   return Duration(static_cast<std::int64_t>(static_cast<double>(period.count()) * rng.uniform(0.8, 1.2)));
 }
 
+// Peers a round may go to: members other than self that have not left and are not doubted (a count, O(1)).
+inline std::size_t trustedPeerCount(const MembershipView& view, std::size_t doubted) {
+  const std::size_t excluded = 1 + view.leftCount() + doubted;
+  return view.size() > excluded ? view.size() - excluded : 0;
+}
+
+// A doubted peer (suspect or down) for this round, with probability doubted / (trusted + 1), always when no peer is
+// trusted; nullopt otherwise. So that a healed link or a restarted node is heard of again, while a round with no
+// doubted peer draws nothing.
+inline std::optional<NodeId> drawDoubtedPeer(const std::vector<NodeId>& doubted, std::size_t trusted, Rng& rng) {
+  if (doubted.empty()) return std::nullopt;
+  if (trusted != 0 && rng.uniform01() >= static_cast<double>(doubted.size()) / static_cast<double>(trusted + 1)) {
+    return std::nullopt;
+  }
+  __extension__ typedef unsigned __int128 Uint128;
+  return doubted[static_cast<std::size_t>((static_cast<Uint128>(rng.next()) * doubted.size()) >> 64)];
+}
+
 // A coordinated request: the quorum it waits for, and what the coordinator needs to answer, hint and repair.
 struct Node::PendingRequest : ReplyWait {
   PendingRequest(Runtime& runtime, std::uint64_t requestId, std::size_t needed)
