@@ -152,7 +152,11 @@ void Node::onGossip(const Message& message) {
       if (applyRumour(alive, now) || statusNews) spread(alive);
       if (info.status == MemberStatus::kLeft) setDoubted(advanced, false);
     }
-    if (message.requestId != 0) sendMaintenance(message.from, m_membership.digest());
+    if (message.requestId != 0) {
+      sendMaintenance(message.from, m_membership.digest());
+    } else {
+      m_syncAwaited = false;  // the answer to a push-pull
+    }
     return;
   }
   for (NodeId restarted : merged.restarted) m_detector.forget(restarted);

@@ -62,6 +62,7 @@ void Node::startSwim() {
   m_relays.clear();
   m_probe = {};
   m_nextSync = m_rt.now();
+  m_syncAwaited = false;
   // Peers that believe this node dead (it restarted) take it back when this news reaches them.
   spread(ownAlive());
   m_rt.spawn(FiberRole::kDetector, "swim-probe", [this] { runProbes(); });
@@ -110,10 +111,20 @@ void Node::runProbes() {
     probeDoubted();
     // Push-pull: now and then (and at the first round, to join) a full exchange of views with one peer, as
     // memberlist does: it brings members and statuses whose rumours this node missed (it joined or restarted later).
-    if (m_nextSync && now >= *m_nextSync) {
-      m_nextSync.reset();
-      if (mechanisms.swim.syncInterval > Duration{0}) m_nextSync = now + mechanisms.swim.syncInterval;
-      if (const std::optional<NodeId> peer = drawTrustedPeer()) askForGossip(*peer);
+    // An exchange that got no answer by the next round is asked of another peer: a restarted node's first request
+    // can meet a peer that still thinks it dead and whose connection to it is down, and the next scheduled exchange
+    // is a sync interval away.
+    const bool syncDue = m_nextSync && now >= *m_nextSync;
+    if (syncDue || m_syncAwaited) {
+      if (syncDue) {
+        m_nextSync.reset();
+        if (mechanisms.swim.syncInterval > Duration{0}) m_nextSync = now + mechanisms.swim.syncInterval;
+      }
+      m_syncAwaited = false;
+      if (const std::optional<NodeId> peer = drawTrustedPeer()) {
+        askForGossip(*peer);
+        m_syncAwaited = true;
+      }
     }
     const Duration period = jittered(mechanisms.gossipInterval, m_rt.rng());
     const std::optional<NodeId> target = drawTrustedPeer();

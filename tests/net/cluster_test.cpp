@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "harness.h"
 
 namespace ringlab::testing {
@@ -234,6 +236,18 @@ TEST(ClusterTest, SwimFailureDetectionMarksAKilledNodeDownAndTakesItBack) {
         << cluster.nodes[i]->name() << " still counts " << cluster.nodes[i]->info("ring_members_up") << " up";
   }
   EXPECT_EQ(redisCli(cluster.nodes[1]->clientPort(), "GET before"), "kill") << "R=2 of the two live replicas";
+  // The admin view names the detector and, for the peer the news was about, its incarnation (suspect, then down).
+  const auto n3InView = [&] {
+    const boost::json::value view =
+        boost::json::parse(httpRequest(cluster.nodes[0]->adminPort(), "GET", "/cluster").body);
+    EXPECT_EQ(view.at("failure_detector").as_string(), "swim");
+    for (const boost::json::value& m : view.at("members").as_array()) {
+      if (m.at("id").as_string() == "n3") return m.as_object();
+    }
+    return boost::json::object{};
+  };
+  EXPECT_TRUE(eventually([&] { return n3InView()["state"] == "down"; }));
+  EXPECT_TRUE(n3InView().contains("incarnation"));
   cluster.nodes[2]->start();
   ASSERT_TRUE(cluster.nodes[2]->waitServing());
   for (auto& node : cluster.nodes) {

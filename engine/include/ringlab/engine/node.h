@@ -480,6 +480,7 @@ class Node {
   std::uint64_t m_rumourOrder = 0;
   std::uint64_t m_probeSequence = 0;
   std::optional<TimePoint> m_nextSync;  // the next push-pull exchange of views (none: no more)
+  bool m_syncAwaited = false;            // a push-pull went unanswered so far: ask another peer next round
   struct ProbeInFlight {
     NodeId target = 0;
     std::uint64_t sequence = 0;
