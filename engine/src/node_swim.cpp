@@ -331,6 +331,20 @@ void Node::expireSuspicions(TimePoint now) {
   }
 }
 
+std::vector<Node::SwimPeerStatus> Node::swimPeers() const {
+  std::vector<SwimPeerStatus> out;
+  if (!swimming()) return out;
+  out.reserve(m_swimPeers.size());
+  for (const auto& [id, peer] : m_swimPeers) {
+    if (id == m_config.id) continue;
+    SwimPeerStatus status{id, peer.state, peer.incarnation, std::nullopt};
+    if (peer.state == NodeState::kSuspect) status.deathDue = peer.suspectedUntil;
+    out.push_back(status);
+  }
+  std::sort(out.begin(), out.end(), [](const SwimPeerStatus& a, const SwimPeerStatus& b) { return a.peer < b.peer; });
+  return out;
+}
+
 void Node::publishPeerState(NodeId peer, NodeState state, TimePoint now) {
   if (state == NodeState::kUp) {
     m_peerStates.erase(peer);

@@ -1,5 +1,7 @@
 #include <ringlab/observe/cluster_snapshot.h>
 
+#include <algorithm>
+
 namespace ringlab {
 
 TrafficClass trafficClassOf(MessageKind kind) {
@@ -24,10 +26,16 @@ TrafficClass trafficClassOf(MessageKind kind) {
   return TrafficClass::kGossip;
 }
 
+NodeState NodeInfo::verdictOn(NodeId peer) const {
+  const auto it = std::lower_bound(doubts.begin(), doubts.end(), peer,
+                                   [](const std::pair<NodeId, NodeState>& d, NodeId p) { return d.first < p; });
+  return it != doubts.end() && it->first == peer ? it->second : NodeState::kUp;
+}
+
 void applyViewpoint(std::vector<NodeInfo>& nodes, NodeId viewer) {
   if (viewer >= nodes.size() || !nodes[viewer].running) return;
   const NodeInfo& self = nodes[viewer];
-  if (self.state == NodeDisplayState::kLeft || self.verdictToward.size() < nodes.size()) return;
+  if (self.state == NodeDisplayState::kLeft || !self.judged) return;
   for (NodeInfo& n : nodes) {
     if (n.id == viewer) {
       if (n.state == NodeDisplayState::kSuspect) n.state = NodeDisplayState::kUp;  // no node suspects itself
@@ -39,7 +47,7 @@ void applyViewpoint(std::vector<NodeInfo>& nodes, NodeId viewer) {
       case NodeDisplayState::kDown: break;
       default: continue;  // membership changes and unreachable processes are facts, not opinions
     }
-    switch (self.verdictToward[n.id]) {
+    switch (self.verdictOn(n.id)) {
       case NodeState::kUp: n.state = NodeDisplayState::kUp; break;
       case NodeState::kSuspect: n.state = NodeDisplayState::kSuspect; break;
       case NodeState::kDown: n.state = NodeDisplayState::kDown; break;

@@ -76,6 +76,7 @@ TEST_F(AdminHandleTest, TheTableRoutesEveryEndpointAndRefusesTheRest) {
   }
   EXPECT_EQ(json(index).at("methods").at("/fault"), boost::json::array({"GET", "POST"}));
   EXPECT_EQ(json(get("/cluster")).at("api_version").as_int64(), kAdminApiVersion);
+  EXPECT_EQ(json(get("/cluster")).at("failure_detector").as_string(), "phi_accrual");
 
   const AdminReply missing = get("/nothing");
   EXPECT_EQ(missing.response.result_int(), 404);

@@ -740,16 +740,48 @@ TEST(LiveModelReachabilityTest, PeersVerdictsMakeANodeDownOrSuspect) {
   EXPECT_TRUE(s.nodes[2].running);
   EXPECT_EQ(s.nodes[0].state, NodeDisplayState::kUp);
   EXPECT_EQ(s.nodes[0].suspectedBy, 0u);
-  EXPECT_EQ(s.nodes[0].verdictToward[2], NodeState::kDown);
-  EXPECT_EQ(s.nodes[1].verdictToward[2], NodeState::kSuspect);
-  EXPECT_EQ(s.nodes[2].verdictToward[0], NodeState::kUp);
-  EXPECT_DOUBLE_EQ(s.nodes[0].phiToward[2], 9.0);
+  EXPECT_TRUE(s.nodes[0].judged);
+  EXPECT_EQ(s.nodes[0].verdictOn(2), NodeState::kDown);
+  EXPECT_EQ(s.nodes[1].verdictOn(2), NodeState::kSuspect);
+  EXPECT_EQ(s.nodes[2].verdictOn(0), NodeState::kUp);
+  ASSERT_EQ(s.nodes[0].doubts.size(), 1u);  // only n3: the peers it thinks up are not listed
+  // The inspector's table: n1's opinion of each peer, with phi.
+  ASSERT_EQ(s.nodes[0].peers.size(), 2u);
+  EXPECT_EQ(s.nodes[0].peers[0].peer, 1u);
+  EXPECT_EQ(s.nodes[0].peers[1].peer, 2u);
+  EXPECT_EQ(s.nodes[0].peers[1].verdict, NodeState::kDown);
+  EXPECT_DOUBLE_EQ(s.nodes[0].peers[1].phi, 9.0);
+  EXPECT_EQ(s.detection, DetectionProtocol::kPhiAccrual);
 
   // n1 no longer answers: only n2's suspicion counts.
   model.ingest(2 * kSec, QStringLiteral("n1"), Kind::kReachability, QByteArray("down timed out"));
   const FeedSnapshot later = model.takeSnapshot(2 * kSec + kMs);
   EXPECT_EQ(later.nodes[2].state, NodeDisplayState::kSuspect);
   EXPECT_EQ(later.nodes[2].suspectedBy, 1u);
+}
+
+TEST(LiveModelReachabilityTest, UnderSwimTheInspectorTableListsThePeersWithNewsAndTheirIncarnations) {
+  LiveClusterModel model;
+  connectThree(model);
+  // n1 runs SWIM: it suspects n3, which it knows at incarnation 2; n2 is up with no news (no incarnation field).
+  QJsonArray members = threeMembers(QStringLiteral("suspect"));
+  QJsonObject n3 = members[2].toObject();
+  n3[QStringLiteral("incarnation")] = 2;
+  n3[QStringLiteral("phi")] = 0.0;
+  members[2] = n3;
+  QJsonObject body = QJsonDocument::fromJson(clusterBody(QStringLiteral("n1"), members)).object();
+  body[QStringLiteral("failure_detector")] = QStringLiteral("swim");
+  ASSERT_TRUE(model.ingest(kSec, QStringLiteral("n1"), Kind::kCluster, compact(body)).isEmpty());
+  const FeedSnapshot s = model.takeSnapshot(kSec + kMs);
+  EXPECT_EQ(s.detection, DetectionProtocol::kSwim);
+  ASSERT_EQ(s.nodes[0].peers.size(), 1u);
+  EXPECT_EQ(s.nodes[0].peers[0].peer, 2u);
+  EXPECT_EQ(s.nodes[0].peers[0].verdict, NodeState::kSuspect);
+  EXPECT_EQ(s.nodes[0].peers[0].incarnation, 2u);
+  EXPECT_EQ(s.nodes[2].suspectedBy, 1u);
+  // A node that does not name its detector (an older ringlabd) detects with phi accrual.
+  model.ingest(2 * kSec, QStringLiteral("n1"), Kind::kCluster, clusterBody(QStringLiteral("n1"), threeMembers()));
+  EXPECT_EQ(model.takeSnapshot(2 * kSec + kMs).detection, DetectionProtocol::kPhiAccrual);
 }
 
 TEST(LiveModelReachabilityTest, TheCrashDetectionChartCountsDownVerdictsOnUnreachableMembers) {

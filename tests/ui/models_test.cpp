@@ -23,6 +23,13 @@ NodeInfo node(NodeId id, NodeDisplayState state, double share) {
   return n;
 }
 
+TEST(ShareTextTest, ShowsTheDigitsASmallShareNeeds) {
+  EXPECT_EQ(shareText(0.125), "12.5 %");
+  EXPECT_EQ(shareText(0.0031), "0.31 %");
+  EXPECT_EQ(shareText(0.00012), "0.012 %");  // a node of 10,000 with 8 tokens
+  EXPECT_EQ(shareText(0.0), "0 %");
+}
+
 TEST(NodeTableModelTest, GrowsByInsertingRowsAndUpdatesInPlace) {
   testing::app();
   NodeTableModel model;

@@ -1,7 +1,9 @@
 #include <algorithm>
 
 #include <gtest/gtest.h>
+#include <QLabel>
 #include <QSignalSpy>
+#include <QTableWidget>
 
 #include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
@@ -86,6 +88,110 @@ TEST(SimulationFeedTest, RunsToATimeAndDescribesTheCluster) {
     share += n.primaryShare;
   }
   EXPECT_NEAR(share, 1.0, 1e-9);
+}
+
+TEST(SimulationFeedTest, TheInspectedNodesOpinionOfEachPeerComesWithTheSnapshotsAndOnlyForIt) {
+  testing::app();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  feed.load(shipped("steady-state"), false);
+  rec.runTo(feed, seconds(1));
+  feed.apply(CrashAction{1});
+  rec.runTo(feed, seconds(6));
+  const FeedSnapshot& s = rec.last;
+  EXPECT_EQ(s.detection, DetectionProtocol::kPhiAccrual);
+  // n1 (inspected by default) judges its four peers with phi; the others' opinions are only their doubts.
+  ASSERT_EQ(s.nodes[0].peers.size(), 4u);
+  EXPECT_EQ(s.nodes[0].peers[0].peer, 1u);
+  EXPECT_EQ(s.nodes[0].peers[0].verdict, NodeState::kDown);
+  EXPECT_GT(s.nodes[0].peers[0].phi, 8.0);
+  EXPECT_LT(s.nodes[0].peers[1].phi, 4.0);
+  for (NodeId id = 1; id < s.nodes.size(); ++id) EXPECT_TRUE(s.nodes[id].peers.empty()) << "n" << id + 1;
+  for (NodeId id : {0u, 2u, 3u, 4u}) {
+    EXPECT_TRUE(s.nodes[id].judged);
+    EXPECT_EQ(s.nodes[id].verdictOn(1), NodeState::kDown) << "n" << id + 1;
+    EXPECT_EQ(s.nodes[id].doubts.size(), 1u) << "n" << id + 1;
+  }
+  // Inspecting n3 moves the detail there at once, without running on.
+  feed.setInspectedNode(2);
+  ASSERT_TRUE(testing::waitFor([&] { return !rec.last.nodes[2].peers.empty(); }));
+  EXPECT_TRUE(rec.last.nodes[0].peers.empty());
+  EXPECT_EQ(rec.last.nowNs, Duration(seconds(6)).count());
+}
+
+TEST(SimulationFeedTest, UnderSwimTheInspectorListsThePeersSomeNewsWasAbout) {
+  testing::app();
+  auto spec = parseScenario(R"(name: SWIM crash
+seed: 3
+duration: 30s
+cluster:
+  nodes: 12
+  mechanisms: {failure_detector: {protocol: swim}}
+workload: {rate: 50/s}
+timeline:
+  - {at: 1s, crash: n5}
+)",
+                            "swim-crash.yaml");
+  ASSERT_TRUE(spec.isOk()) << spec.status().message();
+  SimulationFeed feed;
+  FeedRecorder rec(feed);
+  feed.load(std::move(spec).value(), false);
+  rec.runTo(feed, seconds(25));
+  const FeedSnapshot& s = rec.last;
+  EXPECT_EQ(s.detection, DetectionProtocol::kSwim);
+  EXPECT_EQ(s.nodes[4].state, NodeDisplayState::kDown);
+  EXPECT_EQ(s.nodes[4].suspectedBy, 11u);
+  // n1 knows n5 is dead; peers nobody spread news about are not listed (up at incarnation 0).
+  const auto& peers = s.nodes[0].peers;
+  const auto n5 = std::find_if(peers.begin(), peers.end(), [](const PeerOpinion& p) { return p.peer == 4; });
+  ASSERT_NE(n5, peers.end());
+  EXPECT_EQ(n5->verdict, NodeState::kDown);
+  EXPECT_EQ(n5->deathDueNs, -1);
+  EXPECT_LT(peers.size(), 11u);
+  for (const PeerOpinion& p : peers) EXPECT_EQ(p.phi, 0.0);
+}
+
+TEST(InspectorPanelTest, UnderSwimThePeerTableShowsIncarnationsAndSuspicionsAndCountsTheRest) {
+  testing::app();
+  SimulationFeed feed;  // nothing loaded: the panel reads only the snapshot given
+  InspectorPanel panel(feed);
+  panel.resize(400, 500);
+  panel.show();
+  FeedSnapshot s;
+  s.nowNs = Duration(seconds(10)).count();
+  s.detection = DetectionProtocol::kSwim;
+  s.nodes.resize(5);
+  for (NodeId i = 0; i < 5; ++i) {
+    s.nodes[i].id = i;
+    s.nodes[i].judged = true;
+  }
+  s.nodes[0].peers = {PeerOpinion{2, NodeState::kSuspect, 0.0, 3, Duration(seconds(12)).count() + 500'000'000},
+                      PeerOpinion{3, NodeState::kDown, 0.0, 1, -1}};
+  panel.setSnapshot(s);
+  const auto tables = panel.findChildren<QTableWidget*>();
+  const auto peers = std::find_if(tables.begin(), tables.end(), [](QTableWidget* t) {
+    return t->columnCount() == 4 && t->horizontalHeaderItem(2)->text() == "Incarnation";
+  });
+  ASSERT_NE(peers, tables.end()) << "no SWIM peer table";
+  ASSERT_EQ((*peers)->rowCount(), 2);
+  EXPECT_EQ((*peers)->item(0, 0)->text(), "n3");
+  EXPECT_EQ((*peers)->item(0, 1)->text(), "suspect");
+  EXPECT_EQ((*peers)->item(0, 2)->text(), "3");
+  EXPECT_EQ((*peers)->item(0, 3)->text(), "dead in 2.5 s unless refuted");
+  EXPECT_EQ((*peers)->item(1, 3)->text(), "");
+  bool counted = false;
+  for (QLabel* label : panel.findChildren<QLabel*>()) {
+    counted =
+        counted || (label->isVisible() && label->text() == "2 other peers: up at incarnation 0, no news about them.");
+  }
+  EXPECT_TRUE(counted) << "the peers with no news are not counted";
+  // Phi accrual: the phi column again, for every peer listed.
+  s.detection = DetectionProtocol::kPhiAccrual;
+  s.nodes[0].peers = {PeerOpinion{1, NodeState::kUp, 0.5, 0, -1}};
+  panel.setSnapshot(s);
+  EXPECT_EQ((*peers)->columnCount(), 3);
+  EXPECT_EQ((*peers)->horizontalHeaderItem(1)->text(), "phi");
+  EXPECT_EQ((*peers)->item(0, 1)->text(), "0.50");
 }
 
 TEST(SimulationFeedTest, TheRunsReportShowsStalenessPerTimelinePhase) {

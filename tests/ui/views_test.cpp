@@ -303,10 +303,9 @@ TEST(ViewpointTest, NodesShowOneMembersVerdictsSoThePartitionSidesShow) {
   for (NodeId i = 0; i < 4; ++i) {
     nodes[i].id = i;
     nodes[i].state = NodeDisplayState::kSuspect;
-    nodes[i].verdictToward.assign(4, NodeState::kUp);
+    nodes[i].judged = true;
   }
-  nodes[0].verdictToward[2] = NodeState::kDown;
-  nodes[0].verdictToward[3] = NodeState::kSuspect;
+  nodes[0].doubts = {{2, NodeState::kDown}, {3, NodeState::kSuspect}};
   nodes[3].state = NodeDisplayState::kJoining;  // a membership change is a fact, not n1's opinion
   std::vector<NodeInfo> seen = nodes;
   applyViewpoint(seen, 0);
@@ -322,6 +321,11 @@ TEST(ViewpointTest, NodesShowOneMembersVerdictsSoThePartitionSidesShow) {
   std::vector<NodeInfo> beyond = nodes;
   applyViewpoint(beyond, 9);
   EXPECT_EQ(beyond[2].state, NodeDisplayState::kSuspect);
+  // A viewer whose verdicts are not known (a live node that has not answered yet) changes nothing either.
+  std::vector<NodeInfo> unknown = nodes;
+  unknown[0].judged = false;
+  applyViewpoint(unknown, 0);
+  EXPECT_EQ(unknown[2].state, NodeDisplayState::kSuspect);
 }
 
 TEST(ChartsViewTest, ARunShorterThanTheWindowFillsTheWidth) {

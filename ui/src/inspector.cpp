@@ -57,12 +57,13 @@ InspectorPanel::InspectorPanel(ClusterFeed& feed, QWidget* parent) : QWidget(par
   m_nodeSummary->setTextFormat(Qt::RichText);
   m_nodeSummary->setWordWrap(true);
   m_peers = makeTable({tr("Peer"), tr("phi"), tr("Its view")}, nodePage);
-  m_peers->setToolTip(
-      tr("This node's failure detector: phi is how unlikely the silence since the peer's last "
-         "heartbeat is (suspect from 4, down from 8)"));
+  m_peersNote = new QLabel(nodePage);
+  m_peersNote->setWordWrap(true);
+  m_peersNote->hide();
   nl->addWidget(m_nodeBox);
   nl->addWidget(m_nodeSummary);
   nl->addWidget(m_peers, 1);
+  nl->addWidget(m_peersNote);
   m_tabs->addTab(nodePage, tr("Node"));
 
   auto* keyPage = new QWidget(m_tabs);
@@ -100,6 +101,7 @@ void InspectorPanel::setSnapshot(const FeedSnapshot& snapshot) {
 
 void InspectorPanel::inspectNode(NodeId node) {
   m_node = node;
+  m_feed.setInspectedNode(node);
   if (m_nodeBox->currentIndex() != static_cast<int>(node) && static_cast<int>(node) < m_nodeBox->count()) {
     const QSignalBlocker block(m_nodeBox);
     m_nodeBox->setCurrentIndex(static_cast<int>(node));
@@ -132,13 +134,12 @@ void InspectorPanel::showNode() {
   const NodeInfo& n = m_snapshot.nodes[m_node];
   const Theme theme = Theme::make(ThemeKind::kLight, false);
   m_nodeSummary->setText(
-      tr("<b>%1</b> is <b style='color:%2'>%3</b>%4<br>%5 tokens · owns %6 % of the ring (replicates %7 %)<br>"
+      tr("<b>%1</b> is <b style='color:%2'>%3</b>%4<br>%5 tokens · owns %6 of the ring (replicates %7)<br>"
          "%8 keys%13 · %9 bytes · holds %10 hints for others<br>CPU %11 % busy%12")
           .arg(name(n.id), nodeStateColor(n.state, theme).name(), nodeDisplayStateName(n.state))
           .arg(n.suspectedBy > 0 ? tr(" · %n peer(s) suspect it", nullptr, static_cast<int>(n.suspectedBy)) : QString())
           .arg(n.tokens)
-          .arg(n.primaryShare * 100, 0, 'f', 1)
-          .arg(n.replicatedShare * 100, 0, 'f', 1)
+          .arg(shareText(n.primaryShare), shareText(n.replicatedShare))
           .arg(n.keys)
           .arg(n.bytes)
           .arg(n.hintsHeld)
@@ -146,20 +147,64 @@ void InspectorPanel::showNode() {
           .arg(n.cpuFactor != 1.0 ? tr(" · %1x slower than normal").arg(n.cpuFactor) : QString())
           .arg(n.siblingKeys > 0 ? tr(" (%1 with siblings)").arg(n.siblingKeys) : QString()) +
       antiEntropyText(n));
+  showPeers(n, theme);
+}
+
+// The inspected node's failure detector, peer by peer: phi and verdict under phi accrual; under SWIM the peers some
+// news was about, with the incarnation it knows and how long a suspicion has left, and a line for the rest.
+void InspectorPanel::showPeers(const NodeInfo& n, const Theme& theme) {
+  const bool swim = m_snapshot.detection == DetectionProtocol::kSwim;
+  if (m_peerColumnsFor != m_snapshot.detection) {
+    m_peerColumnsFor = m_snapshot.detection;
+    const QStringList headers = swim ? QStringList{tr("Peer"), tr("Its view"), tr("Incarnation"), tr("Suspicion")}
+                                     : QStringList{tr("Peer"), tr("phi"), tr("Its view")};
+    m_peers->setColumnCount(static_cast<int>(headers.size()));
+    m_peers->setHorizontalHeaderLabels(headers);
+    m_peers->setToolTip(
+        swim ? tr("This node's failure detector (SWIM): each round it probes one peer, asks 3 others to probe it when "
+                  "the probe goes unanswered, and then suspects it. A suspected peer that is alive refutes with a "
+                  "higher incarnation; one that does not is declared dead when the suspicion times out.")
+             : tr("This node's failure detector: phi is how unlikely the silence since the peer's last heartbeat is "
+                  "(suspect from 4, down from 8)"));
+  }
   m_peers->setRowCount(0);
   int row = 0;
-  for (NodeId peer = 0; peer < n.phiToward.size(); ++peer) {
-    if (peer == n.id || m_snapshot.nodes[peer].state == NodeDisplayState::kLeft) continue;
+  std::size_t listed = 0;
+  for (const PeerOpinion& peer : n.peers) {
+    if (peer.peer == n.id || peer.peer >= m_snapshot.nodes.size() ||
+        m_snapshot.nodes[peer.peer].state == NodeDisplayState::kLeft) {
+      continue;
+    }
+    ++listed;
     m_peers->insertRow(row);
-    const NodeState verdict = n.verdictToward[peer];
     const QColor color =
-        verdict == NodeState::kUp
+        peer.verdict == NodeState::kUp
             ? QColor()
-            : nodeStateColor(verdict == NodeState::kDown ? NodeDisplayState::kDown : NodeDisplayState::kSuspect, theme);
-    setRow(m_peers, row++,
-           {name(peer), QString::number(n.phiToward[peer], 'f', 2),
-            QString::fromStdString(std::string(nodeStateName(verdict)))},
-           color);
+            : nodeStateColor(peer.verdict == NodeState::kDown ? NodeDisplayState::kDown : NodeDisplayState::kSuspect,
+                             theme);
+    const QString view = QString::fromStdString(std::string(nodeStateName(peer.verdict)));
+    if (swim) {
+      QString suspicion;
+      if (peer.deathDueNs >= 0) {
+        const double left = static_cast<double>(peer.deathDueNs - m_snapshot.nowNs) / 1e9;
+        suspicion = left > 0 ? tr("dead in %1 s unless refuted").arg(left, 0, 'f', 1) : tr("one last probe");
+      }
+      setRow(m_peers, row++, {name(peer.peer), view, QString::number(peer.incarnation), suspicion}, color);
+    } else {
+      setRow(m_peers, row++, {name(peer.peer), QString::number(peer.phi, 'f', 2), view}, color);
+    }
+  }
+  std::size_t others = 0;
+  for (const NodeInfo& other : m_snapshot.nodes) {
+    others += other.id != n.id && other.state != NodeDisplayState::kLeft;
+  }
+  if (swim && n.judged) {
+    const std::size_t unlisted = others > listed ? others - listed : 0;
+    m_peersNote->setText(unlisted == 1 ? tr("1 other peer: up at incarnation 0, no news about it.")
+                                       : tr("%1 other peers: up at incarnation 0, no news about them.").arg(unlisted));
+    m_peersNote->setVisible(others > listed);
+  } else {
+    m_peersNote->hide();
   }
 }
 

@@ -111,6 +111,8 @@ struct LiveClusterModel::MemberState {
   std::vector<Token> tokens;
   std::map<QString, NodeState> verdict;  // this node's failure detector verdict on each peer
   std::map<QString, double> phi;
+  std::map<QString, std::uint64_t> incarnation;  // SWIM: each peer's incarnation as this node knows it
+  bool judged = false;                           // its /cluster answer (with its verdicts) has come
   Counters counters;
   Rates rates;
   std::uint64_t keys = 0;
@@ -202,6 +204,8 @@ QString LiveClusterModel::ingestCluster(std::int64_t atNs, const QByteArray& bod
     m_quorum.w = static_cast<std::size_t>(integer(q->get_object(), "w", 2));
   }
   m_vnodes = static_cast<std::size_t>(std::max<std::int64_t>(1, integer(o, "vnodes_per_node", 16)));
+  // Nodes before the SWIM option say nothing: they detect with phi accrual.
+  m_detection = parseDetectionProtocol(str(o, "failure_detector")).value_or(DetectionProtocol::kPhiAccrual);
 
   MemberState& me = memberNamed(self);
   me.info.faultInjection = boolean(o, "fault_injection");
@@ -267,9 +271,15 @@ QString LiveClusterModel::ingestCluster(std::int64_t atNs, const QByteArray& bod
       if (name != self) {
         if (const auto state = enumFromName<NodeState>(str(m, "state"), nodeStateName)) me.verdict[name] = *state;
         me.phi[name] = number(m, "phi");
+        if (m.contains("incarnation")) {
+          me.incarnation[name] = static_cast<std::uint64_t>(integer(m, "incarnation"));
+        } else {
+          me.incarnation.erase(name);
+        }
       }
     }
   }
+  me.judged = true;
   if (ringChanged) rebuildRing();
   setReachable(atNs, me, true, {});
   return {};
@@ -464,6 +474,7 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
   s.speed = 1.0;
   s.achievedSpeed = 1.0;
   s.quorum = m_quorum;
+  s.detection = m_detection;
   s.ring = m_ring;
   s.ringVersion = m_ringVersion;
 
@@ -480,8 +491,6 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
     s.nodes[id].id = id;
     s.nodes[id].state = NodeDisplayState::kLeft;
     s.nodes[id].running = false;
-    s.nodes[id].phiToward.assign(count, 0.0);
-    s.nodes[id].verdictToward.assign(count, NodeState::kUp);
   }
   // Ownership changes only with the ring or N: not recomputed for every snapshot.
   const std::size_t replicas = std::max<std::size_t>(1, m_quorum.n);
@@ -504,12 +513,24 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
       info.replicatedShare = own->replicatedShare;
       info.tokens = own->tokens;
     }
+    // A live cluster is small: every node's opinion of every peer is in the snapshot.
+    info.judged = m->judged;
     for (const auto& [peer, verdict] : m->verdict) {
       const NodeId p = liveNodeId(peer.toStdString());
-      if (p >= count) continue;
-      info.verdictToward[p] = verdict;
-      if (const auto phi = m->phi.find(peer); phi != m->phi.end()) info.phiToward[p] = phi->second;
+      if (p >= count || p == id) continue;
+      if (verdict != NodeState::kUp) info.doubts.emplace_back(p, verdict);
+      PeerOpinion opinion{p, verdict, 0.0, 0, -1};
+      if (const auto phi = m->phi.find(peer); phi != m->phi.end()) opinion.phi = phi->second;
+      if (const auto inc = m->incarnation.find(peer); inc != m->incarnation.end()) opinion.incarnation = inc->second;
+      // Under SWIM the inspector lists the peers some news was about: here, those the node does not think up or
+      // knows at a raised incarnation.
+      if (m_detection != DetectionProtocol::kSwim || verdict != NodeState::kUp || opinion.incarnation > 0) {
+        info.peers.push_back(opinion);
+      }
     }
+    std::sort(info.doubts.begin(), info.doubts.end());
+    std::sort(info.peers.begin(), info.peers.end(),
+              [](const PeerOpinion& a, const PeerOpinion& b) { return a.peer < b.peer; });
   }
   for (const auto& [name, m] : m_members) {
     const NodeId id = m->info.id;

@@ -13,6 +13,13 @@ namespace ringlab {
 
 // --- NodeTableModel
 
+QString shareText(double fraction) {
+  const double percent = fraction * 100.0;
+  if (percent <= 0) return QStringLiteral("0 %");
+  const int digits = percent >= 1.0 ? 1 : percent >= 0.1 ? 2 : 3;
+  return QStringLiteral("%1 %").arg(percent, 0, 'f', digits);
+}
+
 QString cpuLoadText(const NodeInfo& node) {
   QString text = QStringLiteral("%1 %").arg(std::round(node.cpuUtilization * 100.0), 0, 'f', 0);
   if (node.cpuFactor != 1.0) text += QObject::tr(" · %1x slower").arg(node.cpuFactor);
@@ -64,7 +71,7 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
   switch (index.column()) {
     case kName: return QString::fromStdString(nodeName(node.id));
     case kState: return nodeDisplayStateName(node.state);
-    case kOwnership: return QStringLiteral("%1 %").arg(node.primaryShare * 100.0, 0, 'f', 1);
+    case kOwnership: return shareText(node.primaryShare);
     case kTokens: return static_cast<qulonglong>(node.tokens);
     case kKeys: return static_cast<qulonglong>(node.keys);
     case kHints: return static_cast<qulonglong>(node.hintsHeld);

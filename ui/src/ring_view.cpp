@@ -11,6 +11,7 @@
 #include <QToolTip>
 
 #include <ringlab/engine/hash.h>
+#include <ringlab/ui/models.h>
 
 namespace ringlab {
 
@@ -548,8 +549,7 @@ void RingView::paintLegend(QPainter& p) {
     p.setBrush(nodeColor(n.id));
     p.drawRect(QRectF(barX, y + rowH / 2 - 3 * s, barW * n.primaryShare / maxShare, 6 * s));
     p.setPen(m_theme.text);
-    p.drawText(QRectF(x1 - pctW, y, pctW, rowH), Qt::AlignVCenter | Qt::AlignRight,
-               QStringLiteral("%1 %").arg(n.primaryShare * 100.0, 0, 'f', 1));
+    p.drawText(QRectF(x1 - pctW, y, pctW, rowH), Qt::AlignVCenter | Qt::AlignRight, shareText(n.primaryShare));
     ++shown;
   }
 }
@@ -592,9 +592,8 @@ void RingView::mouseMoveEvent(QMouseEvent* event) {
     const NodeId n = *owner;
     QString text = tr("%1 owns this range").arg(QString::fromStdString(nodeName(n)));
     if (n < m_nodes.size()) {
-      text += tr("\n%1 · %2 % of the ring · %3 keys")
-                  .arg(nodeDisplayStateName(m_nodes[n].state))
-                  .arg(m_nodes[n].primaryShare * 100.0, 0, 'f', 1)
+      text += tr("\n%1 · %2 of the ring · %3 keys")
+                  .arg(nodeDisplayStateName(m_nodes[n].state), shareText(m_nodes[n].primaryShare))
                   .arg(m_nodes[n].keys);
     }
     QToolTip::showText(event->globalPosition().toPoint(), text, this);

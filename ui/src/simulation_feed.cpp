@@ -164,6 +164,13 @@ class SimulationWorker final : public QObject {
 
   void inspect(const std::function<void(ScenarioRunner*)>& fn) { fn(m_run.runner.get()); }
 
+  // The node whose opinion of each peer the snapshots carry (the inspector's); a snapshot with it follows at once.
+  void setInspected(NodeId node) {
+    if (m_inspected == node) return;
+    m_inspected = node;
+    emitSnapshot();
+  }
+
   QVector<qint64> parkedSpares() const {
     QVector<qint64> parked;
     for (const Run& spare : m_spares) {
@@ -718,6 +725,25 @@ class SimulationWorker final : public QObject {
                       action);
   }
 
+  // `node`'s opinion of each peer: phi and verdict of every member under phi accrual (or with detection off), the
+  // peers some news was about under SWIM.
+  static void fillPeerOpinions(const Simulation& sim, const Node& node, NodeInfo& info) {
+    const NodeId self = node.config().id;
+    if (node.detectionProtocol() == DetectionProtocol::kSwim) {
+      for (const Node::SwimPeerStatus& peer : node.swimPeers()) {
+        if (peer.peer >= sim.nodeCount()) continue;
+        info.peers.push_back(PeerOpinion{peer.peer, node.peerState(peer.peer), 0.0, peer.incarnation,
+                                         peer.deathDue ? peer.deathDue->nanos() : -1});
+      }
+      return;
+    }
+    info.peers.reserve(sim.nodeCount());
+    for (NodeId peer = 0; peer < sim.nodeCount(); ++peer) {
+      if (peer == self || sim.hasLeft(peer)) continue;
+      info.peers.push_back(PeerOpinion{peer, node.peerState(peer), node.peerPhi(peer), 0, -1});
+    }
+  }
+
   void emitSnapshot() {
     m_dirty = false;
     if (!m_run.runner) return;
@@ -755,6 +781,16 @@ class SimulationWorker final : public QObject {
     const std::size_t count = sim.nodeCount();
     updateCpuUse(m_run);
     s.nodes.resize(count);
+    if (count > 0) s.detection = sim.node(0).detectionProtocol();
+    // Suspicions counted from each running node's doubts: nodes + doubts lookups, not nodes x nodes.
+    std::vector<std::size_t> suspectedBy(count, 0);
+    for (NodeId id = 0; id < count; ++id) {
+      if (!sim.isRunning(id)) continue;
+      const Node& node = sim.node(id);
+      for (const NodeId peer : node.doubtedPeers()) {
+        if (peer < count && peer != id && node.peerState(peer) != NodeState::kUp) ++suspectedBy[peer];
+      }
+    }
     for (NodeId id = 0; id < count; ++id) {
       NodeInfo& info = s.nodes[id];
       info.id = id;
@@ -771,17 +807,16 @@ class SimulationWorker final : public QObject {
         info.replicatedShare = own->replicatedShare;
         info.tokens = own->tokens;
       }
-      for (NodeId peer = 0; peer < count; ++peer) {
-        if (peer == id || !sim.isRunning(peer)) continue;
-        const NodeState verdict = sim.node(peer).peerState(id);
-        if (verdict == NodeState::kSuspect || verdict == NodeState::kDown) ++info.suspectedBy;
+      info.suspectedBy = suspectedBy[id];
+      info.judged = true;
+      info.doubts.clear();
+      for (const NodeId peer : node.doubtedPeers()) {
+        const NodeState verdict = node.peerState(peer);
+        if (peer < count && verdict != NodeState::kUp) info.doubts.emplace_back(peer, verdict);
       }
-      info.phiToward.resize(count);
-      info.verdictToward.resize(count);
-      for (NodeId peer = 0; peer < count; ++peer) {
-        info.phiToward[peer] = peer == id ? 0.0 : node.peerPhi(peer);
-        info.verdictToward[peer] = peer == id ? NodeState::kUp : node.peerState(peer);
-      }
+      std::sort(info.doubts.begin(), info.doubts.end());
+      info.peers.clear();
+      if (id == m_inspected) fillPeerOpinions(sim, node, info);
       if (id < m_run.cpuUse.size()) info.cpuUtilization = m_run.cpuUse[id].utilization;
       if (sim.hasLeft(id)) {
         info.state = NodeDisplayState::kLeft;
@@ -877,6 +912,7 @@ class SimulationWorker final : public QObject {
   std::size_t m_samplesEmitted = 0;
   std::vector<LoggedAction> m_logged;  // manual actions of this run, in order
   std::shared_ptr<const Ring> m_ring;
+  NodeId m_inspected = 0;
   std::uint64_t m_ringVersion = 0;
   OwnershipStats m_ownership;
   std::size_t m_ownershipN = 0;
@@ -983,6 +1019,10 @@ QString SimulationFeed::exportMetricsCsv(const QString& path) {
       m_worker, [w = m_worker, &path, &error] { error = w->exportMetricsCsv(path); }, Qt::BlockingQueuedConnection);
   return error;
 }
+void SimulationFeed::setInspectedNode(NodeId node) {
+  QMetaObject::invokeMethod(m_worker, [w = m_worker, node] { w->setInspected(node); });
+}
+
 std::optional<KeyInspection> SimulationFeed::inspectKey(const Key& key) {
   std::optional<KeyInspection> result;
   inspectBlocking([&](ScenarioRunner* runner) {

@@ -787,6 +787,9 @@ std::string AdminServer::clusterJson() {
   root["quorum"] = {{"n", config.quorum.n}, {"r", config.quorum.r}, {"w", config.quorum.w}};
   root["vnodes_per_node"] = config.vnodes;
   root["fault_injection"] = config.allowFaultInjection;
+  root["failure_detector"] = detectionProtocolName(node.detectionProtocol());
+  std::map<NodeId, std::uint64_t> incarnations;  // SWIM: the peers some news was about
+  for (const Node::SwimPeerStatus& peer : node.swimPeers()) incarnations[peer.peer] = peer.incarnation;
   std::map<NodeId, MemberAddress> addresses;
   for (const MemberAddress& a : m_daemon.addressBook()) addresses[a.node] = a;
   std::map<NodeId, boost::json::array> tokens;
@@ -804,6 +807,7 @@ std::string AdminServer::clusterJson() {
     }
     m["state"] = nodeStateName(node.peerState(member));
     m["phi"] = node.peerPhi(member);
+    if (auto it = incarnations.find(member); it != incarnations.end()) m["incarnation"] = it->second;
     if (auto a = addresses.find(member); a != addresses.end()) {
       m["host"] = a->second.host;
       m["peer_port"] = a->second.peerPort;

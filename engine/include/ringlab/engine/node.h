@@ -255,8 +255,22 @@ class Node {
   std::optional<Record> localRecord(const Key& key) const { return m_storage.get(key); }
   // This node's current opinion of a peer: kUp, kSuspect or kDown (kUp when failure detection is off, and for self).
   NodeState peerState(NodeId peer) const;
-  // The phi value this node's detector has for a peer now (0 when unknown or detection is off).
+  // The phi value this node's detector has for a peer now (0 when unknown, under SWIM, or detection is off).
   double peerPhi(NodeId peer) const;
+  // The peers this node's failure detector thinks suspect or down, in no particular order (empty when detection is
+  // off): what an observer needs to count suspicions without asking every node about every peer.
+  const std::vector<NodeId>& doubtedPeers() const { return m_doubted; }
+  DetectionProtocol detectionProtocol() const { return m_config.mechanisms.detection; }
+  // What SWIM knows of a peer some rumour was about: its incarnation, this node's verdict and, for a suspect, when
+  // the suspicion becomes a death unless the peer refutes it. Peers no rumour was about are up at incarnation 0.
+  struct SwimPeerStatus {
+    NodeId peer = 0;
+    NodeState state = NodeState::kUp;
+    std::uint64_t incarnation = 0;
+    std::optional<TimePoint> deathDue;
+  };
+  // Every peer with SWIM news, by id (empty unless this node runs SWIM).
+  std::vector<SwimPeerStatus> swimPeers() const;
   void setMechanisms(const MechanismConfig& mechanisms) { m_config.mechanisms = mechanisms; }
   // Forgets every hint (a wiped disk).
   void clearHints() { m_hints.clear(); }
@@ -480,7 +494,7 @@ class Node {
   std::uint64_t m_rumourOrder = 0;
   std::uint64_t m_probeSequence = 0;
   std::optional<TimePoint> m_nextSync;  // the next push-pull exchange of views (none: no more)
-  bool m_syncAwaited = false;            // a push-pull went unanswered so far: ask another peer next round
+  bool m_syncAwaited = false;           // a push-pull went unanswered so far: ask another peer next round
   struct ProbeInFlight {
     NodeId target = 0;
     std::uint64_t sequence = 0;

@@ -17,6 +17,7 @@
 
 #include <ringlab/engine/events.h>
 #include <ringlab/engine/message.h>
+#include <ringlab/engine/node.h>
 #include <ringlab/engine/quorum.h>
 #include <ringlab/engine/ring.h>
 
@@ -44,6 +45,15 @@ struct AntiEntropySummary {
   std::uint32_t keysFetched = 0;
 };
 
+// One node's opinion of one peer, for the inspector.
+struct PeerOpinion {
+  NodeId peer = 0;
+  NodeState verdict = NodeState::kUp;
+  double phi = 0;                 // phi accrual: how unlikely the silence since the peer's last heartbeat is
+  std::uint64_t incarnation = 0;  // SWIM: the peer's incarnation as this node knows it
+  std::int64_t deathDueNs = -1;   // SWIM, a suspect: when the suspicion becomes a death unless refuted (else -1)
+};
+
 struct NodeInfo {
   NodeId id = 0;
   NodeDisplayState state = NodeDisplayState::kUp;
@@ -58,10 +68,18 @@ struct NodeInfo {
   std::size_t hintsHeld = 0;                     // hints this node keeps for others
   std::size_t suspectedBy = 0;                   // running peers whose detector thinks it suspect or down
   double cpuUtilization = 0;                     // share of its cores busy over the last quarter second or more (0..1)
-  std::vector<double> phiToward;                 // this node's failure-detector phi for each node (by id; 0 for itself)
-  std::vector<NodeState> verdictToward;          // this node's opinion of each node (by id)
+  // This node's failure detector: whether its verdicts are known (a live node that answered, any simulated node),
+  // the peers it thinks suspect or down (by id; every other peer it thinks up), and its opinion of each peer in
+  // detail, by id. The detail is there for the node the inspector shows (a simulation fills it for that node only, so
+  // that a snapshot of n nodes does not hold n^2 opinions); under SWIM it lists only the peers some news was about.
+  bool judged = false;
+  std::vector<std::pair<NodeId, NodeState>> doubts;
+  std::vector<PeerOpinion> peers;
   std::optional<AntiEntropySummary> lastRepair;  // its latest anti-entropy exchange that found differences
   std::uint64_t antiEntropyKeysRepaired = 0;     // keys pushed or fetched by its exchanges so far
+
+  // This node's verdict on `peer`: kUp unless `doubts` names it.
+  NodeState verdictOn(NodeId peer) const;
 };
 
 // One message on the wire: drawn as a dot moving from `from` to `to` between `sent` and `arrives`.
@@ -187,13 +205,14 @@ struct ClusterSnapshot {
   std::uint64_t operationsFailed = 0;
   std::uint64_t messagesDelivered = 0;
   std::uint64_t traceHash = 0;  // a simulation's trace hash (0 for real nodes)
+  DetectionProtocol detection = DetectionProtocol::kPhiAccrual;  // how the nodes detect failures
 };
 
 // The nodes' states as one member's failure detector sees them (the presenter's "as seen by"), so the two sides of a
 // partition show: a peer the viewer believes up is shown up, one it suspects suspect, one it believes down down,
 // whatever the other nodes think; the viewer is up to itself. Joining, leaving, left and unreachable nodes keep their
 // state.
-// Nothing changes when `viewer` is not a running member or the nodes carry no verdicts.
+// Nothing changes when `viewer` is not a running member or its verdicts are not known.
 void applyViewpoint(std::vector<NodeInfo>& nodes, NodeId viewer);
 
 }  // namespace ringlab

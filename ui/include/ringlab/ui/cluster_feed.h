@@ -85,6 +85,8 @@ class ClusterFeed : public QObject {
   // Every copy of `key` now and the clients' latest operations on it (kInspectKeys); nullopt from a feed that cannot
   // tell, or before anything is loaded. May block briefly: a simulation answers between two slices of its run.
   virtual std::optional<KeyInspection> inspectKey(const Key& /*key*/) { return std::nullopt; }
+  // The node the inspector shows: a feed that fills NodeInfo::peers for one node only fills it for this one.
+  virtual void setInspectedNode(NodeId /*node*/) {}
   // Writes the run's metrics as CSV (kExportRun). Returns an error message naming the file, empty on success.
   virtual QString exportMetricsCsv(const QString& path);
   // The clock, the run and the state in words as of `latest`.

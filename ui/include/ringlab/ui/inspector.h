@@ -26,6 +26,7 @@ QT_END_NAMESPACE
 namespace ringlab {
 
 class ClusterFeed;
+struct Theme;
 
 class InspectorPanel final : public QWidget {
   Q_OBJECT
@@ -43,6 +44,7 @@ class InspectorPanel final : public QWidget {
 
  private:
   void showNode();
+  void showPeers(const NodeInfo& n, const Theme& theme);
   QString antiEntropyText(const NodeInfo& n) const;
   void refreshKey();
   void showKey();
@@ -54,6 +56,8 @@ class InspectorPanel final : public QWidget {
   QComboBox* m_nodeBox = nullptr;
   QLabel* m_nodeSummary = nullptr;
   QTableWidget* m_peers = nullptr;
+  QLabel* m_peersNote = nullptr;                      // under SWIM: how many peers are up with no news (not listed)
+  std::optional<DetectionProtocol> m_peerColumnsFor;  // the protocol the peer table's columns are set up for
   QLabel* m_keySummary = nullptr;
   QTableWidget* m_copies = nullptr;
   QTableWidget* m_history = nullptr;

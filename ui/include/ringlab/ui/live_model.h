@@ -117,6 +117,7 @@ class LiveClusterModel {
   std::map<QString, std::unique_ptr<MemberState>> m_members;
   QString m_clusterName;
   QuorumConfig m_quorum;
+  DetectionProtocol m_detection = DetectionProtocol::kPhiAccrual;
   std::size_t m_vnodes = 16;
   std::shared_ptr<const Ring> m_ring;
   std::uint64_t m_ringVersion = 0;

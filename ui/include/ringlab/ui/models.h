@@ -17,6 +17,9 @@ namespace ringlab {
 
 // A node's CPU load for tables and captions: "87 %", with the slow-down factor when it is not 1 ("87 % · 8x slower").
 QString cpuLoadText(const NodeInfo& node);
+// A share of the ring as a percentage with the digits it needs: "12.5 %", "0.31 %", "0.012 %" (at 10,000 nodes
+// every node owns about 0.01 %), "0 %".
+QString shareText(double fraction);
 
 // One row per node: name, state, ownership, tokens, keys, hints held, CPU load. Rows are added when nodes join;
 // existing rows only change data, so selections survive updates.

@@ -66,6 +66,7 @@ class SimulationFeed final : public ClusterFeed {
   void runToBlocking(TimePoint t);
   // Every copy of `key` and its recent operations, read on the worker thread; waits.
   std::optional<KeyInspection> inspectKey(const Key& key) override;
+  void setInspectedNode(NodeId node) override;
   // Runs `fn` on the worker thread with the runner (null when nothing is loaded) and waits for it. For tests and the
   // command line only (the app's widgets ask through ClusterFeed); `fn` must not keep references past its return.
   void inspectBlocking(const std::function<void(ScenarioRunner*)>& fn);
