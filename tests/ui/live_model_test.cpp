@@ -741,6 +741,7 @@ TEST(LiveModelReachabilityTest, PeersVerdictsMakeANodeDownOrSuspect) {
   EXPECT_EQ(s.nodes[0].state, NodeDisplayState::kUp);
   EXPECT_EQ(s.nodes[0].suspectedBy, 0u);
   EXPECT_TRUE(s.nodes[0].judged);
+  EXPECT_TRUE(s.nodes[0].peersListed);
   EXPECT_EQ(s.nodes[0].verdictOn(2), NodeState::kDown);
   EXPECT_EQ(s.nodes[1].verdictOn(2), NodeState::kSuspect);
   EXPECT_EQ(s.nodes[2].verdictOn(0), NodeState::kUp);

@@ -27,6 +27,7 @@ TEST(ShareTextTest, ShowsTheDigitsASmallShareNeeds) {
   EXPECT_EQ(shareText(0.125), "12.5 %");
   EXPECT_EQ(shareText(0.0031), "0.31 %");
   EXPECT_EQ(shareText(0.00012), "0.012 %");  // a node of 10,000 with 8 tokens
+  EXPECT_EQ(shareText(0.000012), "0.0012 %");  // with one token
   EXPECT_EQ(shareText(0.0), "0 %");
 }
 

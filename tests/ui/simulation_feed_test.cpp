@@ -106,7 +106,11 @@ TEST(SimulationFeedTest, TheInspectedNodesOpinionOfEachPeerComesWithTheSnapshots
   EXPECT_EQ(s.nodes[0].peers[0].verdict, NodeState::kDown);
   EXPECT_GT(s.nodes[0].peers[0].phi, 8.0);
   EXPECT_LT(s.nodes[0].peers[1].phi, 4.0);
-  for (NodeId id = 1; id < s.nodes.size(); ++id) EXPECT_TRUE(s.nodes[id].peers.empty()) << "n" << id + 1;
+  EXPECT_TRUE(s.nodes[0].peersListed);
+  for (NodeId id = 1; id < s.nodes.size(); ++id) {
+    EXPECT_TRUE(s.nodes[id].peers.empty()) << "n" << id + 1;
+    EXPECT_FALSE(s.nodes[id].peersListed) << "n" << id + 1;
+  }
   for (NodeId id : {0u, 2u, 3u, 4u}) {
     EXPECT_TRUE(s.nodes[id].judged);
     EXPECT_EQ(s.nodes[id].verdictOn(1), NodeState::kDown) << "n" << id + 1;
@@ -116,6 +120,8 @@ TEST(SimulationFeedTest, TheInspectedNodesOpinionOfEachPeerComesWithTheSnapshots
   feed.setInspectedNode(2);
   ASSERT_TRUE(testing::waitFor([&] { return !rec.last.nodes[2].peers.empty(); }));
   EXPECT_TRUE(rec.last.nodes[0].peers.empty());
+  EXPECT_TRUE(rec.last.nodes[2].peersListed);
+  EXPECT_FALSE(rec.last.nodes[0].peersListed);
   EXPECT_EQ(rec.last.nowNs, Duration(seconds(6)).count());
 }
 
@@ -167,6 +173,7 @@ TEST(InspectorPanelTest, UnderSwimThePeerTableShowsIncarnationsAndSuspicionsAndC
   }
   s.nodes[0].peers = {PeerOpinion{2, NodeState::kSuspect, 0.0, 3, Duration(seconds(12)).count() + 500'000'000},
                       PeerOpinion{3, NodeState::kDown, 0.0, 1, -1}};
+  s.nodes[0].peersListed = true;
   panel.setSnapshot(s);
   const auto tables = panel.findChildren<QTableWidget*>();
   const auto peers = std::find_if(tables.begin(), tables.end(), [](QTableWidget* t) {
@@ -192,6 +199,16 @@ TEST(InspectorPanelTest, UnderSwimThePeerTableShowsIncarnationsAndSuspicionsAndC
   EXPECT_EQ((*peers)->columnCount(), 3);
   EXPECT_EQ((*peers)->horizontalHeaderItem(1)->text(), "phi");
   EXPECT_EQ((*peers)->item(0, 1)->text(), "0.50");
+  // A snapshot that does not carry the node's opinions yet (the inspection just moved): an empty table that says so,
+  // not a stale one.
+  s.nodes[0].peersListed = false;
+  panel.setSnapshot(s);
+  EXPECT_EQ((*peers)->rowCount(), 0);
+  bool waiting = false;
+  for (QLabel* label : panel.findChildren<QLabel*>()) {
+    waiting = waiting || (label->isVisible() && label->text() == "Reading n1's opinion of its peers…");
+  }
+  EXPECT_TRUE(waiting);
 }
 
 TEST(SimulationFeedTest, TheRunsReportShowsStalenessPerTimelinePhase) {

@@ -168,6 +168,11 @@ void InspectorPanel::showPeers(const NodeInfo& n, const Theme& theme) {
                   "(suspect from 4, down from 8)"));
   }
   m_peers->setRowCount(0);
+  if (!n.peersListed) {  // the feed sends it with the next snapshot (the inspection just moved here)
+    m_peersNote->setText(tr("Reading %1's opinion of its peers…").arg(name(n.id)));
+    m_peersNote->show();
+    return;
+  }
   int row = 0;
   std::size_t listed = 0;
   for (const PeerOpinion& peer : n.peers) {

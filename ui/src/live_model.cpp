@@ -515,6 +515,7 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
     }
     // A live cluster is small: every node's opinion of every peer is in the snapshot.
     info.judged = m->judged;
+    info.peersListed = m->judged;
     for (const auto& [peer, verdict] : m->verdict) {
       const NodeId p = liveNodeId(peer.toStdString());
       if (p >= count || p == id) continue;
@@ -522,9 +523,10 @@ FeedSnapshot LiveClusterModel::takeSnapshot(std::int64_t nowNs) {
       PeerOpinion opinion{p, verdict, 0.0, 0, -1};
       if (const auto phi = m->phi.find(peer); phi != m->phi.end()) opinion.phi = phi->second;
       if (const auto inc = m->incarnation.find(peer); inc != m->incarnation.end()) opinion.incarnation = inc->second;
-      // Under SWIM the inspector lists the peers some news was about: here, those the node does not think up or
-      // knows at a raised incarnation.
-      if (m_detection != DetectionProtocol::kSwim || verdict != NodeState::kUp || opinion.incarnation > 0) {
+      // Under SWIM the inspector lists the peers some news was about: those the node gives an incarnation for
+      // (/cluster has one only for them) or does not think up.
+      const bool news = m->incarnation.count(peer) > 0 || verdict != NodeState::kUp;
+      if (m_detection != DetectionProtocol::kSwim || news) {
         info.peers.push_back(opinion);
       }
     }

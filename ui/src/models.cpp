@@ -16,7 +16,8 @@ namespace ringlab {
 QString shareText(double fraction) {
   const double percent = fraction * 100.0;
   if (percent <= 0) return QStringLiteral("0 %");
-  const int digits = percent >= 1.0 ? 1 : percent >= 0.1 ? 2 : 3;
+  // Two significant digits below 1 %, down to 0.0001 %.
+  const int digits = percent >= 1.0 ? 1 : percent >= 0.1 ? 2 : percent >= 0.01 ? 3 : 4;
   return QStringLiteral("%1 %").arg(percent, 0, 'f', digits);
 }
 

@@ -781,7 +781,11 @@ class SimulationWorker final : public QObject {
     const std::size_t count = sim.nodeCount();
     updateCpuUse(m_run);
     s.nodes.resize(count);
-    if (count > 0) s.detection = sim.node(0).detectionProtocol();
+    // SWIM's columns only when SWIM runs: with gossip or detection off every peer is up, as under phi accrual.
+    if (count > 0) {
+      const MechanismConfig& mechanisms = sim.node(0).config().mechanisms;
+      if (mechanisms.gossip && mechanisms.failureDetector) s.detection = mechanisms.detection;
+    }
     // Suspicions counted from each running node's doubts: nodes + doubts lookups, not nodes x nodes.
     std::vector<std::size_t> suspectedBy(count, 0);
     for (NodeId id = 0; id < count; ++id) {
@@ -816,7 +820,10 @@ class SimulationWorker final : public QObject {
       }
       std::sort(info.doubts.begin(), info.doubts.end());
       info.peers.clear();
-      if (id == m_inspected) fillPeerOpinions(sim, node, info);
+      if (id == m_inspected) {
+        fillPeerOpinions(sim, node, info);
+        info.peersListed = true;
+      }
       if (id < m_run.cpuUse.size()) info.cpuUtilization = m_run.cpuUse[id].utilization;
       if (sim.hasLeft(id)) {
         info.state = NodeDisplayState::kLeft;
@@ -832,9 +839,11 @@ class SimulationWorker final : public QObject {
         info.state = NodeDisplayState::kUp;
       }
     }
-    for (NodeId from = 0; from < count; ++from)
-      for (NodeId to = 0; to < count; ++to)
-        if (from != to && sim.network().linkCut(from, to)) s.cutLinks.emplace_back(from, to);
+    if (sim.network().anyCut()) {  // nodes x nodes lookups only when some link is cut
+      for (NodeId from = 0; from < count; ++from)
+        for (NodeId to = 0; to < count; ++to)
+          if (from != to && sim.network().linkCut(from, to)) s.cutLinks.emplace_back(from, to);
+    }
 
     Observed& observed = *m_run.observed;
     observed.observer.takeRecords(s, s.nowNs);

@@ -787,7 +787,10 @@ std::string AdminServer::clusterJson() {
   root["quorum"] = {{"n", config.quorum.n}, {"r", config.quorum.r}, {"w", config.quorum.w}};
   root["vnodes_per_node"] = config.vnodes;
   root["fault_injection"] = config.allowFaultInjection;
-  root["failure_detector"] = detectionProtocolName(node.detectionProtocol());
+  const MechanismConfig& mechanisms = node.config().mechanisms;
+  root["failure_detector"] = mechanisms.gossip && mechanisms.failureDetector
+                                 ? boost::json::string(detectionProtocolName(node.detectionProtocol()))
+                                 : boost::json::string("off");
   std::map<NodeId, std::uint64_t> incarnations;  // SWIM: the peers some news was about
   for (const Node::SwimPeerStatus& peer : node.swimPeers()) incarnations[peer.peer] = peer.incarnation;
   std::map<NodeId, MemberAddress> addresses;

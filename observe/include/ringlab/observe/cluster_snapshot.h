@@ -75,6 +75,7 @@ struct NodeInfo {
   bool judged = false;
   std::vector<std::pair<NodeId, NodeState>> doubts;
   std::vector<PeerOpinion> peers;
+  bool peersListed = false;  // `peers` is this node's opinion (else this snapshot does not carry it)
   std::optional<AntiEntropySummary> lastRepair;  // its latest anti-entropy exchange that found differences
   std::uint64_t antiEntropyKeysRepaired = 0;     // keys pushed or fetched by its exchanges so far
 
