@@ -155,7 +155,7 @@ void Node::onGossip(const Message& message) {
     if (message.requestId != 0) {
       sendMaintenance(message.from, m_membership.digest());
     } else {
-      m_syncAwaited = false;  // the answer to a push-pull
+      m_syncAskedOf.reset();  // the answer to a push-pull
     }
     return;
   }

@@ -23,6 +23,8 @@ namespace {
 
 // More rumours than this wait for their turn no longer: the most-sent are dropped first.
 constexpr std::size_t kMaxQueuedRumours = 512;
+// Unanswered exchanges of views asked again before the next scheduled one (see runProbes).
+constexpr std::uint32_t kSyncRetries = 8;
 
 }  // namespace
 
@@ -62,7 +64,8 @@ void Node::startSwim() {
   m_relays.clear();
   m_probe = {};
   m_nextSync = m_rt.now();
-  m_syncAwaited = false;
+  m_syncAskedOf.reset();
+  m_syncRetries = 0;
   // Peers that believe this node dead (it restarted) take it back when this news reaches them.
   spread(ownAlive());
   m_rt.spawn(FiberRole::kDetector, "swim-probe", [this] { runProbes(); });
@@ -111,20 +114,24 @@ void Node::runProbes() {
     probeDoubted();
     // Push-pull: now and then (and at the first round, to join) a full exchange of views with one peer, as
     // memberlist does: it brings members and statuses whose rumours this node missed (it joined or restarted later).
-    // An exchange that got no answer by the next round is asked of another peer: a restarted node's first request
-    // can meet a peer that still thinks it dead and whose connection to it is down, and the next scheduled exchange
-    // is a sync interval away.
+    // An exchange that got no answer by the next round is asked again, of another peer when there is one: a
+    // restarted node's first request can meet a peer that still thinks it dead and whose connection to it is down,
+    // and the next scheduled exchange is a sync interval away. At most kSyncRetries times, so that answers slower
+    // than a round do not bring a whole view every round.
     const bool syncDue = m_nextSync && now >= *m_nextSync;
-    if (syncDue || m_syncAwaited) {
+    const bool retry = !syncDue && m_syncAskedOf && m_syncRetries < kSyncRetries;
+    if (syncDue || retry) {
       if (syncDue) {
         m_nextSync.reset();
         if (mechanisms.swim.syncInterval > Duration{0}) m_nextSync = now + mechanisms.swim.syncInterval;
+        m_syncRetries = 0;
+      } else {
+        ++m_syncRetries;
       }
-      m_syncAwaited = false;
-      if (const std::optional<NodeId> peer = drawTrustedPeer()) {
-        askForGossip(*peer);
-        m_syncAwaited = true;
-      }
+      std::optional<NodeId> peer = drawTrustedPeer();
+      if (peer && retry && peer == m_syncAskedOf) peer = drawTrustedPeer();
+      m_syncAskedOf = peer;
+      if (peer) askForGossip(*peer);
     }
     const Duration period = jittered(mechanisms.gossipInterval, m_rt.rng());
     const std::optional<NodeId> target = drawTrustedPeer();

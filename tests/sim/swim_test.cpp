@@ -165,5 +165,30 @@ TEST(SwimTest, ANodeSendsAFewMessagesARoundWhateverTheClusterSize) {
   }
 }
 
+// An exchange of views (push-pull) with no answer by the next round is asked again, at most 8 times before the next
+// scheduled exchange; one that is answered is not asked again. Gossip messages here take 15 s each way, as answers
+// from a peer whose connection is down would never come.
+TEST(SwimTest, AnUnansweredExchangeOfViewsIsAskedAgainAtMostEightTimes) {
+  for (std::uint64_t seed : {1, 2}) {
+    Simulation sim(swimConfig(seed, 6));
+    sim.network().setKindLatency(MessageKind::kGossip, LatencyDistribution::constant(15s));
+    auto requests = std::make_shared<std::vector<TimePoint>>();  // n1's requests for an exchange of views
+    sim.events().subscribe(maskOf(EventType::kMessageSent), [requests](const Event& e) {
+      const auto& sent = std::get<MessageSent>(e);
+      if (sent.from == 0 && sent.kind == MessageKind::kGossip && sent.requestId != 0) requests->push_back(sent.time);
+    });
+    sim.runUntil(TimePoint{25s});
+    ASSERT_EQ(requests->size(), 9u) << "seed " << seed << ": the first round's request and 8 more";
+    for (std::size_t i = 1; i < requests->size(); ++i) {
+      EXPECT_GT((*requests)[i] - (*requests)[i - 1], 500ms) << "seed " << seed << ": one a round at most";
+    }
+    // Answers come at once again: the next scheduled exchange (a sync interval after the first) is asked once.
+    sim.network().setKindLatency(MessageKind::kGossip, LatencyDistribution::constant(1ms));
+    requests->clear();
+    sim.runUntil(TimePoint{55s});
+    EXPECT_EQ(requests->size(), 1u) << "seed " << seed;
+  }
+}
+
 }  // namespace
 }  // namespace ringlab

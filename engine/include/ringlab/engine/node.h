@@ -494,7 +494,10 @@ class Node {
   std::uint64_t m_rumourOrder = 0;
   std::uint64_t m_probeSequence = 0;
   std::optional<TimePoint> m_nextSync;  // the next push-pull exchange of views (none: no more)
-  bool m_syncAwaited = false;           // a push-pull went unanswered so far: ask another peer next round
+  // The peer asked for the latest push-pull while its answer has not come; asked again at the next round (of another
+  // peer, when there is one) at most kSyncRetries times before the next scheduled exchange.
+  std::optional<NodeId> m_syncAskedOf;
+  std::uint32_t m_syncRetries = 0;
   struct ProbeInFlight {
     NodeId target = 0;
     std::uint64_t sequence = 0;
