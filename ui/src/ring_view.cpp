@@ -533,7 +533,7 @@ void RingView::paintLegend(QPainter& p) {
     p.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2);
     p.setPen(m_theme.kind == ThemeKind::kDark ? stateColor.lighter(130) : stateColor.darker(130));
     p.drawText(pill, Qt::AlignCenter, nodeDisplayStateName(n.state));
-    const double pctW = fm.horizontalAdvance(QStringLiteral("100.0 %"));
+    const double pctW = fm.horizontalAdvance(QStringLiteral("0.0000 %"));  // shareText's widest (100.0 % is narrower)
     const double cpuW = fm.horizontalAdvance(QStringLiteral("CPU 100 %"));
     const double barX = pill.right() + 6;
     const double barW = std::max(10.0, x1 - pctW - cpuW - 18 - barX);
