@@ -465,17 +465,24 @@ Status readDepth(ByteReader& reader, std::uint8_t& depth) {
   return Status::ok();
 }
 
-// A member status byte (gossip entries, rumours): 0..kHighestMemberStatus, else kCorrupt.
-Status readMemberStatus(ByteReader& reader, MemberStatus& out) {
+// An enumeration held in one byte (a member status, a rumour kind, an error code): 0..highest, else kCorrupt,
+// naming the field and what its values are.
+template <typename Enum>
+Status readEnumByte(ByteReader& reader, Enum& out, const char* field, const char* what, std::uint8_t highest) {
   const std::size_t at = reader.position();
-  std::uint8_t memberStatus = 0;
-  if (Status status = reader.u8(memberStatus, "member status"); !status) return status;
-  if (memberStatus > kHighestMemberStatus) {
-    return Status(ErrorCode::kCorrupt, describe("member status ", memberStatus, " at byte ", at,
-                                                " is not a member status (the highest is ", kHighestMemberStatus, ")"));
+  std::uint8_t value = 0;
+  if (Status status = reader.u8(value, field); !status) return status;
+  if (value > highest) {
+    return Status(ErrorCode::kCorrupt,
+                  describe(field, " ", value, " at byte ", at, " is not ", what, " (the highest is ", highest, ")"));
   }
-  out = static_cast<MemberStatus>(memberStatus);
+  out = static_cast<Enum>(value);
   return Status::ok();
+}
+
+// A member status byte (gossip entries, rumours).
+Status readMemberStatus(ByteReader& reader, MemberStatus& out) {
+  return readEnumByte(reader, out, "member status", "a member status", kHighestMemberStatus);
 }
 
 // A probe and its acknowledgement share a layout: u64 sequence, u32 target, then the rumours.
@@ -486,14 +493,10 @@ Status readProbe(ByteReader& reader, std::uint64_t& sequence, NodeId& target, st
   if (Status status = reader.count(count, "rumour count", kMaxRumours, kRumourBytes); !status) return status;
   rumours.resize(count);
   for (Rumour& rumour : rumours) {
-    const std::size_t at = reader.position();
-    std::uint8_t kind = 0;
-    if (Status status = reader.u8(kind, "rumour kind"); !status) return status;
-    if (kind > kHighestRumourKind) {
-      return Status(ErrorCode::kCorrupt, describe("rumour kind ", kind, " at byte ", at,
-                                                  " is not a rumour kind (the highest is ", kHighestRumourKind, ")"));
+    if (Status status = readEnumByte(reader, rumour.kind, "rumour kind", "a rumour kind", kHighestRumourKind);
+        !status) {
+      return status;
     }
-    rumour.kind = static_cast<RumourKind>(kind);
     if (Status status = reader.u32(rumour.node, "rumour node id"); !status) return status;
     if (Status status = reader.u64(rumour.generation, "rumour generation"); !status) return status;
     if (Status status = reader.u64(rumour.incarnation, "rumour incarnation"); !status) return status;
@@ -650,15 +653,7 @@ Status readPayload(MessageKind kind, ByteReader& reader, const CodecLimits& limi
       auto& body = payload.emplace<WriteAck>();
       if (Status status = reader.string(body.key, "key", limits.maxKeyBytes); !status) return status;
       if (Status status = reader.version(body.version, "acknowledged version"); !status) return status;
-      const std::size_t at = reader.position();
-      std::uint8_t result = 0;
-      if (Status status = reader.u8(result, "result code"); !status) return status;
-      if (result > kHighestErrorCode) {
-        return Status(ErrorCode::kCorrupt, describe("result code ", result, " at byte ", at,
-                                                    " is not an error code (the highest is ", kHighestErrorCode, ")"));
-      }
-      body.result = static_cast<ErrorCode>(result);
-      return Status::ok();
+      return readEnumByte(reader, body.result, "result code", "an error code", kHighestErrorCode);
     }
     case MessageKind::kReadRequest: {
       auto& body = payload.emplace<ReadRequest>();

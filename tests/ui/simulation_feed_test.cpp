@@ -65,6 +65,15 @@ struct FeedRecorder {
   QVector<NarrationPoint> timeline;
 };
 
+// steady-state (five nodes, phi accrual) with n2 crashed from the UI at 1 s, run to 6 s: every running node's detector
+// has marked it down.
+void runSteadyStateWithN2CrashedAtOneSecond(SimulationFeed& feed, FeedRecorder& rec) {
+  feed.load(shipped("steady-state"), false);
+  rec.runTo(feed, seconds(1));
+  feed.apply(CrashAction{1});
+  rec.runTo(feed, seconds(6));
+}
+
 TEST(SimulationFeedTest, RunsToATimeAndDescribesTheCluster) {
   testing::app();
   SimulationFeed feed;
@@ -94,10 +103,7 @@ TEST(SimulationFeedTest, TheInspectedNodesOpinionOfEachPeerComesWithTheSnapshots
   testing::app();
   SimulationFeed feed;
   FeedRecorder rec(feed);
-  feed.load(shipped("steady-state"), false);
-  rec.runTo(feed, seconds(1));
-  feed.apply(CrashAction{1});
-  rec.runTo(feed, seconds(6));
+  runSteadyStateWithN2CrashedAtOneSecond(feed, rec);
   const FeedSnapshot& s = rec.last;
   EXPECT_EQ(s.detection, DetectionProtocol::kPhiAccrual);
   // n1 (inspected by default) judges its four peers with phi; the others' opinions are only their doubts.
@@ -241,10 +247,7 @@ TEST(SimulationFeedTest, ACrashFromTheUiReachesTheEngineAndIsLogged) {
   testing::app();
   SimulationFeed feed;
   FeedRecorder rec(feed);
-  feed.load(shipped("steady-state"), false);
-  rec.runTo(feed, seconds(1));
-  feed.apply(CrashAction{1});
-  rec.runTo(feed, seconds(6));
+  runSteadyStateWithN2CrashedAtOneSecond(feed, rec);
   bool running = true;
   feed.inspectBlocking([&](ScenarioRunner* runner) { running = runner->simulation().isRunning(1); });
   EXPECT_FALSE(running);

@@ -786,14 +786,19 @@ class SimulationWorker final : public QObject {
       const MechanismConfig& mechanisms = sim.node(0).config().mechanisms;
       if (mechanisms.gossip && mechanisms.failureDetector) s.detection = mechanisms.detection;
     }
-    // Suspicions counted from each running node's doubts: nodes + doubts lookups, not nodes x nodes.
-    std::vector<std::size_t> suspectedBy(count, 0);
+    // Each node's doubts first, and the suspicions of every node counted from the running nodes' doubts: nodes +
+    // doubts lookups, not nodes x nodes. The state below needs every node's count.
     for (NodeId id = 0; id < count; ++id) {
-      if (!sim.isRunning(id)) continue;
       const Node& node = sim.node(id);
+      NodeInfo& info = s.nodes[id];
+      info.judged = true;
       for (const NodeId peer : node.doubtedPeers()) {
-        if (peer < count && peer != id && node.peerState(peer) != NodeState::kUp) ++suspectedBy[peer];
+        const NodeState verdict = node.peerState(peer);
+        if (peer < count && peer != id && verdict != NodeState::kUp) info.doubts.emplace_back(peer, verdict);
       }
+      std::sort(info.doubts.begin(), info.doubts.end());
+      if (!sim.isRunning(id)) continue;
+      for (const auto& [peer, verdict] : info.doubts) ++s.nodes[peer].suspectedBy;
     }
     for (NodeId id = 0; id < count; ++id) {
       NodeInfo& info = s.nodes[id];
@@ -811,15 +816,6 @@ class SimulationWorker final : public QObject {
         info.replicatedShare = own->replicatedShare;
         info.tokens = own->tokens;
       }
-      info.suspectedBy = suspectedBy[id];
-      info.judged = true;
-      info.doubts.clear();
-      for (const NodeId peer : node.doubtedPeers()) {
-        const NodeState verdict = node.peerState(peer);
-        if (peer < count && verdict != NodeState::kUp) info.doubts.emplace_back(peer, verdict);
-      }
-      std::sort(info.doubts.begin(), info.doubts.end());
-      info.peers.clear();
       if (id == m_inspected) {
         fillPeerOpinions(sim, node, info);
         info.peersListed = true;
