@@ -245,31 +245,47 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value, cons
   }
   if (result.status.isOk()) {
     // Send to the N replicas; wait for R replies or W acks, or the timeout; answer.
-    m_requests.add(pending->id, pending);
-    pending->startDeadline(m_config.requestTimeout, [this, id = pending->id] { onDeadline(id); });
+    // A request this node serves alone (the key's only replica is this node) has its answer before sendToReplicas
+    // returns: it needs no deadline, and no entry where answers from other nodes would find it.
+    if (!pending->servedAlone(m_config.id)) {
+      m_requests.add(pending->id, pending);
+      pending->startDeadline(m_config.requestTimeout, [this, id = pending->id] { onDeadline(id); });
+    }
     sendToReplicas(*pending);
     result.status = awaitQuorum(*pending);
-    result.answers.assign(pending->answers.begin(), pending->answers.begin() + pending->counted());
-    finish(*pending);
-    result.completed = m_rt.now();
+    const std::size_t counted = pending->counted();
+    result.answers.reserve(counted);
+    for (std::size_t i = 0; i < counted; ++i) {
+      const ReplicaAnswer& a = pending->answers[i];
+      result.answers.push_back(ReplicaAnswer{a.replica, a.result, std::nullopt, a.at});
+    }
     if (op == Operation::kGet) {
-      std::vector<std::optional<Record>> records;
-      for (const auto& a : result.answers) {
-        if (a.result == ErrorCode::kOk) records.push_back(a.record);
+      // Reconciled from the answers in place, before finish() may let them go: one copy of the winner, not one per
+      // step.
+      Reconciler reconciler;
+      for (std::size_t i = 0; i < counted; ++i) {
+        const ReplicaAnswer& a = pending->answers[i];
+        if (a.result == ErrorCode::kOk && a.record) reconciler.add(*a.record);
       }
-      std::optional<Record> newest = reconcile(records);
+      const Record* newest = reconciler.current();
       if (m_config.injectedBug == InjectedBug::kReadKeepsOldest) {
-        for (const auto& record : records) {
-          if (record && (!newest || record->version < newest->version)) newest = record;
+        for (std::size_t i = 0; i < counted; ++i) {
+          const ReplicaAnswer& a = pending->answers[i];
+          if (a.result == ErrorCode::kOk && a.record && (!newest || a.record->version < newest->version)) {
+            newest = &*a.record;
+          }
         }
       }
       if (newest) {
         result.version = newest->version;
         result.found = !newest->tombstone;
         if (result.found) result.value = newest->value;
-        result.record = std::move(newest);
+        result.record = *newest;
       }
-    } else {
+    }
+    finish(*pending);
+    result.completed = m_rt.now();
+    if (op != Operation::kGet) {
       result.version = pending->record.version;
       for (const Sibling& sibling : pending->record.siblings.siblings()) {
         if (result.dot && sibling.dot == *result.dot) result.version = sibling.stamp;  // this write's own stamp
@@ -319,7 +335,9 @@ void Node::sendToReplicas(PendingRequest& pending) {
   }
   if (sloppy) {
     sendHints(pending, down);
-    pending.attachTimer(m_rt.startTimer(mechanisms.hintAfter, [this, id = pending.id] { onHintDeadline(id); }));
+    if (!pending.servedAlone(m_config.id)) {
+      pending.attachTimer(m_rt.startTimer(mechanisms.hintAfter, [this, id = pending.id] { onHintDeadline(id); }));
+    }
   } else {
     for (NodeId replica : down) {
       pending.expect();
@@ -643,20 +661,19 @@ void Node::onHintDeadline(std::uint64_t requestId) {
 void Node::maybeReadRepair(const PendingRequest& pending) {
   const MechanismConfig& mechanisms = m_config.mechanisms;
   if (!mechanisms.readRepair || !m_running) return;
-  std::vector<std::optional<Record>> records;
+  Reconciler reconciler;
   for (const auto& answer : pending.answers) {
-    if (answer.result == ErrorCode::kOk) records.push_back(answer.record);
+    if (answer.result == ErrorCode::kOk && answer.record) reconciler.add(*answer.record);
   }
-  const std::optional<Record> newest = reconcile(records);
-  if (!newest) return;
-  bool drawn = false;
+  if (!reconciler.current()) return;
+  std::optional<Record> newest;  // copied once a repair is decided; most reads repair nothing
   for (const auto& answer : pending.answers) {
     if (answer.result != ErrorCode::kOk) continue;
-    if (answer.record && !supersedes(*newest, *answer.record)) continue;
-    if (!drawn) {
+    if (answer.record && !supersedes(newest ? *newest : *reconciler.current(), *answer.record)) continue;
+    if (!newest) {
       // One draw per read decides whether this read repairs at all.
       if (!m_rt.rng().chance(mechanisms.readRepairProbability)) return;
-      drawn = true;
+      newest = *reconciler.current();
     }
     m_stats.readRepairsSent++;
     auto& bus = m_rt.events();

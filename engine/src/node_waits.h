@@ -56,6 +56,10 @@ struct Node::PendingRequest : ReplyWait {
   std::vector<NodeId> fallbacks;       // further nodes, in ring order, that may stand in for failed replicas
   std::vector<NodeId> hintedOwners;    // replicas a hinted copy was sent for (kNoNode: the fallback refused it)
   std::vector<NodeId> usedFallbacks;
+
+  // The key's only replica is the coordinator `self`: the answer comes without a message, so no answer can be late
+  // and no replica can stay silent.
+  bool servedAlone(NodeId self) const { return replicas.size() == 1 && replicas.front() == self; }
 };
 
 // A range batch asked for while streaming in.

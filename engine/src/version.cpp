@@ -87,16 +87,26 @@ bool supersedes(const Record& incoming, const Record& current) {
 }
 
 std::optional<Record> reconcile(std::span<const std::optional<Record>> replies) {
-  std::optional<Record> merged;
+  Reconciler reconciler;
   for (const auto& reply : replies) {
-    if (!reply) continue;
-    if (!merged) {
-      merged = *reply;
-    } else if (supersedes(*reply, *merged)) {
-      merged = mergeRecords(*merged, *reply);
-    }
+    if (reply) reconciler.add(*reply);
   }
-  return merged;
+  return reconciler.result();
+}
+
+void Reconciler::add(const Record& reply) {
+  if (!m_current) {
+    m_current = &reply;
+    return;
+  }
+  if (!supersedes(reply, *m_current)) return;
+  if (reply.kind == m_current->kind && reply.kind != RecordKind::kRegister) {
+    m_merged = mergeRecords(*m_current, reply);  // built before it replaces what m_current may point at
+    m_current = &*m_merged;
+  } else {
+    // Two registers, or records of two kinds: the merge is the newer record itself (see mergeRecords).
+    m_current = &reply;
+  }
 }
 
 Version syncVersion(const Record& record) {

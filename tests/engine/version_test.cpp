@@ -49,6 +49,43 @@ TEST(VersionTest, ReconcilePicksTheNewestAndIgnoresMissingReplies) {
   EXPECT_EQ(chosen->version, (Version{12, 0, 1}));
 }
 
+// The reconciler keeps a pointer to the winning register instead of a copy, so a read's answers are copied once.
+TEST(VersionTest, AReconcilerPointsAtTheWinningReplyWithoutCopyingIt) {
+  const std::vector<Record> replies = {recordAt(Version{10, 0, 0}, "a"), recordAt(Version{12, 0, 1}, "c"),
+                                       recordAt(Version{11, 0, 0}, "b")};
+  Reconciler reconciler;
+  EXPECT_EQ(reconciler.current(), nullptr);
+  EXPECT_EQ(reconciler.result(), std::nullopt);
+  for (const Record& reply : replies) reconciler.add(reply);
+  EXPECT_EQ(reconciler.current(), &replies[1]);
+  // A counter older than the newest register loses to it, as last-write-wins between kinds would have it.
+  PnCounter counter;
+  counter.add(0, 5);
+  const Record olderCounter = Record::fromCounter(counter, Version{9, 0, 0});
+  reconciler.add(olderCounter);
+  EXPECT_EQ(reconciler.current(), &replies[1]);
+  EXPECT_EQ(reconciler.result(), replies[1]);
+}
+
+// Two counters are merged into a record the reconciler owns; a third merges into that, and the answer matches
+// reconcile() over the same replies.
+TEST(VersionTest, AReconcilerMergesCountersIntoItsOwnRecord) {
+  PnCounter a, b, c;
+  a.add(0, 5);
+  b.add(1, 2);
+  c.add(2, -1);
+  const std::vector<std::optional<Record>> replies = {Record::fromCounter(a, Version{4, 0, 0}),
+                                                      Record::fromCounter(b, Version{5, 0, 1}),
+                                                      Record::fromCounter(c, Version{3, 0, 2})};
+  Reconciler reconciler;
+  for (const auto& reply : replies) reconciler.add(*reply);
+  ASSERT_NE(reconciler.current(), nullptr);
+  for (const auto& reply : replies) EXPECT_NE(reconciler.current(), &*reply);
+  EXPECT_EQ(reconciler.current()->counter.value(), 6);
+  EXPECT_EQ(reconciler.current()->version, (Version{5, 0, 1}));
+  EXPECT_EQ(reconciler.result(), reconcile(replies));
+}
+
 TEST(VersionTest, ReconcileOfNoRecordsIsNullopt) {
   const std::vector<std::optional<Record>> none = {std::nullopt, std::nullopt};
   EXPECT_EQ(reconcile(none), std::nullopt);

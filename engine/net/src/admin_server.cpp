@@ -651,7 +651,7 @@ std::string AdminServer::metricsText() {
   out.family("ringlab_build_info", "gauge", "Always 1; the labels say which build of ringlabd this is.");
   out.sample({{"version", RINGLAB_NET_VERSION}, {"api_version", std::to_string(kAdminApiVersion)}}, 1);
   out.family("ringlab_commands_total", "counter", "Client commands processed, by command.");
-  for (const auto& [command, n] : metrics.commandCounts) out.sample({{"command", command}}, count(n));
+  for (const auto& [command, n] : m_daemon.commandCounts()) out.sample({{"command", command}}, count(n));
   out.family("ringlab_connected_clients", "gauge", "Client connections open now.");
   out.sample({}, count(metrics.connectedClients));
   out.family("ringlab_protocol_errors_total", "counter", "Client connections closed for protocol errors.");

@@ -159,14 +159,15 @@ struct Daemon::Command {
   bool arityFits(std::size_t argc) const {
     return arity > 0 ? argc == static_cast<std::size_t>(arity) : argc >= static_cast<std::size_t>(-arity);
   }
-  std::vector<std::string_view> keys(const Args& args) const {
-    std::vector<std::string_view> out;
-    if (firstKey == 0) return out;
+  // Calls `visit` with each key argument, in order, while it returns true; returns whether it always did.
+  template <typename Visit>
+  bool forEachKey(const Args& args, Visit visit) const {
+    if (firstKey == 0) return true;
     const long last = lastKey < 0 ? static_cast<long>(args.size()) + lastKey : lastKey;
     for (long i = firstKey; i <= last && i < static_cast<long>(args.size()); i += keyStep) {
-      out.emplace_back(args[static_cast<std::size_t>(i)]);
+      if (!visit(std::string_view(args[static_cast<std::size_t>(i)]))) return false;
     }
-    return out;
+    return true;
   }
 };
 
@@ -181,7 +182,7 @@ std::string_view clientLimitName(ClientLimit limit) {
   return "output_hard";
 }
 
-Daemon::Daemon(DaemonConfig config) : m_config(std::move(config)) {}
+Daemon::Daemon(DaemonConfig config) : m_config(std::move(config)), m_commandCounts(commands().size() + 1, 0) {}
 
 Daemon::~Daemon() {
   m_admin.reset();
@@ -976,8 +977,8 @@ bool Daemon::drainOutput(ClientState& client, std::string& out, std::size_t keep
 
 bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>& batch, std::string& out) {
   std::vector<std::string> replies(batch.size());
-  std::vector<std::string> names(batch.size());
-  for (std::size_t k = 0; k < batch.size(); ++k) names[k] = upper(batch[k][0]);
+  std::vector<const Command*> found(batch.size());  // null: a name ringlabd does not know
+  for (std::size_t k = 0; k < batch.size(); ++k) found[k] = findCommandAnyCase(batch[k][0]);
   std::size_t i = 0;
   while (i < batch.size() && !client.quit) {
     // The longest run (of at most kMaxCommandRun) of key commands from i whose keys are all distinct runs
@@ -1005,11 +1006,10 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
       };
       std::size_t reads = 0;
       while (j < batch.size() && j - i < kMaxCommandRun) {
-        const Command* command = findCommand(names[j]);
+        const Command* command = found[j];
         if (!command || command->firstKey == 0 || !command->arityFits(batch[j].size())) break;
         if (!(command->flags & kWrite) && ++reads > kMaxReadRun) break;
-        const auto commandKeys = command->keys(batch[j]);
-        if (!std::all_of(commandKeys.begin(), commandKeys.end(), addKey)) {
+        if (!command->forEachKey(batch[j], addKey)) {
           if (j == i) ++j;  // a command on its own may name a key twice (MSET k 1 k 2)
           break;
         }
@@ -1018,16 +1018,14 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
     }
     j = std::max(j, i + 1);
     client.runReplyBytes = 0;
-    const bool anyWrite = std::any_of(names.begin() + static_cast<std::ptrdiff_t>(i),
-                                      names.begin() + static_cast<std::ptrdiff_t>(j), [](const std::string& name) {
-                                        const Command* command = findCommand(name);
-                                        return command && (command->flags & kWrite);
-                                      });
+    const bool anyWrite =
+        std::any_of(found.begin() + static_cast<std::ptrdiff_t>(i), found.begin() + static_cast<std::ptrdiff_t>(j),
+                    [](const Command* command) { return command && (command->flags & kWrite); });
     if (j - i == 1 || (m_config.quorum.n == 1 && (!m_rocks || !anyWrite))) {
       // One command, or every operation is served locally without waiting for a peer or the disk: concurrency would
       // only add fiber switches. Writes to RocksDB do wait (for the writer thread's group commit), so a run with
       // writes goes concurrently below: the whole run then lands in one write batch instead of one per command.
-      for (std::size_t k = i; k < j && !client.quit; ++k) executeOne(client, batch[k], replies[k]);
+      for (std::size_t k = i; k < j && !client.quit; ++k) executeOne(client, found[k], batch[k], replies[k]);
     } else {
       struct Latch {
         std::size_t left = 0;
@@ -1045,19 +1043,21 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
         }
         // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
         // must happen whatever becomes of the command.
-        m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(names[k]), [this, &client, &batch, &replies, k, latch] {
-          struct CountDown {
-            Latch& latch;
-            ~CountDown() {
-              if (--latch.left == 0) latch.done.notify_all();
-            }
-          } countDown{*latch};
-          try {
-            executeOne(client, batch[k], replies[k]);
-          } catch (const FiberCancelled&) {
-            // The node stopped while the command waited; the connection is closing anyway.
-          }
-        });
+        // A run holds key commands only, so found[k] is never null here.
+        m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(found[k]->name),
+                      [this, &client, &batch, &replies, command = found[k], k, latch] {
+                        struct CountDown {
+                          Latch& latch;
+                          ~CountDown() {
+                            if (--latch.left == 0) latch.done.notify_all();
+                          }
+                        } countDown{*latch};
+                        try {
+                          executeOne(client, command, batch[k], replies[k]);
+                        } catch (const FiberCancelled&) {
+                          // The node stopped while the command waited; the connection is closing anyway.
+                        }
+                      });
       }
       std::unique_lock lock(latch->mutex);
       while (latch->left > 0) latch->done.wait(lock);
@@ -1391,20 +1391,40 @@ const Daemon::Command* Daemon::findCommand(std::string_view upperName) {
   return it == byName.end() ? nullptr : it->second;
 }
 
-void Daemon::executeOne(ClientState& client, std::vector<std::string>& args, std::string& out) {
-  const std::string name = upper(args[0]);
+const Daemon::Command* Daemon::findCommandAnyCase(std::string_view name) {
+  // Every name in the table is short; a longer one cannot match.
+  std::array<char, 32> upperName;
+  if (name.size() > upperName.size()) return nullptr;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    upperName[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+  }
+  return findCommand(std::string_view(upperName.data(), name.size()));
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Daemon::commandCounts() const {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  const auto& table = commands();
+  for (std::size_t i = 0; i < m_commandCounts.size(); ++i) {
+    if (m_commandCounts[i] == 0) continue;
+    out.emplace_back(i < table.size() ? lower(table[i].name) : std::string("unknown"), m_commandCounts[i]);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void Daemon::executeOne(ClientState& client, const Command* command, std::vector<std::string>& args, std::string& out) {
   m_metrics.commandsProcessed++;
-  const Command* command = findCommand(name);
+  const auto& table = commands();
   if (!command) {
-    m_metrics.commandCounts["unknown"]++;
+    m_commandCounts.back()++;
     std::string known;
-    for (const Command& c : commands()) known += (known.empty() ? "" : " ") + std::string(c.name);
+    for (const Command& c : table) known += (known.empty() ? "" : " ") + std::string(c.name);
     return appendError(out, "ERR unknown command '" + args[0] + "' (ringlabd supports " + known + ")");
   }
-  m_metrics.commandCounts[lower(name)]++;
+  m_commandCounts[static_cast<std::size_t>(command - table.data())]++;
   if (!client.authenticated && !(command->flags & kNoAuth)) return appendError(out, "NOAUTH Authentication required.");
   if (!command->arityFits(args.size())) {
-    return appendError(out, "ERR wrong number of arguments for '" + lower(name) + "' command");
+    return appendError(out, "ERR wrong number of arguments for '" + lower(command->name) + "' command");
   }
   command->run(*this, client, args, out);
 }

@@ -158,7 +158,8 @@ struct OperationResult {
   std::optional<Record> record;        // get: the merge of every reply (siblings, context, counter); writes in
                                        // siblings mode and increments: the state the coordinator wrote
   std::optional<Dot> dot;              // siblings-mode put/delete: the dot the write got
-  std::vector<ReplicaAnswer> answers;  // answers received by completion, in arrival order
+  std::vector<ReplicaAnswer> answers;  // answers received by completion, in arrival order: who answered, how and
+                                       // when (what a read's replicas held is merged into `record`, not repeated)
   TimePoint begun;
   TimePoint completed;
   std::uint64_t requestId = 0;

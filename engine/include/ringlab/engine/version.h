@@ -65,6 +65,25 @@ bool supersedes(const Record& incoming, const Record& current);
 // nullopt when none has a record.
 std::optional<Record> reconcile(std::span<const std::optional<Record>> replies);
 
+// reconcile() one reply at a time, copying nothing on the way: it points at the winning reply, and builds a record of
+// its own only when two replies of one causal kind (sibling sets, counters) must be merged. The replies added must
+// outlive it, unchanged.
+class Reconciler {
+ public:
+  Reconciler() = default;
+  Reconciler(const Reconciler&) = delete;
+  Reconciler& operator=(const Reconciler&) = delete;
+
+  void add(const Record& reply);
+  // What reconcile() would return so far; null when nothing was added. Valid while the replies and this are.
+  const Record* current() const { return m_current; }
+  std::optional<Record> result() const { return m_current ? std::optional<Record>(*m_current) : std::nullopt; }
+
+ private:
+  const Record* m_current = nullptr;
+  std::optional<Record> m_merged;  // when m_current points here
+};
+
 // What anti-entropy and the Merkle trees compare: a register's version; for causal kinds a digest of the whole state
 // (every sibling, the context, every counter entry) marked with node kNoNode, so two replicas with different sibling
 // sets never look equal. isDigest() tells the two apart.

@@ -149,7 +149,6 @@ struct DaemonMetrics {
   std::uint64_t authFailures = 0;  // failed AUTH and HELLO AUTH attempts
   std::uint64_t commandsProcessed = 0;
   std::size_t connectedClients = 0;
-  std::map<std::string, std::uint64_t> commandCounts;                               // by lower-case command name
   std::array<LatencyHistogram, 3> opLatency;                                        // by Operation
   std::array<std::array<std::uint64_t, kOperationErrorReasonCount>, 3> opErrors{};  // by Operation, then reason
   std::uint64_t siblingReads = 0;     // GETs that found several siblings and answered with the newest one
@@ -183,6 +182,9 @@ class Daemon {
   RealRuntime& runtime() { return *m_runtime; }
   PeerTransport& transport() { return *m_transport; }
   const DaemonMetrics& metrics() const { return m_metrics; }
+  // Client commands processed, by lower-case command name ("unknown" for names ringlabd does not know), in name order;
+  // commands never sent are left out.
+  std::vector<std::pair<std::string, std::uint64_t>> commandCounts() const;
   Duration uptime() const;
   std::vector<MemberAddress> addressBook() const { return m_transport->addressBook(); }
   std::uint64_t generation() const { return m_generation; }
@@ -246,8 +248,11 @@ class Daemon {
   struct Command;
   static const std::vector<Command>& commands();
   static const Command* findCommand(std::string_view upperName);
-  // Runs one command, checking authentication and arity against the table first.
-  void executeOne(ClientState& client, std::vector<std::string>& args, std::string& out);
+  // The same for a name in any case (as clients send them), without building an upper-case copy.
+  static const Command* findCommandAnyCase(std::string_view name);
+  // Runs one command, checking authentication and arity against the table first; `command` is
+  // findCommandAnyCase(args[0]), looked up once by the caller.
+  void executeOne(ClientState& client, const Command* command, std::vector<std::string>& args, std::string& out);
   void runDelete(ClientState& client, std::vector<std::string>& args, std::string& out);
   void runIncrementBy(ClientState& client, std::vector<std::string>& args, std::string& out);
   void runConfig(ClientState& client, std::vector<std::string>& args, std::string& out);
@@ -281,6 +286,7 @@ class Daemon {
   std::uint64_t m_membersRefusedLogged = 0;              // MembershipView::refused() when last logged
   bool m_trimMemory = false;  // a large buffer was freed: return free heap memory to the system soon
   DaemonMetrics m_metrics;
+  std::vector<std::uint64_t> m_commandCounts;  // by index in commands(), then one for unknown names
   DecommissionProgress m_decommission;
   std::size_t m_serviceFibers = 0;
   bool m_stopping = false;
