@@ -247,11 +247,17 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value, cons
     // Send to the N replicas; wait for R replies or W acks, or the timeout; answer.
     // A request this node serves alone (the key's only replica is this node) has its answer before sendToReplicas
     // returns: it needs no deadline, and no entry where answers from other nodes would find it.
-    if (!pending->servedAlone(m_config.id)) {
+    const bool alone = pending->servedAlone(m_config.id);
+    if (!alone) {
       m_requests.add(pending->id, pending);
       pending->startDeadline(m_config.requestTimeout, [this, id = pending->id] { onDeadline(id); });
     }
     sendToReplicas(*pending);
+    if (alone && pending->arrived() < pending->expected()) {
+      // The local share was refused and a hinted copy went to a fallback after all: its ack comes as a message.
+      m_requests.add(pending->id, pending);
+      pending->startDeadline(m_config.requestTimeout, [this, id = pending->id] { onDeadline(id); });
+    }
     result.status = awaitQuorum(*pending);
     const std::size_t counted = pending->counted();
     result.answers.reserve(counted);
