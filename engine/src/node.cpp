@@ -1,8 +1,9 @@
 #include <ringlab/engine/node.h>
 
 #include <algorithm>
-#include <mutex>
 #include <iterator>
+#include <mutex>
+#include <span>
 #include <string>
 
 #include "node_waits.h"
@@ -164,6 +165,17 @@ Result<Record> Node::buildCausalRecord(Operation op, const Key& key, Value value
   return Record::fromSiblings(std::move(set));
 }
 
+namespace {
+
+// Adds the record of every successful answer to `reconciler` (which then points into `answers`).
+void addRecords(Reconciler& reconciler, std::span<const ReplicaAnswer> answers) {
+  for (const ReplicaAnswer& answer : answers) {
+    if (answer.result == ErrorCode::kOk && answer.record) reconciler.add(*answer.record);
+  }
+}
+
+}  // namespace
+
 OperationResult Node::coordinate(Operation op, const Key& key, Value value, const Version& after,
                                  const CausalWrite& causal) {
   m_rt.checkAlive();
@@ -247,17 +259,15 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value, cons
     // Send to the N replicas; wait for R replies or W acks, or the timeout; answer.
     // A request this node serves alone (the key's only replica is this node) has its answer before sendToReplicas
     // returns: it needs no deadline, and no entry where answers from other nodes would find it.
+    auto awaitAnswers = [&] {
+      m_requests.add(pending->id, pending);
+      pending->startDeadline(m_config.requestTimeout, [this, id = pending->id] { onDeadline(id); });
+    };
     const bool alone = pending->servedAlone(m_config.id);
-    if (!alone) {
-      m_requests.add(pending->id, pending);
-      pending->startDeadline(m_config.requestTimeout, [this, id = pending->id] { onDeadline(id); });
-    }
+    if (!alone) awaitAnswers();
     sendToReplicas(*pending);
-    if (alone && pending->arrived() < pending->expected()) {
-      // The local share was refused and a hinted copy went to a fallback after all: its ack comes as a message.
-      m_requests.add(pending->id, pending);
-      pending->startDeadline(m_config.requestTimeout, [this, id = pending->id] { onDeadline(id); });
-    }
+    // The local share was refused and a hinted copy went to a fallback after all: its ack comes as a message.
+    if (alone && pending->arrived() < pending->expected()) awaitAnswers();
     result.status = awaitQuorum(*pending);
     const std::size_t counted = pending->counted();
     result.answers.reserve(counted);
@@ -269,10 +279,7 @@ OperationResult Node::coordinate(Operation op, const Key& key, Value value, cons
       // Reconciled from the answers in place, before finish() may let them go: one copy of the winner, not one per
       // step.
       Reconciler reconciler;
-      for (std::size_t i = 0; i < counted; ++i) {
-        const ReplicaAnswer& a = pending->answers[i];
-        if (a.result == ErrorCode::kOk && a.record) reconciler.add(*a.record);
-      }
+      addRecords(reconciler, std::span(pending->answers).first(counted));
       const Record* newest = reconciler.current();
       if (m_config.injectedBug == InjectedBug::kReadKeepsOldest) {
         for (std::size_t i = 0; i < counted; ++i) {
@@ -668,9 +675,7 @@ void Node::maybeReadRepair(const PendingRequest& pending) {
   const MechanismConfig& mechanisms = m_config.mechanisms;
   if (!mechanisms.readRepair || !m_running) return;
   Reconciler reconciler;
-  for (const auto& answer : pending.answers) {
-    if (answer.result == ErrorCode::kOk && answer.record) reconciler.add(*answer.record);
-  }
+  addRecords(reconciler, pending.answers);
   if (!reconciler.current()) return;
   std::optional<Record> newest;  // copied once a repair is decided; most reads repair nothing
   for (const auto& answer : pending.answers) {
