@@ -156,6 +156,83 @@ TEST(RocksDbStorageTest, PurgingDropsOldTombstonesAndTheCountsFollow) {
   EXPECT_EQ((*storage)->stats().bytes, after.bytes);
 }
 
+// The writer remembers recent versions instead of reading them (VersionCache): what it remembers must follow every
+// change to the database, or an older write would be refused against a record that is gone.
+TEST(RocksDbStorageTest, WritesDecideAgainstWhatIsStoredAfterPurgesAndClears) {
+  testing::TempDir dir("ringlab-rocks");
+  boost::asio::io_context io;
+  auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kNo);
+  ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+  Storage& s = **storage;
+  ASSERT_EQ(*s.apply("gone", record(10, "a")), ApplyOutcome::kApplied);
+  ASSERT_EQ(*s.apply("gone", record(20, "", true)), ApplyOutcome::kApplied);
+  EXPECT_EQ(*s.apply("gone", record(15, "older")), ApplyOutcome::kSuperseded);
+  ASSERT_EQ(s.purgeTombstones(30), 1u);
+  EXPECT_EQ(*s.apply("gone", record(15, "back")), ApplyOutcome::kApplied);
+  EXPECT_EQ(s.get("gone")->value, "back");
+
+  ASSERT_EQ(*s.apply("cleared", record(50, "x")), ApplyOutcome::kApplied);
+  s.clear();
+  EXPECT_EQ(s.stats().records, 0u);
+  EXPECT_FALSE(s.get("cleared"));
+  EXPECT_EQ(*s.apply("cleared", record(5, "y")), ApplyOutcome::kApplied);
+  EXPECT_EQ(s.get("cleared")->value, "y");
+
+  // A counter over a remembered register merges with the stored record, and a register after it is decided against
+  // the counter, not against the register remembered before.
+  ASSERT_EQ(*s.apply("mixed", record(10, "reg")), ApplyOutcome::kApplied);
+  PnCounter counter;
+  counter.add(1, 3);
+  ASSERT_EQ(*s.apply("mixed", Record::fromCounter(counter, Version{40, 0, 1})), ApplyOutcome::kApplied);
+  EXPECT_EQ(s.get("mixed")->kind, RecordKind::kCounter);
+  EXPECT_EQ(*s.apply("mixed", record(30, "older than the counter")), ApplyOutcome::kSuperseded);
+  EXPECT_EQ(s.get("mixed")->value, "3");
+}
+
+// Overwrites decided from remembered versions keep the counts exact: after many writers race on a few keys, each key
+// holds its newest write and the counts equal a fresh count of the reopened database.
+TEST(RocksDbStorageTest, RacingOverwritesKeepTheNewestAndExactCounts) {
+  testing::TempDir dir("ringlab-rocks");
+  constexpr int kKeys = 8, kThreads = 4, kWrites = 400;
+  StorageStats before;
+  {
+    boost::asio::io_context io;
+    auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kNo);
+    ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+    Storage& s = **storage;
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&s, t] {
+        for (int w = 0; w < kWrites; ++w) {
+          // Distinct versions; every third write of a key is a tombstone; values of varying length.
+          const std::int64_t micros = 1 + w * kThreads + t;
+          const bool tombstone = micros % 3 == 0;
+          const std::string value = tombstone ? "" : std::string(1 + micros % 17, 'v');
+          ASSERT_TRUE(s.apply("key" + std::to_string(w % kKeys), record(micros, value, tombstone)).isOk());
+        }
+      });
+    }
+    for (auto& w : writers) w.join();
+    for (int k = 0; k < kKeys; ++k) {
+      // The newest write to key k: the last round w with w % kKeys == k, by the last thread.
+      const int lastRound = kWrites - kKeys + k;
+      const std::int64_t newest = 1 + lastRound * kThreads + (kThreads - 1);
+      auto stored = s.get("key" + std::to_string(k));
+      ASSERT_TRUE(stored);
+      EXPECT_EQ(stored->version.physicalMicros, newest) << "key" << k;
+      EXPECT_EQ(stored->tombstone, newest % 3 == 0) << "key" << k;
+    }
+    before = s.stats();
+    EXPECT_EQ(before.records, static_cast<std::size_t>(kKeys));
+  }
+  boost::asio::io_context io;
+  auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kNo);
+  ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+  EXPECT_EQ((*storage)->stats().records, before.records);
+  EXPECT_EQ((*storage)->stats().tombstones, before.tombstones);
+  EXPECT_EQ((*storage)->stats().bytes, before.bytes);
+}
+
 TEST(RocksDbStorageTest, APurgeOfManyTombstonesGoesInChunksMissesNoneAndLetsWritesThrough) {
   testing::TempDir dir("ringlab-rocks");
   boost::asio::io_context io;

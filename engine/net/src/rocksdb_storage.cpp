@@ -1,13 +1,15 @@
 #include <ringlab/net/rocksdb_storage.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <limits>
-#include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
@@ -50,6 +52,9 @@ constexpr std::size_t kMaxGroup = 1024;
 // Records a tombstone purge looks at in one turn of the writer thread (a few milliseconds of work).
 constexpr std::size_t kPurgeChunk = 4096;
 constexpr std::size_t kBlockCacheBytes = 64u << 20;  // table blocks, their indexes and filters
+// Keys whose stored version the writer remembers (VersionCache): two generations of half as many each.
+constexpr std::size_t kVersionCacheEntries = 1u << 18;
+constexpr std::size_t kMaxCachedKey = 30;  // longer keys are read from the database each time
 
 std::string storedKey(Token token, std::string_view key) {
   std::string out(8 + key.size(), '\0');
@@ -131,6 +136,99 @@ std::optional<Record> decodeRecord(std::string_view bytes) {
   record.value.assign(body);
   return record;
 }
+
+// The stored versions of recently written plain registers, by key. Last-write-wins needs the stored version before
+// every write; a hit here replaces a read through the memtable and the table files, which was 40% of the writer
+// thread under pipelined SETs. Two generations bound it: a key found in the old one moves to the young one, and when
+// the young one is full it becomes the old one and the old one is dropped, so memory stays under
+// kVersionCacheEntries entries (about 90 bytes each) whatever the number of keys.
+//
+// Only the writer thread touches it, and every entry agrees with the database: writes, purges and clears all run on
+// that thread and update it after they commit; a failed commit empties it. Counters, sibling sets and keys longer
+// than kMaxCachedKey are never cached (their writes read the stored record, which a merge needs anyway).
+class VersionCache {
+ public:
+  struct Entry {
+    Version version;
+    std::uint32_t valueBytes = 0;
+    bool tombstone = false;
+    std::uint8_t keyBytes = 0;
+    std::array<char, kMaxCachedKey> key{};
+  };
+
+  std::optional<Entry> find(Token token, std::string_view key) {
+    if (key.size() > kMaxCachedKey) return std::nullopt;
+    if (auto it = m_young.find(token); it != m_young.end()) {
+      if (!matches(it->second, key)) return std::nullopt;
+      return it->second;
+    }
+    auto it = m_old.find(token);
+    if (it == m_old.end() || !matches(it->second, key)) return std::nullopt;
+    const Entry entry = it->second;
+    m_old.erase(it);
+    insert(token, entry);
+    return entry;
+  }
+
+  // Remembers a register's version, or forgets the key for any other record (the writer reads those).
+  void update(Token token, std::string_view key, const Record& record) {
+    if (record.kind != RecordKind::kRegister || key.size() > kMaxCachedKey) {
+      erase(token);
+      return;
+    }
+    Entry entry;
+    entry.version = record.version;
+    entry.valueBytes = static_cast<std::uint32_t>(record.value.size());
+    entry.tombstone = record.tombstone;
+    entry.keyBytes = static_cast<std::uint8_t>(key.size());
+    std::memcpy(entry.key.data(), key.data(), key.size());
+    if (auto it = m_young.find(token); it != m_young.end()) {
+      it->second = entry;
+      return;
+    }
+    m_old.erase(token);
+    insert(token, entry);
+  }
+
+  // By token: a key sharing another's token loses nothing but a cache entry.
+  void erase(Token token) {
+    m_young.erase(token);
+    m_old.erase(token);
+    m_entries.store(m_young.size() + m_old.size(), std::memory_order_relaxed);
+  }
+
+  void clear() {
+    m_young = {};
+    m_old = {};
+    m_entries.store(0, std::memory_order_relaxed);
+  }
+
+  // An estimate from any thread: entries, their hash nodes and buckets.
+  std::size_t bytes() const {
+    return m_entries.load(std::memory_order_relaxed) * (sizeof(Entry) + 3 * sizeof(void*) + sizeof(Token));
+  }
+
+ private:
+  static constexpr std::size_t kGeneration = kVersionCacheEntries / 2;
+
+  static bool matches(const Entry& entry, std::string_view key) {
+    return entry.keyBytes == key.size() && std::memcmp(entry.key.data(), key.data(), key.size()) == 0;
+  }
+
+  void insert(Token token, const Entry& entry) {
+    if (m_young.size() >= kGeneration) {
+      m_old = std::move(m_young);
+      m_young = {};
+      m_young.reserve(kGeneration);
+    }
+    m_young.emplace(token, entry);
+    m_entries.store(m_young.size() + m_old.size(), std::memory_order_relaxed);
+  }
+
+  std::unordered_map<Token, Entry> m_young;
+  std::unordered_map<Token, Entry> m_old;
+  std::atomic<std::size_t> m_entries{0};
+};
 
 bool inFiber() {
   auto* ctx = boost::fibers::context::active();
@@ -216,15 +314,11 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     return m_stats;
   }
 
+  // On the writer thread, like every write, so that the version cache and the counts follow.
   void clear() override {
-    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions()));
-    rocksdb::WriteBatch batch;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(it->key());
-    rocksdb::WriteOptions options;
-    options.sync = m_sync == SyncPolicy::kAlways;
-    m_db->Write(options, &batch);
-    std::lock_guard lock(m_mutex);
-    m_stats = {};
+    auto op = std::make_shared<WriteOp>();
+    op->clearAll = true;
+    submit(op);
   }
 
   const StorageLimits& limits() const override { return m_limits; }
@@ -244,7 +338,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     if (m_db->GetIntProperty("rocksdb.cur-size-all-mem-tables", &v)) total += v;
     if (m_db->GetIntProperty("rocksdb.estimate-table-readers-mem", &v)) total += v;
     if (m_db->GetIntProperty("rocksdb.block-cache-usage", &v)) total += v;
-    return total;
+    return total + m_versions.bytes();
   }
 
  private:
@@ -255,6 +349,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     Status status;
     ApplyOutcome outcome = ApplyOutcome::kSuperseded;
     std::optional<std::int64_t> purgeBeforeMicros;  // set: a tombstone purge, not a write
+    bool clearAll = false;                          // a removal of every record, not a write
     std::size_t purged = 0;
     std::string purgeResume;     // the first key the purge's next chunk looks at ("" : the first key)
     bool purgeFinished = false;  // every key looked at
@@ -304,13 +399,13 @@ class RocksDbStorageImpl final : public RocksDbStorage {
         std::unique_lock lock(m_mutex);
         m_wake.wait(lock, [&] { return m_closing || !m_queue.empty() || m_syncRequested; });
         if (m_queue.empty() && m_closing) return;
-        // A purge goes alone: the writes before it are committed first, those after it see its deletions.
+        // A purge or a clear goes alone: the writes before it are committed first, those after it see its deletions.
         while (!m_queue.empty() && group.size() < kMaxGroup) {
-          const bool purge = m_queue.front()->purgeBeforeMicros.has_value();
-          if (purge && !group.empty()) break;
+          const bool alone = m_queue.front()->purgeBeforeMicros.has_value() || m_queue.front()->clearAll;
+          if (alone && !group.empty()) break;
           group.push_back(std::move(m_queue.front()));
           m_queue.pop_front();
-          if (purge) break;
+          if (alone) break;
         }
         sync = m_syncRequested;
         m_syncRequested = false;
@@ -329,6 +424,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   void purge(WriteOp& op) {
     rocksdb::WriteBatch batch;
     StorageStats removed;
+    std::vector<Token> removedTokens;
     std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions()));
     if (op.purgeResume.empty()) {
       it->SeekToFirst();
@@ -342,6 +438,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
         continue;
       }
       batch.Delete(it->key());
+      removedTokens.push_back(tokenOf(it->key()));
       removed.records++;
       removed.bytes += it->key().size() - 8 + record->footprint();
     }
@@ -353,8 +450,10 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     if (const rocksdb::Status s = m_db->Write(options, &batch); !s.ok()) {
       spdlog::error("RocksDB tombstone purge failed: {}", s.ToString());
       op.purgeFinished = true;
+      m_versions.clear();
       return;
     }
+    for (const Token token : removedTokens) m_versions.erase(token);
     op.purged += removed.records;
     std::lock_guard lock(m_mutex);
     m_stats.records -= removed.records;
@@ -362,8 +461,26 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     m_stats.bytes -= removed.bytes;
   }
 
+  void clearAll() {
+    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions()));
+    rocksdb::WriteBatch batch;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(it->key());
+    rocksdb::WriteOptions options;
+    options.sync = m_sync == SyncPolicy::kAlways;
+    const rocksdb::Status s = m_db->Write(options, &batch);
+    m_versions.clear();
+    if (!s.ok()) {
+      spdlog::error("RocksDB clear failed (nothing was removed): {}", s.ToString());
+      return;
+    }
+    std::lock_guard lock(m_mutex);
+    m_stats = {};
+  }
+
   void commit(std::vector<std::shared_ptr<WriteOp>>& group) {
-    if (group.size() == 1 && group.front()->purgeBeforeMicros) {
+    if (group.size() == 1 && group.front()->clearAll) {
+      clearAll();
+    } else if (group.size() == 1 && group.front()->purgeBeforeMicros) {
       purge(*group.front());
       if (!group.front()->purgeFinished) {
         // Its next chunk goes behind the writes that came in meanwhile.
@@ -396,66 +513,107 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   }
 
   void commitWrites(std::vector<std::shared_ptr<WriteOp>>& group) {
+    const std::size_t n = group.size();
     rocksdb::WriteBatch batch;
-    std::map<std::string, Record> staged;  // records this group already wrote, by stored key
     StorageStats delta;
     std::int64_t bytesDelta = 0;
-    // Last-write-wins needs the stored version of every key: read them all in one MultiGet rather than a lookup
-    // per write (a pipeline of SETs is one group).
+    // Last-write-wins needs the stored version of every key. A register written over a cached register takes it
+    // from the version cache; every other write reads the stored record, all of them in one MultiGet rather than a
+    // lookup per write (a pipeline of SETs is one group).
+    std::vector<Token> tokens(n);
     std::vector<std::string> storedKeys;
-    storedKeys.reserve(group.size());
-    for (auto& op : group) storedKeys.push_back(storedKey(tokenForKey(op->key), op->key));
-    std::vector<rocksdb::Slice> slices(storedKeys.begin(), storedKeys.end());
-    std::vector<rocksdb::PinnableSlice> values(group.size());
-    std::vector<rocksdb::Status> statuses(group.size());
-    m_db->MultiGet(rocksdb::ReadOptions(), m_db->DefaultColumnFamily(), slices.size(), slices.data(), values.data(),
-                   statuses.data());
+    storedKeys.reserve(n);
+    std::vector<std::optional<VersionCache::Entry>> cached(n);
+    std::vector<std::size_t> readSlot(n, n);  // where write i's read is in the MultiGet arrays (n: not read)
+    std::vector<rocksdb::Slice> slices;
+    for (std::size_t i = 0; i < n; ++i) {
+      const WriteOp& op = *group[i];
+      tokens[i] = tokenForKey(op.key);
+      storedKeys.push_back(storedKey(tokens[i], op.key));
+      if (op.record.kind == RecordKind::kRegister) cached[i] = m_versions.find(tokens[i], op.key);
+      if (cached[i]) continue;
+      readSlot[i] = slices.size();
+      slices.emplace_back(storedKeys.back());
+    }
+    std::vector<rocksdb::PinnableSlice> values(slices.size());
+    std::vector<rocksdb::Status> statuses(slices.size());
+    if (!slices.empty()) {
+      m_db->MultiGet(rocksdb::ReadOptions(), m_db->DefaultColumnFamily(), slices.size(), slices.data(), values.data(),
+                     statuses.data());
+    }
     // Into the batch in key order (writes to one key keep their order): consecutive memtable inserts then land near
     // one another, and the skip list reuses the upper levels of the previous insert's search.
-    std::vector<std::size_t> order(group.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return storedKeys[a] < storedKeys[b]; });
+    std::unordered_map<std::string_view, const Record*> staged;  // what this group wrote last, by stored key
+    // Stored records read and not overwritten: the version cache learns them once the batch is committed.
+    std::vector<std::pair<std::size_t, Record>> learned;
     for (const std::size_t i : order) {
       auto& op = group[i];
-      const std::string& stored = storedKeys[i];
-      std::optional<Record> current;
+      const std::string_view stored = storedKeys[i];
+      // What is stored now: this group's last write to the key, else the cached version, else the read.
+      const Record* current = nullptr;
+      std::optional<Record> read;
       if (auto it = staged.find(stored); it != staged.end()) {
         current = it->second;
-      } else if (statuses[i].ok()) {
-        current = decodeRecord(std::string_view(values[i].data(), values[i].size()));
-      } else if (!statuses[i].IsNotFound()) {
-        op->status = Status(ErrorCode::kInternal, "RocksDB read failed: " + statuses[i].ToString());
-        continue;
+      } else if (!cached[i]) {
+        const rocksdb::Status& status = statuses[readSlot[i]];
+        if (status.ok()) {
+          read = decodeRecord(std::string_view(values[readSlot[i]].data(), values[readSlot[i]].size()));
+          if (read) current = &*read;
+        } else if (!status.IsNotFound()) {
+          op->status = Status(ErrorCode::kInternal, "RocksDB read failed: " + status.ToString());
+          continue;
+        }
       }
-      if (current && !supersedes(op->record, *current)) {
-        op->outcome = ApplyOutcome::kSuperseded;
-        continue;
+      struct Before {
+        std::size_t footprint;
+        bool tombstone;
+        bool siblings;
+      };
+      std::optional<Before> before;
+      if (current) {
+        if (!supersedes(op->record, *current)) {
+          op->outcome = ApplyOutcome::kSuperseded;
+          if (read) learned.emplace_back(i, std::move(*read));
+          continue;
+        }
+        before = Before{current->footprint(), current->tombstone, holdsSiblings(*current)};
+        op->record = mergeRecords(*current, op->record);  // causal kinds: the merge, not the incoming
+      } else if (cached[i]) {
+        // A register over a register: the newer one, whole.
+        if (!(op->record.version > cached[i]->version)) {
+          op->outcome = ApplyOutcome::kSuperseded;
+          continue;
+        }
+        before = Before{cached[i]->valueBytes + sizeof(Version) + 1, cached[i]->tombstone, false};
       }
       op->outcome = ApplyOutcome::kApplied;
-      if (current) op->record = mergeRecords(*current, op->record);  // causal kinds: the merge, not the incoming
-      batch.Put(stored, encodeRecord(op->record));
-      if (!current) {
+      batch.Put(storedKeys[i], encodeRecord(op->record));
+      if (!before) {
         delta.records++;
         bytesDelta += static_cast<std::int64_t>(op->key.size() + op->record.footprint());
         if (op->record.tombstone) delta.tombstones++;
         if (holdsSiblings(op->record)) delta.siblingKeys++;
       } else {
-        bytesDelta +=
-            static_cast<std::int64_t>(op->record.footprint()) - static_cast<std::int64_t>(current->footprint());
-        if (current->tombstone && !op->record.tombstone) delta.tombstones--;
-        if (!current->tombstone && op->record.tombstone) delta.tombstones++;
+        bytesDelta += static_cast<std::int64_t>(op->record.footprint()) - static_cast<std::int64_t>(before->footprint);
+        if (before->tombstone && !op->record.tombstone) delta.tombstones--;
+        if (!before->tombstone && op->record.tombstone) delta.tombstones++;
         // Unsigned deltas wrap and add back exactly (mod 2^64), as the tombstone delta does.
-        if (holdsSiblings(*current)) delta.siblingKeys--;
+        if (before->siblings) delta.siblingKeys--;
         if (holdsSiblings(op->record)) delta.siblingKeys++;
       }
-      staged[stored] = op->record;
+      staged[stored] = &op->record;
     }
+    bool committed = true;
     if (batch.Count() > 0) {
       rocksdb::WriteOptions options;
       options.sync = m_sync == SyncPolicy::kAlways;
       const rocksdb::Status s = m_db->Write(options, &batch);
       if (!s.ok()) {
+        committed = false;
         for (auto& op : group) {
           if (op->status.isOk() && op->outcome == ApplyOutcome::kApplied) {
             op->status = Status(ErrorCode::kInternal, "RocksDB write failed: " + s.ToString());
@@ -464,6 +622,17 @@ class RocksDbStorageImpl final : public RocksDbStorage {
         delta = {};
         bytesDelta = 0;
       }
+    }
+    if (committed) {
+      // Reads first (they saw what was there before the batch), then the writes in the order they were applied.
+      for (const auto& [i, record] : learned) m_versions.update(tokens[i], group[i]->key, record);
+      for (const std::size_t i : order) {
+        if (group[i]->status.isOk() && group[i]->outcome == ApplyOutcome::kApplied) {
+          m_versions.update(tokens[i], group[i]->key, group[i]->record);
+        }
+      }
+    } else {
+      m_versions.clear();
     }
     std::lock_guard lock(m_mutex);
     m_stats.records += delta.records;
@@ -483,6 +652,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   bool m_closing = false;
   bool m_syncRequested = false;
   StorageStats m_stats;
+  VersionCache m_versions;  // the writer thread's (bytes() from any)
   std::thread m_writer;
 };
 
