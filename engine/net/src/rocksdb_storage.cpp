@@ -137,7 +137,7 @@ std::optional<Record> decodeRecord(std::string_view bytes) {
   return record;
 }
 
-// The stored versions of recently written plain registers, by key. Last-write-wins needs the stored version before
+// The stored versions of recently overwritten plain registers, by key. Last-write-wins needs the stored version before
 // every write; a hit here replaces a read through the memtable and the table files, which was 40% of the writer
 // thread under pipelined SETs. Two generations bound it: a key found in the old one moves to the young one, and when
 // the young one is full it becomes the old one and the old one is dropped, so memory stays under
@@ -550,6 +550,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     std::unordered_map<std::string_view, const Record*> staged;  // what this group wrote last, by stored key
     // Stored records read and not overwritten: the version cache learns them once the batch is committed.
     std::vector<std::pair<std::size_t, Record>> learned;
+    std::vector<bool> overwrote(n, false);  // applied over a stored record (what the version cache learns)
     for (const std::size_t i : order) {
       auto& op = group[i];
       const std::string_view stored = storedKeys[i];
@@ -592,6 +593,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
       }
       op->outcome = ApplyOutcome::kApplied;
       batch.Put(storedKeys[i], encodeRecord(op->record));
+      overwrote[i] = before.has_value();
       if (!before) {
         delta.records++;
         bytesDelta += static_cast<std::int64_t>(op->key.size() + op->record.footprint());
@@ -626,8 +628,10 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     if (committed) {
       // Reads first (they saw what was there before the batch), then the writes in the order they were applied.
       for (const auto& [i, record] : learned) m_versions.update(tokens[i], group[i]->key, record);
+      // A key written for the first time is not remembered until it is overwritten: a bulk load of new keys would
+      // fill the cache with keys written once and pay for it (7.5 s against 6.5 s for a million keys).
       for (const std::size_t i : order) {
-        if (group[i]->status.isOk() && group[i]->outcome == ApplyOutcome::kApplied) {
+        if (overwrote[i] && group[i]->status.isOk() && group[i]->outcome == ApplyOutcome::kApplied) {
           m_versions.update(tokens[i], group[i]->key, group[i]->record);
         }
       }
