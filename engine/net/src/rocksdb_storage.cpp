@@ -245,6 +245,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   }
 
   ~RocksDbStorageImpl() override {
+    m_alive.reset();
     {
       std::lock_guard lock(m_mutex);
       m_closing = true;
@@ -360,13 +361,27 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   };
 
   // Queues `op` for the writer thread and waits for it (a fiber yields; a caller outside fibers blocks).
+  //
+  // A fiber does not wake the writer itself: it posts one wake-up to the event loop, which runs it once every fiber
+  // ready in this pass has run. The writes of a pipeline's run of commands, and those of every connection served in
+  // the same pass, then reach the writer together and land in one group commit, instead of the writer waking for
+  // the first and committing it alone while the others queue behind it.
   void submit(const std::shared_ptr<WriteOp>& op) {
     op->fiber = inFiber();
     {
       std::lock_guard lock(m_mutex);
       m_queue.push_back(op);
     }
-    m_wake.notify_one();
+    if (!op->fiber) {
+      m_wake.notify_one();
+    } else if (!m_wakePosted) {
+      m_wakePosted = true;
+      boost::asio::post(m_io, [this, alive = std::weak_ptr<void>(m_alive)] {
+        if (alive.expired()) return;  // the storage closed before the loop ran this
+        m_wakePosted = false;
+        m_wake.notify_one();
+      });
+    }
     if (op->fiber) {
       std::unique_lock lock(op->fiberMutex);
       while (!op->fiberDone) {
@@ -655,6 +670,8 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   std::deque<std::shared_ptr<WriteOp>> m_queue;
   bool m_closing = false;
   bool m_syncRequested = false;
+  bool m_wakePosted = false;  // the event loop's: a wake-up of the writer is posted and has not run yet
+  std::shared_ptr<void> m_alive = std::make_shared<char>();  // expires with the storage (for posted wake-ups)
   StorageStats m_stats;
   VersionCache m_versions;  // the writer thread's (bytes() from any)
   std::thread m_writer;
