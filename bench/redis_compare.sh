@@ -12,7 +12,9 @@
 #   bulk load: redis-cli --pipe of KEYS SETs (--bulk), the wall time of the load, for the "memory" and "rocksdb"
 #              targets, against the matching redis-server;
 #   memory per key: resident memory growth over the bulk load divided by KEYS, memory target.
-# Prints a Markdown table per run (requests/s, p50, p99, ratio to Redis) and, with --runs R > 1, the medians.
+# Prints a Markdown table per run (requests/s, p50, p99, ratio to Redis, and the servers' CPU time per request with its
+# ratio: user plus system time of every server process of the target over the requests it served, which moves far
+# less than throughput when other work shares the machine) and, with --runs R > 1, the medians.
 #
 #   bench/redis_compare.sh [--requests N] [--keys K] [--bin PATH] [--targets memory,rocksdb,cluster]
 #                          [--fsync always|everysec|no] [--clients 50,200] [--pipelines 1,16] [--tests set,get]
@@ -83,6 +85,16 @@ wait_ping() { # port pid log
   echo "redis_compare.sh: no answer on port $1; the server's log ($3):" >&2; tail -20 "$3" >&2; exit 1
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+cpu_ticks() { # pid... : user + system clock ticks, summed (fields 14 and 15 of /proc/PID/stat; the name may hold spaces)
+  local pid total=0 fields
+  for pid in "$@"; do
+    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    set -- $fields
+    total=$(( total + ${12} + ${13} ))
+  done
+  echo "$total"
+}
 
 start_redis() { # port aof(yes|no)
   local port=$1 aof=$2 dir="$work/redis-$1"
@@ -102,22 +114,30 @@ start_node() { # name client peer seeds n r w storage
 
 has() { case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac; }
 
-# One redis-benchmark row set: "label clients pipeline TEST rps p50 p99" lines appended to $work/results.
+# One redis-benchmark row set: "label clients pipeline TEST rps p50 p99 cpu-us-per-request" lines appended to
+# $work/results. Each test runs on its own, so that the servers' CPU time can be charged to it.
 run_bench() { # label clients pipeline port...
   local label=$1 c=$2 p=$3; shift 3
-  local ports=("$@") n=${#ports[@]} i bench=()
-  for i in "${!ports[@]}"; do
-    redis-benchmark -p "${ports[$i]}" -t "$tests" -n $(( requests / n )) -c $(( c / n )) -P "$p" -r 100000 --csv \
-      2>/dev/null >"$work/bench-$i.csv" &
-    bench+=($!)
+  local ports=("$@") n=${#ports[@]} i t bench=() ticks0 ticks1
+  for t in ${tests//,/ }; do
+    bench=()
+    ticks0=$(cpu_ticks "${pids[@]}")
+    for i in "${!ports[@]}"; do
+      redis-benchmark -p "${ports[$i]}" -t "$t" -n $(( requests / n )) -c $(( c / n )) -P "$p" -r 100000 --csv \
+        2>/dev/null >"$work/bench-$i.csv" &
+      bench+=($!)
+    done
+    for i in "${bench[@]}"; do wait "$i" || true; done
+    ticks1=$(cpu_ticks "${pids[@]}")
+    sed -i 's/"//g' "$work"/bench-*.csv
+    # Sum the throughput over the benchmark processes; the latencies are the worst of them.
+    cat "$work"/bench-*.csv | awk -F, -v l="$label" -v c="$c" -v p="$p" -v cpu="$(( ticks1 - ticks0 ))" \
+      -v hz="$clk_tck" -v reqs="$(( requests / n * n ))" '
+      $1=="SET"||$1=="GET" { r[$1]+=$2; if ($5>q50[$1]) q50[$1]=$5; if ($7>q99[$1]) q99[$1]=$7; order[$1]=1 }
+      END { for (t in order) printf "%s %s %s %s %s %s %s %.2f\n", l, c, p, t, r[t], q50[t], q99[t], cpu / hz * 1e6 / reqs }' \
+      >>"$work/results"
+    rm -f "$work"/bench-*.csv
   done
-  for i in "${bench[@]}"; do wait "$i" || true; done
-  sed -i 's/"//g' "$work"/bench-*.csv
-  # Sum the throughput over the benchmark processes; the latencies are the worst of them.
-  cat "$work"/bench-*.csv | awk -F, -v l="$label" -v c="$c" -v p="$p" '
-    $1=="SET"||$1=="GET" { r[$1]+=$2; if ($5>q50[$1]) q50[$1]=$5; if ($7>q99[$1]) q99[$1]=$7; order[$1]=1 }
-    END { for (t in order) print l, c, p, t, r[t], q50[t], q99[t] }' >>"$work/results"
-  rm -f "$work"/bench-*.csv
 }
 bench_all() { # label port...
   local label=$1; shift
@@ -197,13 +217,14 @@ report() { # results-file bulk-file title
   echo
   echo "$3"
   echo
-  echo "| target | clients | pipeline | test | requests/s | p50 ms | p99 ms | ratio to Redis |"
-  echo "|---|---:|---:|---|---:|---:|---:|---:|"
-  while read -r label c p test r q50 q99; do
+  echo "| target | clients | pipeline | test | requests/s | p50 ms | p99 ms | ratio to Redis | server CPU us/request | CPU ratio (Redis/this) |"
+  echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"
+  while read -r label c p test r q50 q99 cpu; do
     base=$(awk -v b="$(baseline_of "$label")" -v c="$c" -v p="$p" -v t="$test" \
-      '$1==b && $2==c && $3==p && $4==t {print $5}' "$1")
-    ratio=$(awk -v a="$r" -v b="$base" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-    echo "| $(name_of "$label") | $c | $([ "$p" = 1 ] && echo none || echo "-P $p") | $test | $r | $q50 | $q99 | $ratio |"
+      '$1==b && $2==c && $3==p && $4==t {print $5, $8}' "$1")
+    ratio=$(awk -v a="$r" -v b="${base%% *}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+    cpuRatio=$(awk -v a="$cpu" -v b="${base##* }" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", b / a; else print "-" }')
+    echo "| $(name_of "$label") | $c | $([ "$p" = 1 ] && echo none || echo "-P $p") | $test | $r | $q50 | $q99 | $ratio | $cpu | $cpuRatio |"
   done <"$1"
   if [ -s "$2" ]; then
     echo
@@ -230,7 +251,7 @@ if [ "$runs" -gt 1 ]; then
   median_awk='function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t } return a[int((n + 1) / 2)] }'
   paste -d' ' "$work"/results.* | awk -v R="$runs" "$median_awk"'{
       printf "%s %s %s %s", $1, $2, $3, $4
-      for (col = 5; col <= 7; col++) { for (k = 0; k < R; k++) v[k + 1] = $(k * 7 + col); printf " %s", med(v, R) }
+      for (col = 5; col <= 8; col++) { for (k = 0; k < R; k++) v[k + 1] = $(k * 8 + col); printf " %s", med(v, R) }
       printf "\n" }' >"$work/results.median"
   paste -d' ' "$work"/bulk.* | awk -v R="$runs" "$median_awk"'NF { printf "%s", $1
       for (col = 2; col <= 3; col++) { for (k = 0; k < R; k++) v[k + 1] = $(k * 3 + col); printf " %s", med(v, R) }
