@@ -50,26 +50,25 @@ TimerId RealRuntime::startTimer(Duration delay, std::function<void()> callback) 
   const TimerId id = ++m_nextTimer;
   if (m_stopped) return id;
   const auto due = std::chrono::steady_clock::now() + delay;
-  m_timers.emplace(id, PendingTimer{due, std::move(callback)});
-  m_timerQueue.emplace(std::make_pair(due, id), id);
+  m_timers.emplace(id, std::move(callback));
+  m_timerQueue.emplace(due, id);
   if (!m_armedFor || due < *m_armedFor) armTimer();
   return id;
 }
 
 void RealRuntime::cancelTimer(TimerId id) {
-  auto it = m_timers.find(id);
-  if (it == m_timers.end()) return;
-  m_timerQueue.erase(std::make_pair(it->second.due, id));
-  m_timers.erase(it);
-  // The Asio timer stays armed; when it fires early it re-arms for what is due then.
+  // The due time stays queued (dropped when it comes first), and the Asio timer stays armed: when it fires for a
+  // cancelled timer it re-arms for the first live one.
+  m_timers.erase(id);
 }
 
 void RealRuntime::armTimer() {
+  while (!m_timerQueue.empty() && !m_timers.contains(m_timerQueue.top().second)) m_timerQueue.pop();
   if (m_timerQueue.empty() || m_stopped) {
     m_armedFor.reset();
     return;
   }
-  const auto due = m_timerQueue.begin()->first.first;
+  const auto due = m_timerQueue.top().first;
   m_armedFor = due;
   m_wheel.expires_at(due);
   m_wheel.async_wait([this, due](const boost::system::error_code& ec) {
@@ -82,13 +81,12 @@ void RealRuntime::armTimer() {
 void RealRuntime::fireTimers() {
   const auto now = std::chrono::steady_clock::now();
   while (!m_timerQueue.empty() && !m_stopped) {
-    auto first = m_timerQueue.begin();
-    if (first->first.first > now) break;
-    const TimerId id = first->second;
-    m_timerQueue.erase(first);
+    const auto [due, id] = m_timerQueue.top();
+    if (due > now) break;
+    m_timerQueue.pop();
     auto it = m_timers.find(id);
-    if (it == m_timers.end()) continue;
-    std::function<void()> callback = std::move(it->second.callback);
+    if (it == m_timers.end()) continue;  // cancelled
+    std::function<void()> callback = std::move(it->second);
     m_timers.erase(it);
     callback();
   }
@@ -104,7 +102,7 @@ void RealRuntime::send(Message message) {
 void RealRuntime::stop() {
   m_stopped = true;
   m_timers.clear();
-  m_timerQueue.clear();
+  m_timerQueue = {};
   m_wheel.cancel();
   m_armedFor.reset();
   for (auto* timer : m_sleeps) timer->cancel();
