@@ -105,13 +105,18 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
     // Hints it holds for unreachable owners would leave with it: it sends them on first. The change completes
     // however the hand-off ends (a crash of the leaving node cuts it short).
     c.handingOffHints = true;
+    // Built in place and never copied: a temporary Done would complete the change (and stop the node, its hints
+    // still held) as soon as it is destroyed, before the hand-off has run.
     struct Done {
+      Done(MembershipChanges* c, std::size_t i) : changes(c), change(i) {}
+      Done(const Done&) = delete;
+      Done& operator=(const Done&) = delete;
+      ~Done() { changes->completeMembershipChange(change); }
       MembershipChanges* changes;
       std::size_t change;
-      ~Done() { changes->completeMembershipChange(change); }
     };
     m_sim.spawnFiber(c.node, FiberRole::kSystem, "hand-off-hints",
-                     [this, changeIndex, done = std::make_shared<Done>(Done{this, changeIndex})] {
+                     [this, changeIndex, done = std::make_shared<Done>(this, changeIndex)] {
                        (void)m_sim.m_nodes[m_changes[changeIndex].node].node->handOffHints();
                      });
   };
