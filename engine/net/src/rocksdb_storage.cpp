@@ -23,6 +23,7 @@
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/mutex.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <ringlab/engine/hash.h>
 
@@ -141,7 +142,7 @@ std::optional<Record> decodeRecord(std::string_view bytes) {
 // every write; a hit here replaces a read through the memtable and the table files, which was 40% of the writer
 // thread under pipelined SETs. Two generations bound it: a key found in the old one moves to the young one, and when
 // the young one is full it becomes the old one and the old one is dropped, so memory stays under
-// kVersionCacheEntries entries (about 90 bytes each) whatever the number of keys.
+// kVersionCacheEntries entries (a slot of 64 bytes each, in open-addressing tables) whatever the number of keys.
 //
 // Only the writer thread touches it, and every entry agrees with the database: writes, purges and clears all run on
 // that thread and update it after they commit; a failed commit empties it. Counters, sibling sets and keys longer
@@ -203,9 +204,9 @@ class VersionCache {
     m_entries.store(0, std::memory_order_relaxed);
   }
 
-  // An estimate from any thread: entries, their hash nodes and buckets.
+  // An estimate from any thread: the entries' slots, at the tables' maximum load of 7/8.
   std::size_t bytes() const {
-    return m_entries.load(std::memory_order_relaxed) * (sizeof(Entry) + 3 * sizeof(void*) + sizeof(Token));
+    return m_entries.load(std::memory_order_relaxed) * (sizeof(Entry) + sizeof(Token)) * 8 / 7;
   }
 
  private:
@@ -225,8 +226,8 @@ class VersionCache {
     m_entries.store(m_young.size() + m_old.size(), std::memory_order_relaxed);
   }
 
-  std::unordered_map<Token, Entry> m_young;
-  std::unordered_map<Token, Entry> m_old;
+  boost::unordered_flat_map<Token, Entry> m_young;
+  boost::unordered_flat_map<Token, Entry> m_old;
   std::atomic<std::size_t> m_entries{0};
 };
 
