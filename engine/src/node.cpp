@@ -82,6 +82,7 @@ void Node::start(std::uint64_t generation) {
   m_doubted.clear();
   m_doubtedIndex.clear();
   m_hintReplays.clear();
+  m_handOvers.clear();
   const std::size_t workers = std::max<std::size_t>(1, m_rt.concurrency());
   for (std::size_t i = 0; i < workers; ++i) {
     m_rt.spawn(FiberRole::kReplica, "replica-" + std::to_string(i + 1), [this] { serveReplicaRequests(); });
@@ -105,6 +106,7 @@ void Node::stop() {
   // Every fiber waiting for replies wakes and unwinds.
   m_requests.cancelAll();
   m_hintReplays.clear();
+  m_handOvers.clear();
   m_streams.cancelAll();
   m_handOffs.cancelAll();
   m_inbox->queue.clear();
@@ -611,15 +613,38 @@ ErrorCode Node::applyLocally(const Key& key, const Record& record) {
 
 namespace ringlab {
 
+bool Node::handOverStored(NodeId owner, const Key& key, const Record& record, NodeId replica) const {
+  const auto it = m_handOvers.find({owner, key});
+  return it != m_handOvers.end() && it->second.record == record &&
+         std::find(it->second.stored.begin(), it->second.stored.end(), replica) != it->second.stored.end();
+}
+
 void Node::settleHint(const ReplayedHint& replay) {
   const std::size_t before = m_hints.pending();
+  if (replay.toReplica) {
+    // A hint handed over goes to every current replica of its key; it is removed once all of them have stored it.
+    // The first acknowledgement is not enough: that replica may have held the write already (it may be the
+    // coordinator that took it), and the hint would then leave one copy where the write had two.
+    HandOver& handOver = m_handOvers[{replay.owner, replay.key}];
+    if (handOver.record != replay.record) handOver = HandOver{replay.record, {}};
+    if (std::find(handOver.stored.begin(), handOver.stored.end(), replay.to) == handOver.stored.end()) {
+      handOver.stored.push_back(replay.to);
+    }
+    PreferenceList list;
+    m_ring->preferenceList(tokenForKey(replay.key), m_config.quorum.n, 0, list);
+    const bool everyReplica = std::all_of(list.replicas.begin(), list.replicas.end(), [&](NodeId replica) {
+      return replica == replay.owner ||
+             std::find(handOver.stored.begin(), handOver.stored.end(), replica) != handOver.stored.end();
+    });
+    if (!everyReplica) return;
+    m_handOvers.erase({replay.owner, replay.key});
+  }
   m_hints.acknowledge(replay.owner, replay.key, replay.record);
-  // A hint handed over goes to every current replica of its key; the first acknowledgement removes it.
   auto& bus = m_rt.events();
   if (m_hints.pending() < before && bus.wants(EventType::kHintEvent)) {
     bus.publish(HintEvent{m_rt.now(), m_config.id, replay.owner,
                           replay.handedOver ? HintAction::kHandedOver : HintAction::kReplayed, replay.key,
-                          m_hints.pending()});
+                          m_hints.pending(), replay.record.version, replay.toReplica ? kNoNode : replay.to});
   }
 }
 

@@ -274,7 +274,7 @@ void Node::storeHint(NodeId owner, const Key& key, const Record& record) {
   m_hints.store(owner, key, record, m_rt.now());
   auto& bus = m_rt.events();
   if (bus.wants(EventType::kHintEvent)) {
-    bus.publish(HintEvent{m_rt.now(), m_config.id, owner, HintAction::kStored, key, m_hints.pending()});
+    bus.publish(HintEvent{m_rt.now(), m_config.id, owner, HintAction::kStored, key, m_hints.pending(), record.version});
     for (std::uint64_t d = droppedBefore; d < m_hints.stats().dropped; ++d) {
       bus.publish(HintEvent{m_rt.now(), m_config.id, owner, HintAction::kDropped, {}, m_hints.pending()});
     }
@@ -292,28 +292,36 @@ void Node::runHintReplay() {
       // instead, which now hold the range in its place (the data it streamed out when it left did not have them).
       const auto info = m_membership.member(owner);
       const bool departed = (info && info->status == MemberStatus::kLeft) || !m_ring->contains(owner);
-      if (!departed && !isUp(owner)) continue;
+      const bool ownerUp = isUp(owner);
       for (const Hint& hint : m_hints.pendingFor(owner, m_config.mechanisms.hintReplayBatch)) {
+        // An owner still in the ring may no longer replicate the key (a node joined and took the range over since
+        // the hint was stored): it would store the record where no read, anti-entropy or stream looks for it. The
+        // hint goes to the key's current replicas instead, as for an owner that left.
+        PreferenceList list;
+        m_ring->preferenceList(tokenForKey(hint.key), m_config.quorum.n, 0, list);
+        const bool moved =
+            departed || std::find(list.replicas.begin(), list.replicas.end(), owner) == list.replicas.end();
+        if (!moved && !ownerUp) continue;
         m_rt.chargeCpu();
         std::vector<NodeId> targets;
-        if (departed) {
-          PreferenceList list;
-          m_ring->preferenceList(tokenForKey(hint.key), m_config.quorum.n, 0, list);
+        if (moved) {
           for (NodeId replica : list.replicas) {
-            if (replica != owner && isUp(replica)) targets.push_back(replica);
+            if (replica != owner && isUp(replica) && !handOverStored(owner, hint.key, hint.record, replica)) {
+              targets.push_back(replica);
+            }
           }
         } else {
           targets.push_back(owner);
         }
         for (NodeId to : targets) {
-          if (to == m_config.id) {  // this node is a current replica itself: it stores the record, and that settles it
+          if (to == m_config.id) {  // this node is a current replica itself: it stores the record as one of them
             if (applyLocally(hint.key, hint.record) == ErrorCode::kOk) {
-              settleHint(ReplayedHint{owner, hint.key, hint.record, departed});
+              settleHint(ReplayedHint{owner, hint.key, hint.record, moved, to, moved});
             }
             continue;
           }
           const std::uint64_t id = nextRequestId();
-          m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record, departed});
+          m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record, moved, to, moved});
           Message message;
           message.to = to;
           message.requestId = id;
@@ -329,13 +337,19 @@ std::size_t Node::handOffHints(int rounds) {
   for (int round = 0; round < rounds && m_hints.pending() > 0; ++round) {
     for (NodeId owner : m_hints.owners()) {
       const auto info = m_membership.member(owner);
-      const bool departed = (info && info->status == MemberStatus::kLeft) || !m_ring->contains(owner);
-      const bool toOwner = !departed && isUp(owner);
+      const bool ownerLeft = (info && info->status == MemberStatus::kLeft) || !m_ring->contains(owner);
       for (const Hint& hint : m_hints.pendingFor(owner, m_hints.pending())) {
         m_rt.chargeCpu();
+        PreferenceList list;
+        m_ring->preferenceList(tokenForKey(hint.key), m_config.quorum.n, kMaxFallbacks, list);
+        // An owner that no longer replicates the key (it left, or a join took the range over) is as good as gone.
+        const bool departed =
+            ownerLeft || std::find(list.replicas.begin(), list.replicas.end(), owner) == list.replicas.end();
+        const bool toOwner = !departed && isUp(owner);
         const auto send = [&](NodeId to, Payload payload) {
           const std::uint64_t id = nextRequestId();
-          m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record, !toOwner});
+          const bool toReplica = std::holds_alternative<HintReplay>(payload) && to != owner;
+          m_hintReplays.emplace(id, ReplayedHint{owner, hint.key, hint.record, !toOwner, to, toReplica});
           Message message;
           message.to = to;
           message.requestId = id;
@@ -346,8 +360,6 @@ std::size_t Node::handOffHints(int rounds) {
           send(owner, HintReplay{hint.key, hint.record});
           continue;
         }
-        PreferenceList list;
-        m_ring->preferenceList(tokenForKey(hint.key), m_config.quorum.n, departed ? 0 : kMaxFallbacks, list);
         // An owner that is still a member but out of reach: the hint goes on, still for it, to the next fallback
         // that is up. A replica of the key may already hold the write: a copy there would not add one.
         const auto fallback = std::find_if(list.fallbacks.begin(), list.fallbacks.end(),
@@ -358,7 +370,10 @@ std::size_t Node::handOffHints(int rounds) {
         }
         // The owner left the ring (or no fallback is up): the key's current replicas store the record.
         for (NodeId replica : list.replicas) {
-          if (replica != owner && replica != m_config.id && isUp(replica)) send(replica, HintReplay{hint.key, hint.record});
+          if (replica != owner && replica != m_config.id && isUp(replica) &&
+              !handOverStored(owner, hint.key, hint.record, replica)) {
+            send(replica, HintReplay{hint.key, hint.record});
+          }
         }
       }
     }

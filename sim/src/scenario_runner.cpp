@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include <fmt/format.h>
@@ -199,6 +200,23 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
       m_trackAcks = m_trackAcks || std::holds_alternative<WipeAction>(action) || (restart && restart->wipe);
     }
   }
+  if (m_trackAcks) {
+    m_hintWatch = m_sim->events().subscribe(maskOf(EventType::kHintEvent), [this](const Event& event) {
+      const auto& hint = std::get<HintEvent>(event);
+      if (hint.action != HintAction::kReplayed && hint.action != HintAction::kHandedOver) return;
+      HintMove move{hint.holder, {}, hint.time};
+      if (hint.to != kNoNode) {
+        move.to.push_back(hint.to);
+      } else {
+        PreferenceList list;
+        m_sim->ring().preferenceList(tokenForKey(hint.key), m_sim->config().quorum.n, 0, list);
+        for (NodeId replica : list.replicas) {
+          if (replica != hint.owner) move.to.push_back(replica);
+        }
+      }
+      m_hintMoves[{hint.key, hint.version}].push_back(std::move(move));
+    });
+  }
   m_sim->onOperationCompleted([this](const ClientOperation& op) {
     if (m_trackAcks && op.result.op != Operation::kGet && op.result.status.isOk()) {
       auto& ackers = m_ackedBy[{op.result.key, op.result.version}];
@@ -239,6 +257,7 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
 // finish), whose completions are recorded into m_history and m_writtenKeys, so those must still exist.
 ScenarioRunner::~ScenarioRunner() {
   m_sim->events().unsubscribe(m_detectionWatch);
+  if (m_hintWatch) m_sim->events().unsubscribe(m_hintWatch);
   m_sim.reset();
 }
 
@@ -548,11 +567,24 @@ ScenarioReport ScenarioRunner::finish() {
     check.lostToDiskLoss = [this](const Key& key, const Version& version) {
       const auto acked = m_ackedBy.find({key, version});
       if (acked == m_ackedBy.end() || acked->second.empty()) return false;
-      return std::all_of(acked->second.begin(), acked->second.end(), [&](const auto& ack) {
-        const auto wipes = m_wipes.find(ack.first);
-        return wipes != m_wipes.end() && std::any_of(wipes->second.begin(), wipes->second.end(),
-                                                     [&](TimePoint wiped) { return wiped >= ack.second; });
-      });
+      const auto moves = m_hintMoves.find({key, version});
+      // Whether the copy `node` held from `since` on went with a disk: the node lost its disk after `since`, or it
+      // held the copy as a hint that moved on (to its owner, say) and every node it moved to lost its disk later.
+      const std::function<bool(NodeId, TimePoint, int)> lostWithDisks = [&](NodeId node, TimePoint since, int depth) {
+        const auto wipes = m_wipes.find(node);
+        if (wipes != m_wipes.end() &&
+            std::any_of(wipes->second.begin(), wipes->second.end(), [&](TimePoint wiped) { return wiped >= since; })) {
+          return true;
+        }
+        if (moves == m_hintMoves.end() || depth >= 8) return false;
+        return std::any_of(moves->second.begin(), moves->second.end(), [&](const HintMove& move) {
+          return move.from == node && move.at >= since && !move.to.empty() &&
+                 std::all_of(move.to.begin(), move.to.end(),
+                             [&](NodeId to) { return lostWithDisks(to, move.at, depth + 1); });
+        });
+      };
+      return std::all_of(acked->second.begin(), acked->second.end(),
+                         [&](const auto& ack) { return lostWithDisks(ack.first, ack.second, 0); });
     };
   }
   report.history = checkHistory(m_history, finalState, check);

@@ -3,10 +3,12 @@
 // campaign means something. A failing seed is replayed with `ringlab-sim campaign --seed N [--inject-bug NAME]`.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 
 #include <ringlab/sim/campaign.h>
+#include <ringlab/sim/scenario.h>
 #include <ringlab/sim/scenario_runner.h>
 
 namespace ringlab {
@@ -114,6 +116,27 @@ INSTANTIATE_TEST_SUITE_P(Bugs, InjectedBugTest, ::testing::ValuesIn(kInjectableB
                            std::erase(name, '-');
                            return name;
                          });
+
+// Failing campaign seeds, shrunk with `campaign --seed N --shrink`, kept once their cause was fixed
+// (tests/sim/regressions/, each file's description says what it was). Each must meet every expectation it states.
+// They replay exact runs: a change to how runs unfold can make one stop reaching the old failure, so a file that no
+// longer fails on the code before its fix is only a scenario, not a regression test; they are cheap to keep.
+TEST(CampaignRegressionTest, ShrunkFailuresOfFixedBugsMeetTheirExpectations) {
+  const std::filesystem::path dir = std::filesystem::path(RINGLAB_SOURCE_DIR) / "tests" / "sim" / "regressions";
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    const Result<ScenarioSpec> spec = loadScenarioFile(entry.path().string());
+    ASSERT_TRUE(spec.isOk()) << entry.path() << ": " << spec.status().toString();
+    ASSERT_TRUE(expects(*spec, ExpectMetric::kUnexplainedLostWrites)) << entry.path();
+    const ScenarioReport report = ScenarioRunner(*spec).run();
+    for (const ExpectationResult& result : report.expectations) {
+      EXPECT_TRUE(result.passed) << entry.path().filename() << ": " << result.text;
+    }
+  }
+  EXPECT_GE(files, 5u);
+}
 
 TEST(InjectedBugTest, NamesRoundTrip) {
   for (InjectedBug bug : kInjectableBugs) EXPECT_EQ(parseInjectedBug(injectedBugName(bug)), bug);

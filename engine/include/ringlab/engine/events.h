@@ -226,6 +226,8 @@ struct HintEvent {
   HintAction action{};
   Key key;
   std::size_t pending = 0;  // hints the holder has after this event
+  Version version;          // stored, replayed or handed over: the version of the hint's record
+  NodeId to = kNoNode;      // replayed or handed over: the node that stored it (kNoNode: every current replica)
   friend bool operator==(const HintEvent&, const HintEvent&) = default;
 };
 

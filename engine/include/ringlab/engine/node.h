@@ -274,7 +274,10 @@ class Node {
   std::vector<SwimPeerStatus> swimPeers() const;
   void setMechanisms(const MechanismConfig& mechanisms) { m_config.mechanisms = mechanisms; }
   // Forgets every hint (a wiped disk).
-  void clearHints() { m_hints.clear(); }
+  void clearHints() {
+    m_hints.clear();
+    m_handOvers.clear();
+  }
 
   // Membership changes. A range to take over: where to fetch it from, and who else holds it if that fails.
   struct StreamTask {
@@ -453,10 +456,23 @@ class Node {
     Key key;
     Record record;            // what was sent: the hint is dropped on the ack only if it still holds exactly this
     bool handedOver = false;  // the owner left the ring: sent to a current replica of the key instead
+    NodeId to = kNoNode;      // the node it was sent to (this node's own id when it stored the record itself)
+    bool toReplica = false;   // sent to a current replica of the key as data, in the owner's place
   };
   std::map<std::uint64_t, ReplayedHint> m_hintReplays;  // by request id, until acknowledged
-  // A replayed (or handed-over) hint was stored: drops it if it still holds what was sent, and says so.
+  // A hint handed over in its owner's place: which current replicas of the key have stored exactly `record`. One of
+  // them may have held the write already (the coordinator that took it, say): the hint is an extra copy until every
+  // current replica holds it, and dropping it at the first acknowledgement could leave a single copy of the write.
+  struct HandOver {
+    Record record;
+    std::vector<NodeId> stored;
+  };
+  std::map<std::pair<NodeId, Key>, HandOver> m_handOvers;  // by (owner, key)
+  // A replayed (or handed-over) hint was stored: drops it if it still holds what was sent (a handed-over one once
+  // every current replica of its key has stored it), and says so.
   void settleHint(const ReplayedHint& replay);
+  // Whether `replica` already stored the handed-over hint of `owner` for `key` as it is now.
+  bool handOverStored(NodeId owner, const Key& key, const Record& record, NodeId replica) const;
   std::size_t m_aeCursor = 0;        // next ring range to reconcile
   const std::vector<std::uint32_t>& replicatedRanges();
   std::shared_ptr<const Ring> m_replicatedRing;  // the ring and N that m_replicated was computed for

@@ -153,6 +153,16 @@ class ScenarioRunner {
   bool m_trackAcks = false;
   std::map<std::pair<Key, Version>, std::vector<std::pair<NodeId, TimePoint>>> m_ackedBy;
   std::map<NodeId, std::vector<TimePoint>> m_wipes;
+  // Hints that left their holder for good: replayed to their owner, handed to a fallback, or stored by every current
+  // replica of the key in place of an owner that no longer replicates it. The copy a fallback acknowledged moves
+  // with the hint: it is lost to disks only if every node it moved to lost its disk afterwards.
+  struct HintMove {
+    NodeId from = 0;
+    std::vector<NodeId> to;
+    TimePoint at;
+  };
+  std::map<std::pair<Key, Version>, std::vector<HintMove>> m_hintMoves;
+  EventBus::SubscriptionId m_hintWatch = 0;
   // Crashes whose detection window is open: the report's entry and the observers that have not yet marked it down.
   struct OpenDetection {
     std::size_t index = 0;  // into m_detections
