@@ -86,6 +86,11 @@ void HintStore::acknowledge(NodeId owner, const Key& key, const Record& replayed
   ++m_stats.replayed;
 }
 
+bool HintStore::holds(NodeId owner, const Key& key, const Record& record) const {
+  const auto it = m_byOwnerKey.find({owner, key});
+  return it != m_byOwnerKey.end() && m_bySequence.at(it->second).record == record;
+}
+
 std::size_t HintStore::pendingCount(NodeId owner) const {
   const auto it = m_byOwner.find(owner);
   return it == m_byOwner.end() ? 0 : it->second.size();

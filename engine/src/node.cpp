@@ -613,6 +613,11 @@ ErrorCode Node::applyLocally(const Key& key, const Record& record) {
 
 namespace ringlab {
 
+bool Node::selfLeaving() const {
+  const auto self = m_membership.member(m_config.id);
+  return self && self->status == MemberStatus::kLeaving;
+}
+
 bool Node::handOverStored(NodeId owner, const Key& key, const Record& record, NodeId replica) const {
   const auto it = m_handOvers.find({owner, key});
   return it != m_handOvers.end() && it->second.record == record &&
@@ -625,6 +630,14 @@ void Node::settleHint(const ReplayedHint& replay) {
     // A hint handed over goes to every current replica of its key; it is removed once all of them have stored it.
     // The first acknowledgement is not enough: that replica may have held the write already (it may be the
     // coordinator that took it), and the hint would then leave one copy where the write had two.
+    if (!m_hints.holds(replay.owner, replay.key, replay.record)) {
+      // A late or repeated answer, for a hint settled, replaced by a newer one or dropped since: nothing to track.
+      if (auto it = m_handOvers.find({replay.owner, replay.key});
+          it != m_handOvers.end() && it->second.record == replay.record) {
+        m_handOvers.erase(it);
+      }
+      return;
+    }
     HandOver& handOver = m_handOvers[{replay.owner, replay.key}];
     if (handOver.record != replay.record) handOver = HandOver{replay.record, {}};
     if (std::find(handOver.stored.begin(), handOver.stored.end(), replay.to) == handOver.stored.end()) {
@@ -632,8 +645,11 @@ void Node::settleHint(const ReplayedHint& replay) {
     }
     PreferenceList list;
     m_ring->preferenceList(tokenForKey(replay.key), m_config.quorum.n, 0, list);
+    // A node leaving the ring is still in its own ring until it has left, but its storage leaves with it: it does
+    // not count itself.
+    const bool leaving = selfLeaving();
     const bool everyReplica = std::all_of(list.replicas.begin(), list.replicas.end(), [&](NodeId replica) {
-      return replica == replay.owner ||
+      return replica == replay.owner || (leaving && replica == m_config.id) ||
              std::find(handOver.stored.begin(), handOver.stored.end(), replica) != handOver.stored.end();
     });
     if (!everyReplica) return;

@@ -293,6 +293,7 @@ void Node::runHintReplay() {
       const auto info = m_membership.member(owner);
       const bool departed = (info && info->status == MemberStatus::kLeft) || !m_ring->contains(owner);
       const bool ownerUp = isUp(owner);
+      const bool leaving = selfLeaving();
       for (const Hint& hint : m_hints.pendingFor(owner, m_config.mechanisms.hintReplayBatch)) {
         // An owner still in the ring may no longer replicate the key (a node joined and took the range over since
         // the hint was stored): it would store the record where no read, anti-entropy or stream looks for it. The
@@ -306,7 +307,8 @@ void Node::runHintReplay() {
         std::vector<NodeId> targets;
         if (moved) {
           for (NodeId replica : list.replicas) {
-            if (replica != owner && isUp(replica) && !handOverStored(owner, hint.key, hint.record, replica)) {
+            if (replica != owner && isUp(replica) && !(leaving && replica == m_config.id) &&
+                !handOverStored(owner, hint.key, hint.record, replica)) {
               targets.push_back(replica);
             }
           }

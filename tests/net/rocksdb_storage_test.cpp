@@ -171,6 +171,8 @@ TEST(RocksDbStorageTest, WritesDecideAgainstWhatIsStoredAfterPurgesAndClears) {
   EXPECT_EQ(*s.apply("gone", record(15, "back")), ApplyOutcome::kApplied);
   EXPECT_EQ(s.get("gone")->value, "back");
 
+  // Written twice, so that the writer remembers the version (it learns a key when it is overwritten).
+  ASSERT_EQ(*s.apply("cleared", record(40, "w")), ApplyOutcome::kApplied);
   ASSERT_EQ(*s.apply("cleared", record(50, "x")), ApplyOutcome::kApplied);
   s.clear();
   EXPECT_EQ(s.stats().records, 0u);
@@ -180,6 +182,7 @@ TEST(RocksDbStorageTest, WritesDecideAgainstWhatIsStoredAfterPurgesAndClears) {
 
   // A counter over a remembered register merges with the stored record, and a register after it is decided against
   // the counter, not against the register remembered before.
+  ASSERT_EQ(*s.apply("mixed", record(5, "first")), ApplyOutcome::kApplied);
   ASSERT_EQ(*s.apply("mixed", record(10, "reg")), ApplyOutcome::kApplied);
   PnCounter counter;
   counter.add(1, 3);

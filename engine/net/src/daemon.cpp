@@ -768,7 +768,7 @@ void Daemon::serveClient(std::shared_ptr<tcp::socket> socket, std::uint64_t id) 
         [&](auto handler) { socket->async_read_some(boost::asio::buffer(first), std::move(handler)); });
     const bool expired = idle && idle->expired();
     idle.reset();
-    if (expired && partial) {
+    if (expired && partial && ec) {  // bytes that came as the deadline passed keep the connection
       m_metrics.clientsDisconnected[static_cast<std::size_t>(ClientLimit::kPartialCommand)]++;
       client.closeReason = "sent " + std::to_string(parser.buffered()) +
                            " bytes of a command and not the rest within " +

@@ -50,7 +50,16 @@ TimerId RealRuntime::startTimer(Duration delay, std::function<void()> callback) 
   const TimerId id = ++m_nextTimer;
   if (m_stopped) return id;
   const auto due = std::chrono::steady_clock::now() + delay;
-  m_timers.emplace(id, std::move(callback));
+  m_timers.emplace(id, PendingTimer{due, std::move(callback)});
+  if (m_timerQueue.size() >= 2 * m_timers.size() + 1024) {
+    // Mostly cancelled entries: rebuild from the live timers.
+    std::vector<Due> live;
+    live.reserve(m_timers.size());
+    for (const auto& [timer, pending] : m_timers) {
+      if (timer != id) live.emplace_back(pending.due, timer);
+    }
+    m_timerQueue = decltype(m_timerQueue)(std::greater<Due>(), std::move(live));
+  }
   m_timerQueue.emplace(due, id);
   if (!m_armedFor || due < *m_armedFor) armTimer();
   return id;
@@ -86,7 +95,7 @@ void RealRuntime::fireTimers() {
     m_timerQueue.pop();
     auto it = m_timers.find(id);
     if (it == m_timers.end()) continue;  // cancelled
-    std::function<void()> callback = std::move(it->second);
+    std::function<void()> callback = std::move(it->second.callback);
     m_timers.erase(it);
     callback();
   }

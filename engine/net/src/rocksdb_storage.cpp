@@ -142,7 +142,8 @@ std::optional<Record> decodeRecord(std::string_view bytes) {
 // every write; a hit here replaces a read through the memtable and the table files, which was 40% of the writer
 // thread under pipelined SETs. Two generations bound it: a key found in the old one moves to the young one, and when
 // the young one is full it becomes the old one and the old one is dropped, so memory stays under
-// kVersionCacheEntries entries (a slot of 64 bytes each, in open-addressing tables) whatever the number of keys.
+// kVersionCacheEntries entries whatever the number of keys: open-addressing tables of 64-byte slots, about 31 MB
+// when both generations are full.
 //
 // Only the writer thread touches it, and every entry agrees with the database: writes, purges and clears all run on
 // that thread and update it after they commit; a failed commit empties it. Counters, sibling sets and keys longer
@@ -195,19 +196,17 @@ class VersionCache {
   void erase(Token token) {
     m_young.erase(token);
     m_old.erase(token);
-    m_entries.store(m_young.size() + m_old.size(), std::memory_order_relaxed);
+    publishBytes();
   }
 
   void clear() {
     m_young = {};
     m_old = {};
-    m_entries.store(0, std::memory_order_relaxed);
+    publishBytes();
   }
 
-  // An estimate from any thread: the entries' slots, at the tables' maximum load of 7/8.
-  std::size_t bytes() const {
-    return m_entries.load(std::memory_order_relaxed) * (sizeof(Entry) + sizeof(Token)) * 8 / 7;
-  }
+  // From any thread: the slots both tables hold (their capacity, not just the entries in use).
+  std::size_t bytes() const { return m_bytes.load(std::memory_order_relaxed); }
 
  private:
   static constexpr std::size_t kGeneration = kVersionCacheEntries / 2;
@@ -223,12 +222,17 @@ class VersionCache {
       m_young.reserve(kGeneration);
     }
     m_young.emplace(token, entry);
-    m_entries.store(m_young.size() + m_old.size(), std::memory_order_relaxed);
+    publishBytes();
   }
 
   boost::unordered_flat_map<Token, Entry> m_young;
   boost::unordered_flat_map<Token, Entry> m_old;
-  std::atomic<std::size_t> m_entries{0};
+  std::atomic<std::size_t> m_bytes{0};
+
+  void publishBytes() {
+    m_bytes.store((m_young.bucket_count() + m_old.bucket_count()) * sizeof(std::pair<Token, Entry>),
+                  std::memory_order_relaxed);
+  }
 };
 
 bool inFiber() {

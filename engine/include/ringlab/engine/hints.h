@@ -72,6 +72,8 @@ class HintStore {
 
   std::size_t pending() const { return m_stats.pending; }
   std::size_t pendingCount(NodeId owner) const;
+  // Whether the hint for (owner, key) holds exactly `record`.
+  bool holds(NodeId owner, const Key& key, const Record& record) const;
   const HintStats& stats() const { return m_stats; }
 
   // Discards every pending hint, counting them as dropped (a node that loses its memory loses its hints). The other

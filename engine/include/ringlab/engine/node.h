@@ -455,7 +455,7 @@ class Node {
     NodeId owner;
     Key key;
     Record record;            // what was sent: the hint is dropped on the ack only if it still holds exactly this
-    bool handedOver = false;  // the owner left the ring: sent to a current replica of the key instead
+    bool handedOver = false;  // not to the owner: to a fallback, or to a current replica of the key in its place
     NodeId to = kNoNode;      // the node it was sent to (this node's own id when it stored the record itself)
     bool toReplica = false;   // sent to a current replica of the key as data, in the owner's place
   };
@@ -473,6 +473,8 @@ class Node {
   void settleHint(const ReplayedHint& replay);
   // Whether `replica` already stored the handed-over hint of `owner` for `key` as it is now.
   bool handOverStored(NodeId owner, const Key& key, const Record& record, NodeId replica) const;
+  // This node is leaving the ring (decommissioning): it is no place to hand a hint to, itself included.
+  bool selfLeaving() const;
   std::size_t m_aeCursor = 0;        // next ring range to reconcile
   const std::vector<std::uint32_t>& replicatedRanges();
   std::shared_ptr<const Ring> m_replicatedRing;  // the ring and N that m_replicated was computed for

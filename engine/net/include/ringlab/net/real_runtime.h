@@ -75,13 +75,18 @@ class RealRuntime final : public Runtime {
   std::int64_t m_clockOffsetMicros = 0;
   // Timers live in one queue served by a single Asio timer armed for the earliest deadline, not an Asio timer each.
   // A coordinated request starts two and almost always cancels both, so a cancel only forgets the callback (a hash
-  // erase); its due time stays in the heap until it comes to the top, where it is dropped. Two ordered maps, a node
-  // allocation and a rebalance per start and per cancel, were 4% of a cluster node's time.
+  // erase); its due time stays in the heap until it comes to the top, where it is dropped, or until cancelled entries
+  // outnumber live ones and the heap is rebuilt from the live timers (long timeouts cannot grow it without bound).
+  // Two ordered maps, a node allocation and a rebalance per start and per cancel, were 4% of a cluster node's time.
   void armTimer();
   void fireTimers();
   using Due = std::pair<std::chrono::steady_clock::time_point, TimerId>;
+  struct PendingTimer {
+    std::chrono::steady_clock::time_point due;
+    std::function<void()> callback;
+  };
   TimerId m_nextTimer = 0;
-  boost::unordered_flat_map<TimerId, std::function<void()>> m_timers;          // the live timers' callbacks
+  boost::unordered_flat_map<TimerId, PendingTimer> m_timers;                   // the live timers
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> m_timerQueue;  // earliest first, cancelled too
   boost::asio::steady_timer m_wheel;
   std::optional<std::chrono::steady_clock::time_point> m_armedFor;

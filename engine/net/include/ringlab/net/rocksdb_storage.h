@@ -3,8 +3,10 @@
 // Records are stored under an 8-byte big-endian token followed by the key, so RocksDB's key order is ring order and
 // scan() is a range iteration. The value is the encoded Record (version, tombstone flag, value bytes).
 //
-// Writes never block the event loop: apply() hands the write to one writer thread, which reads the stored version,
-// applies the record if it supersedes it, and commits whole groups of writes in one RocksDB batch (group commit).
+// Writes never block the event loop: apply() hands the write to one writer thread, which finds the stored version
+// (in its cache of recently overwritten keys, else by reading the whole group's keys at once), applies the record if
+// it supersedes it, and commits whole groups of writes in one RocksDB batch (group commit). Purges and clear() run
+// on that thread too.
 // The calling fiber waits for its group; a caller outside any fiber (a timer callback) waits on the thread. The sync
 // policy follows Redis's appendfsync: kAlways syncs the write-ahead log before a write is acknowledged, kEverySec
 // syncs it once a second (syncLog(), driven by the daemon), kNo leaves it to the operating system. A process crash
