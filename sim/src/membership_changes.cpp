@@ -44,6 +44,30 @@ void MembershipChanges::completeMembershipChange(std::size_t changeIndex) {
   }
 }
 
+namespace {
+
+// The ranges a node leaving the ring (decommissioned or removed) gives up, to the nodes that replicate them now. The
+// ring may have changed since it began to leave (a node joined and took some of its ranges over): the receivers
+// planned then may no longer replicate them.
+std::vector<RangeTransfer> leavingTransfers(const Simulation::MembershipChange& change, const Ring& now,
+                                            std::size_t replicas) {
+  std::vector<RangeTransfer> transfers = Ring::diff(*change.before, now, replicas);
+  std::erase_if(transfers, [&](const RangeTransfer& t) { return t.from != change.node; });
+  return transfers;
+}
+
+// Whether `now` (leavingTransfers()) are the transfers `change` streams (those that come from the leaving node).
+bool sameTransfers(const std::vector<RangeTransfer>& now, const Simulation::MembershipChange& change) {
+  auto planned = change.transfers;
+  std::erase_if(planned, [&](const RangeTransfer& t) { return t.from != change.node; });
+  return std::equal(now.begin(), now.end(), planned.begin(), planned.end(),
+                    [](const RangeTransfer& x, const RangeTransfer& y) {
+                      return x.range == y.range && x.from == y.from && x.to == y.to;
+                    });
+}
+
+}  // namespace
+
 void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& before) {
   Simulation::MembershipChange& change = m_changes[changeIndex];
   // Group the ranges by receiving node; each receiver tries the previous holder first, then the other replicas the
@@ -81,7 +105,12 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
     // Some ranges did not stream (a receiver or every source down or cut off): they stream again in a second, while
     // the node joining or leaving runs. A leaving node stays until then; a joining one stays joining.
     const bool nodeNeeded = c.kind != Simulation::MembershipChange::Kind::kRemove;
-    if (c.rangesFailed > 0 && (slot.running || !nodeNeeded) && c.before &&
+    // A node that joined while this one was leaving may have taken some of its ranges over, and streamed them from
+    // the receivers planned for them, perhaps before those had them: the ranges stream again, to where they are now
+    // replicated, before the node goes (its data would otherwise end up only on nodes that no read looks at).
+    const bool ringMoved = c.kind != Simulation::MembershipChange::Kind::kAdd && c.before &&
+                           !sameTransfers(leavingTransfers(c, *m_sim.m_ring, m_sim.m_config.quorum.n), c);
+    if ((c.rangesFailed > 0 || ringMoved) && (slot.running || !nodeNeeded) && c.before &&
         c.streamAttempts < Simulation::kMaxStreamAttempts) {
       c.streamAttempts++;
       c.retryPending = true;
@@ -93,6 +122,19 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
             change.receiversDone = 0;
             change.rangesFailed = 0;
             const std::shared_ptr<const Ring> before = change.before;
+            if (change.kind != Simulation::MembershipChange::Kind::kAdd) {
+              // The ring may have changed since the node began to leave (a node joined and took some of its ranges):
+              // its ranges go to the nodes that replicate them now. The receivers planned when it began may no
+              // longer replicate them, and the node that joined may have streamed them from such a receiver before
+              // it had them: the leaving node would then hand its writes to a node no read looks at.
+              auto now = leavingTransfers(change, *m_sim.m_ring, m_sim.m_config.quorum.n);
+              if (!sameTransfers(now, change)) {
+                for (const RangeTransfer& t : change.transfers) {
+                  if (t.from != change.node) now.push_back(t);
+                }
+                change.transfers = std::move(now);
+              }
+            }
             startStreaming(changeIndex, *before);
           },
           false);
