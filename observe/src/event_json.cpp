@@ -299,9 +299,11 @@ void readFields(FieldReader& r, HintEvent& e) {
   r.time("time_ns", e.time);
   r.nodeId("holder", e.holder);
   r.nodeId("owner", e.owner);
-  r.enumeration("action", e.action, hintActionName, "stored, replayed or dropped");
+  r.enumeration("action", e.action, hintActionName, "stored, replayed, dropped or handed_over");
   r.string("key", e.key);
   r.integer("pending", e.pending);
+  r.version("version", e.version);
+  r.nodeId("to", e.to);
 }
 void readFields(FieldReader& r, ReadRepaired& e) {
   r.time("time_ns", e.time);
@@ -468,6 +470,8 @@ json::object eventToJson(const Event& event) {
                    o["action"] = hintActionName(e.action);
                    o["key"] = e.key;
                    o["pending"] = e.pending;
+                   o["version"] = e.version.toString();
+                   o["to"] = node(e.to);
                  },
                  [&](const ReadRepaired& e) {
                    o["time_ns"] = e.time.nanos();

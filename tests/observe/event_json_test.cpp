@@ -38,7 +38,8 @@ std::vector<Event> sampleEvents() {
   out.push_back(StorageWritten{at(25), 6, "k2", kVersion, true, true});
   out.push_back(ClusterChanged{at(26), "cut n1 | n2"});
   out.push_back(PeerStateChanged{at(27), 0, 1, NodeState::kSuspect, 8.25});
-  out.push_back(HintEvent{at(28), 2, 3, HintAction::kReplayed, "k3", 11});
+  out.push_back(HintEvent{at(28), 2, 3, HintAction::kReplayed, "k3", 11, kVersion, 3});
+  out.push_back(HintEvent{at(28), 2, 3, HintAction::kHandedOver, "k3", 10, kVersion, kNoNode});
   out.push_back(ReadRepaired{at(29), 1, 2, "k4", kVersion});
   out.push_back(AntiEntropyExchanged{at(30), 1, 2, TokenRange{18'000'000'000'000'000'000ull, 5}, 3, 4, 5});
   out.push_back(RangeStreamed{at(31), 3, kNoNode, TokenRange{1, 2}, 1000, 2, 16});
