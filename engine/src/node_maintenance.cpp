@@ -156,6 +156,7 @@ void Node::onGossip(const Message& message) {
       sendMaintenance(message.from, m_membership.digest());
     } else {
       m_syncAskedOf.reset();  // the answer to a push-pull
+      m_syncAnswered = true;
     }
     return;
   }

@@ -259,6 +259,24 @@ TEST(ClusterTest, SwimFailureDetectionMarksAKilledNodeDownAndTakesItBack) {
   }
 }
 
+// A node can start before its seed: with SWIM it has no peer to ask for its first exchange of views until its
+// connection to the seed is up, and that exchange waits for it rather than for the next scheduled one (30 s away).
+TEST(ClusterTest, SwimNodesStartedBeforeTheirSeedJoinOnceItIsUp) {
+  TempDir dir("ringlabd-swim-late-seed");
+  Cluster cluster(dir, {"--storage", "memory", "--failure-detector", "swim", "--gossip-interval-ms", "200"});
+  ASSERT_TRUE(cluster.formed());
+  for (auto& node : cluster.nodes) node->kill9();
+  // The seed keeps its ports across the restart; the others run rounds with nobody to talk to meanwhile.
+  ASSERT_TRUE(cluster.nodes[1]->start());
+  ASSERT_TRUE(cluster.nodes[2]->start());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(cluster.nodes[1]->info("ring_members_heard"), "1") << "no seed up yet, so nothing heard";
+  ASSERT_TRUE(cluster.nodes[0]->start());
+  EXPECT_TRUE(cluster.formed()) << "members heard: " << cluster.nodes[0]->info("ring_members_heard") << ", "
+                                << cluster.nodes[1]->info("ring_members_heard") << ", "
+                                << cluster.nodes[2]->info("ring_members_heard");
+}
+
 TEST(ClusterTest, KillNineUnderLoadKeepsWritesSucceedingAndTheNodeCatchesUp) {
   TempDir dir("ringlabd-kill");
   Cluster cluster(dir);

@@ -17,7 +17,9 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <set>
@@ -25,6 +27,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
@@ -404,6 +408,20 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ec;
+    // A failed test shows the end of every node's log it leaves here: a failure seen only on a CI machine can be read.
+    if (::testing::Test::HasFailure()) {
+      for (const auto& entry : std::filesystem::directory_iterator(m_path, ec)) {
+        if (entry.path().extension() != ".log") continue;
+        std::ifstream in(entry.path());
+        std::deque<std::string> tail;
+        for (std::string line; std::getline(in, line);) {
+          tail.push_back(std::move(line));
+          if (tail.size() > 60) tail.pop_front();
+        }
+        std::fprintf(stderr, "--- last %zu lines of %s\n", tail.size(), entry.path().c_str());
+        for (const std::string& line : tail) std::fprintf(stderr, "%s\n", line.c_str());
+      }
+    }
     std::filesystem::remove_all(m_path, ec);
   }
   const std::string& path() const { return m_path; }
