@@ -88,12 +88,26 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
       }
     }
     // The node that gives the range up is the one source sure to hold every write it took: the others may lack
-    // some, and once it is no longer a replica nothing else brings them over. While it runs, only it is asked (a
-    // failure streams again a second later); when it is down, the other previous replicas stand in.
+    // some (they were down, or lost their disk, when those were made), and once it is no longer a replica nothing
+    // else brings them over. While it runs, only it is asked (a failure streams again a second later). While it is
+    // down, a join waits for it, as Cassandra's consistent range movement does: the range is not asked for, counts
+    // as failed and goes again a second later. A decommission, and a join after kMaxStreamAttempts, let the other
+    // previous replicas stand in; a join then takes what every one of them has, not what the first to answer has.
     const Simulation::NodeSlot& giver = m_sim.m_nodes[transfer.from];
-    if (change.kind != Simulation::MembershipChange::Kind::kRemove && !task.sources.empty() &&
-        task.sources.front() == transfer.from && giver.running && !giver.left) {
+    const bool fromGiver = change.kind != Simulation::MembershipChange::Kind::kRemove && !task.sources.empty() &&
+                           task.sources.front() == transfer.from && !giver.left;
+    const bool join = change.kind == Simulation::MembershipChange::Kind::kAdd;
+    if (fromGiver && join && !giver.running && change.streamAttempts < Simulation::kMaxStreamAttempts) {
+      change.rangesFailed++;  // not asked at all: a request to a node that is down would only wait for its deadline
+      continue;
+    }
+    if (fromGiver && giver.running) {
       task.sources.resize(1);
+    } else if (fromGiver && join) {
+      for (std::size_t i = 1; i < task.sources.size(); ++i) {
+        byReceiver[transfer.to].push_back(Node::StreamTask{task.range, {task.sources[i]}});
+      }
+      continue;
     }
     byReceiver[transfer.to].push_back(std::move(task));
   }
@@ -110,6 +124,10 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
     // replicated, before the node goes (its data would otherwise end up only on nodes that no read looks at).
     const bool ringMoved = c.kind != Simulation::MembershipChange::Kind::kAdd && c.before &&
                            !sameTransfers(leavingTransfers(c, *m_sim.m_ring, m_sim.m_config.quorum.n), c);
+    // A joining node that crashed before it had every range stays joining: its ranges stream again when it restarts
+    // (restarted()). The nodes that gave them up are no longer replicas, and anti-entropy runs only between replicas:
+    // writes only they held would otherwise stay where no read looks.
+    if (c.kind == Simulation::MembershipChange::Kind::kAdd && c.rangesFailed > 0 && !slot.running && c.before) return;
     if ((c.rangesFailed > 0 || ringMoved) && (slot.running || !nodeNeeded) && c.before &&
         c.streamAttempts < Simulation::kMaxStreamAttempts) {
       c.streamAttempts++;
@@ -162,9 +180,9 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
                        (void)m_sim.m_nodes[m_changes[changeIndex].node].node->handOffHints();
                      });
   };
-  // If a receiver is down, or crashes before or while streaming, its remaining ranges count as failed: anti-entropy
-  // fills them in once it is back. Either way the change completes: the completion runs when the fiber's body is
-  // released, however the fiber ended.
+  // If a receiver is down, or crashes before or while streaming, its remaining ranges count as failed: they stream
+  // again a second later while the node joining or leaving runs, or, for a joining node that crashed, once it is
+  // back. The count runs when the fiber's body is released, however the fiber ended.
   struct Completion {
     Completion(MembershipChanges* s, std::size_t c, std::size_t r, std::function<void()> f)
         : changes(s), change(c), ranges(r), finish(std::move(f)) {}
@@ -198,6 +216,23 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
                      });
   }
   finishIfDone();
+}
+
+void MembershipChanges::restarted(NodeId node) {
+  for (std::size_t i = 0; i < m_changes.size(); ++i) {
+    Simulation::MembershipChange& c = m_changes[i];
+    if (c.finished || c.node != node || c.kind != Simulation::MembershipChange::Kind::kAdd || !c.before ||
+        c.retryPending || c.receiversDone < c.receivers || c.rangesFailed == 0) {
+      continue;
+    }
+    // Every range again (the node may have lost its disk); records merge newest-version-first, so a second copy of
+    // one it has changes nothing.
+    c.receiversDone = 0;
+    c.rangesFailed = 0;
+    c.streamAttempts = 1;
+    const std::shared_ptr<const Ring> before = c.before;
+    startStreaming(i, *before);
+  }
 }
 
 void MembershipChanges::begin(Simulation::MembershipChange::Kind kind, NodeId node, const Ring& before, NodeState state,

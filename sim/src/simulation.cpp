@@ -571,6 +571,7 @@ void Simulation::restart(NodeId id, bool wipe) {
   if (m_events.wants(EventType::kNodeStateChanged)) {
     m_events.publish(NodeStateChanged{m_now, id, NodeState::kUp, wipe ? "restarted with wiped storage" : "restarted"});
   }
+  m_membership->restarted(id);
 }
 
 void Simulation::partition(const std::vector<std::vector<NodeId>>& groups) {

@@ -124,6 +124,8 @@ class MembershipChanges {
   Status removeNode(NodeId node);
   const std::vector<Simulation::MembershipChange>& changes() const { return m_changes; }
   bool membershipChangeInProgress() const;
+  // A node restarted: a join it did not finish before it crashed streams its ranges again.
+  void restarted(NodeId node);
 
  private:
   void startStreaming(std::size_t change, const Ring& before);
