@@ -220,10 +220,15 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
   m_sim->onOperationCompleted([this](const ClientOperation& op) {
     if (m_trackAcks && op.result.op != Operation::kGet && op.result.status.isOk()) {
       auto& ackers = m_ackedBy[{op.result.key, op.result.version}];
+      PreferenceList list;
+      m_sim->ring().preferenceList(tokenForKey(op.result.key), m_sim->config().quorum.n, 0, list);
       for (const ReplicaAnswer& answer : op.result.answers) {
         // The replica stored it at some point after the write began (the ack's arrival is later still): a wipe from
-        // then on may have taken its copy.
-        if (answer.result == ErrorCode::kOk) ackers.emplace_back(answer.replica, op.result.begun);
+        // then on may have taken its copy. A node outside the key's replicas answered as a fallback, with a hint.
+        if (answer.result != ErrorCode::kOk) continue;
+        const bool replica =
+            std::find(list.replicas.begin(), list.replicas.end(), answer.replica) != list.replicas.end();
+        ackers.push_back(Ack{answer.replica, op.result.begun, !replica});
       }
     }
     HistoryEntry entry;
@@ -570,21 +575,24 @@ ScenarioReport ScenarioRunner::finish() {
       const auto moves = m_hintMoves.find({key, version});
       // Whether the copy `node` held from `since` on went with a disk: the node lost its disk after `since`, or it
       // held the copy as a hint that moved on (to its owner, say) and every node it moved to lost its disk later.
-      const std::function<bool(NodeId, TimePoint, int)> lostWithDisks = [&](NodeId node, TimePoint since, int depth) {
+      // A replica's own copy is in its storage, and a hint of the same write it may hold later moving on does not
+      // take that copy with it: only its disk loss does.
+      const std::function<bool(NodeId, TimePoint, int, bool)> lostWithDisks = [&](NodeId node, TimePoint since,
+                                                                                  int depth, bool asHint) {
         const auto wipes = m_wipes.find(node);
         if (wipes != m_wipes.end() &&
             std::any_of(wipes->second.begin(), wipes->second.end(), [&](TimePoint wiped) { return wiped >= since; })) {
           return true;
         }
-        if (moves == m_hintMoves.end() || depth >= 8) return false;
+        if (!asHint || moves == m_hintMoves.end() || depth >= 8) return false;
         return std::any_of(moves->second.begin(), moves->second.end(), [&](const HintMove& move) {
           return move.from == node && move.at >= since && !move.to.empty() &&
                  std::all_of(move.to.begin(), move.to.end(),
-                             [&](NodeId to) { return lostWithDisks(to, move.at, depth + 1); });
+                             [&](NodeId to) { return lostWithDisks(to, move.at, depth + 1, true); });
         });
       };
       return std::all_of(acked->second.begin(), acked->second.end(),
-                         [&](const auto& ack) { return lostWithDisks(ack.first, ack.second, 0); });
+                         [&](const Ack& ack) { return lostWithDisks(ack.node, ack.since, 0, ack.asHint); });
     };
   }
   report.history = checkHistory(m_history, finalState, check);

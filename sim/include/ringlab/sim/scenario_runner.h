@@ -151,7 +151,12 @@ class ScenarioRunner {
   // when each node lost its disk, so that a lost write is told apart as one the model allows (every acknowledging
   // node wiped after the write began: its copy may have gone with the disk).
   bool m_trackAcks = false;
-  std::map<std::pair<Key, Version>, std::vector<std::pair<NodeId, TimePoint>>> m_ackedBy;
+  struct Ack {
+    NodeId node = 0;
+    TimePoint since;      // when the write began: the node stored it at some point after
+    bool asHint = false;  // a fallback's acknowledgement (the copy is a hint, which may move on); else a replica's
+  };
+  std::map<std::pair<Key, Version>, std::vector<Ack>> m_ackedBy;
   std::map<NodeId, std::vector<TimePoint>> m_wipes;
   // Hints that left their holder for good: replayed to their owner, handed to a fallback, or stored by every current
   // replica of the key in place of an owner that no longer replicates it. The copy a fallback acknowledged moves
