@@ -156,7 +156,6 @@ void Node::onGossip(const Message& message) {
       sendMaintenance(message.from, m_membership.digest());
     } else {
       m_syncAskedOf.reset();  // the answer to a push-pull
-      m_syncAnswered = true;
     }
     return;
   }

@@ -66,7 +66,6 @@ void Node::startSwim() {
   m_nextSync = m_rt.now();
   m_syncAskedOf.reset();
   m_syncRetries = 0;
-  m_syncAnswered = false;
   // Peers that believe this node dead (it restarted) take it back when this news reaches them.
   spread(ownAlive());
   m_rt.spawn(FiberRole::kDetector, "swim-probe", [this] { runProbes(); });
@@ -119,11 +118,10 @@ void Node::runProbes() {
     // restarted node's first request can meet a peer that still thinks it dead and whose connection to it is down,
     // and the next scheduled exchange is a sync interval away. At most kSyncRetries times, so that answers slower
     // than a round do not bring a whole view every round.
-    // Until some exchange has been answered (the node is joining), it is asked again every round without that
-    // limit, as memberlist's join does. An exchange that finds no peer to ask (a real node learns its seed's id only
-    // once its connection to the seed is up) stays due.
+    // An exchange that finds no peer to ask (a real node learns its seed's id only once its connection to the seed
+    // is up) stays due.
     const bool syncDue = m_nextSync && now >= *m_nextSync;
-    const bool retry = !syncDue && m_syncAskedOf && (m_syncRetries < kSyncRetries || !m_syncAnswered);
+    const bool retry = !syncDue && m_syncAskedOf && m_syncRetries < kSyncRetries;
     if (syncDue || retry) {
       std::optional<NodeId> peer = drawTrustedPeer();
       if (peer && retry && peer == m_syncAskedOf) peer = drawTrustedPeer();

@@ -21,7 +21,8 @@ void MembershipChanges::completeMembershipChange(std::size_t changeIndex) {
   c.finished = m_sim.m_now;
   Simulation::NodeSlot& slot = m_sim.m_nodes[c.node];
   if (c.kind == Simulation::MembershipChange::Kind::kAdd) {
-    slot.node->setMemberStatus(MemberStatus::kNormal);
+    // A node that began to leave before its join ended keeps the status its leave gave it.
+    if (!slot.leaving && !slot.left) slot.node->setMemberStatus(MemberStatus::kNormal);
   } else {
     slot.node->setMemberStatus(MemberStatus::kLeft);
     // As a real node does before it exits: every member hears that it has left (and tells the others), so no
@@ -107,6 +108,7 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
       for (std::size_t i = 1; i < task.sources.size(); ++i) {
         byReceiver[transfer.to].push_back(Node::StreamTask{task.range, {task.sources[i]}});
       }
+      if (task.sources.size() == 1) change.rangesFailed++;  // no other previous replica: it did not stream
       continue;
     }
     byReceiver[transfer.to].push_back(std::move(task));
@@ -127,7 +129,10 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
     // A joining node that crashed before it had every range stays joining: its ranges stream again when it restarts
     // (restarted()). The nodes that gave them up are no longer replicas, and anti-entropy runs only between replicas:
     // writes only they held would otherwise stay where no read looks.
-    if (c.kind == Simulation::MembershipChange::Kind::kAdd && c.rangesFailed > 0 && !slot.running && c.before) return;
+    if (c.kind == Simulation::MembershipChange::Kind::kAdd && c.rangesFailed > 0 && !slot.running && !slot.leaving &&
+        !slot.left && c.before) {
+      return;
+    }
     if ((c.rangesFailed > 0 || ringMoved) && (slot.running || !nodeNeeded) && c.before &&
         c.streamAttempts < Simulation::kMaxStreamAttempts) {
       c.streamAttempts++;
@@ -137,6 +142,7 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
           [this, changeIndex] {
             Simulation::MembershipChange& change = m_changes[changeIndex];
             change.retryPending = false;
+            if (change.finished) return;  // a join its node's leave ended meanwhile
             change.receiversDone = 0;
             change.rangesFailed = 0;
             const std::shared_ptr<const Ring> before = change.before;
@@ -280,6 +286,13 @@ Status MembershipChanges::leaveRing(NodeId id, Simulation::MembershipChange::Kin
   } else {
     slot.left = true;
     slot.node->clearHints();
+  }
+  // A node that leaves before its join has ended (it waits for a giver, or crashed and is removed) ends that join
+  // here: its leave takes over the ranges, and a join left open would keep a membership change in progress for good.
+  for (std::size_t i = 0; i < m_changes.size(); ++i) {
+    if (m_changes[i].node == id && m_changes[i].kind == Simulation::MembershipChange::Kind::kAdd) {
+      completeMembershipChange(i);
+    }
   }
   m_sim.switchRing(before.withoutNode(id));
   begin(kind, id, before, decommission ? NodeState::kLeaving : NodeState::kDown,

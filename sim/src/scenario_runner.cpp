@@ -222,13 +222,20 @@ ScenarioRunner::ScenarioRunner(ScenarioSpec spec, ScenarioRunOptions options)
       auto& ackers = m_ackedBy[{op.result.key, op.result.version}];
       PreferenceList list;
       m_sim->ring().preferenceList(tokenForKey(op.result.key), m_sim->config().quorum.n, 0, list);
+      // The coordinator chose replicas and fallbacks from the ring when the write began; if the ring changed since,
+      // today's replicas may have been fallbacks then, and every answer counts as a fallback's (the checker then
+      // follows its hint's moves, as it always did).
+      const auto& changes = m_sim->membershipChanges();
+      const bool ringChanged = std::any_of(changes.begin(), changes.end(), [&](const auto& change) {
+        return change.begun >= op.result.begun && change.begun <= op.result.completed;
+      });
       for (const ReplicaAnswer& answer : op.result.answers) {
         // The replica stored it at some point after the write began (the ack's arrival is later still): a wipe from
         // then on may have taken its copy. A node outside the key's replicas answered as a fallback, with a hint.
         if (answer.result != ErrorCode::kOk) continue;
         const bool replica =
             std::find(list.replicas.begin(), list.replicas.end(), answer.replica) != list.replicas.end();
-        ackers.push_back(Ack{answer.replica, op.result.begun, !replica});
+        ackers.push_back(Ack{answer.replica, op.result.begun, !replica || ringChanged});
       }
     }
     HistoryEntry entry;

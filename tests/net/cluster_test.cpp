@@ -259,8 +259,8 @@ TEST(ClusterTest, SwimFailureDetectionMarksAKilledNodeDownAndTakesItBack) {
   }
 }
 
-// A node can start before its seed: with SWIM it has no peer to ask for its first exchange of views until its
-// connection to the seed is up, and that exchange waits for it rather than for the next scheduled one (30 s away).
+// Nodes can start before their seed: with SWIM they know no peer until their connection to the seed is up, and they
+// form the cluster with it once it is (their first exchange of views stays due until there is a peer to ask).
 TEST(ClusterTest, SwimNodesStartedBeforeTheirSeedJoinOnceItIsUp) {
   TempDir dir("ringlabd-swim-late-seed");
   Cluster cluster(dir, {"--storage", "memory", "--failure-detector", "swim", "--gossip-interval-ms", "200"});

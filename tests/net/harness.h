@@ -410,7 +410,8 @@ class TempDir {
     std::error_code ec;
     // A failed test shows the end of every node's log it leaves here: a failure seen only on a CI machine can be read.
     if (::testing::Test::HasFailure()) {
-      for (const auto& entry : std::filesystem::directory_iterator(m_path, ec)) {
+      for (std::filesystem::directory_iterator it(m_path, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::filesystem::directory_entry& entry = *it;
         if (entry.path().extension() != ".log") continue;
         std::ifstream in(entry.path());
         std::deque<std::string> tail;

@@ -175,6 +175,31 @@ TEST(MembershipTest, AJoinWaitsForANodeThatGivesUpRangesWhileItIsDown) {
   EXPECT_EQ(report.divergentKeys, 0u);
 }
 
+// A joining node that crashed and is removed while its join waits for a giver that is down: the removal ends the
+// join, and both changes finish (a join left waiting for a node that can no longer restart would keep a membership
+// change in progress for good).
+TEST(MembershipTest, ANodeRemovedWhileItsJoinWaitsEndsTheJoin) {
+  ScenarioSpec spec = loadedCluster(12, 5, 16s);
+  spec.timeline = {timelineEntry(2s, CrashAction{1}), timelineEntry(4s, AddNodeAction{}),
+                   timelineEntry(5s, CrashAction{5}), timelineEntry(6s, RemoveNodeAction{5})};
+  ScenarioRunner runner(spec);
+  runner.runUntil(TimePoint{5900ms});
+  const Simulation& sim = runner.simulation();
+  ASSERT_EQ(sim.membershipChanges().size(), 1u);
+  ASSERT_FALSE(sim.membershipChanges()[0].finished.has_value()) << "the join waits for n2, and for n6 to restart";
+  const ScenarioReport report = runner.finish();
+  ASSERT_EQ(sim.membershipChanges().size(), 2u);
+  for (const auto& change : sim.membershipChanges()) {
+    EXPECT_TRUE(change.finished.has_value()) << "change of " << nodeName(change.node);
+  }
+  EXPECT_FALSE(sim.membershipChangeInProgress());
+  EXPECT_LT(*sim.membershipChanges()[0].finished, TimePoint{16s}) << "the removal ended it";
+  EXPECT_TRUE(sim.hasLeft(5));
+  EXPECT_FALSE(sim.ring().contains(5));
+  EXPECT_EQ(report.history.lostWrites, 0u);
+  EXPECT_EQ(report.divergentKeys, 0u);
+}
+
 // A node that leaves announces it, as a real node does: every other member's view has it as left, not as a member
 // that went silent.
 TEST(MembershipTest, EveryMemberSeesADecommissionedNodeAsLeft) {

@@ -517,9 +517,6 @@ class Node {
   // peer, when there is one) at most kSyncRetries times before the next scheduled exchange.
   std::optional<NodeId> m_syncAskedOf;
   std::uint32_t m_syncRetries = 0;
-  // Some push-pull exchange has been answered since SWIM started: until then (joining, or back after a restart) an
-  // unanswered exchange is asked again every round, without the kSyncRetries limit.
-  bool m_syncAnswered = false;
   struct ProbeInFlight {
     NodeId target = 0;
     std::uint64_t sequence = 0;
