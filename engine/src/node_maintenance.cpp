@@ -287,13 +287,13 @@ void Node::runHintReplay() {
     if (m_config.injectedBug == InjectedBug::kSkipHintReplay) continue;
     // Acks of the previous round that never came are given up on; those hints are still stored and go again.
     m_hintReplays.clear();
+    const bool leaving = selfLeaving();
     for (NodeId owner : m_hints.owners()) {
       // An owner that left the ring will never come back for its hints: they go to the key's current replicas
       // instead, which now hold the range in its place (the data it streamed out when it left did not have them).
       const auto info = m_membership.member(owner);
       const bool departed = (info && info->status == MemberStatus::kLeft) || !m_ring->contains(owner);
       const bool ownerUp = isUp(owner);
-      const bool leaving = selfLeaving();
       for (const Hint& hint : m_hints.pendingFor(owner, m_config.mechanisms.hintReplayBatch)) {
         // An owner still in the ring may no longer replicate the key (a node joined and took the range over since
         // the hint was stored): it would store the record where no read, anti-entropy or stream looks for it. The

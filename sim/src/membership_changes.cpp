@@ -129,10 +129,8 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
     // A joining node that crashed before it had every range stays joining: its ranges stream again when it restarts
     // (restarted()). The nodes that gave them up are no longer replicas, and anti-entropy runs only between replicas:
     // writes only they held would otherwise stay where no read looks.
-    if (c.kind == Simulation::MembershipChange::Kind::kAdd && c.rangesFailed > 0 && !slot.running && !slot.leaving &&
-        !slot.left && c.before) {
-      return;
-    }
+    // (A node that leaves meanwhile ends its join in leaveRing().)
+    if (c.kind == Simulation::MembershipChange::Kind::kAdd && c.rangesFailed > 0 && !slot.running && c.before) return;
     if ((c.rangesFailed > 0 || ringMoved) && (slot.running || !nodeNeeded) && c.before &&
         c.streamAttempts < Simulation::kMaxStreamAttempts) {
       c.streamAttempts++;
@@ -143,9 +141,6 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
             Simulation::MembershipChange& change = m_changes[changeIndex];
             change.retryPending = false;
             if (change.finished) return;  // a join its node's leave ended meanwhile
-            change.receiversDone = 0;
-            change.rangesFailed = 0;
-            const std::shared_ptr<const Ring> before = change.before;
             if (change.kind != Simulation::MembershipChange::Kind::kAdd) {
               // The ring may have changed since the node began to leave (a node joined and took some of its ranges):
               // its ranges go to the nodes that replicate them now. The receivers planned when it began may no
@@ -159,7 +154,7 @@ void MembershipChanges::startStreaming(std::size_t changeIndex, const Ring& befo
                 change.transfers = std::move(now);
               }
             }
-            startStreaming(changeIndex, *before);
+            streamAgain(changeIndex);
           },
           false);
       return;
@@ -233,12 +228,17 @@ void MembershipChanges::restarted(NodeId node) {
     }
     // Every range again (the node may have lost its disk); records merge newest-version-first, so a second copy of
     // one it has changes nothing.
-    c.receiversDone = 0;
-    c.rangesFailed = 0;
     c.streamAttempts = 1;
-    const std::shared_ptr<const Ring> before = c.before;
-    startStreaming(i, *before);
+    streamAgain(i);
   }
+}
+
+void MembershipChanges::streamAgain(std::size_t changeIndex) {
+  Simulation::MembershipChange& c = m_changes[changeIndex];
+  c.receiversDone = 0;
+  c.rangesFailed = 0;
+  const std::shared_ptr<const Ring> before = c.before;  // startStreaming() may complete the change
+  startStreaming(changeIndex, *before);
 }
 
 void MembershipChanges::begin(Simulation::MembershipChange::Kind kind, NodeId node, const Ring& before, NodeState state,

@@ -580,26 +580,27 @@ ScenarioReport ScenarioRunner::finish() {
       const auto acked = m_ackedBy.find({key, version});
       if (acked == m_ackedBy.end() || acked->second.empty()) return false;
       const auto moves = m_hintMoves.find({key, version});
-      // Whether the copy `node` held from `since` on went with a disk: the node lost its disk after `since`, or it
-      // held the copy as a hint that moved on (to its owner, say) and every node it moved to lost its disk later.
-      // A replica's own copy is in its storage, and a hint of the same write it may hold later moving on does not
-      // take that copy with it: only its disk loss does.
-      const std::function<bool(NodeId, TimePoint, int, bool)> lostWithDisks = [&](NodeId node, TimePoint since,
-                                                                                  int depth, bool asHint) {
+      const auto wipedSince = [&](NodeId node, TimePoint since) {
         const auto wipes = m_wipes.find(node);
-        if (wipes != m_wipes.end() &&
-            std::any_of(wipes->second.begin(), wipes->second.end(), [&](TimePoint wiped) { return wiped >= since; })) {
-          return true;
-        }
-        if (!asHint || moves == m_hintMoves.end() || depth >= 8) return false;
+        return wipes != m_wipes.end() &&
+               std::any_of(wipes->second.begin(), wipes->second.end(), [&](TimePoint wiped) { return wiped >= since; });
+      };
+      // Whether the hint `node` held from `since` on went with a disk: the node lost its disk after `since`, or the
+      // hint moved on (to its owner, say) and every node it moved to lost its disk later.
+      const std::function<bool(NodeId, TimePoint, int)> hintLost = [&](NodeId node, TimePoint since, int depth) {
+        if (wipedSince(node, since)) return true;
+        if (moves == m_hintMoves.end() || depth >= 8) return false;
         return std::any_of(moves->second.begin(), moves->second.end(), [&](const HintMove& move) {
           return move.from == node && move.at >= since && !move.to.empty() &&
                  std::all_of(move.to.begin(), move.to.end(),
-                             [&](NodeId to) { return lostWithDisks(to, move.at, depth + 1, true); });
+                             [&](NodeId to) { return hintLost(to, move.at, depth + 1); });
         });
       };
-      return std::all_of(acked->second.begin(), acked->second.end(),
-                         [&](const Ack& ack) { return lostWithDisks(ack.node, ack.since, 0, ack.asHint); });
+      // A replica's own copy is in its storage: a hint of the same write it may hold later, moving on, does not take
+      // that copy with it; only its disk loss does.
+      return std::all_of(acked->second.begin(), acked->second.end(), [&](const Ack& ack) {
+        return ack.asHint ? hintLost(ack.node, ack.since, 0) : wipedSince(ack.node, ack.since);
+      });
     };
   }
   report.history = checkHistory(m_history, finalState, check);

@@ -129,6 +129,8 @@ class MembershipChanges {
 
  private:
   void startStreaming(std::size_t change, const Ring& before);
+  // Streams every range of `change` again, from the ring it began with; its counts of done and failed start over.
+  void streamAgain(std::size_t change);
   // Marks a membership change finished: a joining node becomes normal, a leaving one announces it left and stops.
   void completeMembershipChange(std::size_t change);
   Status leaveRing(NodeId node, Simulation::MembershipChange::Kind kind);
