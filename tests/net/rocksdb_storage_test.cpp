@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <latch>
 #include <memory>
 #include <thread>
 
@@ -319,6 +320,32 @@ TEST(RocksDbStorageTest, ReadsRacingWritesNeverGoBackInTime) {
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->version.physicalMicros, kWrites);
   EXPECT_EQ(s.get("warm")->version.physicalMicros, kWrites);
+}
+
+// Writes to one key from several threads at once finish in any order; whichever finishes last, a read afterwards
+// sees the newest (the cache learns a write's record only if no later write to the key was queued).
+TEST(RocksDbStorageTest, ConcurrentWritesToOneKeyReadBackTheNewest) {
+  testing::TempDir dir("ringlab-rocks");
+  boost::asio::io_context io;
+  auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kNo);
+  ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+  Storage& s = **storage;
+  constexpr int kThreads = 4, kRounds = 300;
+  ASSERT_TRUE(s.apply("one", record(1, "first")).isOk());
+  for (int round = 1; round <= kRounds; ++round) {
+    std::latch start(kThreads);
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&, t] {
+        start.arrive_and_wait();
+        ASSERT_TRUE(s.apply("one", record(round * 10 + t, "v" + std::to_string(t))).isOk());
+      });
+    }
+    for (auto& w : writers) w.join();
+    auto stored = s.get("one");
+    ASSERT_TRUE(stored);
+    ASSERT_EQ(stored->version.physicalMicros, round * 10 + kThreads - 1) << "round " << round;
+  }
 }
 
 TEST(RocksDbStorageTest, APurgeOfManyTombstonesGoesInChunksMissesNoneAndLetsWritesThrough) {
