@@ -273,8 +273,8 @@ TEST(RocksDbStorageTest, ReadsOfAKeyReadBeforeSeeEveryLaterChange) {
   EXPECT_EQ(s.get("c")->kind, RecordKind::kCounter);
   EXPECT_EQ(s.get("c")->value, "7");
 
-  // Many keys, read twice each, keep their own values (the cache's entries do not mix keys up), and a value as
-  // large as the storage allows reads back whole.
+  // Many keys, read twice each, keep their own values (the cache's entries do not mix keys up), and a value
+  // too large for the cache reads back whole.
   for (int i = 0; i < 2000; ++i) ASSERT_TRUE(s.apply("m" + std::to_string(i), record(1, std::to_string(i))).isOk());
   for (int round = 0; round < 2; ++round) {
     for (int i = 0; i < 2000; ++i) ASSERT_EQ(s.get("m" + std::to_string(i))->value, std::to_string(i)) << i;

@@ -58,6 +58,7 @@ constexpr std::size_t kVersionCacheEntries = 1u << 18;
 constexpr std::size_t kMaxCachedKey = 30;  // longer keys are read from the database each time
 constexpr std::size_t kReadCacheBytes = 32u << 20;  // records recently read, for reads (ReadCache)
 constexpr std::size_t kMaxReadCachedBytes = 4096;   // a larger key and value together are read from the database
+constexpr std::size_t kInlineString = std::string().capacity();  // what a string holds without the heap
 
 std::string storedKey(Token token, std::string_view key) {
   std::string out(8 + key.size(), '\0');
@@ -244,8 +245,9 @@ class VersionCache {
 //
 // It never holds what the database no longer holds:
 // - a write forgets its key when it is queued; when it is done, the cache learns the register it stored over an
-//   older record, if no other write to the key and no purge or clear was queued after it (they are queued in the order
-//   they commit in) and none is still in flight; otherwise the key stays forgotten;
+//   older record, if no other write to the key was queued after it (writes commit in the order they are queued in),
+//   none is still in flight, and no purge or clear was in flight at any time since it was queued (a purge's later
+//   chunks go behind the writes queued meanwhile); otherwise the key stays forgotten;
 // - no read fills a key while a write to it is in flight (the read may have seen the database before or after the
 //   commit), nor while a purge or a clear is: those forget everything when they are queued and when they are done;
 // - a read fills only if nothing was queued or finished between its database read and the fill (the epoch), which
@@ -301,8 +303,10 @@ class ReadCache {
     const bool last = it->second.lastQueued == sequence;
     const bool idle = --it->second.inFlight == 0;
     if (idle) m_writing.erase(it);
-    // Nothing holds the token now: writeBegins() erased it, and nothing fills it while a write to it is in flight.
-    if (stored && last && idle && m_wipes == 0 && m_lastWipe < sequence) insert(token, key, *stored);
+    if (stored && last && idle && m_wipes == 0 && m_lastWipe < sequence) {
+      eraseLocked(token);  // nothing should hold it (nothing fills a token while a write to it is in flight)
+      insert(token, key, *stored);
+    }
   }
   // A purge or a clear is queued (call in queue order): any record may go.
   void wipeBegins() {
@@ -311,14 +315,15 @@ class ReadCache {
     ++m_wipes;
     clearLocked();
   }
+  // A purge's later chunks go behind the writes queued meanwhile, so no write that overlapped it is learned.
   void wipeEnds() {
     std::lock_guard lock(m_mutex);
-    ++m_epoch;
+    m_lastWipe = ++m_epoch;
     --m_wipes;
     clearLocked();
   }
 
-  // From any thread: the records' bytes and the tables' slots.
+  // From any thread: the tables' slots (their capacity, not just the entries in use) and the records' heap bytes.
   std::size_t bytes() const { return m_bytes.load(std::memory_order_relaxed); }
 
  private:
@@ -340,7 +345,11 @@ class ReadCache {
     record.value.assign(entry.bytes, entry.keyBytes);
     return record;
   }
-  static std::size_t cost(const Entry& entry) { return sizeof(Token) + sizeof(Entry) + entry.bytes.capacity(); }
+  // The heap bytes of an entry (its slot is counted with the table's).
+  static std::size_t cost(const Entry& entry) {
+    return entry.bytes.capacity() > kInlineString ? entry.bytes.capacity() + 1 : 0;
+  }
+  static std::size_t slotBytes(const Table& table) { return table.bucket_count() * sizeof(Table::value_type); }
 
   // A register not too large; the caller has erased the token.
   void insert(Token token, std::string_view key, const Record& record) {
@@ -354,7 +363,7 @@ class ReadCache {
     insert(token, std::move(entry));
   }
   void insert(Token token, Entry entry) {
-    if (m_youngBytes >= kReadCacheBytes / 2) {
+    if (m_youngBytes + slotBytes(m_young) >= kReadCacheBytes / 2) {
       m_old = std::move(m_young);
       m_oldBytes = m_youngBytes;
       m_young = Table();
@@ -381,12 +390,14 @@ class ReadCache {
     m_youngBytes = m_oldBytes = 0;
     publishBytes();
   }
-  void publishBytes() { m_bytes.store(m_youngBytes + m_oldBytes, std::memory_order_relaxed); }
+  void publishBytes() {
+    m_bytes.store(m_youngBytes + m_oldBytes + slotBytes(m_young) + slotBytes(m_old), std::memory_order_relaxed);
+  }
 
   mutable std::mutex m_mutex;
   Table m_young;
   Table m_old;
-  std::size_t m_youngBytes = 0;
+  std::size_t m_youngBytes = 0;  // heap bytes of the young generation's records
   std::size_t m_oldBytes = 0;
   struct Writing {
     std::uint32_t inFlight = 0;    // writes queued and not done

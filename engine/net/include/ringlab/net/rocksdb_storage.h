@@ -13,8 +13,9 @@
 // loses nothing in any mode (the log is written before apply() returns); a machine crash may lose up to a second
 // (kEverySec) or more (kNo).
 //
-// Reads (get, scan, stats) run on the calling thread. Threading: call from the loop thread; the writer thread is
-// internal.
+// Reads (get, scan, stats) run on the calling thread. get() first looks in a bounded cache (about 32 MiB) of
+// registers recently read or overwritten, which never holds what the database no longer holds. Threading: call from
+// the loop thread; the writer thread is internal.
 #pragma once
 
 #include <memory>
