@@ -1652,6 +1652,7 @@ std::string Daemon::infoText(std::string_view section) {
     out += "# Memory\r\n";
     line("used_memory_rss", std::to_string(residentBytes()));
     line("storage_bytes", std::to_string(m_storage->stats().bytes));
+    if (m_rocks) line("storage_memory_bytes", std::to_string(m_rocks->memoryBytes()));
     out += "\r\n";
   }
   if (wants("persistence")) {
@@ -1668,6 +1669,11 @@ std::string Daemon::infoText(std::string_view section) {
     line("rejected_connections", std::to_string(m_metrics.connectionsRejected));
     line("protocol_errors", std::to_string(m_metrics.protocolErrors));
     line("auth_failures", std::to_string(m_metrics.authFailures));
+    if (m_rocks) {
+      const RocksDbStorage::ReadCounts reads = m_rocks->readCounts();
+      line("storage_read_cache_hits", std::to_string(reads.cacheHits));
+      line("storage_read_cache_misses", std::to_string(reads.cacheMisses));
+    }
     const auto& peers = m_transport->stats();
     line("peer_bytes_sent", std::to_string(peers.bytesSent));
     line("peer_bytes_received", std::to_string(peers.bytesReceived));

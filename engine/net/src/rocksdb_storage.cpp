@@ -457,7 +457,11 @@ class RocksDbStorageImpl final : public RocksDbStorage {
 
   std::optional<Record> get(std::string_view key) const override {
     const Token token = tokenForKey(key);
-    if (auto cached = m_reads.find(token, key)) return cached;
+    if (auto cached = m_reads.find(token, key)) {
+      m_cacheHits.fetch_add(1, std::memory_order_relaxed);
+      return cached;
+    }
+    m_cacheMisses.fetch_add(1, std::memory_order_relaxed);
     const std::uint64_t epoch = m_reads.epoch();
     std::string value;
     const rocksdb::Status s = m_db->Get(rocksdb::ReadOptions(), storedKey(token, key), &value);
@@ -518,6 +522,10 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   }
 
   SyncPolicy syncPolicy() const override { return m_sync; }
+
+  ReadCounts readCounts() const override {
+    return {m_cacheHits.load(std::memory_order_relaxed), m_cacheMisses.load(std::memory_order_relaxed)};
+  }
 
   std::uint64_t memoryBytes() const override {
     std::uint64_t total = 0, v = 0;
@@ -887,6 +895,8 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   StorageStats m_stats;
   VersionCache m_versions;  // the writer thread's (bytes() from any)
   mutable ReadCache m_reads;
+  mutable std::atomic<std::uint64_t> m_cacheHits{0};
+  mutable std::atomic<std::uint64_t> m_cacheMisses{0};
   std::thread m_writer;
 };
 

@@ -43,6 +43,12 @@ class RocksDbStorage : public Storage {
   virtual SyncPolicy syncPolicy() const = 0;
   // Approximate bytes of memory RocksDB uses (memtables, caches).
   virtual std::uint64_t memoryBytes() const = 0;
+  // Reads served by the read cache, and reads that went to RocksDB, since the storage was opened.
+  struct ReadCounts {
+    std::uint64_t cacheHits = 0;
+    std::uint64_t cacheMisses = 0;
+  };
+  virtual ReadCounts readCounts() const = 0;
 };
 
 }  // namespace ringlab::net
