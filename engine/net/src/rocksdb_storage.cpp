@@ -255,8 +255,10 @@ class VersionCache {
 // Counters, sibling sets and large records are never cached.
 class ReadCache {
  public:
-  std::optional<Record> find(Token token, std::string_view key) {
+  // On a miss, `epoch` is what fill() must be given after reading the database.
+  std::optional<Record> find(Token token, std::string_view key, std::uint64_t& epoch) {
     std::lock_guard lock(m_mutex);
+    epoch = m_epoch;
     if (auto it = m_young.find(token); it != m_young.end()) {
       if (!matches(it->second, key)) return std::nullopt;
       return toRecord(it->second);
@@ -269,12 +271,6 @@ class ReadCache {
     std::optional<Record> record = toRecord(entry);
     insert(token, std::move(entry));
     return record;
-  }
-
-  // Before a read of the database: what fill() must be given.
-  std::uint64_t epoch() const {
-    std::lock_guard lock(m_mutex);
-    return m_epoch;
   }
 
   // After a read of the database that began at `epoch` found `record`.
@@ -394,7 +390,7 @@ class ReadCache {
     m_bytes.store(m_youngBytes + m_oldBytes + slotBytes(m_young) + slotBytes(m_old), std::memory_order_relaxed);
   }
 
-  mutable std::mutex m_mutex;
+  std::mutex m_mutex;
   Table m_young;
   Table m_old;
   std::size_t m_youngBytes = 0;  // heap bytes of the young generation's records
@@ -457,12 +453,12 @@ class RocksDbStorageImpl final : public RocksDbStorage {
 
   std::optional<Record> get(std::string_view key) const override {
     const Token token = tokenForKey(key);
-    if (auto cached = m_reads.find(token, key)) {
+    std::uint64_t epoch = 0;
+    if (auto cached = m_reads.find(token, key, epoch)) {
       m_cacheHits.fetch_add(1, std::memory_order_relaxed);
       return cached;
     }
     m_cacheMisses.fetch_add(1, std::memory_order_relaxed);
-    const std::uint64_t epoch = m_reads.epoch();
     std::string value;
     const rocksdb::Status s = m_db->Get(rocksdb::ReadOptions(), storedKey(token, key), &value);
     if (!s.ok()) {
@@ -538,6 +534,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
  private:
   struct WriteOp {
     std::string key;
+    Token token = 0;  // the key's (set by submit())
     Record record;
     bool fiber = false;
     Status status;
@@ -557,13 +554,13 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   // Runs `op` on the writer thread; the read cache forgets what it may change and learns what a write stored.
   void submit(const std::shared_ptr<WriteOp>& op) {
     const bool wipe = op->clearAll || op->purgeBeforeMicros.has_value();
-    const Token token = wipe ? 0 : tokenForKey(op->key);
+    if (!wipe) op->token = tokenForKey(op->key);
     std::uint64_t sequence = 0;
     queueAndWait(op, [&] {
       if (wipe) {
         m_reads.wipeBegins();
       } else {
-        sequence = m_reads.writeBegins(token);
+        sequence = m_reads.writeBegins(op->token);
       }
     });
     if (wipe) {
@@ -572,7 +569,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
       // Only an overwrite is learned: a bulk load of new keys would fill the cache for nothing (10.9 s of the
       // server's CPU against 9.9 s for a million keys, medians of three, when every write was learned).
       const bool learn = op->status.isOk() && op->outcome == ApplyOutcome::kApplied && op->overwrote;
-      m_reads.writeEnds(token, sequence, op->key, learn ? &op->record : nullptr);
+      m_reads.writeEnds(op->token, sequence, op->key, learn ? &op->record : nullptr);
     }
   }
 
@@ -754,7 +751,6 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     // Last-write-wins needs the stored version of every key. A register written over a cached register takes it
     // from the version cache; every other write reads the stored record, all of them in one MultiGet rather than a
     // lookup per write (a pipeline of SETs is one group).
-    std::vector<Token> tokens(n);
     std::vector<std::string> storedKeys;
     storedKeys.reserve(n);
     std::vector<std::optional<VersionCache::Entry>> cached(n);
@@ -762,9 +758,8 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     std::vector<rocksdb::Slice> slices;
     for (std::size_t i = 0; i < n; ++i) {
       const WriteOp& op = *group[i];
-      tokens[i] = tokenForKey(op.key);
-      storedKeys.push_back(storedKey(tokens[i], op.key));
-      if (op.record.kind == RecordKind::kRegister) cached[i] = m_versions.find(tokens[i], op.key);
+      storedKeys.push_back(storedKey(op.token, op.key));
+      if (op.record.kind == RecordKind::kRegister) cached[i] = m_versions.find(op.token, op.key);
       if (cached[i]) continue;
       readSlot[i] = slices.size();
       slices.emplace_back(storedKeys.back());
@@ -784,7 +779,6 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     std::unordered_map<std::string_view, const Record*> staged;  // what this group wrote last, by stored key
     // Stored records read and not overwritten: the version cache learns them once the batch is committed.
     std::vector<std::pair<std::size_t, Record>> learned;
-    std::vector<bool> overwrote(n, false);  // applied over a stored record (what the version cache learns)
     for (const std::size_t i : order) {
       auto& op = group[i];
       const std::string_view stored = storedKeys[i];
@@ -827,8 +821,7 @@ class RocksDbStorageImpl final : public RocksDbStorage {
       }
       op->outcome = ApplyOutcome::kApplied;
       batch.Put(storedKeys[i], encodeRecord(op->record));
-      overwrote[i] = before.has_value();
-      op->overwrote = overwrote[i];
+      op->overwrote = before.has_value();  // what the version cache and the read cache learn
       if (!before) {
         delta.records++;
         bytesDelta += static_cast<std::int64_t>(op->key.size() + op->record.footprint());
@@ -862,12 +855,12 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     }
     if (committed) {
       // Reads first (they saw what was there before the batch), then the writes in the order they were applied.
-      for (const auto& [i, record] : learned) m_versions.update(tokens[i], group[i]->key, record);
+      for (const auto& [i, record] : learned) m_versions.update(group[i]->token, group[i]->key, record);
       // A key written for the first time is not remembered until it is overwritten: a bulk load of new keys would
       // fill the cache with keys written once and pay for it (7.5 s against 6.5 s for a million keys).
       for (const std::size_t i : order) {
-        if (overwrote[i] && group[i]->status.isOk() && group[i]->outcome == ApplyOutcome::kApplied) {
-          m_versions.update(tokens[i], group[i]->key, group[i]->record);
+        if (group[i]->overwrote && group[i]->status.isOk() && group[i]->outcome == ApplyOutcome::kApplied) {
+          m_versions.update(group[i]->token, group[i]->key, group[i]->record);
         }
       }
     } else {
