@@ -986,19 +986,55 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
   std::vector<std::string> replies(batch.size());
   std::vector<const Command*> found(batch.size());  // null: a name ringlabd does not know
   for (std::size_t k = 0; k < batch.size(); ++k) found[k] = findCommandAnyCase(batch[k][0]);
+
+  // A run of commands running concurrently, a fiber per command, and the count of those not finished yet.
+  struct Latch {
+    std::size_t left = 0;
+    boost::fibers::mutex mutex;
+    boost::fibers::condition_variable done;
+  };
+  struct Run {
+    std::size_t begin = 0, end = 0;
+    std::shared_ptr<Latch> latch;
+  };
+  auto wait = [](const Run& run) {
+    std::unique_lock lock(run.latch->mutex);
+    while (run.latch->left > 0) run.latch->done.wait(lock);
+  };
+  auto reply = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t k = begin; k < end; ++k) {
+      out += replies[k];
+      std::string().swap(replies[k]);
+      std::vector<std::string>().swap(batch[k]);  // the arguments too: a SET's value may be large
+    }
+  };
+  // A run of writes whose replies are not out yet: the next run of writes starts before it finishes when no key is
+  // shared. One connection's pipeline (a redis-cli --pipe load) then keeps both the event loop and the storage busy,
+  // instead of the loop waiting for each group commit before it parses the next commands.
+  std::optional<Run> committing;
+  auto land = [&]() -> bool {
+    if (!committing) return true;
+    wait(*committing);
+    reply(committing->begin, committing->end);
+    committing.reset();
+    return checkOutput(client, out);
+  };
+
   std::size_t i = 0;
   while (i < batch.size() && !client.quit) {
-    // The longest run (of at most kMaxCommandRun) of key commands from i whose keys are all distinct runs
-    // concurrently, a fiber per command; anything else runs alone, in order. Either way replies go out in request
-    // order, and the output limits are checked after each run.
+    // The longest run (of at most kMaxCommandRun) of key commands from i whose keys are all distinct (and distinct
+    // from those of a committing run) runs concurrently, a fiber per command; anything else runs alone, in order.
+    // Either way replies go out in request order, and the output limits are checked after each run.
     std::size_t j = i;
+    std::size_t reads = 0;
+    bool sharesCommittingKey = false;
     if (client.authenticated) {
       // Distinct keys, told apart by hash in a small table on the stack: two keys that share a slot's hash end the
       // run early (it is then merely shorter), never let two commands on one key run at once.
       // Only as much of the table as the rest of the batch can fill is cleared (a lone command clears 8 slots).
       std::array<std::size_t, kRunKeySlots> seen;
       std::size_t slots = 8;
-      while (slots < kRunKeySlots && slots < 4 * (batch.size() - i)) slots *= 2;
+      while (slots < kRunKeySlots && slots < 4 * (batch.size() - i + (committing ? kMaxCommandRun : 0))) slots *= 2;
       std::fill_n(seen.begin(), slots, std::size_t{0});
       std::size_t seenKeys = 0;
       auto addKey = [&](std::string_view key) {
@@ -1011,73 +1047,87 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
           if (seen[slot] == hash) return false;
         }
       };
-      std::size_t reads = 0;
-      while (j < batch.size() && j - i < kMaxCommandRun) {
+      for (std::size_t k = committing ? committing->begin : 0; committing && k < committing->end; ++k) {
+        if (!found[k]->forEachKey(batch[k], addKey)) sharesCommittingKey = true;  // the table is full
+      }
+      while (!sharesCommittingKey && j < batch.size() && j - i < kMaxCommandRun) {
         const Command* command = found[j];
         if (!command || command->firstKey == 0 || !command->arityFits(batch[j].size())) break;
         if (!(command->flags & kWrite) && ++reads > kMaxReadRun) break;
         if (!command->forEachKey(batch[j], addKey)) {
-          if (j == i) ++j;  // a command on its own may name a key twice (MSET k 1 k 2)
+          if (j == i && !committing) ++j;  // a command on its own may name a key twice (MSET k 1 k 2)
           break;
         }
         ++j;
       }
+      sharesCommittingKey = sharesCommittingKey || (committing && j == i);
+    }
+    if (committing && (sharesCommittingKey || reads > 0 || !client.authenticated)) {
+      // This run waits for the committing one: it shares a key with it, or reads.
+      if (!land()) return false;
+      continue;
     }
     j = std::max(j, i + 1);
     client.runReplyBytes = 0;
     const bool anyWrite =
         std::any_of(found.begin() + static_cast<std::ptrdiff_t>(i), found.begin() + static_cast<std::ptrdiff_t>(j),
                     [](const Command* command) { return command && (command->flags & kWrite); });
-    if (j - i == 1 || (m_config.quorum.n == 1 && (!m_rocks || !anyWrite))) {
+    const bool concurrent = (j - i > 1 || committing) && (m_config.quorum.n > 1 || (m_rocks && anyWrite));
+    if (!concurrent) {
       // One command, or every operation is served locally without waiting for a peer or the disk: concurrency would
       // only add fiber switches. Writes to RocksDB do wait (for the writer thread's group commit), so a run with
       // writes goes concurrently below: the whole run then lands in one write batch instead of one per command.
+      if (!land()) return false;
       for (std::size_t k = i; k < j && !client.quit; ++k) executeOne(client, found[k], batch[k], replies[k]);
-    } else {
-      struct Latch {
-        std::size_t left = 0;
-        boost::fibers::mutex mutex;
-        boost::fibers::condition_variable done;
-      };
-      auto latch = std::make_shared<Latch>();
-      latch->left = j - i;
-      for (std::size_t k = i; k < j; ++k) {
-        if (m_runtime->stopped()) {
-          // Shutting down: spawn() would refuse. Count the commands not started as done; wait for the others,
-          // which hold references into this batch.
-          latch->left -= j - k;
-          break;
-        }
-        // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
-        // must happen whatever becomes of the command.
-        // A run holds key commands only, so found[k] is never null here.
-        m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(found[k]->name),
-                      [this, &client, &batch, &replies, command = found[k], k, latch] {
-                        struct CountDown {
-                          Latch& latch;
-                          ~CountDown() {
-                            if (--latch.left == 0) latch.done.notify_all();
-                          }
-                        } countDown{*latch};
-                        try {
-                          executeOne(client, command, batch[k], replies[k]);
-                        } catch (const FiberCancelled&) {
-                          // The node stopped while the command waited; the connection is closing anyway.
-                        }
-                      });
-      }
-      std::unique_lock lock(latch->mutex);
-      while (latch->left > 0) latch->done.wait(lock);
+      reply(i, j);
+      i = j;
+      if (!checkOutput(client, out)) return false;
+      continue;
     }
+    Run run{i, j, std::make_shared<Latch>()};
+    run.latch->left = j - i;
     for (std::size_t k = i; k < j; ++k) {
-      out += replies[k];
-      std::string().swap(replies[k]);
-      std::vector<std::string>().swap(batch[k]);  // the arguments too: a SET's value may be large
+      if (m_runtime->stopped()) {
+        // Shutting down: spawn() would refuse. Count the commands not started as done; wait for the others,
+        // which hold references into this batch.
+        run.latch->left -= j - k;
+        break;
+      }
+      // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
+      // must happen whatever becomes of the command.
+      // A run holds key commands only, so found[k] is never null here.
+      m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(found[k]->name),
+                    [this, &client, &batch, &replies, command = found[k], k, latch = run.latch] {
+                      struct CountDown {
+                        Latch& latch;
+                        ~CountDown() {
+                          if (--latch.left == 0) latch.done.notify_all();
+                        }
+                      } countDown{*latch};
+                      try {
+                        executeOne(client, command, batch[k], replies[k]);
+                      } catch (const FiberCancelled&) {
+                        // The node stopped while the command waited; the connection is closing anyway.
+                      }
+                    });
     }
     i = j;
-    if (!checkOutput(client, out)) return false;
+    if (m_rocks && anyWrite) {
+      // The run's fibers queue their writes, and the writer starts on them while this fiber parses the next run.
+      boost::this_fiber::yield();
+      m_rocks->startQueuedWrites();
+    }
+    // The run before this one (if any) goes out first.
+    if (!land()) {
+      wait(run);  // its fibers hold references into this batch
+      return false;
+    }
+    committing = run;
+    if (!anyWrite || reads > 0 || client.quit) {
+      if (!land()) return false;
+    }
   }
-  return true;
+  return land();
 }
 
 void Daemon::authFailed(ClientState& client, std::string& out) {

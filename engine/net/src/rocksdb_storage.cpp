@@ -432,6 +432,15 @@ class RocksDbStorageImpl final : public RocksDbStorage {
     m_db->Close();
   }
 
+  void startQueuedWrites() override {
+    bool queued = false;
+    {
+      std::lock_guard lock(m_mutex);
+      queued = !m_queue.empty();
+    }
+    if (queued) m_wake.notify_one();
+  }
+
   Result<ApplyOutcome> apply(std::string_view key, const Record& record) override {
     if (Status status = m_limits.check(key, record); !status) return status;
     auto op = std::make_shared<WriteOp>();

@@ -41,6 +41,9 @@ class RocksDbStorage : public Storage {
   // Asks the writer thread to sync the write-ahead log; does not wait.
   virtual void syncLog() = 0;
   virtual SyncPolicy syncPolicy() const = 0;
+  // Wakes the writer thread now for the writes queued so far, rather than once the event loop's pass is over. A
+  // caller about to queue another group lets the writer commit this one meanwhile.
+  virtual void startQueuedWrites() = 0;
   // Approximate bytes of memory RocksDB uses (memtables, caches).
   virtual std::uint64_t memoryBytes() const = 0;
   // Reads served by the read cache, and reads that went to RocksDB, since the storage was opened.
