@@ -105,10 +105,10 @@ TEST(ClusterTest, APipelineThatRepeatsKeysAnswersAsIfRunInOrder) {
   }
 }
 
-// A long pipeline of writes (a redis-cli --pipe load) keeps the next run of writes going while the one before it
-// commits, unless the two share a key: the replies are still those of running the commands one after another. A
-// counter incremented every few commands is in almost every run, so two runs in flight at once would answer an INCR
-// with a count that skipped or repeated.
+// A long pipeline of writes (a redis-cli --pipe load) starts the next run of writes while the one before it commits,
+// unless the two share a key: the replies are still those of running the commands one after another. Every 300
+// commands a DEL names the key SET 280 commands before (in the committing run, or earlier) and an INCR bumps one
+// counter: a DEL running beside the SET it follows would answer 0, and two INCRs at once a count twice.
 TEST(ClusterTest, ALongPipelineOfWritesAnswersAsIfRunInOrder) {
   TempDir dir("ringlabd-long-pipeline");
   NodeProcess node("n1", dir.sub("n1"), {"--n", "1", "--r", "1", "--w", "1"});
@@ -119,30 +119,28 @@ TEST(ClusterTest, ALongPipelineOfWritesAnswersAsIfRunInOrder) {
   std::vector<std::string> expected;
   std::map<std::string, std::string> model;
   std::int64_t count = 0;
-  for (int round = 0; round < 3; ++round) {
-    for (int k = 0; k < 700; ++k) {
-      const std::string key = "w" + std::to_string(k);
-      if (k % 37 == 0) {
-        commands.push_back({"INCR", "count"});
-        expected.push_back(std::to_string(++count));
-      } else if (k % 53 == 0) {
-        commands.push_back({"DEL", "w" + std::to_string(k - 1)});
-        expected.push_back(model.erase("w" + std::to_string(k - 1)) ? "1" : "0");
-      } else {
-        const std::string value = "r" + std::to_string(round) + ":" + std::to_string(k);
-        commands.push_back({"SET", key, value});
-        expected.push_back("OK");
-        model[key] = value;
-      }
+  auto keyAt = [](std::size_t p) { return "w" + std::to_string(p); };
+  for (std::size_t p = 0; p < 3000; ++p) {
+    if (p % 300 == 299) {
+      commands.push_back({"DEL", keyAt(p - 280)});
+      expected.push_back(model.erase(keyAt(p - 280)) ? "1" : "0");
+    } else if (p % 300 == 149) {
+      commands.push_back({"INCR", "count"});
+      expected.push_back(std::to_string(++count));
+    } else {
+      const std::string value = "v" + std::to_string(p);
+      commands.push_back({"SET", keyAt(p), value});
+      expected.push_back("OK");
+      model[keyAt(p)] = value;
     }
   }
-  for (int k = 0; k < 700; k += 13) {
-    const std::string key = "w" + std::to_string(k);
-    commands.push_back({"GET", key});
-    expected.push_back(model.count(key) ? model[key] : "(nil)");
+  for (std::size_t p = 0; p < 3000; p += 7) {
+    commands.push_back({"GET", keyAt(p)});
+    expected.push_back(model.count(keyAt(p)) ? model[keyAt(p)] : "(nil)");
   }
   std::string pipeline;
   for (const auto& command : commands) pipeline += RespClient::encode(command);
+  const auto overlapped0 = std::stoull(node.info("pipeline_runs_overlapped"));
   RespClient client(node.clientPort());
   ASSERT_TRUE(client.connected());
   ASSERT_TRUE(client.sendRaw(pipeline));
@@ -152,6 +150,8 @@ TEST(ClusterTest, ALongPipelineOfWritesAnswersAsIfRunInOrder) {
     const std::string text = reply.type == ':' ? std::to_string(reply.integer) : reply.null ? "(nil)" : reply.text;
     ASSERT_EQ(text, expected[i]) << "reply " << i << " to " << commands[i][0] << " " << commands[i][1];
   }
+  // The runs did overlap (so the replies above came from runs in flight together).
+  EXPECT_GT(std::stoull(node.info("pipeline_runs_overlapped")), overlapped0);
 }
 
 // The commands a history checker reads versions with (the real-node nemesis, docs/NEMESIS.md).

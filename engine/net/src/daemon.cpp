@@ -43,7 +43,8 @@ constexpr Duration kClientWriteTimeout = std::chrono::seconds(30);
 constexpr std::size_t kMaxCommandRun = 256;
 constexpr std::size_t kMaxReadRun = 32;
 constexpr std::size_t kRocksDbReplicaFibers = kMaxCommandRun;  // a whole run of writes reaches the writer at once
-constexpr std::size_t kRunKeySlots = 4 * kMaxCommandRun;       // a power of two; a run fills at most half of it
+// A power of two; a run fills at most half of it, with the keys of the run of writes committing before it.
+constexpr std::size_t kRunKeySlots = 8 * kMaxCommandRun;
 // An output buffer that grew past this is freed once written, rather than kept for the next replies.
 constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
 // How long, and how many bytes, a connection closed for a protocol error is still read (and dropped) so that its
@@ -1012,6 +1013,19 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
   // shared. One connection's pipeline (a redis-cli --pipe load) then keeps both the event loop and the storage busy,
   // instead of the loop waiting for each group commit before it parses the next commands.
   std::optional<Run> committing;
+  std::optional<Run> spawned;  // a run started and not yet committing or landed
+  // Whatever way execute() ends, no fiber of a run is left holding references into the batch and the replies.
+  struct WaitForRuns {
+    const std::optional<Run>& committing;
+    const std::optional<Run>& spawned;
+    ~WaitForRuns() {
+      for (const std::optional<Run>* run : {&spawned, &committing}) {
+        if (!*run) continue;
+        std::unique_lock lock((*run)->latch->mutex);
+        while ((*run)->latch->left > 0) (*run)->latch->done.wait(lock);
+      }
+    }
+  } waitForRuns{committing, spawned};
   auto land = [&]() -> bool {
     if (!committing) return true;
     wait(*committing);
@@ -1021,7 +1035,7 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
   };
 
   std::size_t i = 0;
-  while (i < batch.size() && !client.quit) {
+  while (i < batch.size() && !client.quit && !client.closing) {
     // The longest run (of at most kMaxCommandRun) of key commands from i whose keys are all distinct (and distinct
     // from those of a committing run) runs concurrently, a fiber per command; anything else runs alone, in order.
     // Either way replies go out in request order, and the output limits are checked after each run.
@@ -1035,6 +1049,7 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
       std::array<std::size_t, kRunKeySlots> seen;
       std::size_t slots = 8;
       while (slots < kRunKeySlots && slots < 4 * (batch.size() - i + (committing ? kMaxCommandRun : 0))) slots *= 2;
+      if (committing) slots = kRunKeySlots;
       std::fill_n(seen.begin(), slots, std::size_t{0});
       std::size_t seenKeys = 0;
       auto addKey = [&](std::string_view key) {
@@ -1047,8 +1062,10 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
           if (seen[slot] == hash) return false;
         }
       };
+      // The committing run's keys first. They are distinct and fill under half of the table; should they not (a run
+      // of commands with many keys each), the run lands first.
       for (std::size_t k = committing ? committing->begin : 0; committing && k < committing->end; ++k) {
-        if (!found[k]->forEachKey(batch[k], addKey)) sharesCommittingKey = true;  // the table is full
+        if (!found[k]->forEachKey(batch[k], addKey)) sharesCommittingKey = true;
       }
       while (!sharesCommittingKey && j < batch.size() && j - i < kMaxCommandRun) {
         const Command* command = found[j];
@@ -1062,8 +1079,9 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
       }
       sharesCommittingKey = sharesCommittingKey || (committing && j == i);
     }
-    if (committing && (sharesCommittingKey || reads > 0 || !client.authenticated)) {
-      // This run waits for the committing one: it shares a key with it, or reads.
+    if (committing && (sharesCommittingKey || reads > 0)) {
+      // This run waits for the committing one: its first command shares a key with it, or is not a key command (or
+      // not a known one), or the run reads.
       if (!land()) return false;
       continue;
     }
@@ -1084,7 +1102,8 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
       if (!checkOutput(client, out)) return false;
       continue;
     }
-    Run run{i, j, std::make_shared<Latch>()};
+    spawned = Run{i, j, std::make_shared<Latch>()};
+    const Run& run = *spawned;
     run.latch->left = j - i;
     for (std::size_t k = i; k < j; ++k) {
       if (m_runtime->stopped()) {
@@ -1112,18 +1131,19 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
                     });
     }
     i = j;
-    if (m_rocks && anyWrite) {
-      // The run's fibers queue their writes, and the writer starts on them while this fiber parses the next run.
+    if (committing) m_metrics.pipelineRunsOverlapped++;
+    if (m_rocks && anyWrite && reads == 0 && i < batch.size()) {
+      // More commands follow: the run's fibers queue their writes, and the writer starts on them while this fiber
+      // parses the next run. (A batch's last run waits for the loop's pass to end instead, so that the writes of
+      // every connection served in the pass share one group commit.)
       boost::this_fiber::yield();
       m_rocks->startQueuedWrites();
     }
-    // The run before this one (if any) goes out first.
-    if (!land()) {
-      wait(run);  // its fibers hold references into this batch
-      return false;
-    }
-    committing = run;
-    if (!anyWrite || reads > 0 || client.quit) {
+    // The run before this one (if any) goes out first; the waitForRuns guard waits for this one if that fails.
+    if (!land()) return false;
+    committing = std::move(spawned);
+    spawned.reset();
+    if (!anyWrite || reads > 0) {
       if (!land()) return false;
     }
   }
@@ -1719,6 +1739,7 @@ std::string Daemon::infoText(std::string_view section) {
     line("rejected_connections", std::to_string(m_metrics.connectionsRejected));
     line("protocol_errors", std::to_string(m_metrics.protocolErrors));
     line("auth_failures", std::to_string(m_metrics.authFailures));
+    line("pipeline_runs_overlapped", std::to_string(m_metrics.pipelineRunsOverlapped));
     if (m_rocks) {
       const RocksDbStorage::ReadCounts reads = m_rocks->readCounts();
       line("storage_read_cache_hits", std::to_string(reads.cacheHits));

@@ -587,7 +587,9 @@ class RocksDbStorageImpl final : public RocksDbStorage {
   // A fiber does not wake the writer itself: it posts one wake-up to the event loop, which runs it once every fiber
   // ready in this pass has run. The writes of a pipeline's run of commands, and those of every connection served in
   // the same pass, then reach the writer together and land in one group commit, instead of the writer waking for
-  // the first and committing it alone while the others queue behind it.
+  // the first and committing it alone while the others queue behind it. (startQueuedWrites() wakes it sooner: a
+  // connection whose long pipeline has more runs of writes to come lets the writer commit one while it parses the
+  // next.)
   // `queued` runs as `op` is queued, under the queue's lock: in the order the writes commit in.
   template <typename Queued>
   void queueAndWait(const std::shared_ptr<WriteOp>& op, Queued&& queued) {

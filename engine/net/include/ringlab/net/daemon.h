@@ -148,6 +148,7 @@ struct DaemonMetrics {
   std::uint64_t protocolErrors = 0;
   std::uint64_t authFailures = 0;  // failed AUTH and HELLO AUTH attempts
   std::uint64_t commandsProcessed = 0;
+  std::uint64_t pipelineRunsOverlapped = 0;  // runs of pipelined writes started while the run before still committed
   std::size_t connectedClients = 0;
   std::array<LatencyHistogram, 3> opLatency;                                        // by Operation
   std::array<std::array<std::uint64_t, kOperationErrorReasonCount>, 3> opErrors{};  // by Operation, then reason
