@@ -115,40 +115,44 @@ TEST(ClusterTest, ALongPipelineOfWritesAnswersAsIfRunInOrder) {
   node.start();
   ASSERT_TRUE(node.waitServing());
   EXPECT_EQ(node.info("storage"), "rocksdb");
-  std::vector<std::vector<std::string>> commands;
-  std::vector<std::string> expected;
-  std::map<std::string, std::string> model;
-  std::int64_t count = 0;
-  auto keyAt = [](std::size_t p) { return "w" + std::to_string(p); };
-  for (std::size_t p = 0; p < 3000; ++p) {
-    if (p % 300 == 299) {
-      commands.push_back({"DEL", keyAt(p - 280)});
-      expected.push_back(model.erase(keyAt(p - 280)) ? "1" : "0");
-    } else if (p % 300 == 149) {
-      commands.push_back({"INCR", "count"});
-      expected.push_back(std::to_string(++count));
-    } else {
-      const std::string value = "v" + std::to_string(p);
-      commands.push_back({"SET", keyAt(p), value});
-      expected.push_back("OK");
-      model[keyAt(p)] = value;
-    }
-  }
-  for (std::size_t p = 0; p < 3000; p += 7) {
-    commands.push_back({"GET", keyAt(p)});
-    expected.push_back(model.count(keyAt(p)) ? model[keyAt(p)] : "(nil)");
-  }
-  std::string pipeline;
-  for (const auto& command : commands) pipeline += RespClient::encode(command);
-  const auto overlapped0 = std::stoull(node.info("pipeline_runs_overlapped"));
   RespClient client(node.clientPort());
   ASSERT_TRUE(client.connected());
-  ASSERT_TRUE(client.sendRaw(pipeline));
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    const auto reply = client.readReply();
-    ASSERT_TRUE(reply.ok()) << "reply " << i << " to " << commands[i][0] << ": " << reply.text;
-    const std::string text = reply.type == ':' ? std::to_string(reply.integer) : reply.null ? "(nil)" : reply.text;
-    ASSERT_EQ(text, expected[i]) << "reply " << i << " to " << commands[i][0] << " " << commands[i][1];
+  std::int64_t count = 0;
+  // Runs overlap only within what the node reads at once; should a loaded machine hand the pipeline over in small
+  // pieces, it is sent again (new keys, the same counter).
+  const auto overlapped0 = std::stoull(node.info("pipeline_runs_overlapped"));
+  for (int attempt = 0; attempt < 5 && std::stoull(node.info("pipeline_runs_overlapped")) == overlapped0; ++attempt) {
+    std::vector<std::vector<std::string>> commands;
+    std::vector<std::string> expected;
+    std::map<std::string, std::string> model;
+    auto keyAt = [&](std::size_t p) { return "w" + std::to_string(attempt) + ":" + std::to_string(p); };
+    for (std::size_t p = 0; p < 3000; ++p) {
+      if (p % 300 == 299) {
+        commands.push_back({"DEL", keyAt(p - 280)});
+        expected.push_back(model.erase(keyAt(p - 280)) ? "1" : "0");
+      } else if (p % 300 == 149) {
+        commands.push_back({"INCR", "count"});
+        expected.push_back(std::to_string(++count));
+      } else {
+        const std::string value = "v" + std::to_string(p);
+        commands.push_back({"SET", keyAt(p), value});
+        expected.push_back("OK");
+        model[keyAt(p)] = value;
+      }
+    }
+    for (std::size_t p = 0; p < 3000; p += 7) {
+      commands.push_back({"GET", keyAt(p)});
+      expected.push_back(model.count(keyAt(p)) ? model[keyAt(p)] : "(nil)");
+    }
+    std::string pipeline;
+    for (const auto& command : commands) pipeline += RespClient::encode(command);
+    ASSERT_TRUE(client.sendRaw(pipeline));
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      const auto reply = client.readReply();
+      ASSERT_TRUE(reply.ok()) << "reply " << i << " to " << commands[i][0] << ": " << reply.text;
+      const std::string text = reply.type == ':' ? std::to_string(reply.integer) : reply.null ? "(nil)" : reply.text;
+      ASSERT_EQ(text, expected[i]) << "reply " << i << " to " << commands[i][0] << " " << commands[i][1];
+    }
   }
   // The runs did overlap (so the replies above came from runs in flight together).
   EXPECT_GT(std::stoull(node.info("pipeline_runs_overlapped")), overlapped0);
