@@ -1048,7 +1048,7 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
       // Only as much of the table as the rest of the batch can fill is cleared (a lone command clears 8 slots).
       std::array<std::size_t, kRunKeySlots> seen;
       std::size_t slots = 8;
-      while (slots < kRunKeySlots && slots < 4 * (batch.size() - i + (committing ? kMaxCommandRun : 0))) slots *= 2;
+      while (slots < kRunKeySlots && slots < 4 * (batch.size() - i)) slots *= 2;
       if (committing) slots = kRunKeySlots;
       std::fill_n(seen.begin(), slots, std::size_t{0});
       std::size_t seenKeys = 0;
@@ -1077,8 +1077,8 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
         }
         ++j;
       }
-      sharesCommittingKey = sharesCommittingKey || (committing && j == i);
     }
+    sharesCommittingKey = sharesCommittingKey || (committing && j == i);
     if (committing && (sharesCommittingKey || reads > 0)) {
       // This run waits for the committing one: its first command shares a key with it, or is not a key command (or
       // not a known one), or the run reads.
@@ -1103,20 +1103,17 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
       continue;
     }
     spawned = Run{i, j, std::make_shared<Latch>()};
-    const Run& run = *spawned;
-    run.latch->left = j - i;
+    const std::shared_ptr<Latch> latch = spawned->latch;
+    // Counted as each fiber is spawned (none runs before this fiber yields): should a spawn fail, or the node be
+    // shutting down, the count holds only the fibers that exist.
     for (std::size_t k = i; k < j; ++k) {
-      if (m_runtime->stopped()) {
-        // Shutting down: spawn() would refuse. Count the commands not started as done; wait for the others,
-        // which hold references into this batch.
-        run.latch->left -= j - k;
-        break;
-      }
+      // Shutting down: spawn() would refuse. The commands not started get no reply; the connection is closing.
+      if (m_runtime->stopped()) break;
       // Straight on the loop (not Runtime::spawn, which may cancel a fiber before its body runs): the count-down
       // must happen whatever becomes of the command.
       // A run holds key commands only, so found[k] is never null here.
       m_loop->spawn(m_nodeId, FiberRole::kCoordinator, lower(found[k]->name),
-                    [this, &client, &batch, &replies, command = found[k], k, latch = run.latch] {
+                    [this, &client, &batch, &replies, command = found[k], k, latch] {
                       struct CountDown {
                         Latch& latch;
                         ~CountDown() {
@@ -1129,20 +1126,21 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
                         // The node stopped while the command waited; the connection is closing anyway.
                       }
                     });
+      ++latch->left;
     }
     i = j;
     if (committing) m_metrics.pipelineRunsOverlapped++;
-    if (m_rocks && anyWrite && reads == 0 && i < batch.size()) {
-      // More commands follow: the run's fibers queue their writes, and the writer starts on them while this fiber
-      // parses the next run. (A batch's last run waits for the loop's pass to end instead, so that the writes of
+    const bool writeFollows = i < batch.size() && found[i] && found[i]->firstKey != 0 && (found[i]->flags & kWrite);
+    if (m_rocks && anyWrite && reads == 0 && writeFollows) {
+      // A write follows: the run's fibers queue their writes, and the writer starts on them while this fiber parses
+      // the next run. (A batch's last run waits for the loop's pass to end instead, so that the writes of
       // every connection served in the pass share one group commit.)
       boost::this_fiber::yield();
       m_rocks->startQueuedWrites();
     }
     // The run before this one (if any) goes out first; the waitForRuns guard waits for this one if that fails.
     if (!land()) return false;
-    committing = std::move(spawned);
-    spawned.reset();
+    committing.swap(spawned);  // spawned is empty: committing landed above
     if (!anyWrite || reads > 0) {
       if (!land()) return false;
     }
