@@ -993,14 +993,14 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
     std::size_t left = 0;
     boost::fibers::mutex mutex;
     boost::fibers::condition_variable done;
+    void wait() {
+      std::unique_lock lock(mutex);
+      while (left > 0) done.wait(lock);
+    }
   };
   struct Run {
     std::size_t begin = 0, end = 0;
     std::shared_ptr<Latch> latch;
-  };
-  auto wait = [](const Run& run) {
-    std::unique_lock lock(run.latch->mutex);
-    while (run.latch->left > 0) run.latch->done.wait(lock);
   };
   auto reply = [&](std::size_t begin, std::size_t end) {
     for (std::size_t k = begin; k < end; ++k) {
@@ -1019,16 +1019,13 @@ bool Daemon::execute(ClientState& client, std::vector<std::vector<std::string>>&
     const std::optional<Run>& committing;
     const std::optional<Run>& spawned;
     ~WaitForRuns() {
-      for (const std::optional<Run>* run : {&spawned, &committing}) {
-        if (!*run) continue;
-        std::unique_lock lock((*run)->latch->mutex);
-        while ((*run)->latch->left > 0) (*run)->latch->done.wait(lock);
-      }
+      if (spawned) spawned->latch->wait();
+      if (committing) committing->latch->wait();
     }
   } waitForRuns{committing, spawned};
   auto land = [&]() -> bool {
     if (!committing) return true;
-    wait(*committing);
+    committing->latch->wait();
     reply(committing->begin, committing->end);
     committing.reset();
     return checkOutput(client, out);
