@@ -285,8 +285,51 @@ TEST(RocksDbStorageTest, ReadsOfAKeyReadBeforeSeeEveryLaterChange) {
   EXPECT_EQ(s.get("large")->value, large);
 }
 
-// Readers racing a writer on one key never see its version go back, and once the writes are done every reader sees
-// the newest.
+// A key the database does not hold is remembered as missing, so that reading it again reads nothing from RocksDB,
+// until a write stores it; a purge that removes it makes it missing again.
+TEST(RocksDbStorageTest, AMissingKeyReadsFromTheCacheUntilItIsWritten) {
+  testing::TempDir dir("ringlab-rocks");
+  boost::asio::io_context io;
+  auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kNo);
+  ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+  RocksDbStorage& rocks = **storage;
+  Storage& s = rocks;
+  EXPECT_FALSE(s.get("k"));
+  const RocksDbStorage::ReadCounts first = rocks.readCounts();
+  EXPECT_FALSE(s.get("k"));
+  EXPECT_EQ(rocks.readCounts().cacheHits, first.cacheHits + 1);
+  EXPECT_EQ(rocks.readCounts().cacheMisses, first.cacheMisses);
+
+  ASSERT_EQ(*s.apply("k", record(10, "stored")), ApplyOutcome::kApplied);
+  EXPECT_EQ(s.get("k")->value, "stored");
+  ASSERT_EQ(*s.apply("k", record(20, "", true)), ApplyOutcome::kApplied);
+  EXPECT_TRUE(s.get("k")->tombstone);
+  ASSERT_EQ(s.purgeTombstones(30), 1u);
+  EXPECT_FALSE(s.get("k"));
+  const RocksDbStorage::ReadCounts purged = rocks.readCounts();
+  EXPECT_FALSE(s.get("k"));
+  EXPECT_EQ(rocks.readCounts().cacheHits, purged.cacheHits + 1);
+  ASSERT_EQ(*s.apply("k", record(5, "back")), ApplyOutcome::kApplied);
+  EXPECT_EQ(s.get("k")->value, "back");
+
+  // Many missing keys, then every other one written: each reads as what it is.
+  for (int i = 0; i < 1000; ++i) ASSERT_FALSE(s.get("m" + std::to_string(i))) << i;
+  for (int i = 0; i < 1000; i += 2) ASSERT_TRUE(s.apply("m" + std::to_string(i), record(1, std::to_string(i))).isOk());
+  for (int i = 0; i < 1000; ++i) {
+    auto stored = s.get("m" + std::to_string(i));
+    if (i % 2 == 0) {
+      ASSERT_TRUE(stored) << i;
+      EXPECT_EQ(stored->value, std::to_string(i));
+    } else {
+      EXPECT_FALSE(stored) << i;
+    }
+  }
+  s.clear();
+  EXPECT_FALSE(s.get("m0"));
+}
+
+// Readers racing a writer on one key never see its version go back, nor a key that was stored go missing, and once
+// the writes are done every reader sees the newest.
 TEST(RocksDbStorageTest, ReadsRacingWritesNeverGoBackInTime) {
   testing::TempDir dir("ringlab-rocks");
   boost::asio::io_context io;
@@ -299,10 +342,19 @@ TEST(RocksDbStorageTest, ReadsRacingWritesNeverGoBackInTime) {
   for (int r = 0; r < 2; ++r) {
     readers.emplace_back([&] {
       std::int64_t seen = 0;
+      bool warmSeen = false;  // read as stored once: never missing again (neither key is ever purged whole)
       while (!done.load()) {
         for (const char* key : {"hot", "warm"}) {
           auto stored = s.get(key);
-          if (!stored || std::string_view(key) != "hot") continue;
+          const bool hot = std::string_view(key) == "hot";
+          if (!stored) {
+            EXPECT_FALSE(hot ? seen > 0 : warmSeen) << key << " went missing after it was read";
+            continue;
+          }
+          if (!hot) {
+            warmSeen = true;
+            continue;
+          }
           EXPECT_GE(stored->version.physicalMicros, seen);
           seen = stored->version.physicalMicros;
         }
