@@ -2,6 +2,7 @@
 // recovery of what was written after the database is closed and opened again.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <latch>
 #include <memory>
@@ -374,7 +375,47 @@ TEST(RocksDbStorageTest, ReadsRacingWritesNeverGoBackInTime) {
   auto stored = s.get("hot");
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->version.physicalMicros, kWrites);
-  EXPECT_EQ(s.get("warm")->version.physicalMicros, kWrites);
+  stored = s.get("warm");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->version.physicalMicros, kWrites);
+}
+
+// Readers keep reading the keys a writer is about to create, so that reads which found a key missing race the writes
+// that store it: a reader that saw a key stored never sees it missing afterwards, and every key reads as stored once
+// the writes are done (a missing key remembered after its write was queued would stay missing).
+TEST(RocksDbStorageTest, ReadsRacingFirstWritesNeverRememberAStoredKeyAsMissing) {
+  testing::TempDir dir("ringlab-rocks");
+  boost::asio::io_context io;
+  auto storage = RocksDbStorage::open(io, dir.sub("db"), SyncPolicy::kNo);
+  ASSERT_TRUE(storage.isOk()) << storage.status().toString();
+  Storage& s = **storage;
+  constexpr int kKeys = 2000;
+  std::atomic<int> written{0};  // keys 0 .. written-1 are stored
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      std::vector<char> seen(kKeys, 0);
+      while (!done.load()) {
+        const int next = written.load();
+        // The key being written and the few after it, and one already stored.
+        for (int k = std::max(0, next - 1); k < std::min(kKeys, next + 3); ++k) {
+          const int doneBefore = written.load();  // keys stored before this read began
+          const bool stored = s.get("k" + std::to_string(k)).has_value();
+          EXPECT_TRUE(stored || !seen[k]) << "k" << k << " went missing after it was read";
+          EXPECT_TRUE(stored || k >= doneBefore) << "k" << k << " read as missing after its write was done";
+          if (stored) seen[k] = 1;
+        }
+      }
+    });
+  }
+  for (int k = 0; k < kKeys; ++k) {
+    EXPECT_TRUE(s.apply("k" + std::to_string(k), record(1, "v")).isOk());
+    written.store(k + 1);
+  }
+  done = true;
+  for (auto& reader : readers) reader.join();
+  for (int k = 0; k < kKeys; ++k) EXPECT_TRUE(s.get("k" + std::to_string(k))) << k;
 }
 
 // Writes to one key from several threads at once finish in any order; whichever finishes last, a read afterwards

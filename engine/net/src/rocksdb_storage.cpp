@@ -253,8 +253,10 @@ class VersionCache {
 // - a read fills only if nothing was queued or finished between its database read and the fill (the epoch), which
 //   matters only when threads other than the loop's read and write at once.
 // Counters, sibling sets and large records are never cached. A key the database does not hold is remembered as
-// absent, under the same rules: a read of a missing key (a third of redis-benchmark's GETs, whose keys are drawn
-// from a range the SETs before them only partly filled) otherwise searches the memtables and every level's filters.
+// absent, under the same rules, which also keep it from answering "missing" for a key the database holds (a key
+// comes to exist only through a write, which forgets it when it is queued): a read of a missing key (a third of
+// redis-benchmark's GETs, whose keys are drawn from a range the SETs before them only partly filled) otherwise searches
+// the memtables and every level's filters.
 class ReadCache {
  public:
   // What the cache knows of a key: nullopt when nothing (read the database, then fill() with `epoch`); otherwise
