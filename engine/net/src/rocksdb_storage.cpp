@@ -937,9 +937,12 @@ Result<std::unique_ptr<RocksDbStorage>> RocksDbStorage::open(boost::asio::io_con
   options.memtable_prefix_bloom_size_ratio = 0.1;
   options.memtable_whole_key_filtering = true;
   // Small memtables: the skip list of a 4 MiB one stays in the caches, where inserting into a 16 MiB one took a cache
-  // miss per level and was most of the writer thread's time (`-P 16` SETs 159k -> 178k/s, a bulk load of a million
-  // keys 5.28 s -> 4.88 s; medians of five and three alternating runs).
+  // miss per level and was most of the writer thread's time. Four of them are flushed together into one level-0 file
+  // of about 16 MiB, as before: flushed one by one, four times as many level-0 files were compacted into level 1, and
+  // sustained writes over a large data set lost a fifth of their speed. (docs/PERFORMANCE.md, "Smaller memtables".)
   options.write_buffer_size = 4u << 20;
+  options.min_write_buffer_number_to_merge = 4;
+  options.max_write_buffer_number = 6;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   // Index and filter blocks live in the block cache, so resident memory is bounded by the cache (and the memtables)
