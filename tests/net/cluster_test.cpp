@@ -405,9 +405,12 @@ TEST(ClusterTest, SyncAlwaysLosesNoAcknowledgedWriteAcrossKillNine) {
 // under either log sync policy (the write-ahead log is written before the reply; only a machine crash waits on fsync).
 class PipelinedDurabilityTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(PipelinedDurabilityTest, KillNineLosesNoAcknowledgedPipelinedWrite) {
+// Four connections send pipelines of SETs of `valueBytes` until `ackedBytes` of them were acknowledged, then the node
+// is killed with SIGKILL and started again: every acknowledged SET must read back.
+void killNineLosesNoAcknowledgedPipelinedWrite(const std::string& appendfsync, std::size_t valueBytes,
+                                               std::size_t ackedBytes) {
   TempDir dir("ringlabd-pipelined");
-  NodeProcess node("n1", dir.sub("n1"), {"--n", "1", "--r", "1", "--w", "1", "--appendfsync", GetParam()});
+  NodeProcess node("n1", dir.sub("n1"), {"--n", "1", "--r", "1", "--w", "1", "--appendfsync", appendfsync});
   node.start();
   ASSERT_TRUE(node.waitServing());
   constexpr int kWriters = 4;
@@ -423,8 +426,9 @@ TEST_P(PipelinedDurabilityTest, KillNineLosesNoAcknowledgedPipelinedWrite) {
         std::string pipeline;
         std::vector<std::pair<std::string, std::string>> sent;
         for (std::size_t k = 0; k < kDepth; ++k) {
-          sent.emplace_back("p" + std::to_string(w) + ":" + std::to_string(round * kDepth + k),
-                            "v" + std::to_string(round * kDepth + k));
+          std::string value = "v" + std::to_string(round * kDepth + k);
+          value.resize(std::max(value.size(), valueBytes), '.');
+          sent.emplace_back("p" + std::to_string(w) + ":" + std::to_string(round * kDepth + k), std::move(value));
           pipeline += RespClient::encode({"SET", sent.back().first, sent.back().second});
         }
         if (!client.sendRaw(pipeline)) return;
@@ -437,7 +441,8 @@ TEST_P(PipelinedDurabilityTest, KillNineLosesNoAcknowledgedPipelinedWrite) {
       }
     });
   }
-  const bool loaded = eventually([&] { return acknowledged > 3000; });
+  const std::size_t writes = std::max<std::size_t>(3000, ackedBytes / std::max<std::size_t>(valueBytes, 1));
+  const bool loaded = eventually([&] { return acknowledged > writes; }, std::chrono::seconds(30));
   node.kill9();
   stop = true;
   for (auto& thread : threads) thread.join();
@@ -453,7 +458,17 @@ TEST_P(PipelinedDurabilityTest, KillNineLosesNoAcknowledgedPipelinedWrite) {
       if (client.command({"GET", key}).text != value) ++missing;
     }
   }
-  EXPECT_EQ(missing, 0u) << "of " << total << " acknowledged pipelined writes (appendfsync " << GetParam() << ")";
+  EXPECT_EQ(missing, 0u) << "of " << total << " acknowledged pipelined writes (appendfsync " << appendfsync << ")";
+}
+
+TEST_P(PipelinedDurabilityTest, KillNineLosesNoAcknowledgedPipelinedWrite) {
+  killNineLosesNoAcknowledgedPipelinedWrite(GetParam(), 0, 0);
+}
+
+// Enough bytes that several 4 MiB memtables fill, four of them are flushed into a table file, and the log to replay
+// at the restart spans several memtables (40 MiB of 8 KiB values).
+TEST_P(PipelinedDurabilityTest, KillNineAfterSeveralMemtablesLosesNoAcknowledgedWrite) {
+  killNineLosesNoAcknowledgedPipelinedWrite(GetParam(), 8192, 40u << 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(SyncPolicies, PipelinedDurabilityTest, ::testing::Values("always", "everysec"));

@@ -553,7 +553,8 @@ class RocksDbStorageImpl final : public RocksDbStorage {
 
   std::uint64_t memoryBytes() const override {
     std::uint64_t total = 0, v = 0;
-    if (m_db->GetIntProperty("rocksdb.cur-size-all-mem-tables", &v)) total += v;
+    // Every memtable, those flushed but still read by an open iterator included.
+    if (m_db->GetIntProperty("rocksdb.size-all-mem-tables", &v)) total += v;
     if (m_db->GetIntProperty("rocksdb.estimate-table-readers-mem", &v)) total += v;
     if (m_db->GetIntProperty("rocksdb.block-cache-usage", &v)) total += v;
     return total + m_versions.bytes() + m_reads.bytes();
@@ -940,9 +941,11 @@ Result<std::unique_ptr<RocksDbStorage>> RocksDbStorage::open(boost::asio::io_con
   // miss per level and was most of the writer thread's time. Four of them are flushed together into one level-0 file
   // of about 16 MiB, as before: flushed one by one, four times as many level-0 files were compacted into level 1, and
   // sustained writes over a large data set lost a fifth of their speed. (docs/PERFORMANCE.md, "Smaller memtables".)
+  // Up to eight: RocksDB slows writes down when one memtable short of the most it may hold waits for a flush, so
+  // while four are being flushed three more fill at full speed (12 MiB; with two of 16 MiB, one filled).
   options.write_buffer_size = 4u << 20;
   options.min_write_buffer_number_to_merge = 4;
-  options.max_write_buffer_number = 6;
+  options.max_write_buffer_number = 8;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   // Index and filter blocks live in the block cache, so resident memory is bounded by the cache (and the memtables)
