@@ -68,6 +68,21 @@ TEST(ClusterTest, RedisCliSetOnOneNodeIsReadOnTheOthers) {
   for (auto& node : cluster.nodes) EXPECT_TRUE(eventually([&] { return node->localKeys() == 3; }));
 }
 
+// Sends `commands` as one pipeline and checks each reply, in order, against `expected` (integers as their digits, a
+// null as "(nil)"); stops at the first reply that differs.
+void sendPipelineExpecting(RespClient& client, const std::vector<std::vector<std::string>>& commands,
+                           const std::vector<std::string>& expected) {
+  std::string pipeline;
+  for (const auto& command : commands) pipeline += RespClient::encode(command);
+  ASSERT_TRUE(client.sendRaw(pipeline));
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const auto reply = client.readReply();
+    ASSERT_TRUE(reply.ok()) << "reply " << i << " to " << commands[i][0] << ": " << reply.text;
+    const std::string text = reply.type == ':' ? std::to_string(reply.integer) : reply.null ? "(nil)" : reply.text;
+    ASSERT_EQ(text, expected[i]) << "reply " << i << " to " << commands[i][0] << " " << commands[i][1];
+  }
+}
+
 // A pipeline runs its commands on distinct keys at once (a fiber each) and splits where a key comes back: whatever
 // the split, the replies are those of running the commands one after another.
 TEST(ClusterTest, APipelineThatRepeatsKeysAnswersAsIfRunInOrder) {
@@ -94,15 +109,7 @@ TEST(ClusterTest, APipelineThatRepeatsKeysAnswersAsIfRunInOrder) {
     commands.push_back({"GET", "m"});
     expected.push_back("second");
   }
-  std::string pipeline;
-  for (const auto& command : commands) pipeline += RespClient::encode(command);
-  ASSERT_TRUE(client.sendRaw(pipeline));
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    const auto reply = client.readReply();
-    ASSERT_TRUE(reply.ok()) << "reply " << i << " to " << commands[i][0] << ": " << reply.text;
-    const std::string text = reply.type == ':' ? std::to_string(reply.integer) : reply.text;
-    EXPECT_EQ(text, expected[i]) << "reply " << i << " to " << commands[i][0] << " " << commands[i][1];
-  }
+  sendPipelineExpecting(client, commands, expected);
 }
 
 // A long pipeline of writes (a redis-cli --pipe load) starts the next run of writes while the one before it commits,
@@ -144,15 +151,8 @@ TEST(ClusterTest, ALongPipelineOfWritesAnswersAsIfRunInOrder) {
       commands.push_back({"GET", keyAt(p)});
       expected.push_back(model.count(keyAt(p)) ? model[keyAt(p)] : "(nil)");
     }
-    std::string pipeline;
-    for (const auto& command : commands) pipeline += RespClient::encode(command);
-    ASSERT_TRUE(client.sendRaw(pipeline));
-    for (std::size_t i = 0; i < commands.size(); ++i) {
-      const auto reply = client.readReply();
-      ASSERT_TRUE(reply.ok()) << "reply " << i << " to " << commands[i][0] << ": " << reply.text;
-      const std::string text = reply.type == ':' ? std::to_string(reply.integer) : reply.null ? "(nil)" : reply.text;
-      ASSERT_EQ(text, expected[i]) << "reply " << i << " to " << commands[i][0] << " " << commands[i][1];
-    }
+    sendPipelineExpecting(client, commands, expected);
+    if (::testing::Test::HasFatalFailure()) return;
   }
   // The runs did overlap (so the replies above came from runs in flight together).
   EXPECT_GT(std::stoull(node.info("pipeline_runs_overlapped")), overlapped0);
