@@ -54,6 +54,11 @@ constexpr std::size_t kMaxGroup = 1024;
 // Records a tombstone purge looks at in one turn of the writer thread (a few milliseconds of work).
 constexpr std::size_t kPurgeChunk = 4096;
 constexpr std::size_t kBlockCacheBytes = 64u << 20;  // table blocks, their indexes and filters
+// The block cache in 8 shards of 8 MiB. RocksDB's default for 64 MiB is 64 shards of 1 MiB, and a block larger than its
+// shard is dropped as soon as it is released: the filter of a table file of level 1 or below (64 MiB of small
+// records, about 1-2.5 MiB of filter) was read from the file and checksummed again by every version read that
+// consulted it. Sustained writes over a large data set did 30% more SETs a second on 20% less CPU with 8 MiB shards.
+constexpr int kBlockCacheShardBits = 3;
 // Keys whose stored version the writer remembers (VersionCache): two generations of half as many each.
 constexpr std::size_t kVersionCacheEntries = 1u << 18;
 constexpr std::size_t kMaxCachedKey = 30;  // longer keys are read from the database each time
@@ -958,7 +963,7 @@ Result<std::unique_ptr<RocksDbStorage>> RocksDbStorage::open(boost::asio::io_con
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   // Index and filter blocks live in the block cache, so resident memory is bounded by the cache (and the memtables)
   // whatever the number of keys.
-  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes, kBlockCacheShardBits);
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
