@@ -959,6 +959,10 @@ Result<std::unique_ptr<RocksDbStorage>> RocksDbStorage::open(boost::asio::io_con
   // not the very next. With it, the memtable insert took a third less of a bulk load's CPU, and `-P 16` SETs used 12%
   // less CPU (docs/PERFORMANCE.md, "Memtable inserts from where the last one ended").
   options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
+  // Two limits of RocksDB 7.8 to keep in mind: the hint is used only by a write group of one writer (the writer
+  // thread is the only one that writes; a second one would turn it off silently, see
+  // WriteOptions::memtable_insert_hint_per_batch), and it must not be combined with DeleteRange, whose range
+  // tombstones share the hint with the point keys and can be lost from scans (facebook/rocksdb#5118).
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   // Index and filter blocks live in the block cache, so resident memory is bounded by the cache (and the memtables)
