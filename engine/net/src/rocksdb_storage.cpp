@@ -933,6 +933,10 @@ class RocksDbStorageImpl final : public RocksDbStorage {
 
 }  // namespace
 
+std::shared_ptr<rocksdb::Cache> newRocksDbBlockCache() {
+  return rocksdb::NewLRUCache(kBlockCacheBytes, kBlockCacheShardBits);
+}
+
 Result<std::unique_ptr<RocksDbStorage>> RocksDbStorage::open(boost::asio::io_context& io, const std::string& path,
                                                              SyncPolicy sync, StorageLimits limits) {
   rocksdb::Options options;
@@ -967,7 +971,7 @@ Result<std::unique_ptr<RocksDbStorage>> RocksDbStorage::open(boost::asio::io_con
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   // Index and filter blocks live in the block cache, so resident memory is bounded by the cache (and the memtables)
   // whatever the number of keys.
-  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes, kBlockCacheShardBits);
+  table.block_cache = newRocksDbBlockCache();
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

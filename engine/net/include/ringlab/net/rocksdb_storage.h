@@ -26,6 +26,10 @@
 #include <ringlab/engine/status.h>
 #include <ringlab/engine/storage.h>
 
+namespace rocksdb {
+class Cache;
+}
+
 namespace ringlab::net {
 
 enum class SyncPolicy { kAlways, kEverySec, kNo };
@@ -53,5 +57,8 @@ class RocksDbStorage : public Storage {
   };
   virtual ReadCounts readCounts() const = 0;
 };
+
+// A new block cache like the one RocksDbStorage::open() gives RocksDB (table blocks, their indexes and filters).
+std::shared_ptr<rocksdb::Cache> newRocksDbBlockCache();
 
 }  // namespace ringlab::net
